@@ -1,0 +1,159 @@
+//! Executes a plan: dependency order, independent changes in parallel (bounded), dependents of a
+//! failed change skipped. Reports events; prints nothing itself.
+
+use crate::aws::{Clients, Outputs};
+use crate::model::{Address, Kind};
+use crate::plan::{self, Action, Change, Plan};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+use tokio::task::JoinSet;
+
+/// Something that happened while applying.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Started { address: Address, action: Action },
+    StillRunning { address: Address, action: Action, elapsed: Duration },
+    Finished { address: Address, action: Action, elapsed: Duration },
+    Failed { address: Address, action: Action, error: String },
+    Skipped { address: Address, because: Address },
+}
+
+/// What an apply did.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub done: Vec<Address>,
+    pub failed: Vec<(Address, String)>,
+    pub skipped: Vec<Address>,
+    pub outputs: HashMap<Address, Outputs>,
+}
+
+/// How often a long-running change reports that it is still running.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+
+/// Which changes must finish before `change` may start.
+fn prerequisites(change: &Change, all: &[Change]) -> Vec<Address> {
+    let active = |c: &&Change| !matches!(c.action, Action::NoOp | Action::Conflict);
+    if change.action == Action::Delete {
+        // Deletes wait for every create/update, and for deletes of kinds that may depend on them.
+        all.iter()
+            .filter(active)
+            .filter(|c| c.action != Action::Delete || may_depend_on(c.address.kind, change.address.kind))
+            .filter(|c| c.address != change.address)
+            .map(|c| c.address.clone())
+            .collect()
+    } else {
+        let deps = change.desired.as_ref().map(|d| d.depends_on.clone()).unwrap_or_default();
+        all.iter().filter(active).filter(|c| deps.contains(&c.address)).map(|c| c.address.clone()).collect()
+    }
+}
+
+/// Whether a resource of kind `a` can reference one of kind `b`.
+fn may_depend_on(a: Kind, b: Kind) -> bool {
+    matches!(
+        (a, b),
+        (Kind::Firehose, Kind::Bucket | Kind::LogGroup | Kind::Role | Kind::Lambda) | (Kind::Lambda, Kind::Role)
+    )
+}
+
+/// Runs every change of the plan. `parallelism` bounds changes in flight.
+pub async fn execute(plan: &Plan, clients: &Clients, parallelism: usize, on_event: impl Fn(Event)) -> Report {
+    let changes: Vec<Change> =
+        plan.changes.iter().filter(|c| !matches!(c.action, Action::NoOp | Action::Conflict)).cloned().collect();
+    let mut waiting: Vec<(Change, Vec<Address>)> =
+        changes.iter().map(|c| (c.clone(), prerequisites(c, &changes))).collect();
+    let outputs = Arc::new(Mutex::new(plan.known_outputs.clone()));
+    let mut report = Report::default();
+    let mut running: JoinSet<(Address, Action, Duration, anyhow::Result<Option<Outputs>>)> = JoinSet::new();
+    let mut in_flight: HashMap<Address, (Action, Instant)> = HashMap::new();
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.tick().await;
+
+    loop {
+        // Skip what depends on a failure; start what is ready.
+        let mut i = 0;
+        while i < waiting.len() {
+            let (change, deps) = &waiting[i];
+            let failed = |d: &&Address| report.failed.iter().any(|(f, _)| f == *d) || report.skipped.contains(d);
+            if let Some(bad) = deps.iter().find(failed) {
+                on_event(Event::Skipped { address: change.address.clone(), because: bad.clone() });
+                report.skipped.push(change.address.clone());
+                waiting.remove(i);
+                // A skip may cascade to entries already passed: look again from the start.
+                i = 0;
+                continue;
+            }
+            let ready = deps.iter().all(|d| report.done.contains(d));
+            if ready && running.len() < parallelism.max(1) {
+                let (change, _) = waiting.remove(i);
+                let address = change.address.clone();
+                on_event(Event::Started { address: address.clone(), action: change.action });
+                in_flight.insert(address.clone(), (change.action, Instant::now()));
+                let clients = clients.clone();
+                let outputs = outputs.clone();
+                running.spawn(async move {
+                    let start = Instant::now();
+                    let result = run(&clients, change.clone(), outputs).await;
+                    (address, change.action, start.elapsed(), result)
+                });
+                continue;
+            }
+            i += 1;
+        }
+        if running.is_empty() {
+            break;
+        }
+        tokio::select! {
+            Some(joined) = running.join_next() => {
+                let (address, action, elapsed, result) = match joined {
+                    Ok(r) => r,
+                    Err(e) => {
+                        report.failed.push((Address::new(Kind::Bucket, "?"), format!("task panicked: {e}")));
+                        continue;
+                    }
+                };
+                in_flight.remove(&address);
+                match result {
+                    Ok(out) => {
+                        if let Some(out) = out {
+                            outputs.lock().await.insert(address.clone(), out);
+                        }
+                        on_event(Event::Finished { address: address.clone(), action, elapsed });
+                        report.done.push(address);
+                    }
+                    Err(e) => {
+                        let error = format!("{e:#}");
+                        on_event(Event::Failed { address: address.clone(), action, error: error.clone() });
+                        report.failed.push((address, error));
+                    }
+                }
+            }
+            _ = heartbeat.tick() => {
+                for (address, (action, start)) in &in_flight {
+                    on_event(Event::StillRunning { address: address.clone(), action: *action, elapsed: start.elapsed() });
+                }
+            }
+        }
+    }
+    report.outputs = outputs.lock().await.clone();
+    report
+}
+
+/// Performs one change. Returns the resource's outputs (none for a delete).
+async fn run(clients: &Clients, change: Change, outputs: Arc<Mutex<HashMap<Address, Outputs>>>) -> anyhow::Result<Option<Outputs>> {
+    let mut desired = change.desired.as_ref().map(|d| d.spec.clone());
+    if let Some(spec) = &mut desired {
+        plan::resolve_lambda_arns(spec, &*outputs.lock().await);
+    }
+    match (change.action, desired, change.live) {
+        (Action::Create, Some(spec), _) => clients.create(&spec).await.map(Some),
+        (Action::Update, Some(spec), Some(live)) => clients.update(&spec, &live).await.map(Some),
+        (Action::Replace, Some(spec), Some(live)) => {
+            clients.delete(&live, change.force_destroy).await?;
+            clients.create(&spec).await.map(Some)
+        }
+        (Action::Delete, _, Some(live)) => clients.delete(&live, change.force_destroy).await.map(|_| None),
+        (action, _, _) => anyhow::bail!("internal error: cannot {action:?} {}", change.address),
+    }
+}

@@ -1,0 +1,320 @@
+//! Firehose Direct PUT streams delivering to S3 (ExtendedS3 destination).
+//! Every field is sent explicitly, on create and on update, so AWS fills in nothing behind our back.
+
+use super::{sdk_error, tag_changes, Live, Outputs};
+use crate::model::{FirehoseSpec, Param, Processor, S3Backup, Spec, Tags};
+use crate::retry;
+use anyhow::{anyhow, bail, Result};
+use aws_sdk_firehose::types::{
+    BufferingHints, CloudWatchLoggingOptions, CompressionFormat, DeliveryStreamStatus, DeliveryStreamType,
+    DynamicPartitioningConfiguration, EncryptionConfiguration, ExtendedS3DestinationConfiguration,
+    ExtendedS3DestinationDescription, ExtendedS3DestinationUpdate, KmsEncryptionConfig, NoEncryptionConfig,
+    ProcessingConfiguration, Processor as AwsProcessor, ProcessorParameter, ProcessorParameterName, ProcessorType,
+    RetryOptions, S3BackupMode, S3DestinationConfiguration, S3DestinationUpdate, Tag,
+};
+use aws_sdk_firehose::Client;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The stream as described, with what UpdateDestination needs.
+struct Described {
+    arn: String,
+    status: DeliveryStreamStatus,
+    failure: Option<String>,
+    version_id: String,
+    destination_id: String,
+    destination: Option<ExtendedS3DestinationDescription>,
+}
+
+async fn describe(client: &Client, name: &str) -> Result<Option<Described>> {
+    let out = match client.describe_delivery_stream().delivery_stream_name(name).send().await {
+        Ok(out) => out,
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(None),
+        Err(e) => return Err(sdk_error(e)),
+    };
+    let d = out.delivery_stream_description().ok_or_else(|| anyhow!("no stream description"))?;
+    let dest = d.destinations().first();
+    Ok(Some(Described {
+        arn: d.delivery_stream_arn().to_string(),
+        status: d.delivery_stream_status().clone(),
+        failure: d.failure_description().map(|f| format!("{}: {}", f.r#type().as_str(), f.details())),
+        version_id: d.version_id().to_string(),
+        destination_id: dest.map(|x| x.destination_id().to_string()).unwrap_or_default(),
+        destination: dest.and_then(|x| x.extended_s3_destination_description().cloned()),
+    }))
+}
+
+pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
+    let Some(d) = describe(client, name).await? else { return Ok(None) };
+    let tags = client.list_tags_for_delivery_stream().delivery_stream_name(name).send().await.map_err(sdk_error)?;
+    let tags: Tags = tags.tags().iter().map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string())).collect();
+    let dest = d.destination.ok_or_else(|| anyhow!("stream {name} does not deliver to S3 (ExtendedS3)"))?;
+    let processing = dest.processing_configuration();
+    let processors = if processing.and_then(|p| p.enabled()).unwrap_or(false) {
+        processing.map(|p| p.processors()).unwrap_or_default().iter().map(processor_from_aws).collect()
+    } else {
+        Vec::new()
+    };
+    let logging = dest
+        .cloud_watch_logging_options()
+        .filter(|l| l.enabled().unwrap_or(false))
+        .map(|l| (l.log_group_name().unwrap_or_default().to_string(), l.log_stream_name().unwrap_or_default().to_string()));
+    let dynamic = dest.dynamic_partitioning_configuration();
+    let dynamic_partitioning = dynamic.and_then(|c| c.enabled()).unwrap_or(false);
+    let s3_backup = (dest.s3_backup_mode() == Some(&S3BackupMode::Enabled)).then(|| {
+        let b = dest.s3_backup_description();
+        S3Backup {
+            bucket_arn: b.map(|b| b.bucket_arn().to_string()).unwrap_or_default(),
+            prefix: b.and_then(|b| b.prefix()).unwrap_or_default().to_string(),
+        }
+    });
+    let spec = FirehoseSpec {
+        name: name.to_string(),
+        role_arn: dest.role_arn().to_string(),
+        bucket_arn: dest.bucket_arn().to_string(),
+        prefix: dest.prefix().unwrap_or_default().to_string(),
+        error_output_prefix: dest.error_output_prefix().unwrap_or_default().to_string(),
+        buffer_size_mb: dest.buffering_hints().and_then(|b| b.size_in_mbs()).unwrap_or(5),
+        buffer_interval_seconds: dest.buffering_hints().and_then(|b| b.interval_in_seconds()).unwrap_or(300),
+        compression: dest.compression_format().as_str().to_string(),
+        file_extension: dest.file_extension().unwrap_or_default().to_string(),
+        kms_key_arn: dest
+            .encryption_configuration()
+            .and_then(|e| e.kms_encryption_config())
+            .map(|k| k.awskms_key_arn().to_string()),
+        logging,
+        dynamic_partitioning,
+        dynamic_partitioning_retry_seconds: dynamic_partitioning
+            .then(|| dynamic.and_then(|c| c.retry_options()).and_then(|r| r.duration_in_seconds()).unwrap_or(300)),
+        s3_backup,
+        processors,
+        tags,
+    };
+    Ok(Some(Live { arn: d.arn, spec: Spec::Firehose(spec) }))
+}
+
+fn processor_from_aws(p: &AwsProcessor) -> Processor {
+    let parameters: BTreeMap<String, Param> = p
+        .parameters()
+        .iter()
+        .map(|x| (x.parameter_name().as_str().to_string(), Param::Text(x.parameter_value().to_string())))
+        .collect();
+    Processor { kind: p.r#type().as_str().to_string(), parameters }
+}
+
+fn processing(spec: &FirehoseSpec) -> Result<ProcessingConfiguration> {
+    let mut processors = Vec::new();
+    for p in &spec.processors {
+        let mut parameters = Vec::new();
+        for (name, value) in &p.parameters {
+            let value = value.known().ok_or_else(|| anyhow!("processor parameter {name} is not resolved yet"))?;
+            parameters.push(
+                ProcessorParameter::builder()
+                    .parameter_name(ProcessorParameterName::from(name.as_str()))
+                    .parameter_value(value)
+                    .build()?,
+            );
+        }
+        processors.push(
+            AwsProcessor::builder()
+                .r#type(ProcessorType::from(p.kind.as_str()))
+                .set_parameters(Some(parameters))
+                .build()?,
+        );
+    }
+    // Removed processors are sent in their disabled form: AWS never deletes the configuration.
+    Ok(ProcessingConfiguration::builder()
+        .enabled(!processors.is_empty())
+        .set_processors(Some(processors))
+        .build())
+}
+
+fn encryption(spec: &FirehoseSpec) -> Result<EncryptionConfiguration> {
+    Ok(match &spec.kms_key_arn {
+        Some(key) => EncryptionConfiguration::builder()
+            .kms_encryption_config(KmsEncryptionConfig::builder().awskms_key_arn(key).build()?)
+            .build(),
+        None => EncryptionConfiguration::builder().no_encryption_config(NoEncryptionConfig::NoEncryption).build(),
+    })
+}
+
+fn logging(spec: &FirehoseSpec) -> CloudWatchLoggingOptions {
+    match &spec.logging {
+        Some((group, stream)) => {
+            CloudWatchLoggingOptions::builder().enabled(true).log_group_name(group).log_stream_name(stream).build()
+        }
+        None => CloudWatchLoggingOptions::builder().enabled(false).build(),
+    }
+}
+
+fn buffering(spec: &FirehoseSpec) -> BufferingHints {
+    BufferingHints::builder()
+        .size_in_mbs(spec.buffer_size_mb)
+        .interval_in_seconds(spec.buffer_interval_seconds)
+        .build()
+}
+
+fn dynamic(spec: &FirehoseSpec) -> DynamicPartitioningConfiguration {
+    let mut b = DynamicPartitioningConfiguration::builder().enabled(spec.dynamic_partitioning);
+    if let Some(seconds) = spec.dynamic_partitioning_retry_seconds {
+        b = b.retry_options(RetryOptions::builder().duration_in_seconds(seconds).build());
+    }
+    b.build()
+}
+
+fn backup_mode(spec: &FirehoseSpec) -> S3BackupMode {
+    if spec.s3_backup.is_some() {
+        S3BackupMode::Enabled
+    } else {
+        S3BackupMode::Disabled
+    }
+}
+
+pub async fn create(client: &Client, spec: &FirehoseSpec) -> Result<Outputs> {
+    let mut destination = ExtendedS3DestinationConfiguration::builder()
+        .role_arn(&spec.role_arn)
+        .bucket_arn(&spec.bucket_arn)
+        .prefix(&spec.prefix)
+        .error_output_prefix(&spec.error_output_prefix)
+        .buffering_hints(buffering(spec))
+        .compression_format(CompressionFormat::from(spec.compression.as_str()))
+        .encryption_configuration(encryption(spec)?)
+        .cloud_watch_logging_options(logging(spec))
+        .processing_configuration(processing(spec)?)
+        .s3_backup_mode(backup_mode(spec))
+        .dynamic_partitioning_configuration(dynamic(spec));
+    if !spec.file_extension.is_empty() {
+        destination = destination.file_extension(&spec.file_extension);
+    }
+    if let Some(b) = &spec.s3_backup {
+        destination = destination.s3_backup_configuration(
+            S3DestinationConfiguration::builder()
+                .role_arn(&spec.role_arn)
+                .bucket_arn(&b.bucket_arn)
+                .prefix(&b.prefix)
+                .compression_format(CompressionFormat::Uncompressed)
+                .build()?,
+        );
+    }
+    let destination = destination.build()?;
+    let tags = spec.tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?;
+    retry::aws("CreateDeliveryStream", || async {
+        client
+            .create_delivery_stream()
+            .delivery_stream_name(&spec.name)
+            .delivery_stream_type(DeliveryStreamType::DirectPut)
+            .extended_s3_destination_configuration(destination.clone())
+            .set_tags(Some(tags.clone()))
+            .send()
+            .await
+            .map_err(sdk_error)
+    })
+    .await?;
+    let arn = wait_active(client, &spec.name).await?;
+    Ok(Outputs { arn, qualified_arn: None })
+}
+
+/// Waits for CREATING to end; CREATING_FAILED reports AWS's failure description.
+async fn wait_active(client: &Client, name: &str) -> Result<String> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
+    loop {
+        let d = describe(client, name).await?.ok_or_else(|| anyhow!("stream {name} disappeared while creating"))?;
+        match d.status {
+            DeliveryStreamStatus::Active => return Ok(d.arn),
+            DeliveryStreamStatus::CreatingFailed => {
+                bail!("stream {name} failed to create: {}", d.failure.unwrap_or_else(|| "no reason given".into()))
+            }
+            _ if tokio::time::Instant::now() > deadline => bail!("stream {name} not ACTIVE after 600 s"),
+            _ => tokio::time::sleep(Duration::from_secs(2)).await,
+        }
+    }
+}
+
+pub async fn update(client: &Client, desired: &FirehoseSpec, live: &FirehoseSpec, arn: &str) -> Result<Outputs> {
+    let name = &desired.name;
+    let mut d = desired.clone();
+    d.tags = live.tags.clone();
+    if &d != live {
+        let mut update = ExtendedS3DestinationUpdate::builder()
+            .role_arn(&desired.role_arn)
+            .bucket_arn(&desired.bucket_arn)
+            .prefix(&desired.prefix)
+            .error_output_prefix(&desired.error_output_prefix)
+            .buffering_hints(buffering(desired))
+            .compression_format(CompressionFormat::from(desired.compression.as_str()))
+            .encryption_configuration(encryption(desired)?)
+            .cloud_watch_logging_options(logging(desired))
+            .processing_configuration(processing(desired)?)
+            .s3_backup_mode(backup_mode(desired))
+            .dynamic_partitioning_configuration(dynamic(desired))
+            .file_extension(&desired.file_extension);
+        if let Some(b) = &desired.s3_backup {
+            update = update.s3_backup_update(
+                S3DestinationUpdate::builder()
+                    .role_arn(&desired.role_arn)
+                    .bucket_arn(&b.bucket_arn)
+                    .prefix(&b.prefix)
+                    .compression_format(CompressionFormat::Uncompressed)
+                    .build(),
+            );
+        }
+        let update = update.build();
+        // The version id must be fresh: describe right before updating, and again on a conflict.
+        retry::aws("UpdateDestination", || async {
+            let current = describe(client, name).await?.ok_or_else(|| anyhow!("stream {name} not found"))?;
+            client
+                .update_destination()
+                .delivery_stream_name(name)
+                .current_delivery_stream_version_id(current.version_id)
+                .destination_id(current.destination_id)
+                .extended_s3_destination_update(update.clone())
+                .send()
+                .await
+                .map_err(sdk_error)
+        })
+        .await?;
+    }
+    let (add, remove) = tag_changes(&desired.tags, &live.tags);
+    if !add.is_empty() {
+        tag(client, name, &add).await?;
+    }
+    if !remove.is_empty() {
+        client
+            .untag_delivery_stream()
+            .delivery_stream_name(name)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
+}
+
+pub async fn tag(client: &Client, name: &str, tags: &Tags) -> Result<()> {
+    let tags = tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?;
+    client
+        .tag_delivery_stream()
+        .delivery_stream_name(name)
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    Ok(())
+}
+
+/// Deletes the stream and waits until it is gone.
+pub async fn delete(client: &Client, name: &str) -> Result<()> {
+    match client.delete_delivery_stream().delivery_stream_name(name).send().await {
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(()),
+        Err(e) => return Err(sdk_error(e)),
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
+    while describe(client, name).await?.is_some() {
+        if tokio::time::Instant::now() > deadline {
+            bail!("stream {name} still deleting after 600 s");
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    Ok(())
+}

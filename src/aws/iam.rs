@@ -1,0 +1,150 @@
+//! IAM roles: trust policy, managed policy attachments and provision's generated inline policy.
+
+use super::{sdk_error, tag_changes, Live, Outputs};
+use crate::model::{RoleSpec, Spec, Tags, INLINE_POLICY_NAME};
+use crate::policy;
+use anyhow::{anyhow, Result};
+use aws_sdk_iam::types::Tag;
+use aws_sdk_iam::Client;
+
+/// Marker in the description of roles provision creates; discovery looks for it.
+pub const DESCRIPTION_MARKER: &str = "Managed by provision stack";
+
+pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
+    let role = match client.get_role().role_name(name).send().await {
+        Ok(out) => out.role.ok_or_else(|| anyhow!("GetRole returned no role"))?,
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => return Ok(None),
+        Err(e) => return Err(sdk_error(e)),
+    };
+    let trust = policy::decode(role.assume_role_policy_document().unwrap_or("{}")).map_err(|e| anyhow!(e))?;
+    let tags = client.list_role_tags().role_name(name).send().await.map_err(sdk_error)?;
+    let tags: Tags = tags.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
+    let mut managed: Vec<String> = attached(client, name).await?;
+    managed.sort();
+    let inline = match client.get_role_policy().role_name(name).policy_name(INLINE_POLICY_NAME).send().await {
+        Ok(out) => Some(policy::canonical(&policy::decode(out.policy_document()).map_err(|e| anyhow!(e))?)),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => None,
+        Err(e) => return Err(sdk_error(e)),
+    };
+    let spec = RoleSpec {
+        name: name.to_string(),
+        path: role.path().to_string(),
+        trust_policy: policy::canonical(&trust),
+        managed_policies: managed,
+        inline_policy: inline,
+        tags,
+    };
+    Ok(Some(Live { arn: role.arn().to_string(), spec: Spec::Role(spec) }))
+}
+
+async fn attached(client: &Client, name: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut pages = client.list_attached_role_policies().role_name(name).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(sdk_error)?;
+        out.extend(page.attached_policies().iter().filter_map(|p| p.policy_arn().map(String::from)));
+    }
+    Ok(out)
+}
+
+fn to_tags(tags: &Tags) -> Result<Vec<Tag>> {
+    Ok(tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?)
+}
+
+pub async fn create(client: &Client, spec: &RoleSpec) -> Result<Outputs> {
+    let stack = spec.tags.get(crate::model::OWNER_TAG).cloned().unwrap_or_default();
+    let arn = match client
+        .create_role()
+        .role_name(&spec.name)
+        .path(&spec.path)
+        .description(format!("{DESCRIPTION_MARKER} {stack}"))
+        .assume_role_policy_document(spec.trust_policy.to_string())
+        .set_tags(Some(to_tags(&spec.tags)?))
+        .send()
+        .await
+    {
+        Ok(out) => out.role.map(|r| r.arn).unwrap_or_default(),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_already_exists_exception()) => {
+            // Left by an interrupted apply of ours (the plan only creates what is absent or ours).
+            let live = read(client, &spec.name).await?.ok_or_else(|| anyhow!("role {} vanished", spec.name))?;
+            let Spec::Role(live_spec) = &live.spec else { unreachable!() };
+            return update(client, spec, live_spec).await;
+        }
+        Err(e) => return Err(sdk_error(e)),
+    };
+    let empty = RoleSpec { managed_policies: vec![], inline_policy: None, ..spec.clone() };
+    update(client, spec, &empty).await?;
+    Ok(Outputs { arn, qualified_arn: None })
+}
+
+pub async fn update(client: &Client, desired: &RoleSpec, live: &RoleSpec) -> Result<Outputs> {
+    let name = &desired.name;
+    if desired.trust_policy != live.trust_policy {
+        client
+            .update_assume_role_policy()
+            .role_name(name)
+            .policy_document(desired.trust_policy.to_string())
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    for arn in desired.managed_policies.iter().filter(|p| !live.managed_policies.contains(p)) {
+        client.attach_role_policy().role_name(name).policy_arn(arn).send().await.map_err(sdk_error)?;
+    }
+    for arn in live.managed_policies.iter().filter(|p| !desired.managed_policies.contains(p)) {
+        client.detach_role_policy().role_name(name).policy_arn(arn).send().await.map_err(sdk_error)?;
+    }
+    if desired.inline_policy != live.inline_policy {
+        match &desired.inline_policy {
+            Some(doc) => {
+                client
+                    .put_role_policy()
+                    .role_name(name)
+                    .policy_name(INLINE_POLICY_NAME)
+                    .policy_document(doc.to_string())
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
+            None => {
+                client.delete_role_policy().role_name(name).policy_name(INLINE_POLICY_NAME).send().await.map_err(sdk_error)?;
+            }
+        }
+    }
+    let (add, remove) = tag_changes(&desired.tags, &live.tags);
+    if !add.is_empty() {
+        tag(client, name, &add).await?;
+    }
+    if !remove.is_empty() {
+        client.untag_role().role_name(name).set_tag_keys(Some(remove)).send().await.map_err(sdk_error)?;
+    }
+    let arn = format!("{}", live_arn(client, name).await?);
+    Ok(Outputs { arn, qualified_arn: None })
+}
+
+async fn live_arn(client: &Client, name: &str) -> Result<String> {
+    let out = client.get_role().role_name(name).send().await.map_err(sdk_error)?;
+    Ok(out.role.map(|r| r.arn).unwrap_or_default())
+}
+
+pub async fn tag(client: &Client, name: &str, tags: &Tags) -> Result<()> {
+    client.tag_role().role_name(name).set_tags(Some(to_tags(tags)?)).send().await.map_err(sdk_error)?;
+    Ok(())
+}
+
+/// Detaches every managed policy, deletes every inline policy, then the role.
+pub async fn delete(client: &Client, spec: &RoleSpec) -> Result<()> {
+    let name = &spec.name;
+    for arn in attached(client, name).await? {
+        client.detach_role_policy().role_name(name).policy_arn(arn).send().await.map_err(sdk_error)?;
+    }
+    let inline = client.list_role_policies().role_name(name).send().await.map_err(sdk_error)?;
+    for policy in inline.policy_names() {
+        client.delete_role_policy().role_name(name).policy_name(policy).send().await.map_err(sdk_error)?;
+    }
+    match client.delete_role().role_name(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(()),
+        Err(e) => Err(sdk_error(e)),
+    }
+}

@@ -1,0 +1,112 @@
+//! CloudWatch Logs groups and the log streams created with them.
+
+use super::{sdk_error, tag_changes, Live, Outputs};
+use crate::model::{LogGroupSpec, Spec, Tags};
+use anyhow::{Context, Result};
+use aws_sdk_cloudwatchlogs::Client;
+
+/// Reads a group; `streams` are the stream names to check for (others are not reported).
+pub async fn read(client: &Client, name: &str, streams: &[String]) -> Result<Option<Live>> {
+    let out = client.describe_log_groups().log_group_name_prefix(name).send().await.map_err(sdk_error)?;
+    let Some(group) = out.log_groups().iter().find(|g| g.log_group_name() == Some(name)) else {
+        return Ok(None);
+    };
+    let arn = group
+        .log_group_arn()
+        .or(group.arn())
+        .map(|a| a.trim_end_matches(":*").to_string())
+        .context("log group without ARN")?;
+    let tags = client.list_tags_for_resource().resource_arn(&arn).send().await.map_err(sdk_error)?;
+    let tags: Tags = tags.tags().cloned().unwrap_or_default().into_iter().collect();
+    let mut present = Vec::new();
+    for stream in streams {
+        let out = client
+            .describe_log_streams()
+            .log_group_name(name)
+            .log_stream_name_prefix(stream)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        if out.log_streams().iter().any(|s| s.log_stream_name() == Some(stream.as_str())) {
+            present.push(stream.clone());
+        }
+    }
+    let spec = LogGroupSpec {
+        name: name.to_string(),
+        retention_days: group.retention_in_days(),
+        streams: present,
+        tags,
+    };
+    Ok(Some(Live { spec: Spec::LogGroup(spec), arn }))
+}
+
+pub async fn create(client: &Client, spec: &LogGroupSpec) -> Result<Outputs> {
+    let mut request = client.create_log_group().log_group_name(&spec.name);
+    for (k, v) in &spec.tags {
+        request = request.tags(k, v);
+    }
+    match request.send().await {
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_already_exists_exception()) => {}
+        Err(e) => return Err(sdk_error(e)),
+    }
+    let live = read(client, &spec.name, &[]).await?.context("log group vanished right after creation")?;
+    update(client, spec, &LogGroupSpec { retention_days: None, streams: vec![], ..spec.clone() }, &live.arn).await
+}
+
+pub async fn update(client: &Client, desired: &LogGroupSpec, live: &LogGroupSpec, arn: &str) -> Result<Outputs> {
+    if desired.retention_days != live.retention_days {
+        match desired.retention_days {
+            Some(days) => {
+                client
+                    .put_retention_policy()
+                    .log_group_name(&desired.name)
+                    .retention_in_days(days)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
+            None => {
+                client.delete_retention_policy().log_group_name(&desired.name).send().await.map_err(sdk_error)?;
+            }
+        }
+    }
+    for stream in desired.streams.iter().filter(|s| !live.streams.contains(s)) {
+        match client.create_log_stream().log_group_name(&desired.name).log_stream_name(stream).send().await {
+            Ok(_) => {}
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_already_exists_exception()) => {}
+            Err(e) => return Err(sdk_error(e)),
+        }
+    }
+    let (add, remove) = tag_changes(&desired.tags, &live.tags);
+    if !add.is_empty() {
+        tag(client, arn, &add).await?;
+    }
+    if !remove.is_empty() {
+        client
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
+}
+
+pub async fn tag(client: &Client, arn: &str, tags: &Tags) -> Result<()> {
+    let mut request = client.tag_resource().resource_arn(arn);
+    for (k, v) in tags {
+        request = request.tags(k, v);
+    }
+    request.send().await.map_err(sdk_error)?;
+    Ok(())
+}
+
+pub async fn delete(client: &Client, name: &str) -> Result<()> {
+    match client.delete_log_group().log_group_name(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
+        Err(e) => Err(sdk_error(e)),
+    }
+}

@@ -1,0 +1,74 @@
+//! Command-line definitions (clap) only.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Stand up and keep in shape an Amazon Data Firehose pipeline from a declarative stack.toml.
+#[derive(Debug, Parser)]
+#[command(name = "provision", version, about)]
+pub struct Cli {
+    /// The stack file.
+    #[arg(short = 'f', long = "file", global = true, default_value = "stack.toml")]
+    pub file: PathBuf,
+    /// Override a variable of [variables]: NAME=VALUE (repeatable).
+    #[arg(long = "var", global = true, value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// AWS endpoint for every service (a local emulator); also read from AWS_ENDPOINT_URL.
+    #[arg(long, global = true)]
+    pub endpoint_url: Option<String>,
+    /// How many changes (and reads) run at once.
+    #[arg(long, global = true, default_value_t = 10)]
+    pub parallelism: usize,
+    /// More detail on stderr.
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Only errors and the final result.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check stack.toml offline: no credentials, no network.
+    Validate,
+    /// Show what apply would change. Never writes to AWS.
+    Plan {
+        /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Print the plan as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make live AWS match stack.toml.
+    Apply {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Delete every resource the stack owns.
+    Destroy {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Adopt an existing resource of the wanted name that no stack owns (tags it as this stack's).
+    Import {
+        /// The resource's address in stack.toml, e.g. bucket.data.
+        address: String,
+    },
+    /// Names and ARNs of the stack's resources.
+    Output {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("expected NAME=VALUE, got {s:?}"))
+}

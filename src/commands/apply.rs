@@ -1,0 +1,84 @@
+use super::common::{confirm, Context};
+use crate::apply::{self, Report};
+use crate::plan::{self, Action, Plan};
+use crate::render;
+use anyhow::{anyhow, bail};
+use std::process::ExitCode;
+
+/// `provision apply`: plan, confirm, execute, report.
+pub async fn run(ctx: &Context, auto_approve: bool) -> anyhow::Result<ExitCode> {
+    let (stack, clients) = ctx.load().await?;
+    let live = ctx.read_live(&stack, &clients).await?;
+    let plan = plan::build(&stack, &live).map_err(|e| anyhow!(e))?;
+    print!("{}", render::plan::render(&plan, ctx.style));
+    refuse_unsafe(&plan)?;
+    if !plan.has_changes() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !auto_approve && !confirm("Do you want to perform these actions?") {
+        bail!("apply cancelled");
+    }
+    println!();
+    let report = apply::execute(&plan, &clients, ctx.parallelism, |e| {
+        if !ctx.quiet || matches!(e, apply::Event::Failed { .. }) {
+            println!("{}", render::progress::line(&e, ctx.style));
+        }
+    })
+    .await;
+    Ok(finish(&plan, &report, "Apply"))
+}
+
+/// Refuses plans that would touch what the stack does not own or must not destroy.
+pub fn refuse_unsafe(plan: &Plan) -> anyhow::Result<()> {
+    let conflicts: Vec<String> =
+        plan.changes.iter().filter(|c| c.action == Action::Conflict).map(|c| c.address.to_string()).collect();
+    if !conflicts.is_empty() {
+        bail!(
+            "{} exist(s) but not owned by this stack; nothing was changed. Adopt with `provision import ADDRESS`, or choose another name",
+            conflicts.join(", ")
+        );
+    }
+    for c in &plan.changes {
+        let protected = c.desired.as_ref().is_some_and(|d| d.prevent_destroy);
+        if protected && matches!(c.action, Action::Replace | Action::Delete) {
+            bail!("{} has prevent_destroy = true, but the plan would {} it; nothing was changed", c.address, if c.action == Action::Replace { "replace" } else { "destroy" });
+        }
+    }
+    Ok(())
+}
+
+/// Prints the summary and outputs; exit 1 when anything failed.
+pub fn finish(plan: &Plan, report: &Report, verb: &str) -> ExitCode {
+    let count = |actions: &[Action]| {
+        plan.changes.iter().filter(|c| actions.contains(&c.action) && report.done.contains(&c.address)).count()
+    };
+    let added = count(&[Action::Create, Action::Replace]);
+    let changed = count(&[Action::Update]);
+    let destroyed = count(&[Action::Delete, Action::Replace]);
+    println!();
+    if report.failed.is_empty() && report.skipped.is_empty() {
+        println!("{verb} complete! Resources: {added} added, {changed} changed, {destroyed} destroyed.");
+    } else {
+        println!("{verb} incomplete. Resources: {added} added, {changed} changed, {destroyed} destroyed.");
+        for (address, error) in &report.failed {
+            println!("  failed:  {address}: {error}");
+        }
+        for address in &report.skipped {
+            println!("  skipped: {address} (a resource it depends on failed)");
+        }
+        println!("Fix the cause and run the command again: it continues from what exists.");
+    }
+    if verb == "Apply" && !report.outputs.is_empty() {
+        println!("\nOutputs:");
+        let mut outputs: Vec<_> = report.outputs.iter().collect();
+        outputs.sort_by(|a, b| a.0.cmp(b.0));
+        for (address, out) in outputs {
+            println!("  {address} = {}", out.qualified_arn.as_deref().unwrap_or(&out.arn));
+        }
+    }
+    if report.failed.is_empty() && report.skipped.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,113 @@
+//! What most commands share: loading the stack, connecting, reading live state, confirming.
+
+use crate::aws::{Clients, Live};
+use crate::cli::Cli;
+use crate::config::{self, diagnostic::Diagnostic};
+use crate::model::{Address, Environment, Stack};
+use crate::plan::LiveState;
+use crate::render::Style;
+use anyhow::{Context as _, Result};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use std::collections::HashMap;
+use std::io::BufRead;
+
+/// Account id used by offline validation, where no credentials are needed.
+const OFFLINE_ACCOUNT: &str = "123456789012";
+
+/// Options every command uses.
+pub struct Context {
+    pub file: std::path::PathBuf,
+    pub vars: Vec<(String, String)>,
+    pub endpoint: Option<String>,
+    pub parallelism: usize,
+    pub quiet: bool,
+    pub verbose: bool,
+    pub style: Style,
+}
+
+impl Context {
+    pub fn new(cli: &Cli) -> Context {
+        Context {
+            file: cli.file.clone(),
+            vars: cli.vars.clone(),
+            endpoint: cli.endpoint_url.clone(),
+            parallelism: cli.parallelism.max(1),
+            quiet: cli.quiet,
+            verbose: cli.verbose,
+            style: Style::detect(),
+        }
+    }
+
+    /// Progress and notes, on stderr, unless quiet.
+    pub fn note(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("{text}");
+        }
+    }
+
+    /// Loads stack.toml without touching the network.
+    pub fn load_offline(&self) -> Result<(Stack, Vec<Diagnostic>)> {
+        let loaded = config::load(&self.file, &self.vars)?;
+        let region = config::declared_region(&loaded)
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+            .unwrap_or_else(|| "us-east-1".into());
+        let env = Environment { region, account_id: OFFLINE_ACCOUNT.into() };
+        Ok(config::build(&loaded, env)?)
+    }
+
+    /// Validates stack.toml offline first (no API call for an invalid file), then connects and builds
+    /// the stack for the real account and region.
+    pub async fn load(&self) -> Result<(Stack, Clients)> {
+        self.load_offline()?;
+        let loaded = config::load(&self.file, &self.vars)?;
+        let clients = Clients::connect(config::declared_region(&loaded), self.endpoint.clone()).await?;
+        let account_id = clients.account_id().await.context("finding the AWS account (STS GetCallerIdentity)")?;
+        let env = Environment { region: clients.region.clone(), account_id };
+        let (stack, warnings) = config::build(&loaded, env)?;
+        for w in &warnings {
+            self.note(&w.to_string());
+        }
+        Ok((stack, clients))
+    }
+
+    /// Reads every desired resource and every owned one, concurrently.
+    pub async fn read_live(&self, stack: &Stack, clients: &Clients) -> Result<LiveState> {
+        let reads = stack.resources.iter().map(|r| {
+            let clients = clients.clone();
+            async move {
+                let live = clients.read(r.address.kind, r.physical_name(), Some(&r.spec)).await?;
+                Ok::<_, anyhow::Error>((r.address.clone(), live))
+            }
+        });
+        let discovery = clients.discover(&stack.name);
+        let (by_address, owned) = tokio::join!(
+            stream::iter(reads).buffer_unordered(self.parallelism).try_collect::<HashMap<Address, Option<Live>>>(),
+            discovery
+        );
+        let by_address = by_address?;
+        let declared: Vec<(Address, String)> =
+            stack.resources.iter().map(|r| (r.address.clone(), r.physical_name().to_string())).collect();
+        let orphan_reads = owned?
+            .into_iter()
+            .filter(|o| !declared.iter().any(|(a, n)| a == &o.address && n == &o.physical_name))
+            .filter(|o| !declared.iter().any(|(a, n)| a.kind == o.address.kind && n == &o.physical_name))
+            .map(|o| {
+                let clients = clients.clone();
+                async move { Ok::<_, anyhow::Error>(clients.read(o.address.kind, &o.physical_name, None).await?.map(|l| (o.address, l))) }
+            });
+        let orphans: Vec<Option<(Address, Live)>> =
+            stream::iter(orphan_reads).buffer_unordered(self.parallelism).try_collect().await?;
+        let mut orphans: Vec<(Address, Live)> = orphans.into_iter().flatten().collect();
+        orphans.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(LiveState { by_address, orphans })
+    }
+}
+
+/// Asks for `yes` on stdin; anything else (or no terminal input) declines.
+pub fn confirm(question: &str) -> bool {
+    eprintln!("\n{question}\n  Only 'yes' will be accepted to approve.\n");
+    eprint!("  Enter a value: ");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).is_ok() && line.trim() == "yes"
+}

@@ -1,0 +1,493 @@
+//! stack.toml -> validated model: parse, apply `--var` overrides, interpolate, resolve references,
+//! derive ARNs and IAM policies, and run the rule book.
+
+pub mod diagnostic;
+pub mod interpolate;
+pub mod schema;
+
+use crate::model::*;
+use crate::policy::{self, Statement};
+use diagnostic::{did_you_mean, Diagnostic, Locator, Severity};
+use schema::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A parsed stack.toml, before interpolation (which needs the region and account).
+pub struct Loaded {
+    pub path: PathBuf,
+    pub file: StackFile,
+    pub locator: Locator,
+}
+
+/// Errors (and warnings) found in stack.toml.
+#[derive(Debug)]
+pub struct Invalid(pub Vec<Diagnostic>);
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let errors = self.0.iter().filter(|d| d.severity == Severity::Error).count();
+        for d in &self.0 {
+            writeln!(f, "{d}")?;
+        }
+        write!(f, "stack.toml is invalid: {errors} error(s)")
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+/// Reads and parses stack.toml and applies `--var NAME=VALUE` overrides.
+pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<Loaded, Invalid> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Invalid(vec![Diagnostic::error("file", path.display().to_string(), format!("cannot read: {e}"))
+            .with_help("pass the stack file with -f FILE (default ./stack.toml)")])
+    })?;
+    let locator = Locator::new(path, &text);
+    let mut file: StackFile = toml::from_str(&text).map_err(|e| {
+        let mut d = Diagnostic::error("syntax", "", e.message().to_string());
+        d.location = e.span().map(|s| locator.location_of(s));
+        if let Some(key) = unknown_key(e.message()) {
+            d.key = key.0;
+            if let Some(s) = key.1 {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+        }
+        Invalid(vec![d])
+    })?;
+    let mut diagnostics = Vec::new();
+    for (name, value) in overrides {
+        if file.variables.contains_key(name) {
+            file.variables.insert(name.clone(), value.clone());
+        } else {
+            let known: Vec<&str> = file.variables.keys().map(String::as_str).collect();
+            let hint = did_you_mean(name, known.iter().copied()).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+            diagnostics.push(
+                Diagnostic::error("variable", "variables", format!("--var {name}: no such variable in [variables]"))
+                    .with_help(format!("{hint}declared: {}", known.join(", "))),
+            );
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(Loaded { path: path.to_path_buf(), file, locator })
+    } else {
+        Err(Invalid(diagnostics.into_iter().map(|d| locator.locate(d)).collect()))
+    }
+}
+
+/// Extracts the unknown key and a suggestion from serde's "unknown field `x`, expected one of ..." message.
+fn unknown_key(message: &str) -> Option<(String, Option<String>)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (key, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    Some((key.to_string(), did_you_mean(key, expected).map(String::from)))
+}
+
+/// The region named in stack.toml, if any.
+pub fn declared_region(loaded: &Loaded) -> Option<String> {
+    loaded.file.stack.region.clone()
+}
+
+/// Builds the desired stack and returns it with any warnings; errors stop here.
+pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic>), Invalid> {
+    let mut b = Builder {
+        loaded,
+        env,
+        diagnostics: Vec::new(),
+        base_dir: loaded.path.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    let resources = b.resources();
+    let stack = Stack {
+        name: loaded.file.stack.name.clone(),
+        env: b.env.clone(),
+        file: loaded.path.clone(),
+        resources,
+    };
+    let mut diagnostics = b.diagnostics;
+    if diagnostics.iter().all(|d| d.severity != Severity::Error) {
+        diagnostics.extend(crate::validate::check(&stack, &loaded.file));
+    }
+    let mut diagnostics: Vec<Diagnostic> = diagnostics.into_iter().map(|d| loaded.locator.locate(d)).collect();
+    diagnostics.sort_by_key(|d| (d.severity, d.location.as_ref().map(|l| l.line)));
+    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        Err(Invalid(diagnostics))
+    } else {
+        Ok((stack, diagnostics))
+    }
+}
+
+struct Builder<'a> {
+    loaded: &'a Loaded,
+    env: Environment,
+    diagnostics: Vec<Diagnostic>,
+    base_dir: PathBuf,
+}
+
+impl<'a> Builder<'a> {
+    fn file(&self) -> &'a StackFile {
+        &self.loaded.file
+    }
+
+    /// Interpolates one string value found at `key`.
+    fn text(&mut self, key: &str, raw: &str) -> String {
+        let ctx = interpolate::Context {
+            variables: &self.loaded.file.variables,
+            stack_name: &self.loaded.file.stack.name,
+            region: &self.env.region,
+            account_id: &self.env.account_id,
+        };
+        match ctx.interpolate(raw) {
+            Ok(s) => s,
+            Err(e) => {
+                self.diagnostics.push(Diagnostic::error("interpolation", key, e.message).with_help(e.help));
+                raw.to_string()
+            }
+        }
+    }
+
+    fn tags(&mut self, address: &Address) -> Tags {
+        let mut tags = Tags::new();
+        for (k, v) in &self.file().stack.tags.clone() {
+            let v = self.text(&format!("stack.tags.{k}"), v);
+            tags.insert(k.clone(), v);
+        }
+        tags.insert(OWNER_TAG.into(), self.file().stack.name.clone());
+        tags.insert(ADDRESS_TAG.into(), address.to_string());
+        tags
+    }
+
+    /// Resolves a `kind.name` reference written at `key`, which must be of `kind`.
+    fn reference(&mut self, key: &str, raw: &str, kind: Kind) -> Option<Address> {
+        let names: Vec<String> = match kind {
+            Kind::Bucket => self.file().bucket.keys().cloned().collect(),
+            Kind::LogGroup => self.file().log_group.keys().cloned().collect(),
+            Kind::Role => self.file().role.keys().cloned().collect(),
+            Kind::Lambda => self.file().lambda.keys().cloned().collect(),
+            Kind::Firehose => self.file().firehose.keys().cloned().collect(),
+        };
+        match Address::parse(raw) {
+            Some(a) if a.kind == kind && names.contains(&a.name) => Some(a),
+            _ => {
+                let candidates: Vec<String> = names.iter().map(|n| format!("{}.{n}", kind.as_str())).collect();
+                let hint = did_you_mean(raw, candidates.iter().map(String::as_str))
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                let listed = if candidates.is_empty() { "none".to_string() } else { candidates.join(", ") };
+                self.diagnostics.push(
+                    Diagnostic::error("reference", key, format!("`{raw}` is not a {} in this stack", kind.as_str()))
+                        .with_help(format!("{hint}declared: {listed}")),
+                );
+                None
+            }
+        }
+    }
+
+    fn resources(&mut self) -> Vec<Resource> {
+        let mut out = Vec::new();
+        let file = &self.loaded.file;
+        for (name, b) in &file.bucket {
+            out.push(self.bucket(name, b));
+        }
+        for (name, g) in &file.log_group {
+            out.push(self.log_group(name, g));
+        }
+        // Roles get statements generated from the streams that use them.
+        let mut generated: BTreeMap<String, Vec<Statement>> = BTreeMap::new();
+        let mut firehoses = Vec::new();
+        for (name, f) in &file.firehose {
+            let (resource, role, statements) = self.firehose(name, f);
+            if let Some(role) = role {
+                generated.entry(role).or_default().extend(statements);
+            }
+            firehoses.push(resource);
+        }
+        for (name, r) in &file.role {
+            let statements = generated.remove(name).unwrap_or_default();
+            out.push(self.role(name, r, statements));
+        }
+        for (name, l) in &file.lambda {
+            out.push(self.lambda(name, l));
+        }
+        out.extend(firehoses.into_iter().flatten());
+        out
+    }
+
+    fn bucket(&mut self, name: &str, b: &BucketSection) -> Resource {
+        let address = Address::new(Kind::Bucket, name);
+        let key = format!("bucket.{name}");
+        let spec = BucketSpec {
+            name: self.text(&format!("{key}.name"), &b.name),
+            versioning: b.versioning,
+            force_destroy: b.force_destroy,
+            tags: self.tags(&address),
+        };
+        Resource { address, prevent_destroy: b.prevent_destroy, depends_on: vec![], spec: Spec::Bucket(spec) }
+    }
+
+    fn log_group(&mut self, name: &str, g: &LogGroupSection) -> Resource {
+        let address = Address::new(Kind::LogGroup, name);
+        let key = format!("log_group.{name}");
+        let mut streams: Vec<String> = g
+            .streams
+            .iter()
+            .enumerate()
+            .map(|(i, s)| self.text(&format!("{key}.streams[{i}]"), s))
+            .collect();
+        streams.sort();
+        streams.dedup();
+        let spec = LogGroupSpec {
+            name: self.text(&format!("{key}.name"), &g.name),
+            retention_days: g.retention_days,
+            streams,
+            tags: self.tags(&address),
+        };
+        Resource { address, prevent_destroy: g.prevent_destroy, depends_on: vec![], spec: Spec::LogGroup(spec) }
+    }
+
+    /// A role's physical name and path.
+    fn role_identity(&mut self, name: &str) -> Option<(String, String)> {
+        let r = self.file().role.get(name)?;
+        let raw_name = r.name.clone().unwrap_or_else(|| format!("{}-{name}", self.file().stack.name));
+        let path = r.path.clone().unwrap_or_else(|| "/".into());
+        Some((self.text(&format!("role.{name}.name"), &raw_name), path))
+    }
+
+    fn role_arn(&mut self, name: &str) -> String {
+        let (role, path) = self.role_identity(name).unwrap_or_default();
+        self.env.role_arn(&path, &role)
+    }
+
+    fn role(&mut self, name: &str, r: &RoleSection, mut statements: Vec<Statement>) -> Resource {
+        let address = Address::new(Kind::Role, name);
+        let key = format!("role.{name}");
+        let (role_name, path) = self.role_identity(name).unwrap_or_default();
+        for (i, s) in r.statement.iter().enumerate() {
+            let resources = s
+                .resources
+                .iter()
+                .enumerate()
+                .map(|(j, res)| self.text(&format!("{key}.statement[{i}].resources[{j}]"), res))
+                .collect();
+            statements.push(Statement {
+                effect: s.effect.clone().unwrap_or_else(|| "Allow".into()),
+                actions: s.actions.clone(),
+                resources,
+            });
+        }
+        let mut managed: Vec<String> = r
+            .managed_policies
+            .iter()
+            .enumerate()
+            .map(|(i, p)| self.text(&format!("{key}.managed_policies[{i}]"), p))
+            .collect();
+        managed.sort();
+        managed.dedup();
+        let spec = RoleSpec {
+            name: role_name,
+            path,
+            trust_policy: policy::trust_document(&r.trust, &self.env.account_id),
+            managed_policies: managed,
+            inline_policy: (!statements.is_empty()).then(|| policy::document(&statements)),
+            tags: self.tags(&address),
+        };
+        Resource { address, prevent_destroy: r.prevent_destroy, depends_on: vec![], spec: Spec::Role(spec) }
+    }
+
+    fn lambda(&mut self, name: &str, l: &LambdaSection) -> Resource {
+        let address = Address::new(Kind::Lambda, name);
+        let key = format!("lambda.{name}");
+        let role = self.reference(&format!("{key}.role"), &l.role, Kind::Role);
+        let role_arn = role.as_ref().map(|r| self.role_arn(&r.name)).unwrap_or_default();
+        let source = self.text(&format!("{key}.source"), &l.source);
+        let source_dir = self.base_dir.join(&source);
+        let zip = match crate::package::zip_directory(&source_dir) {
+            Ok(zip) => Some(Arc::new(zip)),
+            Err(e) => {
+                self.diagnostics.push(
+                    Diagnostic::error("source", format!("{key}.source"), format!("cannot package {}: {e}", source_dir.display()))
+                        .with_help("source is a directory, relative to stack.toml, holding the function's code"),
+                );
+                None
+            }
+        };
+        let mut environment = BTreeMap::new();
+        for (k, v) in &l.environment {
+            environment.insert(k.clone(), self.text(&format!("{key}.environment.{k}"), v));
+        }
+        let spec = LambdaSpec {
+            name: self.text(&format!("{key}.name"), &l.name),
+            runtime: l.runtime.clone(),
+            handler: l.handler.clone(),
+            role_arn,
+            memory_mb: l.memory_mb.unwrap_or(128),
+            timeout_seconds: l.timeout_seconds.unwrap_or(3),
+            description: l.description.clone().map(|d| self.text(&format!("{key}.description"), &d)).unwrap_or_default(),
+            environment,
+            code_sha256: zip.as_ref().map(|z| crate::package::code_sha256(z)).unwrap_or_default(),
+            publish: l.publish,
+            version: None,
+            tags: self.tags(&address),
+            zip,
+        };
+        Resource { address, prevent_destroy: l.prevent_destroy, depends_on: role.into_iter().collect(), spec: Spec::Lambda(spec) }
+    }
+
+    /// The stream, the role it uses, and the least-privilege statements that role needs (I2).
+    fn firehose(&mut self, name: &str, f: &FirehoseSection) -> (Option<Resource>, Option<String>, Vec<Statement>) {
+        let address = Address::new(Kind::Firehose, name);
+        let key = format!("firehose.{name}");
+        let mut depends_on = Vec::new();
+        let mut statements = Vec::new();
+        let role = self.reference(&format!("{key}.role"), &f.role, Kind::Role);
+        let bucket = self.reference(&format!("{key}.bucket"), &f.bucket, Kind::Bucket);
+        let role_arn = role.as_ref().map(|r| self.role_arn(&r.name)).unwrap_or_default();
+        let bucket_name = |b: &mut Self, a: &Option<Address>| {
+            let raw = a.as_ref().and_then(|a| b.file().bucket.get(&a.name)).map(|s| s.name.clone()).unwrap_or_default();
+            b.text(&format!("bucket.{}.name", a.as_ref().map(|a| a.name.as_str()).unwrap_or("")), &raw)
+        };
+        let primary_name = bucket_name(self, &bucket);
+        let bucket_arn = self.env.bucket_arn(&primary_name);
+        let s3_actions = [
+            "s3:AbortMultipartUpload",
+            "s3:GetBucketLocation",
+            "s3:GetObject",
+            "s3:ListBucket",
+            "s3:ListBucketMultipartUploads",
+            "s3:PutObject",
+        ];
+        statements.push(Statement::allow(&s3_actions, vec![bucket_arn.clone(), format!("{bucket_arn}/*")]));
+        depends_on.extend(role.clone());
+        depends_on.extend(bucket.clone());
+
+        let s3_backup = if f.s3_backup {
+            let backup = f
+                .s3_backup_bucket
+                .as_ref()
+                .and_then(|b| self.reference(&format!("{key}.s3_backup_bucket"), b, Kind::Bucket));
+            if f.s3_backup_bucket.is_none() {
+                self.diagnostics.push(
+                    Diagnostic::error("S5", format!("{key}.s3_backup"), "s3_backup = true needs s3_backup_bucket")
+                        .with_help("set s3_backup_bucket = \"bucket.NAME\""),
+                );
+            }
+            backup.map(|b| {
+                let backup_name = bucket_name(self, &Some(b.clone()));
+                let arn = self.env.bucket_arn(&backup_name);
+                if arn != bucket_arn {
+                    statements.push(Statement::allow(&s3_actions, vec![arn.clone(), format!("{arn}/*")]));
+                }
+                depends_on.push(b);
+                S3Backup {
+                    bucket_arn: arn,
+                    prefix: f.s3_backup_prefix.as_ref().map(|p| self.text(&format!("{key}.s3_backup_prefix"), p)).unwrap_or_default(),
+                }
+            })
+        } else {
+            None
+        };
+
+        let logging = match &f.log_group {
+            Some(raw) => self.reference(&format!("{key}.log_group"), raw, Kind::LogGroup).map(|group| {
+                let group_name = self.file().log_group.get(&group.name).map(|g| g.name.clone()).unwrap_or_default();
+                let group_name = self.text(&format!("log_group.{}.name", group.name), &group_name);
+                let stream = f.log_stream.clone().unwrap_or_else(|| "DestinationDelivery".into());
+                let stream = self.text(&format!("{key}.log_stream"), &stream);
+                statements.push(Statement::allow(&["logs:PutLogEvents"], vec![self.env.log_stream_arn(&group_name, &stream)]));
+                depends_on.push(group);
+                (group_name, stream)
+            }),
+            None => None,
+        };
+
+        let mut processors = Vec::new();
+        for (i, p) in f.processor.iter().enumerate() {
+            let pkey = format!("{key}.processor[{i}]");
+            let mut params = BTreeMap::new();
+            let mut set = |k: &str, v: Option<String>| {
+                if let Some(v) = v {
+                    params.insert(k.to_string(), Param::Text(v));
+                }
+            };
+            match p.kind.as_str() {
+                "RecordDeAggregation" => {
+                    set("SubRecordType", Some(p.sub_record_type.clone().unwrap_or_else(|| "JSON".into())));
+                    set("Delimiter", p.delimiter.clone());
+                }
+                "MetadataExtraction" => {
+                    set("MetadataExtractionQuery", p.query.clone());
+                    set("JsonParsingEngine", Some(p.json_parsing_engine.clone().unwrap_or_else(|| "JQ-1.6".into())));
+                }
+                "Lambda" => {
+                    set("NumberOfRetries", Some(p.retries.unwrap_or(3).to_string()));
+                    set("RoleArn", Some(role_arn.clone()));
+                    set("BufferSizeInMBs", Some(format_mb(p.buffer_size_mb.unwrap_or(1.0))));
+                    set("BufferIntervalInSeconds", Some(p.buffer_interval_seconds.unwrap_or(60).to_string()));
+                    if let Some(function) = p.function.as_ref().and_then(|f| self.reference(&format!("{pkey}.function"), f, Kind::Lambda)) {
+                        let l = &self.file().lambda[&function.name];
+                        let fname = self.text(&format!("lambda.{}.name", function.name), &l.name.clone());
+                        let arn = self.env.function_arn(&fname);
+                        statements.push(Statement::allow(
+                            &["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"],
+                            vec![arn.clone(), format!("{arn}:*")],
+                        ));
+                        // An unpublished function is used unqualified; a published one by version,
+                        // known once the plan has read the live function.
+                        let arn = (!l.publish).then_some(arn);
+                        params.insert("LambdaArn".into(), Param::LambdaArn { function: function.clone(), arn });
+                        depends_on.push(function);
+                    } else if p.function.is_none() {
+                        self.diagnostics.push(
+                            Diagnostic::error("R4", pkey.clone(), "a Lambda processor needs `function`")
+                                .with_help("set function = \"lambda.NAME\""),
+                        );
+                    }
+                }
+                _ => {}
+            }
+            processors.push(Processor { kind: p.kind.clone(), parameters: params });
+        }
+        if let Some(kms) = &f.kms_key_arn {
+            statements.push(Statement::allow(&["kms:Decrypt", "kms:GenerateDataKey"], vec![kms.clone()]));
+        }
+        let role_name = role.as_ref().map(|r| r.name.clone());
+        if role.is_none() || bucket.is_none() {
+            return (None, role_name, statements);
+        }
+        depends_on.sort();
+        depends_on.dedup();
+        let spec = FirehoseSpec {
+            name: self.text(&format!("{key}.name"), &f.name),
+            role_arn,
+            bucket_arn,
+            prefix: f.prefix.as_ref().map(|p| self.text(&format!("{key}.prefix"), p)).unwrap_or_default(),
+            error_output_prefix: f
+                .error_output_prefix
+                .as_ref()
+                .map(|p| self.text(&format!("{key}.error_output_prefix"), p))
+                .unwrap_or_default(),
+            buffer_size_mb: f.buffer_size_mb.unwrap_or(5),
+            buffer_interval_seconds: f.buffer_interval_seconds.unwrap_or(300),
+            compression: f.compression.clone().unwrap_or_else(|| "UNCOMPRESSED".into()),
+            file_extension: f.file_extension.clone().unwrap_or_default(),
+            kms_key_arn: f.kms_key_arn.clone(),
+            logging,
+            dynamic_partitioning: f.dynamic_partitioning,
+            dynamic_partitioning_retry_seconds: f
+                .dynamic_partitioning
+                .then(|| f.dynamic_partitioning_retry_seconds.unwrap_or(300)),
+            s3_backup,
+            processors,
+            tags: self.tags(&address),
+        };
+        let resource = Resource { address, prevent_destroy: f.prevent_destroy, depends_on, spec: Spec::Firehose(spec) };
+        (Some(resource), role_name, statements)
+    }
+}
+
+/// Formats a megabyte count the way Firehose echoes it back ("3", "0.2").
+pub fn format_mb(mb: f64) -> String {
+    if mb.fract() == 0.0 {
+        format!("{}", mb as i64)
+    } else {
+        format!("{mb}")
+    }
+}

@@ -1,0 +1,409 @@
+//! The validated, interpolated stack: typed desired resources with resolved references.
+//! Live state read from AWS is expressed in the same types, so a diff compares like with like.
+
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Tag holding the name of the stack that owns a resource.
+pub const OWNER_TAG: &str = "provision:stack";
+/// Tag holding the resource's address in its stack (finds resources removed from stack.toml).
+pub const ADDRESS_TAG: &str = "provision:address";
+
+/// The kinds of resource a stack can hold, in the order they are usually created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Bucket,
+    LogGroup,
+    Role,
+    Lambda,
+    Firehose,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [Kind::Bucket, Kind::LogGroup, Kind::Role, Kind::Lambda, Kind::Firehose];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Bucket => "bucket",
+            Kind::LogGroup => "log_group",
+            Kind::Role => "role",
+            Kind::Lambda => "lambda",
+            Kind::Firehose => "firehose",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// `kind.name`, how resources are addressed in stack.toml and in plans.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Address {
+    pub kind: Kind,
+    pub name: String,
+}
+
+impl Address {
+    pub fn new(kind: Kind, name: impl Into<String>) -> Self {
+        Self { kind, name: name.into() }
+    }
+
+    /// Parses `kind.name`.
+    pub fn parse(s: &str) -> Option<Address> {
+        let (kind, name) = s.split_once('.')?;
+        let kind = Kind::parse(kind)?;
+        (!name.is_empty()).then(|| Address::new(kind, name))
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.kind.as_str(), self.name)
+    }
+}
+
+impl serde::Serialize for Address {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Where the stack lives: the values every ARN is built from.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub region: String,
+    pub account_id: String,
+}
+
+impl Environment {
+    pub fn partition(&self) -> &'static str {
+        if self.region.starts_with("cn-") {
+            "aws-cn"
+        } else if self.region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        }
+    }
+
+    pub fn bucket_arn(&self, bucket: &str) -> String {
+        format!("arn:{}:s3:::{bucket}", self.partition())
+    }
+
+    pub fn role_arn(&self, path: &str, name: &str) -> String {
+        format!("arn:{}:iam::{}:role{path}{name}", self.partition(), self.account_id)
+    }
+
+    pub fn function_arn(&self, name: &str) -> String {
+        format!("arn:{}:lambda:{}:{}:function:{name}", self.partition(), self.region, self.account_id)
+    }
+
+    pub fn log_group_arn(&self, name: &str) -> String {
+        format!("arn:{}:logs:{}:{}:log-group:{name}", self.partition(), self.region, self.account_id)
+    }
+
+    pub fn log_stream_arn(&self, group: &str, stream: &str) -> String {
+        format!("{}:log-stream:{stream}", self.log_group_arn(group))
+    }
+}
+
+/// The whole desired stack.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    pub name: String,
+    pub env: Environment,
+    pub file: PathBuf,
+    pub resources: Vec<Resource>,
+}
+
+impl Stack {
+    pub fn get(&self, address: &Address) -> Option<&Resource> {
+        self.resources.iter().find(|r| &r.address == address)
+    }
+}
+
+/// One desired resource.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub address: Address,
+    pub prevent_destroy: bool,
+    /// Resources that must exist before this one.
+    pub depends_on: Vec<Address>,
+    pub spec: Spec,
+}
+
+impl Resource {
+    pub fn physical_name(&self) -> &str {
+        self.spec.physical_name()
+    }
+}
+
+/// The settings of a resource, desired or live.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Spec {
+    Bucket(BucketSpec),
+    LogGroup(LogGroupSpec),
+    Role(RoleSpec),
+    Lambda(LambdaSpec),
+    Firehose(FirehoseSpec),
+}
+
+pub type Tags = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BucketSpec {
+    pub name: String,
+    pub versioning: bool,
+    /// Local only: whether destroy may empty the bucket.
+    pub force_destroy: bool,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogGroupSpec {
+    pub name: String,
+    pub retention_days: Option<i32>,
+    pub streams: Vec<String>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleSpec {
+    pub name: String,
+    pub path: String,
+    /// Canonical trust policy document.
+    pub trust_policy: Value,
+    pub managed_policies: Vec<String>,
+    /// Canonical generated inline policy, if the role has any statements.
+    pub inline_policy: Option<Value>,
+    pub tags: Tags,
+}
+
+/// Name of the inline policy provision writes on roles.
+pub const INLINE_POLICY_NAME: &str = "provision-generated";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LambdaSpec {
+    pub name: String,
+    pub runtime: String,
+    pub handler: String,
+    pub role_arn: String,
+    pub memory_mb: i32,
+    pub timeout_seconds: i32,
+    pub description: String,
+    pub environment: BTreeMap<String, String>,
+    /// base64(sha256(zip)), as Lambda reports CodeSha256.
+    pub code_sha256: String,
+    pub publish: bool,
+    /// Latest published version; `None` in a desired spec means "known after apply".
+    pub version: Option<String>,
+    pub tags: Tags,
+    /// The deterministic zip (desired only).
+    pub zip: Option<Arc<Vec<u8>>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirehoseSpec {
+    pub name: String,
+    pub role_arn: String,
+    pub bucket_arn: String,
+    pub prefix: String,
+    pub error_output_prefix: String,
+    pub buffer_size_mb: i32,
+    pub buffer_interval_seconds: i32,
+    pub compression: String,
+    pub file_extension: String,
+    pub kms_key_arn: Option<String>,
+    /// CloudWatch logging: (group, stream) when enabled.
+    pub logging: Option<(String, String)>,
+    pub dynamic_partitioning: bool,
+    pub dynamic_partitioning_retry_seconds: Option<i32>,
+    pub s3_backup: Option<S3Backup>,
+    pub processors: Vec<Processor>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct S3Backup {
+    pub bucket_arn: String,
+    pub prefix: String,
+}
+
+/// A record processor; parameters are keyed by name so their order never matters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Processor {
+    pub kind: String,
+    pub parameters: BTreeMap<String, Param>,
+}
+
+/// A processor parameter value; the Lambda ARN of a function about to change is only known after apply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Text(String),
+    LambdaArn { function: Address, arn: Option<String> },
+}
+
+impl Param {
+    pub fn known(&self) -> Option<&str> {
+        match self {
+            Param::Text(s) => Some(s),
+            Param::LambdaArn { arn, .. } => arn.as_deref(),
+        }
+    }
+}
+
+/// An attribute value as shown and compared in a plan.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Attr {
+    Value(Value),
+    #[serde(serialize_with = "serialize_unknown")]
+    Unknown,
+}
+
+fn serialize_unknown<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("(known after apply)")
+}
+
+/// Text shown for values only known after apply.
+pub const UNKNOWN: &str = "(known after apply)";
+
+/// Named attributes of a spec, in display order.
+pub type Attributes = Vec<(String, Attr)>;
+
+fn push(attrs: &mut Attributes, key: &str, value: Value) {
+    attrs.push((key.to_string(), Attr::Value(value)));
+}
+
+fn push_tags(attrs: &mut Attributes, tags: &Tags) {
+    for (k, v) in tags {
+        push(attrs, &format!("tags.{k}"), json!(v));
+    }
+}
+
+impl Spec {
+    pub fn physical_name(&self) -> &str {
+        match self {
+            Spec::Bucket(s) => &s.name,
+            Spec::LogGroup(s) => &s.name,
+            Spec::Role(s) => &s.name,
+            Spec::Lambda(s) => &s.name,
+            Spec::Firehose(s) => &s.name,
+        }
+    }
+
+    pub fn tags(&self) -> &Tags {
+        match self {
+            Spec::Bucket(s) => &s.tags,
+            Spec::LogGroup(s) => &s.tags,
+            Spec::Role(s) => &s.tags,
+            Spec::Lambda(s) => &s.tags,
+            Spec::Firehose(s) => &s.tags,
+        }
+    }
+
+    /// Attributes whose change cannot be made in place, with the reason shown in the plan.
+    pub fn replace_reason(&self, key: &str) -> Option<&'static str> {
+        match (self, key) {
+            (_, "name") => Some("the name cannot be changed in place"),
+            (Spec::Role(_), "path") => Some("a role's path cannot be changed in place"),
+            (Spec::Firehose(_), "dynamic_partitioning") => {
+                Some("dynamic partitioning can only be set at creation")
+            }
+            (Spec::Firehose(_), "s3_backup") => Some("S3 backup can only go from disabled to enabled in place"),
+            _ => None,
+        }
+    }
+
+    /// The comparable attributes; local-only settings (force_destroy, the zip) are left out.
+    pub fn attributes(&self) -> Attributes {
+        let mut a = Attributes::new();
+        match self {
+            Spec::Bucket(s) => {
+                push(&mut a, "name", json!(s.name));
+                push(&mut a, "versioning", json!(s.versioning));
+            }
+            Spec::LogGroup(s) => {
+                push(&mut a, "name", json!(s.name));
+                push(&mut a, "retention_days", json!(s.retention_days));
+                push(&mut a, "streams", json!(s.streams));
+            }
+            Spec::Role(s) => {
+                push(&mut a, "name", json!(s.name));
+                push(&mut a, "path", json!(s.path));
+                push(&mut a, "trust_policy", s.trust_policy.clone());
+                push(&mut a, "managed_policies", json!(s.managed_policies));
+                push(&mut a, "inline_policy", s.inline_policy.clone().unwrap_or(Value::Null));
+            }
+            Spec::Lambda(s) => {
+                push(&mut a, "name", json!(s.name));
+                push(&mut a, "runtime", json!(s.runtime));
+                push(&mut a, "handler", json!(s.handler));
+                push(&mut a, "role", json!(s.role_arn));
+                push(&mut a, "memory_mb", json!(s.memory_mb));
+                push(&mut a, "timeout_seconds", json!(s.timeout_seconds));
+                push(&mut a, "description", json!(s.description));
+                for (k, v) in &s.environment {
+                    push(&mut a, &format!("environment.{k}"), json!(v));
+                }
+                push(&mut a, "code_sha256", json!(s.code_sha256));
+                if s.publish {
+                    a.push((
+                        "version".into(),
+                        s.version.as_ref().map_or(Attr::Unknown, |v| Attr::Value(json!(v))),
+                    ));
+                }
+            }
+            Spec::Firehose(s) => {
+                push(&mut a, "name", json!(s.name));
+                push(&mut a, "role", json!(s.role_arn));
+                push(&mut a, "bucket", json!(s.bucket_arn));
+                push(&mut a, "prefix", json!(s.prefix));
+                push(&mut a, "error_output_prefix", json!(s.error_output_prefix));
+                push(&mut a, "buffer_size_mb", json!(s.buffer_size_mb));
+                push(&mut a, "buffer_interval_seconds", json!(s.buffer_interval_seconds));
+                push(&mut a, "compression", json!(s.compression));
+                push(&mut a, "file_extension", json!(s.file_extension));
+                push(&mut a, "kms_key_arn", json!(s.kms_key_arn));
+                push(&mut a, "log_group", json!(s.logging.as_ref().map(|l| &l.0)));
+                push(&mut a, "log_stream", json!(s.logging.as_ref().map(|l| &l.1)));
+                push(&mut a, "dynamic_partitioning", json!(s.dynamic_partitioning));
+                push(
+                    &mut a,
+                    "dynamic_partitioning_retry_seconds",
+                    json!(s.dynamic_partitioning_retry_seconds),
+                );
+                push(&mut a, "s3_backup", json!(s.s3_backup.is_some()));
+                if let Some(b) = &s.s3_backup {
+                    push(&mut a, "s3_backup_bucket", json!(b.bucket_arn));
+                    push(&mut a, "s3_backup_prefix", json!(b.prefix));
+                }
+                push(&mut a, "processors", processors_json(&s.processors));
+            }
+        }
+        push_tags(&mut a, self.tags());
+        a
+    }
+}
+
+/// Processors as JSON for display and comparison: parameters as a name-sorted object.
+pub fn processors_json(processors: &[Processor]) -> Value {
+    Value::Array(
+        processors
+            .iter()
+            .map(|p| {
+                let params: serde_json::Map<String, Value> = p
+                    .parameters
+                    .iter()
+                    .map(|(k, v)| (k.clone(), json!(v.known().unwrap_or(UNKNOWN))))
+                    .collect();
+                json!({ "type": p.kind, "parameters": params })
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,261 @@
+//! The plan: plain data saying what apply would do, built by a pure function from the desired
+//! stack and the live state that was read.
+
+pub mod diff;
+
+use crate::aws::{Live, Outputs};
+use crate::model::*;
+use diff::{AttrChange, Outcome};
+use std::collections::HashMap;
+
+/// What happens to one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Create,
+    Update,
+    Replace,
+    Delete,
+    NoOp,
+    /// Exists under the wanted name but is not owned by this stack: left alone.
+    Conflict,
+}
+
+/// One resource's change.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Change {
+    pub address: Address,
+    pub physical_name: String,
+    pub action: Action,
+    pub attributes: Vec<AttrChange>,
+    /// Why a replace is needed, or why a conflict or an adoption.
+    pub reasons: Vec<String>,
+    #[serde(skip)]
+    pub desired: Option<Resource>,
+    #[serde(skip)]
+    pub live: Option<Live>,
+    /// For a delete: whether a bucket may be emptied first.
+    #[serde(skip)]
+    pub force_destroy: bool,
+}
+
+/// Counts for the plan's footer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub destroy: usize,
+    pub conflict: usize,
+}
+
+/// Everything apply would do, in dependency order.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Plan {
+    pub stack: String,
+    pub changes: Vec<Change>,
+    pub summary: Summary,
+    /// Outputs of resources that will not change, for dependents to use during apply.
+    #[serde(skip)]
+    pub known_outputs: HashMap<Address, Outputs>,
+}
+
+impl Plan {
+    fn new(stack: &str, changes: Vec<Change>, known_outputs: HashMap<Address, Outputs>) -> Plan {
+        let mut summary = Summary::default();
+        for c in &changes {
+            match c.action {
+                Action::Create => summary.add += 1,
+                Action::Update => summary.change += 1,
+                Action::Replace => {
+                    summary.add += 1;
+                    summary.destroy += 1;
+                }
+                Action::Delete => summary.destroy += 1,
+                Action::Conflict => summary.conflict += 1,
+                Action::NoOp => {}
+            }
+        }
+        Plan { stack: stack.to_string(), changes, summary, known_outputs }
+    }
+
+    /// Whether applying would change anything.
+    pub fn has_changes(&self) -> bool {
+        self.summary.add + self.summary.change + self.summary.destroy > 0
+    }
+}
+
+/// Live state read for a plan: by address for desired resources, plus owned resources
+/// that stack.toml no longer declares (found by tag).
+pub struct LiveState {
+    pub by_address: HashMap<Address, Option<Live>>,
+    pub orphans: Vec<(Address, Live)>,
+}
+
+/// Desired resources in dependency order (dependencies first). Errors on a cycle.
+pub fn ordered(stack: &Stack) -> Result<Vec<&Resource>, String> {
+    let nodes: Vec<(Address, Vec<Address>)> =
+        stack.resources.iter().map(|r| (r.address.clone(), r.depends_on.clone())).collect();
+    let order = crate::graph::topological(&nodes)?;
+    Ok(order.iter().filter_map(|a| stack.get(a)).collect())
+}
+
+/// Builds the plan to make live match the stack.
+pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
+    let mut changes = Vec::new();
+    let mut known: HashMap<Address, Outputs> = HashMap::new();
+    let mut replaced_orphans = Vec::new();
+    for resource in ordered(stack)? {
+        let mut desired = resource.clone();
+        resolve_lambda_arns(&mut desired.spec, &known);
+        let mut current = live.by_address.get(&resource.address).cloned().flatten();
+        let mut renamed_from = None;
+        if current.is_none() {
+            // A resource of this address under another name (renamed in stack.toml): replace it.
+            if let Some((_, old)) = live.orphans.iter().find(|(a, _)| a == &resource.address) {
+                renamed_from = Some(old.spec.physical_name().to_string());
+                replaced_orphans.push(old.spec.physical_name().to_string());
+                current = Some(old.clone());
+            }
+        }
+        if let Some(l) = &current {
+            if let Some(owner) = l.owner().filter(|o| *o != stack.name) {
+                changes.push(conflict(&desired, l, format!("is owned by stack \"{owner}\"")));
+                continue;
+            }
+            if l.owner().is_none() && resource.address.kind != Kind::LogGroup {
+                changes.push(conflict(&desired, l, format!("exists but is not owned by stack \"{}\"", stack.name)));
+                continue;
+            }
+        }
+        let live_spec = current.as_ref().map(|l| align_local_settings(&l.spec, &desired.spec));
+        if let (Spec::Lambda(d), Some(Spec::Lambda(l))) = (&mut desired.spec, &live_spec) {
+            d.version = l.version.clone().filter(|v| v != crate::aws::UNPUBLISHED);
+            // Only code and configuration changes publish a new version; tags do not.
+            let republish = match diff::diff(Some(&Spec::Lambda(d.clone())), Some(&Spec::Lambda(l.clone()))) {
+                Outcome::Update(a) | Outcome::Replace(a, _) => a.iter().any(|c| !c.key.starts_with("tags.")),
+                _ => false,
+            };
+            if republish {
+                d.version = None;
+            }
+        }
+        let outcome = diff::diff(Some(&desired.spec), live_spec.as_ref());
+        let (action, attributes, mut reasons) = match outcome {
+            Outcome::NoOp => (Action::NoOp, vec![], vec![]),
+            Outcome::Create(a) => (Action::Create, a, vec![]),
+            Outcome::Update(a) => (Action::Update, a, vec![]),
+            Outcome::Replace(a, r) => (Action::Replace, a, r),
+            Outcome::Delete => unreachable!("desired resources are never deleted here"),
+        };
+        if let Some(old) = renamed_from {
+            reasons.push(format!("renamed from {old:?}"));
+        }
+        if action == Action::Update && current.as_ref().is_some_and(|l| l.owner().is_none()) {
+            reasons.push("adopts the existing log group (created outside provision, e.g. by a service)".into());
+        }
+        if action == Action::NoOp {
+            if let Some(l) = &current {
+                known.insert(resource.address.clone(), outputs_of(&desired.spec, l));
+            }
+        }
+        changes.push(Change {
+            address: resource.address.clone(),
+            physical_name: desired.physical_name().to_string(),
+            action,
+            attributes,
+            reasons,
+            force_destroy: matches!(&desired.spec, Spec::Bucket(b) if b.force_destroy),
+            desired: Some(desired),
+            live: current,
+        });
+    }
+    for (address, orphan) in &live.orphans {
+        if replaced_orphans.contains(&orphan.spec.physical_name().to_string()) {
+            continue;
+        }
+        changes.push(delete(address, orphan, false));
+    }
+    Ok(Plan::new(&stack.name, changes, known))
+}
+
+/// Builds the plan that deletes everything the stack owns, dependents first.
+pub fn build_destroy(stack: &Stack, live: &LiveState) -> Plan {
+    let mut changes = Vec::new();
+    for resource in stack.resources.iter() {
+        match live.by_address.get(&resource.address).cloned().flatten() {
+            Some(l) if l.owner() == Some(stack.name.as_str()) => {
+                let force = matches!(&resource.spec, Spec::Bucket(b) if b.force_destroy);
+                let mut change = delete(&resource.address, &l, force);
+                change.desired = Some(resource.clone());
+                changes.push(change);
+            }
+            Some(l) => changes.push(conflict(resource, &l, "is not owned by this stack: left alone".into())),
+            None => {}
+        }
+    }
+    for (address, orphan) in &live.orphans {
+        changes.push(delete(address, orphan, false));
+    }
+    changes.sort_by_key(|c| std::cmp::Reverse(c.address.kind));
+    Plan::new(&stack.name, changes, HashMap::new())
+}
+
+fn delete(address: &Address, live: &Live, force_destroy: bool) -> Change {
+    Change {
+        address: address.clone(),
+        physical_name: live.spec.physical_name().to_string(),
+        action: Action::Delete,
+        attributes: vec![],
+        reasons: vec![],
+        desired: None,
+        live: Some(live.clone()),
+        force_destroy,
+    }
+}
+
+fn conflict(resource: &Resource, live: &Live, reason: String) -> Change {
+    Change {
+        address: resource.address.clone(),
+        physical_name: resource.physical_name().to_string(),
+        action: Action::Conflict,
+        attributes: vec![],
+        reasons: vec![reason],
+        desired: Some(resource.clone()),
+        live: Some(live.clone()),
+        force_destroy: false,
+    }
+}
+
+/// Copies settings that exist only in stack.toml onto the live spec, so they never show as drift.
+fn align_local_settings(live: &Spec, desired: &Spec) -> Spec {
+    match (live, desired) {
+        (Spec::Bucket(l), Spec::Bucket(d)) => Spec::Bucket(BucketSpec { force_destroy: d.force_destroy, ..l.clone() }),
+        (Spec::Lambda(l), Spec::Lambda(d)) => Spec::Lambda(LambdaSpec { publish: d.publish, zip: d.zip.clone(), ..l.clone() }),
+        _ => live.clone(),
+    }
+}
+
+/// Outputs of a resource that stays as it is.
+fn outputs_of(spec: &Spec, live: &Live) -> Outputs {
+    let qualified_arn = match spec {
+        Spec::Lambda(l) if l.publish => l.version.as_ref().map(|v| format!("{}:{v}", live.arn)),
+        Spec::Lambda(_) => Some(live.arn.clone()),
+        _ => None,
+    };
+    Outputs { arn: live.arn.clone(), qualified_arn }
+}
+
+/// Fills processor Lambda ARNs from the outputs of functions already settled.
+pub fn resolve_lambda_arns(spec: &mut Spec, outputs: &HashMap<Address, Outputs>) {
+    if let Spec::Firehose(f) = spec {
+        for p in &mut f.processors {
+            for value in p.parameters.values_mut() {
+                if let Param::LambdaArn { function, arn } = value {
+                    if arn.is_none() {
+                        *arn = outputs.get(function).and_then(|o| o.qualified_arn.clone());
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Plan -> Terraform-style text. Multi-line values (policies, processors) are shown as unified diffs.
+
+use super::Style;
+use crate::model::{Attr, UNKNOWN};
+use crate::plan::diff::AttrChange;
+use crate::plan::{Action, Change, Plan};
+use serde_json::Value;
+use std::fmt::Write;
+
+/// The plan as text, ending with the summary line.
+pub fn render(plan: &Plan, style: Style) -> String {
+    let mut out = String::new();
+    let visible: Vec<&Change> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
+    if visible.is_empty() {
+        out.push_str("No changes. Live resources match the stack.\n");
+        return out;
+    }
+    for change in visible {
+        render_change(&mut out, change, style);
+        out.push('\n');
+    }
+    out.push_str(&summary_line(plan, style));
+    out
+}
+
+/// `Plan: N to add, M to change, K to destroy.` (plus conflicts when there are any).
+pub fn summary_line(plan: &Plan, style: Style) -> String {
+    let s = plan.summary;
+    let mut line = format!("{}: {} to add, {} to change, {} to destroy.", style.bold("Plan"), s.add, s.change, s.destroy);
+    if s.conflict > 0 {
+        let _ = write!(line, " {} conflict(s) left alone.", s.conflict);
+    }
+    line.push('\n');
+    line
+}
+
+fn render_change(out: &mut String, c: &Change, style: Style) {
+    let (symbol, headline) = match c.action {
+        Action::Create => (style.green("+"), "will be created".to_string()),
+        Action::Update => (style.yellow("~"), "will be updated in-place".to_string()),
+        Action::Replace => (style.red("-/+"), "must be replaced".to_string()),
+        Action::Delete => (style.red("-"), "will be destroyed".to_string()),
+        Action::Conflict => (style.red("!"), c.reasons.first().cloned().unwrap_or_default()),
+        Action::NoOp => return,
+    };
+    let _ = writeln!(out, "  {} {} {headline}", style.dim("#"), style.bold(&c.address.to_string()));
+    if c.action == Action::Conflict {
+        let _ = writeln!(
+            out,
+            "{symbol:>3} {} ({}): left alone; run `provision import {}` to adopt it",
+            c.address, c.physical_name, c.address
+        );
+        return;
+    }
+    let _ = writeln!(out, "{symbol:>3} {} ({})", c.address, c.physical_name);
+    for reason in &c.reasons {
+        let _ = writeln!(out, "      {} {reason}", style.dim("#"));
+    }
+    let width = c.attributes.iter().map(|a| a.key.len()).max().unwrap_or(0);
+    for a in &c.attributes {
+        render_attribute(out, a, width, style);
+    }
+}
+
+fn render_attribute(out: &mut String, a: &AttrChange, width: usize, style: Style) {
+    let forces = if a.forces_replacement { format!(" {}", style.red("# forces replacement")) } else { String::new() };
+    let key = &a.key;
+    match (&a.before, &a.after) {
+        (None, Some(after)) => {
+            let _ = writeln!(out, "      {} {key:width$} = {}", style.green("+"), indent(&show(after), 8));
+        }
+        (Some(before), None) => {
+            let _ = writeln!(out, "      {} {key:width$} = {}{forces}", style.red("-"), indent(&show(before), 8));
+        }
+        (Some(before), Some(after)) if is_multiline(before) || is_multiline(after) => {
+            let _ = writeln!(out, "      {} {key}{forces}", style.yellow("~"));
+            let old = show(before);
+            let new = show(after);
+            let diff = similar::TextDiff::from_lines(&old, &new);
+            for line in diff.unified_diff().context_radius(3).iter_hunks().flat_map(|h| h.iter_changes().collect::<Vec<_>>()) {
+                let text = line.value().trim_end_matches('\n');
+                let formatted = match line.tag() {
+                    similar::ChangeTag::Delete => style.red(&format!("- {text}")),
+                    similar::ChangeTag::Insert => style.green(&format!("+ {text}")),
+                    similar::ChangeTag::Equal => format!("  {text}"),
+                };
+                let _ = writeln!(out, "          {formatted}");
+            }
+        }
+        (Some(before), Some(after)) => {
+            let _ = writeln!(out, "      {} {key:width$} = {} -> {}{forces}", style.yellow("~"), show(before), show(after));
+        }
+        (None, None) => {}
+    }
+}
+
+fn is_multiline(a: &Attr) -> bool {
+    matches!(a, Attr::Value(Value::Object(_)) | Attr::Value(Value::Array(_))) && show(a).contains('\n')
+}
+
+/// A value as shown in a plan: JSON scalars inline, objects and arrays pretty-printed.
+fn show(a: &Attr) -> String {
+    match a {
+        Attr::Unknown => UNKNOWN.to_string(),
+        Attr::Value(Value::String(s)) if s == UNKNOWN => UNKNOWN.to_string(),
+        Attr::Value(Value::Array(items)) if items.is_empty() => "[]".into(),
+        Attr::Value(Value::Array(items)) if items.iter().all(|i| !i.is_object() && !i.is_array()) && items.len() <= 3 => {
+            serde_json::to_string(items).unwrap_or_default()
+        }
+        Attr::Value(v @ (Value::Object(_) | Value::Array(_))) => serde_json::to_string_pretty(v).unwrap_or_default(),
+        Attr::Value(v) => v.to_string(),
+    }
+}
+
+fn indent(text: &str, by: usize) -> String {
+    text.replace('\n', &format!("\n{:by$}", ""))
+}

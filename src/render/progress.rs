@@ -1,0 +1,37 @@
+//! Apply events -> lines such as `bucket.data: Creation complete after 1s`.
+
+use super::Style;
+use crate::apply::Event;
+use crate::plan::Action;
+
+fn verbs(action: Action) -> (&'static str, &'static str, &'static str) {
+    match action {
+        Action::Create => ("Creating...", "creating", "Creation complete"),
+        Action::Update => ("Modifying...", "modifying", "Modifications complete"),
+        Action::Replace => ("Replacing...", "replacing", "Replacement complete"),
+        Action::Delete => ("Destroying...", "destroying", "Destruction complete"),
+        Action::NoOp | Action::Conflict => ("", "", ""),
+    }
+}
+
+/// One line for an event.
+pub fn line(event: &Event, style: Style) -> String {
+    match event {
+        Event::Started { address, action } => format!("{}: {}", style.bold(&address.to_string()), verbs(*action).0),
+        Event::StillRunning { address, action, elapsed } => {
+            format!("{}: Still {}... [{}s elapsed]", style.bold(&address.to_string()), verbs(*action).1, elapsed.as_secs())
+        }
+        Event::Finished { address, action, elapsed } => format!(
+            "{}: {} after {}s",
+            style.bold(&address.to_string()),
+            verbs(*action).2,
+            elapsed.as_secs()
+        ),
+        Event::Failed { address, action, error } => {
+            format!("{}: {} failed: {error}", style.bold(&address.to_string()), style.red(verbs(*action).1))
+        }
+        Event::Skipped { address, because } => {
+            format!("{}: skipped because {because} failed", style.bold(&address.to_string()))
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! The one retry policy: which AWS errors heal with time (IAM propagation, conflicts while an
+//! update is in progress, throttling, 5xx) and how long to keep trying.
+
+use std::future::Future;
+use std::time::Duration;
+
+/// Messages of errors that go away with time. IAM changes take seconds to minutes to propagate.
+const TRANSIENT: &[&str] = &[
+    "cannot be assumed by Lambda",
+    "execution role does not have permissions",
+    "is unable to assume role",
+    "is not authorized to perform",
+    "Access was denied",
+    "update is in progress",
+    "ConcurrentModificationException",
+    "Throttling",
+    "TooManyRequests",
+    "Rate exceeded",
+    "ServiceUnavailable",
+    "InternalFailure",
+    "InternalError",
+];
+
+/// Whether an error is worth retrying.
+pub fn is_transient(error: &anyhow::Error) -> bool {
+    let text = format!("{error:#}");
+    TRANSIENT.iter().any(|t| text.contains(t))
+}
+
+/// Delay before attempt `n` (0-based): exponential from 1 s, capped at 10 s, with jitter.
+pub fn backoff(attempt: u32) -> Duration {
+    let base = 1000u64.saturating_mul(1 << attempt.min(4)).min(10_000);
+    let jitter = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64 % (base / 4 + 1))
+        .unwrap_or(0);
+    Duration::from_millis(base - base / 8 + jitter)
+}
+
+/// How long transient errors are retried.
+pub const DEADLINE: Duration = Duration::from_secs(180);
+
+/// Runs `call` until it succeeds, fails with a permanent error, or the deadline passes.
+pub async fn aws<T, F, Fut>(operation: &str, mut call: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<T>>,
+{
+    let start = tokio::time::Instant::now();
+    let mut attempt = 0;
+    loop {
+        match call().await {
+            Ok(value) => return Ok(value),
+            Err(e) if is_transient(&e) && start.elapsed() < DEADLINE => {
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+            }
+            Err(e) => return Err(e.context(format!("{operation} failed after {attempt} retries"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn propagation_errors_are_transient_validation_errors_are_not() {
+        assert!(is_transient(&anyhow::anyhow!("InvalidParameterValueException: The role defined for the function cannot be assumed by Lambda.")));
+        assert!(is_transient(&anyhow::anyhow!("ThrottlingException: Rate exceeded")));
+        assert!(!is_transient(&anyhow::anyhow!("ValidationException: bad prefix")));
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(backoff(0) < Duration::from_millis(1300));
+        assert!(backoff(1) >= Duration::from_millis(1700));
+        assert!(backoff(10) <= Duration::from_millis(12_500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_until_success() {
+        let mut calls = 0;
+        let result = aws("Op", || {
+            calls += 1;
+            let n = calls;
+            async move { if n < 3 { Err(anyhow::anyhow!("Throttling")) } else { Ok(n) } }
+        })
+        .await;
+        assert_eq!(result.unwrap(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn permanent_errors_fail_at_once() {
+        let mut calls = 0;
+        let result: anyhow::Result<()> = aws("Op", || {
+            calls += 1;
+            async { Err(anyhow::anyhow!("ValidationException")) }
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(calls, 1);
+    }
+}
