@@ -102,11 +102,16 @@ fn processor_from_aws(p: &AwsProcessor) -> Processor {
     Processor { kind: p.r#type().as_str().to_string(), parameters }
 }
 
+/// Parameters are sent in the order the console and the seed show them (order never matters on read).
+const SEND_ORDER: [&str; 5] = ["LambdaArn", "NumberOfRetries", "RoleArn", "BufferSizeInMBs", "BufferIntervalInSeconds"];
+
 fn processing(spec: &FirehoseSpec) -> Result<ProcessingConfiguration> {
     let mut processors = Vec::new();
     for p in &spec.processors {
         let mut parameters = Vec::new();
-        for (name, value) in &p.parameters {
+        let mut ordered: Vec<(&String, &Param)> = p.parameters.iter().collect();
+        ordered.sort_by_key(|(name, _)| SEND_ORDER.iter().position(|n| n == name).unwrap_or(SEND_ORDER.len()));
+        for (name, value) in ordered {
             let value = value.known().ok_or_else(|| anyhow!("processor parameter {name} is not resolved yet"))?;
             parameters.push(
                 ProcessorParameter::builder()

@@ -73,6 +73,20 @@ impl Context {
 
     /// Reads every desired resource and every owned one, concurrently.
     pub async fn read_live(&self, stack: &Stack, clients: &Clients) -> Result<LiveState> {
+        let start = std::time::Instant::now();
+        let state = self.read_live_inner(stack, clients).await?;
+        if self.verbose {
+            eprintln!(
+                "read {} declared and {} undeclared resource(s) in {} ms",
+                state.by_address.len(),
+                state.orphans.len(),
+                start.elapsed().as_millis()
+            );
+        }
+        Ok(state)
+    }
+
+    async fn read_live_inner(&self, stack: &Stack, clients: &Clients) -> Result<LiveState> {
         let reads = stack.resources.iter().map(|r| {
             let clients = clients.clone();
             async move {

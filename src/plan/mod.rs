@@ -153,7 +153,7 @@ pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
         if action == Action::Update && current.as_ref().is_some_and(|l| l.owner().is_none()) {
             reasons.push("adopts the existing log group (created outside provision, e.g. by a service)".into());
         }
-        if action == Action::NoOp {
+        if matches!(action, Action::NoOp | Action::Update) {
             if let Some(l) = &current {
                 known.insert(resource.address.clone(), outputs_of(&desired.spec, l));
             }
@@ -235,7 +235,7 @@ fn align_local_settings(live: &Spec, desired: &Spec) -> Spec {
     }
 }
 
-/// Outputs of a resource that stays as it is.
+/// Outputs of a resource that is kept (a function's version only when it is not republished).
 fn outputs_of(spec: &Spec, live: &Live) -> Outputs {
     let qualified_arn = match spec {
         Spec::Lambda(l) if l.publish => l.version.as_ref().map(|v| format!("{}:{v}", live.arn)),

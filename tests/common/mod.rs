@@ -1,0 +1,209 @@
+//! Test harness: a moto server per test, a copy of the default stack in a temp dir, and the real
+//! `provision` binary run against them.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A moto server on a free loopback port, stopped when dropped.
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let program = std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
+        let mut child = Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", "0"])
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {program} (pip install 'moto[server]'): {e}"));
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(pos) = line.find("http://127.0.0.1:") {
+                    let _ = tx.send(line[pos..].trim().to_string());
+                }
+            }
+        });
+        let endpoint = rx.recv_timeout(Duration::from_secs(30)).expect("moto did not report its port");
+        let moto = Moto { child, endpoint };
+        moto.wait_ready();
+        moto
+    }
+
+    fn wait_ready(&self) {
+        let start = Instant::now();
+        let addr = self.endpoint.trim_start_matches("http://").to_string();
+        while start.elapsed() < Duration::from_secs(30) {
+            if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
+                use std::io::{Read, Write};
+                let _ = s.write_all(b"GET /moto-api/data.json HTTP/1.0\r\n\r\n");
+                let mut buf = [0u8; 12];
+                if s.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.1 200") {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("moto at {} not ready", self.endpoint);
+    }
+
+    /// An SDK configuration pointing at this server, for changes behind provision's back.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_s3::config::Credentials::new("test", "test", None, None, "test"))
+            .load()
+            .await
+    }
+
+    pub async fn s3(&self) -> aws_sdk_s3::Client {
+        let config = self.sdk_config().await;
+        aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build())
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What one run of the binary did.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// A stack directory (copy of the repo's stack.toml and Lambda source) and a moto server.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub moto: Moto,
+}
+
+pub const BUCKET: &str = "firehose-to-s3-us-east-1-123456789012";
+pub const STREAM: &str = "PUT-S3-lambda";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "__pycache__" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(name));
+        } else {
+            std::fs::copy(entry.path(), to.join(name)).unwrap();
+        }
+    }
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(repo().join("stack.toml"), dir.path().join("stack.toml")).unwrap();
+        copy_dir(&repo().join("examples/lambda/metadata_extractor"), &dir.path().join("examples/lambda/metadata_extractor"));
+        Fixture { dir, moto: Moto::start() }
+    }
+
+    pub fn stack_path(&self) -> PathBuf {
+        self.dir.path().join("stack.toml")
+    }
+
+    /// Runs `provision ARGS` against this fixture's moto.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_provision"))
+            .arg("-f")
+            .arg(self.stack_path())
+            .args(args)
+            .env("AWS_ENDPOINT_URL", &self.moto.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .env("NO_COLOR", "1")
+            .env_remove("AWS_PROFILE")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
+    }
+
+    /// Runs and asserts the exit code.
+    pub fn ok(&self, args: &[&str], code: i32) -> Run {
+        let run = self.run(args);
+        assert_eq!(run.code, code, "provision {args:?} exited {}:\n{}", run.code, run.all());
+        run
+    }
+
+    pub fn apply(&self) -> Run {
+        self.ok(&["apply", "--auto-approve"], 0)
+    }
+
+    /// Asserts the plan is empty.
+    pub fn assert_clean(&self) {
+        let run = self.ok(&["plan", "--detailed-exitcode"], 0);
+        assert!(run.stdout.contains("No changes."), "{}", run.all());
+    }
+
+    /// Replaces text in stack.toml (the text must be there).
+    pub fn edit(&self, from: &str, to: &str) {
+        let text = std::fs::read_to_string(self.stack_path()).unwrap();
+        assert!(text.contains(from), "stack.toml has no {from:?}");
+        std::fs::write(self.stack_path(), text.replacen(from, to, 1)).unwrap();
+    }
+
+    pub fn write_file(&self, relative: &str, text: &str) {
+        std::fs::write(self.dir.path().join(relative), text).unwrap();
+    }
+
+    /// The JSON plan.
+    pub fn json_plan(&self) -> serde_json::Value {
+        let run = self.ok(&["plan", "--json"], 0);
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("bad JSON plan: {e}\n{}", run.stdout))
+    }
+}
+
+/// Changes of a JSON plan other than no-ops: (address, action, changed attribute keys), by address.
+pub fn changes(plan: &serde_json::Value) -> Vec<(String, String, Vec<String>)> {
+    let mut out: Vec<(String, String, Vec<String>)> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] != "no-op")
+        .map(|c| {
+            (
+                c["address"].as_str().unwrap().to_string(),
+                c["action"].as_str().unwrap().to_string(),
+                c["attributes"].as_array().unwrap().iter().map(|a| a["key"].as_str().unwrap().to_string()).collect(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
