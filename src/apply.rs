@@ -141,7 +141,11 @@ pub async fn execute(plan: &Plan, clients: &Clients, parallelism: usize, on_even
 }
 
 /// Performs one change. Returns the resource's outputs (none for a delete).
-async fn run(clients: &Clients, change: Change, outputs: Arc<Mutex<HashMap<Address, Outputs>>>) -> anyhow::Result<Option<Outputs>> {
+async fn run(
+    clients: &Clients,
+    change: Change,
+    outputs: Arc<Mutex<HashMap<Address, Outputs>>>,
+) -> anyhow::Result<Option<Outputs>> {
     let mut desired = change.desired.as_ref().map(|d| d.spec.clone());
     if let Some(spec) = &mut desired {
         plan::resolve_lambda_arns(spec, &*outputs.lock().await);

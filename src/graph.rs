@@ -6,10 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// nodes are ignored. Ties are broken by node order, so the result is deterministic.
 pub fn topological<N: Ord + Clone + std::fmt::Display>(nodes: &[(N, Vec<N>)]) -> Result<Vec<N>, String> {
     let known: BTreeSet<&N> = nodes.iter().map(|(n, _)| n).collect();
-    let mut pending: BTreeMap<&N, BTreeSet<&N>> = nodes
-        .iter()
-        .map(|(n, deps)| (n, deps.iter().filter(|d| known.contains(d)).collect()))
-        .collect();
+    let mut pending: BTreeMap<&N, BTreeSet<&N>> =
+        nodes.iter().map(|(n, deps)| (n, deps.iter().filter(|d| known.contains(d)).collect())).collect();
     let mut order = Vec::with_capacity(nodes.len());
     while !pending.is_empty() {
         let ready: Vec<&N> = pending.iter().filter(|(_, deps)| deps.is_empty()).map(|(n, _)| *n).collect();

@@ -312,9 +312,7 @@ impl Spec {
         match (self, key) {
             (_, "name") => Some("the name cannot be changed in place"),
             (Spec::Role(_), "path") => Some("a role's path cannot be changed in place"),
-            (Spec::Firehose(_), "dynamic_partitioning") => {
-                Some("dynamic partitioning can only be set at creation")
-            }
+            (Spec::Firehose(_), "dynamic_partitioning") => Some("dynamic partitioning can only be set at creation"),
             (Spec::Firehose(_), "s3_backup") => Some("S3 backup can only go from disabled to enabled in place"),
             _ => None,
         }
@@ -353,10 +351,7 @@ impl Spec {
                 }
                 push(&mut a, "code_sha256", json!(s.code_sha256));
                 if s.publish {
-                    a.push((
-                        "version".into(),
-                        s.version.as_ref().map_or(Attr::Unknown, |v| Attr::Value(json!(v))),
-                    ));
+                    a.push(("version".into(), s.version.as_ref().map_or(Attr::Unknown, |v| Attr::Value(json!(v)))));
                 }
             }
             Spec::Firehose(s) => {
@@ -373,11 +368,7 @@ impl Spec {
                 push(&mut a, "log_group", json!(s.logging.as_ref().map(|l| &l.0)));
                 push(&mut a, "log_stream", json!(s.logging.as_ref().map(|l| &l.1)));
                 push(&mut a, "dynamic_partitioning", json!(s.dynamic_partitioning));
-                push(
-                    &mut a,
-                    "dynamic_partitioning_retry_seconds",
-                    json!(s.dynamic_partitioning_retry_seconds),
-                );
+                push(&mut a, "dynamic_partitioning_retry_seconds", json!(s.dynamic_partitioning_retry_seconds));
                 push(&mut a, "s3_backup", json!(s.s3_backup.is_some()));
                 if let Some(b) = &s.s3_backup {
                     push(&mut a, "s3_backup_bucket", json!(b.bucket_arn));
@@ -397,11 +388,8 @@ pub fn processors_json(processors: &[Processor]) -> Value {
         processors
             .iter()
             .map(|p| {
-                let params: serde_json::Map<String, Value> = p
-                    .parameters
-                    .iter()
-                    .map(|(k, v)| (k.clone(), json!(v.known().unwrap_or(UNKNOWN))))
-                    .collect();
+                let params: serde_json::Map<String, Value> =
+                    p.parameters.iter().map(|(k, v)| (k.clone(), json!(v.known().unwrap_or(UNKNOWN)))).collect();
                 json!({ "type": p.kind, "parameters": params })
             })
             .collect(),

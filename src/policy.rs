@@ -13,11 +13,7 @@ pub struct Statement {
 
 impl Statement {
     pub fn allow(actions: &[&str], resources: Vec<String>) -> Self {
-        Self {
-            effect: "Allow".into(),
-            actions: actions.iter().map(|s| s.to_string()).collect(),
-            resources,
-        }
+        Self { effect: "Allow".into(), actions: actions.iter().map(|s| s.to_string()).collect(), resources }
     }
 }
 
@@ -99,9 +95,9 @@ fn canonical_statement(statement: &Value) -> Value {
                     ops.iter()
                         .map(|(op, keys)| {
                             let keys = match keys {
-                                Value::Object(m) => Value::Object(
-                                    m.iter().map(|(k, v)| (k.clone(), collapse(string_set(v)))).collect(),
-                                ),
+                                Value::Object(m) => {
+                                    Value::Object(m.iter().map(|(k, v)| (k.clone(), collapse(string_set(v)))).collect())
+                                }
                                 other => other.clone(),
                             };
                             (op.clone(), keys)

@@ -66,7 +66,9 @@ mod tests {
 
     #[test]
     fn propagation_errors_are_transient_validation_errors_are_not() {
-        assert!(is_transient(&anyhow::anyhow!("InvalidParameterValueException: The role defined for the function cannot be assumed by Lambda.")));
+        assert!(is_transient(&anyhow::anyhow!(
+            "InvalidParameterValueException: The role defined for the function cannot be assumed by Lambda."
+        )));
         assert!(is_transient(&anyhow::anyhow!("ThrottlingException: Rate exceeded")));
         assert!(!is_transient(&anyhow::anyhow!("ValidationException: bad prefix")));
     }
@@ -84,7 +86,13 @@ mod tests {
         let result = aws("Op", || {
             calls += 1;
             let n = calls;
-            async move { if n < 3 { Err(anyhow::anyhow!("Throttling")) } else { Ok(n) } }
+            async move {
+                if n < 3 {
+                    Err(anyhow::anyhow!("Throttling"))
+                } else {
+                    Ok(n)
+                }
+            }
         })
         .await;
         assert_eq!(result.unwrap(), 3);

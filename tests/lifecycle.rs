@@ -99,11 +99,22 @@ async fn seed_pipeline_round_trip() {
     assert_eq!(output["firehose.events"]["name"], STREAM);
 
     let destroy = fx.ok(&["destroy", "--auto-approve"], 0);
-    assert!(destroy.stdout.contains("Destroy complete! Resources: 0 added, 0 changed, 6 destroyed."), "{}", destroy.all());
+    assert!(
+        destroy.stdout.contains("Destroy complete! Resources: 0 added, 0 changed, 6 destroyed."),
+        "{}",
+        destroy.all()
+    );
     let plan = fx.ok(&["plan", "--detailed-exitcode"], 2);
     assert!(plan.stdout.contains("Plan: 6 to add"), "nothing left behind:\n{}", plan.all());
     assert!(firehose.list_delivery_streams().send().await.unwrap().delivery_stream_names().is_empty());
-    assert!(iam.list_roles().send().await.unwrap().roles().iter().all(|r| !r.role_name().starts_with("firehose-dp-demo")));
+    assert!(iam
+        .list_roles()
+        .send()
+        .await
+        .unwrap()
+        .roles()
+        .iter()
+        .all(|r| !r.role_name().starts_with("firehose-dp-demo")));
 }
 
 #[tokio::test]
@@ -139,11 +150,7 @@ async fn each_edit_plans_exactly_that_change() {
                 ("role.extractor", "update", vec!["tags.project"]),
             ],
         ),
-        (
-            "/hour=!{partitionKeyFromLambda:hour}/\"",
-            "/\"",
-            vec![("firehose.events", "update", vec!["prefix"])],
-        ),
+        ("/hour=!{partitionKeyFromLambda:hour}/\"", "/\"", vec![("firehose.events", "update", vec!["prefix"])]),
     ];
     for (from, to, expected) in edits {
         fx.edit(from, to);
@@ -230,7 +237,10 @@ async fn unowned_resource_is_reported_left_alone_and_importable() {
     assert!(apply.stderr.contains("not owned by this stack"), "{}", apply.all());
     assert!(s3.get_bucket_tagging().bucket(BUCKET).send().await.is_err(), "the bucket was not touched");
     let firehose = aws_sdk_firehose::Client::new(&fx.moto.sdk_config().await);
-    assert!(firehose.list_delivery_streams().send().await.unwrap().delivery_stream_names().is_empty(), "nothing half-applied");
+    assert!(
+        firehose.list_delivery_streams().send().await.unwrap().delivery_stream_names().is_empty(),
+        "nothing half-applied"
+    );
 
     fx.ok(&["import", "bucket.data"], 0);
     let plan = fx.json_plan();

@@ -21,10 +21,10 @@ pub fn parse_arn(arn: &str) -> Option<(Kind, String)> {
     let (service, resource) = (*parts.get(2)?, *parts.get(5)?);
     match service {
         "s3" => Some((Kind::Bucket, resource.to_string())),
-        "lambda" => resource.strip_prefix("function:").map(|n| (Kind::Lambda, n.split(':').next().unwrap_or(n).to_string())),
-        "logs" => resource
-            .strip_prefix("log-group:")
-            .map(|n| (Kind::LogGroup, n.trim_end_matches(":*").to_string())),
+        "lambda" => {
+            resource.strip_prefix("function:").map(|n| (Kind::Lambda, n.split(':').next().unwrap_or(n).to_string()))
+        }
+        "logs" => resource.strip_prefix("log-group:").map(|n| (Kind::LogGroup, n.trim_end_matches(":*").to_string())),
         "firehose" => resource.strip_prefix("deliverystream/").map(|n| (Kind::Firehose, n.to_string())),
         _ => None,
     }
@@ -90,10 +90,7 @@ mod tests {
     #[test]
     fn arns_map_to_kinds_and_names() {
         assert_eq!(parse_arn("arn:aws:s3:::my-bucket"), Some((Kind::Bucket, "my-bucket".into())));
-        assert_eq!(
-            parse_arn("arn:aws:lambda:us-east-1:123456789012:function:Fn:3"),
-            Some((Kind::Lambda, "Fn".into()))
-        );
+        assert_eq!(parse_arn("arn:aws:lambda:us-east-1:123456789012:function:Fn:3"), Some((Kind::Lambda, "Fn".into())));
         assert_eq!(
             parse_arn("arn:aws:logs:us-east-1:123456789012:log-group:/aws/kinesisfirehose/x:*"),
             Some((Kind::LogGroup, "/aws/kinesisfirehose/x".into()))

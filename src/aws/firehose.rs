@@ -47,7 +47,8 @@ async fn describe(client: &Client, name: &str) -> Result<Option<Described>> {
 pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
     let Some(d) = describe(client, name).await? else { return Ok(None) };
     let tags = client.list_tags_for_delivery_stream().delivery_stream_name(name).send().await.map_err(sdk_error)?;
-    let tags: Tags = tags.tags().iter().map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string())).collect();
+    let tags: Tags =
+        tags.tags().iter().map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string())).collect();
     let dest = d.destination.ok_or_else(|| anyhow!("stream {name} does not deliver to S3 (ExtendedS3)"))?;
     let processing = dest.processing_configuration();
     let processors = if processing.and_then(|p| p.enabled()).unwrap_or(false) {
@@ -55,10 +56,9 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
     } else {
         Vec::new()
     };
-    let logging = dest
-        .cloud_watch_logging_options()
-        .filter(|l| l.enabled().unwrap_or(false))
-        .map(|l| (l.log_group_name().unwrap_or_default().to_string(), l.log_stream_name().unwrap_or_default().to_string()));
+    let logging = dest.cloud_watch_logging_options().filter(|l| l.enabled().unwrap_or(false)).map(|l| {
+        (l.log_group_name().unwrap_or_default().to_string(), l.log_stream_name().unwrap_or_default().to_string())
+    });
     let dynamic = dest.dynamic_partitioning_configuration();
     let dynamic_partitioning = dynamic.and_then(|c| c.enabled()).unwrap_or(false);
     let s3_backup = (dest.s3_backup_mode() == Some(&S3BackupMode::Enabled)).then(|| {
@@ -128,10 +128,7 @@ fn processing(spec: &FirehoseSpec) -> Result<ProcessingConfiguration> {
         );
     }
     // Removed processors are sent in their disabled form: AWS never deletes the configuration.
-    Ok(ProcessingConfiguration::builder()
-        .enabled(!processors.is_empty())
-        .set_processors(Some(processors))
-        .build())
+    Ok(ProcessingConfiguration::builder().enabled(!processors.is_empty()).set_processors(Some(processors)).build())
 }
 
 fn encryption(spec: &FirehoseSpec) -> Result<EncryptionConfiguration> {
@@ -153,10 +150,7 @@ fn logging(spec: &FirehoseSpec) -> CloudWatchLoggingOptions {
 }
 
 fn buffering(spec: &FirehoseSpec) -> BufferingHints {
-    BufferingHints::builder()
-        .size_in_mbs(spec.buffer_size_mb)
-        .interval_in_seconds(spec.buffer_interval_seconds)
-        .build()
+    BufferingHints::builder().size_in_mbs(spec.buffer_size_mb).interval_in_seconds(spec.buffer_interval_seconds).build()
 }
 
 fn dynamic(spec: &FirehoseSpec) -> DynamicPartitioningConfiguration {
@@ -297,13 +291,7 @@ pub async fn update(client: &Client, desired: &FirehoseSpec, live: &FirehoseSpec
 
 pub async fn tag(client: &Client, name: &str, tags: &Tags) -> Result<()> {
     let tags = tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?;
-    client
-        .tag_delivery_stream()
-        .delivery_stream_name(name)
-        .set_tags(Some(tags))
-        .send()
-        .await
-        .map_err(sdk_error)?;
+    client.tag_delivery_stream().delivery_stream_name(name).set_tags(Some(tags)).send().await.map_err(sdk_error)?;
     Ok(())
 }
 

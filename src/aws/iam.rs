@@ -68,16 +68,15 @@ pub async fn create(client: &Client, spec: &RoleSpec) -> Result<Outputs> {
             // Left by an interrupted apply of ours (the plan only creates what is absent or ours).
             let live = read(client, &spec.name).await?.ok_or_else(|| anyhow!("role {} vanished", spec.name))?;
             let Spec::Role(live_spec) = &live.spec else { unreachable!() };
-            return update(client, spec, live_spec).await;
+            return update(client, spec, live_spec, &live.arn).await;
         }
         Err(e) => return Err(sdk_error(e)),
     };
     let empty = RoleSpec { managed_policies: vec![], inline_policy: None, ..spec.clone() };
-    update(client, spec, &empty).await?;
-    Ok(Outputs { arn, qualified_arn: None })
+    update(client, spec, &empty, &arn).await
 }
 
-pub async fn update(client: &Client, desired: &RoleSpec, live: &RoleSpec) -> Result<Outputs> {
+pub async fn update(client: &Client, desired: &RoleSpec, live: &RoleSpec, arn: &str) -> Result<Outputs> {
     let name = &desired.name;
     if desired.trust_policy != live.trust_policy {
         client
@@ -107,7 +106,13 @@ pub async fn update(client: &Client, desired: &RoleSpec, live: &RoleSpec) -> Res
                     .map_err(sdk_error)?;
             }
             None => {
-                client.delete_role_policy().role_name(name).policy_name(INLINE_POLICY_NAME).send().await.map_err(sdk_error)?;
+                client
+                    .delete_role_policy()
+                    .role_name(name)
+                    .policy_name(INLINE_POLICY_NAME)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
             }
         }
     }
@@ -118,13 +123,7 @@ pub async fn update(client: &Client, desired: &RoleSpec, live: &RoleSpec) -> Res
     if !remove.is_empty() {
         client.untag_role().role_name(name).set_tag_keys(Some(remove)).send().await.map_err(sdk_error)?;
     }
-    let arn = format!("{}", live_arn(client, name).await?);
-    Ok(Outputs { arn, qualified_arn: None })
-}
-
-async fn live_arn(client: &Client, name: &str) -> Result<String> {
-    let out = client.get_role().role_name(name).send().await.map_err(sdk_error)?;
-    Ok(out.role.map(|r| r.arn).unwrap_or_default())
+    Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 
 pub async fn tag(client: &Client, name: &str, tags: &Tags) -> Result<()> {

@@ -181,7 +181,8 @@ async fn wait_ready(client: &Client, name: &str) -> Result<()> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
     loop {
         let c = client.get_function_configuration().function_name(name).send().await.map_err(sdk_error)?;
-        let pending = c.state() == Some(&State::Pending) || c.last_update_status() == Some(&LastUpdateStatus::InProgress);
+        let pending =
+            c.state() == Some(&State::Pending) || c.last_update_status() == Some(&LastUpdateStatus::InProgress);
         if c.state() == Some(&State::Failed) {
             bail!("function {name} failed: {}", c.state_reason().unwrap_or("no reason given"));
         }

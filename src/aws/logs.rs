@@ -31,12 +31,8 @@ pub async fn read(client: &Client, name: &str, streams: &[String]) -> Result<Opt
             present.push(stream.clone());
         }
     }
-    let spec = LogGroupSpec {
-        name: name.to_string(),
-        retention_days: group.retention_in_days(),
-        streams: present,
-        tags,
-    };
+    let spec =
+        LogGroupSpec { name: name.to_string(), retention_days: group.retention_in_days(), streams: present, tags };
     Ok(Some(Live { spec: Spec::LogGroup(spec), arn }))
 }
 
@@ -83,13 +79,7 @@ pub async fn update(client: &Client, desired: &LogGroupSpec, live: &LogGroupSpec
         tag(client, arn, &add).await?;
     }
     if !remove.is_empty() {
-        client
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(sdk_error)?;
+        client.untag_resource().resource_arn(arn).set_tag_keys(Some(remove)).send().await.map_err(sdk_error)?;
     }
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }

@@ -124,7 +124,7 @@ impl Clients {
         match (desired, &live.spec) {
             (Spec::Bucket(d), Spec::Bucket(l)) => s3::update(&self.s3, d, l).await,
             (Spec::LogGroup(d), Spec::LogGroup(l)) => logs::update(&self.logs, d, l, &live.arn).await,
-            (Spec::Role(d), Spec::Role(l)) => iam::update(&self.iam, d, l).await,
+            (Spec::Role(d), Spec::Role(l)) => iam::update(&self.iam, d, l, &live.arn).await,
             (Spec::Lambda(d), Spec::Lambda(l)) => lambda::update(&self.lambda, d, l, &live.arn).await,
             (Spec::Firehose(d), Spec::Firehose(l)) => firehose::update(&self.firehose, d, l, &live.arn).await,
             _ => anyhow::bail!("internal error: desired and live kinds differ"),
@@ -178,11 +178,7 @@ where
 
 /// Tags to add and keys to remove to go from `live` to `desired`.
 pub fn tag_changes(desired: &Tags, live: &Tags) -> (Tags, Vec<String>) {
-    let add = desired
-        .iter()
-        .filter(|(k, v)| live.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let add = desired.iter().filter(|(k, v)| live.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
     let remove = live.keys().filter(|k| !desired.contains_key(*k)).cloned().collect();
     (add, remove)
 }

@@ -32,12 +32,7 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
         Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 200) => false,
         Err(e) => return Err(sdk_error(e)),
     };
-    let spec = BucketSpec {
-        name: name.to_string(),
-        versioning,
-        force_destroy: false,
-        tags,
-    };
+    let spec = BucketSpec { name: name.to_string(), versioning, force_destroy: false, tags };
     Ok(Some(Live { arn: format!("arn:aws:s3:::{name}"), spec: Spec::Bucket(spec) }))
 }
 
@@ -102,10 +97,7 @@ async fn set_versioning(client: &Client, name: &str, enabled: bool) -> Result<()
 
 /// Replaces the bucket's tag set.
 pub async fn put_tags(client: &Client, name: &str, tags: &Tags) -> Result<()> {
-    let tag_set = tags
-        .iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect::<Result<Vec<_>, _>>()?;
+    let tag_set = tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?;
     client
         .put_bucket_tagging()
         .bucket(name)
@@ -133,10 +125,20 @@ async fn page(
         .map_err(sdk_error)?;
     let mut ids = Vec::new();
     for v in out.versions() {
-        ids.push(ObjectIdentifier::builder().key(v.key().unwrap_or_default()).set_version_id(v.version_id().map(String::from)).build()?);
+        ids.push(
+            ObjectIdentifier::builder()
+                .key(v.key().unwrap_or_default())
+                .set_version_id(v.version_id().map(String::from))
+                .build()?,
+        );
     }
     for m in out.delete_markers() {
-        ids.push(ObjectIdentifier::builder().key(m.key().unwrap_or_default()).set_version_id(m.version_id().map(String::from)).build()?);
+        ids.push(
+            ObjectIdentifier::builder()
+                .key(m.key().unwrap_or_default())
+                .set_version_id(m.version_id().map(String::from))
+                .build()?,
+        );
     }
     let next = out
         .is_truncated()

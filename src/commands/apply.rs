@@ -41,7 +41,11 @@ pub fn refuse_unsafe(plan: &Plan) -> anyhow::Result<()> {
     for c in &plan.changes {
         let protected = c.desired.as_ref().is_some_and(|d| d.prevent_destroy);
         if protected && matches!(c.action, Action::Replace | Action::Delete) {
-            bail!("{} has prevent_destroy = true, but the plan would {} it; nothing was changed", c.address, if c.action == Action::Replace { "replace" } else { "destroy" });
+            bail!(
+                "{} has prevent_destroy = true, but the plan would {} it; nothing was changed",
+                c.address,
+                if c.action == Action::Replace { "replace" } else { "destroy" }
+            );
         }
     }
     Ok(())

@@ -108,7 +108,11 @@ impl Context {
             .filter(|o| !declared.iter().any(|(a, n)| a.kind == o.address.kind && n == &o.physical_name))
             .map(|o| {
                 let clients = clients.clone();
-                async move { Ok::<_, anyhow::Error>(clients.read(o.address.kind, &o.physical_name, None).await?.map(|l| (o.address, l))) }
+                async move {
+                    Ok::<_, anyhow::Error>(
+                        clients.read(o.address.kind, &o.physical_name, None).await?.map(|l| (o.address, l)),
+                    )
+                }
             });
         let orphans: Vec<Option<(Address, Live)>> =
             stream::iter(orphan_reads).buffer_unordered(self.parallelism).try_collect().await?;

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 pub async fn run(ctx: &Context, address: &str) -> anyhow::Result<ExitCode> {
     let (stack, clients) = ctx.load().await?;
     let address = Address::parse(address).with_context(|| format!("{address:?} is not an address like bucket.data"))?;
-    let resource = stack.get(&address).with_context(|| format!("{address} is not declared in {}", stack.file.display()))?;
+    let resource =
+        stack.get(&address).with_context(|| format!("{address} is not declared in {}", stack.file.display()))?;
     let name = resource.physical_name();
     let Some(live) = clients.read(address.kind, name, Some(&resource.spec)).await? else {
         bail!("{address} ({name}) does not exist: nothing to import; `provision apply` creates it");
@@ -20,8 +21,12 @@ pub async fn run(ctx: &Context, address: &str) -> anyhow::Result<ExitCode> {
         Some(owner) => bail!("{address} ({name}) is owned by stack \"{owner}\"; destroy or release it there first"),
         None => {}
     }
-    let tags = Tags::from([(OWNER_TAG.to_string(), stack.name.clone()), (ADDRESS_TAG.to_string(), address.to_string())]);
+    let tags =
+        Tags::from([(OWNER_TAG.to_string(), stack.name.clone()), (ADDRESS_TAG.to_string(), address.to_string())]);
     clients.tag(&live, &tags).await?;
-    println!("{address} ({name}) now belongs to stack \"{}\". Run `provision plan` to see what apply would change.", stack.name);
+    println!(
+        "{address} ({name}) now belongs to stack \"{}\". Run `provision plan` to see what apply would change.",
+        stack.name
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -7,11 +7,6 @@ pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     for w in &warnings {
         eprintln!("{w}");
     }
-    println!(
-        "{} is valid: {} resources, {} warning(s).",
-        stack.file.display(),
-        stack.resources.len(),
-        warnings.len()
-    );
+    println!("{} is valid: {} resources, {} warning(s).", stack.file.display(), stack.resources.len(), warnings.len());
     Ok(ExitCode::SUCCESS)
 }

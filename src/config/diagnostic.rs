@@ -46,10 +46,7 @@ impl Diagnostic {
     }
 
     pub fn warning(rule: &str, key: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Warning,
-            ..Self::error(rule, key, message)
-        }
+        Self { severity: Severity::Warning, ..Self::error(rule, key, message) }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -99,9 +96,7 @@ impl Locator {
     /// Attaches the location of the diagnostic's key (or its nearest existing parent).
     pub fn locate(&self, mut diagnostic: Diagnostic) -> Diagnostic {
         if diagnostic.location.is_none() {
-            diagnostic.location = self
-                .span_of(&diagnostic.key)
-                .map(|span| self.location_of(span));
+            diagnostic.location = self.span_of(&diagnostic.key).map(|span| self.location_of(span));
         }
         diagnostic
     }
@@ -113,23 +108,10 @@ impl Locator {
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
         let column = self.text[line_start..start].chars().count() + 1;
-        let source_line = self.text[line_start..]
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_string();
-        let width = self.text[start..span.end.min(self.text.len())]
-            .lines()
-            .next()
-            .map(|l| l.chars().count())
-            .unwrap_or(1);
-        Location {
-            file: self.file.clone(),
-            line,
-            column,
-            width,
-            source_line,
-        }
+        let source_line = self.text[line_start..].lines().next().unwrap_or("").to_string();
+        let width =
+            self.text[start..span.end.min(self.text.len())].lines().next().map(|l| l.chars().count()).unwrap_or(1);
+        Location { file: self.file.clone(), line, column, width, source_line }
     }
 
     fn span_of(&self, key: &str) -> Option<std::ops::Range<usize>> {

@@ -29,9 +29,7 @@ impl Context<'_> {
             "stack.name" => Some(self.stack_name.to_string()),
             "aws.region" => Some(self.region.to_string()),
             "aws.account_id" => Some(self.account_id.to_string()),
-            _ => name
-                .strip_prefix("var.")
-                .and_then(|v| self.variables.get(v).cloned()),
+            _ => name.strip_prefix("var.").and_then(|v| self.variables.get(v).cloned()),
         }
     }
 
@@ -53,12 +51,9 @@ impl Context<'_> {
                 let name = tail[..close].trim();
                 let value = self.lookup(name).ok_or_else(|| {
                     let known = self.known();
-                    let hint = crate::config::diagnostic::did_you_mean(
-                        name,
-                        known.iter().map(String::as_str),
-                    )
-                    .map(|s| format!("did you mean `${{{s}}}`? "))
-                    .unwrap_or_default();
+                    let hint = crate::config::diagnostic::did_you_mean(name, known.iter().map(String::as_str))
+                        .map(|s| format!("did you mean `${{{s}}}`? "))
+                        .unwrap_or_default();
                     InterpolationError {
                         message: format!("unknown variable `${{{name}}}`"),
                         help: format!("{hint}known: {}", known.join(", ")),
@@ -82,12 +77,7 @@ mod tests {
 
     fn with<R>(f: impl FnOnce(&Context) -> R) -> R {
         let vars = BTreeMap::from([("stream_name".to_string(), "PUT-S3".to_string())]);
-        f(&Context {
-            variables: &vars,
-            stack_name: "demo",
-            region: "us-east-1",
-            account_id: "123456789012",
-        })
+        f(&Context { variables: &vars, stack_name: "demo", region: "us-east-1", account_id: "123456789012" })
     }
 
     #[test]

@@ -60,7 +60,8 @@ pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<Loaded, Inval
             file.variables.insert(name.clone(), value.clone());
         } else {
             let known: Vec<&str> = file.variables.keys().map(String::as_str).collect();
-            let hint = did_you_mean(name, known.iter().copied()).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+            let hint =
+                did_you_mean(name, known.iter().copied()).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
             diagnostics.push(
                 Diagnostic::error("variable", "variables", format!("--var {name}: no such variable in [variables]"))
                     .with_help(format!("{hint}declared: {}", known.join(", "))),
@@ -96,12 +97,8 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
         base_dir: loaded.path.parent().map(Path::to_path_buf).unwrap_or_default(),
     };
     let resources = b.resources();
-    let stack = Stack {
-        name: loaded.file.stack.name.clone(),
-        env: b.env.clone(),
-        file: loaded.path.clone(),
-        resources,
-    };
+    let stack =
+        Stack { name: loaded.file.stack.name.clone(), env: b.env.clone(), file: loaded.path.clone(), resources };
     let mut diagnostics = b.diagnostics;
     if diagnostics.iter().all(|d| d.severity != Severity::Error) {
         diagnostics.extend(crate::validate::check(&stack, &loaded.file));
@@ -226,12 +223,8 @@ impl<'a> Builder<'a> {
     fn log_group(&mut self, name: &str, g: &LogGroupSection) -> Resource {
         let address = Address::new(Kind::LogGroup, name);
         let key = format!("log_group.{name}");
-        let mut streams: Vec<String> = g
-            .streams
-            .iter()
-            .enumerate()
-            .map(|(i, s)| self.text(&format!("{key}.streams[{i}]"), s))
-            .collect();
+        let mut streams: Vec<String> =
+            g.streams.iter().enumerate().map(|(i, s)| self.text(&format!("{key}.streams[{i}]"), s)).collect();
         streams.sort();
         streams.dedup();
         let spec = LogGroupSpec {
@@ -303,8 +296,12 @@ impl<'a> Builder<'a> {
             Ok(zip) => Some(Arc::new(zip)),
             Err(e) => {
                 self.diagnostics.push(
-                    Diagnostic::error("source", format!("{key}.source"), format!("cannot package {}: {e}", source_dir.display()))
-                        .with_help("source is a directory, relative to stack.toml, holding the function's code"),
+                    Diagnostic::error(
+                        "source",
+                        format!("{key}.source"),
+                        format!("cannot package {}: {e}", source_dir.display()),
+                    )
+                    .with_help("source is a directory, relative to stack.toml, holding the function's code"),
                 );
                 None
             }
@@ -320,7 +317,11 @@ impl<'a> Builder<'a> {
             role_arn,
             memory_mb: l.memory_mb.unwrap_or(128),
             timeout_seconds: l.timeout_seconds.unwrap_or(3),
-            description: l.description.clone().map(|d| self.text(&format!("{key}.description"), &d)).unwrap_or_default(),
+            description: l
+                .description
+                .clone()
+                .map(|d| self.text(&format!("{key}.description"), &d))
+                .unwrap_or_default(),
             environment,
             code_sha256: zip.as_ref().map(|z| crate::package::code_sha256(z)).unwrap_or_default(),
             publish: l.publish,
@@ -328,7 +329,12 @@ impl<'a> Builder<'a> {
             tags: self.tags(&address),
             zip,
         };
-        Resource { address, prevent_destroy: l.prevent_destroy, depends_on: role.into_iter().collect(), spec: Spec::Lambda(spec) }
+        Resource {
+            address,
+            prevent_destroy: l.prevent_destroy,
+            depends_on: role.into_iter().collect(),
+            spec: Spec::Lambda(spec),
+        }
     }
 
     /// The stream, the role it uses, and the least-privilege statements that role needs (I2).
@@ -378,7 +384,11 @@ impl<'a> Builder<'a> {
                 depends_on.push(b);
                 S3Backup {
                     bucket_arn: arn,
-                    prefix: f.s3_backup_prefix.as_ref().map(|p| self.text(&format!("{key}.s3_backup_prefix"), p)).unwrap_or_default(),
+                    prefix: f
+                        .s3_backup_prefix
+                        .as_ref()
+                        .map(|p| self.text(&format!("{key}.s3_backup_prefix"), p))
+                        .unwrap_or_default(),
                 }
             })
         } else {
@@ -391,7 +401,10 @@ impl<'a> Builder<'a> {
                 let group_name = self.text(&format!("log_group.{}.name", group.name), &group_name);
                 let stream = f.log_stream.clone().unwrap_or_else(|| "DestinationDelivery".into());
                 let stream = self.text(&format!("{key}.log_stream"), &stream);
-                statements.push(Statement::allow(&["logs:PutLogEvents"], vec![self.env.log_stream_arn(&group_name, &stream)]));
+                statements.push(Statement::allow(
+                    &["logs:PutLogEvents"],
+                    vec![self.env.log_stream_arn(&group_name, &stream)],
+                ));
                 depends_on.push(group);
                 (group_name, stream)
             }),
@@ -421,7 +434,9 @@ impl<'a> Builder<'a> {
                     set("RoleArn", Some(role_arn.clone()));
                     set("BufferSizeInMBs", Some(format_mb(p.buffer_size_mb.unwrap_or(1.0))));
                     set("BufferIntervalInSeconds", Some(p.buffer_interval_seconds.unwrap_or(60).to_string()));
-                    if let Some(function) = p.function.as_ref().and_then(|f| self.reference(&format!("{pkey}.function"), f, Kind::Lambda)) {
+                    if let Some(function) =
+                        p.function.as_ref().and_then(|f| self.reference(&format!("{pkey}.function"), f, Kind::Lambda))
+                    {
                         let l = &self.file().lambda[&function.name];
                         let fname = self.text(&format!("lambda.{}.name", function.name), &l.name.clone());
                         let arn = self.env.function_arn(&fname);

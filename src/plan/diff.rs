@@ -129,7 +129,8 @@ mod tests {
         let a = stream();
         let mut b = stream();
         // Same parameters inserted in another order (as AWS may return them).
-        b.processors[0].parameters = a.processors[0].parameters.iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect();
+        b.processors[0].parameters =
+            a.processors[0].parameters.iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect();
         assert_eq!(diff(Some(&Spec::Firehose(a)), Some(&Spec::Firehose(b))), Outcome::NoOp);
     }
 

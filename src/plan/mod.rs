@@ -230,7 +230,9 @@ fn conflict(resource: &Resource, live: &Live, reason: String) -> Change {
 fn align_local_settings(live: &Spec, desired: &Spec) -> Spec {
     match (live, desired) {
         (Spec::Bucket(l), Spec::Bucket(d)) => Spec::Bucket(BucketSpec { force_destroy: d.force_destroy, ..l.clone() }),
-        (Spec::Lambda(l), Spec::Lambda(d)) => Spec::Lambda(LambdaSpec { publish: d.publish, zip: d.zip.clone(), ..l.clone() }),
+        (Spec::Lambda(l), Spec::Lambda(d)) => {
+            Spec::Lambda(LambdaSpec { publish: d.publish, zip: d.zip.clone(), ..l.clone() })
+        }
         _ => live.clone(),
     }
 }

@@ -26,7 +26,8 @@ pub fn render(plan: &Plan, style: Style) -> String {
 /// `Plan: N to add, M to change, K to destroy.` (plus conflicts when there are any).
 pub fn summary_line(plan: &Plan, style: Style) -> String {
     let s = plan.summary;
-    let mut line = format!("{}: {} to add, {} to change, {} to destroy.", style.bold("Plan"), s.add, s.change, s.destroy);
+    let mut line =
+        format!("{}: {} to add, {} to change, {} to destroy.", style.bold("Plan"), s.add, s.change, s.destroy);
     if s.conflict > 0 {
         let _ = write!(line, " {} conflict(s) left alone.", s.conflict);
     }
@@ -77,7 +78,9 @@ fn render_attribute(out: &mut String, a: &AttrChange, width: usize, style: Style
             let old = show(before);
             let new = show(after);
             let diff = similar::TextDiff::from_lines(&old, &new);
-            for line in diff.unified_diff().context_radius(3).iter_hunks().flat_map(|h| h.iter_changes().collect::<Vec<_>>()) {
+            for line in
+                diff.unified_diff().context_radius(3).iter_hunks().flat_map(|h| h.iter_changes().collect::<Vec<_>>())
+            {
                 let text = line.value().trim_end_matches('\n');
                 let formatted = match line.tag() {
                     similar::ChangeTag::Delete => style.red(&format!("- {text}")),
@@ -88,7 +91,8 @@ fn render_attribute(out: &mut String, a: &AttrChange, width: usize, style: Style
             }
         }
         (Some(before), Some(after)) => {
-            let _ = writeln!(out, "      {} {key:width$} = {} -> {}{forces}", style.yellow("~"), show(before), show(after));
+            let _ =
+                writeln!(out, "      {} {key:width$} = {} -> {}{forces}", style.yellow("~"), show(before), show(after));
         }
         (None, None) => {}
     }
@@ -104,7 +108,9 @@ fn show(a: &Attr) -> String {
         Attr::Unknown => UNKNOWN.to_string(),
         Attr::Value(Value::String(s)) if s == UNKNOWN => UNKNOWN.to_string(),
         Attr::Value(Value::Array(items)) if items.is_empty() => "[]".into(),
-        Attr::Value(Value::Array(items)) if items.iter().all(|i| !i.is_object() && !i.is_array()) && items.len() <= 3 => {
+        Attr::Value(Value::Array(items))
+            if items.iter().all(|i| !i.is_object() && !i.is_array()) && items.len() <= 3 =>
+        {
             serde_json::to_string(items).unwrap_or_default()
         }
         Attr::Value(v @ (Value::Object(_) | Value::Array(_))) => serde_json::to_string_pretty(v).unwrap_or_default(),

@@ -19,14 +19,16 @@ pub fn line(event: &Event, style: Style) -> String {
     match event {
         Event::Started { address, action } => format!("{}: {}", style.bold(&address.to_string()), verbs(*action).0),
         Event::StillRunning { address, action, elapsed } => {
-            format!("{}: Still {}... [{}s elapsed]", style.bold(&address.to_string()), verbs(*action).1, elapsed.as_secs())
+            format!(
+                "{}: Still {}... [{}s elapsed]",
+                style.bold(&address.to_string()),
+                verbs(*action).1,
+                elapsed.as_secs()
+            )
         }
-        Event::Finished { address, action, elapsed } => format!(
-            "{}: {} after {}s",
-            style.bold(&address.to_string()),
-            verbs(*action).2,
-            elapsed.as_secs()
-        ),
+        Event::Finished { address, action, elapsed } => {
+            format!("{}: {} after {}s", style.bold(&address.to_string()), verbs(*action).2, elapsed.as_secs())
+        }
         Event::Failed { address, action, error } => {
             format!("{}: {} failed: {error}", style.bold(&address.to_string()), style.red(verbs(*action).1))
         }

@@ -34,7 +34,10 @@ fn matches_charset(s: &str, extra: &str) -> bool {
 
 fn check_stack_name(name: &str, out: &mut Vec<Diagnostic>) {
     if name.is_empty() || name.len() > 64 || !matches_charset(name, "-_") {
-        out.push(Diagnostic::error("stack", "stack.name", format!("invalid stack name {name:?}")).with_help("1 to 64 of a-z A-Z 0-9 - _"));
+        out.push(
+            Diagnostic::error("stack", "stack.name", format!("invalid stack name {name:?}"))
+                .with_help("1 to 64 of a-z A-Z 0-9 - _"),
+        );
     }
 }
 
@@ -47,7 +50,9 @@ pub fn check_bucket_name(key: &str, name: &str, out: &mut Vec<Diagnostic>) {
         out.push(bad("length must be 3 to 63").with_help(help));
     } else if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-') {
         out.push(bad("only lowercase letters, digits, `.` and `-` are allowed").with_help(help));
-    } else if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) || !name.ends_with(|c: char| c.is_ascii_alphanumeric()) {
+    } else if !name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        || !name.ends_with(|c: char| c.is_ascii_alphanumeric())
+    {
         out.push(bad("must start and end with a letter or digit").with_help(help));
     } else if name.contains("..") {
         out.push(bad("must not contain `..`").with_help(help));
@@ -55,7 +60,8 @@ pub fn check_bucket_name(key: &str, name: &str, out: &mut Vec<Diagnostic>) {
         out.push(bad("must not be an IP address").with_help(help));
     } else if let Some(p) = ["xn--", "sthree-", "amzn-s3-demo-"].iter().find(|p| name.starts_with(*p)) {
         out.push(bad(&format!("the prefix `{p}` is reserved")).with_help(help));
-    } else if let Some(s) = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].iter().find(|s| name.ends_with(*s)) {
+    } else if let Some(s) = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].iter().find(|s| name.ends_with(*s))
+    {
         out.push(bad(&format!("the suffix `{s}` is reserved")).with_help(help));
     }
 }
@@ -83,8 +89,12 @@ fn check_log_group(key: &str, g: &LogGroupSpec, out: &mut Vec<Diagnostic>) {
     if let Some(days) = g.retention_days {
         if !RETENTION.contains(&days) {
             out.push(
-                Diagnostic::error("N5", format!("{key}.retention_days"), format!("{days} is not a retention CloudWatch accepts"))
-                    .with_help(format!("one of {RETENTION:?}, or leave it out to keep logs forever")),
+                Diagnostic::error(
+                    "N5",
+                    format!("{key}.retention_days"),
+                    format!("{days} is not a retention CloudWatch accepts"),
+                )
+                .with_help(format!("one of {RETENTION:?}, or leave it out to keep logs forever")),
             );
         }
     }
@@ -93,69 +103,131 @@ fn check_log_group(key: &str, g: &LogGroupSpec, out: &mut Vec<Diagnostic>) {
 /// N2: Lambda names; basic limits.
 fn check_lambda(key: &str, l: &LambdaSpec, out: &mut Vec<Diagnostic>) {
     if l.name.is_empty() || l.name.len() > 64 || !matches_charset(&l.name, "-_") {
-        out.push(Diagnostic::error("N2", format!("{key}.name"), format!("invalid function name {:?}", l.name)).with_help("1 to 64 of a-z A-Z 0-9 - _"));
+        out.push(
+            Diagnostic::error("N2", format!("{key}.name"), format!("invalid function name {:?}", l.name))
+                .with_help("1 to 64 of a-z A-Z 0-9 - _"),
+        );
     }
     if !(128..=10240).contains(&l.memory_mb) {
-        out.push(Diagnostic::error("lambda", format!("{key}.memory_mb"), format!("{} MB is out of range", l.memory_mb)).with_help("128 to 10240"));
+        out.push(
+            Diagnostic::error("lambda", format!("{key}.memory_mb"), format!("{} MB is out of range", l.memory_mb))
+                .with_help("128 to 10240"),
+        );
     }
     if !(1..=900).contains(&l.timeout_seconds) {
-        out.push(Diagnostic::error("lambda", format!("{key}.timeout_seconds"), format!("{} s is out of range", l.timeout_seconds)).with_help("1 to 900"));
+        out.push(
+            Diagnostic::error(
+                "lambda",
+                format!("{key}.timeout_seconds"),
+                format!("{} s is out of range", l.timeout_seconds),
+            )
+            .with_help("1 to 900"),
+        );
     }
 }
 
 fn in_range(out: &mut Vec<Diagnostic>, rule: &str, key: String, value: i64, range: std::ops::RangeInclusive<i64>) {
     if !range.contains(&value) {
-        out.push(
-            Diagnostic::error(rule, key, format!("{value} is out of range"))
-                .with_help(format!("{} to {}", range.start(), range.end())),
-        );
+        out.push(Diagnostic::error(rule, key, format!("{value} is out of range")).with_help(format!(
+            "{} to {}",
+            range.start(),
+            range.end()
+        )));
     }
 }
 
 fn check_firehose(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Stack, out: &mut Vec<Diagnostic>) {
     // S1
     if f.name.is_empty() || f.name.len() > 64 || !matches_charset(&f.name, "_.-") {
-        out.push(Diagnostic::error("S1", format!("{key}.name"), format!("invalid stream name {:?}", f.name)).with_help("1 to 64 of a-z A-Z 0-9 _ . -"));
+        out.push(
+            Diagnostic::error("S1", format!("{key}.name"), format!("invalid stream name {:?}", f.name))
+                .with_help("1 to 64 of a-z A-Z 0-9 _ . -"),
+        );
     }
     // D3, D4
     in_range(out, "D3", format!("{key}.buffer_size_mb"), f.buffer_size_mb.into(), 1..=128);
     in_range(out, "D3", format!("{key}.buffer_interval_seconds"), f.buffer_interval_seconds.into(), 0..=900);
     if raw.buffer_size_mb.is_some() != raw.buffer_interval_seconds.is_some() {
-        out.push(Diagnostic::error("D3", format!("{key}.buffer_size_mb"), "set buffer_size_mb and buffer_interval_seconds together, or neither"));
+        out.push(Diagnostic::error(
+            "D3",
+            format!("{key}.buffer_size_mb"),
+            "set buffer_size_mb and buffer_interval_seconds together, or neither",
+        ));
     }
     let kinds: Vec<&str> = f.processors.iter().map(|p| p.kind.as_str()).collect();
     if f.dynamic_partitioning {
         if f.buffer_size_mb < 64 {
-            out.push(Diagnostic::error("D4", format!("{key}.buffer_size_mb"), "dynamic partitioning needs at least 64 MB of buffering").with_help("64 to 128"));
+            out.push(
+                Diagnostic::error(
+                    "D4",
+                    format!("{key}.buffer_size_mb"),
+                    "dynamic partitioning needs at least 64 MB of buffering",
+                )
+                .with_help("64 to 128"),
+            );
         }
         if f.buffer_interval_seconds < 60 {
-            out.push(Diagnostic::error("D4", format!("{key}.buffer_interval_seconds"), "dynamic partitioning needs at least 60 s of buffering").with_help("60 to 900"));
+            out.push(
+                Diagnostic::error(
+                    "D4",
+                    format!("{key}.buffer_interval_seconds"),
+                    "dynamic partitioning needs at least 60 s of buffering",
+                )
+                .with_help("60 to 900"),
+            );
         }
         if let Some(retry) = f.dynamic_partitioning_retry_seconds {
             in_range(out, "D2", format!("{key}.dynamic_partitioning_retry_seconds"), retry.into(), 0..=7200);
         }
         if !kinds.iter().any(|k| *k == "Lambda" || *k == "MetadataExtraction") {
-            out.push(Diagnostic::error("D6", format!("{key}.dynamic_partitioning"), "dynamic partitioning needs a Lambda or MetadataExtraction processor"));
+            out.push(Diagnostic::error(
+                "D6",
+                format!("{key}.dynamic_partitioning"),
+                "dynamic partitioning needs a Lambda or MetadataExtraction processor",
+            ));
         }
     }
     // S7
     const COMPRESSION: [&str; 5] = ["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"];
     if !COMPRESSION.contains(&f.compression.as_str()) {
-        out.push(Diagnostic::error("S7", format!("{key}.compression"), format!("unknown compression {:?}", f.compression)).with_help(format!("one of {}", COMPRESSION.join(", "))));
+        out.push(
+            Diagnostic::error("S7", format!("{key}.compression"), format!("unknown compression {:?}", f.compression))
+                .with_help(format!("one of {}", COMPRESSION.join(", "))),
+        );
     }
-    if !f.file_extension.is_empty()
-        && !(f.file_extension.starts_with('.') && f.file_extension.len() > 1 && f.file_extension[1..].chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "!-_.*'()".contains(c)))
-    {
-        out.push(Diagnostic::error("S7", format!("{key}.file_extension"), format!("invalid file extension {:?}", f.file_extension)).with_help("a dot then a-z 0-9 ! - _ . * ' ( ), e.g. \".json\""));
+    if !valid_file_extension(&f.file_extension) {
+        out.push(
+            Diagnostic::error(
+                "S7",
+                format!("{key}.file_extension"),
+                format!("invalid file extension {:?}", f.file_extension),
+            )
+            .with_help("a dot then a-z 0-9 ! - _ . * ' ( ), e.g. \".json\""),
+        );
     }
     check_processors(key, f, raw, stack, out);
     check_prefixes(key, f, &kinds, out);
     check_roles(key, raw, stack, out);
 }
 
+/// S7: empty, or a dot followed by `[0-9a-z!-_.*'()]`.
+fn valid_file_extension(ext: &str) -> bool {
+    ext.is_empty()
+        || ext.strip_prefix('.').is_some_and(|rest| {
+            !rest.is_empty()
+                && rest.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "!-_.*'()".contains(c))
+        })
+}
+
 fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Stack, out: &mut Vec<Diagnostic>) {
-    const TYPES: [&str; 6] =
-        ["RecordDeAggregation", "Decompression", "CloudWatchLogProcessing", "Lambda", "MetadataExtraction", "AppendDelimiterToRecord"];
+    const TYPES: [&str; 6] = [
+        "RecordDeAggregation",
+        "Decompression",
+        "CloudWatchLogProcessing",
+        "Lambda",
+        "MetadataExtraction",
+        "AppendDelimiterToRecord",
+    ];
     if raw.processor.len() > 5 {
         out.push(Diagnostic::error("R2", format!("{key}.processor[5]"), "at most 5 processors"));
     }
@@ -164,8 +236,13 @@ fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &
         let pkey = format!("{key}.processor[{i}]");
         let t = p.kind.as_str();
         if !TYPES.contains(&t) {
-            let hint = crate::config::diagnostic::did_you_mean(t, TYPES).map(|s| format!("did you mean {s}? ")).unwrap_or_default();
-            out.push(Diagnostic::error("R1", format!("{pkey}.type"), format!("unknown processor type {t:?}")).with_help(format!("{hint}one of {}", TYPES.join(", "))));
+            let hint = crate::config::diagnostic::did_you_mean(t, TYPES)
+                .map(|s| format!("did you mean {s}? "))
+                .unwrap_or_default();
+            out.push(
+                Diagnostic::error("R1", format!("{pkey}.type"), format!("unknown processor type {t:?}"))
+                    .with_help(format!("{hint}one of {}", TYPES.join(", "))),
+            );
             continue;
         }
         let allowed: &[&str] = match t {
@@ -186,62 +263,118 @@ fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &
         ];
         for (name, _) in given.iter().filter(|(n, set)| *set && !allowed.contains(n)) {
             let rule = if t == "AppendDelimiterToRecord" { "R17" } else { "R1" };
-            let help = if allowed.is_empty() { format!("{t} takes no parameters") } else { format!("{t} takes {}", allowed.join(", ")) };
-            out.push(Diagnostic::error(rule, format!("{pkey}.{name}"), format!("`{name}` does not apply to a {t} processor")).with_help(help));
+            let help = if allowed.is_empty() {
+                format!("{t} takes no parameters")
+            } else {
+                format!("{t} takes {}", allowed.join(", "))
+            };
+            out.push(
+                Diagnostic::error(
+                    rule,
+                    format!("{pkey}.{name}"),
+                    format!("`{name}` does not apply to a {t} processor"),
+                )
+                .with_help(help),
+            );
         }
         match t {
             "RecordDeAggregation" => {
                 let sub = p.sub_record_type.as_deref().unwrap_or("JSON");
                 if sub != "JSON" && sub != "DELIMITED" {
-                    out.push(Diagnostic::error("R10", format!("{pkey}.sub_record_type"), format!("{sub:?} is not a sub-record type")).with_help("JSON or DELIMITED"));
+                    out.push(
+                        Diagnostic::error(
+                            "R10",
+                            format!("{pkey}.sub_record_type"),
+                            format!("{sub:?} is not a sub-record type"),
+                        )
+                        .with_help("JSON or DELIMITED"),
+                    );
                 }
                 if sub == "DELIMITED" && p.delimiter.is_none() {
-                    out.push(Diagnostic::error("R11", format!("{pkey}.delimiter"), "DELIMITED de-aggregation needs a base64 delimiter"));
+                    out.push(Diagnostic::error(
+                        "R11",
+                        format!("{pkey}.delimiter"),
+                        "DELIMITED de-aggregation needs a base64 delimiter",
+                    ));
                 }
                 if !f.dynamic_partitioning {
-                    out.push(Diagnostic::error("R12", format!("{pkey}.type"), "RecordDeAggregation needs dynamic_partitioning = true"));
+                    out.push(Diagnostic::error(
+                        "R12",
+                        format!("{pkey}.type"),
+                        "RecordDeAggregation needs dynamic_partitioning = true",
+                    ));
                 }
             }
             "MetadataExtraction" => {
                 if !f.dynamic_partitioning {
-                    out.push(Diagnostic::error("R14", format!("{pkey}.type"), "MetadataExtraction needs dynamic_partitioning = true"));
+                    out.push(Diagnostic::error(
+                        "R14",
+                        format!("{pkey}.type"),
+                        "MetadataExtraction needs dynamic_partitioning = true",
+                    ));
                 }
                 if p.query.is_none() {
-                    out.push(Diagnostic::error("R15", format!("{pkey}.query"), "MetadataExtraction needs a jq `query`").with_help("e.g. query = \"{customer_id: .customer_id}\""));
+                    out.push(
+                        Diagnostic::error("R15", format!("{pkey}.query"), "MetadataExtraction needs a jq `query`")
+                            .with_help("e.g. query = \"{customer_id: .customer_id}\""),
+                    );
                 }
                 if p.json_parsing_engine.as_deref().is_some_and(|e| e != "JQ-1.6") {
-                    out.push(Diagnostic::error("R15", format!("{pkey}.json_parsing_engine"), "the only JSON parsing engine is JQ-1.6"));
+                    out.push(Diagnostic::error(
+                        "R15",
+                        format!("{pkey}.json_parsing_engine"),
+                        "the only JSON parsing engine is JQ-1.6",
+                    ));
                 }
             }
             "CloudWatchLogProcessing" if !raw.processor.iter().any(|q| q.kind == "Decompression") => {
-                out.push(Diagnostic::error("R16", format!("{pkey}.type"), "CloudWatchLogProcessing needs a Decompression processor"));
+                out.push(Diagnostic::error(
+                    "R16",
+                    format!("{pkey}.type"),
+                    "CloudWatchLogProcessing needs a Decompression processor",
+                ));
             }
             "Lambda" => {
                 lambdas += 1;
                 if lambdas > 1 {
-                    out.push(Diagnostic::error("R3", format!("{pkey}.type"), "at most one Lambda processor per stream"));
+                    out.push(Diagnostic::error(
+                        "R3",
+                        format!("{pkey}.type"),
+                        "at most one Lambda processor per stream",
+                    ));
                 }
                 if let Some(r) = p.retries {
                     in_range(out, "R5", format!("{pkey}.retries"), r.into(), 0..=300);
                 }
                 if let Some(mb) = p.buffer_size_mb {
                     if !(0.2..=3.0).contains(&mb) {
-                        out.push(Diagnostic::error("R6", format!("{pkey}.buffer_size_mb"), format!("{mb} is out of range")).with_help("0.2 to 3"));
+                        out.push(
+                            Diagnostic::error("R6", format!("{pkey}.buffer_size_mb"), format!("{mb} is out of range"))
+                                .with_help("0.2 to 3"),
+                        );
                     }
                 }
                 if let Some(s) = p.buffer_interval_seconds {
                     in_range(out, "R7", format!("{pkey}.buffer_interval_seconds"), s.into(), 60..=900);
                 }
                 if p.buffer_size_mb.is_some() != p.buffer_interval_seconds.is_some() {
-                    out.push(Diagnostic::error("R8", format!("{pkey}.buffer_size_mb"), "set buffer_size_mb and buffer_interval_seconds together, or neither"));
+                    out.push(Diagnostic::error(
+                        "R8",
+                        format!("{pkey}.buffer_size_mb"),
+                        "set buffer_size_mb and buffer_interval_seconds together, or neither",
+                    ));
                 }
                 if let Some(Resource { spec: Spec::Lambda(l), address, .. }) =
                     p.function.as_deref().and_then(Address::parse).and_then(|a| stack.get(&a))
                 {
                     if l.timeout_seconds > 300 {
                         out.push(
-                            Diagnostic::error("L4", format!("{address}.timeout_seconds"), "a Lambda used by Firehose must finish within 300 s")
-                                .with_help("timeout_seconds of at most 300"),
+                            Diagnostic::error(
+                                "L4",
+                                format!("{address}.timeout_seconds"),
+                                "a Lambda used by Firehose must finish within 300 s",
+                            )
+                            .with_help("timeout_seconds of at most 300"),
                         );
                     }
                 }
@@ -262,19 +395,41 @@ fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Dia
             Ok(parts) => {
                 let min = prefix::min_evaluated_len(&parts);
                 if min > 512 {
-                    out.push(Diagnostic::error("P2", k, format!("evaluates to at least {min} characters; the limit is 512")));
+                    out.push(Diagnostic::error(
+                        "P2",
+                        k,
+                        format!("evaluates to at least {min} characters; the limit is 512"),
+                    ));
                 }
                 for (ns, value) in prefix::expressions(&parts) {
                     if !prefix::NAMESPACES.contains(&ns) {
-                        out.push(Diagnostic::error("P3", k, format!("unknown expression namespace `{ns}`")).with_help(format!("one of {}", prefix::NAMESPACES.join(", "))));
+                        out.push(
+                            Diagnostic::error("P3", k, format!("unknown expression namespace `{ns}`"))
+                                .with_help(format!("one of {}", prefix::NAMESPACES.join(", "))),
+                        );
                     }
                     if ns == "firehose" && value != "random-string" && value != "error-output-type" {
-                        out.push(Diagnostic::error("P7", k, format!("`!{{firehose:{value}}}` is not a firehose expression")).with_help("random-string or error-output-type"));
+                        out.push(
+                            Diagnostic::error("P7", k, format!("`!{{firehose:{value}}}` is not a firehose expression"))
+                                .with_help("random-string or error-output-type"),
+                        );
                     }
                     if ns == "timestamp" {
-                        let bad: Vec<char> = prefix::unquoted_letters(value).into_iter().filter(|c| "CIJPRTUVbfijlloprt".contains(*c)).collect();
+                        let bad: Vec<char> = prefix::unquoted_letters(value)
+                            .into_iter()
+                            .filter(|c| "CIJPRTUVbfijlloprt".contains(*c))
+                            .collect();
                         if !bad.is_empty() {
-                            out.push(Diagnostic::warning("P6", k, format!("timestamp pattern `{value}` uses letters {bad:?} that Firehose may reject")).with_help("quote literal text: !{timestamp:'year='yyyy}"));
+                            out.push(
+                                Diagnostic::warning(
+                                    "P6",
+                                    k,
+                                    format!(
+                                        "timestamp pattern `{value}` uses letters {bad:?} that Firehose may reject"
+                                    ),
+                                )
+                                .with_help("quote literal text: !{timestamp:'year='yyyy}"),
+                            );
                         }
                     }
                 }
@@ -292,14 +447,25 @@ fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Dia
     let error_exprs: Vec<(&str, &str)> = prefix::expressions(&error_parts).collect();
     let uses = |exprs: &[(&str, &str)], ns: &str| exprs.iter().any(|(n, _)| *n == ns);
     let keys_from = |exprs: &[(&str, &str)]| exprs.iter().any(|(n, _)| n.starts_with("partitionKeyFrom"));
-    if prefix_exprs.iter().any(|e| *e == ("firehose", "error-output-type")) {
-        out.push(Diagnostic::error("P7", &pkey, "`!{firehose:error-output-type}` is only allowed in error_output_prefix"));
+    if prefix_exprs.contains(&("firehose", "error-output-type")) {
+        out.push(Diagnostic::error(
+            "P7",
+            &pkey,
+            "`!{firehose:error-output-type}` is only allowed in error_output_prefix",
+        ));
     }
     if !error_exprs.is_empty() && !error_exprs.contains(&("firehose", "error-output-type")) {
-        out.push(Diagnostic::error("P8", &ekey, "an error prefix with expressions must contain `!{firehose:error-output-type}`"));
+        out.push(Diagnostic::error(
+            "P8",
+            &ekey,
+            "an error prefix with expressions must contain `!{firehose:error-output-type}`",
+        ));
     }
     if !prefix_exprs.is_empty() && f.error_output_prefix.is_empty() {
-        out.push(Diagnostic::error("P9", &ekey, "a prefix with expressions needs an error_output_prefix").with_help("e.g. error_output_prefix = \"error/!{firehose:error-output-type}/\""));
+        out.push(
+            Diagnostic::error("P9", &ekey, "a prefix with expressions needs an error_output_prefix")
+                .with_help("e.g. error_output_prefix = \"error/!{firehose:error-output-type}/\""),
+        );
     }
     if keys_from(&error_exprs) {
         out.push(Diagnostic::error("P10", &ekey, "partition keys cannot be used in error_output_prefix"));
@@ -321,7 +487,11 @@ fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Dia
     }
     for (k, text) in [(&pkey, &f.prefix), (&ekey, &f.error_output_prefix)] {
         if !text.is_empty() && !text.ends_with('/') && !text.ends_with('}') {
-            out.push(Diagnostic::warning("P18", k.as_str(), "does not end with `/`: the object name is appended directly"));
+            out.push(Diagnostic::warning(
+                "P18",
+                k.as_str(),
+                "does not end with `/`: the object name is appended directly",
+            ));
         }
     }
 }
@@ -335,7 +505,14 @@ fn check_roles(key: &str, raw: &FirehoseSection, stack: &Stack, out: &mut Vec<Di
         }
     };
     if !trusts(&raw.role, "firehose.amazonaws.com") {
-        out.push(Diagnostic::error("I1", format!("{key}.role"), format!("{} does not trust firehose.amazonaws.com", raw.role)).with_help("add \"firehose.amazonaws.com\" to the role's trust"));
+        out.push(
+            Diagnostic::error(
+                "I1",
+                format!("{key}.role"),
+                format!("{} does not trust firehose.amazonaws.com", raw.role),
+            )
+            .with_help("add \"firehose.amazonaws.com\" to the role's trust"),
+        );
     }
 }
 

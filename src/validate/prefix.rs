@@ -27,10 +27,8 @@ pub fn parse(prefix: &str) -> Result<Vec<Part>, ParseError> {
             parts.push(Part::Literal(rest[..start].to_string()));
         }
         let body_start = start + 2;
-        let close = find_close(&rest[body_start..]).ok_or_else(|| ParseError {
-            offset: offset + start,
-            message: "`!{` is not closed by `}`".into(),
-        })?;
+        let close = find_close(&rest[body_start..])
+            .ok_or_else(|| ParseError { offset: offset + start, message: "`!{` is not closed by `}`".into() })?;
         let body = &rest[body_start..body_start + close];
         let (namespace, value) = body.split_once(':').ok_or_else(|| ParseError {
             offset: offset + start,

@@ -124,7 +124,10 @@ impl Fixture {
     pub fn new() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         std::fs::copy(repo().join("stack.toml"), dir.path().join("stack.toml")).unwrap();
-        copy_dir(&repo().join("examples/lambda/metadata_extractor"), &dir.path().join("examples/lambda/metadata_extractor"));
+        copy_dir(
+            &repo().join("examples/lambda/metadata_extractor"),
+            &dir.path().join("examples/lambda/metadata_extractor"),
+        );
         Fixture { dir, moto: Moto::start() }
     }
 
