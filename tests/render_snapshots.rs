@@ -1,0 +1,122 @@
+//! Snapshot tests of rendered plans, built from in-memory plans (no AWS).
+
+use provision::model::{Address, Attr, Kind};
+use provision::plan::diff::AttrChange;
+use provision::plan::{Action, Change, Plan, Summary};
+use provision::render::{plan::render, Style};
+use serde_json::json;
+use std::collections::HashMap;
+
+fn change(
+    kind: Kind,
+    name: &str,
+    physical: &str,
+    action: Action,
+    attributes: Vec<AttrChange>,
+    reasons: &[&str],
+) -> Change {
+    Change {
+        address: Address::new(kind, name),
+        physical_name: physical.into(),
+        action,
+        attributes,
+        reasons: reasons.iter().map(|r| r.to_string()).collect(),
+        desired: None,
+        live: None,
+        force_destroy: false,
+    }
+}
+
+fn attr(key: &str, before: Option<serde_json::Value>, after: Option<Attr>, forces: bool) -> AttrChange {
+    AttrChange { key: key.into(), before: before.map(Attr::Value), after, forces_replacement: forces }
+}
+
+fn plan(changes: Vec<Change>, summary: Summary) -> Plan {
+    Plan { stack: "demo".into(), changes, summary, known_outputs: HashMap::new() }
+}
+
+#[test]
+fn every_action_renders_like_terraform() {
+    let policy_before = json!({"Statement": [{"Action": ["s3:PutObject"], "Effect": "Allow", "Resource": ["arn:aws:s3:::old"]}], "Version": "2012-10-17"});
+    let policy_after = json!({"Statement": [{"Action": ["s3:PutObject"], "Effect": "Allow", "Resource": ["arn:aws:s3:::new"]}], "Version": "2012-10-17"});
+    let p = plan(
+        vec![
+            change(
+                Kind::Bucket,
+                "data",
+                "my-bucket",
+                Action::Create,
+                vec![
+                    attr("name", None, Some(Attr::Value(json!("my-bucket"))), false),
+                    attr("versioning", None, Some(Attr::Value(json!(false))), false),
+                ],
+                &[],
+            ),
+            change(
+                Kind::Firehose,
+                "events",
+                "PUT-S3-lambda",
+                Action::Update,
+                vec![attr("buffer_interval_seconds", Some(json!(120)), Some(Attr::Value(json!(60))), false)],
+                &[],
+            ),
+            change(
+                Kind::Role,
+                "delivery",
+                "demo-delivery",
+                Action::Update,
+                vec![attr("inline_policy", Some(policy_before), Some(Attr::Value(policy_after)), false)],
+                &[],
+            ),
+            change(
+                Kind::Lambda,
+                "extractor",
+                "MetadataExtractor",
+                Action::Update,
+                vec![attr("version", Some(json!("1")), Some(Attr::Unknown), false)],
+                &[],
+            ),
+            change(
+                Kind::Firehose,
+                "other",
+                "other-stream",
+                Action::Replace,
+                vec![attr("dynamic_partitioning", Some(json!(false)), Some(Attr::Value(json!(true))), true)],
+                &["dynamic_partitioning: dynamic partitioning can only be set at creation"],
+            ),
+            change(Kind::LogGroup, "old", "/old/group", Action::Delete, vec![], &[]),
+            change(
+                Kind::Bucket,
+                "taken",
+                "someone-elses",
+                Action::Conflict,
+                vec![],
+                &["exists but is not owned by stack \"demo\""],
+            ),
+        ],
+        Summary { add: 2, change: 3, destroy: 2, conflict: 1 },
+    );
+    insta::assert_snapshot!(render(&p, Style { color: false }));
+}
+
+#[test]
+fn empty_plan_says_no_changes() {
+    let p = plan(vec![], Summary::default());
+    insta::assert_snapshot!(render(&p, Style { color: false }));
+}
+
+#[test]
+fn json_plan_lists_actions_attributes_and_summary() {
+    let p = plan(
+        vec![change(
+            Kind::Firehose,
+            "events",
+            "PUT-S3-lambda",
+            Action::Update,
+            vec![attr("buffer_interval_seconds", Some(json!(120)), Some(Attr::Value(json!(60))), false)],
+            &[],
+        )],
+        Summary { add: 0, change: 1, destroy: 0, conflict: 0 },
+    );
+    insta::assert_json_snapshot!(p);
+}
