@@ -64,6 +64,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the JSON Schema of stack.toml (for editors; also in stack.schema.json).
+    Schema,
 }
 
 fn parse_var(s: &str) -> Result<(String, String), String> {

@@ -12,6 +12,10 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(provision::commands::run(cli)) {
         Ok(code) => code,
+        Err(e) if e.is::<provision::config::Invalid>() => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)

@@ -11,9 +11,6 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use std::collections::HashMap;
 use std::io::BufRead;
 
-/// Account id used by offline validation, where no credentials are needed.
-const OFFLINE_ACCOUNT: &str = "123456789012";
-
 /// Options every command uses.
 pub struct Context {
     pub file: std::path::PathBuf,
@@ -47,13 +44,7 @@ impl Context {
 
     /// Loads stack.toml without touching the network.
     pub fn load_offline(&self) -> Result<(Stack, Vec<Diagnostic>)> {
-        let loaded = config::load(&self.file, &self.vars)?;
-        let region = config::declared_region(&loaded)
-            .or_else(|| std::env::var("AWS_REGION").ok())
-            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
-            .unwrap_or_else(|| "us-east-1".into());
-        let env = Environment { region, account_id: OFFLINE_ACCOUNT.into() };
-        Ok(config::build(&loaded, env)?)
+        Ok(config::validate_offline(&self.file, &self.vars)?)
     }
 
     /// Validates stack.toml offline first (no API call for an invalid file), then connects and builds

@@ -21,5 +21,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Destroy { auto_approve } => destroy::run(&ctx, *auto_approve).await,
         Command::Import { address } => import::run(&ctx, address).await,
         Command::Output { json } => output::run(&ctx, *json).await,
+        Command::Schema => {
+            print!("{}", crate::config::schema::json_schema());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

@@ -1,11 +1,13 @@
 use super::common::Context;
+use crate::config::diagnostic;
 use std::process::ExitCode;
 
 /// `provision validate`: offline checks only.
 pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     let (stack, warnings) = ctx.load_offline()?;
-    for w in &warnings {
-        eprintln!("{w}");
+    if !warnings.is_empty() {
+        let source = std::fs::read_to_string(&ctx.file).unwrap_or_default();
+        eprint!("{}", diagnostic::render(&warnings, &source, ctx.style.color));
     }
     println!("{} is valid: {} resources, {} warning(s).", stack.file.display(), stack.resources.len(), warnings.len());
     Ok(ExitCode::SUCCESS)

@@ -23,14 +23,14 @@ pub struct Diagnostic {
     pub location: Option<Location>,
 }
 
-/// Where in the file a diagnostic points.
+/// Where in the file a diagnostic points (1-based line and column; `span` in bytes).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Location {
     pub file: PathBuf,
     pub line: usize,
     pub column: usize,
-    pub width: usize,
-    pub source_line: String,
+    #[serde(skip)]
+    pub span: std::ops::Range<usize>,
 }
 
 impl Diagnostic {
@@ -56,25 +56,53 @@ impl Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
+    /// A one-line form: `error[N1]: bucket.data.name: message (stack.toml:12:8)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let label = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        writeln!(f, "{label}[{}]: {}: {}", self.rule, self.key, self.message)?;
+        write!(f, "{label}[{}]: {}: {}", self.rule, self.key, self.message)?;
         if let Some(loc) = &self.location {
-            let gutter = loc.line.to_string().len();
-            writeln!(f, "{:gutter$}--> {}:{}:{}", "", loc.file.display(), loc.line, loc.column)?;
-            writeln!(f, "{:gutter$} |", "")?;
-            writeln!(f, "{} | {}", loc.line, loc.source_line)?;
-            let pad = loc.source_line.chars().take(loc.column - 1).count();
-            writeln!(f, "{:gutter$} | {:pad$}{}", "", "", "^".repeat(loc.width.clamp(1, 80)))?;
+            write!(f, " ({}:{}:{})", loc.file.display(), loc.line, loc.column)?;
         }
         if let Some(help) = &self.help {
-            writeln!(f, "  = help: {help}")?;
+            write!(f, "; help: {help}")?;
         }
         Ok(())
     }
+}
+
+/// Renders diagnostics with a snippet of `source` and a caret under the value (annotate-snippets).
+pub fn render(diagnostics: &[Diagnostic], source: &str, color: bool) -> String {
+    use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let mut out = String::new();
+    for d in diagnostics {
+        let level = match d.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let title = format!("{}: {}", d.key, d.message);
+        let mut group = match &d.location {
+            Some(loc) => {
+                let path = loc.file.display().to_string();
+                level.primary_title(title).id(d.rule.clone()).element(
+                    Snippet::source(source)
+                        .path(path)
+                        .fold(true)
+                        .annotation(AnnotationKind::Primary.span(loc.span.clone())),
+                )
+            }
+            None => Group::with_title(level.primary_title(title).id(d.rule.clone())),
+        };
+        if let Some(help) = &d.help {
+            group = group.element(Level::HELP.message(help.clone()));
+        }
+        out.push_str(&renderer.render(&[group]));
+        out.push_str("\n\n");
+    }
+    out
 }
 
 /// Finds spans of key paths in the original TOML text.
@@ -101,17 +129,29 @@ impl Locator {
         diagnostic
     }
 
-    /// Location of a byte span in the file.
+    /// Location of a byte span in the file (clamped to the text; at least one character wide).
     pub fn location_of(&self, span: std::ops::Range<usize>) -> Location {
-        let start = span.start.min(self.text.len());
+        let start = floor_char_boundary(&self.text, span.start.min(self.text.len()));
+        let end = floor_char_boundary(&self.text, span.end.clamp(start, self.text.len()));
         let before = &self.text[..start];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
         let column = self.text[line_start..start].chars().count() + 1;
-        let source_line = self.text[line_start..].lines().next().unwrap_or("").to_string();
-        let width =
-            self.text[start..span.end.min(self.text.len())].lines().next().map(|l| l.chars().count()).unwrap_or(1);
-        Location { file: self.file.clone(), line, column, width, source_line }
+        Location { file: self.file.clone(), line, column, span: start..end.max(start) }
+    }
+
+    /// The original text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The dotted key path of the deepest item containing `offset`, e.g. `firehose.events.prefix`.
+    pub fn key_at(&self, offset: usize) -> String {
+        let mut path = Vec::new();
+        if let Some(doc) = &self.doc {
+            collect_path(doc.as_item(), offset, &mut path);
+        }
+        path.join(".")
     }
 
     fn span_of(&self, key: &str) -> Option<std::ops::Range<usize>> {
@@ -134,6 +174,65 @@ impl Locator {
             }
         }
         best
+    }
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn contains(span: Option<std::ops::Range<usize>>, offset: usize) -> bool {
+    span.is_some_and(|s| s.start <= offset && offset <= s.end)
+}
+
+/// Walks tables, arrays of tables and inline tables down to the key whose span holds `offset`.
+fn collect_path(item: &toml_edit::Item, offset: usize, path: &mut Vec<String>) {
+    if let toml_edit::Item::ArrayOfTables(array) = item {
+        for (i, table) in array.iter().enumerate() {
+            let found = table
+                .iter()
+                .any(|(k, v)| contains(table.key(k).and_then(|k| k.span()), offset) || contains(v.span(), offset))
+                || contains(table.span(), offset);
+            if found {
+                if let Some(last) = path.last_mut() {
+                    last.push_str(&format!("[{i}]"));
+                }
+                collect_path(&toml_edit::Item::Table(table.clone()), offset, path);
+                return;
+            }
+        }
+        return;
+    }
+    let Some(table) = item.as_table_like() else { return };
+    for (key, value) in table.iter() {
+        let key_span = table.get_key_value(key).and_then(|(k, _)| k.span());
+        let value_span = value.span().or_else(|| table_span(value));
+        let nested = matches!(value, toml_edit::Item::Table(_) | toml_edit::Item::ArrayOfTables(_))
+            || value.as_inline_table().is_some();
+        if contains(key_span.clone(), offset) || contains(value_span, offset) || (nested && descends(value, offset)) {
+            path.push(key.to_string());
+            if nested {
+                collect_path(value, offset, path);
+            }
+            return;
+        }
+    }
+}
+
+/// Whether any key or value below `item` spans `offset`.
+fn descends(item: &toml_edit::Item, offset: usize) -> bool {
+    match item {
+        toml_edit::Item::ArrayOfTables(a) => a.iter().any(|t| descends(&toml_edit::Item::Table(t.clone()), offset)),
+        _ => item.as_table_like().is_some_and(|t| {
+            t.iter().any(|(k, v)| {
+                contains(t.get_key_value(k).and_then(|(k, _)| k.span()), offset)
+                    || contains(v.span(), offset)
+                    || descends(v, offset)
+            })
+        }),
     }
 }
 
@@ -209,7 +308,7 @@ mod tests {
         let loc = d.location.unwrap();
         assert_eq!(loc.line, 12);
         assert_eq!(loc.column, 11);
-        assert_eq!(loc.source_line, "retries = 400");
+        assert_eq!(&TEXT[loc.span], "400");
     }
 
     #[test]
@@ -217,6 +316,29 @@ mod tests {
         let locator = Locator::new(Path::new("stack.toml"), TEXT);
         let d = locator.locate(Diagnostic::error("x", "firehose.events.prefix", "missing"));
         assert_eq!(d.location.unwrap().line, 4);
+    }
+
+    #[test]
+    fn finds_the_key_path_at_an_offset() {
+        let locator = Locator::new(Path::new("stack.toml"), TEXT);
+        let offset = TEXT.find("retries").unwrap();
+        assert_eq!(locator.key_at(offset), "firehose.events.processor[1].retries");
+        assert_eq!(locator.key_at(TEXT.find("\"x\"").unwrap()), "stack.name");
+    }
+
+    #[test]
+    fn renders_a_snippet_with_rule_and_help() {
+        let locator = Locator::new(Path::new("stack.toml"), TEXT);
+        let d = locator.locate(
+            Diagnostic::error("R5", "firehose.events.processor[1].retries", "400 is out of range")
+                .with_help("0 to 300"),
+        );
+        let text = render(&[d], TEXT, false);
+        assert!(text.contains("error[R5]: firehose.events.processor[1].retries: 400 is out of range"), "{text}");
+        assert!(text.contains("stack.toml:12:11"), "{text}");
+        assert!(text.contains("retries = 400"), "{text}");
+        assert!(text.contains("^^^"), "{text}");
+        assert!(text.contains("help: 0 to 300"), "{text}");
     }
 
     #[test]

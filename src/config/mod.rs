@@ -18,43 +18,72 @@ pub struct Loaded {
     pub path: PathBuf,
     pub file: StackFile,
     pub locator: Locator,
+    /// Problems found while parsing (the file was parsed with the offending lines left out).
+    pub parse_errors: Vec<Diagnostic>,
 }
 
-/// Errors (and warnings) found in stack.toml.
+/// Errors (and warnings) found in stack.toml, with the text they point into.
 #[derive(Debug)]
-pub struct Invalid(pub Vec<Diagnostic>);
+pub struct Invalid {
+    pub diagnostics: Vec<Diagnostic>,
+    pub source: String,
+}
+
+impl Invalid {
+    fn new(diagnostics: Vec<Diagnostic>, source: &str) -> Invalid {
+        Invalid { diagnostics, source: source.to_string() }
+    }
+
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+    }
+}
 
 impl std::fmt::Display for Invalid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let errors = self.0.iter().filter(|d| d.severity == Severity::Error).count();
-        for d in &self.0 {
-            writeln!(f, "{d}")?;
-        }
-        write!(f, "stack.toml is invalid: {errors} error(s)")
+        use std::io::IsTerminal;
+        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        write!(f, "{}", diagnostic::render(&self.diagnostics, &self.source, color))?;
+        write!(f, "stack.toml is invalid: {} error(s); nothing was sent to AWS", self.errors())
     }
 }
 
 impl std::error::Error for Invalid {}
 
-/// Reads and parses stack.toml and applies `--var NAME=VALUE` overrides.
+/// How many broken lines parsing skips over before giving up (so all problems show at once).
+const MAX_RECOVERIES: usize = 50;
+
+/// Reads and parses stack.toml and applies `--var NAME=VALUE` overrides. A key that is unknown or
+/// of the wrong type is reported and its line left out, so that every such problem is found in
+/// one run; a problem that leaves nothing sensible to parse stops here.
 pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<Loaded, Invalid> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        Invalid(vec![Diagnostic::error("file", path.display().to_string(), format!("cannot read: {e}"))
-            .with_help("pass the stack file with -f FILE (default ./stack.toml)")])
+        Invalid::new(
+            vec![Diagnostic::error("file", path.display().to_string(), format!("cannot read: {e}"))
+                .with_help("pass the stack file with -f FILE (default ./stack.toml)")],
+            "",
+        )
     })?;
     let locator = Locator::new(path, &text);
-    let mut file: StackFile = toml::from_str(&text).map_err(|e| {
-        let mut d = Diagnostic::error("syntax", "", e.message().to_string());
-        d.location = e.span().map(|s| locator.location_of(s));
-        if let Some(key) = unknown_key(e.message()) {
-            d.key = key.0;
-            if let Some(s) = key.1 {
-                d = d.with_help(format!("did you mean `{s}`?"));
+    let mut parse_errors = Vec::new();
+    let mut working = text.clone();
+    let file = loop {
+        match toml::from_str::<StackFile>(&working) {
+            Ok(file) => break file,
+            Err(e) => {
+                let d = parse_diagnostic(&e, &locator);
+                let line = d.location.as_ref().and_then(|l| single_line_entry(&working, l.span.start));
+                parse_errors.push(d);
+                match line {
+                    Some(range) if parse_errors.len() < MAX_RECOVERIES => {
+                        working.replace_range(range.start..range.start + 1, "#")
+                    }
+                    _ => return Err(Invalid::new(parse_errors, &text)),
+                }
             }
         }
-        Invalid(vec![d])
-    })?;
-    let mut diagnostics = Vec::new();
+    };
+    let mut file = file;
     for (name, value) in overrides {
         if file.variables.contains_key(name) {
             file.variables.insert(name.clone(), value.clone());
@@ -62,26 +91,83 @@ pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<Loaded, Inval
             let known: Vec<&str> = file.variables.keys().map(String::as_str).collect();
             let hint =
                 did_you_mean(name, known.iter().copied()).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
-            diagnostics.push(
-                Diagnostic::error("variable", "variables", format!("--var {name}: no such variable in [variables]"))
+            parse_errors.push(
+                locator.locate(
+                    Diagnostic::error(
+                        "variable",
+                        "variables",
+                        format!("--var {name}: no such variable in [variables]"),
+                    )
                     .with_help(format!("{hint}declared: {}", known.join(", "))),
+                ),
             );
         }
     }
-    if diagnostics.is_empty() {
-        Ok(Loaded { path: path.to_path_buf(), file, locator })
-    } else {
-        Err(Invalid(diagnostics.into_iter().map(|d| locator.locate(d)).collect()))
-    }
+    Ok(Loaded { path: path.to_path_buf(), file, locator, parse_errors })
 }
 
-/// Extracts the unknown key and a suggestion from serde's "unknown field `x`, expected one of ..." message.
-fn unknown_key(message: &str) -> Option<(String, Option<String>)> {
+/// A TOML or schema error as a diagnostic, with the key path and a suggestion for unknown keys.
+fn parse_diagnostic(e: &toml::de::Error, locator: &Locator) -> Diagnostic {
+    let message = e.message().to_string();
+    let location = e.span().map(|s| locator.location_of(s));
+    let key = location.as_ref().map(|l| locator.key_at(l.span.start)).unwrap_or_default();
+    let (rule, help, message) = match unknown_key(&message) {
+        Some((key, expected, suggestion)) => (
+            "schema",
+            Some(match suggestion {
+                Some(s) => format!("did you mean `{s}`? allowed here: {}", expected.join(", ")),
+                None => format!("allowed here: {}", expected.join(", ")),
+            }),
+            format!("unknown key `{key}`"),
+        ),
+        None if e.span().is_some() && !message.contains("missing field") && !message.contains("invalid type") => {
+            ("syntax", None, message)
+        }
+        None => ("schema", None, message),
+    };
+    let mut d = Diagnostic::error(rule, key, message);
+    d.help = help;
+    d.location = location;
+    d
+}
+
+/// The byte range of the line holding `offset`, if that line is a whole `key = value` entry.
+fn single_line_entry(text: &str, offset: usize) -> Option<std::ops::Range<usize>> {
+    let start = text[..offset.min(text.len())].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let end = text[start..].find('\n').map(|i| start + i).unwrap_or(text.len());
+    let line = text[start..end].trim_start();
+    let is_entry = !line.starts_with('[') && !line.starts_with('#') && line.contains('=') && {
+        let value = line.split_once('=').map(|(_, v)| v.trim()).unwrap_or("");
+        // Multi-line arrays, tables and strings cannot be skipped line by line.
+        let opens = |o: char, c: char| value.matches(o).count() == value.matches(c).count();
+        opens('[', ']') && opens('{', '}') && !value.starts_with("\"\"\"") && !value.starts_with("\'\'\'")
+    };
+    let offset_in_line = text[start..end].len() - line.len();
+    is_entry.then_some(start + offset_in_line..end)
+}
+
+/// From serde's "unknown field `x`, expected one of `a`, `b`": the key, the allowed keys and the closest one.
+fn unknown_key(message: &str) -> Option<(String, Vec<String>, Option<String>)> {
     let rest = message.strip_prefix("unknown field `")?;
     let (key, rest) = rest.split_once('`')?;
-    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-    Some((key.to_string(), did_you_mean(key, expected).map(String::from)))
+    let expected: Vec<String> = rest.split('`').skip(1).step_by(2).map(String::from).collect();
+    let suggestion = did_you_mean(key, expected.iter().map(String::as_str)).map(String::from);
+    Some((key.to_string(), expected, suggestion))
 }
+
+/// Loads and checks stack.toml without any network access: the account id is a placeholder and
+/// the region comes from stack.toml, `AWS_REGION`, `AWS_DEFAULT_REGION`, or `us-east-1`.
+pub fn validate_offline(path: &Path, overrides: &[(String, String)]) -> Result<(Stack, Vec<Diagnostic>), Invalid> {
+    let loaded = load(path, overrides)?;
+    let region = declared_region(&loaded)
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .unwrap_or_else(|| "us-east-1".into());
+    build(&loaded, Environment { region, account_id: OFFLINE_ACCOUNT.into() })
+}
+
+/// Account id used by offline validation.
+pub const OFFLINE_ACCOUNT: &str = "123456789012";
 
 /// The region named in stack.toml, if any.
 pub fn declared_region(loaded: &Loaded) -> Option<String> {
@@ -99,14 +185,12 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
     let resources = b.resources();
     let stack =
         Stack { name: loaded.file.stack.name.clone(), env: b.env.clone(), file: loaded.path.clone(), resources };
-    let mut diagnostics = b.diagnostics;
-    if diagnostics.iter().all(|d| d.severity != Severity::Error) {
-        diagnostics.extend(crate::validate::check(&stack, &loaded.file));
-    }
-    let mut diagnostics: Vec<Diagnostic> = diagnostics.into_iter().map(|d| loaded.locator.locate(d)).collect();
-    diagnostics.sort_by_key(|d| (d.severity, d.location.as_ref().map(|l| l.line)));
+    let mut diagnostics = loaded.parse_errors.clone();
+    diagnostics.extend(b.diagnostics.into_iter().map(|d| loaded.locator.locate(d)));
+    diagnostics.extend(crate::validate::check(&stack, &loaded.file).into_iter().map(|d| loaded.locator.locate(d)));
+    diagnostics.sort_by_key(|d| (d.location.as_ref().map(|l| l.line), d.severity));
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-        Err(Invalid(diagnostics))
+        Err(Invalid::new(diagnostics, loaded.locator.text()))
     } else {
         Ok((stack, diagnostics))
     }

@@ -1,6 +1,7 @@
 //! The rule book (`firehose-rules.md`): pure checks over the model and the raw file.
 //! Each diagnostic carries the rule id and the key it concerns.
 
+pub mod jq;
 pub mod prefix;
 
 use crate::config::diagnostic::Diagnostic;
@@ -277,6 +278,14 @@ fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &
                 .with_help(help),
             );
         }
+        for (name, value) in [("query", &p.query), ("delimiter", &p.delimiter)] {
+            if value.as_ref().is_some_and(|v| v.is_empty() || v.chars().count() > 5120) {
+                out.push(
+                    Diagnostic::error("R1", format!("{pkey}.{name}"), "a processor parameter is 1 to 5120 characters")
+                        .with_help("shorten it"),
+                );
+            }
+        }
         match t {
             "RecordDeAggregation" => {
                 let sub = p.sub_record_type.as_deref().unwrap_or("JSON");
@@ -384,6 +393,56 @@ fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &
     }
 }
 
+/// P16: every key a MetadataExtraction query emits is used in the prefix; a prefix key nobody emits
+/// sends records to the error prefix at run time (warning).
+fn check_query_keys(key: &str, f: &FirehoseSpec, prefix_exprs: &[(&str, &str)], out: &mut Vec<Diagnostic>) {
+    let used: Vec<&str> = prefix_exprs.iter().filter(|(n, _)| *n == "partitionKeyFromQuery").map(|(_, v)| *v).collect();
+    let mut emitted = Vec::new();
+    for (i, p) in f.processors.iter().enumerate() {
+        let Some(query) = p.parameters.get("MetadataExtractionQuery").and_then(|q| q.known()) else { continue };
+        let qkey = format!("{key}.processor[{i}].query");
+        match jq::object_keys(query) {
+            Some(keys) => {
+                for k in &keys {
+                    if !used.contains(&k.as_str()) {
+                        out.push(
+                            Diagnostic::error(
+                                "P16",
+                                &qkey,
+                                format!("the query emits `{k}` but the prefix does not use it"),
+                            )
+                            .with_help(format!(
+                                "add !{{partitionKeyFromQuery:{k}}} to {key}.prefix, or drop it from the query"
+                            )),
+                        );
+                    }
+                }
+                emitted.extend(keys);
+            }
+            None => out.push(
+                Diagnostic::warning(
+                    "P16",
+                    &qkey,
+                    "the query is not a jq object constructor; its keys cannot be checked",
+                )
+                .with_help("write it as {key: .path, ...}"),
+            ),
+        }
+    }
+    for k in used {
+        if !emitted.iter().any(|e| e == k) && f.processors.iter().any(|p| p.kind == "MetadataExtraction") {
+            out.push(
+                Diagnostic::warning(
+                    "P16",
+                    format!("{key}.prefix"),
+                    format!("no query emits `{k}`: records would go to the error prefix"),
+                )
+                .with_help(format!("emit `{k}` from the MetadataExtraction query")),
+            );
+        }
+    }
+}
+
 fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Diagnostic>) {
     let pkey = format!("{key}.prefix");
     let ekey = format!("{key}.error_output_prefix");
@@ -414,6 +473,12 @@ fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Dia
                                 .with_help("random-string or error-output-type"),
                         );
                     }
+                    if ns == "timestamp" && value.matches('\'').count() % 2 == 1 {
+                        out.push(
+                            Diagnostic::error("P5", k, format!("timestamp pattern `{value}` has an unclosed quote"))
+                                .with_help("quote literal text in pairs: !{timestamp:'year='yyyy}"),
+                        );
+                    }
                     if ns == "timestamp" {
                         let bad: Vec<char> = prefix::unquoted_letters(value)
                             .into_iter()
@@ -436,7 +501,12 @@ fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Dia
                 Some(parts)
             }
             Err(e) => {
-                out.push(Diagnostic::error("P4", k, e.message).with_help("expressions are !{namespace:value}"));
+                let (rule, help) = if e.unclosed_quote {
+                    ("P5", "quote literal text in pairs: !{timestamp:'year='yyyy}")
+                } else {
+                    ("P4", "expressions are !{namespace:value}")
+                };
+                out.push(Diagnostic::error(rule, k, e.message).with_help(help));
                 None
             }
         }
@@ -485,6 +555,17 @@ fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Dia
     if uses(&prefix_exprs, "partitionKeyFromQuery") && !kinds.contains(&"MetadataExtraction") {
         out.push(Diagnostic::error("P15", &pkey, "!{partitionKeyFromQuery:..} needs a MetadataExtraction processor"));
     }
+    check_query_keys(key, f, &prefix_exprs, out);
+    if !f.prefix.is_empty() && prefix_exprs.is_empty() {
+        out.push(
+            Diagnostic::warning(
+                "P17",
+                &pkey,
+                "a prefix without expressions gets `YYYY/MM/dd/HH/` appended by Firehose",
+            )
+            .with_help("add your own !{timestamp:...} expressions to control the layout"),
+        );
+    }
     for (k, text) in [(&pkey, &f.prefix), (&ekey, &f.error_output_prefix)] {
         if !text.is_empty() && !text.ends_with('/') && !text.ends_with('}') {
             out.push(Diagnostic::warning(
@@ -496,10 +577,12 @@ fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Dia
     }
 }
 
-/// The stream's role must trust Firehose; a processor function's role must trust Lambda.
+/// I1, I5: the stream's role must trust Firehose, a processor function's role must trust Lambda.
+/// S6: the stream's log stream must be one its log group creates.
 fn check_roles(key: &str, raw: &FirehoseSection, stack: &Stack, out: &mut Vec<Diagnostic>) {
+    let resource = |address: &str| Address::parse(address).and_then(|a| stack.get(&a));
     let trusts = |address: &str, service: &str| -> bool {
-        match Address::parse(address).and_then(|a| stack.get(&a)) {
+        match resource(address) {
             Some(Resource { spec: Spec::Role(r), .. }) => r.trust_policy.to_string().contains(service),
             _ => true,
         }
@@ -513,6 +596,36 @@ fn check_roles(key: &str, raw: &FirehoseSection, stack: &Stack, out: &mut Vec<Di
             )
             .with_help("add \"firehose.amazonaws.com\" to the role's trust"),
         );
+    }
+    for (i, p) in raw.processor.iter().enumerate() {
+        let Some(Resource { spec: Spec::Lambda(_), address, .. }) = p.function.as_deref().and_then(resource) else {
+            continue;
+        };
+        let role = stack.get(address).and_then(|r| r.depends_on.first()).map(|a| a.to_string()).unwrap_or_default();
+        if !trusts(&role, "lambda.amazonaws.com") {
+            out.push(
+                Diagnostic::error(
+                    "I5",
+                    format!("{address}.role"),
+                    format!("{role} does not trust lambda.amazonaws.com"),
+                )
+                .with_help(format!("add \"lambda.amazonaws.com\" to {role}'s trust (used by {key}.processor[{i}])")),
+            );
+        }
+    }
+    if let (Some(group), Some(stream)) = (raw.log_group.as_deref().and_then(resource), &raw.log_stream) {
+        if let Spec::LogGroup(g) = &group.spec {
+            if !g.streams.contains(stream) {
+                out.push(
+                    Diagnostic::error(
+                        "S6",
+                        format!("{key}.log_stream"),
+                        format!("log stream {stream:?} is not created by {}", group.address),
+                    )
+                    .with_help(format!("add {stream:?} to {}.streams", group.address)),
+                );
+            }
+        }
     }
 }
 

@@ -12,6 +12,8 @@ pub enum Part {
 pub struct ParseError {
     pub offset: usize,
     pub message: String,
+    /// The expression was left open by an unpaired `'` in a timestamp pattern (rule P5).
+    pub unclosed_quote: bool,
 }
 
 /// Expression namespaces Firehose knows (rule P3).
@@ -27,17 +29,26 @@ pub fn parse(prefix: &str) -> Result<Vec<Part>, ParseError> {
             parts.push(Part::Literal(rest[..start].to_string()));
         }
         let body_start = start + 2;
-        let close = find_close(&rest[body_start..])
-            .ok_or_else(|| ParseError { offset: offset + start, message: "`!{` is not closed by `}`".into() })?;
+        let close = find_close(&rest[body_start..]).ok_or_else(|| {
+            let unclosed_quote = rest[body_start..].contains('\'');
+            let message = if unclosed_quote {
+                "a quote `'` in the expression is not closed, so neither is `!{`"
+            } else {
+                "`!{` is not closed by `}`"
+            };
+            ParseError { offset: offset + start, message: message.into(), unclosed_quote }
+        })?;
         let body = &rest[body_start..body_start + close];
         let (namespace, value) = body.split_once(':').ok_or_else(|| ParseError {
             offset: offset + start,
             message: format!("`!{{{body}}}` is not of the form `!{{namespace:value}}`"),
+            unclosed_quote: false,
         })?;
         if namespace.is_empty() || value.is_empty() || body.contains("!{") {
             return Err(ParseError {
                 offset: offset + start,
                 message: format!("invalid expression usage `!{{{body}}}`"),
+                unclosed_quote: false,
             });
         }
         parts.push(Part::Expression { namespace: namespace.to_string(), value: value.to_string() });

@@ -1,0 +1,200 @@
+//! stack.toml validation: the corpus of invalid files, the example stacks, the JSON Schema, and
+//! proof that an invalid file never reaches the network.
+
+use provision::config::{self, diagnostic::Diagnostic};
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Diagnostics of a file: the errors of an invalid one, or the warnings of a valid one.
+fn diagnostics(path: &Path) -> (bool, Vec<Diagnostic>) {
+    match config::validate_offline(path, &[]) {
+        Ok((_, warnings)) => (true, warnings),
+        Err(invalid) => (false, invalid.diagnostics),
+    }
+}
+
+/// `# expect: RULE line=N word=WORD` from the file's first line.
+fn expectation(text: &str) -> (String, Option<usize>, String) {
+    let header = text.lines().next().unwrap().strip_prefix("# expect: ").expect("corpus file starts with `# expect:`");
+    let (rule, rest) = header.split_once(" line=").unwrap();
+    let (line, word) = rest.split_once(" word=").unwrap();
+    (rule.to_string(), line.parse().ok(), word.to_string())
+}
+
+#[test]
+fn every_corpus_file_reports_its_rule_at_its_line() {
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(repo().join("tests/invalid")).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 40, "the corpus has {} files", files.len());
+    let mut failures = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let (rule, line, word) = expectation(&text);
+        let (valid, found) = diagnostics(file);
+        let is_warning_rule = ["P6", "P16", "P17", "P18"].contains(&rule.as_str());
+        if valid && !is_warning_rule {
+            failures.push(format!("{}: expected an error, but the file is valid", file.display()));
+            continue;
+        }
+        let hit = found.iter().any(|d| {
+            let text = format!("{} {} {}", d.key, d.message, d.help.clone().unwrap_or_default()).to_lowercase();
+            d.rule == rule
+                && line.is_none_or(|l| d.location.as_ref().map(|loc| loc.line) == Some(l))
+                && text.contains(&word.to_lowercase())
+        });
+        if !hit {
+            let got: Vec<String> = found.iter().map(|d| d.to_string()).collect();
+            failures.push(format!(
+                "{}: expected {rule} at line {line:?} with {word:?}; got:\n  {}",
+                file.display(),
+                got.join("\n  ")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn all_problems_are_reported_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join("examples/minimal.toml"))
+        .unwrap()
+        .replace("name = \"minimal\"", "name = \"bad stream\"\nbuffer_sise_mb = 64\nretries = 3")
+        .replace(
+            "[bucket.data]\nname = \"firehose-minimal-${aws.account_id}\"",
+            "[bucket.data]\nname = \"Bad_Bucket\"",
+        );
+    let path = dir.path().join("stack.toml");
+    std::fs::write(&path, text).unwrap();
+    let (valid, found) = diagnostics(&path);
+    assert!(!valid);
+    let rules: Vec<&str> = found.iter().map(|d| d.rule.as_str()).collect();
+    assert_eq!(rules.iter().filter(|r| **r == "schema").count(), 2, "{rules:?}");
+    assert!(rules.contains(&"N1") && rules.contains(&"S1"), "{rules:?}");
+    let typo = found.iter().find(|d| d.key.ends_with("buffer_sise_mb")).expect("the misspelled key is named");
+    assert!(typo.help.as_deref().unwrap_or("").contains("did you mean `buffer_size_mb`"), "{typo:?}");
+}
+
+#[test]
+fn example_stacks_validate_clean_without_warnings() {
+    let mut stacks = vec![repo().join("stack.toml")];
+    for entry in std::fs::read_dir(repo().join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            stacks.push(path);
+        }
+    }
+    assert!(stacks.len() >= 3);
+    for stack in stacks {
+        let (valid, found) = diagnostics(&stack);
+        assert!(valid && found.is_empty(), "{}: {found:?}", stack.display());
+    }
+}
+
+fn schema() -> serde_json::Value {
+    serde_json::from_str(&config::schema::json_schema()).unwrap()
+}
+
+fn as_json(toml_text: &str) -> serde_json::Value {
+    serde_json::to_value(toml::from_str::<toml::Value>(toml_text).unwrap()).unwrap()
+}
+
+#[test]
+fn committed_schema_is_the_generated_one() {
+    let committed = std::fs::read_to_string(repo().join("stack.schema.json")).unwrap();
+    assert_eq!(committed, config::schema::json_schema(), "run `provision schema > stack.schema.json`");
+    let stack = std::fs::read_to_string(repo().join("stack.toml")).unwrap();
+    assert!(stack.starts_with("#:schema ./stack.schema.json"));
+}
+
+#[test]
+fn schema_accepts_every_example_and_rejects_unknown_keys() {
+    let validator = jsonschema::validator_for(&schema()).unwrap();
+    for path in [
+        repo().join("stack.toml"),
+        repo().join("examples/minimal.toml"),
+        repo().join("examples/query-partitioning.toml"),
+    ] {
+        let doc = as_json(&std::fs::read_to_string(&path).unwrap());
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+    }
+    let text = std::fs::read_to_string(repo().join("stack.toml"))
+        .unwrap()
+        .replace("buffer_size_mb = 128", "bufer_size_mb = 128");
+    assert!(!validator.is_valid(&as_json(&text)));
+    let text = std::fs::read_to_string(repo().join("stack.toml")).unwrap().replace("[bucket.data]", "[buckets.data]");
+    assert!(!validator.is_valid(&as_json(&text)));
+}
+
+#[test]
+fn an_invalid_stack_makes_no_request() {
+    // A listener that counts connections stands in for AWS.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let invalid = repo().join("tests/invalid/12-buffer-size-too-large.toml");
+    for command in ["plan", "apply", "destroy"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_provision"))
+            .args(
+                ["-f", invalid.to_str().unwrap(), command, "--auto-approve"]
+                    .iter()
+                    .filter(|a| command != "plan" || **a != "--auto-approve"),
+            )
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("error[D3]") && stderr.contains("nothing was sent to AWS"), "{stderr}");
+        assert!(listener.accept().is_err(), "{command} connected to the endpoint");
+    }
+}
+
+#[test]
+fn validate_needs_no_credentials() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_provision"))
+        .args(["-f", repo().join("stack.toml").to_str().unwrap(), "validate"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is valid: 6 resources, 0 warning(s)"));
+}
+
+mod prefix_parser {
+    use proptest::prelude::*;
+    use provision::validate::prefix::{parse, Part};
+
+    proptest! {
+        #[test]
+        fn never_panics(s in "\\PC*") {
+            let _ = parse(&s);
+        }
+
+        #[test]
+        fn never_panics_on_expression_like_input(s in "([a-z/=']|!\\{|\\}|:){0,40}") {
+            let _ = parse(&s);
+        }
+
+        #[test]
+        fn parsed_parts_rebuild_the_input(s in "([a-z/=]|!\\{(timestamp|firehose|partitionKeyFromQuery):[a-zA-Z-]{1,8}\\}){0,12}") {
+            let parts = parse(&s).unwrap();
+            let rebuilt: String = parts.iter().map(|p| match p {
+                Part::Literal(l) => l.clone(),
+                Part::Expression { namespace, value } => format!("!{{{namespace}:{value}}}"),
+            }).collect();
+            prop_assert_eq!(rebuilt, s);
+        }
+    }
+}
