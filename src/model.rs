@@ -161,7 +161,39 @@ pub struct BucketSpec {
     pub versioning: bool,
     /// Local only: whether destroy may empty the bucket.
     pub force_destroy: bool,
+    /// All four S3 Block Public Access settings on.
+    pub public_access_blocked: bool,
+    /// Default encryption algorithm (`AES256`), empty when none.
+    pub encryption: String,
+    /// Object ownership (`BucketOwnerEnforced`: ACLs disabled), empty when not set.
+    pub object_ownership: String,
+    /// Canonical bucket policy, if any.
+    pub policy: Option<Value>,
     pub tags: Tags,
+}
+
+impl BucketSpec {
+    /// A bucket with provision's secure defaults: public access blocked, SSE-S3 encryption,
+    /// bucket-owner-enforced ownership, and (with `require_tls`) a policy denying requests without TLS.
+    pub fn secure(
+        name: String,
+        arn: &str,
+        versioning: bool,
+        force_destroy: bool,
+        require_tls: bool,
+        tags: Tags,
+    ) -> BucketSpec {
+        BucketSpec {
+            policy: require_tls.then(|| crate::policy::deny_insecure_transport(arn)),
+            name,
+            versioning,
+            force_destroy,
+            public_access_blocked: true,
+            encryption: "AES256".into(),
+            object_ownership: "BucketOwnerEnforced".into(),
+            tags,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -325,6 +357,10 @@ impl Spec {
             Spec::Bucket(s) => {
                 push(&mut a, "name", json!(s.name));
                 push(&mut a, "versioning", json!(s.versioning));
+                push(&mut a, "public_access_blocked", json!(s.public_access_blocked));
+                push(&mut a, "encryption", json!(s.encryption));
+                push(&mut a, "object_ownership", json!(s.object_ownership));
+                push(&mut a, "policy", s.policy.clone().unwrap_or(Value::Null));
             }
             Spec::LogGroup(s) => {
                 push(&mut a, "name", json!(s.name));

@@ -50,6 +50,21 @@ pub fn trust_document(services: &[String], account_id: &str) -> Value {
     canonical(&json!({ "Version": "2012-10-17", "Statement": statements }))
 }
 
+/// A bucket policy that denies every request not made over TLS.
+pub fn deny_insecure_transport(bucket_arn: &str) -> Value {
+    canonical(&json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket_arn, format!("{bucket_arn}/*")],
+            "Condition": { "Bool": { "aws:SecureTransport": "false" } },
+        }],
+    }))
+}
+
 /// Decodes a document as IAM returns it: percent-encoded JSON (`+` is not a space here).
 pub fn decode(encoded: &str) -> Result<Value, String> {
     let text = percent_encoding::percent_decode_str(encoded)

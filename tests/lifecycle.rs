@@ -94,6 +94,15 @@ async fn seed_pipeline_round_trip() {
     assert!(text.contains("log-stream:DestinationDelivery"));
     assert!(!text.contains("\"*\""), "no wildcard resource: {text}");
 
+    // The bucket has the secure defaults.
+    let s3 = fx.moto.s3().await;
+    let block = s3.get_public_access_block().bucket(BUCKET).send().await.unwrap();
+    assert_eq!(block.public_access_block_configuration().unwrap().restrict_public_buckets(), Some(true));
+    let policy = s3.get_bucket_policy().bucket(BUCKET).send().await.unwrap();
+    assert!(policy.policy().unwrap().contains("aws:SecureTransport"));
+    let ownership = s3.get_bucket_ownership_controls().bucket(BUCKET).send().await.unwrap();
+    assert_eq!(ownership.ownership_controls().unwrap().rules()[0].object_ownership().as_str(), "BucketOwnerEnforced");
+
     let output = fx.ok(&["output", "--json"], 0);
     let output: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
     assert_eq!(output["firehose.events"]["name"], STREAM);
@@ -244,7 +253,11 @@ async fn unowned_resource_is_reported_left_alone_and_importable() {
 
     fx.ok(&["import", "bucket.data"], 0);
     let plan = fx.json_plan();
-    assert_eq!(changes(&plan)[0], ("bucket.data".to_string(), "update".to_string(), vec!["tags.project".to_string()]));
+    let secure_defaults_and_tags: Vec<String> =
+        ["public_access_blocked", "encryption", "object_ownership", "policy", "tags.project"]
+            .map(String::from)
+            .to_vec();
+    assert_eq!(changes(&plan)[0], ("bucket.data".to_string(), "update".to_string(), secure_defaults_and_tags));
     fx.apply();
     fx.assert_clean();
 }
@@ -252,6 +265,9 @@ async fn unowned_resource_is_reported_left_alone_and_importable() {
 #[tokio::test]
 async fn destroy_keeps_data_unless_force_destroy() {
     let fx = Fixture::new();
+    // moto evaluates the TLS-only bucket policy without its condition and so denies every object
+    // request; real S3 does not. Objects can only be written here without that policy.
+    fx.edit("versioning = false", "versioning = false\nrequire_tls = false");
     fx.apply();
     let s3 = fx.moto.s3().await;
     s3.put_object().bucket(BUCKET).key("region=eu/x.json").body(b"{}".to_vec().into()).send().await.unwrap();
@@ -259,7 +275,7 @@ async fn destroy_keeps_data_unless_force_destroy() {
     assert!(refused.stderr.contains("holds 1 object version(s); nothing was deleted"), "{}", refused.all());
     fx.assert_clean();
     fx.edit("force_destroy = false", "force_destroy = true");
-    fx.edit("versioning = false", "versioning = true");
+    fx.edit("versioning = false\n", "versioning = true\n");
     fx.apply();
     s3.put_object().bucket(BUCKET).key("a").body(b"1".to_vec().into()).send().await.unwrap();
     s3.put_object().bucket(BUCKET).key("a").body(b"2".to_vec().into()).send().await.unwrap();

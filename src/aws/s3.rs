@@ -2,11 +2,14 @@
 
 use super::{sdk_error, Live, Outputs};
 use crate::model::{BucketSpec, Spec, Tags};
+use crate::policy;
 use anyhow::{bail, Result};
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete, ObjectIdentifier,
-    PublicAccessBlockConfiguration, Tag, Tagging, VersioningConfiguration,
+    ObjectOwnership, OwnershipControls, OwnershipControlsRule, PublicAccessBlockConfiguration, ServerSideEncryption,
+    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging,
+    VersioningConfiguration,
 };
 use aws_sdk_s3::Client;
 
@@ -32,7 +35,52 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
         Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 200) => false,
         Err(e) => return Err(sdk_error(e)),
     };
-    let spec = BucketSpec { name: name.to_string(), versioning, force_destroy: false, tags };
+    let public_access_blocked = match client.get_public_access_block().bucket(name).send().await {
+        Ok(out) => out.public_access_block_configuration().is_some_and(|c| {
+            [c.block_public_acls(), c.ignore_public_acls(), c.block_public_policy(), c.restrict_public_buckets()]
+                .iter()
+                .all(|v| *v == Some(true))
+        }),
+        Err(e) if e.code() == Some("NoSuchPublicAccessBlockConfiguration") => false,
+        Err(e) => return Err(sdk_error(e)),
+    };
+    let encryption = match client.get_bucket_encryption().bucket(name).send().await {
+        Ok(out) => out
+            .server_side_encryption_configuration()
+            .and_then(|c| c.rules().first())
+            .and_then(|r| r.apply_server_side_encryption_by_default())
+            .map(|d| d.sse_algorithm().as_str().to_string())
+            .unwrap_or_default(),
+        Err(e) if e.code() == Some("ServerSideEncryptionConfigurationNotFoundError") => String::new(),
+        Err(e) => return Err(sdk_error(e)),
+    };
+    let object_ownership = match client.get_bucket_ownership_controls().bucket(name).send().await {
+        Ok(out) => out
+            .ownership_controls()
+            .and_then(|c| c.rules().first())
+            .map(|r| r.object_ownership().as_str().to_string())
+            .unwrap_or_default(),
+        Err(e) if e.code() == Some("OwnershipControlsNotFoundError") => String::new(),
+        Err(e) => return Err(sdk_error(e)),
+    };
+    let policy = match client.get_bucket_policy().bucket(name).send().await {
+        Ok(out) => match out.policy() {
+            Some(text) => Some(policy::canonical(&serde_json::from_str(text)?)),
+            None => None,
+        },
+        Err(e) if e.code() == Some("NoSuchBucketPolicy") => None,
+        Err(e) => return Err(sdk_error(e)),
+    };
+    let spec = BucketSpec {
+        name: name.to_string(),
+        versioning,
+        force_destroy: false,
+        public_access_blocked,
+        encryption,
+        object_ownership,
+        policy,
+        tags,
+    };
     Ok(Some(Live { arn: format!("arn:aws:s3:::{name}"), spec: Spec::Bucket(spec) }))
 }
 
@@ -52,35 +100,88 @@ pub async fn create(client: &Client, spec: &BucketSpec) -> Result<Outputs> {
         Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") => {}
         Err(e) => return Err(sdk_error(e)),
     }
-    client
-        .put_public_access_block()
-        .bucket(&spec.name)
-        .public_access_block_configuration(
-            PublicAccessBlockConfiguration::builder()
-                .block_public_acls(true)
-                .ignore_public_acls(true)
-                .block_public_policy(true)
-                .restrict_public_buckets(true)
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(sdk_error)?;
-    put_tags(client, &spec.name, &spec.tags).await?;
-    if spec.versioning {
-        set_versioning(client, &spec.name, true).await?;
-    }
+    let unset = BucketSpec {
+        versioning: false,
+        public_access_blocked: false,
+        encryption: String::new(),
+        object_ownership: String::new(),
+        policy: None,
+        tags: Tags::new(),
+        ..spec.clone()
+    };
+    update(client, spec, &unset).await?;
     Ok(Outputs { arn: format!("arn:aws:s3:::{}", spec.name), qualified_arn: None })
 }
 
 pub async fn update(client: &Client, desired: &BucketSpec, live: &BucketSpec) -> Result<Outputs> {
+    let name = &desired.name;
+    if desired.public_access_blocked != live.public_access_blocked {
+        let on = desired.public_access_blocked;
+        client
+            .put_public_access_block()
+            .bucket(name)
+            .public_access_block_configuration(
+                PublicAccessBlockConfiguration::builder()
+                    .block_public_acls(on)
+                    .ignore_public_acls(on)
+                    .block_public_policy(on)
+                    .restrict_public_buckets(on)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    if desired.object_ownership != live.object_ownership && !desired.object_ownership.is_empty() {
+        client
+            .put_bucket_ownership_controls()
+            .bucket(name)
+            .ownership_controls(
+                OwnershipControls::builder()
+                    .rules(
+                        OwnershipControlsRule::builder()
+                            .object_ownership(ObjectOwnership::from(desired.object_ownership.as_str()))
+                            .build()?,
+                    )
+                    .build()?,
+            )
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    if desired.encryption != live.encryption && !desired.encryption.is_empty() {
+        let default = ServerSideEncryptionByDefault::builder()
+            .sse_algorithm(ServerSideEncryption::from(desired.encryption.as_str()))
+            .build()?;
+        client
+            .put_bucket_encryption()
+            .bucket(name)
+            .server_side_encryption_configuration(
+                ServerSideEncryptionConfiguration::builder()
+                    .rules(ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(default).build())
+                    .build()?,
+            )
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    if desired.policy != live.policy {
+        match &desired.policy {
+            Some(doc) => {
+                client.put_bucket_policy().bucket(name).policy(doc.to_string()).send().await.map_err(sdk_error)?;
+            }
+            None => {
+                client.delete_bucket_policy().bucket(name).send().await.map_err(sdk_error)?;
+            }
+        }
+    }
     if desired.tags != live.tags {
-        put_tags(client, &desired.name, &desired.tags).await?;
+        put_tags(client, name, &desired.tags).await?;
     }
     if desired.versioning != live.versioning {
-        set_versioning(client, &desired.name, desired.versioning).await?;
+        set_versioning(client, name, desired.versioning).await?;
     }
-    Ok(Outputs { arn: format!("arn:aws:s3:::{}", desired.name), qualified_arn: None })
+    Ok(Outputs { arn: format!("arn:aws:s3:::{name}"), qualified_arn: None })
 }
 
 async fn set_versioning(client: &Client, name: &str, enabled: bool) -> Result<()> {

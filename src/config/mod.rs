@@ -295,12 +295,10 @@ impl<'a> Builder<'a> {
     fn bucket(&mut self, name: &str, b: &BucketSection) -> Resource {
         let address = Address::new(Kind::Bucket, name);
         let key = format!("bucket.{name}");
-        let spec = BucketSpec {
-            name: self.text(&format!("{key}.name"), &b.name),
-            versioning: b.versioning,
-            force_destroy: b.force_destroy,
-            tags: self.tags(&address),
-        };
+        let bucket_name = self.text(&format!("{key}.name"), &b.name);
+        let arn = self.env.bucket_arn(&bucket_name);
+        let spec =
+            BucketSpec::secure(bucket_name, &arn, b.versioning, b.force_destroy, b.require_tls, self.tags(&address));
         Resource { address, prevent_destroy: b.prevent_destroy, depends_on: vec![], spec: Spec::Bucket(spec) }
     }
 

@@ -56,6 +56,9 @@ pub struct BucketSection {
     #[serde(default)]
     /// Object versioning.
     pub versioning: bool,
+    /// Bucket policy denying requests made without TLS (default true); provision then owns the bucket policy.
+    #[serde(default = "default_true")]
+    pub require_tls: bool,
     #[serde(default)]
     /// Refuse any plan that destroys or replaces this resource.
     pub prevent_destroy: bool,
