@@ -13,11 +13,33 @@ use tokio::task::JoinSet;
 /// Something that happened while applying.
 #[derive(Debug, Clone)]
 pub enum Event {
-    Started { address: Address, action: Action },
-    StillRunning { address: Address, action: Action, elapsed: Duration },
-    Finished { address: Address, action: Action, elapsed: Duration },
-    Failed { address: Address, action: Action, error: String },
-    Skipped { address: Address, because: Address },
+    Started {
+        address: Address,
+        action: Action,
+    },
+    StillRunning {
+        address: Address,
+        action: Action,
+        elapsed: Duration,
+    },
+    Finished {
+        address: Address,
+        action: Action,
+        elapsed: Duration,
+    },
+    Failed {
+        address: Address,
+        action: Action,
+        error: String,
+    },
+    Skipped {
+        address: Address,
+        because: Address,
+    },
+    /// Not started because the run was interrupted (Ctrl-C).
+    NotStarted {
+        address: Address,
+    },
 }
 
 /// What an apply did.
@@ -26,7 +48,16 @@ pub struct Report {
     pub done: Vec<Address>,
     pub failed: Vec<(Address, String)>,
     pub skipped: Vec<Address>,
+    /// Left alone because the run was interrupted.
+    pub not_started: Vec<Address>,
     pub outputs: HashMap<Address, Outputs>,
+}
+
+impl Report {
+    /// Whether everything planned was done.
+    pub fn complete(&self) -> bool {
+        self.failed.is_empty() && self.skipped.is_empty() && self.not_started.is_empty()
+    }
 }
 
 /// How often a long-running change reports that it is still running.
@@ -57,8 +88,15 @@ fn may_depend_on(a: Kind, b: Kind) -> bool {
     )
 }
 
-/// Runs every change of the plan. `parallelism` bounds changes in flight.
-pub async fn execute(plan: &Plan, clients: &Clients, parallelism: usize, on_event: impl Fn(Event)) -> Report {
+/// Runs every change of the plan. `parallelism` bounds changes in flight. Once `stop` turns true
+/// (Ctrl-C), nothing new starts; changes in flight finish and are reported.
+pub async fn execute(
+    plan: &Plan,
+    clients: &Clients,
+    parallelism: usize,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    on_event: impl Fn(Event),
+) -> Report {
     let changes: Vec<Change> =
         plan.changes.iter().filter(|c| !matches!(c.action, Action::NoOp | Action::Conflict)).cloned().collect();
     let mut waiting: Vec<(Change, Vec<Address>)> =
@@ -71,6 +109,12 @@ pub async fn execute(plan: &Plan, clients: &Clients, parallelism: usize, on_even
     heartbeat.tick().await;
 
     loop {
+        if *stop.borrow() {
+            for (change, _) in waiting.drain(..) {
+                on_event(Event::NotStarted { address: change.address.clone() });
+                report.not_started.push(change.address);
+            }
+        }
         // Skip what depends on a failure; start what is ready.
         let mut i = 0;
         while i < waiting.len() {
@@ -129,6 +173,7 @@ pub async fn execute(plan: &Plan, clients: &Clients, parallelism: usize, on_even
                     }
                 }
             }
+            Ok(()) = stop.changed() => {}
             _ = heartbeat.tick() => {
                 for (address, (action, start)) in &in_flight {
                     on_event(Event::StillRunning { address: address.clone(), action: *action, elapsed: start.elapsed() });
@@ -150,14 +195,15 @@ async fn run(
     if let Some(spec) = &mut desired {
         plan::resolve_lambda_arns(spec, &*outputs.lock().await);
     }
+    let wait = change.desired.as_ref().map_or(change.address.kind.default_wait(), |d| d.wait_timeout);
     match (change.action, desired, change.live) {
-        (Action::Create, Some(spec), _) => clients.create(&spec).await.map(Some),
-        (Action::Update, Some(spec), Some(live)) => clients.update(&spec, &live).await.map(Some),
+        (Action::Create, Some(spec), _) => clients.create(&spec, wait).await.map(Some),
+        (Action::Update, Some(spec), Some(live)) => clients.update(&spec, &live, wait).await.map(Some),
         (Action::Replace, Some(spec), Some(live)) => {
-            clients.delete(&live, change.force_destroy).await?;
-            clients.create(&spec).await.map(Some)
+            clients.delete(&live, change.force_destroy, wait).await?;
+            clients.create(&spec, wait).await.map(Some)
         }
-        (Action::Delete, _, Some(live)) => clients.delete(&live, change.force_destroy).await.map(|_| None),
+        (Action::Delete, _, Some(live)) => clients.delete(&live, change.force_destroy, wait).await.map(|_| None),
         (action, _, _) => anyhow::bail!("internal error: cannot {action:?} {}", change.address),
     }
 }

@@ -39,6 +39,14 @@ impl Kind {
     pub fn parse(s: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
+
+    /// How long apply waits for a resource of this kind to become usable (or gone), by default.
+    pub fn default_wait(self) -> std::time::Duration {
+        std::time::Duration::from_secs(match self {
+            Kind::Firehose => 1200,
+            _ => 300,
+        })
+    }
 }
 
 /// `kind.name`, how resources are addressed in stack.toml and in plans.
@@ -132,6 +140,8 @@ impl Stack {
 pub struct Resource {
     pub address: Address,
     pub prevent_destroy: bool,
+    /// How long apply waits for this resource to become usable (`wait_timeout_seconds`).
+    pub wait_timeout: std::time::Duration,
     /// Resources that must exist before this one.
     pub depends_on: Vec<Address>,
     pub spec: Spec,

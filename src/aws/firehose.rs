@@ -90,7 +90,10 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
         processors,
         tags,
     };
-    Ok(Some(Live { arn: d.arn, spec: Spec::Firehose(spec) }))
+    let problem = (d.status == DeliveryStreamStatus::CreatingFailed).then(|| {
+        format!("the stream is CREATING_FAILED ({})", d.failure.clone().unwrap_or_else(|| "no reason given".into()))
+    });
+    Ok(Some(Live { arn: d.arn, spec: Spec::Firehose(spec), problem }))
 }
 
 fn processor_from_aws(p: &AwsProcessor) -> Processor {
@@ -169,7 +172,7 @@ fn backup_mode(spec: &FirehoseSpec) -> S3BackupMode {
     }
 }
 
-pub async fn create(client: &Client, spec: &FirehoseSpec) -> Result<Outputs> {
+pub async fn create(client: &Client, spec: &FirehoseSpec, wait: Duration) -> Result<Outputs> {
     let mut destination = ExtendedS3DestinationConfiguration::builder()
         .role_arn(&spec.role_arn)
         .bucket_arn(&spec.bucket_arn)
@@ -209,13 +212,13 @@ pub async fn create(client: &Client, spec: &FirehoseSpec) -> Result<Outputs> {
             .map_err(sdk_error)
     })
     .await?;
-    let arn = wait_active(client, &spec.name).await?;
+    let arn = wait_active(client, &spec.name, wait).await?;
     Ok(Outputs { arn, qualified_arn: None })
 }
 
 /// Waits for CREATING to end; CREATING_FAILED reports AWS's failure description.
-async fn wait_active(client: &Client, name: &str) -> Result<String> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
+async fn wait_active(client: &Client, name: &str, wait: Duration) -> Result<String> {
+    let deadline = tokio::time::Instant::now() + wait;
     loop {
         let d = describe(client, name).await?.ok_or_else(|| anyhow!("stream {name} disappeared while creating"))?;
         match d.status {
@@ -223,14 +226,24 @@ async fn wait_active(client: &Client, name: &str) -> Result<String> {
             DeliveryStreamStatus::CreatingFailed => {
                 bail!("stream {name} failed to create: {}", d.failure.unwrap_or_else(|| "no reason given".into()))
             }
-            _ if tokio::time::Instant::now() > deadline => bail!("stream {name} not ACTIVE after 600 s"),
+            _ if tokio::time::Instant::now() > deadline => {
+                bail!("stream {name} not ACTIVE after {} s (raise wait_timeout_seconds to wait longer)", wait.as_secs())
+            }
             _ => tokio::time::sleep(Duration::from_secs(2)).await,
         }
     }
 }
 
-pub async fn update(client: &Client, desired: &FirehoseSpec, live: &FirehoseSpec, arn: &str) -> Result<Outputs> {
+pub async fn update(
+    client: &Client,
+    desired: &FirehoseSpec,
+    live: &FirehoseSpec,
+    arn: &str,
+    wait: Duration,
+) -> Result<Outputs> {
     let name = &desired.name;
+    // A stream still being created (by an interrupted run) cannot be updated yet.
+    wait_active(client, name, wait).await?;
     let mut d = desired.clone();
     d.tags = live.tags.clone();
     if &d != live {
@@ -296,16 +309,16 @@ pub async fn tag(client: &Client, name: &str, tags: &Tags) -> Result<()> {
 }
 
 /// Deletes the stream and waits until it is gone.
-pub async fn delete(client: &Client, name: &str) -> Result<()> {
+pub async fn delete(client: &Client, name: &str, wait: Duration) -> Result<()> {
     match client.delete_delivery_stream().delivery_stream_name(name).send().await {
         Ok(_) => {}
         Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(()),
         Err(e) => return Err(sdk_error(e)),
     }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
+    let deadline = tokio::time::Instant::now() + wait;
     while describe(client, name).await?.is_some() {
         if tokio::time::Instant::now() > deadline {
-            bail!("stream {name} still deleting after 600 s");
+            bail!("stream {name} still deleting after {} s", wait.as_secs());
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }

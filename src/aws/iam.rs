@@ -34,7 +34,7 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
         inline_policy: inline,
         tags,
     };
-    Ok(Some(Live { arn: role.arn().to_string(), spec: Spec::Role(spec) }))
+    Ok(Some(Live { arn: role.arn().to_string(), spec: Spec::Role(spec), problem: None }))
 }
 
 async fn attached(client: &Client, name: &str) -> Result<Vec<String>> {

@@ -43,7 +43,7 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
         zip: None,
     };
     spec.version = Some(latest_published(client, name, &spec).await?);
-    Ok(Some(Live { arn, spec: Spec::Lambda(spec) }))
+    Ok(Some(Live { arn, spec: Spec::Lambda(spec), problem: None }))
 }
 
 /// The newest published version if it matches `$LATEST` in code and configuration, else `$LATEST`.
@@ -78,7 +78,7 @@ fn environment(spec: &LambdaSpec) -> Environment {
     Environment::builder().set_variables(Some(spec.environment.clone().into_iter().collect())).build()
 }
 
-pub async fn create(client: &Client, spec: &LambdaSpec) -> Result<Outputs> {
+pub async fn create(client: &Client, spec: &LambdaSpec, wait: Duration) -> Result<Outputs> {
     let zip = spec.zip.as_ref().ok_or_else(|| anyhow!("no code packaged for {}", spec.name))?;
     let request = || {
         client
@@ -103,11 +103,11 @@ pub async fn create(client: &Client, spec: &LambdaSpec) -> Result<Outputs> {
             // Left by an interrupted apply of ours: converge it instead.
             let live = read(client, &spec.name).await?.ok_or_else(|| anyhow!("function {} vanished", spec.name))?;
             let Spec::Lambda(live_spec) = &live.spec else { unreachable!() };
-            return update(client, spec, live_spec, &live.arn).await;
+            return update(client, spec, live_spec, &live.arn, wait).await;
         }
         Err(e) => return Err(e),
     };
-    wait_ready(client, &spec.name).await?;
+    wait_ready(client, &spec.name, wait).await?;
     let live = read(client, &spec.name).await?.ok_or_else(|| anyhow!("function {} vanished", spec.name))?;
     let Spec::Lambda(live_spec) = &live.spec else { unreachable!() };
     let version = live_spec.version.clone().filter(|v| v != UNPUBLISHED);
@@ -121,11 +121,17 @@ fn outputs(spec: &LambdaSpec, arn: &str, version: Option<String>) -> Outputs {
     }
 }
 
-pub async fn update(client: &Client, desired: &LambdaSpec, live: &LambdaSpec, arn: &str) -> Result<Outputs> {
+pub async fn update(
+    client: &Client,
+    desired: &LambdaSpec,
+    live: &LambdaSpec,
+    arn: &str,
+    wait: Duration,
+) -> Result<Outputs> {
     let name = &desired.name;
     if desired.code_sha256 != live.code_sha256 {
         let zip = desired.zip.as_ref().ok_or_else(|| anyhow!("no code packaged for {name}"))?;
-        wait_ready(client, name).await?;
+        wait_ready(client, name, wait).await?;
         client
             .update_function_code()
             .function_name(name)
@@ -142,7 +148,7 @@ pub async fn update(client: &Client, desired: &LambdaSpec, live: &LambdaSpec, ar
         || desired.description != live.description
         || desired.environment != live.environment;
     if config_changed {
-        wait_ready(client, name).await?;
+        wait_ready(client, name, wait).await?;
         retry::aws("UpdateFunctionConfiguration", || async {
             client
                 .update_function_configuration()
@@ -169,7 +175,7 @@ pub async fn update(client: &Client, desired: &LambdaSpec, live: &LambdaSpec, ar
     }
     let mut version = live.version.clone().filter(|v| v != UNPUBLISHED);
     if desired.publish && (version.is_none() || desired.code_sha256 != live.code_sha256 || config_changed) {
-        wait_ready(client, name).await?;
+        wait_ready(client, name, wait).await?;
         let published = client.publish_version().function_name(name).send().await.map_err(sdk_error)?;
         version = published.version().map(String::from);
     }
@@ -177,8 +183,8 @@ pub async fn update(client: &Client, desired: &LambdaSpec, live: &LambdaSpec, ar
 }
 
 /// Waits until the function is Active and no update is in progress (mutations fail otherwise).
-async fn wait_ready(client: &Client, name: &str) -> Result<()> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
+async fn wait_ready(client: &Client, name: &str, wait: Duration) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + wait;
     loop {
         let c = client.get_function_configuration().function_name(name).send().await.map_err(sdk_error)?;
         let pending =
@@ -190,7 +196,10 @@ async fn wait_ready(client: &Client, name: &str) -> Result<()> {
             return Ok(());
         }
         if tokio::time::Instant::now() > deadline {
-            bail!("function {name} still updating after 300 s");
+            bail!(
+                "function {name} still updating after {} s (raise wait_timeout_seconds to wait longer)",
+                wait.as_secs()
+            );
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }

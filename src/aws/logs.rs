@@ -33,7 +33,7 @@ pub async fn read(client: &Client, name: &str, streams: &[String]) -> Result<Opt
     }
     let spec =
         LogGroupSpec { name: name.to_string(), retention_days: group.retention_in_days(), streams: present, tags };
-    Ok(Some(Live { spec: Spec::LogGroup(spec), arn }))
+    Ok(Some(Live { spec: Spec::LogGroup(spec), arn, problem: None }))
 }
 
 pub async fn create(client: &Client, spec: &LogGroupSpec) -> Result<Outputs> {

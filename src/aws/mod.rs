@@ -10,6 +10,7 @@ mod s3;
 
 use crate::model::{Kind, Spec, Tags, OWNER_TAG};
 use anyhow::{Context, Result};
+use std::time::Duration;
 
 pub use discover::Owned;
 pub use lambda::UNPUBLISHED;
@@ -19,6 +20,8 @@ pub use lambda::UNPUBLISHED;
 pub struct Live {
     pub spec: Spec,
     pub arn: String,
+    /// Why the resource is unusable and must be recreated (a stream in CREATING_FAILED).
+    pub problem: Option<String>,
 }
 
 impl Live {
@@ -109,36 +112,37 @@ impl Clients {
     }
 
     /// Creates a resource from its desired spec.
-    pub async fn create(&self, spec: &Spec) -> Result<Outputs> {
+    /// `wait` bounds how long to wait for the resource to become usable.
+    pub async fn create(&self, spec: &Spec, wait: Duration) -> Result<Outputs> {
         match spec {
             Spec::Bucket(s) => s3::create(&self.s3, s).await,
             Spec::LogGroup(s) => logs::create(&self.logs, s).await,
             Spec::Role(s) => iam::create(&self.iam, s).await,
-            Spec::Lambda(s) => lambda::create(&self.lambda, s).await,
-            Spec::Firehose(s) => firehose::create(&self.firehose, s).await,
+            Spec::Lambda(s) => lambda::create(&self.lambda, s, wait).await,
+            Spec::Firehose(s) => firehose::create(&self.firehose, s, wait).await,
         }
     }
 
     /// Changes a live resource in place to match the desired spec.
-    pub async fn update(&self, desired: &Spec, live: &Live) -> Result<Outputs> {
+    pub async fn update(&self, desired: &Spec, live: &Live, wait: Duration) -> Result<Outputs> {
         match (desired, &live.spec) {
             (Spec::Bucket(d), Spec::Bucket(l)) => s3::update(&self.s3, d, l).await,
             (Spec::LogGroup(d), Spec::LogGroup(l)) => logs::update(&self.logs, d, l, &live.arn).await,
             (Spec::Role(d), Spec::Role(l)) => iam::update(&self.iam, d, l, &live.arn).await,
-            (Spec::Lambda(d), Spec::Lambda(l)) => lambda::update(&self.lambda, d, l, &live.arn).await,
-            (Spec::Firehose(d), Spec::Firehose(l)) => firehose::update(&self.firehose, d, l, &live.arn).await,
+            (Spec::Lambda(d), Spec::Lambda(l)) => lambda::update(&self.lambda, d, l, &live.arn, wait).await,
+            (Spec::Firehose(d), Spec::Firehose(l)) => firehose::update(&self.firehose, d, l, &live.arn, wait).await,
             _ => anyhow::bail!("internal error: desired and live kinds differ"),
         }
     }
 
     /// Deletes a live resource. A bucket holding objects is emptied only with `force_destroy`.
-    pub async fn delete(&self, live: &Live, force_destroy: bool) -> Result<()> {
+    pub async fn delete(&self, live: &Live, force_destroy: bool, wait: Duration) -> Result<()> {
         match &live.spec {
             Spec::Bucket(s) => s3::delete(&self.s3, &s.name, force_destroy).await,
             Spec::LogGroup(s) => logs::delete(&self.logs, &s.name).await,
             Spec::Role(s) => iam::delete(&self.iam, s).await,
             Spec::Lambda(s) => lambda::delete(&self.lambda, &s.name).await,
-            Spec::Firehose(s) => firehose::delete(&self.firehose, &s.name).await,
+            Spec::Firehose(s) => firehose::delete(&self.firehose, &s.name, wait).await,
         }
     }
 

@@ -81,7 +81,7 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
         policy,
         tags,
     };
-    Ok(Some(Live { arn: format!("arn:aws:s3:::{name}"), spec: Spec::Bucket(spec) }))
+    Ok(Some(Live { arn: format!("arn:aws:s3:::{name}"), spec: Spec::Bucket(spec), problem: None }))
 }
 
 pub async fn create(client: &Client, spec: &BucketSpec) -> Result<Outputs> {

@@ -19,13 +19,31 @@ pub async fn run(ctx: &Context, auto_approve: bool) -> anyhow::Result<ExitCode> 
         bail!("apply cancelled");
     }
     println!();
-    let report = apply::execute(&plan, &clients, ctx.parallelism, |e| {
+    let report = execute(ctx, &plan, &clients).await;
+    Ok(finish(&plan, &report, "Apply"))
+}
+
+/// Executes a plan, printing progress; the first Ctrl-C stops new changes, a second one quits at once.
+pub async fn execute(ctx: &Context, plan: &Plan, clients: &crate::aws::Clients) -> Report {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let listener = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\nInterrupt received: no new changes will start; waiting for those in flight (Ctrl-C again to quit now).");
+            let _ = stop.send(true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("Second interrupt: quitting. Run apply again to converge.");
+                std::process::exit(130);
+            }
+        }
+    });
+    let report = apply::execute(plan, clients, ctx.parallelism, stopped, |e| {
         if !ctx.quiet || matches!(e, apply::Event::Failed { .. }) {
             println!("{}", render::progress::line(&e, ctx.style));
         }
     })
     .await;
-    Ok(finish(&plan, &report, "Apply"))
+    listener.abort();
+    report
 }
 
 /// Refuses plans that would touch what the stack does not own or must not destroy.
@@ -60,7 +78,7 @@ pub fn finish(plan: &Plan, report: &Report, verb: &str) -> ExitCode {
     let changed = count(&[Action::Update]);
     let destroyed = count(&[Action::Delete, Action::Replace]);
     println!();
-    if report.failed.is_empty() && report.skipped.is_empty() {
+    if report.complete() {
         println!("{verb} complete! Resources: {added} added, {changed} changed, {destroyed} destroyed.");
     } else {
         println!("{verb} incomplete. Resources: {added} added, {changed} changed, {destroyed} destroyed.");
@@ -69,6 +87,9 @@ pub fn finish(plan: &Plan, report: &Report, verb: &str) -> ExitCode {
         }
         for address in &report.skipped {
             println!("  skipped: {address} (a resource it depends on failed)");
+        }
+        for address in &report.not_started {
+            println!("  not started: {address} (interrupted)");
         }
         println!("Fix the cause and run the command again: it continues from what exists.");
     }
@@ -80,7 +101,7 @@ pub fn finish(plan: &Plan, report: &Report, verb: &str) -> ExitCode {
             println!("  {address} = {}", out.qualified_arn.as_deref().unwrap_or(&out.arn));
         }
     }
-    if report.failed.is_empty() && report.skipped.is_empty() {
+    if report.complete() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

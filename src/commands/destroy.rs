@@ -1,6 +1,5 @@
-use super::apply::{finish, refuse_unsafe};
+use super::apply::{execute, finish, refuse_unsafe};
 use super::common::{confirm, Context};
-use crate::apply;
 use crate::model::Spec;
 use crate::plan::{self, Action};
 use crate::render;
@@ -38,11 +37,6 @@ pub async fn run(ctx: &Context, auto_approve: bool) -> anyhow::Result<ExitCode> 
         bail!("destroy cancelled");
     }
     println!();
-    let report = apply::execute(&owned_only, &clients, ctx.parallelism, |e| {
-        if !ctx.quiet || matches!(e, apply::Event::Failed { .. }) {
-            println!("{}", render::progress::line(&e, ctx.style));
-        }
-    })
-    .await;
+    let report = execute(ctx, &owned_only, &clients).await;
     Ok(finish(&owned_only, &report, "Destroy"))
 }

@@ -12,6 +12,7 @@ use schema::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A parsed stack.toml, before interpolation (which needs the region and account).
 pub struct Loaded {
@@ -299,7 +300,13 @@ impl<'a> Builder<'a> {
         let arn = self.env.bucket_arn(&bucket_name);
         let spec =
             BucketSpec::secure(bucket_name, &arn, b.versioning, b.force_destroy, b.require_tls, self.tags(&address));
-        Resource { address, prevent_destroy: b.prevent_destroy, depends_on: vec![], spec: Spec::Bucket(spec) }
+        Resource {
+            address,
+            prevent_destroy: b.prevent_destroy,
+            wait_timeout: Kind::Bucket.default_wait(),
+            depends_on: vec![],
+            spec: Spec::Bucket(spec),
+        }
     }
 
     fn log_group(&mut self, name: &str, g: &LogGroupSection) -> Resource {
@@ -315,7 +322,13 @@ impl<'a> Builder<'a> {
             streams,
             tags: self.tags(&address),
         };
-        Resource { address, prevent_destroy: g.prevent_destroy, depends_on: vec![], spec: Spec::LogGroup(spec) }
+        Resource {
+            address,
+            prevent_destroy: g.prevent_destroy,
+            wait_timeout: Kind::LogGroup.default_wait(),
+            depends_on: vec![],
+            spec: Spec::LogGroup(spec),
+        }
     }
 
     /// A role's physical name and path.
@@ -364,7 +377,13 @@ impl<'a> Builder<'a> {
             inline_policy: (!statements.is_empty()).then(|| policy::document(&statements)),
             tags: self.tags(&address),
         };
-        Resource { address, prevent_destroy: r.prevent_destroy, depends_on: vec![], spec: Spec::Role(spec) }
+        Resource {
+            address,
+            prevent_destroy: r.prevent_destroy,
+            wait_timeout: Kind::Role.default_wait(),
+            depends_on: vec![],
+            spec: Spec::Role(spec),
+        }
     }
 
     fn lambda(&mut self, name: &str, l: &LambdaSection) -> Resource {
@@ -412,6 +431,7 @@ impl<'a> Builder<'a> {
             zip,
         };
         Resource {
+            wait_timeout: l.wait_timeout_seconds.map(Duration::from_secs).unwrap_or(Kind::Lambda.default_wait()),
             address,
             prevent_destroy: l.prevent_destroy,
             depends_on: role.into_iter().collect(),
@@ -575,7 +595,14 @@ impl<'a> Builder<'a> {
             processors,
             tags: self.tags(&address),
         };
-        let resource = Resource { address, prevent_destroy: f.prevent_destroy, depends_on, spec: Spec::Firehose(spec) };
+        let wait_timeout = f.wait_timeout_seconds.map(Duration::from_secs).unwrap_or(Kind::Firehose.default_wait());
+        let resource = Resource {
+            address,
+            prevent_destroy: f.prevent_destroy,
+            wait_timeout,
+            depends_on,
+            spec: Spec::Firehose(spec),
+        };
         (Some(resource), role_name, statements)
     }
 }

@@ -142,6 +142,8 @@ pub struct LambdaSection {
     #[serde(default)]
     /// Refuse any plan that destroys or replaces this resource.
     pub prevent_destroy: bool,
+    /// How long apply waits for the resource to become usable, in seconds (default: 300 for a function, 1200 for a stream).
+    pub wait_timeout_seconds: Option<u64>,
 }
 
 /// `[firehose.NAME]`: a Direct PUT stream delivering to S3.
@@ -190,6 +192,8 @@ pub struct FirehoseSection {
     #[serde(default)]
     /// Refuse any plan that destroys or replaces this resource.
     pub prevent_destroy: bool,
+    /// How long apply waits for the resource to become usable, in seconds (default: 300 for a function, 1200 for a stream).
+    pub wait_timeout_seconds: Option<u64>,
 }
 
 /// `[[firehose.NAME.processor]]`: one record processor; which keys apply depends on `type`.

@@ -139,7 +139,18 @@ pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
                 d.version = None;
             }
         }
-        let outcome = diff::diff(Some(&desired.spec), live_spec.as_ref());
+        let mut outcome = diff::diff(Some(&desired.spec), live_spec.as_ref());
+        if let Some(problem) = current.as_ref().and_then(|l| l.problem.clone()) {
+            // Unusable as it is (a stream in CREATING_FAILED): delete and create again.
+            outcome = match outcome {
+                Outcome::Replace(a, mut r) => {
+                    r.push(problem);
+                    Outcome::Replace(a, r)
+                }
+                Outcome::Update(a) => Outcome::Replace(a, vec![problem]),
+                _ => Outcome::Replace(vec![], vec![problem]),
+            };
+        }
         let (action, attributes, mut reasons) = match outcome {
             Outcome::NoOp => (Action::NoOp, vec![], vec![]),
             Outcome::Create(a) => (Action::Create, a, vec![]),

@@ -35,5 +35,6 @@ pub fn line(event: &Event, style: Style) -> String {
         Event::Skipped { address, because } => {
             format!("{}: skipped because {because} failed", style.bold(&address.to_string()))
         }
+        Event::NotStarted { address } => format!("{}: not started (interrupted)", style.bold(&address.to_string())),
     }
 }
