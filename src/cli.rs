@@ -41,9 +41,14 @@ pub enum Command {
         /// Print the plan as one JSON document.
         #[arg(long)]
         json: bool,
+        /// Save the plan, to apply exactly it later with `provision apply FILE`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
-    /// Make live AWS match stack.toml.
+    /// Make live AWS match stack.toml (or apply a saved plan, without asking).
     Apply {
+        /// A plan saved with `plan --out`; refused if stack.toml or live AWS changed since.
+        planfile: Option<PathBuf>,
         /// Do not ask for confirmation.
         #[arg(long)]
         auto_approve: bool,
@@ -64,6 +69,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Break the stack's lock, left by a run that was killed.
+    Unlock,
     /// Print the JSON Schema of stack.toml (for editors; also in stack.schema.json).
     Schema,
 }

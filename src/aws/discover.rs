@@ -37,12 +37,11 @@ pub async fn owned(
 ) -> Result<Vec<Owned>> {
     let mut out = Vec::new();
     let filter = TagFilter::builder().key(OWNER_TAG).values(stack).build();
+    // Service-level type filters: moto matches only these, and parse_arn drops other resource types.
     let mut pages = tagging
         .get_resources()
         .tag_filters(filter)
-        .set_resource_type_filters(Some(
-            ["s3", "lambda:function", "logs:log-group", "firehose:deliverystream"].map(String::from).to_vec(),
-        ))
+        .set_resource_type_filters(Some(["s3", "lambda", "logs", "firehose"].map(String::from).to_vec()))
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {

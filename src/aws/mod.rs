@@ -5,6 +5,7 @@ mod discover;
 mod firehose;
 mod iam;
 mod lambda;
+pub mod lock;
 mod logs;
 mod s3;
 
@@ -144,6 +145,16 @@ impl Clients {
             Spec::Lambda(s) => lambda::delete(&self.lambda, &s.name).await,
             Spec::Firehose(s) => firehose::delete(&self.firehose, &s.name, wait).await,
         }
+    }
+
+    /// Takes the stack's lock for `command` (fails at once if another run holds it).
+    pub async fn lock(&self, account_id: &str, stack: &str, command: &str) -> Result<lock::Lock> {
+        lock::acquire(&self.s3, account_id, &self.region, stack, command).await
+    }
+
+    /// Breaks the stack's lock; returns who held it.
+    pub async fn unlock(&self, account_id: &str, stack: &str) -> Result<Option<lock::Holder>> {
+        lock::break_lock(&self.s3, account_id, &self.region, stack).await
     }
 
     /// Number of object versions and delete markers in a bucket.

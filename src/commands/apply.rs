@@ -1,25 +1,48 @@
 use super::common::{confirm, Context};
 use crate::apply::{self, Report};
+use crate::plan::saved::SavedPlan;
 use crate::plan::{self, Action, Plan};
 use crate::render;
-use anyhow::{anyhow, bail};
+use anyhow::{anyhow, bail, Context as _};
+use std::path::Path;
 use std::process::ExitCode;
 
 /// `provision apply`: plan, confirm, execute, report.
-pub async fn run(ctx: &Context, auto_approve: bool) -> anyhow::Result<ExitCode> {
+pub async fn run(ctx: &Context, planfile: Option<&Path>, auto_approve: bool) -> anyhow::Result<ExitCode> {
+    let saved: Option<SavedPlan> = match planfile {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            Some(serde_json::from_str(&text).with_context(|| format!("{} is not a saved plan", path.display()))?)
+        }
+        None => None,
+    };
     let (stack, clients) = ctx.load().await?;
-    let live = ctx.read_live(&stack, &clients).await?;
-    let plan = plan::build(&stack, &live).map_err(|e| anyhow!(e))?;
+    ctx.locked(&stack, &clients, "apply", apply_stack(ctx, &stack, &clients, saved, auto_approve)).await
+}
+
+async fn apply_stack(
+    ctx: &Context,
+    stack: &crate::model::Stack,
+    clients: &crate::aws::Clients,
+    saved: Option<SavedPlan>,
+    auto_approve: bool,
+) -> anyhow::Result<ExitCode> {
+    let live = ctx.read_live(stack, clients).await?;
+    if let Some(reason) = saved.as_ref().and_then(|s| s.staleness(stack, &live)) {
+        bail!("the saved plan is stale: {reason}; nothing was changed. Run `provision plan --out FILE` again");
+    }
+    let plan = plan::build(stack, &live).map_err(|e| anyhow!(e))?;
     print!("{}", render::plan::render(&plan, ctx.style));
     refuse_unsafe(&plan)?;
     if !plan.has_changes() {
         return Ok(ExitCode::SUCCESS);
     }
-    if !auto_approve && !confirm("Do you want to perform these actions?") {
+    // A saved plan was reviewed when it was made: apply it as is.
+    if saved.is_none() && !auto_approve && !confirm("Do you want to perform these actions?") {
         bail!("apply cancelled");
     }
     println!();
-    let report = execute(ctx, &plan, &clients).await;
+    let report = execute(ctx, &plan, clients).await;
     Ok(finish(&plan, &report, "Apply"))
 }
 

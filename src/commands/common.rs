@@ -113,6 +113,24 @@ impl Context {
     }
 }
 
+impl Context {
+    /// Runs `work` while holding the stack's lock, and releases it afterwards whatever happened.
+    pub async fn locked<T>(
+        &self,
+        stack: &Stack,
+        clients: &Clients,
+        command: &str,
+        work: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let lock = clients.lock(&stack.env.account_id, &stack.name, command).await?;
+        let result = work.await;
+        let released = lock.release().await;
+        let value = result?;
+        released.context("releasing the stack lock (break it with `provision unlock`)")?;
+        Ok(value)
+    }
+}
+
 /// Asks for `yes` on stdin; anything else (or no terminal input) declines.
 pub fn confirm(question: &str) -> bool {
     eprintln!("\n{question}\n  Only 'yes' will be accepted to approve.\n");

@@ -1,6 +1,7 @@
 use super::apply::{execute, finish, refuse_unsafe};
 use super::common::{confirm, Context};
-use crate::model::Spec;
+use crate::aws::Clients;
+use crate::model::{Spec, Stack};
 use crate::plan::{self, Action};
 use crate::render;
 use anyhow::bail;
@@ -9,8 +10,17 @@ use std::process::ExitCode;
 /// `provision destroy`: delete what the stack owns, dependents first.
 pub async fn run(ctx: &Context, auto_approve: bool) -> anyhow::Result<ExitCode> {
     let (stack, clients) = ctx.load().await?;
-    let live = ctx.read_live(&stack, &clients).await?;
-    let plan = plan::build_destroy(&stack, &live);
+    ctx.locked(&stack, &clients, "destroy", destroy_stack(ctx, &stack, &clients, auto_approve)).await
+}
+
+async fn destroy_stack(
+    ctx: &Context,
+    stack: &Stack,
+    clients: &Clients,
+    auto_approve: bool,
+) -> anyhow::Result<ExitCode> {
+    let live = ctx.read_live(stack, clients).await?;
+    let plan = plan::build_destroy(stack, &live);
     print!("{}", render::plan::render(&plan, ctx.style));
     // Conflicts are only reported here: destroy leaves what it does not own alone.
     let mut owned_only = plan.clone();
@@ -37,6 +47,6 @@ pub async fn run(ctx: &Context, auto_approve: bool) -> anyhow::Result<ExitCode> 
         bail!("destroy cancelled");
     }
     println!();
-    let report = execute(ctx, &owned_only, &clients).await;
+    let report = execute(ctx, &owned_only, clients).await;
     Ok(finish(&owned_only, &report, "Destroy"))
 }

@@ -16,11 +16,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = common::Context::new(&cli);
     match &cli.command {
         Command::Validate => validate::run(&ctx).await,
-        Command::Plan { detailed_exitcode, json } => plan::run(&ctx, *detailed_exitcode, *json).await,
-        Command::Apply { auto_approve } => apply::run(&ctx, *auto_approve).await,
+        Command::Plan { detailed_exitcode, json, out } => {
+            plan::run(&ctx, *detailed_exitcode, *json, out.as_deref()).await
+        }
+        Command::Apply { planfile, auto_approve } => apply::run(&ctx, planfile.as_deref(), *auto_approve).await,
         Command::Destroy { auto_approve } => destroy::run(&ctx, *auto_approve).await,
         Command::Import { address } => import::run(&ctx, address).await,
         Command::Output { json } => output::run(&ctx, *json).await,
+        Command::Unlock => {
+            let (stack, clients) = ctx.load().await?;
+            match clients.unlock(&stack.env.account_id, &stack.name).await? {
+                Some(h) => println!(
+                    "Broke the lock of stack \"{}\" held by {} running `{}` since {}.",
+                    stack.name, h.who, h.command, h.since
+                ),
+                None => println!("Stack \"{}\" is not locked.", stack.name),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Schema => {
             print!("{}", crate::config::schema::json_schema());
             Ok(ExitCode::SUCCESS)

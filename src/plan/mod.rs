@@ -2,6 +2,7 @@
 //! stack and the live state that was read.
 
 pub mod diff;
+pub mod saved;
 
 use crate::aws::{Live, Outputs};
 use crate::model::*;

@@ -137,24 +137,7 @@ impl Fixture {
 
     /// Runs `provision ARGS` against this fixture's moto.
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_provision"))
-            .arg("-f")
-            .arg(self.stack_path())
-            .args(args)
-            .env("AWS_ENDPOINT_URL", &self.moto.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_REGION", "us-east-1")
-            .env("NO_COLOR", "1")
-            .env_remove("AWS_PROFILE")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into(),
-            stderr: String::from_utf8_lossy(&out.stderr).into(),
-        }
+        run_at(&self.stack_path(), &self.moto.endpoint, args)
     }
 
     /// Runs and asserts the exit code.
@@ -189,6 +172,28 @@ impl Fixture {
     pub fn json_plan(&self) -> serde_json::Value {
         let run = self.ok(&["plan", "--json"], 0);
         serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("bad JSON plan: {e}\n{}", run.stdout))
+    }
+}
+
+/// Runs `provision -f STACK ARGS` against the endpoint, with dummy credentials and no colors.
+pub fn run_at(stack: &Path, endpoint: &str, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_provision"))
+        .arg("-f")
+        .arg(stack)
+        .args(args)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("NO_COLOR", "1")
+        .env_remove("AWS_PROFILE")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
     }
 }
 

@@ -1,0 +1,148 @@
+//! Saved plans, locking, prevent_destroy and secrets, against a real moto server.
+
+mod common;
+
+use common::*;
+
+#[tokio::test]
+async fn saved_plan_is_applied_exactly_and_refused_when_stale() {
+    let fx = Fixture::new();
+    let planfile = fx.dir.path().join("plan.json");
+    let planfile = planfile.to_str().unwrap();
+    fx.ok(&["plan", "--out", planfile], 0);
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(planfile).unwrap()).unwrap();
+    assert_eq!(saved["plan"]["summary"]["add"], 6);
+    let apply = fx.ok(&["apply", planfile], 0);
+    assert!(apply.stdout.contains("Apply complete! Resources: 6 added"), "{}", apply.all());
+    fx.assert_clean();
+
+    // stack.toml edited after the plan was saved: refused, nothing changed.
+    fx.edit("buffer_interval_seconds = 60", "buffer_interval_seconds = 120");
+    fx.ok(&["plan", "--out", planfile], 0);
+    let index = fx.dir.path().join("examples/lambda/metadata_extractor/index.py");
+    std::fs::write(&index, format!("{}\n# edited after planning\n", std::fs::read_to_string(&index).unwrap())).unwrap();
+    let stale = fx.ok(&["apply", planfile], 1);
+    assert!(stale.stderr.contains("Lambda code changed since the plan was saved"), "{}", stale.all());
+    let plan = changes(&fx.json_plan());
+    assert!(
+        plan.iter().any(|(a, _, keys)| a == "firehose.events" && keys.contains(&"buffer_interval_seconds".to_string())),
+        "the interval change was not applied: {plan:?}"
+    );
+
+    // Live AWS changed after the plan was saved: refused too.
+    fx.apply();
+    fx.edit("retention_days = 14", "retention_days = 30");
+    fx.ok(&["plan", "--out", planfile], 0);
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&fx.moto.sdk_config().await);
+    logs.put_retention_policy()
+        .log_group_name("/aws/kinesisfirehose/PUT-S3-lambda")
+        .retention_in_days(7)
+        .send()
+        .await
+        .unwrap();
+    let stale = fx.ok(&["apply", planfile], 1);
+    assert!(stale.stderr.contains("live AWS changed since the plan was saved"), "{}", stale.all());
+}
+
+#[tokio::test]
+async fn a_held_lock_refuses_a_second_run_until_unlocked() {
+    let fx = Fixture::new();
+    fx.apply();
+    // Another run, elsewhere, holds the lock.
+    let s3 = fx.moto.s3().await;
+    let holder =
+        serde_json::json!({"who": "alice@laptop (pid 42)", "command": "apply", "since": "2026-11-25T10:00:00Z"});
+    s3.put_object()
+        .bucket("provision-locks-123456789012-us-east-1")
+        .key("firehose-dp-demo.lock")
+        .body(holder.to_string().into_bytes().into())
+        .send()
+        .await
+        .unwrap();
+    fx.edit("memory_mb = 128", "memory_mb = 256");
+    for command in [&["apply", "--auto-approve"][..], &["destroy", "--auto-approve"][..]] {
+        let refused = fx.ok(command, 1);
+        assert!(
+            refused.stderr.contains("is locked by alice@laptop (pid 42) running `apply` since 2026-11-25T10:00:00Z"),
+            "{}",
+            refused.all()
+        );
+    }
+    assert_eq!(changes(&fx.json_plan()).len(), 2, "plan does not need the lock, and nothing was applied");
+    let unlock = fx.ok(&["unlock"], 0);
+    assert!(unlock.stdout.contains("held by alice@laptop"), "{}", unlock.all());
+    fx.apply();
+    fx.assert_clean();
+    // The lock is released after each run.
+    assert!(s3
+        .get_object()
+        .bucket("provision-locks-123456789012-us-east-1")
+        .key("firehose-dp-demo.lock")
+        .send()
+        .await
+        .is_err());
+    assert!(fx.ok(&["unlock"], 0).stdout.contains("is not locked"));
+}
+
+#[tokio::test]
+async fn two_concurrent_applies_never_both_run() {
+    let fx = Fixture::new();
+    let runs: Vec<std::thread::JoinHandle<Run>> = (0..2)
+        .map(|_| {
+            let path = fx.stack_path();
+            let endpoint = fx.moto.endpoint.clone();
+            std::thread::spawn(move || run_at(&path, &endpoint, &["apply", "--auto-approve"]))
+        })
+        .collect();
+    let results: Vec<Run> = runs.into_iter().map(|r| r.join().unwrap()).collect();
+    let succeeded = results.iter().filter(|r| r.code == 0).count();
+    assert!(succeeded >= 1, "{}", results.iter().map(|r| r.all()).collect::<String>());
+    for r in results.iter().filter(|r| r.code != 0) {
+        assert!(r.stderr.contains("is locked by") || r.stderr.contains("locked by another run"), "{}", r.all());
+    }
+    fx.assert_clean();
+}
+
+#[tokio::test]
+async fn prevent_destroy_blocks_destroy_and_replace() {
+    let fx = Fixture::new();
+    fx.edit(
+        "dynamic_partitioning_retry_seconds = 300",
+        "dynamic_partitioning_retry_seconds = 300\nprevent_destroy = true",
+    );
+    fx.apply();
+    let refused = fx.ok(&["destroy", "--auto-approve"], 1);
+    assert!(refused.stderr.contains("firehose.events has prevent_destroy = true"), "{}", refused.all());
+    fx.edit("name = \"${var.stream_name}\"", "name = \"renamed-stream\"");
+    let refused = fx.ok(&["apply", "--auto-approve"], 1);
+    assert!(refused.stderr.contains("would replace it"), "{}", refused.all());
+    let firehose = aws_sdk_firehose::Client::new(&fx.moto.sdk_config().await);
+    assert_eq!(firehose.list_delivery_streams().send().await.unwrap().delivery_stream_names(), [STREAM.to_string()]);
+}
+
+#[tokio::test]
+async fn credentials_are_never_printed() {
+    let fx = Fixture::new();
+    let secret = "wJalrXUtnFEMI-NEVER-PRINT-THIS";
+    for args in [
+        &["-v", "plan"][..],
+        &["-v", "apply", "--auto-approve"][..],
+        &["-v", "output"][..],
+        &["-v", "destroy", "--auto-approve"][..],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_provision"))
+            .arg("-f")
+            .arg(fx.stack_path())
+            .args(args)
+            .env("AWS_ENDPOINT_URL", &fx.moto.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEKEYID")
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env("AWS_SESSION_TOKEN", "session-token-never-print")
+            .env("AWS_REGION", "us-east-1")
+            .output()
+            .unwrap();
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{all}");
+        assert!(!all.contains(secret) && !all.contains("session-token-never-print"), "{all}");
+    }
+}
