@@ -1,5 +1,10 @@
-//! The one retry policy: which AWS errors heal with time (IAM propagation, conflicts while an
-//! update is in progress, throttling, 5xx) and how long to keep trying.
+//! The one retry policy, in two layers:
+//! - every SDK call: the SDK's standard retry mode ([`sdk_retry_config`]) retries throttling, 5xx and
+//!   dropped connections with jittered exponential backoff;
+//! - mutating calls ([`aws`]): errors that heal only after seconds to minutes (IAM propagation,
+//!   "update in progress" conflicts, stale version ids) are retried until [`DEADLINE`].
+//!
+//! Errors that will not heal (validation, access denied to the caller) fail at once.
 
 use std::future::Future;
 use std::time::Duration;
@@ -20,6 +25,14 @@ const TRANSIENT: &[&str] = &[
     "InternalFailure",
     "InternalError",
 ];
+
+/// Attempts per SDK call (the first included) for throttling, 5xx and connection errors.
+pub const SDK_MAX_ATTEMPTS: u32 = 5;
+
+/// The SDK-level retry configuration every client uses.
+pub fn sdk_retry_config() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard().with_max_attempts(SDK_MAX_ATTEMPTS)
+}
 
 /// Whether an error is worth retrying.
 pub fn is_transient(error: &anyhow::Error) -> bool {
@@ -55,7 +68,8 @@ where
                 tokio::time::sleep(backoff(attempt)).await;
                 attempt += 1;
             }
-            Err(e) => return Err(e.context(format!("{operation} failed after {attempt} retries"))),
+            Err(e) if attempt == 0 => return Err(e),
+            Err(e) => return Err(e.context(format!("{operation} still failing after {attempt} retries"))),
         }
     }
 }

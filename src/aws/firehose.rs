@@ -200,7 +200,7 @@ pub async fn create(client: &Client, spec: &FirehoseSpec, wait: Duration) -> Res
     }
     let destination = destination.build()?;
     let tags = spec.tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?;
-    retry::aws("CreateDeliveryStream", || async {
+    let created = retry::aws("CreateDeliveryStream", || async {
         client
             .create_delivery_stream()
             .delivery_stream_name(&spec.name)
@@ -211,8 +211,18 @@ pub async fn create(client: &Client, spec: &FirehoseSpec, wait: Duration) -> Res
             .await
             .map_err(sdk_error)
     })
-    .await?;
+    .await;
+    match created {
+        Ok(_) => {}
+        // An earlier attempt whose answer was lost created it (the plan saw no stream, and the
+        // stack lock keeps other runs out): converge that stream below.
+        Err(e) if format!("{e:#}").contains("ResourceInUseException") => {}
+        Err(e) => return Err(e),
+    }
     let arn = wait_active(client, &spec.name, wait).await?;
+    if let Some(Live { spec: Spec::Firehose(live), .. }) = read(client, &spec.name).await? {
+        return update(client, spec, &live, &arn, wait).await;
+    }
     Ok(Outputs { arn, qualified_arn: None })
 }
 
@@ -229,7 +239,7 @@ async fn wait_active(client: &Client, name: &str, wait: Duration) -> Result<Stri
             _ if tokio::time::Instant::now() > deadline => {
                 bail!("stream {name} not ACTIVE after {} s (raise wait_timeout_seconds to wait longer)", wait.as_secs())
             }
-            _ => tokio::time::sleep(Duration::from_secs(2)).await,
+            _ => tokio::time::sleep(Duration::from_secs(1)).await,
         }
     }
 }
@@ -320,7 +330,7 @@ pub async fn delete(client: &Client, name: &str, wait: Duration) -> Result<()> {
         if tokio::time::Instant::now() > deadline {
             bail!("stream {name} still deleting after {} s", wait.as_secs());
         }
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
     Ok(())
 }

@@ -57,7 +57,8 @@ impl Clients {
     /// Loads credentials and region with the default chain. With an endpoint (flag or
     /// `AWS_ENDPOINT_URL`), S3 uses path-style addressing, as local emulators need.
     pub async fn connect(region: Option<String>, endpoint: Option<String>) -> Result<Clients> {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        let mut loader =
+            aws_config::defaults(aws_config::BehaviorVersion::latest()).retry_config(crate::retry::sdk_retry_config());
         if let Some(region) = region {
             loader = loader.region(aws_config::Region::new(region));
         }
@@ -187,7 +188,16 @@ where
     match (e.code(), e.message()) {
         (Some(code), Some(message)) => anyhow::anyhow!("{code}: {message}"),
         (Some(code), None) => anyhow::anyhow!("{code}"),
-        _ => anyhow::anyhow!("{}", aws_sdk_s3::error::DisplayErrorContext(&e)),
+        _ => {
+            let context = aws_sdk_s3::error::DisplayErrorContext(&e).to_string();
+            if context.contains("loading credentials") || context.contains("no providers in chain") {
+                anyhow::anyhow!(
+                    "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a profile with AWS_PROFILE, or log in with `aws sso login`"
+                )
+            } else {
+                anyhow::anyhow!("{context}")
+            }
+        }
     }
 }
 

@@ -2,6 +2,8 @@
 //! `provision` binary run against them.
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -95,6 +97,8 @@ impl Run {
 pub struct Fixture {
     pub dir: tempfile::TempDir,
     pub moto: Moto,
+    /// When set, provision talks to moto through this fault-injecting proxy.
+    pub proxy: Option<proxy::FaultProxy>,
 }
 
 pub const BUCKET: &str = "firehose-to-s3-us-east-1-123456789012";
@@ -128,7 +132,32 @@ impl Fixture {
             &repo().join("examples/lambda/metadata_extractor"),
             &dir.path().join("examples/lambda/metadata_extractor"),
         );
-        Fixture { dir, moto: Moto::start() }
+        Fixture { dir, moto: Moto::start(), proxy: None }
+    }
+
+    /// A fixture whose runs go through a fault-injecting proxy in front of moto.
+    pub fn with_faults() -> Fixture {
+        let mut fx = Fixture::new();
+        fx.proxy = Some(proxy::FaultProxy::start(&fx.moto.endpoint));
+        fx
+    }
+
+    pub fn faults(&self) -> &proxy::FaultProxy {
+        self.proxy.as_ref().expect("a fixture made with Fixture::with_faults")
+    }
+
+    /// The endpoint provision uses: the proxy's, or moto's.
+    pub fn endpoint(&self) -> String {
+        self.proxy.as_ref().map_or(self.moto.endpoint.clone(), |p| p.endpoint.clone())
+    }
+
+    /// Starts `provision ARGS` without waiting, stdout and stderr piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        command(&self.stack_path(), &self.endpoint(), args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
     }
 
     pub fn stack_path(&self) -> PathBuf {
@@ -137,7 +166,7 @@ impl Fixture {
 
     /// Runs `provision ARGS` against this fixture's moto.
     pub fn run(&self, args: &[&str]) -> Run {
-        run_at(&self.stack_path(), &self.moto.endpoint, args)
+        run_at(&self.stack_path(), &self.endpoint(), args)
     }
 
     /// Runs and asserts the exit code.
@@ -177,7 +206,18 @@ impl Fixture {
 
 /// Runs `provision -f STACK ARGS` against the endpoint, with dummy credentials and no colors.
 pub fn run_at(stack: &Path, endpoint: &str, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_provision"))
+    let out = command(stack, endpoint, args).stdin(Stdio::null()).output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+/// The `provision` command for a stack and endpoint, with dummy credentials and no colors.
+pub fn command(stack: &Path, endpoint: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_provision"));
+    command
         .arg("-f")
         .arg(stack)
         .args(args)
@@ -187,14 +227,8 @@ pub fn run_at(stack: &Path, endpoint: &str, args: &[&str]) -> Run {
         .env("AWS_REGION", "us-east-1")
         .env("NO_COLOR", "1")
         .env_remove("AWS_PROFILE")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
+        .stdin(Stdio::null());
+    command
 }
 
 /// Changes of a JSON plan other than no-ops: (address, action, changed attribute keys), by address.
