@@ -14,7 +14,8 @@ const TRANSIENT: &[&str] = &[
     "cannot be assumed by Lambda",
     "execution role does not have permissions",
     "is unable to assume role",
-    "is not authorized to perform",
+    // Firehose checking a fresh role; a caller's own "User: ... is not authorized" is permanent.
+    "Firehose is not authorized to",
     "Access was denied",
     "update is in progress",
     "ConcurrentModificationException",
@@ -85,6 +86,12 @@ mod tests {
         )));
         assert!(is_transient(&anyhow::anyhow!("ThrottlingException: Rate exceeded")));
         assert!(!is_transient(&anyhow::anyhow!("ValidationException: bad prefix")));
+        assert!(!is_transient(&anyhow::anyhow!(
+            "AccessDenied: User: arn:aws:iam::1:user/x is not authorized to perform: iam:CreateRole"
+        )));
+        assert!(is_transient(&anyhow::anyhow!(
+            "InvalidArgumentException: Firehose is not authorized to perform lambda:GetFunctionConfiguration"
+        )));
     }
 
     #[test]

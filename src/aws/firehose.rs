@@ -1,7 +1,7 @@
 //! Firehose Direct PUT streams delivering to S3 (ExtendedS3 destination).
 //! Every field is sent explicitly, on create and on update, so AWS fills in nothing behind our back.
 
-use super::{sdk_error, tag_changes, Live, Outputs};
+use super::{sdk_error, sync_tags, Live, Outputs};
 use crate::model::{FirehoseSpec, Param, Processor, S3Backup, Spec, Tags};
 use crate::retry;
 use anyhow::{anyhow, bail, Result};
@@ -296,19 +296,22 @@ pub async fn update(
         })
         .await?;
     }
-    let (add, remove) = tag_changes(&desired.tags, &live.tags);
-    if !add.is_empty() {
-        tag(client, name, &add).await?;
-    }
-    if !remove.is_empty() {
-        client
-            .untag_delivery_stream()
-            .delivery_stream_name(name)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-    }
+    sync_tags(
+        &desired.tags,
+        &live.tags,
+        |add| async move { tag(client, name, &add).await },
+        |keys| async move {
+            client
+                .untag_delivery_stream()
+                .delivery_stream_name(name)
+                .set_tag_keys(Some(keys))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            Ok(())
+        },
+    )
+    .await?;
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 

@@ -1,6 +1,6 @@
 //! IAM roles: trust policy, managed policy attachments and provision's generated inline policy.
 
-use super::{sdk_error, tag_changes, Live, Outputs};
+use super::{sdk_error, sync_tags, Live, Outputs};
 use crate::model::{RoleSpec, Spec, Tags, INLINE_POLICY_NAME};
 use crate::policy;
 use anyhow::{anyhow, Result};
@@ -116,13 +116,16 @@ pub async fn update(client: &Client, desired: &RoleSpec, live: &RoleSpec, arn: &
             }
         }
     }
-    let (add, remove) = tag_changes(&desired.tags, &live.tags);
-    if !add.is_empty() {
-        tag(client, name, &add).await?;
-    }
-    if !remove.is_empty() {
-        client.untag_role().role_name(name).set_tag_keys(Some(remove)).send().await.map_err(sdk_error)?;
-    }
+    sync_tags(
+        &desired.tags,
+        &live.tags,
+        |add| async move { tag(client, name, &add).await },
+        |keys| async move {
+            client.untag_role().role_name(name).set_tag_keys(Some(keys)).send().await.map_err(sdk_error)?;
+            Ok(())
+        },
+    )
+    .await?;
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 

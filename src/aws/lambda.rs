@@ -1,6 +1,6 @@
 //! Lambda functions: code (deterministic zip), configuration, published versions, tags.
 
-use super::{sdk_error, tag_changes, Live, Outputs};
+use super::{sdk_error, sync_tags, Live, Outputs};
 use crate::model::{LambdaSpec, Spec, Tags};
 use crate::retry;
 use anyhow::{anyhow, bail, Result};
@@ -166,13 +166,16 @@ pub async fn update(
         })
         .await?;
     }
-    let (add, remove) = tag_changes(&desired.tags, &live.tags);
-    if !add.is_empty() {
-        tag(client, arn, &add).await?;
-    }
-    if !remove.is_empty() {
-        client.untag_resource().resource(arn).set_tag_keys(Some(remove)).send().await.map_err(sdk_error)?;
-    }
+    sync_tags(
+        &desired.tags,
+        &live.tags,
+        |add| async move { tag(client, arn, &add).await },
+        |keys| async move {
+            client.untag_resource().resource(arn).set_tag_keys(Some(keys)).send().await.map_err(sdk_error)?;
+            Ok(())
+        },
+    )
+    .await?;
     let mut version = live.version.clone().filter(|v| v != UNPUBLISHED);
     if desired.publish && (version.is_none() || desired.code_sha256 != live.code_sha256 || config_changed) {
         wait_ready(client, name, wait).await?;

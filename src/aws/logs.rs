@@ -1,6 +1,6 @@
 //! CloudWatch Logs groups and the log streams created with them.
 
-use super::{sdk_error, tag_changes, Live, Outputs};
+use super::{sdk_error, sync_tags, Live, Outputs};
 use crate::model::{LogGroupSpec, Spec, Tags};
 use anyhow::{Context, Result};
 use aws_sdk_cloudwatchlogs::Client;
@@ -74,13 +74,16 @@ pub async fn update(client: &Client, desired: &LogGroupSpec, live: &LogGroupSpec
             Err(e) => return Err(sdk_error(e)),
         }
     }
-    let (add, remove) = tag_changes(&desired.tags, &live.tags);
-    if !add.is_empty() {
-        tag(client, arn, &add).await?;
-    }
-    if !remove.is_empty() {
-        client.untag_resource().resource_arn(arn).set_tag_keys(Some(remove)).send().await.map_err(sdk_error)?;
-    }
+    sync_tags(
+        &desired.tags,
+        &live.tags,
+        |add| async move { tag(client, arn, &add).await },
+        |keys| async move {
+            client.untag_resource().resource_arn(arn).set_tag_keys(Some(keys)).send().await.map_err(sdk_error)?;
+            Ok(())
+        },
+    )
+    .await?;
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 

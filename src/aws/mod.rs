@@ -201,6 +201,27 @@ where
     }
 }
 
+/// Brings a resource's tags from `live` to `desired` with the service's own tag and untag calls.
+pub(crate) async fn sync_tags<A, R>(
+    desired: &Tags,
+    live: &Tags,
+    add: impl FnOnce(Tags) -> A,
+    remove: impl FnOnce(Vec<String>) -> R,
+) -> Result<()>
+where
+    A: std::future::Future<Output = Result<()>>,
+    R: std::future::Future<Output = Result<()>>,
+{
+    let (to_add, to_remove) = tag_changes(desired, live);
+    if !to_add.is_empty() {
+        add(to_add).await?;
+    }
+    if !to_remove.is_empty() {
+        remove(to_remove).await?;
+    }
+    Ok(())
+}
+
 /// Tags to add and keys to remove to go from `live` to `desired`.
 pub fn tag_changes(desired: &Tags, live: &Tags) -> (Tags, Vec<String>) {
     let add = desired.iter().filter(|(k, v)| live.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();

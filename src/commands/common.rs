@@ -50,8 +50,8 @@ impl Context {
     /// Validates stack.toml offline first (no API call for an invalid file), then connects and builds
     /// the stack for the real account and region.
     pub async fn load(&self) -> Result<(Stack, Clients)> {
-        self.load_offline()?;
         let loaded = config::load(&self.file, &self.vars)?;
+        config::check_offline(&loaded)?;
         let clients = Clients::connect(config::declared_region(&loaded), self.endpoint.clone()).await?;
         let account_id = clients.account_id().await.context("finding the AWS account (STS GetCallerIdentity)")?;
         let env = Environment { region: clients.region.clone(), account_id };

@@ -6,6 +6,10 @@ use std::process::ExitCode;
 /// `provision import ADDRESS`: tag an unowned resource of the wanted name as this stack's.
 pub async fn run(ctx: &Context, address: &str) -> anyhow::Result<ExitCode> {
     let (stack, clients) = ctx.load().await?;
+    ctx.locked(&stack, &clients, "import", import(&stack, &clients, address)).await
+}
+
+async fn import(stack: &crate::model::Stack, clients: &crate::aws::Clients, address: &str) -> anyhow::Result<ExitCode> {
     let address = Address::parse(address).with_context(|| format!("{address:?} is not an address like bucket.data"))?;
     let resource =
         stack.get(&address).with_context(|| format!("{address} is not declared in {}", stack.file.display()))?;

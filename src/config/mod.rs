@@ -159,12 +159,16 @@ fn unknown_key(message: &str) -> Option<(String, Vec<String>, Option<String>)> {
 /// Loads and checks stack.toml without any network access: the account id is a placeholder and
 /// the region comes from stack.toml, `AWS_REGION`, `AWS_DEFAULT_REGION`, or `us-east-1`.
 pub fn validate_offline(path: &Path, overrides: &[(String, String)]) -> Result<(Stack, Vec<Diagnostic>), Invalid> {
-    let loaded = load(path, overrides)?;
-    let region = declared_region(&loaded)
+    check_offline(&load(path, overrides)?)
+}
+
+/// [`validate_offline`] for a file already loaded.
+pub fn check_offline(loaded: &Loaded) -> Result<(Stack, Vec<Diagnostic>), Invalid> {
+    let region = declared_region(loaded)
         .or_else(|| std::env::var("AWS_REGION").ok())
         .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
         .unwrap_or_else(|| "us-east-1".into());
-    build(&loaded, Environment { region, account_id: OFFLINE_ACCOUNT.into() })
+    build(loaded, Environment { region, account_id: OFFLINE_ACCOUNT.into() })
 }
 
 /// Account id used by offline validation.
