@@ -122,6 +122,24 @@ async fn streams_and_functions_are_waited_for() {
 }
 
 #[tokio::test]
+async fn a_stale_stream_version_is_described_again_and_retried() {
+    let fx = Fixture::with_faults();
+    fx.apply();
+    fx.edit("buffer_interval_seconds = 60", "buffer_interval_seconds = 90");
+    let conflict = Fault::Error {
+        status: 400,
+        code: "ConcurrentModificationException",
+        message: "Cannot update firehose: PUT-S3-lambda since the current version id does not match",
+    };
+    fx.faults().inject("UpdateDestination", conflict, 2);
+    let before = fx.faults().seen("DescribeDeliveryStream");
+    fx.apply();
+    assert_eq!(fx.faults().seen("UpdateDestination"), 3);
+    assert!(fx.faults().seen("DescribeDeliveryStream") >= before + 3, "a fresh version id for every attempt");
+    assert_converged(&fx).await;
+}
+
+#[tokio::test]
 async fn a_failed_stream_is_reported_and_recreated() {
     let fx = Fixture::with_faults();
     let failed = Fault::Rewrite { key: "DeliveryStreamStatus", from: "ACTIVE", to: "CREATING_FAILED" };

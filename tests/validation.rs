@@ -137,7 +137,11 @@ fn an_invalid_stack_makes_no_request() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let invalid = repo().join("tests/invalid/12-buffer-size-too-large.toml");
+    let invalid = std::fs::read_dir(repo().join("tests/invalid"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with("-buffer-size-too-large.toml"))
+        .unwrap();
     for command in ["plan", "apply", "destroy"] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_provision"))
             .args(
@@ -195,6 +199,25 @@ mod prefix_parser {
                 Part::Expression { namespace, value } => format!("!{{{namespace}:{value}}}"),
             }).collect();
             prop_assert_eq!(rebuilt, s);
+        }
+    }
+}
+
+#[test]
+fn generated_policies_name_exact_resources() {
+    for stack in ["stack.toml", "examples/minimal.toml", "examples/query-partitioning.toml"] {
+        let (stack, _) = config::validate_offline(&repo().join(stack), &[]).unwrap();
+        for r in &stack.resources {
+            if let provision::model::Spec::Role(role) = &r.spec {
+                let Some(policy) = &role.inline_policy else { continue };
+                for statement in policy["Statement"].as_array().unwrap() {
+                    for resource in statement["Resource"].as_array().unwrap() {
+                        let arn = resource.as_str().unwrap();
+                        assert!(arn != "*" && arn.starts_with("arn:aws:"), "{}: {arn}", r.address);
+                    }
+                    assert!(statement["Action"].as_array().unwrap().iter().all(|a| !a.as_str().unwrap().contains('*')));
+                }
+            }
         }
     }
 }

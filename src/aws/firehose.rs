@@ -254,9 +254,13 @@ pub async fn update(
     let name = &desired.name;
     // A stream still being created (by an interrupted run) cannot be updated yet.
     wait_active(client, name, wait).await?;
-    let mut d = desired.clone();
-    d.tags = live.tags.clone();
-    if &d != live {
+    // Compare as the plan does (attributes by name), tags aside: they have their own calls.
+    let destination = |s: &FirehoseSpec| {
+        let mut attributes = Spec::Firehose(s.clone()).attributes();
+        attributes.retain(|(key, _)| !key.starts_with("tags."));
+        attributes
+    };
+    if destination(desired) != destination(live) {
         let mut update = ExtendedS3DestinationUpdate::builder()
             .role_arn(&desired.role_arn)
             .bucket_arn(&desired.bucket_arn)

@@ -15,6 +15,16 @@ fn verbs(action: Action) -> (&'static str, &'static str, &'static str) {
 }
 
 /// One line for an event.
+///
+/// ```
+/// use provision::{apply::Event, model::{Address, Kind}, plan::Action, render::{progress::line, Style}};
+/// let event = Event::StillRunning {
+///     address: Address::new(Kind::Firehose, "events"),
+///     action: Action::Create,
+///     elapsed: std::time::Duration::from_secs(10),
+/// };
+/// assert_eq!(line(&event, Style::default()), "firehose.events: Still creating... [10s elapsed]");
+/// ```
 pub fn line(event: &Event, style: Style) -> String {
     match event {
         Event::Started { address, action } => format!("{}: {}", style.bold(&address.to_string()), verbs(*action).0),

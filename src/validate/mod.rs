@@ -18,7 +18,10 @@ pub fn check(stack: &Stack, file: &StackFile) -> Vec<Diagnostic> {
         match &resource.spec {
             Spec::Bucket(b) => check_bucket_name(&key, &b.name, &mut out),
             Spec::LogGroup(g) => check_log_group(&key, g, &mut out),
-            Spec::Role(r) => check_role_name(&key, &r.name, &mut out),
+            Spec::Role(r) => {
+                check_role_name(&key, &r.name, &mut out);
+                check_role_path(&key, &r.path, &mut out);
+            }
             Spec::Lambda(l) => check_lambda(&key, l, &mut out),
             Spec::Firehose(f) => {
                 let raw = &file.firehose[&resource.address.name];
@@ -73,6 +76,17 @@ fn check_role_name(key: &str, name: &str, out: &mut Vec<Diagnostic>) {
         out.push(
             Diagnostic::error("N3", format!("{key}.name"), format!("invalid role name {name:?}"))
                 .with_help("1 to 64 of a-z A-Z 0-9 _ + = , . @ - (the default is <stack>-<resource>)"),
+        );
+    }
+}
+
+/// N3: a role path is `/` or `/segments/`, at most 512 characters of printable ASCII.
+fn check_role_path(key: &str, path: &str, out: &mut Vec<Diagnostic>) {
+    let printable = path.chars().all(|c| ('!'..='~').contains(&c));
+    if path.len() > 512 || !path.starts_with('/') || !path.ends_with('/') || path.contains("//") || !printable {
+        out.push(
+            Diagnostic::error("N3", format!("{key}.path"), format!("invalid role path {path:?}"))
+                .with_help("`/` or `/segment/.../`, e.g. \"/service-role/\""),
         );
     }
 }
