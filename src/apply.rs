@@ -105,6 +105,7 @@ pub async fn execute(
     let mut report = Report::default();
     let mut running: JoinSet<(Address, Action, Duration, anyhow::Result<Option<Outputs>>)> = JoinSet::new();
     let mut in_flight: HashMap<Address, (Action, Instant)> = HashMap::new();
+    let mut tasks: HashMap<tokio::task::Id, Address> = HashMap::new();
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
 
@@ -132,15 +133,17 @@ pub async fn execute(
             if ready && running.len() < parallelism.max(1) {
                 let (change, _) = waiting.remove(i);
                 let address = change.address.clone();
+                let change_address = address.clone();
                 on_event(Event::Started { address: address.clone(), action: change.action });
                 in_flight.insert(address.clone(), (change.action, Instant::now()));
                 let clients = clients.clone();
                 let outputs = outputs.clone();
-                running.spawn(async move {
+                let task = running.spawn(async move {
                     let start = Instant::now();
                     let result = run(&clients, change.clone(), outputs).await;
                     (address, change.action, start.elapsed(), result)
                 });
+                tasks.insert(task.id(), change_address);
                 continue;
             }
             i += 1;
@@ -149,11 +152,18 @@ pub async fn execute(
             break;
         }
         tokio::select! {
-            Some(joined) = running.join_next() => {
+            Some(joined) = running.join_next_with_id() => {
                 let (address, action, elapsed, result) = match joined {
-                    Ok(r) => r,
+                    Ok((id, r)) => {
+                        tasks.remove(&id);
+                        r
+                    }
                     Err(e) => {
-                        report.failed.push((Address::new(Kind::Bucket, "?"), format!("task panicked: {e}")));
+                        // A bug, not an AWS error: report it against the change that was running.
+                        if let Some(address) = tasks.remove(&e.id()) {
+                            in_flight.remove(&address);
+                            report.failed.push((address, format!("internal error: {e}")));
+                        }
                         continue;
                     }
                 };

@@ -95,7 +95,6 @@ impl Context {
             stack.resources.iter().map(|r| (r.address.clone(), r.physical_name().to_string())).collect();
         let orphan_reads = owned?
             .into_iter()
-            .filter(|o| !declared.iter().any(|(a, n)| a == &o.address && n == &o.physical_name))
             .filter(|o| !declared.iter().any(|(a, n)| a.kind == o.address.kind && n == &o.physical_name))
             .map(|o| {
                 let clients = clients.clone();
