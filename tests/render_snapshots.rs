@@ -35,6 +35,18 @@ fn plan(changes: Vec<Change>, summary: Summary) -> Plan {
     Plan { stack: "demo".into(), changes, summary, known_outputs: HashMap::new() }
 }
 
+/// `firehose.events`: buffer_interval_seconds 120 -> 60.
+fn interval_update() -> Change {
+    change(
+        Kind::Firehose,
+        "events",
+        "PUT-S3-lambda",
+        Action::Update,
+        vec![attr("buffer_interval_seconds", Some(json!(120)), Some(Attr::Value(json!(60))), false)],
+        &[],
+    )
+}
+
 #[test]
 fn every_action_renders_like_terraform() {
     let policy_before = json!({"Statement": [{"Action": ["s3:PutObject"], "Effect": "Allow", "Resource": ["arn:aws:s3:::old"]}], "Version": "2012-10-17"});
@@ -52,14 +64,7 @@ fn every_action_renders_like_terraform() {
                 ],
                 &[],
             ),
-            change(
-                Kind::Firehose,
-                "events",
-                "PUT-S3-lambda",
-                Action::Update,
-                vec![attr("buffer_interval_seconds", Some(json!(120)), Some(Attr::Value(json!(60))), false)],
-                &[],
-            ),
+            interval_update(),
             change(
                 Kind::Role,
                 "delivery",
@@ -107,16 +112,6 @@ fn empty_plan_says_no_changes() {
 
 #[test]
 fn json_plan_lists_actions_attributes_and_summary() {
-    let p = plan(
-        vec![change(
-            Kind::Firehose,
-            "events",
-            "PUT-S3-lambda",
-            Action::Update,
-            vec![attr("buffer_interval_seconds", Some(json!(120)), Some(Attr::Value(json!(60))), false)],
-            &[],
-        )],
-        Summary { add: 0, change: 1, destroy: 0, conflict: 0 },
-    );
+    let p = plan(vec![interval_update()], Summary { add: 0, change: 1, destroy: 0, conflict: 0 });
     insta::assert_json_snapshot!(p);
 }
