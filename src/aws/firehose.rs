@@ -212,16 +212,18 @@ pub async fn create(client: &Client, spec: &FirehoseSpec, wait: Duration) -> Res
             .map_err(sdk_error)
     })
     .await;
-    match created {
-        Ok(_) => {}
+    let lost_answer = match created {
+        Ok(_) => false,
         // An earlier attempt whose answer was lost created it (the plan saw no stream, and the
-        // stack lock keeps other runs out): converge that stream below.
-        Err(e) if format!("{e:#}").contains("ResourceInUseException") => {}
+        // stack lock keeps other runs out): converge that stream once it is active.
+        Err(e) if format!("{e:#}").contains("ResourceInUseException") => true,
         Err(e) => return Err(e),
-    }
+    };
     let arn = wait_active(client, &spec.name, wait).await?;
-    if let Some(Live { spec: Spec::Firehose(live), .. }) = read(client, &spec.name).await? {
-        return update(client, spec, &live, &arn, wait).await;
+    if lost_answer {
+        if let Some(Live { spec: Spec::Firehose(live), .. }) = read(client, &spec.name).await? {
+            return update(client, spec, &live, &arn, wait).await;
+        }
     }
     Ok(Outputs { arn, qualified_arn: None })
 }

@@ -97,8 +97,9 @@ pub async fn create(client: &Client, spec: &LambdaSpec, wait: Duration) -> Resul
             .send()
     };
     let created = retry::aws("CreateFunction", || async { request().await.map_err(sdk_error) }).await;
-    let arn = match created {
-        Ok(out) => out.function_arn().unwrap_or_default().to_string(),
+    let (arn, version) = match created {
+        // With Publish, CreateFunction answers with the version it published.
+        Ok(out) => (out.function_arn().unwrap_or_default().to_string(), out.version().map(String::from)),
         Err(e) if e.to_string().contains("ResourceConflictException") => {
             // Left by an interrupted apply of ours: converge it instead.
             let live = read(client, &spec.name).await?.ok_or_else(|| anyhow!("function {} vanished", spec.name))?;
@@ -108,10 +109,7 @@ pub async fn create(client: &Client, spec: &LambdaSpec, wait: Duration) -> Resul
         Err(e) => return Err(e),
     };
     wait_ready(client, &spec.name, wait).await?;
-    let live = read(client, &spec.name).await?.ok_or_else(|| anyhow!("function {} vanished", spec.name))?;
-    let Spec::Lambda(live_spec) = &live.spec else { unreachable!() };
-    let version = live_spec.version.clone().filter(|v| v != UNPUBLISHED);
-    Ok(outputs(spec, &arn, version))
+    Ok(outputs(spec, &arn, version.filter(|v| v != UNPUBLISHED)))
 }
 
 fn outputs(spec: &LambdaSpec, arn: &str, version: Option<String>) -> Outputs {

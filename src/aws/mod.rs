@@ -223,7 +223,7 @@ where
 }
 
 /// Tags to add and keys to remove to go from `live` to `desired`.
-pub fn tag_changes(desired: &Tags, live: &Tags) -> (Tags, Vec<String>) {
+fn tag_changes(desired: &Tags, live: &Tags) -> (Tags, Vec<String>) {
     let add = desired.iter().filter(|(k, v)| live.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
     let remove = live.keys().filter(|k| !desired.contains_key(*k)).cloned().collect();
     (add, remove)

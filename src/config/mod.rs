@@ -21,6 +21,22 @@ pub struct Loaded {
     pub locator: Locator,
     /// Problems found while parsing (the file was parsed with the offending lines left out).
     pub parse_errors: Vec<Diagnostic>,
+    /// Lambda zips by source directory, so that building the stack twice (offline check, then for
+    /// the real account) packages each directory once.
+    zips: std::sync::Mutex<BTreeMap<PathBuf, Arc<Vec<u8>>>>,
+}
+
+impl Loaded {
+    /// The deterministic zip of a source directory, made once per load.
+    fn zip(&self, dir: &Path) -> std::io::Result<Arc<Vec<u8>>> {
+        let mut zips = self.zips.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(zip) = zips.get(dir) {
+            return Ok(zip.clone());
+        }
+        let zip = Arc::new(crate::package::zip_directory(dir)?);
+        zips.insert(dir.to_path_buf(), zip.clone());
+        Ok(zip)
+    }
 }
 
 /// Errors (and warnings) found in stack.toml, with the text they point into.
@@ -104,7 +120,7 @@ pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<Loaded, Inval
             );
         }
     }
-    Ok(Loaded { path: path.to_path_buf(), file, locator, parse_errors })
+    Ok(Loaded { path: path.to_path_buf(), file, locator, parse_errors, zips: Default::default() })
 }
 
 /// A TOML or schema error as a diagnostic, with the key path and a suggestion for unknown keys.
@@ -397,8 +413,8 @@ impl<'a> Builder<'a> {
         let role_arn = role.as_ref().map(|r| self.role_arn(&r.name)).unwrap_or_default();
         let source = self.text(&format!("{key}.source"), &l.source);
         let source_dir = self.base_dir.join(&source);
-        let zip = match crate::package::zip_directory(&source_dir) {
-            Ok(zip) => Some(Arc::new(zip)),
+        let zip = match self.loaded.zip(&source_dir) {
+            Ok(zip) => Some(zip),
             Err(e) => {
                 self.diagnostics.push(
                     Diagnostic::error(
