@@ -1,9 +1,9 @@
 //! Executes a plan: dependency order, independent changes in parallel (bounded), dependents of a
 //! failed change skipped. Reports events; prints nothing itself.
 
-use crate::aws::{Clients, Outputs};
-use crate::model::{Address, Kind};
+use crate::model::{Address, Kind, Outputs};
 use crate::plan::{self, Action, Change, Plan};
+use crate::provider::Provider;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -80,19 +80,22 @@ fn prerequisites(change: &Change, all: &[Change]) -> Vec<Address> {
     }
 }
 
-/// Whether a resource of kind `a` can reference one of kind `b`.
-fn may_depend_on(a: Kind, b: Kind) -> bool {
-    matches!(
-        (a, b),
-        (Kind::Firehose, Kind::Bucket | Kind::LogGroup | Kind::Role | Kind::Lambda) | (Kind::Lambda, Kind::Role)
-    )
+/// Whether a resource of kind `a` can reference one of kind `b` (deletes of removed resources,
+/// whose references are unknown, are ordered by this). Exhaustive on purpose: a new kind must
+/// say what it may reference.
+pub fn may_depend_on(a: Kind, b: Kind) -> bool {
+    match a {
+        Kind::Firehose => matches!(b, Kind::Bucket | Kind::LogGroup | Kind::Role | Kind::Lambda),
+        Kind::Lambda => matches!(b, Kind::Role),
+        Kind::Bucket | Kind::LogGroup | Kind::Role => false,
+    }
 }
 
 /// Runs every change of the plan. `parallelism` bounds changes in flight. Once `stop` turns true
 /// (Ctrl-C), nothing new starts; changes in flight finish and are reported.
 pub async fn execute(
     plan: &Plan,
-    clients: &Clients,
+    provider: &Arc<dyn Provider>,
     parallelism: usize,
     mut stop: tokio::sync::watch::Receiver<bool>,
     on_event: impl Fn(Event),
@@ -136,11 +139,11 @@ pub async fn execute(
                 let change_address = address.clone();
                 on_event(Event::Started { address: address.clone(), action: change.action });
                 in_flight.insert(address.clone(), (change.action, Instant::now()));
-                let clients = clients.clone();
+                let provider = provider.clone();
                 let outputs = outputs.clone();
                 let task = running.spawn(async move {
                     let start = Instant::now();
-                    let result = run(&clients, change.clone(), outputs).await;
+                    let result = run(provider.as_ref(), change.clone(), outputs).await;
                     (address, change.action, start.elapsed(), result)
                 });
                 tasks.insert(task.id(), change_address);
@@ -197,7 +200,7 @@ pub async fn execute(
 
 /// Performs one change. Returns the resource's outputs (none for a delete).
 async fn run(
-    clients: &Clients,
+    provider: &dyn Provider,
     change: Change,
     outputs: Arc<Mutex<HashMap<Address, Outputs>>>,
 ) -> anyhow::Result<Option<Outputs>> {
@@ -207,13 +210,13 @@ async fn run(
     }
     let wait = change.desired.as_ref().map_or(change.address.kind.default_wait(), |d| d.wait_timeout);
     match (change.action, desired, change.live) {
-        (Action::Create, Some(spec), _) => clients.create(&spec, wait).await.map(Some),
-        (Action::Update, Some(spec), Some(live)) => clients.update(&spec, &live, wait).await.map(Some),
+        (Action::Create, Some(spec), _) => provider.create(&spec, wait).await.map(Some),
+        (Action::Update, Some(spec), Some(live)) => provider.update(&spec, &live, wait).await.map(Some),
         (Action::Replace, Some(spec), Some(live)) => {
-            clients.delete(&live, change.force_destroy, wait).await?;
-            clients.create(&spec, wait).await.map(Some)
+            provider.delete(&live, change.force_destroy, wait).await?;
+            provider.create(&spec, wait).await.map(Some)
         }
-        (Action::Delete, _, Some(live)) => clients.delete(&live, change.force_destroy, wait).await.map(|_| None),
+        (Action::Delete, _, Some(live)) => provider.delete(&live, change.force_destroy, wait).await.map(|_| None),
         (action, _, _) => anyhow::bail!("internal error: cannot {action:?} {}", change.address),
     }
 }

@@ -10,15 +10,22 @@ pub struct Cli {
     /// The stack file.
     #[arg(short = 'f', long = "file", global = true, default_value = "stack.toml")]
     pub file: PathBuf,
-    /// Override a variable of [variables]: NAME=VALUE (repeatable).
+    /// Override a variable of [variables]: NAME=VALUE (repeatable; wins over --var-file).
     #[arg(long = "var", global = true, value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
+    /// A TOML file of variable values (NAME = "value"), e.g. per environment (repeatable).
+    #[arg(long = "var-file", global = true, value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
     /// AWS endpoint for every service (a local emulator); also read from AWS_ENDPOINT_URL.
     #[arg(long, global = true)]
     pub endpoint_url: Option<String>,
-    /// How many changes (and reads) run at once.
+    /// How many changes run at once (reads are paced per AWS API quota instead).
     #[arg(long, global = true, default_value_t = 10)]
     pub parallelism: usize,
+    /// Raise (or lower) the pace of an AWS API, for accounts with raised quotas:
+    /// SERVICE[.ACTION]=N requests per second, e.g. Firehose.DescribeDeliveryStream=20; 0 = unpaced.
+    #[arg(long = "api-rate", global = true, value_name = "SERVICE[.ACTION]=N", value_parser = crate::aws::pacing::parse_override, env = "PROVISION_API_RATES", value_delimiter = ',')]
+    pub api_rates: Vec<(String, f64)>,
     /// More detail on stderr.
     #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
@@ -73,6 +80,11 @@ pub enum Command {
     Unlock,
     /// Print the JSON Schema of stack.toml (for editors; also in stack.schema.json).
     Schema,
+    /// Print shell completions: `provision completions bash > /etc/bash_completion.d/provision`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
 }
 
 fn parse_var(s: &str) -> Result<(String, String), String> {

@@ -1,16 +1,22 @@
 //! provision: a Terraform-style provisioner for an Amazon Data Firehose dynamic-partitioning
 //! pipeline. stack.toml -> model -> live state -> plan -> apply, with live AWS as the only state.
+//! All output goes through [`output`]; the core reaches AWS only through [`provider::Provider`].
 
 pub mod apply;
 pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod defaults;
+pub mod diagnostic;
+pub mod error;
 pub mod graph;
 pub mod model;
+pub mod output;
 pub mod package;
 pub mod plan;
 pub mod policy;
+pub mod provider;
 pub mod render;
 pub mod retry;
 pub mod validate;

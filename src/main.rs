@@ -1,4 +1,5 @@
 use clap::Parser;
+use provision::{errln, output};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -6,18 +7,18 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return ExitCode::from(1);
         }
     };
     match runtime.block_on(provision::commands::run(cli)) {
         Ok(code) => code,
         Err(e) if e.is::<provision::config::Invalid>() => {
-            eprintln!("{e}");
+            errln!("{e}");
             ExitCode::from(1)
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            output::err(&format!("error: {e:#}\n"));
             ExitCode::from(1)
         }
     }

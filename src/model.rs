@@ -43,8 +43,9 @@ impl Kind {
     /// How long apply waits for a resource of this kind to become usable (or gone), by default.
     pub fn default_wait(self) -> std::time::Duration {
         std::time::Duration::from_secs(match self {
-            Kind::Firehose => 1200,
-            _ => 300,
+            Kind::Firehose => crate::defaults::FIREHOSE_WAIT_SECONDS,
+            Kind::Lambda => crate::defaults::LAMBDA_WAIT_SECONDS,
+            _ => crate::defaults::OTHER_WAIT_SECONDS,
         })
     }
 }
@@ -81,6 +82,41 @@ impl serde::Serialize for Address {
     }
 }
 
+/// The AWS partition of a region: `aws`, `aws-cn` (China) or `aws-us-gov` (GovCloud).
+///
+/// ```
+/// assert_eq!(provision::model::partition_of("cn-north-1"), "aws-cn");
+/// assert_eq!(provision::model::partition_of("us-gov-west-1"), "aws-us-gov");
+/// assert_eq!(provision::model::partition_of("eu-west-1"), "aws");
+/// ```
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The ARN of an S3 bucket in a partition.
+pub fn bucket_arn(partition: &str, bucket: &str) -> String {
+    format!("arn:{partition}:s3:::{bucket}")
+}
+
+/// Version name Lambda gives unpublished code and configuration.
+pub const UNPUBLISHED: &str = "$LATEST";
+
+/// The ARN a processor uses for a function: version-qualified when it publishes versions and a
+/// version is known, else the unqualified ARN (`None` when published but not yet known).
+pub fn function_arn_for_use(arn: &str, publish: bool, version: Option<&str>) -> Option<String> {
+    match (publish, version) {
+        (false, _) => Some(arn.to_string()),
+        (true, Some(v)) if v != UNPUBLISHED => Some(format!("{arn}:{v}")),
+        (true, _) => None,
+    }
+}
+
 /// Where the stack lives: the values every ARN is built from.
 #[derive(Debug, Clone)]
 pub struct Environment {
@@ -90,17 +126,11 @@ pub struct Environment {
 
 impl Environment {
     pub fn partition(&self) -> &'static str {
-        if self.region.starts_with("cn-") {
-            "aws-cn"
-        } else if self.region.starts_with("us-gov-") {
-            "aws-us-gov"
-        } else {
-            "aws"
-        }
+        partition_of(&self.region)
     }
 
     pub fn bucket_arn(&self, bucket: &str) -> String {
-        format!("arn:{}:s3:::{bucket}", self.partition())
+        bucket_arn(self.partition(), bucket)
     }
 
     pub fn role_arn(&self, path: &str, name: &str) -> String {
@@ -118,6 +148,23 @@ impl Environment {
     pub fn log_stream_arn(&self, group: &str, stream: &str) -> String {
         format!("{}:log-stream:{stream}", self.log_group_arn(group))
     }
+
+    pub fn kms_service(&self) -> String {
+        format!("s3.{}.amazonaws.com", self.region)
+    }
+}
+
+/// Where the stack's lock lives: `None` when locking is off (`[stack] lock = false`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockSettings {
+    /// The bucket holding the lock objects (`[stack] lock_bucket`, default
+    /// `provision-locks-<account>-<region>`).
+    pub bucket: String,
+}
+
+/// The default lock bucket of an account and region.
+pub fn default_lock_bucket(account_id: &str, region: &str) -> String {
+    format!("provision-locks-{account_id}-{region}")
 }
 
 /// The whole desired stack.
@@ -127,6 +174,10 @@ pub struct Stack {
     pub env: Environment,
     pub file: PathBuf,
     pub resources: Vec<Resource>,
+    /// Values of sensitive variables: never shown, anywhere.
+    pub sensitive: Vec<String>,
+    /// The stack lock, unless locking is off.
+    pub lock: Option<LockSettings>,
 }
 
 impl Stack {
@@ -245,8 +296,8 @@ pub struct LambdaSpec {
     /// Latest published version; `None` in a desired spec means "known after apply".
     pub version: Option<String>,
     pub tags: Tags,
-    /// The deterministic zip (desired only).
-    pub zip: Option<Arc<Vec<u8>>>,
+    /// The packaged code (desired only; `None` for commands that do not need the code).
+    pub package: Option<Arc<crate::package::Package>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -306,10 +357,17 @@ pub enum Attr {
     Value(Value),
     #[serde(serialize_with = "serialize_unknown")]
     Unknown,
+    /// A value holding a sensitive variable: compared, never shown.
+    #[serde(serialize_with = "serialize_sensitive")]
+    Sensitive,
 }
 
 fn serialize_unknown<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str("(known after apply)")
+    s.serialize_str(UNKNOWN)
+}
+
+fn serialize_sensitive<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(crate::output::SENSITIVE)
 }
 
 /// Text shown for values only known after apply.
@@ -349,14 +407,13 @@ impl Spec {
         }
     }
 
-    /// Attributes whose change cannot be made in place, with the reason shown in the plan.
-    pub fn replace_reason(&self, key: &str) -> Option<&'static str> {
-        match (self, key) {
-            (_, "name") => Some("the name cannot be changed in place"),
-            (Spec::Role(_), "path") => Some("a role's path cannot be changed in place"),
-            (Spec::Firehose(_), "dynamic_partitioning") => Some("dynamic partitioning can only be set at creation"),
-            (Spec::Firehose(_), "s3_backup") => Some("S3 backup can only go from disabled to enabled in place"),
-            _ => None,
+    pub fn tags_mut(&mut self) -> &mut Tags {
+        match self {
+            Spec::Bucket(s) => &mut s.tags,
+            Spec::LogGroup(s) => &mut s.tags,
+            Spec::Role(s) => &mut s.tags,
+            Spec::Lambda(s) => &mut s.tags,
+            Spec::Firehose(s) => &mut s.tags,
         }
     }
 
@@ -440,4 +497,37 @@ pub fn processors_json(processors: &[Processor]) -> Value {
             })
             .collect(),
     )
+}
+
+/// A resource as it exists in AWS.
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub spec: Spec,
+    pub arn: String,
+    /// Why the resource is unusable and must be recreated (a stream in CREATING_FAILED).
+    pub problem: Option<String>,
+}
+
+impl Live {
+    /// The stack named by the ownership tag, if any.
+    pub fn owner(&self) -> Option<&str> {
+        self.spec.tags().get(OWNER_TAG).map(String::as_str)
+    }
+}
+
+/// What dependents need from a resource once it is applied.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outputs {
+    pub arn: String,
+    /// The ARN processors use: version-qualified for a function that publishes versions.
+    pub qualified_arn: Option<String>,
+}
+
+/// A resource found by its ownership tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owned {
+    pub address: Address,
+    pub physical_name: String,
+    /// Its tags, when the search returned them (the tagging API does; IAM is read per role).
+    pub tags: Option<Tags>,
 }

@@ -1,55 +1,275 @@
-//! Deterministic zip of a Lambda source directory: same files, same bytes, same CodeSha256.
+//! Packaging a Lambda source directory: only what the user meant to ship, zipped deterministically
+//! (same files, same bytes, same CodeSha256).
+//!
+//! - Regular files only: a FIFO, socket or device is an error naming it, never read.
+//! - Symlinks are followed when they stay inside the source directory; one that leaves it is an
+//!   error naming it.
+//! - Left out: dotfiles (unless an `include` glob names them), `.provisionignore` patterns
+//!   (gitignore syntax), `exclude` globs, Python caches, and secrets, always: `.env*`, `.aws/`,
+//!   `.git/`, `*.pem`, `*.key`, `*.tfstate*`, SSH keys (`id_rsa*`, `id_ed25519*`...).
+//! - Execute bits are kept (0755 for executables, 0644 otherwise); names must be UTF-8.
+//! - Lambda's direct-upload limits are checked: 50 MB zipped, 250 MB unzipped.
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use std::io::Write;
+use std::fmt;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// Files and folders never packaged.
-const SKIPPED: &[&str] = &["__pycache__", ".pytest_cache", ".DS_Store", ".git"];
+/// Lambda's limit for a zip uploaded directly (CreateFunction / UpdateFunctionCode).
+pub const MAX_ZIPPED_BYTES: u64 = 50 * 1024 * 1024;
+/// Lambda's limit for the unzipped deployment package.
+pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
+/// The ignore file read in a source directory, in gitignore syntax.
+pub const IGNORE_FILE: &str = ".provisionignore";
 
-/// Zips `dir`: entries sorted by path, fixed timestamps and permissions, so the bytes depend only
-/// on file names and contents.
-pub fn zip_directory(dir: &Path) -> std::io::Result<Vec<u8>> {
-    let mut files = Vec::new();
-    collect(dir, dir, &mut files)?;
-    if files.is_empty() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!("no files to package in {}", dir.display()),
-        ));
-    }
-    files.sort();
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(9))
-        .last_modified_time(zip::DateTime::default())
-        .unix_permissions(0o644);
-    for (name, path) in files {
-        writer.start_file(name, options).map_err(std::io::Error::other)?;
-        writer.write_all(&std::fs::read(path)?)?;
-    }
-    Ok(writer.finish().map_err(std::io::Error::other)?.into_inner())
+/// Names never packaged, whatever the globs say: they hold secrets or repository data.
+const SECRET_PATTERNS: &[&str] = &[
+    ".env",
+    ".env.*",
+    ".aws",
+    ".git",
+    ".ssh",
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.tfstate",
+    "*.tfstate.*",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    ".netrc",
+    ".npmrc",
+    ".pypirc",
+];
+/// Caches never worth shipping.
+const CACHE_PATTERNS: &[&str] = &["__pycache__", "*.pyc", ".pytest_cache", ".DS_Store"];
+
+/// One file in the package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackagedFile {
+    /// Path inside the zip, `/`-separated.
+    pub name: String,
+    pub size: u64,
+    pub executable: bool,
 }
 
-fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().to_string();
-        if SKIPPED.contains(&name.as_str()) || name.ends_with(".pyc") {
-            continue;
-        }
-        let path = entry.path();
-        if entry.file_type()?.is_dir() {
-            collect(root, &path, out)?;
-        } else {
-            let relative = path.strip_prefix(root).expect("walked below root");
-            let name = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-            out.push((name, path));
+/// A packaged source directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    pub zip: Vec<u8>,
+    pub files: Vec<PackagedFile>,
+}
+
+impl Package {
+    /// base64(sha256(zip)): Lambda's CodeSha256.
+    pub fn code_sha256(&self) -> String {
+        code_sha256(&self.zip)
+    }
+
+    /// Bytes of all files before compression.
+    pub fn unzipped_size(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+}
+
+/// Why a directory cannot be packaged; every variant names the path concerned.
+#[derive(Debug)]
+pub enum PackageError {
+    NotADirectory(PathBuf),
+    Empty(PathBuf),
+    SymlinkOutside { link: PathBuf, target: PathBuf },
+    NotRegular { path: PathBuf, what: &'static str },
+    NotUtf8(PathBuf),
+    TooLarge { dir: PathBuf, what: &'static str, bytes: u64, limit: u64 },
+    Glob { pattern: String, error: String },
+    Io { path: PathBuf, error: std::io::Error },
+}
+
+impl fmt::Display for PackageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
+        match self {
+            PackageError::NotADirectory(p) => write!(f, "{} is not a directory", p.display()),
+            PackageError::Empty(p) => write!(f, "no files to package in {}", p.display()),
+            PackageError::SymlinkOutside { link, target } => write!(
+                f,
+                "{} is a symlink to {}, outside the source directory: copy the file in, or exclude the link",
+                link.display(),
+                target.display()
+            ),
+            PackageError::NotRegular { path, what } => {
+                write!(f, "{} is a {what}, not a regular file: remove it or exclude it", path.display())
+            }
+            PackageError::NotUtf8(p) => write!(f, "{} has a name that is not UTF-8: rename it", p.display()),
+            PackageError::TooLarge { dir, what, bytes, limit } => write!(
+                f,
+                "{} packages to {:.1} MB {what}; Lambda accepts at most {:.0} MB for a direct upload: exclude files or use a layer",
+                dir.display(),
+                mb(*bytes),
+                mb(*limit)
+            ),
+            PackageError::Glob { pattern, error } => write!(f, "invalid glob {pattern:?}: {error}"),
+            PackageError::Io { path, error } => write!(f, "{}: {error}", path.display()),
         }
     }
-    Ok(())
+}
+
+impl std::error::Error for PackageError {}
+
+/// Packages `dir` with `include` and `exclude` globs (gitignore syntax, relative to `dir`).
+pub fn package(dir: &Path, include: &[String], exclude: &[String]) -> Result<Package, PackageError> {
+    let files = select(dir, include, exclude)?;
+    let unzipped: u64 = files.iter().map(|(f, _)| f.size).sum();
+    if unzipped > MAX_UNZIPPED_BYTES {
+        return Err(PackageError::TooLarge {
+            dir: dir.to_path_buf(),
+            what: "unzipped",
+            bytes: unzipped,
+            limit: MAX_UNZIPPED_BYTES,
+        });
+    }
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |error: std::io::Error| PackageError::Io { path, error }
+    };
+    for (file, path) in &files {
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(9))
+            .last_modified_time(zip::DateTime::default())
+            .unix_permissions(if file.executable { 0o755 } else { 0o644 });
+        writer.start_file(file.name.as_str(), options).map_err(|e| io(path)(std::io::Error::other(e)))?;
+        let mut source = std::fs::File::open(path).map_err(io(path))?;
+        // Read no more than was measured: a file growing meanwhile cannot blow the limits.
+        let copied = std::io::copy(&mut std::io::Read::take(&mut source, file.size), &mut writer).map_err(io(path))?;
+        if copied != file.size {
+            return Err(io(path)(std::io::Error::other("the file changed while it was being packaged")));
+        }
+    }
+    let zip = writer.finish().map_err(|e| io(dir)(std::io::Error::other(e)))?.into_inner();
+    if zip.len() as u64 > MAX_ZIPPED_BYTES {
+        return Err(PackageError::TooLarge {
+            dir: dir.to_path_buf(),
+            what: "zipped",
+            bytes: zip.len() as u64,
+            limit: MAX_ZIPPED_BYTES,
+        });
+    }
+    Ok(Package { zip, files: files.into_iter().map(|(f, _)| f).collect() })
+}
+
+/// The files to package, sorted by name, with their paths on disk.
+fn select(dir: &Path, include: &[String], exclude: &[String]) -> Result<Vec<(PackagedFile, PathBuf)>, PackageError> {
+    let io = |path: &Path, error: std::io::Error| PackageError::Io { path: path.to_path_buf(), error };
+    if !dir.is_dir() {
+        return Err(PackageError::NotADirectory(dir.to_path_buf()));
+    }
+    let root = dir.canonicalize().map_err(|e| io(dir, e))?;
+    let mut overrides = ignore::overrides::OverrideBuilder::new(dir);
+    let mut add = |pattern: String| {
+        overrides.add(&pattern).map(|_| ()).map_err(|e| PackageError::Glob { pattern, error: e.to_string() })
+    };
+    for glob in include {
+        add(glob.clone())?;
+    }
+    for glob in exclude.iter().map(|g| format!("!{g}")) {
+        add(glob)?;
+    }
+    let overrides =
+        overrides.build().map_err(|e| PackageError::Glob { pattern: "include".into(), error: e.to_string() })?;
+    let always_out = ignored_names();
+    let walk = ignore::WalkBuilder::new(dir)
+        .hidden(true)
+        .parents(false)
+        .ignore(false)
+        .git_ignore(false)
+        .git_global(false)
+        .git_exclude(false)
+        .require_git(false)
+        .add_custom_ignore_filename(IGNORE_FILE)
+        .overrides(overrides)
+        .follow_links(false)
+        .filter_entry(move |entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            !always_out.matched(entry.file_name(), is_dir).is_ignore()
+        })
+        .build();
+    let mut files = Vec::new();
+    let mut pending: Vec<ignore::DirEntry> = Vec::new();
+    for entry in walk {
+        let entry = entry.map_err(|e| io(dir, std::io::Error::other(e.to_string())))?;
+        pending.push(entry);
+    }
+    for entry in pending {
+        let path = entry.path();
+        if entry.depth() == 0 {
+            continue;
+        }
+        let relative = path.strip_prefix(dir).unwrap_or(path);
+        let Some(name) = relative.to_str().map(|s| s.replace(std::path::MAIN_SEPARATOR, "/")) else {
+            return Err(PackageError::NotUtf8(path.to_path_buf()));
+        };
+        let link = std::fs::symlink_metadata(path).map_err(|e| io(path, e))?;
+        let is_link = link.file_type().is_symlink();
+        let (metadata, real) = if is_link {
+            let target = path.canonicalize().map_err(|e| io(path, e))?;
+            if !target.starts_with(&root) {
+                return Err(PackageError::SymlinkOutside { link: path.to_path_buf(), target });
+            }
+            (std::fs::metadata(&target).map_err(|e| io(path, e))?, target)
+        } else {
+            (link, path.to_path_buf())
+        };
+        let kind = metadata.file_type();
+        if kind.is_dir() {
+            // A symlinked directory inside the source: package what it holds, under the link's name.
+            if is_link {
+                let parent = path.parent().unwrap_or(dir).canonicalize().map_err(|e| io(path, e))?;
+                if parent.starts_with(&real) {
+                    return Err(PackageError::NotRegular { path: path.to_path_buf(), what: "symlink loop" });
+                }
+                for (mut file, on_disk) in select(&real, include, exclude)? {
+                    file.name = format!("{name}/{}", file.name);
+                    files.push((file, on_disk));
+                }
+            }
+            continue;
+        }
+        let what = if kind.is_fifo() {
+            Some("FIFO")
+        } else if kind.is_socket() {
+            Some("socket")
+        } else if kind.is_block_device() || kind.is_char_device() {
+            Some("device")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return Err(PackageError::NotRegular { path: path.to_path_buf(), what });
+        }
+        let executable = metadata.permissions().mode() & 0o111 != 0;
+        files.push((PackagedFile { name, size: metadata.len(), executable }, path.to_path_buf()));
+    }
+    files.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    files.dedup_by(|a, b| a.0.name == b.0.name);
+    if files.is_empty() {
+        return Err(PackageError::Empty(dir.to_path_buf()));
+    }
+    Ok(files)
+}
+
+/// Secrets and caches: excluded at every depth, whatever the globs say.
+fn ignored_names() -> ignore::gitignore::Gitignore {
+    let mut builder = ignore::gitignore::GitignoreBuilder::new("/");
+    for pattern in SECRET_PATTERNS.iter().chain(CACHE_PATTERNS) {
+        // Patterns without a slash match at any depth, as in .gitignore.
+        let _ = builder.add_line(None, pattern);
+    }
+    builder.build().unwrap_or_else(|_| ignore::gitignore::Gitignore::empty())
 }
 
 /// base64(sha256(bytes)), the form of Lambda's CodeSha256.
@@ -67,6 +287,10 @@ mod tests {
         std::fs::write(path, text).unwrap();
     }
 
+    fn names(p: &Package) -> Vec<&str> {
+        p.files.iter().map(|f| f.name.as_str()).collect()
+    }
+
     #[test]
     fn same_content_gives_same_bytes_whatever_the_mtime_or_creation_order() {
         let a = tempfile::tempdir().unwrap();
@@ -77,24 +301,114 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(1100));
         write(b.path(), "index.py", "x = 1\n");
         write(b.path(), "__pycache__/index.cpython-311.pyc", "junk");
-        let za = zip_directory(a.path()).unwrap();
-        let zb = zip_directory(b.path()).unwrap();
-        assert_eq!(code_sha256(&za), code_sha256(&zb));
+        let za = package(a.path(), &[], &[]).unwrap();
+        let zb = package(b.path(), &[], &[]).unwrap();
+        assert_eq!(za.code_sha256(), zb.code_sha256());
     }
 
     #[test]
     fn changed_content_changes_the_hash() {
         let a = tempfile::tempdir().unwrap();
         write(a.path(), "index.py", "x = 1\n");
-        let before = code_sha256(&zip_directory(a.path()).unwrap());
+        let before = package(a.path(), &[], &[]).unwrap().code_sha256();
         write(a.path(), "index.py", "x = 2\n");
-        assert_ne!(before, code_sha256(&zip_directory(a.path()).unwrap()));
+        assert_ne!(before, package(a.path(), &[], &[]).unwrap().code_sha256());
     }
 
     #[test]
-    fn empty_directory_is_an_error() {
+    fn empty_or_missing_directory_is_an_error_naming_it() {
         let a = tempfile::tempdir().unwrap();
-        assert!(zip_directory(a.path()).is_err());
+        assert!(matches!(package(a.path(), &[], &[]), Err(PackageError::Empty(_))));
+        let missing = a.path().join("nope");
+        let e = package(&missing, &[], &[]).unwrap_err().to_string();
+        assert!(e.contains("nope"), "{e}");
+    }
+
+    #[test]
+    fn secrets_dotfiles_and_ignored_files_are_left_out_and_change_nothing() {
+        let clean = tempfile::tempdir().unwrap();
+        write(clean.path(), "index.py", "x = 1\n");
+        let dirty = tempfile::tempdir().unwrap();
+        write(dirty.path(), "index.py", "x = 1\n");
+        for secret in [
+            ".env",
+            ".env.production",
+            ".aws/credentials",
+            "terraform.tfstate",
+            "key.pem",
+            "id_rsa",
+            "sub/id_ed25519",
+            ".git/config",
+            ".hidden",
+            "notes.md",
+            "build/out.bin",
+        ] {
+            write(dirty.path(), secret, "SECRET");
+        }
+        write(dirty.path(), IGNORE_FILE, "notes.md\n");
+        let p = package(dirty.path(), &[], &["build/".into()]).unwrap();
+        assert_eq!(names(&p), ["index.py"]);
+        assert_eq!(p.code_sha256(), package(clean.path(), &[], &[]).unwrap().code_sha256());
+    }
+
+    #[test]
+    fn include_globs_select_files_but_never_secrets() {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "index.py", "x = 1\n");
+        write(d.path(), "README.md", "docs\n");
+        write(d.path(), ".config.json", "{}\n");
+        write(d.path(), ".env", "SECRET\n");
+        let p = package(d.path(), &["*.py".into(), ".config.json".into(), ".env".into()], &[]).unwrap();
+        assert_eq!(names(&p), [".config.json", "index.py"]);
+    }
+
+    #[test]
+    fn symlinks_inside_are_followed_outside_are_refused() {
+        let outside = tempfile::tempdir().unwrap();
+        write(outside.path(), "secret.txt", "SECRET");
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "index.py", "x = 1\n");
+        write(d.path(), "lib/util.py", "y\n");
+        std::os::unix::fs::symlink(d.path().join("index.py"), d.path().join("alias.py")).unwrap();
+        std::os::unix::fs::symlink(d.path().join("lib"), d.path().join("vendor")).unwrap();
+        let p = package(d.path(), &[], &[]).unwrap();
+        assert_eq!(names(&p), ["alias.py", "index.py", "lib/util.py", "vendor/util.py"]);
+        std::os::unix::fs::symlink(outside.path().join("secret.txt"), d.path().join("leak.txt")).unwrap();
+        let e = package(d.path(), &[], &[]).unwrap_err().to_string();
+        assert!(e.contains("leak.txt") && e.contains("outside the source directory"), "{e}");
+    }
+
+    #[test]
+    fn fifos_are_refused_by_name_never_read() {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "index.py", "x = 1\n");
+        let fifo = d.path().join("pipe");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let e = package(d.path(), &[], &[]).unwrap_err().to_string();
+        assert!(e.contains("pipe") && e.contains("FIFO"), "{e}");
+    }
+
+    #[test]
+    fn execute_bits_are_kept() {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "bootstrap", "#!/bin/sh\n");
+        write(d.path(), "lib.txt", "x\n");
+        std::fs::set_permissions(d.path().join("bootstrap"), std::fs::Permissions::from_mode(0o750)).unwrap();
+        let p = package(d.path(), &[], &[]).unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(p.zip.clone())).unwrap();
+        assert_eq!(archive.by_name("bootstrap").unwrap().unix_mode().map(|m| m & 0o777), Some(0o755));
+        assert_eq!(archive.by_name("lib.txt").unwrap().unix_mode().map(|m| m & 0o777), Some(0o644));
+    }
+
+    #[test]
+    fn non_utf8_names_are_refused_with_the_path() {
+        use std::os::unix::ffi::OsStrExt;
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "index.py", "x = 1\n");
+        let bad = d.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9.py"));
+        std::fs::write(&bad, "x").unwrap();
+        let e = package(d.path(), &[], &[]).unwrap_err().to_string();
+        assert!(e.contains("not UTF-8") && e.contains("caf"), "{e}");
     }
 
     #[test]

@@ -9,23 +9,20 @@
 use std::future::Future;
 use std::time::Duration;
 
-/// Messages of errors that go away with time. IAM changes take seconds to minutes to propagate.
-const TRANSIENT: &[&str] = &[
+/// Messages of propagation errors: AWS gives these no code of their own (they come as
+/// `InvalidParameterValueException`, `InvalidArgumentException`...), so here alone the message
+/// decides. IAM changes take seconds to minutes to reach Lambda and Firehose.
+const PROPAGATION_MESSAGES: &[&str] = &[
     "cannot be assumed by Lambda",
     "execution role does not have permissions",
     "is unable to assume role",
     // Firehose checking a fresh role; a caller's own "User: ... is not authorized" is permanent.
     "Firehose is not authorized to",
     "Access was denied",
-    "update is in progress",
-    "ConcurrentModificationException",
-    "Throttling",
-    "TooManyRequests",
-    "Rate exceeded",
-    "ServiceUnavailable",
-    "InternalFailure",
-    "InternalError",
 ];
+
+/// Codes of errors that heal when the resource settles.
+const SETTLING_CODES: &[&str] = &["ConcurrentModificationException", "OperationAbortedException"];
 
 /// Attempts per SDK call (the first included) for throttling, 5xx and connection errors.
 pub const SDK_MAX_ATTEMPTS: u32 = 5;
@@ -35,10 +32,30 @@ pub fn sdk_retry_config() -> aws_config::retry::RetryConfig {
     aws_config::retry::RetryConfig::standard().with_max_attempts(SDK_MAX_ATTEMPTS)
 }
 
-/// Whether an error is worth retrying.
+/// Whether an error is worth retrying: throttling, server and network failures, a resource still
+/// settling (an update in progress, a stale version id), or IAM propagation. Decided from the
+/// AWS error code carried in the chain; an error without one is never retried.
 pub fn is_transient(error: &anyhow::Error) -> bool {
-    let text = format!("{error:#}");
-    TRANSIENT.iter().any(|t| text.contains(t))
+    let Some(e) = crate::error::aws_error(error) else { return false };
+    if e.is_throttling() || e.is_server_or_network() {
+        return true;
+    }
+    if e.code.as_deref().is_some_and(|c| SETTLING_CODES.contains(&c)) {
+        return true;
+    }
+    // Lambda: "The operation cannot be performed at this time. An update is in progress".
+    if e.has_code("ResourceConflictException") && e.message_contains("in progress") {
+        return true;
+    }
+    matches!(
+        e.code.as_deref(),
+        Some(
+            "InvalidParameterValueException"
+                | "InvalidArgumentException"
+                | "AccessDeniedException"
+                | "InvalidRequestException"
+        )
+    ) && PROPAGATION_MESSAGES.iter().any(|m| e.message_contains(m))
 }
 
 /// Delay before attempt `n` (0-based): exponential from 1 s, capped at 10 s, with jitter.
@@ -78,20 +95,32 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::AwsError;
+
+    fn aws_error(code: &str, message: &str) -> anyhow::Error {
+        anyhow::Error::new(AwsError::service(Some(code), Some(message), Some(400))).context("creating x")
+    }
 
     #[test]
     fn propagation_errors_are_transient_validation_errors_are_not() {
-        assert!(is_transient(&anyhow::anyhow!(
-            "InvalidParameterValueException: The role defined for the function cannot be assumed by Lambda."
+        assert!(is_transient(&aws_error(
+            "InvalidParameterValueException",
+            "The role defined for the function cannot be assumed by Lambda."
         )));
-        assert!(is_transient(&anyhow::anyhow!("ThrottlingException: Rate exceeded")));
-        assert!(!is_transient(&anyhow::anyhow!("ValidationException: bad prefix")));
-        assert!(!is_transient(&anyhow::anyhow!(
-            "AccessDenied: User: arn:aws:iam::1:user/x is not authorized to perform: iam:CreateRole"
+        assert!(is_transient(&aws_error("ThrottlingException", "Rate exceeded")));
+        assert!(!is_transient(&aws_error("ValidationException", "bad prefix")));
+        assert!(!is_transient(&aws_error(
+            "AccessDenied",
+            "User: arn:aws:iam::1:user/x is not authorized to perform: iam:CreateRole"
         )));
-        assert!(is_transient(&anyhow::anyhow!(
-            "InvalidArgumentException: Firehose is not authorized to perform lambda:GetFunctionConfiguration"
+        assert!(is_transient(&aws_error(
+            "InvalidArgumentException",
+            "Firehose is not authorized to perform lambda:GetFunctionConfiguration"
         )));
+        assert!(is_transient(&aws_error("ResourceConflictException", "An update is in progress for resource")));
+        assert!(!is_transient(&aws_error("ResourceConflictException", "Function already exist: x")));
+        assert!(is_transient(&aws_error("ConcurrentModificationException", "version id does not match")));
+        assert!(!is_transient(&anyhow::anyhow!("ThrottlingException: text alone is never matched")));
     }
 
     #[test]
@@ -109,7 +138,7 @@ mod tests {
             let n = calls;
             async move {
                 if n < 3 {
-                    Err(anyhow::anyhow!("Throttling"))
+                    Err(aws_error("Throttling", "Rate exceeded"))
                 } else {
                     Ok(n)
                 }
@@ -124,7 +153,7 @@ mod tests {
         let mut calls = 0;
         let result: anyhow::Result<()> = aws("Op", || {
             calls += 1;
-            async { Err(anyhow::anyhow!("ValidationException")) }
+            async { Err(aws_error("ValidationException", "no")) }
         })
         .await;
         assert!(result.is_err());

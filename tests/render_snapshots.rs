@@ -21,6 +21,8 @@ fn change(
         action,
         attributes,
         reasons: reasons.iter().map(|r| r.to_string()).collect(),
+        remedy: (action == Action::Conflict)
+            .then(|| format!("run `provision import {}.{name}` to adopt it", kind.as_str())),
         desired: None,
         live: None,
         force_destroy: false,

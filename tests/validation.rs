@@ -1,7 +1,8 @@
 //! stack.toml validation: the corpus of invalid files, the example stacks, the JSON Schema, and
 //! proof that an invalid file never reaches the network.
 
-use provision::config::{self, diagnostic::Diagnostic};
+use provision::config;
+use provision::diagnostic::Diagnostic;
 use std::path::{Path, PathBuf};
 
 fn repo() -> PathBuf {
@@ -10,7 +11,7 @@ fn repo() -> PathBuf {
 
 /// Diagnostics of a file: the errors of an invalid one, or the warnings of a valid one.
 fn diagnostics(path: &Path) -> (bool, Vec<Diagnostic>) {
-    match config::validate_offline(path, &[]) {
+    match config::validate_offline(path, &config::Options { package_code: true, ..Default::default() }) {
         Ok((_, warnings)) => (true, warnings),
         Err(invalid) => (false, invalid.diagnostics),
     }
@@ -206,7 +207,11 @@ mod prefix_parser {
 #[test]
 fn generated_policies_name_exact_resources() {
     for stack in ["stack.toml", "examples/minimal.toml", "examples/query-partitioning.toml"] {
-        let (stack, _) = config::validate_offline(&repo().join(stack), &[]).unwrap();
+        let (stack, _) = config::validate_offline(
+            &repo().join(stack),
+            &config::Options { package_code: true, ..Default::default() },
+        )
+        .unwrap();
         for r in &stack.resources {
             if let provision::model::Spec::Role(role) = &r.spec {
                 let Some(policy) = &role.inline_policy else { continue };

@@ -1,19 +1,15 @@
-//! Finds every resource a stack owns by its ownership tag, including those no longer in stack.toml.
-//! The Resource Groups Tagging API covers buckets, functions, log groups and streams; IAM roles
-//! are listed and checked one by one (only those whose description carries provision's marker).
+//! Finds every resource a stack owns by its ownership tag, including those no longer in stack.toml,
+//! in bulk: one paginated Resource Groups Tagging API query returns the buckets, functions, log
+//! groups and streams tagged with the stack, with all their tags (so reads skip their tag calls).
+//! IAM roles are not in that API and ListRoles returns no tags: roles are listed (1000 a page)
+//! and those carrying provision's description marker are candidates; their read (GetRole, which
+//! returns tags) confirms the ownership tag.
 
-use super::iam::DESCRIPTION_MARKER;
+use super::iam::has_marker;
 use super::sdk_error;
-use crate::model::{Address, Kind, ADDRESS_TAG, OWNER_TAG};
+use crate::model::{Address, Kind, Owned, Tags, ADDRESS_TAG, OWNER_TAG};
 use anyhow::Result;
 use aws_sdk_resourcegroupstagging::types::TagFilter;
-
-/// A resource carrying the stack's ownership tag.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Owned {
-    pub address: Address,
-    pub physical_name: String,
-}
 
 /// Kind and physical name from an ARN, for the kinds the tagging API returns.
 pub fn parse_arn(arn: &str) -> Option<(Kind, String)> {
@@ -30,11 +26,22 @@ pub fn parse_arn(arn: &str) -> Option<(Kind, String)> {
     }
 }
 
+/// Owned resources of the tagging API's kinds (with tags) and candidate roles (without), found
+/// by two paginated listings run side by side.
 pub async fn owned(
     tagging: &aws_sdk_resourcegroupstagging::Client,
     iam: &aws_sdk_iam::Client,
     stack: &str,
 ) -> Result<Vec<Owned>> {
+    let (tagged, roles) = tokio::join!(tagged(tagging, stack), roles(iam, stack));
+    let mut out = tagged?;
+    out.extend(roles?);
+    out.sort_by(|a, b| a.address.cmp(&b.address).then(a.physical_name.cmp(&b.physical_name)));
+    out.dedup();
+    Ok(out)
+}
+
+async fn tagged(tagging: &aws_sdk_resourcegroupstagging::Client, stack: &str) -> Result<Vec<Owned>> {
     let mut out = Vec::new();
     let filter = TagFilter::builder().key(OWNER_TAG).values(stack).build();
     // Service-level type filters: moto matches only these, and parse_arn drops other resource types.
@@ -42,6 +49,7 @@ pub async fn owned(
         .get_resources()
         .tag_filters(filter)
         .set_resource_type_filters(Some(["s3", "lambda", "logs", "firehose"].map(String::from).to_vec()))
+        .resources_per_page(100)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
@@ -55,30 +63,27 @@ pub async fn owned(
                 .and_then(|a| Address::parse(&a))
                 .filter(|a| a.kind == kind)
                 .unwrap_or_else(|| Address::new(kind, name.clone()));
-            out.push(Owned { address, physical_name: name });
+            let tags: Tags = mapping.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
+            out.push(Owned { address, physical_name: name, tags: Some(tags) });
         }
     }
-    let marker = format!("{DESCRIPTION_MARKER} {stack}");
-    let mut pages = iam.list_roles().into_paginator().send();
+    Ok(out)
+}
+
+async fn roles(iam: &aws_sdk_iam::Client, stack: &str) -> Result<Vec<Owned>> {
+    let mut out = Vec::new();
+    let mut pages = iam.list_roles().max_items(1000).into_paginator().send();
     while let Some(page) = pages.next().await {
         for role in page.map_err(sdk_error)?.roles() {
-            if role.description() != Some(marker.as_str()) {
-                continue;
+            if has_marker(role.description(), stack) {
+                out.push(Owned {
+                    address: Address::new(Kind::Role, role.role_name()),
+                    physical_name: role.role_name().to_string(),
+                    tags: None,
+                });
             }
-            let tags = iam.list_role_tags().role_name(role.role_name()).send().await.map_err(sdk_error)?;
-            let tag = |key: &str| tags.tags().iter().find(|t| t.key() == key).map(|t| t.value().to_string());
-            if tag(OWNER_TAG).as_deref() != Some(stack) {
-                continue;
-            }
-            let address = tag(ADDRESS_TAG)
-                .and_then(|a| Address::parse(&a))
-                .filter(|a| a.kind == Kind::Role)
-                .unwrap_or_else(|| Address::new(Kind::Role, role.role_name()));
-            out.push(Owned { address, physical_name: role.role_name().to_string() });
         }
     }
-    out.sort_by(|a, b| a.address.cmp(&b.address));
-    out.dedup();
     Ok(out)
 }
 

@@ -1,8 +1,10 @@
 //! Firehose Direct PUT streams delivering to S3 (ExtendedS3 destination).
 //! Every field is sent explicitly, on create and on update, so AWS fills in nothing behind our back.
 
-use super::{sdk_error, sync_tags, Live, Outputs};
-use crate::model::{FirehoseSpec, Param, Processor, S3Backup, Spec, Tags};
+use super::{sdk_error, sync_tags};
+use crate::defaults;
+use crate::error::has_code;
+use crate::model::{FirehoseSpec, Live, Outputs, Param, Processor, S3Backup, Spec, Tags};
 use crate::retry;
 use anyhow::{anyhow, bail, Result};
 use aws_sdk_firehose::types::{
@@ -44,11 +46,17 @@ async fn describe(client: &Client, name: &str) -> Result<Option<Described>> {
     }))
 }
 
-pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
+/// Reads a stream with one DescribeDeliveryStream; tags come from discovery when known.
+pub async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Result<Option<Live>> {
     let Some(d) = describe(client, name).await? else { return Ok(None) };
-    let tags = client.list_tags_for_delivery_stream().delivery_stream_name(name).send().await.map_err(sdk_error)?;
-    let tags: Tags =
-        tags.tags().iter().map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string())).collect();
+    let tags: Tags = match tags {
+        Some(tags) => tags.clone(),
+        None => {
+            let out =
+                client.list_tags_for_delivery_stream().delivery_stream_name(name).send().await.map_err(sdk_error)?;
+            out.tags().iter().map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string())).collect()
+        }
+    };
     let dest = d.destination.ok_or_else(|| anyhow!("stream {name} does not deliver to S3 (ExtendedS3)"))?;
     let processing = dest.processing_configuration();
     let processors = if processing.and_then(|p| p.enabled()).unwrap_or(false) {
@@ -74,8 +82,11 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
         bucket_arn: dest.bucket_arn().to_string(),
         prefix: dest.prefix().unwrap_or_default().to_string(),
         error_output_prefix: dest.error_output_prefix().unwrap_or_default().to_string(),
-        buffer_size_mb: dest.buffering_hints().and_then(|b| b.size_in_mbs()).unwrap_or(5),
-        buffer_interval_seconds: dest.buffering_hints().and_then(|b| b.interval_in_seconds()).unwrap_or(300),
+        buffer_size_mb: dest.buffering_hints().and_then(|b| b.size_in_mbs()).unwrap_or(defaults::BUFFER_SIZE_MB),
+        buffer_interval_seconds: dest
+            .buffering_hints()
+            .and_then(|b| b.interval_in_seconds())
+            .unwrap_or(defaults::BUFFER_INTERVAL_SECONDS),
         compression: dest.compression_format().as_str().to_string(),
         file_extension: dest.file_extension().unwrap_or_default().to_string(),
         kms_key_arn: dest
@@ -84,14 +95,21 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
             .map(|k| k.awskms_key_arn().to_string()),
         logging,
         dynamic_partitioning,
-        dynamic_partitioning_retry_seconds: dynamic_partitioning
-            .then(|| dynamic.and_then(|c| c.retry_options()).and_then(|r| r.duration_in_seconds()).unwrap_or(300)),
+        dynamic_partitioning_retry_seconds: dynamic_partitioning.then(|| {
+            dynamic
+                .and_then(|c| c.retry_options())
+                .and_then(|r| r.duration_in_seconds())
+                .unwrap_or(defaults::DYNAMIC_PARTITIONING_RETRY_SECONDS)
+        }),
         s3_backup,
         processors,
         tags,
     };
     let problem = (d.status == DeliveryStreamStatus::CreatingFailed).then(|| {
-        format!("the stream is CREATING_FAILED ({})", d.failure.clone().unwrap_or_else(|| "no reason given".into()))
+        format!(
+            "the stream is CREATING_FAILED ({})",
+            crate::output::escape(&d.failure.clone().unwrap_or_else(|| "no reason given".into()))
+        )
     });
     Ok(Some(Live { arn: d.arn, spec: Spec::Firehose(spec), problem }))
 }
@@ -215,14 +233,17 @@ pub async fn create(client: &Client, spec: &FirehoseSpec, wait: Duration) -> Res
     let lost_answer = match created {
         Ok(_) => false,
         // An earlier attempt whose answer was lost created it (the plan saw no stream, and the
-        // stack lock keeps other runs out): converge that stream once it is active.
-        Err(e) if format!("{e:#}").contains("ResourceInUseException") => true,
+        // stack lock keeps other runs out): converge that stream once it is active, if it is ours.
+        Err(e) if has_code(&e, "ResourceInUseException") => true,
         Err(e) => return Err(e),
     };
     let arn = wait_active(client, &spec.name, wait).await?;
     if lost_answer {
-        if let Some(Live { spec: Spec::Firehose(live), .. }) = read(client, &spec.name).await? {
-            return update(client, spec, &live, &arn, wait).await;
+        if let Some(live) = read(client, &spec.name, None).await? {
+            super::ensure_ours(&live, &spec.tags)?;
+            if let Spec::Firehose(live_spec) = &live.spec {
+                return update(client, spec, live_spec, &arn, wait).await;
+            }
         }
     }
     Ok(Outputs { arn, qualified_arn: None })
@@ -236,7 +257,10 @@ async fn wait_active(client: &Client, name: &str, wait: Duration) -> Result<Stri
         match d.status {
             DeliveryStreamStatus::Active => return Ok(d.arn),
             DeliveryStreamStatus::CreatingFailed => {
-                bail!("stream {name} failed to create: {}", d.failure.unwrap_or_else(|| "no reason given".into()))
+                bail!(
+                    "stream {name} failed to create: {}",
+                    crate::output::escape(&d.failure.unwrap_or_else(|| "no reason given".into()))
+                )
             }
             _ if tokio::time::Instant::now() > deadline => {
                 bail!("stream {name} not ACTIVE after {} s (raise wait_timeout_seconds to wait longer)", wait.as_secs())

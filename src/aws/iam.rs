@@ -1,7 +1,8 @@
 //! IAM roles: trust policy, managed policy attachments and provision's generated inline policy.
 
-use super::{sdk_error, sync_tags, Live, Outputs};
-use crate::model::{RoleSpec, Spec, Tags, INLINE_POLICY_NAME};
+use super::{sdk_error, sync_tags};
+use crate::error::has_code;
+use crate::model::{Live, Outputs, RoleSpec, Spec, Tags, INLINE_POLICY_NAME};
 use crate::policy;
 use anyhow::{anyhow, Result};
 use aws_sdk_iam::types::Tag;
@@ -10,18 +11,29 @@ use aws_sdk_iam::Client;
 /// Marker in the description of roles provision creates; discovery looks for it.
 pub const DESCRIPTION_MARKER: &str = "Managed by provision stack";
 
+/// Reads a role with three calls in parallel: the role (with its tags), its managed policies and
+/// provision's inline policy.
 pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
-    let role = match client.get_role().role_name(name).send().await {
+    let (role, managed, inline) = tokio::join!(
+        client.get_role().role_name(name).send(),
+        attached(client, name),
+        client.get_role_policy().role_name(name).policy_name(INLINE_POLICY_NAME).send(),
+    );
+    let role = match role {
         Ok(out) => out.role.ok_or_else(|| anyhow!("GetRole returned no role"))?,
         Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => return Ok(None),
         Err(e) => return Err(sdk_error(e)),
     };
     let trust = policy::decode(role.assume_role_policy_document().unwrap_or("{}")).map_err(|e| anyhow!(e))?;
-    let tags = client.list_role_tags().role_name(name).send().await.map_err(sdk_error)?;
-    let tags: Tags = tags.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
-    let mut managed: Vec<String> = attached(client, name).await?;
+    let tags: Tags = role.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
+    let mut managed = match managed {
+        Ok(list) => list,
+        // Deleted between the calls: gone.
+        Err(e) if has_code(&e, "NoSuchEntity") => return Ok(None),
+        Err(e) => return Err(e),
+    };
     managed.sort();
-    let inline = match client.get_role_policy().role_name(name).policy_name(INLINE_POLICY_NAME).send().await {
+    let inline = match inline {
         Ok(out) => Some(policy::canonical(&policy::decode(out.policy_document()).map_err(|e| anyhow!(e))?)),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => None,
         Err(e) => return Err(sdk_error(e)),
@@ -57,7 +69,7 @@ pub async fn create(client: &Client, spec: &RoleSpec) -> Result<Outputs> {
         .create_role()
         .role_name(&spec.name)
         .path(&spec.path)
-        .description(format!("{DESCRIPTION_MARKER} {stack}"))
+        .description(marker(&stack))
         .assume_role_policy_document(spec.trust_policy.to_string())
         .set_tags(Some(to_tags(&spec.tags)?))
         .send()
@@ -65,10 +77,14 @@ pub async fn create(client: &Client, spec: &RoleSpec) -> Result<Outputs> {
     {
         Ok(out) => out.role.map(|r| r.arn).unwrap_or_default(),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_already_exists_exception()) => {
-            // Left by an interrupted apply of ours (the plan only creates what is absent or ours).
+            // Left by an earlier attempt of ours whose answer was lost (tags are part of CreateRole,
+            // so it carries ours): converge it. Anyone else's role is left alone.
             let live = read(client, &spec.name).await?.ok_or_else(|| anyhow!("role {} vanished", spec.name))?;
-            let Spec::Role(live_spec) = &live.spec else { unreachable!() };
-            return update(client, spec, live_spec, &live.arn).await;
+            super::ensure_ours(&live, &spec.tags)?;
+            if let Spec::Role(live_spec) = &live.spec {
+                return update(client, spec, live_spec, &live.arn).await;
+            }
+            anyhow::bail!("internal error: {} is not a role", spec.name);
         }
         Err(e) => return Err(sdk_error(e)),
     };
@@ -132,6 +148,35 @@ pub async fn update(client: &Client, desired: &RoleSpec, live: &RoleSpec, arn: &
 pub async fn tag(client: &Client, name: &str, tags: &Tags) -> Result<()> {
     client.tag_role().role_name(name).set_tags(Some(to_tags(tags)?)).send().await.map_err(sdk_error)?;
     Ok(())
+}
+
+/// Takes ownership of an existing role: its tags, and the description marker discovery looks for
+/// (IAM roles are not in the tagging API, and listing roles does not return tags). The role's
+/// own description is kept after the marker.
+pub async fn adopt(client: &Client, name: &str, tags: &Tags) -> Result<()> {
+    tag(client, name, tags).await?;
+    let stack = tags.get(crate::model::OWNER_TAG).cloned().unwrap_or_default();
+    let role = client.get_role().role_name(name).send().await.map_err(sdk_error)?;
+    let current = role.role().and_then(|r| r.description()).unwrap_or_default().to_string();
+    let marker = marker(&stack);
+    if !current.starts_with(&marker) {
+        let description: String =
+            if current.is_empty() { marker } else { format!("{marker}. {current}") }.chars().take(1000).collect();
+        client.update_role().role_name(name).description(description).send().await.map_err(sdk_error)?;
+    }
+    Ok(())
+}
+
+/// The description marker of a stack's roles.
+pub fn marker(stack: &str) -> String {
+    format!("{DESCRIPTION_MARKER} {stack}")
+}
+
+/// Whether a role's description carries the marker of `stack` (alone, or before the role's own
+/// description kept by [`adopt`]).
+pub fn has_marker(description: Option<&str>, stack: &str) -> bool {
+    let marker = marker(stack);
+    description.is_some_and(|d| d == marker || d.starts_with(&format!("{marker}. ")))
 }
 
 /// Detaches every managed policy, deletes every inline policy, then the role.

@@ -1,85 +1,110 @@
 //! Lambda functions: code (deterministic zip), configuration, published versions, tags.
 
-use super::{sdk_error, sync_tags, Live, Outputs};
-use crate::model::{LambdaSpec, Spec, Tags};
+use super::{sdk_error, sync_tags};
+use crate::defaults;
+use crate::error::has_code;
+use crate::model::{function_arn_for_use, LambdaSpec, Live, Outputs, Spec, Tags, UNPUBLISHED};
 use crate::retry;
 use anyhow::{anyhow, bail, Result};
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Environment, FunctionCode, LastUpdateStatus, Runtime, State};
+use aws_sdk_lambda::types::{Environment, FunctionCode, FunctionConfiguration, LastUpdateStatus, Runtime, State};
 use aws_sdk_lambda::Client;
 use std::time::Duration;
 
-/// Version name meaning "changes not yet published".
-pub const UNPUBLISHED: &str = "$LATEST";
-
-pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
-    let out = match client.get_function().function_name(name).send().await {
-        Ok(out) => out,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(None),
-        Err(e) => return Err(sdk_error(e)),
-    };
-    let config = out.configuration().ok_or_else(|| anyhow!("GetFunction returned no configuration"))?;
-    let arn = config.function_arn().unwrap_or_default().to_string();
-    let tags: Tags = out.tags().cloned().unwrap_or_default().into_iter().collect();
-    let mut spec = LambdaSpec {
+/// The parts of a configuration (of `$LATEST` or of a version) that the spec compares.
+fn spec_of(name: &str, c: &FunctionConfiguration, tags: Tags) -> LambdaSpec {
+    LambdaSpec {
         name: name.to_string(),
-        runtime: config.runtime().map(|r| r.as_str().to_string()).unwrap_or_default(),
-        handler: config.handler().unwrap_or_default().to_string(),
-        role_arn: config.role().unwrap_or_default().to_string(),
-        memory_mb: config.memory_size().unwrap_or(128),
-        timeout_seconds: config.timeout().unwrap_or(3),
-        description: config.description().unwrap_or_default().to_string(),
-        environment: config
-            .environment()
-            .and_then(|e| e.variables())
+        runtime: c.runtime().map(|r| r.as_str().to_string()).unwrap_or_default(),
+        handler: c.handler().unwrap_or_default().to_string(),
+        role_arn: c.role().unwrap_or_default().to_string(),
+        memory_mb: c.memory_size().unwrap_or(defaults::LAMBDA_MEMORY_MB),
+        timeout_seconds: c.timeout().unwrap_or(defaults::LAMBDA_TIMEOUT_SECONDS),
+        description: c.description().unwrap_or_default().to_string(),
+        environment: c.environment().and_then(|e| e.variables()).cloned().unwrap_or_default().into_iter().collect(),
+        code_sha256: c.code_sha256().unwrap_or_default().to_string(),
+        publish: true,
+        version: None,
+        tags,
+        package: None,
+    }
+}
+
+/// Reads a function with ListVersionsByFunction alone: it returns `$LATEST` (code and
+/// configuration) and every published version. Tags come from discovery when known.
+pub async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Result<Option<Live>> {
+    let mut latest: Option<FunctionConfiguration> = None;
+    let mut versions: Vec<FunctionConfiguration> = Vec::new();
+    let mut pages = client.list_versions_by_function().function_name(name).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(page) => page,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(None),
+            Err(e) => return Err(sdk_error(e)),
+        };
+        for v in page.versions() {
+            if v.version() == Some(UNPUBLISHED) {
+                latest = Some(v.clone());
+            } else {
+                versions.push(v.clone());
+            }
+        }
+    }
+    let Some(latest) = latest else { return Ok(None) };
+    let arn = latest.function_arn().unwrap_or_default().trim_end_matches(":$LATEST").to_string();
+    let tags = match tags {
+        Some(tags) => tags.clone(),
+        None => client
+            .list_tags()
+            .resource(&arn)
+            .send()
+            .await
+            .map_err(sdk_error)?
+            .tags()
             .cloned()
             .unwrap_or_default()
             .into_iter()
             .collect(),
-        code_sha256: config.code_sha256().unwrap_or_default().to_string(),
-        publish: true,
-        version: None,
-        tags,
-        zip: None,
     };
-    spec.version = Some(latest_published(client, name, &spec).await?);
+    let mut spec = spec_of(name, &latest, tags);
+    spec.version = Some(latest_published(&spec, &versions));
     Ok(Some(Live { arn, spec: Spec::Lambda(spec), problem: None }))
 }
 
 /// The newest published version if it matches `$LATEST` in code and configuration, else `$LATEST`.
-async fn latest_published(client: &Client, name: &str, latest: &LambdaSpec) -> Result<String> {
-    let mut newest: Option<(u64, LambdaSpec)> = None;
-    let mut pages = client.list_versions_by_function().function_name(name).into_paginator().send();
-    while let Some(page) = pages.next().await {
-        for v in page.map_err(sdk_error)?.versions() {
-            let Some(number) = v.version().and_then(|s| s.parse::<u64>().ok()) else { continue };
-            if newest.as_ref().is_some_and(|(n, _)| *n >= number) {
-                continue;
-            }
-            let spec = LambdaSpec {
-                code_sha256: v.code_sha256().unwrap_or_default().to_string(),
-                runtime: v.runtime().map(|r| r.as_str().to_string()).unwrap_or_default(),
-                handler: v.handler().unwrap_or_default().to_string(),
-                memory_mb: v.memory_size().unwrap_or(128),
-                timeout_seconds: v.timeout().unwrap_or(3),
-                role_arn: v.role().unwrap_or_default().to_string(),
-                ..latest.clone()
-            };
-            newest = Some((number, spec));
+fn latest_published(latest: &LambdaSpec, versions: &[FunctionConfiguration]) -> String {
+    let newest = versions.iter().filter_map(|v| Some((v.version()?.parse::<u64>().ok()?, v))).max_by_key(|(n, _)| *n);
+    match newest.map(|(n, v)| (n, spec_of(&latest.name, v, latest.tags.clone()))) {
+        Some((number, v)) if configuration_of(&v) == configuration_of(latest) && code_of(&v) == code_of(latest) => {
+            number.to_string()
         }
-    }
-    Ok(match newest {
-        Some((number, spec)) if &spec == latest => number.to_string(),
         _ => UNPUBLISHED.to_string(),
-    })
+    }
+}
+
+/// The attributes a published version freezes: the plan's attribute projection, without tags
+/// (they are not versioned), the version itself and the code (compared on its own).
+fn configuration_of(spec: &LambdaSpec) -> crate::model::Attributes {
+    let mut attributes = Spec::Lambda(spec.clone()).attributes();
+    attributes.retain(|(key, _)| !key.starts_with("tags.") && key != "version" && key != "code_sha256");
+    attributes
+}
+
+/// The code attribute, compared on its own (a code change is its own call).
+fn code_of(spec: &LambdaSpec) -> &str {
+    &spec.code_sha256
 }
 
 fn environment(spec: &LambdaSpec) -> Environment {
     Environment::builder().set_variables(Some(spec.environment.clone().into_iter().collect())).build()
 }
 
+fn zip(spec: &LambdaSpec) -> Result<&[u8]> {
+    spec.package.as_ref().map(|p| p.zip.as_slice()).ok_or_else(|| anyhow!("no code packaged for {}", spec.name))
+}
+
 pub async fn create(client: &Client, spec: &LambdaSpec, wait: Duration) -> Result<Outputs> {
-    let zip = spec.zip.as_ref().ok_or_else(|| anyhow!("no code packaged for {}", spec.name))?;
+    let zip = zip(spec)?;
     let request = || {
         client
             .create_function()
@@ -91,7 +116,7 @@ pub async fn create(client: &Client, spec: &LambdaSpec, wait: Duration) -> Resul
             .timeout(spec.timeout_seconds)
             .description(&spec.description)
             .environment(environment(spec))
-            .code(FunctionCode::builder().zip_file(Blob::new(zip.as_slice())).build())
+            .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
             .set_tags(Some(spec.tags.clone().into_iter().collect()))
             .publish(spec.publish)
             .send()
@@ -100,25 +125,29 @@ pub async fn create(client: &Client, spec: &LambdaSpec, wait: Duration) -> Resul
     let (arn, version) = match created {
         // With Publish, CreateFunction answers with the version it published.
         Ok(out) => (out.function_arn().unwrap_or_default().to_string(), out.version().map(String::from)),
-        Err(e) if e.to_string().contains("ResourceConflictException") => {
-            // Left by an interrupted apply of ours: converge it instead.
-            let live = read(client, &spec.name).await?.ok_or_else(|| anyhow!("function {} vanished", spec.name))?;
-            let Spec::Lambda(live_spec) = &live.spec else { unreachable!() };
-            return update(client, spec, live_spec, &live.arn, wait).await;
+        Err(e) if has_code(&e, "ResourceConflictException") => {
+            // Left by an earlier attempt of ours whose answer was lost (tags are part of
+            // CreateFunction): converge it. Anyone else's function is left alone.
+            let live =
+                read(client, &spec.name, None).await?.ok_or_else(|| anyhow!("function {} vanished", spec.name))?;
+            super::ensure_ours(&live, &spec.tags)?;
+            if let Spec::Lambda(live_spec) = &live.spec {
+                return update(client, spec, live_spec, &live.arn, wait).await;
+            }
+            bail!("internal error: {} is not a function", spec.name);
         }
         Err(e) => return Err(e),
     };
     wait_ready(client, &spec.name, wait).await?;
-    Ok(outputs(spec, &arn, version.filter(|v| v != UNPUBLISHED)))
+    Ok(outputs(spec, &arn, version))
 }
 
 fn outputs(spec: &LambdaSpec, arn: &str, version: Option<String>) -> Outputs {
-    Outputs {
-        arn: arn.to_string(),
-        qualified_arn: if spec.publish { version.map(|v| format!("{arn}:{v}")) } else { Some(arn.to_string()) },
-    }
+    Outputs { arn: arn.to_string(), qualified_arn: function_arn_for_use(arn, spec.publish, version.as_deref()) }
 }
 
+/// Updates code, configuration and tags, each only when it changed (decided from the same
+/// attribute projection the plan uses), then publishes a version if anything versioned changed.
 pub async fn update(
     client: &Client,
     desired: &LambdaSpec,
@@ -127,24 +156,16 @@ pub async fn update(
     wait: Duration,
 ) -> Result<Outputs> {
     let name = &desired.name;
-    if desired.code_sha256 != live.code_sha256 {
-        let zip = desired.zip.as_ref().ok_or_else(|| anyhow!("no code packaged for {name}"))?;
+    let code_changed = code_of(desired) != code_of(live);
+    if code_changed {
+        let zip = zip(desired)?;
         wait_ready(client, name, wait).await?;
-        client
-            .update_function_code()
-            .function_name(name)
-            .zip_file(Blob::new(zip.as_slice()))
-            .send()
-            .await
-            .map_err(sdk_error)?;
+        retry::aws("UpdateFunctionCode", || async {
+            client.update_function_code().function_name(name).zip_file(Blob::new(zip)).send().await.map_err(sdk_error)
+        })
+        .await?;
     }
-    let config_changed = desired.runtime != live.runtime
-        || desired.handler != live.handler
-        || desired.role_arn != live.role_arn
-        || desired.memory_mb != live.memory_mb
-        || desired.timeout_seconds != live.timeout_seconds
-        || desired.description != live.description
-        || desired.environment != live.environment;
+    let config_changed = configuration_of(desired) != configuration_of(live);
     if config_changed {
         wait_ready(client, name, wait).await?;
         retry::aws("UpdateFunctionConfiguration", || async {
@@ -175,9 +196,12 @@ pub async fn update(
     )
     .await?;
     let mut version = live.version.clone().filter(|v| v != UNPUBLISHED);
-    if desired.publish && (version.is_none() || desired.code_sha256 != live.code_sha256 || config_changed) {
+    if desired.publish && (version.is_none() || code_changed || config_changed) {
         wait_ready(client, name, wait).await?;
-        let published = client.publish_version().function_name(name).send().await.map_err(sdk_error)?;
+        let published = retry::aws("PublishVersion", || async {
+            client.publish_version().function_name(name).send().await.map_err(sdk_error)
+        })
+        .await?;
         version = published.version().map(String::from);
     }
     Ok(outputs(desired, arn, version))
@@ -191,7 +215,7 @@ async fn wait_ready(client: &Client, name: &str, wait: Duration) -> Result<()> {
         let pending =
             c.state() == Some(&State::Pending) || c.last_update_status() == Some(&LastUpdateStatus::InProgress);
         if c.state() == Some(&State::Failed) {
-            bail!("function {name} failed: {}", c.state_reason().unwrap_or("no reason given"));
+            bail!("function {name} failed: {}", crate::output::escape(c.state_reason().unwrap_or("no reason given")));
         }
         if !pending {
             return Ok(());
@@ -222,5 +246,31 @@ pub async fn delete(client: &Client, name: &str) -> Result<()> {
         Ok(_) => Ok(()),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
         Err(e) => Err(sdk_error(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> LambdaSpec {
+        spec_of(
+            "f",
+            &FunctionConfiguration::builder().runtime(Runtime::Python312).memory_size(128).build(),
+            Tags::new(),
+        )
+    }
+
+    #[test]
+    fn configuration_changes_come_from_the_attribute_projection() {
+        let a = spec();
+        let mut b = spec();
+        b.environment.insert("NEW".into(), "1".into());
+        assert_ne!(configuration_of(&a), configuration_of(&b), "an environment change is a configuration change");
+        let mut c = spec();
+        c.tags.insert("k".into(), "v".into());
+        c.code_sha256 = "other".into();
+        c.version = Some("7".into());
+        assert_eq!(configuration_of(&a), configuration_of(&c), "tags, code and version are not configuration");
     }
 }

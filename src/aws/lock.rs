@@ -1,56 +1,49 @@
-//! Stack locks: one S3 object per stack, written with a conditional put (`If-None-Match: *`), so two
-//! runs on different machines cannot both hold it. The objects live in a bucket of provision's own,
-//! `provision-locks-<account>-<region>`, created on first use and shared by every stack there.
+//! Stack locks: one S3 object per stack, written with a conditional put (`If-None-Match: *`), so
+//! two runs on different machines cannot both hold it. A run releases only the object it wrote
+//! (conditional delete on its ETag), so a run whose lock was broken never deletes the next run's.
+//! The objects live in `[stack] lock_bucket` or, by default, a bucket of provision's own,
+//! `provision-locks-<account>-<region>`, created on first use; every call names the expected
+//! bucket owner, so a squatted lock bucket in another account is refused, never written to.
+//! Beside each lock, `<stack>.intents.json` records what an apply is creating (see
+//! [`crate::provider::Intent`]).
 
 use super::sdk_error;
+use crate::provider::{Holder, Intent, LockHandle, Released};
 use anyhow::{bail, Result};
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 use aws_sdk_s3::Client;
-use serde::{Deserialize, Serialize};
-
-/// Who holds a lock, and since when.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Holder {
-    pub who: String,
-    pub command: String,
-    pub since: String,
-}
-
-impl Holder {
-    fn current(command: &str) -> Holder {
-        let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
-        let host = std::fs::read_to_string("/etc/hostname")
-            .map(|h| h.trim().to_string())
-            .or_else(|_| std::env::var("HOSTNAME"))
-            .unwrap_or_else(|_| "unknown-host".into());
-        let since = aws_smithy_types::DateTime::from(std::time::SystemTime::now())
-            .fmt(aws_smithy_types::date_time::Format::DateTime)
-            .unwrap_or_default();
-        Holder { who: format!("{user}@{host} (pid {})", std::process::id()), command: command.into(), since }
-    }
-}
-
-/// A held lock; release it with [`Lock::release`].
-pub struct Lock {
-    client: Client,
-    bucket: String,
-    key: String,
-}
-
-/// The lock bucket of an account and region.
-pub fn bucket_name(account_id: &str, region: &str) -> String {
-    format!("provision-locks-{account_id}-{region}")
-}
 
 fn key(stack: &str) -> String {
     format!("{stack}.lock")
 }
 
-async fn ensure_bucket(client: &Client, bucket: &str, region: &str) -> Result<()> {
-    if client.head_bucket().bucket(bucket).send().await.is_ok() {
-        return Ok(());
+fn intents_key(stack: &str) -> String {
+    format!("{stack}.intents.json")
+}
+
+fn in_another_account(bucket: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the lock bucket {:?} exists in another account: provision writes nothing there. Set `lock_bucket` in [stack] to a bucket of this account, or `lock = false`",
+        crate::output::escape(bucket)
+    )
+}
+
+fn status<E, R: super::HasStatus>(e: &aws_sdk_s3::error::SdkError<E, R>) -> Option<u16> {
+    match e {
+        aws_sdk_s3::error::SdkError::ServiceError(s) => s.raw().status_code(),
+        aws_sdk_s3::error::SdkError::ResponseError(r) => r.raw().status_code(),
+        _ => None,
+    }
+}
+
+async fn ensure_bucket(client: &Client, owner: &str, bucket: &str, region: &str) -> Result<()> {
+    match client.head_bucket().bucket(bucket).expected_bucket_owner(owner).send().await {
+        Ok(_) => return Ok(()),
+        Err(e) if status(&e) == Some(403) => return Err(in_another_account(bucket)),
+        Err(e) if status(&e) == Some(404) => {}
+        Err(e) => return Err(sdk_error(e).context(format!("checking the lock bucket {bucket}"))),
     }
     let mut request = client.create_bucket().bucket(bucket);
     if region != "us-east-1" {
@@ -63,11 +56,13 @@ async fn ensure_bucket(client: &Client, bucket: &str, region: &str) -> Result<()
     match request.send().await {
         Ok(_) => {}
         Err(e) if matches!(e.code(), Some("BucketAlreadyOwnedByYou")) => return Ok(()),
+        Err(e) if matches!(e.code(), Some("BucketAlreadyExists")) => return Err(in_another_account(bucket)),
         Err(e) => return Err(sdk_error(e).context(format!("creating the lock bucket {bucket}"))),
     }
     client
         .put_public_access_block()
         .bucket(bucket)
+        .expected_bucket_owner(owner)
         .public_access_block_configuration(
             PublicAccessBlockConfiguration::builder()
                 .block_public_acls(true)
@@ -82,73 +77,171 @@ async fn ensure_bucket(client: &Client, bucket: &str, region: &str) -> Result<()
     Ok(())
 }
 
-/// Reads who holds the stack's lock, if anyone.
-pub async fn holder(client: &Client, account_id: &str, region: &str, stack: &str) -> Result<Option<Holder>> {
-    let bucket = bucket_name(account_id, region);
-    match client.get_object().bucket(&bucket).key(key(stack)).send().await {
+/// The lock object's holder and ETag, if it exists.
+async fn current(client: &Client, owner: &str, bucket: &str, stack: &str) -> Result<Option<(Holder, String)>> {
+    match client.get_object().bucket(bucket).key(key(stack)).expected_bucket_owner(owner).send().await {
         Ok(out) => {
+            let etag = out.e_tag().unwrap_or_default().to_string();
             let bytes = out.body.collect().await?.into_bytes();
-            Ok(Some(serde_json::from_slice(&bytes).unwrap_or(Holder {
+            let holder = serde_json::from_slice(&bytes).unwrap_or(Holder {
                 who: "unknown".into(),
                 command: "unknown".into(),
                 since: "unknown".into(),
-            })))
+                host: String::new(),
+                pid: 0,
+            });
+            Ok(Some((holder, etag)))
         }
         Err(e) if matches!(e.code(), Some("NoSuchKey") | Some("NoSuchBucket")) => Ok(None),
+        Err(e) if status(&e) == Some(403) => Err(in_another_account(bucket)),
         Err(e) => Err(sdk_error(e)),
     }
 }
 
-/// Takes the stack's lock for `command`, or fails at once naming the holder and since when.
-pub async fn acquire(client: &Client, account_id: &str, region: &str, stack: &str, command: &str) -> Result<Lock> {
-    let bucket = bucket_name(account_id, region);
-    ensure_bucket(client, &bucket, region).await?;
-    let body = serde_json::to_vec(&Holder::current(command))?;
+/// Takes the stack's lock, or fails at once naming the holder and since when. A lock left by a
+/// process of this host that no longer exists is taken over (conditionally on its ETag).
+pub async fn acquire(
+    client: &Client,
+    owner: &str,
+    region: &str,
+    bucket: &str,
+    stack: &str,
+    holder: &Holder,
+) -> Result<LockHandle> {
+    ensure_bucket(client, owner, bucket, region).await?;
+    let body = serde_json::to_vec(holder)?;
     let put = client
         .put_object()
-        .bucket(&bucket)
+        .bucket(bucket)
         .key(key(stack))
+        .expected_bucket_owner(owner)
         .if_none_match("*")
         .content_type("application/json")
-        .body(ByteStream::from(body))
+        .body(ByteStream::from(body.clone()))
         .send()
         .await;
     match put {
-        Ok(_) => Ok(Lock { client: client.clone(), bucket, key: key(stack) }),
+        Ok(out) => Ok(LockHandle {
+            bucket: bucket.into(),
+            key: key(stack),
+            etag: out.e_tag().unwrap_or_default().into(),
+            took_over: None,
+        }),
         Err(e) if matches!(e.code(), Some("PreconditionFailed") | Some("ConditionalRequestConflict")) => {
-            match holder(client, account_id, region, stack).await? {
-                Some(h) => bail!(
-                    "stack \"{stack}\" is locked by {} running `{}` since {}. If that run is gone, break the lock with `provision unlock`",
-                    h.who,
-                    h.command,
-                    h.since
-                ),
+            match current(client, owner, bucket, stack).await? {
+                Some((h, etag)) if h.is_gone_from_this_host() => {
+                    let taken = client
+                        .put_object()
+                        .bucket(bucket)
+                        .key(key(stack))
+                        .expected_bucket_owner(owner)
+                        .if_match(&etag)
+                        .content_type("application/json")
+                        .body(ByteStream::from(body))
+                        .send()
+                        .await
+                        .map_err(sdk_error)?;
+                    Ok(LockHandle {
+                        bucket: bucket.into(),
+                        key: key(stack),
+                        etag: taken.e_tag().unwrap_or_default().into(),
+                        took_over: Some(h),
+                    })
+                }
+                Some((h, _)) => {
+                    let h = h.escaped();
+                    bail!(
+                        "stack \"{stack}\" is locked by {} running `{}` since {}. If that run is gone, break the lock with `provision unlock`",
+                        h.who,
+                        h.command,
+                        h.since
+                    )
+                }
                 None => bail!("stack \"{stack}\" was locked by another run a moment ago; try again"),
             }
         }
+        Err(e) if status(&e) == Some(403) => Err(in_another_account(bucket)),
         Err(e) => Err(sdk_error(e).context(format!("taking the lock s3://{bucket}/{}", key(stack)))),
     }
 }
 
-impl Lock {
-    /// Releases the lock.
-    pub async fn release(self) -> Result<()> {
-        self.client.delete_object().bucket(&self.bucket).key(&self.key).send().await.map_err(sdk_error)?;
-        Ok(())
+/// Deletes the lock object only if it is still the one this run wrote.
+pub async fn release(client: &Client, owner: &str, lock: &LockHandle) -> Result<Released> {
+    let stack = lock.key.trim_end_matches(".lock");
+    match current(client, owner, &lock.bucket, stack).await? {
+        Some((_, etag)) if etag == lock.etag => {
+            // Conditional on the ETag: a lock re-taken in between is left alone.
+            match client
+                .delete_object()
+                .bucket(&lock.bucket)
+                .key(&lock.key)
+                .expected_bucket_owner(owner)
+                .if_match(&lock.etag)
+                .send()
+                .await
+            {
+                Ok(_) => Ok(Released::Ours),
+                Err(e) if matches!(e.code(), Some("PreconditionFailed")) => {
+                    Ok(Released::NotOurs(current(client, owner, &lock.bucket, stack).await?.map(|(h, _)| h)))
+                }
+                Err(e) => Err(sdk_error(e)),
+            }
+        }
+        other => Ok(Released::NotOurs(other.map(|(h, _)| h))),
     }
 }
 
 /// Breaks the stack's lock, whoever holds it; returns who held it.
-pub async fn break_lock(client: &Client, account_id: &str, region: &str, stack: &str) -> Result<Option<Holder>> {
-    let held = holder(client, account_id, region, stack).await?;
+pub async fn break_lock(client: &Client, owner: &str, bucket: &str, stack: &str) -> Result<Option<Holder>> {
+    let held = current(client, owner, bucket, stack).await?;
     if held.is_some() {
         client
             .delete_object()
-            .bucket(bucket_name(account_id, region))
+            .bucket(bucket)
             .key(key(stack))
+            .expected_bucket_owner(owner)
             .send()
             .await
             .map_err(sdk_error)?;
     }
-    Ok(held)
+    Ok(held.map(|(h, _)| h))
+}
+
+/// Writes (or, for an empty list, deletes) the stack's record of creates in progress.
+pub async fn write_intents(client: &Client, owner: &str, bucket: &str, stack: &str, intents: &[Intent]) -> Result<()> {
+    if intents.is_empty() {
+        client
+            .delete_object()
+            .bucket(bucket)
+            .key(intents_key(stack))
+            .expected_bucket_owner(owner)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        return Ok(());
+    }
+    client
+        .put_object()
+        .bucket(bucket)
+        .key(intents_key(stack))
+        .expected_bucket_owner(owner)
+        .content_type("application/json")
+        .body(ByteStream::from(serde_json::to_vec(intents)?))
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    Ok(())
+}
+
+/// The stack's record of creates in progress (empty when there is none).
+pub async fn read_intents(client: &Client, owner: &str, bucket: &str, stack: &str) -> Result<Vec<Intent>> {
+    match client.get_object().bucket(bucket).key(intents_key(stack)).expected_bucket_owner(owner).send().await {
+        Ok(out) => {
+            let bytes = out.body.collect().await?.into_bytes();
+            Ok(serde_json::from_slice(&bytes).unwrap_or_default())
+        }
+        Err(e) if matches!(e.code(), Some("NoSuchKey") | Some("NoSuchBucket")) => Ok(Vec::new()),
+        Err(e) if status(&e) == Some(403) => Err(in_another_account(bucket)),
+        Err(e) => Err(sdk_error(e)),
+    }
 }

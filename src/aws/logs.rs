@@ -1,36 +1,44 @@
 //! CloudWatch Logs groups and the log streams created with them.
 
-use super::{sdk_error, sync_tags, Live, Outputs};
-use crate::model::{LogGroupSpec, Spec, Tags};
+use super::{sdk_error, sync_tags};
+use crate::model::{Live, LogGroupSpec, Outputs, Spec, Tags};
 use anyhow::{Context, Result};
 use aws_sdk_cloudwatchlogs::Client;
 
-/// Reads a group; `streams` are the stream names to check for (others are not reported).
-pub async fn read(client: &Client, name: &str, streams: &[String]) -> Result<Option<Live>> {
-    let out = client.describe_log_groups().log_group_name_prefix(name).send().await.map_err(sdk_error)?;
+/// Reads a group and, in parallel, the log streams it should have; tags come from discovery
+/// when known.
+pub async fn read(client: &Client, name: &str, streams: &[String], tags: Option<&Tags>) -> Result<Option<Live>> {
+    let group = client.describe_log_groups().log_group_name_prefix(name).send();
+    let streams_present = futures::future::join_all(streams.iter().map(|stream| async move {
+        let out = client.describe_log_streams().log_group_name(name).log_stream_name_prefix(stream).send().await;
+        match out {
+            Ok(out) => Ok(out
+                .log_streams()
+                .iter()
+                .any(|s| s.log_stream_name() == Some(stream.as_str()))
+                .then(|| stream.clone())),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }));
+    let (group, present) = tokio::join!(group, streams_present);
+    let out = group.map_err(sdk_error)?;
     let Some(group) = out.log_groups().iter().find(|g| g.log_group_name() == Some(name)) else {
         return Ok(None);
     };
+    let present: Vec<String> = present.into_iter().collect::<Result<Vec<_>>>()?.into_iter().flatten().collect();
     let arn = group
         .log_group_arn()
         .or(group.arn())
         .map(|a| a.trim_end_matches(":*").to_string())
         .context("log group without ARN")?;
-    let tags = client.list_tags_for_resource().resource_arn(&arn).send().await.map_err(sdk_error)?;
-    let tags: Tags = tags.tags().cloned().unwrap_or_default().into_iter().collect();
-    let mut present = Vec::new();
-    for stream in streams {
-        let out = client
-            .describe_log_streams()
-            .log_group_name(name)
-            .log_stream_name_prefix(stream)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        if out.log_streams().iter().any(|s| s.log_stream_name() == Some(stream.as_str())) {
-            present.push(stream.clone());
+    let tags = match tags {
+        Some(tags) => tags.clone(),
+        None => {
+            let out = client.list_tags_for_resource().resource_arn(&arn).send().await.map_err(sdk_error)?;
+            out.tags().cloned().unwrap_or_default().into_iter().collect()
         }
-    }
+    };
     let spec =
         LogGroupSpec { name: name.to_string(), retention_days: group.retention_in_days(), streams: present, tags };
     Ok(Some(Live { spec: Spec::LogGroup(spec), arn, problem: None }))
@@ -41,12 +49,22 @@ pub async fn create(client: &Client, spec: &LogGroupSpec) -> Result<Outputs> {
     for (k, v) in &spec.tags {
         request = request.tags(k, v);
     }
-    match request.send().await {
-        Ok(_) => {}
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_already_exists_exception()) => {}
+    let existed = match request.send().await {
+        Ok(_) => false,
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_already_exists_exception()) => true,
         Err(e) => return Err(sdk_error(e)),
+    };
+    let live =
+        read(client, &spec.name, &spec.streams, None).await?.context("log group vanished right after creation")?;
+    let Spec::LogGroup(current) = &live.spec else { anyhow::bail!("internal error: not a log group") };
+    if existed {
+        // Created meanwhile by a service (Lambda and Firehose create their groups) or by an
+        // earlier attempt of ours: adopted, unless another stack owns it.
+        if live.owner().is_some() {
+            super::ensure_ours(&live, &spec.tags)?;
+        }
+        return update(client, spec, current, &live.arn).await;
     }
-    let live = read(client, &spec.name, &[]).await?.context("log group vanished right after creation")?;
     update(client, spec, &LogGroupSpec { retention_days: None, streams: vec![], ..spec.clone() }, &live.arn).await
 }
 

@@ -1,46 +1,28 @@
-//! The only code that talks to AWS: one file per service. Each reads live state into the model's
-//! spec types ("not found" is `None`) and creates, updates and deletes resources.
+//! The only code that talks to AWS: one file per service, and [`Clients`], which implements the
+//! core's [`Provider`] with them. Each reader turns what AWS returns into the model's spec types
+//! ("not found" is `None`); errors keep the service's code ([`AwsError`]).
 
 mod discover;
 mod firehose;
 mod iam;
 mod lambda;
-pub mod lock;
+mod lock;
 mod logs;
+pub mod pacing;
 mod s3;
 
-use crate::model::{Kind, Spec, Tags, OWNER_TAG};
+use crate::error::{AwsError, ErrorKind};
+use crate::model::{partition_of, Kind, Live, LockSettings, Outputs, Owned, Spec, Tags};
+use crate::provider::{Holder, Intent, LockHandle, Provider, Released};
 use anyhow::{Context, Result};
+use async_trait::async_trait;
+use aws_smithy_runtime_api::client::result::SdkError;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-pub use discover::Owned;
-pub use lambda::UNPUBLISHED;
+pub use discover::parse_arn;
 
-/// A resource as it exists in AWS.
-#[derive(Debug, Clone)]
-pub struct Live {
-    pub spec: Spec,
-    pub arn: String,
-    /// Why the resource is unusable and must be recreated (a stream in CREATING_FAILED).
-    pub problem: Option<String>,
-}
-
-impl Live {
-    /// The stack named by the ownership tag, if any.
-    pub fn owner(&self) -> Option<&str> {
-        self.spec.tags().get(OWNER_TAG).map(String::as_str)
-    }
-}
-
-/// What dependents need from a resource once it is applied.
-#[derive(Debug, Clone, Default)]
-pub struct Outputs {
-    pub arn: String,
-    /// The version-qualified ARN of a published Lambda function.
-    pub qualified_arn: Option<String>,
-}
-
-/// One client per service, sharing one configuration.
+/// One client per service, sharing one configuration, paced within AWS's API quotas.
 #[derive(Clone)]
 pub struct Clients {
     s3: aws_sdk_s3::Client,
@@ -50,15 +32,22 @@ pub struct Clients {
     firehose: aws_sdk_firehose::Client,
     tagging: aws_sdk_resourcegroupstagging::Client,
     sts: aws_sdk_sts::Client,
-    pub region: String,
+    region: String,
+    /// The account the credentials belong to, once known: every S3 call names it as the
+    /// expected bucket owner.
+    account: Arc<OnceLock<String>>,
+    /// Calls per action and throttled answers, for `-v` and the benchmarks.
+    pub pacer: Arc<pacing::Pacer>,
 }
 
 impl Clients {
     /// Loads credentials and region with the default chain. With an endpoint (flag or
     /// `AWS_ENDPOINT_URL`), S3 uses path-style addressing, as local emulators need.
-    pub async fn connect(region: Option<String>, endpoint: Option<String>) -> Result<Clients> {
-        let mut loader =
-            aws_config::defaults(aws_config::BehaviorVersion::latest()).retry_config(crate::retry::sdk_retry_config());
+    pub async fn connect(region: Option<String>, endpoint: Option<String>, rates: pacing::Rates) -> Result<Clients> {
+        let pacer = Arc::new(pacing::Pacer::new(rates));
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .retry_config(crate::retry::sdk_retry_config())
+            .http_client(pacing::paced_http_client(pacer.clone()));
         if let Some(region) = region {
             loader = loader.region(aws_config::Region::new(region));
         }
@@ -71,53 +60,102 @@ impl Clients {
             .map(|r| r.to_string())
             .context("no AWS region: set `region` in [stack], AWS_REGION, or a profile region")?;
         let path_style = endpoint.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
-        let s3_config = aws_sdk_s3::config::Builder::from(&config).force_path_style(path_style).build();
+        let s3_config = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(path_style)
+            .interceptor(pacing::OperationTag)
+            .build();
+        let with_tag = |c: &aws_config::SdkConfig| c.to_builder().build();
+        let config = with_tag(&config);
         Ok(Clients {
             s3: aws_sdk_s3::Client::from_conf(s3_config),
-            iam: aws_sdk_iam::Client::new(&config),
-            lambda: aws_sdk_lambda::Client::new(&config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
-            firehose: aws_sdk_firehose::Client::new(&config),
-            tagging: aws_sdk_resourcegroupstagging::Client::new(&config),
-            sts: aws_sdk_sts::Client::new(&config),
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(&config).interceptor(pacing::OperationTag).build(),
+            ),
+            lambda: aws_sdk_lambda::Client::from_conf(
+                aws_sdk_lambda::config::Builder::from(&config).interceptor(pacing::OperationTag).build(),
+            ),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+                aws_sdk_cloudwatchlogs::config::Builder::from(&config).interceptor(pacing::OperationTag).build(),
+            ),
+            firehose: aws_sdk_firehose::Client::from_conf(
+                aws_sdk_firehose::config::Builder::from(&config).interceptor(pacing::OperationTag).build(),
+            ),
+            tagging: aws_sdk_resourcegroupstagging::Client::from_conf(
+                aws_sdk_resourcegroupstagging::config::Builder::from(&config).interceptor(pacing::OperationTag).build(),
+            ),
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(&config).interceptor(pacing::OperationTag).build(),
+            ),
             region,
+            account: Arc::new(OnceLock::new()),
+            pacer,
         })
     }
 
-    /// The account the credentials belong to (one STS call).
-    pub async fn account_id(&self) -> Result<String> {
-        let identity = self.sts.get_caller_identity().send().await.map_err(sdk_error)?;
-        identity.account().map(String::from).context("STS returned no account id")
+    /// The Firehose client, for the data path (send, verify).
+    pub fn firehose_client(&self) -> &aws_sdk_firehose::Client {
+        &self.firehose
     }
 
-    /// Reads a resource by physical name. `desired`, when known, tells which log streams to look for.
-    pub async fn read(&self, kind: Kind, name: &str, desired: Option<&Spec>) -> Result<Option<Live>> {
+    /// The S3 client, for the data path (verify).
+    pub fn s3_client(&self) -> &aws_sdk_s3::Client {
+        &self.s3
+    }
+
+    /// The CloudWatch Logs client, for the data path (verify).
+    pub fn logs_client(&self) -> &aws_sdk_cloudwatchlogs::Client {
+        &self.logs
+    }
+
+    /// The account every S3 call names as the bucket owner (known after [`Provider::account_id`]).
+    pub fn owner(&self) -> Result<&str> {
+        self.account.get().map(String::as_str).context("internal error: the account id is not known yet")
+    }
+
+    fn partition(&self) -> &'static str {
+        partition_of(&self.region)
+    }
+}
+
+#[async_trait]
+impl Provider for Clients {
+    fn region(&self) -> &str {
+        &self.region
+    }
+
+    async fn account_id(&self) -> Result<String> {
+        if let Some(account) = self.account.get() {
+            return Ok(account.clone());
+        }
+        let identity = self.sts.get_caller_identity().send().await.map_err(sdk_error)?;
+        let account = identity.account().map(String::from).context("STS returned no account id")?;
+        Ok(self.account.get_or_init(|| account).clone())
+    }
+
+    async fn discover(&self, stack: &str) -> Result<Vec<Owned>> {
+        discover::owned(&self.tagging, &self.iam, stack).await.context("finding the stack's resources by tag")
+    }
+
+    async fn read(&self, kind: Kind, name: &str, desired: Option<&Spec>, tags: Option<&Tags>) -> Result<Option<Live>> {
         let result = match kind {
-            Kind::Bucket => s3::read(&self.s3, name).await,
+            Kind::Bucket => s3::read(&self.s3, self.owner()?, self.partition(), name, tags).await,
             Kind::LogGroup => {
                 let streams = match desired {
                     Some(Spec::LogGroup(g)) => g.streams.clone(),
                     _ => vec![],
                 };
-                logs::read(&self.logs, name, &streams).await
+                logs::read(&self.logs, name, &streams, tags).await
             }
             Kind::Role => iam::read(&self.iam, name).await,
-            Kind::Lambda => lambda::read(&self.lambda, name).await,
-            Kind::Firehose => firehose::read(&self.firehose, name).await,
+            Kind::Lambda => lambda::read(&self.lambda, name, tags).await,
+            Kind::Firehose => firehose::read(&self.firehose, name, tags).await,
         };
-        result.with_context(|| format!("reading {} {name:?}", kind.as_str()))
+        result.with_context(|| format!("reading {} {:?}", kind.as_str(), crate::output::escape(name)))
     }
 
-    /// Every resource tagged as owned by `stack`.
-    pub async fn discover(&self, stack: &str) -> Result<Vec<Owned>> {
-        discover::owned(&self.tagging, &self.iam, stack).await.context("finding the stack's resources by tag")
-    }
-
-    /// Creates a resource from its desired spec.
-    /// `wait` bounds how long to wait for the resource to become usable.
-    pub async fn create(&self, spec: &Spec, wait: Duration) -> Result<Outputs> {
+    async fn create(&self, spec: &Spec, wait: Duration) -> Result<Outputs> {
         match spec {
-            Spec::Bucket(s) => s3::create(&self.s3, s).await,
+            Spec::Bucket(s) => s3::create(&self.s3, self.owner()?, self.partition(), s).await,
             Spec::LogGroup(s) => logs::create(&self.logs, s).await,
             Spec::Role(s) => iam::create(&self.iam, s).await,
             Spec::Lambda(s) => lambda::create(&self.lambda, s, wait).await,
@@ -125,10 +163,9 @@ impl Clients {
         }
     }
 
-    /// Changes a live resource in place to match the desired spec.
-    pub async fn update(&self, desired: &Spec, live: &Live, wait: Duration) -> Result<Outputs> {
+    async fn update(&self, desired: &Spec, live: &Live, wait: Duration) -> Result<Outputs> {
         match (desired, &live.spec) {
-            (Spec::Bucket(d), Spec::Bucket(l)) => s3::update(&self.s3, d, l).await,
+            (Spec::Bucket(d), Spec::Bucket(l)) => s3::update(&self.s3, self.owner()?, self.partition(), d, l).await,
             (Spec::LogGroup(d), Spec::LogGroup(l)) => logs::update(&self.logs, d, l, &live.arn).await,
             (Spec::Role(d), Spec::Role(l)) => iam::update(&self.iam, d, l, &live.arn).await,
             (Spec::Lambda(d), Spec::Lambda(l)) => lambda::update(&self.lambda, d, l, &live.arn, wait).await,
@@ -137,10 +174,9 @@ impl Clients {
         }
     }
 
-    /// Deletes a live resource. A bucket holding objects is emptied only with `force_destroy`.
-    pub async fn delete(&self, live: &Live, force_destroy: bool, wait: Duration) -> Result<()> {
+    async fn delete(&self, live: &Live, force_destroy: bool, wait: Duration) -> Result<()> {
         match &live.spec {
-            Spec::Bucket(s) => s3::delete(&self.s3, &s.name, force_destroy).await,
+            Spec::Bucket(s) => s3::delete(&self.s3, self.owner()?, &s.name, force_destroy).await,
             Spec::LogGroup(s) => logs::delete(&self.logs, &s.name).await,
             Spec::Role(s) => iam::delete(&self.iam, s).await,
             Spec::Lambda(s) => lambda::delete(&self.lambda, &s.name).await,
@@ -148,57 +184,121 @@ impl Clients {
         }
     }
 
-    /// Takes the stack's lock for `command` (fails at once if another run holds it).
-    pub async fn lock(&self, account_id: &str, stack: &str, command: &str) -> Result<lock::Lock> {
-        lock::acquire(&self.s3, account_id, &self.region, stack, command).await
-    }
-
-    /// Breaks the stack's lock; returns who held it.
-    pub async fn unlock(&self, account_id: &str, stack: &str) -> Result<Option<lock::Holder>> {
-        lock::break_lock(&self.s3, account_id, &self.region, stack).await
-    }
-
-    /// Number of object versions and delete markers in a bucket.
-    pub async fn bucket_object_count(&self, bucket: &str) -> Result<usize> {
-        s3::object_count(&self.s3, bucket).await
-    }
-
-    /// Adds tags to a live resource (used by import to take ownership).
-    pub async fn tag(&self, live: &Live, tags: &Tags) -> Result<()> {
+    async fn tag(&self, live: &Live, tags: &Tags) -> Result<()> {
         match &live.spec {
             Spec::Bucket(s) => {
                 let mut all = s.tags.clone();
                 all.extend(tags.clone());
-                s3::put_tags(&self.s3, &s.name, &all).await
+                s3::put_tags(&self.s3, self.owner()?, &s.name, &all).await
             }
             Spec::LogGroup(_) => logs::tag(&self.logs, &live.arn, tags).await,
-            Spec::Role(s) => iam::tag(&self.iam, &s.name, tags).await,
+            Spec::Role(s) => iam::adopt(&self.iam, &s.name, tags).await,
             Spec::Lambda(_) => lambda::tag(&self.lambda, &live.arn, tags).await,
             Spec::Firehose(s) => firehose::tag(&self.firehose, &s.name, tags).await,
         }
     }
+
+    async fn object_count(&self, bucket: &str) -> Result<usize> {
+        s3::object_count(&self.s3, self.owner()?, bucket).await
+    }
+
+    async fn lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockHandle> {
+        lock::acquire(&self.s3, self.owner()?, &self.region, &settings.bucket, stack, holder).await
+    }
+
+    async fn release(&self, handle: &LockHandle) -> Result<Released> {
+        lock::release(&self.s3, self.owner()?, handle).await
+    }
+
+    async fn break_lock(&self, settings: &LockSettings, stack: &str) -> Result<Option<Holder>> {
+        lock::break_lock(&self.s3, self.owner()?, &settings.bucket, stack).await
+    }
+
+    async fn write_intents(&self, settings: &LockSettings, stack: &str, intents: &[Intent]) -> Result<()> {
+        lock::write_intents(&self.s3, self.owner()?, &settings.bucket, stack, intents).await
+    }
+
+    async fn read_intents(&self, settings: &LockSettings, stack: &str) -> Result<Vec<Intent>> {
+        lock::read_intents(&self.s3, self.owner()?, &settings.bucket, stack).await
+    }
 }
 
-/// Turns an SDK error into `Code: message` (or the full context when the service sent neither).
-pub fn sdk_error<E>(e: aws_sdk_s3::error::SdkError<E>) -> anyhow::Error
+/// Turns an SDK error into an [`AwsError`] that keeps the service's code, message and status.
+pub fn sdk_error<E, R>(e: SdkError<E, R>) -> anyhow::Error
 where
     E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + HasStatus + Send + Sync + 'static,
 {
     use aws_sdk_s3::error::ProvideErrorMetadata;
-    match (e.code(), e.message()) {
-        (Some(code), Some(message)) => anyhow::anyhow!("{code}: {message}"),
-        (Some(code), None) => anyhow::anyhow!("{code}"),
-        _ => {
-            let context = aws_sdk_s3::error::DisplayErrorContext(&e).to_string();
-            if context.contains("loading credentials") || context.contains("no providers in chain") {
-                anyhow::anyhow!(
-                    "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a profile with AWS_PROFILE, or log in with `aws sso login`"
-                )
-            } else {
-                anyhow::anyhow!("{context}")
-            }
+    let status = match &e {
+        SdkError::ServiceError(s) => s.raw().status_code(),
+        SdkError::ResponseError(r) => r.raw().status_code(),
+        _ => None,
+    };
+    let code = e.code().map(String::from);
+    let message = e.message().map(String::from);
+    let kind = match &e {
+        SdkError::ServiceError(_) => ErrorKind::Service,
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) if mentions_credentials(&e) => ErrorKind::Credentials,
+        SdkError::ConstructionFailure(_) if mentions_credentials(&e) => ErrorKind::Credentials,
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => ErrorKind::Network,
+        _ => ErrorKind::Other,
+    };
+    let detail = match kind {
+        ErrorKind::Service | ErrorKind::Credentials => String::new(),
+        // The SDK's description of a failure without an answer: its first line, escaped.
+        _ => crate::output::escape(
+            aws_sdk_s3::error::DisplayErrorContext(&e).to_string().lines().next().unwrap_or_default(),
+        ),
+    };
+    let mut error = AwsError::service(code.as_deref(), message.as_deref(), status);
+    error.kind = kind;
+    error.detail = detail;
+    anyhow::Error::new(error)
+}
+
+/// Whether any error in the chain is about loading credentials.
+fn mentions_credentials(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = current {
+        let text = err.to_string();
+        if text.contains("credentials") || text.contains("no providers in chain") {
+            return true;
         }
+        current = err.source();
     }
+    false
+}
+
+/// The HTTP status of a raw response, whatever its type.
+pub trait HasStatus {
+    fn status_code(&self) -> Option<u16>;
+}
+
+impl HasStatus for aws_smithy_runtime_api::http::Response {
+    fn status_code(&self) -> Option<u16> {
+        Some(self.status().as_u16())
+    }
+}
+
+/// Refuses to converge a resource found in the way of a create unless it carries this stack's
+/// ownership tag (`desired` holds the tags the create would have set).
+pub(crate) fn ensure_ours(live: &Live, desired: &Tags) -> Result<()> {
+    let ours = desired.get(crate::model::OWNER_TAG).map(String::as_str);
+    if live.owner() != ours {
+        anyhow::bail!(
+            "{} {:?} appeared while it was being created and is not owned by this stack: left alone",
+            match &live.spec {
+                Spec::Bucket(_) => "bucket",
+                Spec::LogGroup(_) => "log group",
+                Spec::Role(_) => "role",
+                Spec::Lambda(_) => "function",
+                Spec::Firehose(_) => "stream",
+            },
+            crate::output::escape(live.spec.physical_name())
+        );
+    }
+    Ok(())
 }
 
 /// Brings a resource's tags from `live` to `desired` with the service's own tag and untag calls.

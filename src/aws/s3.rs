@@ -1,7 +1,10 @@
-//! S3 buckets.
+//! S3 buckets. Every call but CreateBucket names the expected bucket owner (the stack's account),
+//! so a bucket of the wanted name in another account is never read from or written to: S3
+//! answers 403, reported as "exists in another account".
 
-use super::{sdk_error, Live, Outputs};
-use crate::model::{BucketSpec, Spec, Tags};
+use super::sdk_error;
+use crate::error::aws_error;
+use crate::model::{bucket_arn, BucketSpec, Live, Outputs, Spec, Tags};
 use crate::policy;
 use anyhow::{bail, Result};
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -13,63 +16,111 @@ use aws_sdk_s3::types::{
 };
 use aws_sdk_s3::Client;
 
-pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
-    match client.head_bucket().bucket(name).send().await {
-        Ok(_) => {}
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => return Ok(None),
-        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => return Ok(None),
-        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => {
-            bail!("bucket {name:?} exists but belongs to another account: choose another name")
+/// What a bucket's name resolves to.
+enum Found<T> {
+    Value(T),
+    NoBucket,
+}
+
+/// The error for a bucket that exists under another account.
+pub fn foreign(name: &str) -> anyhow::Error {
+    anyhow::Error::new(crate::error::InAnotherAccount { what: "bucket", name: name.to_string() })
+}
+
+/// Maps the answer of a bucket-level read: NoSuchBucket -> `NoBucket`, 403 -> another account,
+/// `absent` codes (no configuration of that kind) -> `default`.
+fn found<T, E>(
+    name: &str,
+    result: Result<T, aws_sdk_s3::error::SdkError<E, aws_smithy_runtime_api::http::Response>>,
+    absent: &[&str],
+    default: impl FnOnce() -> T,
+) -> Result<Found<T>>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(v) => Ok(Found::Value(v)),
+        Err(e) if e.code() == Some("NoSuchBucket") => Ok(Found::NoBucket),
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) && e.code().is_none() => {
+            Ok(Found::NoBucket)
         }
-        Err(e) => return Err(sdk_error(e)),
+        Err(e) if e.code().is_some_and(|c| absent.contains(&c)) => Ok(Found::Value(default())),
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => Err(foreign(name)),
+        Err(e) => Err(sdk_error(e)),
     }
-    let tags = match client.get_bucket_tagging().bucket(name).send().await {
-        Ok(out) => out.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect(),
-        Err(e) if e.code() == Some("NoSuchTagSet") => Tags::new(),
-        Err(e) => return Err(sdk_error(e)),
+}
+
+/// Reads a bucket's settings with five calls in parallel (no HeadBucket: a missing bucket answers
+/// NoSuchBucket to each). Tags come from discovery when known, else one more call.
+pub async fn read(
+    client: &Client,
+    owner: &str,
+    partition: &str,
+    name: &str,
+    tags: Option<&Tags>,
+) -> Result<Option<Live>> {
+    let (versioning, public, encryption, ownership, policy) = tokio::join!(
+        client.get_bucket_versioning().bucket(name).expected_bucket_owner(owner).send(),
+        client.get_public_access_block().bucket(name).expected_bucket_owner(owner).send(),
+        client.get_bucket_encryption().bucket(name).expected_bucket_owner(owner).send(),
+        client.get_bucket_ownership_controls().bucket(name).expected_bucket_owner(owner).send(),
+        client.get_bucket_policy().bucket(name).expected_bucket_owner(owner).send(),
+    );
+    // moto answers a never-versioned bucket with a document the SDK cannot parse (HTTP 200):
+    // read as "never enabled".
+    let versioning = match versioning {
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 200) => Found::Value(false),
+        other => match found(name, other.map(Some), &[], || None)? {
+            Found::Value(out) => {
+                Found::Value(out.is_some_and(|o| o.status() == Some(&BucketVersioningStatus::Enabled)))
+            }
+            Found::NoBucket => Found::NoBucket,
+        },
     };
-    let versioning = match client.get_bucket_versioning().bucket(name).send().await {
-        Ok(out) => out.status() == Some(&BucketVersioningStatus::Enabled),
-        // moto answers a never-versioned bucket with an empty document of another root element,
-        // which the SDK cannot parse; a successful (200) answer without a status means "never enabled".
-        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 200) => false,
-        Err(e) => return Err(sdk_error(e)),
+    let Found::Value(versioning) = versioning else { return Ok(None) };
+    let Found::Value(public_access_blocked) =
+        found(name, public.map(Some), &["NoSuchPublicAccessBlockConfiguration"], || None)?
+    else {
+        return Ok(None);
     };
-    let public_access_blocked = match client.get_public_access_block().bucket(name).send().await {
-        Ok(out) => out.public_access_block_configuration().is_some_and(|c| {
+    let public_access_blocked =
+        public_access_blocked.and_then(|out| out.public_access_block_configuration().cloned()).is_some_and(|c| {
             [c.block_public_acls(), c.ignore_public_acls(), c.block_public_policy(), c.restrict_public_buckets()]
                 .iter()
                 .all(|v| *v == Some(true))
-        }),
-        Err(e) if e.code() == Some("NoSuchPublicAccessBlockConfiguration") => false,
-        Err(e) => return Err(sdk_error(e)),
+        });
+    let Found::Value(encryption) =
+        found(name, encryption.map(Some), &["ServerSideEncryptionConfigurationNotFoundError"], || None)?
+    else {
+        return Ok(None);
     };
-    let encryption = match client.get_bucket_encryption().bucket(name).send().await {
-        Ok(out) => out
-            .server_side_encryption_configuration()
-            .and_then(|c| c.rules().first())
-            .and_then(|r| r.apply_server_side_encryption_by_default())
-            .map(|d| d.sse_algorithm().as_str().to_string())
-            .unwrap_or_default(),
-        Err(e) if e.code() == Some("ServerSideEncryptionConfigurationNotFoundError") => String::new(),
-        Err(e) => return Err(sdk_error(e)),
+    let encryption = encryption
+        .and_then(|out| {
+            out.server_side_encryption_configuration()
+                .and_then(|c| c.rules().first())
+                .and_then(|r| r.apply_server_side_encryption_by_default())
+                .map(|d| d.sse_algorithm().as_str().to_string())
+        })
+        .unwrap_or_default();
+    let Found::Value(ownership) = found(name, ownership.map(Some), &["OwnershipControlsNotFoundError"], || None)?
+    else {
+        return Ok(None);
     };
-    let object_ownership = match client.get_bucket_ownership_controls().bucket(name).send().await {
-        Ok(out) => out
-            .ownership_controls()
-            .and_then(|c| c.rules().first())
-            .map(|r| r.object_ownership().as_str().to_string())
-            .unwrap_or_default(),
-        Err(e) if e.code() == Some("OwnershipControlsNotFoundError") => String::new(),
-        Err(e) => return Err(sdk_error(e)),
+    let object_ownership = ownership
+        .and_then(|out| {
+            out.ownership_controls().and_then(|c| c.rules().first()).map(|r| r.object_ownership().as_str().to_string())
+        })
+        .unwrap_or_default();
+    let Found::Value(policy) = found(name, policy.map(Some), &["NoSuchBucketPolicy"], || None)? else {
+        return Ok(None);
     };
-    let policy = match client.get_bucket_policy().bucket(name).send().await {
-        Ok(out) => match out.policy() {
-            Some(text) => Some(policy::canonical(&serde_json::from_str(text)?)),
-            None => None,
-        },
-        Err(e) if e.code() == Some("NoSuchBucketPolicy") => None,
-        Err(e) => return Err(sdk_error(e)),
+    let policy = match policy.and_then(|out| out.policy().map(String::from)) {
+        Some(text) => Some(policy::canonical(&serde_json::from_str(&text)?)),
+        None => None,
+    };
+    let tags = match tags {
+        Some(tags) => tags.clone(),
+        None => read_tags(client, owner, name).await?,
     };
     let spec = BucketSpec {
         name: name.to_string(),
@@ -81,23 +132,37 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
         policy,
         tags,
     };
-    Ok(Some(Live { arn: format!("arn:aws:s3:::{name}"), spec: Spec::Bucket(spec), problem: None }))
+    Ok(Some(Live { arn: bucket_arn(partition, name), spec: Spec::Bucket(spec), problem: None }))
 }
 
-pub async fn create(client: &Client, spec: &BucketSpec) -> Result<Outputs> {
-    let region = client.config().region().map(|r| r.to_string()).unwrap_or_default();
-    let mut request = client.create_bucket().bucket(&spec.name);
-    if region != "us-east-1" {
-        request = request.create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(region.as_str()))
-                .build(),
-        );
+async fn read_tags(client: &Client, owner: &str, name: &str) -> Result<Tags> {
+    match client.get_bucket_tagging().bucket(name).expected_bucket_owner(owner).send().await {
+        Ok(out) => Ok(out.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect()),
+        Err(e) if e.code() == Some("NoSuchTagSet") => Ok(Tags::new()),
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => Err(foreign(name)),
+        Err(e) => Err(sdk_error(e)),
     }
+}
+
+fn to_tags(tags: &Tags) -> Result<Vec<Tag>> {
+    Ok(tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Creates a bucket with its tags in the create call (ownership is atomic where S3 supports it),
+/// then applies the rest of its settings. A bucket we already own (an earlier attempt whose
+/// answer was lost) is converged; one owned by another account is never touched.
+pub async fn create(client: &Client, owner: &str, partition: &str, spec: &BucketSpec) -> Result<Outputs> {
+    let region = client.config().region().map(|r| r.to_string()).unwrap_or_default();
+    let mut configuration = CreateBucketConfiguration::builder().set_tags(Some(to_tags(&spec.tags)?));
+    if region != "us-east-1" {
+        configuration = configuration.location_constraint(BucketLocationConstraint::from(region.as_str()));
+    }
+    let request = client.create_bucket().bucket(&spec.name).create_bucket_configuration(configuration.build());
     match request.send().await {
         Ok(_) => {}
-        // Created by an earlier, interrupted apply of ours: carry on and converge it.
+        // Created by an earlier, interrupted attempt of ours: carry on and converge it.
         Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") => {}
+        Err(e) if e.code() == Some("BucketAlreadyExists") => return Err(foreign(&spec.name)),
         Err(e) => return Err(sdk_error(e)),
     }
     let unset = BucketSpec {
@@ -106,20 +171,30 @@ pub async fn create(client: &Client, spec: &BucketSpec) -> Result<Outputs> {
         encryption: String::new(),
         object_ownership: String::new(),
         policy: None,
+        // Sent again on their own: not every S3 (moto among them) takes tags in CreateBucket.
         tags: Tags::new(),
         ..spec.clone()
     };
-    update(client, spec, &unset).await?;
-    Ok(Outputs { arn: format!("arn:aws:s3:::{}", spec.name), qualified_arn: None })
+    update(client, owner, partition, spec, &unset).await
 }
 
-pub async fn update(client: &Client, desired: &BucketSpec, live: &BucketSpec) -> Result<Outputs> {
+pub async fn update(
+    client: &Client,
+    owner: &str,
+    partition: &str,
+    desired: &BucketSpec,
+    live: &BucketSpec,
+) -> Result<Outputs> {
     let name = &desired.name;
+    if desired.tags != live.tags {
+        put_tags(client, owner, name, &desired.tags).await?;
+    }
     if desired.public_access_blocked != live.public_access_blocked {
         let on = desired.public_access_blocked;
         client
             .put_public_access_block()
             .bucket(name)
+            .expected_bucket_owner(owner)
             .public_access_block_configuration(
                 PublicAccessBlockConfiguration::builder()
                     .block_public_acls(on)
@@ -136,6 +211,7 @@ pub async fn update(client: &Client, desired: &BucketSpec, live: &BucketSpec) ->
         client
             .put_bucket_ownership_controls()
             .bucket(name)
+            .expected_bucket_owner(owner)
             .ownership_controls(
                 OwnershipControls::builder()
                     .rules(
@@ -156,6 +232,7 @@ pub async fn update(client: &Client, desired: &BucketSpec, live: &BucketSpec) ->
         client
             .put_bucket_encryption()
             .bucket(name)
+            .expected_bucket_owner(owner)
             .server_side_encryption_configuration(
                 ServerSideEncryptionConfiguration::builder()
                     .rules(ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(default).build())
@@ -168,41 +245,48 @@ pub async fn update(client: &Client, desired: &BucketSpec, live: &BucketSpec) ->
     if desired.policy != live.policy {
         match &desired.policy {
             Some(doc) => {
-                client.put_bucket_policy().bucket(name).policy(doc.to_string()).send().await.map_err(sdk_error)?;
+                client
+                    .put_bucket_policy()
+                    .bucket(name)
+                    .expected_bucket_owner(owner)
+                    .policy(doc.to_string())
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
             }
             None => {
-                client.delete_bucket_policy().bucket(name).send().await.map_err(sdk_error)?;
+                client
+                    .delete_bucket_policy()
+                    .bucket(name)
+                    .expected_bucket_owner(owner)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
             }
         }
     }
-    if desired.tags != live.tags {
-        put_tags(client, name, &desired.tags).await?;
-    }
     if desired.versioning != live.versioning {
-        set_versioning(client, name, desired.versioning).await?;
+        let status =
+            if desired.versioning { BucketVersioningStatus::Enabled } else { BucketVersioningStatus::Suspended };
+        client
+            .put_bucket_versioning()
+            .bucket(name)
+            .expected_bucket_owner(owner)
+            .versioning_configuration(VersioningConfiguration::builder().status(status).build())
+            .send()
+            .await
+            .map_err(sdk_error)?;
     }
-    Ok(Outputs { arn: format!("arn:aws:s3:::{name}"), qualified_arn: None })
-}
-
-async fn set_versioning(client: &Client, name: &str, enabled: bool) -> Result<()> {
-    let status = if enabled { BucketVersioningStatus::Enabled } else { BucketVersioningStatus::Suspended };
-    client
-        .put_bucket_versioning()
-        .bucket(name)
-        .versioning_configuration(VersioningConfiguration::builder().status(status).build())
-        .send()
-        .await
-        .map_err(sdk_error)?;
-    Ok(())
+    Ok(Outputs { arn: bucket_arn(partition, name), qualified_arn: None })
 }
 
 /// Replaces the bucket's tag set.
-pub async fn put_tags(client: &Client, name: &str, tags: &Tags) -> Result<()> {
-    let tag_set = tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?;
+pub async fn put_tags(client: &Client, owner: &str, name: &str, tags: &Tags) -> Result<()> {
     client
         .put_bucket_tagging()
         .bucket(name)
-        .tagging(Tagging::builder().set_tag_set(Some(tag_set)).build()?)
+        .expected_bucket_owner(owner)
+        .tagging(Tagging::builder().set_tag_set(Some(to_tags(tags)?)).build()?)
         .send()
         .await
         .map_err(sdk_error)?;
@@ -212,6 +296,7 @@ pub async fn put_tags(client: &Client, name: &str, tags: &Tags) -> Result<()> {
 /// One page of object versions and delete markers, as identifiers.
 async fn page(
     client: &Client,
+    owner: &str,
     name: &str,
     key_marker: Option<String>,
     version_marker: Option<String>,
@@ -219,6 +304,7 @@ async fn page(
     let out = client
         .list_object_versions()
         .bucket(name)
+        .expected_bucket_owner(owner)
         .set_key_marker(key_marker)
         .set_version_id_marker(version_marker)
         .send()
@@ -248,10 +334,10 @@ async fn page(
     Ok((ids, next))
 }
 
-pub async fn object_count(client: &Client, name: &str) -> Result<usize> {
+pub async fn object_count(client: &Client, owner: &str, name: &str) -> Result<usize> {
     let (mut count, mut next) = (0, Some((None, None)));
     while let Some((key, version)) = next {
-        let (ids, more) = page(client, name, key, version).await?;
+        let (ids, more) = page(client, owner, name, key, version).await?;
         count += ids.len();
         next = more;
     }
@@ -259,10 +345,10 @@ pub async fn object_count(client: &Client, name: &str) -> Result<usize> {
 }
 
 /// Deletes the bucket; with `force`, first every object version and delete marker, page by page.
-pub async fn delete(client: &Client, name: &str, force: bool) -> Result<()> {
+pub async fn delete(client: &Client, owner: &str, name: &str, force: bool) -> Result<()> {
     if force {
         loop {
-            let (ids, _) = page(client, name, None, None).await?;
+            let (ids, _) = page(client, owner, name, None, None).await?;
             if ids.is_empty() {
                 break;
             }
@@ -270,6 +356,7 @@ pub async fn delete(client: &Client, name: &str, force: bool) -> Result<()> {
                 client
                     .delete_objects()
                     .bucket(name)
+                    .expected_bucket_owner(owner)
                     .delete(Delete::builder().set_objects(Some(chunk.to_vec())).quiet(true).build()?)
                     .send()
                     .await
@@ -277,14 +364,20 @@ pub async fn delete(client: &Client, name: &str, force: bool) -> Result<()> {
             }
         }
     } else {
-        let count = object_count(client, name).await?;
+        let count = object_count(client, owner, name).await?;
         if count > 0 {
             bail!("bucket {name:?} holds {count} object version(s); set force_destroy = true on it to delete them");
         }
     }
-    match client.delete_bucket().bucket(name).send().await {
+    match client.delete_bucket().bucket(name).expected_bucket_owner(owner).send().await {
         Ok(_) => Ok(()),
         Err(e) if e.code() == Some("NoSuchBucket") => Ok(()),
-        Err(e) => Err(sdk_error(e)),
+        Err(e) => {
+            let e = sdk_error(e);
+            if aws_error(&e).is_some_and(|a| a.is_access_denied()) {
+                return Err(foreign(name));
+            }
+            Err(e)
+        }
     }
 }

@@ -1,11 +1,15 @@
-use super::common::{confirm, Context};
+use super::common::{confirm, Context, Loaded};
 use crate::apply::{self, Report};
+use crate::model::Address;
 use crate::plan::saved::SavedPlan;
 use crate::plan::{self, Action, Plan};
-use crate::render;
+use crate::provider::{Intent, Provider};
+use crate::{errln, outln, render};
 use anyhow::{anyhow, bail, Context as _};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// `provision apply`: plan, confirm, execute, report.
 pub async fn run(ctx: &Context, planfile: Option<&Path>, auto_approve: bool) -> anyhow::Result<ExitCode> {
@@ -16,80 +20,95 @@ pub async fn run(ctx: &Context, planfile: Option<&Path>, auto_approve: bool) -> 
         }
         None => None,
     };
-    let (stack, clients) = ctx.load().await?;
-    ctx.locked(&stack, &clients, "apply", apply_stack(ctx, &stack, &clients, saved, auto_approve)).await
+    let loaded = ctx.load(true, true).await?;
+    let code = ctx.locked(&loaded, "apply", apply_stack(ctx, &loaded, saved, auto_approve)).await;
+    ctx.report_calls();
+    code
 }
 
 async fn apply_stack(
     ctx: &Context,
-    stack: &crate::model::Stack,
-    clients: &crate::aws::Clients,
+    loaded: &Loaded,
     saved: Option<SavedPlan>,
     auto_approve: bool,
 ) -> anyhow::Result<ExitCode> {
-    let live = ctx.read_live(stack, clients).await?;
-    if let Some(reason) = saved.as_ref().and_then(|s| s.staleness(stack, &live)) {
-        bail!("the saved plan is stale: {reason}; nothing was changed. Run `provision plan --out FILE` again");
+    let live = ctx.read_live(loaded).await?;
+    let plan = plan::build(&loaded.stack, &live).map_err(|e| anyhow!(e))?;
+    if let Some(reason) = saved.as_ref().and_then(|s| s.refusal(&loaded.stack, &live, &plan)) {
+        bail!("the saved plan cannot be applied: {reason}; nothing was changed. Run `provision plan --out FILE` again");
     }
-    let plan = plan::build(stack, &live).map_err(|e| anyhow!(e))?;
-    print!("{}", render::plan::render(&plan, ctx.style));
-    refuse_unsafe(&plan)?;
+    crate::output::out(&render::plan::render(&plan, ctx.style));
+    plan::check_safe(&plan).map_err(|e| anyhow!(e))?;
     if !plan.has_changes() {
+        clear_intents(loaded, &live.intents).await?;
         return Ok(ExitCode::SUCCESS);
     }
     // A saved plan was reviewed when it was made: apply it as is.
     if saved.is_none() && !auto_approve && !confirm("Do you want to perform these actions?") {
         bail!("apply cancelled");
     }
-    println!();
-    let report = execute(ctx, &plan, clients).await;
+    outln!();
+    let creates = record_intents(loaded, &plan).await?;
+    let report = execute(ctx, &plan, &loaded.provider).await;
+    // What was not created stays recorded, for the next run to adopt if it exists after all.
+    let left: Vec<Intent> =
+        creates.into_iter().filter(|i| !report.done.iter().any(|a| a.to_string() == i.address)).collect();
+    if let Some(settings) = &loaded.stack.lock {
+        if !left.is_empty() || !live.intents.is_empty() || report.done.len() < plan.changes.len() {
+            loaded.provider.write_intents(settings, &loaded.stack.name, &left).await?;
+        }
+    }
     Ok(finish(&plan, &report, "Apply"))
 }
 
-/// Executes a plan, printing progress; the first Ctrl-C stops new changes, a second one quits at once.
-pub async fn execute(ctx: &Context, plan: &Plan, clients: &crate::aws::Clients) -> Report {
+/// Records the creates of a plan before making them (see [`Intent`]).
+async fn record_intents(loaded: &Loaded, plan: &Plan) -> anyhow::Result<Vec<Intent>> {
+    let creates: Vec<Intent> = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Create | Action::Replace))
+        .map(|c| Intent::new(&c.address, &c.physical_name))
+        .collect();
+    if let (Some(settings), false) = (&loaded.stack.lock, creates.is_empty()) {
+        loaded.provider.write_intents(settings, &loaded.stack.name, &creates).await?;
+    }
+    Ok(creates)
+}
+
+async fn clear_intents(loaded: &Loaded, intents: &[Intent]) -> anyhow::Result<()> {
+    if let (Some(settings), false) = (&loaded.stack.lock, intents.is_empty()) {
+        loaded.provider.write_intents(settings, &loaded.stack.name, &[]).await?;
+    }
+    Ok(())
+}
+
+/// Executes a plan, printing progress. The first Ctrl-C stops new changes; a second one
+/// releases the stack's lock and quits at once.
+pub async fn execute(ctx: &Context, plan: &Plan, provider: &Arc<dyn Provider>) -> Report {
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let held = ctx.held_lock.clone();
     let listener = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\nInterrupt received: no new changes will start; waiting for those in flight (Ctrl-C again to quit now).");
+            errln!("\nInterrupt received: no new changes will start; waiting for those in flight (Ctrl-C again to quit now).");
             let _ = stop.send(true);
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("Second interrupt: quitting. Run apply again to converge.");
+                let lock = held.lock().unwrap_or_else(|e| e.into_inner()).take();
+                if let Some((provider, handle)) = lock {
+                    let _ = tokio::time::timeout(Duration::from_secs(5), provider.release(&handle)).await;
+                }
+                errln!("Second interrupt: the lock is released; quitting. Run apply again to converge.");
                 std::process::exit(130);
             }
         }
     });
-    let report = apply::execute(plan, clients, ctx.parallelism, stopped, |e| {
+    let report = apply::execute(plan, provider, ctx.parallelism, stopped, |e| {
         if !ctx.quiet || matches!(e, apply::Event::Failed { .. }) {
-            println!("{}", render::progress::line(&e, ctx.style));
+            outln!("{}", render::progress::line(&e, ctx.style));
         }
     })
     .await;
     listener.abort();
     report
-}
-
-/// Refuses plans that would touch what the stack does not own or must not destroy.
-pub fn refuse_unsafe(plan: &Plan) -> anyhow::Result<()> {
-    let conflicts: Vec<String> =
-        plan.changes.iter().filter(|c| c.action == Action::Conflict).map(|c| c.address.to_string()).collect();
-    if !conflicts.is_empty() {
-        bail!(
-            "{} exist(s) but not owned by this stack; nothing was changed. Adopt with `provision import ADDRESS`, or choose another name",
-            conflicts.join(", ")
-        );
-    }
-    for c in &plan.changes {
-        let protected = c.desired.as_ref().is_some_and(|d| d.prevent_destroy);
-        if protected && matches!(c.action, Action::Replace | Action::Delete) {
-            bail!(
-                "{} has prevent_destroy = true, but the plan would {} it; nothing was changed",
-                c.address,
-                if c.action == Action::Replace { "replace" } else { "destroy" }
-            );
-        }
-    }
-    Ok(())
 }
 
 /// Prints the summary and outputs; exit 1 when anything failed.
@@ -100,28 +119,28 @@ pub fn finish(plan: &Plan, report: &Report, verb: &str) -> ExitCode {
     let added = count(&[Action::Create, Action::Replace]);
     let changed = count(&[Action::Update]);
     let destroyed = count(&[Action::Delete, Action::Replace]);
-    println!();
+    outln!();
     if report.complete() {
-        println!("{verb} complete! Resources: {added} added, {changed} changed, {destroyed} destroyed.");
+        outln!("{verb} complete! Resources: {added} added, {changed} changed, {destroyed} destroyed.");
     } else {
-        println!("{verb} incomplete. Resources: {added} added, {changed} changed, {destroyed} destroyed.");
+        outln!("{verb} incomplete. Resources: {added} added, {changed} changed, {destroyed} destroyed.");
         for (address, error) in &report.failed {
-            println!("  failed:  {address}: {error}");
+            outln!("  failed:  {address}: {error}");
         }
         for address in &report.skipped {
-            println!("  skipped: {address} (a resource it depends on failed)");
+            outln!("  skipped: {address} (a resource it depends on failed)");
         }
         for address in &report.not_started {
-            println!("  not started: {address} (interrupted)");
+            outln!("  not started: {address} (interrupted)");
         }
-        println!("Fix the cause and run the command again: it continues from what exists.");
+        outln!("Fix the cause and run the command again: it continues from what exists.");
     }
     if verb == "Apply" && !report.outputs.is_empty() {
-        println!("\nOutputs:");
-        let mut outputs: Vec<_> = report.outputs.iter().collect();
+        outln!("\nOutputs:");
+        let mut outputs: Vec<(&Address, _)> = report.outputs.iter().collect();
         outputs.sort_by(|a, b| a.0.cmp(b.0));
         for (address, out) in outputs {
-            println!("  {address} = {}", out.qualified_arn.as_deref().unwrap_or(&out.arn));
+            outln!("  {address} = {}", out.qualified_arn.as_deref().unwrap_or(&out.arn));
         }
     }
     if report.complete() {

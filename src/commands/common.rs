@@ -1,25 +1,49 @@
-//! What most commands share: loading the stack, connecting, reading live state, confirming.
+//! What most commands share: loading the stack, connecting, reading live state, locking,
+//! confirming.
 
-use crate::aws::{Clients, Live};
+use crate::aws::{pacing, Clients};
 use crate::cli::Cli;
-use crate::config::{self, diagnostic::Diagnostic};
-use crate::model::{Address, Environment, Stack};
+use crate::config;
+use crate::diagnostic::Diagnostic;
+use crate::error::InAnotherAccount;
+use crate::model::{Address, Environment, Live, LockSettings, Owned, Stack, ADDRESS_TAG};
 use crate::plan::LiveState;
+use crate::provider::{Holder, LockHandle, Provider, Released};
 use crate::render::Style;
+use crate::{errln, output};
 use anyhow::{Context as _, Result};
-use futures::stream::{self, StreamExt, TryStreamExt};
-use std::collections::HashMap;
+use futures::stream::{self, StreamExt};
 use std::io::BufRead;
+use std::sync::{Arc, Mutex};
+
+/// How many reads run at once: reads are paced per API by quota, so this only bounds memory.
+const READS_IN_FLIGHT: usize = 128;
+
+/// The lock a run holds, with the provider to release it, shared with the interrupt handler.
+pub type HeldLock = Arc<Mutex<Option<(Arc<dyn Provider>, LockHandle)>>>;
 
 /// Options every command uses.
 pub struct Context {
     pub file: std::path::PathBuf,
     pub vars: Vec<(String, String)>,
+    pub var_files: Vec<std::path::PathBuf>,
     pub endpoint: Option<String>,
     pub parallelism: usize,
     pub quiet: bool,
     pub verbose: bool,
     pub style: Style,
+    pub rates: pacing::Rates,
+    /// The lock this run holds, for the interrupt handler to release.
+    pub held_lock: HeldLock,
+    clients: Mutex<Option<Clients>>,
+}
+
+/// A stack loaded for the real account, with the provider to reach it.
+pub struct Loaded {
+    pub stack: Stack,
+    pub provider: Arc<dyn Provider>,
+    /// What discovery found (only when asked for).
+    pub owned: Vec<Owned>,
 }
 
 impl Context {
@@ -27,47 +51,68 @@ impl Context {
         Context {
             file: cli.file.clone(),
             vars: cli.vars.clone(),
+            var_files: cli.var_files.clone(),
             endpoint: cli.endpoint_url.clone(),
             parallelism: cli.parallelism.max(1),
             quiet: cli.quiet,
             verbose: cli.verbose,
             style: Style::detect(),
+            rates: pacing::Rates::with_overrides(&cli.api_rates),
+            held_lock: Arc::new(Mutex::new(None)),
+            clients: Mutex::new(None),
         }
     }
 
     /// Progress and notes, on stderr, unless quiet.
     pub fn note(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            errln!("{text}");
         }
+    }
+
+    fn options(&self, package_code: bool) -> config::Options {
+        config::Options { vars: self.vars.clone(), var_files: self.var_files.clone(), package_code }
     }
 
     /// Loads stack.toml without touching the network.
     pub fn load_offline(&self) -> Result<(Stack, Vec<Diagnostic>)> {
-        Ok(config::validate_offline(&self.file, &self.vars)?)
+        Ok(config::validate_offline(&self.file, &self.options(true))?)
     }
 
-    /// Validates stack.toml offline first (no API call for an invalid file), then connects and builds
-    /// the stack for the real account and region.
-    pub async fn load(&self) -> Result<(Stack, Clients)> {
-        let loaded = config::load(&self.file, &self.vars)?;
+    /// Validates stack.toml offline first (no API call for an invalid file), then connects and
+    /// builds the stack for the real account and region. With `discover`, the stack's owned
+    /// resources are searched for at the same time as the account is looked up.
+    pub async fn load(&self, package_code: bool, discover: bool) -> Result<Loaded> {
+        let loaded = config::load(&self.file, &self.options(package_code))?;
         config::check_offline(&loaded)?;
-        let clients = Clients::connect(config::declared_region(&loaded), self.endpoint.clone()).await?;
-        let account_id = clients.account_id().await.context("finding the AWS account (STS GetCallerIdentity)")?;
-        let env = Environment { region: clients.region.clone(), account_id };
+        output::set_secrets(loaded.sensitive.clone());
+        let clients =
+            Clients::connect(config::declared_region(&loaded), self.endpoint.clone(), self.rates.clone()).await?;
+        *self.clients.lock().unwrap_or_else(|e| e.into_inner()) = Some(clients.clone());
+        let provider: Arc<dyn Provider> = Arc::new(clients);
+        let stack_name = loaded.file.stack.name.clone();
+        let (account, owned) = tokio::join!(provider.account_id(), async {
+            if discover {
+                provider.discover(&stack_name).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        });
+        let account_id = account.context("finding the AWS account (STS GetCallerIdentity)")?;
+        let env = Environment { region: provider.region().to_string(), account_id };
         let (stack, warnings) = config::build(&loaded, env)?;
         for w in &warnings {
             self.note(&w.to_string());
         }
-        Ok((stack, clients))
+        Ok(Loaded { stack, provider, owned: owned?.unwrap_or_default() })
     }
 
     /// Reads every desired resource and every owned one, concurrently.
-    pub async fn read_live(&self, stack: &Stack, clients: &Clients) -> Result<LiveState> {
+    pub async fn read_live(&self, loaded: &Loaded) -> Result<LiveState> {
         let start = std::time::Instant::now();
-        let state = self.read_live_inner(stack, clients).await?;
+        let state = read_live(&loaded.stack, &loaded.provider, &loaded.owned).await?;
         if self.verbose {
-            eprintln!(
+            errln!(
                 "read {} declared and {} undeclared resource(s) in {} ms",
                 state.by_address.len(),
                 state.orphans.len(),
@@ -77,63 +122,128 @@ impl Context {
         Ok(state)
     }
 
-    async fn read_live_inner(&self, stack: &Stack, clients: &Clients) -> Result<LiveState> {
-        let reads = stack.resources.iter().map(|r| {
-            let clients = clients.clone();
-            async move {
-                let live = clients.read(r.address.kind, r.physical_name(), Some(&r.spec)).await?;
-                Ok::<_, anyhow::Error>((r.address.clone(), live))
+    /// With `-v`: AWS calls made, by action, and how many AWS throttled.
+    pub fn report_calls(&self) {
+        if !self.verbose {
+            return;
+        }
+        let clients = self.clients.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(clients) = clients {
+            let counts = clients.pacer.counts();
+            let total: u64 = counts.iter().map(|c| c.calls).sum();
+            let throttled: u64 = counts.iter().map(|c| c.throttled).sum();
+            errln!("AWS calls: {total} ({throttled} throttled)");
+            for c in counts {
+                errln!(
+                    "  {:<48} {:>5}{}",
+                    c.operation,
+                    c.calls,
+                    if c.throttled > 0 { format!("  ({} throttled)", c.throttled) } else { String::new() }
+                );
             }
-        });
-        let discovery = clients.discover(&stack.name);
-        let (by_address, owned) = tokio::join!(
-            stream::iter(reads).buffer_unordered(self.parallelism).try_collect::<HashMap<Address, Option<Live>>>(),
-            discovery
-        );
-        let by_address = by_address?;
-        let declared: Vec<(Address, String)> =
-            stack.resources.iter().map(|r| (r.address.clone(), r.physical_name().to_string())).collect();
-        let orphan_reads = owned?
-            .into_iter()
-            .filter(|o| !declared.iter().any(|(a, n)| a.kind == o.address.kind && n == &o.physical_name))
-            .map(|o| {
-                let clients = clients.clone();
-                async move {
-                    Ok::<_, anyhow::Error>(
-                        clients.read(o.address.kind, &o.physical_name, None).await?.map(|l| (o.address, l)),
-                    )
-                }
-            });
-        let orphans: Vec<Option<(Address, Live)>> =
-            stream::iter(orphan_reads).buffer_unordered(self.parallelism).try_collect().await?;
-        let mut orphans: Vec<(Address, Live)> = orphans.into_iter().flatten().collect();
-        orphans.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(LiveState { by_address, orphans })
+        }
     }
-}
 
-impl Context {
-    /// Runs `work` while holding the stack's lock, and releases it afterwards whatever happened.
+    /// Runs `work` while holding the stack's lock (unless `[stack] lock = false`), and releases
+    /// it afterwards whatever happened.
     pub async fn locked<T>(
         &self,
-        stack: &Stack,
-        clients: &Clients,
+        loaded: &Loaded,
         command: &str,
         work: impl std::future::Future<Output = Result<T>>,
     ) -> Result<T> {
-        let lock = clients.lock(&stack.env.account_id, &stack.name, command).await?;
+        let Some(settings) = &loaded.stack.lock else { return work.await };
+        let handle = loaded.provider.lock(settings, &loaded.stack.name, &Holder::current(command)).await?;
+        if let Some(gone) = &handle.took_over {
+            let gone = gone.escaped();
+            self.note(&format!(
+                "Took over the lock of stack \"{}\" left by {} running `{}` since {}: that process is gone from this host.",
+                loaded.stack.name, gone.who, gone.command, gone.since
+            ));
+        }
+        *self.held_lock.lock().unwrap_or_else(|e| e.into_inner()) = Some((loaded.provider.clone(), handle.clone()));
         let result = work.await;
-        let released = lock.release().await;
+        self.held_lock.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let released = loaded.provider.release(&handle).await;
         let value = result?;
-        released.context("releasing the stack lock (break it with `provision unlock`)")?;
+        match released.context("releasing the stack lock (break it with `provision unlock`)")? {
+            Released::Ours => {}
+            Released::NotOurs(holder) => self.note(&format!(
+                "note: this run's lock was broken while it ran{}; the current lock was left alone",
+                holder.map(|h| format!(" (now held by {})", h.escaped().who)).unwrap_or_default()
+            )),
+        }
         Ok(value)
     }
 }
 
+/// The lock settings of a stack, or an error saying locking is off.
+pub fn lock_settings(stack: &Stack) -> Result<&LockSettings> {
+    stack.lock.as_ref().context("locking is off for this stack (`lock = false` in [stack])")
+}
+
+/// Reads the live state: declared resources by name (with the tags discovery found, so most
+/// reads make no tag call), then owned resources no longer declared, then, only if an unowned
+/// resource of a wanted name exists, the record of an interrupted apply.
+pub async fn read_live(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned]) -> Result<LiveState> {
+    let tags_of = |kind, name: &str| {
+        owned.iter().find(|o| o.address.kind == kind && o.physical_name == name).and_then(|o| o.tags.clone())
+    };
+    let reads = stack.resources.iter().map(|r| {
+        let provider = provider.clone();
+        let tags = tags_of(r.address.kind, r.physical_name());
+        async move {
+            let read = provider.read(r.address.kind, r.physical_name(), Some(&r.spec), tags.as_ref()).await;
+            (r.address.clone(), read)
+        }
+    });
+    let declared: Vec<(Address, anyhow::Result<Option<Live>>)> =
+        stream::iter(reads).buffer_unordered(READS_IN_FLIGHT).collect().await;
+    let mut state = LiveState::default();
+    for (address, read) in declared {
+        match read {
+            Ok(live) => {
+                state.by_address.insert(address, live);
+            }
+            Err(e) if e.chain().any(|c| c.is::<InAnotherAccount>()) => state.foreign.push(address),
+            Err(e) => return Err(e),
+        }
+    }
+    state.foreign.sort();
+    let is_declared = |o: &Owned| {
+        stack.resources.iter().any(|r| r.address.kind == o.address.kind && r.physical_name() == o.physical_name)
+    };
+    let orphan_reads = owned.iter().filter(|o| !is_declared(o)).map(|o| {
+        let provider = provider.clone();
+        async move { provider.read(o.address.kind, &o.physical_name, None, o.tags.as_ref()).await.map(|l| (o, l)) }
+    });
+    let orphans: Vec<Result<(&Owned, Option<Live>)>> =
+        stream::iter(orphan_reads).buffer_unordered(READS_IN_FLIGHT).collect().await;
+    for read in orphans {
+        let (owned, live) = read?;
+        // Only what carries this stack's tag is ever planned for deletion.
+        let Some(live) = live.filter(|l| l.owner() == Some(stack.name.as_str())) else { continue };
+        let address = live
+            .spec
+            .tags()
+            .get(ADDRESS_TAG)
+            .and_then(|a| Address::parse(a))
+            .filter(|a| a.kind == owned.address.kind)
+            .unwrap_or_else(|| owned.address.clone());
+        state.orphans.push((address, live));
+    }
+    state.orphans.sort_by(|a, b| a.0.cmp(&b.0));
+    let unowned = state.by_address.values().flatten().any(|l| l.owner().is_none());
+    if let (true, Some(settings)) = (unowned, &stack.lock) {
+        state.intents = provider.read_intents(settings, &stack.name).await?;
+    }
+    Ok(state)
+}
+
 /// Asks for `yes` on stdin; anything else (or no terminal input) declines.
 pub fn confirm(question: &str) -> bool {
-    eprintln!("\n{question}\n  Only 'yes' will be accepted to approve.\n");
-    eprint!("  Enter a value: ");
+    errln!("\n{question}\n  Only 'yes' will be accepted to approve.\n");
+    output::err("  Enter a value: ");
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).is_ok() && line.trim() == "yes"
 }

@@ -9,9 +9,10 @@ mod plan;
 mod validate;
 
 use crate::cli::{Cli, Command};
+use crate::outln;
 use std::process::ExitCode;
 
-/// Runs the parsed command line; the exit code follows stack-format.md (0 ok, 1 error, 2 changes).
+/// Runs the parsed command line; the exit code follows the README (0 ok, 1 error, 2 changes).
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = common::Context::new(&cli);
     match &cli.command {
@@ -24,18 +25,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import { address } => import::run(&ctx, address).await,
         Command::Output { json } => output::run(&ctx, *json).await,
         Command::Unlock => {
-            let (stack, clients) = ctx.load().await?;
-            match clients.unlock(&stack.env.account_id, &stack.name).await? {
-                Some(h) => println!(
-                    "Broke the lock of stack \"{}\" held by {} running `{}` since {}.",
-                    stack.name, h.who, h.command, h.since
-                ),
-                None => println!("Stack \"{}\" is not locked.", stack.name),
+            let loaded = ctx.load(false, false).await?;
+            let settings = common::lock_settings(&loaded.stack)?;
+            match loaded.provider.break_lock(settings, &loaded.stack.name).await? {
+                Some(h) => {
+                    let h = h.escaped();
+                    outln!(
+                        "Broke the lock of stack \"{}\" held by {} running `{}` since {}.",
+                        loaded.stack.name,
+                        h.who,
+                        h.command,
+                        h.since
+                    )
+                }
+                None => outln!("Stack \"{}\" is not locked.", loaded.stack.name),
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema => {
-            print!("{}", crate::config::schema::json_schema());
+            crate::output::out(&crate::config::schema::json_schema());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut buffer = Vec::new();
+            clap_complete::generate(*shell, &mut command, "provision", &mut buffer);
+            crate::output::out(&String::from_utf8_lossy(&buffer));
             Ok(ExitCode::SUCCESS)
         }
     }

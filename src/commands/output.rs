@@ -1,12 +1,14 @@
 use super::common::Context;
-use crate::model::Spec;
+use crate::model::{function_arn_for_use, Spec};
+use crate::{errln, outln};
 use serde_json::json;
 use std::process::ExitCode;
 
-/// `provision output`: names and ARNs of the stack's live resources.
+/// `provision output`: names and ARNs of the stack's live resources. Needs no Lambda code.
 pub async fn run(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
-    let (stack, clients) = ctx.load().await?;
-    let live = ctx.read_live(&stack, &clients).await?;
+    let loaded = ctx.load(false, true).await?;
+    let live = ctx.read_live(&loaded).await?;
+    let stack = &loaded.stack;
     let mut rows = Vec::new();
     for r in &stack.resources {
         if let Some(Some(l)) = live.by_address.get(&r.address) {
@@ -14,22 +16,29 @@ pub async fn run(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
                 continue;
             }
             let arn = match &l.spec {
-                Spec::Lambda(f) => match f.version.as_deref() {
-                    Some(v) if v != crate::aws::UNPUBLISHED => format!("{}:{v}", l.arn),
-                    _ => l.arn.clone(),
-                },
+                Spec::Lambda(f) => {
+                    function_arn_for_use(&l.arn, true, f.version.as_deref()).unwrap_or_else(|| l.arn.clone())
+                }
                 _ => l.arn.clone(),
             };
             rows.push((r.address.to_string(), r.physical_name().to_string(), arn));
         }
     }
+    ctx.report_calls();
     if json {
         let doc: serde_json::Map<String, serde_json::Value> =
             rows.iter().map(|(a, n, arn)| (a.clone(), json!({ "name": n, "arn": arn }))).collect();
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
+    } else if rows.is_empty() {
+        errln!(
+            "Nothing of stack \"{}\" is deployed in account {} ({}): run `provision apply` first.",
+            stack.name,
+            stack.env.account_id,
+            stack.env.region
+        );
     } else {
         for (address, name, arn) in rows {
-            println!("{address} = {name}\n    {arn}");
+            outln!("{address} = {name}\n    {arn}");
         }
     }
     Ok(ExitCode::SUCCESS)

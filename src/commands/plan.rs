@@ -1,30 +1,43 @@
 use super::common::Context;
+use crate::model::Spec;
 use crate::plan;
 use crate::plan::saved::SavedPlan;
-use crate::render;
+use crate::{errln, outln, render};
 use anyhow::{anyhow, Context as _};
 use std::path::Path;
 use std::process::ExitCode;
 
 /// `provision plan`: read, diff, print. Never writes to AWS.
 pub async fn run(ctx: &Context, detailed_exitcode: bool, json: bool, out: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let (stack, clients) = ctx.load().await?;
-    let live = ctx.read_live(&stack, &clients).await?;
-    let plan = plan::build(&stack, &live).map_err(|e| anyhow!(e))?;
+    let loaded = ctx.load(true, true).await?;
+    let live = ctx.read_live(&loaded).await?;
+    let plan = plan::build(&loaded.stack, &live).map_err(|e| anyhow!(e))?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&plan)?);
+        outln!("{}", serde_json::to_string_pretty(&plan)?);
     } else {
-        print!("{}", render::plan::render(&plan, ctx.style));
+        crate::output::out(&render::plan::render(&plan, ctx.style));
+    }
+    if ctx.verbose {
+        for r in &loaded.stack.resources {
+            if let Spec::Lambda(l) = &r.spec {
+                if let Some(p) = &l.package {
+                    errln!("{} packages {} file(s), {} bytes zipped:", r.address, p.files.len(), p.zip.len());
+                    for f in &p.files {
+                        errln!("  {:>10}  {}{}", f.size, f.name, if f.executable { "  (executable)" } else { "" });
+                    }
+                }
+            }
+        }
     }
     if let Some(path) = out {
-        let saved = SavedPlan::new(&stack, &live, &plan)?;
-        std::fs::write(path, serde_json::to_string_pretty(&saved)?)
-            .with_context(|| format!("writing the plan to {}", path.display()))?;
+        let saved = SavedPlan::new(&loaded.stack, &live, &plan)?;
+        saved.write(path).with_context(|| format!("writing the plan to {}", path.display()))?;
         ctx.note(&format!(
             "\nSaved the plan to {}. Apply exactly it with `provision apply {}`.",
             path.display(),
             path.display()
         ));
     }
+    ctx.report_calls();
     Ok(if detailed_exitcode && plan.has_changes() { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }

@@ -1,5 +1,5 @@
 use super::common::Context;
-use crate::config::diagnostic;
+use crate::{diagnostic, outln};
 use std::process::ExitCode;
 
 /// `provision validate`: offline checks only.
@@ -7,8 +7,8 @@ pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     let (stack, warnings) = ctx.load_offline()?;
     if !warnings.is_empty() {
         let source = std::fs::read_to_string(&ctx.file).unwrap_or_default();
-        eprint!("{}", diagnostic::render(&warnings, &source, ctx.style.color));
+        crate::output::err(&diagnostic::render(&warnings, &source, ctx.style.color));
     }
-    println!("{} is valid: {} resources, {} warning(s).", stack.file.display(), stack.resources.len(), warnings.len());
+    outln!("{} is valid: {} resources, {} warning(s).", stack.file.display(), stack.resources.len(), warnings.len());
     Ok(ExitCode::SUCCESS)
 }

@@ -51,7 +51,7 @@ impl Context<'_> {
                 let name = tail[..close].trim();
                 let value = self.lookup(name).ok_or_else(|| {
                     let known = self.known();
-                    let hint = crate::config::diagnostic::did_you_mean(name, known.iter().map(String::as_str))
+                    let hint = crate::diagnostic::did_you_mean(name, known.iter().map(String::as_str))
                         .map(|s| format!("did you mean `${{{s}}}`? "))
                         .unwrap_or_default();
                     InterpolationError {

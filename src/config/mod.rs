@@ -1,18 +1,34 @@
 //! stack.toml -> validated model: parse, apply `--var` overrides, interpolate, resolve references,
 //! derive ARNs and IAM policies, and run the rule book.
 
-pub mod diagnostic;
 pub mod interpolate;
 pub mod schema;
 
+use crate::defaults;
+use crate::diagnostic::{self, did_you_mean, Diagnostic, Locator, Severity};
 use crate::model::*;
+use crate::package::{Package, PackageError};
 use crate::policy::{self, Statement};
-use diagnostic::{did_you_mean, Diagnostic, Locator, Severity};
 use schema::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// What a command gives the loader besides the file.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--var NAME=VALUE`, in order (the last one wins).
+    pub vars: Vec<(String, String)>,
+    /// `--var-file FILE`s: TOML files of `NAME = "value"`, applied before `--var`.
+    pub var_files: Vec<PathBuf>,
+    /// Whether Lambda code is packaged (plan and apply need it; destroy, output, import, unlock
+    /// do not, so they work when the source directory is gone).
+    pub package_code: bool,
+}
+
+/// A source directory with its include and exclude globs.
+type PackageKey = (PathBuf, Vec<String>, Vec<String>);
 
 /// A parsed stack.toml, before interpolation (which needs the region and account).
 pub struct Loaded {
@@ -21,21 +37,27 @@ pub struct Loaded {
     pub locator: Locator,
     /// Problems found while parsing (the file was parsed with the offending lines left out).
     pub parse_errors: Vec<Diagnostic>,
-    /// Lambda zips by source directory, so that building the stack twice (offline check, then for
-    /// the real account) packages each directory once.
-    zips: std::sync::Mutex<BTreeMap<PathBuf, Arc<Vec<u8>>>>,
+    /// Variable values after defaults, `PROVISION_VAR_*`, var files and `--var`.
+    pub values: BTreeMap<String, String>,
+    /// Values of the variables declared sensitive.
+    pub sensitive: Vec<String>,
+    package_code: bool,
+    /// Lambda packages by source directory and globs, so that building the stack twice (offline
+    /// check, then for the real account) packages each directory once.
+    packages: std::sync::Mutex<BTreeMap<PackageKey, Arc<Package>>>,
 }
 
 impl Loaded {
-    /// The deterministic zip of a source directory, made once per load.
-    fn zip(&self, dir: &Path) -> std::io::Result<Arc<Vec<u8>>> {
-        let mut zips = self.zips.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(zip) = zips.get(dir) {
-            return Ok(zip.clone());
+    /// The package of a source directory, made once per load.
+    fn package(&self, dir: &Path, include: &[String], exclude: &[String]) -> Result<Arc<Package>, PackageError> {
+        let key = (dir.to_path_buf(), include.to_vec(), exclude.to_vec());
+        let mut packages = self.packages.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = packages.get(&key) {
+            return Ok(p.clone());
         }
-        let zip = Arc::new(crate::package::zip_directory(dir)?);
-        zips.insert(dir.to_path_buf(), zip.clone());
-        Ok(zip)
+        let p = Arc::new(crate::package::package(dir, include, exclude)?);
+        packages.insert(key, p.clone());
+        Ok(p)
     }
 }
 
@@ -44,11 +66,13 @@ impl Loaded {
 pub struct Invalid {
     pub diagnostics: Vec<Diagnostic>,
     pub source: String,
+    /// The stack file, as named on the command line.
+    pub file: PathBuf,
 }
 
 impl Invalid {
-    fn new(diagnostics: Vec<Diagnostic>, source: &str) -> Invalid {
-        Invalid { diagnostics, source: source.to_string() }
+    fn new(diagnostics: Vec<Diagnostic>, source: &str, file: &Path) -> Invalid {
+        Invalid { diagnostics, source: source.to_string(), file: file.to_path_buf() }
     }
 
     pub fn errors(&self) -> usize {
@@ -61,7 +85,7 @@ impl std::fmt::Display for Invalid {
         use std::io::IsTerminal;
         let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         write!(f, "{}", diagnostic::render(&self.diagnostics, &self.source, color))?;
-        write!(f, "stack.toml is invalid: {} error(s); nothing was sent to AWS", self.errors())
+        write!(f, "{} is invalid: {} error(s); nothing was sent to AWS", self.file.display(), self.errors())
     }
 }
 
@@ -70,15 +94,19 @@ impl std::error::Error for Invalid {}
 /// How many broken lines parsing skips over before giving up (so all problems show at once).
 const MAX_RECOVERIES: usize = 50;
 
-/// Reads and parses stack.toml and applies `--var NAME=VALUE` overrides. A key that is unknown or
-/// of the wrong type is reported and its line left out, so that every such problem is found in
-/// one run; a problem that leaves nothing sensible to parse stops here.
-pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<Loaded, Invalid> {
+/// Prefix of environment variables that set stack variables (`PROVISION_VAR_token=...`).
+pub const ENV_VAR_PREFIX: &str = "PROVISION_VAR_";
+
+/// Reads and parses stack.toml and applies variable values. A key that is unknown or of the wrong
+/// type is reported and its line left out, so that every such problem is found in one run; a
+/// problem that leaves nothing sensible to parse stops here.
+pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Invalid::new(
             vec![Diagnostic::error("file", path.display().to_string(), format!("cannot read: {e}"))
                 .with_help("pass the stack file with -f FILE (default ./stack.toml)")],
             "",
+            path,
         )
     })?;
     let locator = Locator::new(path, &text);
@@ -92,35 +120,112 @@ pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<Loaded, Inval
                 let line = d.location.as_ref().and_then(|l| single_line_entry(&working, l.span.start));
                 parse_errors.push(d);
                 match line {
-                    Some(range) if parse_errors.len() < MAX_RECOVERIES => {
-                        working.replace_range(range.start..range.start + 1, "#")
-                    }
-                    _ => return Err(Invalid::new(parse_errors, &text)),
+                    Some(range) if parse_errors.len() < MAX_RECOVERIES => comment_out(&mut working, range.start),
+                    _ => return Err(Invalid::new(parse_errors, &text, path)),
                 }
             }
         }
     };
-    let mut file = file;
-    for (name, value) in overrides {
+    let (values, sensitive) = variable_values(&file, options, &locator, &mut parse_errors);
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        file,
+        locator,
+        parse_errors,
+        values,
+        sensitive,
+        package_code: options.package_code,
+        packages: Default::default(),
+    })
+}
+
+/// Replaces the first character at `offset` with `#`, whatever its width in bytes.
+fn comment_out(text: &mut String, offset: usize) {
+    let width = text[offset..].chars().next().map_or(0, char::len_utf8);
+    text.replace_range(offset..offset + width, "#");
+}
+
+/// Variable values, in increasing precedence: defaults, `PROVISION_VAR_NAME`, var files, `--var`.
+fn variable_values(
+    file: &StackFile,
+    options: &Options,
+    locator: &Locator,
+    errors: &mut Vec<Diagnostic>,
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let mut values: BTreeMap<String, String> =
+        file.variables.iter().filter_map(|(k, v)| v.default_value().map(|d| (k.clone(), d.to_string()))).collect();
+    for name in file.variables.keys() {
+        if let Ok(value) = std::env::var(format!("{ENV_VAR_PREFIX}{name}")) {
+            values.insert(name.clone(), value);
+        }
+    }
+    let known: Vec<&str> = file.variables.keys().map(String::as_str).collect();
+    let mut set = |name: &str, value: String, from: &str, errors: &mut Vec<Diagnostic>| {
         if file.variables.contains_key(name) {
-            file.variables.insert(name.clone(), value.clone());
+            values.insert(name.to_string(), value);
         } else {
-            let known: Vec<&str> = file.variables.keys().map(String::as_str).collect();
             let hint =
                 did_you_mean(name, known.iter().copied()).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
-            parse_errors.push(
+            let declared = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+            errors.push(
                 locator.locate(
-                    Diagnostic::error(
-                        "variable",
-                        "variables",
-                        format!("--var {name}: no such variable in [variables]"),
-                    )
-                    .with_help(format!("{hint}declared: {}", known.join(", "))),
+                    Diagnostic::error("variable", "variables", format!("{from}: no variable `{name}` in [variables]"))
+                        .with_help(format!("{hint}declared: {declared}")),
                 ),
             );
         }
+    };
+    for var_file in &options.var_files {
+        match read_var_file(var_file) {
+            Ok(pairs) => {
+                for (name, value) in pairs {
+                    set(&name, value, &var_file.display().to_string(), errors);
+                }
+            }
+            Err(message) => errors.push(
+                Diagnostic::error("variable", var_file.display().to_string(), message)
+                    .with_help("a var file holds NAME = \"value\" lines, like [variables]"),
+            ),
+        }
     }
-    Ok(Loaded { path: path.to_path_buf(), file, locator, parse_errors, zips: Default::default() })
+    for (name, value) in &options.vars {
+        set(name, value.clone(), &format!("--var {name}"), errors);
+    }
+    for (name, v) in &file.variables {
+        if !values.contains_key(name) {
+            errors.push(locator.locate(
+                Diagnostic::error("variable", format!("variables.{name}"), format!("variable `{name}` has no value"))
+                    .with_help(format!(
+                        "give it a default, or set it with --var {name}=VALUE, --var-file FILE or {ENV_VAR_PREFIX}{name}"
+                    )),
+            ));
+            let _ = v;
+        }
+    }
+    let sensitive = file
+        .variables
+        .iter()
+        .filter(|(_, v)| v.sensitive())
+        .filter_map(|(k, _)| values.get(k).cloned())
+        .filter(|v| !v.is_empty())
+        .collect();
+    (values, sensitive)
+}
+
+/// A var file: a TOML table of strings (numbers and booleans are taken as their text).
+fn read_var_file(path: &Path) -> Result<Vec<(String, String)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| format!("not a TOML file: {}", e.message()))?;
+    table
+        .into_iter()
+        .map(|(k, v)| match v {
+            toml::Value::String(s) => Ok((k, s)),
+            toml::Value::Integer(i) => Ok((k, i.to_string())),
+            toml::Value::Float(f) => Ok((k, f.to_string())),
+            toml::Value::Boolean(b) => Ok((k, b.to_string())),
+            other => Err(format!("`{k}` must be a string, got {}", other.type_str())),
+        })
+        .collect()
 }
 
 /// A TOML or schema error as a diagnostic, with the key path and a suggestion for unknown keys.
@@ -137,15 +242,72 @@ fn parse_diagnostic(e: &toml::de::Error, locator: &Locator) -> Diagnostic {
             }),
             format!("unknown key `{key}`"),
         ),
-        None if e.span().is_some() && !message.contains("missing field") && !message.contains("invalid type") => {
+        None if e.span().is_some()
+            && !message.contains("missing field")
+            && !message.starts_with("invalid type")
+            && !message.starts_with("invalid value")
+            && !message.starts_with("data did not match") =>
+        {
             ("syntax", None, message)
         }
-        None => ("schema", None, message),
+        None => ("schema", None, in_user_terms(&message)),
     };
     let mut d = Diagnostic::error(rule, key, message);
     d.help = help;
     d.location = location;
     d
+}
+
+/// serde's wording ("invalid type: string \"x\", expected i32") in the words of a TOML user.
+fn in_user_terms(message: &str) -> String {
+    let rust_type = |t: &str| -> String {
+        let t = t.trim().trim_end_matches('.');
+        match t {
+            "i8" | "i16" | "i32" | "i64" | "isize" | "an integer" => "an integer".into(),
+            "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number (0 or more)".into(),
+            "f32" | "f64" | "a float" => "a number".into(),
+            "a boolean" | "bool" => "true or false".into(),
+            "a string" | "a borrowed string" => "a string".into(),
+            "a sequence" => "an array".into(),
+            "a map" => "a table".into(),
+            _ if t.starts_with("struct ") => "a table".into(),
+            _ if t.starts_with("data did not match any variant of untagged enum VariableSection") => {
+                "a string, or a table such as { default = \"...\", sensitive = true }".into()
+            }
+            other => other.into(),
+        }
+    };
+    let what = |found: &str| -> String {
+        let found = found.trim();
+        let (kind, value) = found.split_once(' ').unwrap_or((found, ""));
+        let kind = match kind {
+            "string" => "a string",
+            "integer" => "an integer",
+            "floating" => "a number",
+            "boolean" => "a boolean",
+            "sequence" => "an array",
+            "map" => "a table",
+            other => other,
+        };
+        let value = value.trim_start_matches("point").trim();
+        if value.is_empty() {
+            kind.to_string()
+        } else {
+            format!("{kind} ({})", value.trim_matches('`'))
+        }
+    };
+    if let Some(rest) = message.strip_prefix("invalid type: ").or_else(|| message.strip_prefix("invalid value: ")) {
+        if let Some((found, expected)) = rest.split_once(", expected ") {
+            return format!("expected {}, got {}", rust_type(expected), what(found));
+        }
+    }
+    if message.starts_with("data did not match any variant of untagged enum VariableSection") {
+        return format!("expected {}", rust_type(message));
+    }
+    if let Some(field) = message.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+        return format!("missing key `{field}`");
+    }
+    message.to_string()
 }
 
 /// The byte range of the line holding `offset`, if that line is a whole `key = value` entry.
@@ -174,8 +336,8 @@ fn unknown_key(message: &str) -> Option<(String, Vec<String>, Option<String>)> {
 
 /// Loads and checks stack.toml without any network access: the account id is a placeholder and
 /// the region comes from stack.toml, `AWS_REGION`, `AWS_DEFAULT_REGION`, or `us-east-1`.
-pub fn validate_offline(path: &Path, overrides: &[(String, String)]) -> Result<(Stack, Vec<Diagnostic>), Invalid> {
-    check_offline(&load(path, overrides)?)
+pub fn validate_offline(path: &Path, options: &Options) -> Result<(Stack, Vec<Diagnostic>), Invalid> {
+    check_offline(&load(path, options)?)
 }
 
 /// [`validate_offline`] for a file already loaded.
@@ -204,14 +366,26 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
         base_dir: loaded.path.parent().map(Path::to_path_buf).unwrap_or_default(),
     };
     let resources = b.resources();
-    let stack =
-        Stack { name: loaded.file.stack.name.clone(), env: b.env.clone(), file: loaded.path.clone(), resources };
+    let lock = loaded.file.stack.lock.then(|| LockSettings {
+        bucket: match &loaded.file.stack.lock_bucket {
+            Some(raw) => b.text("stack.lock_bucket", raw),
+            None => default_lock_bucket(&b.env.account_id, &b.env.region),
+        },
+    });
+    let stack = Stack {
+        name: loaded.file.stack.name.clone(),
+        env: b.env.clone(),
+        file: loaded.path.clone(),
+        resources,
+        sensitive: loaded.sensitive.clone(),
+        lock,
+    };
     let mut diagnostics = loaded.parse_errors.clone();
     diagnostics.extend(b.diagnostics.into_iter().map(|d| loaded.locator.locate(d)));
     diagnostics.extend(crate::validate::check(&stack, &loaded.file).into_iter().map(|d| loaded.locator.locate(d)));
     diagnostics.sort_by_key(|d| (d.location.as_ref().map(|l| l.line), d.severity));
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-        Err(Invalid::new(diagnostics, loaded.locator.text()))
+        Err(Invalid::new(diagnostics, loaded.locator.text(), &loaded.path))
     } else {
         Ok((stack, diagnostics))
     }
@@ -232,7 +406,7 @@ impl<'a> Builder<'a> {
     /// Interpolates one string value found at `key`.
     fn text(&mut self, key: &str, raw: &str) -> String {
         let ctx = interpolate::Context {
-            variables: &self.loaded.file.variables,
+            variables: &self.loaded.values,
             stack_name: &self.loaded.file.stack.name,
             region: &self.env.region,
             account_id: &self.env.account_id,
@@ -355,7 +529,7 @@ impl<'a> Builder<'a> {
     fn role_identity(&mut self, name: &str) -> Option<(String, String)> {
         let r = self.file().role.get(name)?;
         let raw_name = r.name.clone().unwrap_or_else(|| format!("{}-{name}", self.file().stack.name));
-        let path = r.path.clone().unwrap_or_else(|| "/".into());
+        let path = r.path.clone().unwrap_or_else(|| defaults::ROLE_PATH.into());
         Some((self.text(&format!("role.{name}.name"), &raw_name), path))
     }
 
@@ -413,19 +587,19 @@ impl<'a> Builder<'a> {
         let role_arn = role.as_ref().map(|r| self.role_arn(&r.name)).unwrap_or_default();
         let source = self.text(&format!("{key}.source"), &l.source);
         let source_dir = self.base_dir.join(&source);
-        let zip = match self.loaded.zip(&source_dir) {
-            Ok(zip) => Some(zip),
-            Err(e) => {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        "source",
-                        format!("{key}.source"),
-                        format!("cannot package {}: {e}", source_dir.display()),
-                    )
-                    .with_help("source is a directory, relative to stack.toml, holding the function's code"),
-                );
-                None
+        let package = if self.loaded.package_code {
+            match self.loaded.package(&source_dir, &l.include, &l.exclude) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    self.diagnostics.push(
+                        Diagnostic::error("source", format!("{key}.source"), format!("cannot package the code: {e}"))
+                            .with_help("source is a directory, relative to stack.toml, holding the function's code"),
+                    );
+                    None
+                }
             }
+        } else {
+            None
         };
         let mut environment = BTreeMap::new();
         for (k, v) in &l.environment {
@@ -436,19 +610,19 @@ impl<'a> Builder<'a> {
             runtime: l.runtime.clone(),
             handler: l.handler.clone(),
             role_arn,
-            memory_mb: l.memory_mb.unwrap_or(128),
-            timeout_seconds: l.timeout_seconds.unwrap_or(3),
+            memory_mb: l.memory_mb.unwrap_or(defaults::LAMBDA_MEMORY_MB),
+            timeout_seconds: l.timeout_seconds.unwrap_or(defaults::LAMBDA_TIMEOUT_SECONDS),
             description: l
                 .description
                 .clone()
                 .map(|d| self.text(&format!("{key}.description"), &d))
                 .unwrap_or_default(),
             environment,
-            code_sha256: zip.as_ref().map(|z| crate::package::code_sha256(z)).unwrap_or_default(),
+            code_sha256: package.as_ref().map(|p| p.code_sha256()).unwrap_or_default(),
             publish: l.publish,
             version: None,
             tags: self.tags(&address),
-            zip,
+            package,
         };
         Resource {
             wait_timeout: l.wait_timeout_seconds.map(Duration::from_secs).unwrap_or(Kind::Lambda.default_wait()),
@@ -491,12 +665,6 @@ impl<'a> Builder<'a> {
                 .s3_backup_bucket
                 .as_ref()
                 .and_then(|b| self.reference(&format!("{key}.s3_backup_bucket"), b, Kind::Bucket));
-            if f.s3_backup_bucket.is_none() {
-                self.diagnostics.push(
-                    Diagnostic::error("S5", format!("{key}.s3_backup"), "s3_backup = true needs s3_backup_bucket")
-                        .with_help("set s3_backup_bucket = \"bucket.NAME\""),
-                );
-            }
             backup.map(|b| {
                 let backup_name = bucket_name(self, &Some(b.clone()));
                 let arn = self.env.bucket_arn(&backup_name);
@@ -521,7 +689,7 @@ impl<'a> Builder<'a> {
             Some(raw) => self.reference(&format!("{key}.log_group"), raw, Kind::LogGroup).map(|group| {
                 let group_name = self.file().log_group.get(&group.name).map(|g| g.name.clone()).unwrap_or_default();
                 let group_name = self.text(&format!("log_group.{}.name", group.name), &group_name);
-                let stream = f.log_stream.clone().unwrap_or_else(|| "DestinationDelivery".into());
+                let stream = f.log_stream.clone().unwrap_or_else(|| defaults::LOG_STREAM.into());
                 let stream = self.text(&format!("{key}.log_stream"), &stream);
                 statements.push(Statement::allow(
                     &["logs:PutLogEvents"],
@@ -544,18 +712,34 @@ impl<'a> Builder<'a> {
             };
             match p.kind.as_str() {
                 "RecordDeAggregation" => {
-                    set("SubRecordType", Some(p.sub_record_type.clone().unwrap_or_else(|| "JSON".into())));
+                    set(
+                        "SubRecordType",
+                        Some(p.sub_record_type.clone().unwrap_or_else(|| defaults::SUB_RECORD_TYPE.into())),
+                    );
                     set("Delimiter", p.delimiter.clone());
                 }
                 "MetadataExtraction" => {
                     set("MetadataExtractionQuery", p.query.clone());
-                    set("JsonParsingEngine", Some(p.json_parsing_engine.clone().unwrap_or_else(|| "JQ-1.6".into())));
+                    set(
+                        "JsonParsingEngine",
+                        Some(p.json_parsing_engine.clone().unwrap_or_else(|| defaults::JSON_PARSING_ENGINE.into())),
+                    );
                 }
                 "Lambda" => {
-                    set("NumberOfRetries", Some(p.retries.unwrap_or(3).to_string()));
+                    set("NumberOfRetries", Some(p.retries.unwrap_or(defaults::PROCESSOR_RETRIES).to_string()));
                     set("RoleArn", Some(role_arn.clone()));
-                    set("BufferSizeInMBs", Some(format_mb(p.buffer_size_mb.unwrap_or(1.0))));
-                    set("BufferIntervalInSeconds", Some(p.buffer_interval_seconds.unwrap_or(60).to_string()));
+                    set(
+                        "BufferSizeInMBs",
+                        Some(format_mb(p.buffer_size_mb.unwrap_or(defaults::PROCESSOR_BUFFER_SIZE_MB))),
+                    );
+                    set(
+                        "BufferIntervalInSeconds",
+                        Some(
+                            p.buffer_interval_seconds
+                                .unwrap_or(defaults::PROCESSOR_BUFFER_INTERVAL_SECONDS)
+                                .to_string(),
+                        ),
+                    );
                     if let Some(function) =
                         p.function.as_ref().and_then(|f| self.reference(&format!("{pkey}.function"), f, Kind::Lambda))
                     {
@@ -571,11 +755,6 @@ impl<'a> Builder<'a> {
                         let arn = (!l.publish).then_some(arn);
                         params.insert("LambdaArn".into(), Param::LambdaArn { function: function.clone(), arn });
                         depends_on.push(function);
-                    } else if p.function.is_none() {
-                        self.diagnostics.push(
-                            Diagnostic::error("R4", pkey.clone(), "a Lambda processor needs `function`")
-                                .with_help("set function = \"lambda.NAME\""),
-                        );
                     }
                 }
                 _ => {}
@@ -601,16 +780,16 @@ impl<'a> Builder<'a> {
                 .as_ref()
                 .map(|p| self.text(&format!("{key}.error_output_prefix"), p))
                 .unwrap_or_default(),
-            buffer_size_mb: f.buffer_size_mb.unwrap_or(5),
-            buffer_interval_seconds: f.buffer_interval_seconds.unwrap_or(300),
-            compression: f.compression.clone().unwrap_or_else(|| "UNCOMPRESSED".into()),
+            buffer_size_mb: f.buffer_size_mb.unwrap_or(defaults::BUFFER_SIZE_MB),
+            buffer_interval_seconds: f.buffer_interval_seconds.unwrap_or(defaults::BUFFER_INTERVAL_SECONDS),
+            compression: f.compression.clone().unwrap_or_else(|| defaults::COMPRESSION.into()),
             file_extension: f.file_extension.clone().unwrap_or_default(),
             kms_key_arn: f.kms_key_arn.clone(),
             logging,
             dynamic_partitioning: f.dynamic_partitioning,
             dynamic_partitioning_retry_seconds: f
                 .dynamic_partitioning
-                .then(|| f.dynamic_partitioning_retry_seconds.unwrap_or(300)),
+                .then(|| f.dynamic_partitioning_retry_seconds.unwrap_or(defaults::DYNAMIC_PARTITIONING_RETRY_SECONDS)),
             s3_backup,
             processors,
             tags: self.tags(&address),

@@ -1,6 +1,7 @@
 //! Serde types exactly as written in stack.toml. Unknown keys are rejected.
 //! These carry raw (uninterpolated) strings; `config::load` turns them into the model.
 
+use crate::defaults as d;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -12,8 +13,9 @@ pub struct StackFile {
     /// Identity of the stack.
     pub stack: StackSection,
     #[serde(default)]
-    /// Variables with their defaults; override with `--var NAME=VALUE`; use as `${var.NAME}`.
-    pub variables: BTreeMap<String, String>,
+    /// Variables with their defaults; override with `--var NAME=VALUE`, `--var-file FILE` or the
+    /// environment variable `PROVISION_VAR_NAME`; use as `${var.NAME}`.
+    pub variables: BTreeMap<String, VariableSection>,
     #[serde(default)]
     /// S3 buckets, addressed `bucket.NAME`.
     pub bucket: BTreeMap<String, BucketSection>,
@@ -42,6 +44,49 @@ pub struct StackSection {
     #[serde(default)]
     /// Tags applied to every resource.
     pub tags: BTreeMap<String, String>,
+    /// Lock the stack while apply, destroy and import run (default true).
+    #[serde(default = "default_lock")]
+    #[schemars(extend("default" = d::LOCK))]
+    pub lock: bool,
+    /// Bucket holding the lock objects; default `provision-locks-<account>-<region>`, created on first use.
+    pub lock_bucket: Option<String>,
+}
+
+/// A variable: its default value, or a table that can also mark it sensitive.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum VariableSection {
+    /// The default value.
+    Value(String),
+    /// `{ default = "...", sensitive = true, description = "..." }`.
+    Declared(DeclaredVariable),
+}
+
+/// A variable declared as a table.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredVariable {
+    /// The default value; without one, a value must be given (`--var`, `--var-file`, `PROVISION_VAR_NAME`).
+    pub default: Option<String>,
+    /// Never show the value: attributes holding it appear as `(sensitive)` in plans and output.
+    #[serde(default)]
+    pub sensitive: bool,
+    /// What the variable is for.
+    pub description: Option<String>,
+}
+
+impl VariableSection {
+    /// The default value, if any.
+    pub fn default_value(&self) -> Option<&str> {
+        match self {
+            VariableSection::Value(v) => Some(v),
+            VariableSection::Declared(d) => d.default.as_deref(),
+        }
+    }
+
+    pub fn sensitive(&self) -> bool {
+        matches!(self, VariableSection::Declared(d) if d.sensitive)
+    }
 }
 
 /// `[bucket.NAME]`
@@ -58,6 +103,7 @@ pub struct BucketSection {
     pub versioning: bool,
     /// Bucket policy denying requests made without TLS (default true); provision then owns the bucket policy.
     #[serde(default = "default_true")]
+    #[schemars(extend("default" = d::REQUIRE_TLS))]
     pub require_tls: bool,
     #[serde(default)]
     /// Refuse any plan that destroys or replaces this resource.
@@ -87,6 +133,7 @@ pub struct RoleSection {
     /// Role name; default `<stack>-<resource name>`.
     pub name: Option<String>,
     /// Role path, `/` or `/.../`.
+    #[schemars(extend("default" = d::ROLE_PATH))]
     pub path: Option<String>,
     /// Service principals allowed to assume the role, e.g. `firehose.amazonaws.com`.
     pub trust: Vec<String>,
@@ -127,12 +174,15 @@ pub struct LambdaSection {
     pub source: String,
     /// Execution role: `role.NAME`.
     pub role: String,
-    /// Memory in MB (128-10240; default 128).
+    /// Memory in MB, 128-10240.
+    #[schemars(extend("default" = d::LAMBDA_MEMORY_MB))]
     pub memory_mb: Option<i32>,
-    /// Timeout in seconds (default 3; at most 300 when used by Firehose).
+    /// Timeout in seconds, 1-900 (at most 300 when used by Firehose).
+    #[schemars(extend("default" = d::LAMBDA_TIMEOUT_SECONDS))]
     pub timeout_seconds: Option<i32>,
     #[serde(default = "default_true")]
-    /// Publish a version on each change; processors use the qualified ARN (default true).
+    /// Publish a version on each change; processors use the qualified ARN.
+    #[schemars(extend("default" = d::PUBLISH))]
     pub publish: bool,
     /// Function description.
     pub description: Option<String>,
@@ -142,8 +192,15 @@ pub struct LambdaSection {
     #[serde(default)]
     /// Refuse any plan that destroys or replaces this resource.
     pub prevent_destroy: bool,
-    /// How long apply waits for the resource to become usable, in seconds (default: 300 for a function, 1200 for a stream).
+    /// How long apply waits for the function to settle (State, LastUpdateStatus), in seconds.
+    #[schemars(extend("default" = d::LAMBDA_WAIT_SECONDS))]
     pub wait_timeout_seconds: Option<u64>,
+    /// Files to package (gitignore-style globs, relative to `source`); default: everything not excluded.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Files never to package (gitignore-style globs), besides dotfiles, secrets and `.provisionignore`.
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }
 
 /// `[firehose.NAME]`: a Direct PUT stream delivering to S3.
@@ -160,11 +217,14 @@ pub struct FirehoseSection {
     pub prefix: Option<String>,
     /// S3 prefix for failed records; with expressions it must contain `!{firehose:error-output-type}`.
     pub error_output_prefix: Option<String>,
-    /// Buffer size in MB, 1-128 (at least 64 with dynamic partitioning; default 5).
+    /// Buffer size in MB, 1-128 (at least 64 with dynamic partitioning).
+    #[schemars(extend("default" = d::BUFFER_SIZE_MB))]
     pub buffer_size_mb: Option<i32>,
-    /// Buffer interval in seconds, 0-900 (at least 60 with dynamic partitioning; default 300).
+    /// Buffer interval in seconds, 0-900 (at least 60 with dynamic partitioning).
+    #[schemars(extend("default" = d::BUFFER_INTERVAL_SECONDS))]
     pub buffer_interval_seconds: Option<i32>,
-    /// UNCOMPRESSED (default), GZIP, ZIP, Snappy or HADOOP_SNAPPY.
+    /// UNCOMPRESSED, GZIP, ZIP, Snappy or HADOOP_SNAPPY.
+    #[schemars(extend("default" = d::COMPRESSION))]
     pub compression: Option<String>,
     /// Object file extension, e.g. `.json`.
     pub file_extension: Option<String>,
@@ -172,12 +232,14 @@ pub struct FirehoseSection {
     pub kms_key_arn: Option<String>,
     /// CloudWatch error logging: `log_group.NAME`.
     pub log_group: Option<String>,
-    /// Log stream within the group (default `DestinationDelivery`); must be listed in its `streams`.
+    /// Log stream within the group; must be listed in its `streams`.
+    #[schemars(extend("default" = d::LOG_STREAM))]
     pub log_stream: Option<String>,
     #[serde(default)]
     /// Dynamic partitioning; can only be set at creation (changing it replaces the stream).
     pub dynamic_partitioning: bool,
-    /// Retry duration for dynamic partitioning, 0-7200 (default 300).
+    /// Retry duration for dynamic partitioning, 0-7200.
+    #[schemars(extend("default" = d::DYNAMIC_PARTITIONING_RETRY_SECONDS))]
     pub dynamic_partitioning_retry_seconds: Option<i32>,
     #[serde(default)]
     /// Back up source records (needs `s3_backup_bucket`); disabling replaces the stream.
@@ -192,7 +254,8 @@ pub struct FirehoseSection {
     #[serde(default)]
     /// Refuse any plan that destroys or replaces this resource.
     pub prevent_destroy: bool,
-    /// How long apply waits for the resource to become usable, in seconds (default: 300 for a function, 1200 for a stream).
+    /// How long apply waits for the stream to become ACTIVE, or to be gone, in seconds.
+    #[schemars(extend("default" = d::FIREHOSE_WAIT_SECONDS))]
     pub wait_timeout_seconds: Option<u64>,
 }
 
@@ -203,26 +266,35 @@ pub struct ProcessorSection {
     #[serde(rename = "type")]
     /// RecordDeAggregation, Decompression, CloudWatchLogProcessing, Lambda, MetadataExtraction or AppendDelimiterToRecord.
     pub kind: String,
-    /// RecordDeAggregation: JSON (default) or DELIMITED.
+    /// RecordDeAggregation: JSON or DELIMITED.
+    #[schemars(extend("default" = d::SUB_RECORD_TYPE))]
     pub sub_record_type: Option<String>,
     /// RecordDeAggregation DELIMITED: base64 delimiter.
     pub delimiter: Option<String>,
     /// Lambda: `lambda.NAME`.
     pub function: Option<String>,
-    /// Lambda: NumberOfRetries, 0-300 (default 3).
+    /// Lambda: NumberOfRetries, 0-300.
+    #[schemars(extend("default" = d::PROCESSOR_RETRIES))]
     pub retries: Option<i32>,
-    /// Lambda: BufferSizeInMBs, 0.2-3 (default 1).
+    /// Lambda: BufferSizeInMBs, 0.2-3.
+    #[schemars(extend("default" = d::PROCESSOR_BUFFER_SIZE_MB))]
     pub buffer_size_mb: Option<f64>,
-    /// Lambda: BufferIntervalInSeconds, 60-900 (default 60).
+    /// Lambda: BufferIntervalInSeconds, 60-900.
+    #[schemars(extend("default" = d::PROCESSOR_BUFFER_INTERVAL_SECONDS))]
     pub buffer_interval_seconds: Option<i32>,
     /// MetadataExtraction: jq object constructor, e.g. `{customer: .customer_id}`.
     pub query: Option<String>,
-    /// MetadataExtraction: JQ-1.6 (default).
+    /// MetadataExtraction: JQ-1.6.
+    #[schemars(extend("default" = d::JSON_PARSING_ENGINE))]
     pub json_parsing_engine: Option<String>,
 }
 
 fn default_true() -> bool {
     true
+}
+
+fn default_lock() -> bool {
+    d::LOCK
 }
 
 /// The JSON Schema of stack.toml, as `provision schema` prints it and `stack.schema.json` holds it.

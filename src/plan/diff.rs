@@ -1,6 +1,7 @@
 //! Pure attribute diff of a desired spec against a live one.
 
 use crate::model::{Attr, Spec};
+use crate::validate::replace;
 
 /// One attribute that differs. `before` is `None` for a create, `after` `None` for a delete.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -44,7 +45,7 @@ pub fn diff(desired: Option<&Spec>, live: Option<&Spec>) -> Outcome {
                         key: key.clone(),
                         before: old,
                         after: Some(value.clone()),
-                        forces_replacement: d.replace_reason(key).is_some(),
+                        forces_replacement: false,
                     });
                 }
             }
@@ -54,34 +55,25 @@ pub fn diff(desired: Option<&Spec>, live: Option<&Spec>) -> Outcome {
                         key: key.clone(),
                         before: Some(value.clone()),
                         after: None,
-                        forces_replacement: d.replace_reason(key).is_some(),
+                        forces_replacement: false,
                     });
                 }
             }
-            let reasons: Vec<String> = changes
-                .iter()
-                .filter(|c| c.forces_replacement && forces(d, c))
-                .filter_map(|c| d.replace_reason(&c.key).map(|r| format!("{}: {r}", c.key)))
-                .collect();
+            let mut reasons = Vec::new();
+            for c in &mut changes {
+                if let Some(r) = replace::reason(d, &c.key, &c.after) {
+                    c.forces_replacement = true;
+                    reasons.push(format!("{}: {r}", c.key));
+                }
+            }
             if changes.is_empty() {
                 Outcome::NoOp
             } else if reasons.is_empty() {
-                for c in &mut changes {
-                    c.forces_replacement = false;
-                }
                 Outcome::Update(changes)
             } else {
                 Outcome::Replace(changes, reasons)
             }
         }
-    }
-}
-
-/// Some attributes force replacement only in one direction (S3 backup: enabling is in place).
-fn forces(desired: &Spec, change: &AttrChange) -> bool {
-    match (desired, change.key.as_str()) {
-        (Spec::Firehose(_), "s3_backup") => change.after == Some(Attr::Value(serde_json::json!(false))),
-        _ => true,
     }
 }
 

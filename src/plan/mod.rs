@@ -4,8 +4,8 @@
 pub mod diff;
 pub mod saved;
 
-use crate::aws::{Live, Outputs};
 use crate::model::*;
+use crate::provider::Intent;
 use diff::{AttrChange, Outcome};
 use std::collections::HashMap;
 
@@ -31,6 +31,9 @@ pub struct Change {
     pub attributes: Vec<AttrChange>,
     /// Why a replace is needed, or why a conflict or an adoption.
     pub reasons: Vec<String>,
+    /// For a conflict: what the user can do about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<String>,
     #[serde(skip)]
     pub desired: Option<Resource>,
     #[serde(skip)]
@@ -87,9 +90,15 @@ impl Plan {
 
 /// Live state read for a plan: by address for desired resources, plus owned resources
 /// that stack.toml no longer declares (found by tag).
+#[derive(Debug, Clone, Default)]
 pub struct LiveState {
     pub by_address: HashMap<Address, Option<Live>>,
     pub orphans: Vec<(Address, Live)>,
+    /// Desired resources whose name is taken in another account.
+    pub foreign: Vec<Address>,
+    /// What an interrupted apply of this stack was creating (read only when an unowned resource
+    /// of a wanted name exists).
+    pub intents: Vec<Intent>,
 }
 
 /// Desired resources in dependency order (dependencies first). Errors on a cycle.
@@ -108,6 +117,13 @@ pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
     for resource in ordered(stack)? {
         let mut desired = resource.clone();
         resolve_lambda_arns(&mut desired.spec, &known);
+        if live.foreign.contains(&resource.address) {
+            let mut c = conflict(&desired, None, "exists in another account".into());
+            c.remedy =
+                Some("choose another name: provision reads and writes nothing in another account's bucket".into());
+            changes.push(c);
+            continue;
+        }
         let mut current = live.by_address.get(&resource.address).cloned().flatten();
         let mut renamed_from = None;
         if current.is_none() {
@@ -118,19 +134,31 @@ pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
                 current = Some(old.clone());
             }
         }
+        let mut adoption = None;
         if let Some(l) = &current {
             if let Some(owner) = l.owner().filter(|o| *o != stack.name) {
-                changes.push(conflict(&desired, l, format!("is owned by stack \"{owner}\"")));
+                changes.push(conflict(&desired, Some(l), format!("is owned by stack \"{owner}\"")));
                 continue;
             }
-            if l.owner().is_none() && resource.address.kind != Kind::LogGroup {
-                changes.push(conflict(&desired, l, format!("exists but is not owned by stack \"{}\"", stack.name)));
-                continue;
+            if l.owner().is_none() {
+                if live.intents.iter().any(|i| i.is_for(&resource.address, resource.physical_name())) {
+                    adoption = Some("adopts the resource an interrupted apply of this stack created".to_string());
+                } else if resource.address.kind == Kind::LogGroup {
+                    adoption =
+                        Some("adopts the existing log group (created outside provision, e.g. by a service)".into());
+                } else {
+                    changes.push(conflict(
+                        &desired,
+                        Some(l),
+                        format!("exists but is not owned by stack \"{}\"", stack.name),
+                    ));
+                    continue;
+                }
             }
         }
         let live_spec = current.as_ref().map(|l| align_local_settings(&l.spec, &desired.spec));
         if let (Spec::Lambda(d), Some(Spec::Lambda(l))) = (&mut desired.spec, &live_spec) {
-            d.version = l.version.clone().filter(|v| v != crate::aws::UNPUBLISHED);
+            d.version = l.version.clone().filter(|v| v != UNPUBLISHED);
             // Only code and configuration changes publish a new version; tags do not.
             let republish = match diff::diff(Some(&Spec::Lambda(d.clone())), Some(&Spec::Lambda(l.clone()))) {
                 Outcome::Update(a) | Outcome::Replace(a, _) => a.iter().any(|c| !c.key.starts_with("tags.")),
@@ -157,13 +185,13 @@ pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
             Outcome::Create(a) => (Action::Create, a, vec![]),
             Outcome::Update(a) => (Action::Update, a, vec![]),
             Outcome::Replace(a, r) => (Action::Replace, a, r),
-            Outcome::Delete => unreachable!("desired resources are never deleted here"),
+            Outcome::Delete => return Err(format!("internal error: {} planned for deletion", resource.address)),
         };
         if let Some(old) = renamed_from {
             reasons.push(format!("renamed from {old:?}"));
         }
-        if action == Action::Update && current.as_ref().is_some_and(|l| l.owner().is_none()) {
-            reasons.push("adopts the existing log group (created outside provision, e.g. by a service)".into());
+        if let (Action::Update, Some(why)) = (action, adoption) {
+            reasons.push(why);
         }
         if matches!(action, Action::NoOp | Action::Update) {
             if let Some(l) = &current {
@@ -174,8 +202,9 @@ pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
             address: resource.address.clone(),
             physical_name: desired.physical_name().to_string(),
             action,
-            attributes,
+            attributes: hide_sensitive(attributes, &stack.sensitive),
             reasons,
+            remedy: None,
             force_destroy: matches!(&desired.spec, Spec::Bucket(b) if b.force_destroy),
             desired: Some(desired),
             live: current,
@@ -190,18 +219,79 @@ pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
     Ok(Plan::new(&stack.name, changes, known))
 }
 
+/// Attributes whose value holds a sensitive value are shown as `(sensitive)`; a change to one
+/// still shows as a change.
+fn hide_sensitive(attributes: Vec<AttrChange>, sensitive: &[String]) -> Vec<AttrChange> {
+    if sensitive.is_empty() {
+        return attributes;
+    }
+    let hide = |a: Option<Attr>| {
+        a.map(|a| match &a {
+            Attr::Value(v) if sensitive.iter().any(|s| holds(v, s)) => Attr::Sensitive,
+            _ => a,
+        })
+    };
+    attributes.into_iter().map(|c| AttrChange { before: hide(c.before), after: hide(c.after), ..c }).collect()
+}
+
+/// Whether any string in `value` contains `secret`.
+fn holds(value: &serde_json::Value, secret: &str) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.contains(secret),
+        serde_json::Value::Array(items) => items.iter().any(|v| holds(v, secret)),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains(secret) || holds(v, secret)),
+        other => other.to_string().contains(secret),
+    }
+}
+
+/// Refuses plans that would touch what the stack does not own or must not destroy.
+pub fn check_safe(plan: &Plan) -> Result<(), String> {
+    let conflicts: Vec<String> =
+        plan.changes.iter().filter(|c| c.action == Action::Conflict).map(|c| c.address.to_string()).collect();
+    if !conflicts.is_empty() {
+        return Err(format!(
+            "{} exist(s) but not owned by this stack; nothing was changed. Adopt with `provision import ADDRESS`, or choose another name",
+            conflicts.join(", ")
+        ));
+    }
+    for c in &plan.changes {
+        let protected = c.desired.as_ref().is_some_and(|d| d.prevent_destroy);
+        if protected && matches!(c.action, Action::Replace | Action::Delete) {
+            return Err(format!(
+                "{} has prevent_destroy = true, but the plan would {} it; nothing was changed",
+                c.address,
+                if c.action == Action::Replace { "replace" } else { "destroy" }
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Builds the plan that deletes everything the stack owns, dependents first.
 pub fn build_destroy(stack: &Stack, live: &LiveState) -> Plan {
     let mut changes = Vec::new();
     for resource in stack.resources.iter() {
+        if live.foreign.contains(&resource.address) {
+            let mut c = conflict(resource, None, "exists in another account: left alone".into());
+            c.remedy = None;
+            changes.push(c);
+            continue;
+        }
+        let interrupted = |l: &Live| {
+            l.owner().is_none() && live.intents.iter().any(|i| i.is_for(&resource.address, resource.physical_name()))
+        };
         match live.by_address.get(&resource.address).cloned().flatten() {
-            Some(l) if l.owner() == Some(stack.name.as_str()) => {
+            Some(l) if l.owner() == Some(stack.name.as_str()) || interrupted(&l) => {
                 let force = matches!(&resource.spec, Spec::Bucket(b) if b.force_destroy);
                 let mut change = delete(&resource.address, &l, force);
                 change.desired = Some(resource.clone());
                 changes.push(change);
             }
-            Some(l) => changes.push(conflict(resource, &l, "is not owned by this stack: left alone".into())),
+            Some(l) => {
+                let mut c = conflict(resource, Some(&l), "is not owned by this stack: left alone".into());
+                c.remedy = None;
+                changes.push(c);
+            }
             None => {}
         }
     }
@@ -215,25 +305,27 @@ pub fn build_destroy(stack: &Stack, live: &LiveState) -> Plan {
 fn delete(address: &Address, live: &Live, force_destroy: bool) -> Change {
     Change {
         address: address.clone(),
-        physical_name: live.spec.physical_name().to_string(),
+        physical_name: crate::output::escape(live.spec.physical_name()),
         action: Action::Delete,
         attributes: vec![],
         reasons: vec![],
+        remedy: None,
         desired: None,
         live: Some(live.clone()),
         force_destroy,
     }
 }
 
-fn conflict(resource: &Resource, live: &Live, reason: String) -> Change {
+fn conflict(resource: &Resource, live: Option<&Live>, reason: String) -> Change {
     Change {
         address: resource.address.clone(),
         physical_name: resource.physical_name().to_string(),
         action: Action::Conflict,
         attributes: vec![],
         reasons: vec![reason],
+        remedy: Some(format!("run `provision import {}` to adopt it", resource.address)),
         desired: Some(resource.clone()),
-        live: Some(live.clone()),
+        live: live.cloned(),
         force_destroy: false,
     }
 }
@@ -243,7 +335,7 @@ fn align_local_settings(live: &Spec, desired: &Spec) -> Spec {
     match (live, desired) {
         (Spec::Bucket(l), Spec::Bucket(d)) => Spec::Bucket(BucketSpec { force_destroy: d.force_destroy, ..l.clone() }),
         (Spec::Lambda(l), Spec::Lambda(d)) => {
-            Spec::Lambda(LambdaSpec { publish: d.publish, zip: d.zip.clone(), ..l.clone() })
+            Spec::Lambda(LambdaSpec { publish: d.publish, package: d.package.clone(), ..l.clone() })
         }
         _ => live.clone(),
     }
@@ -252,8 +344,7 @@ fn align_local_settings(live: &Spec, desired: &Spec) -> Spec {
 /// Outputs of a resource that is kept (a function's version only when it is not republished).
 fn outputs_of(spec: &Spec, live: &Live) -> Outputs {
     let qualified_arn = match spec {
-        Spec::Lambda(l) if l.publish => l.version.as_ref().map(|v| format!("{}:{v}", live.arn)),
-        Spec::Lambda(_) => Some(live.arn.clone()),
+        Spec::Lambda(l) => function_arn_for_use(&live.arn, l.publish, l.version.as_deref()),
         _ => None,
     };
     Outputs { arn: live.arn.clone(), qualified_arn }

@@ -1,45 +1,73 @@
-//! Saved plans (`plan --out FILE`, `apply FILE`): the plan plus fingerprints of what it was made
-//! from, so that apply can refuse when stack.toml, the Lambda code or live AWS changed since.
+//! Saved plans (`plan --out FILE`, `apply FILE`): the plan bound to what it was made from and
+//! for. `apply FILE` refuses unless the account, region, partition and provision version are the
+//! same, stack.toml, its variables and the Lambda code are unchanged, live AWS is unchanged, and
+//! the plan computed again is identical to the saved one (every change, action and attribute).
 
 use super::{LiveState, Plan};
 use crate::model::Stack;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::Path;
 
 /// Version tag of the file format.
-pub const FORMAT: &str = "provision-plan/1";
+pub const FORMAT: &str = "provision-plan/2";
 
 /// What `plan --out` writes.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SavedPlan {
     pub format: String,
+    pub provision_version: String,
     pub stack: String,
-    /// Hash of the desired stack: every attribute (the Lambda code hash included) and setting.
+    pub account_id: String,
+    pub region: String,
+    pub partition: String,
+    /// Hash of the desired stack: every attribute (the Lambda code hash and sensitive values
+    /// included) and local setting.
     pub stack_fingerprint: String,
     /// Hash of the live state the plan was computed from.
     pub live_fingerprint: String,
-    /// The plan itself, for people and tools to read.
-    pub plan: serde_json::Value,
+    /// The plan itself, as `plan --json` shows it (sensitive values hidden).
+    pub plan: Value,
 }
 
 impl SavedPlan {
     pub fn new(stack: &Stack, live: &LiveState, plan: &Plan) -> serde_json::Result<SavedPlan> {
         Ok(SavedPlan {
             format: FORMAT.into(),
+            provision_version: env!("CARGO_PKG_VERSION").into(),
             stack: stack.name.clone(),
+            account_id: stack.env.account_id.clone(),
+            region: stack.env.region.clone(),
+            partition: stack.env.partition().into(),
             stack_fingerprint: stack_fingerprint(stack),
             live_fingerprint: live_fingerprint(live),
             plan: serde_json::to_value(plan)?,
         })
     }
 
-    /// Why this saved plan cannot be applied to `stack` and `live`, if it cannot.
-    pub fn staleness(&self, stack: &Stack, live: &LiveState) -> Option<String> {
+    /// Why this saved plan cannot be applied to `stack`, `live` and the `plan` computed from them
+    /// again, if it cannot.
+    pub fn refusal(&self, stack: &Stack, live: &LiveState, plan: &Plan) -> Option<String> {
         if self.format != FORMAT {
             return Some(format!("the plan file is {:?}, this provision reads {FORMAT:?}", self.format));
         }
+        let version = env!("CARGO_PKG_VERSION");
+        if self.provision_version != version {
+            return Some(format!("it was made by provision {}, this is provision {version}", self.provision_version));
+        }
         if self.stack != stack.name {
             return Some(format!("the plan is for stack {:?}, not {:?}", self.stack, stack.name));
+        }
+        if self.account_id != stack.env.account_id {
+            return Some(format!(
+                "the plan is for account {}, but the credentials are of account {}",
+                self.account_id, stack.env.account_id
+            ));
+        }
+        if self.region != stack.env.region || self.partition != stack.env.partition() {
+            return Some(format!("the plan is for region {}, not {}", self.region, stack.env.region));
         }
         if self.stack_fingerprint != stack_fingerprint(stack) {
             return Some("stack.toml, its variables or the Lambda code changed since the plan was saved".into());
@@ -47,7 +75,60 @@ impl SavedPlan {
         if self.live_fingerprint != live_fingerprint(live) {
             return Some("live AWS changed since the plan was saved".into());
         }
-        None
+        let now = serde_json::to_value(plan).unwrap_or(Value::Null);
+        first_difference(&self.plan, &now, "plan")
+            .map(|path| format!("the saved plan's body differs from the plan computed now, first at {path}"))
+    }
+
+    /// Writes the plan readable by its owner only (0600), atomically (a temporary file renamed
+    /// into place), and never through a symlink at `path`.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        write_private(path, text.as_bytes())
+    }
+}
+
+/// Writes `bytes` to `path` with mode 0600 through a fresh temporary file in the same directory.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "plan".into());
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temp)?;
+    let written = file.write_all(bytes).and_then(|_| file.sync_all());
+    drop(file);
+    if let Err(e) = written.and_then(|_| std::fs::rename(&temp, path)) {
+        let _ = std::fs::remove_file(&temp);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// The path of the first place where two JSON documents differ.
+fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in x {
+                match y.get(k) {
+                    Some(w) => {
+                        if let Some(p) = first_difference(v, w, &format!("{path}.{k}")) {
+                            return Some(p);
+                        }
+                    }
+                    None => return Some(format!("{path}.{k}")),
+                }
+            }
+            y.keys().find(|k| !x.contains_key(*k)).map(|k| format!("{path}.{k}"))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                if let Some(p) = first_difference(v, w, &format!("{path}[{i}]")) {
+                    return Some(p);
+                }
+            }
+            (x.len() != y.len()).then(|| format!("{path}[{}]", x.len().min(y.len())))
+        }
+        _ => (a != b).then(|| path.to_string()),
     }
 }
 
@@ -55,9 +136,10 @@ fn hex(digest: impl AsRef<[u8]>) -> String {
     digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Hash of every desired resource's attributes and local settings.
+/// Hash of where the stack lives and of every desired resource's attributes and local settings.
 pub fn stack_fingerprint(stack: &Stack) -> String {
     let mut hasher = Sha256::new();
+    hasher.update(format!("{} {} {}", stack.env.account_id, stack.env.region, stack.env.partition()));
     for r in &stack.resources {
         let local = serde_json::json!({
             "prevent_destroy": r.prevent_destroy,
@@ -66,10 +148,24 @@ pub fn stack_fingerprint(stack: &Stack) -> String {
             "force_destroy": matches!(&r.spec, crate::model::Spec::Bucket(b) if b.force_destroy),
         });
         hasher.update(r.address.to_string());
-        hasher.update(serde_json::to_string(&r.spec.attributes()).unwrap_or_default());
+        hasher.update(serde_json::to_string(&raw_attributes(&r.spec)).unwrap_or_default());
         hasher.update(local.to_string());
     }
     hex(hasher.finalize())
+}
+
+/// Attributes with their real values (sensitive ones included: only their hash is stored).
+fn raw_attributes(spec: &crate::model::Spec) -> Vec<(String, Value)> {
+    spec.attributes()
+        .into_iter()
+        .map(|(k, v)| {
+            let v = match v {
+                crate::model::Attr::Value(v) => v,
+                other => serde_json::to_value(&other).unwrap_or(Value::Null),
+            };
+            (k, v)
+        })
+        .collect()
 }
 
 /// Hash of the live state: each resource's attributes, ARN and problem, in address order.
@@ -79,6 +175,7 @@ pub fn live_fingerprint(live: &LiveState) -> String {
         .iter()
         .map(|(a, l)| (a.to_string(), describe(l.as_ref())))
         .chain(live.orphans.iter().map(|(a, l)| (format!("orphan {a}"), describe(Some(l)))))
+        .chain(live.foreign.iter().map(|a| (format!("foreign {a}"), String::new())))
         .collect();
     entries.sort();
     let mut hasher = Sha256::new();
@@ -89,11 +186,43 @@ pub fn live_fingerprint(live: &LiveState) -> String {
     hex(hasher.finalize())
 }
 
-fn describe(live: Option<&crate::aws::Live>) -> String {
+fn describe(live: Option<&crate::model::Live>) -> String {
     match live {
         None => "absent".into(),
         Some(l) => {
-            format!("{} {:?} {}", l.arn, l.problem, serde_json::to_string(&l.spec.attributes()).unwrap_or_default())
+            format!("{} {:?} {}", l.arn, l.problem, serde_json::to_string(&raw_attributes(&l.spec)).unwrap_or_default())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn finds_the_first_difference() {
+        let a = json!({"changes": [{"action": "create", "attributes": [1, 2]}], "summary": {"add": 1}});
+        let mut b = a.clone();
+        assert_eq!(first_difference(&a, &b, "plan"), None);
+        b["changes"][0]["attributes"][1] = json!(3);
+        assert_eq!(first_difference(&a, &b, "plan").as_deref(), Some("plan.changes[0].attributes[1]"));
+        let c = json!({"changes": [], "summary": {"add": 1}});
+        assert_eq!(first_difference(&a, &c, "plan").as_deref(), Some("plan.changes[0]"));
+    }
+
+    #[test]
+    fn plan_files_are_private_and_replace_a_symlink_instead_of_following_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("elsewhere.txt");
+        std::fs::write(&target, "keep me").unwrap();
+        let path = dir.path().join("plan.json");
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        write_private(&path, b"{}").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}");
+        assert!(!std::fs::symlink_metadata(&path).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     }
 }

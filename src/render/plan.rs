@@ -46,11 +46,8 @@ fn render_change(out: &mut String, c: &Change, style: Style) {
     };
     let _ = writeln!(out, "  {} {} {headline}", style.dim("#"), style.bold(&c.address.to_string()));
     if c.action == Action::Conflict {
-        let _ = writeln!(
-            out,
-            "{symbol:>3} {} ({}): left alone; run `provision import {}` to adopt it",
-            c.address, c.physical_name, c.address
-        );
+        let remedy = c.remedy.as_deref().map(|r| format!("; {r}")).unwrap_or_default();
+        let _ = writeln!(out, "{symbol:>3} {} ({}): left alone{remedy}", c.address, c.physical_name);
         return;
     }
     let _ = writeln!(out, "{symbol:>3} {} ({})", c.address, c.physical_name);
@@ -106,6 +103,7 @@ fn is_multiline(a: &Attr) -> bool {
 fn show(a: &Attr) -> String {
     match a {
         Attr::Unknown => UNKNOWN.to_string(),
+        Attr::Sensitive => crate::output::SENSITIVE.to_string(),
         Attr::Value(Value::String(s)) if s == UNKNOWN => UNKNOWN.to_string(),
         Attr::Value(Value::Array(items)) if items.is_empty() => "[]".into(),
         Attr::Value(Value::Array(items))

@@ -3,9 +3,10 @@
 
 pub mod jq;
 pub mod prefix;
+pub mod replace;
 
-use crate::config::diagnostic::Diagnostic;
 use crate::config::schema::{FirehoseSection, StackFile};
+use crate::diagnostic::Diagnostic;
 use crate::model::*;
 use prefix::Part;
 
@@ -220,6 +221,12 @@ fn check_firehose(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &St
             .with_help("a dot then a-z 0-9 ! - _ . * ' ( ), e.g. \".json\""),
         );
     }
+    if raw.s3_backup && raw.s3_backup_bucket.is_none() {
+        out.push(
+            Diagnostic::error("S5", format!("{key}.s3_backup"), "s3_backup = true needs s3_backup_bucket")
+                .with_help("set s3_backup_bucket = \"bucket.NAME\""),
+        );
+    }
     check_processors(key, f, raw, stack, out);
     check_prefixes(key, f, &kinds, out);
     check_roles(key, raw, stack, out);
@@ -251,9 +258,8 @@ fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &
         let pkey = format!("{key}.processor[{i}]");
         let t = p.kind.as_str();
         if !TYPES.contains(&t) {
-            let hint = crate::config::diagnostic::did_you_mean(t, TYPES)
-                .map(|s| format!("did you mean {s}? "))
-                .unwrap_or_default();
+            let hint =
+                crate::diagnostic::did_you_mean(t, TYPES).map(|s| format!("did you mean {s}? ")).unwrap_or_default();
             out.push(
                 Diagnostic::error("R1", format!("{pkey}.type"), format!("unknown processor type {t:?}"))
                     .with_help(format!("{hint}one of {}", TYPES.join(", "))),
@@ -359,6 +365,12 @@ fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &
             }
             "Lambda" => {
                 lambdas += 1;
+                if p.function.is_none() {
+                    out.push(
+                        Diagnostic::error("R4", format!("{pkey}.type"), "a Lambda processor needs `function`")
+                            .with_help("set function = \"lambda.NAME\""),
+                    );
+                }
                 if lambdas > 1 {
                     out.push(Diagnostic::error(
                         "R3",

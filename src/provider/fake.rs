@@ -1,0 +1,321 @@
+//! An in-memory [`Provider`]: a test double for planning and execution logic (conflicts,
+//! orphans, ordering, parallelism, failures, interruption), in milliseconds and without AWS.
+//! It records every call, can fail or delay chosen calls, and counts calls in flight.
+
+use super::{Holder, Intent, LockHandle, Provider, Released};
+use crate::error::AwsError;
+use crate::model::*;
+use anyhow::{bail, Result};
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The account and region of the fake cloud.
+pub const ACCOUNT: &str = "123456789012";
+pub const REGION: &str = "us-east-1";
+
+#[derive(Default)]
+struct State {
+    resources: BTreeMap<(Kind, String), Live>,
+    /// (operation, physical name) -> (error, times left).
+    failures: Vec<(String, String, AwsError, usize)>,
+    delays: Vec<(String, String, Duration)>,
+    calls: Vec<String>,
+    lock: Option<(Holder, String)>,
+    locks_taken: usize,
+    intents: Vec<Intent>,
+    versions: BTreeMap<String, u32>,
+    objects: BTreeMap<String, usize>,
+}
+
+/// The fake cloud.
+#[derive(Default)]
+pub struct FakeProvider {
+    state: Mutex<State>,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+impl FakeProvider {
+    pub fn new() -> FakeProvider {
+        FakeProvider::default()
+    }
+
+    fn env() -> Environment {
+        Environment { region: REGION.into(), account_id: ACCOUNT.into() }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Puts a resource in the cloud as if created elsewhere (tags as given in the spec).
+    pub fn insert(&self, spec: Spec) {
+        let live = live_of(spec);
+        let key = (kind_of(&live.spec), live.spec.physical_name().to_string());
+        self.state().resources.insert(key, live);
+    }
+
+    /// Marks a live resource unusable (a stream in CREATING_FAILED).
+    pub fn set_problem(&self, kind: Kind, name: &str, problem: &str) {
+        if let Some(l) = self.state().resources.get_mut(&(kind, name.to_string())) {
+            l.problem = Some(problem.to_string());
+        }
+    }
+
+    /// The live resource of that kind and name.
+    pub fn get(&self, kind: Kind, name: &str) -> Option<Live> {
+        self.state().resources.get(&(kind, name.to_string())).cloned()
+    }
+
+    /// Physical names of every resource, by kind.
+    pub fn names(&self) -> Vec<(Kind, String)> {
+        self.state().resources.keys().cloned().collect()
+    }
+
+    /// Makes the next `times` calls of `operation` (`create`, `update`, `delete`, `read`...) on
+    /// `name` fail with an AWS error of that code.
+    pub fn fail(&self, operation: &str, name: &str, code: &str, times: usize) {
+        let error = AwsError::service(Some(code), Some("injected by the fake provider"), Some(400));
+        self.state().failures.push((operation.into(), name.into(), error, times));
+    }
+
+    /// Makes every call of `operation` on `name` take `delay`.
+    pub fn delay(&self, operation: &str, name: &str, delay: Duration) {
+        self.state().delays.push((operation.into(), name.into(), delay));
+    }
+
+    /// Every call made, as `operation name`, in order.
+    pub fn calls(&self) -> Vec<String> {
+        self.state().calls.clone()
+    }
+
+    /// The most calls that were in flight at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Puts `count` objects in a bucket.
+    pub fn put_objects(&self, bucket: &str, count: usize) {
+        self.state().objects.insert(bucket.into(), count);
+    }
+
+    /// The intents recorded now.
+    pub fn intents(&self) -> Vec<Intent> {
+        self.state().intents.clone()
+    }
+
+    /// Who holds the lock now.
+    pub fn lock_holder(&self) -> Option<Holder> {
+        self.state().lock.as_ref().map(|(h, _)| h.clone())
+    }
+
+    /// Records a call, applies injected delays and failures, and tracks calls in flight.
+    async fn call(&self, operation: &str, name: &str) -> Result<()> {
+        let (delay, failure) = {
+            let mut state = self.state();
+            state.calls.push(format!("{operation} {name}"));
+            let delay = state.delays.iter().find(|(o, n, _)| o == operation && n == name).map(|(_, _, d)| *d);
+            let failure = state.failures.iter_mut().find(|(o, n, _, left)| o == operation && n == name && *left > 0);
+            let failure = failure.map(|f| {
+                f.3 -= 1;
+                f.2.clone()
+            });
+            (delay, failure)
+        };
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        if let Some(d) = delay {
+            tokio::time::sleep(d).await;
+        } else {
+            tokio::task::yield_now().await;
+        }
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        match failure {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
+    }
+
+    fn outputs(&self, live: &Live) -> Outputs {
+        let qualified_arn = match &live.spec {
+            Spec::Lambda(l) => function_arn_for_use(&live.arn, l.publish, l.version.as_deref()),
+            _ => None,
+        };
+        Outputs { arn: live.arn.clone(), qualified_arn }
+    }
+
+    /// Stores `spec` as live, publishing a new version for a function that publishes.
+    fn store(&self, spec: &Spec) -> Live {
+        let mut spec = spec.clone();
+        if let Spec::Lambda(l) = &mut spec {
+            l.package = None;
+            if l.publish {
+                let mut state = self.state();
+                let n = state.versions.entry(l.name.clone()).or_insert(0);
+                *n += 1;
+                l.version = Some(n.to_string());
+            }
+        }
+        let live = live_of(spec);
+        let key = (kind_of(&live.spec), live.spec.physical_name().to_string());
+        self.state().resources.insert(key, live.clone());
+        live
+    }
+}
+
+fn kind_of(spec: &Spec) -> Kind {
+    match spec {
+        Spec::Bucket(_) => Kind::Bucket,
+        Spec::LogGroup(_) => Kind::LogGroup,
+        Spec::Role(_) => Kind::Role,
+        Spec::Lambda(_) => Kind::Lambda,
+        Spec::Firehose(_) => Kind::Firehose,
+    }
+}
+
+fn live_of(spec: Spec) -> Live {
+    let env = FakeProvider::env();
+    let name = spec.physical_name().to_string();
+    let arn = match &spec {
+        Spec::Bucket(_) => env.bucket_arn(&name),
+        Spec::LogGroup(_) => env.log_group_arn(&name),
+        Spec::Role(r) => env.role_arn(&r.path, &name),
+        Spec::Lambda(_) => env.function_arn(&name),
+        Spec::Firehose(_) => format!("arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/{name}"),
+    };
+    Live { spec, arn, problem: None }
+}
+
+#[async_trait]
+impl Provider for FakeProvider {
+    fn region(&self) -> &str {
+        REGION
+    }
+
+    async fn account_id(&self) -> Result<String> {
+        self.call("account_id", "").await?;
+        Ok(ACCOUNT.into())
+    }
+
+    async fn discover(&self, stack: &str) -> Result<Vec<Owned>> {
+        self.call("discover", stack).await?;
+        let state = self.state();
+        Ok(state
+            .resources
+            .values()
+            .filter(|l| l.owner() == Some(stack))
+            .map(|l| Owned {
+                address: l
+                    .spec
+                    .tags()
+                    .get(ADDRESS_TAG)
+                    .and_then(|a| Address::parse(a))
+                    .unwrap_or_else(|| Address::new(kind_of(&l.spec), l.spec.physical_name())),
+                physical_name: l.spec.physical_name().to_string(),
+                tags: Some(l.spec.tags().clone()),
+            })
+            .collect())
+    }
+
+    async fn read(
+        &self,
+        kind: Kind,
+        name: &str,
+        _desired: Option<&Spec>,
+        _tags: Option<&Tags>,
+    ) -> Result<Option<Live>> {
+        self.call("read", name).await?;
+        Ok(self.get(kind, name))
+    }
+
+    async fn create(&self, spec: &Spec, _wait: Duration) -> Result<Outputs> {
+        self.call("create", spec.physical_name()).await?;
+        if let Spec::Firehose(f) = spec {
+            if f.processors.iter().flat_map(|p| p.parameters.values()).any(|p| p.known().is_none()) {
+                bail!("internal error: a processor's Lambda ARN was not resolved before creating the stream");
+            }
+        }
+        let live = self.store(spec);
+        Ok(self.outputs(&live))
+    }
+
+    async fn update(&self, desired: &Spec, _live: &Live, _wait: Duration) -> Result<Outputs> {
+        self.call("update", desired.physical_name()).await?;
+        let live = self.store(desired);
+        Ok(self.outputs(&live))
+    }
+
+    async fn delete(&self, live: &Live, force_destroy: bool, _wait: Duration) -> Result<()> {
+        let name = live.spec.physical_name().to_string();
+        self.call("delete", &name).await?;
+        let mut state = self.state();
+        if let Spec::Bucket(_) = live.spec {
+            let objects = state.objects.get(&name).copied().unwrap_or(0);
+            if objects > 0 && !force_destroy {
+                return Err(
+                    AwsError::service(Some("BucketNotEmpty"), Some("The bucket is not empty"), Some(409)).into()
+                );
+            }
+            state.objects.remove(&name);
+        }
+        state.resources.remove(&(kind_of(&live.spec), name));
+        Ok(())
+    }
+
+    async fn tag(&self, live: &Live, tags: &Tags) -> Result<()> {
+        let name = live.spec.physical_name().to_string();
+        self.call("tag", &name).await?;
+        if let Some(l) = self.state().resources.get_mut(&(kind_of(&live.spec), name)) {
+            l.spec.tags_mut().extend(tags.clone());
+        }
+        Ok(())
+    }
+
+    async fn object_count(&self, bucket: &str) -> Result<usize> {
+        self.call("object_count", bucket).await?;
+        Ok(self.state().objects.get(bucket).copied().unwrap_or(0))
+    }
+
+    async fn lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockHandle> {
+        self.call("lock", stack).await?;
+        let mut state = self.state();
+        if let Some((h, _)) = &state.lock {
+            bail!("stack \"{stack}\" is locked by {} running `{}` since {}", h.who, h.command, h.since);
+        }
+        state.locks_taken += 1;
+        let etag = format!("etag-{}", state.locks_taken);
+        state.lock = Some((holder.clone(), etag.clone()));
+        Ok(LockHandle { bucket: settings.bucket.clone(), key: format!("{stack}.lock"), etag, took_over: None })
+    }
+
+    async fn release(&self, lock: &LockHandle) -> Result<Released> {
+        self.call("release", &lock.key).await?;
+        let mut state = self.state();
+        match &state.lock {
+            Some((_, etag)) if *etag == lock.etag => {
+                state.lock = None;
+                Ok(Released::Ours)
+            }
+            other => Ok(Released::NotOurs(other.as_ref().map(|(h, _)| h.clone()))),
+        }
+    }
+
+    async fn break_lock(&self, _settings: &LockSettings, stack: &str) -> Result<Option<Holder>> {
+        self.call("break_lock", stack).await?;
+        Ok(self.state().lock.take().map(|(h, _)| h))
+    }
+
+    async fn write_intents(&self, _settings: &LockSettings, stack: &str, intents: &[Intent]) -> Result<()> {
+        self.call("write_intents", stack).await?;
+        self.state().intents = intents.to_vec();
+        Ok(())
+    }
+
+    async fn read_intents(&self, _settings: &LockSettings, stack: &str) -> Result<Vec<Intent>> {
+        self.call("read_intents", stack).await?;
+        Ok(self.state().intents.clone())
+    }
+}
