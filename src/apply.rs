@@ -220,3 +220,95 @@ async fn run(
         (action, _, _) => anyhow::bail!("internal error: cannot {action:?} {}", change.address),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::fake::FakeProvider;
+    use crate::testing::{stack, DEFAULT_STACK};
+
+    async fn plan_for(fake: &Arc<FakeProvider>, text: &str) -> Plan {
+        let s = stack(text);
+        let provider: Arc<dyn Provider> = fake.clone();
+        let live = crate::live::read(&s, &provider, &[]).await.unwrap();
+        plan::build(&s, &live).unwrap()
+    }
+
+    async fn run_plan(
+        fake: &Arc<FakeProvider>,
+        plan: &Plan,
+        parallelism: usize,
+        stop_after_first: bool,
+    ) -> (Report, Vec<Event>) {
+        let provider: Arc<dyn Provider> = fake.clone();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let events = std::sync::Mutex::new(Vec::new());
+        let report = execute(plan, &provider, parallelism, stopped, |e| {
+            if stop_after_first && matches!(e, Event::Started { .. }) {
+                let _ = stop.send(true);
+            }
+            events.lock().unwrap().push(e);
+        })
+        .await;
+        (report, events.into_inner().unwrap())
+    }
+
+    fn names(addresses: &[Address]) -> Vec<String> {
+        let mut v: Vec<String> = addresses.iter().map(|a| a.to_string()).collect();
+        v.sort();
+        v
+    }
+
+    #[tokio::test]
+    async fn a_failure_skips_its_dependents_and_only_them() {
+        let fake = Arc::new(FakeProvider::new());
+        fake.fail("create", "firehose-dp-demo-extractor", "AccessDenied", 1);
+        let plan = plan_for(&fake, DEFAULT_STACK).await;
+        let (report, _) = run_plan(&fake, &plan, 10, false).await;
+        assert_eq!(report.failed.len(), 1);
+        assert_eq!(report.failed[0].0.to_string(), "role.extractor");
+        assert!(report.failed[0].1.contains("AccessDenied"), "{:?}", report.failed);
+        // The function needs the role, the stream needs the function: both skipped, in cascade.
+        assert_eq!(names(&report.skipped), ["firehose.events", "lambda.extractor"]);
+        assert_eq!(names(&report.done), ["bucket.data", "log_group.delivery", "role.delivery"]);
+        assert!(!fake.calls().iter().any(|c| c == "create MetadataExtractor"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn changes_in_flight_never_exceed_the_parallelism() {
+        let fake = Arc::new(FakeProvider::new());
+        let mut text = String::from("[stack]\nname = \"wide\"\n");
+        for i in 0..8 {
+            text.push_str(&format!("[bucket.b{i}]\nname = \"wide-bucket-{i}\"\n"));
+            fake.delay("create", &format!("wide-bucket-{i}"), std::time::Duration::from_secs(1));
+        }
+        let plan = plan_for(&fake, &text).await;
+        fake.reset_calls();
+        let (report, _) = run_plan(&fake, &plan, 3, false).await;
+        assert!(report.complete());
+        assert_eq!(fake.max_in_flight(), 3);
+    }
+
+    #[tokio::test]
+    async fn an_interrupt_starts_nothing_new_and_lets_work_in_flight_finish() {
+        let fake = Arc::new(FakeProvider::new());
+        let plan = plan_for(&fake, DEFAULT_STACK).await;
+        let (report, events) = run_plan(&fake, &plan, 1, true).await;
+        let started = events.iter().filter(|e| matches!(e, Event::Started { .. })).count();
+        assert_eq!(started, 1, "one change started before the interrupt");
+        assert_eq!(report.done.len(), 1, "and it finished");
+        assert_eq!(report.not_started.len(), 5);
+        assert!(!report.complete());
+    }
+
+    #[test]
+    fn every_kind_says_what_it_may_reference() {
+        for a in Kind::ALL {
+            for b in Kind::ALL {
+                // A kind never references itself, and references point one way.
+                assert!(!(may_depend_on(a, b) && may_depend_on(b, a)), "{a:?} <-> {b:?}");
+            }
+        }
+        assert!(may_depend_on(Kind::Firehose, Kind::Lambda) && may_depend_on(Kind::Lambda, Kind::Role));
+    }
+}

@@ -11,6 +11,7 @@ pub mod defaults;
 pub mod diagnostic;
 pub mod error;
 pub mod graph;
+pub mod live;
 pub mod model;
 pub mod output;
 pub mod package;
@@ -19,4 +20,6 @@ pub mod policy;
 pub mod provider;
 pub mod render;
 pub mod retry;
+#[cfg(test)]
+pub mod testing;
 pub mod validate;

@@ -9,11 +9,31 @@ pub struct Statement {
     pub effect: String,
     pub actions: Vec<String>,
     pub resources: Vec<String>,
+    /// A `Condition` block, when the statement has one.
+    pub condition: Option<Value>,
 }
 
 impl Statement {
     pub fn allow(actions: &[&str], resources: Vec<String>) -> Self {
-        Self { effect: "Allow".into(), actions: actions.iter().map(|s| s.to_string()).collect(), resources }
+        Self {
+            effect: "Allow".into(),
+            actions: actions.iter().map(|s| s.to_string()).collect(),
+            resources,
+            condition: None,
+        }
+    }
+
+    /// The KMS statement AWS's Firehose policy template gives a delivery role: decrypt and
+    /// generate data keys with this key only, only through S3 in the stack's region, and only for
+    /// objects of the stream's bucket.
+    pub fn kms_for_bucket(key_arn: &str, region: &str, bucket_arn: &str) -> Self {
+        Self {
+            condition: Some(json!({
+                "StringEquals": { "kms:ViaService": format!("s3.{region}.amazonaws.com") },
+                "StringLike": { "kms:EncryptionContext:aws:s3:arn": format!("{bucket_arn}/*") },
+            })),
+            ..Self::allow(&["kms:Decrypt", "kms:GenerateDataKey"], vec![key_arn.to_string()])
+        }
     }
 }
 
@@ -21,7 +41,13 @@ impl Statement {
 pub fn document(statements: &[Statement]) -> Value {
     let statements: Vec<Value> = statements
         .iter()
-        .map(|s| json!({ "Effect": s.effect, "Action": s.actions, "Resource": s.resources }))
+        .map(|s| {
+            let mut statement = json!({ "Effect": s.effect, "Action": s.actions, "Resource": s.resources });
+            if let Some(condition) = &s.condition {
+                statement["Condition"] = condition.clone();
+            }
+            statement
+        })
         .collect();
     canonical(&json!({ "Version": "2012-10-17", "Statement": statements }))
 }

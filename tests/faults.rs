@@ -6,7 +6,6 @@ mod common;
 
 use common::proxy::Fault;
 use common::*;
-use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
 /// Apply converges, the next plan is empty, exactly one stream exists, destroy leaves nothing.
@@ -202,26 +201,6 @@ async fn partial_failure_finishes_independent_work_and_converges_on_rerun() {
     );
     fx.apply();
     assert_converged(&fx).await;
-}
-
-/// Waits until the child's stdout shows `line`, returning what it printed.
-fn wait_for_line(child: &mut std::process::Child, line: &str) -> std::sync::mpsc::Receiver<String> {
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(l);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
-            if l.contains(line) {
-                return rx;
-            }
-        }
-    }
-    panic!("never printed {line:?}");
 }
 
 #[tokio::test]

@@ -85,25 +85,6 @@ async fn a_held_lock_refuses_a_second_run_until_unlocked() {
 }
 
 #[tokio::test]
-async fn two_concurrent_applies_never_both_run() {
-    let fx = Fixture::new();
-    let runs: Vec<std::thread::JoinHandle<Run>> = (0..2)
-        .map(|_| {
-            let path = fx.stack_path();
-            let endpoint = fx.moto.endpoint.clone();
-            std::thread::spawn(move || run_at(&path, &endpoint, &["apply", "--auto-approve"]))
-        })
-        .collect();
-    let results: Vec<Run> = runs.into_iter().map(|r| r.join().unwrap()).collect();
-    let succeeded = results.iter().filter(|r| r.code == 0).count();
-    assert!(succeeded >= 1, "{}", results.iter().map(|r| r.all()).collect::<String>());
-    for r in results.iter().filter(|r| r.code != 0) {
-        assert!(r.stderr.contains("is locked by") || r.stderr.contains("locked by another run"), "{}", r.all());
-    }
-    fx.assert_clean();
-}
-
-#[tokio::test]
 async fn prevent_destroy_blocks_destroy_and_replace() {
     let fx = Fixture::new();
     fx.edit(
@@ -145,4 +126,51 @@ async fn credentials_are_never_printed() {
         assert_eq!(out.status.code(), Some(0), "{all}");
         assert!(!all.contains(secret) && !all.contains("session-token-never-print"), "{all}");
     }
+}
+
+#[tokio::test]
+async fn a_saved_plan_is_bound_to_its_account_and_to_its_body() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = Fixture::new();
+    let path = fx.dir.path().join("plan.json");
+    let planfile = path.to_str().unwrap();
+    fx.ok(&["plan", "--out", planfile], 0);
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "written for its owner only");
+
+    // Credentials of another account (moto gives them through STS AssumeRole).
+    let sts = aws_sdk_sts::Client::new(&fx.moto.sdk_config().await);
+    let assumed = sts
+        .assume_role()
+        .role_arn("arn:aws:iam::222222222222:role/other")
+        .role_session_name("other")
+        .send()
+        .await
+        .unwrap();
+    let creds = assumed.credentials().unwrap();
+    let other = fx.run_env(
+        &["apply", planfile],
+        &[
+            ("AWS_ACCESS_KEY_ID", Some(creds.access_key_id())),
+            ("AWS_SECRET_ACCESS_KEY", Some(creds.secret_access_key())),
+            ("AWS_SESSION_TOKEN", Some(creds.session_token())),
+        ],
+    );
+    assert_eq!(other.code, 1, "{}", other.all());
+    assert!(
+        other.stderr.contains("the plan is for account 123456789012, but the credentials are of account 222222222222"),
+        "{}",
+        other.all()
+    );
+
+    // The body was edited to hide the changes: refused, naming where it differs.
+    let mut saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    saved["plan"]["changes"] = serde_json::json!([]);
+    std::fs::write(&path, saved.to_string()).unwrap();
+    let edited = fx.ok(&["apply", planfile], 1);
+    assert!(edited.stderr.contains("differs from the plan computed now, first at plan.changes[0]"), "{}", edited.all());
+    let firehose = aws_sdk_firehose::Client::new(&fx.moto.sdk_config().await);
+    assert!(
+        firehose.list_delivery_streams().send().await.unwrap().delivery_stream_names().is_empty(),
+        "nothing was created"
+    );
 }

@@ -226,3 +226,125 @@ fn generated_policies_name_exact_resources() {
         }
     }
 }
+
+/// Mutated stack files: whatever the text, validation answers with diagnostics, never a panic.
+mod mutated_stacks {
+    use proptest::prelude::*;
+    use provision::config;
+
+    /// One edit of the text: insert a string, delete a range, or duplicate a line.
+    #[derive(Debug, Clone)]
+    enum Edit {
+        Insert(usize, String),
+        Delete(usize, usize),
+        DuplicateLine(usize),
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            (
+                any::<usize>(),
+                prop_oneof!["\\PC{0,6}", "[=\\[\\]{}\"'#.,\n]{1,3}", "(é|ü|日本|💥|\u{202e})[a-z]{0,4} = "]
+            )
+                .prop_map(|(at, s)| Edit::Insert(at, s)),
+            (any::<usize>(), 0usize..40).prop_map(|(at, len)| Edit::Delete(at, len)),
+            any::<usize>().prop_map(Edit::DuplicateLine),
+        ]
+    }
+
+    fn floor(text: &str, at: usize) -> usize {
+        let mut at = at % (text.len() + 1);
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    }
+
+    fn apply(mut text: String, edits: &[Edit]) -> String {
+        for e in edits {
+            match e {
+                Edit::Insert(at, s) => {
+                    let at = floor(&text, *at);
+                    text.insert_str(at, s);
+                }
+                Edit::Delete(at, len) => {
+                    let start = floor(&text, *at);
+                    let end = floor(&text, (start + len).min(text.len()));
+                    text.replace_range(start..end.max(start), "");
+                }
+                Edit::DuplicateLine(n) => {
+                    let lines: Vec<&str> = text.lines().collect();
+                    if !lines.is_empty() {
+                        let line = lines[n % lines.len()].to_string();
+                        text = format!("{text}\n{line}\n");
+                    }
+                }
+            }
+        }
+        text
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, ..ProptestConfig::default() })]
+        #[test]
+        fn validation_never_panics(edits in prop::collection::vec(edit(), 1..6)) {
+            let base = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/stack.toml")).unwrap();
+            let text = apply(base, &edits);
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("stack.toml");
+            std::fs::write(&path, &text).unwrap();
+            match config::validate_offline(&path, &config::Options::default()) {
+                Ok(_) => {}
+                Err(invalid) => {
+                    // Every problem is rendered (the rendering must not panic either).
+                    prop_assert!(invalid.errors() > 0);
+                    let _ = invalid.to_string();
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_key_starting_with_a_non_ascii_character_is_a_diagnostic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stack.toml");
+        let base = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/stack.toml")).unwrap();
+        std::fs::write(&path, base.replace("[bucket.data]\n", "[bucket.data]\néphémère = true\n")).unwrap();
+        let invalid = config::validate_offline(&path, &config::Options::default()).unwrap_err();
+        let text = invalid.to_string();
+        assert!(text.contains("invalid key") && text.contains("stack.toml:14:1"), "{text}");
+        assert!(text.contains("keys are ASCII letters, digits"), "{text}");
+    }
+}
+
+#[test]
+fn the_kms_statement_names_the_key_and_carries_aws_s_conditions() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let text = std::fs::read_to_string(repo().join("examples/minimal.toml")).unwrap()
+        + "region = \"us-east-1\"\n"
+        + &format!("kms_key_arn = \"{key}\"\n");
+    let text = text
+        .replacen(
+            "[stack]\nname = \"firehose-minimal\"\n",
+            "[stack]\nname = \"firehose-minimal\"\nregion = \"us-east-1\"\n",
+            1,
+        )
+        .replace("region = \"us-east-1\"\nkms", "kms");
+    let path = dir.path().join("stack.toml");
+    std::fs::write(&path, text).unwrap();
+    let (stack, _) = config::validate_offline(&path, &config::Options::default()).unwrap();
+    let role = stack.resources.iter().find_map(|r| match &r.spec {
+        provision::model::Spec::Role(role) => role.inline_policy.clone(),
+        _ => None,
+    });
+    let policy = role.unwrap();
+    let kms =
+        policy["Statement"].as_array().unwrap().iter().find(|s| s["Action"].to_string().contains("kms:")).unwrap();
+    assert_eq!(kms["Resource"], serde_json::json!([key]));
+    assert_eq!(kms["Condition"]["StringEquals"]["kms:ViaService"], "s3.us-east-1.amazonaws.com");
+    assert_eq!(
+        kms["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"],
+        "arn:aws:s3:::firehose-minimal-123456789012/*"
+    );
+}

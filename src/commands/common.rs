@@ -5,19 +5,14 @@ use crate::aws::{pacing, Clients};
 use crate::cli::Cli;
 use crate::config;
 use crate::diagnostic::Diagnostic;
-use crate::error::InAnotherAccount;
-use crate::model::{Address, Environment, Live, LockSettings, Owned, Stack, ADDRESS_TAG};
+use crate::model::{Environment, LockSettings, Owned, Stack};
 use crate::plan::LiveState;
 use crate::provider::{Holder, LockHandle, Provider, Released};
 use crate::render::Style;
 use crate::{errln, output};
 use anyhow::{Context as _, Result};
-use futures::stream::{self, StreamExt};
 use std::io::BufRead;
 use std::sync::{Arc, Mutex};
-
-/// How many reads run at once: reads are paced per API by quota, so this only bounds memory.
-const READS_IN_FLIGHT: usize = 128;
 
 /// The lock a run holds, with the provider to release it, shared with the interrupt handler.
 pub type HeldLock = Arc<Mutex<Option<(Arc<dyn Provider>, LockHandle)>>>;
@@ -110,7 +105,7 @@ impl Context {
     /// Reads every desired resource and every owned one, concurrently.
     pub async fn read_live(&self, loaded: &Loaded) -> Result<LiveState> {
         let start = std::time::Instant::now();
-        let state = read_live(&loaded.stack, &loaded.provider, &loaded.owned).await?;
+        let state = crate::live::read(&loaded.stack, &loaded.provider, &loaded.owned).await?;
         if self.verbose {
             errln!(
                 "read {} declared and {} undeclared resource(s) in {} ms",
@@ -180,64 +175,6 @@ impl Context {
 /// The lock settings of a stack, or an error saying locking is off.
 pub fn lock_settings(stack: &Stack) -> Result<&LockSettings> {
     stack.lock.as_ref().context("locking is off for this stack (`lock = false` in [stack])")
-}
-
-/// Reads the live state: declared resources by name (with the tags discovery found, so most
-/// reads make no tag call), then owned resources no longer declared, then, only if an unowned
-/// resource of a wanted name exists, the record of an interrupted apply.
-pub async fn read_live(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned]) -> Result<LiveState> {
-    let tags_of = |kind, name: &str| {
-        owned.iter().find(|o| o.address.kind == kind && o.physical_name == name).and_then(|o| o.tags.clone())
-    };
-    let reads = stack.resources.iter().map(|r| {
-        let provider = provider.clone();
-        let tags = tags_of(r.address.kind, r.physical_name());
-        async move {
-            let read = provider.read(r.address.kind, r.physical_name(), Some(&r.spec), tags.as_ref()).await;
-            (r.address.clone(), read)
-        }
-    });
-    let declared: Vec<(Address, anyhow::Result<Option<Live>>)> =
-        stream::iter(reads).buffer_unordered(READS_IN_FLIGHT).collect().await;
-    let mut state = LiveState::default();
-    for (address, read) in declared {
-        match read {
-            Ok(live) => {
-                state.by_address.insert(address, live);
-            }
-            Err(e) if e.chain().any(|c| c.is::<InAnotherAccount>()) => state.foreign.push(address),
-            Err(e) => return Err(e),
-        }
-    }
-    state.foreign.sort();
-    let is_declared = |o: &Owned| {
-        stack.resources.iter().any(|r| r.address.kind == o.address.kind && r.physical_name() == o.physical_name)
-    };
-    let orphan_reads = owned.iter().filter(|o| !is_declared(o)).map(|o| {
-        let provider = provider.clone();
-        async move { provider.read(o.address.kind, &o.physical_name, None, o.tags.as_ref()).await.map(|l| (o, l)) }
-    });
-    let orphans: Vec<Result<(&Owned, Option<Live>)>> =
-        stream::iter(orphan_reads).buffer_unordered(READS_IN_FLIGHT).collect().await;
-    for read in orphans {
-        let (owned, live) = read?;
-        // Only what carries this stack's tag is ever planned for deletion.
-        let Some(live) = live.filter(|l| l.owner() == Some(stack.name.as_str())) else { continue };
-        let address = live
-            .spec
-            .tags()
-            .get(ADDRESS_TAG)
-            .and_then(|a| Address::parse(a))
-            .filter(|a| a.kind == owned.address.kind)
-            .unwrap_or_else(|| owned.address.clone());
-        state.orphans.push((address, live));
-    }
-    state.orphans.sort_by(|a, b| a.0.cmp(&b.0));
-    let unowned = state.by_address.values().flatten().any(|l| l.owner().is_none());
-    if let (true, Some(settings)) = (unowned, &stack.lock) {
-        state.intents = provider.read_intents(settings, &stack.name).await?;
-    }
-    Ok(state)
 }
 
 /// Asks for `yes` on stdin; anything else (or no terminal input) declines.

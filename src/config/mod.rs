@@ -252,6 +252,11 @@ fn parse_diagnostic(e: &toml::de::Error, locator: &Locator) -> Diagnostic {
         }
         None => ("schema", None, in_user_terms(&message)),
     };
+    let help = help.or_else(|| {
+        message.starts_with("invalid key").then(|| {
+            "keys are ASCII letters, digits, `_` and `-`; put any other key in quotes (\"key\" = ...)".to_string()
+        })
+    });
     let mut d = Diagnostic::error(rule, key, message);
     d.help = help;
     d.location = location;
@@ -553,6 +558,7 @@ impl<'a> Builder<'a> {
                 effect: s.effect.clone().unwrap_or_else(|| "Allow".into()),
                 actions: s.actions.clone(),
                 resources,
+                condition: None,
             });
         }
         let mut managed: Vec<String> = r
@@ -762,7 +768,8 @@ impl<'a> Builder<'a> {
             processors.push(Processor { kind: p.kind.clone(), parameters: params });
         }
         if let Some(kms) = &f.kms_key_arn {
-            statements.push(Statement::allow(&["kms:Decrypt", "kms:GenerateDataKey"], vec![kms.clone()]));
+            let kms = self.text(&format!("{key}.kms_key_arn"), kms);
+            statements.push(Statement::kms_for_bucket(&kms, &self.env.region, &bucket_arn));
         }
         let role_name = role.as_ref().map(|r| r.name.clone());
         if role.is_none() || bucket.is_none() {
@@ -784,7 +791,7 @@ impl<'a> Builder<'a> {
             buffer_interval_seconds: f.buffer_interval_seconds.unwrap_or(defaults::BUFFER_INTERVAL_SECONDS),
             compression: f.compression.clone().unwrap_or_else(|| defaults::COMPRESSION.into()),
             file_extension: f.file_extension.clone().unwrap_or_default(),
-            kms_key_arn: f.kms_key_arn.clone(),
+            kms_key_arn: f.kms_key_arn.as_ref().map(|k| self.text(&format!("{key}.kms_key_arn"), k)),
             logging,
             dynamic_partitioning: f.dynamic_partitioning,
             dynamic_partitioning_retry_seconds: f

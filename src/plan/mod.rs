@@ -3,6 +3,8 @@
 
 pub mod diff;
 pub mod saved;
+#[cfg(test)]
+mod tests;
 
 use crate::model::*;
 use crate::provider::Intent;
@@ -225,13 +227,19 @@ fn hide_sensitive(attributes: Vec<AttrChange>, sensitive: &[String]) -> Vec<Attr
     if sensitive.is_empty() {
         return attributes;
     }
-    let hide = |a: Option<Attr>| {
-        a.map(|a| match &a {
-            Attr::Value(v) if sensitive.iter().any(|s| holds(v, s)) => Attr::Sensitive,
-            _ => a,
+    let holds_secret = |a: &Option<Attr>| matches!(a, Some(Attr::Value(v)) if sensitive.iter().any(|s| holds(v, s)));
+    attributes
+        .into_iter()
+        .map(|c| {
+            // Sensitivity is the attribute's: when either side holds a secret, neither is shown.
+            if holds_secret(&c.before) || holds_secret(&c.after) {
+                let hide = |a: Option<Attr>| a.map(|_| Attr::Sensitive);
+                AttrChange { before: hide(c.before), after: hide(c.after), ..c }
+            } else {
+                c
+            }
         })
-    };
-    attributes.into_iter().map(|c| AttrChange { before: hide(c.before), after: hide(c.after), ..c }).collect()
+        .collect()
 }
 
 /// Whether any string in `value` contains `secret`.

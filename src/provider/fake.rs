@@ -92,6 +92,12 @@ impl FakeProvider {
         self.state().calls.clone()
     }
 
+    /// Forgets the recorded calls and the most in flight so far.
+    pub fn reset_calls(&self) {
+        self.state().calls.clear();
+        self.max_in_flight.store(0, Ordering::SeqCst);
+    }
+
     /// The most calls that were in flight at once.
     pub fn max_in_flight(&self) -> usize {
         self.max_in_flight.load(Ordering::SeqCst)

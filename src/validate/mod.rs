@@ -227,9 +227,47 @@ fn check_firehose(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &St
                 .with_help("set s3_backup_bucket = \"bucket.NAME\""),
         );
     }
+    if let Some(kms) = &f.kms_key_arn {
+        check_kms_key(key, kms, &stack.env, out);
+    }
     check_processors(key, f, raw, stack, out);
     check_prefixes(key, f, &kinds, out);
     check_roles(key, raw, stack, out);
+}
+
+/// K1: a KMS key or alias ARN of the stack's partition and region (never a wildcard: the
+/// generated delivery-role statement names exactly this key).
+fn check_kms_key(key: &str, arn: &str, env: &Environment, out: &mut Vec<Diagnostic>) {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let resource_ok = |r: &str| {
+        let key_id = |id: &str| !id.is_empty() && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+        let alias = |a: &str| !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c));
+        r.strip_prefix("key/").is_some_and(key_id) || r.strip_prefix("alias/").is_some_and(alias)
+    };
+    let valid = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1] == env.partition()
+        && parts[2] == "kms"
+        && parts[3] == env.region
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && resource_ok(parts[5]);
+    if !valid {
+        out.push(
+            Diagnostic::error(
+                "K1",
+                format!("{key}.kms_key_arn"),
+                format!("{arn:?} is not a KMS key or alias ARN of {}", env.region),
+            )
+            .with_help(format!(
+                "arn:{}:kms:{}:ACCOUNT:key/KEY-ID or arn:{}:kms:{}:ACCOUNT:alias/NAME",
+                env.partition(),
+                env.region,
+                env.partition(),
+                env.region
+            )),
+        );
+    }
 }
 
 /// S7: empty, or a dot followed by `[0-9a-z!-_.*'()]`.
@@ -663,6 +701,26 @@ mod tests {
         let mut out = Vec::new();
         check_bucket_name("bucket.x", name, &mut out);
         out.into_iter().map(|d| d.rule).collect()
+    }
+
+    #[test]
+    fn kms_keys_are_exact_arns_of_the_stack_s_region() {
+        let env = Environment { region: "us-east-1".into(), account_id: "123456789012".into() };
+        let check = |arn: &str| {
+            let mut out = Vec::new();
+            check_kms_key("firehose.s", arn, &env, &mut out);
+            out.into_iter().map(|d| d.rule).collect::<Vec<_>>()
+        };
+        assert!(check("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab").is_empty());
+        assert!(check("arn:aws:kms:us-east-1:123456789012:alias/firehose").is_empty());
+        for bad in [
+            "*",
+            "arn:aws:kms:us-east-1:123456789012:key/*",
+            "arn:aws:kms:eu-west-1:123456789012:alias/x",
+            "arn:aws-cn:kms:us-east-1:123456789012:alias/x",
+        ] {
+            assert_eq!(check(bad), ["K1"], "{bad}");
+        }
     }
 
     #[test]

@@ -169,6 +169,23 @@ impl Fixture {
         run_at(&self.stack_path(), &self.endpoint(), args)
     }
 
+    /// Runs `provision ARGS` with extra environment variables (`None` removes one).
+    pub fn run_env(&self, args: &[&str], env: &[(&str, Option<&str>)]) -> Run {
+        let mut command = command(&self.stack_path(), &self.endpoint(), args);
+        for (k, v) in env {
+            match v {
+                Some(v) => command.env(k, v),
+                None => command.env_remove(k),
+            };
+        }
+        let out = command.stdin(Stdio::null()).output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
+    }
+
     /// Runs and asserts the exit code.
     pub fn ok(&self, args: &[&str], code: i32) -> Run {
         let run = self.run(args);
@@ -229,6 +246,26 @@ pub fn command(stack: &Path, endpoint: &str, args: &[&str]) -> Command {
         .env_remove("AWS_PROFILE")
         .stdin(Stdio::null());
     command
+}
+
+/// Waits until the child's stdout shows `line`; returns the lines printed after it.
+pub fn wait_for_line(child: &mut std::process::Child, line: &str) -> std::sync::mpsc::Receiver<String> {
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+            if l.contains(line) {
+                return rx;
+            }
+        }
+    }
+    panic!("never printed {line:?}");
 }
 
 /// Changes of a JSON plan other than no-ops: (address, action, changed attribute keys), by address.

@@ -1,12 +1,16 @@
 //! A fault-injecting HTTP proxy in front of moto, for what moto cannot do: throttling, 5xx, IAM
-//! propagation errors, asynchronous states, delays and dropped connections. Each request is
-//! identified by its AWS action; rules say what to do to the next N requests of an action.
+//! propagation errors, asynchronous states, delays, dropped connections, buckets owned by another
+//! account, real-AWS latency and API quotas. Each request is identified by its service and
+//! action; rules say what to do to the next N requests of an action.
+//!
+//! Also run on its own by the benchmark (`cargo run --example aws-proxy`, see proxy_main.rs).
+#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What to do to a request.
 #[derive(Debug, Clone)]
@@ -21,6 +25,10 @@ pub enum Fault {
     ResetAfterForward,
     /// Forward, then replace `"key": "from"` by `"key": "to"` in the JSON answer.
     Rewrite { key: &'static str, from: &'static str, to: &'static str },
+    /// Forward, then mark the first `failed` entries of a PutRecordBatch answer as failed with
+    /// ServiceUnavailableException, as if they had not been accepted; the others are written.
+    /// The failed records are removed from the request before it reaches moto.
+    PartialBatch { failed: usize },
 }
 
 struct Rule {
@@ -29,13 +37,53 @@ struct Rule {
     remaining: usize,
 }
 
+/// AWS's documented default API rates (requests/s per account), and generous values where AWS
+/// publishes none, enforced as token buckets holding one second of requests.
+pub fn aws_quota(action: &str) -> Option<f64> {
+    let (service, name) = action.split_once('.')?;
+    Some(match (service, name) {
+        ("Firehose", "PutRecord" | "PutRecordBatch") => return None,
+        ("Firehose", _) => 5.0,
+        ("Lambda", "GetFunction") => 100.0,
+        ("Lambda", _) => 15.0,
+        ("CloudWatchLogs", "DescribeLogGroups") => 10.0,
+        ("CloudWatchLogs", "DescribeLogStreams") => 25.0,
+        ("CloudWatchLogs", "CreateLogStream") => 50.0,
+        ("CloudWatchLogs", "DeleteLogGroup") => 10.0,
+        ("CloudWatchLogs", "ListTagsForResource") => 10.0,
+        ("CloudWatchLogs", _) => 5.0,
+        ("IAM", _) => 20.0,
+        ("S3", _) => 100.0,
+        ("STS", _) => 100.0,
+        ("ResourceGroupsTaggingAPI", _) => 10.0,
+        _ => return None,
+    })
+}
+
+struct Bucket {
+    tokens: f64,
+    rate: f64,
+    last: Instant,
+}
+
 #[derive(Default)]
 struct State {
     rules: Vec<Rule>,
     seen: HashMap<String, usize>,
+    throttled: HashMap<String, usize>,
+    latency: Duration,
+    quota: bool,
+    buckets: HashMap<String, Bucket>,
+    /// Bucket name -> the account that owns it (other than moto's).
+    foreign: HashMap<String, String>,
+    /// Every S3 request: (action, bucket, the expected-owner header it carried).
+    s3_requests: Vec<(String, String, Option<String>)>,
+    arrivals: Vec<Instant>,
+    /// Records accepted by PutRecordBatch answers.
+    records_accepted: usize,
 }
 
-/// The proxy; it runs until the test process ends.
+/// The proxy; it runs until the process ends.
 pub struct FaultProxy {
     pub endpoint: String,
     state: Arc<Mutex<State>>,
@@ -43,7 +91,11 @@ pub struct FaultProxy {
 
 impl FaultProxy {
     pub fn start(upstream: &str) -> FaultProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Self::start_on("127.0.0.1:0", upstream)
+    }
+
+    pub fn start_on(address: &str, upstream: &str) -> FaultProxy {
+        let listener = TcpListener::bind(address).unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let upstream = upstream.trim_start_matches("http://").to_string();
         let state = Arc::new(Mutex::new(State::default()));
@@ -69,9 +121,73 @@ impl FaultProxy {
         self.state.lock().unwrap().rules.clear();
     }
 
-    /// How many requests of `action` reached the proxy.
+    /// Adds `latency` to every request, as a round trip to AWS would.
+    pub fn set_latency(&self, latency: Duration) {
+        self.state.lock().unwrap().latency = latency;
+    }
+
+    /// Throttles requests over AWS's default API quotas, as AWS does.
+    pub fn enforce_quotas(&self, on: bool) {
+        self.state.lock().unwrap().quota = on;
+    }
+
+    /// Makes `bucket` belong to `account`: S3 answers 403 to requests that name another expected
+    /// owner (or none), and BucketAlreadyExists to CreateBucket.
+    pub fn foreign_bucket(&self, bucket: &str, account: &str) {
+        self.state.lock().unwrap().foreign.insert(bucket.into(), account.into());
+    }
+
+    /// How many requests of `action` reached the proxy (bare action name, e.g. `GetRole`).
     pub fn seen(&self, action: &str) -> usize {
-        self.state.lock().unwrap().seen.get(action).copied().unwrap_or(0)
+        let state = self.state.lock().unwrap();
+        state
+            .seen
+            .iter()
+            .filter(|(k, _)| k.split_once('.').map(|(_, a)| a) == Some(action) || *k == action)
+            .map(|(_, v)| v)
+            .sum()
+    }
+
+    /// Requests per `Service.Action`.
+    pub fn counts(&self) -> HashMap<String, usize> {
+        self.state.lock().unwrap().seen.clone()
+    }
+
+    /// Throttled answers per `Service.Action`.
+    pub fn throttled(&self) -> HashMap<String, usize> {
+        self.state.lock().unwrap().throttled.clone()
+    }
+
+    /// Every S3 request: action, bucket and the expected-owner header it carried.
+    pub fn s3_requests(&self) -> Vec<(String, String, Option<String>)> {
+        self.state.lock().unwrap().s3_requests.clone()
+    }
+
+    /// Records accepted by PutRecordBatch answers that passed through.
+    pub fn records_accepted(&self) -> usize {
+        self.state.lock().unwrap().records_accepted
+    }
+
+    /// Forgets counts, arrivals and logs (rules stay).
+    pub fn reset_counts(&self) {
+        let mut state = self.state.lock().unwrap();
+        state.seen.clear();
+        state.throttled.clear();
+        state.s3_requests.clear();
+        state.arrivals.clear();
+    }
+
+    /// Sequential rounds of requests: arrivals separated by more than half the latency start a
+    /// new round (requests of one round are sent together).
+    pub fn rounds(&self) -> usize {
+        let state = self.state.lock().unwrap();
+        let gap = (state.latency / 2).max(Duration::from_millis(5));
+        let mut arrivals = state.arrivals.clone();
+        arrivals.sort();
+        if arrivals.is_empty() {
+            return 0;
+        }
+        1 + arrivals.windows(2).filter(|w| w[1].duration_since(w[0]) > gap).count()
     }
 }
 
@@ -86,9 +202,11 @@ enum Protocol {
 
 struct Request {
     raw: Vec<u8>,
+    head_end: usize,
     method: String,
     path: String,
     target: Option<String>,
+    owner_header: Option<String>,
     body: Vec<u8>,
 }
 
@@ -105,19 +223,35 @@ impl Request {
         }
     }
 
-    /// The AWS action name: from X-Amz-Target, the query `Action`, or Lambda's REST routes.
+    /// `Service.Action`: from X-Amz-Target, the query `Action`, Lambda's REST routes or S3's.
     fn action(&self) -> String {
         if let Some(target) = &self.target {
-            return target.rsplit('.').next().unwrap_or(target).to_string();
+            let (prefix, action) = target.split_once('.').unwrap_or(("", target));
+            let service = match prefix.split('_').next().unwrap_or_default() {
+                "Firehose" => "Firehose",
+                "Logs" => "CloudWatchLogs",
+                "ResourceGroupsTaggingAPI" => "ResourceGroupsTaggingAPI",
+                other => other,
+            };
+            return format!("{service}.{action}");
         }
         if let Some(rest) = std::str::from_utf8(&self.body).ok().and_then(|b| b.strip_prefix("Action=")) {
-            return rest.split('&').next().unwrap_or_default().to_string();
+            let action = rest.split('&').next().unwrap_or_default();
+            let service = if action == "GetCallerIdentity" || action == "AssumeRole" { "STS" } else { "IAM" };
+            return format!("{service}.{action}");
         }
         let path = self.path.split('?').next().unwrap_or_default();
-        if let Some(rest) = path.strip_prefix("/2015-03-31/functions") {
+        if let Some(rest) = path.strip_prefix("/2015-03-31/functions").or_else(|| path.strip_prefix("/2017-03-31/tags"))
+        {
             let parts: Vec<&str> = rest.trim_matches('/').split('/').filter(|p| !p.is_empty()).collect();
-            return match (self.method.as_str(), parts.as_slice()) {
+            let action = match (self.method.as_str(), parts.as_slice()) {
+                _ if self.path.starts_with("/2017-03-31/tags") => match self.method.as_str() {
+                    "GET" => "ListTags",
+                    "POST" => "TagResource",
+                    _ => "UntagResource",
+                },
                 ("POST", []) => "CreateFunction",
+                ("GET", []) => "ListFunctions",
                 ("GET", [_]) => "GetFunction",
                 ("DELETE", [_]) => "DeleteFunction",
                 ("GET", [_, "configuration"]) => "GetFunctionConfiguration",
@@ -125,17 +259,62 @@ impl Request {
                 ("PUT", [_, "code"]) => "UpdateFunctionCode",
                 ("POST", [_, "versions"]) => "PublishVersion",
                 ("GET", [_, "versions"]) => "ListVersionsByFunction",
-                _ => "Lambda",
-            }
-            .to_string();
+                _ => "Other",
+            };
+            return format!("Lambda.{action}");
         }
-        format!("S3 {} {}", self.method, path)
+        format!("S3.{}", s3_action(&self.method, &self.path))
+    }
+
+    /// The bucket of a path-style S3 request.
+    fn bucket(&self) -> Option<String> {
+        let path = self.path.split('?').next().unwrap_or_default();
+        path.trim_start_matches('/').split('/').next().filter(|b| !b.is_empty()).map(String::from)
+    }
+}
+
+/// The S3 action of a path-style request, from its method, key and query.
+fn s3_action(method: &str, path: &str) -> String {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let has_key = path.trim_start_matches('/').split_once('/').is_some_and(|(_, k)| !k.is_empty());
+    let sub = [
+        "versioning",
+        "publicAccessBlock",
+        "encryption",
+        "ownershipControls",
+        "policy",
+        "tagging",
+        "versions",
+        "delete",
+        "uploads",
+    ]
+    .into_iter()
+    .find(|s| query.split('&').any(|p| p == *s || p.starts_with(&format!("{s}="))));
+    let name = |s: &str| {
+        let mut c = s.chars();
+        c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+    };
+    match (method, has_key, sub) {
+        ("GET", false, Some("versions")) => "ListObjectVersions".into(),
+        ("POST", false, Some("delete")) => "DeleteObjects".into(),
+        ("GET", false, Some(s)) => format!("GetBucket{}", name(s)),
+        ("PUT", false, Some(s)) => format!("PutBucket{}", name(s)),
+        ("DELETE", false, Some(s)) => format!("DeleteBucket{}", name(s)),
+        ("HEAD", false, _) => "HeadBucket".into(),
+        ("PUT", false, None) => "CreateBucket".into(),
+        ("DELETE", false, None) => "DeleteBucket".into(),
+        ("GET", false, None) => "ListObjects".into(),
+        ("GET", true, _) => "GetObject".into(),
+        ("HEAD", true, _) => "HeadObject".into(),
+        ("PUT", true, _) => "PutObject".into(),
+        ("DELETE", true, _) => "DeleteObject".into(),
+        _ => method.to_string(),
     }
 }
 
 fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<Request>> {
     let mut raw = Vec::new();
-    let mut buf = [0u8; 8192];
+    let mut buf = [0u8; 65536];
     let head_end = loop {
         if let Some(pos) = find(&raw, b"\r\n\r\n") {
             break pos + 4;
@@ -174,7 +353,9 @@ fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<Request>> {
         method: first.next().unwrap_or_default().to_string(),
         path: first.next().unwrap_or_default().to_string(),
         target: header("x-amz-target"),
+        owner_header: header("x-amz-expected-bucket-owner"),
         body: raw[head_end..].to_vec(),
+        head_end,
         raw,
     }))
 }
@@ -183,21 +364,89 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// Takes a token of `action`'s bucket; false when the request is over quota.
+fn take_token(state: &mut State, action: &str) -> bool {
+    let Some(rate) = aws_quota(action) else { return true };
+    let now = Instant::now();
+    let bucket = state.buckets.entry(action.to_string()).or_insert(Bucket { tokens: rate, rate, last: now });
+    bucket.tokens = (bucket.tokens + now.duration_since(bucket.last).as_secs_f64() * bucket.rate).min(bucket.rate);
+    bucket.last = now;
+    if bucket.tokens >= 1.0 {
+        bucket.tokens -= 1.0;
+        true
+    } else {
+        false
+    }
+}
+
+/// The throttling answer each service gives.
+fn throttle_fault(action: &str) -> Fault {
+    match action.split('.').next().unwrap_or_default() {
+        "Firehose" => Fault::Error { status: 400, code: "LimitExceededException", message: "Rate exceeded" },
+        "Lambda" => Fault::Error { status: 429, code: "TooManyRequestsException", message: "Rate exceeded" },
+        "S3" => Fault::Error { status: 503, code: "SlowDown", message: "Please reduce your request rate." },
+        "ResourceGroupsTaggingAPI" => {
+            Fault::Error { status: 400, code: "ThrottledException", message: "Rate exceeded" }
+        }
+        "CloudWatchLogs" => Fault::Error { status: 400, code: "ThrottlingException", message: "Rate exceeded" },
+        _ => Fault::Error { status: 400, code: "Throttling", message: "Rate exceeded" },
+    }
+}
+
 fn handle(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::io::Result<()> {
     let Some(request) = read_request(&mut client)? else { return Ok(()) };
     let action = request.action();
-    // A rewrite is used up only by an answer it changes; other faults by any request.
-    let fault = {
+    let bare = action.split_once('.').map(|(_, a)| a.to_string()).unwrap_or_default();
+    let s3_action = action.strip_prefix("S3.").map(String::from);
+    let (fault, latency) = {
         let mut state = state.lock().unwrap();
+        state.arrivals.push(Instant::now());
         *state.seen.entry(action.clone()).or_default() += 1;
-        let rule = state.rules.iter_mut().find(|r| r.action == action && r.remaining > 0);
-        rule.map(|r| {
+        if let Some(a) = &s3_action {
+            let owner = request.owner_header.clone();
+            state.s3_requests.push((a.clone(), request.bucket().unwrap_or_default(), owner));
+        }
+        // A rewrite or partial batch is used up only by an answer it changes; other faults by any request.
+        let rule = state
+            .rules
+            .iter_mut()
+            .find(|r| (r.action == action || r.action == bare || legacy_s3(&r.action, &request)) && r.remaining > 0);
+        let mut fault = rule.map(|r| {
             if !matches!(r.fault, Fault::Rewrite { .. }) {
                 r.remaining -= 1;
             }
             r.fault.clone()
-        })
+        });
+        if fault.is_none() {
+            if let Some(bucket) = request.bucket().filter(|_| s3_action.is_some()) {
+                if let Some(owner) = state.foreign.get(&bucket) {
+                    fault = Some(if s3_action.as_deref() == Some("CreateBucket") {
+                        Fault::Error {
+                            status: 409,
+                            code: "BucketAlreadyExists",
+                            message: "The requested bucket name is not available.",
+                        }
+                    } else if request.owner_header.as_deref() != Some(owner.as_str()) {
+                        Fault::Error { status: 403, code: "AccessDenied", message: "Access Denied" }
+                    } else {
+                        Fault::Error {
+                            status: 500,
+                            code: "InternalError",
+                            message: "the proxy does not serve foreign buckets",
+                        }
+                    });
+                }
+            }
+        }
+        if fault.is_none() && state.quota && !take_token(&mut state, &action) {
+            *state.throttled.entry(action.clone()).or_default() += 1;
+            fault = Some(throttle_fault(&action));
+        }
+        (fault, state.latency)
     };
+    if !latency.is_zero() {
+        std::thread::sleep(latency);
+    }
     match fault {
         Some(Fault::Error { status, code, message }) => {
             let response = error_response(&request, status, code, message);
@@ -205,35 +454,113 @@ fn handle(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::i
         }
         Some(Fault::Reset) => {}
         Some(Fault::ResetAfterForward) => {
-            forward(&request, upstream)?;
+            forward(&request.raw, upstream)?;
         }
         Some(Fault::Delay(d)) => {
             std::thread::sleep(d);
-            client.write_all(&forward(&request, upstream)?)?;
+            client.write_all(&forward(&request.raw, upstream)?)?;
         }
         Some(Fault::Rewrite { key, from, to }) => {
-            let response = forward(&request, upstream)?;
+            let response = forward(&request.raw, upstream)?;
             let rewritten = rewrite(&response, key, from, to);
             if find(&rewritten, format!("\"{key}\": \"{to}\"").as_bytes()).is_some()
                 || find(&rewritten, format!("\"{key}\":\"{to}\"").as_bytes()).is_some()
             {
                 let mut state = state.lock().unwrap();
-                if let Some(rule) = state.rules.iter_mut().find(|r| r.action == action && r.remaining > 0) {
+                if let Some(rule) =
+                    state.rules.iter_mut().find(|r| (r.action == action || r.action == bare) && r.remaining > 0)
+                {
                     rule.remaining -= 1;
                 }
             }
             client.write_all(&rewritten)?;
         }
-        None => client.write_all(&forward(&request, upstream)?)?,
+        Some(Fault::PartialBatch { failed }) => {
+            let response = partial_batch(&request, upstream, failed)?;
+            count_accepted(&response, state);
+            client.write_all(&response)?;
+        }
+        None => {
+            let response = forward(&request.raw, upstream)?;
+            if bare == "PutRecordBatch" {
+                count_accepted(&response, state);
+            }
+            client.write_all(&response)?
+        }
     }
     let _ = client.shutdown(std::net::Shutdown::Both);
     Ok(())
 }
 
+/// Old-style rules named `S3 METHOD /path` still match.
+fn legacy_s3(rule: &str, request: &Request) -> bool {
+    let path = request.path.split('?').next().unwrap_or_default();
+    rule == format!("S3 {} {}", request.method, path)
+}
+
+fn count_accepted(response: &[u8], state: &Mutex<State>) {
+    let Some(head_end) = find(response, b"\r\n\r\n").map(|p| p + 4) else { return };
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&response[head_end..]) else { return };
+    let accepted = doc["RequestResponses"]
+        .as_array()
+        .map(|r| r.iter().filter(|e| e.get("ErrorCode").is_none() && e.get("RecordId").is_some()).count())
+        .unwrap_or(0);
+    state.lock().unwrap().records_accepted += accepted;
+}
+
+/// Forwards a PutRecordBatch without its first `failed` records, and answers as if those had
+/// failed with ServiceUnavailableException.
+fn partial_batch(request: &Request, upstream: &str, failed: usize) -> std::io::Result<Vec<u8>> {
+    let Ok(mut doc) = serde_json::from_slice::<serde_json::Value>(&request.body) else {
+        return forward(&request.raw, upstream);
+    };
+    let records = doc["Records"].as_array().cloned().unwrap_or_default();
+    let failed = failed.min(records.len());
+    doc["Records"] = serde_json::Value::Array(records[failed..].to_vec());
+    let body = serde_json::to_vec(&doc).unwrap();
+    let head = String::from_utf8_lossy(&request.raw[..request.head_end]);
+    let head: String = head
+        .lines()
+        .filter(|l| !l.is_empty() && !l.to_ascii_lowercase().starts_with("content-length:"))
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    let mut raw = format!("{head}Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    raw.extend_from_slice(&body);
+    let response = if failed == records.len() {
+        // Nothing left to send: an answer without going upstream.
+        let empty = serde_json::json!({"FailedPutCount": 0, "Encrypted": false, "RequestResponses": []});
+        let body = empty.to_string();
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    } else {
+        forward(&raw, upstream)?
+    };
+    let Some(head_end) = find(&response, b"\r\n\r\n").map(|p| p + 4) else { return Ok(response) };
+    let Ok(mut answer) = serde_json::from_slice::<serde_json::Value>(&response[head_end..]) else {
+        return Ok(response);
+    };
+    let mut entries: Vec<serde_json::Value> = (0..failed)
+        .map(|_| serde_json::json!({"ErrorCode": "ServiceUnavailableException", "ErrorMessage": "Slow down."}))
+        .collect();
+    entries.extend(answer["RequestResponses"].as_array().cloned().unwrap_or_default());
+    let already = answer["FailedPutCount"].as_u64().unwrap_or(0);
+    answer["RequestResponses"] = serde_json::Value::Array(entries);
+    answer["FailedPutCount"] = serde_json::json!(already + failed as u64);
+    let body = answer.to_string();
+    Ok(format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes())
+}
+
 /// Sends the request to moto and returns its whole answer (moto closes every connection).
-fn forward(request: &Request, upstream: &str) -> std::io::Result<Vec<u8>> {
+fn forward(raw: &[u8], upstream: &str) -> std::io::Result<Vec<u8>> {
     let mut server = TcpStream::connect(upstream)?;
-    server.write_all(&request.raw)?;
+    server.write_all(raw)?;
     let mut response = Vec::new();
     server.read_to_end(&mut response)?;
     Ok(response)
@@ -277,6 +604,8 @@ fn error_response(request: &Request, status: u16, code: &str, message: &str) -> 
             String::new(),
         ),
     };
+    // HEAD answers carry no body.
+    let body = if request.method == "HEAD" { String::new() } else { body };
     format!(
         "HTTP/1.1 {status} Fault\r\nContent-Type: {content_type}\r\n{extra}x-amzn-RequestId: fault\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()

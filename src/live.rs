@@ -1,0 +1,70 @@
+//! Reading live state through the provider: declared resources by name, owned ones by tag.
+
+use crate::error::InAnotherAccount;
+use crate::model::{Address, Live, Owned, Stack, ADDRESS_TAG};
+use crate::plan::LiveState;
+use crate::provider::Provider;
+use anyhow::Result;
+use futures::stream::{self, StreamExt};
+use std::sync::Arc;
+
+/// How many reads run at once: reads are paced per API by quota, so this only bounds memory.
+const READS_IN_FLIGHT: usize = 128;
+
+/// Reads the live state: declared resources by name (with the tags discovery found, so most
+/// reads make no tag call), then owned resources no longer declared, then, only if an unowned
+/// resource of a wanted name exists, the record of an interrupted apply.
+pub async fn read(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned]) -> Result<LiveState> {
+    let tags_of = |kind, name: &str| {
+        owned.iter().find(|o| o.address.kind == kind && o.physical_name == name).and_then(|o| o.tags.clone())
+    };
+    let reads = stack.resources.iter().map(|r| {
+        let provider = provider.clone();
+        let tags = tags_of(r.address.kind, r.physical_name());
+        async move {
+            let read = provider.read(r.address.kind, r.physical_name(), Some(&r.spec), tags.as_ref()).await;
+            (r.address.clone(), read)
+        }
+    });
+    let declared: Vec<(Address, anyhow::Result<Option<Live>>)> =
+        stream::iter(reads).buffer_unordered(READS_IN_FLIGHT).collect().await;
+    let mut state = LiveState::default();
+    for (address, read) in declared {
+        match read {
+            Ok(live) => {
+                state.by_address.insert(address, live);
+            }
+            Err(e) if e.chain().any(|c| c.is::<InAnotherAccount>()) => state.foreign.push(address),
+            Err(e) => return Err(e),
+        }
+    }
+    state.foreign.sort();
+    let is_declared = |o: &Owned| {
+        stack.resources.iter().any(|r| r.address.kind == o.address.kind && r.physical_name() == o.physical_name)
+    };
+    let orphan_reads = owned.iter().filter(|o| !is_declared(o)).map(|o| {
+        let provider = provider.clone();
+        async move { provider.read(o.address.kind, &o.physical_name, None, o.tags.as_ref()).await.map(|l| (o, l)) }
+    });
+    let orphans: Vec<Result<(&Owned, Option<Live>)>> =
+        stream::iter(orphan_reads).buffer_unordered(READS_IN_FLIGHT).collect().await;
+    for read in orphans {
+        let (owned, live) = read?;
+        // Only what carries this stack's tag is ever planned for deletion.
+        let Some(live) = live.filter(|l| l.owner() == Some(stack.name.as_str())) else { continue };
+        let address = live
+            .spec
+            .tags()
+            .get(ADDRESS_TAG)
+            .and_then(|a| Address::parse(a))
+            .filter(|a| a.kind == owned.address.kind)
+            .unwrap_or_else(|| owned.address.clone());
+        state.orphans.push((address, live));
+    }
+    state.orphans.sort_by(|a, b| a.0.cmp(&b.0));
+    let unowned = state.by_address.values().flatten().any(|l| l.owner().is_none());
+    if let (true, Some(settings)) = (unowned, &stack.lock) {
+        state.intents = provider.read_intents(settings, &stack.name).await?;
+    }
+    Ok(state)
+}

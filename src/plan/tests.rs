@@ -1,0 +1,165 @@
+//! Planning against the in-memory fake cloud: conflicts, orphans, renames, replaces, failed
+//! streams, foreign buckets, interrupted creates, and the safety refusal.
+
+use super::*;
+use crate::provider::fake::FakeProvider;
+use crate::provider::Provider;
+use crate::testing::{stack, DEFAULT_STACK};
+use std::sync::Arc;
+
+async fn plan_of(fake: &Arc<FakeProvider>, stack: &Stack) -> Plan {
+    let provider: Arc<dyn Provider> = fake.clone();
+    let owned = provider.discover(&stack.name).await.unwrap();
+    let live = crate::live::read(stack, &provider, &owned).await.unwrap();
+    build(stack, &live).unwrap()
+}
+
+async fn apply(fake: &Arc<FakeProvider>, stack: &Stack) {
+    let plan = plan_of(fake, stack).await;
+    let provider: Arc<dyn Provider> = fake.clone();
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let report = crate::apply::execute(&plan, &provider, 10, stopped, |_| {}).await;
+    assert!(report.complete(), "{report:?}");
+}
+
+fn actions(plan: &Plan) -> Vec<(String, Action)> {
+    plan.changes.iter().filter(|c| c.action != Action::NoOp).map(|c| (c.address.to_string(), c.action)).collect()
+}
+
+fn change<'a>(plan: &'a Plan, address: &str) -> &'a Change {
+    plan.changes.iter().find(|c| c.address.to_string() == address).unwrap()
+}
+
+#[tokio::test]
+async fn an_empty_cloud_plans_every_create_in_dependency_order_then_nothing() {
+    let fake = Arc::new(FakeProvider::new());
+    let s = stack(DEFAULT_STACK);
+    let plan = plan_of(&fake, &s).await;
+    assert_eq!(plan.summary, Summary { add: 6, change: 0, destroy: 0, conflict: 0 });
+    let order: Vec<String> = plan.changes.iter().map(|c| c.address.to_string()).collect();
+    let at = |a: &str| order.iter().position(|o| o == a).unwrap();
+    assert!(at("role.extractor") < at("lambda.extractor") && at("lambda.extractor") < at("firehose.events"));
+    apply(&fake, &s).await;
+    assert!(!plan_of(&fake, &s).await.has_changes());
+}
+
+#[tokio::test]
+async fn resources_of_others_are_conflicts_log_groups_are_adopted() {
+    let fake = Arc::new(FakeProvider::new());
+    let s = stack(DEFAULT_STACK);
+    let mut bucket = s.get(&Address::new(Kind::Bucket, "data")).unwrap().spec.clone();
+    bucket.tags_mut().clear();
+    fake.insert(bucket);
+    let mut role = s.get(&Address::new(Kind::Role, "delivery")).unwrap().spec.clone();
+    role.tags_mut().insert(OWNER_TAG.into(), "other-stack".into());
+    fake.insert(role);
+    let mut group = s.get(&Address::new(Kind::LogGroup, "delivery")).unwrap().spec.clone();
+    group.tags_mut().clear();
+    fake.insert(group);
+    let plan = plan_of(&fake, &s).await;
+    let bucket = change(&plan, "bucket.data");
+    assert_eq!(bucket.action, Action::Conflict);
+    assert_eq!(bucket.remedy.as_deref(), Some("run `provision import bucket.data` to adopt it"));
+    assert_eq!(change(&plan, "role.delivery").reasons, ["is owned by stack \"other-stack\""]);
+    let group = change(&plan, "log_group.delivery");
+    assert_eq!(group.action, Action::Update);
+    assert!(group.reasons[0].contains("adopts the existing log group"));
+    assert!(check_safe(&plan).unwrap_err().contains("bucket.data, role.delivery"));
+}
+
+#[tokio::test]
+async fn removed_resources_are_destroyed_by_tag_and_renames_replace() {
+    let fake = Arc::new(FakeProvider::new());
+    apply(&fake, &stack(DEFAULT_STACK)).await;
+    // The stream's name changes and the log group's section is gone.
+    let edited = DEFAULT_STACK
+        .replace("name = \"${var.stream_name}\"", "name = \"renamed\"")
+        .replace("log_group = \"log_group.delivery\"\n", "")
+        .replace("[log_group.delivery]\nname = \"/aws/kinesisfirehose/${var.stream_name}\"\nretention_days = 14\nstreams = [\"DestinationDelivery\"]\n", "");
+    let s = stack(&edited);
+    let plan = plan_of(&fake, &s).await;
+    let stream = change(&plan, "firehose.events");
+    assert_eq!(stream.action, Action::Replace);
+    assert!(stream.reasons.iter().any(|r| r == "renamed from \"PUT-S3-lambda\""), "{:?}", stream.reasons);
+    assert_eq!(change(&plan, "log_group.delivery").action, Action::Delete);
+    apply(&fake, &s).await;
+    let names = fake.names();
+    assert!(
+        names.contains(&(Kind::Firehose, "renamed".into()))
+            && !names.contains(&(Kind::Firehose, "PUT-S3-lambda".into()))
+    );
+    assert!(!names.iter().any(|(k, _)| *k == Kind::LogGroup));
+    assert!(!plan_of(&fake, &s).await.has_changes());
+}
+
+#[tokio::test]
+async fn a_failed_stream_is_replaced_and_only_the_stack_s_orphans_are_deleted() {
+    let fake = Arc::new(FakeProvider::new());
+    let s = stack(DEFAULT_STACK);
+    apply(&fake, &s).await;
+    fake.set_problem(Kind::Firehose, "PUT-S3-lambda", "the stream is CREATING_FAILED (bad role)");
+    // A resource another stack owns, never declared here.
+    let mut foreign = s.get(&Address::new(Kind::Bucket, "data")).unwrap().spec.clone();
+    if let Spec::Bucket(b) = &mut foreign {
+        b.name = "someone-elses".into();
+    }
+    foreign.tags_mut().insert(OWNER_TAG.into(), "other".into());
+    fake.insert(foreign);
+    let plan = plan_of(&fake, &s).await;
+    assert_eq!(actions(&plan), [("firehose.events".to_string(), Action::Replace)]);
+    assert!(change(&plan, "firehose.events").reasons.iter().any(|r| r.contains("CREATING_FAILED (bad role)")));
+}
+
+#[tokio::test]
+async fn prevent_destroy_refuses_a_replace() {
+    let fake = Arc::new(FakeProvider::new());
+    apply(&fake, &stack(DEFAULT_STACK)).await;
+    let s = stack(
+        &DEFAULT_STACK
+            .replace("dynamic_partitioning = true", "dynamic_partitioning = true\nprevent_destroy = true")
+            .replace("name = \"${var.stream_name}\"", "name = \"other\""),
+    );
+    let plan = plan_of(&fake, &s).await;
+    assert_eq!(change(&plan, "firehose.events").action, Action::Replace);
+    assert!(check_safe(&plan).unwrap_err().contains("prevent_destroy"));
+}
+
+#[tokio::test]
+async fn foreign_buckets_and_interrupted_creates() {
+    let s = stack(DEFAULT_STACK);
+    let mut live = LiveState::default();
+    live.foreign.push(Address::new(Kind::Bucket, "data"));
+    let plan = build(&s, &live).unwrap();
+    let bucket = change(&plan, "bucket.data");
+    assert_eq!((bucket.action, bucket.reasons[0].as_str()), (Action::Conflict, "exists in another account"));
+    assert!(bucket.remedy.as_deref().unwrap().contains("choose another name"));
+
+    let fake = Arc::new(FakeProvider::new());
+    let mut untagged = s.get(&Address::new(Kind::Bucket, "data")).unwrap().spec.clone();
+    untagged.tags_mut().clear();
+    fake.insert(untagged);
+    let settings = s.lock.clone().unwrap();
+    fake.write_intents(&settings, &s.name, &[Intent::new(&Address::new(Kind::Bucket, "data"), crate::testing::BUCKET)])
+        .await
+        .unwrap();
+    let plan = plan_of(&fake, &s).await;
+    let bucket = change(&plan, "bucket.data");
+    assert_eq!(bucket.action, Action::Update);
+    assert!(bucket.reasons[0].contains("interrupted apply"));
+}
+
+#[tokio::test]
+async fn sensitive_attributes_are_hidden_on_both_sides() {
+    let fake = Arc::new(FakeProvider::new());
+    let text = DEFAULT_STACK
+        .replace("[variables]", "[variables]\ntoken = { default = \"old-secret\", sensitive = true }")
+        .replace("publish = true", "publish = true\nenvironment = { TOKEN = \"${var.token}\" }");
+    apply(&fake, &stack(&text)).await;
+    let s = stack(&text.replace("old-secret", "new-secret"));
+    let plan = plan_of(&fake, &s).await;
+    let lambda = change(&plan, "lambda.extractor");
+    let token = lambda.attributes.iter().find(|a| a.key == "environment.TOKEN").unwrap();
+    assert_eq!((token.before.clone(), token.after.clone()), (Some(Attr::Sensitive), Some(Attr::Sensitive)));
+    let json = serde_json::to_string(&plan).unwrap();
+    assert!(!json.contains("secret"), "{json}");
+}

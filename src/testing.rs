@@ -1,0 +1,21 @@
+//! Helpers for unit tests: stacks built from text, offline, in the fake cloud's account.
+
+use crate::config;
+use crate::model::{Environment, Stack};
+use crate::provider::fake::{ACCOUNT, REGION};
+
+/// The repository's default stack.toml.
+pub const DEFAULT_STACK: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/stack.toml"));
+
+/// Builds a stack from stack.toml text (Lambda code not packaged), for the fake cloud.
+pub fn stack(text: &str) -> Stack {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stack.toml");
+    std::fs::write(&path, text).unwrap();
+    let loaded = config::load(&path, &config::Options::default()).unwrap_or_else(|e| panic!("{e}"));
+    let env = Environment { region: REGION.into(), account_id: ACCOUNT.into() };
+    config::build(&loaded, env).unwrap_or_else(|e| panic!("{e}")).0
+}
+
+/// The default stack's bucket name in the fake account.
+pub const BUCKET: &str = "firehose-to-s3-us-east-1-123456789012";

@@ -1,0 +1,298 @@
+//! Hardening against a real moto server (and the proxy where moto cannot act as AWS): squat-proof
+//! S3, exact locks, atomic ownership, found-again imports, secrets, messages, closed pipes.
+
+mod common;
+
+use common::proxy::Fault;
+use common::*;
+use std::time::Duration;
+
+const ACCOUNT: &str = "123456789012";
+const LOCK_BUCKET: &str = "provision-locks-123456789012-us-east-1";
+
+#[tokio::test]
+async fn every_s3_request_names_the_expected_bucket_owner() {
+    let fx = Fixture::with_faults();
+    fx.apply();
+    fx.assert_clean();
+    fx.ok(&["destroy", "--auto-approve"], 0);
+    let requests = fx.faults().s3_requests();
+    assert!(requests.len() > 20, "a full cycle makes many S3 requests: {requests:?}");
+    let missing: Vec<_> = requests
+        .iter()
+        .filter(|(action, _, owner)| action != "CreateBucket" && owner.as_deref() != Some(ACCOUNT))
+        .collect();
+    assert!(missing.is_empty(), "S3 requests without ExpectedBucketOwner={ACCOUNT}: {missing:?}");
+}
+
+#[tokio::test]
+async fn a_bucket_in_another_account_is_a_conflict_and_never_written() {
+    let fx = Fixture::with_faults();
+    fx.faults().foreign_bucket(BUCKET, "111111111111");
+    let plan = fx.ok(&["plan"], 0);
+    assert!(
+        plan.stdout.contains("! bucket.data (firehose-to-s3-us-east-1-123456789012): left alone; choose another name")
+            && plan.stdout.contains("exists in another account"),
+        "{}",
+        plan.all()
+    );
+    let apply = fx.ok(&["apply", "--auto-approve"], 1);
+    assert!(apply.stderr.contains("bucket.data exist(s) but not owned by this stack"), "{}", apply.all());
+    let to_it: Vec<_> = fx.faults().s3_requests().into_iter().filter(|(_, b, _)| b == BUCKET).collect();
+    assert!(!to_it.is_empty());
+    assert!(to_it.iter().all(|(a, _, _)| a.starts_with("Get")), "only reads, refused: {to_it:?}");
+    assert_eq!(fx.faults().seen("CreateRole"), 0, "apply changed nothing");
+}
+
+#[tokio::test]
+async fn a_squatted_lock_bucket_stops_apply_before_any_change() {
+    let fx = Fixture::with_faults();
+    fx.faults().foreign_bucket(LOCK_BUCKET, "111111111111");
+    let apply = fx.ok(&["apply", "--auto-approve"], 1);
+    assert!(
+        apply.stderr.contains("the lock bucket \"provision-locks-123456789012-us-east-1\" exists in another account"),
+        "{}",
+        apply.all()
+    );
+    assert_eq!(fx.faults().seen("PutObject"), 0, "no lock object written into someone else's bucket");
+    assert_eq!(fx.faults().seen("CreateRole"), 0);
+    // Another lock bucket of this account works.
+    fx.edit("name = \"firehose-dp-demo\"", "name = \"firehose-dp-demo\"\nlock_bucket = \"my-locks-${aws.account_id}\"");
+    fx.apply();
+    let s3 = fx.moto.s3().await;
+    assert!(s3.head_bucket().bucket("my-locks-123456789012").send().await.is_ok());
+}
+
+#[tokio::test]
+async fn a_second_run_is_refused_while_the_first_holds_the_lock() {
+    let fx = Fixture::with_faults();
+    fx.faults().inject("CreateDeliveryStream", Fault::Delay(Duration::from_secs(4)), 1);
+    let mut first = fx.spawn(&["apply", "--auto-approve"]);
+    let _rest = wait_for_line(&mut first, "firehose.events: Creating...");
+    let second = fx.ok(&["apply", "--auto-approve"], 1);
+    assert!(
+        second.stderr.contains("is locked by") && second.stderr.contains(&format!("(pid {})", first.id())),
+        "the second run names the first as holder: {}",
+        second.all()
+    );
+    assert!(first.wait().unwrap().success());
+    fx.assert_clean();
+}
+
+#[tokio::test]
+async fn a_broken_lock_is_never_released_by_its_old_holder() {
+    let fx = Fixture::with_faults();
+    fx.faults().inject("CreateDeliveryStream", Fault::Delay(Duration::from_secs(4)), 1);
+    let mut first = fx.spawn(&["apply", "--auto-approve"]);
+    let _rest = wait_for_line(&mut first, "firehose.events: Creating...");
+    fx.ok(&["unlock"], 0);
+    // The next run takes the lock.
+    let s3 = fx.moto.s3().await;
+    let next = serde_json::json!({"who": "bob@ci (pid 7)", "command": "apply", "since": "2026-11-26T10:00:00Z"});
+    s3.put_object()
+        .bucket(LOCK_BUCKET)
+        .key("firehose-dp-demo.lock")
+        .body(next.to_string().into_bytes().into())
+        .send()
+        .await
+        .unwrap();
+    let out = first.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lock was broken while it ran"));
+    let held = s3.get_object().bucket(LOCK_BUCKET).key("firehose-dp-demo.lock").send().await;
+    let body = held.expect("the next run's lock is still there").body.collect().await.unwrap().into_bytes();
+    assert!(String::from_utf8_lossy(&body).contains("bob@ci"));
+}
+
+#[tokio::test]
+async fn with_locking_off_no_lock_is_taken() {
+    let fx = Fixture::with_faults();
+    fx.edit("name = \"firehose-dp-demo\"", "name = \"firehose-dp-demo\"\nlock = false");
+    fx.apply();
+    assert!(fx.faults().s3_requests().iter().all(|(a, _, _)| a != "PutObject"), "no lock object");
+    let unlock = fx.ok(&["unlock"], 1);
+    assert!(unlock.stderr.contains("locking is off"), "{}", unlock.all());
+}
+
+#[tokio::test]
+async fn a_killed_create_is_adopted_by_the_next_apply() {
+    let fx = Fixture::with_faults();
+    // CreateBucket is held in the proxy while the run is killed; moto ignores tags inside
+    // CreateBucket, so the bucket is left without ownership tags, as a killed run would leave it.
+    fx.faults().inject(&format!("S3 PUT /{BUCKET}"), Fault::Delay(Duration::from_secs(2)), 1);
+    let mut child = fx.spawn(&["apply", "--auto-approve"]);
+    let _rest = wait_for_line(&mut child, "bucket.data: Creating...");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let sent = || fx.faults().s3_requests().iter().any(|(a, b, _)| a == "CreateBucket" && b == BUCKET);
+    while !sent() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    let s3 = fx.moto.s3().await;
+    assert!(s3.head_bucket().bucket(BUCKET).send().await.is_ok(), "the held create went through");
+    let plan = fx.ok(&["plan"], 0);
+    assert!(!plan.stdout.contains("! bucket.data"), "not a conflict: {}", plan.all());
+    assert!(plan.stdout.contains("adopts the resource an interrupted apply of this stack created"), "{}", plan.all());
+    fx.apply();
+    fx.assert_clean();
+    let tags = s3.get_bucket_tagging().bucket(BUCKET).send().await.unwrap();
+    assert!(tags.tag_set().iter().any(|t| t.key() == "provision:stack" && t.value() == "firehose-dp-demo"));
+}
+
+#[tokio::test]
+async fn an_imported_role_is_found_again_once_removed_from_the_stack() {
+    let fx = Fixture::new();
+    let iam = aws_sdk_iam::Client::new(&fx.moto.sdk_config().await);
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
+    iam.create_role()
+        .role_name("legacy-role")
+        .description("made by hand")
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap();
+    let text = std::fs::read_to_string(fx.stack_path()).unwrap();
+    fx.write_file(
+        "stack.toml",
+        &format!("{text}\n[role.legacy]\nname = \"legacy-role\"\ntrust = [\"lambda.amazonaws.com\"]\n"),
+    );
+    fx.ok(&["import", "role.legacy"], 0);
+    fx.apply();
+    fx.assert_clean();
+    fx.write_file("stack.toml", &text);
+    let plan = changes(&fx.json_plan());
+    assert_eq!(plan, vec![("role.legacy".to_string(), "delete".to_string(), vec![])]);
+    fx.apply();
+    assert!(iam.get_role().role_name("legacy-role").send().await.is_err(), "deleted");
+    fx.assert_clean();
+}
+
+#[tokio::test]
+async fn sensitive_values_never_reach_the_terminal_but_reach_aws() {
+    let fx = Fixture::new();
+    let secret = "s3cr3t-t0ken-value";
+    fx.edit("[variables]", &format!("[variables]\ntoken = {{ default = \"{secret}\", sensitive = true }}"));
+    fx.edit("publish = true", "publish = true\nenvironment = { TOKEN = \"${var.token}\", MODE = \"x-${var.token}\" }");
+    let planfile = fx.dir.path().join("plan.json");
+    let planfile = planfile.to_str().unwrap();
+    let plan = fx.ok(&["plan", "--out", planfile], 0);
+    let json = fx.ok(&["plan", "--json"], 0);
+    let apply = fx.ok(&["-v", "apply", planfile], 0);
+    let saved = std::fs::read_to_string(planfile).unwrap();
+    for (what, text) in [("plan", plan.all()), ("json", json.all()), ("apply", apply.all()), ("saved plan", saved)] {
+        assert!(!text.contains(secret), "{what} shows the secret:\n{text}");
+        assert!(text.contains("(sensitive)"), "{what} marks it:\n{text}");
+    }
+    let lambda = aws_sdk_lambda::Client::new(&fx.moto.sdk_config().await);
+    let config = lambda.get_function_configuration().function_name("MetadataExtractor").send().await.unwrap();
+    let vars = config.environment().unwrap().variables().unwrap();
+    assert_eq!(vars.get("TOKEN").map(String::as_str), Some(secret), "AWS gets the real value");
+    fx.assert_clean();
+    // A new value is a change, shown without either value.
+    let changed = fx.ok(&["plan", "--var", "token=an0ther-secret"], 0);
+    assert!(
+        changed.stdout.contains("~ environment.TOKEN") && changed.stdout.contains("(sensitive) -> (sensitive)"),
+        "{}",
+        changed.all()
+    );
+    assert!(!changed.all().contains("an0ther-secret"));
+}
+
+#[tokio::test]
+async fn plan_json_into_a_closed_pipe_ends_quietly() {
+    let fx = Fixture::new();
+    for _ in 0..3 {
+        let mut child = fx.spawn(&["plan", "--json"]);
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+    }
+}
+
+#[tokio::test]
+async fn messages_speak_of_the_real_file_and_the_real_situation() {
+    let fx = Fixture::new();
+    // Nothing deployed yet.
+    let output = fx.ok(&["output"], 0);
+    assert!(output.stderr.contains("Nothing of stack \"firehose-dp-demo\" is deployed"), "{}", output.all());
+    // No credentials anywhere, instance metadata off: one friendly line.
+    let home = tempfile::tempdir().unwrap();
+    let run = fx.run_env(
+        &["plan"],
+        &[
+            ("AWS_ACCESS_KEY_ID", None),
+            ("AWS_SECRET_ACCESS_KEY", None),
+            ("AWS_EC2_METADATA_DISABLED", Some("true")),
+            ("HOME", Some(home.path().to_str().unwrap())),
+            ("AWS_CONFIG_FILE", Some("/nonexistent/config")),
+            ("AWS_SHARED_CREDENTIALS_FILE", Some("/nonexistent/credentials")),
+        ],
+    );
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("no AWS credentials found"), "{}", run.all());
+    assert!(run.stderr.len() < 400, "short, not an SDK dump: {}", run.stderr);
+    // An invalid file given with -f is named as such.
+    let other = fx.dir.path().join("other.toml");
+    std::fs::write(&other, "[stack]\nname = 5\n").unwrap();
+    let run = run_at(&other, &fx.moto.endpoint, &["validate"]);
+    assert!(run.stderr.contains("other.toml is invalid"), "{}", run.all());
+    assert!(run.stderr.contains("expected a string, got an integer"), "{}", run.all());
+}
+
+#[tokio::test]
+async fn var_files_set_variables_and_var_wins() {
+    let fx = Fixture::new();
+    fx.write_file("prod.tfvars.toml", "stream_name = \"from-file\"\n");
+    let file = fx.dir.path().join("prod.tfvars.toml");
+    let file = file.to_str().unwrap();
+    let plan = fx.ok(&["plan", "--json", "--var-file", file], 0);
+    assert!(plan.stdout.contains("\"physical_name\": \"from-file\""), "{}", plan.stdout);
+    let plan = fx.ok(&["plan", "--json", "--var-file", file, "--var", "stream_name=from-flag"], 0);
+    assert!(plan.stdout.contains("\"physical_name\": \"from-flag\""), "{}", plan.stdout);
+    fx.write_file("bad.toml", "nope = \"x\"\n");
+    let bad = fx.ok(&["validate", "--var-file", fx.dir.path().join("bad.toml").to_str().unwrap()], 1);
+    assert!(bad.stderr.contains("bad.toml: no variable `nope`"), "{}", bad.all());
+    let completions = fx.ok(&["completions", "bash"], 0);
+    assert!(completions.stdout.contains("_provision()"), "{}", completions.stdout);
+}
+
+#[tokio::test]
+async fn destroy_output_and_unlock_work_without_the_lambda_source() {
+    let fx = Fixture::new();
+    fx.apply();
+    std::fs::remove_dir_all(fx.dir.path().join("examples/lambda/metadata_extractor")).unwrap();
+    fx.ok(&["output"], 0);
+    fx.ok(&["unlock"], 0);
+    let plan = fx.ok(&["plan"], 1);
+    assert!(plan.stderr.contains("cannot package the code"), "plan needs the code: {}", plan.all());
+    let destroy = fx.ok(&["destroy", "--auto-approve"], 0);
+    assert!(destroy.stdout.contains("6 destroyed"), "{}", destroy.all());
+}
+
+#[tokio::test]
+async fn a_lock_holder_with_escape_sequences_is_printed_escaped() {
+    let fx = Fixture::new();
+    fx.apply();
+    let s3 = fx.moto.s3().await;
+    let evil = serde_json::json!({"who": "mallory\u{1b}]0;pwned\u{07}\u{1b}[2J", "command": "apply", "since": "now"});
+    s3.put_object()
+        .bucket(LOCK_BUCKET)
+        .key("firehose-dp-demo.lock")
+        .body(evil.to_string().into_bytes().into())
+        .send()
+        .await
+        .unwrap();
+    for args in [&["apply", "--auto-approve"][..], &["unlock"][..]] {
+        let run = fx.run(args);
+        assert!(
+            !run.all().contains('\u{1b}') && !run.all().contains('\u{07}'),
+            "raw control characters: {:?}",
+            run.all()
+        );
+        assert!(run.all().contains("mallory\\x1b]0;pwned\\x07\\x1b[2J"), "{}", run.all());
+    }
+}
