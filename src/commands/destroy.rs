@@ -22,18 +22,24 @@ async fn destroy_stack(ctx: &Context, loaded: &Loaded, auto_approve: bool) -> an
     let mut owned_only = plan.clone();
     owned_only.changes.retain(|c| c.action != Action::Conflict);
     plan::check_safe(&owned_only).map_err(|e| anyhow!(e))?;
-    for c in &owned_only.changes {
-        if let Some(live) = &c.live {
-            if let Spec::Bucket(b) = &live.spec {
-                let count = loaded.provider.object_count(&b.name).await?;
-                if count > 0 && !c.force_destroy {
-                    bail!(
-                        "{} ({}) holds {count} object version(s); nothing was deleted. Set force_destroy = true on it to empty it first, or empty it yourself",
-                        c.address,
-                        b.name
-                    );
-                }
-            }
+    // Buckets that hold data are refused before anything is deleted (counted side by side).
+    let buckets =
+        owned_only.changes.iter().filter(|c| !c.force_destroy).filter_map(|c| match c.live.as_ref().map(|l| &l.spec) {
+            Some(Spec::Bucket(b)) => Some((c, b)),
+            _ => None,
+        });
+    let counts = futures::future::join_all(
+        buckets.map(|(c, b)| async move { loaded.provider.object_count(&b.name).await.map(|n| (c, b, n)) }),
+    )
+    .await;
+    for count in counts {
+        let (c, b, n) = count?;
+        if n > 0 {
+            bail!(
+                "{} ({}) holds {n} object version(s); nothing was deleted. Set force_destroy = true on it to empty it first, or empty it yourself",
+                c.address,
+                b.name
+            );
         }
     }
     if !owned_only.has_changes() {

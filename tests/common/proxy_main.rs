@@ -35,7 +35,14 @@ fn main() {
             _ => {
                 let counts = proxy.counts();
                 let throttled = proxy.throttled();
+                // The least time AWS's quotas allow for these calls: the busiest action's count
+                // over its rate.
+                let floor = counts
+                    .iter()
+                    .filter_map(|(action, n)| proxy::aws_quota(action).map(|rate| *n as f64 / rate))
+                    .fold(0.0, f64::max);
                 let doc = serde_json::json!({
+                    "floor_seconds": floor,
                     "calls": counts.values().sum::<usize>(),
                     "throttled": throttled.values().sum::<usize>(),
                     "rounds": proxy.rounds(),
