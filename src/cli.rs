@@ -80,6 +80,71 @@ pub enum Command {
     Unlock,
     /// Print the JSON Schema of stack.toml (for editors; also in stack.schema.json).
     Schema,
+    /// Show where every record would land, offline: the stream's processors (the Lambda run
+    /// locally), partition keys, prefixes, error prefixes and why. No AWS call, no credentials.
+    Preview {
+        /// The stream, e.g. firehose.events (default: the stack's only stream).
+        address: Option<String>,
+        /// A JSON Lines file: one record's data per line (default: generated sample records).
+        #[arg(long, value_name = "FILE")]
+        records: Option<PathBuf>,
+        /// How many sample records to generate.
+        #[arg(long, default_value_t = 100, conflicts_with = "records")]
+        count: u64,
+        /// Seed of the generated records (the same seed, the same records).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Arrival time of the records: RFC 3339 or seconds since 1970 (default: now).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Records per second, to estimate active partitions per buffer interval.
+        #[arg(long, value_name = "R")]
+        rate: Option<f64>,
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send records to a stream with PutRecordBatch: the sample's data, or a JSON Lines file.
+    Send {
+        /// The stream, e.g. firehose.events (default: the stack's only stream).
+        address: Option<String>,
+        /// How many sample records; -1 sends until Ctrl-C.
+        #[arg(long, default_value_t = 100, allow_hyphen_values = true)]
+        count: i64,
+        /// Records per second, exactly (default: the stream's Direct PUT quota, adapting to throttling).
+        #[arg(long, value_name = "R")]
+        rate: Option<f64>,
+        /// A JSON Lines file: one record's data per line.
+        #[arg(long, value_name = "FILE")]
+        records: Option<PathBuf>,
+        /// Seed of the generated records.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Print the records instead of sending them (offline).
+        #[arg(long)]
+        dry_run: bool,
+        /// PutRecordBatch calls in flight at once (default: enough for the pace, at least 2).
+        #[arg(long, value_name = "N")]
+        in_flight: Option<usize>,
+    },
+    /// Check delivery: objects, bytes and records per partition, error objects with their
+    /// reasons, and the stream's delivery log.
+    Verify {
+        /// The stream, e.g. firehose.events (default: the stack's only stream).
+        address: Option<String>,
+        /// Only objects written since this time (RFC 3339 or seconds since 1970).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Wait up to this many seconds for records to arrive (Firehose delivers after its buffer interval).
+        #[arg(long, value_name = "SECONDS")]
+        wait: Option<u64>,
+        /// Compare with the preview of these records (the JSON Lines file that was sent).
+        #[arg(long, value_name = "FILE")]
+        records: Option<PathBuf>,
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print shell completions: `provision completions bash > /etc/bash_completion.d/provision`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.

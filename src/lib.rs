@@ -7,6 +7,7 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod datapath;
 pub mod defaults;
 pub mod diagnostic;
 pub mod error;

@@ -8,8 +8,10 @@ use anyhow::Result;
 use futures::stream::{self, StreamExt};
 use std::sync::Arc;
 
-/// How many reads run at once: reads are paced per API by quota, so this only bounds memory.
-const READS_IN_FLIGHT: usize = 128;
+/// How many reads are started at once. Reads are paced per API by quota, so this only bounds
+/// memory: it is large enough that reads of slow-quota kinds (streams at 5/s) never wait behind
+/// reads of other kinds.
+const READS_IN_FLIGHT: usize = 1024;
 
 /// Reads the live state: declared resources by name (with the tags discovery found, so most
 /// reads make no tag call), then owned resources no longer declared, then, only if an unowned

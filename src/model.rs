@@ -298,6 +298,8 @@ pub struct LambdaSpec {
     pub tags: Tags,
     /// The packaged code (desired only; `None` for commands that do not need the code).
     pub package: Option<Arc<crate::package::Package>>,
+    /// The source directory (desired only), for running the handler locally in `preview`.
+    pub source_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -530,4 +532,30 @@ pub struct Owned {
     pub physical_name: String,
     /// Its tags, when the search returned them (the tagging API does; IAM is read per role).
     pub tags: Option<Tags>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_follow_the_partition_of_the_region() {
+        let cn = Environment { region: "cn-north-1".into(), account_id: "123456789012".into() };
+        assert_eq!(cn.bucket_arn("b"), "arn:aws-cn:s3:::b");
+        assert_eq!(cn.role_arn("/", "r"), "arn:aws-cn:iam::123456789012:role/r");
+        assert_eq!(cn.function_arn("f"), "arn:aws-cn:lambda:cn-north-1:123456789012:function:f");
+        let gov = Environment { region: "us-gov-west-1".into(), account_id: "123456789012".into() };
+        assert_eq!(
+            gov.log_stream_arn("g", "s"),
+            "arn:aws-us-gov:logs:us-gov-west-1:123456789012:log-group:g:log-stream:s"
+        );
+        assert_eq!(bucket_arn(partition_of("eu-west-1"), "b"), "arn:aws:s3:::b");
+    }
+
+    #[test]
+    fn processors_use_qualified_arns_once_a_version_is_known() {
+        assert_eq!(function_arn_for_use("arn:f", true, Some("3")).as_deref(), Some("arn:f:3"));
+        assert_eq!(function_arn_for_use("arn:f", true, Some(UNPUBLISHED)), None);
+        assert_eq!(function_arn_for_use("arn:f", false, Some("3")).as_deref(), Some("arn:f"));
+    }
 }

@@ -238,3 +238,22 @@ async fn ctrl_c_lets_work_in_flight_finish_and_starts_nothing_new() {
     fx.apply();
     assert_converged(&fx).await;
 }
+
+#[tokio::test]
+async fn a_second_ctrl_c_releases_the_lock_before_quitting() {
+    let fx = Fixture::with_faults();
+    fx.faults().inject("CreateFunction", Fault::Delay(Duration::from_secs(5)), 1);
+    let mut child = fx.spawn(&["apply", "--auto-approve"]);
+    let _rest = wait_for_line(&mut child, "lambda.extractor: Creating...");
+    for _ in 0..2 {
+        let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+        assert!(kill.success());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let s3 = fx.moto.s3().await;
+    let lock =
+        s3.get_object().bucket("provision-locks-123456789012-us-east-1").key("firehose-dp-demo.lock").send().await;
+    assert!(lock.is_err(), "the lock was released");
+}

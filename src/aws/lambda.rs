@@ -27,6 +27,7 @@ fn spec_of(name: &str, c: &FunctionConfiguration, tags: Tags) -> LambdaSpec {
         version: None,
         tags,
         package: None,
+        source_dir: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! core's [`Provider`] with them. Each reader turns what AWS returns into the model's spec types
 //! ("not found" is `None`); errors keep the service's code ([`AwsError`]).
 
+pub mod data;
 mod discover;
 mod firehose;
 mod iam;
@@ -38,6 +39,8 @@ pub struct Clients {
     account: Arc<OnceLock<String>>,
     /// Calls per action and throttled answers, for `-v` and the benchmarks.
     pub pacer: Arc<pacing::Pacer>,
+    /// The shared configuration, for clients with settings of their own (the sender's).
+    sdk_config: aws_config::SdkConfig,
 }
 
 impl Clients {
@@ -64,8 +67,6 @@ impl Clients {
             .force_path_style(path_style)
             .interceptor(pacing::OperationTag)
             .build();
-        let with_tag = |c: &aws_config::SdkConfig| c.to_builder().build();
-        let config = with_tag(&config);
         Ok(Clients {
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             iam: aws_sdk_iam::Client::from_conf(
@@ -89,22 +90,8 @@ impl Clients {
             region,
             account: Arc::new(OnceLock::new()),
             pacer,
+            sdk_config: config,
         })
-    }
-
-    /// The Firehose client, for the data path (send, verify).
-    pub fn firehose_client(&self) -> &aws_sdk_firehose::Client {
-        &self.firehose
-    }
-
-    /// The S3 client, for the data path (verify).
-    pub fn s3_client(&self) -> &aws_sdk_s3::Client {
-        &self.s3
-    }
-
-    /// The CloudWatch Logs client, for the data path (verify).
-    pub fn logs_client(&self) -> &aws_sdk_cloudwatchlogs::Client {
-        &self.logs
     }
 
     /// The account every S3 call names as the bucket owner (known after [`Provider::account_id`]).

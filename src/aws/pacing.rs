@@ -193,7 +193,8 @@ impl Intercept for OperationTag {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Some(metadata) = cfg.load::<Metadata>() {
-            let value = format!("{}.{}", metadata.service(), metadata.name());
+            // Service names as in the rate table: "CloudWatch Logs" -> "CloudWatchLogs".
+            let value = format!("{}.{}", metadata.service().replace(' ', ""), metadata.name());
             context.request_mut().headers_mut().insert(OPERATION_HEADER, value);
         }
         Ok(())

@@ -74,6 +74,23 @@ impl Context {
         Ok(config::validate_offline(&self.file, &self.options(true))?)
     }
 
+    /// Loads stack.toml without touching the network or packaging Lambda code.
+    pub fn load_offline_without_code(&self) -> Result<(Stack, Vec<Diagnostic>)> {
+        let loaded = config::load(&self.file, &self.options(false))?;
+        output::set_secrets(loaded.sensitive.clone());
+        Ok(config::check_offline(&loaded)?)
+    }
+
+    /// The AWS clients of this run (after [`Context::load`]).
+    pub fn clients(&self) -> Result<Clients> {
+        self.clients.lock().unwrap_or_else(|e| e.into_inner()).clone().context("internal error: not connected yet")
+    }
+
+    /// Whether AWS is a local emulator (an endpoint was given): it has no API quotas to keep to.
+    pub fn local_endpoint(&self) -> bool {
+        self.endpoint.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some()
+    }
+
     /// Validates stack.toml offline first (no API call for an invalid file), then connects and
     /// builds the stack for the real account and region. With `discover`, the stack's owned
     /// resources are searched for at the same time as the account is looked up.

@@ -2,6 +2,7 @@
 
 mod apply;
 mod common;
+mod datapath;
 mod destroy;
 mod import;
 mod output;
@@ -45,6 +46,46 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Schema => {
             crate::output::out(&crate::config::schema::json_schema());
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Preview { address, records, count, seed, at, rate, json } => datapath::preview(
+            &ctx,
+            &datapath::PreviewArgs {
+                address: address.as_deref(),
+                records: records.as_deref(),
+                count: *count,
+                seed: *seed,
+                at: at.as_deref(),
+                rate: *rate,
+                json: *json,
+            },
+        ),
+        Command::Send { address, count, rate, records, seed, dry_run, in_flight } => {
+            datapath::send(
+                &ctx,
+                &datapath::SendArgs {
+                    address: address.as_deref(),
+                    count: *count,
+                    rate: *rate,
+                    records: records.as_deref(),
+                    seed: *seed,
+                    dry_run: *dry_run,
+                    in_flight: *in_flight,
+                },
+            )
+            .await
+        }
+        Command::Verify { address, since, wait, records, json } => {
+            datapath::verify(
+                &ctx,
+                &datapath::VerifyArgs {
+                    address: address.as_deref(),
+                    since: since.as_deref(),
+                    wait: *wait,
+                    records: records.as_deref(),
+                    json: *json,
+                },
+            )
+            .await
         }
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

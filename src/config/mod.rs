@@ -629,6 +629,7 @@ impl<'a> Builder<'a> {
             version: None,
             tags: self.tags(&address),
             package,
+            source_dir: Some(source_dir),
         };
         Resource {
             wait_timeout: l.wait_timeout_seconds.map(Duration::from_secs).unwrap_or(Kind::Lambda.default_wait()),

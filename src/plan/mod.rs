@@ -342,9 +342,12 @@ fn conflict(resource: &Resource, live: Option<&Live>, reason: String) -> Change 
 fn align_local_settings(live: &Spec, desired: &Spec) -> Spec {
     match (live, desired) {
         (Spec::Bucket(l), Spec::Bucket(d)) => Spec::Bucket(BucketSpec { force_destroy: d.force_destroy, ..l.clone() }),
-        (Spec::Lambda(l), Spec::Lambda(d)) => {
-            Spec::Lambda(LambdaSpec { publish: d.publish, package: d.package.clone(), ..l.clone() })
-        }
+        (Spec::Lambda(l), Spec::Lambda(d)) => Spec::Lambda(LambdaSpec {
+            publish: d.publish,
+            package: d.package.clone(),
+            source_dir: d.source_dir.clone(),
+            ..l.clone()
+        }),
         _ => live.clone(),
     }
 }

@@ -158,6 +158,7 @@ impl FakeProvider {
         let mut spec = spec.clone();
         if let Spec::Lambda(l) = &mut spec {
             l.package = None;
+            l.source_dir = None;
             if l.publish {
                 let mut state = self.state();
                 let n = state.versions.entry(l.name.clone()).or_insert(0);

@@ -1,5 +1,6 @@
 //! Turning plans and apply events into text for a person.
 
+pub mod datapath;
 pub mod plan;
 pub mod progress;
 

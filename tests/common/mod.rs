@@ -288,45 +288,15 @@ pub fn changes(plan: &serde_json::Value) -> Vec<(String, String, Vec<String>)> {
 }
 
 /// A stack of `n` pipelines like the default one (bucket, log group, two roles, function,
-/// stream each), sharing the repository's Lambda source.
+/// stream each), sharing the repository's Lambda source; the template is `pipeline.toml`.
 pub fn generated_stack(n: usize) -> String {
     let mut text = String::from("[stack]\nname = \"bench\"\n");
     for i in 0..n {
-        text.push_str(&format!(
-            r#"
-[bucket.b{i}]
-name = "bench-{i}-${{aws.account_id}}"
-[log_group.g{i}]
-name = "/aws/kinesisfirehose/bench-{i}"
-retention_days = 7
-streams = ["DestinationDelivery"]
-[role.fn{i}]
-trust = ["lambda.amazonaws.com"]
-managed_policies = ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
-[role.d{i}]
-trust = ["firehose.amazonaws.com"]
-[lambda.f{i}]
-name = "bench-{i}"
-runtime = "python3.12"
-handler = "index.lambda_handler"
-source = "examples/lambda/metadata_extractor"
-role = "role.fn{i}"
-timeout_seconds = 60
-[firehose.s{i}]
-name = "bench-{i}"
-role = "role.d{i}"
-bucket = "bucket.b{i}"
-prefix = "k=!{{partitionKeyFromLambda:region}}/"
-error_output_prefix = "error/!{{firehose:error-output-type}}/"
-buffer_size_mb = 64
-buffer_interval_seconds = 60
-log_group = "log_group.g{i}"
-dynamic_partitioning = true
-[[firehose.s{i}.processor]]
-type = "Lambda"
-function = "lambda.f{i}"
-"#
-        ));
+        text.push_str(
+            &include_str!("pipeline.toml")
+                .replace("{i}", &i.to_string())
+                .replace("{source}", "examples/lambda/metadata_extractor"),
+        );
     }
     text
 }

@@ -1,0 +1,141 @@
+//! The data path's AWS calls: sending batches to a stream, reading its bucket and its delivery
+//! log for `verify`.
+
+use super::{sdk_error, Clients};
+use crate::datapath::send::{BatchSink, PutError};
+use anyhow::Result;
+use async_trait::async_trait;
+use aws_sdk_firehose::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_firehose::primitives::Blob;
+use aws_sdk_firehose::types::Record;
+
+/// A stream as `send` sees it: PutRecordBatch with the SDK's own retries off, so that the
+/// sender alone decides what is sent again (and never resends a call whose answer was lost).
+pub struct StreamSink {
+    client: aws_sdk_firehose::Client,
+    stream: String,
+}
+
+#[async_trait]
+impl BatchSink for StreamSink {
+    async fn put(&self, entries: &[Vec<u8>]) -> Result<Vec<Option<String>>, PutError> {
+        let records: Vec<Record> = entries
+            .iter()
+            .map(|d| Record::builder().data(Blob::new(d.as_slice())).build())
+            .collect::<Result<_, _>>()
+            .map_err(|e| PutError::Rejected(format!("internal error building a record: {e}")))?;
+        match self.client.put_record_batch().delivery_stream_name(&self.stream).set_records(Some(records)).send().await
+        {
+            Ok(out) => Ok(out.request_responses().iter().map(|r| r.error_code().map(String::from)).collect()),
+            Err(e) => {
+                let code = e.code().unwrap_or_default().to_string();
+                Err(match &e {
+                    SdkError::ServiceError(_) if code == "ResourceNotFoundException" => PutError::NotFound,
+                    SdkError::ServiceError(s)
+                        if matches!(
+                            code.as_str(),
+                            "ServiceUnavailableException" | "LimitExceededException" | "ThrottlingException"
+                        ) || s.raw().status().as_u16() == 429
+                            || s.raw().status().as_u16() >= 500 =>
+                    {
+                        PutError::Retry
+                    }
+                    SdkError::ServiceError(_) => PutError::Rejected(crate::output::escape(&format!(
+                        "{code}: {}",
+                        e.message().unwrap_or_default()
+                    ))),
+                    // Not even sent (no connection could be made): safe to send again.
+                    SdkError::DispatchFailure(d) if d.is_io() && format!("{d:?}").contains("ConnectError") => {
+                        PutError::Retry
+                    }
+                    _ => PutError::Lost(sdk_error(e).to_string()),
+                })
+            }
+        }
+    }
+}
+
+/// One object of a bucket listing.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub key: String,
+    pub size: u64,
+    /// Seconds since the epoch.
+    pub modified: i64,
+}
+
+impl Clients {
+    /// A sender for stream `name`.
+    pub fn stream_sink(&self, name: &str) -> StreamSink {
+        let config = aws_sdk_firehose::config::Builder::from(&self.sdk_config)
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .build();
+        StreamSink { client: aws_sdk_firehose::Client::from_conf(config), stream: name.to_string() }
+    }
+
+    /// A stream's status (`ACTIVE`, `CREATING`...), or `None` if it does not exist.
+    pub async fn stream_status(&self, name: &str) -> Result<Option<String>> {
+        match self.firehose.describe_delivery_stream().delivery_stream_name(name).send().await {
+            Ok(out) => Ok(out.delivery_stream_description().map(|d| d.delivery_stream_status().as_str().to_string())),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    /// Every object under `prefix` (paginated), naming the expected bucket owner.
+    pub async fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<Listed>> {
+        let owner = self.owner()?.to_string();
+        let mut out = Vec::new();
+        let mut pages = self
+            .s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .expected_bucket_owner(owner)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(sdk_error)?;
+            for o in page.contents() {
+                out.push(Listed {
+                    key: o.key().unwrap_or_default().to_string(),
+                    size: o.size().unwrap_or(0).max(0) as u64,
+                    modified: o.last_modified().map(|t| t.secs()).unwrap_or(0),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// An object's bytes, naming the expected bucket owner.
+    pub async fn get_object(&self, bucket: &str, key: &str) -> Result<Vec<u8>> {
+        let out = self
+            .s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .expected_bucket_owner(self.owner()?)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out.body.collect().await?.into_bytes().to_vec())
+    }
+
+    /// The latest messages of a log stream (the stream's delivery errors), oldest first.
+    pub async fn recent_log_events(&self, group: &str, stream: &str, limit: i32) -> Result<Vec<String>> {
+        match self
+            .logs
+            .get_log_events()
+            .log_group_name(group)
+            .log_stream_name(stream)
+            .limit(limit)
+            .start_from_head(false)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.events().iter().filter_map(|e| e.message().map(crate::output::escape)).collect()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(Vec::new()),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! `preview`, `send` and `verify`: the sample's Verify step, and what no other tool shows.
+
+use super::common::Context;
+use crate::datapath::lambda_runner::Function;
+use crate::datapath::preview::{self, Report, Settings};
+use crate::datapath::records;
+use crate::datapath::send::{self, Pace, Totals};
+use crate::datapath::verify::{self, Object};
+use crate::model::{Address, FirehoseSpec, Kind, Param, Spec, Stack};
+use crate::render::datapath as show;
+use crate::{errln, outln};
+use anyhow::{anyhow, bail, Context as _, Result};
+use chrono::{DateTime, Utc};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Options of `preview` (and of the expectations `verify --records` computes).
+pub struct PreviewArgs<'a> {
+    pub address: Option<&'a str>,
+    pub records: Option<&'a Path>,
+    pub count: u64,
+    pub seed: u64,
+    pub at: Option<&'a str>,
+    pub rate: Option<f64>,
+    pub json: bool,
+}
+
+/// The stream an address names, or the stack's only stream.
+fn stream<'a>(stack: &'a Stack, address: Option<&str>) -> Result<(Address, &'a FirehoseSpec)> {
+    let streams: Vec<(&Address, &FirehoseSpec)> = stack
+        .resources
+        .iter()
+        .filter_map(|r| match &r.spec {
+            Spec::Firehose(f) => Some((&r.address, f)),
+            _ => None,
+        })
+        .collect();
+    let listed = || streams.iter().map(|(a, _)| a.to_string()).collect::<Vec<_>>().join(", ");
+    match address {
+        Some(text) => {
+            let wanted = Address::parse(text).filter(|a| a.kind == Kind::Firehose).ok_or_else(|| {
+                anyhow!("{text:?} is not a stream address such as firehose.events; streams: {}", listed())
+            })?;
+            streams
+                .iter()
+                .find(|(a, _)| **a == wanted)
+                .map(|(a, f)| ((*a).clone(), *f))
+                .ok_or_else(|| anyhow!("{wanted} is not in {}; streams: {}", stack.file.display(), listed()))
+        }
+        None => match streams.as_slice() {
+            [(a, f)] => Ok(((*a).clone(), *f)),
+            [] => bail!("{} declares no stream", stack.file.display()),
+            _ => bail!(
+                "{} declares several streams ({}): name one, e.g. `provision preview {}`",
+                stack.file.display(),
+                listed(),
+                streams[0].0
+            ),
+        },
+    }
+}
+
+/// `--at`: RFC 3339, or seconds since the epoch; default now.
+fn arrival(at: Option<&str>) -> Result<DateTime<Utc>> {
+    match at {
+        None => Ok(Utc::now()),
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .and_then(|s| DateTime::from_timestamp(s, 0))
+            .or_else(|| DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc)))
+            .ok_or_else(|| {
+                anyhow!("--at {text:?}: expected a time such as 2026-11-26T10:00:00Z, or seconds since 1970")
+            }),
+    }
+}
+
+/// The Lambda processor's function, ready to run locally.
+fn function(stack: &Stack, stream: &FirehoseSpec) -> Option<Function> {
+    let address = stream.processors.iter().flat_map(|p| p.parameters.values()).find_map(|v| match v {
+        Param::LambdaArn { function, .. } => Some(function.clone()),
+        Param::Text(_) => None,
+    })?;
+    match &stack.get(&address)?.spec {
+        Spec::Lambda(l) => Some(Function {
+            name: l.name.clone(),
+            runtime: l.runtime.clone(),
+            handler: l.handler.clone(),
+            source: l.source_dir.clone().unwrap_or_default(),
+            timeout: Duration::from_secs(l.timeout_seconds.max(1) as u64),
+            memory_mb: l.memory_mb,
+        }),
+        _ => None,
+    }
+}
+
+/// Runs a preview, offline.
+pub fn run_preview(ctx: &Context, args: &PreviewArgs) -> Result<Report> {
+    let (stack, _) = ctx.load_offline_without_code()?;
+    let (address, spec) = stream(&stack, args.address)?;
+    let at = arrival(args.at)?;
+    let source = records::source(args.records, Some(args.count), args.seed, at)?;
+    let settings = Settings {
+        address: address.to_string(),
+        stream: spec,
+        stream_arn: format!(
+            "arn:{}:firehose:{}:{}:deliverystream/{}",
+            stack.env.partition(),
+            stack.env.region,
+            stack.env.account_id,
+            spec.name
+        ),
+        region: stack.env.region.clone(),
+        function: function(&stack, spec),
+        at,
+        rate: args.rate,
+    };
+    preview::run(settings, source).map_err(|e| anyhow!(e))
+}
+
+/// `provision preview`.
+pub fn preview(ctx: &Context, args: &PreviewArgs) -> Result<ExitCode> {
+    let report = run_preview(ctx, args)?;
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        crate::output::out(&show::preview(&report, ctx.verbose, ctx.style));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Options of `send`.
+pub struct SendArgs<'a> {
+    pub address: Option<&'a str>,
+    pub count: i64,
+    pub rate: Option<f64>,
+    pub records: Option<&'a Path>,
+    pub seed: u64,
+    pub dry_run: bool,
+    pub in_flight: Option<usize>,
+}
+
+/// `provision send`.
+pub async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode> {
+    let count = match args.count {
+        -1 => None,
+        n if n >= 0 => Some(n as u64),
+        n => bail!("--count {n}: a number of records, or -1 to send until Ctrl-C"),
+    };
+    if args.rate.is_some_and(|r| r <= 0.0) {
+        bail!("--rate must be a number of records per second above 0");
+    }
+    if args.dry_run {
+        let (stack, _) = ctx.load_offline_without_code()?;
+        let (address, spec) = stream(&stack, args.address)?;
+        let mut n = 0u64;
+        for record in records::source(args.records, count.or(Some(10)), args.seed, Utc::now())? {
+            outln!("{}", String::from_utf8_lossy(&record?.data));
+            n += 1;
+        }
+        errln!("{n} record(s) for {address} ({}); dry run: nothing was sent.", spec.name);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let loaded = ctx.load(false, false).await?;
+    let (address, spec) = stream(&loaded.stack, args.address)?;
+    let clients = ctx.clients()?;
+    match clients.stream_status(&spec.name).await? {
+        Some(status) if status == "ACTIVE" => {}
+        Some(status) => {
+            bail!("the stream {} ({address}) is {status}, not ACTIVE: wait for it, or run `provision apply`", spec.name)
+        }
+        None => bail!("the stream {} ({address}) does not exist: run `provision apply` first", spec.name),
+    }
+    let pace = match args.rate {
+        Some(rate) => Pace::Exact(rate),
+        None if ctx.local_endpoint() => Pace::Unpaced,
+        None => Pace::Adaptive(send::region_quota(&loaded.stack.env.region)),
+    };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let listener = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            errln!("\nInterrupt received: no new records are sent; finishing the calls in flight.");
+            let _ = stop.send(true);
+        }
+    });
+    let source = records::source(args.records, count, args.seed, Utc::now())?;
+    let progress = show::SendProgress::new(count, ctx.quiet, ctx.style);
+    let start = std::time::Instant::now();
+    let sink = Arc::new(clients.stream_sink(&spec.name));
+    let in_flight = args.in_flight.unwrap_or_else(|| send::calls_in_flight(pace));
+    let totals = send::send(sink, &spec.name, source, pace, in_flight, stopped, |t: &Totals| progress.update(t))
+        .await
+        .map_err(|e| anyhow!(e))?;
+    listener.abort();
+    progress.finish();
+    let elapsed = start.elapsed();
+    outln!("{}", show::send_summary(&address.to_string(), &spec.name, &totals, elapsed));
+    ctx.report_calls();
+    let lost = totals.failed + totals.unknown;
+    if lost > 0 {
+        errln!("{lost} record(s) could not be delivered: {}", totals.reasons.join("; "));
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Options of `verify`.
+pub struct VerifyArgs<'a> {
+    pub address: Option<&'a str>,
+    pub since: Option<&'a str>,
+    pub wait: Option<u64>,
+    pub records: Option<&'a Path>,
+    pub json: bool,
+}
+
+/// `provision verify`.
+pub async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitCode> {
+    let expected = match args.records {
+        Some(path) => Some(run_preview(
+            ctx,
+            &PreviewArgs {
+                address: args.address,
+                records: Some(path),
+                count: 0,
+                seed: 0,
+                at: None,
+                rate: None,
+                json: false,
+            },
+        )?),
+        None => None,
+    };
+    let loaded = ctx.load(false, false).await?;
+    let (address, spec) = stream(&loaded.stack, args.address)?;
+    let clients = ctx.clients()?;
+    if clients.stream_status(&spec.name).await?.is_none() {
+        bail!("the stream {} ({address}) does not exist: run `provision apply` first", spec.name);
+    }
+    let bucket = spec.bucket_arn.rsplit(':').next().unwrap_or_default().to_string();
+    let since = args.since.map(|s| arrival(Some(s))).transpose()?.map(|t| t.timestamp());
+    let deadline = std::time::Instant::now() + Duration::from_secs(args.wait.unwrap_or(0));
+    let want = expected.as_ref().map(|e| e.summary.records).unwrap_or(1).max(1);
+    let findings = loop {
+        let findings = read_bucket(&clients, &bucket, spec, since).await?;
+        let arrived = findings.records + findings.errors.values().map(|e| e.records).sum::<usize>();
+        if arrived >= want || std::time::Instant::now() >= deadline {
+            break findings;
+        }
+        ctx.note(&format!(
+            "{arrived} record(s) so far; waiting for delivery (Firehose delivers after the buffer interval)..."
+        ));
+        tokio::time::sleep(Duration::from_secs(5).min(deadline.saturating_duration_since(std::time::Instant::now())))
+            .await;
+    };
+    let log = match &spec.logging {
+        Some((group, stream)) => Some((stream.clone(), clients.recent_log_events(group, stream, 5).await?)),
+        None => None,
+    };
+    let report = show::VerifyReport::new(&address.to_string(), spec, &bucket, findings, expected.as_ref(), log);
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        crate::output::out(&show::verify(&report, ctx.style));
+    }
+    ctx.report_calls();
+    Ok(if report.matches_expectation { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Lists and reads the stream's objects (data prefix and error prefix).
+async fn read_bucket(
+    clients: &crate::aws::Clients,
+    bucket: &str,
+    spec: &FirehoseSpec,
+    since: Option<i64>,
+) -> Result<verify::Findings> {
+    let data_root = verify::static_part(&spec.prefix);
+    let error_root = verify::static_part(&spec.error_output_prefix);
+    let error_root = if error_root.is_empty() { String::new() } else { error_root };
+    let fresh = |l: &crate::aws::data::Listed| since.is_none_or(|s| l.modified >= s);
+    let listed =
+        clients.list_objects(bucket, &data_root).await.with_context(|| format!("listing s3://{bucket}/{data_root}"))?;
+    let errors_listed = if error_root.is_empty() || error_root.starts_with(&data_root) && !data_root.is_empty() {
+        listed.iter().filter(|l| !error_root.is_empty() && l.key.starts_with(&error_root)).cloned().collect()
+    } else {
+        clients.list_objects(bucket, &error_root).await?
+    };
+    let data: Vec<_> =
+        listed.into_iter().filter(|l| error_root.is_empty() || !l.key.starts_with(&error_root)).filter(fresh).collect();
+    let errors: Vec<_> = errors_listed.into_iter().filter(fresh).collect();
+    let gzip = spec.compression == "GZIP";
+    let fetch = |l: crate::aws::data::Listed| async move {
+        let body = clients.get_object(bucket, &l.key).await?;
+        let body = if gzip { gunzip(&body).unwrap_or(body) } else { body };
+        Ok::<Object, anyhow::Error>(Object { key: l.key, size: l.size, body: Some(body) })
+    };
+    use futures::stream::{self, StreamExt, TryStreamExt};
+    let data: Vec<Object> = stream::iter(data.into_iter().map(fetch)).buffer_unordered(16).try_collect().await?;
+    let errors: Vec<Object> = stream::iter(errors.into_iter().map(fetch)).buffer_unordered(16).try_collect().await?;
+    Ok(verify::tally(&spec.prefix, &spec.error_output_prefix, &data, &errors))
+}
+
+fn gunzip(body: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(body).read_to_end(&mut out).ok()?;
+    Some(out)
+}

@@ -1,0 +1,11 @@
+//! The data path: what Firehose does to a record (preview, offline), sending records (send) and
+//! checking where they landed (verify). Pure logic here; AWS calls through `aws::data`.
+
+pub mod jq;
+pub mod lambda_runner;
+pub mod prefix_eval;
+pub mod preview;
+pub mod records;
+pub mod send;
+pub mod timefmt;
+pub mod verify;

@@ -1,0 +1,685 @@
+//! The preview: what Firehose would do to each record, offline. The stream's processors run in
+//! their order (de-aggregation, delimiters, jq, the Lambda run locally), the Lambda contract is
+//! checked (L1-L3, L6), and each record's prefix is evaluated: where it lands, or under which
+//! error prefix and why. Decompression and CloudWatchLogProcessing are not simulated.
+
+use super::jq::Query;
+use super::lambda_runner::{Function, InvocationError, Runner};
+use super::prefix_eval::{Inputs, Prefix, PARTITIONING_FAILED, PROCESSING_FAILED};
+use super::records::Record;
+use crate::model::{FirehoseSpec, Param};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Firehose's quota of partitions buffered at once per stream (rule D5).
+pub const ACTIVE_PARTITIONS_QUOTA: usize = 500;
+/// At most this many sub-records per record with de-aggregation (rule B3).
+pub const MAX_SUB_RECORDS: usize = 500;
+
+/// What the stream's processors are, ready to run.
+enum Step {
+    DeAggregateJson,
+    DeAggregateDelimited(Vec<u8>),
+    AppendDelimiter,
+    Extract(Query),
+    Lambda { runner: Box<Runner>, batch_bytes: usize, retries: u32, arn: String },
+    NotSimulated(String),
+}
+
+/// A record on its way through the stream.
+#[derive(Debug, Clone)]
+struct Working {
+    index: usize,
+    line: Option<usize>,
+    id: String,
+    data: Vec<u8>,
+    query_keys: Option<BTreeMap<String, String>>,
+    lambda_keys: Option<BTreeMap<String, String>>,
+    dropped: bool,
+    failure: Option<Failure>,
+}
+
+#[derive(Debug, Clone)]
+struct Failure {
+    error_type: &'static str,
+    code: String,
+    message: String,
+}
+
+/// What happened to one record.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordResult {
+    /// 0-based position of the input record (sub-records of one input share it).
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    pub record_id: String,
+    /// `Ok`, `Dropped` (by the function), `ProcessingFailed` (the function failed it, or the
+    /// invocation failed) or `PartitioningFailed` (keys missing, data not JSON, prefix invalid).
+    pub result: &'static str,
+    /// Where it lands: the data prefix, or the error prefix for a failed record.
+    pub prefix: Option<String>,
+    pub partition_keys: BTreeMap<String, String>,
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+}
+
+/// An error prefix, how many records it gets and why.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ErrorGroup {
+    pub count: usize,
+    pub reasons: BTreeMap<String, usize>,
+}
+
+/// Active partitions per buffer interval (rule D5).
+#[derive(Debug, Clone, Serialize)]
+pub struct ActivePartitions {
+    pub max: usize,
+    pub quota: usize,
+    /// Records per buffer interval the estimate assumes (all of them without `--rate`).
+    pub records_per_interval: usize,
+    pub exceeded: bool,
+}
+
+/// The whole preview.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub stream: String,
+    pub stream_name: String,
+    pub arrival: String,
+    pub records: Vec<RecordResult>,
+    pub partitions: BTreeMap<String, usize>,
+    pub errors: BTreeMap<String, ErrorGroup>,
+    pub summary: Summary,
+    pub active_partitions: ActivePartitions,
+    pub processors: Vec<String>,
+    pub not_simulated: Vec<String>,
+    /// What the function printed when an invocation failed (the first failure).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function_logs: Option<String>,
+    pub invocations: usize,
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub input_records: usize,
+    pub records: usize,
+    pub delivered: usize,
+    pub dropped: usize,
+    pub failed: usize,
+    pub partitions: usize,
+}
+
+/// What preview needs besides the records.
+pub struct Settings<'a> {
+    /// `firehose.NAME`, for the report.
+    pub address: String,
+    pub stream: &'a FirehoseSpec,
+    pub stream_arn: String,
+    pub region: String,
+    /// The function of the Lambda processor, if any (resolved from the stack).
+    pub function: Option<Function>,
+    /// Arrival time of every record (`--at`).
+    pub at: DateTime<Utc>,
+    /// Records per second, for the active-partition estimate (`--rate`).
+    pub rate: Option<f64>,
+}
+
+/// Runs the records through the stream's processors and prefixes.
+pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Record>>) -> Result<Report, String> {
+    let stream = settings.stream;
+    let mut steps = steps(&settings)?;
+    let prefix = Prefix::new(&stream.prefix, false)?;
+    let error_prefix = Prefix::new(&stream.error_output_prefix, true)?;
+    let mut working = Vec::new();
+    for (index, record) in records.enumerate() {
+        let record = record.map_err(|e| e.to_string())?;
+        working.push(Working {
+            index,
+            line: record.line,
+            id: record_id(index, 0),
+            data: record.data,
+            query_keys: None,
+            lambda_keys: None,
+            dropped: false,
+            failure: None,
+        });
+    }
+    let input_records = working.len();
+    let arrival_ms = settings.at.timestamp_millis();
+    let mut invocations = 0;
+    let mut function_logs = None;
+    let mut not_simulated = Vec::new();
+    for step in &mut steps {
+        working = match step {
+            Step::DeAggregateJson => working.into_iter().flat_map(deaggregate_json).collect(),
+            Step::DeAggregateDelimited(delimiter) => {
+                working.into_iter().flat_map(|w| deaggregate_delimited(w, delimiter)).collect()
+            }
+            Step::AppendDelimiter => working
+                .into_iter()
+                .map(|mut w| {
+                    if w.live() {
+                        w.data.push(b'\n');
+                    }
+                    w
+                })
+                .collect(),
+            Step::Extract(query) => working
+                .into_iter()
+                .map(|mut w| {
+                    if w.live() {
+                        match query.keys(&w.data) {
+                            Ok(keys) => w.query_keys = Some(keys),
+                            Err(message) => {
+                                w.fail(PARTITIONING_FAILED, "DynamicPartitioning.MetadataExtractionFailed", message)
+                            }
+                        }
+                    }
+                    w
+                })
+                .collect(),
+            Step::Lambda { runner, batch_bytes, retries, arn } => {
+                let (out, calls, logs) = invoke_in_batches(
+                    working,
+                    runner,
+                    *batch_bytes,
+                    *retries,
+                    arn,
+                    &settings.stream_arn,
+                    &settings.region,
+                    arrival_ms,
+                )?;
+                invocations += calls;
+                if function_logs.is_none() {
+                    function_logs = logs;
+                }
+                out
+            }
+            Step::NotSimulated(what) => {
+                not_simulated.push(what.clone());
+                working
+            }
+        };
+    }
+    let mut report = Report {
+        stream: settings.address.clone(),
+        stream_name: stream.name.clone(),
+        arrival: settings.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        records: Vec::with_capacity(working.len()),
+        partitions: BTreeMap::new(),
+        errors: BTreeMap::new(),
+        summary: Summary { input_records, records: working.len(), ..Default::default() },
+        active_partitions: ActivePartitions {
+            max: 0,
+            quota: ACTIVE_PARTITIONS_QUOTA,
+            records_per_interval: 0,
+            exceeded: false,
+        },
+        processors: processor_names(stream),
+        not_simulated,
+        function_logs,
+        invocations,
+    };
+    let mut delivered_prefixes = Vec::new();
+    for mut w in working {
+        let keys = merged_keys(&w);
+        let mut landed = None;
+        if w.live() {
+            let inputs = Inputs {
+                lambda_keys: w.lambda_keys.as_ref(),
+                query_keys: w.query_keys.as_ref(),
+                error_output_type: None,
+            };
+            match prefix.evaluate(settings.at, &inputs) {
+                Ok(p) => landed = Some(p),
+                Err(e) => w.fail(PARTITIONING_FAILED, e.code, e.message),
+            }
+        }
+        let (result, prefix_out, error, code) = match (&w.failure, w.dropped, landed) {
+            (Some(f), _, _) => {
+                let inputs = Inputs { error_output_type: Some(f.error_type), ..Default::default() };
+                let p = error_prefix.evaluate(settings.at, &inputs).map_err(|e| e.message)?;
+                let group = report.errors.entry(p.clone()).or_default();
+                group.count += 1;
+                *group.reasons.entry(format!("{}: {}", f.code, f.message)).or_default() += 1;
+                let result = if f.error_type == PROCESSING_FAILED { "ProcessingFailed" } else { "PartitioningFailed" };
+                (result, Some(p), Some(f.message.clone()), Some(f.code.clone()))
+            }
+            (None, true, _) => ("Dropped", None, None, None),
+            (None, false, Some(p)) => {
+                *report.partitions.entry(p.clone()).or_default() += 1;
+                delivered_prefixes.push(p.clone());
+                ("Ok", Some(p), None, None)
+            }
+            (None, false, None) => ("PartitioningFailed", None, Some("no prefix".into()), None),
+        };
+        match result {
+            "Ok" => report.summary.delivered += 1,
+            "Dropped" => report.summary.dropped += 1,
+            _ => report.summary.failed += 1,
+        }
+        report.records.push(RecordResult {
+            index: w.index,
+            line: w.line,
+            record_id: w.id,
+            result,
+            prefix: prefix_out,
+            partition_keys: keys,
+            error,
+            error_code: code,
+        });
+    }
+    report.summary.partitions = report.partitions.len();
+    report.active_partitions = active_partitions(&delivered_prefixes, settings.rate, stream.buffer_interval_seconds);
+    Ok(report)
+}
+
+impl Working {
+    fn live(&self) -> bool {
+        self.failure.is_none() && !self.dropped
+    }
+
+    fn fail(&mut self, error_type: &'static str, code: &str, message: String) {
+        let message = match self.line {
+            Some(line) => format!("{message} (line {line})"),
+            None => message,
+        };
+        self.failure = Some(Failure { error_type, code: code.to_string(), message });
+    }
+}
+
+/// Record ids in Firehose's style: long decimal strings, unique per record and sub-record.
+fn record_id(index: usize, sub: usize) -> String {
+    format!("49546986683135544286507457936321625675700192471156785154{index:010}{sub:03}")
+}
+
+fn merged_keys(w: &Working) -> BTreeMap<String, String> {
+    let mut keys = w.query_keys.clone().unwrap_or_default();
+    if let Some(l) = &w.lambda_keys {
+        keys.extend(l.clone());
+    }
+    keys
+}
+
+fn processor_names(stream: &FirehoseSpec) -> Vec<String> {
+    stream
+        .processors
+        .iter()
+        .map(|p| match (p.kind.as_str(), p.parameters.get("SubRecordType").and_then(Param::known)) {
+            ("RecordDeAggregation", Some(t)) => format!("RecordDeAggregation ({t})"),
+            (kind, _) => kind.to_string(),
+        })
+        .collect()
+}
+
+fn steps(settings: &Settings) -> Result<Vec<Step>, String> {
+    let mut steps = Vec::new();
+    for p in &settings.stream.processors {
+        let param = |name: &str| p.parameters.get(name).and_then(Param::known).map(String::from);
+        steps.push(match p.kind.as_str() {
+            "RecordDeAggregation" => match param("SubRecordType").as_deref() {
+                Some("DELIMITED") => {
+                    let delimiter = base64::engine::general_purpose::STANDARD
+                        .decode(param("Delimiter").unwrap_or_default())
+                        .map_err(|e| format!("the DELIMITED de-aggregation's delimiter is not base64: {e}"))?;
+                    Step::DeAggregateDelimited(delimiter)
+                }
+                _ => Step::DeAggregateJson,
+            },
+            "AppendDelimiterToRecord" => Step::AppendDelimiter,
+            "MetadataExtraction" => {
+                Step::Extract(Query::compile(&param("MetadataExtractionQuery").unwrap_or_default())?)
+            }
+            "Lambda" => {
+                let function =
+                    settings.function.clone().ok_or("the Lambda processor's function is not in the stack")?;
+                let mb: f64 = param("BufferSizeInMBs")
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(crate::defaults::PROCESSOR_BUFFER_SIZE_MB);
+                let retries = param("NumberOfRetries").and_then(|s| s.parse().ok()).unwrap_or(3);
+                let arn = param("LambdaArn").unwrap_or_else(|| function.name.clone());
+                Step::Lambda {
+                    runner: Box::new(Runner::new(function)?),
+                    batch_bytes: (mb * 1024.0 * 1024.0) as usize,
+                    retries,
+                    arn,
+                }
+            }
+            other => Step::NotSimulated(format!("{other}: not simulated by preview (records pass through unchanged)")),
+        });
+    }
+    Ok(steps)
+}
+
+/// JSON de-aggregation: a record holding several JSON documents (concatenated or one per line)
+/// becomes one sub-record per document.
+fn deaggregate_json(w: Working) -> Vec<Working> {
+    if !w.live() {
+        return vec![w];
+    }
+    let mut subs = Vec::new();
+    let mut stream = serde_json::Deserializer::from_slice(&w.data).into_iter::<serde::de::IgnoredAny>();
+    let mut start = 0;
+    loop {
+        match stream.next() {
+            None => break,
+            Some(Ok(_)) => {
+                let end = stream.byte_offset();
+                let text = w.data[start..end].trim_ascii();
+                subs.push(text.to_vec());
+                start = end;
+            }
+            Some(Err(e)) => {
+                let mut failed = w.clone();
+                failed.fail(
+                    PARTITIONING_FAILED,
+                    "DynamicPartitioning.MetadataExtractionFailed",
+                    format!("the record is not JSON: {e}"),
+                );
+                return vec![failed];
+            }
+        }
+    }
+    split_into(w, subs)
+}
+
+/// DELIMITED de-aggregation: the record is split at each delimiter.
+fn deaggregate_delimited(w: Working, delimiter: &[u8]) -> Vec<Working> {
+    if !w.live() || delimiter.is_empty() {
+        return vec![w];
+    }
+    let mut subs = Vec::new();
+    let mut rest = &w.data[..];
+    while let Some(pos) = rest.windows(delimiter.len()).position(|x| x == delimiter) {
+        subs.push(rest[..pos].to_vec());
+        rest = &rest[pos + delimiter.len()..];
+    }
+    if !rest.is_empty() {
+        subs.push(rest.to_vec());
+    }
+    split_into(w, subs)
+}
+
+fn split_into(w: Working, subs: Vec<Vec<u8>>) -> Vec<Working> {
+    if subs.len() > MAX_SUB_RECORDS {
+        let mut failed = w;
+        let n = subs.len();
+        failed.fail(
+            PARTITIONING_FAILED,
+            "DynamicPartitioning.TooManySubRecords",
+            format!("{n} sub-records; de-aggregation allows at most {MAX_SUB_RECORDS} per record"),
+        );
+        return vec![failed];
+    }
+    if subs.len() <= 1 {
+        let mut one = w;
+        if let Some(data) = subs.into_iter().next() {
+            one.data = data;
+        }
+        return vec![one];
+    }
+    subs.into_iter().enumerate().map(|(i, data)| Working { id: record_id(w.index, i), data, ..w.clone() }).collect()
+}
+
+/// Invokes the function with batches of live records, as Firehose buffers them (up to the
+/// processor's buffer size), and applies the answers. Returns the records, the invocation count
+/// and the logs of the first failed invocation.
+#[allow(clippy::too_many_arguments)]
+fn invoke_in_batches(
+    working: Vec<Working>,
+    runner: &mut Runner,
+    batch_bytes: usize,
+    retries: u32,
+    lambda_arn: &str,
+    stream_arn: &str,
+    region: &str,
+    arrival_ms: i64,
+) -> Result<(Vec<Working>, usize, Option<String>), String> {
+    let mut out: Vec<Working> = Vec::with_capacity(working.len());
+    let mut batch: Vec<Working> = Vec::new();
+    let mut size = 0;
+    let mut calls = 0;
+    let mut logs = None;
+    let mut flush = |batch: &mut Vec<Working>,
+                     out: &mut Vec<Working>,
+                     calls: &mut usize,
+                     logs: &mut Option<String>|
+     -> Result<(), String> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        *calls += 1;
+        let event = event(batch, stream_arn, region, arrival_ms, *calls);
+        match runner.invoke(&event)? {
+            Ok(answer) => apply_answer(batch, &answer),
+            Err(failure) => fail_batch(batch, &failure, retries, lambda_arn, logs),
+        }
+        out.append(batch);
+        Ok(())
+    };
+    for w in working {
+        if !w.live() {
+            out.push(w);
+            continue;
+        }
+        size += w.data.len();
+        batch.push(w);
+        if size >= batch_bytes {
+            flush(&mut batch, &mut out, &mut calls, &mut logs)?;
+            size = 0;
+        }
+    }
+    flush(&mut batch, &mut out, &mut calls, &mut logs)?;
+    out.sort_by_key(|w| w.index);
+    Ok((out, calls, logs))
+}
+
+/// The Lambda event for a batch (rule L1).
+fn event(batch: &[Working], stream_arn: &str, region: &str, arrival_ms: i64, n: usize) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut text = format!(
+        "{{\"invocationId\":\"preview-{n}\",\"deliveryStreamArn\":{},\"region\":{},\"records\":[",
+        serde_json::Value::String(stream_arn.into()),
+        serde_json::Value::String(region.into())
+    );
+    for (i, w) in batch.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&format!(
+            "{{\"recordId\":\"{}\",\"approximateArrivalTimestamp\":{arrival_ms},\"data\":\"{}\"}}",
+            w.id,
+            b64.encode(&w.data)
+        ));
+    }
+    text.push_str("]}");
+    text
+}
+
+fn fail_batch(
+    batch: &mut [Working],
+    failure: &InvocationError,
+    retries: u32,
+    lambda_arn: &str,
+    logs: &mut Option<String>,
+) {
+    let message = format!(
+        "the invocation of {lambda_arn} failed: {} (Firehose retries it {retries} time(s), then gives up)",
+        failure.message
+    );
+    for w in batch.iter_mut() {
+        w.fail(PROCESSING_FAILED, failure.code, message.clone());
+    }
+    if logs.is_none() && !failure.logs.is_empty() {
+        *logs = Some(failure.logs.clone());
+    }
+}
+
+/// Checks the answer against the Lambda contract (L2, L3) and applies it; a broken contract
+/// fails the whole batch, as Firehose does.
+fn apply_answer(batch: &mut [Working], answer: &serde_json::Value) {
+    let broken = |batch: &mut [Working], code: &'static str, message: String| {
+        for w in batch.iter_mut() {
+            w.fail(PROCESSING_FAILED, code, message.clone());
+        }
+    };
+    let Some(records) = answer["records"].as_array() else {
+        return broken(batch, "Lambda.JsonProcessingException", "the answer has no `records` list".into());
+    };
+    let mut by_id: HashMap<&str, &serde_json::Value> = HashMap::with_capacity(records.len());
+    for r in records {
+        let Some(id) = r["recordId"].as_str() else {
+            return broken(batch, "Lambda.JsonProcessingException", "an answered record has no recordId".into());
+        };
+        if by_id.insert(id, r).is_some() {
+            return broken(batch, "Lambda.DuplicatedRecordId", format!("recordId {id} is answered twice"));
+        }
+    }
+    if let Some(w) = batch.iter().find(|w| !by_id.contains_key(w.id.as_str())) {
+        let id = w.id.clone();
+        return broken(batch, "Lambda.MissingRecordId", format!("recordId {id} is missing from the answer"));
+    }
+    if by_id.len() > batch.len() {
+        return broken(batch, "Lambda.JsonProcessingException", "the answer has recordIds that were not sent".into());
+    }
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut decoded = Vec::with_capacity(batch.len());
+    for w in batch.iter() {
+        let r = by_id[w.id.as_str()];
+        let result = r["result"].as_str().unwrap_or_default();
+        if !matches!(result, "Ok" | "Dropped" | "ProcessingFailed") {
+            return broken(
+                batch,
+                "Lambda.JsonProcessingException",
+                format!("recordId {}: result {:?} is not Ok, Dropped or ProcessingFailed", w.id, r["result"]),
+            );
+        }
+        let data = match r["data"].as_str().map(|d| b64.decode(d)) {
+            Some(Ok(data)) => Some(data),
+            None if result == "Dropped" => None,
+            _ => {
+                return broken(
+                    batch,
+                    "Lambda.JsonProcessingException",
+                    format!("recordId {}: data is not valid base64", w.id),
+                )
+            }
+        };
+        decoded.push((result, data, r));
+    }
+    for (w, (result, data, r)) in batch.iter_mut().zip(decoded) {
+        match result {
+            "Dropped" => w.dropped = true,
+            "ProcessingFailed" => {
+                w.fail(PROCESSING_FAILED, "Lambda.ProcessingFailed", "the function answered ProcessingFailed".into())
+            }
+            _ => {
+                if let Some(data) = data {
+                    w.data = data;
+                }
+                let keys = r["metadata"]["partitionKeys"].as_object().map(|o| {
+                    o.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().map(String::from).unwrap_or_else(|| v.to_string())))
+                        .collect::<BTreeMap<_, _>>()
+                });
+                w.lambda_keys = keys;
+            }
+        }
+    }
+}
+
+/// The most distinct partitions buffered at once: records arrive at `rate` per second and each
+/// buffer interval's records share the buffers (all records at once without a rate).
+fn active_partitions(prefixes: &[String], rate: Option<f64>, interval_seconds: i32) -> ActivePartitions {
+    let window = match rate {
+        Some(r) if r > 0.0 => ((r * f64::from(interval_seconds.max(1))).ceil() as usize).max(1),
+        _ => prefixes.len().max(1),
+    };
+    let max = prefixes
+        .chunks(window)
+        .map(|chunk| chunk.iter().collect::<std::collections::HashSet<_>>().len())
+        .max()
+        .unwrap_or(0);
+    ActivePartitions {
+        max,
+        quota: ACTIVE_PARTITIONS_QUOTA,
+        records_per_interval: window,
+        exceeded: max > ACTIVE_PARTITIONS_QUOTA,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(data: &str) -> Working {
+        Working {
+            index: 0,
+            line: Some(1),
+            id: record_id(0, 0),
+            data: data.as_bytes().to_vec(),
+            query_keys: None,
+            lambda_keys: None,
+            dropped: false,
+            failure: None,
+        }
+    }
+
+    #[test]
+    fn json_deaggregation_splits_concatenated_documents() {
+        let subs = deaggregate_json(w("{\"a\":1}{\"a\":2}\n{\"a\":3}"));
+        let data: Vec<String> = subs.iter().map(|s| String::from_utf8(s.data.clone()).unwrap()).collect();
+        assert_eq!(data, ["{\"a\":1}", "{\"a\":2}", "{\"a\":3}"]);
+        assert_eq!(subs.iter().map(|s| s.id.clone()).collect::<std::collections::HashSet<_>>().len(), 3);
+        let bad = deaggregate_json(w("{\"a\":1} nope"));
+        assert!(bad[0].failure.as_ref().unwrap().message.contains("(line 1)"));
+    }
+
+    #[test]
+    fn delimited_deaggregation_splits_at_the_delimiter() {
+        let subs = deaggregate_delimited(w("a||b||c||"), b"||");
+        let data: Vec<&[u8]> = subs.iter().map(|s| s.data.as_slice()).collect();
+        assert_eq!(data, [b"a".as_slice(), b"b", b"c"]);
+    }
+
+    #[test]
+    fn the_lambda_contract_is_checked() {
+        let mut batch = vec![w("x"), Working { id: record_id(1, 0), index: 1, ..w("y") }];
+        let ok = |id: &str| serde_json::json!({"recordId": id, "result": "Ok", "data": "eA==", "metadata": {"partitionKeys": {"k": "v"}}});
+        apply_answer(&mut batch.clone(), &serde_json::json!({"records": [ok(&batch[0].id)]}));
+        let mut missing = batch.clone();
+        apply_answer(&mut missing, &serde_json::json!({"records": [ok(&batch[0].id)]}));
+        assert!(missing.iter().all(|w| w.failure.as_ref().unwrap().code == "Lambda.MissingRecordId"));
+        let mut twice = batch.clone();
+        apply_answer(&mut twice, &serde_json::json!({"records": [ok(&batch[0].id), ok(&batch[0].id)]}));
+        assert!(twice.iter().all(|w| w.failure.as_ref().unwrap().code == "Lambda.DuplicatedRecordId"));
+        let mut bad_result = batch.clone();
+        let mut r = ok(&batch[1].id);
+        r["result"] = "Maybe".into();
+        apply_answer(&mut bad_result, &serde_json::json!({"records": [ok(&batch[0].id), r]}));
+        assert!(bad_result.iter().all(|w| w.failure.is_some()));
+        let mut fine = batch.clone();
+        apply_answer(&mut fine, &serde_json::json!({"records": [ok(&batch[0].id), ok(&batch[1].id)]}));
+        assert!(fine.iter().all(|w| w.live() && w.lambda_keys.as_ref().unwrap()["k"] == "v" && w.data == b"x"));
+        let mut bad_data = std::mem::take(&mut batch);
+        let mut r = ok(&bad_data[1].id);
+        r["data"] = "***".into();
+        let first = ok(&bad_data[0].id);
+        apply_answer(&mut bad_data, &serde_json::json!({"records": [first, r]}));
+        assert!(bad_data.iter().all(|w| w.failure.as_ref().unwrap().message.contains("base64")));
+    }
+
+    #[test]
+    fn active_partitions_count_distinct_prefixes_per_interval() {
+        let prefixes: Vec<String> = (0..1000).map(|i| format!("p{}/", i % 600)).collect();
+        let all = active_partitions(&prefixes, None, 60);
+        assert_eq!((all.max, all.exceeded), (600, true));
+        let slow = active_partitions(&prefixes, Some(1.0), 60);
+        assert_eq!((slow.max, slow.records_per_interval, slow.exceeded), (60, 60, false));
+    }
+}

@@ -1,0 +1,482 @@
+//! Sending records to a stream with PutRecordBatch: at most 500 records and 4 MiB per call,
+//! several calls in flight, paced by the stream's Direct PUT quota and adapting to throttling.
+//! A call that succeeds with failed entries resends exactly those (rule B2), with backoff; an
+//! accepted record is never sent again. An answer that is lost (the connection dropped after
+//! the request left) leaves its records' fate unknown: they are counted as such, not resent.
+
+use super::records::Record;
+use async_trait::async_trait;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+/// PutRecordBatch limits (rule B1).
+pub const MAX_BATCH_RECORDS: usize = 500;
+pub const MAX_BATCH_BYTES: usize = 4 * 1024 * 1024;
+pub const MAX_RECORD_BYTES: usize = 1000 * 1024;
+/// How many times a batch's failed entries are sent again before they count as failed.
+const MAX_ATTEMPTS: u32 = 12;
+
+/// How a whole PutRecordBatch call failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PutError {
+    /// Throttled or a server error: nothing was accepted; send it all again.
+    Retry,
+    /// The stream does not exist.
+    NotFound,
+    /// Refused for good (the message says why).
+    Rejected(String),
+    /// The answer was lost: the records may or may not have been accepted.
+    Lost(String),
+}
+
+/// Where batches go: a stream, through the AWS SDK (`aws::Clients::stream_sink`), or a fake.
+#[async_trait]
+pub trait BatchSink: Send + Sync {
+    /// Sends one PutRecordBatch; returns each entry's error code (`None`: accepted), in order.
+    async fn put(&self, entries: &[Vec<u8>]) -> Result<Vec<Option<String>>, PutError>;
+}
+
+/// A stream's Direct PUT quota.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quota {
+    pub records_per_second: f64,
+    pub requests_per_second: f64,
+    pub bytes_per_second: f64,
+}
+
+/// The default Direct PUT quota of a region: 5,000 records/s, 2,000 requests/s and 5 MiB/s in
+/// us-east-1, us-west-2 and eu-west-1; 1,000 records/s, 1,000 requests/s and 1 MiB/s elsewhere.
+pub fn region_quota(region: &str) -> Quota {
+    if matches!(region, "us-east-1" | "us-west-2" | "eu-west-1") {
+        Quota { records_per_second: 5000.0, requests_per_second: 2000.0, bytes_per_second: 5.0 * 1024.0 * 1024.0 }
+    } else {
+        Quota { records_per_second: 1000.0, requests_per_second: 1000.0, bytes_per_second: 1024.0 * 1024.0 }
+    }
+}
+
+/// How fast to send.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pace {
+    /// Start at the quota and adapt: slow down when throttled, speed up again after successes.
+    Adaptive(Quota),
+    /// Exactly this many records per second (`--rate`); throttling is still backed off.
+    Exact(f64),
+    /// As fast as the endpoint answers (a local emulator has no quota).
+    Unpaced,
+}
+
+/// Calls to keep in flight for a pace: enough to sustain it at a 250 ms round trip, at least 2
+/// (more only adds contention at an emulator, which answers as fast as it can anyway).
+pub fn calls_in_flight(pace: Pace) -> usize {
+    let calls_per_second = match pace {
+        Pace::Unpaced => return 2,
+        Pace::Exact(records) => records / MAX_BATCH_RECORDS as f64,
+        Pace::Adaptive(q) => q.records_per_second / MAX_BATCH_RECORDS as f64,
+    };
+    ((calls_per_second * 0.25).ceil() as usize + 1).max(2)
+}
+
+/// Totals of a send.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Totals {
+    /// Records the stream accepted.
+    pub sent: u64,
+    /// Entries sent again after a failure (partial batch or throttled call).
+    pub retried: u64,
+    /// Records that could not be delivered (too large, or still failing after every retry).
+    pub failed: u64,
+    /// Records whose answer was lost: they may or may not have been accepted.
+    pub unknown: u64,
+    pub calls: u64,
+    pub throttled: u64,
+    /// The first reasons records failed, for the report.
+    pub reasons: Vec<String>,
+}
+
+impl Totals {
+    fn add(&mut self, other: &Totals) {
+        self.sent += other.sent;
+        self.retried += other.retried;
+        self.failed += other.failed;
+        self.unknown += other.unknown;
+        self.calls += other.calls;
+        self.throttled += other.throttled;
+        for r in &other.reasons {
+            if self.reasons.len() < 5 && !self.reasons.contains(r) {
+                self.reasons.push(r.clone());
+            }
+        }
+    }
+}
+
+/// Paces batches: each batch waits for its records, bytes and request to fit the current rate.
+#[derive(Debug)]
+struct Pacer {
+    pace: Pace,
+    /// Fraction of the quota in use (adaptive pace), 0.05 to 1.
+    factor: f64,
+    next: Instant,
+}
+
+impl Pacer {
+    /// Reserves the slot for a batch; returns when it may be sent.
+    fn reserve(&mut self, records: usize, bytes: usize) -> Instant {
+        let seconds = match self.pace {
+            Pace::Unpaced => 0.0,
+            Pace::Exact(rate) => records as f64 / rate.max(0.001),
+            Pace::Adaptive(q) => {
+                let by_records = records as f64 / q.records_per_second;
+                let by_bytes = bytes as f64 / q.bytes_per_second;
+                let by_requests = 1.0 / q.requests_per_second;
+                by_records.max(by_bytes).max(by_requests) / self.factor
+            }
+        };
+        let now = Instant::now();
+        let at = self.next.max(now);
+        self.next = at + Duration::from_secs_f64(seconds);
+        at
+    }
+
+    fn throttled(&mut self) {
+        if matches!(self.pace, Pace::Adaptive(_)) {
+            self.factor = (self.factor / 2.0).max(0.05);
+        }
+    }
+
+    fn succeeded(&mut self) {
+        if matches!(self.pace, Pace::Adaptive(_)) {
+            self.factor = (self.factor + 0.05).min(1.0);
+        }
+    }
+}
+
+/// Why sending stopped before its end.
+#[derive(Debug)]
+pub enum SendError {
+    /// The stream does not exist or is not ACTIVE (the message says which).
+    Stream(String),
+    Records(std::io::Error),
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendError::Stream(m) => write!(f, "{m}"),
+            SendError::Records(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for SendError {}
+
+/// Sends every record of `records` to `stream`. `in_flight` bounds concurrent calls; once
+/// `stop` turns true, no new batch starts and the calls in flight finish. `progress` is called
+/// after each batch with the totals so far.
+pub async fn send(
+    sink: Arc<dyn BatchSink>,
+    stream: &str,
+    records: impl Iterator<Item = std::io::Result<Record>>,
+    pace: Pace,
+    in_flight: usize,
+    stop: tokio::sync::watch::Receiver<bool>,
+    progress: impl Fn(&Totals),
+) -> Result<Totals, SendError> {
+    let pacer = Arc::new(Mutex::new(Pacer { pace, factor: 1.0, next: Instant::now() }));
+    let mut totals = Totals::default();
+    let mut running: JoinSet<Result<Totals, SendError>> = JoinSet::new();
+    let mut batch: Vec<Vec<u8>> = Vec::new();
+    let mut bytes = 0;
+    let mut records = records;
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let Some(record) = records.next() else { break };
+        let record = record.map_err(SendError::Records)?;
+        if record.data.len() > MAX_RECORD_BYTES {
+            totals.failed += 1;
+            let at = record.line.map(|l| format!("line {l}: ")).unwrap_or_default();
+            totals.add(&Totals {
+                reasons: vec![format!(
+                    "{at}a record of {} bytes is over Firehose's 1,000 KiB limit",
+                    record.data.len()
+                )],
+                ..Default::default()
+            });
+            continue;
+        }
+        if batch.len() == MAX_BATCH_RECORDS || bytes + record.data.len() > MAX_BATCH_BYTES {
+            dispatch(
+                &mut running,
+                &mut totals,
+                &sink,
+                stream,
+                std::mem::take(&mut batch),
+                &pacer,
+                in_flight,
+                &progress,
+            )
+            .await?;
+            bytes = 0;
+        }
+        bytes += record.data.len();
+        batch.push(record.data);
+    }
+    if !batch.is_empty() {
+        dispatch(&mut running, &mut totals, &sink, stream, batch, &pacer, in_flight, &progress).await?;
+    }
+    while let Some(done) = running.join_next().await {
+        collect(done, &mut totals, &progress)?;
+    }
+    Ok(totals)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn dispatch(
+    running: &mut JoinSet<Result<Totals, SendError>>,
+    totals: &mut Totals,
+    sink: &Arc<dyn BatchSink>,
+    stream: &str,
+    batch: Vec<Vec<u8>>,
+    pacer: &Arc<Mutex<Pacer>>,
+    in_flight: usize,
+    progress: &impl Fn(&Totals),
+) -> Result<(), SendError> {
+    while running.len() >= in_flight.max(1) {
+        if let Some(done) = running.join_next().await {
+            collect(done, totals, progress)?;
+        }
+    }
+    let size: usize = batch.iter().map(Vec::len).sum();
+    let at = pacer.lock().unwrap_or_else(|e| e.into_inner()).reserve(batch.len(), size);
+    tokio::time::sleep_until(at).await;
+    let (sink, stream, pacer) = (sink.clone(), stream.to_string(), pacer.clone());
+    running.spawn(async move { put_batch(sink.as_ref(), &stream, batch, &pacer).await });
+    Ok(())
+}
+
+fn collect(
+    done: Result<Result<Totals, SendError>, tokio::task::JoinError>,
+    totals: &mut Totals,
+    progress: &impl Fn(&Totals),
+) -> Result<(), SendError> {
+    match done {
+        Ok(Ok(t)) => totals.add(&t),
+        Ok(Err(e)) => return Err(e),
+        Err(e) => totals.add(&Totals { reasons: vec![format!("internal error: {e}")], ..Default::default() }),
+    }
+    progress(totals);
+    Ok(())
+}
+
+/// Delay before attempt `n` (1-based) of a batch's failed entries: 100 ms doubling to 5 s, with jitter.
+fn backoff(attempt: u32) -> Duration {
+    let base = (100u64 << attempt.min(6)).min(5000);
+    Duration::from_millis(base / 2 + fastrand::u64(0..=base / 2))
+}
+
+/// Sends one batch until every entry is accepted, failed for good, or of unknown fate.
+async fn put_batch(
+    sink: &dyn BatchSink,
+    stream: &str,
+    mut entries: Vec<Vec<u8>>,
+    pacer: &Mutex<Pacer>,
+) -> Result<Totals, SendError> {
+    let mut t = Totals::default();
+    for attempt in 1..=MAX_ATTEMPTS {
+        t.calls += 1;
+        match sink.put(&entries).await {
+            Ok(codes) => {
+                let mut again = Vec::new();
+                let mut throttled = false;
+                for (entry, code) in entries.into_iter().zip(codes.into_iter().chain(std::iter::repeat(None))) {
+                    match code {
+                        None => t.sent += 1,
+                        Some(code) => {
+                            throttled |= code == "ServiceUnavailableException";
+                            again.push(entry);
+                        }
+                    }
+                }
+                let mut p = pacer.lock().unwrap_or_else(|e| e.into_inner());
+                if throttled {
+                    t.throttled += 1;
+                    p.throttled();
+                } else {
+                    p.succeeded();
+                }
+                if again.is_empty() {
+                    return Ok(t);
+                }
+                t.retried += again.len() as u64;
+                entries = again;
+            }
+            Err(PutError::Retry) => {
+                // The whole call was refused: nothing was accepted, all of it goes again.
+                t.throttled += 1;
+                t.retried += entries.len() as u64;
+                pacer.lock().unwrap_or_else(|e| e.into_inner()).throttled();
+            }
+            Err(PutError::NotFound) => {
+                return Err(SendError::Stream(format!(
+                    "the stream {stream} does not exist: run `provision apply` first"
+                )))
+            }
+            Err(PutError::Rejected(reason)) => {
+                t.failed += entries.len() as u64;
+                t.reasons.push(reason);
+                return Ok(t);
+            }
+            Err(PutError::Lost(reason)) => {
+                // The request may have reached the stream: sending it again could duplicate it.
+                t.unknown += entries.len() as u64;
+                t.reasons.push(format!(
+                    "a call's answer was lost ({reason}): its records may or may not have been accepted"
+                ));
+                return Ok(t);
+            }
+        }
+        tokio::time::sleep(backoff(attempt)).await;
+    }
+    t.failed += entries.len() as u64;
+    t.reasons.push(format!("{} record(s) still failing after {MAX_ATTEMPTS} attempts", entries.len()));
+    Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stream that fails the first entries of its first calls, then accepts; remembers what
+    /// it accepted.
+    #[derive(Default)]
+    struct Flaky {
+        accepted: Mutex<Vec<Vec<u8>>>,
+        calls: Mutex<usize>,
+    }
+
+    #[async_trait]
+    impl BatchSink for Flaky {
+        async fn put(&self, entries: &[Vec<u8>]) -> Result<Vec<Option<String>>, PutError> {
+            let call = {
+                let mut c = self.calls.lock().unwrap();
+                *c += 1;
+                *c
+            };
+            match call % 4 {
+                // Throttled as a whole.
+                1 => Err(PutError::Retry),
+                // The first three entries fail, the rest are accepted.
+                2 => Ok(entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        if i < 3 {
+                            Some("ServiceUnavailableException".to_string())
+                        } else {
+                            self.accepted.lock().unwrap().push(e.clone());
+                            None
+                        }
+                    })
+                    .collect()),
+                _ => {
+                    self.accepted.lock().unwrap().extend(entries.iter().cloned());
+                    Ok(vec![None; entries.len()])
+                }
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn failed_entries_and_throttled_calls_are_resent_accepted_ones_never() {
+        let sink = Arc::new(Flaky::default());
+        let records = (0..2000).map(|i| Ok(Record { data: format!("{{\"n\":{i}}}").into_bytes(), line: None }));
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        let totals = send(sink.clone(), "s", records, Pace::Unpaced, 1, stopped, |_| {}).await.unwrap();
+        assert_eq!((totals.sent, totals.failed, totals.unknown), (2000, 0, 0));
+        assert!(totals.retried > 0 && totals.throttled > 0);
+        let mut accepted = sink.accepted.lock().unwrap().clone();
+        assert_eq!(accepted.len(), 2000, "each record accepted exactly once");
+        accepted.sort();
+        accepted.dedup();
+        assert_eq!(accepted.len(), 2000);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn batches_respect_the_record_and_size_limits() {
+        struct Sizes(Mutex<Vec<(usize, usize)>>);
+        #[async_trait]
+        impl BatchSink for Sizes {
+            async fn put(&self, entries: &[Vec<u8>]) -> Result<Vec<Option<String>>, PutError> {
+                self.0.lock().unwrap().push((entries.len(), entries.iter().map(Vec::len).sum()));
+                Ok(vec![None; entries.len()])
+            }
+        }
+        let sink = Arc::new(Sizes(Mutex::new(Vec::new())));
+        let big = vec![b'x'; 600 * 1024];
+        let records = (0..1200)
+            .map(|i| Ok(Record { data: if i % 100 == 0 { big.clone() } else { vec![b'y'; 10] }, line: None }))
+            .chain(std::iter::once(Ok(Record { data: vec![b'z'; MAX_RECORD_BYTES + 1], line: Some(7) })));
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        let totals = send(sink.clone(), "s", records, Pace::Unpaced, 2, stopped, |_| {}).await.unwrap();
+        assert_eq!((totals.sent, totals.failed), (1200, 1));
+        assert!(totals.reasons[0].contains("line 7"));
+        for (n, bytes) in sink.0.lock().unwrap().iter() {
+            assert!(*n <= MAX_BATCH_RECORDS && *bytes <= MAX_BATCH_BYTES, "{n} records, {bytes} bytes");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn lost_answers_are_reported_never_resent() {
+        struct Lossy(Mutex<usize>);
+        #[async_trait]
+        impl BatchSink for Lossy {
+            async fn put(&self, entries: &[Vec<u8>]) -> Result<Vec<Option<String>>, PutError> {
+                *self.0.lock().unwrap() += 1;
+                let _ = entries;
+                Err(PutError::Lost("connection reset".into()))
+            }
+        }
+        let sink = Arc::new(Lossy(Mutex::new(0)));
+        let records = (0..10).map(|_| Ok(Record { data: b"{}".to_vec(), line: None }));
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        let totals = send(sink.clone(), "s", records, Pace::Unpaced, 1, stopped, |_| {}).await.unwrap();
+        assert_eq!((totals.sent, totals.unknown), (0, 10));
+        assert_eq!(*sink.0.lock().unwrap(), 1, "sent once");
+    }
+
+    #[test]
+    fn calls_in_flight_follow_the_pace() {
+        assert_eq!(calls_in_flight(Pace::Unpaced), 2);
+        assert_eq!(calls_in_flight(Pace::Adaptive(region_quota("us-east-1"))), 4);
+        assert_eq!(calls_in_flight(Pace::Exact(100_000.0)), 51);
+    }
+
+    #[test]
+    fn quotas_follow_the_region() {
+        assert_eq!(region_quota("us-east-1").records_per_second, 5000.0);
+        assert_eq!(region_quota("ap-south-1").records_per_second, 1000.0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_pacer_keeps_to_the_quota_and_adapts() {
+        let quota = region_quota("us-east-1");
+        let mut p = Pacer { pace: Pace::Adaptive(quota), factor: 1.0, next: Instant::now() };
+        let start = Instant::now();
+        let mut last = start;
+        for _ in 0..10 {
+            last = p.reserve(500, 500 * 100);
+        }
+        // 10 batches of 500 records at 5,000 records/s: the 10th starts 0.9 s after the first.
+        assert_eq!(last - start, Duration::from_millis(900));
+        p.throttled();
+        assert_eq!(p.factor, 0.5);
+        p.succeeded();
+        assert_eq!(p.factor, 0.55);
+        let mut exact = Pacer { pace: Pace::Exact(100.0), factor: 1.0, next: Instant::now() };
+        exact.reserve(50, 0);
+        assert_eq!(exact.reserve(50, 0) - Instant::now(), Duration::from_millis(500));
+    }
+}

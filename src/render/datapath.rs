@@ -1,0 +1,332 @@
+//! Text for `preview`, `send` and `verify`.
+
+use super::Style;
+use crate::datapath::preview::Report;
+use crate::datapath::send::Totals;
+use crate::datapath::verify::Findings;
+use crate::errln;
+use crate::model::FirehoseSpec;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+fn plural(n: usize, one: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+/// The preview as text: partitions, error prefixes with their reasons, a summary; with
+/// `verbose`, one line per record.
+pub fn preview(r: &Report, verbose: bool, style: Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} of {} ({}): {} arriving at {}",
+        style.bold("Preview"),
+        r.stream,
+        r.stream_name,
+        plural(r.summary.input_records, "record"),
+        r.arrival
+    );
+    if !r.processors.is_empty() {
+        let _ = writeln!(out, "Processors: {}", r.processors.join(" -> "));
+    }
+    if r.invocations > 0 {
+        let _ = writeln!(
+            out,
+            "The function ran locally: {} (batched as Firehose does).",
+            plural(r.invocations, "invocation")
+        );
+    }
+    for note in &r.not_simulated {
+        let _ = writeln!(out, "{} {note}", style.yellow("note:"));
+    }
+    if verbose {
+        let _ = writeln!(out);
+        for rec in &r.records {
+            let at = rec.line.map(|l| format!("line {l}")).unwrap_or_else(|| format!("#{}", rec.index));
+            let _ = writeln!(
+                out,
+                "  {at:<10} {:<18} {}{}",
+                rec.result,
+                rec.prefix.as_deref().unwrap_or("(not delivered)"),
+                rec.error.as_deref().map(|e| format!("  ({e})")).unwrap_or_default()
+            );
+        }
+    }
+    let _ = writeln!(out, "\n{} ({}):", style.bold("Partitions"), r.partitions.len());
+    let width = r.partitions.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+    for (prefix, n) in &r.partitions {
+        let _ = writeln!(out, "  {} {}", style.green(&format!("{prefix:<width$}")), plural(*n, "record"));
+    }
+    if !r.errors.is_empty() {
+        let _ = writeln!(out, "\n{}:", style.bold("Error prefixes"));
+        for (prefix, group) in &r.errors {
+            let _ = writeln!(out, "  {} {}", style.red(prefix), plural(group.count, "record"));
+            for (reason, n) in group.reasons.iter().take(5) {
+                let _ = writeln!(out, "      {n} x {reason}");
+            }
+        }
+    }
+    if let Some(logs) = &r.function_logs {
+        let _ = writeln!(out, "\nThe function's output when it failed:");
+        for line in logs.lines().take(30) {
+            let _ = writeln!(out, "  | {}", crate::output::escape(line));
+        }
+    }
+    let a = &r.active_partitions;
+    let _ = writeln!(
+        out,
+        "\n{} {} in: {} delivered to {}, {} dropped, {} failed.",
+        style.bold("Summary:"),
+        plural(r.summary.records, "record"),
+        r.summary.delivered,
+        plural(r.summary.partitions, "partition"),
+        r.summary.dropped,
+        r.summary.failed
+    );
+    let _ = writeln!(
+        out,
+        "Active partitions: at most {} at once ({} per buffer interval), quota {}.",
+        a.max, a.records_per_interval, a.quota
+    );
+    if a.exceeded {
+        let _ = writeln!(
+            out,
+            "{} more than {} partitions would be buffered at once: Firehose sends the excess to the error prefix as activePartitionExceeded (rule D5). Coarser partition keys, or a quota increase, avoid it.",
+            style.red("warning:"),
+            a.quota
+        );
+    }
+    out
+}
+
+/// Progress of `send`: a bar with records/s on a terminal, plain lines otherwise.
+pub struct SendProgress {
+    bar: Option<indicatif::ProgressBar>,
+    quiet: bool,
+    start: Instant,
+    last: std::sync::Mutex<Instant>,
+}
+
+impl SendProgress {
+    pub fn new(count: Option<u64>, quiet: bool, style: Style) -> SendProgress {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = match count {
+                Some(n) => indicatif::ProgressBar::new(n),
+                None => indicatif::ProgressBar::new_spinner(),
+            };
+            let template = if count.is_some() {
+                "{bar:40} {pos}/{len} records  {per_sec}  {msg}"
+            } else {
+                "{spinner} {pos} records  {per_sec}  {msg}"
+            };
+            if let Ok(s) = indicatif::ProgressStyle::with_template(template) {
+                bar.set_style(s);
+            }
+            if !style.color {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+            bar
+        });
+        SendProgress { bar, quiet, start: Instant::now(), last: std::sync::Mutex::new(Instant::now()) }
+    }
+
+    pub fn update(&self, t: &Totals) {
+        let done = t.sent + t.failed + t.unknown;
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+            if t.retried + t.failed > 0 {
+                bar.set_message(format!("retried {}, failed {}", t.retried, t.failed));
+            }
+            return;
+        }
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if !self.quiet && last.elapsed() >= Duration::from_secs(2) {
+            *last = Instant::now();
+            let rate = done as f64 / self.start.elapsed().as_secs_f64().max(0.001);
+            errln!("sent {} records ({} retried, {} failed), {rate:.0} records/s", t.sent, t.retried, t.failed);
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// The line `send` ends with.
+pub fn send_summary(address: &str, name: &str, t: &Totals, elapsed: Duration) -> String {
+    let rate = t.sent as f64 / elapsed.as_secs_f64().max(0.000_001);
+    let mut line = format!(
+        "Sent {} to {address} ({name}) in {:.2} s ({rate:.0} records/s): {} accepted, {} retried, {} failed",
+        plural((t.sent + t.failed + t.unknown) as usize, "record"),
+        elapsed.as_secs_f64(),
+        t.sent,
+        t.retried,
+        t.failed
+    );
+    if t.unknown > 0 {
+        let _ = write!(line, ", {} unknown (answer lost)", t.unknown);
+    }
+    let _ = write!(line, "; {} PutRecordBatch call(s), {} throttled.", t.calls, t.throttled);
+    line
+}
+
+/// Expected against found, when `verify --records` previewed the records.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub expected_records: usize,
+    pub found_records: usize,
+    /// Partitions with fewer records than expected: prefix -> (expected, found).
+    pub missing: BTreeMap<String, (usize, usize)>,
+}
+
+/// What `verify` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    pub stream: String,
+    pub stream_name: String,
+    pub bucket: String,
+    /// Objects, bytes and records, per partition and per error type.
+    #[serde(flatten)]
+    pub found: Findings,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_log: Option<(String, Vec<String>)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
+    pub conclusion: String,
+    pub matches_expectation: bool,
+}
+
+impl VerifyReport {
+    pub fn new(
+        address: &str,
+        spec: &FirehoseSpec,
+        bucket: &str,
+        f: Findings,
+        expected: Option<&Report>,
+        delivery_log: Option<(String, Vec<String>)>,
+    ) -> VerifyReport {
+        let error_records: usize = f.errors.values().map(|e| e.records).sum();
+        let comparison = expected.map(|e| {
+            let mut missing = BTreeMap::new();
+            if !f.unpartitioned {
+                for (prefix, n) in &e.partitions {
+                    let found = f.partitions.get(prefix).map(|p| p.records).unwrap_or(0);
+                    if found < *n {
+                        missing.insert(prefix.clone(), (*n, found));
+                    }
+                }
+            }
+            let expected_records = if f.unpartitioned { e.summary.records } else { e.summary.delivered };
+            Comparison { expected_records, found_records: f.records, missing }
+        });
+        let matches_expectation = match &comparison {
+            Some(c) if f.unpartitioned => c.found_records == c.expected_records,
+            Some(c) => c.missing.is_empty() && c.found_records >= c.expected_records,
+            None => f.objects + f.errors.len() > 0,
+        };
+        let conclusion = if f.objects == 0 && f.errors.is_empty() {
+            "Nothing has arrived yet. Firehose delivers when a buffer fills or its interval ends: try `--wait 120`."
+                .to_string()
+        } else if f.unpartitioned {
+            format!(
+                "These objects were written under the literal prefix, unprocessed and unpartitioned: the endpoint is an emulator (moto writes records at once). What this shows: {} arrived{}. Where Firehose would put each record: `provision preview`.",
+                plural(f.records, "record"),
+                comparison.as_ref().map(|c| format!(" ({} expected)", c.expected_records)).unwrap_or_default()
+            )
+        } else {
+            format!(
+                "Records are partitioned: {} in {}, {} under the error prefix.",
+                plural(f.records, "record"),
+                plural(f.partitions.len(), "partition"),
+                plural(error_records, "record")
+            )
+        };
+        VerifyReport {
+            stream: address.to_string(),
+            stream_name: spec.name.clone(),
+            bucket: bucket.to_string(),
+            found: f,
+            delivery_log,
+            comparison,
+            conclusion,
+            matches_expectation,
+        }
+    }
+}
+
+fn size(bytes: u64) -> String {
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if bytes < 1024 * 1024 {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    } else {
+        format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+    }
+}
+
+/// The verify report as text.
+pub fn verify(r: &VerifyReport, style: Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {} ({}) -> s3://{}", style.bold("Verify"), r.stream, r.stream_name, r.bucket);
+    let _ = writeln!(out, "\n{} ({}):", style.bold("Partitions"), r.found.partitions.len());
+    let width = r.found.partitions.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+    for (prefix, p) in &r.found.partitions {
+        let _ = writeln!(
+            out,
+            "  {}  {:>4} object(s) {:>10} {:>8} record(s)",
+            style.green(&format!("{prefix:<width$}")),
+            p.objects,
+            size(p.bytes),
+            p.records
+        );
+    }
+    if !r.found.errors.is_empty() {
+        let _ = writeln!(out, "\n{}:", style.bold("Errors"));
+        for (kind, e) in &r.found.errors {
+            let _ = writeln!(out, "  {}: {} object(s), {}", style.red(kind), e.objects, plural(e.records, "record"));
+            for s in &e.samples {
+                let data: String = s.data.chars().take(120).collect();
+                let _ = writeln!(out, "      {}: {}  data: {data}", s.error_code, s.error_message);
+            }
+        }
+    }
+    if let Some((stream, events)) = &r.delivery_log {
+        if events.is_empty() {
+            let _ = writeln!(out, "\nDelivery log ({stream}): no events.");
+        } else {
+            let _ = writeln!(out, "\nDelivery log ({stream}), latest events:");
+            for e in events {
+                let _ = writeln!(out, "  {e}");
+            }
+        }
+    }
+    if let Some(c) = &r.comparison {
+        let _ = writeln!(
+            out,
+            "\nAgainst the preview of those records: {} expected, {} found.",
+            c.expected_records, c.found_records
+        );
+        for (prefix, (want, got)) in &c.missing {
+            let _ = writeln!(out, "  {} expected {want}, found {got}", style.red(prefix));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{} {} in {} ({}). {}",
+        style.bold("Summary:"),
+        plural(r.found.records, "record"),
+        plural(r.found.objects, "object"),
+        size(r.found.bytes),
+        r.conclusion
+    );
+    out
+}
