@@ -8,10 +8,9 @@ use anyhow::Result;
 use futures::stream::{self, StreamExt};
 use std::sync::Arc;
 
-/// How many reads are started at once. Reads are paced per API by quota, so this only bounds
-/// memory: it is large enough that reads of slow-quota kinds (streams at 5/s) never wait behind
-/// reads of other kinds.
-const READS_IN_FLIGHT: usize = 1024;
+/// How many reads run at once. Reads are paced per API by quota, so this only bounds memory;
+/// streams (the slowest quota, 5 calls/s) are read first, so they never wait behind other kinds.
+const READS_IN_FLIGHT: usize = 256;
 
 /// Reads the live state: declared resources by name (with the tags discovery found, so most
 /// reads make no tag call), then owned resources no longer declared, then, only if an unowned
@@ -20,7 +19,9 @@ pub async fn read(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned]) 
     let tags_of = |kind, name: &str| {
         owned.iter().find(|o| o.address.kind == kind && o.physical_name == name).and_then(|o| o.tags.clone())
     };
-    let reads = stack.resources.iter().map(|r| {
+    let mut by_quota: Vec<&crate::model::Resource> = stack.resources.iter().collect();
+    by_quota.sort_by_key(|r| std::cmp::Reverse(r.address.kind));
+    let reads = by_quota.into_iter().map(|r| {
         let provider = provider.clone();
         let tags = tags_of(r.address.kind, r.physical_name());
         async move {

@@ -50,7 +50,15 @@ impl Clients {
         let pacer = Arc::new(pacing::Pacer::new(rates));
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .retry_config(crate::retry::sdk_retry_config())
-            .http_client(pacing::paced_http_client(pacer.clone()));
+            .http_client(pacing::paced_http_client(pacer.clone()))
+            // A request waiting for its paced slot has not started its upload yet: upload
+            // stall protection would take that wait (seconds at 5 calls/s) for a stalled body.
+            // provision uploads no streams; downloads stay protected.
+            .stalled_stream_protection(
+                aws_config::stalled_stream_protection::StalledStreamProtectionConfig::enabled()
+                    .upload_enabled(false)
+                    .build(),
+            );
         if let Some(region) = region {
             loader = loader.region(aws_config::Region::new(region));
         }

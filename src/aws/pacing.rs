@@ -74,7 +74,7 @@ impl Rates {
     /// `0` turns pacing off for it).
     pub fn with_overrides(overrides: &[(String, f64)]) -> Rates {
         let mut rates = Rates::default();
-        for (key, rate) in overrides {
+        for (key, rate) in overrides.iter().filter(|(k, _)| !k.is_empty()) {
             rates.table.insert(key.clone(), if *rate <= 0.0 { f64::INFINITY } else { *rate });
         }
         rates
@@ -89,6 +89,10 @@ impl Rates {
 
 /// Parses `--api-rate Service[.Action]=N`.
 pub fn parse_override(text: &str) -> Result<(String, f64), String> {
+    // An empty PROVISION_API_RATES means no overrides.
+    if text.trim().is_empty() {
+        return Ok((String::new(), 0.0));
+    }
     let (key, value) = text.split_once('=').ok_or_else(|| format!("expected SERVICE[.ACTION]=N, got {text:?}"))?;
     let rate: f64 = value.trim().parse().map_err(|_| format!("{value:?} is not a number of requests per second"))?;
     if key.trim().is_empty() || !rate.is_finite() || rate < 0.0 {
@@ -285,6 +289,7 @@ mod tests {
         assert!(rates.rate("IAM.GetRole").is_infinite(), "0 turns pacing off");
         assert!(rates.rate("Unknown.Call").is_infinite());
         assert!(parse_override("Firehose=x").is_err());
+        assert_eq!(parse_override("").unwrap().0, "", "an empty variable is no override");
         assert_eq!(parse_override("Lambda=30").unwrap(), ("Lambda".into(), 30.0));
     }
 

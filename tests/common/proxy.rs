@@ -79,6 +79,8 @@ struct State {
     /// Every S3 request: (action, bucket, the expected-owner header it carried).
     s3_requests: Vec<(String, String, Option<String>)>,
     arrivals: Vec<Instant>,
+    /// Arrival of each request, with its action.
+    timeline: Vec<(Instant, String)>,
     /// Records accepted by PutRecordBatch answers.
     records_accepted: usize,
 }
@@ -175,6 +177,28 @@ impl FaultProxy {
         state.throttled.clear();
         state.s3_requests.clear();
         state.arrivals.clear();
+        state.timeline.clear();
+    }
+
+    /// Per action: seconds from the first request of the run to its first and last request.
+    pub fn spans(&self) -> HashMap<String, (f64, f64)> {
+        let state = self.state.lock().unwrap();
+        let Some(start) = state.timeline.iter().map(|(t, _)| *t).min() else { return HashMap::new() };
+        let mut spans: HashMap<String, (f64, f64)> = HashMap::new();
+        for (t, action) in &state.timeline {
+            let at = t.duration_since(start).as_secs_f64();
+            let e = spans.entry(action.clone()).or_insert((at, at));
+            e.0 = e.0.min(at);
+            e.1 = e.1.max(at);
+        }
+        spans
+    }
+
+    /// Seconds from the first request of the run to each request of `action`.
+    pub fn times(&self, action: &str) -> Vec<f64> {
+        let state = self.state.lock().unwrap();
+        let Some(start) = state.timeline.iter().map(|(t, _)| *t).min() else { return Vec::new() };
+        state.timeline.iter().filter(|(_, a)| a == action).map(|(t, _)| t.duration_since(start).as_secs_f64()).collect()
     }
 
     /// Sequential rounds of requests: arrivals separated by more than half the latency start a
@@ -401,6 +425,7 @@ fn handle(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::i
     let (fault, latency) = {
         let mut state = state.lock().unwrap();
         state.arrivals.push(Instant::now());
+        state.timeline.push((Instant::now(), action.clone()));
         *state.seen.entry(action.clone()).or_default() += 1;
         if let Some(a) = &s3_action {
             let owner = request.owner_header.clone();

@@ -48,6 +48,8 @@ fn main() {
                     "rounds": proxy.rounds(),
                     "per_action": counts,
                     "throttled_per_action": throttled,
+                    "spans": proxy.spans(),
+                    "firehose_describes": proxy.times("Firehose.DescribeDeliveryStream"),
                 });
                 println!("{doc}");
             }
