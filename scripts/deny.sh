@@ -12,9 +12,9 @@ if [ ! -x "$deny" ] || ! "$deny" --version | grep -q "$DENY_VERSION"; then
   echo "Installing cargo-deny $DENY_VERSION into target/tools (a few minutes, once)..." >&2
   cargo install --quiet --locked --root "$tools" "cargo-deny@$DENY_VERSION"
 fi
-"$deny" check licenses bans sources
+"$deny" check --hide-inclusion-graph licenses bans sources
 if "$deny" fetch db >/dev/null 2>&1; then
-  "$deny" check advisories
+  "$deny" check --hide-inclusion-graph advisories
 else
   echo "warning: the RustSec advisory database could not be fetched (no route to GitHub?): advisories not checked" >&2
 fi

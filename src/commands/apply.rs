@@ -49,14 +49,13 @@ async fn apply_stack(
     }
     outln!();
     let creates = record_intents(loaded, &plan).await?;
+    let recorded = !creates.is_empty() || !live.intents.is_empty();
     let report = execute(ctx, &plan, &loaded.provider).await;
     // What was not created stays recorded, for the next run to adopt if it exists after all.
     let left: Vec<Intent> =
         creates.into_iter().filter(|i| !report.done.iter().any(|a| a.to_string() == i.address)).collect();
-    if let Some(settings) = &loaded.stack.lock {
-        if !left.is_empty() || !live.intents.is_empty() || report.done.len() < plan.changes.len() {
-            loaded.provider.write_intents(settings, &loaded.stack.name, &left).await?;
-        }
+    if let (Some(settings), true) = (&loaded.stack.lock, recorded) {
+        loaded.provider.write_intents(settings, &loaded.stack.name, &left).await?;
     }
     Ok(finish(&plan, &report, "Apply"))
 }
