@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job end to end against a local AWS: starts a pinned moto server, then validates, plans,
 # applies, plans again (expecting no changes), previews where the sample's records land, sends
-# them, verifies their delivery, and destroys the default stack.toml.
+# them, verifies their delivery, and destroys the default stack.toml (refused while the bucket
+# holds data, then with force_destroy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m'; plain=$'\033[0m'; else bold=""; plain=""; fi
@@ -27,6 +28,10 @@ step output
 step preview --count 200
 step send --count 2000
 step verify
+say "\$ provision destroy --auto-approve   (the bucket now holds data: refused, nothing deleted)"
+"$provision" destroy --auto-approve || true
+say "Setting force_destroy = true on the bucket, as stack.toml's comment says, to let destroy empty it:"
+sed -i 's/^force_destroy = false.*/force_destroy = true/' stack.toml
 step destroy --auto-approve
 say "\$ provision plan --detailed-exitcode"
 set +e; "$provision" plan --detailed-exitcode >/dev/null; code=$?; set -e
