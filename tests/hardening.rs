@@ -88,14 +88,9 @@ async fn a_broken_lock_is_never_released_by_its_old_holder() {
     fx.ok(&["unlock"], 0);
     // The next run takes the lock.
     let s3 = fx.moto.s3().await;
-    let next = serde_json::json!({"who": "bob@ci (pid 7)", "command": "apply", "since": "2026-11-26T10:00:00Z"});
-    s3.put_object()
-        .bucket(LOCK_BUCKET)
-        .key("firehose-dp-demo.lock")
-        .body(next.to_string().into_bytes().into())
-        .send()
-        .await
-        .unwrap();
+    fx.moto
+        .put_lock(serde_json::json!({"who": "bob@ci (pid 7)", "command": "apply", "since": "2026-11-26T10:00:00Z"}))
+        .await;
     let out = first.wait_with_output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("lock was broken while it ran"));
@@ -277,15 +272,11 @@ async fn destroy_output_and_unlock_work_without_the_lambda_source() {
 async fn a_lock_holder_with_escape_sequences_is_printed_escaped() {
     let fx = Fixture::new();
     fx.apply();
-    let s3 = fx.moto.s3().await;
-    let evil = serde_json::json!({"who": "mallory\u{1b}]0;pwned\u{07}\u{1b}[2J", "command": "apply", "since": "now"});
-    s3.put_object()
-        .bucket(LOCK_BUCKET)
-        .key("firehose-dp-demo.lock")
-        .body(evil.to_string().into_bytes().into())
-        .send()
-        .await
-        .unwrap();
+    fx.moto
+        .put_lock(
+            serde_json::json!({"who": "mallory\u{1b}]0;pwned\u{07}\u{1b}[2J", "command": "apply", "since": "now"}),
+        )
+        .await;
     for args in [&["apply", "--auto-approve"][..], &["unlock"][..]] {
         let run = fx.run(args);
         assert!(

@@ -50,15 +50,11 @@ async fn a_held_lock_refuses_a_second_run_until_unlocked() {
     fx.apply();
     // Another run, elsewhere, holds the lock.
     let s3 = fx.moto.s3().await;
-    let holder =
-        serde_json::json!({"who": "alice@laptop (pid 42)", "command": "apply", "since": "2026-11-25T10:00:00Z"});
-    s3.put_object()
-        .bucket("provision-locks-123456789012-us-east-1")
-        .key("firehose-dp-demo.lock")
-        .body(holder.to_string().into_bytes().into())
-        .send()
-        .await
-        .unwrap();
+    fx.moto
+        .put_lock(
+            serde_json::json!({"who": "alice@laptop (pid 42)", "command": "apply", "since": "2026-11-25T10:00:00Z"}),
+        )
+        .await;
     fx.edit("memory_mb = 128", "memory_mb = 256");
     for command in [&["apply", "--auto-approve"][..], &["destroy", "--auto-approve"][..]] {
         let refused = fx.ok(command, 1);

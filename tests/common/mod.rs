@@ -67,6 +67,19 @@ impl Moto {
             .await
     }
 
+    /// Writes the default stack's lock object as another run would, holding `holder`.
+    pub async fn put_lock(&self, holder: serde_json::Value) {
+        self.s3()
+            .await
+            .put_object()
+            .bucket("provision-locks-123456789012-us-east-1")
+            .key("firehose-dp-demo.lock")
+            .body(holder.to_string().into_bytes().into())
+            .send()
+            .await
+            .unwrap();
+    }
+
     pub async fn s3(&self) -> aws_sdk_s3::Client {
         let config = self.sdk_config().await;
         aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build())
