@@ -5,7 +5,7 @@ use super::{sdk_error, Clients};
 use crate::datapath::send::{BatchSink, PutError};
 use anyhow::Result;
 use async_trait::async_trait;
-use aws_sdk_firehose::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_firehose::error::SdkError;
 use aws_sdk_firehose::primitives::Blob;
 use aws_sdk_firehose::types::Record;
 
@@ -27,30 +27,23 @@ impl BatchSink for StreamSink {
         match self.client.put_record_batch().delivery_stream_name(&self.stream).set_records(Some(records)).send().await
         {
             Ok(out) => Ok(out.request_responses().iter().map(|r| r.error_code().map(String::from)).collect()),
-            Err(e) => {
-                let code = e.code().unwrap_or_default().to_string();
-                Err(match &e {
-                    SdkError::ServiceError(_) if code == "ResourceNotFoundException" => PutError::NotFound,
-                    SdkError::ServiceError(s)
-                        if matches!(
-                            code.as_str(),
-                            "ServiceUnavailableException" | "LimitExceededException" | "ThrottlingException"
-                        ) || s.raw().status().as_u16() == 429
-                            || s.raw().status().as_u16() >= 500 =>
-                    {
-                        PutError::Retry
-                    }
-                    SdkError::ServiceError(_) => PutError::Rejected(crate::output::escape(&format!(
-                        "{code}: {}",
-                        e.message().unwrap_or_default()
-                    ))),
-                    // Not even sent (no connection could be made): safe to send again.
-                    SdkError::DispatchFailure(d) if d.is_io() && format!("{d:?}").contains("ConnectError") => {
-                        PutError::Retry
-                    }
-                    _ => PutError::Lost(sdk_error(e).to_string()),
+            // Not even sent (no connection could be made): safe to send again.
+            Err(SdkError::DispatchFailure(d)) if d.is_io() && format!("{d:?}").contains("ConnectError") => {
+                Err(PutError::Retry)
+            }
+            Err(e @ SdkError::ServiceError(_)) => {
+                // Classified as every other call is (see `crate::error`): an error answer means
+                // the call did nothing.
+                let e = sdk_error(e);
+                let aws = crate::error::aws_error(&e);
+                Err(match aws {
+                    Some(a) if a.has_code("ResourceNotFoundException") => PutError::NotFound,
+                    Some(a) if a.is_throttling() || a.is_server_or_network() => PutError::Retry,
+                    _ => PutError::Rejected(e.to_string()),
                 })
             }
+            // The request may have left: its answer is lost.
+            Err(e) => Err(PutError::Lost(sdk_error(e).to_string())),
         }
     }
 }

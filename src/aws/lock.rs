@@ -7,7 +7,7 @@
 //! Beside each lock, `<stack>.intents.json` records what an apply is creating (see
 //! [`crate::provider::Intent`]).
 
-use super::sdk_error;
+use super::{http_status as status, sdk_error};
 use crate::provider::{Holder, Intent, LockHandle, Released};
 use anyhow::{bail, Result};
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -28,14 +28,6 @@ fn in_another_account(bucket: &str) -> anyhow::Error {
         "the lock bucket {:?} exists in another account: provision writes nothing there. Set `lock_bucket` in [stack] to a bucket of this account, or `lock = false`",
         crate::output::escape(bucket)
     )
-}
-
-fn status<E, R: super::HasStatus>(e: &aws_sdk_s3::error::SdkError<E, R>) -> Option<u16> {
-    match e {
-        aws_sdk_s3::error::SdkError::ServiceError(s) => s.raw().status_code(),
-        aws_sdk_s3::error::SdkError::ResponseError(r) => r.raw().status_code(),
-        _ => None,
-    }
 }
 
 async fn ensure_bucket(client: &Client, owner: &str, bucket: &str, region: &str) -> Result<()> {

@@ -21,8 +21,6 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-pub use discover::parse_arn;
-
 /// One client per service, sharing one configuration, paced within AWS's API quotas.
 #[derive(Clone)]
 pub struct Clients {
@@ -71,30 +69,22 @@ impl Clients {
             .map(|r| r.to_string())
             .context("no AWS region: set `region` in [stack], AWS_REGION, or a profile region")?;
         let path_style = endpoint.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
-        let s3_config = aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(path_style)
-            .interceptor(pacing::OperationTag)
-            .build();
+        // Every client but the sender's names each request's operation for the pacer.
+        macro_rules! paced {
+            ($sdk:ident $(, $setting:ident($value:expr))*) => {
+                $sdk::Client::from_conf(
+                    $sdk::config::Builder::from(&config).interceptor(pacing::OperationTag)$(.$setting($value))*.build(),
+                )
+            };
+        }
         Ok(Clients {
-            s3: aws_sdk_s3::Client::from_conf(s3_config),
-            iam: aws_sdk_iam::Client::from_conf(
-                aws_sdk_iam::config::Builder::from(&config).interceptor(pacing::OperationTag).build(),
-            ),
-            lambda: aws_sdk_lambda::Client::from_conf(
-                aws_sdk_lambda::config::Builder::from(&config).interceptor(pacing::OperationTag).build(),
-            ),
-            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
-                aws_sdk_cloudwatchlogs::config::Builder::from(&config).interceptor(pacing::OperationTag).build(),
-            ),
-            firehose: aws_sdk_firehose::Client::from_conf(
-                aws_sdk_firehose::config::Builder::from(&config).interceptor(pacing::OperationTag).build(),
-            ),
-            tagging: aws_sdk_resourcegroupstagging::Client::from_conf(
-                aws_sdk_resourcegroupstagging::config::Builder::from(&config).interceptor(pacing::OperationTag).build(),
-            ),
-            sts: aws_sdk_sts::Client::from_conf(
-                aws_sdk_sts::config::Builder::from(&config).interceptor(pacing::OperationTag).build(),
-            ),
+            s3: paced!(aws_sdk_s3, force_path_style(path_style)),
+            iam: paced!(aws_sdk_iam),
+            lambda: paced!(aws_sdk_lambda),
+            logs: paced!(aws_sdk_cloudwatchlogs),
+            firehose: paced!(aws_sdk_firehose),
+            tagging: paced!(aws_sdk_resourcegroupstagging),
+            sts: paced!(aws_sdk_sts),
             region,
             account: Arc::new(OnceLock::new()),
             pacer,
@@ -225,11 +215,7 @@ where
     R: std::fmt::Debug + HasStatus + Send + Sync + 'static,
 {
     use aws_sdk_s3::error::ProvideErrorMetadata;
-    let status = match &e {
-        SdkError::ServiceError(s) => s.raw().status_code(),
-        SdkError::ResponseError(r) => r.raw().status_code(),
-        _ => None,
-    };
+    let status = http_status(&e);
     let code = e.code().map(String::from);
     let message = e.message().map(String::from);
     let kind = match &e {
@@ -250,6 +236,15 @@ where
     error.kind = kind;
     error.detail = detail;
     anyhow::Error::new(error)
+}
+
+/// The HTTP status of the answer an SDK error came with, if one came.
+pub(crate) fn http_status<E, R: HasStatus>(e: &SdkError<E, R>) -> Option<u16> {
+    match e {
+        SdkError::ServiceError(s) => s.raw().status_code(),
+        SdkError::ResponseError(r) => r.raw().status_code(),
+        _ => None,
+    }
 }
 
 /// Whether any error in the chain is about loading credentials.

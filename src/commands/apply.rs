@@ -22,7 +22,7 @@ pub async fn run(ctx: &Context, planfile: Option<&Path>, auto_approve: bool) -> 
     };
     let loaded = ctx.load(true, true).await?;
     let code = ctx.locked(&loaded, "apply", apply_stack(ctx, &loaded, saved, auto_approve)).await;
-    ctx.report_calls();
+    ctx.report_calls(&loaded);
     code
 }
 

@@ -30,13 +30,15 @@ pub struct Context {
     pub rates: pacing::Rates,
     /// The lock this run holds, for the interrupt handler to release.
     pub held_lock: HeldLock,
-    clients: Mutex<Option<Clients>>,
 }
 
 /// A stack loaded for the real account, with the provider to reach it.
 pub struct Loaded {
     pub stack: Stack,
+    /// The core's view of AWS.
     pub provider: Arc<dyn Provider>,
+    /// The same clients, for the data path and the call counts.
+    pub clients: Clients,
     /// What discovery found (only when asked for).
     pub owned: Vec<Owned>,
 }
@@ -54,7 +56,6 @@ impl Context {
             style: Style::detect(),
             rates: pacing::Rates::with_overrides(&cli.api_rates),
             held_lock: Arc::new(Mutex::new(None)),
-            clients: Mutex::new(None),
         }
     }
 
@@ -69,21 +70,12 @@ impl Context {
         config::Options { vars: self.vars.clone(), var_files: self.var_files.clone(), package_code }
     }
 
-    /// Loads stack.toml without touching the network.
-    pub fn load_offline(&self) -> Result<(Stack, Vec<Diagnostic>)> {
-        Ok(config::validate_offline(&self.file, &self.options(true))?)
-    }
-
-    /// Loads stack.toml without touching the network or packaging Lambda code.
-    pub fn load_offline_without_code(&self) -> Result<(Stack, Vec<Diagnostic>)> {
-        let loaded = config::load(&self.file, &self.options(false))?;
+    /// Loads stack.toml without touching the network; with `package_code`, Lambda code is
+    /// packaged too (validate checks it; preview and `send --dry-run` do not need it).
+    pub fn load_offline(&self, package_code: bool) -> Result<(Stack, Vec<Diagnostic>)> {
+        let loaded = config::load(&self.file, &self.options(package_code))?;
         output::set_secrets(loaded.sensitive.clone());
         Ok(config::check_offline(&loaded)?)
-    }
-
-    /// The AWS clients of this run (after [`Context::load`]).
-    pub fn clients(&self) -> Result<Clients> {
-        self.clients.lock().unwrap_or_else(|e| e.into_inner()).clone().context("internal error: not connected yet")
     }
 
     /// Whether AWS is a local emulator (an endpoint was given): it has no API quotas to keep to.
@@ -100,8 +92,7 @@ impl Context {
         output::set_secrets(loaded.sensitive.clone());
         let clients =
             Clients::connect(config::declared_region(&loaded), self.endpoint.clone(), self.rates.clone()).await?;
-        *self.clients.lock().unwrap_or_else(|e| e.into_inner()) = Some(clients.clone());
-        let provider: Arc<dyn Provider> = Arc::new(clients);
+        let provider: Arc<dyn Provider> = Arc::new(clients.clone());
         let stack_name = loaded.file.stack.name.clone();
         let (account, owned) = tokio::join!(provider.account_id(), async {
             if discover {
@@ -116,7 +107,7 @@ impl Context {
         for w in &warnings {
             self.note(&w.to_string());
         }
-        Ok(Loaded { stack, provider, owned: owned?.unwrap_or_default() })
+        Ok(Loaded { stack, provider, clients, owned: owned?.unwrap_or_default() })
     }
 
     /// Reads every desired resource and every owned one, concurrently.
@@ -135,24 +126,21 @@ impl Context {
     }
 
     /// With `-v`: AWS calls made, by action, and how many AWS throttled.
-    pub fn report_calls(&self) {
+    pub fn report_calls(&self, loaded: &Loaded) {
         if !self.verbose {
             return;
         }
-        let clients = self.clients.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        if let Some(clients) = clients {
-            let counts = clients.pacer.counts();
-            let total: u64 = counts.iter().map(|c| c.calls).sum();
-            let throttled: u64 = counts.iter().map(|c| c.throttled).sum();
-            errln!("AWS calls: {total} ({throttled} throttled)");
-            for c in counts {
-                errln!(
-                    "  {:<48} {:>5}{}",
-                    c.operation,
-                    c.calls,
-                    if c.throttled > 0 { format!("  ({} throttled)", c.throttled) } else { String::new() }
-                );
-            }
+        let counts = loaded.clients.pacer.counts();
+        let total: u64 = counts.iter().map(|c| c.calls).sum();
+        let throttled: u64 = counts.iter().map(|c| c.throttled).sum();
+        errln!("AWS calls: {total} ({throttled} throttled)");
+        for c in counts {
+            errln!(
+                "  {:<48} {:>5}{}",
+                c.operation,
+                c.calls,
+                if c.throttled > 0 { format!("  ({} throttled)", c.throttled) } else { String::new() }
+            );
         }
     }
 

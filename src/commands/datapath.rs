@@ -11,6 +11,7 @@ use crate::render::datapath as show;
 use crate::{errln, outln};
 use anyhow::{anyhow, bail, Context as _, Result};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -98,7 +99,7 @@ fn function(stack: &Stack, stream: &FirehoseSpec) -> Option<Function> {
 
 /// Runs a preview, offline.
 pub fn run_preview(ctx: &Context, args: &PreviewArgs) -> Result<Report> {
-    let (stack, _) = ctx.load_offline_without_code()?;
+    let (stack, _) = ctx.load_offline(false)?;
     let (address, spec) = stream(&stack, args.address)?;
     let at = arrival(args.at)?;
     let source = records::source(args.records, Some(args.count), args.seed, at)?;
@@ -153,7 +154,7 @@ pub async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode> {
         bail!("--rate must be a number of records per second above 0");
     }
     if args.dry_run {
-        let (stack, _) = ctx.load_offline_without_code()?;
+        let (stack, _) = ctx.load_offline(false)?;
         let (address, spec) = stream(&stack, args.address)?;
         let mut n = 0u64;
         for record in records::source(args.records, count.or(Some(10)), args.seed, Utc::now())? {
@@ -165,7 +166,7 @@ pub async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode> {
     }
     let loaded = ctx.load(false, false).await?;
     let (address, spec) = stream(&loaded.stack, args.address)?;
-    let clients = ctx.clients()?;
+    let clients = &loaded.clients;
     match clients.stream_status(&spec.name).await? {
         Some(status) if status == "ACTIVE" => {}
         Some(status) => {
@@ -197,7 +198,7 @@ pub async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode> {
     progress.finish();
     let elapsed = start.elapsed();
     outln!("{}", show::send_summary(&address.to_string(), &spec.name, &totals, elapsed));
-    ctx.report_calls();
+    ctx.report_calls(&loaded);
     let lost = totals.failed + totals.unknown;
     if lost > 0 {
         errln!("{lost} record(s) could not be delivered: {}", totals.reasons.join("; "));
@@ -234,7 +235,7 @@ pub async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitCode> {
     };
     let loaded = ctx.load(false, false).await?;
     let (address, spec) = stream(&loaded.stack, args.address)?;
-    let clients = ctx.clients()?;
+    let clients = &loaded.clients;
     if clients.stream_status(&spec.name).await?.is_none() {
         bail!("the stream {} ({address}) does not exist: run `provision apply` first", spec.name);
     }
@@ -242,8 +243,9 @@ pub async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitCode> {
     let since = args.since.map(|s| arrival(Some(s))).transpose()?.map(|t| t.timestamp());
     let deadline = std::time::Instant::now() + Duration::from_secs(args.wait.unwrap_or(0));
     let want = expected.as_ref().map(|e| e.summary.records).unwrap_or(1).max(1);
+    let mut seen = HashMap::new();
     let findings = loop {
-        let findings = read_bucket(&clients, &bucket, spec, since).await?;
+        let findings = read_bucket(clients, &bucket, spec, since, &mut seen).await?;
         let arrived = findings.records + findings.errors.values().map(|e| e.records).sum::<usize>();
         if arrived >= want || std::time::Instant::now() >= deadline {
             break findings;
@@ -264,31 +266,32 @@ pub async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitCode> {
     } else {
         crate::output::out(&show::verify(&report, ctx.style));
     }
-    ctx.report_calls();
+    ctx.report_calls(&loaded);
     Ok(if report.matches_expectation { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// Lists and reads the stream's objects (data prefix and error prefix).
+/// Lists and reads the stream's objects (data prefix and error prefix). Objects never change, so
+/// those already read (`seen`, kept across `--wait` polls) are not downloaded again.
 async fn read_bucket(
     clients: &crate::aws::Clients,
     bucket: &str,
     spec: &FirehoseSpec,
     since: Option<i64>,
+    seen: &mut HashMap<String, Object>,
 ) -> Result<verify::Findings> {
     let data_root = verify::static_part(&spec.prefix);
     let error_root = verify::static_part(&spec.error_output_prefix);
-    let error_root = if error_root.is_empty() { String::new() } else { error_root };
-    let fresh = |l: &crate::aws::data::Listed| since.is_none_or(|s| l.modified >= s);
     let listed =
         clients.list_objects(bucket, &data_root).await.with_context(|| format!("listing s3://{bucket}/{data_root}"))?;
-    let errors_listed = if error_root.is_empty() || error_root.starts_with(&data_root) && !data_root.is_empty() {
-        listed.iter().filter(|l| !error_root.is_empty() && l.key.starts_with(&error_root)).cloned().collect()
+    // Error objects are listed with the data when they live under the data's root.
+    let errors_listed = if error_root.is_empty() || error_root.starts_with(&data_root) {
+        Vec::new()
     } else {
         clients.list_objects(bucket, &error_root).await?
     };
-    let data: Vec<_> =
-        listed.into_iter().filter(|l| error_root.is_empty() || !l.key.starts_with(&error_root)).filter(fresh).collect();
-    let errors: Vec<_> = errors_listed.into_iter().filter(fresh).collect();
+    let is_error = |key: &str| !error_root.is_empty() && key.starts_with(&error_root);
+    let fresh: Vec<_> =
+        listed.into_iter().chain(errors_listed).filter(|l| since.is_none_or(|s| l.modified >= s)).collect();
     let gzip = spec.compression == "GZIP";
     let fetch = |l: crate::aws::data::Listed| async move {
         let body = clients.get_object(bucket, &l.key).await?;
@@ -296,8 +299,11 @@ async fn read_bucket(
         Ok::<Object, anyhow::Error>(Object { key: l.key, size: l.size, body: Some(body) })
     };
     use futures::stream::{self, StreamExt, TryStreamExt};
-    let data: Vec<Object> = stream::iter(data.into_iter().map(fetch)).buffer_unordered(16).try_collect().await?;
-    let errors: Vec<Object> = stream::iter(errors.into_iter().map(fetch)).buffer_unordered(16).try_collect().await?;
+    let new = fresh.iter().filter(|l| !seen.contains_key(&l.key)).cloned().map(fetch);
+    let fetched: Vec<Object> = stream::iter(new).buffer_unordered(16).try_collect().await?;
+    seen.extend(fetched.into_iter().map(|o| (o.key.clone(), o)));
+    let (errors, data): (Vec<Object>, Vec<Object>) =
+        fresh.iter().filter_map(|l| seen.get(&l.key).cloned()).partition(|o| is_error(&o.key));
     Ok(verify::tally(&spec.prefix, &spec.error_output_prefix, &data, &errors))
 }
 

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 pub async fn run(ctx: &Context, auto_approve: bool) -> anyhow::Result<ExitCode> {
     let loaded = ctx.load(false, true).await?;
     let code = ctx.locked(&loaded, "destroy", destroy_stack(ctx, &loaded, auto_approve)).await;
-    ctx.report_calls();
+    ctx.report_calls(&loaded);
     code
 }
 

@@ -24,7 +24,7 @@ pub async fn run(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
             rows.push((r.address.to_string(), r.physical_name().to_string(), arn));
         }
     }
-    ctx.report_calls();
+    ctx.report_calls(&loaded);
     if json {
         let doc: serde_json::Map<String, serde_json::Value> =
             rows.iter().map(|(a, n, arn)| (a.clone(), json!({ "name": n, "arn": arn }))).collect();

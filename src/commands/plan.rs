@@ -38,6 +38,6 @@ pub async fn run(ctx: &Context, detailed_exitcode: bool, json: bool, out: Option
             path.display()
         ));
     }
-    ctx.report_calls();
+    ctx.report_calls(&loaded);
     Ok(if detailed_exitcode && plan.has_changes() { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }

@@ -191,7 +191,7 @@ fn variable_values(
     for (name, value) in &options.vars {
         set(name, value.clone(), &format!("--var {name}"), errors);
     }
-    for (name, v) in &file.variables {
+    for name in file.variables.keys() {
         if !values.contains_key(name) {
             errors.push(locator.locate(
                 Diagnostic::error("variable", format!("variables.{name}"), format!("variable `{name}` has no value"))
@@ -199,7 +199,6 @@ fn variable_values(
                         "give it a default, or set it with --var {name}=VALUE, --var-file FILE or {ENV_VAR_PREFIX}{name}"
                     )),
             ));
-            let _ = v;
         }
     }
     let sensitive = file

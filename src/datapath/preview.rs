@@ -341,7 +341,9 @@ fn steps(settings: &Settings) -> Result<Vec<Step>, String> {
                 let mb: f64 = param("BufferSizeInMBs")
                     .and_then(|s| s.parse().ok())
                     .unwrap_or(crate::defaults::PROCESSOR_BUFFER_SIZE_MB);
-                let retries = param("NumberOfRetries").and_then(|s| s.parse().ok()).unwrap_or(3);
+                let retries = param("NumberOfRetries")
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(crate::defaults::PROCESSOR_RETRIES as u32);
                 let arn = param("LambdaArn").unwrap_or_else(|| function.name.clone());
                 Step::Lambda {
                     runner: Box::new(Runner::new(function)?),

@@ -176,12 +176,11 @@ pub fn tally(prefix: &str, error_prefix: &str, data: &[Object], errors: &[Object
 /// stood.
 fn error_type_of(error_prefix: &str, evaluated: &str) -> String {
     let parts = parse(error_prefix).unwrap_or_default();
-    let mut pos = 0;
+    let mut rest = evaluated;
     for (i, part) in parts.iter().enumerate() {
-        match part {
-            Part::Literal(t) => pos += t.len(),
+        let len = match part {
+            Part::Literal(t) => t.len(),
             Part::Expression { namespace, value } => {
-                let rest = &evaluated[pos.min(evaluated.len())..];
                 let len = match parts.get(i + 1) {
                     Some(Part::Literal(next)) => rest.find(next.as_str()).unwrap_or(rest.len()),
                     _ if namespace == "timestamp" => {
@@ -190,14 +189,16 @@ fn error_type_of(error_prefix: &str, evaluated: &str) -> String {
                     _ => rest.find('/').unwrap_or(rest.len()),
                 };
                 if namespace == "firehose" && value == "error-output-type" {
-                    return crate::output::escape(&rest[..len]);
+                    return crate::output::escape(rest.get(..len).unwrap_or(rest));
                 }
-                pos += len;
+                len
             }
-        }
+        };
+        // Keys read from S3 are anyone's text: slice only at character boundaries.
+        rest = rest.get(len..).unwrap_or_default();
     }
     // A static error prefix: Firehose adds the type as the next path segment.
-    crate::output::escape(evaluated[pos.min(evaluated.len())..].split('/').next().unwrap_or("unknown"))
+    crate::output::escape(rest.split('/').next().filter(|t| !t.is_empty()).unwrap_or("unknown"))
 }
 
 #[cfg(test)]
