@@ -195,3 +195,16 @@ async fn every_example_is_previewed_applied_planned_clean_and_destroyed() {
     );
     assert!(views.stdout.contains("views/device="), "{}", views.all());
 }
+
+#[test]
+fn values_from_records_reach_the_terminal_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = dir.path().join("stack.toml");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/query-partitioning.toml"), &stack).unwrap();
+    let records = dir.path().join("records.jsonl");
+    std::fs::write(&records, "{\"customer_id\":\"evil\\u001b]0;pwned\\u0007\"}\n").unwrap();
+    let run = run_at(&stack, "http://127.0.0.1:9", &["-v", "preview", "--records", records.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(!run.all().contains('\u{1b}') && !run.all().contains('\u{7}'), "{:?}", run.all());
+    assert!(run.stdout.contains("customer=evil\\x1b]0;pwned\\x07/"), "{}", run.stdout);
+}

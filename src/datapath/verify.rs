@@ -155,10 +155,12 @@ pub fn tally(prefix: &str, error_prefix: &str, data: &[Object], errors: &[Object
     }
     let error_type_at = parse(error_prefix).ok();
     for o in errors {
+        // The type is read from the whole key: under a static error prefix, Firehose writes it
+        // as the next path segment, past the prefix itself.
         let error_type = error_type_at
             .as_ref()
             .and_then(|_| match_key(error_prefix, &o.key))
-            .map(|(p, _)| error_type_of(error_prefix, &p))
+            .map(|_| error_type_of(error_prefix, &o.key))
             .unwrap_or_else(|| "unknown".into());
         let body = o.body.as_deref().unwrap_or_default();
         let entry = f.errors.entry(error_type).or_default();
@@ -172,8 +174,8 @@ pub fn tally(prefix: &str, error_prefix: &str, data: &[Object], errors: &[Object
     f
 }
 
-/// The error type in an evaluated error prefix: the text where `!{firehose:error-output-type}`
-/// stood.
+/// The error type in an object key under an error prefix: the text where
+/// `!{firehose:error-output-type}` stood, or the segment after a static prefix.
 fn error_type_of(error_prefix: &str, evaluated: &str) -> String {
     let parts = parse(error_prefix).unwrap_or_default();
     let mut rest = evaluated;
@@ -244,5 +246,10 @@ mod tests {
         assert_eq!((e.objects, e.records), (1, 1));
         assert_eq!(e.samples[0].error_code, "Lambda.FunctionError");
         assert_eq!(e.samples[0].data, "{\"a\":1}");
+        // A static error prefix: the type is the next segment of the key.
+        let o =
+            Object { key: "errors/partitioning-failed/2026/11/26/10/s-1-x".into(), size: 1, body: Some(Vec::new()) };
+        let f = tally(PREFIX, "errors/", &[], &[o]);
+        assert!(f.errors.contains_key("partitioning-failed"), "{:?}", f.errors.keys().collect::<Vec<_>>());
     }
 }

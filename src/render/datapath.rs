@@ -6,6 +6,7 @@ use crate::datapath::send::Totals;
 use crate::datapath::verify::Findings;
 use crate::errln;
 use crate::model::FirehoseSpec;
+use crate::output::escape;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -54,29 +55,31 @@ pub fn preview(r: &Report, verbose: bool, style: Style) -> String {
                 out,
                 "  {at:<10} {:<18} {}{}",
                 rec.result,
-                rec.prefix.as_deref().unwrap_or("(not delivered)"),
-                rec.error.as_deref().map(|e| format!("  ({e})")).unwrap_or_default()
+                escape(rec.prefix.as_deref().unwrap_or("(not delivered)")),
+                rec.error.as_deref().map(|e| format!("  ({})", escape(e))).unwrap_or_default()
             );
         }
     }
     let _ = writeln!(out, "\n{} ({}):", style.bold("Partitions"), r.partitions.len());
     let width = r.partitions.keys().map(|k| k.chars().count()).max().unwrap_or(0);
     for (prefix, n) in &r.partitions {
+        // Prefixes and reasons carry values from the records: anyone's text.
+        let prefix = escape(prefix);
         let _ = writeln!(out, "  {} {}", style.green(&format!("{prefix:<width$}")), plural(*n, "record"));
     }
     if !r.errors.is_empty() {
         let _ = writeln!(out, "\n{}:", style.bold("Error prefixes"));
         for (prefix, group) in &r.errors {
-            let _ = writeln!(out, "  {} {}", style.red(prefix), plural(group.count, "record"));
+            let _ = writeln!(out, "  {} {}", style.red(&escape(prefix)), plural(group.count, "record"));
             for (reason, n) in group.reasons.iter().take(5) {
-                let _ = writeln!(out, "      {n} x {reason}");
+                let _ = writeln!(out, "      {n} x {}", escape(reason));
             }
         }
     }
     if let Some(logs) = &r.function_logs {
         let _ = writeln!(out, "\nThe function's output when it failed:");
         for line in logs.lines().take(30) {
-            let _ = writeln!(out, "  | {}", crate::output::escape(line));
+            let _ = writeln!(out, "  | {}", escape(line));
         }
     }
     let a = &r.active_partitions;
