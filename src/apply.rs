@@ -1,9 +1,9 @@
 //! Executes a plan: dependency order, independent changes in parallel (bounded), dependents of a
 //! failed change skipped. Reports events; prints nothing itself.
 
-use crate::model::{Address, Kind, Outputs};
+use crate::model::{Address, Kind, LockSettings, Outputs};
 use crate::plan::{self, Action, Change, Plan};
-use crate::provider::Provider;
+use crate::provider::{Intent, Provider};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -60,6 +60,15 @@ impl Report {
     }
 }
 
+/// Where apply records its intents (see [`Intent`]): the stack's lock bucket.
+#[derive(Debug, Clone)]
+pub struct IntentLog {
+    pub settings: LockSettings,
+    pub stack: String,
+    /// Intents an earlier run left, cleared once their resource is settled by this run.
+    pub left: Vec<Intent>,
+}
+
 /// How often a long-running change reports that it is still running.
 const HEARTBEAT: Duration = Duration::from_secs(10);
 
@@ -97,6 +106,7 @@ pub async fn execute(
     plan: &Plan,
     provider: &Arc<dyn Provider>,
     parallelism: usize,
+    intents: Option<&IntentLog>,
     mut stop: tokio::sync::watch::Receiver<bool>,
     on_event: impl Fn(Event),
 ) -> Report {
@@ -141,9 +151,10 @@ pub async fn execute(
                 in_flight.insert(address.clone(), (change.action, Instant::now()));
                 let provider = provider.clone();
                 let outputs = outputs.clone();
+                let intents = intents.cloned();
                 let task = running.spawn(async move {
                     let start = Instant::now();
-                    let result = run(provider.as_ref(), change.clone(), outputs).await;
+                    let result = run(provider.as_ref(), change.clone(), outputs, intents.as_ref()).await;
                     (address, change.action, start.elapsed(), result)
                 });
                 tasks.insert(task.id(), change_address);
@@ -198,10 +209,34 @@ pub async fn execute(
     report
 }
 
-/// Performs one change. Returns the resource's outputs (none for a delete).
+/// Performs one change, recording an intent right before a create whose call cannot carry the
+/// ownership tags, and clearing it once the resource is tagged (or found not to be ours).
 async fn run(
     provider: &dyn Provider,
     change: Change,
+    outputs: Arc<Mutex<HashMap<Address, Outputs>>>,
+    intents: Option<&IntentLog>,
+) -> anyhow::Result<Option<Outputs>> {
+    let intent = Intent::new(&change.address, &change.physical_name);
+    let creates = matches!(change.action, Action::Create | Action::Replace);
+    let log = intents.filter(|_| !change.address.kind.create_carries_tags());
+    if let (Some(log), true) = (log, creates) {
+        provider.record_intent(&log.settings, &log.stack, &intent).await?;
+    }
+    let result = perform(provider, &change, outputs).await;
+    let left_before = log.is_some_and(|l| l.left.iter().any(|i| i == &intent));
+    let settled =
+        result.is_ok() || result.as_ref().err().is_some_and(|e| e.chain().any(|c| c.is::<crate::error::NotOwned>()));
+    if let (Some(log), true) = (log, settled && (creates || left_before)) {
+        provider.clear_intent(&log.settings, &log.stack, &intent).await?;
+    }
+    result
+}
+
+/// Performs one change. Returns the resource's outputs (none for a delete).
+async fn perform(
+    provider: &dyn Provider,
+    change: &Change,
     outputs: Arc<Mutex<HashMap<Address, Outputs>>>,
 ) -> anyhow::Result<Option<Outputs>> {
     let mut desired = change.desired.as_ref().map(|d| d.spec.clone());
@@ -209,14 +244,14 @@ async fn run(
         plan::resolve_lambda_arns(spec, &*outputs.lock().await);
     }
     let wait = change.desired.as_ref().map_or(change.address.kind.default_wait(), |d| d.wait_timeout);
-    match (change.action, desired, change.live) {
+    match (change.action, desired, &change.live) {
         (Action::Create, Some(spec), _) => provider.create(&spec, wait).await.map(Some),
-        (Action::Update, Some(spec), Some(live)) => provider.update(&spec, &live, wait).await.map(Some),
+        (Action::Update, Some(spec), Some(live)) => provider.update(&spec, live, wait).await.map(Some),
         (Action::Replace, Some(spec), Some(live)) => {
-            provider.delete(&live, change.force_destroy, wait).await?;
+            provider.delete(live, change.force_destroy, wait).await?;
             provider.create(&spec, wait).await.map(Some)
         }
-        (Action::Delete, _, Some(live)) => provider.delete(&live, change.force_destroy, wait).await.map(|_| None),
+        (Action::Delete, _, Some(live)) => provider.delete(live, change.force_destroy, wait).await.map(|_| None),
         (action, _, _) => anyhow::bail!("internal error: cannot {action:?} {}", change.address),
     }
 }
@@ -243,7 +278,7 @@ mod tests {
         let provider: Arc<dyn Provider> = fake.clone();
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let events = std::sync::Mutex::new(Vec::new());
-        let report = execute(plan, &provider, parallelism, stopped, |e| {
+        let report = execute(plan, &provider, parallelism, None, stopped, |e| {
             if stop_after_first && matches!(e, Event::Started { .. }) {
                 let _ = stop.send(true);
             }

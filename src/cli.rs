@@ -26,6 +26,10 @@ pub struct Cli {
     /// SERVICE[.ACTION]=N requests per second, e.g. Firehose.DescribeDeliveryStream=20; 0 = unpaced.
     #[arg(long = "api-rate", global = true, value_name = "SERVICE[.ACTION]=N", value_parser = crate::aws::pacing::parse_override, env = "PROVISION_API_RATES", value_delimiter = ',')]
     pub api_rates: Vec<(String, f64)>,
+    /// How long apply, destroy and import wait for a stack lock held by another run (e.g. 30s,
+    /// 5m); 0 fails at once.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
     /// More detail on stderr.
     #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
@@ -150,6 +154,36 @@ pub enum Command {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+}
+
+/// The longest `--lock-timeout` (and other waits given as durations): a day.
+pub const MAX_DURATION: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// A duration such as `90s`, `5m`, `1h`, `250ms`, or a number of seconds; at most a day.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(provision::cli::parse_duration("5m"), Ok(Duration::from_secs(300)));
+/// assert_eq!(provision::cli::parse_duration("30"), Ok(Duration::from_secs(30)));
+/// assert!(provision::cli::parse_duration("soon").is_err());
+/// assert!(provision::cli::parse_duration("9999999h").is_err());
+/// ```
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let text = s.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().map_err(|_| format!("expected a duration such as 30s, 5m or 1h, got {s:?}"))?;
+    let seconds = match unit {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(format!("unknown unit {unit:?} in {s:?}: use ms, s, m or h")),
+    };
+    if !seconds.is_finite() || seconds < 0.0 || seconds > MAX_DURATION.as_secs_f64() {
+        return Err(format!("{s:?} is out of range: 0 to 24h"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 fn parse_var(s: &str) -> Result<(String, String), String> {

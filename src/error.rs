@@ -150,6 +150,27 @@ impl fmt::Display for InAnotherAccount {
 
 impl std::error::Error for InAnotherAccount {}
 
+/// A resource of the wanted name appeared while provision was creating it, and it does not carry
+/// this stack's ownership tag: someone else's, left alone.
+#[derive(Debug, Clone)]
+pub struct NotOwned {
+    pub kind: crate::model::Kind,
+    pub name: String,
+}
+
+impl fmt::Display for NotOwned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {:?} appeared while it was being created and is not owned by this stack: left alone",
+            self.kind.noun(),
+            crate::output::escape(&self.name)
+        )
+    }
+}
+
+impl std::error::Error for NotOwned {}
+
 /// The AWS error somewhere in an error's chain, if any.
 pub fn aws_error(error: &anyhow::Error) -> Option<&AwsError> {
     error.chain().find_map(|e| e.downcast_ref::<AwsError>())

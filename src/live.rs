@@ -65,9 +65,20 @@ pub async fn read(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned]) 
         state.orphans.push((address, live));
     }
     state.orphans.sort_by(|a, b| a.0.cmp(&b.0));
-    let unowned = state.by_address.values().flatten().any(|l| l.owner().is_none());
-    if let (true, Some(settings)) = (unowned, &stack.lock) {
+    // An untagged resource of a wanted name may be one an interrupted apply created: that needs
+    // the stack's intents, and AWS's word on when the resource was created.
+    let untagged = |(a, l): (&Address, &Option<Live>)| {
+        l.as_ref().is_some_and(|l| l.owner().is_none() && !a.kind.create_carries_tags())
+    };
+    if let (true, Some(settings)) = (state.by_address.iter().any(untagged), &stack.lock) {
         state.intents = provider.read_intents(settings, &stack.name).await?;
+        for (address, live) in state.by_address.iter_mut() {
+            let Some(live) = live.as_mut().filter(|l| l.owner().is_none()) else { continue };
+            let name = live.spec.physical_name().to_string();
+            if !address.kind.create_carries_tags() && state.intents.iter().any(|i| i.intent.is_for(address, &name)) {
+                live.created = provider.created_at(address.kind, &name).await?;
+            }
+        }
     }
     Ok(state)
 }

@@ -3,7 +3,10 @@ use provision::{errln, output};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = provision::cli::Cli::parse();
+    let cli = match provision::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage(&e),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -19,6 +22,23 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             output::err(&format!("error: {e:#}\n"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Help and version go to stdout (exit 0); a usage error is printed escaped (it echoes what was
+/// typed) and exits 1: exit code 2 means "there are changes" (`plan --detailed-exitcode`) only.
+fn usage(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let text = output::escape(&e.render().to_string());
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            output::out(&text);
+            ExitCode::SUCCESS
+        }
+        _ => {
+            output::err(&text);
             ExitCode::from(1)
         }
     }

@@ -40,6 +40,26 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// A noun for messages: `bucket`, `log group`, `role`, `function`, `stream`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Bucket => "bucket",
+            Kind::LogGroup => "log group",
+            Kind::Role => "role",
+            Kind::Lambda => "function",
+            Kind::Firehose => "stream",
+        }
+    }
+
+    /// Whether the create call carries the ownership tags wherever the service runs, so that a
+    /// resource of this kind without them was never created by provision. S3's CreateBucket
+    /// takes tags, but S3-compatible services (moto among them) drop them: a bucket is tagged
+    /// by a second call, and a run killed in between leaves an intent (see
+    /// [`crate::provider::Intent`]).
+    pub fn create_carries_tags(self) -> bool {
+        !matches!(self, Kind::Bucket)
+    }
+
     /// How long apply waits for a resource of this kind to become usable (or gone), by default.
     pub fn default_wait(self) -> std::time::Duration {
         std::time::Duration::from_secs(match self {
@@ -389,6 +409,16 @@ fn push_tags(attrs: &mut Attributes, tags: &Tags) {
 }
 
 impl Spec {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Spec::Bucket(_) => Kind::Bucket,
+            Spec::LogGroup(_) => Kind::LogGroup,
+            Spec::Role(_) => Kind::Role,
+            Spec::Lambda(_) => Kind::Lambda,
+            Spec::Firehose(_) => Kind::Firehose,
+        }
+    }
+
     pub fn physical_name(&self) -> &str {
         match self {
             Spec::Bucket(s) => &s.name,
@@ -508,6 +538,9 @@ pub struct Live {
     pub arn: String,
     /// Why the resource is unusable and must be recreated (a stream in CREATING_FAILED).
     pub problem: Option<String>,
+    /// When AWS says it was created (seconds since the epoch); read only where ownership must
+    /// be proven (an untagged resource with an intent).
+    pub created: Option<i64>,
 }
 
 impl Live {

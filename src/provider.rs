@@ -3,6 +3,7 @@
 //! the AWS SDK; [`fake::FakeProvider`] implements it in memory for fast tests of planning and
 //! execution.
 
+#[cfg(test)]
 pub mod fake;
 
 use crate::model::{Address, Kind, Live, LockSettings, Outputs, Owned, Spec, Tags};
@@ -12,29 +13,40 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// Who holds a stack's lock, and since when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Holder {
     /// `user@host (pid N)`.
     pub who: String,
     pub command: String,
     pub since: String,
-    /// The host and process, so that a run on the same host can tell the holder is gone.
+    /// The host name, for people (never used to decide anything).
     #[serde(default)]
     pub host: String,
     #[serde(default)]
     pub pid: u32,
+    /// Where the holding process runs, precisely enough to tell that it is gone (see
+    /// [`crate::locking::certainly_gone`]); empty where the system does not say.
+    #[serde(default)]
+    pub process: crate::locking::ProcessIdentity,
 }
 
 impl Holder {
     /// This process, about to run `command`.
     pub fn current(command: &str) -> Holder {
         let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
-        let host = hostname();
+        let host = crate::locking::hostname();
         let pid = std::process::id();
         let since = aws_smithy_types::DateTime::from(std::time::SystemTime::now())
             .fmt(aws_smithy_types::date_time::Format::DateTime)
             .unwrap_or_default();
-        Holder { who: format!("{user}@{host} (pid {pid})"), command: command.into(), since, host, pid }
+        Holder {
+            who: format!("{user}@{host} (pid {pid})"),
+            command: command.into(),
+            since,
+            host,
+            pid,
+            process: crate::locking::ProcessIdentity::of_this_process(),
+        }
     }
 
     /// The holder's fields escaped for a terminal: a lock object is text anyone with write access
@@ -47,27 +59,9 @@ impl Holder {
             since: escape(&self.since),
             host: escape(&self.host),
             pid: self.pid,
+            process: self.process.clone(),
         }
     }
-
-    /// Whether the holding process is known to be gone: it ran on this host and no process with
-    /// its id exists any more.
-    pub fn is_gone_from_this_host(&self) -> bool {
-        !self.host.is_empty()
-            && self.host == hostname()
-            && self.pid != 0
-            && self.pid != std::process::id()
-            && !std::path::Path::new(&format!("/proc/{}", self.pid)).exists()
-    }
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_string())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "unknown-host".into())
 }
 
 /// A lock this run holds; release it with [`Provider::release`].
@@ -77,8 +71,17 @@ pub struct LockHandle {
     pub key: String,
     /// The ETag of the lock object this run wrote: release deletes only that object.
     pub etag: String,
-    /// The holder whose lock this run took over (a process of this host that is gone).
+    /// The holder whose lock this run took over (a process certainly gone).
     pub took_over: Option<Holder>,
+}
+
+/// What one attempt to take a lock found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockAttempt {
+    /// The lock is this run's.
+    Taken(LockHandle),
+    /// Another run holds it; `etag` identifies that lock object (for a conditional takeover).
+    Held { holder: Holder, etag: String },
 }
 
 /// What releasing a lock found.
@@ -91,24 +94,34 @@ pub enum Released {
     NotOurs(Option<Holder>),
 }
 
-/// A resource an apply is about to create, recorded before the create so that a run killed in
-/// between leaves a trace: the next plan adopts the untagged resource instead of calling it a
-/// conflict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A resource an apply is about to create, recorded immediately before the create (for kinds
+/// whose create call cannot carry the ownership tags everywhere, see
+/// [`Kind::create_carries_tags`]): a run killed between the create and its tagging leaves a
+/// trace. The record alone never grants ownership: the next plan adopts the untagged resource
+/// only if AWS says it was created after the record was written (see [`crate::plan`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Intent {
-    pub address: String,
+    pub address: Address,
     pub physical_name: String,
 }
 
 impl Intent {
     pub fn new(address: &Address, physical_name: &str) -> Intent {
-        Intent { address: address.to_string(), physical_name: physical_name.to_string() }
+        Intent { address: address.clone(), physical_name: physical_name.to_string() }
     }
 
     /// Whether this intent is for `address` under `physical_name`.
     pub fn is_for(&self, address: &Address, physical_name: &str) -> bool {
-        self.address == address.to_string() && self.physical_name == physical_name
+        &self.address == address && self.physical_name == physical_name
     }
+}
+
+/// An intent as read back, with the time AWS recorded it (seconds since the epoch, from the
+/// storage service's own clock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedIntent {
+    pub intent: Intent,
+    pub recorded_at: i64,
 }
 
 /// Everything the core needs from a cloud.
@@ -127,8 +140,13 @@ pub trait Provider: Send + Sync {
     /// streams to look for; `tags`, when discovery already returned them, saves the tag call.
     async fn read(&self, kind: Kind, name: &str, desired: Option<&Spec>, tags: Option<&Tags>) -> Result<Option<Live>>;
 
+    /// When AWS says the resource was created (seconds since the epoch), where it says so.
+    async fn created_at(&self, kind: Kind, name: &str) -> Result<Option<i64>>;
+
     /// Creates a resource (with its tags in the create call where the service allows), waiting
-    /// up to `wait` for it to become usable.
+    /// up to `wait` for it to become usable. A resource of that name found in the way is
+    /// converged only when it carries the tags of `spec`'s owner; otherwise the error is
+    /// [`crate::error::NotOwned`].
     async fn create(&self, spec: &Spec, wait: Duration) -> Result<Outputs>;
 
     /// Changes a live resource in place to match `desired`.
@@ -143,8 +161,18 @@ pub trait Provider: Send + Sync {
     /// Object versions and delete markers in a bucket.
     async fn object_count(&self, bucket: &str) -> Result<usize>;
 
-    /// Takes the stack's lock, or fails at once naming the holder.
-    async fn lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockHandle>;
+    /// One attempt at the stack's lock: taken, or who holds it.
+    async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt>;
+
+    /// Replaces the lock object `etag` (a holder certainly gone) with this run's, only if it is
+    /// still that object; `None` when it changed meanwhile.
+    async fn take_over(
+        &self,
+        settings: &LockSettings,
+        stack: &str,
+        holder: &Holder,
+        etag: &str,
+    ) -> Result<Option<LockHandle>>;
 
     /// Releases a lock taken by this run, and only if it is still this run's.
     async fn release(&self, lock: &LockHandle) -> Result<Released>;
@@ -152,9 +180,12 @@ pub trait Provider: Send + Sync {
     /// Breaks the stack's lock, whoever holds it; returns who held it.
     async fn break_lock(&self, settings: &LockSettings, stack: &str) -> Result<Option<Holder>>;
 
-    /// Records what an apply is about to create (an empty list clears the record).
-    async fn write_intents(&self, settings: &LockSettings, stack: &str, intents: &[Intent]) -> Result<()>;
+    /// Records that a create of `intent` is about to start.
+    async fn record_intent(&self, settings: &LockSettings, stack: &str, intent: &Intent) -> Result<()>;
 
-    /// What an interrupted apply was creating, if it left a record.
-    async fn read_intents(&self, settings: &LockSettings, stack: &str) -> Result<Vec<Intent>>;
+    /// Removes the record of `intent` (its resource is created and tagged, or was not ours).
+    async fn clear_intent(&self, settings: &LockSettings, stack: &str, intent: &Intent) -> Result<()>;
+
+    /// The stack's recorded intents, with the time each was recorded.
+    async fn read_intents(&self, settings: &LockSettings, stack: &str) -> Result<Vec<RecordedIntent>>;
 }

@@ -132,3 +132,26 @@ impl Clients {
         }
     }
 }
+
+/// Reads a body up to `limit` bytes; a longer body is an error, not an allocation.
+pub async fn read_capped(mut body: aws_sdk_s3::primitives::ByteStream, limit: usize) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    while let Some(chunk) = body.try_next().await? {
+        if out.len() + chunk.len() > limit {
+            anyhow::bail!("the object is larger than {limit} bytes");
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// An object key from a listing made with `EncodingType=url`: `+` is a space, `%XX` a byte.
+/// Keys are listed encoded so that a key holding control characters cannot break the answer.
+///
+/// ```
+/// assert_eq!(provision::aws::data::decode_key("a+b%2Bc%1B%5B2J"), "a b+c\u{1b}[2J");
+/// ```
+pub fn decode_key(encoded: &str) -> String {
+    let spaced = encoded.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
+}

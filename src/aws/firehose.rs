@@ -46,6 +46,15 @@ async fn describe(client: &Client, name: &str) -> Result<Option<Described>> {
     }))
 }
 
+/// When Firehose created the stream.
+pub async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
+    match client.describe_delivery_stream().delivery_stream_name(name).send().await {
+        Ok(out) => Ok(out.delivery_stream_description().and_then(|d| d.create_timestamp()).map(|t| t.secs())),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
+        Err(e) => Err(sdk_error(e)),
+    }
+}
+
 /// Reads a stream with one DescribeDeliveryStream; tags come from discovery when known.
 pub async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Result<Option<Live>> {
     let Some(d) = describe(client, name).await? else { return Ok(None) };
@@ -111,7 +120,7 @@ pub async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Result<Op
             crate::output::escape(&d.failure.clone().unwrap_or_else(|| "no reason given".into()))
         )
     });
-    Ok(Some(Live { arn: d.arn, spec: Spec::Firehose(spec), problem }))
+    Ok(Some(Live { arn: d.arn, spec: Spec::Firehose(spec), problem, created: None }))
 }
 
 fn processor_from_aws(p: &AwsProcessor) -> Processor {

@@ -46,7 +46,16 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
         inline_policy: inline,
         tags,
     };
-    Ok(Some(Live { arn: role.arn().to_string(), spec: Spec::Role(spec), problem: None }))
+    Ok(Some(Live { arn: role.arn().to_string(), spec: Spec::Role(spec), problem: None, created: None }))
+}
+
+/// When IAM created the role.
+pub async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
+    match client.get_role().role_name(name).send().await {
+        Ok(out) => Ok(out.role().map(|r| r.create_date().secs())),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(None),
+        Err(e) => Err(sdk_error(e)),
+    }
 }
 
 async fn attached(client: &Client, name: &str) -> Result<Vec<String>> {

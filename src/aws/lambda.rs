@@ -69,7 +69,7 @@ pub async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Result<Op
     };
     let mut spec = spec_of(name, &latest, tags);
     spec.version = Some(latest_published(&spec, &versions));
-    Ok(Some(Live { arn, spec: Spec::Lambda(spec), problem: None }))
+    Ok(Some(Live { arn, spec: Spec::Lambda(spec), problem: None, created: None }))
 }
 
 /// The newest published version if it matches `$LATEST` in code and configuration, else `$LATEST`.

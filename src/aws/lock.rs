@@ -4,23 +4,26 @@
 //! The objects live in `[stack] lock_bucket` or, by default, a bucket of provision's own,
 //! `provision-locks-<account>-<region>`, created on first use; every call names the expected
 //! bucket owner, so a squatted lock bucket in another account is refused, never written to.
-//! Beside each lock, `<stack>.intents.json` records what an apply is creating (see
-//! [`crate::provider::Intent`]).
+//! Beside each lock, `<stack>.intents/` records what an apply is about to create (see
+//! [`crate::provider::Intent`]), one empty object per resource.
 
 use super::{http_status as status, sdk_error};
-use crate::provider::{Holder, Intent, LockHandle, Released};
-use anyhow::{bail, Result};
+use crate::provider::{Holder, Intent, LockAttempt, LockHandle, RecordedIntent, Released};
+use anyhow::Result;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 use aws_sdk_s3::Client;
 
+/// A lock object is a few hundred bytes; anything larger is not ours and is not read whole.
+const MAX_LOCK_BYTES: usize = 64 * 1024;
+
 fn key(stack: &str) -> String {
     format!("{stack}.lock")
 }
 
-fn intents_key(stack: &str) -> String {
-    format!("{stack}.intents.json")
+fn intents_prefix(stack: &str) -> String {
+    format!("{stack}.intents/")
 }
 
 fn in_another_account(bucket: &str) -> anyhow::Error {
@@ -74,13 +77,12 @@ async fn current(client: &Client, owner: &str, bucket: &str, stack: &str) -> Res
     match client.get_object().bucket(bucket).key(key(stack)).expected_bucket_owner(owner).send().await {
         Ok(out) => {
             let etag = out.e_tag().unwrap_or_default().to_string();
-            let bytes = out.body.collect().await?.into_bytes();
+            let bytes = super::data::read_capped(out.body, MAX_LOCK_BYTES).await?;
             let holder = serde_json::from_slice(&bytes).unwrap_or(Holder {
                 who: "unknown".into(),
                 command: "unknown".into(),
                 since: "unknown".into(),
-                host: String::new(),
-                pid: 0,
+                ..Holder::default()
             });
             Ok(Some((holder, etag)))
         }
@@ -90,18 +92,16 @@ async fn current(client: &Client, owner: &str, bucket: &str, stack: &str) -> Res
     }
 }
 
-/// Takes the stack's lock, or fails at once naming the holder and since when. A lock left by a
-/// process of this host that no longer exists is taken over (conditionally on its ETag).
-pub async fn acquire(
+/// One attempt at the stack's lock: a conditional put (`If-None-Match: *`), or who holds it.
+pub async fn try_lock(
     client: &Client,
     owner: &str,
     region: &str,
     bucket: &str,
     stack: &str,
     holder: &Holder,
-) -> Result<LockHandle> {
+) -> Result<LockAttempt> {
     ensure_bucket(client, owner, bucket, region).await?;
-    let body = serde_json::to_vec(holder)?;
     let put = client
         .put_object()
         .bucket(bucket)
@@ -109,51 +109,63 @@ pub async fn acquire(
         .expected_bucket_owner(owner)
         .if_none_match("*")
         .content_type("application/json")
-        .body(ByteStream::from(body.clone()))
+        .body(ByteStream::from(serde_json::to_vec(holder)?))
         .send()
         .await;
     match put {
-        Ok(out) => Ok(LockHandle {
+        Ok(out) => Ok(LockAttempt::Taken(LockHandle {
             bucket: bucket.into(),
             key: key(stack),
             etag: out.e_tag().unwrap_or_default().into(),
             took_over: None,
-        }),
+        })),
         Err(e) if matches!(e.code(), Some("PreconditionFailed") | Some("ConditionalRequestConflict")) => {
             match current(client, owner, bucket, stack).await? {
-                Some((h, etag)) if h.is_gone_from_this_host() => {
-                    let taken = client
-                        .put_object()
-                        .bucket(bucket)
-                        .key(key(stack))
-                        .expected_bucket_owner(owner)
-                        .if_match(&etag)
-                        .content_type("application/json")
-                        .body(ByteStream::from(body))
-                        .send()
-                        .await
-                        .map_err(sdk_error)?;
-                    Ok(LockHandle {
-                        bucket: bucket.into(),
-                        key: key(stack),
-                        etag: taken.e_tag().unwrap_or_default().into(),
-                        took_over: Some(h),
-                    })
-                }
-                Some((h, _)) => {
-                    let h = h.escaped();
-                    bail!(
-                        "stack \"{stack}\" is locked by {} running `{}` since {}. If that run is gone, break the lock with `provision unlock`",
-                        h.who,
-                        h.command,
-                        h.since
-                    )
-                }
-                None => bail!("stack \"{stack}\" was locked by another run a moment ago; try again"),
+                Some((holder, etag)) => Ok(LockAttempt::Held { holder, etag }),
+                // Released between the two calls: try again.
+                None => Box::pin(try_lock(client, owner, region, bucket, stack, holder)).await,
             }
         }
         Err(e) if status(&e) == Some(403) => Err(in_another_account(bucket)),
         Err(e) => Err(sdk_error(e).context(format!("taking the lock s3://{bucket}/{}", key(stack)))),
+    }
+}
+
+/// Replaces the lock object `etag` with `holder`'s, only if it is still that object.
+pub async fn take_over(
+    client: &Client,
+    owner: &str,
+    bucket: &str,
+    stack: &str,
+    holder: &Holder,
+    etag: &str,
+) -> Result<Option<LockHandle>> {
+    let put = client
+        .put_object()
+        .bucket(bucket)
+        .key(key(stack))
+        .expected_bucket_owner(owner)
+        .if_match(etag)
+        .content_type("application/json")
+        .body(ByteStream::from(serde_json::to_vec(holder)?))
+        .send()
+        .await;
+    match put {
+        Ok(out) => Ok(Some(LockHandle {
+            bucket: bucket.into(),
+            key: key(stack),
+            etag: out.e_tag().unwrap_or_default().into(),
+            took_over: None,
+        })),
+        Err(e)
+            if matches!(
+                e.code(),
+                Some("PreconditionFailed") | Some("ConditionalRequestConflict") | Some("NoSuchKey")
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(sdk_error(e).context(format!("taking over the lock s3://{bucket}/{}", key(stack)))),
     }
 }
 
@@ -199,41 +211,68 @@ pub async fn break_lock(client: &Client, owner: &str, bucket: &str, stack: &str)
     Ok(held.map(|(h, _)| h))
 }
 
-/// Writes (or, for an empty list, deletes) the stack's record of creates in progress.
-pub async fn write_intents(client: &Client, owner: &str, bucket: &str, stack: &str, intents: &[Intent]) -> Result<()> {
-    if intents.is_empty() {
-        client
-            .delete_object()
-            .bucket(bucket)
-            .key(intents_key(stack))
-            .expected_bucket_owner(owner)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        return Ok(());
-    }
+/// The key of an intent: `<stack>.intents/<address>/<physical name>`, so that one listing reads
+/// every intent with the time S3 recorded it.
+fn intent_key(stack: &str, intent: &Intent) -> String {
+    format!("{}{}/{}", intents_prefix(stack), intent.address, intent.physical_name)
+}
+
+/// Records an intent (an empty object: its key says what, S3's LastModified says when).
+pub async fn record_intent(client: &Client, owner: &str, bucket: &str, stack: &str, intent: &Intent) -> Result<()> {
     client
         .put_object()
         .bucket(bucket)
-        .key(intents_key(stack))
+        .key(intent_key(stack, intent))
         .expected_bucket_owner(owner)
-        .content_type("application/json")
-        .body(ByteStream::from(serde_json::to_vec(intents)?))
+        .body(ByteStream::from_static(b""))
         .send()
         .await
         .map_err(sdk_error)?;
     Ok(())
 }
 
-/// The stack's record of creates in progress (empty when there is none).
-pub async fn read_intents(client: &Client, owner: &str, bucket: &str, stack: &str) -> Result<Vec<Intent>> {
-    match client.get_object().bucket(bucket).key(intents_key(stack)).expected_bucket_owner(owner).send().await {
-        Ok(out) => {
-            let bytes = out.body.collect().await?.into_bytes();
-            Ok(serde_json::from_slice(&bytes).unwrap_or_default())
+/// Removes the record of an intent.
+pub async fn clear_intent(client: &Client, owner: &str, bucket: &str, stack: &str, intent: &Intent) -> Result<()> {
+    client
+        .delete_object()
+        .bucket(bucket)
+        .key(intent_key(stack, intent))
+        .expected_bucket_owner(owner)
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    Ok(())
+}
+
+/// The stack's intents, each with the time S3 recorded it (keys that do not parse are ignored).
+pub async fn read_intents(client: &Client, owner: &str, bucket: &str, stack: &str) -> Result<Vec<RecordedIntent>> {
+    let prefix = intents_prefix(stack);
+    let mut out = Vec::new();
+    let mut pages = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(&prefix)
+        .encoding_type(aws_sdk_s3::types::EncodingType::Url)
+        .expected_bucket_owner(owner)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(page) => page,
+            Err(e) if matches!(e.code(), Some("NoSuchBucket")) => return Ok(Vec::new()),
+            Err(e) if status(&e) == Some(403) => return Err(in_another_account(bucket)),
+            Err(e) => return Err(sdk_error(e)),
+        };
+        for object in page.contents() {
+            let key = super::data::decode_key(object.key().unwrap_or_default());
+            let Some((address, name)) = key.strip_prefix(&prefix).and_then(|rest| rest.split_once('/')) else {
+                continue;
+            };
+            let (Some(address), Some(at)) = (crate::model::Address::parse(address), object.last_modified()) else {
+                continue;
+            };
+            out.push(RecordedIntent { intent: Intent::new(&address, name), recorded_at: at.secs() });
         }
-        Err(e) if matches!(e.code(), Some("NoSuchKey") | Some("NoSuchBucket")) => Ok(Vec::new()),
-        Err(e) if status(&e) == Some(403) => Err(in_another_account(bucket)),
-        Err(e) => Err(sdk_error(e)),
     }
+    Ok(out)
 }

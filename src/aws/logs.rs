@@ -41,7 +41,18 @@ pub async fn read(client: &Client, name: &str, streams: &[String], tags: Option<
     };
     let spec =
         LogGroupSpec { name: name.to_string(), retention_days: group.retention_in_days(), streams: present, tags };
-    Ok(Some(Live { spec: Spec::LogGroup(spec), arn, problem: None }))
+    Ok(Some(Live { spec: Spec::LogGroup(spec), arn, problem: None, created: None }))
+}
+
+/// When CloudWatch Logs created the group.
+pub async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
+    let out = client.describe_log_groups().log_group_name_prefix(name).send().await.map_err(sdk_error)?;
+    Ok(out
+        .log_groups()
+        .iter()
+        .find(|g| g.log_group_name() == Some(name))
+        .and_then(|g| g.creation_time())
+        .map(|ms| ms.div_euclid(1000)))
 }
 
 pub async fn create(client: &Client, spec: &LogGroupSpec) -> Result<Outputs> {

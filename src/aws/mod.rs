@@ -14,7 +14,7 @@ mod s3;
 
 use crate::error::{AwsError, ErrorKind};
 use crate::model::{partition_of, Kind, Live, LockSettings, Outputs, Owned, Spec, Tags};
-use crate::provider::{Holder, Intent, LockHandle, Provider, Released};
+use crate::provider::{Holder, Intent, LockAttempt, LockHandle, Provider, RecordedIntent, Released};
 use anyhow::{Context, Result};
 use async_trait::async_trait;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -138,6 +138,17 @@ impl Provider for Clients {
         result.with_context(|| format!("reading {} {:?}", kind.as_str(), crate::output::escape(name)))
     }
 
+    async fn created_at(&self, kind: Kind, name: &str) -> Result<Option<i64>> {
+        match kind {
+            Kind::Bucket => s3::created_at(&self.s3, name).await,
+            Kind::Role => iam::created_at(&self.iam, name).await,
+            Kind::LogGroup => logs::created_at(&self.logs, name).await,
+            Kind::Firehose => firehose::created_at(&self.firehose, name).await,
+            // Lambda reports when a function last changed, never when it was created.
+            Kind::Lambda => Ok(None),
+        }
+    }
+
     async fn create(&self, spec: &Spec, wait: Duration) -> Result<Outputs> {
         match spec {
             Spec::Bucket(s) => s3::create(&self.s3, self.owner()?, self.partition(), s).await,
@@ -187,8 +198,18 @@ impl Provider for Clients {
         s3::object_count(&self.s3, self.owner()?, bucket).await
     }
 
-    async fn lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockHandle> {
-        lock::acquire(&self.s3, self.owner()?, &self.region, &settings.bucket, stack, holder).await
+    async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt> {
+        lock::try_lock(&self.s3, self.owner()?, &self.region, &settings.bucket, stack, holder).await
+    }
+
+    async fn take_over(
+        &self,
+        settings: &LockSettings,
+        stack: &str,
+        holder: &Holder,
+        etag: &str,
+    ) -> Result<Option<LockHandle>> {
+        lock::take_over(&self.s3, self.owner()?, &settings.bucket, stack, holder, etag).await
     }
 
     async fn release(&self, handle: &LockHandle) -> Result<Released> {
@@ -199,11 +220,15 @@ impl Provider for Clients {
         lock::break_lock(&self.s3, self.owner()?, &settings.bucket, stack).await
     }
 
-    async fn write_intents(&self, settings: &LockSettings, stack: &str, intents: &[Intent]) -> Result<()> {
-        lock::write_intents(&self.s3, self.owner()?, &settings.bucket, stack, intents).await
+    async fn record_intent(&self, settings: &LockSettings, stack: &str, intent: &Intent) -> Result<()> {
+        lock::record_intent(&self.s3, self.owner()?, &settings.bucket, stack, intent).await
     }
 
-    async fn read_intents(&self, settings: &LockSettings, stack: &str) -> Result<Vec<Intent>> {
+    async fn clear_intent(&self, settings: &LockSettings, stack: &str, intent: &Intent) -> Result<()> {
+        lock::clear_intent(&self.s3, self.owner()?, &settings.bucket, stack, intent).await
+    }
+
+    async fn read_intents(&self, settings: &LockSettings, stack: &str) -> Result<Vec<RecordedIntent>> {
         lock::read_intents(&self.s3, self.owner()?, &settings.bucket, stack).await
     }
 }
@@ -276,16 +301,8 @@ impl HasStatus for aws_smithy_runtime_api::http::Response {
 pub(crate) fn ensure_ours(live: &Live, desired: &Tags) -> Result<()> {
     let ours = desired.get(crate::model::OWNER_TAG).map(String::as_str);
     if live.owner() != ours {
-        anyhow::bail!(
-            "{} {:?} appeared while it was being created and is not owned by this stack: left alone",
-            match &live.spec {
-                Spec::Bucket(_) => "bucket",
-                Spec::LogGroup(_) => "log group",
-                Spec::Role(_) => "role",
-                Spec::Lambda(_) => "function",
-                Spec::Firehose(_) => "stream",
-            },
-            crate::output::escape(live.spec.physical_name())
+        return Err(
+            crate::error::NotOwned { kind: live.spec.kind(), name: live.spec.physical_name().to_string() }.into()
         );
     }
     Ok(())

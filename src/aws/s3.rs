@@ -132,7 +132,7 @@ pub async fn read(
         policy,
         tags,
     };
-    Ok(Some(Live { arn: bucket_arn(partition, name), spec: Spec::Bucket(spec), problem: None }))
+    Ok(Some(Live { arn: bucket_arn(partition, name), spec: Spec::Bucket(spec), problem: None, created: None }))
 }
 
 async fn read_tags(client: &Client, owner: &str, name: &str) -> Result<Tags> {
@@ -144,6 +144,30 @@ async fn read_tags(client: &Client, owner: &str, name: &str) -> Result<Tags> {
     }
 }
 
+/// When S3 created the bucket (ListBuckets' CreationDate; the only call that tells it).
+pub async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
+    let mut pages = client.list_buckets().prefix(name).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(sdk_error)?;
+        if let Some(b) = page.buckets().iter().find(|b| b.name() == Some(name)) {
+            return Ok(b.creation_date().map(|d| d.secs()));
+        }
+    }
+    Ok(None)
+}
+
+/// Fails with [`crate::error::NotOwned`] unless the existing bucket carries `spec`'s owner tag.
+async fn ensure_tagged_ours(client: &Client, owner: &str, partition: &str, spec: &BucketSpec) -> Result<()> {
+    let tags = read_tags(client, owner, &spec.name).await?;
+    let live = Live {
+        spec: Spec::Bucket(BucketSpec { tags, ..spec.clone() }),
+        arn: bucket_arn(partition, &spec.name),
+        problem: None,
+        created: None,
+    };
+    super::ensure_ours(&live, &spec.tags)
+}
+
 fn to_tags(tags: &Tags) -> Result<Vec<Tag>> {
     Ok(tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?)
 }
@@ -152,6 +176,15 @@ fn to_tags(tags: &Tags) -> Result<Vec<Tag>> {
 /// then applies the rest of its settings. A bucket we already own (an earlier attempt whose
 /// answer was lost) is converged; one owned by another account is never touched.
 pub async fn create(client: &Client, owner: &str, partition: &str, spec: &BucketSpec) -> Result<Outputs> {
+    // A bucket of this name already in this account is never taken by a create (in us-east-1,
+    // CreateBucket of an existing bucket of ours answers 200): only one carrying our tag, left
+    // by an earlier attempt, is converged.
+    match client.head_bucket().bucket(&spec.name).expected_bucket_owner(owner).send().await {
+        Ok(_) => ensure_tagged_ours(client, owner, partition, spec).await?,
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {}
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => return Err(foreign(&spec.name)),
+        Err(e) => return Err(sdk_error(e)),
+    }
     let region = client.config().region().map(|r| r.to_string()).unwrap_or_default();
     let mut configuration = CreateBucketConfiguration::builder().set_tags(Some(to_tags(&spec.tags)?));
     if region != "us-east-1" {
@@ -160,8 +193,11 @@ pub async fn create(client: &Client, owner: &str, partition: &str, spec: &Bucket
     let request = client.create_bucket().bucket(&spec.name).create_bucket_configuration(configuration.build());
     match request.send().await {
         Ok(_) => {}
-        // Created by an earlier, interrupted attempt of ours: carry on and converge it.
-        Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") => {}
+        // Created by this create's own retry (an answer lost), or by someone else of this
+        // account in between: converged only if it carries our tag.
+        Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") => {
+            ensure_tagged_ours(client, owner, partition, spec).await?
+        }
         Err(e) if e.code() == Some("BucketAlreadyExists") => return Err(foreign(&spec.name)),
         Err(e) => return Err(sdk_error(e)),
     }

@@ -7,15 +7,13 @@ use crate::config;
 use crate::diagnostic::Diagnostic;
 use crate::model::{Environment, LockSettings, Owned, Stack};
 use crate::plan::LiveState;
-use crate::provider::{Holder, LockHandle, Provider, Released};
+use crate::provider::{Holder, Provider, Released};
 use crate::render::Style;
-use crate::{errln, output};
+use crate::{errln, interrupt, locking, output};
 use anyhow::{Context as _, Result};
-use std::io::BufRead;
-use std::sync::{Arc, Mutex};
-
-/// The lock a run holds, with the provider to release it, shared with the interrupt handler.
-pub type HeldLock = Arc<Mutex<Option<(Arc<dyn Provider>, LockHandle)>>>;
+use std::io::{BufRead, Read};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Options every command uses.
 pub struct Context {
@@ -28,8 +26,8 @@ pub struct Context {
     pub verbose: bool,
     pub style: Style,
     pub rates: pacing::Rates,
-    /// The lock this run holds, for the interrupt handler to release.
-    pub held_lock: HeldLock,
+    /// How long to wait for a stack lock held by another run.
+    pub lock_timeout: Duration,
 }
 
 /// A stack loaded for the real account, with the provider to reach it.
@@ -55,7 +53,7 @@ impl Context {
             verbose: cli.verbose,
             style: Style::detect(),
             rates: pacing::Rates::with_overrides(&cli.api_rates),
-            held_lock: Arc::new(Mutex::new(None)),
+            lock_timeout: cli.lock_timeout,
         }
     }
 
@@ -144,8 +142,9 @@ impl Context {
         }
     }
 
-    /// Runs `work` while holding the stack's lock (unless `[stack] lock = false`), and releases
-    /// it afterwards whatever happened.
+    /// Runs `work` while holding the stack's lock (unless `[stack] lock = false`), waiting up to
+    /// `--lock-timeout` for a live holder, and releases it afterwards whatever happened; an
+    /// interrupt at any moment (the confirmation prompt included) releases it too.
     pub async fn locked<T>(
         &self,
         loaded: &Loaded,
@@ -153,17 +152,29 @@ impl Context {
         work: impl std::future::Future<Output = Result<T>>,
     ) -> Result<T> {
         let Some(settings) = &loaded.stack.lock else { return work.await };
-        let handle = loaded.provider.lock(settings, &loaded.stack.name, &Holder::current(command)).await?;
+        let stack = &loaded.stack.name;
+        let me = Holder::current(command);
+        let handle = locking::acquire(loaded.provider.as_ref(), settings, stack, &me, self.lock_timeout, |h| {
+            let h = h.escaped();
+            self.note(&format!(
+                "Stack \"{stack}\" is locked by {} running `{}` since {}; waiting up to {} for it (--lock-timeout)...",
+                h.who,
+                h.command,
+                h.since,
+                crate::render::duration(self.lock_timeout)
+            ))
+        })
+        .await?;
         if let Some(gone) = &handle.took_over {
             let gone = gone.escaped();
             self.note(&format!(
-                "Took over the lock of stack \"{}\" left by {} running `{}` since {}: that process is gone from this host.",
-                loaded.stack.name, gone.who, gone.command, gone.since
+                "Took over the lock of stack \"{stack}\" left by {} running `{}` since {}: that process is gone from this machine.",
+                gone.who, gone.command, gone.since
             ));
         }
-        *self.held_lock.lock().unwrap_or_else(|e| e.into_inner()) = Some((loaded.provider.clone(), handle.clone()));
+        interrupt::hold_lock(loaded.provider.clone(), handle.clone());
         let result = work.await;
-        self.held_lock.lock().unwrap_or_else(|e| e.into_inner()).take();
+        interrupt::forget_lock();
         let released = loaded.provider.release(&handle).await;
         let value = result?;
         match released.context("releasing the stack lock (break it with `provision unlock`)")? {
@@ -182,10 +193,21 @@ pub fn lock_settings(stack: &Stack) -> Result<&LockSettings> {
     stack.lock.as_ref().context("locking is off for this stack (`lock = false` in [stack])")
 }
 
-/// Asks for `yes` on stdin; anything else (or no terminal input) declines.
-pub fn confirm(question: &str) -> bool {
+/// Asks for `yes` on stdin before `verb` (apply, destroy, import) goes on; anything else is an
+/// error saying how to answer. An interrupt at the prompt ends the run (see [`interrupt`]).
+pub fn confirm(question: &str, verb: &str) -> Result<()> {
+    use std::io::IsTerminal;
     errln!("\n{question}\n  Only 'yes' will be accepted to approve.\n");
     output::err("  Enter a value: ");
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).is_ok() && line.trim() == "yes"
+    let read = std::io::stdin().lock().take(1024).read_line(&mut line);
+    if read.is_ok() && line.trim() == "yes" {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "{verb} cancelled: stdin is not a terminal and did not answer `yes`; to {verb} without asking, run `provision {verb} --auto-approve`"
+        );
+    }
+    anyhow::bail!("{verb} cancelled")
 }

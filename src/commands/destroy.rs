@@ -45,15 +45,10 @@ async fn destroy_stack(ctx: &Context, loaded: &Loaded, auto_approve: bool) -> an
     if !owned_only.has_changes() {
         return Ok(ExitCode::SUCCESS);
     }
-    if !auto_approve && !confirm("Do you really want to destroy all resources of this stack?") {
-        bail!("destroy cancelled");
+    if !auto_approve {
+        confirm("Do you really want to destroy all resources of this stack?", "destroy")?;
     }
     outln!();
-    let report = execute(ctx, &owned_only, &loaded.provider).await;
-    if report.complete() && !live.intents.is_empty() {
-        if let Some(settings) = &loaded.stack.lock {
-            loaded.provider.write_intents(settings, &loaded.stack.name, &[]).await?;
-        }
-    }
+    let report = execute(ctx, &owned_only, loaded, &live).await;
     Ok(finish(&owned_only, &report, "Destroy"))
 }

@@ -7,7 +7,7 @@ pub mod saved;
 mod tests;
 
 use crate::model::*;
-use crate::provider::Intent;
+use crate::provider::RecordedIntent;
 use diff::{AttrChange, Outcome};
 use std::collections::HashMap;
 
@@ -100,7 +100,23 @@ pub struct LiveState {
     pub foreign: Vec<Address>,
     /// What an interrupted apply of this stack was creating (read only when an unowned resource
     /// of a wanted name exists).
-    pub intents: Vec<Intent>,
+    pub intents: Vec<RecordedIntent>,
+}
+
+impl LiveState {
+    /// Whether `live`, found without any ownership tag under `address`'s wanted name, was
+    /// created by an interrupted apply of this stack. The stack's own record is not proof
+    /// enough (anyone who can write to the lock bucket can write one): the kind's create must be
+    /// one that cannot carry tags everywhere, and AWS must say the resource was created after
+    /// the intent was recorded.
+    pub fn created_by_interrupted_apply(&self, address: &Address, live: &Live) -> bool {
+        let name = live.spec.physical_name();
+        !address.kind.create_carries_tags()
+            && live.owner().is_none()
+            && live.created.is_some_and(|created| {
+                self.intents.iter().any(|i| i.intent.is_for(address, name) && created >= i.recorded_at)
+            })
+    }
 }
 
 /// Desired resources in dependency order (dependencies first). Errors on a cycle.
@@ -143,7 +159,7 @@ pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
                 continue;
             }
             if l.owner().is_none() {
-                if live.intents.iter().any(|i| i.is_for(&resource.address, resource.physical_name())) {
+                if live.created_by_interrupted_apply(&resource.address, l) {
                     adoption = Some("adopts the resource an interrupted apply of this stack created".to_string());
                 } else if resource.address.kind == Kind::LogGroup {
                     adoption =
@@ -285,11 +301,11 @@ pub fn build_destroy(stack: &Stack, live: &LiveState) -> Plan {
             changes.push(c);
             continue;
         }
-        let interrupted = |l: &Live| {
-            l.owner().is_none() && live.intents.iter().any(|i| i.is_for(&resource.address, resource.physical_name()))
-        };
         match live.by_address.get(&resource.address).cloned().flatten() {
-            Some(l) if l.owner() == Some(stack.name.as_str()) || interrupted(&l) => {
+            Some(l)
+                if l.owner() == Some(stack.name.as_str())
+                    || live.created_by_interrupted_apply(&resource.address, &l) =>
+            {
                 let force = matches!(&resource.spec, Spec::Bucket(b) if b.force_destroy);
                 let mut change = delete(&resource.address, &l, force);
                 change.desired = Some(resource.clone());

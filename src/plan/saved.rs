@@ -11,6 +11,9 @@ use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::Path;
 
+/// A saved plan larger than this is refused unread (the default stack's is about 10 KiB).
+pub const MAX_PLAN_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Version tag of the file format.
 pub const FORMAT: &str = "provision-plan/2";
 
@@ -47,27 +50,50 @@ impl SavedPlan {
         })
     }
 
+    /// Reads a saved plan: a regular file of at most [`MAX_PLAN_BYTES`], never more into memory.
+    pub fn read(path: &Path) -> anyhow::Result<SavedPlan> {
+        use anyhow::Context as _;
+        use std::io::Read;
+        let shown = crate::output::escape(&path.display().to_string());
+        let meta = std::fs::metadata(path).with_context(|| format!("reading {shown}"))?;
+        if !meta.is_file() {
+            anyhow::bail!("{shown} is not a regular file: a saved plan is the file `provision plan --out FILE` writes");
+        }
+        let mut bytes = Vec::new();
+        let file = std::fs::File::open(path).with_context(|| format!("reading {shown}"))?;
+        file.take(MAX_PLAN_BYTES + 1).read_to_end(&mut bytes).with_context(|| format!("reading {shown}"))?;
+        if bytes.len() as u64 > MAX_PLAN_BYTES {
+            anyhow::bail!("{shown} is larger than {} MiB: not a saved plan", MAX_PLAN_BYTES >> 20);
+        }
+        serde_json::from_slice(&bytes).with_context(|| format!("{shown} is not a saved plan"))
+    }
+
     /// Why this saved plan cannot be applied to `stack`, `live` and the `plan` computed from them
-    /// again, if it cannot.
+    /// again, if it cannot. Values read from the file are escaped: it is input.
     pub fn refusal(&self, stack: &Stack, live: &LiveState, plan: &Plan) -> Option<String> {
+        use crate::output::escape;
         if self.format != FORMAT {
-            return Some(format!("the plan file is {:?}, this provision reads {FORMAT:?}", self.format));
+            return Some(format!("the plan file is {:?}, this provision reads {FORMAT:?}", escape(&self.format)));
         }
         let version = env!("CARGO_PKG_VERSION");
         if self.provision_version != version {
-            return Some(format!("it was made by provision {}, this is provision {version}", self.provision_version));
+            return Some(format!(
+                "it was made by provision {}, this is provision {version}",
+                escape(&self.provision_version)
+            ));
         }
         if self.stack != stack.name {
-            return Some(format!("the plan is for stack {:?}, not {:?}", self.stack, stack.name));
+            return Some(format!("the plan is for stack {:?}, not {:?}", escape(&self.stack), stack.name));
         }
         if self.account_id != stack.env.account_id {
             return Some(format!(
                 "the plan is for account {}, but the credentials are of account {}",
-                self.account_id, stack.env.account_id
+                escape(&self.account_id),
+                stack.env.account_id
             ));
         }
         if self.region != stack.env.region || self.partition != stack.env.partition() {
-            return Some(format!("the plan is for region {}, not {}", self.region, stack.env.region));
+            return Some(format!("the plan is for region {}, not {}", escape(&self.region), stack.env.region));
         }
         if self.stack_fingerprint != stack_fingerprint(stack) {
             return Some("stack.toml, its variables or the Lambda code changed since the plan was saved".into());

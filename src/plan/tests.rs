@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::provider::fake::FakeProvider;
-use crate::provider::Provider;
+use crate::provider::{Intent, Provider};
 use crate::testing::{stack, DEFAULT_STACK};
 use std::sync::Arc;
 
@@ -18,8 +18,13 @@ async fn apply(fake: &Arc<FakeProvider>, stack: &Stack) {
     let plan = plan_of(fake, stack).await;
     let provider: Arc<dyn Provider> = fake.clone();
     let (_stop, stopped) = tokio::sync::watch::channel(false);
-    let report = crate::apply::execute(&plan, &provider, 10, stopped, |_| {}).await;
+    let log = intent_log(stack);
+    let report = crate::apply::execute(&plan, &provider, 10, Some(&log), stopped, |_| {}).await;
     assert!(report.complete(), "{report:?}");
+}
+
+fn intent_log(stack: &Stack) -> crate::apply::IntentLog {
+    crate::apply::IntentLog { settings: stack.lock.clone().unwrap(), stack: stack.name.clone(), left: vec![] }
 }
 
 fn actions(plan: &Plan) -> Vec<(String, Action)> {
@@ -134,18 +139,77 @@ async fn foreign_buckets_and_interrupted_creates() {
     assert_eq!((bucket.action, bucket.reasons[0].as_str()), (Action::Conflict, "exists in another account"));
     assert!(bucket.remedy.as_deref().unwrap().contains("choose another name"));
 
+    // The intent was recorded, then the bucket created (the run was killed before tagging it):
+    // adopted.
     let fake = Arc::new(FakeProvider::new());
-    let mut untagged = s.get(&Address::new(Kind::Bucket, "data")).unwrap().spec.clone();
-    untagged.tags_mut().clear();
-    fake.insert(untagged);
-    let settings = s.lock.clone().unwrap();
-    fake.write_intents(&settings, &s.name, &[Intent::new(&Address::new(Kind::Bucket, "data"), crate::testing::BUCKET)])
-        .await
-        .unwrap();
+    let untagged = |address: &str| {
+        let mut spec = s.get(&Address::parse(address).unwrap()).unwrap().spec.clone();
+        spec.tags_mut().clear();
+        spec
+    };
+    let intent = |address: &str, name: &str| Intent::new(&Address::parse(address).unwrap(), name);
+    fake.put_intent(intent("bucket.data", crate::testing::BUCKET));
+    fake.insert(untagged("bucket.data"));
     let plan = plan_of(&fake, &s).await;
     let bucket = change(&plan, "bucket.data");
     assert_eq!(bucket.action, Action::Update);
     assert!(bucket.reasons[0].contains("interrupted apply"));
+    assert_eq!(
+        build_destroy(&s, &crate::live::read(&s, &(fake.clone() as Arc<dyn Provider>), &[]).await.unwrap())
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Delete)
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_intent_never_adopts_what_existed_before_it_or_what_a_create_tags_itself() {
+    let s = stack(DEFAULT_STACK);
+    let untagged = |address: &str| {
+        let mut spec = s.get(&Address::parse(address).unwrap()).unwrap().spec.clone();
+        spec.tags_mut().clear();
+        spec
+    };
+    let fake = Arc::new(FakeProvider::new());
+    // Someone's bucket and role, then an intent forged for each (or left by a run that found
+    // them in its way).
+    fake.insert(untagged("bucket.data"));
+    fake.insert(untagged("role.delivery"));
+    fake.put_intent(Intent::new(&Address::parse("bucket.data").unwrap(), crate::testing::BUCKET));
+    fake.put_intent(Intent::new(&Address::parse("role.delivery").unwrap(), "firehose-dp-demo-delivery"));
+    // A role created after its intent is still not adopted: CreateRole carries the tags, so an
+    // untagged role was never created by provision.
+    let plan = plan_of(&fake, &s).await;
+    for address in ["bucket.data", "role.delivery"] {
+        assert_eq!(change(&plan, address).action, Action::Conflict, "{address}");
+    }
+    let provider: Arc<dyn Provider> = fake.clone();
+    let destroy = build_destroy(&s, &crate::live::read(&s, &provider, &[]).await.unwrap());
+    assert!(destroy.changes.iter().all(|c| c.action != Action::Delete), "destroy leaves them alone");
+}
+
+#[tokio::test]
+async fn a_resource_found_in_the_way_of_a_create_is_left_alone_and_its_intent_cleared() {
+    let s = stack(DEFAULT_STACK);
+    let fake = Arc::new(FakeProvider::new());
+    let plan = plan_of(&fake, &s).await;
+    // Between the plan and the create (at the confirmation prompt), someone creates the bucket.
+    let mut theirs = s.get(&Address::parse("bucket.data").unwrap()).unwrap().spec.clone();
+    theirs.tags_mut().clear();
+    fake.insert(theirs);
+    let provider: Arc<dyn Provider> = fake.clone();
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let report = crate::apply::execute(&plan, &provider, 10, Some(&intent_log(&s)), stopped, |_| {}).await;
+    assert_eq!(report.failed.len(), 1);
+    assert!(report.failed[0].1.contains("not owned by this stack"), "{:?}", report.failed);
+    assert!(fake.intents().is_empty(), "the intent is cleared: {:?}", fake.intents());
+    assert!(fake.get(Kind::Bucket, crate::testing::BUCKET).unwrap().owner().is_none(), "not tagged");
+    let again = plan_of(&fake, &s).await;
+    assert_eq!(change(&again, "bucket.data").action, Action::Conflict);
+    // Intents of resources that were created are cleared too.
+    assert!(fake.calls().iter().any(|c| c.starts_with("record_intent")));
 }
 
 #[tokio::test]

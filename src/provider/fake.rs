@@ -2,7 +2,7 @@
 //! orphans, ordering, parallelism, failures, interruption), in milliseconds and without AWS.
 //! It records every call, can fail or delay chosen calls, and counts calls in flight.
 
-use super::{Holder, Intent, LockHandle, Provider, Released};
+use super::{Holder, Intent, LockAttempt, LockHandle, Provider, RecordedIntent, Released};
 use crate::error::AwsError;
 use crate::model::*;
 use anyhow::{bail, Result};
@@ -25,7 +25,11 @@ struct State {
     calls: Vec<String>,
     lock: Option<(Holder, String)>,
     locks_taken: usize,
-    intents: Vec<Intent>,
+    intents: Vec<RecordedIntent>,
+    /// A logical clock: each resource stored and each intent recorded gets the next tick.
+    clock: i64,
+    /// When each resource was created, by the clock.
+    created: BTreeMap<(Kind, String), i64>,
     versions: BTreeMap<String, u32>,
     objects: BTreeMap<String, usize>,
 }
@@ -54,8 +58,20 @@ impl FakeProvider {
     /// Puts a resource in the cloud as if created elsewhere (tags as given in the spec).
     pub fn insert(&self, spec: Spec) {
         let live = live_of(spec);
-        let key = (kind_of(&live.spec), live.spec.physical_name().to_string());
-        self.state().resources.insert(key, live);
+        let key = (live.spec.kind(), live.spec.physical_name().to_string());
+        let mut state = self.state();
+        state.clock += 1;
+        let now = state.clock;
+        state.created.insert(key.clone(), now);
+        state.resources.insert(key, live);
+    }
+
+    /// Records an intent as a run would, or as anyone able to write to the lock bucket could.
+    pub fn put_intent(&self, intent: Intent) {
+        let mut state = self.state();
+        state.clock += 1;
+        let recorded_at = state.clock;
+        state.intents.push(RecordedIntent { intent, recorded_at });
     }
 
     /// Marks a live resource unusable (a stream in CREATING_FAILED).
@@ -110,7 +126,7 @@ impl FakeProvider {
 
     /// The intents recorded now.
     pub fn intents(&self) -> Vec<Intent> {
-        self.state().intents.clone()
+        self.state().intents.iter().map(|r| r.intent.clone()).collect()
     }
 
     /// Who holds the lock now.
@@ -167,19 +183,15 @@ impl FakeProvider {
             }
         }
         let live = live_of(spec);
-        let key = (kind_of(&live.spec), live.spec.physical_name().to_string());
-        self.state().resources.insert(key, live.clone());
+        let key = (live.spec.kind(), live.spec.physical_name().to_string());
+        let mut state = self.state();
+        if !state.resources.contains_key(&key) {
+            state.clock += 1;
+            let now = state.clock;
+            state.created.insert(key.clone(), now);
+        }
+        state.resources.insert(key, live.clone());
         live
-    }
-}
-
-fn kind_of(spec: &Spec) -> Kind {
-    match spec {
-        Spec::Bucket(_) => Kind::Bucket,
-        Spec::LogGroup(_) => Kind::LogGroup,
-        Spec::Role(_) => Kind::Role,
-        Spec::Lambda(_) => Kind::Lambda,
-        Spec::Firehose(_) => Kind::Firehose,
     }
 }
 
@@ -193,7 +205,7 @@ fn live_of(spec: Spec) -> Live {
         Spec::Lambda(_) => env.function_arn(&name),
         Spec::Firehose(_) => format!("arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/{name}"),
     };
-    Live { spec, arn, problem: None }
+    Live { spec, arn, problem: None, created: None }
 }
 
 #[async_trait]
@@ -220,7 +232,7 @@ impl Provider for FakeProvider {
                     .tags()
                     .get(ADDRESS_TAG)
                     .and_then(|a| Address::parse(a))
-                    .unwrap_or_else(|| Address::new(kind_of(&l.spec), l.spec.physical_name())),
+                    .unwrap_or_else(|| Address::new(l.spec.kind(), l.spec.physical_name())),
                 physical_name: l.spec.physical_name().to_string(),
                 tags: Some(l.spec.tags().clone()),
             })
@@ -238,8 +250,18 @@ impl Provider for FakeProvider {
         Ok(self.get(kind, name))
     }
 
+    async fn created_at(&self, kind: Kind, name: &str) -> Result<Option<i64>> {
+        self.call("created_at", name).await?;
+        Ok(self.state().created.get(&(kind, name.to_string())).copied())
+    }
+
     async fn create(&self, spec: &Spec, _wait: Duration) -> Result<Outputs> {
         self.call("create", spec.physical_name()).await?;
+        if let Some(existing) = self.get(spec.kind(), spec.physical_name()) {
+            if existing.owner() != spec.tags().get(OWNER_TAG).map(String::as_str) {
+                return Err(crate::error::NotOwned { kind: spec.kind(), name: spec.physical_name().into() }.into());
+            }
+        }
         if let Spec::Firehose(f) = spec {
             if f.processors.iter().flat_map(|p| p.parameters.values()).any(|p| p.known().is_none()) {
                 bail!("internal error: a processor's Lambda ARN was not resolved before creating the stream");
@@ -268,14 +290,14 @@ impl Provider for FakeProvider {
             }
             state.objects.remove(&name);
         }
-        state.resources.remove(&(kind_of(&live.spec), name));
+        state.resources.remove(&(live.spec.kind(), name));
         Ok(())
     }
 
     async fn tag(&self, live: &Live, tags: &Tags) -> Result<()> {
         let name = live.spec.physical_name().to_string();
         self.call("tag", &name).await?;
-        if let Some(l) = self.state().resources.get_mut(&(kind_of(&live.spec), name)) {
+        if let Some(l) = self.state().resources.get_mut(&(live.spec.kind(), name)) {
             l.spec.tags_mut().extend(tags.clone());
         }
         Ok(())
@@ -286,16 +308,39 @@ impl Provider for FakeProvider {
         Ok(self.state().objects.get(bucket).copied().unwrap_or(0))
     }
 
-    async fn lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockHandle> {
+    async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt> {
         self.call("lock", stack).await?;
         let mut state = self.state();
-        if let Some((h, _)) = &state.lock {
-            bail!("stack \"{stack}\" is locked by {} running `{}` since {}", h.who, h.command, h.since);
+        if let Some((h, etag)) = &state.lock {
+            return Ok(LockAttempt::Held { holder: h.clone(), etag: etag.clone() });
         }
         state.locks_taken += 1;
         let etag = format!("etag-{}", state.locks_taken);
         state.lock = Some((holder.clone(), etag.clone()));
-        Ok(LockHandle { bucket: settings.bucket.clone(), key: format!("{stack}.lock"), etag, took_over: None })
+        Ok(LockAttempt::Taken(LockHandle {
+            bucket: settings.bucket.clone(),
+            key: format!("{stack}.lock"),
+            etag,
+            took_over: None,
+        }))
+    }
+
+    async fn take_over(
+        &self,
+        settings: &LockSettings,
+        stack: &str,
+        holder: &Holder,
+        etag: &str,
+    ) -> Result<Option<LockHandle>> {
+        self.call("take_over", stack).await?;
+        let mut state = self.state();
+        if state.lock.as_ref().map(|(_, e)| e.as_str()) != Some(etag) {
+            return Ok(None);
+        }
+        state.locks_taken += 1;
+        let etag = format!("etag-{}", state.locks_taken);
+        state.lock = Some((holder.clone(), etag.clone()));
+        Ok(Some(LockHandle { bucket: settings.bucket.clone(), key: format!("{stack}.lock"), etag, took_over: None }))
     }
 
     async fn release(&self, lock: &LockHandle) -> Result<Released> {
@@ -315,13 +360,19 @@ impl Provider for FakeProvider {
         Ok(self.state().lock.take().map(|(h, _)| h))
     }
 
-    async fn write_intents(&self, _settings: &LockSettings, stack: &str, intents: &[Intent]) -> Result<()> {
-        self.call("write_intents", stack).await?;
-        self.state().intents = intents.to_vec();
+    async fn record_intent(&self, _settings: &LockSettings, stack: &str, intent: &Intent) -> Result<()> {
+        self.call("record_intent", stack).await?;
+        self.put_intent(intent.clone());
         Ok(())
     }
 
-    async fn read_intents(&self, _settings: &LockSettings, stack: &str) -> Result<Vec<Intent>> {
+    async fn clear_intent(&self, _settings: &LockSettings, stack: &str, intent: &Intent) -> Result<()> {
+        self.call("clear_intent", stack).await?;
+        self.state().intents.retain(|r| &r.intent != intent);
+        Ok(())
+    }
+
+    async fn read_intents(&self, _settings: &LockSettings, stack: &str) -> Result<Vec<RecordedIntent>> {
         self.call("read_intents", stack).await?;
         Ok(self.state().intents.clone())
     }

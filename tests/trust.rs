@@ -1,0 +1,268 @@
+//! The promises under hostile and unlucky cases, against a real moto server: ownership nothing
+//! can fake, locks nothing can steal, runs that end cleanly whatever interrupts them.
+
+mod common;
+
+use common::*;
+use std::io::Write;
+use std::time::Duration;
+
+const LOCK_BUCKET: &str = "provision-locks-123456789012-us-east-1";
+const ROLE: &str = "firehose-dp-demo-delivery";
+
+async fn iam(fx: &Fixture) -> aws_sdk_iam::Client {
+    aws_sdk_iam::Client::new(&fx.moto.sdk_config().await)
+}
+
+/// Creates an untagged role and bucket of the names the default stack wants, as a colleague would.
+async fn create_theirs(fx: &Fixture) {
+    iam(fx)
+        .await
+        .create_role()
+        .role_name(ROLE)
+        .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[]}"#)
+        .send()
+        .await
+        .unwrap();
+    fx.moto.s3().await.create_bucket().bucket(BUCKET).send().await.unwrap();
+}
+
+async fn theirs_are_alive(fx: &Fixture) {
+    let role = iam(fx).await.get_role().role_name(ROLE).send().await.unwrap();
+    assert!(role.role().unwrap().tags().is_empty(), "the role was never tagged");
+    let tags = fx.moto.s3().await.get_bucket_tagging().bucket(BUCKET).send().await;
+    assert!(tags.map(|t| t.tag_set().is_empty()).unwrap_or(true), "the bucket was never tagged");
+}
+
+/// Lines of a child's stream, as they come.
+fn lines(stream: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for l in std::io::BufReader::new(stream).lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    rx
+}
+
+fn wait_for(rx: &std::sync::mpsc::Receiver<String>, text: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        if rx.recv_timeout(Duration::from_millis(100)).is_ok_and(|l| l.contains(text)) {
+            return;
+        }
+    }
+    panic!("never printed {text:?}");
+}
+
+/// `apply` waiting at its confirmation prompt, with its stdin and its output.
+fn apply_at_prompt(fx: &Fixture) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = command(&fx.stack_path(), &fx.endpoint(), &["apply"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = lines(child.stdout.take().unwrap());
+    wait_for(&out, "Plan: 6 to add");
+    // The prompt follows the plan on stderr; give it a moment to be reached.
+    std::thread::sleep(Duration::from_millis(300));
+    (child, out)
+}
+
+#[tokio::test]
+async fn resources_created_by_others_during_the_prompt_stay_theirs() {
+    let fx = Fixture::new();
+    let (mut child, out) = apply_at_prompt(&fx);
+    create_theirs(&fx).await;
+    child.stdin.take().unwrap().write_all(b"yes\n").unwrap();
+    let status = child.wait().unwrap();
+    let printed: Vec<String> = out.try_iter().collect();
+    let printed = printed.join("\n");
+    assert_eq!(status.code(), Some(1), "{printed}");
+    for what in
+        ["role \"firehose-dp-demo-delivery\" appeared", "bucket \"firehose-to-s3-us-east-1-123456789012\" appeared"]
+    {
+        assert!(printed.contains(what), "{what}: {printed}");
+    }
+    // The next plan calls them conflicts (never adoptions), and destroy leaves them alone.
+    let plan = fx.ok(&["plan"], 0);
+    assert!(plan.stdout.contains("! role.delivery") && plan.stdout.contains("! bucket.data"), "{}", plan.all());
+    assert!(!plan.stdout.contains("adopts"), "{}", plan.all());
+    fx.ok(&["destroy", "--auto-approve"], 0);
+    theirs_are_alive(&fx).await;
+}
+
+#[tokio::test]
+async fn forged_intents_grant_no_ownership() {
+    let fx = Fixture::new();
+    create_theirs(&fx).await;
+    // S3 and IAM tell times to the second: the intents come in a later second.
+    std::thread::sleep(Duration::from_millis(1100));
+    // Anyone who can write to the lock bucket can write intents.
+    let s3 = fx.moto.s3().await;
+    s3.create_bucket().bucket(LOCK_BUCKET).send().await.unwrap();
+    for key in [
+        format!("firehose-dp-demo.intents/role.delivery/{ROLE}"),
+        format!("firehose-dp-demo.intents/bucket.data/{BUCKET}"),
+    ] {
+        s3.put_object().bucket(LOCK_BUCKET).key(key).body(Vec::new().into()).send().await.unwrap();
+    }
+    // The old single-file record, too.
+    let old = r#"[{"address":"role.delivery","physical_name":"firehose-dp-demo-delivery"}]"#;
+    s3.put_object()
+        .bucket(LOCK_BUCKET)
+        .key("firehose-dp-demo.intents.json")
+        .body(old.as_bytes().to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let plan = fx.ok(&["plan"], 0);
+    assert!(plan.stdout.contains("! role.delivery") && plan.stdout.contains("! bucket.data"), "{}", plan.all());
+    assert!(!plan.stdout.contains("adopts"), "{}", plan.all());
+    let destroy = fx.ok(&["destroy", "--auto-approve"], 0);
+    assert!(!destroy.stdout.contains("Destruction complete"), "{}", destroy.all());
+    theirs_are_alive(&fx).await;
+}
+
+/// This test process's identity, as a lock holder would record it.
+fn identity() -> serde_json::Value {
+    let read = |p: &str| std::fs::read_to_string(p).map(|s| s.trim().to_string()).unwrap_or_default();
+    let stat = read("/proc/self/stat");
+    let start: u64 = stat.rsplit_once(')').unwrap().1.split_whitespace().nth(19).unwrap().parse().unwrap();
+    serde_json::json!({
+        "machine_id": read("/etc/machine-id"),
+        "boot_id": read("/proc/sys/kernel/random/boot_id"),
+        "pid_namespace": std::fs::read_link("/proc/self/ns/pid").unwrap().to_string_lossy(),
+        "start_time": start,
+    })
+}
+
+fn holder(pid: u32, process: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "who": format!("ci@box (pid {pid})"), "command": "apply", "since": "2026-12-01T10:00:00Z",
+        "host": "box", "pid": pid, "process": process,
+    })
+}
+
+#[tokio::test]
+async fn a_live_holder_keeps_its_lock_whatever_namespace_or_host_name_it_shares() {
+    if !std::path::Path::new("/proc/self/ns/pid").exists() || !std::path::Path::new("/etc/machine-id").exists() {
+        return;
+    }
+    let fx = Fixture::new();
+    fx.apply();
+    let me = std::process::id();
+    let mut other_namespace = identity();
+    other_namespace["pid_namespace"] = "pid:[4026599999]".into();
+    let cases = [
+        // A run in another PID namespace (a container) whose pid happens to be free here.
+        holder(4_999_999, other_namespace),
+        // A live process of this namespace: this test itself.
+        holder(me, identity()),
+        // A holder that recorded nothing but a host name and pid (another OS, an old version).
+        serde_json::json!({"who": "ci@box (pid 4999999)", "command": "apply", "since": "now", "host": "box", "pid": 4_999_999}),
+    ];
+    for h in cases {
+        fx.moto.put_lock(h.clone()).await;
+        let refused = fx.ok(&["apply", "--auto-approve"], 1);
+        assert!(
+            refused.stderr.contains("is locked by ci@box") && refused.stderr.contains("provision unlock"),
+            "{h}: {}",
+            refused.all()
+        );
+    }
+    // A process of this machine, boot and namespace that no longer exists: taken over.
+    fx.moto.put_lock(holder(4_999_999, identity())).await;
+    let taken = fx.ok(&["apply", "--auto-approve"], 0);
+    assert!(taken.stderr.contains("Took over the lock"), "{}", taken.all());
+}
+
+#[tokio::test]
+async fn lock_timeout_waits_for_the_holder() {
+    let fx = Fixture::new();
+    fx.apply();
+    let elsewhere = serde_json::json!({"who": "bob@ci (pid 7)", "command": "apply", "since": "now"});
+    fx.moto.put_lock(elsewhere.clone()).await;
+    let start = std::time::Instant::now();
+    let refused = fx.ok(&["apply", "--auto-approve", "--lock-timeout", "3s"], 1);
+    assert!(start.elapsed() >= Duration::from_secs(3), "waited");
+    assert!(refused.stderr.contains("waiting up to 3s") && refused.stderr.contains("(waited 3s)"), "{}", refused.all());
+    // Released while the run waits: it goes on.
+    let child = fx.spawn(&["apply", "--auto-approve", "--lock-timeout", "1m"]);
+    std::thread::sleep(Duration::from_secs(2));
+    fx.moto.s3().await.delete_object().bucket(LOCK_BUCKET).key("firehose-dp-demo.lock").send().await.unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bad = fx.ok(&["apply", "--lock-timeout", "soon"], 1);
+    assert!(bad.stderr.contains("expected a duration such as 30s"), "{}", bad.all());
+}
+
+#[tokio::test]
+async fn ctrl_c_at_the_prompt_releases_the_lock() {
+    let fx = Fixture::new();
+    let (mut child, _out) = apply_at_prompt(&fx);
+    // Kept open: a terminal's input stays open when Ctrl-C is pressed.
+    let _stdin = child.stdin.take();
+    let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("lock is released"), "{stderr}");
+    let lock = fx.moto.s3().await.get_object().bucket(LOCK_BUCKET).key("firehose-dp-demo.lock").send().await;
+    assert!(lock.is_err(), "the lock was released");
+    // SIGTERM (a CI runner cancelling the job) does the same.
+    let (mut child, _out) = apply_at_prompt(&fx);
+    let _stdin = child.stdin.take();
+    let kill = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("lock is released"), "{stderr}");
+    let lock = fx.moto.s3().await.get_object().bucket(LOCK_BUCKET).key("firehose-dp-demo.lock").send().await;
+    assert!(lock.is_err(), "the lock was released");
+}
+
+#[tokio::test]
+async fn apply_without_a_terminal_says_how_to_approve() {
+    let fx = Fixture::new();
+    let run = fx.ok(&["apply"], 1);
+    assert!(run.stderr.contains("stdin is not a terminal") && run.stderr.contains("--auto-approve"), "{}", run.all());
+}
+
+#[test]
+fn usage_errors_exit_1_never_2_and_echo_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = dir.path().join("stack.toml");
+    let run = run_at(&stack, "http://127.0.0.1:9", &["plan", "--detailed-exitcode", "--no-such-flag"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let run = run_at(&stack, "http://127.0.0.1:9", &["--var", "a\rb\u{1b}[2J", "validate"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(!run.all().contains('\r') && !run.all().contains('\u{1b}'), "{:?}", run.all());
+    let help = run_at(&stack, "http://127.0.0.1:9", &["--help"]);
+    assert_eq!(help.code, 0);
+    assert!(help.stdout.contains("Usage"));
+}
+
+#[tokio::test]
+async fn a_refused_saved_plan_writes_nothing_not_even_the_lock_bucket() {
+    let fx = Fixture::new();
+    let planfile = fx.dir.path().join("plan.json");
+    fx.ok(&["plan", "--out", planfile.to_str().unwrap()], 0);
+    let mut saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&planfile).unwrap()).unwrap();
+    saved["account_id"] = "\u{1b}[31m999\u{07}\u{0}".into();
+    std::fs::write(&planfile, saved.to_string()).unwrap();
+    let refused = fx.ok(&["apply", planfile.to_str().unwrap()], 1);
+    assert!(refused.stderr.contains("the plan is for account"), "{}", refused.all());
+    assert!(!refused.all().contains('\u{1b}') && !refused.all().contains('\u{07}') && !refused.all().contains('\u{0}'));
+    assert!(fx.moto.s3().await.head_bucket().bucket(LOCK_BUCKET).send().await.is_err(), "no lock bucket");
+    // Not a plan at all, or not a regular file: refused before anything too.
+    std::fs::write(&planfile, r#"{"format": "x"}"#).unwrap();
+    fx.ok(&["apply", planfile.to_str().unwrap()], 1);
+    let dev = fx.ok(&["apply", "/dev/zero"], 1);
+    assert!(dev.stderr.contains("not a regular file"), "{}", dev.all());
+    assert!(fx.moto.s3().await.head_bucket().bucket(LOCK_BUCKET).send().await.is_err(), "no lock bucket");
+}
