@@ -130,6 +130,10 @@ pub enum Command {
         /// PutRecordBatch calls in flight at once (default: enough for the pace, at least 2).
         #[arg(long, value_name = "N")]
         in_flight: Option<usize>,
+        /// Send again the records of a call whose outcome is unknown (an answer lost, a 5xx):
+        /// Firehose cannot deduplicate, so they may be stored twice (reported as such).
+        #[arg(long)]
+        resend_unknown: bool,
     },
     /// Check delivery: objects, bytes and records per partition, error objects with their
     /// reasons, and the stream's delivery log.

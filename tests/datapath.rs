@@ -97,11 +97,6 @@ async fn sent_records_all_arrive_exactly_once_through_partial_failures_and_throt
     fx.apply();
     // Sending before anything exists is refused by name; here the stream exists.
     fx.faults().inject("PutRecordBatch", Fault::PartialBatch { failed: 7 }, 3);
-    fx.faults().inject(
-        "PutRecordBatch",
-        Fault::Error { status: 400, code: "ServiceUnavailableException", message: "Slow down." },
-        2,
-    );
     let sent = fx.ok(&["send", "--count", "1234"], 0);
     assert!(sent.stdout.contains("1234 accepted") && sent.stdout.contains("0 failed"), "{}", sent.all());
     assert!(!sent.stdout.contains(" 0 retried"), "failed entries were resent: {}", sent.all());
@@ -121,6 +116,60 @@ async fn sent_records_all_arrive_exactly_once_through_partial_failures_and_throt
     assert_eq!(report["records"], 1234);
     assert_eq!(report["unpartitioned"], true);
     assert!(report["conclusion"].as_str().unwrap().contains("emulator"));
+}
+
+/// Records in the stack's bucket (moto writes each batch as it comes).
+async fn records_in_bucket(fx: &Fixture) -> usize {
+    let s3 = fx.moto.s3().await;
+    let listed = s3.list_objects_v2().bucket(BUCKET).send().await.unwrap();
+    let mut records = 0;
+    for o in listed.contents() {
+        let body = s3.get_object().bucket(BUCKET).key(o.key().unwrap()).send().await.unwrap();
+        let bytes = body.body.collect().await.unwrap().into_bytes();
+        records += serde_json::Deserializer::from_slice(&bytes).into_iter::<serde_json::Value>().count();
+    }
+    records
+}
+
+fn accepted(run: &Run) -> usize {
+    let text = &run.stdout;
+    let end = text.find(" accepted").unwrap_or_else(|| panic!("no count: {text}"));
+    text[..end].rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn send_never_reports_more_than_arrived_and_says_what_is_unknown() {
+    let fx = Fixture::with_faults();
+    fx.edit("versioning = false", "versioning = false\nrequire_tls = false");
+    fx.apply();
+    // Stored, then answered 500; an answer that accounts for no entry; a whole-call refusal
+    // that may come after storing (ServiceUnavailableException).
+    let stored_then_500 = Fault::ErrorAfterForward { status: 500, code: "InternalFailure", message: "oops" };
+    fx.faults().inject("PutRecordBatch", stored_then_500.clone(), 1);
+    fx.faults().inject("PutRecordBatch", Fault::EmptyBatchAnswer, 1);
+    let unavailable = Fault::Error { status: 500, code: "ServiceUnavailableException", message: "Slow down." };
+    fx.faults().inject("PutRecordBatch", unavailable, 1);
+    let sent = fx.ok(&["send", "--count", "2000", "--in-flight", "1"], 1);
+    let arrived = records_in_bucket(&fx).await;
+    assert!(accepted(&sent) <= arrived, "reported {} accepted, {arrived} arrived: {}", accepted(&sent), sent.all());
+    assert_eq!(accepted(&sent), 500, "{}", sent.all());
+    assert_eq!(arrived, 1500, "two unknown batches were stored, none was resent");
+    assert!(sent.stdout.contains("1500 of unknown outcome (not resent)"), "{}", sent.all());
+    assert!(
+        sent.stderr.contains("may or may not have been stored") && sent.stderr.contains("--resend-unknown"),
+        "{}",
+        sent.all()
+    );
+    // Asked to resend: reported as possible duplicates, and they are there twice.
+    fx.faults().inject("PutRecordBatch", stored_then_500, 1);
+    let resent = fx.ok(&["send", "--count", "500", "--resend-unknown"], 1);
+    assert!(
+        resent.stdout.contains("500 accepted")
+            && resent.stdout.contains("500 resent after an unknown outcome (possible duplicates)"),
+        "{}",
+        resent.all()
+    );
+    assert_eq!(records_in_bucket(&fx).await, 1500 + 1000);
 }
 
 #[tokio::test]

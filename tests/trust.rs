@@ -266,3 +266,79 @@ async fn a_refused_saved_plan_writes_nothing_not_even_the_lock_bucket() {
     assert!(dev.stderr.contains("not a regular file"), "{}", dev.all());
     assert!(fx.moto.s3().await.head_bucket().bucket(LOCK_BUCKET).send().await.is_err(), "no lock bucket");
 }
+
+/// Replaces the default stack's handler with `code` (its `lambda_handler`).
+fn handler(fx: &Fixture, code: &str) {
+    fx.write_file("examples/lambda/metadata_extractor/index.py", code);
+}
+
+fn process_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
+}
+
+#[test]
+fn preview_s_handler_runs_as_the_function_would_and_nothing_it_starts_outlives_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let fx = Fixture::new();
+    let pidfile = dir.path().join("child.pid");
+    // The function's environment reaches the handler; the shell's secrets never do.
+    fx.edit("timeout_seconds = 60", "timeout_seconds = 2\nenvironment = { STAGE = \"dev\" }");
+    handler(
+        &fx,
+        &format!(
+            r#"
+import base64, json, os, subprocess, time
+def lambda_handler(event, context):
+    if os.environ.get("AWS_SECRET_ACCESS_KEY") or os.environ.get("PROVISION_VAR_x"):
+        raise RuntimeError("the user's environment leaked")
+    out = []
+    for r in event["records"]:
+        data = json.loads(base64.b64decode(r["data"]))
+        if data.get("hang"):
+            p = subprocess.Popen(["sleep", "60"])
+            open({pidfile:?}, "w").write(str(p.pid))
+            time.sleep(60)
+        keys = {{"region": os.environ["STAGE"], "device": os.environ["AWS_REGION"], "year": "y", "month": "m", "day": "d", "hour": "h"}}
+        out.append({{"recordId": r["recordId"], "result": "Ok", "data": r["data"], "metadata": {{"partitionKeys": keys}}}})
+    return {{"records": out}}
+"#
+        ),
+    );
+    fx.write_file("ok.jsonl", "{\"a\": 1}\n");
+    let ok = fx.dir.path().join("ok.jsonl");
+    let hang = fx.dir.path().join("hang.jsonl");
+    let (ok, hang) = (ok.to_str().unwrap(), hang.to_str().unwrap());
+    let run = fx.run_env(
+        &["preview", "--records", ok, "--json"],
+        &[("AWS_SECRET_ACCESS_KEY", Some("s3cr3t-key")), ("PROVISION_VAR_x", Some("shell-value"))],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        report["records"][0]["prefix"], "region=dev/device=us-east-1/year=y/month=m/day=d/hour=h/",
+        "{}",
+        run.stdout
+    );
+    // A handler that starts a process and hangs: timed out, and its process is gone with it.
+    fx.write_file("hang.jsonl", "{\"hang\": true}\n");
+    let run = fx.run(&["preview", "--records", hang, "--json"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("Task timed out after 2.00 seconds"), "{}", run.stdout);
+    let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    assert!(!process_alive(pid), "the handler's process outlived the timeout");
+    // SIGTERM while the handler runs: provision ends and takes the worker's processes with it.
+    std::fs::remove_file(&pidfile).unwrap();
+    fx.edit("timeout_seconds = 2", "timeout_seconds = 60");
+    let child = fx.spawn(&["preview", "--records", hang]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !pidfile.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!process_alive(pid), "the handler's process outlived provision");
+}

@@ -26,24 +26,38 @@ impl BatchSink for StreamSink {
             .map_err(|e| PutError::Rejected(format!("internal error building a record: {e}")))?;
         match self.client.put_record_batch().delivery_stream_name(&self.stream).set_records(Some(records)).send().await
         {
-            Ok(out) => Ok(out.request_responses().iter().map(|r| r.error_code().map(String::from)).collect()),
+            Ok(out) => {
+                let codes: Vec<Option<String>> =
+                    out.request_responses().iter().map(|r| r.error_code().map(String::from)).collect();
+                let failed = codes.iter().filter(|c| c.is_some()).count();
+                if usize::try_from(out.failed_put_count()).ok() != Some(failed) {
+                    // The answer contradicts itself: nothing in it can be trusted.
+                    return Err(PutError::Unknown(format!(
+                        "the answer says {} failed but lists {failed}",
+                        out.failed_put_count()
+                    )));
+                }
+                Ok(codes)
+            }
             // Not even sent (no connection could be made): safe to send again.
             Err(SdkError::DispatchFailure(d)) if d.is_io() && format!("{d:?}").contains("ConnectError") => {
                 Err(PutError::Retry)
             }
             Err(e @ SdkError::ServiceError(_)) => {
-                // Classified as every other call is (see `crate::error`): an error answer means
-                // the call did nothing.
+                // Classified as every other call is (see `crate::error`): throttling refuses the
+                // call before it is processed; a server error may come after the records were
+                // stored.
                 let e = sdk_error(e);
                 let aws = crate::error::aws_error(&e);
                 Err(match aws {
                     Some(a) if a.has_code("ResourceNotFoundException") => PutError::NotFound,
-                    Some(a) if a.is_throttling() || a.is_server_or_network() => PutError::Retry,
+                    Some(a) if a.is_throttling() => PutError::Retry,
+                    Some(a) if a.is_server_or_network() => PutError::Unknown(e.to_string()),
                     _ => PutError::Rejected(e.to_string()),
                 })
             }
             // The request may have left: its answer is lost.
-            Err(e) => Err(PutError::Lost(sdk_error(e).to_string())),
+            Err(e) => Err(PutError::Unknown(sdk_error(e).to_string())),
         }
     }
 }

@@ -92,6 +92,9 @@ fn function(stack: &Stack, stream: &FirehoseSpec) -> Option<Function> {
             source: l.source_dir.clone().unwrap_or_default(),
             timeout: Duration::from_secs(l.timeout_seconds.max(1) as u64),
             memory_mb: l.memory_mb,
+            environment: l.environment.clone(),
+            region: stack.env.region.clone(),
+            arn: stack.env.function_arn(&l.name),
         }),
         _ => None,
     }
@@ -141,6 +144,7 @@ pub struct SendArgs<'a> {
     pub seed: u64,
     pub dry_run: bool,
     pub in_flight: Option<usize>,
+    pub resend_unknown: bool,
 }
 
 /// `provision send`.
@@ -158,7 +162,11 @@ pub async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode> {
         let (address, spec) = stream(&stack, args.address)?;
         let mut n = 0u64;
         for record in records::source(args.records, count.or(Some(10)), args.seed, Utc::now())? {
-            outln!("{}", String::from_utf8_lossy(&record?.data));
+            let record = record?;
+            match record.refusal() {
+                Some(reason) => errln!("{reason}: not sent"),
+                None => outln!("{}", crate::output::escape(&String::from_utf8_lossy(&record.data))),
+            }
             n += 1;
         }
         errln!("{n} record(s) for {address} ({}); dry run: nothing was sent.", spec.name);
@@ -179,32 +187,34 @@ pub async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode> {
         None if ctx.local_endpoint() => Pace::Unpaced,
         None => Pace::Adaptive(send::region_quota(&loaded.stack.env.region)),
     };
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let listener = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            errln!("\nInterrupt received: no new records are sent; finishing the calls in flight.");
-            let _ = stop.send(true);
-        }
-    });
+    let graceful = crate::interrupt::graceful(
+        "Interrupt received: no new records are sent; finishing the calls in flight (Ctrl-C again to quit now).",
+    );
     let source = records::source(args.records, count, args.seed, Utc::now())?;
     let progress = show::SendProgress::new(count, ctx.quiet, ctx.style);
     let start = std::time::Instant::now();
     let sink = Arc::new(clients.stream_sink(&spec.name));
-    let in_flight = args.in_flight.unwrap_or_else(|| send::calls_in_flight(pace));
-    let totals = send::send(sink, &spec.name, source, pace, in_flight, stopped, |t: &Totals| progress.update(t))
+    let options = send::Options {
+        pace,
+        in_flight: args.in_flight.unwrap_or_else(|| send::calls_in_flight(pace)).max(1),
+        resend_unknown: args.resend_unknown,
+    };
+    let stop = crate::interrupt::stop_signal();
+    let totals = send::send(sink, &spec.name, source, options, stop, |t: &Totals| progress.update(t))
         .await
         .map_err(|e| anyhow!(e))?;
-    listener.abort();
+    drop(graceful);
     progress.finish();
     let elapsed = start.elapsed();
     outln!("{}", show::send_summary(&address.to_string(), &spec.name, &totals, elapsed));
     ctx.report_calls(&loaded);
-    let lost = totals.failed + totals.unknown;
-    if lost > 0 {
-        errln!("{lost} record(s) could not be delivered: {}", totals.reasons.join("; "));
-        return Ok(ExitCode::from(1));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(match show::send_verdict(&totals) {
+        Some(problem) => {
+            errln!("{problem}");
+            ExitCode::from(1)
+        }
+        None => ExitCode::SUCCESS,
+    })
 }
 
 /// Options of `verify`.

@@ -60,7 +60,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 json: *json,
             },
         ),
-        Command::Send { address, count, rate, records, seed, dry_run, in_flight } => {
+        Command::Send { address, count, rate, records, seed, dry_run, in_flight, resend_unknown } => {
             datapath::send(
                 &ctx,
                 &datapath::SendArgs {
@@ -71,6 +71,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     seed: *seed,
                     dry_run: *dry_run,
                     in_flight: *in_flight,
+                    resend_unknown: *resend_unknown,
                 },
             )
             .await

@@ -1,70 +1,124 @@
 //! Runs a Python Lambda handler locally for preview: one long-lived `python3` worker per
-//! function, fed one Firehose event (a batch of records) at a time over a pipe, as Firehose
-//! invokes the function. The handler's prints and logs are captured per invocation (never mixed
-//! into the protocol); an exception, a timeout beyond the function's `timeout_seconds`, or an
-//! answer over 6 MB fails the batch, as in Lambda.
+//! function, fed one Firehose event (a batch of records) at a time, as Firehose invokes the
+//! function. The worker runs as the function would on Lambda: with the function's `environment`
+//! from stack.toml and Lambda's own variables (`AWS_LAMBDA_FUNCTION_NAME`, `AWS_REGION`,
+//! `_HANDLER`...), and nothing of the user's shell: no AWS credentials (nor a way to find the
+//! user's credential files or the instance metadata), no `PROVISION_VAR_*`. Python runs
+//! isolated (`-I`: the source directory cannot shadow the worker's modules), in its own process
+//! group, killed whole on a timeout, Ctrl-C or SIGTERM. The handler's prints are captured per
+//! invocation (at most 64 KiB) and never mixed into the worker's answers; an exception, a
+//! timeout beyond the function's `timeout_seconds`, an answer that is not JSON (NaN) or over 6 MB
+//! fails the batch, as in Lambda.
 
-use std::io::{BufRead, BufReader, Write};
+use super::worker::{new_token, Received, Worker};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// Lambda's limit on a synchronous invocation's answer.
 pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
 
-/// The worker: imports the handler once, then answers one event per line of stdin on a private
-/// copy of stdout; the handler's own stdout and stderr are captured per call.
+/// The most the worker's own line may hold: an answer of 6 MB, escaped, and 64 KiB of logs.
+const MAX_LINE: usize = 2 * MAX_RESPONSE_BYTES + 256 * 1024;
+
+/// Lambda's environment variables no function may set (Lambda refuses them; rule L7).
+pub const RESERVED_VARIABLES: [&str; 18] = [
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_RUNTIME_API",
+    "AWS_REGION",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "LAMBDA_RUNTIME_DIR",
+    "LAMBDA_TASK_ROOT",
+];
+
+/// The worker: keeps a private copy of stdout for its answers and sends the handler's stdout
+/// to stderr, imports the handler once, then answers one event per line of stdin, each answer
+/// starting with the token it was given.
 const WORKER: &str = r#"
-import base64, io, json, os, sys, time, traceback, uuid
-source, handler, timeout, name, memory = sys.argv[1:6]
+import os, sys
+token = sys.argv[1]
 protocol = os.fdopen(os.dup(1), "w", buffering=1)
 os.dup2(2, 1)
+import base64, io, json, time, traceback
+source, handler, timeout, name, memory, limit = sys.argv[2:8]
+limit = int(limit)
 sys.path.insert(0, source)
+def answer(value):
+    protocol.write(token + json.dumps(value) + "\n")
 module_name, _, function_name = handler.rpartition(".")
 try:
     import importlib
     function = getattr(importlib.import_module(module_name), function_name)
 except BaseException:
-    protocol.write(json.dumps({"fatal": traceback.format_exc()}) + "\n")
+    answer({"fatal": traceback.format_exc()[-16000:]})
     sys.exit(0)
-protocol.write(json.dumps({"ready": True}) + "\n")
+answer({"ready": True})
+
+class Capped(io.TextIOBase):
+    """What the handler prints, kept up to 64 KiB."""
+    def __init__(self):
+        self.parts, self.size = [], 0
+    def write(self, text):
+        if self.size < 65536:
+            self.parts.append(text[: 65536 - self.size])
+            self.size += len(text)
+        return len(text)
+    def getvalue(self):
+        return "".join(self.parts)
 
 class Context:
-    def __init__(self):
+    def __init__(self, request):
         self.function_name = name
         self.function_version = "$LATEST"
-        self.invoked_function_arn = "arn:aws:lambda:local:000000000000:function:" + name
+        self.invoked_function_arn = os.environ.get("PREVIEW_FUNCTION_ARN", "")
         self.memory_limit_in_mb = int(memory)
-        self.aws_request_id = str(uuid.uuid4())
+        self.aws_request_id = request
         self.log_group_name = "/aws/lambda/" + name
         self.log_stream_name = "preview"
         self._deadline = time.time() + float(timeout)
     def get_remaining_time_in_millis(self):
         return max(0, int((self._deadline - time.time()) * 1000))
 
+n = 0
 for line in sys.stdin:
+    n += 1
     event = json.loads(line)
-    captured = io.StringIO()
+    captured = Capped()
     out, err = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = captured
     try:
-        response = function(event, Context())
-        text = json.dumps(response)
-        answer = {"size": len(text), "response": response}
+        response = function(event, Context("preview-%d" % n))
+        try:
+            text = json.dumps(response, allow_nan=False)
+        except ValueError as e:
+            reply = {"invalid": str(e)}
+        else:
+            reply = {"size": len(text)} if len(text) > limit else {"size": len(text), "response": response}
     except BaseException as e:
-        answer = {"error": type(e).__name__, "message": str(e), "trace": traceback.format_exc()}
+        reply = {"error": type(e).__name__, "message": str(e)[:4096], "trace": traceback.format_exc()[-16000:]}
     finally:
         sys.stdout, sys.stderr = out, err
-    answer["logs"] = captured.getvalue()
-    protocol.write(json.dumps(answer) + "\n")
+    reply["logs"] = captured.getvalue()
+    answer(reply)
 "#;
 
 /// How an invocation failed, as Firehose would report it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvocationError {
-    /// Firehose's error code for it (`Lambda.FunctionError`, `Lambda.Timeout`...).
+    /// Firehose's error code for it (`Lambda.FunctionError`, `Lambda.JsonProcessingException`...).
     pub code: &'static str,
     pub message: String,
     /// What the handler printed, and its traceback.
@@ -80,26 +134,21 @@ pub struct Function {
     pub source: PathBuf,
     pub timeout: Duration,
     pub memory_mb: i32,
+    /// The function's `environment` from stack.toml (sensitive values included: the function
+    /// gets them on AWS).
+    pub environment: BTreeMap<String, String>,
+    /// The stack's region (`AWS_REGION`).
+    pub region: String,
+    /// The function's ARN, for the context object.
+    pub arn: String,
 }
 
-/// A running worker.
+/// A function ready to run; its worker starts at the first invocation.
 pub struct Runner {
     function: Function,
+    python: PathBuf,
     worker: Option<Worker>,
-}
-
-struct Worker {
-    child: Child,
-    stdin: ChildStdin,
-    answers: Receiver<String>,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    token: String,
 }
 
 impl Runner {
@@ -115,58 +164,41 @@ impl Runner {
         if let Err(e) = std::fs::read_dir(&function.source) {
             return Err(format!("cannot read the function's source directory {}: {e}", function.source.display()));
         }
-        match Command::new("python3").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status() {
-            Ok(s) if s.success() => {}
-            _ => return Err("preview runs Python handlers with a local `python3`, which was not found on PATH".into()),
-        }
-        Ok(Runner { function, worker: None })
+        let python = interpreter()?;
+        Ok(Runner { function, python, worker: None, token: new_token() })
     }
 
-    fn start(&self) -> Result<Worker, String> {
+    /// The worker's command: isolated Python with the function's environment and nothing else.
+    fn command(&self) -> Command {
         let f = &self.function;
-        let mut child = Command::new("python3")
+        let source = abs(&f.source);
+        let mut command = Command::new(&self.python);
+        command
+            .arg("-I")
             .arg("-u")
             .arg("-c")
             .arg(WORKER)
-            .arg(abs(&f.source))
+            .arg(&self.token)
+            .arg(&source)
             .arg(&f.handler)
             .arg(f.timeout.as_secs_f64().to_string())
             .arg(&f.name)
             .arg(f.memory_mb.to_string())
-            .current_dir(&f.source)
-            .env("AWS_LAMBDA_FUNCTION_NAME", &f.name)
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", f.memory_mb.to_string())
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot start python3: {e}"))?;
-        let stdin = child.stdin.take().ok_or("no stdin for the worker")?;
-        let stdout = child.stdout.take().ok_or("no stdout for the worker")?;
-        let stderr_pipe = child.stderr.take().ok_or("no stderr for the worker")?;
-        let (tx, answers) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let sink = stderr.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
-                let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
-                if s.len() < 64 * 1024 {
-                    s.push_str(&line);
-                    s.push('\n');
-                }
-            }
-        });
-        let mut worker = Worker { child, stdin, answers, stderr };
-        match worker.answers.recv_timeout(Duration::from_secs(30)) {
-            Ok(line) => {
+            .arg(MAX_RESPONSE_BYTES.to_string())
+            .current_dir(&source)
+            .env_clear()
+            .envs(&f.environment)
+            .envs(lambda_variables(f, &source))
+            .stdin(Stdio::piped());
+        command
+    }
+
+    fn start(&self) -> Result<Worker, String> {
+        let f = &self.function;
+        let mut worker =
+            Worker::spawn(self.command(), &self.token, MAX_LINE).map_err(|e| format!("cannot start python3: {e}"))?;
+        match worker.receive(Duration::from_secs(30)) {
+            Received::Answer(line) => {
                 let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
                 if let Some(trace) = v["fatal"].as_str() {
                     return Err(format!(
@@ -177,66 +209,117 @@ impl Runner {
                 }
                 Ok(worker)
             }
-            Err(_) => {
-                let _ = worker.child.kill();
-                let stderr = worker.stderr.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                Err(format!("the Python worker did not start:\n{stderr}"))
-            }
+            Received::Exited(stderr) => Err(format!("the Python worker did not start:\n{stderr}")),
+            other => Err(format!("the Python worker did not start: {other:?}")),
         }
     }
 
     /// Invokes the handler with one event; returns its answer, or why the invocation failed.
-    /// Setup problems (python3 missing, the handler cannot be imported) are `Err(Err(..))`.
+    /// Setup problems (python3 missing, the handler cannot be imported) are `Err(..)`.
     pub fn invoke(&mut self, event: &str) -> Result<Result<serde_json::Value, InvocationError>, String> {
         if self.worker.is_none() {
             self.worker = Some(self.start()?);
         }
         let Some(worker) = self.worker.as_mut() else { return Err("no worker".into()) };
-        let sent = worker.stdin.write_all(event.as_bytes()).and_then(|_| worker.stdin.write_all(b"\n"));
-        let answer = match sent {
-            Ok(()) => worker.answers.recv_timeout(self.function.timeout),
-            Err(_) => Err(RecvTimeoutError::Disconnected),
+        let received = match worker.send(event.as_bytes()) {
+            Ok(()) => worker.receive(self.function.timeout),
+            Err(_) => Received::Exited(worker.stderr()),
         };
-        let line = match answer {
-            Ok(line) => line,
-            Err(RecvTimeoutError::Timeout) => {
+        let failed = |code, message: String, logs: String| Ok(Err(InvocationError { code, message, logs }));
+        let line = match received {
+            Received::Answer(line) => line,
+            Received::Timeout => {
                 self.worker = None;
-                return Ok(Err(InvocationError {
-                    code: "Lambda.FunctionError",
-                    message: format!("Task timed out after {:.2} seconds", self.function.timeout.as_secs_f64()),
-                    logs: String::new(),
-                }));
+                let seconds = self.function.timeout.as_secs_f64();
+                return failed(
+                    "Lambda.FunctionError",
+                    format!("Task timed out after {seconds:.2} seconds"),
+                    String::new(),
+                );
             }
-            Err(RecvTimeoutError::Disconnected) => {
-                let stderr = worker.stderr.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            Received::TooLong(n) => {
                 self.worker = None;
-                return Ok(Err(InvocationError {
-                    code: "Lambda.FunctionError",
-                    message: "the function's process exited".into(),
-                    logs: stderr,
-                }));
+                let message = format!("the answer is over {n} bytes; Lambda allows at most {MAX_RESPONSE_BYTES}");
+                return failed("Lambda.FunctionError", message, String::new());
+            }
+            Received::Exited(stderr) => {
+                self.worker = None;
+                return failed("Lambda.FunctionError", "the function's process exited".into(), stderr);
             }
         };
-        let answer: serde_json::Value =
-            serde_json::from_str(&line).map_err(|e| format!("the Python worker answered something else: {e}"))?;
+        let answer: serde_json::Value = match serde_json::from_str(&line) {
+            Ok(v) => v,
+            Err(e) => {
+                self.worker = None;
+                return failed(
+                    "Lambda.FunctionError",
+                    format!("the worker's answer could not be read: {e}"),
+                    String::new(),
+                );
+            }
+        };
         let logs = answer["logs"].as_str().unwrap_or_default().to_string();
         if let Some(kind) = answer["error"].as_str() {
             let trace = answer["trace"].as_str().unwrap_or_default();
-            return Ok(Err(InvocationError {
-                code: "Lambda.FunctionError",
-                message: format!("{kind}: {}", answer["message"].as_str().unwrap_or_default()),
-                logs: format!("{logs}{trace}"),
-            }));
+            let message = format!("{kind}: {}", answer["message"].as_str().unwrap_or_default());
+            return failed("Lambda.FunctionError", message, format!("{logs}{trace}"));
+        }
+        if let Some(why) = answer["invalid"].as_str() {
+            let message = format!("the function's answer is not valid JSON ({why})");
+            return failed("Lambda.JsonProcessingException", message, logs);
         }
         let size = answer["size"].as_u64().unwrap_or(0) as usize;
         if size > MAX_RESPONSE_BYTES {
-            return Ok(Err(InvocationError {
-                code: "Lambda.FunctionError",
-                message: format!("the answer is {size} bytes; Lambda allows at most {MAX_RESPONSE_BYTES}"),
-                logs,
-            }));
+            let message = format!("the answer is {size} bytes; Lambda allows at most {MAX_RESPONSE_BYTES}");
+            return failed("Lambda.FunctionError", message, logs);
         }
         Ok(Ok(answer["response"].clone()))
+    }
+}
+
+/// Lambda's own variables, as the runtime sets them (documented in "Defined runtime environment
+/// variables"), with what preview cannot give (credentials) absent, and the AWS SDKs kept from
+/// finding the user's credential files or the instance metadata.
+fn lambda_variables(f: &Function, source: &Path) -> Vec<(String, String)> {
+    let pairs = [
+        ("_HANDLER", f.handler.clone()),
+        ("AWS_REGION", f.region.clone()),
+        ("AWS_DEFAULT_REGION", f.region.clone()),
+        ("AWS_EXECUTION_ENV", format!("AWS_Lambda_{}", f.runtime)),
+        ("AWS_LAMBDA_FUNCTION_NAME", f.name.clone()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", f.memory_mb.to_string()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", f.name)),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", "preview".into()),
+        ("LAMBDA_TASK_ROOT", source.display().to_string()),
+        ("LANG", "en_US.UTF-8".into()),
+        ("TZ", ":UTC".into()),
+        ("PATH", "/usr/local/bin:/usr/bin:/bin".into()),
+        ("PYTHONDONTWRITEBYTECODE", "1".into()),
+        ("PREVIEW_FUNCTION_ARN", f.arn.clone()),
+        // Not Lambda's: no credentials exist in preview, and none may be found elsewhere.
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/provision-preview".into()),
+        ("AWS_CONFIG_FILE", "/nonexistent/provision-preview".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+    ];
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// The real interpreter behind the user's `python3` (a pyenv or asdf shim needs the user's
+/// environment to find it; the worker then runs without that environment).
+fn interpreter() -> Result<PathBuf, String> {
+    let out = Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            let path = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
+            Ok(if path.is_absolute() { path } else { PathBuf::from("python3") })
+        }
+        _ => Err("preview runs Python handlers with a local `python3`, which was not found on PATH".into()),
     }
 }
 
@@ -257,6 +340,9 @@ mod tests {
             source: dir.to_path_buf(),
             timeout: Duration::from_millis(timeout_ms),
             memory_mb: 128,
+            environment: BTreeMap::from([("STAGE".to_string(), "dev".to_string())]),
+            region: "eu-west-1".into(),
+            arn: "arn:aws:lambda:eu-west-1:123456789012:function:f".into(),
         })
         .unwrap()
     }
@@ -285,6 +371,51 @@ mod tests {
     }
 
     #[test]
+    fn the_handler_sees_its_function_s_environment_and_nothing_of_the_user_s() {
+        let dir = tempfile::tempdir().unwrap();
+        let code = "import os\ndef handler(e, c):\n    keys = ['STAGE', 'AWS_REGION', 'AWS_LAMBDA_FUNCTION_NAME', '_HANDLER', 'AWS_SECRET_ACCESS_KEY', 'PROVISION_VAR_token', 'HOME']\n    return {k: os.environ.get(k) for k in keys}\n";
+        std::env::set_var("PROVISION_VAR_token", "from-the-shell");
+        let mut r = function(dir.path(), code, 5000);
+        let seen = r.invoke("{}").unwrap().unwrap();
+        assert_eq!(seen["STAGE"], "dev");
+        assert_eq!(seen["AWS_REGION"], "eu-west-1");
+        assert_eq!(seen["AWS_LAMBDA_FUNCTION_NAME"], "f");
+        assert_eq!(seen["_HANDLER"], "index.handler");
+        for absent in ["AWS_SECRET_ACCESS_KEY", "PROVISION_VAR_token", "HOME"] {
+            assert!(seen[absent].is_null(), "{absent}: {}", seen[absent]);
+        }
+    }
+
+    #[test]
+    fn modules_of_the_source_cannot_shadow_the_worker_s_and_stray_output_shifts_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        // A module named like one the worker uses, printing on import; a handler writing raw
+        // bytes on the process's stdout.
+        std::fs::write(dir.path().join("json.py"), "print('{\"ready\": true}')\n").unwrap();
+        std::fs::write(dir.path().join("uuid.py"), "print('shadow')\n").unwrap();
+        let mut r = function(
+            dir.path(),
+            "import os, uuid\ndef handler(e, c):\n    os.write(1, b'{}\\n')\n    return {'n': e['n']}\n",
+            5000,
+        );
+        for n in 0..3 {
+            assert_eq!(r.invoke(&format!("{{\"n\": {n}}}")).unwrap().unwrap(), serde_json::json!({"n": n}));
+        }
+    }
+
+    #[test]
+    fn an_answer_that_is_not_json_or_too_large_fails_the_invocation_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let code = "def handler(e, c):\n    if e.get('nan'):\n        return {'x': float('nan')}\n    if e.get('big'):\n        return {'x': 'y' * 7000000}\n    return {'ok': True}\n";
+        let mut r = function(dir.path(), code, 5000);
+        let nan = r.invoke("{\"nan\": true}").unwrap().unwrap_err();
+        assert_eq!(nan.code, "Lambda.JsonProcessingException");
+        let big = r.invoke("{\"big\": true}").unwrap().unwrap_err();
+        assert!(big.message.contains("Lambda allows at most"), "{}", big.message);
+        assert_eq!(r.invoke("{}").unwrap().unwrap(), serde_json::json!({"ok": true}));
+    }
+
+    #[test]
     fn setup_problems_are_errors_naming_the_cause() {
         let dir = tempfile::tempdir().unwrap();
         let mut r = function(dir.path(), "import does_not_exist\n", 1000);
@@ -296,6 +427,9 @@ mod tests {
             source: dir.path().to_path_buf(),
             timeout: Duration::from_secs(1),
             memory_mb: 128,
+            environment: BTreeMap::new(),
+            region: "us-east-1".into(),
+            arn: String::new(),
         });
         assert!(node.err().unwrap().contains("preview runs Python handlers only"));
         let missing = Runner::new(Function {
@@ -305,6 +439,9 @@ mod tests {
             source: dir.path().join("gone"),
             timeout: Duration::from_secs(1),
             memory_mb: 128,
+            environment: BTreeMap::new(),
+            region: "us-east-1".into(),
+            arn: String::new(),
         });
         assert!(missing.err().unwrap().contains("cannot read the function's source directory"));
     }

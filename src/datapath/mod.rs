@@ -9,3 +9,4 @@ pub mod records;
 pub mod send;
 pub mod timefmt;
 pub mod verify;
+pub mod worker;

@@ -2,8 +2,15 @@
 //! file one line at a time (never all in memory).
 
 use chrono::{DateTime, Utc};
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
+
+/// The largest record Firehose takes, before base64 (PutRecord's and PutRecordBatch's limit, B1).
+pub const MAX_RECORD_BYTES: usize = 1000 * 1024;
+
+/// A line still without its end after this many bytes is not a record of a JSON Lines file:
+/// reading stops there (an endless input such as /dev/zero ends the run instead of holding it).
+pub const MAX_LINE_SKIP: u64 = 64 * 1024 * 1024;
 
 /// One record's data, and the line of the file it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,6 +18,21 @@ pub struct Record {
     pub data: Vec<u8>,
     /// 1-based line number in a `--records` file; `None` for a generated record.
     pub line: Option<usize>,
+    /// The line was longer than a record may be: its length (its data is not kept).
+    pub oversize: Option<u64>,
+}
+
+impl Record {
+    pub fn new(data: Vec<u8>, line: Option<usize>) -> Record {
+        Record { data, line, oversize: None }
+    }
+
+    /// Why Firehose would refuse this record, if it would.
+    pub fn refusal(&self) -> Option<String> {
+        let size = self.oversize.or_else(|| (self.data.len() > MAX_RECORD_BYTES).then_some(self.data.len() as u64))?;
+        let at = self.line.map(|l| format!("line {l}: ")).unwrap_or_default();
+        Some(format!("{at}a record of {size} bytes or more is over Firehose's limit of 1,000 KiB (1,024,000 bytes)"))
+    }
 }
 
 /// Devices, events and regions of the sample's generator.
@@ -52,23 +74,68 @@ impl Iterator for Generated {
         let data = format!(
             "{{\"type\":{{\"device\":\"{device}\",\"event\":\"{event}\"}},\"customer_id\":\"{customer}\",\"event_timestamp\":{timestamp},\"region\":\"{region}\"}}"
         );
-        Some(Ok(Record { data: data.into_bytes(), line: None }))
+        Some(Ok(Record::new(data.into_bytes(), None)))
     }
 }
 
 /// The records of a JSON Lines file: each non-empty line is one record's data, as written.
-#[derive(Debug)]
+/// A line is read up to Firehose's record limit and no further: a longer one becomes a record
+/// Firehose would refuse (its length kept, its bytes skipped), and one with no end within
+/// [`MAX_LINE_SKIP`] ends the reading with an error.
 pub struct Lines {
-    reader: std::io::BufReader<std::fs::File>,
+    reader: std::io::BufReader<Box<dyn std::io::Read + Send>>,
     line: usize,
     path: PathBuf,
+    done: bool,
+}
+
+impl std::fmt::Debug for Lines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lines").field("path", &self.path).field("line", &self.line).finish()
+    }
 }
 
 impl Lines {
     pub fn open(path: &Path) -> std::io::Result<Lines> {
         let file = std::fs::File::open(path)
             .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display())))?;
-        Ok(Lines { reader: std::io::BufReader::new(file), line: 0, path: path.to_path_buf() })
+        Ok(Lines::from_reader(Box::new(file), path))
+    }
+
+    /// Lines of any reader (`path` names it in messages).
+    pub fn from_reader(reader: Box<dyn std::io::Read + Send>, path: &Path) -> Lines {
+        Lines { reader: std::io::BufReader::new(reader), line: 0, path: path.to_path_buf(), done: false }
+    }
+
+    fn error(&self, e: impl std::fmt::Display) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, format!("reading {}: {e}", self.path.display()))
+    }
+
+    /// Skips the rest of a line without keeping it; its whole length, or an error past the limit.
+    fn skip_line(&mut self, read: u64) -> std::io::Result<u64> {
+        let mut skipped = read;
+        loop {
+            let available = self.reader.fill_buf()?;
+            if available.is_empty() {
+                return Ok(skipped);
+            }
+            let (used, end) = match available.iter().position(|b| *b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (available.len(), false),
+            };
+            self.reader.consume(used);
+            skipped += used as u64;
+            if end {
+                return Ok(skipped);
+            }
+            if skipped > MAX_LINE_SKIP {
+                let line = self.line;
+                return Err(self.error(format!(
+                    "line {line} has no end within {} MiB: not a JSON Lines file",
+                    MAX_LINE_SKIP >> 20
+                )));
+            }
+        }
     }
 }
 
@@ -76,23 +143,39 @@ impl Iterator for Lines {
     type Item = std::io::Result<Record>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
         loop {
             let mut buf = Vec::new();
-            match self.reader.read_until(b'\n', &mut buf) {
+            // The record limit, and room for the line's `\r\n`.
+            let limit = MAX_RECORD_BYTES as u64 + 2;
+            match (&mut self.reader).take(limit).read_until(b'\n', &mut buf) {
                 Ok(0) => return None,
-                Ok(_) => {
+                Ok(n) => {
                     self.line += 1;
+                    if n as u64 == limit && buf.last() != Some(&b'\n') {
+                        return match self.skip_line(n as u64) {
+                            Ok(size) => {
+                                Some(Ok(Record { data: Vec::new(), line: Some(self.line), oversize: Some(size) }))
+                            }
+                            Err(e) => {
+                                self.done = true;
+                                Some(Err(e))
+                            }
+                        };
+                    }
                     while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
                         buf.pop();
                     }
                     if buf.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
-                    return Some(Ok(Record { data: buf, line: Some(self.line) }));
+                    return Some(Ok(Record::new(buf, Some(self.line))));
                 }
                 Err(e) => {
-                    let path = self.path.display().to_string();
-                    return Some(Err(std::io::Error::new(e.kind(), format!("reading {path}: {e}"))));
+                    self.done = true;
+                    return Some(Err(self.error(e)));
                 }
             }
         }
@@ -144,5 +227,21 @@ mod tests {
             records.iter().map(|r| (r.line, std::str::from_utf8(&r.data).unwrap())).collect();
         assert_eq!(got, [(Some(1), "{\"a\":1}"), (Some(4), "not json"), (Some(5), "{\"b\":2}")]);
         assert!(Lines::open(&dir.path().join("missing.jsonl")).unwrap_err().to_string().contains("missing.jsonl"));
+    }
+
+    #[test]
+    fn long_lines_are_refused_unheld_and_endless_ones_end_the_reading() {
+        let long = format!("{{\"a\":1}}\n{}\n{{\"b\":2}}\n", "x".repeat(MAX_RECORD_BYTES + 10));
+        let records: Vec<Record> =
+            Lines::from_reader(Box::new(std::io::Cursor::new(long)), Path::new("r")).map(Result::unwrap).collect();
+        assert_eq!(records.len(), 3);
+        assert_eq!(records[1].oversize, Some(MAX_RECORD_BYTES as u64 + 11));
+        assert!(records[1].data.is_empty() && records[1].refusal().unwrap().contains("line 2"));
+        assert_eq!(records[2].data, b"{\"b\":2}");
+        // /dev/zero: no newline, ever.
+        let mut zeros = Lines::from_reader(Box::new(std::io::repeat(0)), Path::new("/dev/zero"));
+        let err = zeros.next().unwrap().unwrap_err();
+        assert!(err.to_string().contains("line 1 has no end within 64 MiB"), "{err}");
+        assert!(zeros.next().is_none());
     }
 }

@@ -1,10 +1,19 @@
 //! Sending records to a stream with PutRecordBatch: at most 500 records and 4 MiB per call,
 //! several calls in flight, paced by the stream's Direct PUT quota and adapting to throttling.
-//! A call that succeeds with failed entries resends exactly those (rule B2), with backoff; an
-//! accepted record is never sent again. An answer that is lost (the connection dropped after
-//! the request left) leaves its records' fate unknown: they are counted as such, not resent.
+//!
+//! Every record is accounted for, and never reported as more than it is known to be:
+//! - accepted: the answer names it, without an error code;
+//! - failed entries (the answer names them with a code) and calls refused before processing
+//!   (throttling) are sent again, exactly those (rule B2), with backoff;
+//! - unknown: the request may have been received but its outcome is not known (the answer was
+//!   lost, AWS answered 5xx, or the answer does not account for every entry). Firehose has no
+//!   way to deduplicate: such records are not resent unless asked (`--resend-unknown`), and
+//!   those resent are reported as possible duplicates;
+//! - failed: refused for good (over the record limit, a permanent error, or still failing after
+//!   every attempt).
 
 use super::records::Record;
+pub use super::records::MAX_RECORD_BYTES;
 use async_trait::async_trait;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,27 +23,28 @@ use tokio::time::Instant;
 /// PutRecordBatch limits (rule B1).
 pub const MAX_BATCH_RECORDS: usize = 500;
 pub const MAX_BATCH_BYTES: usize = 4 * 1024 * 1024;
-pub const MAX_RECORD_BYTES: usize = 1000 * 1024;
 /// How many times a batch's failed entries are sent again before they count as failed.
 const MAX_ATTEMPTS: u32 = 12;
 
 /// How a whole PutRecordBatch call failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PutError {
-    /// Throttled or a server error: nothing was accepted; send it all again.
+    /// Refused before anything was processed (throttled, or never sent): send it all again.
     Retry,
     /// The stream does not exist.
     NotFound,
     /// Refused for good (the message says why).
     Rejected(String),
-    /// The answer was lost: the records may or may not have been accepted.
-    Lost(String),
+    /// The request may have been received, and its outcome is unknown (a 5xx, a lost answer):
+    /// the records may or may not have been stored.
+    Unknown(String),
 }
 
 /// Where batches go: a stream, through the AWS SDK (`aws::Clients::stream_sink`), or a fake.
 #[async_trait]
 pub trait BatchSink: Send + Sync {
-    /// Sends one PutRecordBatch; returns each entry's error code (`None`: accepted), in order.
+    /// Sends one PutRecordBatch; returns each entry's error code (`None`: accepted), in order,
+    /// as the answer gives them (a short answer leaves the entries after it unaccounted for).
     async fn put(&self, entries: &[Vec<u8>]) -> Result<Vec<Option<String>>, PutError>;
 }
 
@@ -87,12 +97,17 @@ pub struct Totals {
     pub retried: u64,
     /// Records that could not be delivered (too large, or still failing after every retry).
     pub failed: u64,
-    /// Records whose answer was lost: they may or may not have been accepted.
+    /// Records whose outcome is unknown and that were not sent again: they may or may not have
+    /// been stored.
     pub unknown: u64,
+    /// Records of unknown outcome sent again (`--resend-unknown`): they may be stored twice.
+    pub possible_duplicates: u64,
     pub calls: u64,
     pub throttled: u64,
     /// The first reasons records failed, for the report.
     pub reasons: Vec<String>,
+    /// Why sending stopped before the end of the records (an unreadable input, an interrupt).
+    pub stopped: Option<String>,
 }
 
 impl Totals {
@@ -101,6 +116,7 @@ impl Totals {
         self.retried += other.retried;
         self.failed += other.failed;
         self.unknown += other.unknown;
+        self.possible_duplicates += other.possible_duplicates;
         self.calls += other.calls;
         self.throttled += other.throttled;
         for r in &other.reasons {
@@ -152,80 +168,89 @@ impl Pacer {
     }
 }
 
-/// Why sending stopped before its end.
+/// Why sending could not go on at all.
 #[derive(Debug)]
 pub enum SendError {
     /// The stream does not exist or is not ACTIVE (the message says which).
     Stream(String),
-    Records(std::io::Error),
 }
 
 impl std::fmt::Display for SendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SendError::Stream(m) => write!(f, "{m}"),
-            SendError::Records(e) => write!(f, "{e}"),
         }
     }
 }
 
 impl std::error::Error for SendError {}
 
-/// Sends every record of `records` to `stream`. `in_flight` bounds concurrent calls; once
-/// `stop` turns true, no new batch starts and the calls in flight finish. `progress` is called
-/// after each batch with the totals so far.
+/// How `send` goes about it.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub pace: Pace,
+    /// Calls in flight at once.
+    pub in_flight: usize,
+    /// Send records of unknown outcome again (they may then be stored twice).
+    pub resend_unknown: bool,
+}
+
+/// Sends every record of `records` to `stream`. The records are read on a thread of their own,
+/// so that reading a slow input (a pipe) never holds up an interrupt; once `stop` turns true, no
+/// new call starts and the calls in flight finish. `progress` is called after each batch with
+/// the totals so far.
 pub async fn send(
     sink: Arc<dyn BatchSink>,
     stream: &str,
-    records: impl Iterator<Item = std::io::Result<Record>>,
-    pace: Pace,
-    in_flight: usize,
-    stop: tokio::sync::watch::Receiver<bool>,
+    records: impl Iterator<Item = std::io::Result<Record>> + Send + 'static,
+    options: Options,
+    mut stop: tokio::sync::watch::Receiver<bool>,
     progress: impl Fn(&Totals),
 ) -> Result<Totals, SendError> {
-    let pacer = Arc::new(Mutex::new(Pacer { pace, factor: 1.0, next: Instant::now() }));
+    let pacer = Arc::new(Mutex::new(Pacer { pace: options.pace, factor: 1.0, next: Instant::now() }));
     let mut totals = Totals::default();
     let mut running: JoinSet<Result<Totals, SendError>> = JoinSet::new();
     let mut batch: Vec<Vec<u8>> = Vec::new();
     let mut bytes = 0;
-    let mut records = records;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(2 * MAX_BATCH_RECORDS);
+    std::thread::spawn(move || {
+        for record in records {
+            if tx.blocking_send(record).is_err() {
+                break;
+            }
+        }
+    });
+    let ctx = Dispatch { sink: &sink, stream, pacer: &pacer, options };
     loop {
         if *stop.borrow() {
+            totals.stopped = Some("interrupted".into());
             break;
         }
-        let Some(record) = records.next() else { break };
-        let record = record.map_err(SendError::Records)?;
-        if record.data.len() > MAX_RECORD_BYTES {
-            totals.failed += 1;
-            let at = record.line.map(|l| format!("line {l}: ")).unwrap_or_default();
-            totals.add(&Totals {
-                reasons: vec![format!(
-                    "{at}a record of {} bytes is over Firehose's 1,000 KiB limit",
-                    record.data.len()
-                )],
-                ..Default::default()
-            });
+        let record = tokio::select! {
+            record = rx.recv() => record,
+            _ = stop.changed() => continue,
+        };
+        let record = match record {
+            None => break,
+            Some(Ok(record)) => record,
+            Some(Err(e)) => {
+                totals.stopped = Some(e.to_string());
+                break;
+            }
+        };
+        if let Some(reason) = record.refusal() {
+            totals.add(&Totals { failed: 1, reasons: vec![reason], ..Default::default() });
             continue;
         }
         if batch.len() == MAX_BATCH_RECORDS || bytes + record.data.len() > MAX_BATCH_BYTES {
-            dispatch(
-                &mut running,
-                &mut totals,
-                &sink,
-                stream,
-                std::mem::take(&mut batch),
-                &pacer,
-                in_flight,
-                &progress,
-            )
-            .await?;
+            ctx.dispatch(&mut running, &mut totals, std::mem::take(&mut batch), &progress).await?;
             bytes = 0;
         }
         bytes += record.data.len();
         batch.push(record.data);
     }
-    if !batch.is_empty() {
-        dispatch(&mut running, &mut totals, &sink, stream, batch, &pacer, in_flight, &progress).await?;
+    if !batch.is_empty() && totals.stopped.is_none() {
+        ctx.dispatch(&mut running, &mut totals, batch, &progress).await?;
     }
     while let Some(done) = running.join_next().await {
         collect(done, &mut totals, &progress)?;
@@ -233,29 +258,56 @@ pub async fn send(
     Ok(totals)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn dispatch(
-    running: &mut JoinSet<Result<Totals, SendError>>,
-    totals: &mut Totals,
-    sink: &Arc<dyn BatchSink>,
-    stream: &str,
-    batch: Vec<Vec<u8>>,
-    pacer: &Arc<Mutex<Pacer>>,
-    in_flight: usize,
-    progress: &impl Fn(&Totals),
-) -> Result<(), SendError> {
-    while running.len() >= in_flight.max(1) {
-        if let Some(done) = running.join_next().await {
-            collect(done, totals, progress)?;
-        }
-    }
-    let size: usize = batch.iter().map(Vec::len).sum();
-    let at = pacer.lock().unwrap_or_else(|e| e.into_inner()).reserve(batch.len(), size);
-    tokio::time::sleep_until(at).await;
-    let (sink, stream, pacer) = (sink.clone(), stream.to_string(), pacer.clone());
-    running.spawn(async move { put_batch(sink.as_ref(), &stream, batch, &pacer).await });
-    Ok(())
+/// What each batch is sent with.
+struct Dispatch<'a> {
+    sink: &'a Arc<dyn BatchSink>,
+    stream: &'a str,
+    pacer: &'a Arc<Mutex<Pacer>>,
+    options: Options,
 }
+
+impl Dispatch<'_> {
+    /// Starts a batch once a call slot and its paced time are free.
+    async fn dispatch(
+        &self,
+        running: &mut JoinSet<Result<Totals, SendError>>,
+        totals: &mut Totals,
+        batch: Vec<Vec<u8>>,
+        progress: &impl Fn(&Totals),
+    ) -> Result<(), SendError> {
+        while running.len() >= self.options.in_flight.max(1) {
+            if let Some(done) = running.join_next().await {
+                collect(done, totals, progress)?;
+            }
+        }
+        let size: usize = batch.iter().map(Vec::len).sum();
+        let at = self.pacer.lock().unwrap_or_else(|e| e.into_inner()).reserve(batch.len(), size);
+        tokio::time::sleep_until(at).await;
+        let (sink, stream, pacer) = (self.sink.clone(), self.stream.to_string(), self.pacer.clone());
+        let resend_unknown = self.options.resend_unknown;
+        let n = batch.len() as u64;
+        running.spawn(async move {
+            // Should the task fail without an answer, its records count as unknown, not lost.
+            let guard = Unsettled(n);
+            let result = put_batch(sink.as_ref(), &stream, batch, &pacer, resend_unknown).await;
+            std::mem::forget(guard);
+            result
+        });
+        Ok(())
+    }
+}
+
+/// The records of a batch in flight; counted as unknown if its task ends without an answer.
+struct Unsettled(u64);
+
+impl Drop for Unsettled {
+    fn drop(&mut self) {
+        UNSETTLED.fetch_add(self.0, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Records of batches whose task ended without settling them (a bug), counted as unknown.
+static UNSETTLED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 fn collect(
     done: Result<Result<Totals, SendError>, tokio::task::JoinError>,
@@ -265,7 +317,10 @@ fn collect(
     match done {
         Ok(Ok(t)) => totals.add(&t),
         Ok(Err(e)) => return Err(e),
-        Err(e) => totals.add(&Totals { reasons: vec![format!("internal error: {e}")], ..Default::default() }),
+        Err(e) => {
+            let unknown = UNSETTLED.swap(0, std::sync::atomic::Ordering::SeqCst);
+            totals.add(&Totals { unknown, reasons: vec![format!("internal error: {e}")], ..Default::default() })
+        }
     }
     progress(totals);
     Ok(())
@@ -277,21 +332,24 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base / 2 + fastrand::u64(0..=base / 2))
 }
 
-/// Sends one batch until every entry is accepted, failed for good, or of unknown fate.
+/// Sends one batch until every entry is accepted, failed for good, or of unknown outcome.
 async fn put_batch(
     sink: &dyn BatchSink,
     stream: &str,
     mut entries: Vec<Vec<u8>>,
     pacer: &Mutex<Pacer>,
+    resend_unknown: bool,
 ) -> Result<Totals, SendError> {
     let mut t = Totals::default();
     for attempt in 1..=MAX_ATTEMPTS {
         t.calls += 1;
-        match sink.put(&entries).await {
+        let unknown = match sink.put(&entries).await {
             Ok(codes) => {
+                let accounted = codes.len().min(entries.len());
                 let mut again = Vec::new();
                 let mut throttled = false;
-                for (entry, code) in entries.into_iter().zip(codes.into_iter().chain(std::iter::repeat(None))) {
+                let mut rest = entries.split_off(accounted);
+                for (entry, code) in entries.into_iter().zip(codes) {
                     match code {
                         None => t.sent += 1,
                         Some(code) => {
@@ -307,17 +365,29 @@ async fn put_batch(
                 } else {
                     p.succeeded();
                 }
+                drop(p);
+                if !rest.is_empty() {
+                    let reason = format!(
+                        "an answer accounted for {accounted} of {} records: the others may or may not have been stored",
+                        accounted + rest.len()
+                    );
+                    if !settle_unknown(&mut t, &mut rest, reason, resend_unknown) {
+                        again.append(&mut rest);
+                    }
+                }
                 if again.is_empty() {
                     return Ok(t);
                 }
                 t.retried += again.len() as u64;
                 entries = again;
+                None
             }
             Err(PutError::Retry) => {
-                // The whole call was refused: nothing was accepted, all of it goes again.
+                // Refused as a whole before processing: nothing was stored, all of it goes again.
                 t.throttled += 1;
                 t.retried += entries.len() as u64;
                 pacer.lock().unwrap_or_else(|e| e.into_inner()).throttled();
+                None
             }
             Err(PutError::NotFound) => {
                 return Err(SendError::Stream(format!(
@@ -329,12 +399,12 @@ async fn put_batch(
                 t.reasons.push(reason);
                 return Ok(t);
             }
-            Err(PutError::Lost(reason)) => {
-                // The request may have reached the stream: sending it again could duplicate it.
-                t.unknown += entries.len() as u64;
-                t.reasons.push(format!(
-                    "a call's answer was lost ({reason}): its records may or may not have been accepted"
-                ));
+            Err(PutError::Unknown(reason)) => Some(reason),
+        };
+        if let Some(reason) = unknown {
+            pacer.lock().unwrap_or_else(|e| e.into_inner()).throttled();
+            let reason = format!("a call's outcome is unknown ({reason}): its records may or may not have been stored");
+            if settle_unknown(&mut t, &mut entries, reason, resend_unknown) {
                 return Ok(t);
             }
         }
@@ -343,6 +413,21 @@ async fn put_batch(
     t.failed += entries.len() as u64;
     t.reasons.push(format!("{} record(s) still failing after {MAX_ATTEMPTS} attempts", entries.len()));
     Ok(t)
+}
+
+/// Records of unknown outcome: counted and left (returns true), or, with `resend`, kept to be
+/// sent again and counted as possible duplicates (returns false).
+fn settle_unknown(t: &mut Totals, entries: &mut Vec<Vec<u8>>, reason: String, resend: bool) -> bool {
+    t.reasons.push(reason);
+    if resend {
+        t.possible_duplicates += entries.len() as u64;
+        t.retried += entries.len() as u64;
+        false
+    } else {
+        t.unknown += entries.len() as u64;
+        entries.clear();
+        true
+    }
 }
 
 #[cfg(test)]
@@ -392,9 +477,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn failed_entries_and_throttled_calls_are_resent_accepted_ones_never() {
         let sink = Arc::new(Flaky::default());
-        let records = (0..2000).map(|i| Ok(Record { data: format!("{{\"n\":{i}}}").into_bytes(), line: None }));
+        let records = (0..2000).map(|i| Ok(Record::new(format!("{{\"n\":{i}}}").into_bytes(), None)));
         let (_stop, stopped) = tokio::sync::watch::channel(false);
-        let totals = send(sink.clone(), "s", records, Pace::Unpaced, 1, stopped, |_| {}).await.unwrap();
+        let totals = send(sink.clone(), "s", records, options(1), stopped, |_| {}).await.unwrap();
         assert_eq!((totals.sent, totals.failed, totals.unknown), (2000, 0, 0));
         assert!(totals.retried > 0 && totals.throttled > 0);
         let mut accepted = sink.accepted.lock().unwrap().clone();
@@ -417,15 +502,78 @@ mod tests {
         let sink = Arc::new(Sizes(Mutex::new(Vec::new())));
         let big = vec![b'x'; 600 * 1024];
         let records = (0..1200)
-            .map(|i| Ok(Record { data: if i % 100 == 0 { big.clone() } else { vec![b'y'; 10] }, line: None }))
-            .chain(std::iter::once(Ok(Record { data: vec![b'z'; MAX_RECORD_BYTES + 1], line: Some(7) })));
+            .map(move |i| Ok(Record::new(if i % 100 == 0 { big.clone() } else { vec![b'y'; 10] }, None)))
+            .chain(std::iter::once(Ok(Record::new(vec![b'z'; MAX_RECORD_BYTES + 1], Some(7)))));
         let (_stop, stopped) = tokio::sync::watch::channel(false);
-        let totals = send(sink.clone(), "s", records, Pace::Unpaced, 2, stopped, |_| {}).await.unwrap();
+        let totals = send(sink.clone(), "s", records, options(2), stopped, |_| {}).await.unwrap();
         assert_eq!((totals.sent, totals.failed), (1200, 1));
         assert!(totals.reasons[0].contains("line 7"));
         for (n, bytes) in sink.0.lock().unwrap().iter() {
             assert!(*n <= MAX_BATCH_RECORDS && *bytes <= MAX_BATCH_BYTES, "{n} records, {bytes} bytes");
         }
+    }
+
+    fn options(in_flight: usize) -> Options {
+        Options { pace: Pace::Unpaced, in_flight, resend_unknown: false }
+    }
+
+    /// A stream that stores what it is sent, then answers as told.
+    struct Answers {
+        stored: Mutex<usize>,
+        answer: fn(usize) -> Result<Vec<Option<String>>, PutError>,
+        calls: Mutex<usize>,
+    }
+
+    #[async_trait]
+    impl BatchSink for Answers {
+        async fn put(&self, entries: &[Vec<u8>]) -> Result<Vec<Option<String>>, PutError> {
+            *self.stored.lock().unwrap() += entries.len();
+            *self.calls.lock().unwrap() += 1;
+            (self.answer)(entries.len())
+        }
+    }
+
+    async fn send_to(answer: fn(usize) -> Result<Vec<Option<String>>, PutError>, resend: bool) -> (Totals, usize) {
+        let sink = Arc::new(Answers { stored: Mutex::new(0), answer, calls: Mutex::new(0) });
+        let records = (0..10).map(|_| Ok(Record::new(b"{}".to_vec(), None)));
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        let options = Options { resend_unknown: resend, ..options(1) };
+        let totals = send(sink.clone(), "s", records, options, stopped, |_| {}).await.unwrap();
+        let stored = *sink.stored.lock().unwrap();
+        (totals, stored)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_that_accounts_for_fewer_entries_never_counts_them_accepted() {
+        let (empty, stored) = send_to(|_| Ok(vec![]), false).await;
+        assert_eq!((empty.sent, empty.unknown, empty.failed, stored), (0, 10, 0, 10));
+        assert!(empty.reasons[0].contains("accounted for 0 of 10"), "{:?}", empty.reasons);
+        let (short, _) = send_to(|n| Ok(vec![None; n - 4]), false).await;
+        assert_eq!((short.sent, short.unknown), (6, 4));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_server_error_is_an_unknown_outcome_resent_only_when_asked() {
+        let error = |_| Err(PutError::Unknown("HTTP 500".into()));
+        let (t, stored) = send_to(error, false).await;
+        assert_eq!((t.sent, t.unknown, t.possible_duplicates, stored), (0, 10, 0, 10), "sent once, not resent");
+        // Asked to resend: every attempt stores them again; all reported as possible duplicates.
+        let (t, stored) = send_to(error, true).await;
+        assert_eq!(t.sent, 0);
+        assert_eq!(stored as u64, 10 * u64::from(MAX_ATTEMPTS));
+        assert!(t.possible_duplicates >= 10 && t.failed == 10, "{t:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unreadable_input_stops_sending_and_says_why() {
+        let sink = Arc::new(Answers { stored: Mutex::new(0), answer: |n| Ok(vec![None; n]), calls: Mutex::new(0) });
+        let records = (0..3)
+            .map(|_| Ok(Record::new(b"{}".to_vec(), None)))
+            .chain(std::iter::once(Err(std::io::Error::other("line 4 has no end"))));
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        let t = send(sink.clone(), "s", records, options(1), stopped, |_| {}).await.unwrap();
+        assert_eq!(t.sent, 0, "the last partial batch is not sent after a read error");
+        assert_eq!(t.stopped.as_deref(), Some("line 4 has no end"));
     }
 
     #[tokio::test(start_paused = true)]
@@ -436,13 +584,13 @@ mod tests {
             async fn put(&self, entries: &[Vec<u8>]) -> Result<Vec<Option<String>>, PutError> {
                 *self.0.lock().unwrap() += 1;
                 let _ = entries;
-                Err(PutError::Lost("connection reset".into()))
+                Err(PutError::Unknown("connection reset".into()))
             }
         }
         let sink = Arc::new(Lossy(Mutex::new(0)));
-        let records = (0..10).map(|_| Ok(Record { data: b"{}".to_vec(), line: None }));
+        let records = (0..10).map(|_| Ok(Record::new(b"{}".to_vec(), None)));
         let (_stop, stopped) = tokio::sync::watch::channel(false);
-        let totals = send(sink.clone(), "s", records, Pace::Unpaced, 1, stopped, |_| {}).await.unwrap();
+        let totals = send(sink.clone(), "s", records, options(1), stopped, |_| {}).await.unwrap();
         assert_eq!((totals.sent, totals.unknown), (0, 10));
         assert_eq!(*sink.0.lock().unwrap(), 1, "sent once");
     }

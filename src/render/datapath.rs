@@ -176,10 +176,44 @@ pub fn send_summary(address: &str, name: &str, t: &Totals, elapsed: Duration) ->
         t.failed
     );
     if t.unknown > 0 {
-        let _ = write!(line, ", {} unknown (answer lost)", t.unknown);
+        let _ = write!(line, ", {} of unknown outcome (not resent)", t.unknown);
+    }
+    if t.possible_duplicates > 0 {
+        let _ = write!(line, ", {} resent after an unknown outcome (possible duplicates)", t.possible_duplicates);
     }
     let _ = write!(line, "; {} PutRecordBatch call(s), {} throttled.", t.calls, t.throttled);
+    if let Some(why) = &t.stopped {
+        let _ = write!(line, "\nStopped before the end of the records: {}.", crate::output::escape(why));
+    }
     line
+}
+
+/// Why `send` did not deliver everything it was given (exit 1), if so.
+pub fn send_verdict(t: &Totals) -> Option<String> {
+    let mut problems = Vec::new();
+    if t.failed > 0 {
+        problems.push(format!("{} record(s) could not be delivered", t.failed));
+    }
+    if t.unknown > 0 {
+        problems.push(format!(
+            "{} record(s) may or may not have been stored (Firehose cannot tell, and has no way to deduplicate): `provision verify` counts what arrived; `send --resend-unknown` would send such records again, at the risk of storing them twice",
+            t.unknown
+        ));
+    }
+    if t.possible_duplicates > 0 {
+        problems.push(format!(
+            "{} record(s) were resent after an unknown outcome and may be stored twice",
+            t.possible_duplicates
+        ));
+    }
+    if let Some(why) = &t.stopped {
+        problems.push(format!("sending stopped before the end of the records: {}", crate::output::escape(why)));
+    }
+    if problems.is_empty() {
+        return None;
+    }
+    let reasons = t.reasons.iter().map(|r| crate::output::escape(r)).collect::<Vec<_>>().join("; ");
+    Some(format!("{}. Reasons: {reasons}", problems.join("; ")))
 }
 
 /// Expected against found, when `verify --records` previewed the records.

@@ -130,6 +130,18 @@ fn check_lambda(key: &str, l: &LambdaSpec, out: &mut Vec<Diagnostic>) {
                 .with_help("128 to 10240"),
         );
     }
+    for variable in l.environment.keys() {
+        if crate::datapath::lambda_runner::RESERVED_VARIABLES.contains(&variable.as_str()) {
+            out.push(
+                Diagnostic::error(
+                    "L7",
+                    format!("{key}.environment.{variable}"),
+                    format!("`{variable}` is set by Lambda itself: a function cannot set it"),
+                )
+                .with_help("Lambda refuses reserved variables (AWS_REGION, AWS_LAMBDA_*, _HANDLER, credentials...): use another name"),
+            );
+        }
+    }
     if !(1..=900).contains(&l.timeout_seconds) {
         out.push(
             Diagnostic::error(
@@ -721,6 +733,27 @@ mod tests {
         ] {
             assert_eq!(check(bad), ["K1"], "{bad}");
         }
+    }
+
+    #[test]
+    fn lambda_s_reserved_variables_cannot_be_set() {
+        let check = |name: &str| {
+            let mut spec = crate::testing::stack(crate::testing::DEFAULT_STACK)
+                .resources
+                .into_iter()
+                .find_map(|r| match r.spec {
+                    Spec::Lambda(l) => Some(l),
+                    _ => None,
+                })
+                .unwrap();
+            spec.environment.insert(name.into(), "x".into());
+            let mut out = Vec::new();
+            check_lambda("lambda.f", &spec, &mut out);
+            out.into_iter().map(|d| d.rule).collect::<Vec<_>>()
+        };
+        assert_eq!(check("AWS_REGION"), ["L7"]);
+        assert_eq!(check("_HANDLER"), ["L7"]);
+        assert!(check("STAGE").is_empty());
     }
 
     #[test]

@@ -29,6 +29,10 @@ pub enum Fault {
     /// ServiceUnavailableException, as if they had not been accepted; the others are written.
     /// The failed records are removed from the request before it reaches moto.
     PartialBatch { failed: usize },
+    /// Forward (so the action takes effect: records are stored), then answer with an AWS error.
+    ErrorAfterForward { status: u16, code: &'static str, message: &'static str },
+    /// Forward, then answer a PutRecordBatch with an empty `RequestResponses` (FailedPutCount 0).
+    EmptyBatchAnswer,
 }
 
 struct Rule {
@@ -500,6 +504,21 @@ fn handle(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::i
             }
             client.write_all(&rewritten)?;
         }
+        Some(Fault::ErrorAfterForward { status, code, message }) => {
+            let response = forward(&request.raw, upstream)?;
+            count_stored(&request, &response, state);
+            client.write_all(&error_response(&request, status, code, message))?;
+        }
+        Some(Fault::EmptyBatchAnswer) => {
+            let response = forward(&request.raw, upstream)?;
+            count_stored(&request, &response, state);
+            let body = r#"{"FailedPutCount":0,"Encrypted":false,"RequestResponses":[]}"#;
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            client.write_all(answer.as_bytes())?;
+        }
         Some(Fault::PartialBatch { failed }) => {
             let response = partial_batch(&request, upstream, failed)?;
             count_accepted(&response, state);
@@ -521,6 +540,13 @@ fn handle(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::i
 fn legacy_s3(rule: &str, request: &Request) -> bool {
     let path = request.path.split('?').next().unwrap_or_default();
     rule == format!("S3 {} {}", request.method, path)
+}
+
+/// Counts the records moto stored for a PutRecordBatch whose answer the client will not see.
+fn count_stored(request: &Request, response: &[u8], state: &Mutex<State>) {
+    if request.action().ends_with(".PutRecordBatch") {
+        count_accepted(response, state);
+    }
 }
 
 fn count_accepted(response: &[u8], state: &Mutex<State>) {

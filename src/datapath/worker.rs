@@ -1,0 +1,212 @@
+//! A long-lived local helper process spoken to one line at a time (preview's Lambda worker, jq):
+//! started in its own process group, registered with [`crate::interrupt`] so that Ctrl-C and
+//! SIGTERM kill it with everything it started, killed as a group on a timeout or when dropped.
+//! Its answers are read with a cap on their length, and only lines carrying the worker's token
+//! count: whatever else reaches that channel cannot shift the answers.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the worker printed on stderr, kept up to this many bytes.
+const MAX_STDERR: usize = 64 * 1024;
+
+/// One line from the worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Line {
+    Text(String),
+    /// A line longer than the cap (its length so far); the rest of it was discarded.
+    TooLong(usize),
+}
+
+/// What waiting for an answer gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    Answer(String),
+    /// The answer was longer than the cap: the worker was stopped.
+    TooLong(usize),
+    /// No answer in time: the worker and its processes were killed.
+    Timeout,
+    /// The worker ended; what it printed on stderr.
+    Exited(String),
+}
+
+/// A running worker; killed with its process group when dropped.
+pub struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<Line>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Worker {
+    /// Starts `command` in a process group of its own. Lines on its stdout that start with
+    /// `token` are answers (the token removed); answers longer than `max_line` bytes are refused
+    /// unread.
+    pub fn spawn(mut command: Command, token: &str, max_line: usize) -> std::io::Result<Worker> {
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+        crate::interrupt::register_group(child.id());
+        let stdin = child.stdin.take().ok_or_else(|| std::io::Error::other("no stdin"))?;
+        let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?;
+        let stderr_pipe = child.stderr.take().ok_or_else(|| std::io::Error::other("no stderr"))?;
+        let (tx, lines) = std::sync::mpsc::channel();
+        let token = token.to_string();
+        std::thread::spawn(move || read_lines(BufReader::new(stdout), &token, max_line, |l| tx.send(l).is_ok()));
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stderr_pipe);
+            let mut chunk = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
+                if s.len() < MAX_STDERR {
+                    let room = MAX_STDERR - s.len();
+                    s.push_str(&String::from_utf8_lossy(&chunk[..n.min(room)]));
+                }
+            }
+        });
+        Ok(Worker { child, stdin, lines, stderr })
+    }
+
+    /// Sends one line (a newline is added).
+    pub fn send(&mut self, line: &[u8]) -> std::io::Result<()> {
+        self.stdin.write_all(line)?;
+        self.stdin.write_all(b"\n")?;
+        self.stdin.flush()
+    }
+
+    /// Waits up to `timeout` for the next answer. After anything but an answer, the worker is
+    /// dead (killed with its group): drop it and start another.
+    pub fn receive(&mut self, timeout: Duration) -> Received {
+        match self.lines.recv_timeout(timeout) {
+            Ok(Line::Text(answer)) => Received::Answer(answer),
+            Ok(Line::TooLong(n)) => {
+                self.kill();
+                Received::TooLong(n)
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                self.kill();
+                Received::Timeout
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                self.kill();
+                // Let the stderr reader catch up with what the process printed last.
+                std::thread::sleep(Duration::from_millis(20));
+                Received::Exited(self.stderr())
+            }
+        }
+    }
+
+    /// What the worker printed on stderr so far (at most 64 KiB).
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn kill(&mut self) {
+        let pid = self.child.id();
+        crate::interrupt::kill_group(pid);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        crate::interrupt::unregister_group(pid);
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Reads lines of at most `max_line` bytes; lines starting with `token` are passed on (without
+/// it), longer lines are reported and skipped without being held, others are ignored.
+fn read_lines(mut reader: impl BufRead, token: &str, max_line: usize, mut emit: impl FnMut(Line) -> bool) {
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        let limit = (max_line + token.len() + 1) as u64;
+        match (&mut reader).take(limit).read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        if buf.last() != Some(&b'\n') && buf.len() as u64 == limit {
+            // Too long: skip the rest of the line without keeping it.
+            let mut skipped = buf.len();
+            loop {
+                let available = match reader.fill_buf() {
+                    Ok([]) | Err(_) => break,
+                    Ok(b) => b,
+                };
+                let (used, end) = match available.iter().position(|b| *b == b'\n') {
+                    Some(i) => (i + 1, true),
+                    None => (available.len(), false),
+                };
+                reader.consume(used);
+                skipped += used;
+                if end {
+                    break;
+                }
+            }
+            if !emit(Line::TooLong(skipped)) {
+                return;
+            }
+            continue;
+        }
+        while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            buf.pop();
+        }
+        let Some(rest) = buf.strip_prefix(token.as_bytes()) else { continue };
+        if !emit(Line::Text(String::from_utf8_lossy(rest).into_owned())) {
+            return;
+        }
+    }
+}
+
+/// A token no handler can guess: what its answers start with.
+pub fn new_token() -> String {
+    format!("@{:016x}{:016x}@", fastrand::u64(..), fastrand::u64(..))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(input: &str, token: &str, max: usize) -> Vec<Line> {
+        let mut out = Vec::new();
+        read_lines(input.as_bytes(), token, max, |l| {
+            out.push(l);
+            true
+        });
+        out
+    }
+
+    #[test]
+    fn only_token_lines_count_and_long_lines_are_skipped_unheld() {
+        let lines = collect("noise\n@t@one\n@t@xxxxxxxxxxxxxxxxxxxx\n@t@two\r\n@t@", "@t@", 8);
+        assert_eq!(
+            lines,
+            [Line::Text("one".into()), Line::TooLong(24), Line::Text("two".into()), Line::Text("".into())]
+        );
+    }
+
+    #[test]
+    fn a_worker_is_killed_with_what_it_started() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("child.pid");
+        let mut command = Command::new("sh");
+        command.arg("-c").arg(format!("sleep 60 & echo $! > {}; read x; sleep 60", pidfile.display()));
+        let mut worker = Worker::spawn(command, "", 100).unwrap();
+        worker.send(b"go").unwrap();
+        assert_eq!(worker.receive(Duration::from_millis(300)), Received::Timeout);
+        let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let alive = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "));
+        assert!(!alive, "the process the worker started is gone");
+    }
+}
