@@ -102,7 +102,7 @@ pub enum Command {
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
         /// Records per second, to estimate active partitions per buffer interval.
-        #[arg(long, value_name = "R")]
+        #[arg(long, value_name = "R", value_parser = parse_rate)]
         rate: Option<f64>,
         /// Print one JSON document.
         #[arg(long)]
@@ -116,7 +116,7 @@ pub enum Command {
         #[arg(long, default_value_t = 100, allow_hyphen_values = true)]
         count: i64,
         /// Records per second, exactly (default: the stream's Direct PUT quota, adapting to throttling).
-        #[arg(long, value_name = "R")]
+        #[arg(long, value_name = "R", value_parser = parse_rate)]
         rate: Option<f64>,
         /// A JSON Lines file: one record's data per line.
         #[arg(long, value_name = "FILE")]
@@ -143,8 +143,9 @@ pub enum Command {
         /// Only objects written since this time (RFC 3339 or seconds since 1970).
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
-        /// Wait up to this many seconds for records to arrive (Firehose delivers after its buffer interval).
-        #[arg(long, value_name = "SECONDS")]
+        /// Wait up to this many seconds for records to arrive (Firehose delivers after its buffer
+        /// interval); at most a day.
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(0..=86_400))]
         wait: Option<u64>,
         /// Compare with the preview of these records (the JSON Lines file that was sent).
         #[arg(long, value_name = "FILE")]
@@ -188,6 +189,14 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         return Err(format!("{s:?} is out of range: 0 to 24h"));
     }
     Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+/// Records per second: from 0.001 to 10 million.
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if r.is_finite() && (0.001..=1e7).contains(&r) => Ok(r),
+        _ => Err(format!("expected records per second, above 0 (from 0.001) and at most 10000000, got {s:?}")),
+    }
 }
 
 fn parse_var(s: &str) -> Result<(String, String), String> {

@@ -342,3 +342,68 @@ def lambda_handler(event, context):
     std::thread::sleep(Duration::from_millis(200));
     assert!(!process_alive(pid), "the handler's process outlived provision");
 }
+
+#[tokio::test]
+async fn force_destroy_stops_at_objects_s3_refuses_to_delete_naming_why() {
+    let fx = Fixture::new();
+    fx.edit("versioning = false", "versioning = false\nrequire_tls = false\nwait_timeout_seconds = 20");
+    fx.edit("force_destroy = false", "force_destroy = true");
+    fx.apply();
+    let s3 = fx.moto.s3().await;
+    for key in ["a.json", "b.json"] {
+        s3.put_object().bucket(BUCKET).key(key).body(b"{}".to_vec().into()).send().await.unwrap();
+    }
+    let deny = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::{BUCKET}/*"}}]}}"#
+    );
+    s3.put_bucket_policy().bucket(BUCKET).policy(deny).send().await.unwrap();
+    let start = std::time::Instant::now();
+    let destroy = fx.ok(&["destroy", "--auto-approve"], 1);
+    assert!(start.elapsed() < Duration::from_secs(20), "ended at once");
+    assert!(destroy.stdout.contains("AccessDenied") && destroy.stdout.contains("\"a.json\""), "{}", destroy.all());
+    assert!(s3.head_bucket().bucket(BUCKET).send().await.is_ok(), "the bucket and its data are still there");
+}
+
+#[tokio::test]
+async fn keys_holding_control_characters_are_listed_escaped_and_deleted() {
+    let fx = Fixture::new();
+    fx.edit("versioning = false", "versioning = false\nrequire_tls = false");
+    fx.edit("force_destroy = false", "force_destroy = true");
+    fx.apply();
+    fx.ok(&["send", "--count", "5"], 0);
+    let s3 = fx.moto.s3().await;
+    let key = "region=x/evil\u{1b}[2J\u{7}+100%.json";
+    s3.put_object().bucket(BUCKET).key(key).body(b"{\"a\":1}\n".to_vec().into()).send().await.unwrap();
+    let verify = fx.ok(&["verify"], 0);
+    assert!(!verify.all().contains('\u{1b}') && !verify.all().contains('\u{7}'), "{:?}", verify.all());
+    assert!(verify.stdout.contains("6 record"), "{}", verify.all());
+    let destroy = fx.ok(&["destroy", "--auto-approve"], 0);
+    assert!(destroy.stdout.contains("6 destroyed"), "{}", destroy.all());
+    assert!(s3.head_bucket().bucket(BUCKET).send().await.is_err());
+}
+
+#[test]
+fn inputs_that_crashed_end_in_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let deep = dir.path().join("deep.jsonl");
+    std::fs::write(&deep, format!("{}1{}\n", "{\"customer_id\":".repeat(200_000), "}".repeat(200_000))).unwrap();
+    let deep = deep.to_str().unwrap();
+    for stack in ["stack.toml", "examples/query-partitioning.toml"] {
+        let run = run_at(&repo.join(stack), "http://127.0.0.1:9", &["preview", "--records", deep, "--json"]);
+        assert_eq!(run.code, 0, "{stack}: {}", run.all());
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(report["summary"]["failed"], 1, "{stack}: {}", run.stdout);
+    }
+    let stack = repo.join("stack.toml");
+    for (args, says) in [
+        (&["--api-rate", "STS=1e-300", "plan"][..], "0.01 to 100000 requests per second"),
+        (&["verify", "--wait", "18446744073709551615"][..], "--wait"),
+        (&["preview", "--rate", "1e-320"][..], "above 0"),
+        (&["send", "--rate", "NaN"][..], "above 0"),
+    ] {
+        let run = run_at(&stack, "http://127.0.0.1:9", args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.all());
+        assert!(run.stderr.contains(says) && !run.stderr.contains("panicked"), "{args:?}: {}", run.all());
+    }
+}

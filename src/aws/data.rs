@@ -3,6 +3,7 @@
 
 use super::{sdk_error, Clients};
 use crate::datapath::send::{BatchSink, PutError};
+use crate::datapath::verify::{Content, ObjectScan};
 use anyhow::Result;
 use async_trait::async_trait;
 use aws_sdk_firehose::error::SdkError;
@@ -89,7 +90,8 @@ impl Clients {
         }
     }
 
-    /// Every object under `prefix` (paginated), naming the expected bucket owner.
+    /// Every object under `prefix` (paginated), naming the expected bucket owner. Keys are listed
+    /// URL-encoded (a key holding control characters cannot break the answer) and decoded here.
     pub async fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<Listed>> {
         let owner = self.owner()?.to_string();
         let mut out = Vec::new();
@@ -98,14 +100,18 @@ impl Clients {
             .list_objects_v2()
             .bucket(bucket)
             .prefix(prefix)
+            .encoding_type(aws_sdk_s3::types::EncodingType::Url)
             .expected_bucket_owner(owner)
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(sdk_error)?;
+            let page =
+                page.map_err(sdk_error).map_err(|e| e.context(format!("ListObjectsV2 of s3://{bucket}/{prefix}")))?;
+            let encoded = page.encoding_type() == Some(&aws_sdk_s3::types::EncodingType::Url);
             for o in page.contents() {
+                let key = o.key().unwrap_or_default();
                 out.push(Listed {
-                    key: o.key().unwrap_or_default().to_string(),
+                    key: if encoded { decode_key(key) } else { key.to_string() },
                     size: o.size().unwrap_or(0).max(0) as u64,
                     modified: o.last_modified().map(|t| t.secs()).unwrap_or(0),
                 });
@@ -114,8 +120,9 @@ impl Clients {
         Ok(out)
     }
 
-    /// An object's bytes, naming the expected bucket owner.
-    pub async fn get_object(&self, bucket: &str, key: &str) -> Result<Vec<u8>> {
+    /// Reads an object as it downloads (see [`ObjectScan`]), naming the expected bucket owner;
+    /// only counts and a few documents are kept, whatever its size.
+    pub async fn scan_object(&self, bucket: &str, key: &str, gzip: bool) -> Result<Content> {
         let out = self
             .s3
             .get_object()
@@ -124,8 +131,16 @@ impl Clients {
             .expected_bucket_owner(self.owner()?)
             .send()
             .await
-            .map_err(sdk_error)?;
-        Ok(out.body.collect().await?.into_bytes().to_vec())
+            .map_err(sdk_error)
+            .map_err(|e| e.context(format!("GetObject of s3://{bucket}/{}", crate::output::escape(key))))?;
+        let mut body = out.body;
+        let mut scan = ObjectScan::new(gzip);
+        while let Some(chunk) = body.try_next().await? {
+            if !scan.push(&chunk) {
+                break;
+            }
+        }
+        Ok(scan.finish())
     }
 
     /// The latest messages of a log stream (the stream's delivery errors), oldest first.

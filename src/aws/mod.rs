@@ -172,7 +172,7 @@ impl Provider for Clients {
 
     async fn delete(&self, live: &Live, force_destroy: bool, wait: Duration) -> Result<()> {
         match &live.spec {
-            Spec::Bucket(s) => s3::delete(&self.s3, self.owner()?, &s.name, force_destroy).await,
+            Spec::Bucket(s) => s3::delete(&self.s3, self.owner()?, &s.name, force_destroy, wait).await,
             Spec::LogGroup(s) => logs::delete(&self.logs, &s.name).await,
             Spec::Role(s) => iam::delete(&self.iam, s).await,
             Spec::Lambda(s) => lambda::delete(&self.lambda, &s.name).await,

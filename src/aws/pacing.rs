@@ -88,6 +88,11 @@ impl Rates {
 }
 
 /// Parses `--api-rate Service[.Action]=N`.
+/// The slowest pace `--api-rate` takes: one call every 100 seconds.
+pub const MIN_RATE: f64 = 0.01;
+/// The fastest: beyond it, pacing is off in all but name.
+pub const MAX_RATE: f64 = 100_000.0;
+
 pub fn parse_override(text: &str) -> Result<(String, f64), String> {
     // An empty PROVISION_API_RATES means no overrides.
     if text.trim().is_empty() {
@@ -95,8 +100,11 @@ pub fn parse_override(text: &str) -> Result<(String, f64), String> {
     }
     let (key, value) = text.split_once('=').ok_or_else(|| format!("expected SERVICE[.ACTION]=N, got {text:?}"))?;
     let rate: f64 = value.trim().parse().map_err(|_| format!("{value:?} is not a number of requests per second"))?;
-    if key.trim().is_empty() || !rate.is_finite() || rate < 0.0 {
-        return Err(format!("expected SERVICE[.ACTION]=N with N >= 0, got {text:?}"));
+    // 0 turns pacing off; otherwise a rate slow enough to wait minutes per call is a typo.
+    if key.trim().is_empty() || !rate.is_finite() || rate < 0.0 || (rate > 0.0 && rate < MIN_RATE) || rate > MAX_RATE {
+        return Err(format!(
+            "expected SERVICE[.ACTION]=N with N = 0 (unpaced) or {MIN_RATE} to {MAX_RATE} requests per second, got {text:?}"
+        ));
     }
     Ok((key.trim().to_string(), rate))
 }

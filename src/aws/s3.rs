@@ -9,12 +9,13 @@ use crate::policy;
 use anyhow::{bail, Result};
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete, ObjectIdentifier,
-    ObjectOwnership, OwnershipControls, OwnershipControlsRule, PublicAccessBlockConfiguration, ServerSideEncryption,
-    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging,
-    VersioningConfiguration,
+    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete, EncodingType,
+    ObjectIdentifier, ObjectOwnership, OwnershipControls, OwnershipControlsRule, PublicAccessBlockConfiguration,
+    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    Tag, Tagging, VersioningConfiguration,
 };
 use aws_sdk_s3::Client;
+use std::time::Duration;
 
 /// What a bucket's name resolves to.
 enum Found<T> {
@@ -329,75 +330,170 @@ pub async fn put_tags(client: &Client, owner: &str, name: &str, tags: &Tags) -> 
     Ok(())
 }
 
-/// One page of object versions and delete markers, as identifiers.
-async fn page(
+/// One page of a listing: objects to delete, and where the next page starts.
+type Page = (Vec<ObjectIdentifier>, Option<(Option<String>, Option<String>)>);
+
+/// A listed key, decoded when S3 encoded it (listings ask for `EncodingType=url`, so that a
+/// key holding control characters cannot break the XML answer; an S3 that ignores the request
+/// answers plain keys, and says so by leaving `EncodingType` out).
+fn listed_key(key: Option<&str>, encoded: bool) -> String {
+    let key = key.unwrap_or_default();
+    if encoded {
+        super::data::decode_key(key)
+    } else {
+        key.to_string()
+    }
+}
+
+fn identifier(key: String, version: Option<&str>) -> Result<ObjectIdentifier> {
+    Ok(ObjectIdentifier::builder().key(key).set_version_id(version.map(String::from)).build()?)
+}
+
+/// One page of object versions and delete markers.
+async fn versions_page(
     client: &Client,
     owner: &str,
     name: &str,
     key_marker: Option<String>,
     version_marker: Option<String>,
-) -> Result<(Vec<ObjectIdentifier>, Option<(Option<String>, Option<String>)>)> {
+) -> Result<Page> {
     let out = client
         .list_object_versions()
         .bucket(name)
         .expected_bucket_owner(owner)
+        .encoding_type(EncodingType::Url)
         .set_key_marker(key_marker)
         .set_version_id_marker(version_marker)
         .send()
         .await
         .map_err(sdk_error)?;
+    let encoded = out.encoding_type() == Some(&EncodingType::Url);
     let mut ids = Vec::new();
     for v in out.versions() {
-        ids.push(
-            ObjectIdentifier::builder()
-                .key(v.key().unwrap_or_default())
-                .set_version_id(v.version_id().map(String::from))
-                .build()?,
-        );
+        ids.push(identifier(listed_key(v.key(), encoded), v.version_id())?);
     }
     for m in out.delete_markers() {
-        ids.push(
-            ObjectIdentifier::builder()
-                .key(m.key().unwrap_or_default())
-                .set_version_id(m.version_id().map(String::from))
-                .build()?,
-        );
+        ids.push(identifier(listed_key(m.key(), encoded), m.version_id())?);
     }
-    let next = out
-        .is_truncated()
-        .unwrap_or(false)
-        .then(|| (out.next_key_marker().map(String::from), out.next_version_id_marker().map(String::from)));
+    let next = out.is_truncated().unwrap_or(false).then(|| {
+        let key = out.next_key_marker().map(|k| listed_key(Some(k), encoded));
+        (key, out.next_version_id_marker().map(String::from))
+    });
     Ok((ids, next))
 }
 
+/// One page of current objects (an unversioned bucket's whole content).
+async fn objects_page(client: &Client, owner: &str, name: &str, token: Option<String>) -> Result<Page> {
+    let out = client
+        .list_objects_v2()
+        .bucket(name)
+        .expected_bucket_owner(owner)
+        .encoding_type(EncodingType::Url)
+        .set_continuation_token(token)
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    let encoded = out.encoding_type() == Some(&EncodingType::Url);
+    let ids = out.contents().iter().map(|o| identifier(listed_key(o.key(), encoded), None)).collect::<Result<_>>()?;
+    let next = out.next_continuation_token().map(|t| (Some(t.to_string()), None));
+    Ok((ids, next))
+}
+
+/// Object versions and delete markers in a bucket (current objects first: when there are any,
+/// their count is enough to refuse a delete).
 pub async fn object_count(client: &Client, owner: &str, name: &str) -> Result<usize> {
+    let (current, _) = objects_page(client, owner, name, None).await?;
+    if !current.is_empty() {
+        return Ok(current.len());
+    }
     let (mut count, mut next) = (0, Some((None, None)));
     while let Some((key, version)) = next {
-        let (ids, more) = page(client, owner, name, key, version).await?;
+        let (ids, more) = versions_page(client, owner, name, key, version).await?;
         count += ids.len();
         next = more;
     }
     Ok(count)
 }
 
-/// Deletes the bucket; with `force`, first every object version and delete marker, page by page.
-pub async fn delete(client: &Client, owner: &str, name: &str, force: bool) -> Result<()> {
+/// Deletes a page of objects; any object S3 refuses to delete (a bucket policy's Deny, Object
+/// Lock, a legal hold) ends the emptying with S3's reason and the keys.
+async fn delete_page(client: &Client, owner: &str, name: &str, ids: Vec<ObjectIdentifier>) -> Result<()> {
+    // XML 1.0 cannot carry control characters: such keys are deleted one by one (the key then
+    // travels in the URL).
+    let (plain, odd): (Vec<_>, Vec<_>) = ids.into_iter().partition(|i| !i.key().chars().any(char::is_control));
+    let mut refused = Vec::new();
+    for chunk in plain.chunks(1000) {
+        let out = client
+            .delete_objects()
+            .bucket(name)
+            .expected_bucket_owner(owner)
+            .delete(Delete::builder().set_objects(Some(chunk.to_vec())).quiet(true).build()?)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        for e in out.errors() {
+            refused.push((
+                e.key().unwrap_or_default().to_string(),
+                e.code().unwrap_or("Error").to_string(),
+                e.message().unwrap_or_default().to_string(),
+            ));
+        }
+    }
+    for id in odd {
+        let request =
+            client.delete_object().bucket(name).key(id.key()).set_version_id(id.version_id().map(String::from));
+        if let Err(e) = request.expected_bucket_owner(owner).send().await {
+            let code = e.code().unwrap_or("Error").to_string();
+            refused.push((id.key().to_string(), code, e.message().unwrap_or_default().to_string()));
+        }
+    }
+    if let Some((_, code, message)) = refused.first() {
+        let keys: Vec<String> =
+            refused.iter().take(5).map(|(k, _, _)| format!("{:?}", crate::output::escape(k))).collect();
+        bail!(
+            "S3 refused to delete {} object(s) of bucket {name:?}: {}: {} (keys {}{}); nothing more was deleted. A bucket policy, Object Lock or a legal hold protects them: lift it, or empty the bucket yourself",
+            refused.len(),
+            crate::output::escape(code),
+            crate::output::escape(message),
+            keys.join(", "),
+            if refused.len() > 5 { ", ..." } else { "" }
+        );
+    }
+    Ok(())
+}
+
+/// Deletes the bucket; with `force`, first every object (an unversioned bucket's objects, then
+/// every version and delete marker), page by page, for at most `wait` and until an interrupt.
+pub async fn delete(client: &Client, owner: &str, name: &str, force: bool, wait: Duration) -> Result<()> {
     if force {
+        let deadline = tokio::time::Instant::now() + wait;
+        let check = || -> Result<()> {
+            if crate::interrupt::requested() {
+                bail!("interrupted while emptying bucket {name:?}: objects may remain; run destroy again");
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!(
+                    "bucket {name:?} is still not empty after {}: raise wait_timeout_seconds on it, or empty it yourself",
+                    crate::render::duration(wait)
+                );
+            }
+            Ok(())
+        };
         loop {
-            let (ids, _) = page(client, owner, name, None, None).await?;
+            check()?;
+            let (ids, _) = objects_page(client, owner, name, None).await?;
             if ids.is_empty() {
                 break;
             }
-            for chunk in ids.chunks(1000) {
-                client
-                    .delete_objects()
-                    .bucket(name)
-                    .expected_bucket_owner(owner)
-                    .delete(Delete::builder().set_objects(Some(chunk.to_vec())).quiet(true).build()?)
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
+            delete_page(client, owner, name, ids).await?;
+        }
+        loop {
+            check()?;
+            let (ids, _) = versions_page(client, owner, name, None, None).await?;
+            if ids.is_empty() {
+                break;
             }
+            delete_page(client, owner, name, ids).await?;
         }
     } else {
         let count = object_count(client, owner, name).await?;

@@ -304,9 +304,8 @@ async fn read_bucket(
         listed.into_iter().chain(errors_listed).filter(|l| since.is_none_or(|s| l.modified >= s)).collect();
     let gzip = spec.compression == "GZIP";
     let fetch = |l: crate::aws::data::Listed| async move {
-        let body = clients.get_object(bucket, &l.key).await?;
-        let body = if gzip { gunzip(&body).unwrap_or(body) } else { body };
-        Ok::<Object, anyhow::Error>(Object { key: l.key, size: l.size, body: Some(body) })
+        let content = clients.scan_object(bucket, &l.key, gzip).await?;
+        Ok::<Object, anyhow::Error>(Object { key: l.key, size: l.size, content })
     };
     use futures::stream::{self, StreamExt, TryStreamExt};
     let new = fresh.iter().filter(|l| !seen.contains_key(&l.key)).cloned().map(fetch);
@@ -315,11 +314,4 @@ async fn read_bucket(
     let (errors, data): (Vec<Object>, Vec<Object>) =
         fresh.iter().filter_map(|l| seen.get(&l.key).cloned()).partition(|o| is_error(&o.key));
     Ok(verify::tally(&spec.prefix, &spec.error_output_prefix, &data, &errors))
-}
-
-fn gunzip(body: &[u8]) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(body).read_to_end(&mut out).ok()?;
-    Some(out)
 }

@@ -501,7 +501,7 @@ impl<'a> Builder<'a> {
         Resource {
             address,
             prevent_destroy: b.prevent_destroy,
-            wait_timeout: Kind::Bucket.default_wait(),
+            wait_timeout: b.wait_timeout_seconds.map(Duration::from_secs).unwrap_or(Kind::Bucket.default_wait()),
             depends_on: vec![],
             spec: Spec::Bucket(spec),
         }

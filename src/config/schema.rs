@@ -108,6 +108,9 @@ pub struct BucketSection {
     #[serde(default)]
     /// Refuse any plan that destroys or replaces this resource.
     pub prevent_destroy: bool,
+    /// How long destroy may take to empty the bucket (force_destroy), in seconds.
+    #[schemars(extend("default" = d::OTHER_WAIT_SECONDS))]
+    pub wait_timeout_seconds: Option<u64>,
 }
 
 /// `[log_group.NAME]`

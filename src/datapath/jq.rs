@@ -8,6 +8,35 @@ use std::collections::BTreeMap;
 
 type Filter = jaq_core::compile::Filter<jaq_core::Native<data::JustLut<Val>>>;
 
+/// jq 1.6's parser refuses documents nested deeper than this (`MAX_PARSING_DEPTH` in jv_parse.c).
+pub const MAX_PARSING_DEPTH: usize = 256;
+
+/// How deep arrays and objects nest in a JSON text (strings skipped), counted without parsing it.
+pub fn nesting_depth(data: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in data {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 /// A compiled MetadataExtraction query.
 pub struct Query {
     filter: Filter,
@@ -39,6 +68,11 @@ impl Query {
     /// The partition keys for one record's data: the query's first output must be an object of
     /// scalar values (strings as they are, numbers and booleans as their JSON text).
     pub fn keys(&self, data: &[u8]) -> Result<BTreeMap<String, String>, String> {
+        if nesting_depth(data) > MAX_PARSING_DEPTH {
+            return Err(format!(
+                "the record nests deeper than {MAX_PARSING_DEPTH} levels: jq 1.6 refuses it (Exceeds depth limit for parsing)"
+            ));
+        }
         let input = jaq_json::read::parse_single(data).map_err(|_| "the record is not valid JSON".to_string())?;
         let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
         let mut outputs = self.filter.id.run((ctx, input)).map(unwrap_valr);
@@ -89,5 +123,15 @@ mod tests {
         assert!(Query::compile("{a: .a").is_err());
         let q = Query::compile(".a").unwrap();
         assert!(q.keys(br#"{"a": 1}"#).unwrap_err().contains("not an object"));
+    }
+
+    #[test]
+    fn records_deeper_than_jq_1_6_parses_fail_as_in_jq() {
+        let q = Query::compile("{a: .a}").unwrap();
+        let deep = |n: usize| format!("{{\"a\":{}{}}}", "[".repeat(n - 1), "]".repeat(n - 1));
+        assert!(q.keys(deep(256).as_bytes()).is_err_and(|e| e.contains("not a scalar")));
+        assert!(q.keys(deep(257).as_bytes()).unwrap_err().contains("Exceeds depth limit"));
+        assert!(q.keys(deep(200_000).as_bytes()).unwrap_err().contains("Exceeds depth limit"));
+        assert_eq!(nesting_depth(br#"{"a":"[[[[{{{"}"#), 1);
     }
 }

@@ -7,12 +7,215 @@ use base64::Engine;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// One S3 object of the stream.
+/// One S3 object of the stream, as scanned (its bytes are never kept).
 #[derive(Debug, Clone)]
 pub struct Object {
     pub key: String,
     pub size: u64,
-    pub body: Option<Vec<u8>>,
+    pub content: Content,
+}
+
+/// What an object holds: how many records, and the first few documents (failed records).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Content {
+    pub records: usize,
+    /// The first [`SAMPLES`] top-level JSON documents, each at most [`MAX_SAMPLE_BYTES`].
+    pub samples: Vec<Vec<u8>>,
+    /// Why the object was not read to its end (too large once decompressed, unreadable).
+    pub unread: Option<String>,
+}
+
+/// Documents kept per object for the report.
+pub const SAMPLES: usize = 3;
+/// A sample longer than this is cut (a failed record is at most 1,000 KiB, base64 in its document).
+pub const MAX_SAMPLE_BYTES: usize = 64 * 1024;
+/// An object is read up to this many bytes, decompressed: Firehose's largest buffer is 128 MiB,
+/// and error documents carry records in base64.
+pub const MAX_OBJECT_BYTES: u64 = 192 * 1024 * 1024;
+
+/// Counts records in a stream of bytes without keeping it: top-level JSON documents
+/// (concatenated or one per line) when the object is JSON, else non-empty lines.
+#[derive(Debug, Default)]
+pub struct Scanner {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+    documents: usize,
+    not_json: bool,
+    lines: usize,
+    line_has_text: bool,
+    current: Option<Vec<u8>>,
+    samples: Vec<Vec<u8>>,
+}
+
+impl Scanner {
+    /// Feeds the next bytes.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.track_line(b);
+            if let Some(current) = self.current.as_mut() {
+                if current.len() < MAX_SAMPLE_BYTES {
+                    current.push(b);
+                }
+            }
+            if self.in_string {
+                match (self.escaped, b) {
+                    (true, _) => self.escaped = false,
+                    (false, b'\\') => self.escaped = true,
+                    (false, b'"') => self.in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' if self.depth > 0 => self.in_string = true,
+                b'{' | b'[' => {
+                    if self.depth == 0 && self.samples.len() < SAMPLES {
+                        self.current = Some(vec![b]);
+                    }
+                    self.depth += 1;
+                }
+                b'}' | b']' if self.depth > 0 => {
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        self.documents += 1;
+                        if let Some(done) = self.current.take() {
+                            self.samples.push(done);
+                        }
+                    }
+                }
+                b' ' | b'\t' | b'\r' | b'\n' => {}
+                _ if self.depth == 0 => self.not_json = true,
+                _ => {}
+            }
+        }
+    }
+
+    fn track_line(&mut self, b: u8) {
+        match b {
+            b'\n' => {
+                if self.line_has_text {
+                    self.lines += 1;
+                }
+                self.line_has_text = false;
+            }
+            b' ' | b'\t' | b'\r' => {}
+            _ => self.line_has_text = true,
+        }
+    }
+
+    /// What was seen.
+    pub fn finish(mut self) -> Content {
+        if self.line_has_text {
+            self.lines += 1;
+        }
+        let json = !self.not_json && self.depth == 0 && !self.in_string;
+        Content {
+            records: if json { self.documents } else { self.lines },
+            samples: if json { self.samples } else { Vec::new() },
+            unread: None,
+        }
+    }
+}
+
+/// An object scanned as its bytes arrive (gunzipped when `gzip`), at most [`MAX_OBJECT_BYTES`]
+/// of them once decompressed: nothing but counts and a few samples is kept.
+pub struct ObjectScan {
+    decoder: Decoder,
+}
+
+enum Decoder {
+    Plain(Capped),
+    Gzip(Box<flate2::write::MultiGzDecoder<Capped>>),
+}
+
+/// The scanner behind a byte budget.
+struct Capped {
+    scanner: Scanner,
+    total: u64,
+    unread: Option<String>,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.total += buf.len() as u64;
+        if self.total > MAX_OBJECT_BYTES {
+            self.unread =
+                Some(format!("larger than {} MiB once decompressed: not read further", MAX_OBJECT_BYTES >> 20));
+            return Err(std::io::Error::other("over the object limit"));
+        }
+        self.scanner.feed(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl ObjectScan {
+    pub fn new(gzip: bool) -> ObjectScan {
+        let capped = Capped { scanner: Scanner::default(), total: 0, unread: None };
+        let decoder = if gzip {
+            Decoder::Gzip(Box::new(flate2::write::MultiGzDecoder::new(capped)))
+        } else {
+            Decoder::Plain(capped)
+        };
+        ObjectScan { decoder }
+    }
+
+    /// Feeds the next bytes of the object; false when reading should stop (over the limit, or
+    /// not decompressible).
+    pub fn push(&mut self, chunk: &[u8]) -> bool {
+        use std::io::Write;
+        let written = match &mut self.decoder {
+            Decoder::Plain(c) => c.write_all(chunk),
+            Decoder::Gzip(d) => d.write_all(chunk),
+        };
+        if let (Err(e), Decoder::Gzip(d)) = (&written, &mut self.decoder) {
+            let capped = d.get_mut();
+            if capped.unread.is_none() {
+                capped.unread = Some(format!("not gzip: {e}"));
+            }
+        }
+        written.is_ok()
+    }
+
+    /// What the object holds.
+    pub fn finish(self) -> Content {
+        let capped = match self.decoder {
+            Decoder::Plain(c) => c,
+            Decoder::Gzip(mut d) => {
+                let finished = d.try_finish();
+                let empty = Capped { scanner: Scanner::default(), total: 0, unread: None };
+                let mut capped = std::mem::replace(d.get_mut(), empty);
+                if let (Err(e), None) = (finished, &capped.unread) {
+                    capped.unread = Some(format!("not gzip: {e}"));
+                }
+                capped
+            }
+        };
+        Content { unread: capped.unread, ..capped.scanner.finish() }
+    }
+}
+
+/// Scans a whole object from a reader (see [`ObjectScan`]).
+pub fn scan(mut reader: impl std::io::Read, gzip: bool) -> Content {
+    let mut object = ObjectScan::new(gzip);
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                if !object.push(&chunk[..n]) {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    object.finish()
 }
 
 /// Counts of a partition.
@@ -51,6 +254,9 @@ pub struct Findings {
     pub errors: BTreeMap<String, ErrorCount>,
     /// Objects were written under the literal prefix, expressions unevaluated (an emulator).
     pub unpartitioned: bool,
+    /// Objects not read to their end, and why (their records are not all counted).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<String>,
 }
 
 /// The part of a prefix before its first expression: where listing starts.
@@ -92,28 +298,20 @@ pub fn match_key(prefix: &str, key: &str) -> Option<(String, BTreeMap<String, St
     Some((key[..pos].to_string(), values))
 }
 
-/// Records in an object: JSON documents (concatenated or one per line), else non-empty lines.
+/// Records in an object's bytes: JSON documents (concatenated or one per line), else non-empty lines.
 pub fn count_records(body: &[u8]) -> usize {
-    let mut stream = serde_json::Deserializer::from_slice(body).into_iter::<serde::de::IgnoredAny>();
-    let mut n = 0;
-    loop {
-        match stream.next() {
-            None => return n,
-            Some(Ok(_)) => n += 1,
-            Some(Err(_)) => {
-                return body.split(|b| *b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).count()
-            }
-        }
-    }
+    let mut scanner = Scanner::default();
+    scanner.feed(body);
+    scanner.finish().records
 }
 
 /// Failed records of an error object: Firehose writes one JSON document per failed record, with
 /// the error and the record's data in base64.
-pub fn failed_records(body: &[u8], limit: usize) -> Vec<FailedRecord> {
+pub fn failed_records(samples: &[Vec<u8>], limit: usize) -> Vec<FailedRecord> {
     let b64 = base64::engine::general_purpose::STANDARD;
-    serde_json::Deserializer::from_slice(body)
-        .into_iter::<serde_json::Value>()
-        .map_while(Result::ok)
+    samples
+        .iter()
+        .filter_map(|doc| serde_json::from_slice::<serde_json::Value>(doc).ok())
         .take(limit)
         .map(|doc| {
             let text = |k: &str, alt: &str| {
@@ -136,8 +334,13 @@ pub fn failed_records(body: &[u8], limit: usize) -> Vec<FailedRecord> {
 /// Tallies objects of the data prefix and of the error prefix.
 pub fn tally(prefix: &str, error_prefix: &str, data: &[Object], errors: &[Object]) -> Findings {
     let mut f = Findings::default();
+    for o in data.iter().chain(errors) {
+        if let Some(why) = &o.content.unread {
+            f.unreadable.push(format!("{}: {}", crate::output::escape(&o.key), crate::output::escape(why)));
+        }
+    }
     for o in data {
-        let records = o.body.as_deref().map(count_records).unwrap_or(0);
+        let records = o.content.records;
         f.objects += 1;
         f.bytes += o.size;
         f.records += records;
@@ -162,13 +365,12 @@ pub fn tally(prefix: &str, error_prefix: &str, data: &[Object], errors: &[Object
             .and_then(|_| match_key(error_prefix, &o.key))
             .map(|_| error_type_of(error_prefix, &o.key))
             .unwrap_or_else(|| "unknown".into());
-        let body = o.body.as_deref().unwrap_or_default();
         let entry = f.errors.entry(error_type).or_default();
         entry.objects += 1;
-        entry.records += count_records(body);
-        if entry.samples.len() < 3 {
-            let room = 3 - entry.samples.len();
-            entry.samples.extend(failed_records(body, room));
+        entry.records += o.content.records;
+        if entry.samples.len() < SAMPLES {
+            let room = SAMPLES - entry.samples.len();
+            entry.samples.extend(failed_records(&o.content.samples, room));
         }
     }
     f
@@ -223,15 +425,36 @@ mod tests {
     #[test]
     fn an_emulator_s_literal_prefix_is_recognised() {
         let key = "region=!{partitionKeyFromLambda:region}/device=!{partitionKeyFromLambda:device}/year=!{timestamp:yyyy}/2026/11/26/10/s-1-x";
-        let f = tally(PREFIX, "error/", &[Object { key: key.into(), size: 10, body: Some(b"{}{}".to_vec()) }], &[]);
+        let f = tally(PREFIX, "error/", &[object(key, b"{}{}")], &[]);
         assert!(f.unpartitioned);
         assert_eq!((f.objects, f.records), (1, 2));
+    }
+
+    fn object(key: &str, body: &[u8]) -> Object {
+        Object { key: key.into(), size: body.len() as u64, content: scan(body, false) }
     }
 
     #[test]
     fn records_are_json_documents_or_lines() {
         assert_eq!(count_records(b"{\"a\":1}{\"a\":2}\n{\"a\":3}\n"), 3);
         assert_eq!(count_records(b"one\ntwo\n\nthree"), 3);
+        assert_eq!(count_records(b"{\"a\":\"}{\\\"\"}[1,[2]]"), 2, "braces in strings, escaped quotes");
+        assert_eq!(count_records(b"{\"a\":1}\nnot json\n"), 2, "not all JSON: lines");
+    }
+
+    #[test]
+    fn a_decompression_bomb_is_read_up_to_the_cap_only() {
+        use std::io::Write;
+        // One gzip member of 1 MiB of records, repeated: a small object, 200 MiB decompressed.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&b"{\"a\":1}\n".repeat(1024 * 1024 / 8)).unwrap();
+        let member = gz.finish().unwrap();
+        let bomb = member.repeat(200);
+        assert!(bomb.len() < 2 * 1024 * 1024, "{} bytes", bomb.len());
+        let content = scan(bomb.as_slice(), true);
+        let unread = content.unread.unwrap();
+        assert!(unread.contains("larger than 192 MiB"), "{unread}");
+        assert!(content.records > 0);
     }
 
     #[test]
@@ -240,15 +463,14 @@ mod tests {
         let body =
             serde_json::json!({"errorCode": "Lambda.FunctionError", "errorMessage": "boom", "rawData": "eyJhIjoxfQ=="})
                 .to_string();
-        let o = Object { key: "error/2026/processing-failed/s-1-x".into(), size: 1, body: Some(body.into_bytes()) };
+        let o = object("error/2026/processing-failed/s-1-x", body.as_bytes());
         let f = tally(PREFIX, error_prefix, &[], &[o]);
         let e = &f.errors["processing-failed"];
         assert_eq!((e.objects, e.records), (1, 1));
         assert_eq!(e.samples[0].error_code, "Lambda.FunctionError");
         assert_eq!(e.samples[0].data, "{\"a\":1}");
         // A static error prefix: the type is the next segment of the key.
-        let o =
-            Object { key: "errors/partitioning-failed/2026/11/26/10/s-1-x".into(), size: 1, body: Some(Vec::new()) };
+        let o = object("errors/partitioning-failed/2026/11/26/10/s-1-x", b"");
         let f = tally(PREFIX, "errors/", &[], &[o]);
         assert!(f.errors.contains_key("partitioning-failed"), "{:?}", f.errors.keys().collect::<Vec<_>>());
     }

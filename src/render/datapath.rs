@@ -256,9 +256,11 @@ impl VerifyReport {
             let mut missing = BTreeMap::new();
             if !f.unpartitioned {
                 for (prefix, n) in &e.partitions {
-                    let found = f.partitions.get(prefix).map(|p| p.records).unwrap_or(0);
+                    // Found partitions are keyed escaped (keys are anyone's text); so are these.
+                    let prefix = crate::output::escape(prefix);
+                    let found = f.partitions.get(&prefix).map(|p| p.records).unwrap_or(0);
                     if found < *n {
-                        missing.insert(prefix.clone(), (*n, found));
+                        missing.insert(prefix, (*n, found));
                     }
                 }
             }
@@ -325,6 +327,9 @@ pub fn verify(r: &VerifyReport, style: Style) -> String {
             size(p.bytes),
             p.records
         );
+    }
+    for note in &r.found.unreadable {
+        let _ = writeln!(out, "  {}", style.yellow(note));
     }
     if !r.found.errors.is_empty() {
         let _ = writeln!(out, "\n{}:", style.bold("Errors"));
