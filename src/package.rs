@@ -2,8 +2,9 @@
 //! (same files, same bytes, same CodeSha256).
 //!
 //! - Regular files only: a FIFO, socket or device is an error naming it, never read.
-//! - Symlinks are followed when they stay inside the source directory; one that leaves it is an
-//!   error naming it.
+//! - Symlinks are followed when they stay inside the source directory; one that leaves it, or
+//!   points at what is never packaged (a secret such as `.aws/credentials`), is an error naming
+//!   it. A directory reached through links is read once.
 //! - Left out: dotfiles (unless an `include` glob names them), `.provisionignore` patterns
 //!   (gitignore syntax), `exclude` globs, Python caches, and secrets, always: `.env*`, `.aws/`,
 //!   `.git/`, `*.pem`, `*.key`, `*.tfstate*`, SSH keys (`id_rsa*`, `id_ed25519*`...).
@@ -81,6 +82,7 @@ pub enum PackageError {
     NotADirectory(PathBuf),
     Empty(PathBuf),
     SymlinkOutside { link: PathBuf, target: PathBuf },
+    SecretLink { link: PathBuf, target: PathBuf },
     NotRegular { path: PathBuf, what: &'static str },
     NotUtf8(PathBuf),
     TooLarge { dir: PathBuf, what: &'static str, bytes: u64, limit: u64 },
@@ -97,6 +99,12 @@ impl fmt::Display for PackageError {
             PackageError::SymlinkOutside { link, target } => write!(
                 f,
                 "{} is a symlink to {}, outside the source directory: copy the file in, or exclude the link",
+                link.display(),
+                target.display()
+            ),
+            PackageError::SecretLink { link, target } => write!(
+                f,
+                "{} is a symlink to {}, which is never packaged (secrets and repository data): remove the link, or exclude it",
                 link.display(),
                 target.display()
             ),
@@ -121,7 +129,11 @@ impl std::error::Error for PackageError {}
 
 /// Packages `dir` with `include` and `exclude` globs (gitignore syntax, relative to `dir`).
 pub fn package(dir: &Path, include: &[String], exclude: &[String]) -> Result<Package, PackageError> {
-    let files = select(dir, include, exclude)?;
+    if !dir.is_dir() {
+        return Err(PackageError::NotADirectory(dir.to_path_buf()));
+    }
+    let root = dir.canonicalize().map_err(|error| PackageError::Io { path: dir.to_path_buf(), error })?;
+    let files = select(dir, &root, include, exclude, &mut std::collections::HashSet::new())?;
     let unzipped: u64 = files.iter().map(|(f, _)| f.size).sum();
     if unzipped > MAX_UNZIPPED_BYTES {
         return Err(PackageError::TooLarge {
@@ -162,13 +174,19 @@ pub fn package(dir: &Path, include: &[String], exclude: &[String]) -> Result<Pac
     Ok(Package { zip, files: files.into_iter().map(|(f, _)| f).collect() })
 }
 
-/// The files to package, sorted by name, with their paths on disk.
-fn select(dir: &Path, include: &[String], exclude: &[String]) -> Result<Vec<(PackagedFile, PathBuf)>, PackageError> {
+/// The files to package, sorted by name, with their paths on disk. `expanded` holds the real
+/// directories already packaged through a symlink: each is read once, whatever links to it.
+fn select(
+    dir: &Path,
+    root: &Path,
+    include: &[String],
+    exclude: &[String],
+    expanded: &mut std::collections::HashSet<PathBuf>,
+) -> Result<Vec<(PackagedFile, PathBuf)>, PackageError> {
     let io = |path: &Path, error: std::io::Error| PackageError::Io { path: path.to_path_buf(), error };
     if !dir.is_dir() {
         return Err(PackageError::NotADirectory(dir.to_path_buf()));
     }
-    let root = dir.canonicalize().map_err(|e| io(dir, e))?;
     let mut overrides = ignore::overrides::OverrideBuilder::new(dir);
     let mut add = |pattern: String| {
         overrides.add(&pattern).map(|_| ()).map_err(|e| PackageError::Glob { pattern, error: e.to_string() })
@@ -182,6 +200,7 @@ fn select(dir: &Path, include: &[String], exclude: &[String]) -> Result<Vec<(Pac
     let overrides =
         overrides.build().map_err(|e| PackageError::Glob { pattern: "include".into(), error: e.to_string() })?;
     let always_out = ignored_names();
+    let secrets = ignored_names();
     let walk = ignore::WalkBuilder::new(dir)
         .hidden(true)
         .parents(false)
@@ -217,8 +236,13 @@ fn select(dir: &Path, include: &[String], exclude: &[String]) -> Result<Vec<(Pac
         let is_link = link.file_type().is_symlink();
         let (metadata, real) = if is_link {
             let target = path.canonicalize().map_err(|e| io(path, e))?;
-            if !target.starts_with(&root) {
+            if !target.starts_with(root) {
                 return Err(PackageError::SymlinkOutside { link: path.to_path_buf(), target });
+            }
+            // A link may not ship what would never be shipped under its own name.
+            let inside = target.strip_prefix(root).unwrap_or(&target);
+            if secrets.matched_path_or_any_parents(inside, target.is_dir()).is_ignore() {
+                return Err(PackageError::SecretLink { link: path.to_path_buf(), target });
             }
             (std::fs::metadata(&target).map_err(|e| io(path, e))?, target)
         } else {
@@ -232,7 +256,10 @@ fn select(dir: &Path, include: &[String], exclude: &[String]) -> Result<Vec<(Pac
                 if parent.starts_with(&real) {
                     return Err(PackageError::NotRegular { path: path.to_path_buf(), what: "symlink loop" });
                 }
-                for (mut file, on_disk) in select(&real, include, exclude)? {
+                if !expanded.insert(real.clone()) {
+                    continue;
+                }
+                for (mut file, on_disk) in select(&real, root, include, exclude, expanded)? {
                     file.name = format!("{name}/{}", file.name);
                     files.push((file, on_disk));
                 }
@@ -376,6 +403,39 @@ mod tests {
         std::os::unix::fs::symlink(outside.path().join("secret.txt"), d.path().join("leak.txt")).unwrap();
         let e = package(d.path(), &[], &[]).unwrap_err().to_string();
         assert!(e.contains("leak.txt") && e.contains("outside the source directory"), "{e}");
+    }
+
+    #[test]
+    fn links_to_secrets_are_refused_whatever_their_own_name() {
+        for (target, link) in [(".aws/credentials", "config"), (".env", "settings.txt"), ("keys/id_rsa", "deploy.txt")]
+        {
+            let d = tempfile::tempdir().unwrap();
+            write(d.path(), "index.py", "x = 1\n");
+            write(d.path(), target, "secret\n");
+            std::os::unix::fs::symlink(d.path().join(target), d.path().join(link)).unwrap();
+            let e = package(d.path(), &[], &[]).unwrap_err().to_string();
+            assert!(e.contains(link) && e.contains("never packaged"), "{target}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_directory_reached_through_many_links_is_read_once() {
+        // Ten levels, each linking to the next twice: without memory of what was read, 2^10 walks.
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "index.py", "x = 1\n");
+        for level in 0..10 {
+            write(d.path(), &format!("l{level}/f.py"), "y\n");
+            if level > 0 {
+                for name in ["a", "b"] {
+                    let link = d.path().join(format!("l{}/{name}", level - 1));
+                    std::os::unix::fs::symlink(d.path().join(format!("l{level}")), link).unwrap();
+                }
+            }
+        }
+        let start = std::time::Instant::now();
+        let p = package(d.path(), &[], &[]).unwrap();
+        assert!(start.elapsed() < std::time::Duration::from_secs(2), "{:?}", start.elapsed());
+        assert!(p.files.len() < 40, "{} files", p.files.len());
     }
 
     #[test]
