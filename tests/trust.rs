@@ -407,3 +407,35 @@ fn inputs_that_crashed_end_in_a_message() {
         assert!(run.stderr.contains(says) && !run.stderr.contains("panicked"), "{args:?}: {}", run.all());
     }
 }
+
+#[tokio::test]
+async fn dev_and_prod_from_one_file_coexist() {
+    let fx = Fixture::new();
+    fx.edit("name = \"firehose-dp-demo\"", "name = \"firehose-dp-${var.env}\"");
+    fx.edit("[variables]", "[variables]\nenv = \"dev\"");
+    fx.edit("${aws.account_id}\"", "${aws.account_id}-${var.env}\"");
+    fx.edit("/aws/kinesisfirehose/${var.stream_name}", "/aws/kinesisfirehose/${var.stream_name}-${var.env}");
+    fx.edit("name = \"MetadataExtractor\"", "name = \"MetadataExtractor-${var.env}\"");
+    fx.edit("name = \"${var.stream_name}\"", "name = \"${var.stream_name}-${var.env}\"");
+    fx.apply();
+    fx.write_file("prod.toml", "env = \"prod\"\n");
+    let prod = fx.dir.path().join("prod.toml");
+    let prod = ["--var-file", prod.to_str().unwrap()];
+    let plan = fx.ok(&[&prod[..], &["plan"]].concat(), 0);
+    assert!(
+        plan.stdout.contains("Plan: 6 to add, 0 to change, 0 to destroy."),
+        "prod is planned beside dev: {}",
+        plan.all()
+    );
+    assert!(!plan.stdout.contains("renamed from"), "{}", plan.all());
+    fx.ok(&[&prod[..], &["apply", "--auto-approve"]].concat(), 0);
+    fx.assert_clean();
+    fx.ok(&[&prod[..], &["plan", "--detailed-exitcode"]].concat(), 0);
+    let destroy = fx.ok(&[&prod[..], &["destroy", "--auto-approve"]].concat(), 0);
+    assert!(destroy.stdout.contains("6 destroyed") && !destroy.stdout.contains("-dev"), "{}", destroy.all());
+    fx.assert_clean();
+    // The stack's name and region may use variables only.
+    fx.edit("name = \"firehose-dp-${var.env}\"", "name = \"firehose-dp-${aws.region}\"");
+    let bad = fx.ok(&["validate"], 1);
+    assert!(bad.stderr.contains("stack.name") && bad.stderr.contains("variables only"), "{}", bad.all());
+}

@@ -91,7 +91,7 @@ impl Context {
         let clients =
             Clients::connect(config::declared_region(&loaded), self.endpoint.clone(), self.rates.clone()).await?;
         let provider: Arc<dyn Provider> = Arc::new(clients.clone());
-        let stack_name = loaded.file.stack.name.clone();
+        let stack_name = loaded.name.clone();
         let (account, owned) = tokio::join!(provider.account_id(), async {
             if discover {
                 provider.discover(&stack_name).await.map(Some)

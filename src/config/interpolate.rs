@@ -33,6 +33,21 @@ impl Context<'_> {
         }
     }
 
+    /// [`Context::interpolate`] where only variables are known (the stack's name and region):
+    /// `${stack.*}` and `${aws.*}` are errors saying so.
+    pub fn interpolate_variables(&self, text: &str) -> Result<String, InterpolationError> {
+        if let Some(start) = text.find("${stack.").or_else(|| text.find("${aws.")) {
+            if !text[..start].ends_with('$') {
+                let what = text[start..].split('}').next().unwrap_or_default();
+                return Err(InterpolationError {
+                    message: format!("`{what}}}` cannot be used here"),
+                    help: "the stack's name and region may use variables only (`${var.env}`): the account and region are found after them".into(),
+                });
+            }
+        }
+        self.interpolate(text)
+    }
+
     /// Replaces every `${name}` in `text`; `$${` stands for a literal `${`.
     pub fn interpolate(&self, text: &str) -> Result<String, InterpolationError> {
         let mut out = String::with_capacity(text.len());

@@ -41,6 +41,10 @@ pub struct Loaded {
     pub values: BTreeMap<String, String>,
     /// Values of the variables declared sensitive.
     pub sensitive: Vec<String>,
+    /// `[stack] name`, its variables expanded (one file, one stack per environment).
+    pub name: String,
+    /// `[stack] region`, its variables expanded.
+    pub region: Option<String>,
     package_code: bool,
     /// Lambda packages by source directory and globs, so that building the stack twice (offline
     /// check, then for the real account) packages each directory once.
@@ -127,6 +131,20 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
         }
     };
     let (values, sensitive) = variable_values(&file, options, &locator, &mut parse_errors);
+    // The stack's identity may hold variables (`name = "dp-${var.env}"`): expanded before
+    // anything else, with variables only, since the account and region are not known yet.
+    let mut identity = |key: &str, raw: &str| {
+        let ctx = interpolate::Context { variables: &values, stack_name: "", region: "", account_id: "" };
+        match ctx.interpolate_variables(raw) {
+            Ok(text) => text,
+            Err(e) => {
+                parse_errors.push(locator.locate(Diagnostic::error("interpolation", key, e.message).with_help(e.help)));
+                raw.to_string()
+            }
+        }
+    };
+    let name = identity("stack.name", &file.stack.name);
+    let region = file.stack.region.as_deref().map(|r| identity("stack.region", r));
     Ok(Loaded {
         path: path.to_path_buf(),
         file,
@@ -134,6 +152,8 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
         parse_errors,
         values,
         sensitive,
+        name,
+        region,
         package_code: options.package_code,
         packages: Default::default(),
     })
@@ -358,7 +378,7 @@ pub const OFFLINE_ACCOUNT: &str = "123456789012";
 
 /// The region named in stack.toml, if any.
 pub fn declared_region(loaded: &Loaded) -> Option<String> {
-    loaded.file.stack.region.clone()
+    loaded.region.clone()
 }
 
 /// Builds the desired stack and returns it with any warnings; errors stop here.
@@ -377,7 +397,7 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
         },
     });
     let stack = Stack {
-        name: loaded.file.stack.name.clone(),
+        name: loaded.name.clone(),
         env: b.env.clone(),
         file: loaded.path.clone(),
         resources,
@@ -411,7 +431,7 @@ impl<'a> Builder<'a> {
     fn text(&mut self, key: &str, raw: &str) -> String {
         let ctx = interpolate::Context {
             variables: &self.loaded.values,
-            stack_name: &self.loaded.file.stack.name,
+            stack_name: &self.loaded.name,
             region: &self.env.region,
             account_id: &self.env.account_id,
         };
@@ -430,7 +450,7 @@ impl<'a> Builder<'a> {
             let v = self.text(&format!("stack.tags.{k}"), v);
             tags.insert(k.clone(), v);
         }
-        tags.insert(OWNER_TAG.into(), self.file().stack.name.clone());
+        tags.insert(OWNER_TAG.into(), self.loaded.name.clone());
         tags.insert(ADDRESS_TAG.into(), address.to_string());
         tags
     }
@@ -532,7 +552,7 @@ impl<'a> Builder<'a> {
     /// A role's physical name and path.
     fn role_identity(&mut self, name: &str) -> Option<(String, String)> {
         let r = self.file().role.get(name)?;
-        let raw_name = r.name.clone().unwrap_or_else(|| format!("{}-{name}", self.file().stack.name));
+        let raw_name = r.name.clone().unwrap_or_else(|| format!("{}-{name}", self.loaded.name));
         let path = r.path.clone().unwrap_or_else(|| defaults::ROLE_PATH.into());
         Some((self.text(&format!("role.{name}.name"), &raw_name), path))
     }
