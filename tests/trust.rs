@@ -439,3 +439,15 @@ async fn dev_and_prod_from_one_file_coexist() {
     let bad = fx.ok(&["validate"], 1);
     assert!(bad.stderr.contains("stack.name") && bad.stderr.contains("variables only"), "{}", bad.all());
 }
+
+#[test]
+fn an_answer_no_sdk_can_read_is_one_line_naming_the_call() {
+    let fx = Fixture::with_faults();
+    let garbage: &'static str = Box::leak(format!("<html>\u{1b}[2J{}</html>", "x".repeat(4000)).into_boxed_str());
+    fx.faults().inject("GetRole", common::proxy::Fault::Garbage(garbage), 100);
+    let plan = fx.ok(&["plan"], 1);
+    let error = plan.stderr.lines().find(|l| l.starts_with("error:")).unwrap_or_else(|| panic!("{}", plan.all()));
+    assert!(error.len() < 400, "{} characters: {error}", error.len());
+    assert!(error.contains("reading role") && error.contains("could not be read (HTTP 200)"), "{error}");
+    assert!(!plan.all().contains('\u{1b}'));
+}

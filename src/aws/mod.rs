@@ -250,17 +250,49 @@ where
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => ErrorKind::Network,
         _ => ErrorKind::Other,
     };
-    let detail = match kind {
-        ErrorKind::Service | ErrorKind::Credentials => String::new(),
-        // The SDK's description of a failure without an answer: its first line, escaped.
-        _ => crate::output::escape(
-            aws_sdk_s3::error::DisplayErrorContext(&e).to_string().lines().next().unwrap_or_default(),
-        ),
+    let unreadable = |e: &(dyn std::error::Error + 'static)| {
+        format!(
+            "the answer could not be read (HTTP {}): {}",
+            status.map_or("?".to_string(), |s| s.to_string()),
+            one_line(&deepest_cause(e), 160)
+        )
+    };
+    let detail = match (&e, kind) {
+        // A success status without a readable answer.
+        (SdkError::ServiceError(_), ErrorKind::Service)
+            if code.is_none() && message.is_none() && status.is_some_and(|s| (200..300).contains(&s)) =>
+        {
+            unreadable(&e)
+        }
+        (_, ErrorKind::Service | ErrorKind::Credentials) => String::new(),
+        // An answer that could not be read: the status and why, never the raw answer.
+        (SdkError::ResponseError(_), _) => unreadable(&e),
+        // The SDK's description of a failure without an answer: its first line.
+        _ => one_line(&aws_sdk_s3::error::DisplayErrorContext(&e).to_string(), 200),
     };
     let mut error = AwsError::service(code.as_deref(), message.as_deref(), status);
     error.kind = kind;
     error.detail = detail;
     anyhow::Error::new(error)
+}
+
+/// The message of the last error in a chain: the most precise one.
+fn deepest_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = e;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+/// Text from elsewhere on one line of at most `max` characters, escaped.
+fn one_line(text: &str, max: usize) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    let mut out: String = line.chars().take(max).collect();
+    if line.chars().count() > max {
+        out.push_str("...");
+    }
+    crate::output::escape(&out)
 }
 
 /// The HTTP status of the answer an SDK error came with, if one came.

@@ -33,6 +33,8 @@ pub enum Fault {
     ErrorAfterForward { status: u16, code: &'static str, message: &'static str },
     /// Forward, then answer a PutRecordBatch with an empty `RequestResponses` (FailedPutCount 0).
     EmptyBatchAnswer,
+    /// Answer 200 with this body, without forwarding (an answer no SDK can read).
+    Garbage(&'static str),
 }
 
 struct Rule {
@@ -508,6 +510,11 @@ fn handle(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::i
             let response = forward(&request.raw, upstream)?;
             count_stored(&request, &response, state);
             client.write_all(&error_response(&request, status, code, message))?;
+        }
+        Some(Fault::Garbage(body)) => {
+            let answer =
+                format!("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+            client.write_all(answer.as_bytes())?;
         }
         Some(Fault::EmptyBatchAnswer) => {
             let response = forward(&request.raw, upstream)?;
