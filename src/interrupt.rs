@@ -32,34 +32,42 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Starts listening for SIGINT and SIGTERM. Call once, inside the runtime, before any work.
 pub fn install() {
-    tokio::spawn(async {
-        #[cfg(unix)]
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        loop {
-            #[cfg(unix)]
-            let terminated = async {
-                match term.as_mut() {
-                    Some(t) => {
-                        t.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+            return;
+        };
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
                 }
-            };
-            #[cfg(not(unix))]
-            let terminated = std::future::pending::<()>();
-            tokio::select! {
-                r = tokio::signal::ctrl_c() => if r.is_err() { return },
-                () = terminated => {}
+                interrupted().await;
             }
-            let n = COUNT.fetch_add(1, Ordering::SeqCst) + 1;
-            stop_channel().send_replace(true);
-            if n == 1 && GRACEFUL.load(Ordering::SeqCst) > 0 {
-                errln!("\n{}", lock(&MESSAGE));
-                continue;
-            }
-            abort().await;
+        });
+    }
+    #[cfg(not(unix))]
+    tokio::spawn(async {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            interrupted().await;
         }
     });
+}
+
+/// One interrupt: a graceful section's first stops new work; any other ends the run.
+async fn interrupted() {
+    let n = COUNT.fetch_add(1, Ordering::SeqCst) + 1;
+    // Decided before the stop is signalled: a section that stops may end (and leave) at once.
+    let graceful = n == 1 && GRACEFUL.load(Ordering::SeqCst) > 0;
+    if graceful {
+        errln!("\n{}", lock(&MESSAGE));
+    }
+    stop_channel().send_replace(true);
+    if !graceful {
+        abort().await;
+    }
 }
 
 /// Whether an interrupt has been received.

@@ -451,3 +451,26 @@ fn an_answer_no_sdk_can_read_is_one_line_naming_the_call() {
     assert!(error.contains("reading role") && error.contains("could not be read (HTTP 200)"), "{error}");
     assert!(!plan.all().contains('\u{1b}'));
 }
+
+#[tokio::test]
+async fn send_stops_at_once_on_an_interrupt_even_while_its_input_is_silent() {
+    let fx = Fixture::new();
+    fx.apply();
+    let fifo = fx.dir.path().join("records");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let child = fx.spawn(&["send", "--records", fifo.to_str().unwrap()]);
+    // A writer that opens the pipe and never writes.
+    let writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let start = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(start.elapsed() < Duration::from_secs(5), "stopped at once");
+    drop(writer);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout.contains("0 accepted") && stdout.contains("Stopped before the end of the records: interrupted"),
+        "{stdout}"
+    );
+}
