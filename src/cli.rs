@@ -154,6 +154,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The jq fallback's worker process (started by preview; not for people).
+    #[command(name = "__jq-worker", hide = true)]
+    JqWorker {
+        #[arg(long)]
+        memory_mib: u64,
+        query: String,
+    },
     /// Print shell completions: `provision completions bash > /etc/bash_completion.d/provision`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.

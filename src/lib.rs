@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod error;
 pub mod graph;
 pub mod interrupt;
+pub mod jq;
 pub mod live;
 pub mod locking;
 pub mod model;

@@ -7,6 +7,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage(&e),
     };
+    // The jq worker is a plain loop over stdin: no runtime, no signal handling of its own (it is
+    // killed with its process group).
+    if let provision::cli::Command::JqWorker { query, memory_mib } = &cli.command {
+        return provision::jq::engine::worker_main(query, *memory_mib);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -120,6 +120,11 @@ pub fn run_preview(ctx: &Context, args: &PreviewArgs) -> Result<Report> {
         function: function(&stack, spec),
         at,
         rate: args.rate,
+        jq: if spec.processors.iter().any(|p| p.kind == "MetadataExtraction") {
+            crate::jq::Engine::detect().map_err(|e| anyhow!(e))?
+        } else {
+            crate::jq::Engine::InProcess
+        },
     };
     preview::run(settings, source).map_err(|e| anyhow!(e))
 }
@@ -131,6 +136,10 @@ pub fn preview(ctx: &Context, args: &PreviewArgs) -> Result<ExitCode> {
         outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         crate::output::out(&show::preview(&report, ctx.verbose, ctx.style));
+    }
+    if let Some(why) = report.incomplete() {
+        errln!("{why}");
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

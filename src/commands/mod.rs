@@ -89,6 +89,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .await
         }
+        Command::JqWorker { query, memory_mib } => Ok(crate::jq::engine::worker_main(query, *memory_mib)),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             let mut buffer = Vec::new();

@@ -1,7 +1,6 @@
 //! The data path: what Firehose does to a record (preview, offline), sending records (send) and
 //! checking where they landed (verify). Pure logic here; AWS calls through `aws::data`.
 
-pub mod jq;
 pub mod lambda_runner;
 pub mod prefix_eval;
 pub mod preview;

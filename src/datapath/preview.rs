@@ -3,10 +3,10 @@
 //! checked (L1-L3, L6), and each record's prefix is evaluated: where it lands, or under which
 //! error prefix and why. Decompression and CloudWatchLogProcessing are not simulated.
 
-use super::jq::Query;
 use super::lambda_runner::{Function, InvocationError, Runner};
 use super::prefix_eval::{Inputs, Prefix, PARTITIONING_FAILED, PROCESSING_FAILED};
 use super::records::Record;
+use crate::jq::{Engine as JqEngine, Evaluator, Outcome};
 use crate::model::{FirehoseSpec, Param};
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -23,7 +23,7 @@ enum Step {
     DeAggregateJson,
     DeAggregateDelimited(Vec<u8>),
     AppendDelimiter,
-    Extract(Query),
+    Extract(Box<Evaluator>),
     Lambda { runner: Box<Runner>, batch_bytes: usize, retries: u32, arn: String },
     NotSimulated(String),
 }
@@ -96,6 +96,9 @@ pub struct Report {
     pub summary: Summary,
     pub active_partitions: ActivePartitions,
     pub processors: Vec<String>,
+    /// What evaluated the MetadataExtraction query, if the stream has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jq_engine: Option<String>,
     pub not_simulated: Vec<String>,
     /// What the function printed when an invocation failed (the first failure).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -127,6 +130,8 @@ pub struct Settings<'a> {
     pub at: DateTime<Utc>,
     /// Records per second, for the active-partition estimate (`--rate`).
     pub rate: Option<f64>,
+    /// What evaluates the MetadataExtraction query.
+    pub jq: JqEngine,
 }
 
 /// Runs the records through the stream's processors and prefixes.
@@ -169,20 +174,19 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
                     w
                 })
                 .collect(),
-            Step::Extract(query) => working
-                .into_iter()
-                .map(|mut w| {
-                    if w.live() {
-                        match query.keys(&w.data) {
-                            Ok(keys) => w.query_keys = Some(keys),
-                            Err(message) => {
-                                w.fail(PARTITIONING_FAILED, "DynamicPartitioning.MetadataExtractionFailed", message)
-                            }
-                        }
+            Step::Extract(evaluator) => {
+                let live: Vec<usize> = (0..working.len()).filter(|i| working[*i].live()).collect();
+                let data: Vec<&[u8]> = live.iter().map(|i| working[*i].data.as_slice()).collect();
+                let outcomes = evaluator.evaluate(&data);
+                for (i, outcome) in live.into_iter().zip(outcomes) {
+                    let w = &mut working[i];
+                    match keys_of(outcome) {
+                        Ok(keys) => w.query_keys = Some(keys),
+                        Err((code, message)) => w.fail(PARTITIONING_FAILED, code, message),
                     }
-                    w
-                })
-                .collect(),
+                }
+                working
+            }
             Step::Lambda { runner, batch_bytes, retries, arn } => {
                 let (out, calls, logs) = invoke_in_batches(
                     working,
@@ -221,6 +225,7 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
             exceeded: false,
         },
         processors: processor_names(stream),
+        jq_engine: steps.iter().any(|s| matches!(s, Step::Extract(_))).then(|| settings.jq.describe()),
         not_simulated,
         function_logs,
         invocations,
@@ -279,6 +284,24 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
     Ok(report)
 }
 
+/// The code of a record preview could not evaluate within its budget (not a Firehose error).
+pub const OVER_BUDGET: &str = "Preview.QueryBudgetExceeded";
+
+impl Report {
+    /// Why the preview cannot say what Firehose would do with every record, if it cannot.
+    pub fn incomplete(&self) -> Option<String> {
+        let over = self.records.iter().filter(|r| r.error_code.as_deref() == Some(OVER_BUDGET)).count();
+        (over > 0).then(|| {
+            let budget = crate::jq::Budget::default();
+            format!(
+                "the preview is incomplete: the jq query exceeded preview's budget ({} and {} MiB per record) for {over} record(s), so where Firehose would put them is unknown",
+                crate::render::duration(budget.per_record),
+                budget.memory_mib
+            )
+        })
+    }
+}
+
 impl Working {
     fn live(&self) -> bool {
         self.failure.is_none() && !self.dropped
@@ -333,7 +356,9 @@ fn steps(settings: &Settings) -> Result<Vec<Step>, String> {
             },
             "AppendDelimiterToRecord" => Step::AppendDelimiter,
             "MetadataExtraction" => {
-                Step::Extract(Query::compile(&param("MetadataExtractionQuery").unwrap_or_default())?)
+                let query = param("MetadataExtractionQuery").unwrap_or_default();
+                let evaluator = Evaluator::new(settings.jq.clone(), &query, crate::jq::Budget::default())?;
+                Step::Extract(Box::new(evaluator))
             }
             "Lambda" => {
                 let function =
@@ -356,6 +381,31 @@ fn steps(settings: &Settings) -> Result<Vec<Step>, String> {
         });
     }
     Ok(steps)
+}
+
+/// The partition keys of a query's outcome (scalars only, as text), or the failure's code and
+/// message.
+fn keys_of(outcome: Outcome) -> Result<BTreeMap<String, String>, (&'static str, String)> {
+    let failed = |m: String| Err(("DynamicPartitioning.MetadataExtractionFailed", m));
+    match outcome {
+        Outcome::Keys(keys) => {
+            let mut out = BTreeMap::new();
+            for (key, kind, text) in keys {
+                match kind.as_str() {
+                    "null" => return failed(format!("the query's key `{key}` is null")),
+                    "array" | "object" => return failed(format!("the query's key `{key}` is not a scalar: {text}")),
+                    _ => {}
+                }
+                out.insert(key, text);
+            }
+            Ok(out)
+        }
+        Outcome::NoOutput => failed("the jq query produced no output".into()),
+        Outcome::NotObject(text) => failed(format!("the jq query produced {text}, not an object")),
+        Outcome::Error(e) => failed(format!("the jq query failed: {e}")),
+        // Preview's own limit, not Firehose's: said as such.
+        Outcome::OverBudget(why) => Err((OVER_BUDGET, why)),
+    }
 }
 
 /// JSON de-aggregation: a record holding several JSON documents (concatenated or one per line)

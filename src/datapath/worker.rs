@@ -5,7 +5,7 @@
 //! count: whatever else reaches that channel cannot shift the answers.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -36,7 +36,7 @@ pub enum Received {
 /// A running worker; killed with its process group when dropped.
 pub struct Worker {
     child: Child,
-    stdin: ChildStdin,
+    stdin: std::fs::File,
     lines: Receiver<Line>,
     stderr: Arc<Mutex<String>>,
 }
@@ -51,6 +51,8 @@ impl Worker {
         let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
         crate::interrupt::register_group(child.id());
         let stdin = child.stdin.take().ok_or_else(|| std::io::Error::other("no stdin"))?;
+        // A file, so that a batch can be written from a thread of its own (see `send_all`).
+        let stdin = std::fs::File::from(std::os::fd::OwnedFd::from(stdin));
         let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?;
         let stderr_pipe = child.stderr.take().ok_or_else(|| std::io::Error::other("no stderr"))?;
         let (tx, lines) = std::sync::mpsc::channel();
@@ -80,6 +82,21 @@ impl Worker {
         self.stdin.write_all(line)?;
         self.stdin.write_all(b"\n")?;
         self.stdin.flush()
+    }
+
+    /// Sends many lines from a thread of its own, so that a worker stuck on one of them never
+    /// blocks the caller (which waits for answers with a timeout instead).
+    pub fn send_all(&mut self, lines: Vec<Vec<u8>>) -> std::io::Result<()> {
+        let mut stdin = self.stdin.try_clone()?;
+        std::thread::spawn(move || {
+            for line in lines {
+                if stdin.write_all(&line).and_then(|_| stdin.write_all(b"\n")).is_err() {
+                    return;
+                }
+            }
+            let _ = stdin.flush();
+        });
+        Ok(())
     }
 
     /// Waits up to `timeout` for the next answer. After anything but an answer, the worker is

@@ -37,6 +37,9 @@ pub fn preview(r: &Report, verbose: bool, style: Style) -> String {
     if !r.processors.is_empty() {
         let _ = writeln!(out, "Processors: {}", r.processors.join(" -> "));
     }
+    if let Some(engine) = &r.jq_engine {
+        let _ = writeln!(out, "The jq query ran with {engine}.");
+    }
     if r.invocations > 0 {
         let _ = writeln!(
             out,

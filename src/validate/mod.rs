@@ -398,6 +398,16 @@ fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &
                             .with_help("e.g. query = \"{customer_id: .customer_id}\""),
                     );
                 }
+                if let Some(query) = p.query.as_deref() {
+                    for problem in crate::jq::check::check(query) {
+                        let d = if problem.error {
+                            Diagnostic::error(problem.rule, format!("{pkey}.query"), problem.message)
+                        } else {
+                            Diagnostic::warning(problem.rule, format!("{pkey}.query"), problem.message)
+                        };
+                        out.push(d.with_help("Firehose evaluates the query with jq 1.6, once per record"));
+                    }
+                }
                 if p.json_parsing_engine.as_deref().is_some_and(|e| e != "JQ-1.6") {
                     out.push(Diagnostic::error(
                         "R15",

@@ -1,0 +1,342 @@
+//! Running a query over records with a budget: jq 1.6, or the jaq fallback run by this program as
+//! `provision __jq-worker`, each as a long-lived process fed one record per line. A record whose
+//! answer does not come within the budget is failed with that reason and the process is killed
+//! with everything it started; a process that ends (out of memory, out of stack) fails its
+//! record; after a few budgets exceeded in a row, the remaining records are not evaluated.
+//! Firehose documents no budget for a MetadataExtraction query: these are provision's, chosen so
+//! that a preview always ends, and named in docs/rules.md.
+
+use super::{jaq, Outcome};
+use crate::datapath::worker::{Received, Worker};
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::time::Duration;
+
+/// What evaluates queries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Engine {
+    /// jq 1.6 itself, the engine Firehose runs.
+    Jq16(PathBuf),
+    /// The jaq fallback, run in a worker process by this program (its path).
+    Jaq(PathBuf),
+    /// The jaq fallback in this process, with no budget (unit tests).
+    InProcess,
+}
+
+/// Environment variable naming the jq 1.6 to use, or `jaq` for the fallback.
+pub const ENGINE_VARIABLE: &str = "PROVISION_JQ";
+
+impl Engine {
+    /// jq 1.6 when `PROVISION_JQ` names one or `jq` on PATH is one; the jaq fallback otherwise
+    /// (or when `PROVISION_JQ=jaq`).
+    pub fn detect() -> Result<Engine, String> {
+        let fallback =
+            || std::env::current_exe().map(Engine::Jaq).map_err(|e| format!("cannot find this program's path: {e}"));
+        match std::env::var(ENGINE_VARIABLE) {
+            Ok(v) if v == "jaq" => fallback(),
+            Ok(path) if !path.is_empty() => match version(&path) {
+                Some(v) if v == "jq-1.6" => Ok(Engine::Jq16(PathBuf::from(path))),
+                Some(v) => Err(format!("{ENGINE_VARIABLE} names {path}, which is {v}: Firehose runs jq-1.6")),
+                None => Err(format!("{ENGINE_VARIABLE} names {path}, which does not run (`{path} --version`)")),
+            },
+            _ => match which("jq") {
+                Some(path) if version(&path.to_string_lossy()).as_deref() == Some("jq-1.6") => Ok(Engine::Jq16(path)),
+                _ => fallback(),
+            },
+        }
+    }
+
+    /// What preview says about the engine it used.
+    pub fn describe(&self) -> String {
+        match self {
+            Engine::Jq16(path) => format!("jq 1.6 (exact: {})", path.display()),
+            Engine::Jaq(_) | Engine::InProcess => {
+                format!("jaq (jq 1.6 emulated; install jq 1.6, or set {ENGINE_VARIABLE}, for Firehose's own engine)")
+            }
+        }
+    }
+}
+
+/// `PROGRAM --version`, if it runs.
+fn version(program: &str) -> Option<String> {
+    let out = Command::new(program).arg("--version").env_clear().output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// The path of `program` on PATH.
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(program)).find(|p| p.is_file())
+}
+
+/// What one record's evaluation may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Wall time per record.
+    pub per_record: Duration,
+    /// Address space of the process evaluating the query.
+    pub memory_mib: u64,
+    /// After this many records over budget in a row, the rest are not evaluated.
+    pub over_in_a_row: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget { per_record: Duration::from_secs(1), memory_mib: 192, over_in_a_row: 3 }
+    }
+}
+
+/// Records sent to a worker at once (answers are still awaited one by one, each with its budget).
+const BATCH: usize = 256;
+/// The longest answer line read from a worker.
+const MAX_ANSWER: usize = 1024 * 1024;
+
+/// A query ready to evaluate records.
+pub struct Evaluator {
+    engine: Engine,
+    query: String,
+    budget: Budget,
+    local: Option<jaq::Query>,
+    worker: Option<Worker>,
+    over_in_a_row: usize,
+}
+
+impl std::fmt::Debug for Evaluator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evaluator").field("engine", &self.engine).finish()
+    }
+}
+
+impl Evaluator {
+    /// Compiles the query for `engine` (its errors name the problem and its place).
+    pub fn new(engine: Engine, query: &str, budget: Budget) -> Result<Evaluator, String> {
+        let local = match &engine {
+            Engine::InProcess | Engine::Jaq(_) => Some(jaq::Query::compile(query)?),
+            Engine::Jq16(_) => None,
+        };
+        if let Engine::Jq16(jq) = &engine {
+            compiles_in_jq16(jq, query)?;
+        }
+        Ok(Evaluator { engine, query: query.to_string(), budget, local, worker: None, over_in_a_row: 0 })
+    }
+
+    /// The engine evaluating.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Evaluates every record, in order.
+    pub fn evaluate(&mut self, records: &[&[u8]]) -> Vec<Outcome> {
+        if let (Engine::InProcess, Some(q)) = (&self.engine, &self.local) {
+            return records.iter().map(|r| q.evaluate(r)).collect();
+        }
+        let mut out = Vec::with_capacity(records.len());
+        while out.len() < records.len() {
+            if self.over_in_a_row >= self.budget.over_in_a_row {
+                let reason = format!(
+                    "not evaluated: the query exceeded its budget for {} records in a row",
+                    self.budget.over_in_a_row
+                );
+                out.resize(records.len(), Outcome::OverBudget(reason));
+                break;
+            }
+            let start = out.len();
+            let end = (start + BATCH).min(records.len());
+            if let Err(e) = self.send(&records[start..end]) {
+                out.resize(records.len(), Outcome::Error(e));
+                break;
+            }
+            for _ in start..end {
+                let Some(worker) = self.worker.as_mut() else { break };
+                match worker.receive(self.budget.per_record) {
+                    Received::Answer(line) => {
+                        self.over_in_a_row = 0;
+                        out.push(parse_answer(&line));
+                        continue;
+                    }
+                    Received::Timeout => {
+                        let within = crate::render::duration(self.budget.per_record);
+                        out.push(Outcome::OverBudget(format!(
+                            "the query did not finish within {within} for this record"
+                        )));
+                    }
+                    Received::Exited(stderr) => out.push(Outcome::OverBudget(format!(
+                        "the query's process ended ({}): out of its {} MiB of memory or of stack",
+                        crate::output::escape(
+                            &stderr.lines().next().unwrap_or("no message").chars().take(120).collect::<String>()
+                        ),
+                        self.budget.memory_mib
+                    ))),
+                    Received::TooLong(n) => out.push(Outcome::Error(format!("the query's answer is over {n} bytes"))),
+                }
+                // The worker is dead: the rest of this batch is sent again to a new one.
+                self.over_in_a_row += 1;
+                self.worker = None;
+                break;
+            }
+        }
+        out
+    }
+
+    fn send(&mut self, records: &[&[u8]]) -> Result<(), String> {
+        if self.worker.is_none() {
+            self.start()?;
+        }
+        let lines = records
+            .iter()
+            .map(|r| serde_json::to_vec(&String::from_utf8_lossy(r)).unwrap_or_else(|_| b"\"\"".to_vec()))
+            .collect();
+        match self.worker.as_mut() {
+            Some(worker) => worker.send_all(lines).map_err(|e| format!("cannot feed the query's process: {e}")),
+            None => Err("the query's process did not start".into()),
+        }
+    }
+
+    /// Starts the worker.
+    fn start(&mut self) -> Result<(), String> {
+        let command = match &self.engine {
+            Engine::Jq16(jq) => {
+                let mut c = Command::new("/bin/sh");
+                // `env -i`: the shell adds variables of its own (PWD); jq sees none.
+                c.args(["-c", "ulimit -v \"$1\"; shift; exec /usr/bin/env -i \"$@\"", "sh"])
+                    .arg((self.budget.memory_mib * 1024).to_string())
+                    .arg(jq)
+                    .args(["--unbuffered", "-c"])
+                    .arg(jq16_program(&self.query));
+                c
+            }
+            Engine::Jaq(program) => {
+                let mut c = Command::new(program);
+                c.arg("__jq-worker").arg("--memory-mib").arg(self.budget.memory_mib.to_string()).arg(&self.query);
+                c
+            }
+            Engine::InProcess => return Ok(()),
+        };
+        let mut command = command;
+        command.env_clear();
+        let worker = Worker::spawn(command, "", MAX_ANSWER).map_err(|e| format!("cannot start jq: {e}"))?;
+        self.worker = Some(worker);
+        Ok(())
+    }
+}
+
+/// Whether jq 1.6 compiles the query, without running it on anything (jq compiles a whole
+/// program before reading input; the query is defined, never called).
+fn compiles_in_jq16(jq: &std::path::Path, query: &str) -> Result<(), String> {
+    let program = format!("def _provision_probe: (\n{query}\n); 1");
+    let out = Command::new(jq)
+        .args(["-n", &program])
+        .env_clear()
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", jq.display()))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let message: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).take(3).collect();
+    Err(format!("jq 1.6 refuses the query: {}", crate::output::escape(&message.join(" "))))
+}
+
+/// The program jq 1.6 runs: each input line is a record as a JSON string; each output line says
+/// what the query made of it (see [`parse_answer`]).
+pub fn jq16_program(query: &str) -> String {
+    format!(
+        r#"def _pk_text: if type == "string" then . else tojson end;
+. as $raw
+| try (
+    ($raw | fromjson) as $record
+    | [limit(1; $record | (
+{query}
+))]
+    | if length == 0 then {{none: true}}
+      elif (.[0] | type) == "object" then {{keys: [.[0] | to_entries[] | [.key, (.value | type), (.value | _pk_text)]]}}
+      else {{not_object: (.[0] | tojson | .[0:200])}}
+      end
+  ) catch {{error: (if type == "string" then . else tojson end | .[0:500])}}"#
+    )
+}
+
+/// An answer line of a worker.
+fn parse_answer(line: &str) -> Outcome {
+    let v: serde_json::Value = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) => return Outcome::Error(format!("unreadable answer from the query's process: {e}")),
+    };
+    if let Some(keys) = v["keys"].as_array() {
+        let text = |x: &serde_json::Value| x.as_str().unwrap_or_default().to_string();
+        return Outcome::Keys(keys.iter().map(|k| (text(&k[0]), text(&k[1]), text(&k[2]))).collect());
+    }
+    if v["none"].as_bool() == Some(true) {
+        return Outcome::NoOutput;
+    }
+    if let Some(text) = v["not_object"].as_str() {
+        return Outcome::NotObject(text.to_string());
+    }
+    Outcome::Error(v["error"].as_str().unwrap_or("the query failed").to_string())
+}
+
+/// The answer line of the jaq worker for one outcome (the same shape as jq 1.6's).
+fn answer_line(outcome: &Outcome) -> String {
+    let v = match outcome {
+        Outcome::Keys(keys) => serde_json::json!({"keys": keys.iter().map(|(k, t, v)| [k, t, v]).collect::<Vec<_>>()}),
+        Outcome::NoOutput => serde_json::json!({"none": true}),
+        Outcome::NotObject(text) => serde_json::json!({"not_object": text}),
+        Outcome::Error(e) | Outcome::OverBudget(e) => serde_json::json!({"error": e}),
+    };
+    v.to_string()
+}
+
+/// `provision __jq-worker`: the jaq fallback's process. Limits its own address space, then
+/// answers one line per record line on stdin, evaluating on a thread with a large stack (a
+/// recursion too deep for it ends this process, never provision).
+pub fn worker_main(query: &str, memory_mib: u64) -> ExitCode {
+    #[cfg(unix)]
+    {
+        use nix::sys::resource::{setrlimit, Resource};
+        let bytes = memory_mib.saturating_mul(1024 * 1024);
+        let _ = setrlimit(Resource::RLIMIT_AS, bytes, bytes);
+    }
+    let query = query.to_string();
+    let evaluator = std::thread::Builder::new().stack_size(32 * 1024 * 1024).spawn(move || {
+        use std::io::{BufRead, Write};
+        let compiled = match jaq::Query::compile(&query) {
+            Ok(q) => q,
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "{e}");
+                return 3;
+            }
+        };
+        let stdout = std::io::stdout();
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { return 1 };
+            let record: String = serde_json::from_str(&line).unwrap_or_default();
+            let answer = answer_line(&compiled.evaluate(record.as_bytes()));
+            let mut out = stdout.lock();
+            if writeln!(out, "{answer}").and_then(|_| out.flush()).is_err() {
+                return 0;
+            }
+        }
+        0
+    });
+    match evaluator.map(|t| t.join()) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        _ => ExitCode::from(1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_read_back_as_outcomes() {
+        for outcome in [
+            Outcome::Keys(vec![("a".into(), "number".into(), "1".into())]),
+            Outcome::NoOutput,
+            Outcome::NotObject("[1]".into()),
+            Outcome::Error("boom".into()),
+        ] {
+            assert_eq!(parse_answer(&answer_line(&outcome)), outcome);
+        }
+    }
+}
