@@ -92,8 +92,8 @@ pub enum Command {
         /// A JSON Lines file: one record's data per line (default: generated sample records).
         #[arg(long, value_name = "FILE")]
         records: Option<PathBuf>,
-        /// How many sample records to generate.
-        #[arg(long, default_value_t = 100, conflicts_with = "records")]
+        /// How many sample records to generate (at most 1,000,000: preview holds them in memory).
+        #[arg(long, default_value_t = 100, conflicts_with = "records", value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
         count: u64,
         /// Seed of the generated records (the same seed, the same records).
         #[arg(long, default_value_t = 0)]

@@ -78,12 +78,17 @@ pub fn render(diagnostics: &[Diagnostic], source: &str, color: bool) -> String {
     use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
     let renderer = if color { Renderer::styled() } else { Renderer::plain() };
     let mut out = String::new();
+    // The snippet is the user's text: annotate-snippets shows C0 controls as symbols, and C1
+    // controls (U+0080 to U+009F, which terminals obey too) become `¤`, a character of the same
+    // width in bytes, so that carets stay under their values.
+    let source: String = source.chars().map(|c| if ('\u{80}'..='\u{9f}').contains(&c) { '¤' } else { c }).collect();
+    let source = source.as_str();
     for d in diagnostics {
         let level = match d.severity {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
-        let title = format!("{}: {}", d.key, d.message);
+        let title = crate::output::escape(&format!("{}: {}", d.key, d.message));
         let mut group = match &d.location {
             Some(loc) => {
                 let path = loc.file.display().to_string();
@@ -97,7 +102,7 @@ pub fn render(diagnostics: &[Diagnostic], source: &str, color: bool) -> String {
             None => Group::with_title(level.primary_title(title).id(d.rule.clone())),
         };
         if let Some(help) = &d.help {
-            group = group.element(Level::HELP.message(help.clone()));
+            group = group.element(Level::HELP.message(crate::output::escape(help)));
         }
         out.push_str(&renderer.render(&[group]));
         out.push_str("\n\n");

@@ -12,6 +12,7 @@ pub mod defaults;
 pub mod diagnostic;
 pub mod error;
 pub mod graph;
+pub mod input;
 pub mod interrupt;
 pub mod jq;
 pub mod live;

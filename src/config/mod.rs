@@ -105,9 +105,9 @@ pub const ENV_VAR_PREFIX: &str = "PROVISION_VAR_";
 /// type is reported and its line left out, so that every such problem is found in one run; a
 /// problem that leaves nothing sensible to parse stops here.
 pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::input::read_text(path, crate::input::MAX_STACK_BYTES).map_err(|e| {
         Invalid::new(
-            vec![Diagnostic::error("file", path.display().to_string(), format!("cannot read: {e}"))
+            vec![Diagnostic::error("file", crate::output::escape(&path.display().to_string()), e)
                 .with_help("pass the stack file with -f FILE (default ./stack.toml)")],
             "",
             path,
@@ -233,7 +233,7 @@ fn variable_values(
 
 /// A var file: a TOML table of strings (numbers and booleans are taken as their text).
 fn read_var_file(path: &Path) -> Result<Vec<(String, String)>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let text = crate::input::read_text(path, crate::input::MAX_VAR_FILE_BYTES)?;
     let table: toml::Table = toml::from_str(&text).map_err(|e| format!("not a TOML file: {}", e.message()))?;
     table
         .into_iter()

@@ -115,6 +115,92 @@ for line in sys.stdin:
     answer(reply)
 "#;
 
+/// The Node.js worker (runtimes `nodejs*`): the same protocol. Node has no private copy of
+/// stdout to give, so the handler's console and writes to stdout are captured during each
+/// invocation, and each answer starts on a fresh line with the token (stray output, which has
+/// no token, is ignored). The handler is imported as Lambda imports it (ES module or CommonJS,
+/// `async` or with a callback).
+const NODE_WORKER: &str = r#"
+import { pathToFileURL } from "node:url";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+const [token, source, handler, timeout, name, memory, limitText] = process.argv.slice(1);
+const limit = Number(limitText);
+const answer = (v) => process.stdout.write("\n" + token + JSON.stringify(v) + "\n");
+const dot = handler.lastIndexOf(".");
+const moduleName = handler.slice(0, dot), functionName = handler.slice(dot + 1);
+let fn;
+try {
+  const file = [".mjs", ".cjs", ".js"].map((e) => join(source, moduleName + e)).find(existsSync);
+  if (!file) throw new Error(`Cannot find module '${moduleName}' in ${source}`);
+  const mod = await import(pathToFileURL(file).href);
+  fn = mod[functionName] ?? mod.default?.[functionName];
+  if (typeof fn !== "function") throw new Error(`${handler} is not a function`);
+} catch (e) {
+  answer({ fatal: String(e && e.stack || e).slice(-16000) });
+  process.exit(0);
+}
+answer({ ready: true });
+let n = 0;
+const lines = createInterface({ input: process.stdin });
+for await (const line of lines) {
+  n += 1;
+  const event = JSON.parse(line);
+  const logs = [];
+  const capture = (...args) => { if (logs.join("").length < 65536) logs.push(args.map(String).join(" ") + "\n"); };
+  const saved = { log: console.log, error: console.error, warn: console.warn, info: console.info, write: process.stdout.write };
+  console.log = console.error = console.warn = console.info = capture;
+  const context = {
+    functionName: name, functionVersion: "$LATEST", invokedFunctionArn: process.env.PREVIEW_FUNCTION_ARN || "",
+    memoryLimitInMB: memory, awsRequestId: "preview-" + n, logGroupName: "/aws/lambda/" + name, logStreamName: "preview",
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+  const deadline = Date.now() + Number(timeout) * 1000;
+  let reply;
+  try {
+    const response = await (fn.length >= 3
+      ? new Promise((resolve, reject) => fn(event, context, (err, res) => (err ? reject(err) : resolve(res))))
+      : fn(event, context));
+    const text = JSON.stringify(response);
+    reply = text === undefined ? { invalid: "the handler returned nothing JSON can hold" }
+      : text.length > limit ? { size: text.length } : { size: text.length, response: JSON.parse(text) };
+  } catch (e) {
+    reply = { error: (e && e.name) || "Error", message: String(e && e.message || e).slice(0, 4096), trace: String(e && e.stack || "").slice(-16000) };
+  } finally {
+    Object.assign(console, { log: saved.log, error: saved.error, warn: saved.warn, info: saved.info });
+  }
+  reply.logs = logs.join("");
+  answer(reply);
+}
+"#;
+
+/// A language preview runs handlers of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Language {
+    Python,
+    Node,
+}
+
+impl Language {
+    fn of(runtime: &str) -> Option<Language> {
+        if runtime.starts_with("python3") {
+            Some(Language::Python)
+        } else if runtime.starts_with("nodejs") {
+            Some(Language::Node)
+        } else {
+            None
+        }
+    }
+
+    fn program(self) -> &'static str {
+        match self {
+            Language::Python => "python3",
+            Language::Node => "node",
+        }
+    }
+}
+
 /// How an invocation failed, as Firehose would report it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvocationError {
@@ -146,38 +232,43 @@ pub struct Function {
 /// A function ready to run; its worker starts at the first invocation.
 pub struct Runner {
     function: Function,
-    python: PathBuf,
+    language: Language,
+    /// The interpreter's real path (`python3` or `node`).
+    interpreter: PathBuf,
     worker: Option<Worker>,
     token: String,
 }
 
 impl Runner {
-    /// Checks that preview can run this function: a Python runtime, a readable source
-    /// directory and a local `python3`.
+    /// Checks that preview can run this function: a Python or Node.js runtime, a readable
+    /// source directory and the local interpreter (`python3`, `node`).
     pub fn new(function: Function) -> Result<Runner, String> {
-        if !function.runtime.starts_with("python3") {
+        let Some(language) = Language::of(&function.runtime) else {
             return Err(format!(
-                "the function {} uses {}: preview runs Python handlers only (the stream's other processors are simulated)",
+                "the function {} uses {}: preview runs Python (python3.*) and Node.js (nodejs*) handlers only (the stream's other processors are simulated)",
                 function.name, function.runtime
             ));
-        }
+        };
         if let Err(e) = std::fs::read_dir(&function.source) {
             return Err(format!("cannot read the function's source directory {}: {e}", function.source.display()));
         }
-        let python = interpreter()?;
-        Ok(Runner { function, python, worker: None, token: new_token() })
+        let interpreter = interpreter(language)?;
+        Ok(Runner { function, language, interpreter, worker: None, token: new_token() })
     }
 
-    /// The worker's command: isolated Python with the function's environment and nothing else.
+    /// The worker's command: the interpreter with the function's environment and nothing else.
     fn command(&self) -> Command {
         let f = &self.function;
         let source = abs(&f.source);
-        let mut command = Command::new(&self.python);
+        let mut command = Command::new(&self.interpreter);
+        match self.language {
+            Language::Python => command.args(["-I", "-u", "-c", WORKER]),
+            // Lambda gives the V8 heap most of the function's memory.
+            Language::Node => command
+                .arg(format!("--max-old-space-size={}", (f.memory_mb.max(128) as i64) * 9 / 10))
+                .args(["--input-type=module", "-e", NODE_WORKER]),
+        };
         command
-            .arg("-I")
-            .arg("-u")
-            .arg("-c")
-            .arg(WORKER)
             .arg(&self.token)
             .arg(&source)
             .arg(&f.handler)
@@ -195,8 +286,8 @@ impl Runner {
 
     fn start(&self) -> Result<Worker, String> {
         let f = &self.function;
-        let mut worker =
-            Worker::spawn(self.command(), &self.token, MAX_LINE).map_err(|e| format!("cannot start python3: {e}"))?;
+        let mut worker = Worker::spawn(self.command(), &self.token, MAX_LINE)
+            .map_err(|e| format!("cannot start {}: {e}", self.language.program()))?;
         match worker.receive(Duration::from_secs(30)) {
             Received::Answer(line) => {
                 let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
@@ -209,8 +300,8 @@ impl Runner {
                 }
                 Ok(worker)
             }
-            Received::Exited(stderr) => Err(format!("the Python worker did not start:\n{stderr}")),
-            other => Err(format!("the Python worker did not start: {other:?}")),
+            Received::Exited(stderr) => Err(format!("the {} worker did not start:\n{stderr}", self.language.program())),
+            other => Err(format!("the {} worker did not start: {other:?}", self.language.program())),
         }
     }
 
@@ -306,20 +397,23 @@ fn lambda_variables(f: &Function, source: &Path) -> Vec<(String, String)> {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
-/// The real interpreter behind the user's `python3` (a pyenv or asdf shim needs the user's
-/// environment to find it; the worker then runs without that environment).
-fn interpreter() -> Result<PathBuf, String> {
-    let out = Command::new("python3")
-        .args(["-c", "import sys; print(sys.executable)"])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output();
+/// The real interpreter behind the user's `python3` or `node` (a pyenv, asdf or nvm shim needs
+/// the user's environment to find it; the worker then runs without that environment).
+fn interpreter(language: Language) -> Result<PathBuf, String> {
+    let (program, script) = match language {
+        Language::Python => ("python3", "import sys; print(sys.executable)"),
+        Language::Node => ("node", "console.log(process.execPath)"),
+    };
+    let flag = if language == Language::Python { "-c" } else { "-e" };
+    let out = Command::new(program).args([flag, script]).stdin(Stdio::null()).stderr(Stdio::null()).output();
     match out {
         Ok(o) if o.status.success() => {
             let path = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
-            Ok(if path.is_absolute() { path } else { PathBuf::from("python3") })
+            Ok(if path.is_absolute() { path } else { PathBuf::from(program) })
         }
-        _ => Err("preview runs Python handlers with a local `python3`, which was not found on PATH".into()),
+        _ => Err(format!(
+            "preview runs this handler with a local `{program}`, which was not found on PATH: install it, or preview a stream without this function"
+        )),
     }
 }
 
@@ -431,7 +525,22 @@ mod tests {
             region: "us-east-1".into(),
             arn: String::new(),
         });
-        assert!(node.err().unwrap().contains("preview runs Python handlers only"));
+        assert!(node.is_ok() || node.err().unwrap().contains("`node`"), "Node.js runs when `node` is there");
+        let java = Runner::new(Function {
+            runtime: "java21".into(),
+            ..Function {
+                name: "f".into(),
+                runtime: String::new(),
+                handler: "index.handler".into(),
+                source: dir.path().to_path_buf(),
+                timeout: Duration::from_secs(1),
+                memory_mb: 128,
+                environment: BTreeMap::new(),
+                region: "us-east-1".into(),
+                arn: String::new(),
+            }
+        });
+        assert!(java.err().unwrap().contains("Python (python3.*) and Node.js"));
         let missing = Runner::new(Function {
             name: "f".into(),
             runtime: "python3.12".into(),

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 /// What `!{firehose:random-string}` shows: Firehose puts 11 random characters there, new for
-/// each object, so it never makes a partition of its own.
-pub const RANDOM_STRING: &str = "{random-string}";
+/// each object (so it never makes a partition of its own); the placeholder is 11 characters too,
+/// so that the 512-character limit is checked as Firehose checks it.
+pub const RANDOM_STRING: &str = "<random-11>";
 
 /// Firehose's error output types (the value of `!{firehose:error-output-type}`).
 pub const PROCESSING_FAILED: &str = "processing-failed";
@@ -39,12 +40,20 @@ pub struct Prefix {
 }
 
 impl Prefix {
-    /// Parses a data prefix (`error = false`) or an error prefix.
-    pub fn new(text: &str, error: bool) -> Result<Prefix, String> {
-        let mut parts = parse(text).map_err(|e| e.message)?;
+    /// Parses a data prefix.
+    pub fn new(text: &str) -> Result<Prefix, String> {
+        let parts = parse(text).map_err(|e| e.message)?;
         let has_expressions = parts.iter().any(|p| matches!(p, Part::Expression { .. }));
-        if error && !has_expressions {
-            // A static (or absent) error prefix gets the error type and the hour appended.
+        Ok(Prefix { parts, default_time_suffix: !has_expressions })
+    }
+
+    /// Parses an error prefix. A static one gets the error type and the hour appended; none at
+    /// all means the data prefix (static then, rule P9) followed by the error type: failed
+    /// records land under `<prefix><error-output-type>/yyyy/MM/dd/HH/` (S3 prefix rules).
+    pub fn error(text: &str, data_prefix: &str) -> Result<Prefix, String> {
+        let mut parts = if text.is_empty() { parse(data_prefix) } else { parse(text) }.map_err(|e| e.message)?;
+        let has_expressions = parts.iter().any(|p| matches!(p, Part::Expression { .. }));
+        if !has_expressions {
             parts.push(Part::Expression { namespace: "firehose".into(), value: "error-output-type".into() });
             parts.push(Part::Literal("/".into()));
         }
@@ -129,8 +138,7 @@ mod tests {
 
     #[test]
     fn the_sample_prefix_evaluates_from_lambda_keys() {
-        let p =
-            Prefix::new("region=!{partitionKeyFromLambda:region}/hour=!{partitionKeyFromLambda:hour}/", false).unwrap();
+        let p = Prefix::new("region=!{partitionKeyFromLambda:region}/hour=!{partitionKeyFromLambda:hour}/").unwrap();
         let keys =
             BTreeMap::from([("region".to_string(), "us-east-1".to_string()), ("hour".to_string(), "20".to_string())]);
         let out = p.evaluate(at(), &Inputs { lambda_keys: Some(&keys), ..Default::default() }).unwrap();
@@ -141,12 +149,25 @@ mod tests {
 
     #[test]
     fn error_prefixes_get_their_type_and_static_prefixes_the_hour() {
-        let e = Prefix::new("error/!{timestamp:yyyy}/!{firehose:error-output-type}", true).unwrap();
+        let e = Prefix::error("error/!{timestamp:yyyy}/!{firehose:error-output-type}", "").unwrap();
         let inputs = Inputs { error_output_type: Some(PARTITIONING_FAILED), ..Default::default() };
         assert_eq!(e.evaluate(at(), &inputs).unwrap(), "error/2019/partitioning-failed");
-        let static_error = Prefix::new("errors/", true).unwrap();
+        let static_error = Prefix::error("errors/", "").unwrap();
         assert_eq!(static_error.evaluate(at(), &inputs).unwrap(), "errors/partitioning-failed/2019/08/09/20/");
-        let plain = Prefix::new("data", false).unwrap();
+        let plain = Prefix::new("data").unwrap();
         assert_eq!(plain.evaluate(at(), &Inputs::default()).unwrap(), "data/2019/08/09/20/");
+        // No error prefix: the data prefix, then the type.
+        let none = Prefix::error("", "logs/").unwrap();
+        assert_eq!(none.evaluate(at(), &inputs).unwrap(), "logs/partitioning-failed/2019/08/09/20/");
+    }
+
+    #[test]
+    fn the_random_string_takes_eleven_characters_as_in_firehose() {
+        assert_eq!(RANDOM_STRING.chars().count(), 11);
+        // 501 characters and a random string: 512, the limit, not over it.
+        let text = format!("{}!{{firehose:random-string}}", "a".repeat(501));
+        assert!(Prefix::new(&text).unwrap().evaluate(at(), &Inputs::default()).is_ok());
+        let text = format!("{}!{{firehose:random-string}}", "a".repeat(502));
+        assert!(Prefix::new(&text).unwrap().evaluate(at(), &Inputs::default()).is_err());
     }
 }

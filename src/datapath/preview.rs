@@ -17,6 +17,10 @@ use std::collections::{BTreeMap, HashMap};
 pub const ACTIVE_PARTITIONS_QUOTA: usize = 500;
 /// At most this many sub-records per record with de-aggregation (rule B3).
 pub const MAX_SUB_RECORDS: usize = 500;
+/// Preview holds every record in memory: at most this many bytes of records are read.
+pub const MAX_PREVIEW_BYTES: u64 = 256 * 1024 * 1024;
+/// Not an error type of Firehose's: the record never enters the stream (PutRecord refuses it).
+const REJECTED: &str = "rejected";
 
 /// What the stream's processors are, ready to run.
 enum Step {
@@ -114,6 +118,8 @@ pub struct Summary {
     pub delivered: usize,
     pub dropped: usize,
     pub failed: usize,
+    /// Records PutRecord would refuse (over 1,000 KiB): never in the stream.
+    pub rejected: usize,
     pub partitions: usize,
 }
 
@@ -138,11 +144,24 @@ pub struct Settings<'a> {
 pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Record>>) -> Result<Report, String> {
     let stream = settings.stream;
     let mut steps = steps(&settings)?;
-    let prefix = Prefix::new(&stream.prefix, false)?;
-    let error_prefix = Prefix::new(&stream.error_output_prefix, true)?;
+    let prefix = Prefix::new(&stream.prefix)?;
+    let error_prefix = Prefix::error(&stream.error_output_prefix, &stream.prefix)?;
     let mut working = Vec::new();
+    let mut read = 0u64;
     for (index, record) in records.enumerate() {
         let record = record.map_err(|e| e.to_string())?;
+        read += record.data.len() as u64;
+        if read > MAX_PREVIEW_BYTES {
+            return Err(format!(
+                "preview holds its records in memory and reads at most {} MiB of them: preview a sample of the file",
+                MAX_PREVIEW_BYTES >> 20
+            ));
+        }
+        let failure = record.refusal().map(|message| Failure {
+            error_type: REJECTED,
+            code: "PutRecord.RecordTooLarge".into(),
+            message,
+        });
         working.push(Working {
             index,
             line: record.line,
@@ -151,7 +170,7 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
             query_keys: None,
             lambda_keys: None,
             dropped: false,
-            failure: None,
+            failure,
         });
     }
     let input_records = working.len();
@@ -230,22 +249,49 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
         function_logs,
         invocations,
     };
-    let mut delivered_prefixes = Vec::new();
-    for mut w in working {
-        let keys = merged_keys(&w);
-        let mut landed = None;
-        if w.live() {
+    // Where each live record lands.
+    let landed: Vec<Option<String>> = working
+        .iter_mut()
+        .map(|w| {
+            if !w.live() {
+                return None;
+            }
             let inputs = Inputs {
                 lambda_keys: w.lambda_keys.as_ref(),
                 query_keys: w.query_keys.as_ref(),
                 error_output_type: None,
             };
             match prefix.evaluate(settings.at, &inputs) {
-                Ok(p) => landed = Some(p),
-                Err(e) => w.fail(PARTITIONING_FAILED, e.code, e.message),
+                Ok(p) => Some(p),
+                Err(e) => {
+                    w.fail(PARTITIONING_FAILED, e.code, e.message);
+                    None
+                }
+            }
+        })
+        .collect();
+    let wanted: Vec<String> = landed.iter().flatten().cloned().collect();
+    report.active_partitions = active_partitions(&wanted, settings.rate, stream.buffer_interval_seconds);
+    // Beyond the quota of active partitions, Firehose sends the records of further partitions to
+    // the error prefix as `activePartitionExceeded` (developer guide, "Buffer data for dynamic
+    // partitioning").
+    if stream.dynamic_partitioning {
+        let over = over_quota(&landed, report.active_partitions.records_per_interval, ACTIVE_PARTITIONS_QUOTA);
+        for (w, over) in working.iter_mut().zip(over) {
+            if over {
+                let message =
+                    format!("the stream already buffers {ACTIVE_PARTITIONS_QUOTA} active partitions (rule D5)");
+                w.fail(ACTIVE_PARTITION_EXCEEDED, ACTIVE_PARTITION_EXCEEDED, message);
             }
         }
+    }
+    for (mut w, landed) in working.into_iter().zip(landed) {
+        let keys = merged_keys(&w);
+        let landed = landed.filter(|_| w.failure.is_none());
         let (result, prefix_out, error, code) = match (&w.failure, w.dropped, landed) {
+            (Some(f), _, _) if f.error_type == REJECTED => {
+                ("Rejected", None, Some(f.message.clone()), Some(f.code.clone()))
+            }
             (Some(f), _, _) => {
                 let inputs = Inputs { error_output_type: Some(f.error_type), ..Default::default() };
                 let p = error_prefix.evaluate(settings.at, &inputs).map_err(|e| e.message)?;
@@ -258,14 +304,17 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
             (None, true, _) => ("Dropped", None, None, None),
             (None, false, Some(p)) => {
                 *report.partitions.entry(p.clone()).or_default() += 1;
-                delivered_prefixes.push(p.clone());
                 ("Ok", Some(p), None, None)
             }
-            (None, false, None) => ("PartitioningFailed", None, Some("no prefix".into()), None),
+            (None, false, None) => {
+                w.fail(PARTITIONING_FAILED, "Preview.NoPrefix", "no prefix".into());
+                ("PartitioningFailed", None, Some("no prefix".into()), None)
+            }
         };
         match result {
             "Ok" => report.summary.delivered += 1,
             "Dropped" => report.summary.dropped += 1,
+            "Rejected" => report.summary.rejected += 1,
             _ => report.summary.failed += 1,
         }
         report.records.push(RecordResult {
@@ -280,8 +329,33 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
         });
     }
     report.summary.partitions = report.partitions.len();
-    report.active_partitions = active_partitions(&delivered_prefixes, settings.rate, stream.buffer_interval_seconds);
     Ok(report)
+}
+
+/// Firehose's error output type for records of partitions beyond the active-partition quota.
+pub const ACTIVE_PARTITION_EXCEEDED: &str = "activePartitionExceeded";
+
+/// Which landed records find the quota of active partitions full: records arrive in order,
+/// `window` of them per buffer interval, and a partition is active within its interval.
+fn over_quota(landed: &[Option<String>], window: usize, quota: usize) -> Vec<bool> {
+    let mut over = vec![false; landed.len()];
+    let mut active = std::collections::HashSet::new();
+    let mut seen = 0;
+    for (i, prefix) in landed.iter().enumerate() {
+        let Some(prefix) = prefix else { continue };
+        if seen % window.max(1) == 0 {
+            active.clear();
+        }
+        seen += 1;
+        if !active.contains(prefix.as_str()) {
+            if active.len() >= quota {
+                over[i] = true;
+                continue;
+            }
+            active.insert(prefix.as_str());
+        }
+    }
+    over
 }
 
 /// The code of a record preview could not evaluate within its budget (not a Firehose error).
@@ -329,10 +403,32 @@ fn merged_keys(w: &Working) -> BTreeMap<String, String> {
     keys
 }
 
+/// The order Firehose runs processors in, whatever the order they are listed in: decompression,
+/// de-aggregation, the Lambda, then MetadataExtraction's query; AppendDelimiterToRecord's
+/// delimiter goes between records of the delivered object, after all of them (developer guide,
+/// "dynamic partitioning"; data-path notes).
+fn firehose_rank(kind: &str) -> usize {
+    match kind {
+        "Decompression" => 0,
+        "CloudWatchLogProcessing" => 1,
+        "RecordDeAggregation" => 2,
+        "Lambda" => 3,
+        "MetadataExtraction" => 4,
+        "AppendDelimiterToRecord" => 5,
+        _ => 6,
+    }
+}
+
+/// The stream's processors in the order Firehose runs them.
+fn in_firehose_order(stream: &FirehoseSpec) -> Vec<&crate::model::Processor> {
+    let mut processors: Vec<&crate::model::Processor> = stream.processors.iter().collect();
+    processors.sort_by_key(|p| firehose_rank(&p.kind));
+    processors
+}
+
 fn processor_names(stream: &FirehoseSpec) -> Vec<String> {
-    stream
-        .processors
-        .iter()
+    in_firehose_order(stream)
+        .into_iter()
         .map(|p| match (p.kind.as_str(), p.parameters.get("SubRecordType").and_then(Param::known)) {
             ("RecordDeAggregation", Some(t)) => format!("RecordDeAggregation ({t})"),
             (kind, _) => kind.to_string(),
@@ -342,7 +438,7 @@ fn processor_names(stream: &FirehoseSpec) -> Vec<String> {
 
 fn steps(settings: &Settings) -> Result<Vec<Step>, String> {
     let mut steps = Vec::new();
-    for p in &settings.stream.processors {
+    for p in in_firehose_order(settings.stream) {
         let param = |name: &str| p.parameters.get(name).and_then(Param::known).map(String::from);
         steps.push(match p.kind.as_str() {
             "RecordDeAggregation" => match param("SubRecordType").as_deref() {
@@ -634,12 +730,20 @@ fn apply_answer(batch: &mut [Working], answer: &serde_json::Value) {
                 if let Some(data) = data {
                     w.data = data;
                 }
-                let keys = r["metadata"]["partitionKeys"].as_object().map(|o| {
+                let keys = r["metadata"]["partitionKeys"].as_object();
+                // A key without a value cannot name a partition: the record fails to partition,
+                // as the same key null from the jq query does.
+                let empty = keys.and_then(|o| o.iter().find(|(_, v)| v.is_null() || v.is_array() || v.is_object()));
+                if let Some((k, v)) = empty {
+                    let message = format!("the function's partition key `{k}` is {v}, not a value");
+                    w.fail(PARTITIONING_FAILED, "DynamicPartitioning.MetadataExtractionFailed", message);
+                    continue;
+                }
+                w.lambda_keys = keys.map(|o| {
                     o.iter()
                         .map(|(k, v)| (k.clone(), v.as_str().map(String::from).unwrap_or_else(|| v.to_string())))
                         .collect::<BTreeMap<_, _>>()
                 });
-                w.lambda_keys = keys;
             }
         }
     }
@@ -724,6 +828,16 @@ mod tests {
         let first = ok(&bad_data[0].id);
         apply_answer(&mut bad_data, &serde_json::json!({"records": [first, r]}));
         assert!(bad_data.iter().all(|w| w.failure.as_ref().unwrap().message.contains("base64")));
+    }
+
+    #[test]
+    fn records_of_partitions_beyond_the_quota_are_over() {
+        let landed: Vec<Option<String>> = (0..10).map(|i| Some(format!("p{}/", i % 4))).chain([None]).collect();
+        let over = over_quota(&landed, 100, 3);
+        assert_eq!(over.iter().filter(|o| **o).count(), 2, "the two records of the fourth partition");
+        assert!(over[3] && over[7] && !over[10]);
+        // A new interval starts with no partition active.
+        assert_eq!(over_quota(&landed, 3, 3).iter().filter(|o| **o).count(), 0);
     }
 
     #[test]
