@@ -84,10 +84,14 @@ fn preview_explains_what_it_cannot_do() {
         "exports.handler = async () => ({})",
     )
     .unwrap();
-    let text = std::fs::read_to_string(&stack).unwrap().replace("python3.12", "nodejs20.x");
+    let text = std::fs::read_to_string(&stack).unwrap().replace("python3.12", "java21");
     std::fs::write(dir.path().join("stack.toml"), text).unwrap();
-    let node = run_at(&dir.path().join("stack.toml"), "http://127.0.0.1:9", &["preview"]);
-    assert!(node.stderr.contains("preview runs Python handlers only"), "{}", node.all());
+    let java = run_at(&dir.path().join("stack.toml"), "http://127.0.0.1:9", &["preview"]);
+    assert!(
+        java.stderr.contains("preview runs Python (python3.*) and Node.js (nodejs*) handlers only"),
+        "{}",
+        java.all()
+    );
 }
 
 #[tokio::test]

@@ -16,6 +16,18 @@ pub const PROCESSING_FAILED: &str = "processing-failed";
 /// Records whose partition keys cannot be extracted, or whose prefix cannot be evaluated.
 pub const PARTITIONING_FAILED: &str = "partitioning-failed";
 
+/// The parts, once every timestamp pattern is one Java's DateTimeFormatter formats.
+fn checked(parts: Vec<Part>) -> Result<Vec<Part>, String> {
+    for part in &parts {
+        if let Part::Expression { namespace, value } = part {
+            if namespace == "timestamp" {
+                timefmt::check(value).map_err(|e| format!("!{{timestamp:{value}}}: {e}: Firehose would refuse it"))?;
+            }
+        }
+    }
+    Ok(parts)
+}
+
 /// The values a record's prefix is evaluated with.
 #[derive(Debug, Clone, Default)]
 pub struct Inputs<'a> {
@@ -40,9 +52,10 @@ pub struct Prefix {
 }
 
 impl Prefix {
-    /// Parses a data prefix.
+    /// Parses a data prefix (a timestamp pattern Java refuses is an error here, never a failure
+    /// of each record).
     pub fn new(text: &str) -> Result<Prefix, String> {
-        let parts = parse(text).map_err(|e| e.message)?;
+        let parts = checked(parse(text).map_err(|e| e.message)?)?;
         let has_expressions = parts.iter().any(|p| matches!(p, Part::Expression { .. }));
         Ok(Prefix { parts, default_time_suffix: !has_expressions })
     }
@@ -51,7 +64,8 @@ impl Prefix {
     /// all means the data prefix (static then, rule P9) followed by the error type: failed
     /// records land under `<prefix><error-output-type>/yyyy/MM/dd/HH/` (S3 prefix rules).
     pub fn error(text: &str, data_prefix: &str) -> Result<Prefix, String> {
-        let mut parts = if text.is_empty() { parse(data_prefix) } else { parse(text) }.map_err(|e| e.message)?;
+        let mut parts =
+            checked(if text.is_empty() { parse(data_prefix) } else { parse(text) }.map_err(|e| e.message)?)?;
         let has_expressions = parts.iter().any(|p| matches!(p, Part::Expression { .. }));
         if !has_expressions {
             parts.push(Part::Expression { namespace: "firehose".into(), value: "error-output-type".into() });
@@ -93,7 +107,7 @@ impl Prefix {
                         }
                         "timestamp" => {
                             let text = timefmt::format(value, at).map_err(|e| EvalError {
-                                code: "Preview.UnsupportedPattern",
+                                code: "DynamicPartitioning.InvalidPrefix",
                                 message: e.to_string(),
                             })?;
                             out.push_str(&text);

@@ -565,19 +565,13 @@ fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Dia
                                 .with_help("quote literal text in pairs: !{timestamp:'year='yyyy}"),
                         );
                     }
-                    if ns == "timestamp" {
-                        let bad: Vec<char> = prefix::unquoted_letters(value)
-                            .into_iter()
-                            .filter(|c| "CIJPRTUVbfijlloprt".contains(*c))
-                            .collect();
-                        if !bad.is_empty() {
+                    if ns == "timestamp" && value.matches('\'').count() % 2 == 0 {
+                        if let Err(e) = crate::datapath::timefmt::check(value) {
                             out.push(
                                 Diagnostic::warning(
                                     "P6",
                                     k,
-                                    format!(
-                                        "timestamp pattern `{value}` uses letters {bad:?} that Firehose may reject"
-                                    ),
+                                    format!("timestamp pattern `{value}`: {e}: Firehose may reject it"),
                                 )
                                 .with_help("quote literal text: !{timestamp:'year='yyyy}"),
                             );

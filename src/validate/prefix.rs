@@ -112,20 +112,6 @@ fn timestamp_len(pattern: &str) -> usize {
     len
 }
 
-/// Unquoted pattern letters of a timestamp value (for rule P6).
-pub fn unquoted_letters(pattern: &str) -> Vec<char> {
-    let mut quoted = false;
-    let mut out = Vec::new();
-    for c in pattern.chars() {
-        if c == '\'' {
-            quoted = !quoted;
-        } else if !quoted && c.is_ascii_alphabetic() {
-            out.push(c);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
