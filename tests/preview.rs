@@ -17,7 +17,7 @@ impl Stack {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("fn")).unwrap();
         std::fs::write(dir.path().join("fn").join(handler.0), handler.1).unwrap();
-        let entry = if handler.0.ends_with(".py") { "handler.handler" } else { "handler.handler" };
+        let entry = "handler.handler";
         let error =
             if error_prefix.is_empty() { String::new() } else { format!("error_output_prefix = \"{error_prefix}\"\n") };
         let text = format!(
