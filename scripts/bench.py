@@ -202,9 +202,12 @@ def data_path(moto, results):
     d = results["data"] = {}
     n = int(os.environ.get("BENCH_PREVIEW_RECORDS", "100000"))
     at = "2026-11-26T10:00:00Z"
-    for label, stack in [("Python Lambda (default stack)", os.path.join(ROOT, "stack.toml")),
-                         ("jq query (examples/query-partitioning.toml)", os.path.join(ROOT, "examples/query-partitioning.toml"))]:
-        wall, rss, _ = timed([BIN, "-f", stack, "preview", "--count", str(n), "--at", at])
+    query = os.path.join(ROOT, "examples/query-partitioning.toml")
+    jaq = dict(os.environ, PROVISION_JQ="jaq")
+    for label, stack, env in [("Python Lambda (default stack)", os.path.join(ROOT, "stack.toml"), None),
+                              ("jq query (examples/query-partitioning.toml)", query, None),
+                              ("jq query through the jaq fallback", query, jaq)]:
+        wall, rss, _ = timed([BIN, "-f", stack, "preview", "--count", str(n), "--at", at], env)
         d[f"preview, {label}"] = {"records": n, "wall": wall, "rate": n / wall, "rss": rss}
         log(f"  preview {n} records, {label}: {wall:.2f} s, {n / wall:,.0f} records/s, RSS {rss:.1f} MiB")
 

@@ -213,6 +213,11 @@ impl Evaluator {
         };
         let mut command = command;
         command.env_clear();
+        if let Engine::Jaq(_) = &self.engine {
+            // One malloc arena: under the address-space limit, glibc's per-thread arenas (64 MiB
+            // each) cannot be mapped, and every allocation would try again.
+            command.env("MALLOC_ARENA_MAX", "1");
+        }
         let worker = Worker::spawn(command, "", MAX_ANSWER).map_err(|e| format!("cannot start jq: {e}"))?;
         self.worker = Some(worker);
         Ok(())
