@@ -85,6 +85,9 @@ pub struct ActivePartitions {
     pub quota: usize,
     /// Records per buffer interval the estimate assumes (all of them without `--rate`).
     pub records_per_interval: usize,
+    /// The `--rate` the estimate assumes, if one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
     pub exceeded: bool,
 }
 
@@ -241,6 +244,7 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
             max: 0,
             quota: ACTIVE_PARTITIONS_QUOTA,
             records_per_interval: 0,
+            rate: None,
             exceeded: false,
         },
         processors: processor_names(stream),
@@ -765,6 +769,7 @@ fn active_partitions(prefixes: &[String], rate: Option<f64>, interval_seconds: i
         max,
         quota: ACTIVE_PARTITIONS_QUOTA,
         records_per_interval: window,
+        rate: rate.filter(|r| *r > 0.0),
         exceeded: max > ACTIVE_PARTITIONS_QUOTA,
     }
 }

@@ -96,11 +96,11 @@ pub fn preview(r: &Report, verbose: bool, style: Style) -> String {
         r.summary.dropped,
         r.summary.failed
     );
-    let _ = writeln!(
-        out,
-        "Active partitions: at most {} at once ({} per buffer interval), quota {}.",
-        a.max, a.records_per_interval, a.quota
-    );
+    let counted = match a.rate {
+        Some(rate) => format!("{rate} records/s: {} per buffer interval", plural(a.records_per_interval, "record")),
+        None => "all records in one buffer interval; --rate R spreads them".to_string(),
+    };
+    let _ = writeln!(out, "Active partitions: at most {} at once ({counted}), quota {}.", a.max, a.quota);
     if a.exceeded {
         let _ = writeln!(
             out,
