@@ -387,7 +387,8 @@ fn inputs_that_crashed_end_in_a_message() {
     let dir = tempfile::tempdir().unwrap();
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let deep = dir.path().join("deep.jsonl");
-    std::fs::write(&deep, format!("{}1{}\n", "{\"customer_id\":".repeat(200_000), "}".repeat(200_000))).unwrap();
+    // 60,000 levels: deep enough to overflow a recursive parser, under the 1,000 KiB record limit.
+    std::fs::write(&deep, format!("{}1{}\n", "{\"customer_id\":".repeat(60_000), "}".repeat(60_000))).unwrap();
     let deep = deep.to_str().unwrap();
     for stack in ["stack.toml", "examples/query-partitioning.toml"] {
         let run = run_at(&repo.join(stack), "http://127.0.0.1:9", &["preview", "--records", deep, "--json"]);
