@@ -1,7 +1,8 @@
-//! Executes a plan: dependency order, independent changes in parallel (bounded), dependents of a
-//! failed change skipped. Reports events; prints nothing itself.
+//! Executes a plan: a walker over its dependency edges ([`Change::after`]): a change starts once
+//! those it waits for are done, independent changes run in parallel (bounded), dependents of a
+//! failed change are skipped. Reports events; prints nothing itself.
 
-use crate::model::{Address, Kind, LockSettings, Outputs};
+use crate::model::{Address, LockSettings, Outputs};
 use crate::plan::{self, Action, Change, Plan};
 use crate::provider::{Intent, Provider};
 use std::collections::HashMap;
@@ -72,34 +73,6 @@ pub struct IntentLog {
 /// How often a long-running change reports that it is still running.
 const HEARTBEAT: Duration = Duration::from_secs(10);
 
-/// Which changes must finish before `change` may start.
-fn prerequisites(change: &Change, all: &[Change]) -> Vec<Address> {
-    let active = |c: &&Change| !matches!(c.action, Action::NoOp | Action::Conflict);
-    if change.action == Action::Delete {
-        // Deletes wait for every create/update, and for deletes of kinds that may depend on them.
-        all.iter()
-            .filter(active)
-            .filter(|c| c.action != Action::Delete || may_depend_on(c.address.kind, change.address.kind))
-            .filter(|c| c.address != change.address)
-            .map(|c| c.address.clone())
-            .collect()
-    } else {
-        let deps = change.desired.as_ref().map(|d| d.depends_on.clone()).unwrap_or_default();
-        all.iter().filter(active).filter(|c| deps.contains(&c.address)).map(|c| c.address.clone()).collect()
-    }
-}
-
-/// Whether a resource of kind `a` can reference one of kind `b` (deletes of removed resources,
-/// whose references are unknown, are ordered by this). Exhaustive on purpose: a new kind must
-/// say what it may reference.
-pub fn may_depend_on(a: Kind, b: Kind) -> bool {
-    match a {
-        Kind::Firehose => matches!(b, Kind::Bucket | Kind::LogGroup | Kind::Role | Kind::Lambda),
-        Kind::Lambda => matches!(b, Kind::Role),
-        Kind::Bucket | Kind::LogGroup | Kind::Role => false,
-    }
-}
-
 /// Runs every change of the plan. `parallelism` bounds changes in flight. Once `stop` turns true
 /// (Ctrl-C), nothing new starts; changes in flight finish and are reported.
 pub async fn execute(
@@ -110,10 +83,8 @@ pub async fn execute(
     mut stop: tokio::sync::watch::Receiver<bool>,
     on_event: impl Fn(Event),
 ) -> Report {
-    let changes: Vec<Change> =
-        plan.changes.iter().filter(|c| !matches!(c.action, Action::NoOp | Action::Conflict)).cloned().collect();
     let mut waiting: Vec<(Change, Vec<Address>)> =
-        changes.iter().map(|c| (c.clone(), prerequisites(c, &changes))).collect();
+        plan.changes.iter().filter(|c| c.is_active()).map(|c| (c.clone(), c.after.clone())).collect();
     let outputs = Arc::new(Mutex::new(plan.known_outputs.clone()));
     let mut report = Report::default();
     let mut running: JoinSet<(Address, Action, Duration, anyhow::Result<Option<Outputs>>)> = JoinSet::new();
@@ -334,16 +305,5 @@ mod tests {
         assert_eq!(report.done.len(), 1, "and it finished");
         assert_eq!(report.not_started.len(), 5);
         assert!(!report.complete());
-    }
-
-    #[test]
-    fn every_kind_says_what_it_may_reference() {
-        for a in Kind::ALL {
-            for b in Kind::ALL {
-                // A kind never references itself, and references point one way.
-                assert!(!(may_depend_on(a, b) && may_depend_on(b, a)), "{a:?} <-> {b:?}");
-            }
-        }
-        assert!(may_depend_on(Kind::Firehose, Kind::Lambda) && may_depend_on(Kind::Lambda, Kind::Role));
     }
 }

@@ -1,8 +1,8 @@
 //! Snapshot tests of rendered plans, built from in-memory plans (no AWS).
 
-use provision::model::{Address, Attr, Kind};
+use provision::model::{Address, Attr, Kind, ReplaceRule};
 use provision::plan::diff::AttrChange;
-use provision::plan::{Action, Change, Plan, Summary};
+use provision::plan::{Action, Change, Plan, Reason, Summary};
 use provision::render::{plan::render, Style};
 use serde_json::json;
 use std::collections::HashMap;
@@ -13,16 +13,17 @@ fn change(
     physical: &str,
     action: Action,
     attributes: Vec<AttrChange>,
-    reasons: &[&str],
+    reasons: &[Reason],
 ) -> Change {
     Change {
         address: Address::new(kind, name),
         physical_name: physical.into(),
         action,
         attributes,
-        reasons: reasons.iter().map(|r| r.to_string()).collect(),
+        reasons: reasons.to_vec(),
         remedy: (action == Action::Conflict)
             .then(|| format!("run `provision import {}.{name}` to adopt it", kind.as_str())),
+        after: vec![],
         desired: None,
         live: None,
         force_destroy: false,
@@ -89,7 +90,7 @@ fn every_action_renders_like_terraform() {
                 "other-stream",
                 Action::Replace,
                 vec![attr("dynamic_partitioning", Some(json!(false)), Some(Attr::Value(json!(true))), true)],
-                &["dynamic_partitioning: dynamic partitioning can only be set at creation"],
+                &[Reason::Forces { attribute: "dynamic_partitioning".into(), rule: ReplaceRule::DynamicPartitioning }],
             ),
             change(Kind::LogGroup, "old", "/old/group", Action::Delete, vec![], &[]),
             change(
@@ -98,7 +99,7 @@ fn every_action_renders_like_terraform() {
                 "someone-elses",
                 Action::Conflict,
                 vec![],
-                &["exists but is not owned by stack \"demo\""],
+                &[Reason::NotOwned { stack: "demo".into() }],
             ),
         ],
         Summary { add: 2, change: 3, destroy: 2, conflict: 1 },

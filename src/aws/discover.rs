@@ -11,21 +11,6 @@ use crate::model::{Address, Kind, Owned, Tags, ADDRESS_TAG, OWNER_TAG};
 use anyhow::Result;
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 
-/// Kind and physical name from an ARN, for the kinds the tagging API returns.
-pub fn parse_arn(arn: &str) -> Option<(Kind, String)> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let (service, resource) = (*parts.get(2)?, *parts.get(5)?);
-    match service {
-        "s3" => Some((Kind::Bucket, resource.to_string())),
-        "lambda" => {
-            resource.strip_prefix("function:").map(|n| (Kind::Lambda, n.split(':').next().unwrap_or(n).to_string()))
-        }
-        "logs" => resource.strip_prefix("log-group:").map(|n| (Kind::LogGroup, n.trim_end_matches(":*").to_string())),
-        "firehose" => resource.strip_prefix("deliverystream/").map(|n| (Kind::Firehose, n.to_string())),
-        _ => None,
-    }
-}
-
 /// Owned resources of the tagging API's kinds (with tags) and candidate roles (without), found
 /// by two paginated listings run side by side.
 pub async fn owned(
@@ -44,11 +29,13 @@ pub async fn owned(
 async fn tagged(tagging: &aws_sdk_resourcegroupstagging::Client, stack: &str) -> Result<Vec<Owned>> {
     let mut out = Vec::new();
     let filter = TagFilter::builder().key(OWNER_TAG).values(stack).build();
-    // Service-level type filters: moto matches only these, and parse_arn drops other resource types.
+    // Service-level type filters (moto matches only these); `Kind::from_arn` drops the other
+    // resource types of those services.
+    let types: Vec<String> = Kind::ALL.iter().filter_map(|k| k.info().tag_type).map(String::from).collect();
     let mut pages = tagging
         .get_resources()
         .tag_filters(filter)
-        .set_resource_type_filters(Some(["s3", "lambda", "logs", "firehose"].map(String::from).to_vec()))
+        .set_resource_type_filters(Some(types))
         .resources_per_page(100)
         .into_paginator()
         .send();
@@ -58,7 +45,7 @@ async fn tagged(tagging: &aws_sdk_resourcegroupstagging::Client, stack: &str) ->
             if tag(OWNER_TAG).as_deref() != Some(stack) {
                 continue;
             }
-            let Some((kind, name)) = mapping.resource_arn().and_then(parse_arn) else { continue };
+            let Some((kind, name)) = mapping.resource_arn().and_then(Kind::from_arn) else { continue };
             let address = tag(ADDRESS_TAG)
                 .and_then(|a| Address::parse(&a))
                 .filter(|a| a.kind == kind)
@@ -93,16 +80,19 @@ mod tests {
 
     #[test]
     fn arns_map_to_kinds_and_names() {
-        assert_eq!(parse_arn("arn:aws:s3:::my-bucket"), Some((Kind::Bucket, "my-bucket".into())));
-        assert_eq!(parse_arn("arn:aws:lambda:us-east-1:123456789012:function:Fn:3"), Some((Kind::Lambda, "Fn".into())));
+        assert_eq!(Kind::from_arn("arn:aws:s3:::my-bucket"), Some((Kind::Bucket, "my-bucket".into())));
         assert_eq!(
-            parse_arn("arn:aws:logs:us-east-1:123456789012:log-group:/aws/kinesisfirehose/x:*"),
+            Kind::from_arn("arn:aws:lambda:us-east-1:123456789012:function:Fn:3"),
+            Some((Kind::Lambda, "Fn".into()))
+        );
+        assert_eq!(
+            Kind::from_arn("arn:aws:logs:us-east-1:123456789012:log-group:/aws/kinesisfirehose/x:*"),
             Some((Kind::LogGroup, "/aws/kinesisfirehose/x".into()))
         );
         assert_eq!(
-            parse_arn("arn:aws:firehose:us-east-1:123456789012:deliverystream/PUT-S3"),
+            Kind::from_arn("arn:aws:firehose:us-east-1:123456789012:deliverystream/PUT-S3"),
             Some((Kind::Firehose, "PUT-S3".into()))
         );
-        assert_eq!(parse_arn("arn:aws:sqs:us-east-1:1:q"), None);
+        assert_eq!(Kind::from_arn("arn:aws:sqs:us-east-1:1:q"), None);
     }
 }

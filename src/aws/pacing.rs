@@ -27,35 +27,10 @@ use tokio::time::Instant;
 const OPERATION_HEADER: &str = "x-provision-operation";
 
 /// AWS's default API rates, requests per second per account and region, by `Service.Action`
-/// (or `Service` for the rest of a service's control plane). Sources:
-/// - Firehose: "Amazon Data Firehose Quota", control-plane APIs 5 TPS each.
-/// - Lambda: "Lambda quotas", GetFunction 100/s, GetPolicy 15/s, the rest of the control plane 15/s.
-/// - CloudWatch Logs: "CloudWatch Logs quotas" (DescribeLogGroups 10/s, DescribeLogStreams 25/s,
-///   CreateLogStream 50/s, CreateLogGroup / PutRetentionPolicy / DeleteLogGroup 5-10/s).
-/// - IAM: not published per API; it throttles bursts: 15/s, adapted.
-/// - S3 bucket configuration calls: not published (object calls allow thousands per prefix): 50/s.
-/// - Resource Groups Tagging API, STS: not published for these calls: 10/s and 50/s.
-pub const DEFAULT_RATES: &[(&str, f64)] = &[
-    ("Firehose", 5.0),
-    ("Firehose.PutRecord", f64::INFINITY),
-    ("Firehose.PutRecordBatch", f64::INFINITY),
-    ("Lambda", 15.0),
-    ("Lambda.GetFunction", 100.0),
-    ("CloudWatchLogs", 5.0),
-    ("CloudWatchLogs.DescribeLogGroups", 10.0),
-    ("CloudWatchLogs.DescribeLogStreams", 25.0),
-    ("CloudWatchLogs.CreateLogStream", 50.0),
-    ("CloudWatchLogs.DeleteLogGroup", 10.0),
-    ("CloudWatchLogs.ListTagsForResource", 10.0),
-    ("CloudWatchLogs.FilterLogEvents", 10.0),
-    ("CloudWatchLogs.GetLogEvents", 25.0),
-    ("IAM", 15.0),
-    ("S3", 50.0),
-    ("S3.GetObject", f64::INFINITY),
-    ("S3.ListObjectsV2", f64::INFINITY),
-    ("ResourceGroupsTaggingAPI", 10.0),
-    ("STS", 50.0),
-];
+/// (or `Service` for the rest of a service's control plane), for the calls that belong to no
+/// resource kind; each kind declares its own ([`crate::model::KindInfo::rates`], with sources).
+/// Resource Groups Tagging API, STS: not published for these calls: 10/s and 50/s.
+pub const SHARED_RATES: &[(&str, f64)] = &[("ResourceGroupsTaggingAPI", 10.0), ("STS", 50.0)];
 
 /// Rates by `Service.Action` or `Service`: the defaults, with overrides for raised quotas.
 #[derive(Debug, Clone)]
@@ -65,7 +40,8 @@ pub struct Rates {
 
 impl Default for Rates {
     fn default() -> Self {
-        Rates { table: DEFAULT_RATES.iter().map(|(k, v)| (k.to_string(), *v)).collect() }
+        let kinds = crate::model::Kind::ALL.iter().flat_map(|k| k.info().rates);
+        Rates { table: SHARED_RATES.iter().chain(kinds).map(|(k, v)| (k.to_string(), *v)).collect() }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Pure attribute diff of a desired spec against a live one.
 
+use super::Reason;
 use crate::model::{Attr, Spec};
-use crate::validate::replace;
 
 /// One attribute that differs. `before` is `None` for a create, `after` `None` for a delete.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -18,7 +18,7 @@ pub enum Outcome {
     Create(Vec<AttrChange>),
     Update(Vec<AttrChange>),
     /// Replacement, with the reasons (one per attribute that forces it).
-    Replace(Vec<AttrChange>, Vec<String>),
+    Replace(Vec<AttrChange>, Vec<Reason>),
     Delete,
     NoOp,
 }
@@ -61,9 +61,9 @@ pub fn diff(desired: Option<&Spec>, live: Option<&Spec>) -> Outcome {
             }
             let mut reasons = Vec::new();
             for c in &mut changes {
-                if let Some(r) = replace::reason(d, &c.key, &c.after) {
+                if let Some(r) = d.replaces(&c.key, &c.after) {
                     c.forces_replacement = true;
-                    reasons.push(format!("{}: {r}", c.key));
+                    reasons.push(Reason::Forces { attribute: c.key.clone(), rule: r });
                 }
             }
             if changes.is_empty() {
@@ -145,7 +145,10 @@ mod tests {
         d.dynamic_partitioning = false;
         d.dynamic_partitioning_retry_seconds = None;
         match diff(Some(&Spec::Firehose(d)), Some(&Spec::Firehose(stream()))) {
-            Outcome::Replace(_, reasons) => assert!(reasons[0].contains("only be set at creation")),
+            Outcome::Replace(_, reasons) => assert_eq!(
+                reasons[0],
+                Reason::Forces { attribute: "dynamic_partitioning".into(), rule: ReplaceRule::DynamicPartitioning }
+            ),
             other => panic!("expected replace, got {other:?}"),
         }
     }

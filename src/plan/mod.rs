@@ -24,6 +24,79 @@ pub enum Action {
     Conflict,
 }
 
+/// Why a change is what it is. Typed, so that tools and tests decide by code, never by text;
+/// `plan --json` shows `{"code": ..., "message": ...}` (and the attribute and rule of a
+/// replacement).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// Changing `attribute` is something AWS cannot do in place.
+    Forces { attribute: String, rule: ReplaceRule },
+    /// The live resource is unusable as it is (a stream in CREATING_FAILED).
+    Unusable(String),
+    /// Renamed in stack.toml: the resource under its old physical name is replaced.
+    Renamed { from: String },
+    /// Adopts the untagged resource an interrupted apply of this stack created.
+    AdoptsInterruptedCreate,
+    /// Adopts an existing resource of a kind that is adopted when untagged (see
+    /// [`crate::model::KindInfo::adopts_unowned`]).
+    AdoptsUnowned { noun: &'static str },
+    /// The wanted name is taken by a resource another stack owns.
+    OwnedByOtherStack { owner: String },
+    /// The wanted name is taken by a resource no stack of provision's owns.
+    NotOwned { stack: String },
+    /// The wanted bucket name is taken in another account.
+    InAnotherAccount,
+}
+
+impl Reason {
+    /// A stable, kebab-case name for tools.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Reason::Forces { .. } => "cannot-update-in-place",
+            Reason::Unusable(_) => "unusable",
+            Reason::Renamed { .. } => "renamed",
+            Reason::AdoptsInterruptedCreate => "adopts-interrupted-create",
+            Reason::AdoptsUnowned { .. } => "adopts-unowned",
+            Reason::OwnedByOtherStack { .. } => "owned-by-another-stack",
+            Reason::NotOwned { .. } => "not-owned",
+            Reason::InAnotherAccount => "in-another-account",
+        }
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::Forces { attribute, rule } => write!(f, "{attribute}: {}", rule.why()),
+            Reason::Unusable(problem) => f.write_str(problem),
+            Reason::Renamed { from } => write!(f, "renamed from {from:?}"),
+            Reason::AdoptsInterruptedCreate => {
+                f.write_str("adopts the resource an interrupted apply of this stack created")
+            }
+            Reason::AdoptsUnowned { noun } => {
+                write!(f, "adopts the existing {noun} (created outside provision, e.g. by a service)")
+            }
+            Reason::OwnedByOtherStack { owner } => write!(f, "is owned by stack {owner:?}"),
+            Reason::NotOwned { stack } => write!(f, "exists but is not owned by stack {stack:?}"),
+            Reason::InAnotherAccount => f.write_str("exists in another account"),
+        }
+    }
+}
+
+impl serde::Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("code", self.code())?;
+        if let Reason::Forces { attribute, rule } = self {
+            map.serialize_entry("attribute", attribute)?;
+            map.serialize_entry("rule", rule)?;
+        }
+        map.serialize_entry("message", &self.to_string())?;
+        map.end()
+    }
+}
+
 /// One resource's change.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Change {
@@ -32,7 +105,12 @@ pub struct Change {
     pub action: Action,
     pub attributes: Vec<AttrChange>,
     /// Why a replace is needed, or why a conflict or an adoption.
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
+    /// The changes that must finish before this one starts (the plan's dependency edges): for a
+    /// create, update or replace, the changes of what it references; for a delete, every create
+    /// and update, and the deletes of whatever may reference it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<Address>,
     /// For a conflict: what the user can do about it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remedy: Option<String>,
@@ -54,6 +132,13 @@ pub struct Summary {
     pub conflict: usize,
 }
 
+impl Change {
+    /// Whether applying it calls AWS (not a no-op, not a conflict left alone).
+    pub fn is_active(&self) -> bool {
+        !matches!(self.action, Action::NoOp | Action::Conflict)
+    }
+}
+
 /// Everything apply would do, in dependency order.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Plan {
@@ -66,7 +151,14 @@ pub struct Plan {
 }
 
 impl Plan {
-    fn new(stack: &str, changes: Vec<Change>, known_outputs: HashMap<Address, Outputs>) -> Plan {
+    /// The plan of `changes`, with their dependency edges, each change listed after those it
+    /// waits for.
+    fn new(stack: &str, mut changes: Vec<Change>, known_outputs: HashMap<Address, Outputs>) -> Plan {
+        let edges: Vec<Vec<Address>> = changes.iter().map(|c| prerequisites(c, &changes)).collect();
+        for (c, after) in changes.iter_mut().zip(edges) {
+            c.after = after;
+        }
+        let changes = in_edge_order(changes);
         let mut summary = Summary::default();
         for c in &changes {
             match c.action {
@@ -127,6 +219,45 @@ pub fn ordered(stack: &Stack) -> Result<Vec<&Resource>, String> {
     Ok(order.iter().filter_map(|a| stack.get(a)).collect())
 }
 
+/// Which changes must finish before `change` may start (see [`Change::after`]).
+fn prerequisites(change: &Change, all: &[Change]) -> Vec<Address> {
+    if !change.is_active() {
+        return vec![];
+    }
+    let others = all.iter().filter(|c| c.is_active() && c.address != change.address);
+    if change.action == Action::Delete {
+        // References of a resource being deleted are not known (stack.toml may no longer say):
+        // its kind says what may reference it.
+        others
+            .filter(|c| c.action != Action::Delete || c.address.kind.may_reference(change.address.kind))
+            .map(|c| c.address.clone())
+            .collect()
+    } else {
+        let references = change.desired.as_ref().map(|d| d.depends_on.as_slice()).unwrap_or_default();
+        others.filter(|c| references.contains(&c.address)).map(|c| c.address.clone()).collect()
+    }
+}
+
+/// `changes` with each listed after those it waits for, otherwise in their given order.
+fn in_edge_order(changes: Vec<Change>) -> Vec<Change> {
+    let nodes: Vec<(Address, Vec<Address>)> = changes.iter().map(|c| (c.address.clone(), c.after.clone())).collect();
+    let unique: std::collections::HashSet<&Address> = nodes.iter().map(|(a, _)| a).collect();
+    if unique.len() != nodes.len() {
+        // Two resources tagged with one address (copies left by hand): kept as found.
+        return changes;
+    }
+    match crate::graph::topological(&nodes) {
+        Ok(order) => {
+            let mut by_address: HashMap<Address, Change> =
+                changes.into_iter().map(|c| (c.address.clone(), c)).collect();
+            order.iter().filter_map(|a| by_address.remove(a)).collect()
+        }
+        // Edges only ever point from dependents to what they reference, or from deletes to
+        // creates: a cycle would be a bug, and the given order is kept for the executor to report.
+        Err(_) => changes,
+    }
+}
+
 /// Builds the plan to make live match the stack.
 pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
     let mut changes = Vec::new();
@@ -136,7 +267,7 @@ pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
         let mut desired = resource.clone();
         resolve_lambda_arns(&mut desired.spec, &known);
         if live.foreign.contains(&resource.address) {
-            let mut c = conflict(&desired, None, "exists in another account".into());
+            let mut c = conflict(&desired, None, Reason::InAnotherAccount);
             c.remedy =
                 Some("choose another name: provision reads and writes nothing in another account's bucket".into());
             changes.push(c);
@@ -155,26 +286,21 @@ pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
         let mut adoption = None;
         if let Some(l) = &current {
             if let Some(owner) = l.owner().filter(|o| *o != stack.name) {
-                changes.push(conflict(&desired, Some(l), format!("is owned by stack \"{owner}\"")));
+                changes.push(conflict(&desired, Some(l), Reason::OwnedByOtherStack { owner: owner.to_string() }));
                 continue;
             }
             if l.owner().is_none() {
                 if live.created_by_interrupted_apply(&resource.address, l) {
-                    adoption = Some("adopts the resource an interrupted apply of this stack created".to_string());
-                } else if resource.address.kind == Kind::LogGroup {
-                    adoption =
-                        Some("adopts the existing log group (created outside provision, e.g. by a service)".into());
+                    adoption = Some(Reason::AdoptsInterruptedCreate);
+                } else if resource.address.kind.info().adopts_unowned {
+                    adoption = Some(Reason::AdoptsUnowned { noun: resource.address.kind.noun() });
                 } else {
-                    changes.push(conflict(
-                        &desired,
-                        Some(l),
-                        format!("exists but is not owned by stack \"{}\"", stack.name),
-                    ));
+                    changes.push(conflict(&desired, Some(l), Reason::NotOwned { stack: stack.name.clone() }));
                     continue;
                 }
             }
         }
-        let live_spec = current.as_ref().map(|l| align_local_settings(&l.spec, &desired.spec));
+        let live_spec = current.as_ref().map(|l| l.spec.with_local_settings(&desired.spec));
         if let (Spec::Lambda(d), Some(Spec::Lambda(l))) = (&mut desired.spec, &live_spec) {
             d.version = l.version.clone().filter(|v| v != UNPUBLISHED);
             // Only code and configuration changes publish a new version; tags do not.
@@ -191,11 +317,11 @@ pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
             // Unusable as it is (a stream in CREATING_FAILED): delete and create again.
             outcome = match outcome {
                 Outcome::Replace(a, mut r) => {
-                    r.push(problem);
+                    r.push(Reason::Unusable(problem));
                     Outcome::Replace(a, r)
                 }
-                Outcome::Update(a) => Outcome::Replace(a, vec![problem]),
-                _ => Outcome::Replace(vec![], vec![problem]),
+                Outcome::Update(a) => Outcome::Replace(a, vec![Reason::Unusable(problem)]),
+                _ => Outcome::Replace(vec![], vec![Reason::Unusable(problem)]),
             };
         }
         let (action, attributes, mut reasons) = match outcome {
@@ -206,14 +332,14 @@ pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
             Outcome::Delete => return Err(format!("internal error: {} planned for deletion", resource.address)),
         };
         if let Some(old) = renamed_from {
-            reasons.push(format!("renamed from {old:?}"));
+            reasons.push(Reason::Renamed { from: old });
         }
         if let (Action::Update, Some(why)) = (action, adoption) {
             reasons.push(why);
         }
         if matches!(action, Action::NoOp | Action::Update) {
             if let Some(l) = &current {
-                known.insert(resource.address.clone(), outputs_of(&desired.spec, l));
+                known.insert(resource.address.clone(), desired.spec.outputs(&l.arn));
             }
         }
         changes.push(Change {
@@ -223,7 +349,8 @@ pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
             attributes: hide_sensitive(attributes, &stack.sensitive),
             reasons,
             remedy: None,
-            force_destroy: matches!(&desired.spec, Spec::Bucket(b) if b.force_destroy),
+            after: vec![],
+            force_destroy: desired.spec.force_destroy(),
             desired: Some(desired),
             live: current,
         });
@@ -296,7 +423,7 @@ pub fn build_destroy(stack: &Stack, live: &LiveState) -> Plan {
     let mut changes = Vec::new();
     for resource in stack.resources.iter() {
         if live.foreign.contains(&resource.address) {
-            let mut c = conflict(resource, None, "exists in another account: left alone".into());
+            let mut c = conflict(resource, None, Reason::InAnotherAccount);
             c.remedy = None;
             changes.push(c);
             continue;
@@ -306,13 +433,13 @@ pub fn build_destroy(stack: &Stack, live: &LiveState) -> Plan {
                 if l.owner() == Some(stack.name.as_str())
                     || live.created_by_interrupted_apply(&resource.address, &l) =>
             {
-                let force = matches!(&resource.spec, Spec::Bucket(b) if b.force_destroy);
+                let force = resource.spec.force_destroy();
                 let mut change = delete(&resource.address, &l, force);
                 change.desired = Some(resource.clone());
                 changes.push(change);
             }
             Some(l) => {
-                let mut c = conflict(resource, Some(&l), "is not owned by this stack: left alone".into());
+                let mut c = conflict(resource, Some(&l), Reason::NotOwned { stack: stack.name.clone() });
                 c.remedy = None;
                 changes.push(c);
             }
@@ -322,7 +449,6 @@ pub fn build_destroy(stack: &Stack, live: &LiveState) -> Plan {
     for (address, orphan) in &live.orphans {
         changes.push(delete(address, orphan, false));
     }
-    changes.sort_by_key(|c| std::cmp::Reverse(c.address.kind));
     Plan::new(&stack.name, changes, HashMap::new())
 }
 
@@ -334,13 +460,14 @@ fn delete(address: &Address, live: &Live, force_destroy: bool) -> Change {
         attributes: vec![],
         reasons: vec![],
         remedy: None,
+        after: vec![],
         desired: None,
         live: Some(live.clone()),
         force_destroy,
     }
 }
 
-fn conflict(resource: &Resource, live: Option<&Live>, reason: String) -> Change {
+fn conflict(resource: &Resource, live: Option<&Live>, reason: Reason) -> Change {
     Change {
         address: resource.address.clone(),
         physical_name: resource.physical_name().to_string(),
@@ -348,33 +475,11 @@ fn conflict(resource: &Resource, live: Option<&Live>, reason: String) -> Change 
         attributes: vec![],
         reasons: vec![reason],
         remedy: Some(format!("run `provision import {}` to adopt it", resource.address)),
+        after: vec![],
         desired: Some(resource.clone()),
         live: live.cloned(),
         force_destroy: false,
     }
-}
-
-/// Copies settings that exist only in stack.toml onto the live spec, so they never show as drift.
-fn align_local_settings(live: &Spec, desired: &Spec) -> Spec {
-    match (live, desired) {
-        (Spec::Bucket(l), Spec::Bucket(d)) => Spec::Bucket(BucketSpec { force_destroy: d.force_destroy, ..l.clone() }),
-        (Spec::Lambda(l), Spec::Lambda(d)) => Spec::Lambda(LambdaSpec {
-            publish: d.publish,
-            package: d.package.clone(),
-            source_dir: d.source_dir.clone(),
-            ..l.clone()
-        }),
-        _ => live.clone(),
-    }
-}
-
-/// Outputs of a resource that is kept (a function's version only when it is not republished).
-fn outputs_of(spec: &Spec, live: &Live) -> Outputs {
-    let qualified_arn = match spec {
-        Spec::Lambda(l) => function_arn_for_use(&live.arn, l.publish, l.version.as_deref()),
-        _ => None,
-    };
-    Outputs { arn: live.arn.clone(), qualified_arn }
 }
 
 /// Fills processor Lambda ARNs from the outputs of functions already settled.

@@ -15,7 +15,7 @@ use std::path::Path;
 pub const MAX_PLAN_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Version tag of the file format.
-pub const FORMAT: &str = "provision-plan/2";
+pub const FORMAT: &str = "provision-plan/3";
 
 /// What `plan --out` writes.
 #[derive(Debug, Serialize, Deserialize)]

@@ -65,10 +65,10 @@ async fn resources_of_others_are_conflicts_log_groups_are_adopted() {
     let bucket = change(&plan, "bucket.data");
     assert_eq!(bucket.action, Action::Conflict);
     assert_eq!(bucket.remedy.as_deref(), Some("run `provision import bucket.data` to adopt it"));
-    assert_eq!(change(&plan, "role.delivery").reasons, ["is owned by stack \"other-stack\""]);
+    assert_eq!(change(&plan, "role.delivery").reasons, [Reason::OwnedByOtherStack { owner: "other-stack".into() }]);
     let group = change(&plan, "log_group.delivery");
     assert_eq!(group.action, Action::Update);
-    assert!(group.reasons[0].contains("adopts the existing log group"));
+    assert_eq!(group.reasons, [Reason::AdoptsUnowned { noun: "log group" }]);
     assert!(check_safe(&plan).unwrap_err().contains("bucket.data, role.delivery"));
 }
 
@@ -85,7 +85,7 @@ async fn removed_resources_are_destroyed_by_tag_and_renames_replace() {
     let plan = plan_of(&fake, &s).await;
     let stream = change(&plan, "firehose.events");
     assert_eq!(stream.action, Action::Replace);
-    assert!(stream.reasons.iter().any(|r| r == "renamed from \"PUT-S3-lambda\""), "{:?}", stream.reasons);
+    assert!(stream.reasons.contains(&Reason::Renamed { from: "PUT-S3-lambda".into() }), "{:?}", stream.reasons);
     assert_eq!(change(&plan, "log_group.delivery").action, Action::Delete);
     apply(&fake, &s).await;
     let names = fake.names();
@@ -112,7 +112,10 @@ async fn a_failed_stream_is_replaced_and_only_the_stack_s_orphans_are_deleted() 
     fake.insert(foreign);
     let plan = plan_of(&fake, &s).await;
     assert_eq!(actions(&plan), [("firehose.events".to_string(), Action::Replace)]);
-    assert!(change(&plan, "firehose.events").reasons.iter().any(|r| r.contains("CREATING_FAILED (bad role)")));
+    assert!(change(&plan, "firehose.events")
+        .reasons
+        .iter()
+        .any(|r| matches!(r, Reason::Unusable(p) if p.contains("CREATING_FAILED (bad role)"))));
 }
 
 #[tokio::test]
@@ -136,7 +139,7 @@ async fn foreign_buckets_and_interrupted_creates() {
     live.foreign.push(Address::new(Kind::Bucket, "data"));
     let plan = build(&s, &live).unwrap();
     let bucket = change(&plan, "bucket.data");
-    assert_eq!((bucket.action, bucket.reasons[0].as_str()), (Action::Conflict, "exists in another account"));
+    assert_eq!((bucket.action, &bucket.reasons[0]), (Action::Conflict, &Reason::InAnotherAccount));
     assert!(bucket.remedy.as_deref().unwrap().contains("choose another name"));
 
     // The intent was recorded, then the bucket created (the run was killed before tagging it):
@@ -153,7 +156,7 @@ async fn foreign_buckets_and_interrupted_creates() {
     let plan = plan_of(&fake, &s).await;
     let bucket = change(&plan, "bucket.data");
     assert_eq!(bucket.action, Action::Update);
-    assert!(bucket.reasons[0].contains("interrupted apply"));
+    assert_eq!(bucket.reasons, [Reason::AdoptsInterruptedCreate]);
     assert_eq!(
         build_destroy(&s, &crate::live::read(&s, &(fake.clone() as Arc<dyn Provider>), &[]).await.unwrap())
             .changes

@@ -162,11 +162,7 @@ impl FakeProvider {
     }
 
     fn outputs(&self, live: &Live) -> Outputs {
-        let qualified_arn = match &live.spec {
-            Spec::Lambda(l) => function_arn_for_use(&live.arn, l.publish, l.version.as_deref()),
-            _ => None,
-        };
-        Outputs { arn: live.arn.clone(), qualified_arn }
+        live.spec.outputs(&live.arn)
     }
 
     /// Stores `spec` as live, publishing a new version for a function that publishes.
@@ -197,14 +193,7 @@ impl FakeProvider {
 
 fn live_of(spec: Spec) -> Live {
     let env = FakeProvider::env();
-    let name = spec.physical_name().to_string();
-    let arn = match &spec {
-        Spec::Bucket(_) => env.bucket_arn(&name),
-        Spec::LogGroup(_) => env.log_group_arn(&name),
-        Spec::Role(r) => env.role_arn(&r.path, &name),
-        Spec::Lambda(_) => env.function_arn(&name),
-        Spec::Firehose(_) => format!("arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/{name}"),
-    };
+    let arn = spec.arn(&env);
     Live { spec, arn, problem: None, created: None }
 }
 

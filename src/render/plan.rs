@@ -41,7 +41,7 @@ fn render_change(out: &mut String, c: &Change, style: Style) {
         Action::Update => (style.yellow("~"), "will be updated in-place".to_string()),
         Action::Replace => (style.red("-/+"), "must be replaced".to_string()),
         Action::Delete => (style.red("-"), "will be destroyed".to_string()),
-        Action::Conflict => (style.red("!"), c.reasons.first().cloned().unwrap_or_default()),
+        Action::Conflict => (style.red("!"), c.reasons.first().map(|r| r.to_string()).unwrap_or_default()),
         Action::NoOp => return,
     };
     let _ = writeln!(out, "  {} {} {headline}", style.dim("#"), style.bold(&c.address.to_string()));

@@ -3,10 +3,9 @@
 
 pub mod jq;
 pub mod prefix;
-pub mod replace;
 
-use crate::config::schema::{FirehoseSection, StackFile};
 use crate::diagnostic::Diagnostic;
+use crate::model::kinds::firehose::FirehoseSection;
 use crate::model::*;
 use prefix::Part;
 

@@ -1,0 +1,162 @@
+//! The model from a parsed stack.toml: each kind builds its resources (see
+//! [`crate::model::kinds`]) through the [`Context`] this module provides (interpolation,
+//! references, tags, packaging), then roles get the policies the resources using them need, and
+//! the rule book runs.
+
+use super::{interpolate, Invalid, Loaded};
+use crate::diagnostic::{did_you_mean, Diagnostic, Severity};
+use crate::model::kinds::{self, Context};
+use crate::model::*;
+use crate::package::{Package, PackageError};
+use crate::policy::{self, Statement};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Builds the desired stack and returns it with any warnings; errors stop here.
+pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic>), Invalid> {
+    let mut b = Builder {
+        loaded,
+        env,
+        diagnostics: Vec::new(),
+        base_dir: loaded.path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        granted: BTreeMap::new(),
+        declared: BTreeMap::new(),
+    };
+    let mut resources = kinds::build_all(&mut b, &loaded.file);
+    b.attach_policies(&mut resources);
+    let lock = loaded.file.stack.lock.then(|| LockSettings {
+        bucket: match &loaded.file.stack.lock_bucket {
+            Some(raw) => b.text("stack.lock_bucket", raw),
+            None => default_lock_bucket(&b.env.account_id, &b.env.region),
+        },
+    });
+    let stack = Stack {
+        name: loaded.name.clone(),
+        env: b.env.clone(),
+        file: loaded.path.clone(),
+        resources,
+        sensitive: loaded.sensitive.clone(),
+        lock,
+    };
+    let mut diagnostics = loaded.parse_errors.clone();
+    diagnostics.extend(b.diagnostics.into_iter().map(|d| loaded.locator.locate(d)));
+    diagnostics.extend(crate::validate::check(&stack, &loaded.file).into_iter().map(|d| loaded.locator.locate(d)));
+    diagnostics.sort_by_key(|d| (d.location.as_ref().map(|l| l.line), d.severity));
+    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        Err(Invalid::new(diagnostics, loaded.locator.text(), &loaded.path))
+    } else {
+        Ok((stack, diagnostics))
+    }
+}
+
+/// The [`Context`] kinds build in.
+struct Builder<'a> {
+    loaded: &'a Loaded,
+    env: Environment,
+    diagnostics: Vec<Diagnostic>,
+    base_dir: PathBuf,
+    /// Statements granted to roles by the resources using them, by role.
+    granted: BTreeMap<Address, Vec<Statement>>,
+    /// Statements roles declare themselves.
+    declared: BTreeMap<Address, Vec<Statement>>,
+}
+
+impl Builder<'_> {
+    /// Gives each role its generated inline policy: the statements granted to it, then those
+    /// it declares; none when there are neither.
+    fn attach_policies(&mut self, resources: &mut [Resource]) {
+        for r in resources {
+            if let Spec::Role(role) = &mut r.spec {
+                let mut statements = self.granted.remove(&r.address).unwrap_or_default();
+                statements.extend(self.declared.remove(&r.address).unwrap_or_default());
+                role.inline_policy = (!statements.is_empty()).then(|| policy::document(&statements));
+            }
+        }
+    }
+}
+
+impl<'a> Context<'a> for Builder<'a> {
+    fn env(&self) -> &Environment {
+        &self.env
+    }
+
+    fn file(&self) -> &'a StackFile {
+        &self.loaded.file
+    }
+
+    fn stack_name(&self) -> &'a str {
+        &self.loaded.name
+    }
+
+    fn base_dir(&self) -> &Path {
+        &self.base_dir
+    }
+
+    fn text(&mut self, key: &str, raw: &str) -> String {
+        let ctx = interpolate::Context {
+            variables: &self.loaded.values,
+            stack_name: &self.loaded.name,
+            region: &self.env.region,
+            account_id: &self.env.account_id,
+        };
+        match ctx.interpolate(raw) {
+            Ok(s) => s,
+            Err(e) => {
+                self.diagnostics.push(Diagnostic::error("interpolation", key, e.message).with_help(e.help));
+                raw.to_string()
+            }
+        }
+    }
+
+    fn tags(&mut self, address: &Address) -> Tags {
+        let mut tags = Tags::new();
+        for (k, v) in &self.loaded.file.stack.tags {
+            let v = self.text(&format!("stack.tags.{k}"), v);
+            tags.insert(k.clone(), v);
+        }
+        tags.insert(OWNER_TAG.into(), self.loaded.name.clone());
+        tags.insert(ADDRESS_TAG.into(), address.to_string());
+        tags
+    }
+
+    fn reference(&mut self, key: &str, raw: &str, kind: Kind) -> Option<Address> {
+        let names = self.loaded.file.names(kind);
+        match Address::parse(raw) {
+            Some(a) if a.kind == kind && names.contains(&a.name) => Some(a),
+            _ => {
+                let candidates: Vec<String> = names.iter().map(|n| format!("{}.{n}", kind.as_str())).collect();
+                let hint = did_you_mean(raw, candidates.iter().map(String::as_str))
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                let listed = if candidates.is_empty() { "none".to_string() } else { candidates.join(", ") };
+                self.diagnostics.push(
+                    Diagnostic::error("reference", key, format!("`{raw}` is not a {} in this stack", kind.as_str()))
+                        .with_help(format!("{hint}declared: {listed}")),
+                );
+                None
+            }
+        }
+    }
+
+    fn package(
+        &mut self,
+        dir: &Path,
+        include: &[String],
+        exclude: &[String],
+    ) -> Option<Result<Arc<Package>, PackageError>> {
+        self.loaded.package_code.then(|| self.loaded.package(dir, include, exclude))
+    }
+
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn grant(&mut self, role: &Address, statements: Vec<Statement>) {
+        self.granted.entry(role.clone()).or_default().extend(statements);
+    }
+
+    fn declare_statements(&mut self, role: &Address, statements: Vec<Statement>) {
+        self.declared.entry(role.clone()).or_default().extend(statements);
+    }
+}

@@ -1,0 +1,158 @@
+//! `[bucket.NAME]`: an S3 bucket with secure defaults.
+
+use super::Context;
+use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
+use crate::defaults as d;
+use crate::model::{Attr, Attributes, Environment, Resource, Tags};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// The facts of the bucket kind.
+pub(crate) const INFO: KindInfo = KindInfo {
+    name: "bucket",
+    noun: "bucket",
+    tag_type: Some("s3"),
+    name_in_arn: |arn| super::arn_resource(arn, "s3").filter(|r| !r.contains('/')).map(str::to_string),
+    may_reference: &[],
+    default_wait_seconds: d::OTHER_WAIT_SECONDS,
+    adopts_unowned: false,
+    // CreateBucket takes tags, but S3-compatible services (moto among them) drop them: a bucket
+    // is tagged by a second call, and a run killed in between leaves an intent.
+    create_carries_tags: false,
+    // Bucket configuration calls: not published (object calls allow thousands per prefix).
+    rates: &[("S3", 50.0), ("S3.GetObject", f64::INFINITY), ("S3.ListObjectsV2", f64::INFINITY)],
+};
+
+/// `[bucket.NAME]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BucketSection {
+    /// Bucket name (3-63 lowercase letters, digits, `.`, `-`).
+    pub name: String,
+    #[serde(default)]
+    /// Let destroy delete every object version first.
+    pub force_destroy: bool,
+    #[serde(default)]
+    /// Object versioning.
+    pub versioning: bool,
+    /// Bucket policy denying requests made without TLS (default true); provision then owns the bucket policy.
+    #[serde(default = "super::default_true")]
+    #[schemars(extend("default" = d::REQUIRE_TLS))]
+    pub require_tls: bool,
+    #[serde(default)]
+    /// Refuse any plan that destroys or replaces this resource.
+    pub prevent_destroy: bool,
+    /// How long destroy may take to empty the bucket (force_destroy), in seconds.
+    #[schemars(extend("default" = d::OTHER_WAIT_SECONDS))]
+    pub wait_timeout_seconds: Option<u64>,
+}
+
+/// A bucket, desired or live.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BucketSpec {
+    pub name: String,
+    pub versioning: bool,
+    /// Local only: whether destroy may empty the bucket.
+    pub force_destroy: bool,
+    /// All four S3 Block Public Access settings on.
+    pub public_access_blocked: bool,
+    /// Default encryption algorithm (`AES256`), empty when none.
+    pub encryption: String,
+    /// Object ownership (`BucketOwnerEnforced`: ACLs disabled), empty when not set.
+    pub object_ownership: String,
+    /// Canonical bucket policy, if any.
+    pub policy: Option<Value>,
+    pub tags: Tags,
+}
+
+impl BucketSpec {
+    /// A bucket with provision's secure defaults: public access blocked, SSE-S3 encryption,
+    /// bucket-owner-enforced ownership, and (with `require_tls`) a policy denying requests without TLS.
+    pub fn secure(
+        name: String,
+        arn: &str,
+        versioning: bool,
+        force_destroy: bool,
+        require_tls: bool,
+        tags: Tags,
+    ) -> BucketSpec {
+        BucketSpec {
+            policy: require_tls.then(|| crate::policy::deny_insecure_transport(arn)),
+            name,
+            versioning,
+            force_destroy,
+            public_access_blocked: true,
+            encryption: "AES256".into(),
+            object_ownership: "BucketOwnerEnforced".into(),
+            tags,
+        }
+    }
+}
+
+/// Builds `[bucket.NAME]`.
+pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &BucketSection) -> Option<Resource> {
+    let (address, key) = super::address(Kind::Bucket, name);
+    let bucket_name = b.text(&format!("{key}.name"), &s.name);
+    let arn = b.env().bucket_arn(&bucket_name);
+    let spec = BucketSpec::secure(bucket_name, &arn, s.versioning, s.force_destroy, s.require_tls, b.tags(&address));
+    Some(Resource {
+        wait_timeout: s.wait_timeout_seconds.map(Duration::from_secs).unwrap_or(Kind::Bucket.default_wait()),
+        address,
+        prevent_destroy: s.prevent_destroy,
+        depends_on: vec![],
+        spec: spec.into(),
+    })
+}
+
+impl KindSpec for BucketSpec {
+    fn physical_name(&self) -> &str {
+        &self.name
+    }
+
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+
+    fn tags_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
+
+    fn arn(&self, env: &Environment) -> String {
+        env.bucket_arn(&self.name)
+    }
+
+    fn attributes(&self) -> Attributes {
+        let BucketSpec {
+            name,
+            versioning,
+            force_destroy: _, // local: what destroy may do
+            public_access_blocked,
+            encryption,
+            object_ownership,
+            policy,
+            tags: _,
+        } = self;
+        let mut a = Attributes::new();
+        push(&mut a, "name", json!(name));
+        push(&mut a, "versioning", json!(versioning));
+        push(&mut a, "public_access_blocked", json!(public_access_blocked));
+        push(&mut a, "encryption", json!(encryption));
+        push(&mut a, "object_ownership", json!(object_ownership));
+        push(&mut a, "policy", policy.clone().unwrap_or(Value::Null));
+        a
+    }
+
+    fn replaces(&self, _key: &str, _after: &Option<Attr>) -> Option<ReplaceRule> {
+        None
+    }
+
+    fn with_local_settings(&self, desired: &Self) -> Self {
+        BucketSpec { force_destroy: desired.force_destroy, ..self.clone() }
+    }
+
+    fn force_destroy(&self) -> bool {
+        self.force_destroy
+    }
+}

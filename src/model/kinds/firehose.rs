@@ -1,0 +1,436 @@
+//! `[firehose.NAME]`: a Direct PUT delivery stream to S3 with its record processors, and the
+//! least-privilege statements its role needs (rule I2).
+
+use super::Context;
+use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
+use crate::defaults as d;
+use crate::model::{Address, Attr, Attributes, Environment, Resource, Tags, UNKNOWN};
+use crate::policy::Statement;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The facts of the stream kind.
+pub(crate) const INFO: KindInfo = KindInfo {
+    name: "firehose",
+    noun: "stream",
+    tag_type: Some("firehose"),
+    name_in_arn: |arn| {
+        let stream = super::arn_resource(arn, "firehose")?.strip_prefix("deliverystream/")?;
+        Some(stream.to_string())
+    },
+    may_reference: &[Kind::Bucket, Kind::LogGroup, Kind::Role, Kind::Lambda],
+    default_wait_seconds: d::FIREHOSE_WAIT_SECONDS,
+    adopts_unowned: false,
+    create_carries_tags: true,
+    // "Amazon Data Firehose Quota": control-plane APIs 5 TPS each; the data plane is limited
+    // per stream in records and bytes, which `send` paces itself.
+    rates: &[("Firehose", 5.0), ("Firehose.PutRecord", f64::INFINITY), ("Firehose.PutRecordBatch", f64::INFINITY)],
+};
+
+/// `[firehose.NAME]`: a Direct PUT stream delivering to S3.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FirehoseSection {
+    /// Stream name: 1-64 of `[a-zA-Z0-9_.-]`.
+    pub name: String,
+    /// Delivery role: `role.NAME` (its least-privilege policy is generated).
+    pub role: String,
+    /// Destination: `bucket.NAME`.
+    pub bucket: String,
+    /// S3 prefix; may use `!{timestamp:..}`, `!{firehose:random-string}`, `!{partitionKeyFromLambda:..}`, `!{partitionKeyFromQuery:..}`.
+    pub prefix: Option<String>,
+    /// S3 prefix for failed records; with expressions it must contain `!{firehose:error-output-type}`.
+    pub error_output_prefix: Option<String>,
+    /// Buffer size in MB, 1-128 (at least 64 with dynamic partitioning).
+    #[schemars(extend("default" = d::BUFFER_SIZE_MB))]
+    pub buffer_size_mb: Option<i32>,
+    /// Buffer interval in seconds, 0-900 (at least 60 with dynamic partitioning).
+    #[schemars(extend("default" = d::BUFFER_INTERVAL_SECONDS))]
+    pub buffer_interval_seconds: Option<i32>,
+    /// UNCOMPRESSED, GZIP, ZIP, Snappy or HADOOP_SNAPPY.
+    #[schemars(extend("default" = d::COMPRESSION))]
+    pub compression: Option<String>,
+    /// Object file extension, e.g. `.json`.
+    pub file_extension: Option<String>,
+    /// KMS key for S3 encryption; absent means NoEncryption.
+    pub kms_key_arn: Option<String>,
+    /// CloudWatch error logging: `log_group.NAME`.
+    pub log_group: Option<String>,
+    /// Log stream within the group; must be listed in its `streams`.
+    #[schemars(extend("default" = d::LOG_STREAM))]
+    pub log_stream: Option<String>,
+    #[serde(default)]
+    /// Dynamic partitioning; can only be set at creation (changing it replaces the stream).
+    pub dynamic_partitioning: bool,
+    /// Retry duration for dynamic partitioning, 0-7200.
+    #[schemars(extend("default" = d::DYNAMIC_PARTITIONING_RETRY_SECONDS))]
+    pub dynamic_partitioning_retry_seconds: Option<i32>,
+    #[serde(default)]
+    /// Back up source records (needs `s3_backup_bucket`); disabling replaces the stream.
+    pub s3_backup: bool,
+    /// Backup destination: `bucket.NAME`.
+    pub s3_backup_bucket: Option<String>,
+    /// Backup prefix.
+    pub s3_backup_prefix: Option<String>,
+    #[serde(default)]
+    /// Record processors, in order (at most 5).
+    pub processor: Vec<ProcessorSection>,
+    #[serde(default)]
+    /// Refuse any plan that destroys or replaces this resource.
+    pub prevent_destroy: bool,
+    /// How long apply waits for the stream to become ACTIVE, or to be gone, in seconds.
+    #[schemars(extend("default" = d::FIREHOSE_WAIT_SECONDS))]
+    pub wait_timeout_seconds: Option<u64>,
+}
+
+/// `[[firehose.NAME.processor]]`: one record processor; which keys apply depends on `type`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessorSection {
+    #[serde(rename = "type")]
+    /// RecordDeAggregation, Decompression, CloudWatchLogProcessing, Lambda, MetadataExtraction or AppendDelimiterToRecord.
+    pub kind: String,
+    /// RecordDeAggregation: JSON or DELIMITED.
+    #[schemars(extend("default" = d::SUB_RECORD_TYPE))]
+    pub sub_record_type: Option<String>,
+    /// RecordDeAggregation DELIMITED: base64 delimiter.
+    pub delimiter: Option<String>,
+    /// Lambda: `lambda.NAME`.
+    pub function: Option<String>,
+    /// Lambda: NumberOfRetries, 0-300.
+    #[schemars(extend("default" = d::PROCESSOR_RETRIES))]
+    pub retries: Option<i32>,
+    /// Lambda: BufferSizeInMBs, 0.2-3.
+    #[schemars(extend("default" = d::PROCESSOR_BUFFER_SIZE_MB))]
+    pub buffer_size_mb: Option<f64>,
+    /// Lambda: BufferIntervalInSeconds, 60-900.
+    #[schemars(extend("default" = d::PROCESSOR_BUFFER_INTERVAL_SECONDS))]
+    pub buffer_interval_seconds: Option<i32>,
+    /// MetadataExtraction: jq object constructor, e.g. `{customer: .customer_id}`.
+    pub query: Option<String>,
+    /// MetadataExtraction: JQ-1.6.
+    #[schemars(extend("default" = d::JSON_PARSING_ENGINE))]
+    pub json_parsing_engine: Option<String>,
+}
+
+/// A stream, desired or live.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirehoseSpec {
+    pub name: String,
+    pub role_arn: String,
+    pub bucket_arn: String,
+    pub prefix: String,
+    pub error_output_prefix: String,
+    pub buffer_size_mb: i32,
+    pub buffer_interval_seconds: i32,
+    pub compression: String,
+    pub file_extension: String,
+    pub kms_key_arn: Option<String>,
+    /// CloudWatch logging: (group, stream) when enabled.
+    pub logging: Option<(String, String)>,
+    pub dynamic_partitioning: bool,
+    pub dynamic_partitioning_retry_seconds: Option<i32>,
+    pub s3_backup: Option<S3Backup>,
+    pub processors: Vec<Processor>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct S3Backup {
+    pub bucket_arn: String,
+    pub prefix: String,
+}
+
+/// A record processor; parameters are keyed by name so their order never matters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Processor {
+    pub kind: String,
+    pub parameters: BTreeMap<String, Param>,
+}
+
+/// A processor parameter value; the Lambda ARN of a function about to change is only known after apply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Text(String),
+    LambdaArn { function: Address, arn: Option<String> },
+}
+
+impl Param {
+    pub fn known(&self) -> Option<&str> {
+        match self {
+            Param::Text(s) => Some(s),
+            Param::LambdaArn { arn, .. } => arn.as_deref(),
+        }
+    }
+}
+
+/// Processors as JSON for display and comparison: parameters as a name-sorted object.
+pub fn processors_json(processors: &[Processor]) -> Value {
+    Value::Array(
+        processors
+            .iter()
+            .map(|p| {
+                let params: serde_json::Map<String, Value> =
+                    p.parameters.iter().map(|(k, v)| (k.clone(), json!(v.known().unwrap_or(UNKNOWN)))).collect();
+                json!({ "type": p.kind, "parameters": params })
+            })
+            .collect(),
+    )
+}
+
+/// Formats a megabyte count the way Firehose echoes it back ("3", "0.2").
+pub fn format_mb(mb: f64) -> String {
+    if mb.fract() == 0.0 {
+        format!("{}", mb as i64)
+    } else {
+        format!("{mb}")
+    }
+}
+
+/// What the stream's role may do on S3 objects of a destination bucket.
+const S3_ACTIONS: [&str; 6] = [
+    "s3:AbortMultipartUpload",
+    "s3:GetBucketLocation",
+    "s3:GetObject",
+    "s3:ListBucket",
+    "s3:ListBucketMultipartUploads",
+    "s3:PutObject",
+];
+
+/// The physical name of `[bucket.NAME]` for a reference, as built.
+fn bucket_name(b: &mut dyn Context<'_>, bucket: &Address) -> String {
+    let raw = b.file().bucket.get(&bucket.name).map(|s| s.name.clone()).unwrap_or_default();
+    b.text(&format!("bucket.{}.name", bucket.name), &raw)
+}
+
+/// Builds `[firehose.NAME]` and grants its role what the stream needs (rule I2); `None` when the
+/// role or bucket it names is not in the stack (reported as a reference error).
+pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) -> Option<Resource> {
+    let (address, key) = super::address(Kind::Firehose, name);
+    let mut depends_on = Vec::new();
+    let mut statements = Vec::new();
+    let role = b.reference(&format!("{key}.role"), &f.role, Kind::Role);
+    let bucket = b.reference(&format!("{key}.bucket"), &f.bucket, Kind::Bucket);
+    let role_arn = role.as_ref().map(|r| super::role::arn(b, &r.name)).unwrap_or_default();
+    let primary_name = bucket.as_ref().map(|a| bucket_name(b, a)).unwrap_or_default();
+    let bucket_arn = b.env().bucket_arn(&primary_name);
+    statements.push(Statement::allow(&S3_ACTIONS, vec![bucket_arn.clone(), format!("{bucket_arn}/*")]));
+    depends_on.extend(role.clone());
+    depends_on.extend(bucket.clone());
+
+    let backup = match (&f.s3_backup, &f.s3_backup_bucket) {
+        (true, Some(raw)) => b.reference(&format!("{key}.s3_backup_bucket"), raw, Kind::Bucket),
+        _ => None,
+    };
+    let s3_backup = backup.map(|backup| {
+        let backup_name = bucket_name(b, &backup);
+        let arn = b.env().bucket_arn(&backup_name);
+        if arn != bucket_arn {
+            statements.push(Statement::allow(&S3_ACTIONS, vec![arn.clone(), format!("{arn}/*")]));
+        }
+        depends_on.push(backup);
+        S3Backup {
+            bucket_arn: arn,
+            prefix: f
+                .s3_backup_prefix
+                .as_ref()
+                .map(|p| b.text(&format!("{key}.s3_backup_prefix"), p))
+                .unwrap_or_default(),
+        }
+    });
+
+    let group = f.log_group.as_ref().and_then(|raw| b.reference(&format!("{key}.log_group"), raw, Kind::LogGroup));
+    let logging = group.map(|group| {
+        let raw = b.file().log_group.get(&group.name).map(|g| g.name.clone()).unwrap_or_default();
+        let group_name = b.text(&format!("log_group.{}.name", group.name), &raw);
+        let stream = f.log_stream.clone().unwrap_or_else(|| d::LOG_STREAM.into());
+        let stream = b.text(&format!("{key}.log_stream"), &stream);
+        statements.push(Statement::allow(&["logs:PutLogEvents"], vec![b.env().log_stream_arn(&group_name, &stream)]));
+        depends_on.push(group);
+        (group_name, stream)
+    });
+
+    let mut processors = Vec::new();
+    for (i, p) in f.processor.iter().enumerate() {
+        let (parameters, function) = processor_parameters(b, &format!("{key}.processor[{i}]"), p, &role_arn);
+        if let Some((function, arn)) = function {
+            statements.push(Statement::allow(
+                &["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"],
+                vec![arn.clone(), format!("{arn}:*")],
+            ));
+            depends_on.push(function);
+        }
+        processors.push(Processor { kind: p.kind.clone(), parameters });
+    }
+    let kms_key_arn = f.kms_key_arn.as_ref().map(|k| b.text(&format!("{key}.kms_key_arn"), k));
+    if let Some(kms) = &kms_key_arn {
+        statements.push(Statement::kms_for_bucket(kms, &b.env().region, &bucket_arn));
+    }
+    if let Some(role) = &role {
+        b.grant(role, statements);
+    }
+    let (Some(_), Some(_)) = (&role, &bucket) else { return None };
+    depends_on.sort();
+    depends_on.dedup();
+    let spec = FirehoseSpec {
+        name: b.text(&format!("{key}.name"), &f.name),
+        role_arn,
+        bucket_arn,
+        prefix: f.prefix.as_ref().map(|p| b.text(&format!("{key}.prefix"), p)).unwrap_or_default(),
+        error_output_prefix: f
+            .error_output_prefix
+            .as_ref()
+            .map(|p| b.text(&format!("{key}.error_output_prefix"), p))
+            .unwrap_or_default(),
+        buffer_size_mb: f.buffer_size_mb.unwrap_or(d::BUFFER_SIZE_MB),
+        buffer_interval_seconds: f.buffer_interval_seconds.unwrap_or(d::BUFFER_INTERVAL_SECONDS),
+        compression: f.compression.clone().unwrap_or_else(|| d::COMPRESSION.into()),
+        file_extension: f.file_extension.clone().unwrap_or_default(),
+        kms_key_arn,
+        logging,
+        dynamic_partitioning: f.dynamic_partitioning,
+        dynamic_partitioning_retry_seconds: f
+            .dynamic_partitioning
+            .then(|| f.dynamic_partitioning_retry_seconds.unwrap_or(d::DYNAMIC_PARTITIONING_RETRY_SECONDS)),
+        s3_backup,
+        processors,
+        tags: b.tags(&address),
+    };
+    Some(Resource {
+        wait_timeout: f.wait_timeout_seconds.map(Duration::from_secs).unwrap_or(Kind::Firehose.default_wait()),
+        address,
+        prevent_destroy: f.prevent_destroy,
+        depends_on,
+        spec: spec.into(),
+    })
+}
+
+/// A processor's parameters, and for a Lambda processor the function it invokes with that
+/// function's unqualified ARN (for the role's policy).
+fn processor_parameters(
+    b: &mut dyn Context<'_>,
+    key: &str,
+    p: &ProcessorSection,
+    role_arn: &str,
+) -> (BTreeMap<String, Param>, Option<(Address, String)>) {
+    let mut params = BTreeMap::new();
+    let mut set = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            params.insert(k.to_string(), Param::Text(v));
+        }
+    };
+    let mut function = None;
+    match p.kind.as_str() {
+        "RecordDeAggregation" => {
+            set("SubRecordType", Some(p.sub_record_type.clone().unwrap_or_else(|| d::SUB_RECORD_TYPE.into())));
+            set("Delimiter", p.delimiter.clone());
+        }
+        "MetadataExtraction" => {
+            set("MetadataExtractionQuery", p.query.clone());
+            set(
+                "JsonParsingEngine",
+                Some(p.json_parsing_engine.clone().unwrap_or_else(|| d::JSON_PARSING_ENGINE.into())),
+            );
+        }
+        "Lambda" => {
+            set("NumberOfRetries", Some(p.retries.unwrap_or(d::PROCESSOR_RETRIES).to_string()));
+            set("RoleArn", Some(role_arn.to_string()));
+            set("BufferSizeInMBs", Some(format_mb(p.buffer_size_mb.unwrap_or(d::PROCESSOR_BUFFER_SIZE_MB))));
+            set(
+                "BufferIntervalInSeconds",
+                Some(p.buffer_interval_seconds.unwrap_or(d::PROCESSOR_BUFFER_INTERVAL_SECONDS).to_string()),
+            );
+            let referenced = p.function.as_ref().and_then(|f| b.reference(&format!("{key}.function"), f, Kind::Lambda));
+            if let Some(referenced) = referenced {
+                let l = &b.file().lambda[&referenced.name];
+                let publish = l.publish;
+                let fname = b.text(&format!("lambda.{}.name", referenced.name), &l.name.clone());
+                let arn = b.env().function_arn(&fname);
+                // An unpublished function is used unqualified; a published one by version,
+                // known once the plan has read the live function.
+                let used = (!publish).then(|| arn.clone());
+                params.insert("LambdaArn".into(), Param::LambdaArn { function: referenced.clone(), arn: used });
+                function = Some((referenced, arn));
+            }
+        }
+        _ => {}
+    }
+    (params, function)
+}
+
+impl KindSpec for FirehoseSpec {
+    fn physical_name(&self) -> &str {
+        &self.name
+    }
+
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+
+    fn tags_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
+
+    fn arn(&self, env: &Environment) -> String {
+        env.stream_arn(&self.name)
+    }
+
+    fn attributes(&self) -> Attributes {
+        let FirehoseSpec {
+            name,
+            role_arn,
+            bucket_arn,
+            prefix,
+            error_output_prefix,
+            buffer_size_mb,
+            buffer_interval_seconds,
+            compression,
+            file_extension,
+            kms_key_arn,
+            logging,
+            dynamic_partitioning,
+            dynamic_partitioning_retry_seconds,
+            s3_backup,
+            processors,
+            tags: _,
+        } = self;
+        let mut a = Attributes::new();
+        push(&mut a, "name", json!(name));
+        push(&mut a, "role", json!(role_arn));
+        push(&mut a, "bucket", json!(bucket_arn));
+        push(&mut a, "prefix", json!(prefix));
+        push(&mut a, "error_output_prefix", json!(error_output_prefix));
+        push(&mut a, "buffer_size_mb", json!(buffer_size_mb));
+        push(&mut a, "buffer_interval_seconds", json!(buffer_interval_seconds));
+        push(&mut a, "compression", json!(compression));
+        push(&mut a, "file_extension", json!(file_extension));
+        push(&mut a, "kms_key_arn", json!(kms_key_arn));
+        push(&mut a, "log_group", json!(logging.as_ref().map(|l| &l.0)));
+        push(&mut a, "log_stream", json!(logging.as_ref().map(|l| &l.1)));
+        push(&mut a, "dynamic_partitioning", json!(dynamic_partitioning));
+        push(&mut a, "dynamic_partitioning_retry_seconds", json!(dynamic_partitioning_retry_seconds));
+        push(&mut a, "s3_backup", json!(s3_backup.is_some()));
+        if let Some(b) = s3_backup {
+            push(&mut a, "s3_backup_bucket", json!(b.bucket_arn));
+            push(&mut a, "s3_backup_prefix", json!(b.prefix));
+        }
+        push(&mut a, "processors", processors_json(processors));
+        a
+    }
+
+    fn replaces(&self, key: &str, after: &Option<Attr>) -> Option<ReplaceRule> {
+        let to_false = matches!(after, Some(Attr::Value(Value::Bool(false))));
+        match key {
+            "dynamic_partitioning" => Some(ReplaceRule::DynamicPartitioning),
+            "s3_backup" if to_false => Some(ReplaceRule::BackupDisabled),
+            _ => None,
+        }
+    }
+
+    fn with_local_settings(&self, _desired: &Self) -> Self {
+        self.clone()
+    }
+}

@@ -1,0 +1,219 @@
+//! `[lambda.NAME]`: a Lambda function packaged from a source directory, publishing a version on
+//! each change (processors then use the version-qualified ARN).
+
+use super::Context;
+use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
+use crate::defaults as d;
+use crate::diagnostic::Diagnostic;
+use crate::model::{function_arn_for_use, Attr, Attributes, Environment, Outputs, Resource, Tags};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The facts of the function kind.
+pub(crate) const INFO: KindInfo = KindInfo {
+    name: "lambda",
+    noun: "function",
+    tag_type: Some("lambda"),
+    name_in_arn: |arn| {
+        let function = super::arn_resource(arn, "lambda")?.strip_prefix("function:")?;
+        function.split(':').next().map(str::to_string)
+    },
+    may_reference: &[Kind::Role],
+    default_wait_seconds: d::LAMBDA_WAIT_SECONDS,
+    adopts_unowned: false,
+    create_carries_tags: true,
+    // "Lambda quotas": GetFunction 100/s, GetPolicy 15/s, the rest of the control plane 15/s.
+    rates: &[("Lambda", 15.0), ("Lambda.GetFunction", 100.0)],
+};
+
+/// `[lambda.NAME]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LambdaSection {
+    /// Function name.
+    pub name: String,
+    /// Runtime, e.g. `python3.12`.
+    pub runtime: String,
+    /// Handler, e.g. `index.lambda_handler`.
+    pub handler: String,
+    /// Source directory relative to stack.toml, zipped deterministically.
+    pub source: String,
+    /// Execution role: `role.NAME`.
+    pub role: String,
+    /// Memory in MB, 128-10240.
+    #[schemars(extend("default" = d::LAMBDA_MEMORY_MB))]
+    pub memory_mb: Option<i32>,
+    /// Timeout in seconds, 1-900 (at most 300 when used by Firehose).
+    #[schemars(extend("default" = d::LAMBDA_TIMEOUT_SECONDS))]
+    pub timeout_seconds: Option<i32>,
+    #[serde(default = "super::default_true")]
+    /// Publish a version on each change; processors use the qualified ARN.
+    #[schemars(extend("default" = d::PUBLISH))]
+    pub publish: bool,
+    /// Function description.
+    pub description: Option<String>,
+    #[serde(default)]
+    /// Environment variables.
+    pub environment: BTreeMap<String, String>,
+    #[serde(default)]
+    /// Refuse any plan that destroys or replaces this resource.
+    pub prevent_destroy: bool,
+    /// How long apply waits for the function to settle (State, LastUpdateStatus), in seconds.
+    #[schemars(extend("default" = d::LAMBDA_WAIT_SECONDS))]
+    pub wait_timeout_seconds: Option<u64>,
+    /// Files to package (gitignore-style globs, relative to `source`); default: everything not excluded.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Files never to package (gitignore-style globs), besides dotfiles, secrets and `.provisionignore`.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// A function, desired or live.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LambdaSpec {
+    pub name: String,
+    pub runtime: String,
+    pub handler: String,
+    pub role_arn: String,
+    pub memory_mb: i32,
+    pub timeout_seconds: i32,
+    pub description: String,
+    pub environment: BTreeMap<String, String>,
+    /// base64(sha256(zip)), as Lambda reports CodeSha256.
+    pub code_sha256: String,
+    pub publish: bool,
+    /// Latest published version; `None` in a desired spec means "known after apply".
+    pub version: Option<String>,
+    pub tags: Tags,
+    /// The packaged code (desired only; `None` for commands that do not need the code).
+    pub package: Option<Arc<crate::package::Package>>,
+    /// The source directory (desired only), for running the handler locally in `preview`.
+    pub source_dir: Option<PathBuf>,
+}
+
+/// Builds `[lambda.NAME]`, packaging its code when the command needs it.
+pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> Option<Resource> {
+    let (address, key) = super::address(Kind::Lambda, name);
+    let role = b.reference(&format!("{key}.role"), &s.role, Kind::Role);
+    let role_arn = role.as_ref().map(|r| super::role::arn(b, &r.name)).unwrap_or_default();
+    let source = b.text(&format!("{key}.source"), &s.source);
+    let source_dir = b.base_dir().join(&source);
+    let package = match b.package(&source_dir, &s.include, &s.exclude) {
+        Some(Ok(p)) => Some(p),
+        Some(Err(e)) => {
+            b.report(
+                Diagnostic::error("source", format!("{key}.source"), format!("cannot package the code: {e}"))
+                    .with_help("source is a directory, relative to stack.toml, holding the function's code"),
+            );
+            None
+        }
+        None => None,
+    };
+    let mut environment = BTreeMap::new();
+    for (k, v) in &s.environment {
+        environment.insert(k.clone(), b.text(&format!("{key}.environment.{k}"), v));
+    }
+    let spec = LambdaSpec {
+        name: b.text(&format!("{key}.name"), &s.name),
+        runtime: s.runtime.clone(),
+        handler: s.handler.clone(),
+        role_arn,
+        memory_mb: s.memory_mb.unwrap_or(d::LAMBDA_MEMORY_MB),
+        timeout_seconds: s.timeout_seconds.unwrap_or(d::LAMBDA_TIMEOUT_SECONDS),
+        description: s.description.as_ref().map(|d| b.text(&format!("{key}.description"), d)).unwrap_or_default(),
+        environment,
+        code_sha256: package.as_ref().map(|p| p.code_sha256()).unwrap_or_default(),
+        publish: s.publish,
+        version: None,
+        tags: b.tags(&address),
+        package,
+        source_dir: Some(source_dir),
+    };
+    Some(Resource {
+        wait_timeout: s.wait_timeout_seconds.map(Duration::from_secs).unwrap_or(Kind::Lambda.default_wait()),
+        address,
+        prevent_destroy: s.prevent_destroy,
+        depends_on: role.into_iter().collect(),
+        spec: spec.into(),
+    })
+}
+
+impl KindSpec for LambdaSpec {
+    fn physical_name(&self) -> &str {
+        &self.name
+    }
+
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+
+    fn tags_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
+
+    fn arn(&self, env: &Environment) -> String {
+        env.function_arn(&self.name)
+    }
+
+    fn attributes(&self) -> Attributes {
+        let LambdaSpec {
+            name,
+            runtime,
+            handler,
+            role_arn,
+            memory_mb,
+            timeout_seconds,
+            description,
+            environment,
+            code_sha256,
+            publish,
+            version,
+            tags: _,
+            package: _,    // compared through code_sha256
+            source_dir: _, // local: where preview runs the handler
+        } = self;
+        let mut a = Attributes::new();
+        push(&mut a, "name", json!(name));
+        push(&mut a, "runtime", json!(runtime));
+        push(&mut a, "handler", json!(handler));
+        push(&mut a, "role", json!(role_arn));
+        push(&mut a, "memory_mb", json!(memory_mb));
+        push(&mut a, "timeout_seconds", json!(timeout_seconds));
+        push(&mut a, "description", json!(description));
+        for (k, v) in environment {
+            push(&mut a, &format!("environment.{k}"), json!(v));
+        }
+        push(&mut a, "code_sha256", json!(code_sha256));
+        // `publish` is local (whether apply publishes); the version it yields is compared.
+        if *publish {
+            a.push(("version".into(), version.as_ref().map_or(Attr::Unknown, |v| Attr::Value(json!(v)))));
+        }
+        a
+    }
+
+    fn replaces(&self, _key: &str, _after: &Option<Attr>) -> Option<ReplaceRule> {
+        None
+    }
+
+    fn with_local_settings(&self, desired: &Self) -> Self {
+        LambdaSpec {
+            publish: desired.publish,
+            package: desired.package.clone(),
+            source_dir: desired.source_dir.clone(),
+            ..self.clone()
+        }
+    }
+
+    fn outputs(&self, arn: &str) -> Outputs {
+        Outputs {
+            arn: arn.to_string(),
+            qualified_arn: function_arn_for_use(arn, self.publish, self.version.as_deref()),
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! `[log_group.NAME]`: a CloudWatch Logs group and the log streams created with it.
+
+use super::Context;
+use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
+use crate::defaults as d;
+use crate::model::{Attr, Attributes, Environment, Resource, Tags};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+
+/// The facts of the log group kind.
+pub(crate) const INFO: KindInfo = KindInfo {
+    name: "log_group",
+    noun: "log group",
+    tag_type: Some("logs"),
+    name_in_arn: |arn| {
+        let group = super::arn_resource(arn, "logs")?.strip_prefix("log-group:")?;
+        Some(group.trim_end_matches(":*").to_string())
+    },
+    may_reference: &[],
+    default_wait_seconds: d::OTHER_WAIT_SECONDS,
+    adopts_unowned: true,
+    create_carries_tags: true,
+    // "CloudWatch Logs quotas": DescribeLogGroups 10/s, DescribeLogStreams 25/s, CreateLogStream
+    // 50/s, CreateLogGroup / PutRetentionPolicy / DeleteLogGroup 5-10/s.
+    rates: &[
+        ("CloudWatchLogs", 5.0),
+        ("CloudWatchLogs.DescribeLogGroups", 10.0),
+        ("CloudWatchLogs.DescribeLogStreams", 25.0),
+        ("CloudWatchLogs.CreateLogStream", 50.0),
+        ("CloudWatchLogs.DeleteLogGroup", 10.0),
+        ("CloudWatchLogs.ListTagsForResource", 10.0),
+        ("CloudWatchLogs.FilterLogEvents", 10.0),
+        ("CloudWatchLogs.GetLogEvents", 25.0),
+    ],
+};
+
+/// `[log_group.NAME]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogGroupSection {
+    /// Log group name.
+    pub name: String,
+    /// Retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653; absent keeps logs forever.
+    pub retention_days: Option<i32>,
+    #[serde(default)]
+    /// Log streams created with the group.
+    pub streams: Vec<String>,
+    #[serde(default)]
+    /// Refuse any plan that destroys or replaces this resource.
+    pub prevent_destroy: bool,
+}
+
+/// A log group, desired or live.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogGroupSpec {
+    pub name: String,
+    pub retention_days: Option<i32>,
+    pub streams: Vec<String>,
+    pub tags: Tags,
+}
+
+/// Builds `[log_group.NAME]`.
+pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LogGroupSection) -> Option<Resource> {
+    let (address, key) = super::address(Kind::LogGroup, name);
+    let mut streams: Vec<String> =
+        s.streams.iter().enumerate().map(|(i, stream)| b.text(&format!("{key}.streams[{i}]"), stream)).collect();
+    streams.sort();
+    streams.dedup();
+    let spec = LogGroupSpec {
+        name: b.text(&format!("{key}.name"), &s.name),
+        retention_days: s.retention_days,
+        streams,
+        tags: b.tags(&address),
+    };
+    Some(Resource {
+        address,
+        prevent_destroy: s.prevent_destroy,
+        wait_timeout: Kind::LogGroup.default_wait(),
+        depends_on: vec![],
+        spec: spec.into(),
+    })
+}
+
+impl KindSpec for LogGroupSpec {
+    fn physical_name(&self) -> &str {
+        &self.name
+    }
+
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+
+    fn tags_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
+
+    fn arn(&self, env: &Environment) -> String {
+        env.log_group_arn(&self.name)
+    }
+
+    fn attributes(&self) -> Attributes {
+        let LogGroupSpec { name, retention_days, streams, tags: _ } = self;
+        let mut a = Attributes::new();
+        push(&mut a, "name", json!(name));
+        push(&mut a, "retention_days", json!(retention_days));
+        push(&mut a, "streams", json!(streams));
+        a
+    }
+
+    fn replaces(&self, _key: &str, _after: &Option<Attr>) -> Option<ReplaceRule> {
+        None
+    }
+
+    fn with_local_settings(&self, _desired: &Self) -> Self {
+        self.clone()
+    }
+}

@@ -1,0 +1,403 @@
+//! Every resource kind a stack can hold, each in one module (`bucket.rs`, `role.rs`...) holding
+//! what makes it that kind: its spec (desired and live share it), its attributes as the plan
+//! compares them, the changes that replace it (typed), and its facts ([`KindInfo`]: its name in
+//! stack.toml, its type in the tagging API and how to read its ARNs, the kinds it may reference,
+//! how long apply waits for it, whether its create call carries tags, the AWS services it calls).
+//!
+//! The registry below is the one list of kinds: `Kind`, `Kind::ALL`, `Spec` and every dispatch
+//! derive from it, so a kind is added by one module and one line here. What a kind must provide
+//! is a trait ([`KindSpec`]) and a constant ([`KindInfo`]): forgetting a part fails to compile,
+//! and the AWS side (`src/aws/`, the only code that calls the SDK) and the in-memory fake match
+//! on `Spec` exhaustively, so a kind without them fails to compile too. Read order, destroy order
+//! and the order of deletes of removed resources derive from `may_reference`.
+
+pub mod bucket;
+pub mod firehose;
+pub mod lambda;
+pub mod log_group;
+pub mod role;
+
+use crate::diagnostic::Diagnostic;
+use crate::model::{Address, Attr, Attributes, Environment, Outputs, Resource, Tags};
+use crate::package::{Package, PackageError};
+use crate::policy::Statement;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// What every kind's spec provides.
+pub trait KindSpec {
+    /// The name AWS knows it by.
+    fn physical_name(&self) -> &str;
+    fn tags(&self) -> &Tags;
+    fn tags_mut(&mut self) -> &mut Tags;
+    /// Its ARN in `env`.
+    fn arn(&self, env: &Environment) -> String;
+    /// The attributes the plan compares, by name, in display order (tags are added after them).
+    /// Settings that exist only in stack.toml are left out.
+    fn attributes(&self) -> Attributes;
+    /// Why changing `key` to `after` needs a replacement, if it does (`name` always does).
+    fn replaces(&self, key: &str, after: &Option<Attr>) -> Option<ReplaceRule>;
+    /// This live spec with `desired`'s settings that exist only in stack.toml, so that they
+    /// never show as drift.
+    fn with_local_settings(&self, desired: &Self) -> Self
+    where
+        Self: Sized;
+    /// What dependents use once it is applied with ARN `arn`.
+    fn outputs(&self, arn: &str) -> Outputs {
+        Outputs { arn: arn.to_string(), qualified_arn: None }
+    }
+    /// Whether deleting it may delete data it holds (a bucket with `force_destroy`).
+    fn force_destroy(&self) -> bool {
+        false
+    }
+}
+
+/// What a kind's builder needs while stack.toml becomes the model; `config`'s builder provides it.
+/// `'a` is the life of the parsed file.
+pub trait Context<'a> {
+    /// Where the stack lives.
+    fn env(&self) -> &Environment;
+    /// The parsed file, for what a resource references.
+    fn file(&self) -> &'a StackFile;
+    /// `[stack] name`, its variables expanded.
+    fn stack_name(&self) -> &'a str;
+    /// The directory of stack.toml: paths in it are relative to it.
+    fn base_dir(&self) -> &Path;
+    /// Interpolates the string value found at `key` (an error is reported, the raw text returned).
+    fn text(&mut self, key: &str, raw: &str) -> String;
+    /// The tags of a resource: the stack's, and the ownership tags.
+    fn tags(&mut self, address: &Address) -> Tags;
+    /// Resolves the `kind.name` reference written at `key`, which must name a `kind` declared in
+    /// the stack (else an error is reported).
+    fn reference(&mut self, key: &str, raw: &str, kind: Kind) -> Option<Address>;
+    /// The package of a source directory, once per load; `None` when the command needs no code.
+    fn package(
+        &mut self,
+        dir: &Path,
+        include: &[String],
+        exclude: &[String],
+    ) -> Option<Result<Arc<Package>, PackageError>>;
+    /// Reports a problem found while building.
+    fn report(&mut self, diagnostic: Diagnostic);
+    /// Adds statements a resource needs to the generated inline policy of `role` (rule I2).
+    fn grant(&mut self, role: &Address, statements: Vec<Statement>);
+    /// The statements `[role.NAME]` declares itself, added after those granted.
+    fn declare_statements(&mut self, role: &Address, statements: Vec<Statement>);
+}
+
+/// The address of `[kind.name]` and its key in diagnostics.
+pub(crate) fn address(kind: Kind, name: &str) -> (Address, String) {
+    let address = Address::new(kind, name);
+    let key = address.to_string();
+    (address, key)
+}
+
+/// A change AWS cannot make in place (rules D1, S5 and the names of things).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReplaceRule {
+    /// The name AWS knows a resource by cannot be changed.
+    Name,
+    /// A role's path cannot be changed.
+    RolePath,
+    /// D1: dynamic partitioning can only be set at creation.
+    DynamicPartitioning,
+    /// S5: S3 backup goes from disabled to enabled only.
+    BackupDisabled,
+}
+
+impl ReplaceRule {
+    /// Why, for people.
+    pub fn why(self) -> &'static str {
+        match self {
+            ReplaceRule::Name => "the name cannot be changed in place",
+            ReplaceRule::RolePath => "a role's path cannot be changed in place",
+            ReplaceRule::DynamicPartitioning => "dynamic partitioning can only be set at creation",
+            ReplaceRule::BackupDisabled => "S3 backup can only go from disabled to enabled in place",
+        }
+    }
+}
+
+/// The facts of a kind.
+#[derive(Debug)]
+pub struct KindInfo {
+    /// Its name in stack.toml and in addresses: `bucket` in `[bucket.data]`, `bucket.data`.
+    pub name: &'static str,
+    /// A noun for messages.
+    pub noun: &'static str,
+    /// Its resource type in the Resource Groups Tagging API (`None`: not found there, as IAM
+    /// roles are not; discovery lists them another way).
+    pub tag_type: Option<&'static str>,
+    /// The physical name in an ARN of this kind, if the ARN is one.
+    pub name_in_arn: fn(&str) -> Option<String>,
+    /// The kinds a resource of this kind may reference: it is created after them and deleted
+    /// before them (also when stack.toml no longer says what it references).
+    pub may_reference: &'static [Kind],
+    /// How long apply waits for it to be usable (or gone), by default, in seconds.
+    pub default_wait_seconds: u64,
+    /// Whether an existing resource of the wanted name without ownership tags is adopted rather
+    /// than a conflict (log groups: services such as Lambda create theirs on first use).
+    pub adopts_unowned: bool,
+    /// Whether its create call carries the ownership tags wherever the service runs, so that
+    /// one without them was never created by provision (see [`crate::provider::Intent`]).
+    pub create_carries_tags: bool,
+    /// AWS's default API rates for its calls, requests per second by `Service.Action` or
+    /// `Service` (see [`crate::aws::pacing`]), with their source in a comment.
+    pub rates: &'static [(&'static str, f64)],
+}
+
+/// The part of an ARN after `arn:PARTITION:SERVICE:REGION:ACCOUNT:`, if `service` is its service.
+pub fn arn_resource<'a>(arn: &'a str, service: &str) -> Option<&'a str> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    (parts.len() == 6 && parts[0] == "arn" && parts[2] == service).then_some(parts[5])
+}
+
+/// Declares every kind: its doc (shown in the JSON Schema), `Variant => module (Spec, Section)`.
+/// The one list: `Kind`, `Kind::ALL`, `Spec`, the kind's table in [`StackFile`] and its builder
+/// all come from here.
+macro_rules! kinds {
+    ($($(#[doc = $doc:literal])* $variant:ident => $module:ident ($spec:ident, $section:ident)),* $(,)?) => {
+        /// The kinds of resource a stack can hold (see the registry in `src/kinds/mod.rs`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Kind {
+            $($variant),*
+        }
+
+        impl Kind {
+            /// Every kind, in the registry's order.
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
+
+            /// The facts of this kind.
+            pub fn info(self) -> &'static KindInfo {
+                match self {
+                    $(Kind::$variant => &$module::INFO),*
+                }
+            }
+        }
+
+        /// The settings of a resource, desired or live: one variant per kind.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Spec {
+            $($variant($module::$spec)),*
+        }
+
+        $(impl From<$module::$spec> for Spec {
+            fn from(spec: $module::$spec) -> Spec {
+                Spec::$variant(spec)
+            }
+        })*
+
+        impl Spec {
+            pub fn kind(&self) -> Kind {
+                match self {
+                    $(Spec::$variant(_) => Kind::$variant),*
+                }
+            }
+
+            fn as_dyn(&self) -> &dyn KindSpec {
+                match self {
+                    $(Spec::$variant(s) => s),*
+                }
+            }
+
+            fn as_dyn_mut(&mut self) -> &mut dyn KindSpec {
+                match self {
+                    $(Spec::$variant(s) => s),*
+                }
+            }
+
+            /// This live spec with `desired`'s local-only settings (see [`KindSpec`]).
+            pub fn with_local_settings(&self, desired: &Spec) -> Spec {
+                match (self, desired) {
+                    $((Spec::$variant(l), Spec::$variant(d)) => Spec::$variant(l.with_local_settings(d)),)*
+                    _ => self.clone(),
+                }
+            }
+        }
+
+        /// The whole stack.toml file, as written (raw, uninterpolated strings). Unknown keys are
+        /// rejected.
+        #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct StackFile {
+            /// Identity of the stack.
+            pub stack: super::stack_file::StackSection,
+            #[serde(default)]
+            /// Variables with their defaults; override with `--var NAME=VALUE`, `--var-file FILE` or the
+            /// environment variable `PROVISION_VAR_NAME`; use as `${var.NAME}`.
+            pub variables: BTreeMap<String, super::stack_file::VariableSection>,
+            $(
+                #[serde(default)]
+                $(#[doc = $doc])*
+                pub $module: BTreeMap<String, $module::$section>,
+            )*
+        }
+
+        impl StackFile {
+            /// The names declared for `kind`: `NAME` of every `[kind.NAME]`.
+            pub fn names(&self, kind: Kind) -> Vec<String> {
+                match kind {
+                    $(Kind::$variant => self.$module.keys().cloned().collect()),*
+                }
+            }
+        }
+
+        /// Builds every declared resource, kind by kind.
+        pub(crate) fn build_all(b: &mut dyn Context<'_>, file: &StackFile) -> Vec<Resource> {
+            let mut out = Vec::new();
+            $(for (name, section) in &file.$module {
+                out.extend($module::build(b, name, section));
+            })*
+            out
+        }
+    };
+}
+
+kinds! {
+    /// S3 buckets, addressed `bucket.NAME`.
+    Bucket => bucket (BucketSpec, BucketSection),
+    /// CloudWatch log groups, addressed `log_group.NAME`.
+    LogGroup => log_group (LogGroupSpec, LogGroupSection),
+    /// IAM roles, addressed `role.NAME`.
+    Role => role (RoleSpec, RoleSection),
+    /// Lambda functions, addressed `lambda.NAME`.
+    Lambda => lambda (LambdaSpec, LambdaSection),
+    /// Firehose Direct PUT streams delivering to S3, addressed `firehose.NAME`.
+    Firehose => firehose (FirehoseSpec, FirehoseSection),
+}
+
+/// serde's default for flags that are on unless turned off.
+fn default_true() -> bool {
+    true
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        self.info().name
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|k| k.as_str() == s)
+    }
+
+    /// A noun for messages: `bucket`, `log group`, `role`, `function`, `stream`.
+    pub fn noun(self) -> &'static str {
+        self.info().noun
+    }
+
+    /// See [`KindInfo::create_carries_tags`].
+    pub fn create_carries_tags(self) -> bool {
+        self.info().create_carries_tags
+    }
+
+    /// How long apply waits for a resource of this kind to become usable (or gone), by default.
+    pub fn default_wait(self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.info().default_wait_seconds)
+    }
+
+    /// Whether a resource of this kind may reference one of kind `other`.
+    pub fn may_reference(self, other: Kind) -> bool {
+        self.info().may_reference.contains(&other)
+    }
+
+    /// Every kind, those that may reference others first: the order to delete in, and to read
+    /// in (the resources that reference others are the ones with the tightest quotas).
+    pub fn referencing_first() -> Vec<Kind> {
+        let nodes: Vec<(Kind, Vec<Kind>)> = Kind::ALL
+            .iter()
+            .map(|k| (*k, Kind::ALL.iter().copied().filter(|other| other.may_reference(*k)).collect()))
+            .collect();
+        crate::graph::topological(&nodes).unwrap_or_else(|_| Kind::ALL.to_vec())
+    }
+
+    /// The kind and physical name an ARN names, for the kinds the tagging API returns.
+    pub fn from_arn(arn: &str) -> Option<(Kind, String)> {
+        Kind::ALL.iter().find_map(|k| (k.info().name_in_arn)(arn).map(|name| (*k, name)))
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Spec {
+    pub fn physical_name(&self) -> &str {
+        self.as_dyn().physical_name()
+    }
+
+    pub fn tags(&self) -> &Tags {
+        self.as_dyn().tags()
+    }
+
+    pub fn tags_mut(&mut self) -> &mut Tags {
+        self.as_dyn_mut().tags_mut()
+    }
+
+    /// Its ARN in `env`.
+    pub fn arn(&self, env: &Environment) -> String {
+        self.as_dyn().arn(env)
+    }
+
+    /// What dependents use once it is applied with ARN `arn`.
+    pub fn outputs(&self, arn: &str) -> Outputs {
+        self.as_dyn().outputs(arn)
+    }
+
+    /// Whether deleting it may delete data it holds.
+    pub fn force_destroy(&self) -> bool {
+        self.as_dyn().force_destroy()
+    }
+
+    /// The comparable attributes, tags last.
+    pub fn attributes(&self) -> Attributes {
+        let mut a = self.as_dyn().attributes();
+        for (k, v) in self.tags() {
+            a.push((format!("tags.{k}"), Attr::Value(serde_json::json!(v))));
+        }
+        a
+    }
+
+    /// Why changing `key` to `after` needs a replacement, if it does.
+    pub fn replaces(&self, key: &str, after: &Option<Attr>) -> Option<ReplaceRule> {
+        if key == "name" {
+            return Some(ReplaceRule::Name);
+        }
+        self.as_dyn().replaces(key, after)
+    }
+}
+
+/// Adds `key = value` to attributes.
+pub(crate) fn push(attrs: &mut Attributes, key: &str, value: serde_json::Value) {
+    attrs.push((key.to_string(), Attr::Value(value)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_registered_once_with_facts_of_its_own() {
+        let names: std::collections::BTreeSet<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), Kind::ALL.len());
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(*k));
+            assert!(!k.info().may_reference.contains(k), "{k} references itself");
+            for other in k.info().may_reference {
+                assert!(!other.may_reference(*k), "{k} <-> {other}");
+            }
+            assert!(!k.info().rates.is_empty(), "{k} says nothing of its API rates");
+        }
+        let order = Kind::referencing_first();
+        assert_eq!(order.len(), Kind::ALL.len());
+        let at = |k: Kind| order.iter().position(|o| *o == k).unwrap();
+        for k in Kind::ALL {
+            for other in k.info().may_reference {
+                assert!(at(*k) < at(*other), "{k} is deleted before {other}");
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! `[role.NAME]`: an IAM role with a trust policy, managed policies and one generated inline
+//! policy (the statements the streams using it need, plus those declared).
+
+use super::Context;
+use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
+use crate::defaults as d;
+use crate::model::{Attr, Attributes, Environment, Resource, Tags};
+use crate::policy::{self, Statement};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// The facts of the role kind.
+pub(crate) const INFO: KindInfo = KindInfo {
+    name: "role",
+    noun: "role",
+    // Not in the Resource Groups Tagging API: discovery lists roles by their description marker.
+    tag_type: None,
+    name_in_arn: |arn| {
+        let path_and_name = super::arn_resource(arn, "iam")?.strip_prefix("role/")?;
+        path_and_name.rsplit('/').next().map(str::to_string)
+    },
+    may_reference: &[],
+    default_wait_seconds: d::OTHER_WAIT_SECONDS,
+    adopts_unowned: false,
+    create_carries_tags: true,
+    // IAM publishes no per-API rate; it throttles bursts: 15/s, adapted.
+    rates: &[("IAM", 15.0)],
+};
+
+/// Name of the inline policy provision writes on roles.
+pub const INLINE_POLICY_NAME: &str = "provision-generated";
+
+/// `[role.NAME]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSection {
+    /// Role name; default `<stack>-<resource name>`.
+    pub name: Option<String>,
+    /// Role path, `/` or `/.../`.
+    #[schemars(extend("default" = d::ROLE_PATH))]
+    pub path: Option<String>,
+    /// Service principals allowed to assume the role, e.g. `firehose.amazonaws.com`.
+    pub trust: Vec<String>,
+    #[serde(default)]
+    /// Managed policy ARNs to attach.
+    pub managed_policies: Vec<String>,
+    #[serde(default)]
+    /// Extra statements for the role's generated inline policy.
+    pub statement: Vec<StatementSection>,
+    #[serde(default)]
+    /// Refuse any plan that destroys or replaces this resource.
+    pub prevent_destroy: bool,
+}
+
+/// `[[role.NAME.statement]]`: an extra statement for the role's inline policy.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatementSection {
+    /// `Allow` (default) or `Deny`.
+    pub effect: Option<String>,
+    /// IAM actions, e.g. `kms:Decrypt`.
+    pub actions: Vec<String>,
+    /// Resource ARNs.
+    pub resources: Vec<String>,
+}
+
+/// A role, desired or live.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleSpec {
+    pub name: String,
+    pub path: String,
+    /// Canonical trust policy document.
+    pub trust_policy: Value,
+    pub managed_policies: Vec<String>,
+    /// Canonical generated inline policy, if the role has any statements.
+    pub inline_policy: Option<Value>,
+    pub tags: Tags,
+}
+
+/// The physical name and path of `[role.NAME]`, as built.
+pub(crate) fn identity(b: &mut dyn Context<'_>, name: &str) -> Option<(String, String)> {
+    let r = b.file().role.get(name)?;
+    let raw_name = r.name.clone().unwrap_or_else(|| format!("{}-{name}", b.stack_name()));
+    let path = r.path.clone().unwrap_or_else(|| d::ROLE_PATH.into());
+    Some((b.text(&format!("role.{name}.name"), &raw_name), path))
+}
+
+/// The ARN `[role.NAME]` will have.
+pub(crate) fn arn(b: &mut dyn Context<'_>, name: &str) -> String {
+    let (role, path) = identity(b, name).unwrap_or_default();
+    b.env().role_arn(&path, &role)
+}
+
+/// Builds `[role.NAME]`; its inline policy is completed once every stream using it is built
+/// (see [`Builder::grant`]).
+pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &RoleSection) -> Option<Resource> {
+    let (address, key) = super::address(Kind::Role, name);
+    let (role_name, path) = identity(b, name).unwrap_or_default();
+    let mut declared = Vec::new();
+    for (i, st) in s.statement.iter().enumerate() {
+        let resources = st
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(j, res)| b.text(&format!("{key}.statement[{i}].resources[{j}]"), res))
+            .collect();
+        declared.push(Statement {
+            effect: st.effect.clone().unwrap_or_else(|| "Allow".into()),
+            actions: st.actions.clone(),
+            resources,
+            condition: None,
+        });
+    }
+    b.declare_statements(&address, declared);
+    let mut managed: Vec<String> = s
+        .managed_policies
+        .iter()
+        .enumerate()
+        .map(|(i, p)| b.text(&format!("{key}.managed_policies[{i}]"), p))
+        .collect();
+    managed.sort();
+    managed.dedup();
+    let spec = RoleSpec {
+        name: role_name,
+        path,
+        trust_policy: policy::trust_document(&s.trust, &b.env().account_id),
+        managed_policies: managed,
+        inline_policy: None,
+        tags: b.tags(&address),
+    };
+    Some(Resource {
+        address,
+        prevent_destroy: s.prevent_destroy,
+        wait_timeout: Kind::Role.default_wait(),
+        depends_on: vec![],
+        spec: spec.into(),
+    })
+}
+
+impl KindSpec for RoleSpec {
+    fn physical_name(&self) -> &str {
+        &self.name
+    }
+
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+
+    fn tags_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
+
+    fn arn(&self, env: &Environment) -> String {
+        env.role_arn(&self.path, &self.name)
+    }
+
+    fn attributes(&self) -> Attributes {
+        let RoleSpec { name, path, trust_policy, managed_policies, inline_policy, tags: _ } = self;
+        let mut a = Attributes::new();
+        push(&mut a, "name", json!(name));
+        push(&mut a, "path", json!(path));
+        push(&mut a, "trust_policy", trust_policy.clone());
+        push(&mut a, "managed_policies", json!(managed_policies));
+        push(&mut a, "inline_policy", inline_policy.clone().unwrap_or(Value::Null));
+        a
+    }
+
+    fn replaces(&self, key: &str, _after: &Option<Attr>) -> Option<ReplaceRule> {
+        (key == "path").then_some(ReplaceRule::RolePath)
+    }
+
+    fn with_local_settings(&self, _desired: &Self) -> Self {
+        self.clone()
+    }
+}

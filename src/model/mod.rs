@@ -1,0 +1,270 @@
+//! The validated, interpolated stack: typed desired resources with resolved references.
+//! Live state read from AWS is expressed in the same types, so a diff compares like with like.
+
+pub mod kinds;
+pub mod stack_file;
+
+pub use kinds::bucket::BucketSpec;
+pub use kinds::firehose::{processors_json, FirehoseSpec, Param, Processor, S3Backup};
+pub use kinds::lambda::LambdaSpec;
+pub use kinds::log_group::LogGroupSpec;
+pub use kinds::role::{RoleSpec, INLINE_POLICY_NAME};
+pub use kinds::StackFile;
+pub use kinds::{Kind, KindInfo, KindSpec, ReplaceRule, Spec};
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+/// Tag holding the name of the stack that owns a resource.
+pub const OWNER_TAG: &str = "provision:stack";
+/// Tag holding the resource's address in its stack (finds resources removed from stack.toml).
+pub const ADDRESS_TAG: &str = "provision:address";
+
+/// `kind.name`, how resources are addressed in stack.toml and in plans.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Address {
+    pub kind: Kind,
+    pub name: String,
+}
+
+impl Address {
+    pub fn new(kind: Kind, name: impl Into<String>) -> Self {
+        Self { kind, name: name.into() }
+    }
+
+    /// Parses `kind.name`.
+    pub fn parse(s: &str) -> Option<Address> {
+        let (kind, name) = s.split_once('.')?;
+        let kind = Kind::parse(kind)?;
+        (!name.is_empty()).then(|| Address::new(kind, name))
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.kind.as_str(), self.name)
+    }
+}
+
+impl serde::Serialize for Address {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The AWS partition of a region: `aws`, `aws-cn` (China) or `aws-us-gov` (GovCloud).
+///
+/// ```
+/// assert_eq!(provision::model::partition_of("cn-north-1"), "aws-cn");
+/// assert_eq!(provision::model::partition_of("us-gov-west-1"), "aws-us-gov");
+/// assert_eq!(provision::model::partition_of("eu-west-1"), "aws");
+/// ```
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The ARN of an S3 bucket in a partition.
+pub fn bucket_arn(partition: &str, bucket: &str) -> String {
+    format!("arn:{partition}:s3:::{bucket}")
+}
+
+/// Version name Lambda gives unpublished code and configuration.
+pub const UNPUBLISHED: &str = "$LATEST";
+
+/// The ARN a processor uses for a function: version-qualified when it publishes versions and a
+/// version is known, else the unqualified ARN (`None` when published but not yet known).
+pub fn function_arn_for_use(arn: &str, publish: bool, version: Option<&str>) -> Option<String> {
+    match (publish, version) {
+        (false, _) => Some(arn.to_string()),
+        (true, Some(v)) if v != UNPUBLISHED => Some(format!("{arn}:{v}")),
+        (true, _) => None,
+    }
+}
+
+/// Where the stack lives: the values every ARN is built from.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub region: String,
+    pub account_id: String,
+}
+
+impl Environment {
+    pub fn partition(&self) -> &'static str {
+        partition_of(&self.region)
+    }
+
+    pub fn bucket_arn(&self, bucket: &str) -> String {
+        bucket_arn(self.partition(), bucket)
+    }
+
+    pub fn role_arn(&self, path: &str, name: &str) -> String {
+        format!("arn:{}:iam::{}:role{path}{name}", self.partition(), self.account_id)
+    }
+
+    pub fn function_arn(&self, name: &str) -> String {
+        format!("arn:{}:lambda:{}:{}:function:{name}", self.partition(), self.region, self.account_id)
+    }
+
+    pub fn log_group_arn(&self, name: &str) -> String {
+        format!("arn:{}:logs:{}:{}:log-group:{name}", self.partition(), self.region, self.account_id)
+    }
+
+    pub fn stream_arn(&self, name: &str) -> String {
+        format!("arn:{}:firehose:{}:{}:deliverystream/{name}", self.partition(), self.region, self.account_id)
+    }
+
+    pub fn log_stream_arn(&self, group: &str, stream: &str) -> String {
+        format!("{}:log-stream:{stream}", self.log_group_arn(group))
+    }
+
+    pub fn kms_service(&self) -> String {
+        format!("s3.{}.amazonaws.com", self.region)
+    }
+}
+
+/// Where the stack's lock lives: `None` when locking is off (`[stack] lock = false`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockSettings {
+    /// The bucket holding the lock objects (`[stack] lock_bucket`, default
+    /// `provision-locks-<account>-<region>`).
+    pub bucket: String,
+}
+
+/// The default lock bucket of an account and region.
+pub fn default_lock_bucket(account_id: &str, region: &str) -> String {
+    format!("provision-locks-{account_id}-{region}")
+}
+
+/// The whole desired stack.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    pub name: String,
+    pub env: Environment,
+    pub file: PathBuf,
+    pub resources: Vec<Resource>,
+    /// Values of sensitive variables: never shown, anywhere.
+    pub sensitive: Vec<String>,
+    /// The stack lock, unless locking is off.
+    pub lock: Option<LockSettings>,
+}
+
+impl Stack {
+    pub fn get(&self, address: &Address) -> Option<&Resource> {
+        self.resources.iter().find(|r| &r.address == address)
+    }
+}
+
+/// One desired resource.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub address: Address,
+    pub prevent_destroy: bool,
+    /// How long apply waits for this resource to become usable (`wait_timeout_seconds`).
+    pub wait_timeout: std::time::Duration,
+    /// Resources that must exist before this one.
+    pub depends_on: Vec<Address>,
+    pub spec: Spec,
+}
+
+impl Resource {
+    pub fn physical_name(&self) -> &str {
+        self.spec.physical_name()
+    }
+}
+
+pub type Tags = BTreeMap<String, String>;
+
+/// An attribute value as shown and compared in a plan.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Attr {
+    Value(serde_json::Value),
+    #[serde(serialize_with = "serialize_unknown")]
+    Unknown,
+    /// A value holding a sensitive variable: compared, never shown.
+    #[serde(serialize_with = "serialize_sensitive")]
+    Sensitive,
+}
+
+fn serialize_unknown<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(UNKNOWN)
+}
+
+fn serialize_sensitive<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(crate::output::SENSITIVE)
+}
+
+/// Text shown for values only known after apply.
+pub const UNKNOWN: &str = "(known after apply)";
+
+/// Named attributes of a spec, in display order.
+pub type Attributes = Vec<(String, Attr)>;
+
+/// A resource as it exists in AWS.
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub spec: Spec,
+    pub arn: String,
+    /// Why the resource is unusable and must be recreated (a stream in CREATING_FAILED).
+    pub problem: Option<String>,
+    /// When AWS says it was created (seconds since the epoch); read only where ownership must
+    /// be proven (an untagged resource with an intent).
+    pub created: Option<i64>,
+}
+
+impl Live {
+    /// The stack named by the ownership tag, if any.
+    pub fn owner(&self) -> Option<&str> {
+        self.spec.tags().get(OWNER_TAG).map(String::as_str)
+    }
+}
+
+/// What dependents need from a resource once it is applied.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outputs {
+    pub arn: String,
+    /// The ARN processors use: version-qualified for a function that publishes versions.
+    pub qualified_arn: Option<String>,
+}
+
+/// A resource found by its ownership tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owned {
+    pub address: Address,
+    pub physical_name: String,
+    /// Its tags, when the search returned them (the tagging API does; IAM is read per role).
+    pub tags: Option<Tags>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_follow_the_partition_of_the_region() {
+        let cn = Environment { region: "cn-north-1".into(), account_id: "123456789012".into() };
+        assert_eq!(cn.bucket_arn("b"), "arn:aws-cn:s3:::b");
+        assert_eq!(cn.role_arn("/", "r"), "arn:aws-cn:iam::123456789012:role/r");
+        assert_eq!(cn.function_arn("f"), "arn:aws-cn:lambda:cn-north-1:123456789012:function:f");
+        let gov = Environment { region: "us-gov-west-1".into(), account_id: "123456789012".into() };
+        assert_eq!(
+            gov.log_stream_arn("g", "s"),
+            "arn:aws-us-gov:logs:us-gov-west-1:123456789012:log-group:g:log-stream:s"
+        );
+        assert_eq!(bucket_arn(partition_of("eu-west-1"), "b"), "arn:aws:s3:::b");
+    }
+
+    #[test]
+    fn processors_use_qualified_arns_once_a_version_is_known() {
+        assert_eq!(function_arn_for_use("arn:f", true, Some("3")).as_deref(), Some("arn:f:3"));
+        assert_eq!(function_arn_for_use("arn:f", true, Some(UNPUBLISHED)), None);
+        assert_eq!(function_arn_for_use("arn:f", false, Some("3")).as_deref(), Some("arn:f"));
+    }
+}
