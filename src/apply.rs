@@ -3,7 +3,7 @@
 //! failed change are skipped. Reports events; prints nothing itself.
 
 use crate::model::{Address, LockSettings, Outputs};
-use crate::plan::{self, Action, Change, Plan};
+use crate::plan::{Action, Change, Plan};
 use crate::provider::{Intent, Provider};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -212,7 +212,7 @@ async fn perform(
 ) -> anyhow::Result<Option<Outputs>> {
     let mut desired = change.desired.as_ref().map(|d| d.spec.clone());
     if let Some(spec) = &mut desired {
-        plan::resolve_lambda_arns(spec, &*outputs.lock().await);
+        spec.resolve(&*outputs.lock().await);
     }
     let wait = change.desired.as_ref().map_or(change.address.kind.default_wait(), |d| d.wait_timeout);
     match (change.action, desired, &change.live) {
@@ -230,6 +230,7 @@ async fn perform(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan;
     use crate::provider::fake::FakeProvider;
     use crate::testing::{stack, DEFAULT_STACK};
 

@@ -265,7 +265,7 @@ pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
     let mut replaced_orphans = Vec::new();
     for resource in ordered(stack)? {
         let mut desired = resource.clone();
-        resolve_lambda_arns(&mut desired.spec, &known);
+        desired.spec.resolve(&known);
         if live.foreign.contains(&resource.address) {
             let mut c = conflict(&desired, None, Reason::InAnotherAccount);
             c.remedy =
@@ -301,16 +301,8 @@ pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
             }
         }
         let live_spec = current.as_ref().map(|l| l.spec.with_local_settings(&desired.spec));
-        if let (Spec::Lambda(d), Some(Spec::Lambda(l))) = (&mut desired.spec, &live_spec) {
-            d.version = l.version.clone().filter(|v| v != UNPUBLISHED);
-            // Only code and configuration changes publish a new version; tags do not.
-            let republish = match diff::diff(Some(&Spec::Lambda(d.clone())), Some(&Spec::Lambda(l.clone()))) {
-                Outcome::Update(a) | Outcome::Replace(a, _) => a.iter().any(|c| !c.key.starts_with("tags.")),
-                _ => false,
-            };
-            if republish {
-                d.version = None;
-            }
+        if let Some(live_spec) = &live_spec {
+            desired.spec = desired.spec.known_from_live(live_spec);
         }
         let mut outcome = diff::diff(Some(&desired.spec), live_spec.as_ref());
         if let Some(problem) = current.as_ref().and_then(|l| l.problem.clone()) {
@@ -479,20 +471,5 @@ fn conflict(resource: &Resource, live: Option<&Live>, reason: Reason) -> Change 
         desired: Some(resource.clone()),
         live: live.cloned(),
         force_destroy: false,
-    }
-}
-
-/// Fills processor Lambda ARNs from the outputs of functions already settled.
-pub fn resolve_lambda_arns(spec: &mut Spec, outputs: &HashMap<Address, Outputs>) {
-    if let Spec::Firehose(f) = spec {
-        for p in &mut f.processors {
-            for value in p.parameters.values_mut() {
-                if let Param::LambdaArn { function, arn } = value {
-                    if arn.is_none() {
-                        *arn = outputs.get(function).and_then(|o| o.qualified_arn.clone());
-                    }
-                }
-            }
-        }
     }
 }

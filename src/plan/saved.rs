@@ -171,7 +171,7 @@ pub fn stack_fingerprint(stack: &Stack) -> String {
             "prevent_destroy": r.prevent_destroy,
             "wait": r.wait_timeout.as_secs(),
             "depends_on": r.depends_on,
-            "force_destroy": matches!(&r.spec, crate::model::Spec::Bucket(b) if b.force_destroy),
+            "force_destroy": r.spec.force_destroy(),
         });
         hasher.update(r.address.to_string());
         hasher.update(serde_json::to_string(&raw_attributes(&r.spec)).unwrap_or_default());

@@ -74,6 +74,13 @@ impl FakeProvider {
         state.intents.push(RecordedIntent { intent, recorded_at });
     }
 
+    /// Changes a live resource behind the stack's back (drift).
+    pub fn modify(&self, kind: Kind, name: &str, change: impl FnOnce(&mut Spec)) {
+        if let Some(l) = self.state().resources.get_mut(&(kind, name.to_string())) {
+            change(&mut l.spec);
+        }
+    }
+
     /// Marks a live resource unusable (a stream in CREATING_FAILED).
     pub fn set_problem(&self, kind: Kind, name: &str, problem: &str) {
         if let Some(l) = self.state().resources.get_mut(&(kind, name.to_string())) {

@@ -156,3 +156,15 @@ impl KindSpec for BucketSpec {
         self.force_destroy
     }
 }
+
+#[cfg(test)]
+pub(crate) const EXAMPLE: super::Example = super::Example {
+    toml: "[bucket.b]\nname = \"generic-bucket\"\n",
+    address: "bucket.b",
+    replaced: "[bucket.b]\nname = \"generic-bucket-2\"\n",
+    drift: |spec| {
+        if let super::Spec::Bucket(b) = spec {
+            b.versioning = !b.versioning;
+        }
+    },
+};

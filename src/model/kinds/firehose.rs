@@ -4,12 +4,12 @@
 use super::Context;
 use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
-use crate::model::{Address, Attr, Attributes, Environment, Resource, Tags, UNKNOWN};
+use crate::model::{Address, Attr, Attributes, Environment, Outputs, Resource, Tags, UNKNOWN};
 use crate::policy::Statement;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 /// The facts of the stream kind.
@@ -433,4 +433,26 @@ impl KindSpec for FirehoseSpec {
     fn with_local_settings(&self, _desired: &Self) -> Self {
         self.clone()
     }
+
+    fn resolve(&mut self, outputs: &HashMap<Address, Outputs>) {
+        for value in self.processors.iter_mut().flat_map(|p| p.parameters.values_mut()) {
+            if let Param::LambdaArn { function, arn: arn @ None } = value {
+                *arn = outputs.get(function).and_then(|o| o.qualified_arn.clone());
+            }
+        }
+    }
 }
+
+#[cfg(test)]
+pub(crate) const EXAMPLE: super::Example = super::Example {
+    toml: "[role.r]\ntrust = [\"firehose.amazonaws.com\"]\n[bucket.b]\nname = \"generic-bucket\"\n\
+           [firehose.f]\nname = \"generic-stream\"\nrole = \"role.r\"\nbucket = \"bucket.b\"\n",
+    address: "firehose.f",
+    replaced: "[role.r]\ntrust = [\"firehose.amazonaws.com\"]\n[bucket.b]\nname = \"generic-bucket\"\n\
+               [firehose.f]\nname = \"generic-stream-2\"\nrole = \"role.r\"\nbucket = \"bucket.b\"\n",
+    drift: |spec| {
+        if let super::Spec::Firehose(f) = spec {
+            f.buffer_interval_seconds = 60;
+        }
+    },
+};

@@ -5,7 +5,7 @@ use super::Context;
 use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
 use crate::diagnostic::Diagnostic;
-use crate::model::{function_arn_for_use, Attr, Attributes, Environment, Outputs, Resource, Tags};
+use crate::model::{function_arn_for_use, Attr, Attributes, Environment, Outputs, Resource, Tags, UNPUBLISHED};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
@@ -210,6 +210,16 @@ impl KindSpec for LambdaSpec {
         }
     }
 
+    fn known_from_live(&self, live: &Self) -> Self {
+        let mut desired = LambdaSpec { version: live.version.clone().filter(|v| v != UNPUBLISHED), ..self.clone() };
+        // Only code and configuration changes publish a new version; tags do not (and
+        // attributes leave them out).
+        if desired.attributes() != live.attributes() {
+            desired.version = None;
+        }
+        desired
+    }
+
     fn outputs(&self, arn: &str) -> Outputs {
         Outputs {
             arn: arn.to_string(),
@@ -217,3 +227,19 @@ impl KindSpec for LambdaSpec {
         }
     }
 }
+
+#[cfg(test)]
+pub(crate) const EXAMPLE: super::Example = super::Example {
+    toml: "[role.r]\ntrust = [\"lambda.amazonaws.com\"]\n\
+           [lambda.f]\nname = \"generic-function\"\nruntime = \"python3.12\"\nhandler = \"index.handler\"\n\
+           source = \"src\"\nrole = \"role.r\"\n",
+    address: "lambda.f",
+    replaced: "[role.r]\ntrust = [\"lambda.amazonaws.com\"]\n\
+               [lambda.f]\nname = \"generic-function-2\"\nruntime = \"python3.12\"\nhandler = \"index.handler\"\n\
+               source = \"src\"\nrole = \"role.r\"\n",
+    drift: |spec| {
+        if let super::Spec::Lambda(l) = spec {
+            l.memory_mb = 512;
+        }
+    },
+};

@@ -21,7 +21,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::{Address, Attr, Attributes, Environment, Outputs, Resource, Tags};
 use crate::package::{Package, PackageError};
 use crate::policy::Statement;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -50,6 +50,17 @@ pub trait KindSpec {
     /// Whether deleting it may delete data it holds (a bucket with `force_destroy`).
     fn force_destroy(&self) -> bool {
         false
+    }
+    /// Fills in, in this desired spec, what comes from resources it references once they are
+    /// settled (a stream's processors use the function version applied).
+    fn resolve(&mut self, _outputs: &HashMap<Address, Outputs>) {}
+    /// This desired spec with what only the live resource knows and applying keeps (the version
+    /// a function published, unless applying publishes a new one). `live` has the local settings.
+    fn known_from_live(&self, _live: &Self) -> Self
+    where
+        Self: Sized + Clone,
+    {
+        self.clone()
     }
 }
 
@@ -208,6 +219,14 @@ macro_rules! kinds {
                 }
             }
 
+            /// This desired spec with what only `live` knows (see [`KindSpec::known_from_live`]).
+            pub fn known_from_live(&self, live: &Spec) -> Spec {
+                match (self, live) {
+                    $((Spec::$variant(d), Spec::$variant(l)) => Spec::$variant(d.known_from_live(l)),)*
+                    _ => self.clone(),
+                }
+            }
+
             /// This live spec with `desired`'s local-only settings (see [`KindSpec`]).
             pub fn with_local_settings(&self, desired: &Spec) -> Spec {
                 match (self, desired) {
@@ -244,6 +263,11 @@ macro_rules! kinds {
             }
         }
 
+        /// Every kind's example, for the generic life-cycle test (a kind without one does not
+        /// compile its tests).
+        #[cfg(test)]
+        pub(crate) const EXAMPLES: &[(Kind, &Example)] = &[$((Kind::$variant, &$module::EXAMPLE)),*];
+
         /// Builds every declared resource, kind by kind.
         pub(crate) fn build_all(b: &mut dyn Context<'_>, file: &StackFile) -> Vec<Resource> {
             let mut out = Vec::new();
@@ -267,6 +291,23 @@ kinds! {
     /// Firehose Direct PUT streams delivering to S3, addressed `firehose.NAME`.
     Firehose => firehose (FirehoseSpec, FirehoseSection),
 }
+
+/// One resource of a kind, as the generic life-cycle test (`lifecycle_tests.rs`) drives it
+/// through create, plan-clean, drift, replace, orphan discovery and destroy.
+#[cfg(test)]
+pub(crate) struct Example {
+    /// stack.toml tables declaring it (and what it references), without `[stack]`.
+    pub toml: &'static str,
+    /// Its address.
+    pub address: &'static str,
+    /// The same tables with a change AWS cannot make in place.
+    pub replaced: &'static str,
+    /// A change made behind the stack's back that apply can undo in place.
+    pub drift: fn(&mut Spec),
+}
+
+#[cfg(test)]
+mod lifecycle_tests;
 
 /// serde's default for flags that are on unless turned off.
 fn default_true() -> bool {
@@ -350,6 +391,11 @@ impl Spec {
     /// Whether deleting it may delete data it holds.
     pub fn force_destroy(&self) -> bool {
         self.as_dyn().force_destroy()
+    }
+
+    /// See [`KindSpec::resolve`].
+    pub fn resolve(&mut self, outputs: &HashMap<Address, Outputs>) {
+        self.as_dyn_mut().resolve(outputs)
     }
 
     /// The comparable attributes, tags last.

@@ -174,3 +174,15 @@ impl KindSpec for RoleSpec {
         self.clone()
     }
 }
+
+#[cfg(test)]
+pub(crate) const EXAMPLE: super::Example = super::Example {
+    toml: "[role.r]\ntrust = [\"lambda.amazonaws.com\"]\n",
+    address: "role.r",
+    replaced: "[role.r]\ntrust = [\"lambda.amazonaws.com\"]\npath = \"/service/\"\n",
+    drift: |spec| {
+        if let super::Spec::Role(r) = spec {
+            r.managed_policies.push("arn:aws:iam::aws:policy/AdministratorAccess".into());
+        }
+    },
+};
