@@ -307,4 +307,25 @@ mod tests {
         assert_eq!(report.not_started.len(), 5);
         assert!(!report.complete());
     }
+
+    #[tokio::test]
+    async fn an_intent_is_recorded_before_a_create_that_cannot_carry_tags_and_cleared_once_settled() {
+        let fake = Arc::new(FakeProvider::new());
+        let s = stack(DEFAULT_STACK);
+        let log = IntentLog { settings: s.lock.clone().unwrap(), stack: s.name.clone(), left: vec![] };
+        let provider: Arc<dyn Provider> = fake.clone();
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        fake.fail("create", crate::testing::BUCKET, "InternalError", 1);
+        let plan = plan_for(&fake, DEFAULT_STACK).await;
+        let report = execute(&plan, &provider, 4, Some(&log), stopped.clone(), |_| {}).await;
+        assert!(!report.complete());
+        // Only the bucket's create cannot carry its tags everywhere: only it leaves an intent,
+        // and a failed create keeps it (the bucket may exist).
+        let bucket = Intent::new(&Address::parse("bucket.data").unwrap(), crate::testing::BUCKET);
+        assert_eq!(fake.intents(), [bucket.clone()]);
+        let plan = plan_for(&fake, DEFAULT_STACK).await;
+        let log = IntentLog { left: vec![bucket], ..log };
+        assert!(execute(&plan, &provider, 4, Some(&log), stopped, |_| {}).await.complete());
+        assert!(fake.intents().is_empty(), "{:?}", fake.intents());
+    }
 }

@@ -3,7 +3,7 @@
 
 use super::{sdk_error, Clients};
 use crate::datapath::send::{BatchSink, PutError};
-use crate::datapath::verify::{Content, ObjectScan};
+use crate::datapath::verify::{Bucket, Content, Listed, ObjectScan};
 use anyhow::Result;
 use async_trait::async_trait;
 use aws_sdk_firehose::error::SdkError;
@@ -61,15 +61,6 @@ impl BatchSink for StreamSink {
             Err(e) => Err(PutError::Unknown(sdk_error(e).to_string())),
         }
     }
-}
-
-/// One object of a bucket listing.
-#[derive(Debug, Clone)]
-pub struct Listed {
-    pub key: String,
-    pub size: u64,
-    /// Seconds since the epoch.
-    pub modified: i64,
 }
 
 impl Clients {
@@ -159,6 +150,17 @@ impl Clients {
             Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(Vec::new()),
             Err(e) => Err(sdk_error(e)),
         }
+    }
+}
+
+#[async_trait]
+impl Bucket for Clients {
+    async fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<Listed>> {
+        self.list_objects(bucket, prefix).await
+    }
+
+    async fn scan(&self, bucket: &str, key: &str, gzip: bool) -> Result<Content> {
+        self.scan_object(bucket, key, gzip).await
     }
 }
 

@@ -5,11 +5,11 @@ use crate::datapath::lambda_runner::Function;
 use crate::datapath::preview::{self, Report, Settings};
 use crate::datapath::records;
 use crate::datapath::send::{self, Pace, Totals};
-use crate::datapath::verify::{self, Object};
+use crate::datapath::verify;
 use crate::model::{Address, FirehoseSpec, Kind, Param, Spec, Stack};
 use crate::render::datapath as show;
 use crate::{errln, outln};
-use anyhow::{anyhow, bail, Context as _, Result};
+use anyhow::{anyhow, bail, Result};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::path::Path;
@@ -217,7 +217,7 @@ pub async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode> {
     let elapsed = start.elapsed();
     outln!("{}", show::send_summary(&address.to_string(), &spec.name, &totals, elapsed));
     ctx.report_calls(&loaded);
-    Ok(match show::send_verdict(&totals) {
+    Ok(match totals.shortfall() {
         Some(problem) => {
             errln!("{problem}");
             ExitCode::from(1)
@@ -264,7 +264,7 @@ pub async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitCode> {
     let want = expected.as_ref().map(|e| e.summary.records).unwrap_or(1).max(1);
     let mut seen = HashMap::new();
     let findings = loop {
-        let findings = read_bucket(clients, &bucket, spec, since, &mut seen).await?;
+        let findings = verify::read(clients, &bucket, spec, since, &mut seen).await?;
         let arrived = findings.records + findings.errors.values().map(|e| e.records).sum::<usize>();
         if arrived >= want || std::time::Instant::now() >= deadline {
             break findings;
@@ -279,7 +279,7 @@ pub async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitCode> {
         Some((group, stream)) => Some((stream.clone(), clients.recent_log_events(group, stream, 5).await?)),
         None => None,
     };
-    let report = show::VerifyReport::new(&address.to_string(), spec, &bucket, findings, expected.as_ref(), log);
+    let report = verify::VerifyReport::new(&address.to_string(), spec, &bucket, findings, expected.as_ref(), log);
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -287,40 +287,4 @@ pub async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitCode> {
     }
     ctx.report_calls(&loaded);
     Ok(if report.matches_expectation { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-/// Lists and reads the stream's objects (data prefix and error prefix). Objects never change, so
-/// those already read (`seen`, kept across `--wait` polls) are not downloaded again.
-async fn read_bucket(
-    clients: &crate::aws::Clients,
-    bucket: &str,
-    spec: &FirehoseSpec,
-    since: Option<i64>,
-    seen: &mut HashMap<String, Object>,
-) -> Result<verify::Findings> {
-    let data_root = verify::static_part(&spec.prefix);
-    let error_root = verify::static_part(&spec.error_output_prefix);
-    let listed =
-        clients.list_objects(bucket, &data_root).await.with_context(|| format!("listing s3://{bucket}/{data_root}"))?;
-    // Error objects are listed with the data when they live under the data's root.
-    let errors_listed = if error_root.is_empty() || error_root.starts_with(&data_root) {
-        Vec::new()
-    } else {
-        clients.list_objects(bucket, &error_root).await?
-    };
-    let is_error = |key: &str| !error_root.is_empty() && key.starts_with(&error_root);
-    let fresh: Vec<_> =
-        listed.into_iter().chain(errors_listed).filter(|l| since.is_none_or(|s| l.modified >= s)).collect();
-    let gzip = spec.compression == "GZIP";
-    let fetch = |l: crate::aws::data::Listed| async move {
-        let content = clients.scan_object(bucket, &l.key, gzip).await?;
-        Ok::<Object, anyhow::Error>(Object { key: l.key, size: l.size, content })
-    };
-    use futures::stream::{self, StreamExt, TryStreamExt};
-    let new = fresh.iter().filter(|l| !seen.contains_key(&l.key)).cloned().map(fetch);
-    let fetched: Vec<Object> = stream::iter(new).buffer_unordered(16).try_collect().await?;
-    seen.extend(fetched.into_iter().map(|o| (o.key.clone(), o)));
-    let (errors, data): (Vec<Object>, Vec<Object>) =
-        fresh.iter().filter_map(|l| seen.get(&l.key).cloned()).partition(|o| is_error(&o.key));
-    Ok(verify::tally(&spec.prefix, &spec.error_output_prefix, &data, &errors))
 }

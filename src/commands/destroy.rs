@@ -1,9 +1,8 @@
 use super::apply::{execute, finish};
 use super::common::{confirm, Context, Loaded};
-use crate::model::Spec;
 use crate::plan::{self, Action};
 use crate::{outln, render};
-use anyhow::{anyhow, bail};
+use anyhow::anyhow;
 use std::process::ExitCode;
 
 /// `provision destroy`: delete what the stack owns, dependents first. Needs no Lambda code.
@@ -22,26 +21,8 @@ async fn destroy_stack(ctx: &Context, loaded: &Loaded, auto_approve: bool) -> an
     let mut owned_only = plan.clone();
     owned_only.changes.retain(|c| c.action != Action::Conflict);
     plan::check_safe(&owned_only).map_err(|e| anyhow!(e))?;
-    // Buckets that hold data are refused before anything is deleted (counted side by side).
-    let buckets =
-        owned_only.changes.iter().filter(|c| !c.force_destroy).filter_map(|c| match c.live.as_ref().map(|l| &l.spec) {
-            Some(Spec::Bucket(b)) => Some((c, b)),
-            _ => None,
-        });
-    let counts = futures::future::join_all(
-        buckets.map(|(c, b)| async move { loaded.provider.object_count(&b.name).await.map(|n| (c, b, n)) }),
-    )
-    .await;
-    for count in counts {
-        let (c, b, n) = count?;
-        if n > 0 {
-            bail!(
-                "{} ({}) holds {n} object version(s); nothing was deleted. Set force_destroy = true on it to empty it first, or empty it yourself",
-                c.address,
-                b.name
-            );
-        }
-    }
+    // Buckets that hold data are refused before anything is deleted.
+    crate::destroy::refuse_data_loss(&owned_only, loaded.provider.as_ref()).await?;
     if !owned_only.has_changes() {
         return Ok(ExitCode::SUCCESS);
     }

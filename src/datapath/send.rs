@@ -111,6 +111,35 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// Why the send did not deliver everything it was given (exit 1), if so.
+    pub fn shortfall(&self) -> Option<String> {
+        let t = self;
+        let mut problems = Vec::new();
+        if t.failed > 0 {
+            problems.push(format!("{} record(s) could not be delivered", t.failed));
+        }
+        if t.unknown > 0 {
+            problems.push(format!(
+                "{} record(s) may or may not have been stored (Firehose cannot tell, and has no way to deduplicate): `provision verify` counts what arrived; `send --resend-unknown` would send such records again, at the risk of storing them twice",
+                t.unknown
+            ));
+        }
+        if t.possible_duplicates > 0 {
+            problems.push(format!(
+                "{} record(s) were resent after an unknown outcome and may be stored twice",
+                t.possible_duplicates
+            ));
+        }
+        if let Some(why) = &t.stopped {
+            problems.push(format!("sending stopped before the end of the records: {}", crate::output::escape(why)));
+        }
+        if problems.is_empty() {
+            return None;
+        }
+        let reasons = t.reasons.iter().map(|r| crate::output::escape(r)).collect::<Vec<_>>().join("; ");
+        Some(format!("{}. Reasons: {reasons}", problems.join("; ")))
+    }
+
     fn add(&mut self, other: &Totals) {
         self.sent += other.sent;
         self.retried += other.retried;

@@ -2,10 +2,12 @@
 //! per partition (partition values parsed back from the keys), error objects by error type with a
 //! few failed records decoded, and what can be concluded from it.
 
+use crate::datapath::preview::Report;
+use crate::model::FirehoseSpec;
 use crate::validate::prefix::{parse, Part};
 use base64::Engine;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One S3 object of the stream, as scanned (its bytes are never kept).
 #[derive(Debug, Clone)]
@@ -259,6 +261,154 @@ pub struct Findings {
     pub unreadable: Vec<String>,
 }
 
+/// What the findings mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Conclusion {
+    /// No object under the stream's prefixes (yet).
+    NothingYet,
+    /// Objects under the literal prefix, expressions unevaluated: an emulator wrote them.
+    Unprocessed,
+    /// Records partitioned as the prefix says.
+    Partitioned,
+}
+
+/// Expected against found, when `verify --records` previewed the records.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub expected_records: usize,
+    pub found_records: usize,
+    /// Partitions with fewer records than expected: prefix -> (expected, found).
+    pub missing: BTreeMap<String, (usize, usize)>,
+}
+
+/// What `verify` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    pub stream: String,
+    pub stream_name: String,
+    pub bucket: String,
+    /// Objects, bytes and records, per partition and per error type.
+    #[serde(flatten)]
+    pub found: Findings,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_log: Option<(String, Vec<String>)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
+    pub conclusion: Conclusion,
+    /// The verdict: what was expected arrived (with `--records`), or something arrived.
+    pub matches_expectation: bool,
+}
+
+impl VerifyReport {
+    /// The report of `f`, compared with the preview of the records sent when there is one.
+    pub fn new(
+        address: &str,
+        spec: &FirehoseSpec,
+        bucket: &str,
+        f: Findings,
+        expected: Option<&Report>,
+        delivery_log: Option<(String, Vec<String>)>,
+    ) -> VerifyReport {
+        let comparison = expected.map(|e| {
+            let mut missing = BTreeMap::new();
+            if !f.unpartitioned {
+                for (prefix, n) in &e.partitions {
+                    // Found partitions are keyed escaped (keys are anyone's text); so are these.
+                    let prefix = crate::output::escape(prefix);
+                    let found = f.partitions.get(&prefix).map(|p| p.records).unwrap_or(0);
+                    if found < *n {
+                        missing.insert(prefix, (*n, found));
+                    }
+                }
+            }
+            let expected_records = if f.unpartitioned { e.summary.records } else { e.summary.delivered };
+            Comparison { expected_records, found_records: f.records, missing }
+        });
+        let matches_expectation = match &comparison {
+            Some(c) if f.unpartitioned => c.found_records == c.expected_records,
+            Some(c) => c.missing.is_empty() && c.found_records >= c.expected_records,
+            None => f.objects + f.errors.len() > 0,
+        };
+        let conclusion = if f.objects == 0 && f.errors.is_empty() {
+            Conclusion::NothingYet
+        } else if f.unpartitioned {
+            Conclusion::Unprocessed
+        } else {
+            Conclusion::Partitioned
+        };
+        VerifyReport {
+            stream: address.to_string(),
+            stream_name: spec.name.clone(),
+            bucket: bucket.to_string(),
+            found: f,
+            delivery_log,
+            comparison,
+            conclusion,
+            matches_expectation,
+        }
+    }
+}
+
+/// One object of a bucket listing.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub key: String,
+    pub size: u64,
+    /// Seconds since the epoch.
+    pub modified: i64,
+}
+
+/// What verify reads from the destination bucket: `aws::Clients` reads S3 (naming the expected
+/// owner); tests read memory.
+#[async_trait::async_trait]
+pub trait Bucket: Send + Sync {
+    /// Every object under `prefix`.
+    async fn list(&self, bucket: &str, prefix: &str) -> anyhow::Result<Vec<Listed>>;
+    /// Reads an object as it downloads (see [`ObjectScan`]).
+    async fn scan(&self, bucket: &str, key: &str, gzip: bool) -> anyhow::Result<Content>;
+}
+
+/// Lists and reads the stream's objects (data prefix and error prefix) modified at or after
+/// `since`. Objects never change, so those already read (`seen`, kept across `--wait` polls)
+/// are not downloaded again.
+pub async fn read(
+    reader: &dyn Bucket,
+    bucket: &str,
+    spec: &FirehoseSpec,
+    since: Option<i64>,
+    seen: &mut HashMap<String, Object>,
+) -> anyhow::Result<Findings> {
+    use anyhow::Context as _;
+    use futures::stream::{self, StreamExt, TryStreamExt};
+    let data_root = static_part(&spec.prefix);
+    let error_root = static_part(&spec.error_output_prefix);
+    let listed = reader
+        .list(bucket, &data_root)
+        .await
+        .with_context(|| format!("listing s3://{bucket}/{}", crate::output::escape(&data_root)))?;
+    // Error objects are listed with the data when they live under the data's root.
+    let errors_listed = if error_root.is_empty() || error_root.starts_with(&data_root) {
+        Vec::new()
+    } else {
+        reader.list(bucket, &error_root).await?
+    };
+    let is_error = |key: &str| !error_root.is_empty() && key.starts_with(&error_root);
+    let fresh: Vec<Listed> =
+        listed.into_iter().chain(errors_listed).filter(|l| since.is_none_or(|s| l.modified >= s)).collect();
+    let gzip = spec.compression == "GZIP";
+    let fetch = |l: Listed| async move {
+        let content = reader.scan(bucket, &l.key, gzip).await?;
+        Ok::<Object, anyhow::Error>(Object { key: l.key, size: l.size, content })
+    };
+    let new = fresh.iter().filter(|l| !seen.contains_key(&l.key)).cloned().map(fetch);
+    let fetched: Vec<Object> = stream::iter(new).buffer_unordered(16).try_collect().await?;
+    seen.extend(fetched.into_iter().map(|o| (o.key.clone(), o)));
+    let (errors, data): (Vec<Object>, Vec<Object>) =
+        fresh.iter().filter_map(|l| seen.get(&l.key).cloned()).partition(|o| is_error(&o.key));
+    Ok(tally(&spec.prefix, &spec.error_output_prefix, &data, &errors))
+}
+
 /// The part of a prefix before its first expression: where listing starts.
 pub fn static_part(prefix: &str) -> String {
     prefix.split("!{").next().unwrap_or_default().to_string()
@@ -473,5 +623,108 @@ mod tests {
         let o = object("errors/partitioning-failed/2026/11/26/10/s-1-x", b"");
         let f = tally(PREFIX, "errors/", &[], &[o]);
         assert!(f.errors.contains_key("partitioning-failed"), "{:?}", f.errors.keys().collect::<Vec<_>>());
+    }
+
+    /// A bucket in memory: (key, body, modified), counting the objects read.
+    struct Memory {
+        objects: Vec<(String, Vec<u8>, i64)>,
+        reads: std::sync::atomic::AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl Bucket for Memory {
+        async fn list(&self, _bucket: &str, prefix: &str) -> anyhow::Result<Vec<Listed>> {
+            Ok(self
+                .objects
+                .iter()
+                .filter(|(k, _, _)| k.starts_with(prefix))
+                .map(|(k, b, m)| Listed { key: k.clone(), size: b.len() as u64, modified: *m })
+                .collect())
+        }
+
+        async fn scan(&self, _bucket: &str, key: &str, gzip: bool) -> anyhow::Result<Content> {
+            self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let body = &self.objects.iter().find(|(k, _, _)| k == key).unwrap().1;
+            Ok(scan(&body[..], gzip))
+        }
+    }
+
+    fn stream() -> FirehoseSpec {
+        let stack = crate::testing::stack(crate::testing::DEFAULT_STACK);
+        stack
+            .resources
+            .iter()
+            .find_map(|r| match &r.spec {
+                crate::model::Spec::Firehose(f) => Some(f.clone()),
+                _ => None,
+            })
+            .unwrap()
+    }
+
+    fn expected(partitions: &[(&str, usize)]) -> Report {
+        let records = partitions.iter().map(|p| p.1).sum();
+        Report {
+            stream: "firehose.events".into(),
+            stream_name: "s".into(),
+            arrival: String::new(),
+            records: vec![],
+            partitions: partitions.iter().map(|(p, n)| (p.to_string(), *n)).collect(),
+            errors: BTreeMap::new(),
+            summary: crate::datapath::preview::Summary { records, delivered: records, ..Default::default() },
+            active_partitions: crate::datapath::preview::ActivePartitions {
+                max: 0,
+                quota: 0,
+                records_per_interval: 0,
+                rate: None,
+                exceeded: false,
+            },
+            processors: vec![],
+            jq_engine: None,
+            not_simulated: vec![],
+            function_logs: None,
+            invocations: 0,
+        }
+    }
+
+    const PARTITION: &str = "region=eu-west-1/device=mobile/year=2026/month=12/day=01/hour=10/";
+
+    #[tokio::test]
+    async fn verify_reads_each_object_once_and_judges_what_arrived_against_the_preview() {
+        let spec = stream();
+        let old = format!("{PARTITION}old-object");
+        let first = format!("{PARTITION}s-1-2026-12-01-10-00-00-a");
+        let error = "error/year=2026/month=12/day=01/hour=10/processing-failed/s-1-x".to_string();
+        let bucket = Memory {
+            objects: vec![
+                (old, b"{\"a\":1}\n".to_vec(), 100),
+                (first.clone(), b"{\"a\":1}\n{\"a\":2}\n".to_vec(), 200),
+                (error, b"".to_vec(), 200),
+            ],
+            reads: Default::default(),
+        };
+        let mut seen = HashMap::new();
+        let f = read(&bucket, "b", &spec, Some(150), &mut seen).await.unwrap();
+        assert_eq!((f.objects, f.records), (1, 2), "objects modified before --since are left out");
+        assert_eq!(f.partitions[PARTITION].records, 2);
+        assert!(f.errors.contains_key("processing-failed"), "{:?}", f.errors);
+        let reads = bucket.reads.load(std::sync::atomic::Ordering::SeqCst);
+        let again = read(&bucket, "b", &spec, Some(150), &mut seen).await.unwrap();
+        assert_eq!(again.records, 2);
+        assert_eq!(bucket.reads.load(std::sync::atomic::Ordering::SeqCst), reads, "objects are read once");
+
+        // The verdict: every expected partition has its records.
+        let report =
+            VerifyReport::new("firehose.events", &spec, "b", f.clone(), Some(&expected(&[(PARTITION, 2)])), None);
+        assert!(report.matches_expectation);
+        assert_eq!(report.conclusion, Conclusion::Partitioned);
+        let short =
+            VerifyReport::new("firehose.events", &spec, "b", f.clone(), Some(&expected(&[(PARTITION, 3)])), None);
+        assert!(!short.matches_expectation);
+        assert_eq!(short.comparison.unwrap().missing[PARTITION], (3, 2));
+        // Without expectations, anything arrived is enough; nothing is not.
+        assert!(VerifyReport::new("firehose.events", &spec, "b", f, None, None).matches_expectation);
+        let empty = VerifyReport::new("firehose.events", &spec, "b", Findings::default(), None, None);
+        assert!(!empty.matches_expectation);
+        assert_eq!(empty.conclusion, Conclusion::NothingYet);
     }
 }

@@ -3,12 +3,9 @@
 use super::Style;
 use crate::datapath::preview::Report;
 use crate::datapath::send::Totals;
-use crate::datapath::verify::Findings;
+use crate::datapath::verify::{Conclusion, VerifyReport};
 use crate::errln;
-use crate::model::FirehoseSpec;
 use crate::output::escape;
-use serde::Serialize;
-use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -191,120 +188,6 @@ pub fn send_summary(address: &str, name: &str, t: &Totals, elapsed: Duration) ->
     line
 }
 
-/// Why `send` did not deliver everything it was given (exit 1), if so.
-pub fn send_verdict(t: &Totals) -> Option<String> {
-    let mut problems = Vec::new();
-    if t.failed > 0 {
-        problems.push(format!("{} record(s) could not be delivered", t.failed));
-    }
-    if t.unknown > 0 {
-        problems.push(format!(
-            "{} record(s) may or may not have been stored (Firehose cannot tell, and has no way to deduplicate): `provision verify` counts what arrived; `send --resend-unknown` would send such records again, at the risk of storing them twice",
-            t.unknown
-        ));
-    }
-    if t.possible_duplicates > 0 {
-        problems.push(format!(
-            "{} record(s) were resent after an unknown outcome and may be stored twice",
-            t.possible_duplicates
-        ));
-    }
-    if let Some(why) = &t.stopped {
-        problems.push(format!("sending stopped before the end of the records: {}", crate::output::escape(why)));
-    }
-    if problems.is_empty() {
-        return None;
-    }
-    let reasons = t.reasons.iter().map(|r| crate::output::escape(r)).collect::<Vec<_>>().join("; ");
-    Some(format!("{}. Reasons: {reasons}", problems.join("; ")))
-}
-
-/// Expected against found, when `verify --records` previewed the records.
-#[derive(Debug, Clone, Serialize)]
-pub struct Comparison {
-    pub expected_records: usize,
-    pub found_records: usize,
-    /// Partitions with fewer records than expected: prefix -> (expected, found).
-    pub missing: BTreeMap<String, (usize, usize)>,
-}
-
-/// What `verify` reports.
-#[derive(Debug, Clone, Serialize)]
-pub struct VerifyReport {
-    pub stream: String,
-    pub stream_name: String,
-    pub bucket: String,
-    /// Objects, bytes and records, per partition and per error type.
-    #[serde(flatten)]
-    pub found: Findings,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub delivery_log: Option<(String, Vec<String>)>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub comparison: Option<Comparison>,
-    pub conclusion: String,
-    pub matches_expectation: bool,
-}
-
-impl VerifyReport {
-    pub fn new(
-        address: &str,
-        spec: &FirehoseSpec,
-        bucket: &str,
-        f: Findings,
-        expected: Option<&Report>,
-        delivery_log: Option<(String, Vec<String>)>,
-    ) -> VerifyReport {
-        let error_records: usize = f.errors.values().map(|e| e.records).sum();
-        let comparison = expected.map(|e| {
-            let mut missing = BTreeMap::new();
-            if !f.unpartitioned {
-                for (prefix, n) in &e.partitions {
-                    // Found partitions are keyed escaped (keys are anyone's text); so are these.
-                    let prefix = crate::output::escape(prefix);
-                    let found = f.partitions.get(&prefix).map(|p| p.records).unwrap_or(0);
-                    if found < *n {
-                        missing.insert(prefix, (*n, found));
-                    }
-                }
-            }
-            let expected_records = if f.unpartitioned { e.summary.records } else { e.summary.delivered };
-            Comparison { expected_records, found_records: f.records, missing }
-        });
-        let matches_expectation = match &comparison {
-            Some(c) if f.unpartitioned => c.found_records == c.expected_records,
-            Some(c) => c.missing.is_empty() && c.found_records >= c.expected_records,
-            None => f.objects + f.errors.len() > 0,
-        };
-        let conclusion = if f.objects == 0 && f.errors.is_empty() {
-            "Nothing has arrived yet. Firehose delivers when a buffer fills or its interval ends: try `--wait 120`."
-                .to_string()
-        } else if f.unpartitioned {
-            format!(
-                "These objects were written under the literal prefix, unprocessed and unpartitioned: the endpoint is an emulator (moto writes records at once). What this shows: {} arrived{}. Where Firehose would put each record: `provision preview`.",
-                plural(f.records, "record"),
-                comparison.as_ref().map(|c| format!(" ({} expected)", c.expected_records)).unwrap_or_default()
-            )
-        } else {
-            format!(
-                "Records are partitioned: {} in {}, {} under the error prefix.",
-                plural(f.records, "record"),
-                plural(f.partitions.len(), "partition"),
-                plural(error_records, "record")
-            )
-        };
-        VerifyReport {
-            stream: address.to_string(),
-            stream_name: spec.name.clone(),
-            bucket: bucket.to_string(),
-            found: f,
-            delivery_log,
-            comparison,
-            conclusion,
-            matches_expectation,
-        }
-    }
-}
-
 fn size(bytes: u64) -> String {
     if bytes < 1024 {
         format!("{bytes} B")
@@ -371,7 +254,28 @@ pub fn verify(r: &VerifyReport, style: Style) -> String {
         plural(r.found.records, "record"),
         plural(r.found.objects, "object"),
         size(r.found.bytes),
-        r.conclusion
+        conclusion(r)
     );
     out
+}
+
+/// What the findings mean, in a sentence.
+fn conclusion(r: &VerifyReport) -> String {
+    match r.conclusion {
+        Conclusion::NothingYet => {
+            "Nothing has arrived yet. Firehose delivers when a buffer fills or its interval ends: try `--wait 120`."
+                .to_string()
+        }
+        Conclusion::Unprocessed => format!(
+            "These objects were written under the literal prefix, unprocessed and unpartitioned: the endpoint is an emulator (moto writes records at once). What this shows: {} arrived{}. Where Firehose would put each record: `provision preview`.",
+            plural(r.found.records, "record"),
+            r.comparison.as_ref().map(|c| format!(" ({} expected)", c.expected_records)).unwrap_or_default()
+        ),
+        Conclusion::Partitioned => format!(
+            "Records are partitioned: {} in {}, {} under the error prefix.",
+            plural(r.found.records, "record"),
+            plural(r.found.partitions.len(), "partition"),
+            plural(r.found.errors.values().map(|e| e.records).sum(), "record")
+        ),
+    }
 }

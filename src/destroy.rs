@@ -1,0 +1,80 @@
+//! What destroy checks before it deletes anything: it never deletes data (a bucket holding
+//! objects) without the bucket's `force_destroy`.
+
+use crate::plan::{Action, Plan};
+use crate::provider::Provider;
+use anyhow::{bail, Result};
+
+/// Refuses `plan` if it deletes a bucket holding objects without `force_destroy`; the buckets
+/// are counted side by side, before anything is deleted.
+pub async fn refuse_data_loss(plan: &Plan, provider: &dyn Provider) -> Result<()> {
+    let buckets = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Delete | Action::Replace) && !c.force_destroy)
+        .filter_map(|c| match c.live.as_ref().map(|l| &l.spec) {
+            Some(crate::model::Spec::Bucket(b)) => Some((c, b)),
+            _ => None,
+        });
+    let counts = futures::future::join_all(
+        buckets.map(|(c, b)| async move { provider.object_count(&b.name).await.map(|n| (c, b, n)) }),
+    )
+    .await;
+    for count in counts {
+        let (c, b, n) = count?;
+        if n > 0 {
+            bail!(
+                "{} ({}) holds {n} object version(s); nothing was deleted. Set force_destroy = true on it to empty it first, or empty it yourself",
+                c.address,
+                b.name
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::build_destroy;
+    use crate::provider::fake::FakeProvider;
+    use crate::testing::{stack, BUCKET, DEFAULT_STACK};
+    use std::sync::Arc;
+
+    async fn destroy_plan(fake: &Arc<FakeProvider>, text: &str) -> Plan {
+        let s = stack(text);
+        let provider: Arc<dyn Provider> = fake.clone();
+        let live = crate::live::read(&s, &provider, &provider.discover(&s.name).await.unwrap()).await.unwrap();
+        build_destroy(&s, &live)
+    }
+
+    async fn apply_default(fake: &Arc<FakeProvider>) {
+        let s = stack(DEFAULT_STACK);
+        let provider: Arc<dyn Provider> = fake.clone();
+        let live = crate::live::read(&s, &provider, &[]).await.unwrap();
+        let plan = crate::plan::build(&s, &live).unwrap();
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        assert!(crate::apply::execute(&plan, &provider, 4, None, stopped, |_| {}).await.complete());
+    }
+
+    #[tokio::test]
+    async fn destroy_deletes_dependents_first_and_never_a_bucket_holding_data_unless_forced() {
+        let fake = Arc::new(FakeProvider::new());
+        apply_default(&fake).await;
+        let plan = destroy_plan(&fake, DEFAULT_STACK).await;
+        let order: Vec<String> = plan.changes.iter().map(|c| c.address.to_string()).collect();
+        let at = |a: &str| order.iter().position(|o| o == a).unwrap();
+        assert!(at("firehose.events") < at("lambda.extractor") && at("lambda.extractor") < at("role.extractor"));
+        assert!(at("firehose.events") < at("bucket.data") && at("firehose.events") < at("log_group.delivery"));
+        let stream = plan.changes.iter().find(|c| c.address.to_string() == "bucket.data").unwrap();
+        assert_eq!(stream.after.iter().map(|a| a.to_string()).collect::<Vec<_>>(), ["firehose.events"]);
+
+        fake.put_objects(BUCKET, 3);
+        let error = refuse_data_loss(&plan, fake.as_ref()).await.unwrap_err().to_string();
+        assert!(error.contains("holds 3 object version(s); nothing was deleted"), "{error}");
+        let forced = destroy_plan(&fake, &DEFAULT_STACK.replace("force_destroy = false", "force_destroy = true")).await;
+        refuse_data_loss(&forced, fake.as_ref()).await.unwrap();
+        fake.put_objects(BUCKET, 0);
+        refuse_data_loss(&plan, fake.as_ref()).await.unwrap();
+    }
+}

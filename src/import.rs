@@ -1,0 +1,72 @@
+//! `provision import ADDRESS`: takes ownership of an existing resource of the wanted name by
+//! tagging it as this stack's. Nothing else about it changes; the next plan shows what apply
+//! would change to match stack.toml.
+
+use crate::model::{Address, Stack, Tags, ADDRESS_TAG, OWNER_TAG};
+use crate::output::escape;
+use crate::provider::Provider;
+use anyhow::{bail, Context as _, Result};
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Imported {
+    /// The resource now carries this stack's ownership tags.
+    Adopted { address: Address, name: String },
+    /// It was this stack's already: nothing was changed.
+    AlreadyOurs { address: Address, name: String },
+}
+
+/// Tags the resource `address` names in `stack` as the stack's, if it exists and no stack owns it.
+pub async fn import(stack: &Stack, provider: &dyn Provider, address: &str) -> Result<Imported> {
+    let address = Address::parse(address).with_context(|| format!("{address:?} is not an address like bucket.data"))?;
+    let resource =
+        stack.get(&address).with_context(|| format!("{address} is not declared in {}", stack.file.display()))?;
+    let name = resource.physical_name().to_string();
+    let Some(live) = provider.read(address.kind, &name, Some(&resource.spec), None).await? else {
+        bail!("{address} ({name}) does not exist: nothing to import; `provision apply` creates it");
+    };
+    match live.owner() {
+        Some(owner) if owner == stack.name => return Ok(Imported::AlreadyOurs { address, name }),
+        Some(owner) => {
+            bail!("{address} ({name}) is owned by stack \"{}\"; destroy or release it there first", escape(owner))
+        }
+        None => {}
+    }
+    let tags =
+        Tags::from([(OWNER_TAG.to_string(), stack.name.clone()), (ADDRESS_TAG.to_string(), address.to_string())]);
+    provider.tag(&live, &tags).await?;
+    Ok(Imported::Adopted { address, name })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Kind, OWNER_TAG};
+    use crate::provider::fake::FakeProvider;
+    use crate::testing::{stack, BUCKET, DEFAULT_STACK};
+
+    #[tokio::test]
+    async fn an_unowned_resource_is_adopted_once_and_another_stacks_never() {
+        let fake = FakeProvider::new();
+        let s = stack(DEFAULT_STACK);
+        let error = import(&s, &fake, "bucket.data").await.unwrap_err().to_string();
+        assert!(error.contains("does not exist"), "{error}");
+        assert!(import(&s, &fake, "bucket.nope").await.unwrap_err().to_string().contains("not declared"));
+
+        let mut bucket = s.get(&Address::new(Kind::Bucket, "data")).unwrap().spec.clone();
+        bucket.tags_mut().clear();
+        fake.insert(bucket);
+        let adopted = import(&s, &fake, "bucket.data").await.unwrap();
+        assert_eq!(adopted, Imported::Adopted { address: Address::new(Kind::Bucket, "data"), name: BUCKET.into() });
+        let tags = fake.get(Kind::Bucket, BUCKET).unwrap().spec.tags().clone();
+        assert_eq!((tags[OWNER_TAG].as_str(), tags[ADDRESS_TAG].as_str()), ("firehose-dp-demo", "bucket.data"));
+        assert!(matches!(import(&s, &fake, "bucket.data").await.unwrap(), Imported::AlreadyOurs { .. }));
+
+        let mut role = s.get(&Address::new(Kind::Role, "delivery")).unwrap().spec.clone();
+        role.tags_mut().insert(OWNER_TAG.into(), "other-stack".into());
+        fake.insert(role);
+        let error = import(&s, &fake, "role.delivery").await.unwrap_err().to_string();
+        assert!(error.contains("owned by stack \"other-stack\""), "{error}");
+        assert!(!fake.calls().iter().any(|c| c.starts_with("tag firehose-dp-demo-delivery")));
+    }
+}
