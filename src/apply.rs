@@ -322,7 +322,7 @@ mod tests {
         // Only the bucket's create cannot carry its tags everywhere: only it leaves an intent,
         // and a failed create keeps it (the bucket may exist).
         let bucket = Intent::new(&Address::parse("bucket.data").unwrap(), crate::testing::BUCKET);
-        assert_eq!(fake.intents(), [bucket.clone()]);
+        assert_eq!(fake.intents(), std::slice::from_ref(&bucket));
         let plan = plan_for(&fake, DEFAULT_STACK).await;
         let log = IntentLog { left: vec![bucket], ..log };
         assert!(execute(&plan, &provider, 4, Some(&log), stopped, |_| {}).await.complete());

@@ -13,7 +13,7 @@ use aws_sdk_resourcegroupstagging::types::TagFilter;
 
 /// Owned resources of the tagging API's kinds (with tags) and candidate roles (without), found
 /// by two paginated listings run side by side.
-pub async fn owned(
+pub(super) async fn owned(
     tagging: &aws_sdk_resourcegroupstagging::Client,
     iam: &aws_sdk_iam::Client,
     stack: &str,

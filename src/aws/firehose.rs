@@ -47,7 +47,7 @@ async fn describe(client: &Client, name: &str) -> Result<Option<Described>> {
 }
 
 /// When Firehose created the stream.
-pub async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
+pub(super) async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
     match client.describe_delivery_stream().delivery_stream_name(name).send().await {
         Ok(out) => Ok(out.delivery_stream_description().and_then(|d| d.create_timestamp()).map(|t| t.secs())),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
@@ -56,7 +56,7 @@ pub async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
 }
 
 /// Reads a stream with one DescribeDeliveryStream; tags come from discovery when known.
-pub async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Result<Option<Live>> {
+pub(super) async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Result<Option<Live>> {
     let Some(d) = describe(client, name).await? else { return Ok(None) };
     let tags: Tags = match tags {
         Some(tags) => tags.clone(),
@@ -199,7 +199,7 @@ fn backup_mode(spec: &FirehoseSpec) -> S3BackupMode {
     }
 }
 
-pub async fn create(client: &Client, spec: &FirehoseSpec, wait: Duration) -> Result<Outputs> {
+pub(super) async fn create(client: &Client, spec: &FirehoseSpec, wait: Duration) -> Result<Outputs> {
     let mut destination = ExtendedS3DestinationConfiguration::builder()
         .role_arn(&spec.role_arn)
         .bucket_arn(&spec.bucket_arn)
@@ -279,7 +279,7 @@ async fn wait_active(client: &Client, name: &str, wait: Duration) -> Result<Stri
     }
 }
 
-pub async fn update(
+pub(super) async fn update(
     client: &Client,
     desired: &FirehoseSpec,
     live: &FirehoseSpec,
@@ -354,14 +354,14 @@ pub async fn update(
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 
-pub async fn tag(client: &Client, name: &str, tags: &Tags) -> Result<()> {
+pub(super) async fn tag(client: &Client, name: &str, tags: &Tags) -> Result<()> {
     let tags = tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?;
     client.tag_delivery_stream().delivery_stream_name(name).set_tags(Some(tags)).send().await.map_err(sdk_error)?;
     Ok(())
 }
 
 /// Deletes the stream and waits until it is gone.
-pub async fn delete(client: &Client, name: &str, wait: Duration) -> Result<()> {
+pub(super) async fn delete(client: &Client, name: &str, wait: Duration) -> Result<()> {
     match client.delete_delivery_stream().delivery_stream_name(name).send().await {
         Ok(_) => {}
         Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(()),

@@ -9,11 +9,11 @@ use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
 
 /// Marker in the description of roles provision creates; discovery looks for it.
-pub const DESCRIPTION_MARKER: &str = "Managed by provision stack";
+pub(super) const DESCRIPTION_MARKER: &str = "Managed by provision stack";
 
 /// Reads a role with three calls in parallel: the role (with its tags), its managed policies and
 /// provision's inline policy.
-pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
+pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
     let (role, managed, inline) = tokio::join!(
         client.get_role().role_name(name).send(),
         attached(client, name),
@@ -50,7 +50,7 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
 }
 
 /// When IAM created the role.
-pub async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
+pub(super) async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
     match client.get_role().role_name(name).send().await {
         Ok(out) => Ok(out.role().map(|r| r.create_date().secs())),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(None),
@@ -72,7 +72,7 @@ fn to_tags(tags: &Tags) -> Result<Vec<Tag>> {
     Ok(tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?)
 }
 
-pub async fn create(client: &Client, spec: &RoleSpec) -> Result<Outputs> {
+pub(super) async fn create(client: &Client, spec: &RoleSpec) -> Result<Outputs> {
     let stack = spec.tags.get(crate::model::OWNER_TAG).cloned().unwrap_or_default();
     let arn = match client
         .create_role()
@@ -101,7 +101,7 @@ pub async fn create(client: &Client, spec: &RoleSpec) -> Result<Outputs> {
     update(client, spec, &empty, &arn).await
 }
 
-pub async fn update(client: &Client, desired: &RoleSpec, live: &RoleSpec, arn: &str) -> Result<Outputs> {
+pub(super) async fn update(client: &Client, desired: &RoleSpec, live: &RoleSpec, arn: &str) -> Result<Outputs> {
     let name = &desired.name;
     if desired.trust_policy != live.trust_policy {
         client
@@ -154,7 +154,7 @@ pub async fn update(client: &Client, desired: &RoleSpec, live: &RoleSpec, arn: &
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 
-pub async fn tag(client: &Client, name: &str, tags: &Tags) -> Result<()> {
+pub(super) async fn tag(client: &Client, name: &str, tags: &Tags) -> Result<()> {
     client.tag_role().role_name(name).set_tags(Some(to_tags(tags)?)).send().await.map_err(sdk_error)?;
     Ok(())
 }
@@ -162,7 +162,7 @@ pub async fn tag(client: &Client, name: &str, tags: &Tags) -> Result<()> {
 /// Takes ownership of an existing role: its tags, and the description marker discovery looks for
 /// (IAM roles are not in the tagging API, and listing roles does not return tags). The role's
 /// own description is kept after the marker.
-pub async fn adopt(client: &Client, name: &str, tags: &Tags) -> Result<()> {
+pub(super) async fn adopt(client: &Client, name: &str, tags: &Tags) -> Result<()> {
     tag(client, name, tags).await?;
     let stack = tags.get(crate::model::OWNER_TAG).cloned().unwrap_or_default();
     let role = client.get_role().role_name(name).send().await.map_err(sdk_error)?;
@@ -177,19 +177,19 @@ pub async fn adopt(client: &Client, name: &str, tags: &Tags) -> Result<()> {
 }
 
 /// The description marker of a stack's roles.
-pub fn marker(stack: &str) -> String {
+pub(super) fn marker(stack: &str) -> String {
     format!("{DESCRIPTION_MARKER} {stack}")
 }
 
 /// Whether a role's description carries the marker of `stack` (alone, or before the role's own
 /// description kept by [`adopt`]).
-pub fn has_marker(description: Option<&str>, stack: &str) -> bool {
+pub(super) fn has_marker(description: Option<&str>, stack: &str) -> bool {
     let marker = marker(stack);
     description.is_some_and(|d| d == marker || d.starts_with(&format!("{marker}. ")))
 }
 
 /// Detaches every managed policy, deletes every inline policy, then the role.
-pub async fn delete(client: &Client, spec: &RoleSpec) -> Result<()> {
+pub(super) async fn delete(client: &Client, spec: &RoleSpec) -> Result<()> {
     let name = &spec.name;
     for arn in attached(client, name).await? {
         client.detach_role_policy().role_name(name).policy_arn(arn).send().await.map_err(sdk_error)?;

@@ -33,7 +33,7 @@ fn spec_of(name: &str, c: &FunctionConfiguration, tags: Tags) -> LambdaSpec {
 
 /// Reads a function with ListVersionsByFunction alone: it returns `$LATEST` (code and
 /// configuration) and every published version. Tags come from discovery when known.
-pub async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Result<Option<Live>> {
+pub(super) async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Result<Option<Live>> {
     let mut latest: Option<FunctionConfiguration> = None;
     let mut versions: Vec<FunctionConfiguration> = Vec::new();
     let mut pages = client.list_versions_by_function().function_name(name).into_paginator().send();
@@ -104,7 +104,7 @@ fn zip(spec: &LambdaSpec) -> Result<&[u8]> {
     spec.package.as_ref().map(|p| p.zip.as_slice()).ok_or_else(|| anyhow!("no code packaged for {}", spec.name))
 }
 
-pub async fn create(client: &Client, spec: &LambdaSpec, wait: Duration) -> Result<Outputs> {
+pub(super) async fn create(client: &Client, spec: &LambdaSpec, wait: Duration) -> Result<Outputs> {
     let zip = zip(spec)?;
     let request = || {
         client
@@ -149,7 +149,7 @@ fn outputs(spec: &LambdaSpec, arn: &str, version: Option<String>) -> Outputs {
 
 /// Updates code, configuration and tags, each only when it changed (decided from the same
 /// attribute projection the plan uses), then publishes a version if anything versioned changed.
-pub async fn update(
+pub(super) async fn update(
     client: &Client,
     desired: &LambdaSpec,
     live: &LambdaSpec,
@@ -231,7 +231,7 @@ async fn wait_ready(client: &Client, name: &str, wait: Duration) -> Result<()> {
     }
 }
 
-pub async fn tag(client: &Client, arn: &str, tags: &Tags) -> Result<()> {
+pub(super) async fn tag(client: &Client, arn: &str, tags: &Tags) -> Result<()> {
     client
         .tag_resource()
         .resource(arn)
@@ -242,7 +242,7 @@ pub async fn tag(client: &Client, arn: &str, tags: &Tags) -> Result<()> {
     Ok(())
 }
 
-pub async fn delete(client: &Client, name: &str) -> Result<()> {
+pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
     match client.delete_function().function_name(name).send().await {
         Ok(_) => Ok(()),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),

@@ -93,7 +93,7 @@ async fn current(client: &Client, owner: &str, bucket: &str, stack: &str) -> Res
 }
 
 /// One attempt at the stack's lock: a conditional put (`If-None-Match: *`), or who holds it.
-pub async fn try_lock(
+pub(super) async fn try_lock(
     client: &Client,
     owner: &str,
     region: &str,
@@ -132,7 +132,7 @@ pub async fn try_lock(
 }
 
 /// Replaces the lock object `etag` with `holder`'s, only if it is still that object.
-pub async fn take_over(
+pub(super) async fn take_over(
     client: &Client,
     owner: &str,
     bucket: &str,
@@ -170,7 +170,7 @@ pub async fn take_over(
 }
 
 /// Deletes the lock object only if it is still the one this run wrote.
-pub async fn release(client: &Client, owner: &str, lock: &LockHandle) -> Result<Released> {
+pub(super) async fn release(client: &Client, owner: &str, lock: &LockHandle) -> Result<Released> {
     let stack = lock.key.trim_end_matches(".lock");
     match current(client, owner, &lock.bucket, stack).await? {
         Some((_, etag)) if etag == lock.etag => {
@@ -196,7 +196,7 @@ pub async fn release(client: &Client, owner: &str, lock: &LockHandle) -> Result<
 }
 
 /// Breaks the stack's lock, whoever holds it; returns who held it.
-pub async fn break_lock(client: &Client, owner: &str, bucket: &str, stack: &str) -> Result<Option<Holder>> {
+pub(super) async fn break_lock(client: &Client, owner: &str, bucket: &str, stack: &str) -> Result<Option<Holder>> {
     let held = current(client, owner, bucket, stack).await?;
     if held.is_some() {
         client
@@ -218,7 +218,13 @@ fn intent_key(stack: &str, intent: &Intent) -> String {
 }
 
 /// Records an intent (an empty object: its key says what, S3's LastModified says when).
-pub async fn record_intent(client: &Client, owner: &str, bucket: &str, stack: &str, intent: &Intent) -> Result<()> {
+pub(super) async fn record_intent(
+    client: &Client,
+    owner: &str,
+    bucket: &str,
+    stack: &str,
+    intent: &Intent,
+) -> Result<()> {
     client
         .put_object()
         .bucket(bucket)
@@ -232,7 +238,13 @@ pub async fn record_intent(client: &Client, owner: &str, bucket: &str, stack: &s
 }
 
 /// Removes the record of an intent.
-pub async fn clear_intent(client: &Client, owner: &str, bucket: &str, stack: &str, intent: &Intent) -> Result<()> {
+pub(super) async fn clear_intent(
+    client: &Client,
+    owner: &str,
+    bucket: &str,
+    stack: &str,
+    intent: &Intent,
+) -> Result<()> {
     client
         .delete_object()
         .bucket(bucket)
@@ -245,7 +257,12 @@ pub async fn clear_intent(client: &Client, owner: &str, bucket: &str, stack: &st
 }
 
 /// The stack's intents, each with the time S3 recorded it (keys that do not parse are ignored).
-pub async fn read_intents(client: &Client, owner: &str, bucket: &str, stack: &str) -> Result<Vec<RecordedIntent>> {
+pub(super) async fn read_intents(
+    client: &Client,
+    owner: &str,
+    bucket: &str,
+    stack: &str,
+) -> Result<Vec<RecordedIntent>> {
     let prefix = intents_prefix(stack);
     let mut out = Vec::new();
     let mut pages = client

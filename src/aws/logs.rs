@@ -7,7 +7,7 @@ use aws_sdk_cloudwatchlogs::Client;
 
 /// Reads a group and, in parallel, the log streams it should have; tags come from discovery
 /// when known.
-pub async fn read(client: &Client, name: &str, streams: &[String], tags: Option<&Tags>) -> Result<Option<Live>> {
+pub(super) async fn read(client: &Client, name: &str, streams: &[String], tags: Option<&Tags>) -> Result<Option<Live>> {
     let group = client.describe_log_groups().log_group_name_prefix(name).send();
     let streams_present = futures::future::join_all(streams.iter().map(|stream| async move {
         let out = client.describe_log_streams().log_group_name(name).log_stream_name_prefix(stream).send().await;
@@ -45,7 +45,7 @@ pub async fn read(client: &Client, name: &str, streams: &[String], tags: Option<
 }
 
 /// When CloudWatch Logs created the group.
-pub async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
+pub(super) async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
     let out = client.describe_log_groups().log_group_name_prefix(name).send().await.map_err(sdk_error)?;
     Ok(out
         .log_groups()
@@ -55,7 +55,7 @@ pub async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
         .map(|ms| ms.div_euclid(1000)))
 }
 
-pub async fn create(client: &Client, spec: &LogGroupSpec) -> Result<Outputs> {
+pub(super) async fn create(client: &Client, spec: &LogGroupSpec) -> Result<Outputs> {
     let mut request = client.create_log_group().log_group_name(&spec.name);
     for (k, v) in &spec.tags {
         request = request.tags(k, v);
@@ -79,7 +79,7 @@ pub async fn create(client: &Client, spec: &LogGroupSpec) -> Result<Outputs> {
     update(client, spec, &LogGroupSpec { retention_days: None, streams: vec![], ..spec.clone() }, &live.arn).await
 }
 
-pub async fn update(client: &Client, desired: &LogGroupSpec, live: &LogGroupSpec, arn: &str) -> Result<Outputs> {
+pub(super) async fn update(client: &Client, desired: &LogGroupSpec, live: &LogGroupSpec, arn: &str) -> Result<Outputs> {
     if desired.retention_days != live.retention_days {
         match desired.retention_days {
             Some(days) => {
@@ -116,7 +116,7 @@ pub async fn update(client: &Client, desired: &LogGroupSpec, live: &LogGroupSpec
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 
-pub async fn tag(client: &Client, arn: &str, tags: &Tags) -> Result<()> {
+pub(super) async fn tag(client: &Client, arn: &str, tags: &Tags) -> Result<()> {
     let mut request = client.tag_resource().resource_arn(arn);
     for (k, v) in tags {
         request = request.tags(k, v);
@@ -125,7 +125,7 @@ pub async fn tag(client: &Client, arn: &str, tags: &Tags) -> Result<()> {
     Ok(())
 }
 
-pub async fn delete(client: &Client, name: &str) -> Result<()> {
+pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
     match client.delete_log_group().log_group_name(name).send().await {
         Ok(_) => Ok(()),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),

@@ -24,7 +24,7 @@ enum Found<T> {
 }
 
 /// The error for a bucket that exists under another account.
-pub fn foreign(name: &str) -> anyhow::Error {
+pub(super) fn foreign(name: &str) -> anyhow::Error {
     anyhow::Error::new(crate::error::InAnotherAccount { what: "bucket", name: name.to_string() })
 }
 
@@ -53,7 +53,7 @@ where
 
 /// Reads a bucket's settings with five calls in parallel (no HeadBucket: a missing bucket answers
 /// NoSuchBucket to each). Tags come from discovery when known, else one more call.
-pub async fn read(
+pub(super) async fn read(
     client: &Client,
     owner: &str,
     partition: &str,
@@ -146,7 +146,7 @@ async fn read_tags(client: &Client, owner: &str, name: &str) -> Result<Tags> {
 }
 
 /// When S3 created the bucket (ListBuckets' CreationDate; the only call that tells it).
-pub async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
+pub(super) async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
     let mut pages = client.list_buckets().prefix(name).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(sdk_error)?;
@@ -176,7 +176,7 @@ fn to_tags(tags: &Tags) -> Result<Vec<Tag>> {
 /// Creates a bucket with its tags in the create call (ownership is atomic where S3 supports it),
 /// then applies the rest of its settings. A bucket we already own (an earlier attempt whose
 /// answer was lost) is converged; one owned by another account is never touched.
-pub async fn create(client: &Client, owner: &str, partition: &str, spec: &BucketSpec) -> Result<Outputs> {
+pub(super) async fn create(client: &Client, owner: &str, partition: &str, spec: &BucketSpec) -> Result<Outputs> {
     // A bucket of this name already in this account is never taken by a create (in us-east-1,
     // CreateBucket of an existing bucket of ours answers 200): only one carrying our tag, left
     // by an earlier attempt, is converged.
@@ -215,7 +215,7 @@ pub async fn create(client: &Client, owner: &str, partition: &str, spec: &Bucket
     update(client, owner, partition, spec, &unset).await
 }
 
-pub async fn update(
+pub(super) async fn update(
     client: &Client,
     owner: &str,
     partition: &str,
@@ -318,7 +318,7 @@ pub async fn update(
 }
 
 /// Replaces the bucket's tag set.
-pub async fn put_tags(client: &Client, owner: &str, name: &str, tags: &Tags) -> Result<()> {
+pub(super) async fn put_tags(client: &Client, owner: &str, name: &str, tags: &Tags) -> Result<()> {
     client
         .put_bucket_tagging()
         .bucket(name)
@@ -401,7 +401,7 @@ async fn objects_page(client: &Client, owner: &str, name: &str, token: Option<St
 
 /// Object versions and delete markers in a bucket (current objects first: when there are any,
 /// their count is enough to refuse a delete).
-pub async fn object_count(client: &Client, owner: &str, name: &str) -> Result<usize> {
+pub(super) async fn object_count(client: &Client, owner: &str, name: &str) -> Result<usize> {
     let (current, _) = objects_page(client, owner, name, None).await?;
     if !current.is_empty() {
         return Ok(current.len());
@@ -464,7 +464,7 @@ async fn delete_page(client: &Client, owner: &str, name: &str, ids: Vec<ObjectId
 
 /// Deletes the bucket; with `force`, first every object (an unversioned bucket's objects, then
 /// every version and delete marker), page by page, for at most `wait` and until an interrupt.
-pub async fn delete(client: &Client, owner: &str, name: &str, force: bool, wait: Duration) -> Result<()> {
+pub(super) async fn delete(client: &Client, owner: &str, name: &str, force: bool, wait: Duration) -> Result<()> {
     if force {
         let deadline = tokio::time::Instant::now() + wait;
         let check = || -> Result<()> {

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// `provision apply`: plan, confirm, execute, report.
-pub async fn run(ctx: &Context, planfile: Option<&Path>, auto_approve: bool) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(ctx: &Context, planfile: Option<&Path>, auto_approve: bool) -> anyhow::Result<ExitCode> {
     let saved = planfile.map(SavedPlan::read).transpose()?;
     let loaded = ctx.load(true, true).await?;
     if let Some(saved) = &saved {
@@ -60,7 +60,7 @@ fn refuse_if_changed(saved: &SavedPlan, loaded: &Loaded, live: &LiveState, plan:
 
 /// Executes a plan, printing progress. The first interrupt stops new changes; a second one
 /// releases the stack's lock and quits at once (see [`crate::interrupt`]).
-pub async fn execute(ctx: &Context, plan: &Plan, loaded: &Loaded, live: &LiveState) -> Report {
+pub(super) async fn execute(ctx: &Context, plan: &Plan, loaded: &Loaded, live: &LiveState) -> Report {
     let _graceful = crate::interrupt::graceful(
         "Interrupt received: no new changes will start; waiting for those in flight (Ctrl-C again to quit now).",
     );
@@ -78,7 +78,7 @@ pub async fn execute(ctx: &Context, plan: &Plan, loaded: &Loaded, live: &LiveSta
 }
 
 /// Prints the summary and outputs; exit 1 when anything failed.
-pub fn finish(plan: &Plan, report: &Report, verb: &str) -> ExitCode {
+pub(super) fn finish(plan: &Plan, report: &Report, verb: &str) -> ExitCode {
     let count = |actions: &[Action]| {
         plan.changes.iter().filter(|c| actions.contains(&c.action) && report.done.contains(&c.address)).count()
     };

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Options every command uses.
-pub struct Context {
+pub(super) struct Context {
     pub file: std::path::PathBuf,
     pub vars: Vec<(String, String)>,
     pub var_files: Vec<std::path::PathBuf>,
@@ -31,7 +31,7 @@ pub struct Context {
 }
 
 /// A stack loaded for the real account, with the provider to reach it.
-pub struct Loaded {
+pub(super) struct Loaded {
     pub stack: Stack,
     /// The core's view of AWS.
     pub provider: Arc<dyn Provider>,
@@ -42,7 +42,7 @@ pub struct Loaded {
 }
 
 impl Context {
-    pub fn new(cli: &Cli) -> Context {
+    pub(super) fn new(cli: &Cli) -> Context {
         Context {
             file: cli.file.clone(),
             vars: cli.vars.clone(),
@@ -58,7 +58,7 @@ impl Context {
     }
 
     /// Progress and notes, on stderr, unless quiet.
-    pub fn note(&self, text: &str) {
+    pub(super) fn note(&self, text: &str) {
         if !self.quiet {
             errln!("{text}");
         }
@@ -70,21 +70,21 @@ impl Context {
 
     /// Loads stack.toml without touching the network; with `package_code`, Lambda code is
     /// packaged too (validate checks it; preview and `send --dry-run` do not need it).
-    pub fn load_offline(&self, package_code: bool) -> Result<(Stack, Vec<Diagnostic>)> {
+    pub(super) fn load_offline(&self, package_code: bool) -> Result<(Stack, Vec<Diagnostic>)> {
         let loaded = config::load(&self.file, &self.options(package_code))?;
         output::set_secrets(loaded.sensitive.clone());
         Ok(config::check_offline(&loaded)?)
     }
 
     /// Whether AWS is a local emulator (an endpoint was given): it has no API quotas to keep to.
-    pub fn local_endpoint(&self) -> bool {
+    pub(super) fn local_endpoint(&self) -> bool {
         self.endpoint.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some()
     }
 
     /// Validates stack.toml offline first (no API call for an invalid file), then connects and
     /// builds the stack for the real account and region. With `discover`, the stack's owned
     /// resources are searched for at the same time as the account is looked up.
-    pub async fn load(&self, package_code: bool, discover: bool) -> Result<Loaded> {
+    pub(super) async fn load(&self, package_code: bool, discover: bool) -> Result<Loaded> {
         let loaded = config::load(&self.file, &self.options(package_code))?;
         config::check_offline(&loaded)?;
         output::set_secrets(loaded.sensitive.clone());
@@ -109,7 +109,7 @@ impl Context {
     }
 
     /// Reads every desired resource and every owned one, concurrently.
-    pub async fn read_live(&self, loaded: &Loaded) -> Result<LiveState> {
+    pub(super) async fn read_live(&self, loaded: &Loaded) -> Result<LiveState> {
         let start = std::time::Instant::now();
         let state = crate::live::read(&loaded.stack, &loaded.provider, &loaded.owned).await?;
         if self.verbose {
@@ -124,7 +124,7 @@ impl Context {
     }
 
     /// With `-v`: AWS calls made, by action, and how many AWS throttled.
-    pub fn report_calls(&self, loaded: &Loaded) {
+    pub(super) fn report_calls(&self, loaded: &Loaded) {
         if !self.verbose {
             return;
         }
@@ -145,7 +145,7 @@ impl Context {
     /// Runs `work` while holding the stack's lock (unless `[stack] lock = false`), waiting up to
     /// `--lock-timeout` for a live holder, and releases it afterwards whatever happened; an
     /// interrupt at any moment (the confirmation prompt included) releases it too.
-    pub async fn locked<T>(
+    pub(super) async fn locked<T>(
         &self,
         loaded: &Loaded,
         command: &str,
@@ -189,13 +189,13 @@ impl Context {
 }
 
 /// The lock settings of a stack, or an error saying locking is off.
-pub fn lock_settings(stack: &Stack) -> Result<&LockSettings> {
+pub(super) fn lock_settings(stack: &Stack) -> Result<&LockSettings> {
     stack.lock.as_ref().context("locking is off for this stack (`lock = false` in [stack])")
 }
 
 /// Asks for `yes` on stdin before `verb` (apply, destroy, import) goes on; anything else is an
 /// error saying how to answer. An interrupt at the prompt ends the run (see [`interrupt`]).
-pub fn confirm(question: &str, verb: &str) -> Result<()> {
+pub(super) fn confirm(question: &str, verb: &str) -> Result<()> {
     use std::io::IsTerminal;
     errln!("\n{question}\n  Only 'yes' will be accepted to approve.\n");
     output::err("  Enter a value: ");

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Options of `preview` (and of the expectations `verify --records` computes).
-pub struct PreviewArgs<'a> {
+pub(super) struct PreviewArgs<'a> {
     pub address: Option<&'a str>,
     pub records: Option<&'a Path>,
     pub count: u64,
@@ -101,7 +101,7 @@ fn function(stack: &Stack, stream: &FirehoseSpec) -> Option<Function> {
 }
 
 /// Runs a preview, offline.
-pub fn run_preview(ctx: &Context, args: &PreviewArgs) -> Result<Report> {
+pub(super) fn run_preview(ctx: &Context, args: &PreviewArgs) -> Result<Report> {
     let (stack, _) = ctx.load_offline(false)?;
     let (address, spec) = stream(&stack, args.address)?;
     let at = arrival(args.at)?;
@@ -130,7 +130,7 @@ pub fn run_preview(ctx: &Context, args: &PreviewArgs) -> Result<Report> {
 }
 
 /// `provision preview`.
-pub fn preview(ctx: &Context, args: &PreviewArgs) -> Result<ExitCode> {
+pub(super) fn preview(ctx: &Context, args: &PreviewArgs) -> Result<ExitCode> {
     let report = run_preview(ctx, args)?;
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&report)?);
@@ -145,7 +145,7 @@ pub fn preview(ctx: &Context, args: &PreviewArgs) -> Result<ExitCode> {
 }
 
 /// Options of `send`.
-pub struct SendArgs<'a> {
+pub(super) struct SendArgs<'a> {
     pub address: Option<&'a str>,
     pub count: i64,
     pub rate: Option<f64>,
@@ -157,7 +157,7 @@ pub struct SendArgs<'a> {
 }
 
 /// `provision send`.
-pub async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode> {
+pub(super) async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode> {
     let count = match args.count {
         -1 => None,
         n if n >= 0 => Some(n as u64),
@@ -227,7 +227,7 @@ pub async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode> {
 }
 
 /// Options of `verify`.
-pub struct VerifyArgs<'a> {
+pub(super) struct VerifyArgs<'a> {
     pub address: Option<&'a str>,
     pub since: Option<&'a str>,
     pub wait: Option<u64>,
@@ -236,7 +236,7 @@ pub struct VerifyArgs<'a> {
 }
 
 /// `provision verify`.
-pub async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitCode> {
+pub(super) async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitCode> {
     let expected = match args.records {
         Some(path) => Some(run_preview(
             ctx,

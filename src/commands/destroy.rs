@@ -6,7 +6,7 @@ use anyhow::anyhow;
 use std::process::ExitCode;
 
 /// `provision destroy`: delete what the stack owns, dependents first. Needs no Lambda code.
-pub async fn run(ctx: &Context, auto_approve: bool) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(ctx: &Context, auto_approve: bool) -> anyhow::Result<ExitCode> {
     let loaded = ctx.load(false, true).await?;
     let code = ctx.locked(&loaded, "destroy", destroy_stack(ctx, &loaded, auto_approve)).await;
     ctx.report_calls(&loaded);

@@ -4,7 +4,7 @@ use crate::outln;
 use std::process::ExitCode;
 
 /// `provision import ADDRESS`: tag an unowned resource of the wanted name as this stack's.
-pub async fn run(ctx: &Context, address: &str) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(ctx: &Context, address: &str) -> anyhow::Result<ExitCode> {
     let loaded = ctx.load(false, false).await?;
     ctx.locked(&loaded, "import", import_one(&loaded, address)).await
 }

@@ -5,7 +5,7 @@ use serde_json::json;
 use std::process::ExitCode;
 
 /// `provision output`: names and ARNs of the stack's live resources. Needs no Lambda code.
-pub async fn run(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
     let loaded = ctx.load(false, true).await?;
     let live = ctx.read_live(&loaded).await?;
     let stack = &loaded.stack;

@@ -8,7 +8,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// `provision plan`: read, diff, print. Never writes to AWS.
-pub async fn run(ctx: &Context, detailed_exitcode: bool, json: bool, out: Option<&Path>) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(
+    ctx: &Context,
+    detailed_exitcode: bool,
+    json: bool,
+    out: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let loaded = ctx.load(true, true).await?;
     let live = ctx.read_live(&loaded).await?;
     let plan = plan::build(&loaded.stack, &live).map_err(|e| anyhow!(e))?;

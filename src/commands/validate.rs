@@ -3,7 +3,7 @@ use crate::{diagnostic, outln};
 use std::process::ExitCode;
 
 /// `provision validate`: offline checks only.
-pub async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     let (stack, warnings) = ctx.load_offline(true)?;
     if !warnings.is_empty() {
         let source = std::fs::read_to_string(&ctx.file).unwrap_or_default();

@@ -2,7 +2,7 @@
 //! `provision` binary run against them.
 #![allow(dead_code)]
 
-pub mod proxy;
+pub(crate) mod proxy;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -10,13 +10,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A moto server on a free loopback port, stopped when dropped.
-pub struct Moto {
+pub(crate) struct Moto {
     child: Child,
     pub endpoint: String,
 }
 
 impl Moto {
-    pub fn start() -> Moto {
+    pub(crate) fn start() -> Moto {
         let program = std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
         let mut child = Command::new(&program)
             .args(["-H", "127.0.0.1", "-p", "0"])
@@ -58,7 +58,7 @@ impl Moto {
     }
 
     /// An SDK configuration pointing at this server, for changes behind provision's back.
-    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+    pub(crate) async fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))
             .endpoint_url(&self.endpoint)
@@ -68,7 +68,7 @@ impl Moto {
     }
 
     /// Writes the default stack's lock object as another run would, holding `holder`.
-    pub async fn put_lock(&self, holder: serde_json::Value) {
+    pub(crate) async fn put_lock(&self, holder: serde_json::Value) {
         self.s3()
             .await
             .put_object()
@@ -80,7 +80,7 @@ impl Moto {
             .unwrap();
     }
 
-    pub async fn s3(&self) -> aws_sdk_s3::Client {
+    pub(crate) async fn s3(&self) -> aws_sdk_s3::Client {
         let config = self.sdk_config().await;
         aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build())
     }
@@ -94,28 +94,28 @@ impl Drop for Moto {
 }
 
 /// What one run of the binary did.
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
 }
 
 impl Run {
-    pub fn all(&self) -> String {
+    pub(crate) fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
 }
 
 /// A stack directory (copy of the repo's stack.toml and Lambda source) and a moto server.
-pub struct Fixture {
+pub(crate) struct Fixture {
     pub dir: tempfile::TempDir,
     pub moto: Moto,
     /// When set, provision talks to moto through this fault-injecting proxy.
     pub proxy: Option<proxy::FaultProxy>,
 }
 
-pub const BUCKET: &str = "firehose-to-s3-us-east-1-123456789012";
-pub const STREAM: &str = "PUT-S3-lambda";
+pub(crate) const BUCKET: &str = "firehose-to-s3-us-east-1-123456789012";
+pub(crate) const STREAM: &str = "PUT-S3-lambda";
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -138,7 +138,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 impl Fixture {
-    pub fn new() -> Fixture {
+    pub(crate) fn new() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         std::fs::copy(repo().join("stack.toml"), dir.path().join("stack.toml")).unwrap();
         copy_dir(
@@ -149,23 +149,23 @@ impl Fixture {
     }
 
     /// A fixture whose runs go through a fault-injecting proxy in front of moto.
-    pub fn with_faults() -> Fixture {
+    pub(crate) fn with_faults() -> Fixture {
         let mut fx = Fixture::new();
         fx.proxy = Some(proxy::FaultProxy::start(&fx.moto.endpoint));
         fx
     }
 
-    pub fn faults(&self) -> &proxy::FaultProxy {
+    pub(crate) fn faults(&self) -> &proxy::FaultProxy {
         self.proxy.as_ref().expect("a fixture made with Fixture::with_faults")
     }
 
     /// The endpoint provision uses: the proxy's, or moto's.
-    pub fn endpoint(&self) -> String {
+    pub(crate) fn endpoint(&self) -> String {
         self.proxy.as_ref().map_or(self.moto.endpoint.clone(), |p| p.endpoint.clone())
     }
 
     /// Starts `provision ARGS` without waiting, stdout and stderr piped.
-    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+    pub(crate) fn spawn(&self, args: &[&str]) -> std::process::Child {
         command(&self.stack_path(), &self.endpoint(), args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -173,17 +173,17 @@ impl Fixture {
             .unwrap()
     }
 
-    pub fn stack_path(&self) -> PathBuf {
+    pub(crate) fn stack_path(&self) -> PathBuf {
         self.dir.path().join("stack.toml")
     }
 
     /// Runs `provision ARGS` against this fixture's moto.
-    pub fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         run_at(&self.stack_path(), &self.endpoint(), args)
     }
 
     /// Runs `provision ARGS` with extra environment variables (`None` removes one).
-    pub fn run_env(&self, args: &[&str], env: &[(&str, Option<&str>)]) -> Run {
+    pub(crate) fn run_env(&self, args: &[&str], env: &[(&str, Option<&str>)]) -> Run {
         let mut command = command(&self.stack_path(), &self.endpoint(), args);
         for (k, v) in env {
             match v {
@@ -200,42 +200,42 @@ impl Fixture {
     }
 
     /// Runs and asserts the exit code.
-    pub fn ok(&self, args: &[&str], code: i32) -> Run {
+    pub(crate) fn ok(&self, args: &[&str], code: i32) -> Run {
         let run = self.run(args);
         assert_eq!(run.code, code, "provision {args:?} exited {}:\n{}", run.code, run.all());
         run
     }
 
-    pub fn apply(&self) -> Run {
+    pub(crate) fn apply(&self) -> Run {
         self.ok(&["apply", "--auto-approve"], 0)
     }
 
     /// Asserts the plan is empty.
-    pub fn assert_clean(&self) {
+    pub(crate) fn assert_clean(&self) {
         let run = self.ok(&["plan", "--detailed-exitcode"], 0);
         assert!(run.stdout.contains("No changes."), "{}", run.all());
     }
 
     /// Replaces text in stack.toml (the text must be there).
-    pub fn edit(&self, from: &str, to: &str) {
+    pub(crate) fn edit(&self, from: &str, to: &str) {
         let text = std::fs::read_to_string(self.stack_path()).unwrap();
         assert!(text.contains(from), "stack.toml has no {from:?}");
         std::fs::write(self.stack_path(), text.replacen(from, to, 1)).unwrap();
     }
 
-    pub fn write_file(&self, relative: &str, text: &str) {
+    pub(crate) fn write_file(&self, relative: &str, text: &str) {
         std::fs::write(self.dir.path().join(relative), text).unwrap();
     }
 
     /// The JSON plan.
-    pub fn json_plan(&self) -> serde_json::Value {
+    pub(crate) fn json_plan(&self) -> serde_json::Value {
         let run = self.ok(&["plan", "--json"], 0);
         serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("bad JSON plan: {e}\n{}", run.stdout))
     }
 }
 
 /// Runs `provision -f STACK ARGS` against the endpoint, with dummy credentials and no colors.
-pub fn run_at(stack: &Path, endpoint: &str, args: &[&str]) -> Run {
+pub(crate) fn run_at(stack: &Path, endpoint: &str, args: &[&str]) -> Run {
     let out = command(stack, endpoint, args).stdin(Stdio::null()).output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
@@ -245,7 +245,7 @@ pub fn run_at(stack: &Path, endpoint: &str, args: &[&str]) -> Run {
 }
 
 /// The `provision` command for a stack and endpoint, with dummy credentials and no colors.
-pub fn command(stack: &Path, endpoint: &str, args: &[&str]) -> Command {
+pub(crate) fn command(stack: &Path, endpoint: &str, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_provision"));
     command
         .arg("-f")
@@ -262,7 +262,7 @@ pub fn command(stack: &Path, endpoint: &str, args: &[&str]) -> Command {
 }
 
 /// Waits until the child's stdout shows `line`; returns the lines printed after it.
-pub fn wait_for_line(child: &mut std::process::Child, line: &str) -> std::sync::mpsc::Receiver<String> {
+pub(crate) fn wait_for_line(child: &mut std::process::Child, line: &str) -> std::sync::mpsc::Receiver<String> {
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -282,7 +282,7 @@ pub fn wait_for_line(child: &mut std::process::Child, line: &str) -> std::sync::
 }
 
 /// Changes of a JSON plan other than no-ops: (address, action, changed attribute keys), by address.
-pub fn changes(plan: &serde_json::Value) -> Vec<(String, String, Vec<String>)> {
+pub(crate) fn changes(plan: &serde_json::Value) -> Vec<(String, String, Vec<String>)> {
     let mut out: Vec<(String, String, Vec<String>)> = plan["changes"]
         .as_array()
         .unwrap()
@@ -302,7 +302,7 @@ pub fn changes(plan: &serde_json::Value) -> Vec<(String, String, Vec<String>)> {
 
 /// A stack of `n` pipelines like the default one (bucket, log group, two roles, function,
 /// stream each), sharing the repository's Lambda source; the template is `pipeline.toml`.
-pub fn generated_stack(n: usize) -> String {
+pub(crate) fn generated_stack(n: usize) -> String {
     let mut text = String::from("[stack]\nname = \"bench\"\n");
     for i in 0..n {
         text.push_str(

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 /// What to do to a request.
 #[derive(Debug, Clone)]
-pub enum Fault {
+pub(crate) enum Fault {
     /// Answer with an AWS error in the request's wire protocol, without forwarding.
     Error { status: u16, code: &'static str, message: &'static str },
     /// Wait, then forward.
@@ -45,7 +45,7 @@ struct Rule {
 
 /// AWS's documented default API rates (requests/s per account), and generous values where AWS
 /// publishes none, enforced as token buckets holding one second of requests.
-pub fn aws_quota(action: &str) -> Option<f64> {
+pub(crate) fn aws_quota(action: &str) -> Option<f64> {
     let (service, name) = action.split_once('.')?;
     Some(match (service, name) {
         ("Firehose", "PutRecord" | "PutRecordBatch") => return None,
@@ -92,17 +92,17 @@ struct State {
 }
 
 /// The proxy; it runs until the process ends.
-pub struct FaultProxy {
+pub(crate) struct FaultProxy {
     pub endpoint: String,
     state: Arc<Mutex<State>>,
 }
 
 impl FaultProxy {
-    pub fn start(upstream: &str) -> FaultProxy {
+    pub(crate) fn start(upstream: &str) -> FaultProxy {
         Self::start_on("127.0.0.1:0", upstream)
     }
 
-    pub fn start_on(address: &str, upstream: &str) -> FaultProxy {
+    pub(crate) fn start_on(address: &str, upstream: &str) -> FaultProxy {
         let listener = TcpListener::bind(address).unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let upstream = upstream.trim_start_matches("http://").to_string();
@@ -120,33 +120,33 @@ impl FaultProxy {
     }
 
     /// Applies `fault` to the next `times` requests of `action` (e.g. `CreateDeliveryStream`).
-    pub fn inject(&self, action: &str, fault: Fault, times: usize) {
+    pub(crate) fn inject(&self, action: &str, fault: Fault, times: usize) {
         self.state.lock().unwrap().rules.push(Rule { action: action.into(), fault, remaining: times });
     }
 
     /// Removes every rule.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.state.lock().unwrap().rules.clear();
     }
 
     /// Adds `latency` to every request, as a round trip to AWS would.
-    pub fn set_latency(&self, latency: Duration) {
+    pub(crate) fn set_latency(&self, latency: Duration) {
         self.state.lock().unwrap().latency = latency;
     }
 
     /// Throttles requests over AWS's default API quotas, as AWS does.
-    pub fn enforce_quotas(&self, on: bool) {
+    pub(crate) fn enforce_quotas(&self, on: bool) {
         self.state.lock().unwrap().quota = on;
     }
 
     /// Makes `bucket` belong to `account`: S3 answers 403 to requests that name another expected
     /// owner (or none), and BucketAlreadyExists to CreateBucket.
-    pub fn foreign_bucket(&self, bucket: &str, account: &str) {
+    pub(crate) fn foreign_bucket(&self, bucket: &str, account: &str) {
         self.state.lock().unwrap().foreign.insert(bucket.into(), account.into());
     }
 
     /// How many requests of `action` reached the proxy (bare action name, e.g. `GetRole`).
-    pub fn seen(&self, action: &str) -> usize {
+    pub(crate) fn seen(&self, action: &str) -> usize {
         let state = self.state.lock().unwrap();
         state
             .seen
@@ -157,27 +157,27 @@ impl FaultProxy {
     }
 
     /// Requests per `Service.Action`.
-    pub fn counts(&self) -> HashMap<String, usize> {
+    pub(crate) fn counts(&self) -> HashMap<String, usize> {
         self.state.lock().unwrap().seen.clone()
     }
 
     /// Throttled answers per `Service.Action`.
-    pub fn throttled(&self) -> HashMap<String, usize> {
+    pub(crate) fn throttled(&self) -> HashMap<String, usize> {
         self.state.lock().unwrap().throttled.clone()
     }
 
     /// Every S3 request: action, bucket and the expected-owner header it carried.
-    pub fn s3_requests(&self) -> Vec<(String, String, Option<String>)> {
+    pub(crate) fn s3_requests(&self) -> Vec<(String, String, Option<String>)> {
         self.state.lock().unwrap().s3_requests.clone()
     }
 
     /// Records accepted by PutRecordBatch answers that passed through.
-    pub fn records_accepted(&self) -> usize {
+    pub(crate) fn records_accepted(&self) -> usize {
         self.state.lock().unwrap().records_accepted
     }
 
     /// Forgets counts, arrivals and logs (rules stay).
-    pub fn reset_counts(&self) {
+    pub(crate) fn reset_counts(&self) {
         let mut state = self.state.lock().unwrap();
         state.seen.clear();
         state.throttled.clear();
@@ -187,7 +187,7 @@ impl FaultProxy {
     }
 
     /// Per action: seconds from the first request of the run to its first and last request.
-    pub fn spans(&self) -> HashMap<String, (f64, f64)> {
+    pub(crate) fn spans(&self) -> HashMap<String, (f64, f64)> {
         let state = self.state.lock().unwrap();
         let Some(start) = state.timeline.iter().map(|(t, _)| *t).min() else { return HashMap::new() };
         let mut spans: HashMap<String, (f64, f64)> = HashMap::new();
@@ -201,7 +201,7 @@ impl FaultProxy {
     }
 
     /// Seconds from the first request of the run to each request of `action`.
-    pub fn times(&self, action: &str) -> Vec<f64> {
+    pub(crate) fn times(&self, action: &str) -> Vec<f64> {
         let state = self.state.lock().unwrap();
         let Some(start) = state.timeline.iter().map(|(t, _)| *t).min() else { return Vec::new() };
         state.timeline.iter().filter(|(_, a)| a == action).map(|(t, _)| t.duration_since(start).as_secs_f64()).collect()
@@ -209,7 +209,7 @@ impl FaultProxy {
 
     /// Sequential rounds of requests: arrivals separated by more than half the latency start a
     /// new round (requests of one round are sent together).
-    pub fn rounds(&self) -> usize {
+    pub(crate) fn rounds(&self) -> usize {
         let state = self.state.lock().unwrap();
         let gap = (state.latency / 2).max(Duration::from_millis(5));
         let mut arrivals = state.arrivals.clone();
