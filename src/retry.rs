@@ -1,8 +1,10 @@
-//! The one retry policy, in two layers:
-//! - every SDK call: the SDK's standard retry mode ([`sdk_retry_config`]) retries throttling, 5xx and
-//!   dropped connections with jittered exponential backoff;
+//! The one retry policy ([`Policy`]: attempts and jittered exponential backoff), in three uses:
+//! - every SDK call: the SDK's standard retry mode configured from [`Policy::SDK`] retries
+//!   throttling, 5xx and dropped connections;
 //! - mutating calls ([`aws`]): errors that heal only after seconds to minutes (IAM propagation,
-//!   "update in progress" conflicts, stale version ids) are retried until [`DEADLINE`].
+//!   "update in progress" conflicts, stale version ids) are retried until [`DEADLINE`], spaced by
+//!   [`Policy::CONVERGENCE`];
+//! - `send`: entries of a batch that failed are sent again as [`Policy::RECORDS`] says.
 //!
 //! Errors that will not heal (validation, access denied to the caller) fail at once.
 
@@ -24,12 +26,41 @@ const PROPAGATION_MESSAGES: &[&str] = &[
 /// Codes of errors that heal when the resource settles.
 const SETTLING_CODES: &[&str] = &["ConcurrentModificationException", "OperationAbortedException"];
 
-/// Attempts per SDK call (the first included) for throttling, 5xx and connection errors.
-pub const SDK_MAX_ATTEMPTS: u32 = 5;
+/// How often to try, and how long to wait between tries: exponential from `initial`, capped at
+/// `max`, with "equal jitter" (half the delay fixed, half random) so that runs do not retry in
+/// step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Attempts, the first included.
+    pub max_attempts: u32,
+    pub initial: Duration,
+    pub max: Duration,
+}
 
-/// The SDK-level retry configuration every client uses.
-pub fn sdk_retry_config() -> aws_config::retry::RetryConfig {
-    aws_config::retry::RetryConfig::standard().with_max_attempts(SDK_MAX_ATTEMPTS)
+impl Policy {
+    /// Every SDK call: throttling, 5xx and connection errors (the SDK's standard mode).
+    pub const SDK: Policy = Policy { max_attempts: 5, initial: Duration::from_secs(1), max: Duration::from_secs(20) };
+    /// Errors that heal as AWS converges; [`DEADLINE`] bounds them, not a count.
+    pub const CONVERGENCE: Policy =
+        Policy { max_attempts: u32::MAX, initial: Duration::from_secs(1), max: Duration::from_secs(10) };
+    /// Failed entries of a record batch.
+    pub const RECORDS: Policy =
+        Policy { max_attempts: 12, initial: Duration::from_millis(100), max: Duration::from_secs(5) };
+
+    /// The delay before retry `attempt` (0 for the first retry).
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let base = self.initial.saturating_mul(1u32 << attempt.min(16)).min(self.max);
+        let half = base / 2;
+        half + half.mul_f64(fastrand::f64())
+    }
+
+    /// The SDK's retry configuration for this policy.
+    pub fn sdk_config(&self) -> aws_config::retry::RetryConfig {
+        aws_config::retry::RetryConfig::standard()
+            .with_max_attempts(self.max_attempts)
+            .with_initial_backoff(self.initial)
+            .with_max_backoff(self.max)
+    }
 }
 
 /// Whether an error is worth retrying: throttling, server and network failures, a resource still
@@ -58,16 +89,6 @@ pub fn is_transient(error: &anyhow::Error) -> bool {
     ) && PROPAGATION_MESSAGES.iter().any(|m| e.message_contains(m))
 }
 
-/// Delay before attempt `n` (0-based): exponential from 1 s, capped at 10 s, with jitter.
-pub fn backoff(attempt: u32) -> Duration {
-    let base = 1000u64.saturating_mul(1 << attempt.min(4)).min(10_000);
-    let jitter = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as u64 % (base / 4 + 1))
-        .unwrap_or(0);
-    Duration::from_millis(base - base / 8 + jitter)
-}
-
 /// How long transient errors are retried.
 pub const DEADLINE: Duration = Duration::from_secs(180);
 
@@ -83,7 +104,7 @@ where
         match call().await {
             Ok(value) => return Ok(value),
             Err(e) if is_transient(&e) && start.elapsed() < DEADLINE => {
-                tokio::time::sleep(backoff(attempt)).await;
+                tokio::time::sleep(Policy::CONVERGENCE.delay(attempt)).await;
                 attempt += 1;
             }
             Err(e) if attempt == 0 => return Err(e),
@@ -125,9 +146,12 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        assert!(backoff(0) < Duration::from_millis(1300));
-        assert!(backoff(1) >= Duration::from_millis(1700));
-        assert!(backoff(10) <= Duration::from_millis(12_500));
+        let p = Policy::CONVERGENCE;
+        assert!(p.delay(0) >= Duration::from_millis(500) && p.delay(0) <= Duration::from_secs(1));
+        assert!(p.delay(1) >= Duration::from_secs(1) && p.delay(1) <= Duration::from_secs(2));
+        assert!(p.delay(10) >= Duration::from_secs(5) && p.delay(10) <= Duration::from_secs(10));
+        let r = Policy::RECORDS;
+        assert!(r.delay(0) <= Duration::from_millis(100) && r.delay(30) <= Duration::from_secs(5));
     }
 
     #[tokio::test(start_paused = true)]

@@ -47,7 +47,7 @@ impl Clients {
     pub async fn connect(region: Option<String>, endpoint: Option<String>, rates: pacing::Rates) -> Result<Clients> {
         let pacer = Arc::new(pacing::Pacer::new(rates));
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .retry_config(crate::retry::sdk_retry_config())
+            .retry_config(crate::retry::Policy::SDK.sdk_config())
             .http_client(pacing::paced_http_client(pacer.clone()))
             // A request waiting for its paced slot has not started its upload yet: upload
             // stall protection would take that wait (seconds at 5 calls/s) for a stalled body.

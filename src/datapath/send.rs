@@ -24,7 +24,7 @@ use tokio::time::Instant;
 pub const MAX_BATCH_RECORDS: usize = 500;
 pub const MAX_BATCH_BYTES: usize = 4 * 1024 * 1024;
 /// How many times a batch's failed entries are sent again before they count as failed.
-const MAX_ATTEMPTS: u32 = 12;
+const MAX_ATTEMPTS: u32 = crate::retry::Policy::RECORDS.max_attempts;
 
 /// How a whole PutRecordBatch call failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -355,12 +355,6 @@ fn collect(
     Ok(())
 }
 
-/// Delay before attempt `n` (1-based) of a batch's failed entries: 100 ms doubling to 5 s, with jitter.
-fn backoff(attempt: u32) -> Duration {
-    let base = (100u64 << attempt.min(6)).min(5000);
-    Duration::from_millis(base / 2 + fastrand::u64(0..=base / 2))
-}
-
 /// Sends one batch until every entry is accepted, failed for good, or of unknown outcome.
 async fn put_batch(
     sink: &dyn BatchSink,
@@ -437,7 +431,7 @@ async fn put_batch(
                 return Ok(t);
             }
         }
-        tokio::time::sleep(backoff(attempt)).await;
+        tokio::time::sleep(crate::retry::Policy::RECORDS.delay(attempt - 1)).await;
     }
     t.failed += entries.len() as u64;
     t.reasons.push(format!("{} record(s) still failing after {MAX_ATTEMPTS} attempts", entries.len()));
