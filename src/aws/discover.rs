@@ -11,16 +11,39 @@ use crate::model::{Address, Kind, Owned, Tags, ADDRESS_TAG, OWNER_TAG};
 use anyhow::Result;
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 
-/// Owned resources of the tagging API's kinds (with tags) and candidate roles (without), found
-/// by two paginated listings run side by side.
+/// How the resources of a kind that a stack owns are found. Exhaustive on purpose: a new kind
+/// must say, or its removed resources would never be found (and never deleted).
+#[derive(Debug, PartialEq, Eq)]
+enum Listing {
+    /// The Resource Groups Tagging API, by the kind's `tag_type`.
+    Tagged,
+    /// IAM's role list, by the description marker.
+    Roles,
+    /// Every database's tables, by the ownership parameters.
+    Tables,
+}
+
+fn listing(kind: Kind) -> Listing {
+    match kind {
+        Kind::Bucket | Kind::LogGroup | Kind::Lambda | Kind::Firehose => Listing::Tagged,
+        Kind::Role => Listing::Roles,
+        Kind::Table => Listing::Tables,
+    }
+}
+
+/// Owned resources of the tagging API's kinds (with tags), candidate roles (without) and
+/// tables (with their markers), found by paginated listings run side by side.
 pub(super) async fn owned(
     tagging: &aws_sdk_resourcegroupstagging::Client,
     iam: &aws_sdk_iam::Client,
+    glue: &aws_sdk_glue::Client,
     stack: &str,
 ) -> Result<Vec<Owned>> {
-    let (tagged, roles) = tokio::join!(tagged(tagging, stack), roles(iam, stack));
+    let (tagged, roles, tables) =
+        tokio::join!(tagged(tagging, stack), roles(iam, stack), super::glue::owned(glue, stack));
     let mut out = tagged?;
     out.extend(roles?);
+    out.extend(tables?);
     out.sort_by(|a, b| a.address.cmp(&b.address).then(a.physical_name.cmp(&b.physical_name)));
     out.dedup();
     Ok(out)
@@ -31,7 +54,12 @@ async fn tagged(tagging: &aws_sdk_resourcegroupstagging::Client, stack: &str) ->
     let filter = TagFilter::builder().key(OWNER_TAG).values(stack).build();
     // Service-level type filters (moto matches only these); `Kind::from_arn` drops the other
     // resource types of those services.
-    let types: Vec<String> = Kind::ALL.iter().filter_map(|k| k.info().tag_type).map(String::from).collect();
+    let types: Vec<String> = Kind::ALL
+        .iter()
+        .filter(|k| listing(**k) == Listing::Tagged)
+        .filter_map(|k| k.info().tag_type)
+        .map(String::from)
+        .collect();
     let mut pages = tagging
         .get_resources()
         .tag_filters(filter)
@@ -79,6 +107,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_kind_is_listed_by_tag_exactly_when_it_has_a_tag_type() {
+        for k in Kind::ALL {
+            assert_eq!(listing(*k) == Listing::Tagged, k.info().tag_type.is_some(), "{k}");
+        }
+    }
+
+    #[test]
     fn arns_map_to_kinds_and_names() {
         assert_eq!(Kind::from_arn("arn:aws:s3:::my-bucket"), Some((Kind::Bucket, "my-bucket".into())));
         assert_eq!(
@@ -93,6 +128,11 @@ mod tests {
             Kind::from_arn("arn:aws:firehose:us-east-1:123456789012:deliverystream/PUT-S3"),
             Some((Kind::Firehose, "PUT-S3".into()))
         );
+        assert_eq!(
+            Kind::from_arn("arn:aws:glue:us-east-1:123456789012:table/db/events"),
+            Some((Kind::Table, "db/events".into()))
+        );
+        assert_eq!(Kind::from_arn("arn:aws:glue:us-east-1:123456789012:database/db"), None);
         assert_eq!(Kind::from_arn("arn:aws:sqs:us-east-1:1:q"), None);
     }
 }

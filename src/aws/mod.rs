@@ -5,6 +5,7 @@
 pub mod data;
 mod discover;
 mod firehose;
+mod glue;
 mod iam;
 mod lambda;
 mod lock;
@@ -29,6 +30,7 @@ pub struct Clients {
     lambda: aws_sdk_lambda::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
     firehose: aws_sdk_firehose::Client,
+    glue: aws_sdk_glue::Client,
     tagging: aws_sdk_resourcegroupstagging::Client,
     sts: aws_sdk_sts::Client,
     region: String,
@@ -83,6 +85,7 @@ impl Clients {
             lambda: paced!(aws_sdk_lambda),
             logs: paced!(aws_sdk_cloudwatchlogs),
             firehose: paced!(aws_sdk_firehose),
+            glue: paced!(aws_sdk_glue),
             tagging: paced!(aws_sdk_resourcegroupstagging),
             sts: paced!(aws_sdk_sts),
             region,
@@ -99,6 +102,11 @@ impl Clients {
 
     fn partition(&self) -> &'static str {
         partition_of(&self.region)
+    }
+
+    /// The region and account, for the ARNs AWS does not return.
+    fn env(&self) -> Result<crate::model::Environment> {
+        Ok(crate::model::Environment { region: self.region.clone(), account_id: self.owner()?.to_string() })
     }
 }
 
@@ -118,7 +126,9 @@ impl Provider for Clients {
     }
 
     async fn discover(&self, stack: &str) -> Result<Vec<Owned>> {
-        discover::owned(&self.tagging, &self.iam, stack).await.context("finding the stack's resources by tag")
+        discover::owned(&self.tagging, &self.iam, &self.glue, stack)
+            .await
+            .context("finding the stack's resources by tag")
     }
 
     async fn read(&self, kind: Kind, name: &str, desired: Option<&Spec>, tags: Option<&Tags>) -> Result<Option<Live>> {
@@ -134,6 +144,10 @@ impl Provider for Clients {
             Kind::Role => iam::read(&self.iam, name).await,
             Kind::Lambda => lambda::read(&self.lambda, name, tags).await,
             Kind::Firehose => firehose::read(&self.firehose, name, tags).await,
+            Kind::Table => {
+                let (database, table) = name.split_once('/').unwrap_or(("", name));
+                glue::read(&self.glue, &self.env()?.table_arn(database, table), name).await
+            }
         };
         result.with_context(|| format!("reading {} {:?}", kind.as_str(), crate::output::escape(name)))
     }
@@ -144,6 +158,7 @@ impl Provider for Clients {
             Kind::Role => iam::created_at(&self.iam, name).await,
             Kind::LogGroup => logs::created_at(&self.logs, name).await,
             Kind::Firehose => firehose::created_at(&self.firehose, name).await,
+            Kind::Table => glue::created_at(&self.glue, name).await,
             // Lambda reports when a function last changed, never when it was created.
             Kind::Lambda => Ok(None),
         }
@@ -156,6 +171,7 @@ impl Provider for Clients {
             Spec::Role(s) => iam::create(&self.iam, s).await,
             Spec::Lambda(s) => lambda::create(&self.lambda, s, wait).await,
             Spec::Firehose(s) => firehose::create(&self.firehose, s, wait).await,
+            Spec::Table(s) => glue::create(&self.glue, s, &spec.arn(&self.env()?)).await,
         }
     }
 
@@ -166,6 +182,10 @@ impl Provider for Clients {
             (Spec::Role(d), Spec::Role(l)) => iam::update(&self.iam, d, l, &live.arn).await,
             (Spec::Lambda(d), Spec::Lambda(l)) => lambda::update(&self.lambda, d, l, &live.arn, wait).await,
             (Spec::Firehose(d), Spec::Firehose(l)) => firehose::update(&self.firehose, d, l, &live.arn, wait).await,
+            (Spec::Table(d), Spec::Table(_)) => {
+                glue::update(&self.glue, d).await?;
+                Ok(Outputs { arn: live.arn.clone(), qualified_arn: None })
+            }
             _ => anyhow::bail!("internal error: desired and live kinds differ"),
         }
     }
@@ -177,6 +197,7 @@ impl Provider for Clients {
             Spec::Role(s) => iam::delete(&self.iam, s).await,
             Spec::Lambda(s) => lambda::delete(&self.lambda, &s.name).await,
             Spec::Firehose(s) => firehose::delete(&self.firehose, &s.name, wait).await,
+            Spec::Table(s) => glue::delete(&self.glue, s, &self.env()?.database_arn(s.database())).await,
         }
     }
 
@@ -191,6 +212,7 @@ impl Provider for Clients {
             Spec::Role(s) => iam::adopt(&self.iam, &s.name, tags).await,
             Spec::Lambda(_) => lambda::tag(&self.lambda, &live.arn, tags).await,
             Spec::Firehose(s) => firehose::tag(&self.firehose, &s.name, tags).await,
+            Spec::Table(s) => glue::adopt(&self.glue, &s.name, tags).await,
         }
     }
 

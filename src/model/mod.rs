@@ -120,6 +120,14 @@ impl Environment {
         format!("arn:{}:firehose:{}:{}:deliverystream/{name}", self.partition(), self.region, self.account_id)
     }
 
+    pub fn table_arn(&self, database: &str, table: &str) -> String {
+        format!("arn:{}:glue:{}:{}:table/{database}/{table}", self.partition(), self.region, self.account_id)
+    }
+
+    pub fn database_arn(&self, database: &str) -> String {
+        format!("arn:{}:glue:{}:{}:database/{database}", self.partition(), self.region, self.account_id)
+    }
+
     pub fn log_stream_arn(&self, group: &str, stream: &str) -> String {
         format!("{}:log-stream:{stream}", self.log_group_arn(group))
     }

@@ -27,6 +27,7 @@ pub fn check(stack: &Stack, file: &StackFile) -> Vec<Diagnostic> {
                 let raw = &file.firehose[&resource.address.name];
                 check_firehose(&key, f, raw, stack, &mut out);
             }
+            Spec::Table(t) => crate::model::kinds::table::check(&key, t, &mut out),
         }
     }
     out

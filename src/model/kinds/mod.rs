@@ -16,6 +16,7 @@ pub mod firehose;
 pub mod lambda;
 pub mod log_group;
 pub mod role;
+pub mod table;
 
 use crate::diagnostic::Diagnostic;
 use crate::model::{Address, Attr, Attributes, Environment, Outputs, Resource, Tags};
@@ -290,6 +291,8 @@ kinds! {
     Lambda => lambda (LambdaSpec, LambdaSection),
     /// Firehose Direct PUT streams delivering to S3, addressed `firehose.NAME`.
     Firehose => firehose (FirehoseSpec, FirehoseSection),
+    /// Glue Data Catalog tables over a stream's destination, with partition projection, addressed `table.NAME`.
+    Table => table (TableSpec, TableSection),
 }
 
 /// One resource of a kind, as the generic life-cycle test (`lifecycle_tests.rs`) drives it

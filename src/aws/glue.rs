@@ -1,0 +1,223 @@
+//! Glue Data Catalog tables (and the databases they are created in). Tables take no AWS tags:
+//! the ownership markers live in the table's parameters, set by the create call itself.
+
+use super::sdk_error;
+use crate::error::NotOwned;
+use crate::model::kinds::table::TableSpec;
+use crate::model::{Address, Kind, Live, Outputs, Owned, Spec, Tags, ADDRESS_TAG, OWNER_TAG};
+use anyhow::{Context, Result};
+use aws_sdk_glue::types::{Column, DatabaseInput, SerDeInfo, StorageDescriptor, Table, TableInput};
+use aws_sdk_glue::Client;
+use std::collections::HashMap;
+
+/// Whether a parameter is one of provision's ownership markers.
+fn is_marker(key: &str) -> bool {
+    key == OWNER_TAG || key == ADDRESS_TAG
+}
+
+fn columns(columns: &[(String, String)]) -> Result<Vec<Column>> {
+    columns.iter().map(|(n, t)| Ok(Column::builder().name(n).r#type(t).build()?)).collect()
+}
+
+/// The TableInput of a spec: what create and update both send, so that they never diverge.
+fn table_input(spec: &TableSpec) -> Result<TableInput> {
+    let mut parameters: HashMap<String, String> = spec.parameters.clone().into_iter().collect();
+    parameters.extend(spec.tags.iter().filter(|(k, _)| is_marker(k)).map(|(k, v)| (k.clone(), v.clone())));
+    let storage = StorageDescriptor::builder()
+        .set_columns(Some(columns(&spec.columns)?))
+        .location(&spec.location)
+        .input_format(&spec.input_format)
+        .output_format(&spec.output_format)
+        .serde_info(SerDeInfo::builder().serialization_library(&spec.serde).build())
+        .build();
+    Ok(TableInput::builder()
+        .name(spec.table())
+        .table_type("EXTERNAL_TABLE")
+        .set_parameters(Some(parameters))
+        .set_partition_keys(Some(columns(&spec.partition_keys)?))
+        .storage_descriptor(storage)
+        .build()?)
+}
+
+fn pairs(columns: &[Column]) -> Vec<(String, String)> {
+    columns.iter().map(|c| (c.name().to_string(), c.r#type().unwrap_or_default().to_string())).collect()
+}
+
+/// The spec of a table as Glue returns it; the markers among its parameters are its tags.
+fn spec_of(database: &str, t: &Table) -> TableSpec {
+    let storage = t.storage_descriptor();
+    let (tags, parameters) = t.parameters().cloned().unwrap_or_default().into_iter().partition(|(k, _)| is_marker(k));
+    TableSpec {
+        name: format!("{database}/{}", t.name()),
+        location: storage.and_then(|s| s.location()).unwrap_or_default().to_string(),
+        columns: storage.map(|s| pairs(s.columns())).unwrap_or_default(),
+        partition_keys: pairs(t.partition_keys()),
+        parameters,
+        serde: storage
+            .and_then(|s| s.serde_info())
+            .and_then(|s| s.serialization_library())
+            .unwrap_or_default()
+            .to_string(),
+        input_format: storage.and_then(|s| s.input_format()).unwrap_or_default().to_string(),
+        output_format: storage.and_then(|s| s.output_format()).unwrap_or_default().to_string(),
+        tags,
+    }
+}
+
+/// `database/table` split.
+fn split(name: &str) -> (&str, &str) {
+    name.split_once('/').unwrap_or(("", name))
+}
+
+/// The raw table, if it (and its database) exist.
+async fn get(client: &Client, name: &str) -> Result<Option<Table>> {
+    let (database, table) = split(name);
+    match client.get_table().database_name(database).name(table).send().await {
+        Ok(out) => Ok(out.table().cloned()),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => Ok(None),
+        Err(e) => Err(sdk_error(e)),
+    }
+}
+
+pub(super) async fn read(client: &Client, arn: &str, name: &str) -> Result<Option<Live>> {
+    let (database, _) = split(name);
+    Ok(get(client, name).await?.map(|t| Live {
+        spec: Spec::Table(spec_of(database, &t)),
+        arn: arn.to_string(),
+        problem: None,
+        created: None,
+    }))
+}
+
+/// When Glue created the table.
+pub(super) async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
+    Ok(get(client, name).await?.and_then(|t| t.create_time().map(|c| c.secs())))
+}
+
+/// Creates the table, and its database when missing (tagged as the stack's). A table of that
+/// name found in the way is converged only when its markers say it is the stack's.
+pub(super) async fn create(client: &Client, spec: &TableSpec, arn: &str) -> Result<Outputs> {
+    let (database, _) = split(&spec.name);
+    let missing = match client.get_database().name(database).send().await {
+        Ok(_) => false,
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => true,
+        Err(e) => return Err(sdk_error(e)),
+    };
+    if missing {
+        let owner = spec.tags.get(OWNER_TAG).cloned().unwrap_or_default();
+        let input = DatabaseInput::builder()
+            .name(database)
+            .description(format!("Created by provision stack {owner} for its tables"))
+            .build()?;
+        let created = client.create_database().database_input(input).tags(OWNER_TAG, owner).send().await;
+        match created {
+            Ok(_) => {}
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_already_exists_exception()) => {}
+            Err(e) => return Err(sdk_error(e)).context("creating the table's database"),
+        }
+    }
+    match client.create_table().database_name(database).table_input(table_input(spec)?).send().await {
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_already_exists_exception()) => {
+            let existing = get(client, &spec.name).await?.map(|t| spec_of(database, &t));
+            let ours = existing.is_some_and(|t| t.tags.get(OWNER_TAG) == spec.tags.get(OWNER_TAG));
+            if !ours {
+                return Err(NotOwned { kind: Kind::Table, name: spec.name.clone() }.into());
+            }
+            update(client, spec).await?;
+        }
+        Err(e) => return Err(sdk_error(e)),
+    }
+    Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
+}
+
+/// Replaces the table's definition with the spec's (UpdateTable takes the whole input).
+pub(super) async fn update(client: &Client, spec: &TableSpec) -> Result<()> {
+    let (database, _) = split(&spec.name);
+    client.update_table().database_name(database).table_input(table_input(spec)?).send().await.map_err(sdk_error)?;
+    Ok(())
+}
+
+/// Deletes the table; then its database, if the stack created it and no table is left in it.
+pub(super) async fn delete(client: &Client, spec: &TableSpec, database_arn: &str) -> Result<()> {
+    let (database, table) = split(&spec.name);
+    match client.delete_table().database_name(database).name(table).send().await {
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => {}
+        Err(e) => return Err(sdk_error(e)),
+    }
+    let tags = match client.get_tags().resource_arn(database_arn).send().await {
+        Ok(out) => out.tags().cloned().unwrap_or_default(),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => return Ok(()),
+        Err(e) => return Err(sdk_error(e)),
+    };
+    if tags.get(OWNER_TAG) != spec.tags.get(OWNER_TAG) {
+        return Ok(());
+    }
+    let left = client.get_tables().database_name(database).max_results(1).send().await.map_err(sdk_error)?;
+    if left.table_list().is_empty() {
+        match client.delete_database().name(database).send().await {
+            Ok(_) => {}
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => {}
+            Err(e) => return Err(sdk_error(e)),
+        }
+    }
+    Ok(())
+}
+
+/// Adds the ownership markers to a table (import), everything else about it kept as it is.
+pub(super) async fn adopt(client: &Client, name: &str, tags: &Tags) -> Result<()> {
+    let (database, _) = split(name);
+    let t = get(client, name).await?.with_context(|| format!("table {name} is gone"))?;
+    let mut parameters = t.parameters().cloned().unwrap_or_default();
+    parameters.extend(tags.iter().filter(|(k, _)| is_marker(k)).map(|(k, v)| (k.clone(), v.clone())));
+    let input = TableInput::builder()
+        .name(t.name())
+        .set_description(t.description().map(String::from))
+        .set_owner(t.owner().map(String::from))
+        .retention(t.retention())
+        .set_storage_descriptor(t.storage_descriptor().cloned())
+        .set_partition_keys(Some(t.partition_keys().to_vec()))
+        .set_view_original_text(t.view_original_text().map(String::from))
+        .set_view_expanded_text(t.view_expanded_text().map(String::from))
+        .set_table_type(t.table_type().map(String::from))
+        .set_parameters(Some(parameters))
+        .build()?;
+    client.update_table().database_name(database).table_input(input).send().await.map_err(sdk_error)?;
+    Ok(())
+}
+
+/// Every table carrying `stack`'s ownership marker, in every database.
+pub(super) async fn owned(client: &Client, stack: &str) -> Result<Vec<Owned>> {
+    let mut databases = Vec::new();
+    let mut pages = client.get_databases().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        databases.extend(page.map_err(sdk_error)?.database_list().iter().map(|d| d.name().to_string()));
+    }
+    let per_database = futures::future::join_all(databases.iter().map(|database| async move {
+        let mut out = Vec::new();
+        let mut pages = client.get_tables().database_name(database).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            for t in page.map_err(sdk_error)?.table_list() {
+                let spec = spec_of(database, t);
+                if spec.tags.get(OWNER_TAG).map(String::as_str) != Some(stack) {
+                    continue;
+                }
+                let address = spec
+                    .tags
+                    .get(ADDRESS_TAG)
+                    .and_then(|a| Address::parse(a))
+                    .filter(|a| a.kind == Kind::Table)
+                    .unwrap_or_else(|| Address::new(Kind::Table, spec.name.clone()));
+                out.push(Owned { address, physical_name: spec.name.clone(), tags: Some(spec.tags) });
+            }
+        }
+        Ok::<_, anyhow::Error>(out)
+    }))
+    .await;
+    let mut out = Vec::new();
+    for tables in per_database {
+        out.extend(tables?);
+    }
+    Ok(out)
+}
