@@ -107,6 +107,10 @@ pub enum Command {
         /// Print one JSON document.
         #[arg(long)]
         json: bool,
+        /// Print the records' columns and their Athena types, as a `[table.NAME]` takes them
+        /// (`columns = { ... }`), inferred from the records instead of previewing them.
+        #[arg(long, conflicts_with_all = ["json", "rate"])]
+        columns: bool,
     },
     /// Send records to a stream with PutRecordBatch: the sample's data, or a JSON Lines file.
     Send {

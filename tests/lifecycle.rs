@@ -298,3 +298,51 @@ async fn toggling_dynamic_partitioning_is_a_replace_with_its_reason() {
     fx.apply();
     fx.assert_clean();
 }
+
+/// `[table.NAME]` on moto: created with its database and projection, found clean, updated in
+/// place, its plan's edges shown, destroyed with the database it created.
+#[tokio::test]
+async fn an_athena_table_over_the_stream_lives_and_goes_with_the_stack() {
+    let fx = Fixture::new();
+    let text = std::fs::read_to_string(fx.stack_path()).unwrap();
+    let table = "\n[table.events]\nname = \"events\"\ndatabase = \"firehose_dp\"\nstream = \"firehose.events\"\n\
+                 columns = { customer_id = \"string\", amount = \"double\" }\n\
+                 [table.events.partition.region]\ntype = \"enum\"\nvalues = [\"us-east-1\", \"eu-west-1\"]\n";
+    std::fs::write(fx.stack_path(), format!("{text}{table}")).unwrap();
+
+    let plan = fx.json_plan();
+    let change = plan["changes"].as_array().unwrap().iter().find(|c| c["address"] == "table.events").unwrap();
+    assert_eq!(change["after"], serde_json::json!(["firehose.events"]), "{change}");
+    let apply = fx.apply();
+    assert!(apply.stdout.contains("Resources: 7 added"), "{}", apply.all());
+    fx.assert_clean();
+
+    let glue = aws_sdk_glue::Client::new(&fx.moto.sdk_config().await);
+    let got = glue.get_table().database_name("firehose_dp").name("events").send().await.unwrap();
+    let t = got.table().unwrap();
+    let keys: Vec<&str> = t.partition_keys().iter().map(|c| c.name()).collect();
+    assert_eq!(keys, ["region", "device", "year", "month", "day", "hour"]);
+    let parameters = t.parameters().unwrap();
+    assert_eq!(
+        parameters["storage.location.template"],
+        format!("s3://{BUCKET}/region=${{region}}/device=${{device}}/year=${{year}}/month=${{month}}/day=${{day}}/hour=${{hour}}/")
+    );
+    assert_eq!(parameters["projection.region.values"], "us-east-1,eu-west-1");
+    assert_eq!(parameters["projection.device.type"], "injected");
+    assert_eq!(parameters["provision:stack"], "firehose-dp-demo");
+
+    fx.edit("amount = \"double\"", "amount = \"decimal(12,2)\"");
+    let plan = fx.ok(&["plan", "--detailed-exitcode"], 2);
+    assert!(plan.stdout.contains("table.events will be updated in-place"), "{}", plan.all());
+    fx.apply();
+    fx.assert_clean();
+
+    // Removed from stack.toml: found by its markers among the account's tables, and deleted.
+    std::fs::write(fx.stack_path(), &text).unwrap();
+    let plan = fx.ok(&["plan", "--detailed-exitcode"], 2);
+    assert!(plan.stdout.contains("table.events will be destroyed"), "{}", plan.all());
+    fx.apply();
+    let gone = glue.get_table().database_name("firehose_dp").name("events").send().await;
+    assert!(gone.is_err(), "the table is deleted");
+    assert!(glue.get_database().name("firehose_dp").send().await.is_err(), "and the database it created");
+}

@@ -144,6 +144,25 @@ pub(super) fn preview(ctx: &Context, args: &PreviewArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `provision preview --columns`: the records' columns, as a `[table.NAME]` line.
+pub(super) fn columns(records: Option<&Path>, count: u64, seed: u64) -> Result<ExitCode> {
+    let mut documents = Vec::new();
+    for record in records::source(records, Some(count), seed, Utc::now())? {
+        let record = record?;
+        // A record may hold several JSON documents (de-aggregated by Firehose): each is a row.
+        let stream = serde_json::Deserializer::from_slice(&record.data).into_iter::<serde_json::Value>();
+        documents.extend(stream.map_while(Result::ok));
+    }
+    let inferred = crate::model::kinds::table::infer_columns(&documents);
+    for skipped in &inferred.skipped {
+        errln!("{}: not a column name Athena can query; left out", crate::output::escape(skipped));
+    }
+    let line = inferred.columns.iter().map(|(k, t)| format!("{k} = {t:?}")).collect::<Vec<_>>().join(", ");
+    outln!("columns = {{ {line} }}");
+    errln!("Inferred from {} JSON document(s) as sent (before processors).", documents.len());
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Options of `send`.
 pub(super) struct SendArgs<'a> {
     pub address: Option<&'a str>,

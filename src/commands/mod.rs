@@ -48,7 +48,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::output::out(&crate::config::schema::json_schema());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Preview { address, records, count, seed, at, rate, json } => datapath::preview(
+        Command::Preview { address: _, records, count, seed, at: _, rate: _, json: _, columns: true } => {
+            datapath::columns(records.as_deref(), *count, *seed)
+        }
+        Command::Preview { address, records, count, seed, at, rate, json, columns: false } => datapath::preview(
             &ctx,
             &datapath::PreviewArgs {
                 address: address.as_deref(),

@@ -195,10 +195,12 @@ pub struct Unprojectable {
     pub rule: &'static str,
     pub message: String,
     pub help: String,
+    /// The partition declaration at fault, if one is.
+    pub partition: Option<String>,
 }
 
 fn unprojectable(rule: &'static str, message: String, help: impl Into<String>) -> Unprojectable {
-    Unprojectable { rule, message, help: help.into() }
+    Unprojectable { rule, message, help: help.into(), partition: None }
 }
 
 /// The projection of `prefix` (a stream's, as evaluated by Firehose) over `bucket`, with the
@@ -244,11 +246,9 @@ pub fn project(
         let projected = match namespace {
             "partitionKeyFromLambda" | "partitionKeyFromQuery" => {
                 let column = hive_name.unwrap_or_else(|| value.to_string());
-                declared_projection(value, declared.get(value)).map(|projection| Projected {
-                    column,
-                    expression: expression.clone(),
-                    projection,
-                })
+                declared_projection(value, declared.get(value))
+                    .map_err(|e| Unprojectable { partition: Some(value.to_string()), ..e })
+                    .map(|projection| Projected { column, expression: expression.clone(), projection })
             }
             "timestamp" => timestamp_projection(value, since).map(|projection| Projected {
                 column: hive_name.unwrap_or_else(|| "dt".into()),
@@ -281,11 +281,14 @@ pub fn project(
         if !used {
             let keys = columns.iter().filter_map(|c| c.expression.split(':').nth(1)).map(|k| k.trim_end_matches('}'));
             let hint = did_you_mean(key, keys).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
-            errors.push(unprojectable(
-                "T3",
-                format!("partition `{key}` is not a partition key of the stream's prefix"),
-                format!("{hint}declare only keys the prefix uses as !{{partitionKeyFrom...:{key}}}"),
-            ));
+            errors.push(Unprojectable {
+                partition: Some(key.clone()),
+                ..unprojectable(
+                    "T3",
+                    format!("partition `{key}` is not a partition key of the stream's prefix"),
+                    format!("{hint}declare only keys the prefix uses as !{{partitionKeyFrom...:{key}}}"),
+                )
+            });
         }
     }
     if !template.ends_with('/') {
@@ -412,10 +415,11 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TableSection) -> Op
         Ok(p) => p,
         Err(errors) => {
             for e in errors {
-                b.report(
-                    Diagnostic::error(e.rule, format!("{key}.stream"), format!("{}'s prefix: {}", stream, e.message))
-                        .with_help(e.help),
-                );
+                let (at, message) = match &e.partition {
+                    Some(p) => (format!("{key}.partition.{p}"), e.message),
+                    None => (format!("{key}.stream"), format!("{stream}'s prefix: {}", e.message)),
+                };
+                b.report(Diagnostic::error(e.rule, at, message).with_help(e.help));
             }
             return None;
         }
@@ -522,6 +526,124 @@ fn athena_type(t: &str) -> bool {
             .all(|f| f.split_once(':').is_some_and(|(name, ty)| athena_name(name.trim()) && athena_type(ty)));
     }
     false
+}
+
+/// Columns inferred from JSON documents, for `preview --columns`.
+#[derive(Debug, Default, PartialEq)]
+pub struct Inferred {
+    /// Column name (lowercased: the JSON SerDe matches keys case-insensitively) and type.
+    pub columns: BTreeMap<String, String>,
+    /// Keys that are not column names Athena can query.
+    pub skipped: Vec<String>,
+}
+
+/// What JSON values of one place look like, merged over every document.
+#[derive(Debug, Clone, PartialEq)]
+enum Shape {
+    Boolean,
+    Integer,
+    Decimal,
+    Text,
+    /// An array, with the shape of its items (`None`: only empty arrays seen).
+    Array(Option<Box<Shape>>),
+    Object(BTreeMap<String, Shape>),
+}
+
+impl Shape {
+    /// The shape of a value; `None` for null (no evidence).
+    fn of(value: &serde_json::Value) -> Option<Shape> {
+        use serde_json::Value;
+        Some(match value {
+            Value::Null => return None,
+            Value::Bool(_) => Shape::Boolean,
+            Value::Number(n) if n.is_i64() || n.is_u64() => Shape::Integer,
+            Value::Number(_) => Shape::Decimal,
+            Value::String(_) => Shape::Text,
+            Value::Array(items) => Shape::Array(items.iter().filter_map(Shape::of).reduce(Shape::merge).map(Box::new)),
+            Value::Object(map) => {
+                let mut fields: BTreeMap<String, Shape> = BTreeMap::new();
+                for (k, v) in map {
+                    let (k, Some(shape)) = (k.to_ascii_lowercase(), Shape::of(v)) else { continue };
+                    if athena_name(&k) {
+                        let merged = match fields.remove(&k) {
+                            Some(old) => old.merge(shape),
+                            None => shape,
+                        };
+                        fields.insert(k, merged);
+                    }
+                }
+                Shape::Object(fields)
+            }
+        })
+    }
+
+    /// One shape for two observations: the same, a decimal for integers and decimals, arrays
+    /// and objects merged inside, else text.
+    fn merge(self, other: Shape) -> Shape {
+        match (self, other) {
+            (a, b) if a == b => a,
+            (Shape::Integer, Shape::Decimal) | (Shape::Decimal, Shape::Integer) => Shape::Decimal,
+            (Shape::Array(a), Shape::Array(b)) => Shape::Array(match (a, b) {
+                (Some(a), Some(b)) => Some(Box::new(a.merge(*b))),
+                (a, b) => a.or(b),
+            }),
+            (Shape::Object(mut a), Shape::Object(b)) => {
+                for (k, shape) in b {
+                    let merged = match a.remove(&k) {
+                        Some(old) => old.merge(shape),
+                        None => shape,
+                    };
+                    a.insert(k, merged);
+                }
+                Shape::Object(a)
+            }
+            _ => Shape::Text,
+        }
+    }
+
+    /// The Athena type.
+    fn athena(&self) -> String {
+        match self {
+            Shape::Boolean => "boolean".into(),
+            Shape::Integer => "bigint".into(),
+            Shape::Decimal => "double".into(),
+            Shape::Text => "string".into(),
+            Shape::Array(of) => format!("array<{}>", of.as_ref().map_or("string".into(), |s| s.athena())),
+            Shape::Object(fields) if fields.is_empty() => "string".into(),
+            Shape::Object(fields) => {
+                format!(
+                    "struct<{}>",
+                    fields.iter().map(|(k, s)| format!("{k}:{}", s.athena())).collect::<Vec<_>>().join(",")
+                )
+            }
+        }
+    }
+}
+
+/// The columns of JSON documents: each top-level key of an object, typed by its values.
+pub fn infer_columns(documents: &[serde_json::Value]) -> Inferred {
+    let mut shapes: BTreeMap<String, Option<Shape>> = BTreeMap::new();
+    let mut skipped = Vec::new();
+    for doc in documents {
+        let serde_json::Value::Object(map) = doc else { continue };
+        for (key, value) in map {
+            let column = key.to_ascii_lowercase();
+            if !athena_name(&column) || column.starts_with(|c: char| c.is_ascii_digit()) {
+                if !skipped.contains(key) {
+                    skipped.push(key.clone());
+                }
+                continue;
+            }
+            let seen = shapes.remove(&column).flatten();
+            let merged = match (seen, Shape::of(value)) {
+                (Some(old), Some(new)) => Some(old.merge(new)),
+                (old, new) => old.or(new),
+            };
+            shapes.insert(column, merged);
+        }
+    }
+    let columns = shapes.into_iter().map(|(k, s)| (k, s.map_or("string".into(), |s| s.athena()))).collect();
+    Inferred { columns, skipped }
 }
 
 /// Rules T1 (names) and T4-T5 (columns) of a built table.
@@ -744,6 +866,31 @@ mod tests {
             PartitionSection { kind: Some("integer".into()), values: vec![], range: Some([5, 1]), digits: None },
         )]);
         assert_eq!(rule_and_message("k=!{partitionKeyFromQuery:k}/", &bad)[0].0, "T3");
+    }
+
+    #[test]
+    fn columns_are_inferred_from_json_documents() {
+        let docs: Vec<serde_json::Value> = [
+            r#"{"customerId": "a", "amount": 3, "tags": ["x"], "geo": {"lat": 1.5}, "bad-key": 1, "note": null}"#,
+            r#"{"customerId": "b", "amount": 2.5, "tags": [], "geo": {"lat": 2}, "note": 7}"#,
+        ]
+        .iter()
+        .map(|t| serde_json::from_str(t).unwrap())
+        .collect();
+        let inferred = infer_columns(&docs);
+        let got: Vec<(&str, &str)> = inferred.columns.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("amount", "double"),
+                ("customerid", "string"),
+                ("geo", "struct<lat:double>"),
+                ("note", "bigint"),
+                ("tags", "array<string>")
+            ]
+        );
+        assert_eq!(inferred.skipped, ["bad-key"]);
+        assert!(inferred.columns.values().all(|t| athena_type(t)), "every inferred type is one Athena takes");
     }
 
     #[test]
