@@ -107,18 +107,6 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &BucketSection) -> O
 }
 
 impl KindSpec for BucketSpec {
-    fn physical_name(&self) -> &str {
-        &self.name
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tags_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
     fn arn(&self, env: &Environment) -> String {
         env.bucket_arn(&self.name)
     }

@@ -362,18 +362,6 @@ fn processor_parameters(
 }
 
 impl KindSpec for FirehoseSpec {
-    fn physical_name(&self) -> &str {
-        &self.name
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tags_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
     fn arn(&self, env: &Environment) -> String {
         env.stream_arn(&self.name)
     }
@@ -428,10 +416,6 @@ impl KindSpec for FirehoseSpec {
             "s3_backup" if to_false => Some(ReplaceRule::BackupDisabled),
             _ => None,
         }
-    }
-
-    fn with_local_settings(&self, _desired: &Self) -> Self {
-        self.clone()
     }
 
     fn resolve(&mut self, outputs: &HashMap<Address, Outputs>) {

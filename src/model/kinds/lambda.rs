@@ -145,18 +145,6 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> O
 }
 
 impl KindSpec for LambdaSpec {
-    fn physical_name(&self) -> &str {
-        &self.name
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tags_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
     fn arn(&self, env: &Environment) -> String {
         env.function_arn(&self.name)
     }

@@ -83,18 +83,6 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LogGroupSection) ->
 }
 
 impl KindSpec for LogGroupSpec {
-    fn physical_name(&self) -> &str {
-        &self.name
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tags_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
     fn arn(&self, env: &Environment) -> String {
         env.log_group_arn(&self.name)
     }
@@ -110,10 +98,6 @@ impl KindSpec for LogGroupSpec {
 
     fn replaces(&self, _key: &str, _after: &Option<Attr>) -> Option<ReplaceRule> {
         None
-    }
-
-    fn with_local_settings(&self, _desired: &Self) -> Self {
-        self.clone()
     }
 }
 

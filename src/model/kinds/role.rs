@@ -139,18 +139,6 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &RoleSection) -> Opt
 }
 
 impl KindSpec for RoleSpec {
-    fn physical_name(&self) -> &str {
-        &self.name
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tags_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
     fn arn(&self, env: &Environment) -> String {
         env.role_arn(&self.path, &self.name)
     }
@@ -168,10 +156,6 @@ impl KindSpec for RoleSpec {
 
     fn replaces(&self, key: &str, _after: &Option<Attr>) -> Option<ReplaceRule> {
         (key == "path").then_some(ReplaceRule::RolePath)
-    }
-
-    fn with_local_settings(&self, _desired: &Self) -> Self {
-        self.clone()
     }
 }
 

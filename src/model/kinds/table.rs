@@ -687,18 +687,6 @@ pub(crate) fn check(key: &str, t: &TableSpec, out: &mut Vec<Diagnostic>) {
 }
 
 impl KindSpec for TableSpec {
-    fn physical_name(&self) -> &str {
-        &self.name
-    }
-
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-
-    fn tags_mut(&mut self) -> &mut Tags {
-        &mut self.tags
-    }
-
     fn arn(&self, env: &Environment) -> String {
         env.table_arn(self.database(), self.table())
     }
@@ -733,10 +721,6 @@ impl KindSpec for TableSpec {
     fn replaces(&self, _key: &str, _after: &Option<Attr>) -> Option<ReplaceRule> {
         // `name` (database/table) is the only thing Glue cannot change in place.
         None
-    }
-
-    fn with_local_settings(&self, _desired: &Self) -> Self {
-        self.clone()
     }
 }
 
