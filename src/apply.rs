@@ -83,8 +83,14 @@ pub async fn execute(
     mut stop: tokio::sync::watch::Receiver<bool>,
     on_event: impl Fn(Event),
 ) -> Report {
-    let mut waiting: Vec<(Change, Vec<Address>)> =
-        plan.changes.iter().filter(|c| c.is_active()).map(|c| (c.clone(), c.after.clone())).collect();
+    // The plan's edges, to the changes that run (a no-op is nothing to wait for).
+    let active: Vec<&Address> = plan.changes.iter().filter(|c| c.is_active()).map(|c| &c.address).collect();
+    let mut waiting: Vec<(Change, Vec<Address>)> = plan
+        .changes
+        .iter()
+        .filter(|c| c.is_active())
+        .map(|c| (c.clone(), c.after.iter().filter(|a| active.contains(a)).cloned().collect()))
+        .collect();
     let outputs = Arc::new(Mutex::new(plan.known_outputs.clone()));
     let mut report = Report::default();
     let mut running: JoinSet<(Address, Action, Duration, anyhow::Result<Option<Outputs>>)> = JoinSet::new();

@@ -55,6 +55,11 @@ pub enum Command {
         /// Save the plan, to apply exactly it later with `provision apply FILE`.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Plan the deletion of everything the stack owns (what `destroy` would do).
+        #[arg(long)]
+        destroy: bool,
+        #[command(flatten)]
+        select: Select,
     },
     /// Make live AWS match stack.toml (or apply a saved plan, without asking).
     Apply {
@@ -63,22 +68,56 @@ pub enum Command {
         /// Do not ask for confirmation.
         #[arg(long)]
         auto_approve: bool,
+        #[command(flatten)]
+        select: Select,
     },
     /// Delete every resource the stack owns.
     Destroy {
         /// Do not ask for confirmation.
         #[arg(long)]
         auto_approve: bool,
+        /// Only this resource and what depends on it (repeatable): the rest stays.
+        #[arg(long, value_name = "ADDRESS")]
+        target: Vec<String>,
     },
     /// Adopt an existing resource of the wanted name that no stack owns (tags it as this stack's).
     Import {
         /// The resource's address in stack.toml, e.g. bucket.data.
         address: String,
     },
-    /// Names and ARNs of the stack's resources.
+    /// Stop managing a resource without deleting it: its ownership tags are removed, nothing
+    /// else changes (Terraform's `removed` block / `state rm`).
+    Forget {
+        /// The resource's address, e.g. bucket.data (declared in stack.toml or not).
+        address: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Names and ARNs of the stack's resources; with an address, one resource's ARN.
     Output {
+        /// A resource (`firehose.events`: its ARN; `firehose.events.name`: its name).
+        name: Option<String>,
+        /// Print one JSON document.
+        #[arg(long, conflicts_with = "raw")]
+        json: bool,
+        /// Print the value alone, for scripts (needs NAME).
+        #[arg(long, requires = "name")]
+        raw: bool,
+    },
+    /// A saved plan as text (or `--json`); without a file, the stack's resources as they live.
+    Show {
+        /// A plan saved with `plan --out`.
+        planfile: Option<PathBuf>,
+        /// Print one JSON document.
         #[arg(long)]
         json: bool,
+    },
+    /// The plan's resources and dependency edges as a Graphviz DOT graph (`| dot -Tsvg`).
+    Graph {
+        /// The graph of `plan --destroy`.
+        #[arg(long)]
+        destroy: bool,
     },
     /// Break the stack's lock, left by a run that was killed.
     Unlock,
@@ -170,6 +209,17 @@ pub enum Command {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+}
+
+/// `--target` and `--replace`, as plan and apply take them.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Select {
+    /// Only this resource and what it depends on (repeatable); the plan is partial.
+    #[arg(long, value_name = "ADDRESS")]
+    pub target: Vec<String>,
+    /// Replace this resource even though nothing forces it (repeatable), like Terraform's -replace.
+    #[arg(long, value_name = "ADDRESS")]
+    pub replace: Vec<String>,
 }
 
 /// The longest `--lock-timeout` (and other waits given as durations): a day.

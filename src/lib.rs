@@ -12,6 +12,7 @@ pub mod defaults;
 pub mod destroy;
 pub mod diagnostic;
 pub mod error;
+pub mod forget;
 pub mod graph;
 pub mod import;
 pub mod input;

@@ -158,6 +158,10 @@ pub trait Provider: Send + Sync {
     /// Adds tags to a live resource (import takes ownership this way).
     async fn tag(&self, live: &Live, tags: &Tags) -> Result<()>;
 
+    /// Removes tags from a live resource (forget gives up ownership this way; a role loses its
+    /// description marker too).
+    async fn untag(&self, live: &Live, keys: &[String]) -> Result<()>;
+
     /// Object versions and delete markers in a bucket.
     async fn object_count(&self, bucket: &str) -> Result<usize>;
 

@@ -360,6 +360,17 @@ pub(super) async fn tag(client: &Client, name: &str, tags: &Tags) -> Result<()> 
     Ok(())
 }
 
+pub(super) async fn untag(client: &Client, name: &str, keys: &[String]) -> Result<()> {
+    client
+        .untag_delivery_stream()
+        .delivery_stream_name(name)
+        .set_tag_keys(Some(keys.to_vec()))
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    Ok(())
+}
+
 /// Deletes the stream and waits until it is gone.
 pub(super) async fn delete(client: &Client, name: &str, wait: Duration) -> Result<()> {
     match client.delete_delivery_stream().delivery_stream_name(name).send().await {

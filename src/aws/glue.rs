@@ -167,10 +167,26 @@ pub(super) async fn delete(client: &Client, spec: &TableSpec, database_arn: &str
 
 /// Adds the ownership markers to a table (import), everything else about it kept as it is.
 pub(super) async fn adopt(client: &Client, name: &str, tags: &Tags) -> Result<()> {
+    let markers: Vec<(String, String)> =
+        tags.iter().filter(|(k, _)| is_marker(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    rewrite_parameters(client, name, |p| p.extend(markers)).await
+}
+
+/// Removes the ownership markers among `keys` from a table (forget), everything else kept.
+pub(super) async fn release(client: &Client, name: &str, keys: &[String]) -> Result<()> {
+    rewrite_parameters(client, name, |p| p.retain(|k, _| !keys.contains(k))).await
+}
+
+/// Updates a table with its parameters changed by `change`, every other field as it is.
+async fn rewrite_parameters(
+    client: &Client,
+    name: &str,
+    change: impl FnOnce(&mut HashMap<String, String>),
+) -> Result<()> {
     let (database, _) = split(name);
     let t = get(client, name).await?.with_context(|| format!("table {name} is gone"))?;
     let mut parameters = t.parameters().cloned().unwrap_or_default();
-    parameters.extend(tags.iter().filter(|(k, _)| is_marker(k)).map(|(k, v)| (k.clone(), v.clone())));
+    change(&mut parameters);
     let input = TableInput::builder()
         .name(t.name())
         .set_description(t.description().map(String::from))

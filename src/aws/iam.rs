@@ -176,6 +176,19 @@ pub(super) async fn adopt(client: &Client, name: &str, tags: &Tags) -> Result<()
     Ok(())
 }
 
+/// Removes tags from a role and provision's marker from its description (its own kept).
+pub(super) async fn release(client: &Client, name: &str, keys: &[String]) -> Result<()> {
+    client.untag_role().role_name(name).set_tag_keys(Some(keys.to_vec())).send().await.map_err(sdk_error)?;
+    let role = client.get_role().role_name(name).send().await.map_err(sdk_error)?;
+    let current = role.role().and_then(|r| r.description()).unwrap_or_default().to_string();
+    if current.starts_with(DESCRIPTION_MARKER) {
+        // `<marker> <stack>` alone, or followed by `. <the role's own description>`.
+        let own = current.split_once(". ").map(|(_, own)| own.to_string()).unwrap_or_default();
+        client.update_role().role_name(name).description(own).send().await.map_err(sdk_error)?;
+    }
+    Ok(())
+}
+
 /// The description marker of a stack's roles.
 pub(super) fn marker(stack: &str) -> String {
     format!("{DESCRIPTION_MARKER} {stack}")

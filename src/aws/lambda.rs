@@ -242,6 +242,11 @@ pub(super) async fn tag(client: &Client, arn: &str, tags: &Tags) -> Result<()> {
     Ok(())
 }
 
+pub(super) async fn untag(client: &Client, arn: &str, keys: &[String]) -> Result<()> {
+    client.untag_resource().resource(arn).set_tag_keys(Some(keys.to_vec())).send().await.map_err(sdk_error)?;
+    Ok(())
+}
+
 pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
     match client.delete_function().function_name(name).send().await {
         Ok(_) => Ok(()),

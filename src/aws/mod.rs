@@ -216,6 +216,21 @@ impl Provider for Clients {
         }
     }
 
+    async fn untag(&self, live: &Live, keys: &[String]) -> Result<()> {
+        match &live.spec {
+            Spec::Bucket(s) => {
+                let kept: Tags =
+                    s.tags.iter().filter(|(k, _)| !keys.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+                s3::replace_tags(&self.s3, self.owner()?, &s.name, &kept).await
+            }
+            Spec::LogGroup(_) => logs::untag(&self.logs, &live.arn, keys).await,
+            Spec::Role(s) => iam::release(&self.iam, &s.name, keys).await,
+            Spec::Lambda(_) => lambda::untag(&self.lambda, &live.arn, keys).await,
+            Spec::Firehose(s) => firehose::untag(&self.firehose, &s.name, keys).await,
+            Spec::Table(s) => glue::release(&self.glue, &s.name, keys).await,
+        }
+    }
+
     async fn object_count(&self, bucket: &str) -> Result<usize> {
         s3::object_count(&self.s3, self.owner()?, bucket).await
     }

@@ -330,6 +330,15 @@ pub(super) async fn put_tags(client: &Client, owner: &str, name: &str, tags: &Ta
     Ok(())
 }
 
+/// Sets the bucket's tags to exactly `tags` (none: the tag set is deleted).
+pub(super) async fn replace_tags(client: &Client, owner: &str, name: &str, tags: &Tags) -> Result<()> {
+    if !tags.is_empty() {
+        return put_tags(client, owner, name, tags).await;
+    }
+    client.delete_bucket_tagging().bucket(name).expected_bucket_owner(owner).send().await.map_err(sdk_error)?;
+    Ok(())
+}
+
 /// One page of a listing: objects to delete, and where the next page starts.
 type Page = (Vec<ObjectIdentifier>, Option<(Option<String>, Option<String>)>);
 

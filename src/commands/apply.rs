@@ -2,26 +2,53 @@ use super::common::{confirm, Context, Loaded};
 use crate::apply::{self, IntentLog, Report};
 use crate::model::Address;
 use crate::plan::saved::SavedPlan;
-use crate::plan::{self, Action, LiveState, Plan};
-use crate::{outln, render};
+use crate::plan::{self, Action, LiveState, Plan, Request};
+use crate::{errln, outln, render};
 use anyhow::{anyhow, bail};
 use std::path::Path;
 use std::process::ExitCode;
 
 /// `provision apply`: plan, confirm, execute, report.
-pub(super) async fn run(ctx: &Context, planfile: Option<&Path>, auto_approve: bool) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(
+    ctx: &Context,
+    planfile: Option<&Path>,
+    auto_approve: bool,
+    request: Request,
+) -> anyhow::Result<ExitCode> {
     let saved = planfile.map(SavedPlan::read).transpose()?;
-    let loaded = ctx.load(true, true).await?;
+    if saved.is_some() && request != Request::default() {
+        bail!("--target and --replace are the saved plan's to give: make the plan with them, then apply it");
+    }
+    // A saved plan is applied as it was asked for (a destroy plan destroys).
+    let request = saved.as_ref().map(|s| s.request.clone()).unwrap_or(request);
+    let loaded = ctx.load(!request.destroy, true).await?;
     if let Some(saved) = &saved {
         // Everything that can refuse a saved plan is checked before anything is written, the
         // lock (and its bucket) included; under the lock it is checked again.
         let live = ctx.read_live(&loaded).await?;
-        let plan = plan::build(&loaded.stack, &live).map_err(|e| anyhow!(e))?;
+        let plan = requested(&loaded, &live, &request)?;
         refuse_if_changed(saved, &loaded, &live, &plan)?;
     }
-    let code = ctx.locked(&loaded, "apply", apply_stack(ctx, &loaded, saved, auto_approve)).await;
+    let verb = if request.destroy { "destroy" } else { "apply" };
+    let code = ctx.locked(&loaded, verb, apply_stack(ctx, &loaded, saved, auto_approve, &request)).await;
     ctx.report_calls(&loaded);
     code
+}
+
+/// The plan a request asks for, as apply executes it (a destroy leaves conflicts alone).
+fn requested(loaded: &Loaded, live: &LiveState, request: &Request) -> anyhow::Result<Plan> {
+    let plan = plan::build_requested(&loaded.stack, live, request).map_err(|e| anyhow!(e))?;
+    Ok(if request.destroy { plan.without_conflicts() } else { plan })
+}
+
+/// Says that a `--target` plan leaves changes out.
+pub(super) fn warn_if_partial(request: &Request) {
+    if request.is_partial() {
+        errln!(
+            "Warning: --target {}: this plan is partial; the stack's other changes are left out. Run without --target to converge.",
+            request.targets.iter().map(|t| crate::output::escape(t)).collect::<Vec<_>>().join(", ")
+        );
+    }
 }
 
 async fn apply_stack(
@@ -29,24 +56,32 @@ async fn apply_stack(
     loaded: &Loaded,
     saved: Option<SavedPlan>,
     auto_approve: bool,
+    request: &Request,
 ) -> anyhow::Result<ExitCode> {
     let live = ctx.read_live(loaded).await?;
-    let plan = plan::build(&loaded.stack, &live).map_err(|e| anyhow!(e))?;
+    let plan = requested(loaded, &live, request)?;
     if let Some(saved) = &saved {
         refuse_if_changed(saved, loaded, &live, &plan)?;
     }
-    crate::output::out(&render::plan::render(&plan, ctx.style));
+    ctx.show_plan(&render::plan::render(&plan, ctx.style));
+    warn_if_partial(request);
     plan::check_safe(&plan).map_err(|e| anyhow!(e))?;
+    crate::destroy::refuse_data_loss(&plan, loaded.provider.as_ref()).await?;
     if !plan.has_changes() {
         return Ok(ExitCode::SUCCESS);
     }
     // A saved plan was reviewed when it was made: apply it as is.
     if saved.is_none() && !auto_approve {
-        confirm("Do you want to perform these actions?", "apply")?;
+        let question = if request.destroy {
+            "Do you really want to destroy all resources of this stack?"
+        } else {
+            "Do you want to perform these actions?"
+        };
+        confirm(question, if request.destroy { "destroy" } else { "apply" })?;
     }
-    outln!();
+    ctx.note("");
     let report = execute(ctx, &plan, loaded, &live).await;
-    Ok(finish(&plan, &report, "Apply"))
+    Ok(finish(ctx, &plan, &report, if request.destroy { "Destroy" } else { "Apply" }))
 }
 
 fn refuse_if_changed(saved: &SavedPlan, loaded: &Loaded, live: &LiveState, plan: &Plan) -> anyhow::Result<()> {
@@ -77,15 +112,17 @@ pub(super) async fn execute(ctx: &Context, plan: &Plan, loaded: &Loaded, live: &
     .await
 }
 
-/// Prints the summary and outputs; exit 1 when anything failed.
-pub(super) fn finish(plan: &Plan, report: &Report, verb: &str) -> ExitCode {
+/// Prints the summary and outputs (not with `-q`); exit 1 when anything failed.
+pub(super) fn finish(ctx: &Context, plan: &Plan, report: &Report, verb: &str) -> ExitCode {
     let count = |actions: &[Action]| {
         plan.changes.iter().filter(|c| actions.contains(&c.action) && report.done.contains(&c.address)).count()
     };
     let added = count(&[Action::Create, Action::Replace]);
     let changed = count(&[Action::Update]);
     let destroyed = count(&[Action::Delete, Action::Replace]);
-    outln!();
+    if !ctx.quiet {
+        outln!();
+    }
     if report.complete() {
         outln!("{verb} complete! Resources: {added} added, {changed} changed, {destroyed} destroyed.");
     } else {
@@ -101,7 +138,7 @@ pub(super) fn finish(plan: &Plan, report: &Report, verb: &str) -> ExitCode {
         }
         outln!("Fix the cause and run the command again: it continues from what exists.");
     }
-    if verb == "Apply" && !report.outputs.is_empty() {
+    if verb == "Apply" && !report.outputs.is_empty() && !ctx.quiet {
         outln!("\nOutputs:");
         let mut outputs: Vec<(&Address, _)> = report.outputs.iter().collect();
         outputs.sort_by(|a, b| a.0.cmp(b.0));

@@ -57,6 +57,13 @@ impl Context {
         }
     }
 
+    /// A plan, on stdout, unless quiet (`-q`: only errors and the final result).
+    pub(super) fn show_plan(&self, text: &str) {
+        if !self.quiet {
+            output::out(text);
+        }
+    }
+
     /// Progress and notes, on stderr, unless quiet.
     pub(super) fn note(&self, text: &str) {
         if !self.quiet {

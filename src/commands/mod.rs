@@ -4,9 +4,11 @@ mod apply;
 mod common;
 mod datapath;
 mod destroy;
+mod forget;
 mod import;
 mod output;
 mod plan;
+mod show;
 mod validate;
 
 use crate::cli::{Cli, Command};
@@ -19,13 +21,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = common::Context::new(&cli);
     match &cli.command {
         Command::Validate => validate::run(&ctx).await,
-        Command::Plan { detailed_exitcode, json, out } => {
-            plan::run(&ctx, *detailed_exitcode, *json, out.as_deref()).await
+        Command::Plan { detailed_exitcode, json, out, destroy, select } => {
+            let request = crate::plan::Request {
+                destroy: *destroy,
+                replace: select.replace.clone(),
+                targets: select.target.clone(),
+            };
+            plan::run(&ctx, *detailed_exitcode, *json, out.as_deref(), &request).await
         }
-        Command::Apply { planfile, auto_approve } => apply::run(&ctx, planfile.as_deref(), *auto_approve).await,
-        Command::Destroy { auto_approve } => destroy::run(&ctx, *auto_approve).await,
+        Command::Apply { planfile, auto_approve, select } => {
+            let request = crate::plan::Request {
+                destroy: false,
+                replace: select.replace.clone(),
+                targets: select.target.clone(),
+            };
+            apply::run(&ctx, planfile.as_deref(), *auto_approve, request).await
+        }
+        Command::Destroy { auto_approve, target } => destroy::run(&ctx, *auto_approve, target).await,
         Command::Import { address } => import::run(&ctx, address).await,
-        Command::Output { json } => output::run(&ctx, *json).await,
+        Command::Forget { address, auto_approve } => forget::run(&ctx, address, *auto_approve).await,
+        Command::Output { name, json, raw } => output::run(&ctx, name.as_deref(), *json, *raw).await,
+        Command::Show { planfile, json } => show::run(&ctx, planfile.as_deref(), *json).await,
+        Command::Graph { destroy } => {
+            let loaded = ctx.load(!*destroy, true).await?;
+            let live = ctx.read_live(&loaded).await?;
+            let request = crate::plan::Request { destroy: *destroy, ..Default::default() };
+            let plan = crate::plan::build_requested(&loaded.stack, &live, &request).map_err(|e| anyhow::anyhow!(e))?;
+            crate::output::out(&crate::render::graph::dot(&plan));
+            ctx.report_calls(&loaded);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Unlock => {
             let loaded = ctx.load(false, false).await?;
             let settings = common::lock_settings(&loaded.stack)?;

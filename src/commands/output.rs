@@ -1,11 +1,21 @@
 use super::common::Context;
 use crate::model::{function_arn_for_use, Spec};
+use crate::output::escape;
 use crate::{errln, outln};
+use anyhow::bail;
 use serde_json::json;
 use std::process::ExitCode;
 
-/// `provision output`: names and ARNs of the stack's live resources. Needs no Lambda code.
-pub(super) async fn run(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
+/// One deployed resource: address, physical name, the ARN dependents use.
+struct Row {
+    address: String,
+    name: String,
+    arn: String,
+}
+
+/// `provision output [NAME] [--json|--raw]`: names and ARNs of the stack's live resources.
+/// Needs no Lambda code.
+pub(super) async fn run(ctx: &Context, name: Option<&str>, json: bool, raw: bool) -> anyhow::Result<ExitCode> {
     let loaded = ctx.load(false, true).await?;
     let live = ctx.read_live(&loaded).await?;
     let stack = &loaded.stack;
@@ -21,13 +31,37 @@ pub(super) async fn run(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
                 }
                 _ => l.arn.clone(),
             };
-            rows.push((r.address.to_string(), r.physical_name().to_string(), arn));
+            rows.push(Row { address: r.address.to_string(), name: r.physical_name().to_string(), arn });
         }
     }
     ctx.report_calls(&loaded);
+    if let Some(wanted) = name {
+        // `ADDRESS` (its ARN) or `ADDRESS.name` / `ADDRESS.arn`.
+        let (address, field) = match wanted.rsplit_once('.') {
+            Some((a, f @ ("name" | "arn"))) if a.contains('.') => (a, f),
+            _ => (wanted, "arn"),
+        };
+        let Some(row) = rows.iter().find(|r| r.address == address) else {
+            let declared = stack.resources.iter().any(|r| r.address.to_string() == address);
+            if declared {
+                bail!("{} is not deployed: run `provision apply` first", escape(address));
+            }
+            let listed: Vec<String> = stack.resources.iter().map(|r| r.address.to_string()).collect();
+            bail!("{} is not a resource of this stack; resources: {}", escape(address), listed.join(", "));
+        };
+        let value = if field == "name" { &row.name } else { &row.arn };
+        if json {
+            outln!("{}", serde_json::to_string_pretty(&json!({ "name": row.name, "arn": row.arn }))?);
+        } else if raw {
+            crate::output::out(&escape(value));
+        } else {
+            outln!("{}", serde_json::to_string(value)?);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if json {
         let doc: serde_json::Map<String, serde_json::Value> =
-            rows.iter().map(|(a, n, arn)| (a.clone(), json!({ "name": n, "arn": arn }))).collect();
+            rows.iter().map(|r| (r.address.clone(), json!({ "name": r.name, "arn": r.arn }))).collect();
         outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else if rows.is_empty() {
         errln!(
@@ -37,8 +71,8 @@ pub(super) async fn run(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
             stack.env.region
         );
     } else {
-        for (address, name, arn) in rows {
-            outln!("{address} = {name}\n    {arn}");
+        for r in rows {
+            outln!("{} = {}\n    {}", r.address, escape(&r.name), escape(&r.arn));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -13,10 +13,12 @@ pub(super) async fn run(
     detailed_exitcode: bool,
     json: bool,
     out: Option<&Path>,
+    request: &plan::Request,
 ) -> anyhow::Result<ExitCode> {
-    let loaded = ctx.load(true, true).await?;
+    let loaded = ctx.load(!request.destroy, true).await?;
     let live = ctx.read_live(&loaded).await?;
-    let plan = plan::build(&loaded.stack, &live).map_err(|e| anyhow!(e))?;
+    let plan = plan::build_requested(&loaded.stack, &live, request).map_err(|e| anyhow!(e))?;
+    let plan = if request.destroy { plan.without_conflicts() } else { plan };
     if json {
         outln!("{}", serde_json::to_string_pretty(&plan)?);
     } else {
@@ -34,8 +36,9 @@ pub(super) async fn run(
             }
         }
     }
+    super::apply::warn_if_partial(request);
     if let Some(path) = out {
-        let saved = SavedPlan::new(&loaded.stack, &live, &plan)?;
+        let saved = SavedPlan::new(&loaded.stack, &live, &plan, request)?;
         saved.write(path).with_context(|| format!("writing the plan to {}", path.display()))?;
         ctx.note(&format!(
             "\nSaved the plan to {}. Apply exactly it with `provision apply {}`.",

@@ -46,6 +46,8 @@ pub enum Reason {
     NotOwned { stack: String },
     /// The wanted bucket name is taken in another account.
     InAnotherAccount,
+    /// Replaced because `--replace` asked for it.
+    ReplaceRequested,
 }
 
 impl Reason {
@@ -60,6 +62,7 @@ impl Reason {
             Reason::OwnedByOtherStack { .. } => "owned-by-another-stack",
             Reason::NotOwned { .. } => "not-owned",
             Reason::InAnotherAccount => "in-another-account",
+            Reason::ReplaceRequested => "replace-requested",
         }
     }
 }
@@ -79,6 +82,7 @@ impl std::fmt::Display for Reason {
             Reason::OwnedByOtherStack { owner } => write!(f, "is owned by stack {owner:?}"),
             Reason::NotOwned { stack } => write!(f, "exists but is not owned by stack {stack:?}"),
             Reason::InAnotherAccount => f.write_str("exists in another account"),
+            Reason::ReplaceRequested => f.write_str("replacement requested with --replace"),
         }
     }
 }
@@ -176,6 +180,13 @@ impl Plan {
         Plan { stack: stack.to_string(), changes, summary, known_outputs }
     }
 
+    /// This plan without the conflicts it reports (a destroy leaves what it does not own alone,
+    /// and says so when it shows the plan).
+    pub fn without_conflicts(&self) -> Plan {
+        let changes = self.changes.iter().filter(|c| c.action != Action::Conflict).cloned().collect();
+        Plan::new(&self.stack, changes, self.known_outputs.clone())
+    }
+
     /// Whether applying would change anything.
     pub fn has_changes(&self) -> bool {
         self.summary.add + self.summary.change + self.summary.destroy > 0
@@ -221,20 +232,22 @@ pub fn ordered(stack: &Stack) -> Result<Vec<&Resource>, String> {
 
 /// Which changes must finish before `change` may start (see [`Change::after`]).
 fn prerequisites(change: &Change, all: &[Change]) -> Vec<Address> {
-    if !change.is_active() {
-        return vec![];
-    }
-    let others = all.iter().filter(|c| c.is_active() && c.address != change.address);
-    if change.action == Action::Delete {
+    let others = all.iter().filter(|c| c.action != Action::Conflict && c.address != change.address);
+    match change.action {
+        Action::Conflict => vec![],
         // References of a resource being deleted are not known (stack.toml may no longer say):
-        // its kind says what may reference it.
-        others
+        // it waits for every create and update, and its kind says whose deletes go first.
+        Action::Delete => others
+            .filter(|c| c.is_active())
             .filter(|c| c.action != Action::Delete || c.address.kind.may_reference(change.address.kind))
             .map(|c| c.address.clone())
-            .collect()
-    } else {
-        let references = change.desired.as_ref().map(|d| d.depends_on.as_slice()).unwrap_or_default();
-        others.filter(|c| references.contains(&c.address)).map(|c| c.address.clone()).collect()
+            .collect(),
+        // What it references, whatever happens to it: a no-op has nothing to wait for, and the
+        // executor waits only on changes it runs; `graph` draws them all.
+        _ => {
+            let references = change.desired.as_ref().map(|d| d.depends_on.as_slice()).unwrap_or_default();
+            others.filter(|c| references.contains(&c.address)).map(|c| c.address.clone()).collect()
+        }
     }
 }
 
@@ -258,8 +271,86 @@ fn in_edge_order(changes: Vec<Change>) -> Vec<Change> {
     }
 }
 
+/// What a plan is asked for besides making live match the stack: Terraform's `-destroy`,
+/// `-replace` and `-target`, here `--destroy`, `--replace`, `--target`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Request {
+    /// Delete everything the stack owns instead.
+    #[serde(default)]
+    pub destroy: bool,
+    /// Resources to replace even though nothing forces it.
+    #[serde(default)]
+    pub replace: Vec<String>,
+    /// Only these resources, with what they depend on (and, when deleting, what depends on
+    /// them); empty: all.
+    #[serde(default)]
+    pub targets: Vec<String>,
+}
+
+impl Request {
+    /// Whether the plan leaves changes out (`--target`).
+    pub fn is_partial(&self) -> bool {
+        !self.targets.is_empty()
+    }
+}
+
+/// Builds the plan `request` asks for: converge (or destroy), with forced replacements, cut
+/// down to the targets and what they need.
+pub fn build_requested(stack: &Stack, live: &LiveState, request: &Request) -> Result<Plan, String> {
+    let known: Vec<&Address> =
+        stack.resources.iter().map(|r| &r.address).chain(live.orphans.iter().map(|(a, _)| a)).collect();
+    let parse = |flag: &str, text: &str| -> Result<Address, String> {
+        let candidates: Vec<String> = known.iter().map(|a| a.to_string()).collect();
+        match Address::parse(text).filter(|a| known.contains(&a)) {
+            Some(a) => Ok(a),
+            None => {
+                let hint = crate::diagnostic::did_you_mean(text, candidates.iter().map(String::as_str))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                Err(format!("{flag} {}: not a resource of this stack{hint}", crate::output::escape(text)))
+            }
+        }
+    };
+    let replace = request.replace.iter().map(|t| parse("--replace", t)).collect::<Result<Vec<_>, _>>()?;
+    let targets = request.targets.iter().map(|t| parse("--target", t)).collect::<Result<Vec<_>, _>>()?;
+    let mut plan = if request.destroy { build_destroy(stack, live) } else { build_replacing(stack, live, &replace)? };
+    let mut changes = std::mem::take(&mut plan.changes);
+    if !targets.is_empty() {
+        let wanted = closure(&changes, &targets);
+        changes.retain(|c| wanted.contains(&c.address));
+    }
+    Ok(Plan::new(&plan.stack, changes, plan.known_outputs))
+}
+
+/// The targets and every change they wait for: what they reference, and for a delete, the
+/// deletes of what references them.
+fn closure(changes: &[Change], targets: &[Address]) -> std::collections::HashSet<Address> {
+    let mut wanted: std::collections::HashSet<Address> = targets.iter().cloned().collect();
+    let mut todo: Vec<Address> = targets.to_vec();
+    while let Some(a) = todo.pop() {
+        let Some(c) = changes.iter().find(|c| c.address == a) else { continue };
+        for dep in &c.after {
+            let is_delete = |x: &Address| changes.iter().any(|d| &d.address == x && d.action == Action::Delete);
+            // A delete waits for every create and update: only its deletes are what it needs.
+            if c.action == Action::Delete && !is_delete(dep) {
+                continue;
+            }
+            if wanted.insert(dep.clone()) {
+                todo.push(dep.clone());
+            }
+        }
+    }
+    wanted
+}
+
 /// Builds the plan to make live match the stack.
 pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
+    build_replacing(stack, live, &[])
+}
+
+/// [`build`], replacing the resources of `replace` that exist even though nothing forces it:
+/// what references them then waits for their new outputs.
+fn build_replacing(stack: &Stack, live: &LiveState, replace: &[Address]) -> Result<Plan, String> {
     let mut changes = Vec::new();
     let mut known: HashMap<Address, Outputs> = HashMap::new();
     let mut replaced_orphans = Vec::new();
@@ -314,6 +405,13 @@ pub fn build(stack: &Stack, live: &LiveState) -> Result<Plan, String> {
                 }
                 Outcome::Update(a) => Outcome::Replace(a, vec![Reason::Unusable(problem)]),
                 _ => Outcome::Replace(vec![], vec![Reason::Unusable(problem)]),
+            };
+        }
+        if replace.contains(&resource.address) && current.is_some() {
+            outcome = match outcome {
+                Outcome::NoOp => Outcome::Replace(vec![], vec![Reason::ReplaceRequested]),
+                Outcome::Update(a) => Outcome::Replace(a, vec![Reason::ReplaceRequested]),
+                other => other,
             };
         }
         let (action, attributes, mut reasons) = match outcome {

@@ -31,12 +31,23 @@ pub struct SavedPlan {
     pub stack_fingerprint: String,
     /// Hash of the live state the plan was computed from.
     pub live_fingerprint: String,
+    /// What the plan was asked for (`--destroy`, `--replace`, `--target`): apply asks again.
+    #[serde(default)]
+    pub request: super::Request,
     /// The plan itself, as `plan --json` shows it (sensitive values hidden).
     pub plan: Value,
+    /// The plan as `plan` printed it (no colors), for `provision show FILE`.
+    #[serde(default)]
+    pub text: String,
 }
 
 impl SavedPlan {
-    pub fn new(stack: &Stack, live: &LiveState, plan: &Plan) -> serde_json::Result<SavedPlan> {
+    pub fn new(
+        stack: &Stack,
+        live: &LiveState,
+        plan: &Plan,
+        request: &super::Request,
+    ) -> serde_json::Result<SavedPlan> {
         Ok(SavedPlan {
             format: FORMAT.into(),
             provision_version: env!("CARGO_PKG_VERSION").into(),
@@ -46,7 +57,9 @@ impl SavedPlan {
             partition: stack.env.partition().into(),
             stack_fingerprint: stack_fingerprint(stack),
             live_fingerprint: live_fingerprint(live),
+            request: request.clone(),
             plan: serde_json::to_value(plan)?,
+            text: crate::render::plan::render(plan, crate::render::Style { color: false }),
         })
     }
 

@@ -299,6 +299,15 @@ impl Provider for FakeProvider {
         Ok(())
     }
 
+    async fn untag(&self, live: &Live, keys: &[String]) -> Result<()> {
+        let name = live.spec.physical_name().to_string();
+        self.call("untag", &name).await?;
+        if let Some(l) = self.state().resources.get_mut(&(live.spec.kind(), name)) {
+            l.spec.tags_mut().retain(|k, _| !keys.contains(k));
+        }
+        Ok(())
+    }
+
     async fn object_count(&self, bucket: &str) -> Result<usize> {
         self.call("object_count", bucket).await?;
         Ok(self.state().objects.get(bucket).copied().unwrap_or(0))

@@ -1,6 +1,7 @@
 //! Turning plans and apply events into text for a person.
 
 pub mod datapath;
+pub mod graph;
 pub mod plan;
 pub mod progress;
 

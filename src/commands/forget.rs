@@ -1,0 +1,45 @@
+use super::common::{confirm, Context, Loaded};
+use crate::forget;
+use crate::outln;
+use crate::output::escape;
+use std::process::ExitCode;
+
+/// `provision forget ADDRESS`: show what changes, confirm, remove the ownership tags.
+pub(super) async fn run(ctx: &Context, address: &str, auto_approve: bool) -> anyhow::Result<ExitCode> {
+    let loaded = ctx.load(false, true).await?;
+    ctx.locked(&loaded, "forget", forget_one(ctx, &loaded, address, auto_approve)).await
+}
+
+async fn forget_one(ctx: &Context, loaded: &Loaded, address: &str, auto_approve: bool) -> anyhow::Result<ExitCode> {
+    let live = ctx.read_live(loaded).await?;
+    let release = forget::find(&loaded.stack, &live, address)?;
+    let name = escape(release.live.spec.physical_name());
+    outln!(
+        "  # {} will be forgotten: kept in AWS, no longer managed by stack \"{}\"",
+        release.address,
+        loaded.stack.name
+    );
+    outln!("  ~ {} ({name})", release.address);
+    outln!("      - tags.{} = {:?}", crate::model::OWNER_TAG, loaded.stack.name);
+    outln!("      - tags.{} = {:?}", crate::model::ADDRESS_TAG, release.address.to_string());
+    if release.address.kind == crate::model::Kind::Role {
+        outln!("      ~ description: provision's marker removed, the role's own text kept");
+    }
+    if release.still_declared {
+        outln!(
+            "\nNote: stack.toml still declares {}: the next plan will call it a conflict (not owned). Remove [{}] from stack.toml.",
+            release.address,
+            release.address
+        );
+    }
+    if !auto_approve {
+        confirm("Do you want to forget this resource?", "forget")?;
+    }
+    forget::release(loaded.provider.as_ref(), &release).await?;
+    outln!(
+        "{} ({name}) is no longer part of stack \"{}\"; nothing else about it changed.",
+        release.address,
+        loaded.stack.name
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,73 @@
+//! `provision forget ADDRESS`: the stack gives up a resource without deleting it, as Terraform's
+//! `removed` blocks and `state rm` do. Its ownership tags (and a role's description marker) are
+//! removed; nothing else about it changes, and no plan of this stack touches it again.
+
+use crate::model::{Address, Live, Stack, ADDRESS_TAG, OWNER_TAG};
+use crate::output::escape;
+use crate::plan::LiveState;
+use crate::provider::Provider;
+use anyhow::{bail, Context as _, Result};
+
+/// The resource a forget would release.
+#[derive(Debug, Clone)]
+pub struct Release {
+    pub address: Address,
+    pub live: Live,
+    /// Whether stack.toml still declares it: the next plan would then call it a conflict.
+    pub still_declared: bool,
+}
+
+/// Finds what `address` names among the stack's owned resources (declared or not).
+pub fn find(stack: &Stack, live: &LiveState, address: &str) -> Result<Release> {
+    let wanted = Address::parse(address).with_context(|| format!("{address:?} is not an address like bucket.data"))?;
+    let declared = live.by_address.get(&wanted).cloned().flatten().filter(|l| l.owner() == Some(stack.name.as_str()));
+    let orphan = live.orphans.iter().find(|(a, _)| *a == wanted).map(|(_, l)| l.clone());
+    match declared.or(orphan) {
+        Some(live) => Ok(Release { still_declared: stack.get(&wanted).is_some(), address: wanted, live }),
+        None => bail!("{} is not a resource stack \"{}\" owns: nothing to forget", escape(address), stack.name),
+    }
+}
+
+/// Removes the ownership tags from the resource.
+pub async fn release(provider: &dyn Provider, release: &Release) -> Result<()> {
+    provider.untag(&release.live, &[OWNER_TAG.to_string(), ADDRESS_TAG.to_string()]).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Kind;
+    use crate::provider::fake::FakeProvider;
+    use crate::testing::stack;
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn a_forgotten_resource_is_kept_untagged_and_left_out_of_every_plan() {
+        let fake = Arc::new(FakeProvider::new());
+        let provider: Arc<dyn Provider> = fake.clone();
+        let header = "[stack]\nname = \"keep\"\ntags = { team = \"data\" }\n";
+        let full = stack(&format!("{header}[bucket.data]\nname = \"kept-bucket\"\n"));
+        let live = crate::live::read(&full, &provider, &[]).await.unwrap();
+        let plan = crate::plan::build(&full, &live).unwrap();
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        assert!(crate::apply::execute(&plan, &provider, 4, None, stopped, |_| {}).await.complete());
+
+        // Still declared: found, and said so.
+        let live = crate::live::read(&full, &provider, &provider.discover("keep").await.unwrap()).await.unwrap();
+        assert!(find(&full, &live, "bucket.data").unwrap().still_declared);
+
+        // Taken out of stack.toml, then forgotten instead of destroyed.
+        let without = stack(header);
+        let live = crate::live::read(&without, &provider, &provider.discover("keep").await.unwrap()).await.unwrap();
+        assert!(find(&without, &live, "bucket.nope").is_err());
+        let r = find(&without, &live, "bucket.data").unwrap();
+        assert!(!r.still_declared);
+        release(fake.as_ref(), &r).await.unwrap();
+
+        let bucket = fake.get(Kind::Bucket, "kept-bucket").expect("the bucket is still there");
+        assert!(bucket.owner().is_none() && !bucket.spec.tags().contains_key(ADDRESS_TAG));
+        assert_eq!(bucket.spec.tags().get("team").map(String::as_str), Some("data"), "other tags are kept");
+        let live = crate::live::read(&without, &provider, &provider.discover("keep").await.unwrap()).await.unwrap();
+        assert!(!crate::plan::build(&without, &live).unwrap().has_changes(), "no plan touches it again");
+    }
+}
