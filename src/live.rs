@@ -20,7 +20,8 @@ pub async fn read(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned]) 
         owned.iter().find(|o| o.address.kind == kind && o.physical_name == name).and_then(|o| o.tags.clone())
     };
     let mut by_quota: Vec<&crate::model::Resource> = stack.resources.iter().collect();
-    by_quota.sort_by_key(|r| std::cmp::Reverse(r.address.kind));
+    let order = crate::model::Kind::referencing_first();
+    by_quota.sort_by_key(|r| order.iter().position(|k| *k == r.address.kind));
     let reads = by_quota.into_iter().map(|r| {
         let provider = provider.clone();
         let tags = tags_of(r.address.kind, r.physical_name());
@@ -79,6 +80,9 @@ pub async fn read(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned]) 
                 live.created = provider.created_at(address.kind, &name).await?;
             }
         }
+    }
+    for live in state.by_address.values_mut().flatten().chain(state.orphans.iter_mut().map(|(_, l)| l)) {
+        live.set_aside(&stack.ignore_tags);
     }
     Ok(state)
 }

@@ -120,7 +120,7 @@ pub(super) async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Re
             crate::output::escape(&d.failure.clone().unwrap_or_else(|| "no reason given".into()))
         )
     });
-    Ok(Some(Live { arn: d.arn, spec: Spec::Firehose(spec), problem, created: None }))
+    Ok(Some(Live { problem, ..Live::new(Spec::Firehose(spec), d.arn) }))
 }
 
 fn processor_from_aws(p: &AwsProcessor) -> Processor {

@@ -81,12 +81,7 @@ async fn get(client: &Client, name: &str) -> Result<Option<Table>> {
 
 pub(super) async fn read(client: &Client, arn: &str, name: &str) -> Result<Option<Live>> {
     let (database, _) = split(name);
-    Ok(get(client, name).await?.map(|t| Live {
-        spec: Spec::Table(spec_of(database, &t)),
-        arn: arn.to_string(),
-        problem: None,
-        created: None,
-    }))
+    Ok(get(client, name).await?.map(|t| Live::new(Spec::Table(spec_of(database, &t)), arn.to_string())))
 }
 
 /// When Glue created the table.

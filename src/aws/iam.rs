@@ -46,7 +46,7 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
         inline_policy: inline,
         tags,
     };
-    Ok(Some(Live { arn: role.arn().to_string(), spec: Spec::Role(spec), problem: None, created: None }))
+    Ok(Some(Live::new(Spec::Role(spec), role.arn().to_string())))
 }
 
 /// When IAM created the role.

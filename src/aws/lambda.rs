@@ -69,7 +69,7 @@ pub(super) async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Re
     };
     let mut spec = spec_of(name, &latest, tags);
     spec.version = Some(latest_published(&spec, &versions));
-    Ok(Some(Live { arn, spec: Spec::Lambda(spec), problem: None, created: None }))
+    Ok(Some(Live::new(Spec::Lambda(spec), arn)))
 }
 
 /// The newest published version if it matches `$LATEST` in code and configuration, else `$LATEST`.

@@ -41,7 +41,7 @@ pub(super) async fn read(client: &Client, name: &str, streams: &[String], tags: 
     };
     let spec =
         LogGroupSpec { name: name.to_string(), retention_days: group.retention_in_days(), streams: present, tags };
-    Ok(Some(Live { spec: Spec::LogGroup(spec), arn, problem: None, created: None }))
+    Ok(Some(Live::new(Spec::LogGroup(spec), arn)))
 }
 
 /// When CloudWatch Logs created the group.

@@ -177,7 +177,9 @@ impl Provider for Clients {
 
     async fn update(&self, desired: &Spec, live: &Live, wait: Duration) -> Result<Outputs> {
         match (desired, &live.spec) {
-            (Spec::Bucket(d), Spec::Bucket(l)) => s3::update(&self.s3, self.owner()?, self.partition(), d, l).await,
+            (Spec::Bucket(d), Spec::Bucket(l)) => {
+                s3::update(&self.s3, self.owner()?, self.partition(), d, l, &live.ignored_tags).await
+            }
             (Spec::LogGroup(d), Spec::LogGroup(l)) => logs::update(&self.logs, d, l, &live.arn).await,
             (Spec::Role(d), Spec::Role(l)) => iam::update(&self.iam, d, l, &live.arn).await,
             (Spec::Lambda(d), Spec::Lambda(l)) => lambda::update(&self.lambda, d, l, &live.arn, wait).await,
@@ -205,6 +207,7 @@ impl Provider for Clients {
         match &live.spec {
             Spec::Bucket(s) => {
                 let mut all = s.tags.clone();
+                all.extend(live.ignored_tags.clone());
                 all.extend(tags.clone());
                 s3::put_tags(&self.s3, self.owner()?, &s.name, &all).await
             }
@@ -219,8 +222,8 @@ impl Provider for Clients {
     async fn untag(&self, live: &Live, keys: &[String]) -> Result<()> {
         match &live.spec {
             Spec::Bucket(s) => {
-                let kept: Tags =
-                    s.tags.iter().filter(|(k, _)| !keys.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+                let all = s.tags.iter().chain(&live.ignored_tags);
+                let kept: Tags = all.filter(|(k, _)| !keys.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
                 s3::replace_tags(&self.s3, self.owner()?, &s.name, &kept).await
             }
             Spec::LogGroup(_) => logs::untag(&self.logs, &live.arn, keys).await,

@@ -133,7 +133,7 @@ pub(super) async fn read(
         policy,
         tags,
     };
-    Ok(Some(Live { arn: bucket_arn(partition, name), spec: Spec::Bucket(spec), problem: None, created: None }))
+    Ok(Some(Live::new(Spec::Bucket(spec), bucket_arn(partition, name))))
 }
 
 async fn read_tags(client: &Client, owner: &str, name: &str) -> Result<Tags> {
@@ -160,12 +160,7 @@ pub(super) async fn created_at(client: &Client, name: &str) -> Result<Option<i64
 /// Fails with [`crate::error::NotOwned`] unless the existing bucket carries `spec`'s owner tag.
 async fn ensure_tagged_ours(client: &Client, owner: &str, partition: &str, spec: &BucketSpec) -> Result<()> {
     let tags = read_tags(client, owner, &spec.name).await?;
-    let live = Live {
-        spec: Spec::Bucket(BucketSpec { tags, ..spec.clone() }),
-        arn: bucket_arn(partition, &spec.name),
-        problem: None,
-        created: None,
-    };
+    let live = Live::new(Spec::Bucket(BucketSpec { tags, ..spec.clone() }), bucket_arn(partition, &spec.name));
     super::ensure_ours(&live, &spec.tags)
 }
 
@@ -212,7 +207,7 @@ pub(super) async fn create(client: &Client, owner: &str, partition: &str, spec: 
         tags: Tags::new(),
         ..spec.clone()
     };
-    update(client, owner, partition, spec, &unset).await
+    update(client, owner, partition, spec, &unset, &Tags::new()).await
 }
 
 pub(super) async fn update(
@@ -221,10 +216,14 @@ pub(super) async fn update(
     partition: &str,
     desired: &BucketSpec,
     live: &BucketSpec,
+    ignored_tags: &Tags,
 ) -> Result<Outputs> {
     let name = &desired.name;
     if desired.tags != live.tags {
-        put_tags(client, owner, name, &desired.tags).await?;
+        // PutBucketTagging replaces the whole set: the tags the stack ignores are written back.
+        let mut all = desired.tags.clone();
+        all.extend(ignored_tags.clone());
+        put_tags(client, owner, name, &all).await?;
     }
     if desired.public_access_blocked != live.public_access_blocked {
         let on = desired.public_access_blocked;

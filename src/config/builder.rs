@@ -31,7 +31,9 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
             None => default_lock_bucket(&b.env.account_id, &b.env.region),
         },
     });
+    let ignore = &loaded.file.stack.ignore_tags;
     let stack = Stack {
+        ignore_tags: IgnoreTags { keys: ignore.keys.clone(), key_prefixes: ignore.key_prefixes.clone() },
         name: loaded.name.clone(),
         env: b.env.clone(),
         file: loaded.path.clone(),
@@ -111,9 +113,14 @@ impl<'a> Context<'a> for Builder<'a> {
 
     fn tags(&mut self, address: &Address) -> Tags {
         let mut tags = Tags::new();
+        let ignore = &self.loaded.file.stack.ignore_tags;
+        let ignore = IgnoreTags { keys: ignore.keys.clone(), key_prefixes: ignore.key_prefixes.clone() };
         for (k, v) in &self.loaded.file.stack.tags {
             let v = self.text(&format!("stack.tags.{k}"), v);
-            tags.insert(k.clone(), v);
+            // A tag the stack ignores is not the stack's to set either.
+            if !ignore.ignores(k) {
+                tags.insert(k.clone(), v);
+            }
         }
         tags.insert(OWNER_TAG.into(), self.loaded.name.clone());
         tags.insert(ADDRESS_TAG.into(), address.to_string());

@@ -137,6 +137,31 @@ impl Environment {
     }
 }
 
+/// Tags the stack leaves to others (`[stack] ignore_tags`): never added, changed, removed or
+/// shown as drift, like Terraform's `ignore_tags`. AWS's reserved `aws:` prefix is always
+/// ignored; provision's own ownership tags never are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IgnoreTags {
+    pub keys: Vec<String>,
+    pub key_prefixes: Vec<String>,
+}
+
+impl IgnoreTags {
+    /// Whether the stack ignores tag `key`.
+    ///
+    /// ```
+    /// let ignore = provision::model::IgnoreTags { keys: vec!["CostCenter".into()], key_prefixes: vec!["org:".into()] };
+    /// assert!(ignore.ignores("CostCenter") && ignore.ignores("org:team") && ignore.ignores("aws:createdBy"));
+    /// assert!(!ignore.ignores("project") && !ignore.ignores("provision:stack"));
+    /// ```
+    pub fn ignores(&self, key: &str) -> bool {
+        if key == OWNER_TAG || key == ADDRESS_TAG {
+            return false;
+        }
+        key.starts_with("aws:") || self.keys.iter().any(|k| k == key) || self.key_prefixes.iter().any(|p| key.starts_with(p.as_str()))
+    }
+}
+
 /// Where the stack's lock lives: `None` when locking is off (`[stack] lock = false`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockSettings {
@@ -161,6 +186,8 @@ pub struct Stack {
     pub sensitive: Vec<String>,
     /// The stack lock, unless locking is off.
     pub lock: Option<LockSettings>,
+    /// Tags left to others.
+    pub ignore_tags: IgnoreTags,
 }
 
 impl Stack {
@@ -225,9 +252,28 @@ pub struct Live {
     /// When AWS says it was created (seconds since the epoch); read only where ownership must
     /// be proven (an untagged resource with an intent).
     pub created: Option<i64>,
+    /// Tags the stack ignores (`[stack] ignore_tags`, `aws:`): taken out of `spec` so that they
+    /// are never compared, and kept here so that an update writing a whole tag set keeps them.
+    pub ignored_tags: Tags,
 }
 
 impl Live {
+    /// A resource as read, with nothing wrong with it.
+    pub fn new(spec: Spec, arn: String) -> Live {
+        Live { spec, arn, problem: None, created: None, ignored_tags: Tags::new() }
+    }
+
+    /// Moves the tags `ignore` ignores out of the spec, into `ignored_tags`.
+    pub fn set_aside(&mut self, ignore: &IgnoreTags) {
+        let tags = self.spec.tags_mut();
+        let ignored: Vec<String> = tags.keys().filter(|k| ignore.ignores(k)).cloned().collect();
+        for k in ignored {
+            if let Some(v) = tags.remove(&k) {
+                self.ignored_tags.insert(k, v);
+            }
+        }
+    }
+
     /// The stack named by the ownership tag, if any.
     pub fn owner(&self) -> Option<&str> {
         self.spec.tags().get(OWNER_TAG).map(String::as_str)

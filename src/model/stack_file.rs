@@ -24,6 +24,22 @@ pub struct StackSection {
     pub lock: bool,
     /// Bucket holding the lock objects; default `provision-locks-<account>-<region>`, created on first use.
     pub lock_bucket: Option<String>,
+    /// Tags others manage (tag policies, cost tools): never added, changed, removed or shown as
+    /// drift. Tags starting with `aws:` always are.
+    #[serde(default)]
+    pub ignore_tags: IgnoreTagsSection,
+}
+
+/// `[stack] ignore_tags = { keys = [...], key_prefixes = [...] }`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IgnoreTagsSection {
+    /// Exact tag keys, e.g. `CostCenter`.
+    #[serde(default)]
+    pub keys: Vec<String>,
+    /// Key prefixes, e.g. `org:`.
+    #[serde(default)]
+    pub key_prefixes: Vec<String>,
 }
 
 /// A variable: its default value, or a table that can also mark it sensitive.

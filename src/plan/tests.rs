@@ -230,3 +230,29 @@ async fn sensitive_attributes_are_hidden_on_both_sides() {
     let json = serde_json::to_string(&plan).unwrap();
     assert!(!json.contains("secret"), "{json}");
 }
+
+#[tokio::test]
+async fn tags_others_manage_are_never_drift_when_ignored() {
+    let fake = Arc::new(FakeProvider::new());
+    let text = DEFAULT_STACK.replace(
+        "tags = { project = \"firehose-dynamic-partitioning\" }",
+        "tags = { project = \"firehose-dynamic-partitioning\", CostCenter = \"mine\" }\nignore_tags = { keys = [\"CostCenter\"], key_prefixes = [\"org:\"] }",
+    );
+    let s = stack(&text);
+    assert!(s.resources.iter().all(|r| !r.spec.tags().contains_key("CostCenter")), "an ignored tag is not set either");
+    apply(&fake, &s).await;
+    let by_hand = |key: &str| {
+        fake.modify(Kind::Bucket, crate::testing::BUCKET, |spec| {
+            spec.tags_mut().insert(key.into(), "someone".into());
+        })
+    };
+    by_hand("CostCenter");
+    by_hand("org:team");
+    by_hand("aws:createdBy");
+    assert!(!plan_of(&fake, &s).await.has_changes(), "ignored keys, prefixes and aws: are not drift");
+    by_hand("colleague");
+    let plan = plan_of(&fake, &s).await;
+    let bucket = change(&plan, "bucket.data");
+    assert_eq!(bucket.action, Action::Update);
+    assert_eq!(bucket.attributes.iter().map(|a| a.key.as_str()).collect::<Vec<_>>(), ["tags.colleague"]);
+}

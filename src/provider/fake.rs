@@ -201,7 +201,7 @@ impl FakeProvider {
 fn live_of(spec: Spec) -> Live {
     let env = FakeProvider::env();
     let arn = spec.arn(&env);
-    Live { spec, arn, problem: None, created: None }
+    Live::new(spec, arn)
 }
 
 #[async_trait]
