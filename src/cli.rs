@@ -84,6 +84,9 @@ pub enum Command {
     Import {
         /// The resource's address in stack.toml, e.g. bucket.data.
         address: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
     },
     /// Stop managing a resource without deleting it: its ownership tags are removed, nothing
     /// else changes (Terraform's `removed` block / `state rm`).

@@ -2,7 +2,7 @@
 //! tagging it as this stack's. Nothing else about it changes; the next plan shows what apply
 //! would change to match stack.toml.
 
-use crate::model::{Address, Stack, Tags, ADDRESS_TAG, OWNER_TAG};
+use crate::model::{Address, Live, Stack, Tags, ADDRESS_TAG, OWNER_TAG};
 use crate::output::escape;
 use crate::provider::Provider;
 use anyhow::{bail, Context as _, Result};
@@ -16,26 +16,67 @@ pub enum Imported {
     AlreadyOurs { address: Address, name: String },
 }
 
-/// Tags the resource `address` names in `stack` as the stack's, if it exists and no stack owns it.
-pub async fn import(stack: &Stack, provider: &dyn Provider, address: &str) -> Result<Imported> {
+/// An import about to happen: what it tags, and what apply would change afterwards.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub address: Address,
+    pub name: String,
+    pub live: Live,
+    /// Whether the stack owns it already (nothing to do).
+    pub already_ours: bool,
+    /// The attributes apply would then change to match stack.toml.
+    pub then: Vec<String>,
+}
+
+/// Reads what `address` names and checks it can be imported: it exists and no stack owns it.
+pub async fn prepare(stack: &Stack, provider: &dyn Provider, address: &str) -> Result<Prepared> {
     let address = Address::parse(address).with_context(|| format!("{address:?} is not an address like bucket.data"))?;
     let resource =
         stack.get(&address).with_context(|| format!("{address} is not declared in {}", stack.file.display()))?;
     let name = resource.physical_name().to_string();
-    let Some(live) = provider.read(address.kind, &name, Some(&resource.spec), None).await? else {
+    let Some(mut live) = provider.read(address.kind, &name, Some(&resource.spec), None).await? else {
         bail!("{address} ({name}) does not exist: nothing to import; `provision apply` creates it");
     };
-    match live.owner() {
-        Some(owner) if owner == stack.name => return Ok(Imported::AlreadyOurs { address, name }),
+    live.set_aside(&stack.ignore_tags);
+    let already_ours = match live.owner() {
+        Some(owner) if owner == stack.name => true,
         Some(owner) => {
             bail!("{address} ({name}) is owned by stack \"{}\"; destroy or release it there first", escape(owner))
         }
-        None => {}
+        None => false,
+    };
+    // What apply would change once it is the stack's: the diff with the ownership tags in place.
+    let mut owned = live.spec.with_local_settings(&resource.spec);
+    owned.tags_mut().extend(ownership(stack, &address));
+    let desired = resource.spec.known_from_live(&owned);
+    let then = match crate::plan::diff::diff(Some(&desired), Some(&owned)) {
+        crate::plan::diff::Outcome::Update(a) | crate::plan::diff::Outcome::Replace(a, _) => {
+            a.into_iter().map(|c| c.key).collect()
+        }
+        _ => vec![],
+    };
+    Ok(Prepared { address, name, live, already_ours, then })
+}
+
+/// The ownership tags of `address` in `stack`.
+fn ownership(stack: &Stack, address: &Address) -> Tags {
+    Tags::from([(OWNER_TAG.to_string(), stack.name.clone()), (ADDRESS_TAG.to_string(), address.to_string())])
+}
+
+/// Tags the prepared resource as the stack's (nothing when it is already).
+pub async fn apply(stack: &Stack, provider: &dyn Provider, prepared: Prepared) -> Result<Imported> {
+    let Prepared { address, name, live, already_ours, .. } = prepared;
+    if already_ours {
+        return Ok(Imported::AlreadyOurs { address, name });
     }
-    let tags =
-        Tags::from([(OWNER_TAG.to_string(), stack.name.clone()), (ADDRESS_TAG.to_string(), address.to_string())]);
-    provider.tag(&live, &tags).await?;
+    provider.tag(&live, &ownership(stack, &address)).await?;
     Ok(Imported::Adopted { address, name })
+}
+
+/// Prepares and applies an import at once.
+pub async fn import(stack: &Stack, provider: &dyn Provider, address: &str) -> Result<Imported> {
+    let prepared = prepare(stack, provider, address).await?;
+    apply(stack, provider, prepared).await
 }
 
 #[cfg(test)]
@@ -56,7 +97,10 @@ mod tests {
         let mut bucket = s.get(&Address::new(Kind::Bucket, "data")).unwrap().spec.clone();
         bucket.tags_mut().clear();
         fake.insert(bucket);
-        let adopted = import(&s, &fake, "bucket.data").await.unwrap();
+        let prepared = prepare(&s, &fake, "bucket.data").await.unwrap();
+        assert!(!prepared.already_ours);
+        assert_eq!(prepared.then, ["tags.project"], "what apply would change after: the stack tag it lacks");
+        let adopted = apply(&s, &fake, prepared).await.unwrap();
         assert_eq!(adopted, Imported::Adopted { address: Address::new(Kind::Bucket, "data"), name: BUCKET.into() });
         let tags = fake.get(Kind::Bucket, BUCKET).unwrap().spec.tags().clone();
         assert_eq!((tags[OWNER_TAG].as_str(), tags[ADDRESS_TAG].as_str()), ("firehose-dp-demo", "bucket.data"));

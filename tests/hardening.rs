@@ -153,7 +153,7 @@ async fn an_imported_role_is_found_again_once_removed_from_the_stack() {
         "stack.toml",
         &format!("{text}\n[role.legacy]\nname = \"legacy-role\"\ntrust = [\"lambda.amazonaws.com\"]\n"),
     );
-    fx.ok(&["import", "role.legacy"], 0);
+    fx.ok(&["import", "role.legacy", "--auto-approve"], 0);
     fx.apply();
     fx.assert_clean();
     fx.write_file("stack.toml", &text);

@@ -251,7 +251,7 @@ async fn unowned_resource_is_reported_left_alone_and_importable() {
         "nothing half-applied"
     );
 
-    fx.ok(&["import", "bucket.data"], 0);
+    fx.ok(&["import", "bucket.data", "--auto-approve"], 0);
     let plan = fx.json_plan();
     let secure_defaults_and_tags: Vec<String> =
         ["public_access_blocked", "encryption", "object_ownership", "policy", "tags.project"]

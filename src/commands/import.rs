@@ -1,17 +1,36 @@
-use super::common::{Context, Loaded};
-use crate::import::{import, Imported};
+use super::common::{confirm, Context, Loaded};
+use crate::import::{self, Imported};
+use crate::model::{ADDRESS_TAG, OWNER_TAG};
 use crate::outln;
 use std::process::ExitCode;
 
-/// `provision import ADDRESS`: tag an unowned resource of the wanted name as this stack's.
-pub(super) async fn run(ctx: &Context, address: &str) -> anyhow::Result<ExitCode> {
-    let loaded = ctx.load(false, false).await?;
-    ctx.locked(&loaded, "import", import_one(&loaded, address)).await
+/// `provision import ADDRESS`: show what it tags and what apply would change after, confirm, tag.
+pub(super) async fn run(ctx: &Context, address: &str, auto_approve: bool) -> anyhow::Result<ExitCode> {
+    let loaded = ctx.load(true, false).await?;
+    ctx.locked(&loaded, "import", import_one(&loaded, address, auto_approve)).await
 }
 
-async fn import_one(loaded: &Loaded, address: &str) -> anyhow::Result<ExitCode> {
+async fn import_one(loaded: &Loaded, address: &str, auto_approve: bool) -> anyhow::Result<ExitCode> {
     let stack = &loaded.stack;
-    match import(stack, loaded.provider.as_ref(), address).await? {
+    let prepared = import::prepare(stack, loaded.provider.as_ref(), address).await?;
+    if !prepared.already_ours {
+        outln!("  # {} will be imported into stack \"{}\"", prepared.address, stack.name);
+        outln!("  ~ {} ({})", prepared.address, prepared.name);
+        outln!("      + tags.{OWNER_TAG} = {:?}", stack.name);
+        outln!("      + tags.{ADDRESS_TAG} = {:?}", prepared.address.to_string());
+        if prepared.then.is_empty() {
+            outln!("\nIt matches stack.toml: apply would then change nothing.");
+        } else {
+            outln!(
+                "\nThen `provision apply` would change: {} (`provision plan` shows how).",
+                prepared.then.iter().map(|k| crate::output::escape(k)).collect::<Vec<_>>().join(", ")
+            );
+        }
+        if !auto_approve {
+            confirm("Do you want to import this resource?", "import")?;
+        }
+    }
+    match import::apply(stack, loaded.provider.as_ref(), prepared).await? {
         Imported::AlreadyOurs { address, name } => {
             outln!("{address} ({name}) is already owned by stack \"{}\".", stack.name)
         }

@@ -38,7 +38,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             apply::run(&ctx, planfile.as_deref(), *auto_approve, request).await
         }
         Command::Destroy { auto_approve, target } => destroy::run(&ctx, *auto_approve, target).await,
-        Command::Import { address } => import::run(&ctx, address).await,
+        Command::Import { address, auto_approve } => import::run(&ctx, address, *auto_approve).await,
         Command::Forget { address, auto_approve } => forget::run(&ctx, address, *auto_approve).await,
         Command::Output { name, json, raw } => output::run(&ctx, name.as_deref(), *json, *raw).await,
         Command::Show { planfile, json } => show::run(&ctx, planfile.as_deref(), *json).await,

@@ -158,7 +158,9 @@ impl IgnoreTags {
         if key == OWNER_TAG || key == ADDRESS_TAG {
             return false;
         }
-        key.starts_with("aws:") || self.keys.iter().any(|k| k == key) || self.key_prefixes.iter().any(|p| key.starts_with(p.as_str()))
+        key.starts_with("aws:")
+            || self.keys.iter().any(|k| k == key)
+            || self.key_prefixes.iter().any(|p| key.starts_with(p.as_str()))
     }
 }
 
