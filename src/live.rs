@@ -8,6 +8,31 @@ use anyhow::Result;
 use futures::stream::{self, StreamExt};
 use std::sync::Arc;
 
+/// Checks that every existing resource the stack uses exists, in this account; it is only read.
+async fn check_existing(stack: &Stack, provider: &Arc<dyn Provider>) -> Result<()> {
+    let reads = stack.existing.iter().map(|e| async move { (e, provider.read(e.kind, &e.name, None, None).await) });
+    for (e, read) in futures::future::join_all(reads).await {
+        let name = crate::output::escape(&e.name);
+        match read {
+            Ok(Some(_)) => {}
+            Ok(None) => anyhow::bail!(
+                "{}: the existing {} {name:?} does not exist in account {} ({}); nothing was changed",
+                e.key,
+                e.kind.noun(),
+                stack.env.account_id,
+                stack.env.region
+            ),
+            Err(err) if err.chain().any(|c| c.is::<InAnotherAccount>()) => anyhow::bail!(
+                "{}: the existing {} {name:?} belongs to another account: provision reads and writes nothing there",
+                e.key,
+                e.kind.noun()
+            ),
+            Err(err) => return Err(err.context(format!("{}: reading the existing {} {name:?}", e.key, e.kind.noun()))),
+        }
+    }
+    Ok(())
+}
+
 /// How many reads run at once. Reads are paced per API by quota, so this only bounds memory;
 /// streams (the slowest quota, 5 calls/s) are read first, so they never wait behind other kinds.
 const READS_IN_FLIGHT: usize = 256;
@@ -43,8 +68,11 @@ pub async fn read(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned]) 
         }
     }
     state.foreign.sort();
+    check_existing(stack, provider).await?;
+    // Declared resources are read above; existing ones are never the stack's, tags or not.
     let is_declared = |o: &Owned| {
         stack.resources.iter().any(|r| r.address.kind == o.address.kind && r.physical_name() == o.physical_name)
+            || stack.existing.iter().any(|e| e.kind == o.address.kind && e.name == o.physical_name)
     };
     let orphan_reads = owned.iter().filter(|o| !is_declared(o)).map(|o| {
         let provider = provider.clone();

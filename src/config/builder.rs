@@ -22,6 +22,7 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
         base_dir: loaded.path.parent().map(Path::to_path_buf).unwrap_or_default(),
         granted: BTreeMap::new(),
         declared: BTreeMap::new(),
+        existing: Vec::new(),
     };
     let mut resources = kinds::build_all(&mut b, &loaded.file);
     b.attach_policies(&mut resources);
@@ -34,6 +35,7 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
     let ignore = &loaded.file.stack.ignore_tags;
     let stack = Stack {
         ignore_tags: IgnoreTags { keys: ignore.keys.clone(), key_prefixes: ignore.key_prefixes.clone() },
+        existing: std::mem::take(&mut b.existing),
         name: loaded.name.clone(),
         env: b.env.clone(),
         file: loaded.path.clone(),
@@ -62,6 +64,8 @@ struct Builder<'a> {
     granted: BTreeMap<Address, Vec<Statement>>,
     /// Statements roles declare themselves.
     declared: BTreeMap<Address, Vec<Statement>>,
+    /// Existing resources referenced.
+    existing: Vec<Existing>,
 }
 
 impl Builder<'_> {
@@ -153,6 +157,13 @@ impl<'a> Context<'a> for Builder<'a> {
         exclude: &[String],
     ) -> Option<Result<Arc<Package>, PackageError>> {
         self.loaded.package_code.then(|| self.loaded.package(dir, include, exclude))
+    }
+
+    fn existing(&mut self, key: &str, kind: Kind, name: &str) {
+        let e = Existing { kind, name: name.to_string(), key: key.to_string() };
+        if !self.existing.contains(&e) {
+            self.existing.push(e);
+        }
     }
 
     fn report(&mut self, diagnostic: Diagnostic) {

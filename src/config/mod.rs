@@ -297,6 +297,9 @@ fn in_user_terms(message: &str) -> String {
             _ if t.starts_with("data did not match any variant of untagged enum VariableSection") => {
                 "a string, or a table such as { default = \"...\", sensitive = true }".into()
             }
+            _ if t.starts_with("data did not match any variant of untagged enum Reference") => {
+                "a reference such as \"bucket.NAME\", or an existing resource: { existing = \"name\" } (a role: { existing_arn = \"arn:...\" })".into()
+            }
             other => other.into(),
         }
     };
@@ -324,7 +327,7 @@ fn in_user_terms(message: &str) -> String {
             return format!("expected {}, got {}", rust_type(expected), what(found));
         }
     }
-    if message.starts_with("data did not match any variant of untagged enum VariableSection") {
+    if message.starts_with("data did not match any variant of untagged enum") {
         return format!("expected {}", rust_type(message));
     }
     if let Some(field) = message.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {

@@ -190,6 +190,18 @@ pub struct Stack {
     pub lock: Option<LockSettings>,
     /// Tags left to others.
     pub ignore_tags: IgnoreTags,
+    /// Resources the stack uses but never owns (`{ existing = ... }`), checked to exist at plan.
+    pub existing: Vec<Existing>,
+}
+
+/// A resource the stack uses but must never own: read at plan time to check that it exists
+/// (in this account), never modified, never deleted, never adopted even if tagged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Existing {
+    pub kind: Kind,
+    pub name: String,
+    /// Where stack.toml names it, e.g. `firehose.events.bucket`.
+    pub key: String,
 }
 
 impl Stack {

@@ -667,15 +667,14 @@ fn check_roles(key: &str, raw: &FirehoseSection, stack: &Stack, out: &mut Vec<Di
             _ => true,
         }
     };
-    if !trusts(&raw.role, "firehose.amazonaws.com") {
-        out.push(
-            Diagnostic::error(
-                "I1",
-                format!("{key}.role"),
-                format!("{} does not trust firehose.amazonaws.com", raw.role),
-            )
-            .with_help("add \"firehose.amazonaws.com\" to the role's trust"),
-        );
+    // An existing role is not the stack's to check (or change): its trust is its owner's.
+    if let crate::model::kinds::Reference::Declared(role) = &raw.role {
+        if !trusts(role, "firehose.amazonaws.com") {
+            out.push(
+                Diagnostic::error("I1", format!("{key}.role"), format!("{role} does not trust firehose.amazonaws.com"))
+                    .with_help("add \"firehose.amazonaws.com\" to the role's trust"),
+            );
+        }
     }
     for (i, p) in raw.processor.iter().enumerate() {
         let Some(Resource { spec: Spec::Lambda(_), address, .. }) = p.function.as_deref().and_then(resource) else {

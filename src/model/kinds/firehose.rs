@@ -1,9 +1,9 @@
 //! `[firehose.NAME]`: a Direct PUT delivery stream to S3 with its record processors, and the
 //! least-privilege statements its role needs (rule I2).
 
-use super::Context;
-use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
+use super::{push, Context, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
 use crate::defaults as d;
+use crate::diagnostic::Diagnostic;
 use crate::model::{Address, Attr, Attributes, Environment, Outputs, Resource, Tags, UNKNOWN};
 use crate::policy::Statement;
 use schemars::JsonSchema;
@@ -36,10 +36,11 @@ pub(crate) const INFO: KindInfo = KindInfo {
 pub struct FirehoseSection {
     /// Stream name: 1-64 of `[a-zA-Z0-9_.-]`.
     pub name: String,
-    /// Delivery role: `role.NAME` (its least-privilege policy is generated).
-    pub role: String,
-    /// Destination: `bucket.NAME`.
-    pub bucket: String,
+    /// Delivery role: `role.NAME` (its least-privilege policy is generated), or an existing role
+    /// the stack never changes: `{ existing = "name" }` / `{ existing_arn = "arn:..." }`.
+    pub role: Reference,
+    /// Destination: `bucket.NAME`, or an existing bucket the stack never owns: `{ existing = "name" }`.
+    pub bucket: Reference,
     /// S3 prefix; may use `!{timestamp:..}`, `!{firehose:random-string}`, `!{partitionKeyFromLambda:..}`, `!{partitionKeyFromQuery:..}`.
     pub prefix: Option<String>,
     /// S3 prefix for failed records; with expressions it must contain `!{firehose:error-output-type}`.
@@ -212,14 +213,24 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) ->
     let (address, key) = super::address(Kind::Firehose, name);
     let mut depends_on = Vec::new();
     let mut statements = Vec::new();
-    let role = b.reference(&format!("{key}.role"), &f.role, Kind::Role);
-    let bucket = b.reference(&format!("{key}.bucket"), &f.bucket, Kind::Bucket);
-    let role_arn = role.as_ref().map(|r| super::role::arn(b, &r.name)).unwrap_or_default();
-    let primary_name = bucket.as_ref().map(|a| bucket_name(b, a)).unwrap_or_default();
-    let bucket_arn = b.env().bucket_arn(&primary_name);
+    let role = super::resolve(b, &format!("{key}.role"), &f.role, Kind::Role);
+    let bucket = super::resolve(b, &format!("{key}.bucket"), &f.bucket, Kind::Bucket);
+    let role_arn = match &role {
+        Some(Resolved::Declared(r)) => super::role::arn(b, &r.name),
+        Some(Resolved::Existing { arn, .. }) => arn.clone(),
+        None => String::new(),
+    };
+    let bucket_arn = match &bucket {
+        Some(Resolved::Declared(a)) => {
+            let name = bucket_name(b, a);
+            b.env().bucket_arn(&name)
+        }
+        Some(Resolved::Existing { arn, .. }) => arn.clone(),
+        None => b.env().bucket_arn(""),
+    };
     statements.push(Statement::allow(&S3_ACTIONS, vec![bucket_arn.clone(), format!("{bucket_arn}/*")]));
-    depends_on.extend(role.clone());
-    depends_on.extend(bucket.clone());
+    depends_on.extend(role.as_ref().and_then(Resolved::address).cloned());
+    depends_on.extend(bucket.as_ref().and_then(Resolved::address).cloned());
 
     let backup = match (&f.s3_backup, &f.s3_backup_bucket) {
         (true, Some(raw)) => b.reference(&format!("{key}.s3_backup_bucket"), raw, Kind::Bucket),
@@ -269,8 +280,22 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) ->
     if let Some(kms) = &kms_key_arn {
         statements.push(Statement::kms_for_bucket(kms, &b.env().region, &bucket_arn));
     }
-    if let Some(role) = &role {
-        b.grant(role, statements);
+    match &role {
+        Some(Resolved::Declared(role)) => b.grant(role, statements),
+        Some(Resolved::Existing { name: role, .. }) => {
+            // A role the stack does not own keeps its policies: say what it needs.
+            let needs: Vec<String> =
+                statements.iter().map(|s| format!("{} on {}", s.actions.join(", "), s.resources.join(", "))).collect();
+            b.report(
+                Diagnostic::warning(
+                    "I6",
+                    format!("{key}.role"),
+                    format!("the existing role {role:?} is not changed by provision"),
+                )
+                .with_help(format!("it needs, for this stream: {}", needs.join("; "))),
+            );
+        }
+        None => {}
     }
     let (Some(_), Some(_)) = (&role, &bucket) else { return None };
     depends_on.sort();

@@ -1,8 +1,7 @@
 //! `[lambda.NAME]`: a Lambda function packaged from a source directory, publishing a version on
 //! each change (processors then use the version-qualified ARN).
 
-use super::Context;
-use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
+use super::{push, Context, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
 use crate::defaults as d;
 use crate::diagnostic::Diagnostic;
 use crate::model::{function_arn_for_use, Attr, Attributes, Environment, Outputs, Resource, Tags, UNPUBLISHED};
@@ -43,8 +42,8 @@ pub struct LambdaSection {
     pub handler: String,
     /// Source directory relative to stack.toml, zipped deterministically.
     pub source: String,
-    /// Execution role: `role.NAME`.
-    pub role: String,
+    /// Execution role: `role.NAME`, or an existing role: `{ existing = "name" }` / `{ existing_arn = "arn:..." }`.
+    pub role: Reference,
     /// Memory in MB, 128-10240.
     #[schemars(extend("default" = d::LAMBDA_MEMORY_MB))]
     pub memory_mb: Option<i32>,
@@ -100,8 +99,12 @@ pub struct LambdaSpec {
 /// Builds `[lambda.NAME]`, packaging its code when the command needs it.
 pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> Option<Resource> {
     let (address, key) = super::address(Kind::Lambda, name);
-    let role = b.reference(&format!("{key}.role"), &s.role, Kind::Role);
-    let role_arn = role.as_ref().map(|r| super::role::arn(b, &r.name)).unwrap_or_default();
+    let role = super::resolve(b, &format!("{key}.role"), &s.role, Kind::Role);
+    let role_arn = match &role {
+        Some(Resolved::Declared(r)) => super::role::arn(b, &r.name),
+        Some(Resolved::Existing { arn, .. }) => arn.clone(),
+        None => String::new(),
+    };
     let source = b.text(&format!("{key}.source"), &s.source);
     let source_dir = b.base_dir().join(&source);
     let package = match b.package(&source_dir, &s.include, &s.exclude) {
@@ -139,7 +142,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> O
         wait_timeout: s.wait_timeout_seconds.map(Duration::from_secs).unwrap_or(Kind::Lambda.default_wait()),
         address,
         prevent_destroy: s.prevent_destroy,
-        depends_on: role.into_iter().collect(),
+        depends_on: role.as_ref().and_then(Resolved::address).cloned().into_iter().collect(),
         spec: spec.into(),
     })
 }

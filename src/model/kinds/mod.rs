@@ -84,6 +84,9 @@ pub trait Context<'a> {
     /// Resolves the `kind.name` reference written at `key`, which must name a `kind` declared in
     /// the stack (else an error is reported).
     fn reference(&mut self, key: &str, raw: &str, kind: Kind) -> Option<Address>;
+    /// Records that the stack uses an existing resource it must never own (checked to exist
+    /// when the plan reads live state).
+    fn existing(&mut self, key: &str, kind: Kind, name: &str);
     /// The package of a source directory, once per load; `None` when the command needs no code.
     fn package(
         &mut self,
@@ -97,6 +100,107 @@ pub trait Context<'a> {
     fn grant(&mut self, role: &Address, statements: Vec<Statement>);
     /// The statements `[role.NAME]` declares itself, added after those granted.
     fn declare_statements(&mut self, role: &Address, statements: Vec<Statement>);
+}
+
+/// A reference to another resource: one the stack declares (`"bucket.data"`), or one that
+/// exists and the stack uses without ever owning it (`{ existing = "name" }`, or for a role
+/// `{ existing_arn = "arn:..." }`), like Terraform's data sources.
+#[derive(Debug, Clone, serde::Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Reference {
+    /// `kind.NAME` of a resource of this stack.
+    Declared(String),
+    /// A resource that exists outside the stack.
+    Existing(ExistingSection),
+}
+
+/// `{ existing = "name" }` or `{ existing_arn = "arn:..." }`.
+#[derive(Debug, Clone, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExistingSection {
+    /// Its name (a bucket's, a role's at path `/`).
+    pub existing: Option<String>,
+    /// Its ARN (a role with a path).
+    pub existing_arn: Option<String>,
+}
+
+/// What a reference resolved to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// A resource of the stack.
+    Declared(Address),
+    /// An existing resource: its physical name and ARN.
+    Existing { name: String, arn: String },
+}
+
+impl Resolved {
+    /// The address, for a resource of the stack.
+    pub fn address(&self) -> Option<&Address> {
+        match self {
+            Resolved::Declared(a) => Some(a),
+            Resolved::Existing { .. } => None,
+        }
+    }
+}
+
+/// Resolves a reference written at `key` to a `kind`: a declared resource's address, or an
+/// existing one's name and ARN (recorded to be checked at plan time).
+pub(crate) fn resolve(b: &mut dyn Context<'_>, key: &str, reference: &Reference, kind: Kind) -> Option<Resolved> {
+    match reference {
+        Reference::Declared(raw) => b.reference(key, raw, kind).map(Resolved::Declared),
+        Reference::Existing(e) => {
+            let (name, arn) = match (kind, &e.existing, &e.existing_arn) {
+                (Kind::Bucket, Some(name), None) => {
+                    let name = b.text(&format!("{key}.existing"), name);
+                    let arn = b.env().bucket_arn(&name);
+                    (name, arn)
+                }
+                (Kind::Role, Some(name), None) => {
+                    let name = b.text(&format!("{key}.existing"), name);
+                    let arn = b.env().role_arn("/", &name);
+                    (name, arn)
+                }
+                (Kind::Role, None, Some(arn)) => {
+                    let arn = b.text(&format!("{key}.existing_arn"), arn);
+                    let name = arn.rsplit('/').next().unwrap_or_default().to_string();
+                    if !arn.starts_with("arn:") || !arn.contains(":role/") || name.is_empty() {
+                        b.report(
+                            Diagnostic::error(
+                                "reference",
+                                format!("{key}.existing_arn"),
+                                format!("{arn:?} is not a role ARN"),
+                            )
+                            .with_help("arn:aws:iam::ACCOUNT:role/PATH/NAME"),
+                        );
+                        return None;
+                    }
+                    (name, arn)
+                }
+                _ => {
+                    let what = if kind == Kind::Role {
+                        "{ existing = \"role-name\" } or { existing_arn = \"arn:aws:iam::ACCOUNT:role/NAME\" }"
+                    } else {
+                        "{ existing = \"name\" }"
+                    };
+                    b.report(
+                        Diagnostic::error(
+                            "reference",
+                            key,
+                            format!("an existing {} is named with {what}", kind.noun()),
+                        )
+                        .with_help(format!(
+                            "or reference a {} of this stack: \"{}.NAME\"",
+                            kind.noun(),
+                            kind.as_str()
+                        )),
+                    );
+                    return None;
+                }
+            };
+            b.existing(key, kind, &name);
+            Some(Resolved::Existing { name, arn })
+        }
+    }
 }
 
 /// The address of `[kind.name]` and its key in diagnostics.

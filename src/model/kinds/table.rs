@@ -401,8 +401,17 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TableSection) -> Op
     let stream = b.reference(&format!("{key}.stream"), &s.stream, Kind::Firehose)?;
     let f = b.file().firehose.get(&stream.name)?;
     let prefix = f.prefix.as_ref().map(|p| b.text(&format!("firehose.{}.prefix", stream.name), p)).unwrap_or_default();
-    let bucket = Address::parse(&f.bucket).and_then(|a| b.file().bucket.get(&a.name).map(|s| (a, s.name.clone())));
-    let bucket = bucket.map(|(a, raw)| b.text(&format!("bucket.{}.name", a.name), &raw)).unwrap_or_default();
+    let bucket = match &f.bucket {
+        super::Reference::Declared(raw) => {
+            let declared = Address::parse(raw).and_then(|a| b.file().bucket.get(&a.name).map(|s| (a, s.name.clone())));
+            declared.map(|(a, raw)| b.text(&format!("bucket.{}.name", a.name), &raw)).unwrap_or_default()
+        }
+        super::Reference::Existing(e) => e
+            .existing
+            .as_ref()
+            .map(|n| b.text(&format!("firehose.{}.bucket.existing", stream.name), n))
+            .unwrap_or_default(),
+    };
     let since = s.since.as_deref().unwrap_or(DEFAULT_SINCE);
     let Ok(since) = chrono::NaiveDate::parse_from_str(since, "%Y-%m-%d") else {
         b.report(
