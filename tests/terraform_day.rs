@@ -1,0 +1,205 @@
+//! The verbs a Terraform user reaches for daily, against moto: --target, --replace,
+//! plan --destroy with --out and show, graph, output --raw, forget, ignore_tags, existing
+//! resources, import with its plan.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeSet;
+
+/// The edges of a DOT graph, as (from, to).
+fn dot_edges(dot: &str) -> BTreeSet<(String, String)> {
+    dot.lines()
+        .filter_map(|l| l.trim().strip_suffix(';')?.split_once(" -> "))
+        .map(|(a, b)| (a.trim_matches('"').to_string(), b.trim_matches('"').to_string()))
+        .collect()
+}
+
+/// The edges of a JSON plan (`after`), as (from, to).
+fn plan_edges(plan: &serde_json::Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for c in plan["changes"].as_array().unwrap() {
+        for a in c["after"].as_array().cloned().unwrap_or_default() {
+            out.insert((c["address"].as_str().unwrap().to_string(), a.as_str().unwrap().to_string()));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn target_replace_graph_and_outputs() {
+    let fx = Fixture::new();
+    // --target: only the function and what it needs.
+    let plan = fx.ok(&["plan", "--target", "lambda.extractor"], 0);
+    assert!(plan.stdout.contains("Plan: 2 to add, 0 to change, 0 to destroy."), "{}", plan.all());
+    assert!(plan.stderr.contains("this plan is partial"), "{}", plan.all());
+    let typo = fx.ok(&["plan", "--target", "lambda.extracter"], 1);
+    assert!(typo.stderr.contains("did you mean `lambda.extractor`"), "{}", typo.all());
+    fx.ok(&["apply", "--auto-approve", "--target", "lambda.extractor"], 0);
+    let rest = fx.ok(&["plan", "--detailed-exitcode"], 2);
+    assert!(rest.stdout.contains("Plan: 4 to add, 0 to change, 0 to destroy."), "{}", rest.all());
+    fx.apply();
+
+    // graph: DOT whose edges are the plan's own (the executor's).
+    let dot = fx.ok(&["graph"], 0).stdout;
+    assert!(dot.starts_with("digraph \"firehose-dp-demo\" {") && dot.trim_end().ends_with('}'), "{dot}");
+    let edges = dot_edges(&dot);
+    assert_eq!(edges, plan_edges(&fx.json_plan()));
+    assert!(edges.contains(&("firehose.events".into(), "lambda.extractor".into())), "{edges:?}");
+    assert!(edges.contains(&("lambda.extractor".into(), "role.extractor".into())), "{edges:?}");
+
+    // output NAME --raw, for scripts.
+    let arn = fx.ok(&["output", "firehose.events", "--raw"], 0).stdout;
+    assert_eq!(arn, format!("arn:aws:firehose:us-east-1:123456789012:deliverystream/{STREAM}"));
+    assert_eq!(fx.ok(&["output", "bucket.data.name", "--raw"], 0).stdout, BUCKET);
+    assert!(fx.ok(&["output", "bucket.nope", "--raw"], 1).stderr.contains("not a resource of this stack"));
+
+    // --replace: the function is replaced though nothing forces it; the stream follows it.
+    let plan = fx.ok(&["plan", "--replace", "lambda.extractor"], 0);
+    assert!(plan.stdout.contains("replacement requested with --replace"), "{}", plan.all());
+    assert!(plan.stdout.contains("Plan: 1 to add, 1 to change, 1 to destroy."), "{}", plan.all());
+    fx.ok(&["apply", "--auto-approve", "--replace", "lambda.extractor"], 0);
+    fx.assert_clean();
+}
+
+#[tokio::test]
+async fn a_saved_destroy_plan_is_shown_then_applied() {
+    let fx = Fixture::new();
+    fx.apply();
+    let plan_path = fx.stack_path().with_file_name("destroy.plan");
+    let plan_file = plan_path.to_str().unwrap();
+    let planned = fx.ok(&["plan", "--destroy", "--out", plan_file], 0);
+    assert!(planned.stdout.contains("Plan: 0 to add, 0 to change, 6 to destroy."), "{}", planned.all());
+    let shown = fx.ok(&["show", plan_file], 0);
+    assert!(shown.stdout.contains("firehose.events will be destroyed"), "{}", shown.all());
+    let json: serde_json::Value = serde_json::from_str(&fx.ok(&["show", plan_file, "--json"], 0).stdout).unwrap();
+    assert_eq!(json["summary"]["destroy"], 6);
+    let live = fx.ok(&["show"], 0);
+    assert!(
+        live.stdout.contains("# firehose.events") && live.stdout.contains("dynamic_partitioning"),
+        "{}",
+        live.all()
+    );
+    let applied = fx.ok(&["apply", plan_file], 0);
+    assert!(
+        applied.stdout.contains("Destroy complete! Resources: 0 added, 0 changed, 6 destroyed."),
+        "{}",
+        applied.all()
+    );
+    let after = fx.ok(&["plan", "--detailed-exitcode"], 2);
+    assert!(after.stdout.contains("6 to add"), "{}", after.all());
+}
+
+#[tokio::test]
+async fn forget_keeps_the_resource_and_ignored_tags_are_never_drift() {
+    let fx = Fixture::new();
+    fx.edit(
+        "tags = { project = \"firehose-dynamic-partitioning\" }",
+        "tags = { project = \"firehose-dynamic-partitioning\" }\nignore_tags = { keys = [\"CostCenter\"], key_prefixes = [\"org:\"] }",
+    );
+    fx.apply();
+    let s3 = fx.moto.s3().await;
+    let mut tags = s3.get_bucket_tagging().bucket(BUCKET).send().await.unwrap().tag_set().to_vec();
+    for (k, v) in [("CostCenter", "42"), ("org:team", "data")] {
+        tags.push(aws_sdk_s3::types::Tag::builder().key(k).value(v).build().unwrap());
+    }
+    let tagging = aws_sdk_s3::types::Tagging::builder().set_tag_set(Some(tags)).build().unwrap();
+    s3.put_bucket_tagging().bucket(BUCKET).tagging(tagging).send().await.unwrap();
+    fx.assert_clean();
+
+    // A change to the bucket writes its whole tag set: the ignored tags survive it.
+    fx.edit("tags = { project = \"firehose-dynamic-partitioning\" }", "tags = { project = \"renamed\" }");
+    fx.apply();
+    let kept = s3.get_bucket_tagging().bucket(BUCKET).send().await.unwrap();
+    let keys: Vec<&str> = kept.tag_set().iter().map(|t| t.key()).collect();
+    assert!(keys.contains(&"CostCenter") && keys.contains(&"org:team"), "{keys:?}");
+
+    // forget: the log group leaves the stack, untouched otherwise.
+    let refused = fx.run(&["forget", "log_group.delivery"]);
+    assert_eq!(refused.code, 1);
+    assert!(refused.stderr.contains("--auto-approve"), "{}", refused.all());
+    assert!(refused.stdout.contains("still declares log_group.delivery"), "{}", refused.all());
+    let forgot = fx.ok(&["forget", "log_group.delivery", "--auto-approve"], 0);
+    assert!(forgot.stdout.contains("no longer part of stack"), "{}", forgot.all());
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&fx.moto.sdk_config().await);
+    let group = "/aws/kinesisfirehose/PUT-S3-lambda";
+    let found = logs.describe_log_groups().log_group_name_prefix(group).send().await.unwrap();
+    assert_eq!(found.log_groups().len(), 1, "the log group is still there");
+    let arn = found.log_groups()[0].arn().unwrap().trim_end_matches(":*").to_string();
+    let tags = logs.list_tags_for_resource().resource_arn(&arn).send().await.unwrap();
+    let tags = tags.tags().cloned().unwrap_or_default();
+    assert!(!tags.contains_key("provision:stack") && tags.contains_key("project"), "{tags:?}");
+}
+
+#[tokio::test]
+async fn an_existing_bucket_is_used_and_left_alone() {
+    let fx = Fixture::new();
+    let s3 = fx.moto.s3().await;
+    s3.create_bucket().bucket("data-lake-shared").send().await.unwrap();
+    fx.edit("bucket = \"bucket.data\"", "bucket = { existing = \"data-lake-missing\" }");
+    let refused = fx.ok(&["plan"], 1);
+    assert!(
+        refused.stderr.contains("firehose.events.bucket: the existing bucket \"data-lake-missing\" does not exist"),
+        "{}",
+        refused.all()
+    );
+    fx.edit("{ existing = \"data-lake-missing\" }", "{ existing = \"data-lake-shared\" }");
+    fx.apply();
+    fx.assert_clean();
+    let firehose = aws_sdk_firehose::Client::new(&fx.moto.sdk_config().await);
+    let d = firehose.describe_delivery_stream().delivery_stream_name(STREAM).send().await.unwrap();
+    let dest =
+        d.delivery_stream_description().unwrap().destinations()[0].extended_s3_destination_description().unwrap();
+    assert_eq!(dest.bucket_arn(), "arn:aws:s3:::data-lake-shared");
+    let iam = aws_sdk_iam::Client::new(&fx.moto.sdk_config().await);
+    let policy = iam
+        .get_role_policy()
+        .role_name("firehose-dp-demo-delivery")
+        .policy_name("provision-generated")
+        .send()
+        .await
+        .unwrap();
+    let document = urlencoding_decode(policy.policy_document());
+    assert!(document.contains("arn:aws:s3:::data-lake-shared/*"), "{document}");
+    fx.ok(&["destroy", "--auto-approve"], 0);
+    assert!(s3.head_bucket().bucket("data-lake-shared").send().await.is_ok(), "the existing bucket is left alone");
+}
+
+/// IAM returns policy documents percent-encoded.
+fn urlencoding_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).to_string()
+}
+
+#[tokio::test]
+async fn import_shows_its_plan_and_asks() {
+    let fx = Fixture::new();
+    let s3 = fx.moto.s3().await;
+    s3.create_bucket().bucket(BUCKET).send().await.unwrap();
+    let asked = fx.run(&["import", "bucket.data"]);
+    assert_eq!(asked.code, 1, "{}", asked.all());
+    assert!(asked.stdout.contains("+ tags.provision:stack = \"firehose-dp-demo\""), "{}", asked.all());
+    assert!(asked.stdout.contains("Then `provision apply` would change"), "{}", asked.all());
+    assert!(
+        asked.stderr.contains("stdin is not a terminal") && asked.stderr.contains("--auto-approve"),
+        "{}",
+        asked.all()
+    );
+    assert!(s3.get_bucket_tagging().bucket(BUCKET).send().await.is_err(), "nothing was tagged");
+    fx.ok(&["import", "bucket.data", "--auto-approve"], 0);
+    let tags = s3.get_bucket_tagging().bucket(BUCKET).send().await.unwrap();
+    assert!(tags.tag_set().iter().any(|t| t.key() == "provision:stack"));
+}
