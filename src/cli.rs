@@ -200,6 +200,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the logs of the stack's functions and the delivery errors of its streams, escaped.
+    Logs {
+        /// A function or stream, e.g. lambda.extractor (default: every function and stream).
+        address: Option<String>,
+        /// Keep printing new events until Ctrl-C.
+        #[arg(long)]
+        follow: bool,
+        /// Events since this long ago (e.g. 30s, 10m, 2h; at most a day).
+        #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+        since: std::time::Duration,
+    },
     /// The jq fallback's worker process (started by preview; not for people).
     #[command(name = "__jq-worker", hide = true)]
     JqWorker {

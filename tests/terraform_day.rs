@@ -203,3 +203,57 @@ async fn import_shows_its_plan_and_asks() {
     let tags = s3.get_bucket_tagging().bucket(BUCKET).send().await.unwrap();
     assert!(tags.tag_set().iter().any(|t| t.key() == "provision:stack"));
 }
+
+async fn put_log(logs: &aws_sdk_cloudwatchlogs::Client, group: &str, message: &str) {
+    let _ = logs.create_log_stream().log_group_name(group).log_stream_name("s").send().await;
+    let event = aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+        .timestamp(chrono::Utc::now().timestamp_millis())
+        .message(message)
+        .build()
+        .unwrap();
+    logs.put_log_events().log_group_name(group).log_stream_name("s").log_events(event).send().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_functions_log_group_is_owned_and_its_logs_followed() {
+    let fx = Fixture::new();
+    fx.edit("publish = true", "publish = true\nlog_retention_days = 14");
+    let apply = fx.apply();
+    assert!(apply.stdout.contains("Resources: 7 added"), "{}", apply.all());
+    fx.assert_clean();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&fx.moto.sdk_config().await);
+    let group = "/aws/lambda/MetadataExtractor";
+    let found = logs.describe_log_groups().log_group_name_prefix(group).send().await.unwrap();
+    assert_eq!(found.log_groups()[0].retention_in_days(), Some(14));
+
+    put_log(&logs, group, "recordId=49546986683135544286507457936321625675700192471156785154 \x1b[31mred").await;
+    let printed = fx.ok(&["logs", "lambda.extractor", "--since", "1h"], 0);
+    assert!(printed.stdout.starts_with("lambda.extractor 20"), "{}", printed.all());
+    assert!(
+        printed.stdout.contains("recordId=4954698668") && printed.stdout.contains("\\x1b[31mred"),
+        "escaped: {}",
+        printed.all()
+    );
+
+    let mut follow = fx.spawn(&["logs", "--follow", "--since", "1h"]);
+    let lines = wait_for_line(&mut follow, "recordId=4954698668");
+    put_log(&logs, group, "a later event").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut seen = false;
+    while std::time::Instant::now() < deadline && !seen {
+        seen = lines.recv_timeout(std::time::Duration::from_millis(200)).is_ok_and(|l| l.contains("a later event"));
+    }
+    assert!(seen, "--follow printed the new event");
+    interrupt(&follow);
+    assert!(follow.wait().unwrap().success(), "Ctrl-C ends --follow cleanly");
+
+    fx.ok(&["destroy", "--auto-approve"], 0);
+    let gone = logs.describe_log_groups().log_group_name_prefix(group).send().await.unwrap();
+    assert!(gone.log_groups().is_empty(), "destroy removes the function's log group");
+}
+
+/// Sends SIGINT to a child (as Ctrl-C would).
+fn interrupt(child: &std::process::Child) {
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+}

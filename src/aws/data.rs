@@ -63,6 +63,16 @@ impl BatchSink for StreamSink {
     }
 }
 
+/// One log event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEvent {
+    pub id: String,
+    /// Milliseconds since the epoch.
+    pub time_ms: i64,
+    /// As written: anyone's text, escaped before it is printed.
+    pub message: String,
+}
+
 impl Clients {
     /// A sender for stream `name`.
     pub fn stream_sink(&self, name: &str) -> StreamSink {
@@ -135,6 +145,33 @@ impl Clients {
     }
 
     /// The latest messages of a log stream (the stream's delivery errors), oldest first.
+    /// Every event of a log group (one of its streams, if given) at or after `start_ms`, oldest
+    /// first; a group that does not exist (yet) has none.
+    pub async fn log_events(&self, group: &str, stream: Option<&str>, start_ms: i64) -> Result<Vec<LogEvent>> {
+        let mut out = Vec::new();
+        let mut pages = self
+            .logs
+            .filter_log_events()
+            .log_group_name(group)
+            .set_log_stream_names(stream.map(|s| vec![s.to_string()]))
+            .start_time(start_ms)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(page) => out.extend(page.events().iter().map(|e| LogEvent {
+                    id: e.event_id().unwrap_or_default().to_string(),
+                    time_ms: e.timestamp().unwrap_or_default(),
+                    message: e.message().unwrap_or_default().to_string(),
+                })),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => break,
+                Err(e) => return Err(sdk_error(e)),
+            }
+        }
+        out.sort_by_key(|e| e.time_ms);
+        Ok(out)
+    }
+
     pub async fn recent_log_events(&self, group: &str, stream: &str, limit: i32) -> Result<Vec<String>> {
         match self
             .logs

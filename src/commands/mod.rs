@@ -6,6 +6,7 @@ mod datapath;
 mod destroy;
 mod forget;
 mod import;
+mod logs;
 mod output;
 mod plan;
 mod show;
@@ -117,6 +118,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .await
         }
+        Command::Logs { address, follow, since } => logs::run(&ctx, address.as_deref(), *follow, *since).await,
         Command::JqWorker { query, memory_mib } => Ok(crate::jq::engine::worker_main(query, *memory_mib)),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

@@ -23,8 +23,23 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
         granted: BTreeMap::new(),
         declared: BTreeMap::new(),
         existing: Vec::new(),
+        derived: Vec::new(),
     };
     let mut resources = kinds::build_all(&mut b, &loaded.file);
+    for derived in std::mem::take(&mut b.derived) {
+        if resources.iter().any(|r| r.address == derived.address) {
+            b.report(Diagnostic::error(
+                "reference",
+                derived.address.to_string(),
+                format!(
+                    "{} is also the log group provision derives from a function's log_retention_days",
+                    derived.address
+                ),
+            ));
+        } else {
+            resources.push(derived);
+        }
+    }
     b.attach_policies(&mut resources);
     let lock = loaded.file.stack.lock.then(|| LockSettings {
         bucket: match &loaded.file.stack.lock_bucket {
@@ -66,6 +81,8 @@ struct Builder<'a> {
     declared: BTreeMap<Address, Vec<Statement>>,
     /// Existing resources referenced.
     existing: Vec<Existing>,
+    /// Resources declared ones imply.
+    derived: Vec<Resource>,
 }
 
 impl Builder<'_> {
@@ -164,6 +181,10 @@ impl<'a> Context<'a> for Builder<'a> {
         if !self.existing.contains(&e) {
             self.existing.push(e);
         }
+    }
+
+    fn derive(&mut self, resource: Resource) {
+        self.derived.push(resource);
     }
 
     fn report(&mut self, diagnostic: Diagnostic) {

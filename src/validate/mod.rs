@@ -100,8 +100,7 @@ fn check_log_group(key: &str, g: &LogGroupSpec, out: &mut Vec<Diagnostic>) {
                 .with_help("1 to 512 of a-z A-Z 0-9 . - _ / #, not starting with `aws/`"),
         );
     }
-    const RETENTION: [i32; 22] =
-        [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+    const RETENTION: [i32; 22] = crate::model::kinds::log_group::RETENTION_DAYS;
     if let Some(days) = g.retention_days {
         if !RETENTION.contains(&days) {
             out.push(

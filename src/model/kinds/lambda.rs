@@ -22,7 +22,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
         let function = super::arn_resource(arn, "lambda")?.strip_prefix("function:")?;
         function.split(':').next().map(str::to_string)
     },
-    may_reference: &[Kind::Role],
+    // Its execution role, and its own log group when it has a retention.
+    may_reference: &[Kind::Role, Kind::LogGroup],
     default_wait_seconds: d::LAMBDA_WAIT_SECONDS,
     adopts_unowned: false,
     create_carries_tags: true,
@@ -65,6 +66,10 @@ pub struct LambdaSection {
     /// How long apply waits for the function to settle (State, LastUpdateStatus), in seconds.
     #[schemars(extend("default" = d::LAMBDA_WAIT_SECONDS))]
     pub wait_timeout_seconds: Option<u64>,
+    /// Retention of the function's own log group `/aws/lambda/<name>`, in days (rule N5): provision
+    /// then creates and owns it (`log_group.lambda_<NAME>`), so destroy removes it. Absent: Lambda
+    /// creates it on first run, kept forever, never the stack's.
+    pub log_retention_days: Option<i32>,
     /// Files to package (gitignore-style globs, relative to `source`); default: everything not excluded.
     #[serde(default)]
     pub include: Vec<String>,
@@ -122,8 +127,40 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> O
     for (k, v) in &s.environment {
         environment.insert(k.clone(), b.text(&format!("{key}.environment.{k}"), v));
     }
+    let function_name = b.text(&format!("{key}.name"), &s.name);
+    let mut depends_on: Vec<crate::model::Address> =
+        role.as_ref().and_then(Resolved::address).cloned().into_iter().collect();
+    if let Some(days) = s.log_retention_days {
+        if super::log_group::RETENTION_DAYS.contains(&days) {
+            let group = crate::model::Address::new(Kind::LogGroup, format!("lambda_{name}"));
+            let spec = super::log_group::LogGroupSpec {
+                name: format!("/aws/lambda/{function_name}"),
+                retention_days: Some(days),
+                streams: vec![],
+                tags: b.tags(&group),
+            };
+            b.derive(Resource {
+                address: group.clone(),
+                prevent_destroy: s.prevent_destroy,
+                wait_timeout: Kind::LogGroup.default_wait(),
+                depends_on: vec![],
+                spec: spec.into(),
+            });
+            // Created first, so that Lambda never makes it with no retention.
+            depends_on.push(group);
+        } else {
+            b.report(
+                Diagnostic::error(
+                    "N5",
+                    format!("{key}.log_retention_days"),
+                    format!("{days} is not a retention CloudWatch accepts"),
+                )
+                .with_help(format!("one of {:?}", super::log_group::RETENTION_DAYS)),
+            );
+        }
+    }
     let spec = LambdaSpec {
-        name: b.text(&format!("{key}.name"), &s.name),
+        name: function_name,
         runtime: s.runtime.clone(),
         handler: s.handler.clone(),
         role_arn,
@@ -142,7 +179,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> O
         wait_timeout: s.wait_timeout_seconds.map(Duration::from_secs).unwrap_or(Kind::Lambda.default_wait()),
         address,
         prevent_destroy: s.prevent_destroy,
-        depends_on: role.as_ref().and_then(Resolved::address).cloned().into_iter().collect(),
+        depends_on,
         spec: spec.into(),
     })
 }
@@ -223,11 +260,11 @@ impl KindSpec for LambdaSpec {
 pub(crate) const EXAMPLE: super::Example = super::Example {
     toml: "[role.r]\ntrust = [\"lambda.amazonaws.com\"]\n\
            [lambda.f]\nname = \"generic-function\"\nruntime = \"python3.12\"\nhandler = \"index.handler\"\n\
-           source = \"src\"\nrole = \"role.r\"\n",
+           source = \"src\"\nrole = \"role.r\"\nlog_retention_days = 14\n",
     address: "lambda.f",
     replaced: "[role.r]\ntrust = [\"lambda.amazonaws.com\"]\n\
                [lambda.f]\nname = \"generic-function-2\"\nruntime = \"python3.12\"\nhandler = \"index.handler\"\n\
-               source = \"src\"\nrole = \"role.r\"\n",
+               source = \"src\"\nrole = \"role.r\"\nlog_retention_days = 14\n",
     drift: |spec| {
         if let super::Spec::Lambda(l) = spec {
             l.memory_mb = 512;

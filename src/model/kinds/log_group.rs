@@ -35,6 +35,10 @@ pub(crate) const INFO: KindInfo = KindInfo {
     ],
 };
 
+/// The retentions CloudWatch Logs accepts, in days (rule N5).
+pub const RETENTION_DAYS: [i32; 22] =
+    [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
 /// `[log_group.NAME]`
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -94,6 +94,8 @@ pub trait Context<'a> {
         include: &[String],
         exclude: &[String],
     ) -> Option<Result<Arc<Package>, PackageError>>;
+    /// Adds a resource a declared one implies (a function's own log group).
+    fn derive(&mut self, resource: Resource);
     /// Reports a problem found while building.
     fn report(&mut self, diagnostic: Diagnostic);
     /// Adds statements a resource needs to the generated inline policy of `role` (rule I2).

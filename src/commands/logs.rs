@@ -1,0 +1,86 @@
+use super::common::Context;
+use crate::aws::data::LogEvent;
+use crate::model::{Address, Spec, Stack};
+use crate::outln;
+use crate::output::escape;
+use anyhow::bail;
+use std::collections::HashSet;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// A log group (and stream) to print, with the resource it belongs to.
+struct Source {
+    address: Address,
+    group: String,
+    stream: Option<String>,
+}
+
+/// The functions' log groups and the streams' delivery logs, for `address` or all of them.
+fn sources(stack: &Stack, address: Option<&str>) -> anyhow::Result<Vec<Source>> {
+    let mut all = Vec::new();
+    for r in &stack.resources {
+        match &r.spec {
+            Spec::Lambda(l) => {
+                all.push(Source { address: r.address.clone(), group: format!("/aws/lambda/{}", l.name), stream: None })
+            }
+            Spec::Firehose(f) => {
+                if let Some((group, stream)) = &f.logging {
+                    all.push(Source { address: r.address.clone(), group: group.clone(), stream: Some(stream.clone()) });
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some(wanted) = address else { return Ok(all) };
+    let listed = all.iter().map(|s| s.address.to_string()).collect::<Vec<_>>().join(", ");
+    let chosen: Vec<Source> = all.into_iter().filter(|s| s.address.to_string() == wanted).collect();
+    if chosen.is_empty() {
+        bail!("{} has no logs provision reads; these do: {listed}", escape(wanted));
+    }
+    Ok(chosen)
+}
+
+fn print(source: &Source, e: &LogEvent) {
+    let time = chrono::DateTime::from_timestamp_millis(e.time_ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default();
+    outln!("{} {time} {}", source.address, escape(e.message.trim_end()));
+}
+
+/// `provision logs [ADDRESS] [--follow] [--since D]`.
+pub(super) async fn run(
+    ctx: &Context,
+    address: Option<&str>,
+    follow: bool,
+    since: Duration,
+) -> anyhow::Result<ExitCode> {
+    let loaded = ctx.load(false, false).await?;
+    let sources = sources(&loaded.stack, address)?;
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let mut start = vec![now_ms - since.as_millis() as i64; sources.len()];
+    // Events already printed at the latest timestamp of each source (a poll starts there again).
+    let mut seen: Vec<HashSet<String>> = vec![HashSet::new(); sources.len()];
+    let _graceful = follow.then(|| crate::interrupt::graceful("Interrupt received: no longer following."));
+    let mut stop = crate::interrupt::stop_signal();
+    loop {
+        for (i, source) in sources.iter().enumerate() {
+            let events = loaded.clients.log_events(&source.group, source.stream.as_deref(), start[i]).await?;
+            for e in events.iter().filter(|e| !seen[i].contains(&e.id)) {
+                print(source, e);
+            }
+            if let Some(last) = events.last().map(|e| e.time_ms) {
+                seen[i] = events.iter().filter(|e| e.time_ms == last).map(|e| e.id.clone()).collect();
+                start[i] = last;
+            }
+        }
+        if !follow || *stop.borrow() {
+            break;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = stop.changed() => break,
+        }
+    }
+    ctx.report_calls(&loaded);
+    Ok(ExitCode::SUCCESS)
+}
