@@ -211,6 +211,10 @@ pub enum Command {
         #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
         since: std::time::Duration,
     },
+    /// On each save of stack.toml or a function's source: validate, plan, and update functions
+    /// at once when only their code or configuration changed (like `cdk watch`); other changes
+    /// are shown as a plan for `provision apply`. Until Ctrl-C.
+    Watch,
     /// The jq fallback's worker process (started by preview; not for people).
     #[command(name = "__jq-worker", hide = true)]
     JqWorker {

@@ -257,3 +257,41 @@ fn interrupt(child: &std::process::Child) {
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
 }
+
+#[tokio::test]
+async fn watch_hotswaps_code_and_leaves_the_rest_to_apply() {
+    let fx = Fixture::new();
+    fx.apply();
+    let lambda = aws_sdk_lambda::Client::new(&fx.moto.sdk_config().await);
+    let sha = |out: aws_sdk_lambda::operation::get_function::GetFunctionOutput| {
+        out.configuration().and_then(|c| c.code_sha256()).unwrap_or_default().to_string()
+    };
+    let before = sha(lambda.get_function().function_name("MetadataExtractor").send().await.unwrap());
+    let mut watch = fx.spawn(&["watch"]);
+    let lines = wait_for_line(&mut watch, "No changes.");
+    let source = fx.stack_path().with_file_name("examples/lambda/metadata_extractor/index.py");
+    let code = std::fs::read_to_string(&source).unwrap();
+    std::fs::write(&source, format!("{code}\n# saved again\n")).unwrap();
+    let wait_for = |text: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::time::Instant::now() < deadline {
+            if let Ok(l) = lines.recv_timeout(std::time::Duration::from_millis(200)) {
+                if l.contains(text) {
+                    return l;
+                }
+            }
+        }
+        panic!("watch never printed {text:?}");
+    };
+    let line = wait_for("Hotswapped");
+    assert!(line.contains("lambda.extractor") && line.contains("firehose.events"), "{line}");
+    let after = sha(lambda.get_function().function_name("MetadataExtractor").send().await.unwrap());
+    assert_ne!(before, after, "the new code is deployed");
+
+    fx.edit("buffer_interval_seconds = 60", "buffer_interval_seconds = 120");
+    wait_for("run `provision apply` for these changes");
+    interrupt(&watch);
+    assert!(watch.wait().unwrap().success());
+    let plan = fx.ok(&["plan", "--detailed-exitcode"], 2);
+    assert!(plan.stdout.contains("buffer_interval_seconds"), "the stream change was left to apply: {}", plan.all());
+}

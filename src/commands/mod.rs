@@ -11,6 +11,7 @@ mod output;
 mod plan;
 mod show;
 mod validate;
+mod watch;
 
 use crate::cli::{Cli, Command};
 use crate::outln;
@@ -119,6 +120,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
         }
         Command::Logs { address, follow, since } => logs::run(&ctx, address.as_deref(), *follow, *since).await,
+        Command::Watch => watch::run(&ctx).await,
         Command::JqWorker { query, memory_mib } => Ok(crate::jq::engine::worker_main(query, *memory_mib)),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

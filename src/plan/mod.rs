@@ -485,6 +485,21 @@ fn holds(value: &serde_json::Value, secret: &str) -> bool {
     }
 }
 
+/// Whether `watch` may apply the plan at once, as `cdk watch` hotswaps: only functions change in
+/// place (code or configuration), and streams only take the new function version.
+pub fn hotswappable(plan: &Plan) -> bool {
+    let active: Vec<&Change> = plan.changes.iter().filter(|c| c.is_active()).collect();
+    !active.is_empty()
+        && active.iter().all(|c| {
+            c.action == Action::Update
+                && match c.address.kind {
+                    Kind::Lambda => true,
+                    Kind::Firehose => c.attributes.iter().all(|a| a.key == "processors"),
+                    _ => false,
+                }
+        })
+}
+
 /// Refuses plans that would touch what the stack does not own or must not destroy.
 pub fn check_safe(plan: &Plan) -> Result<(), String> {
     let conflicts: Vec<String> =

@@ -256,3 +256,27 @@ async fn tags_others_manage_are_never_drift_when_ignored() {
     assert_eq!(bucket.action, Action::Update);
     assert_eq!(bucket.attributes.iter().map(|a| a.key.as_str()).collect::<Vec<_>>(), ["tags.colleague"]);
 }
+
+#[tokio::test]
+async fn only_function_updates_and_the_streams_following_them_are_hotswapped() {
+    let fake = Arc::new(FakeProvider::new());
+    let s = stack(DEFAULT_STACK);
+    apply(&fake, &s).await;
+    // New code: the function updates, the stream takes its new version.
+    let mut code = s.clone();
+    for r in &mut code.resources {
+        if let Spec::Lambda(l) = &mut r.spec {
+            l.code_sha256 = "new-code".into();
+        }
+    }
+    let plan = plan_of(&fake, &code).await;
+    assert_eq!(
+        actions(&plan),
+        [("lambda.extractor".into(), Action::Update), ("firehose.events".into(), Action::Update)]
+    );
+    assert!(hotswappable(&plan));
+    // Anything else (a buffer change) is for apply.
+    let other = stack(&DEFAULT_STACK.replace("buffer_interval_seconds = 60", "buffer_interval_seconds = 120"));
+    assert!(!hotswappable(&plan_of(&fake, &other).await));
+    assert!(!hotswappable(&plan_of(&fake, &s).await), "no changes: nothing to hotswap");
+}
