@@ -115,6 +115,8 @@ def generated_stack(n, directory):
 
 def busy_account(moto):
     """Roles and functions of other teams, created straight in moto (not through the proxy)."""
+    watch_latency(stack, env, work, d)
+
     sys.path.insert(0, moto.pkgs)
     import boto3
     import io
@@ -252,6 +254,42 @@ def data_path(moto, results):
     log(f"  boto3 one PutRecord per record {single}: {single / wall:,.0f} records/s")
 
 
+def watch_latency(stack, env, work, d):
+    """`provision watch`: from saving the function's code to the function updated on moto."""
+    import shutil
+    source = os.path.join(work, "lambda")
+    shutil.copytree(os.path.join(ROOT, "examples/lambda/metadata_extractor"), source)
+    text = open(stack).read()
+    text = text.replace(f'source = "{ROOT}/examples/lambda/metadata_extractor"', f'source = "{source}"')
+    open(stack, "w").write(text)
+    subprocess.run([BIN, "-f", stack, "apply", "--auto-approve"], env=env, check=True, stdout=subprocess.DEVNULL)
+    watch = subprocess.Popen([BIN, "-f", stack, "watch"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             text=True)
+    lines = []
+    try:
+        def wait_for(text):
+            while True:
+                line = watch.stdout.readline()
+                if not line:
+                    raise SystemExit("watch ended")
+                if text in line:
+                    return line
+        wait_for("No changes.")
+        code = os.path.join(source, "index.py")
+        for i in range(5):
+            with open(code, "a") as f:
+                f.write(f"\n# save {i}\n")
+            start = time.perf_counter()
+            wait_for("Hotswapped")
+            lines.append(time.perf_counter() - start)
+    finally:
+        watch.send_signal(2)
+        watch.wait(timeout=30)
+    lines.sort()
+    d["watch: save to function updated"] = {"saves": len(lines), "median": lines[len(lines) // 2], "max": lines[-1]}
+    log(f"  watch: save to function updated: median {lines[len(lines) // 2]:.2f} s, max {lines[-1]:.2f} s")
+
+
 def machine():
     cpu = "unknown CPU"
     try:
@@ -295,6 +333,9 @@ def targets(results):
                                ("send (provision)", 20000, "send to moto")]:
         if key in data:
             row(f"{label}: at least {target:,} records/s", f"{data[key]['rate']:,.0f} records/s", data[key]["rate"] >= target)
+    if "watch: save to function updated" in data:
+        v = data["watch: save to function updated"]
+        row("watch updates the code within 2 s of a save (moto)", f"median {v['median']:.2f} s, max {v['max']:.2f} s", v["max"] <= 2)
     if "send, peak memory" in data:
         v = data["send, peak memory"]
         row(f"peak RSS of send under 100 MB for {v['records']:,} records", f"{v['rss']:.1f} MiB", v["rss"] < 100)
@@ -343,6 +384,8 @@ def write_report(results):
                   "Send goes straight to moto (no proxy), which accepts every record at once.", "",
                   "| what | records | wall | records/s | peak RSS |", "|---|---|---|---|---|"]
         for k, v in results["data"].items():
+            if "records" not in v:
+                continue
             rss = f"{v['rss']:.1f} MiB" if "rss" in v else "-"
             lines.append(f"| {k} | {v['records']:,} | {v['wall']:.2f} s | {v['rate']:,.0f} | {rss} |")
     with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
