@@ -240,6 +240,35 @@ pub struct Select {
     pub replace: Vec<String>,
 }
 
+/// What to say of a subcommand provision does not have: a close name when there is one (and
+/// `--version` for `version`), else where the list is.
+///
+/// ```
+/// use provision::cli::unknown_subcommand;
+/// assert!(unknown_subcommand("aply").contains("`provision apply`"));
+/// assert!(unknown_subcommand("version").contains("`provision --version`"));
+/// assert!(!unknown_subcommand("test").contains("destroy"));
+/// ```
+pub fn unknown_subcommand(typed: &str) -> String {
+    use clap::CommandFactory;
+    let head = format!("provision has no command `{typed}`");
+    if typed == "version" {
+        return format!("{head}: did you mean `provision --version`?");
+    }
+    let command = Cli::command();
+    let names: Vec<String> =
+        command.get_subcommands().filter(|c| !c.is_hide_set()).map(|c| c.get_name().to_string()).collect();
+    let close = names
+        .iter()
+        .map(|n| (strsim::damerau_levenshtein(typed, n), n))
+        .filter(|(d, n)| *d <= 2 && *d < n.len() / 2 + 1)
+        .min_by_key(|(d, _)| *d);
+    match close {
+        Some((_, name)) => format!("{head}: did you mean `provision {name}`?"),
+        None => format!("{head}; the commands are: {} (`provision --help` says what each does)", names.join(", ")),
+    }
+}
+
 /// The longest `--lock-timeout` (and other waits given as durations): a day.
 pub const MAX_DURATION: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 

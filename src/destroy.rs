@@ -20,15 +20,18 @@ pub async fn refuse_data_loss(plan: &Plan, provider: &dyn Provider) -> Result<()
         buckets.map(|(c, b)| async move { provider.object_count(&b.name).await.map(|n| (c, b, n)) }),
     )
     .await;
+    let mut holding = Vec::new();
     for count in counts {
         let (c, b, n) = count?;
         if n > 0 {
-            bail!(
-                "{} ({}) holds {n} object version(s); nothing was deleted. Set force_destroy = true on it to empty it first, or empty it yourself",
-                c.address,
-                b.name
-            );
+            holding.push(format!("{} ({}) holds {n} object version(s)", c.address, b.name));
         }
+    }
+    if !holding.is_empty() {
+        bail!(
+            "{}; nothing was deleted. Set force_destroy = true on each to empty it first, or empty them yourself",
+            holding.join(", ")
+        );
     }
     Ok(())
 }

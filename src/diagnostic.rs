@@ -55,6 +55,17 @@ impl Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// `key: message`, or the message alone when no key applies (a syntax error).
+    fn title(&self) -> String {
+        if self.key.is_empty() {
+            self.message.clone()
+        } else {
+            format!("{}: {}", self.key, self.message)
+        }
+    }
+}
+
 impl fmt::Display for Diagnostic {
     /// A one-line form: `error[N1]: bucket.data.name: message (stack.toml:12:8)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -62,7 +73,7 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{label}[{}]: {}: {}", self.rule, self.key, self.message)?;
+        write!(f, "{label}[{}]: {}", self.rule, self.title())?;
         if let Some(loc) = &self.location {
             write!(f, " ({}:{}:{})", loc.file.display(), loc.line, loc.column)?;
         }
@@ -88,7 +99,7 @@ pub fn render(diagnostics: &[Diagnostic], source: &str, color: bool) -> String {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
-        let title = crate::output::escape(&format!("{}: {}", d.key, d.message));
+        let title = crate::output::escape(&d.title());
         let mut group = match &d.location {
             Some(loc) => {
                 let path = loc.file.display().to_string();

@@ -4,7 +4,7 @@ use crate::error::InAnotherAccount;
 use crate::model::{Address, Live, Owned, Stack, ADDRESS_TAG};
 use crate::plan::LiveState;
 use crate::provider::Provider;
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use futures::stream::{self, StreamExt};
 use std::sync::Arc;
 
@@ -33,6 +33,31 @@ async fn check_existing(stack: &Stack, provider: &Arc<dyn Provider>) -> Result<(
     Ok(())
 }
 
+/// Checks that every managed policy a role attaches exists: AWS would refuse the attachment
+/// in the middle of an apply.
+async fn check_managed_policies(stack: &Stack, provider: &Arc<dyn Provider>) -> Result<()> {
+    let mut wanted: Vec<(String, &str)> = Vec::new();
+    for r in &stack.resources {
+        if let crate::model::Spec::Role(role) = &r.spec {
+            for arn in &role.managed_policies {
+                if !wanted.iter().any(|(_, a)| a == arn) {
+                    wanted.push((format!("{}.managed_policies", r.address), arn));
+                }
+            }
+        }
+    }
+    let checks = wanted.iter().map(|(key, arn)| async move { (key, arn, provider.policy_exists(arn).await) });
+    for (key, arn, exists) in futures::future::join_all(checks).await {
+        if !exists.with_context(|| format!("{key}: reading the managed policy {arn}"))? {
+            anyhow::bail!(
+                "{key}: the managed policy {} does not exist (GetPolicy: NoSuchEntity); nothing was changed",
+                crate::output::escape(arn)
+            );
+        }
+    }
+    Ok(())
+}
+
 /// How many reads run at once. Reads are paced per API by quota, so this only bounds memory;
 /// streams (the slowest quota, 5 calls/s) are read first, so they never wait behind other kinds.
 const READS_IN_FLIGHT: usize = 256;
@@ -55,8 +80,15 @@ pub async fn read(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned]) 
             (r.address.clone(), read)
         }
     });
-    let declared: Vec<(Address, anyhow::Result<Option<Live>>)> =
-        stream::iter(reads).buffer_unordered(READS_IN_FLIGHT).collect().await;
+    // The checks of what the stack uses (existing resources, managed policies) run beside the
+    // reads: no round of calls of their own.
+    let (declared, existing, policies): (Vec<(Address, anyhow::Result<Option<Live>>)>, _, _) = tokio::join!(
+        stream::iter(reads).buffer_unordered(READS_IN_FLIGHT).collect(),
+        check_existing(stack, provider),
+        check_managed_policies(stack, provider)
+    );
+    existing?;
+    policies?;
     let mut state = LiveState::default();
     for (address, read) in declared {
         match read {
@@ -68,7 +100,6 @@ pub async fn read(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned]) 
         }
     }
     state.foreign.sort();
-    check_existing(stack, provider).await?;
     // Declared resources are read above; existing ones are never the stack's, tags or not.
     let is_declared = |o: &Owned| {
         stack.resources.iter().any(|r| r.address.kind == o.address.kind && r.physical_name() == o.physical_name)

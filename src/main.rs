@@ -35,7 +35,18 @@ fn main() -> ExitCode {
 /// Help and version go to stdout (exit 0); a usage error is printed escaped (it echoes what was
 /// typed) and exits 1: exit code 2 means "there are changes" (`plan --detailed-exitcode`) only.
 fn usage(e: &clap::Error) -> ExitCode {
-    use clap::error::ErrorKind;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() == ErrorKind::InvalidSubcommand {
+        // clap's own guess is loose (`test` -> `destroy`, `version` -> `verify`): a stricter one.
+        if let Some(ContextValue::String(typed)) = e.get(ContextKind::InvalidSubcommand) {
+            output::err(&output::escape(&format!(
+                "error: {}
+",
+                provision::cli::unknown_subcommand(typed)
+            )));
+            return ExitCode::from(1);
+        }
+    }
     let text = output::escape(&e.render().to_string());
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {

@@ -162,6 +162,9 @@ pub trait Provider: Send + Sync {
     /// description marker too).
     async fn untag(&self, live: &Live, keys: &[String]) -> Result<()>;
 
+    /// Whether an IAM managed policy of that ARN exists.
+    async fn policy_exists(&self, arn: &str) -> Result<bool>;
+
     /// Object versions and delete markers in a bucket.
     async fn object_count(&self, bucket: &str) -> Result<usize>;
 

@@ -10,13 +10,15 @@ fn counts(fx: &Fixture) -> BTreeMap<String, usize> {
     fx.faults().counts().into_iter().collect()
 }
 
-/// Calls every plan makes once, whatever the stack: the account, and the three discoveries (the
-/// tagging API, roles, Glue tables: GetTables per database, none here).
-const PER_RUN: [(&str, usize); 4] = [
+/// Calls every plan makes once, whatever the stack: the account, the three discoveries (the
+/// tagging API, roles, Glue tables: GetTables per database, none here), and one GetPolicy per
+/// distinct managed policy the roles attach (every pipeline here attaches the same one).
+const PER_RUN: [(&str, usize); 5] = [
     ("STS.GetCallerIdentity", 1),
     ("ResourceGroupsTaggingAPI.GetResources", 1),
     ("IAM.ListRoles", 1),
     ("AWSGlue.GetDatabases", 1),
+    ("IAM.GetPolicy", 1),
 ];
 
 /// Calls a plan makes per pipeline (a bucket, a log group, two roles, a function, a stream)
@@ -52,7 +54,10 @@ async fn a_no_op_plan_of_the_default_stack_makes_exactly_these_calls() {
     fx.assert_clean();
     assert_eq!(counts(&fx), expected(1));
     let total: usize = counts(&fx).values().sum();
-    assert_eq!(total, 19, "27 before tags were read in bulk; +1 since tables are discovered");
+    assert_eq!(
+        total, 20,
+        "27 before tags were read in bulk; +1 since tables are discovered, +1 managed policy checked"
+    );
 }
 
 #[tokio::test]

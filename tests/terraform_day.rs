@@ -295,3 +295,41 @@ async fn watch_hotswaps_code_and_leaves_the_rest_to_apply() {
     let plan = fx.ok(&["plan", "--detailed-exitcode"], 2);
     assert!(plan.stdout.contains("buffer_interval_seconds"), "the stream change was left to apply: {}", plan.all());
 }
+
+/// The messages a day of use found wanting, each as it reads now.
+#[tokio::test]
+async fn messages_say_the_one_thing_wrong_where_it_is_written() {
+    let fx = Fixture::new();
+    // A variable with no value: one error, not one per use.
+    fx.edit("stream_name = \"PUT-S3-lambda\"", "stream_name = { description = \"the stream\" }");
+    let missing = fx.ok(&["validate"], 1);
+    assert_eq!(missing.stderr.matches("error[").count(), 1, "{}", missing.all());
+    assert!(missing.stderr.contains("variable `stream_name` has no value"), "{}", missing.all());
+    // Variables inside a variable's default are expanded.
+    fx.edit(
+        "stream_name = { description = \"the stream\" }",
+        "base = \"PUT-S3\"\nstream_name = \"${var.base}-lambda\"",
+    );
+    let plan = fx.ok(&["plan", "--json"], 0);
+    assert!(plan.stdout.contains("\"physical_name\": \"PUT-S3-lambda\""), "{}", plan.all());
+    // A syntax error has no empty key path.
+    std::fs::write(fx.stack_path().with_file_name("dup.toml"), "[stack]\nname = \"a\"\nname = \"b\"\n").unwrap();
+    let dup = run_at(&fx.stack_path().with_file_name("dup.toml"), &fx.endpoint(), &["validate"]);
+    assert_eq!(dup.code, 1);
+    assert!(dup.stderr.contains("error[syntax]: duplicate key") && !dup.stderr.contains(": :"), "{}", dup.all());
+    // No misleading command suggestions.
+    let test = fx.ok(&["test"], 1);
+    assert!(!test.stderr.contains("destroy") || test.stderr.contains("the commands are"), "{}", test.all());
+    assert!(fx.ok(&["version"], 1).stderr.contains("provision --version"));
+    // A managed policy that does not exist is refused at plan, before any change.
+    fx.edit("AWSLambdaBasicExecutionRole", "DoesNotExistRole");
+    let refused = fx.ok(&["plan"], 1);
+    assert!(refused.stderr.contains("role.extractor.managed_policies: the managed policy"), "{}", refused.all());
+    fx.edit("DoesNotExistRole", "AWSLambdaBasicExecutionRole");
+    // verify against the TLS-only bucket over moto's plain HTTP says why it is refused.
+    fx.apply();
+    fx.ok(&["send", "--count", "10"], 0);
+    let verify = fx.run(&["verify"]);
+    assert_eq!(verify.code, 1, "{}", verify.all());
+    assert!(verify.stderr.contains("require_tls = false"), "{}", verify.all());
+}

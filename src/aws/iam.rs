@@ -189,6 +189,15 @@ pub(super) async fn release(client: &Client, name: &str, keys: &[String]) -> Res
     Ok(())
 }
 
+/// Whether a managed policy exists (GetPolicy; NoSuchEntity: it does not).
+pub(super) async fn policy_exists(client: &Client, arn: &str) -> Result<bool> {
+    match client.get_policy().policy_arn(arn).send().await {
+        Ok(_) => Ok(true),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(false),
+        Err(e) => Err(sdk_error(e)),
+    }
+}
+
 /// The description marker of a stack's roles.
 pub(super) fn marker(stack: &str) -> String {
     format!("{DESCRIPTION_MARKER} {stack}")

@@ -234,6 +234,10 @@ impl Provider for Clients {
         }
     }
 
+    async fn policy_exists(&self, arn: &str) -> Result<bool> {
+        iam::policy_exists(&self.iam, arn).await
+    }
+
     async fn object_count(&self, bucket: &str) -> Result<usize> {
         s3::object_count(&self.s3, self.owner()?, bucket).await
     }

@@ -245,6 +245,20 @@ pub(super) async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode>
     })
 }
 
+/// A 403 from the stream's bucket, read over plain HTTP (a local endpoint), is most likely the
+/// bucket policy `require_tls` writes: say so, and what to do.
+fn tls_hint(ctx: &Context, e: anyhow::Error, bucket: &str) -> anyhow::Error {
+    let endpoint = ctx.endpoint.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()).unwrap_or_default();
+    let denied = crate::error::aws_error(&e).is_some_and(|a| a.is_access_denied());
+    if denied && endpoint.starts_with("http://") {
+        return e.context(format!(
+            "S3 refused to list or read s3://{bucket} (HTTP 403). The bucket's policy denies requests without TLS (`require_tls`, on by default) and {} is plain HTTP: for a local emulator set `require_tls = false` on the bucket and apply, or use an https endpoint",
+            crate::output::escape(&endpoint)
+        ));
+    }
+    e
+}
+
 /// Options of `verify`.
 pub(super) struct VerifyArgs<'a> {
     pub address: Option<&'a str>,
@@ -283,7 +297,8 @@ pub(super) async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitC
     let want = expected.as_ref().map(|e| e.summary.records).unwrap_or(1).max(1);
     let mut seen = HashMap::new();
     let findings = loop {
-        let findings = verify::read(clients, &bucket, spec, since, &mut seen).await?;
+        let findings =
+            verify::read(clients, &bucket, spec, since, &mut seen).await.map_err(|e| tls_hint(ctx, e, &bucket))?;
         let arrived = findings.records + findings.errors.values().map(|e| e.records).sum::<usize>();
         if arrived >= want || std::time::Instant::now() >= deadline {
             break findings;

@@ -15,6 +15,11 @@ use std::sync::Arc;
 
 /// Builds the desired stack and returns it with any warnings; errors stop here.
 pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic>), Invalid> {
+    // A variable without a value is one error: the stack is not built with it (each of its
+    // uses would only repeat it).
+    if loaded.parse_errors.iter().any(|d| d.rule == "variable") {
+        return Err(Invalid::new(loaded.parse_errors.clone(), loaded.locator.text(), &loaded.path));
+    }
     let mut b = Builder {
         loaded,
         env,
@@ -24,6 +29,7 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
         declared: BTreeMap::new(),
         existing: Vec::new(),
         derived: Vec::new(),
+        from_variable: BTreeMap::new(),
     };
     let mut resources = kinds::build_all(&mut b, &loaded.file);
     for derived in std::mem::take(&mut b.derived) {
@@ -59,8 +65,18 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
         lock,
     };
     let mut diagnostics = loaded.parse_errors.clone();
-    diagnostics.extend(b.diagnostics.into_iter().map(|d| loaded.locator.locate(d)));
-    diagnostics.extend(crate::validate::check(&stack, &loaded.file).into_iter().map(|d| loaded.locator.locate(d)));
+    let mut found = std::mem::take(&mut b.diagnostics);
+    found.extend(crate::validate::check(&stack, &loaded.file));
+    // A problem in a value that is a variable is shown where the variable is written.
+    for d in &mut found {
+        if let Some((key, var)) =
+            b.from_variable.iter().find(|(k, _)| d.key == **k || d.key.starts_with(&format!("{k}.")))
+        {
+            d.message = format!("{} (in variable `{var}`, used by {key})", d.message);
+            d.key = format!("variables.{var}");
+        }
+    }
+    diagnostics.extend(found.into_iter().map(|d| loaded.locator.locate(d)));
     diagnostics.sort_by_key(|d| (d.location.as_ref().map(|l| l.line), d.severity));
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         Err(Invalid::new(diagnostics, loaded.locator.text(), &loaded.path))
@@ -83,6 +99,8 @@ struct Builder<'a> {
     existing: Vec<Existing>,
     /// Resources declared ones imply.
     derived: Vec<Resource>,
+    /// Keys whose value is one variable (`"${var.prefix}"`), with the variable.
+    from_variable: BTreeMap<String, String>,
 }
 
 impl Builder<'_> {
@@ -93,6 +111,14 @@ impl Builder<'_> {
             if let Spec::Role(role) = &mut r.spec {
                 let mut statements = self.granted.remove(&r.address).unwrap_or_default();
                 statements.extend(self.declared.remove(&r.address).unwrap_or_default());
+                // Two streams sharing a role and a bucket need the bucket's statement once.
+                let mut unique: Vec<Statement> = Vec::new();
+                for s in statements {
+                    if !unique.contains(&s) {
+                        unique.push(s);
+                    }
+                }
+                let statements = unique;
                 role.inline_policy = (!statements.is_empty()).then(|| policy::document(&statements));
             }
         }
@@ -117,6 +143,10 @@ impl<'a> Context<'a> for Builder<'a> {
     }
 
     fn text(&mut self, key: &str, raw: &str) -> String {
+        let whole = raw.trim().strip_prefix("${var.").and_then(|r| r.strip_suffix('}'));
+        if let Some(var) = whole.filter(|v| self.loaded.file.variables.contains_key(*v)) {
+            self.from_variable.insert(key.to_string(), var.to_string());
+        }
         let ctx = interpolate::Context {
             variables: &self.loaded.values,
             stack_name: &self.loaded.name,

@@ -24,13 +24,29 @@ impl Context<'_> {
         names
     }
 
-    fn lookup(&self, name: &str) -> Option<String> {
-        match name {
+    /// The value of `name`; a variable's own `${...}` are expanded (a cycle is an error).
+    fn lookup(&self, name: &str, expanding: &mut Vec<String>) -> Result<Option<String>, InterpolationError> {
+        Ok(match name {
             "stack.name" => Some(self.stack_name.to_string()),
             "aws.region" => Some(self.region.to_string()),
             "aws.account_id" => Some(self.account_id.to_string()),
-            _ => name.strip_prefix("var.").and_then(|v| self.variables.get(v).cloned()),
-        }
+            _ => match name.strip_prefix("var.").and_then(|v| self.variables.get(v).map(|value| (v, value))) {
+                Some((v, value)) => {
+                    if expanding.iter().any(|e| e == v) {
+                        expanding.push(v.to_string());
+                        return Err(InterpolationError {
+                            message: format!("the variables {} refer to each other in a cycle", expanding.join(" -> ")),
+                            help: "a variable's default may use other variables, never itself through them".into(),
+                        });
+                    }
+                    expanding.push(v.to_string());
+                    let expanded = self.expand(value, expanding)?;
+                    expanding.pop();
+                    Some(expanded)
+                }
+                None => None,
+            },
+        })
     }
 
     /// [`Context::interpolate`] where only variables are known (the stack's name and region):
@@ -50,6 +66,10 @@ impl Context<'_> {
 
     /// Replaces every `${name}` in `text`; `$${` stands for a literal `${`.
     pub fn interpolate(&self, text: &str) -> Result<String, InterpolationError> {
+        self.expand(text, &mut Vec::new())
+    }
+
+    fn expand(&self, text: &str, expanding: &mut Vec<String>) -> Result<String, InterpolationError> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(pos) = rest.find('$') {
@@ -64,7 +84,7 @@ impl Context<'_> {
                     help: "close the expression with `}`, or write `$${` for a literal `${`".into(),
                 })?;
                 let name = tail[..close].trim();
-                let value = self.lookup(name).ok_or_else(|| {
+                let value = self.lookup(name, expanding)?.ok_or_else(|| {
                     let known = self.known();
                     let hint = crate::diagnostic::did_you_mean(name, known.iter().map(String::as_str))
                         .map(|s| format!("did you mean `${{{s}}}`? "))
@@ -113,6 +133,20 @@ mod tests {
         assert!(e.message.contains("var.stream_nme"));
         assert!(e.help.contains("did you mean `${var.stream_name}`"));
         assert!(e.help.contains("aws.account_id"));
+    }
+
+    #[test]
+    fn variables_expand_inside_variables_and_a_cycle_is_named() {
+        let vars = BTreeMap::from([
+            ("env".to_string(), "prod".to_string()),
+            ("stream".to_string(), "events-${var.env}-${aws.region}".to_string()),
+            ("a".to_string(), "${var.b}".to_string()),
+            ("b".to_string(), "x${var.a}".to_string()),
+        ]);
+        let c = Context { variables: &vars, stack_name: "demo", region: "eu-west-1", account_id: "1" };
+        assert_eq!(c.interpolate("s-${var.stream}").unwrap(), "s-events-prod-eu-west-1");
+        let e = c.interpolate("${var.a}").unwrap_err();
+        assert!(e.message.contains("a -> b -> a"), "{}", e.message);
     }
 
     #[test]

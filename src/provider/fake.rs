@@ -308,6 +308,11 @@ impl Provider for FakeProvider {
         Ok(())
     }
 
+    async fn policy_exists(&self, arn: &str) -> Result<bool> {
+        self.call("policy_exists", arn).await?;
+        Ok(!arn.contains("DoesNotExist"))
+    }
+
     async fn object_count(&self, bucket: &str) -> Result<usize> {
         self.call("object_count", bucket).await?;
         Ok(self.state().objects.get(bucket).copied().unwrap_or(0))

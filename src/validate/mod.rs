@@ -547,10 +547,12 @@ fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Dia
                 }
                 for (ns, value) in prefix::expressions(&parts) {
                     if !prefix::NAMESPACES.contains(&ns) {
-                        out.push(
-                            Diagnostic::error("P3", k, format!("unknown expression namespace `{ns}`"))
-                                .with_help(format!("one of {}", prefix::NAMESPACES.join(", "))),
-                        );
+                        out.push(Diagnostic::error("P3", k, format!("unknown expression namespace `{ns}`")).with_help(
+                            match crate::diagnostic::did_you_mean(ns, prefix::NAMESPACES.iter().copied()) {
+                                Some(s) => format!("did you mean `{s}`? one of {}", prefix::NAMESPACES.join(", ")),
+                                None => format!("one of {}", prefix::NAMESPACES.join(", ")),
+                            },
+                        ));
                     }
                     if ns == "firehose" && value != "random-string" && value != "error-output-type" {
                         out.push(
