@@ -58,6 +58,9 @@ async fn check_managed_policies(stack: &Stack, provider: &Arc<dyn Provider>) -> 
     Ok(())
 }
 
+/// One declared resource's read.
+type Read = (Address, anyhow::Result<Option<Live>>);
+
 /// How many reads run at once. Reads are paced per API by quota, so this only bounds memory;
 /// streams (the slowest quota, 5 calls/s) are read first, so they never wait behind other kinds.
 const READS_IN_FLIGHT: usize = 256;
@@ -82,7 +85,7 @@ pub async fn read(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned]) 
     });
     // The checks of what the stack uses (existing resources, managed policies) run beside the
     // reads: no round of calls of their own.
-    let (declared, existing, policies): (Vec<(Address, anyhow::Result<Option<Live>>)>, _, _) = tokio::join!(
+    let (declared, existing, policies): (Vec<Read>, _, _) = tokio::join!(
         stream::iter(reads).buffer_unordered(READS_IN_FLIGHT).collect(),
         check_existing(stack, provider),
         check_managed_policies(stack, provider)
