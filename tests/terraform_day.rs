@@ -65,7 +65,13 @@ async fn target_replace_graph_and_outputs() {
 #[tokio::test]
 async fn a_saved_destroy_plan_is_shown_then_applied() {
     let fx = Fixture::new();
-    fx.apply();
+    // -q: the final result only, no plan, no outputs.
+    let quiet = fx.ok(&["-q", "apply", "--auto-approve"], 0);
+    assert_eq!(quiet.stdout.trim(), "Apply complete! Resources: 6 added, 0 changed, 0 destroyed.", "{}", quiet.all());
+    let json: serde_json::Value = serde_json::from_str(&fx.ok(&["plan", "--destroy", "--json"], 0).stdout).unwrap();
+    assert_eq!(json["summary"]["destroy"], 6);
+    let one: serde_json::Value = serde_json::from_str(&fx.ok(&["output", "bucket.data", "--json"], 0).stdout).unwrap();
+    assert_eq!(one["name"], BUCKET);
     let plan_path = fx.stack_path().with_file_name("destroy.plan");
     let plan_file = plan_path.to_str().unwrap();
     let planned = fx.ok(&["plan", "--destroy", "--out", plan_file], 0);
@@ -144,14 +150,31 @@ async fn an_existing_bucket_is_used_and_left_alone() {
         refused.all()
     );
     fx.edit("{ existing = \"data-lake-missing\" }", "{ existing = \"data-lake-shared\" }");
+    // The function runs with a shared role the stack does not own.
+    let iam = aws_sdk_iam::Client::new(&fx.moto.sdk_config().await);
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    iam.create_role()
+        .role_name("shared-lambda")
+        .path("/team/")
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap();
+    fx.edit(
+        "role = \"role.extractor\"",
+        "role = { existing_arn = \"arn:aws:iam::123456789012:role/team/shared-lambda\" }",
+    );
     fx.apply();
     fx.assert_clean();
+    let lambda = aws_sdk_lambda::Client::new(&fx.moto.sdk_config().await);
+    let function = lambda.get_function().function_name("MetadataExtractor").send().await.unwrap();
+    let role = function.configuration().and_then(|c| c.role()).unwrap_or_default().to_string();
+    assert_eq!(role, "arn:aws:iam::123456789012:role/team/shared-lambda");
     let firehose = aws_sdk_firehose::Client::new(&fx.moto.sdk_config().await);
     let d = firehose.describe_delivery_stream().delivery_stream_name(STREAM).send().await.unwrap();
     let dest =
         d.delivery_stream_description().unwrap().destinations()[0].extended_s3_destination_description().unwrap();
     assert_eq!(dest.bucket_arn(), "arn:aws:s3:::data-lake-shared");
-    let iam = aws_sdk_iam::Client::new(&fx.moto.sdk_config().await);
     let policy = iam
         .get_role_policy()
         .role_name("firehose-dp-demo-delivery")
@@ -163,6 +186,7 @@ async fn an_existing_bucket_is_used_and_left_alone() {
     assert!(document.contains("arn:aws:s3:::data-lake-shared/*"), "{document}");
     fx.ok(&["destroy", "--auto-approve"], 0);
     assert!(s3.head_bucket().bucket("data-lake-shared").send().await.is_ok(), "the existing bucket is left alone");
+    assert!(iam.get_role().role_name("shared-lambda").send().await.is_ok(), "and the existing role");
 }
 
 /// IAM returns policy documents percent-encoded.
