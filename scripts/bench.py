@@ -217,7 +217,7 @@ def data_path(moto, results):
     moto.reset()
     work = tempfile.mkdtemp()
     text = open(os.path.join(ROOT, "stack.toml")).read()
-    text = text.replace('versioning = false', 'versioning = false\nrequire_tls = false')
+    text = text.replace('require_tls = "true"', 'require_tls = "false"')
     text = text.replace('source = "examples/', f'source = "{ROOT}/examples/')
     stack = os.path.join(work, "stack.toml")
     open(stack, "w").write(text)

@@ -12,12 +12,11 @@ cargo build
 say "Starting a local AWS (moto, installed into target/moto on first use)..."
 . scripts/moto-env.sh
 provision="$PWD/target/debug/provision"
-# moto denies object reads under the TLS-only bucket policy (it ignores the policy's condition),
-# so the demo runs a copy of stack.toml with require_tls = false; everything else is the default.
+# The demo runs a copy of the default stack.toml (destroy's step below edits it). moto refuses
+# object reads under the TLS-only bucket policy: moto-env.sh sets PROVISION_VAR_require_tls=false.
 demo="$PWD/target/demo"
 mkdir -p "$demo"
-sed -e 's/^versioning = false/versioning = false\nrequire_tls = false   # moto only: see scripts\/demo.sh/' \
-    -e "s#source = \"examples/#source = \"$PWD/examples/#" stack.toml > "$demo/stack.toml"
+sed -e "s#source = \"examples/#source = \"$PWD/examples/#" stack.toml > "$demo/stack.toml"
 cd "$demo"
 step() { say "\$ provision $*"; "$provision" "$@"; }
 step validate
@@ -30,7 +29,7 @@ step send --count 2000
 step verify
 say "\$ provision destroy --auto-approve   (the bucket now holds data: refused, nothing deleted)"
 "$provision" destroy --auto-approve || true
-say "Setting force_destroy = true on the bucket, as stack.toml's comment says, to let destroy empty it:"
+say "Setting force_destroy = true on the bucket (see its comment in stack.toml) to let destroy empty it:"
 sed -i 's/^force_destroy = false.*/force_destroy = true/' stack.toml
 step destroy --auto-approve
 say "\$ provision plan --detailed-exitcode"

@@ -9,7 +9,14 @@ wrapper="$dir/moto_server"
 if [ ! -x "$wrapper" ] || [ "$(cat "$dir/version" 2>/dev/null)" != "$MOTO_VERSION" ]; then
   rm -rf "$dir"
   mkdir -p "$dir"
-  python3 -m pip install --quiet --disable-pip-version-check --target "$dir/pkgs" "moto[server]==$MOTO_VERSION" >&2
+  # pip's resolver warns about packages of the system it does not install into: its output is
+  # kept in a log, shown only when the install fails.
+  if ! python3 -m pip install --quiet --disable-pip-version-check --target "$dir/pkgs" "moto[server]==$MOTO_VERSION" \
+      >"$dir/pip.log" 2>&1; then
+    cat "$dir/pip.log" >&2
+    echo "installing moto $MOTO_VERSION failed (above: pip's output)" >&2
+    exit 1
+  fi
   cat > "$wrapper" <<WRAP
 #!/bin/sh
 PYTHONPATH="$dir/pkgs\${PYTHONPATH:+:\$PYTHONPATH}" exec python3 -m moto.server "\$@"

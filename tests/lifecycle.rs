@@ -267,7 +267,7 @@ async fn destroy_keeps_data_unless_force_destroy() {
     let fx = Fixture::new();
     // moto evaluates the TLS-only bucket policy without its condition and so denies every object
     // request; real S3 does not. Objects can only be written here without that policy.
-    fx.edit("versioning = false", "versioning = false\nrequire_tls = false");
+    fx.edit("require_tls = \"true\"", "require_tls = \"false\"");
     fx.apply();
     let s3 = fx.moto.s3().await;
     s3.put_object().bucket(BUCKET).key("region=eu/x.json").body(b"{}".to_vec().into()).send().await.unwrap();

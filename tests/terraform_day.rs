@@ -356,4 +356,5 @@ async fn messages_say_the_one_thing_wrong_where_it_is_written() {
     let verify = fx.run(&["verify"]);
     assert_eq!(verify.code, 1, "{}", verify.all());
     assert!(verify.stderr.contains("require_tls = false"), "{}", verify.all());
+    assert!(verify.stderr.contains("GetObject of s3://"), "names the call and the bucket: {}", verify.all());
 }

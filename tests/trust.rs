@@ -346,7 +346,8 @@ def lambda_handler(event, context):
 #[tokio::test]
 async fn force_destroy_stops_at_objects_s3_refuses_to_delete_naming_why() {
     let fx = Fixture::new();
-    fx.edit("versioning = false", "versioning = false\nrequire_tls = false\nwait_timeout_seconds = 20");
+    fx.edit("require_tls = \"true\"", "require_tls = \"false\"");
+    fx.edit("versioning = false", "versioning = false\nwait_timeout_seconds = 20");
     fx.edit("force_destroy = false", "force_destroy = true");
     fx.apply();
     let s3 = fx.moto.s3().await;
@@ -367,7 +368,7 @@ async fn force_destroy_stops_at_objects_s3_refuses_to_delete_naming_why() {
 #[tokio::test]
 async fn keys_holding_control_characters_are_listed_escaped_and_deleted() {
     let fx = Fixture::new();
-    fx.edit("versioning = false", "versioning = false\nrequire_tls = false");
+    fx.edit("require_tls = \"true\"", "require_tls = \"false\"");
     fx.edit("force_destroy = false", "force_destroy = true");
     fx.apply();
     fx.ok(&["send", "--count", "5"], 0);

@@ -76,8 +76,21 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
             d.key = format!("variables.{var}");
         }
     }
+    // A key misspelt in a table leaves its value out: the rules needing it set with another
+    // (D3, R8: "set both or neither") would only repeat the typo, so they are not reported.
+    let misspelt: Vec<String> = loaded
+        .parse_errors
+        .iter()
+        .filter(|d| d.message.starts_with("unknown key"))
+        .map(|d| d.key.rsplit_once('.').map_or(d.key.clone(), |(table, _)| table.to_string()))
+        .collect();
+    found.retain(|d| {
+        !(["D3", "R8"].contains(&d.rule.as_str()) && misspelt.iter().any(|t| d.key.starts_with(t.as_str())))
+    });
     diagnostics.extend(found.into_iter().map(|d| loaded.locator.locate(d)));
-    diagnostics.sort_by_key(|d| (d.location.as_ref().map(|l| l.line), d.severity));
+    // What the file says wrong comes first (syntax, unknown keys, types), then the rules, by line.
+    let is_rule = |d: &Diagnostic| !["syntax", "schema", "variable"].contains(&d.rule.as_str());
+    diagnostics.sort_by_key(|d| (is_rule(d), d.location.as_ref().map(|l| l.line), d.severity));
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         Err(Invalid::new(diagnostics, loaded.locator.text(), &loaded.path))
     } else {

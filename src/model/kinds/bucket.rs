@@ -37,16 +37,55 @@ pub struct BucketSection {
     #[serde(default)]
     /// Object versioning.
     pub versioning: bool,
-    /// Bucket policy denying requests made without TLS (default true); provision then owns the bucket policy.
-    #[serde(default = "super::default_true")]
+    /// Bucket policy denying requests made without TLS (default true); provision then owns the
+    /// bucket policy. `false` for a local emulator (moto refuses every object read under that
+    /// policy); may be a variable: `"${var.require_tls}"`.
+    #[serde(default = "default_require_tls")]
     #[schemars(extend("default" = d::REQUIRE_TLS))]
-    pub require_tls: bool,
+    pub require_tls: Flag,
     #[serde(default)]
     /// Refuse any plan that destroys or replaces this resource.
     pub prevent_destroy: bool,
     /// How long destroy may take to empty the bucket (force_destroy), in seconds.
     #[schemars(extend("default" = d::OTHER_WAIT_SECONDS))]
     pub wait_timeout_seconds: Option<u64>,
+}
+
+fn default_require_tls() -> Flag {
+    Flag::Bool(d::REQUIRE_TLS)
+}
+
+/// A yes/no setting written as `true`/`false`, or as a string that interpolates to one
+/// (`"${var.require_tls}"`), so that an environment can set it from a variable.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Flag {
+    Bool(bool),
+    Text(String),
+}
+
+impl Flag {
+    /// The value, interpolated; a string that is not `true` or `false` is reported at `key`.
+    fn value(&self, b: &mut dyn Context<'_>, key: &str) -> bool {
+        match self {
+            Flag::Bool(v) => *v,
+            Flag::Text(raw) => match b.text(key, raw).trim() {
+                "true" => true,
+                "false" => false,
+                other => {
+                    b.report(
+                        crate::diagnostic::Diagnostic::error(
+                            "type",
+                            key,
+                            format!("expected true or false, got {other:?}"),
+                        )
+                        .with_help("true, false, or a variable holding \"true\" or \"false\""),
+                    );
+                    true
+                }
+            },
+        }
+    }
 }
 
 /// A bucket, desired or live.
@@ -96,7 +135,8 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &BucketSection) -> O
     let (address, key) = super::address(Kind::Bucket, name);
     let bucket_name = b.text(&format!("{key}.name"), &s.name);
     let arn = b.env().bucket_arn(&bucket_name);
-    let spec = BucketSpec::secure(bucket_name, &arn, s.versioning, s.force_destroy, s.require_tls, b.tags(&address));
+    let require_tls = s.require_tls.value(b, &format!("{key}.require_tls"));
+    let spec = BucketSpec::secure(bucket_name, &arn, s.versioning, s.force_destroy, require_tls, b.tags(&address));
     Some(Resource {
         wait_timeout: s.wait_timeout_seconds.map(Duration::from_secs).unwrap_or(Kind::Bucket.default_wait()),
         address,
