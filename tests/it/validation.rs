@@ -312,7 +312,7 @@ mod mutated_stacks {
         std::fs::write(&path, base.replace("[bucket.data]\n", "[bucket.data]\néphémère = true\n")).unwrap();
         let invalid = config::validate_offline(&path, &config::Options::default()).unwrap_err();
         let text = invalid.to_string();
-        assert!(text.contains("invalid key") && text.contains("stack.toml:14:1"), "{text}");
+        assert!(text.contains("invalid key") && text.contains("stack.toml:17:1"), "{text}");
         assert!(text.contains("keys are ASCII letters, digits"), "{text}");
     }
 }

@@ -1,8 +1,6 @@
 //! The real binary against a real moto server: plan, apply, edit, drift, ownership, destroy.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[tokio::test]
 async fn seed_pipeline_round_trip() {

@@ -1,10 +1,8 @@
 //! Hardening against a real moto server (and the proxy where moto cannot act as AWS): squat-proof
 //! S3, exact locks, atomic ownership, found-again imports, secrets, messages, closed pipes.
 
-mod common;
-
-use common::proxy::Fault;
-use common::*;
+use crate::common::proxy::Fault;
+use crate::common::*;
 use std::time::Duration;
 
 const ACCOUNT: &str = "123456789012";

@@ -1,9 +1,7 @@
 //! The promises under hostile and unlucky cases, against a real moto server: ownership nothing
 //! can fake, locks nothing can steal, runs that end cleanly whatever interrupts them.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::io::Write;
 use std::time::Duration;
 
@@ -446,7 +444,7 @@ async fn dev_and_prod_from_one_file_coexist() {
 fn an_answer_no_sdk_can_read_is_one_line_naming_the_call() {
     let fx = Fixture::with_faults();
     let garbage: &'static str = Box::leak(format!("<html>\u{1b}[2J{}</html>", "x".repeat(4000)).into_boxed_str());
-    fx.faults().inject("GetRole", common::proxy::Fault::Garbage(garbage), 100);
+    fx.faults().inject("GetRole", crate::common::proxy::Fault::Garbage(garbage), 100);
     let plan = fx.ok(&["plan"], 1);
     let error = plan.stderr.lines().find(|l| l.starts_with("error:")).unwrap_or_else(|| panic!("{}", plan.all()));
     assert!(error.len() < 400, "{} characters: {error}", error.len());

@@ -2,9 +2,7 @@
 //! plan --destroy with --out and show, graph, output --raw, forget, ignore_tags, existing
 //! resources, import with its plan.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::collections::BTreeSet;
 
 /// The edges of a DOT graph, as (from, to).

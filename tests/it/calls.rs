@@ -1,9 +1,7 @@
 //! Regression guard on the AWS calls a plan makes: counts per action through the proxy (never
 //! wall time). BENCHMARKS.md has the figures at real-AWS latency and quotas.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::collections::BTreeMap;
 
 fn counts(fx: &Fixture) -> BTreeMap<String, usize> {

@@ -1,8 +1,6 @@
 //! Saved plans, locking, prevent_destroy and secrets, against a real moto server.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[tokio::test]
 async fn saved_plan_is_applied_exactly_and_refused_when_stale() {

@@ -8,9 +8,7 @@
 //! `scripts/local-aws.sh`) are done by this test itself: any other command that is not
 //! `provision ...` fails it, so the walkthrough holds nothing untested.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::path::Path;
 
 /// A command of the README and the output it shows.

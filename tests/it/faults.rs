@@ -2,10 +2,8 @@
 //! errors, asynchronous states, dropped connections, partial failure and interrupted runs.
 //! In every scenario apply converges, nothing is created twice, and destroy leaves nothing.
 
-mod common;
-
-use common::proxy::Fault;
-use common::*;
+use crate::common::proxy::Fault;
+use crate::common::*;
 use std::time::{Duration, Instant};
 
 /// Apply converges, the next plan is empty, exactly one stream exists, destroy leaves nothing.

@@ -3,8 +3,6 @@
 //! error prefix without an error prefix, the record size limit, the active-partition quota, the
 //! jq engine named, and a Node.js handler previewing like its Python twin.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
 /// A stack in a temp dir: `processors` listed as given, a handler in `handler.py` (or `.mjs`).
@@ -73,7 +71,7 @@ dynamic_partitioning = true
         let mut args =
             vec!["preview", "--json", "--at", "2019-08-09T20:21:00Z", "--records", records.to_str().unwrap()];
         args.extend_from_slice(extra);
-        let run = common::run_at(&self.path(), "http://127.0.0.1:9", &args);
+        let run = crate::common::run_at(&self.path(), "http://127.0.0.1:9", &args);
         let report = serde_json::from_str(&run.stdout).unwrap_or(serde_json::Value::Null);
         (run.code, report, run.stderr)
     }
@@ -197,8 +195,11 @@ fn the_jq_engine_in_use_is_named() {
         Stack::new("k=!{partitionKeyFromQuery:k}/", ERRORS, query_only, "python3.12", ("handler.py", PY_HANDLER));
     let records = stack.records(&["{\"k\": 1.0}".into()]);
     let run = |engine: &str| {
-        let mut command =
-            common::command(&stack.path(), "http://127.0.0.1:9", &["preview", "--records", records.to_str().unwrap()]);
+        let mut command = crate::common::command(
+            &stack.path(),
+            "http://127.0.0.1:9",
+            &["preview", "--records", records.to_str().unwrap()],
+        );
         command.env("PROVISION_JQ", engine);
         let out = command.output().unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()

@@ -2,10 +2,8 @@
 //! batch failures and throttling, nothing lost, nothing twice) and verify (counting what arrived),
 //! and the examples applied, planned clean, previewed and destroyed.
 
-mod common;
-
-use common::proxy::Fault;
-use common::*;
+use crate::common::proxy::Fault;
+use crate::common::*;
 use std::path::Path;
 
 /// The CDK sample's own example record.

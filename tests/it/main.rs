@@ -1,0 +1,20 @@
+//! Integration tests of the real binary, most of them against a real moto server, in one test
+//! binary: the AWS SDK is linked once, not once per file.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod calls;
+mod datapath;
+mod faults;
+mod fuzz;
+mod hardening;
+mod jq_oracle;
+mod lifecycle;
+mod preview;
+mod readme;
+mod render_snapshots;
+mod safety;
+mod terraform_day;
+mod trust;
+mod validation;
