@@ -247,7 +247,8 @@ pub struct Select {
 /// use provision::cli::unknown_subcommand;
 /// assert!(unknown_subcommand("aply").contains("`provision apply`"));
 /// assert!(unknown_subcommand("version").contains("`provision --version`"));
-/// assert!(!unknown_subcommand("test").contains("destroy"));
+/// assert!(unknown_subcommand("test").contains("the commands are:"));
+/// assert!(!unknown_subcommand("test").contains("did you mean"));
 /// ```
 pub fn unknown_subcommand(typed: &str) -> String {
     use clap::CommandFactory;
