@@ -115,8 +115,6 @@ def generated_stack(n, directory):
 
 def busy_account(moto):
     """Roles and functions of other teams, created straight in moto (not through the proxy)."""
-    watch_latency(stack, env, work, d)
-
     sys.path.insert(0, moto.pkgs)
     import boto3
     import io
@@ -252,6 +250,7 @@ def data_path(moto, results):
     wall = time.perf_counter() - start
     d["the sample's approach: one PutRecord per record (without its sleeps)"] = {"records": single, "wall": wall, "rate": single / wall}
     log(f"  boto3 one PutRecord per record {single}: {single / wall:,.0f} records/s")
+    watch_latency(stack, env, work, d)
 
 
 def watch_latency(stack, env, work, d):

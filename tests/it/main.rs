@@ -11,6 +11,7 @@ mod fuzz;
 mod hardening;
 mod jq_oracle;
 mod lifecycle;
+mod one_build;
 mod preview;
 mod readme;
 mod render_snapshots;
