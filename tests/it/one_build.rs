@@ -9,7 +9,7 @@ use std::process::Command;
 fn features(edges: &[&str]) -> BTreeMap<String, String> {
     let cargo = option_env!("CARGO").unwrap_or("cargo");
     let output = Command::new(cargo)
-        .args(["tree", "--offline", "--locked", "--prefix", "none", "--format", "{p}|{f}"])
+        .args(["tree", "--locked", "--prefix", "none", "--format", "{p}|{f}"])
         .args(edges)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
