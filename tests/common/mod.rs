@@ -313,3 +313,9 @@ pub(crate) fn generated_stack(n: usize) -> String {
     }
     text
 }
+
+/// The text of a role's `provision-generated` inline policy (IAM returns it percent-encoded).
+pub(crate) async fn generated_policy(iam: &aws_sdk_iam::Client, role: &str) -> String {
+    let policy = iam.get_role_policy().role_name(role).policy_name("provision-generated").send().await.unwrap();
+    provision::policy::decode(policy.policy_document()).unwrap().to_string()
+}

@@ -102,16 +102,7 @@ async fn sent_records_all_arrive_exactly_once_through_partial_failures_and_throt
     let sent = fx.ok(&["send", "--count", "1234"], 0);
     assert!(sent.stdout.contains("1234 accepted") && sent.stdout.contains("0 failed"), "{}", sent.all());
     assert!(!sent.stdout.contains(" 0 retried"), "failed entries were resent: {}", sent.all());
-    // Count the records in the bucket.
-    let s3 = fx.moto.s3().await;
-    let listed = s3.list_objects_v2().bucket(BUCKET).send().await.unwrap();
-    let mut records = 0;
-    for o in listed.contents() {
-        let body = s3.get_object().bucket(BUCKET).key(o.key().unwrap()).send().await.unwrap();
-        let bytes = body.body.collect().await.unwrap().into_bytes();
-        records += serde_json::Deserializer::from_slice(&bytes).into_iter::<serde_json::Value>().count();
-    }
-    assert_eq!(records, 1234, "exactly the records sent, none lost, none twice");
+    assert_eq!(records_in_bucket(&fx).await, 1234, "exactly the records sent, none lost, none twice");
     assert_eq!(fx.faults().records_accepted(), 1234);
     let verify = fx.ok(&["verify", "--json"], 0);
     let report: serde_json::Value = serde_json::from_str(&verify.stdout).unwrap();

@@ -78,15 +78,7 @@ async fn seed_pipeline_round_trip() {
 
     // The delivery role's policy names exactly this bucket, function and log stream.
     let iam = aws_sdk_iam::Client::new(&fx.moto.sdk_config().await);
-    let doc = iam
-        .get_role_policy()
-        .role_name("firehose-dp-demo-delivery")
-        .policy_name("provision-generated")
-        .send()
-        .await
-        .unwrap();
-    let doc = provision::policy::decode(doc.policy_document()).unwrap();
-    let text = doc.to_string();
+    let text = generated_policy(&iam, "firehose-dp-demo-delivery").await;
     assert!(text.contains(&format!("arn:aws:s3:::{BUCKET}/*")));
     assert!(text.contains("function:MetadataExtractor:*"));
     assert!(text.contains("log-stream:DestinationDelivery"));

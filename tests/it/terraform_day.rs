@@ -173,37 +173,11 @@ async fn an_existing_bucket_is_used_and_left_alone() {
     let dest =
         d.delivery_stream_description().unwrap().destinations()[0].extended_s3_destination_description().unwrap();
     assert_eq!(dest.bucket_arn(), "arn:aws:s3:::data-lake-shared");
-    let policy = iam
-        .get_role_policy()
-        .role_name("firehose-dp-demo-delivery")
-        .policy_name("provision-generated")
-        .send()
-        .await
-        .unwrap();
-    let document = urlencoding_decode(policy.policy_document());
+    let document = generated_policy(&iam, "firehose-dp-demo-delivery").await;
     assert!(document.contains("arn:aws:s3:::data-lake-shared/*"), "{document}");
     fx.ok(&["destroy", "--auto-approve"], 0);
     assert!(s3.head_bucket().bucket("data-lake-shared").send().await.is_ok(), "the existing bucket is left alone");
     assert!(iam.get_role().role_name("shared-lambda").send().await.is_ok(), "and the existing role");
-}
-
-/// IAM returns policy documents percent-encoded.
-fn urlencoding_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).to_string()
 }
 
 #[tokio::test]

@@ -200,28 +200,20 @@ async fn lock_timeout_waits_for_the_holder() {
 #[tokio::test]
 async fn ctrl_c_at_the_prompt_releases_the_lock() {
     let fx = Fixture::new();
-    let (mut child, _out) = apply_at_prompt(&fx);
-    // Kept open: a terminal's input stays open when Ctrl-C is pressed.
-    let _stdin = child.stdin.take();
-    let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(kill.success());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("lock is released"), "{stderr}");
-    let lock = fx.moto.s3().await.get_object().bucket(LOCK_BUCKET).key("firehose-dp-demo.lock").send().await;
-    assert!(lock.is_err(), "the lock was released");
-    // SIGTERM (a CI runner cancelling the job) does the same.
-    let (mut child, _out) = apply_at_prompt(&fx);
-    let _stdin = child.stdin.take();
-    let kill = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(kill.success());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("lock is released"), "{stderr}");
-    let lock = fx.moto.s3().await.get_object().bucket(LOCK_BUCKET).key("firehose-dp-demo.lock").send().await;
-    assert!(lock.is_err(), "the lock was released");
+    // SIGTERM (a CI runner cancelling the job) does the same as Ctrl-C.
+    for signal in ["-INT", "-TERM"] {
+        let (mut child, _out) = apply_at_prompt(&fx);
+        // Kept open: a terminal's input stays open when Ctrl-C is pressed.
+        let _stdin = child.stdin.take();
+        let kill = std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+        assert!(kill.success());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(130), "{signal}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("lock is released"), "{signal}: {stderr}");
+        let lock = fx.moto.s3().await.get_object().bucket(LOCK_BUCKET).key("firehose-dp-demo.lock").send().await;
+        assert!(lock.is_err(), "{signal}: the lock was released");
+    }
 }
 
 #[tokio::test]
