@@ -2,9 +2,9 @@
 //! those it waits for are done, independent changes run in parallel (bounded), dependents of a
 //! failed change are skipped. Reports events; prints nothing itself.
 
-use crate::model::{Address, LockSettings, Outputs};
+use crate::model::{Address, Outputs};
 use crate::plan::{Action, Change, Plan};
-use crate::provider::{Intent, Provider};
+use crate::provider::Provider;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,6 +41,11 @@ pub enum Event {
     NotStarted {
         address: Address,
     },
+    /// Not deleted: read again right before its delete, it no longer carries the stack's tags.
+    Left {
+        address: Address,
+        physical_name: String,
+    },
 }
 
 /// What an apply did.
@@ -51,6 +56,8 @@ pub struct Report {
     pub skipped: Vec<Address>,
     /// Left alone because the run was interrupted.
     pub not_started: Vec<Address>,
+    /// Not deleted because they no longer carry the stack's tags (see [`Event::Left`]).
+    pub left: Vec<Address>,
     pub outputs: HashMap<Address, Outputs>,
 }
 
@@ -59,15 +66,6 @@ impl Report {
     pub fn complete(&self) -> bool {
         self.failed.is_empty() && self.skipped.is_empty() && self.not_started.is_empty()
     }
-}
-
-/// Where apply records its intents (see [`Intent`]): the stack's lock bucket.
-#[derive(Debug, Clone)]
-pub struct IntentLog {
-    pub settings: LockSettings,
-    pub stack: String,
-    /// Intents an earlier run left, cleared once their resource is settled by this run.
-    pub left: Vec<Intent>,
 }
 
 /// How often a long-running change reports that it is still running.
@@ -79,7 +77,6 @@ pub async fn execute(
     plan: &Plan,
     provider: &Arc<dyn Provider>,
     parallelism: usize,
-    intents: Option<&IntentLog>,
     mut stop: tokio::sync::watch::Receiver<bool>,
     on_event: impl Fn(Event),
 ) -> Report {
@@ -119,7 +116,7 @@ pub async fn execute(
                 i = 0;
                 continue;
             }
-            let ready = deps.iter().all(|d| report.done.contains(d));
+            let ready = deps.iter().all(|d| report.done.contains(d) || report.left.contains(d));
             if ready && running.len() < parallelism.max(1) {
                 let (change, _) = waiting.remove(i);
                 let address = change.address.clone();
@@ -128,10 +125,10 @@ pub async fn execute(
                 in_flight.insert(address.clone(), (change.action, Instant::now()));
                 let provider = provider.clone();
                 let outputs = outputs.clone();
-                let intents = intents.cloned();
+                let stack = plan.stack.clone();
                 let task = running.spawn(async move {
                     let start = Instant::now();
-                    let result = run(provider.as_ref(), change.clone(), outputs, intents.as_ref()).await;
+                    let result = perform(provider.as_ref(), &change, &stack, outputs).await;
                     (address, change.action, start.elapsed(), result)
                 });
                 tasks.insert(task.id(), change_address);
@@ -167,6 +164,11 @@ pub async fn execute(
                         on_event(Event::Finished { address: address.clone(), action, elapsed });
                         report.done.push(address);
                     }
+                    Err(e) if e.is::<NoLongerOurs>() => {
+                        let physical_name = plan.changes.iter().find(|c| c.address == address).map(|c| c.physical_name.clone()).unwrap_or_default();
+                        on_event(Event::Left { address: address.clone(), physical_name });
+                        report.left.push(address);
+                    }
                     Err(e) => {
                         let error = format!("{e:#}");
                         on_event(Event::Failed { address: address.clone(), action, error: error.clone() });
@@ -186,34 +188,35 @@ pub async fn execute(
     report
 }
 
-/// Performs one change, recording an intent right before a create whose call cannot carry the
-/// ownership tags, and clearing it once the resource is tagged (or found not to be ours).
-async fn run(
-    provider: &dyn Provider,
-    change: Change,
-    outputs: Arc<Mutex<HashMap<Address, Outputs>>>,
-    intents: Option<&IntentLog>,
-) -> anyhow::Result<Option<Outputs>> {
-    let intent = Intent::new(&change.address, &change.physical_name);
-    let creates = matches!(change.action, Action::Create | Action::Replace);
-    let log = intents.filter(|_| !change.address.kind.create_carries_tags());
-    if let (Some(log), true) = (log, creates) {
-        provider.record_intent(&log.settings, &log.stack, &intent).await?;
+/// A delete not made: read again right before it, the resource no longer carries the stack's
+/// tags (the tagging index lagged, or someone took it over or forgot it meanwhile).
+#[derive(Debug)]
+struct NoLongerOurs;
+
+impl std::fmt::Display for NoLongerOurs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("no longer tagged by this stack")
     }
-    let result = perform(provider, &change, outputs).await;
-    let left_before = log.is_some_and(|l| l.left.iter().any(|i| i == &intent));
-    let settled =
-        result.is_ok() || result.as_ref().err().is_some_and(|e| e.chain().any(|c| c.is::<crate::error::NotOwned>()));
-    if let (Some(log), true) = (log, settled && (creates || left_before)) {
-        provider.clear_intent(&log.settings, &log.stack, &intent).await?;
-    }
-    result
 }
 
-/// Performs one change. Returns the resource's outputs (none for a delete).
+impl std::error::Error for NoLongerOurs {}
+
+/// Reads the tags of what is about to be deleted with its own service's API: only a resource
+/// that carries `stack`'s tag now is deleted (`Ok(false)`: it is already gone).
+async fn still_ours(provider: &dyn Provider, live: &crate::model::Live, stack: &str) -> anyhow::Result<bool> {
+    match provider.tags_now(live).await? {
+        None => Ok(false),
+        Some(tags) if tags.get(crate::model::OWNER_TAG).map(String::as_str) == Some(stack) => Ok(true),
+        Some(_) => Err(NoLongerOurs.into()),
+    }
+}
+
+/// Performs one change. Returns the resource's outputs (none for a delete). Every delete is
+/// decided on the resource's tags read right before it.
 async fn perform(
     provider: &dyn Provider,
     change: &Change,
+    stack: &str,
     outputs: Arc<Mutex<HashMap<Address, Outputs>>>,
 ) -> anyhow::Result<Option<Outputs>> {
     let mut desired = change.desired.as_ref().map(|d| d.spec.clone());
@@ -225,10 +228,17 @@ async fn perform(
         (Action::Create, Some(spec), _) => provider.create(&spec, wait).await.map(Some),
         (Action::Update, Some(spec), Some(live)) => provider.update(&spec, live, wait).await.map(Some),
         (Action::Replace, Some(spec), Some(live)) => {
-            provider.delete(live, change.force_destroy, wait).await?;
+            if still_ours(provider, live, stack).await? {
+                provider.delete(live, change.force_destroy, wait).await?;
+            }
             provider.create(&spec, wait).await.map(Some)
         }
-        (Action::Delete, _, Some(live)) => provider.delete(live, change.force_destroy, wait).await.map(|_| None),
+        (Action::Delete, _, Some(live)) => {
+            if still_ours(provider, live, stack).await? {
+                provider.delete(live, change.force_destroy, wait).await?;
+            }
+            Ok(None)
+        }
         (action, _, _) => anyhow::bail!("internal error: cannot {action:?} {}", change.address),
     }
 }
@@ -256,7 +266,7 @@ mod tests {
         let provider: Arc<dyn Provider> = fake.clone();
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let events = std::sync::Mutex::new(Vec::new());
-        let report = execute(plan, &provider, parallelism, None, stopped, |e| {
+        let report = execute(plan, &provider, parallelism, stopped, |e| {
             if stop_after_first && matches!(e, Event::Started { .. }) {
                 let _ = stop.send(true);
             }
@@ -315,23 +325,49 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_intent_is_recorded_before_a_create_that_cannot_carry_tags_and_cleared_once_settled() {
+    async fn a_delete_is_decided_on_tags_read_right_before_it_never_on_the_index() {
         let fake = Arc::new(FakeProvider::new());
+        // Someone's untagged function, which a lagging tagging index still lists as the stack's
+        // (it was tagged once; or forgotten with `provision forget` a moment ago).
+        let theirs = "their-function";
         let s = stack(DEFAULT_STACK);
-        let log = IntentLog { settings: s.lock.clone().unwrap(), stack: s.name.clone(), left: vec![] };
+        let mut spec = s.get(&Address::parse("lambda.extractor").unwrap()).unwrap().spec.clone();
+        if let crate::model::Spec::Lambda(l) = &mut spec {
+            l.name = theirs.into();
+        }
+        spec.tags_mut().clear();
+        fake.insert(spec);
+        let mut tags = crate::model::Tags::new();
+        tags.insert(crate::model::OWNER_TAG.into(), s.name.clone());
+        tags.insert(crate::model::ADDRESS_TAG.into(), "lambda.old\u{202e}x".into());
+        fake.stale_index(crate::model::Owned {
+            address: Address::parse("lambda.old\u{202e}x").unwrap(),
+            physical_name: theirs.into(),
+            tags: Some(tags),
+        });
         let provider: Arc<dyn Provider> = fake.clone();
-        let (_stop, stopped) = tokio::sync::watch::channel(false);
-        fake.fail("create", crate::testing::BUCKET, "InternalError", 1);
-        let plan = plan_for(&fake, DEFAULT_STACK).await;
-        let report = execute(&plan, &provider, 4, Some(&log), stopped.clone(), |_| {}).await;
-        assert!(!report.complete());
-        // Only the bucket's create cannot carry its tags everywhere: only it leaves an intent,
-        // and a failed create keeps it (the bucket may exist).
-        let bucket = Intent::new(&Address::parse("bucket.data").unwrap(), crate::testing::BUCKET);
-        assert_eq!(fake.intents(), std::slice::from_ref(&bucket));
-        let plan = plan_for(&fake, DEFAULT_STACK).await;
-        let log = IntentLog { left: vec![bucket], ..log };
-        assert!(execute(&plan, &provider, 4, Some(&log), stopped, |_| {}).await.complete());
-        assert!(fake.intents().is_empty(), "{:?}", fake.intents());
+        let owned = provider.discover(&s.name).await.unwrap();
+        let live = crate::live::read(&s, &provider, &owned).await.unwrap();
+        let plan = plan::build(&s, &live).unwrap();
+        let orphan = plan.changes.iter().find(|c| c.action == Action::Delete).expect("the index makes it an orphan");
+        assert_eq!(orphan.address.to_string(), "lambda.old\\u{202e}x", "printed escaped");
+        fake.reset_calls();
+        let (report, events) = run_plan(&fake, &plan, 4, false).await;
+        assert_eq!(names(&report.left), ["lambda.old\\u{202e}x"]);
+        assert!(report.complete(), "left alone is not a failure: {report:?}");
+        assert!(events.iter().any(|e| matches!(e, Event::Left { physical_name, .. } if physical_name == theirs)));
+        assert!(fake.get(crate::model::Kind::Lambda, theirs).is_some(), "their function is still there");
+        let calls = fake.calls();
+        assert!(calls.contains(&format!("tags_now {theirs}")), "{calls:?}");
+        assert!(!calls.contains(&format!("delete {theirs}")), "{calls:?}");
+        // What the stack does own is deleted as planned, each after a fresh read of its tags.
+        let destroy = plan::build_destroy(&s, &crate::live::read(&s, &provider, &owned).await.unwrap());
+        fake.reset_calls();
+        let (report, _) = run_plan(&fake, &destroy, 4, false).await;
+        assert!(report.complete() && report.done.len() == 6, "{report:?}");
+        let calls = fake.calls();
+        let deletes = calls.iter().filter(|c| c.starts_with("delete ")).count();
+        let reads = calls.iter().filter(|c| c.starts_with("tags_now ")).count();
+        assert_eq!(reads, deletes + 1, "one read per delete (and one for the function left): {calls:?}");
     }
 }

@@ -57,7 +57,7 @@ mod tests {
         let live = crate::live::read(&s, &provider, &[]).await.unwrap();
         let plan = crate::plan::build(&s, &live).unwrap();
         let (_stop, stopped) = tokio::sync::watch::channel(false);
-        assert!(crate::apply::execute(&plan, &provider, 4, None, stopped, |_| {}).await.complete());
+        assert!(crate::apply::execute(&plan, &provider, 4, stopped, |_| {}).await.complete());
     }
 
     #[tokio::test]

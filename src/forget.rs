@@ -50,7 +50,7 @@ mod tests {
         let live = crate::live::read(&full, &provider, &[]).await.unwrap();
         let plan = crate::plan::build(&full, &live).unwrap();
         let (_stop, stopped) = tokio::sync::watch::channel(false);
-        assert!(crate::apply::execute(&plan, &provider, 4, None, stopped, |_| {}).await.complete());
+        assert!(crate::apply::execute(&plan, &provider, 4, stopped, |_| {}).await.complete());
 
         // Still declared: found, and said so.
         let live = crate::live::read(&full, &provider, &provider.discover("keep").await.unwrap()).await.unwrap();

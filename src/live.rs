@@ -66,8 +66,7 @@ type Read = (Address, anyhow::Result<Option<Live>>);
 const READS_IN_FLIGHT: usize = 256;
 
 /// Reads the live state: declared resources by name (with the tags discovery found, so most
-/// reads make no tag call), then owned resources no longer declared, then, only if an unowned
-/// resource of a wanted name exists, the record of an interrupted apply.
+/// reads make no tag call), then owned resources no longer declared.
 pub async fn read(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned]) -> Result<LiveState> {
     let tags_of = |kind, name: &str| {
         owned.iter().find(|o| o.address.kind == kind && o.physical_name == name).and_then(|o| o.tags.clone())
@@ -128,21 +127,6 @@ pub async fn read(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned]) 
         state.orphans.push((address, live));
     }
     state.orphans.sort_by(|a, b| a.0.cmp(&b.0));
-    // An untagged resource of a wanted name may be one an interrupted apply created: that needs
-    // the stack's intents, and AWS's word on when the resource was created.
-    let untagged = |(a, l): (&Address, &Option<Live>)| {
-        l.as_ref().is_some_and(|l| l.owner().is_none() && !a.kind.create_carries_tags())
-    };
-    if let (true, Some(settings)) = (state.by_address.iter().any(untagged), &stack.lock) {
-        state.intents = provider.read_intents(settings, &stack.name).await?;
-        for (address, live) in state.by_address.iter_mut() {
-            let Some(live) = live.as_mut().filter(|l| l.owner().is_none()) else { continue };
-            let name = live.spec.physical_name().to_string();
-            if !address.kind.create_carries_tags() && state.intents.iter().any(|i| i.intent.is_for(address, &name)) {
-                live.created = provider.created_at(address.kind, &name).await?;
-            }
-        }
-    }
     for live in state.by_address.values_mut().flatten().chain(state.orphans.iter_mut().map(|(_, l)| l)) {
         live.set_aside(&stack.ignore_tags);
     }

@@ -49,10 +49,26 @@ pub fn redact(text: &str) -> Cow<'_, str> {
 /// assert_eq!(provision::output::escape("line\nnext"), "line\nnext");
 /// ```
 pub fn escape(text: &str) -> String {
+    escape_keeping(text, true)
+}
+
+/// [`escape`] for text that must stay on one line (addresses, names, keys and tag values read
+/// from AWS, log lines): newlines and carriage returns are escaped too, so that no text from
+/// elsewhere can forge a line of provision's output.
+///
+/// ```
+/// assert_eq!(provision::output::escape_line("fn\nbucket.data: Destroyed"), "fn\\x0abucket.data: Destroyed");
+/// ```
+pub fn escape_line(text: &str) -> String {
+    escape_keeping(text, false)
+}
+
+fn escape_keeping(text: &str, newlines: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
-            '\n' | '\t' => out.push(c),
+            '\n' if newlines => out.push(c),
+            '\t' => out.push(c),
             c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
             '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
                 out.push_str(&format!("\\u{{{:x}}}", c as u32))

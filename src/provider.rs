@@ -6,7 +6,7 @@
 #[cfg(test)]
 pub mod fake;
 
-use crate::model::{Address, Kind, Live, LockSettings, Outputs, Owned, Spec, Tags};
+use crate::model::{Kind, Live, LockSettings, Outputs, Owned, Spec, Tags};
 use anyhow::Result;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -94,36 +94,6 @@ pub enum Released {
     NotOurs(Option<Holder>),
 }
 
-/// A resource an apply is about to create, recorded immediately before the create (for kinds
-/// whose create call cannot carry the ownership tags everywhere, see
-/// [`Kind::create_carries_tags`]): a run killed between the create and its tagging leaves a
-/// trace. The record alone never grants ownership: the next plan adopts the untagged resource
-/// only if AWS says it was created after the record was written (see [`crate::plan`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Intent {
-    pub address: Address,
-    pub physical_name: String,
-}
-
-impl Intent {
-    pub fn new(address: &Address, physical_name: &str) -> Intent {
-        Intent { address: address.clone(), physical_name: physical_name.to_string() }
-    }
-
-    /// Whether this intent is for `address` under `physical_name`.
-    pub fn is_for(&self, address: &Address, physical_name: &str) -> bool {
-        &self.address == address && self.physical_name == physical_name
-    }
-}
-
-/// An intent as read back, with the time AWS recorded it (seconds since the epoch, from the
-/// storage service's own clock).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordedIntent {
-    pub intent: Intent,
-    pub recorded_at: i64,
-}
-
 /// Everything the core needs from a cloud.
 #[async_trait]
 pub trait Provider: Send + Sync {
@@ -140,9 +110,6 @@ pub trait Provider: Send + Sync {
     /// streams to look for; `tags`, when discovery already returned them, saves the tag call.
     async fn read(&self, kind: Kind, name: &str, desired: Option<&Spec>, tags: Option<&Tags>) -> Result<Option<Live>>;
 
-    /// When AWS says the resource was created (seconds since the epoch), where it says so.
-    async fn created_at(&self, kind: Kind, name: &str) -> Result<Option<i64>>;
-
     /// Creates a resource (with its tags in the create call where the service allows), waiting
     /// up to `wait` for it to become usable. A resource of that name found in the way is
     /// converged only when it carries the tags of `spec`'s owner; otherwise the error is
@@ -154,6 +121,12 @@ pub trait Provider: Send + Sync {
 
     /// Deletes a live resource; a bucket holding objects only with `force_destroy`.
     async fn delete(&self, live: &Live, force_destroy: bool, wait: Duration) -> Result<()>;
+
+    /// The resource's tags as its own service says them now (`None`: it is gone), with one call
+    /// (S3 GetBucketTagging, IAM GetRole, Lambda ListTags, Logs ListTagsForResource, Firehose
+    /// ListTagsForDeliveryStream, Glue GetTable's parameters): what a delete is decided on, never
+    /// the tagging index that discovery reads, which lags.
+    async fn tags_now(&self, live: &Live) -> Result<Option<Tags>>;
 
     /// Adds tags to a live resource (import takes ownership this way).
     async fn tag(&self, live: &Live, tags: &Tags) -> Result<()>;
@@ -186,13 +159,4 @@ pub trait Provider: Send + Sync {
 
     /// Breaks the stack's lock, whoever holds it; returns who held it.
     async fn break_lock(&self, settings: &LockSettings, stack: &str) -> Result<Option<Holder>>;
-
-    /// Records that a create of `intent` is about to start.
-    async fn record_intent(&self, settings: &LockSettings, stack: &str, intent: &Intent) -> Result<()>;
-
-    /// Removes the record of `intent` (its resource is created and tagged, or was not ours).
-    async fn clear_intent(&self, settings: &LockSettings, stack: &str, intent: &Intent) -> Result<()>;
-
-    /// The stack's recorded intents, with the time each was recorded.
-    async fn read_intents(&self, settings: &LockSettings, stack: &str) -> Result<Vec<RecordedIntent>>;
 }

@@ -46,10 +46,12 @@ async fn describe(client: &Client, name: &str) -> Result<Option<Described>> {
     }))
 }
 
-/// When Firehose created the stream.
-pub(super) async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
-    match client.describe_delivery_stream().delivery_stream_name(name).send().await {
-        Ok(out) => Ok(out.delivery_stream_description().and_then(|d| d.create_timestamp()).map(|t| t.secs())),
+/// The stream's tags now (`None`: gone). A stream has at most 50 tags: one page.
+pub(super) async fn tags_now(client: &Client, name: &str) -> Result<Option<Tags>> {
+    match client.list_tags_for_delivery_stream().delivery_stream_name(name).limit(50).send().await {
+        Ok(out) => Ok(Some(
+            out.tags().iter().map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string())).collect(),
+        )),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
         Err(e) => Err(sdk_error(e)),
     }

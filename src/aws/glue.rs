@@ -84,9 +84,10 @@ pub(super) async fn read(client: &Client, arn: &str, name: &str) -> Result<Optio
     Ok(get(client, name).await?.map(|t| Live::new(Spec::Table(spec_of(database, &t)), arn.to_string())))
 }
 
-/// When Glue created the table.
-pub(super) async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
-    Ok(get(client, name).await?.and_then(|t| t.create_time().map(|c| c.secs())))
+/// The table's ownership markers now, from GetTable's parameters (`None`: gone).
+pub(super) async fn tags_now(client: &Client, name: &str) -> Result<Option<Tags>> {
+    let (database, _) = split(name);
+    Ok(get(client, name).await?.map(|t| spec_of(database, &t).tags))
 }
 
 /// Creates the table, and its database when missing (tagged as the stack's). A table of that
@@ -149,8 +150,21 @@ pub(super) async fn delete(client: &Client, spec: &TableSpec, database_arn: &str
     if tags.get(OWNER_TAG) != spec.tags.get(OWNER_TAG) {
         return Ok(());
     }
-    let left = client.get_tables().database_name(database).max_results(1).send().await.map_err(sdk_error)?;
-    if left.table_list().is_empty() {
+    // Empty only when every page says so: a page may be empty and still have a next one.
+    let mut pages = client.get_tables().database_name(database).into_paginator().send();
+    let mut empty = true;
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(page) if !page.table_list().is_empty() => {
+                empty = false;
+                break;
+            }
+            Ok(_) => {}
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => return Ok(()),
+            Err(e) => return Err(sdk_error(e)),
+        }
+    }
+    if empty {
         match client.delete_database().name(database).send().await {
             Ok(_) => {}
             Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => {}

@@ -104,6 +104,15 @@ fn zip(spec: &LambdaSpec) -> Result<&[u8]> {
     spec.package.as_ref().map(|p| p.zip.as_slice()).ok_or_else(|| anyhow!("no code packaged for {}", spec.name))
 }
 
+/// The function's tags now (`None`: gone).
+pub(super) async fn tags_now(client: &Client, arn: &str) -> Result<Option<Tags>> {
+    match client.list_tags().resource(arn).send().await {
+        Ok(out) => Ok(Some(out.tags().cloned().unwrap_or_default().into_iter().collect())),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
+        Err(e) => Err(sdk_error(e)),
+    }
+}
+
 pub(super) async fn create(client: &Client, spec: &LambdaSpec, wait: Duration) -> Result<Outputs> {
     let zip = zip(spec)?;
     let request = || {

@@ -4,11 +4,11 @@
 //! The objects live in `[stack] lock_bucket` or, by default, a bucket of provision's own,
 //! `provision-locks-<account>-<region>`, created on first use; every call names the expected
 //! bucket owner, so a squatted lock bucket in another account is refused, never written to.
-//! Beside each lock, `<stack>.intents/` records what an apply is about to create (see
-//! [`crate::provider::Intent`]), one empty object per resource.
+//! Objects an older version wrote beside a lock (`<stack>.intents/`) are ignored: nothing in the
+//! lock bucket grants ownership of anything.
 
 use super::{http_status as status, sdk_error};
-use crate::provider::{Holder, Intent, LockAttempt, LockHandle, RecordedIntent, Released};
+use crate::provider::{Holder, LockAttempt, LockHandle, Released};
 use anyhow::Result;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
@@ -20,10 +20,6 @@ const MAX_LOCK_BYTES: usize = 64 * 1024;
 
 fn key(stack: &str) -> String {
     format!("{stack}.lock")
-}
-
-fn intents_prefix(stack: &str) -> String {
-    format!("{stack}.intents/")
 }
 
 fn in_another_account(bucket: &str) -> anyhow::Error {
@@ -209,87 +205,4 @@ pub(super) async fn break_lock(client: &Client, owner: &str, bucket: &str, stack
             .map_err(sdk_error)?;
     }
     Ok(held.map(|(h, _)| h))
-}
-
-/// The key of an intent: `<stack>.intents/<address>/<physical name>`, so that one listing reads
-/// every intent with the time S3 recorded it.
-fn intent_key(stack: &str, intent: &Intent) -> String {
-    format!("{}{}/{}", intents_prefix(stack), intent.address, intent.physical_name)
-}
-
-/// Records an intent (an empty object: its key says what, S3's LastModified says when).
-pub(super) async fn record_intent(
-    client: &Client,
-    owner: &str,
-    bucket: &str,
-    stack: &str,
-    intent: &Intent,
-) -> Result<()> {
-    client
-        .put_object()
-        .bucket(bucket)
-        .key(intent_key(stack, intent))
-        .expected_bucket_owner(owner)
-        .body(ByteStream::from_static(b""))
-        .send()
-        .await
-        .map_err(sdk_error)?;
-    Ok(())
-}
-
-/// Removes the record of an intent.
-pub(super) async fn clear_intent(
-    client: &Client,
-    owner: &str,
-    bucket: &str,
-    stack: &str,
-    intent: &Intent,
-) -> Result<()> {
-    client
-        .delete_object()
-        .bucket(bucket)
-        .key(intent_key(stack, intent))
-        .expected_bucket_owner(owner)
-        .send()
-        .await
-        .map_err(sdk_error)?;
-    Ok(())
-}
-
-/// The stack's intents, each with the time S3 recorded it (keys that do not parse are ignored).
-pub(super) async fn read_intents(
-    client: &Client,
-    owner: &str,
-    bucket: &str,
-    stack: &str,
-) -> Result<Vec<RecordedIntent>> {
-    let prefix = intents_prefix(stack);
-    let mut out = Vec::new();
-    let mut pages = client
-        .list_objects_v2()
-        .bucket(bucket)
-        .prefix(&prefix)
-        .encoding_type(aws_sdk_s3::types::EncodingType::Url)
-        .expected_bucket_owner(owner)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = match page {
-            Ok(page) => page,
-            Err(e) if matches!(e.code(), Some("NoSuchBucket")) => return Ok(Vec::new()),
-            Err(e) if status(&e) == Some(403) => return Err(in_another_account(bucket)),
-            Err(e) => return Err(sdk_error(e)),
-        };
-        for object in page.contents() {
-            let key = super::data::decode_key(object.key().unwrap_or_default());
-            let Some((address, name)) = key.strip_prefix(&prefix).and_then(|rest| rest.split_once('/')) else {
-                continue;
-            };
-            let (Some(address), Some(at)) = (crate::model::Address::parse(address), object.last_modified()) else {
-                continue;
-            };
-            out.push(RecordedIntent { intent: Intent::new(&address, name), recorded_at: at.secs() });
-        }
-    }
-    Ok(out)
 }

@@ -44,15 +44,13 @@ pub(super) async fn read(client: &Client, name: &str, streams: &[String], tags: 
     Ok(Some(Live::new(Spec::LogGroup(spec), arn)))
 }
 
-/// When CloudWatch Logs created the group.
-pub(super) async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
-    let out = client.describe_log_groups().log_group_name_prefix(name).send().await.map_err(sdk_error)?;
-    Ok(out
-        .log_groups()
-        .iter()
-        .find(|g| g.log_group_name() == Some(name))
-        .and_then(|g| g.creation_time())
-        .map(|ms| ms.div_euclid(1000)))
+/// The log group's tags now (`None`: gone).
+pub(super) async fn tags_now(client: &Client, arn: &str) -> Result<Option<Tags>> {
+    match client.list_tags_for_resource().resource_arn(arn).send().await {
+        Ok(out) => Ok(Some(out.tags().cloned().unwrap_or_default().into_iter().collect())),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
+        Err(e) => Err(sdk_error(e)),
+    }
 }
 
 pub(super) async fn create(client: &Client, spec: &LogGroupSpec) -> Result<Outputs> {

@@ -15,7 +15,7 @@ mod s3;
 
 use crate::error::{AwsError, ErrorKind};
 use crate::model::{partition_of, Kind, Live, LockSettings, Outputs, Owned, Spec, Tags};
-use crate::provider::{Holder, Intent, LockAttempt, LockHandle, Provider, RecordedIntent, Released};
+use crate::provider::{Holder, LockAttempt, LockHandle, Provider, Released};
 use anyhow::{Context, Result};
 use async_trait::async_trait;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -152,18 +152,6 @@ impl Provider for Clients {
         result.with_context(|| format!("reading {} {:?}", kind.as_str(), crate::output::escape(name)))
     }
 
-    async fn created_at(&self, kind: Kind, name: &str) -> Result<Option<i64>> {
-        match kind {
-            Kind::Bucket => s3::created_at(&self.s3, name).await,
-            Kind::Role => iam::created_at(&self.iam, name).await,
-            Kind::LogGroup => logs::created_at(&self.logs, name).await,
-            Kind::Firehose => firehose::created_at(&self.firehose, name).await,
-            Kind::Table => glue::created_at(&self.glue, name).await,
-            // Lambda reports when a function last changed, never when it was created.
-            Kind::Lambda => Ok(None),
-        }
-    }
-
     async fn create(&self, spec: &Spec, wait: Duration) -> Result<Outputs> {
         match spec {
             Spec::Bucket(s) => s3::create(&self.s3, self.owner()?, self.partition(), s).await,
@@ -201,6 +189,19 @@ impl Provider for Clients {
             Spec::Firehose(s) => firehose::delete(&self.firehose, &s.name, wait).await,
             Spec::Table(s) => glue::delete(&self.glue, s, &self.env()?.database_arn(s.database())).await,
         }
+    }
+
+    async fn tags_now(&self, live: &Live) -> Result<Option<Tags>> {
+        let name = live.spec.physical_name();
+        let tags = match &live.spec {
+            Spec::Bucket(_) => s3::tags_now(&self.s3, self.owner()?, name).await,
+            Spec::LogGroup(_) => logs::tags_now(&self.logs, &live.arn).await,
+            Spec::Role(_) => iam::tags_now(&self.iam, name).await,
+            Spec::Lambda(_) => lambda::tags_now(&self.lambda, &live.arn).await,
+            Spec::Firehose(_) => firehose::tags_now(&self.firehose, name).await,
+            Spec::Table(_) => glue::tags_now(&self.glue, name).await,
+        };
+        tags.with_context(|| format!("reading the tags of {} {:?}", live.spec.kind().as_str(), crate::output::escape(name)))
     }
 
     async fn tag(&self, live: &Live, tags: &Tags) -> Result<()> {
@@ -262,18 +263,6 @@ impl Provider for Clients {
 
     async fn break_lock(&self, settings: &LockSettings, stack: &str) -> Result<Option<Holder>> {
         lock::break_lock(&self.s3, self.owner()?, &settings.bucket, stack).await
-    }
-
-    async fn record_intent(&self, settings: &LockSettings, stack: &str, intent: &Intent) -> Result<()> {
-        lock::record_intent(&self.s3, self.owner()?, &settings.bucket, stack, intent).await
-    }
-
-    async fn clear_intent(&self, settings: &LockSettings, stack: &str, intent: &Intent) -> Result<()> {
-        lock::clear_intent(&self.s3, self.owner()?, &settings.bucket, stack, intent).await
-    }
-
-    async fn read_intents(&self, settings: &LockSettings, stack: &str) -> Result<Vec<RecordedIntent>> {
-        lock::read_intents(&self.s3, self.owner()?, &settings.bucket, stack).await
     }
 }
 

@@ -136,6 +136,17 @@ pub(super) async fn read(
     Ok(Some(Live::new(Spec::Bucket(spec), bucket_arn(partition, name))))
 }
 
+/// The bucket's tags now (`None`: no such bucket).
+pub(super) async fn tags_now(client: &Client, owner: &str, name: &str) -> Result<Option<Tags>> {
+    match client.get_bucket_tagging().bucket(name).expected_bucket_owner(owner).send().await {
+        Ok(out) => Ok(Some(out.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())),
+        Err(e) if e.code() == Some("NoSuchTagSet") => Ok(Some(Tags::new())),
+        Err(e) if e.code() == Some("NoSuchBucket") => Ok(None),
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => Err(foreign(name)),
+        Err(e) => Err(sdk_error(e)),
+    }
+}
+
 async fn read_tags(client: &Client, owner: &str, name: &str) -> Result<Tags> {
     match client.get_bucket_tagging().bucket(name).expected_bucket_owner(owner).send().await {
         Ok(out) => Ok(out.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect()),
@@ -143,18 +154,6 @@ async fn read_tags(client: &Client, owner: &str, name: &str) -> Result<Tags> {
         Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => Err(foreign(name)),
         Err(e) => Err(sdk_error(e)),
     }
-}
-
-/// When S3 created the bucket (ListBuckets' CreationDate; the only call that tells it).
-pub(super) async fn created_at(client: &Client, name: &str) -> Result<Option<i64>> {
-    let mut pages = client.list_buckets().prefix(name).into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(sdk_error)?;
-        if let Some(b) = page.buckets().iter().find(|b| b.name() == Some(name)) {
-            return Ok(b.creation_date().map(|d| d.secs()));
-        }
-    }
-    Ok(None)
 }
 
 /// Fails with [`crate::error::NotOwned`] unless the existing bucket carries `spec`'s owner tag.

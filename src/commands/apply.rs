@@ -1,5 +1,5 @@
 use super::common::{confirm, Context, Loaded};
-use crate::apply::{self, IntentLog, Report};
+use crate::apply::{self, Report};
 use crate::model::Address;
 use crate::plan::saved::SavedPlan;
 use crate::plan::{self, Action, LiveState, Plan, Request};
@@ -80,7 +80,7 @@ async fn apply_stack(
         confirm(question, if request.destroy { "destroy" } else { "apply" })?;
     }
     ctx.note("");
-    let report = execute(ctx, &plan, loaded, &live).await;
+    let report = execute(ctx, &plan, loaded).await;
     Ok(finish(ctx, &plan, &report, if request.destroy { "Destroy" } else { "Apply" }))
 }
 
@@ -95,16 +95,11 @@ fn refuse_if_changed(saved: &SavedPlan, loaded: &Loaded, live: &LiveState, plan:
 
 /// Executes a plan, printing progress. The first interrupt stops new changes; a second one
 /// releases the stack's lock and quits at once (see [`crate::interrupt`]).
-pub(super) async fn execute(ctx: &Context, plan: &Plan, loaded: &Loaded, live: &LiveState) -> Report {
+pub(super) async fn execute(ctx: &Context, plan: &Plan, loaded: &Loaded) -> Report {
     let _graceful = crate::interrupt::graceful(
         "Interrupt received: no new changes will start; waiting for those in flight (Ctrl-C again to quit now).",
     );
-    let intents = loaded.stack.lock.as_ref().map(|settings| IntentLog {
-        settings: settings.clone(),
-        stack: loaded.stack.name.clone(),
-        left: live.intents.iter().map(|r| r.intent.clone()).collect(),
-    });
-    apply::execute(plan, &loaded.provider, ctx.parallelism, intents.as_ref(), crate::interrupt::stop_signal(), |e| {
+    apply::execute(plan, &loaded.provider, ctx.parallelism, crate::interrupt::stop_signal(), |e| {
         if !ctx.quiet || matches!(e, apply::Event::Failed { .. }) {
             outln!("{}", render::progress::line(&e, ctx.style));
         }
@@ -137,6 +132,9 @@ pub(super) fn finish(ctx: &Context, plan: &Plan, report: &Report, verb: &str) ->
             outln!("  not started: {address} (interrupted)");
         }
         outln!("Fix the cause and run the command again: it continues from what exists.");
+    }
+    for address in &report.left {
+        outln!("  left: {address}: no longer tagged by this stack (read again right before its delete)");
     }
     if verb == "Apply" && !report.outputs.is_empty() && !ctx.quiet {
         outln!("\nOutputs:");

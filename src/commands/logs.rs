@@ -44,7 +44,8 @@ fn print(source: &Source, e: &LogEvent) {
     let time = chrono::DateTime::from_timestamp_millis(e.time_ms)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
         .unwrap_or_default();
-    outln!("{} {time} {}", source.address, escape(e.message.trim_end()));
+    // One line per event: a newline inside a message cannot forge a line of its own.
+    outln!("{} {time} {}", source.address, crate::output::escape_line(e.message.trim_end()));
 }
 
 /// `provision logs [ADDRESS] [--follow] [--since D]`.

@@ -67,7 +67,7 @@ async fn round(ctx: &Context) -> anyhow::Result<()> {
         return Ok(());
     }
     plan::check_safe(&plan).map_err(|e| anyhow::anyhow!(e))?;
-    let report = ctx.locked(&loaded, "watch", async { Ok(execute(ctx, &plan, &loaded, &live).await) }).await?;
+    let report = ctx.locked(&loaded, "watch", async { Ok(execute(ctx, &plan, &loaded).await) }).await?;
     let changed: Vec<String> = report.done.iter().map(|a| a.to_string()).collect();
     if report.complete() {
         outln!("Hotswapped {} in {} ms.", changed.join(", "), start.elapsed().as_millis());

@@ -42,8 +42,9 @@ impl Address {
 }
 
 impl fmt::Display for Address {
+    /// Escaped: an address may come from a tag anyone able to tag could write.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.kind.as_str(), self.name)
+        write!(f, "{}.{}", self.kind.as_str(), crate::output::escape_line(&self.name))
     }
 }
 
@@ -263,9 +264,6 @@ pub struct Live {
     pub arn: String,
     /// Why the resource is unusable and must be recreated (a stream in CREATING_FAILED).
     pub problem: Option<String>,
-    /// When AWS says it was created (seconds since the epoch); read only where ownership must
-    /// be proven (an untagged resource with an intent).
-    pub created: Option<i64>,
     /// Tags the stack ignores (`[stack] ignore_tags`, `aws:`): taken out of `spec` so that they
     /// are never compared, and kept here so that an update writing a whole tag set keeps them.
     pub ignored_tags: Tags,
@@ -274,7 +272,7 @@ pub struct Live {
 impl Live {
     /// A resource as read, with nothing wrong with it.
     pub fn new(spec: Spec, arn: String) -> Live {
-        Live { spec, arn, problem: None, created: None, ignored_tags: Tags::new() }
+        Live { spec, arn, problem: None, ignored_tags: Tags::new() }
     }
 
     /// Moves the tags `ignore` ignores out of the spec, into `ignored_tags`.

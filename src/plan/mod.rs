@@ -7,7 +7,6 @@ pub mod saved;
 mod tests;
 
 use crate::model::*;
-use crate::provider::RecordedIntent;
 use diff::{AttrChange, Outcome};
 use std::collections::HashMap;
 
@@ -35,8 +34,6 @@ pub enum Reason {
     Unusable(String),
     /// Renamed in stack.toml: the resource under its old physical name is replaced.
     Renamed { from: String },
-    /// Adopts the untagged resource an interrupted apply of this stack created.
-    AdoptsInterruptedCreate,
     /// Adopts an existing resource of a kind that is adopted when untagged (see
     /// [`crate::model::KindInfo::adopts_unowned`]).
     AdoptsUnowned { noun: &'static str },
@@ -57,7 +54,6 @@ impl Reason {
             Reason::Forces { .. } => "cannot-update-in-place",
             Reason::Unusable(_) => "unusable",
             Reason::Renamed { .. } => "renamed",
-            Reason::AdoptsInterruptedCreate => "adopts-interrupted-create",
             Reason::AdoptsUnowned { .. } => "adopts-unowned",
             Reason::OwnedByOtherStack { .. } => "owned-by-another-stack",
             Reason::NotOwned { .. } => "not-owned",
@@ -73,9 +69,6 @@ impl std::fmt::Display for Reason {
             Reason::Forces { attribute, rule } => write!(f, "{attribute}: {}", rule.why()),
             Reason::Unusable(problem) => f.write_str(problem),
             Reason::Renamed { from } => write!(f, "renamed from {from:?}"),
-            Reason::AdoptsInterruptedCreate => {
-                f.write_str("adopts the resource an interrupted apply of this stack created")
-            }
             Reason::AdoptsUnowned { noun } => {
                 write!(f, "adopts the existing {noun} (created outside provision, e.g. by a service)")
             }
@@ -201,25 +194,6 @@ pub struct LiveState {
     pub orphans: Vec<(Address, Live)>,
     /// Desired resources whose name is taken in another account.
     pub foreign: Vec<Address>,
-    /// What an interrupted apply of this stack was creating (read only when an unowned resource
-    /// of a wanted name exists).
-    pub intents: Vec<RecordedIntent>,
-}
-
-impl LiveState {
-    /// Whether `live`, found without any ownership tag under `address`'s wanted name, was
-    /// created by an interrupted apply of this stack. The stack's own record is not proof
-    /// enough (anyone who can write to the lock bucket can write one): the kind's create must be
-    /// one that cannot carry tags everywhere, and AWS must say the resource was created after
-    /// the intent was recorded.
-    pub fn created_by_interrupted_apply(&self, address: &Address, live: &Live) -> bool {
-        let name = live.spec.physical_name();
-        !address.kind.create_carries_tags()
-            && live.owner().is_none()
-            && live.created.is_some_and(|created| {
-                self.intents.iter().any(|i| i.intent.is_for(address, name) && created >= i.recorded_at)
-            })
-    }
 }
 
 /// Desired resources in dependency order (dependencies first). Errors on a cycle.
@@ -381,9 +355,7 @@ fn build_replacing(stack: &Stack, live: &LiveState, replace: &[Address]) -> Resu
                 continue;
             }
             if l.owner().is_none() {
-                if live.created_by_interrupted_apply(&resource.address, l) {
-                    adoption = Some(Reason::AdoptsInterruptedCreate);
-                } else if resource.address.kind.info().adopts_unowned {
+                if resource.address.kind.info().adopts_unowned {
                     adoption = Some(Reason::AdoptsUnowned { noun: resource.address.kind.noun() });
                 } else {
                     changes.push(conflict(&desired, Some(l), Reason::NotOwned { stack: stack.name.clone() }));
@@ -534,10 +506,7 @@ pub fn build_destroy(stack: &Stack, live: &LiveState) -> Plan {
             continue;
         }
         match live.by_address.get(&resource.address).cloned().flatten() {
-            Some(l)
-                if l.owner() == Some(stack.name.as_str())
-                    || live.created_by_interrupted_apply(&resource.address, &l) =>
-            {
+            Some(l) if l.owner() == Some(stack.name.as_str()) => {
                 let force = resource.spec.force_destroy();
                 let mut change = delete(&resource.address, &l, force);
                 change.desired = Some(resource.clone());
@@ -579,10 +548,25 @@ fn conflict(resource: &Resource, live: Option<&Live>, reason: Reason) -> Change 
         action: Action::Conflict,
         attributes: vec![],
         reasons: vec![reason],
-        remedy: Some(format!("run `provision import {}` to adopt it", resource.address)),
+        remedy: Some(remedy(resource, live)),
         after: vec![],
         desired: Some(resource.clone()),
         live: live.cloned(),
         force_destroy: false,
+    }
+}
+
+/// What the user can do about a resource of a wanted name that is not the stack's. An untagged
+/// one of a kind whose create may not carry its tags (a bucket on an endpoint that drops
+/// CreateBucket's tags) may be one an interrupted apply made: only the user can say so.
+fn remedy(resource: &Resource, live: Option<&Live>) -> String {
+    let untagged = live.is_some_and(|l| l.owner().is_none());
+    if untagged && !resource.address.kind.create_carries_tags() {
+        format!(
+            "it carries no ownership tags. If an interrupted apply of this stack created it (killed between the create and its tagging), or it is yours, run `provision import {}` to adopt it; otherwise choose another name",
+            resource.address
+        )
+    } else {
+        format!("run `provision import {}` to adopt it", resource.address)
     }
 }

@@ -2,7 +2,7 @@
 //! orphans, ordering, parallelism, failures, interruption), in milliseconds and without AWS.
 //! It records every call, can fail or delay chosen calls, and counts calls in flight.
 
-use super::{Holder, Intent, LockAttempt, LockHandle, Provider, RecordedIntent, Released};
+use super::{Holder, LockAttempt, LockHandle, Provider, Released};
 use crate::error::AwsError;
 use crate::model::*;
 use anyhow::{bail, Result};
@@ -25,12 +25,9 @@ struct State {
     calls: Vec<String>,
     lock: Option<(Holder, String)>,
     locks_taken: usize,
-    intents: Vec<RecordedIntent>,
-    /// A logical clock: each resource stored and each intent recorded gets the next tick.
-    clock: i64,
-    /// When each resource was created, by the clock.
-    created: BTreeMap<(Kind, String), i64>,
     versions: BTreeMap<String, u32>,
+    /// What the tagging index still lists though the tags are gone (it lags).
+    stale_index: Vec<Owned>,
     objects: BTreeMap<String, usize>,
 }
 
@@ -59,19 +56,12 @@ impl FakeProvider {
     pub fn insert(&self, spec: Spec) {
         let live = live_of(spec);
         let key = (live.spec.kind(), live.spec.physical_name().to_string());
-        let mut state = self.state();
-        state.clock += 1;
-        let now = state.clock;
-        state.created.insert(key.clone(), now);
-        state.resources.insert(key, live);
+        self.state().resources.insert(key, live);
     }
 
-    /// Records an intent as a run would, or as anyone able to write to the lock bucket could.
-    pub fn put_intent(&self, intent: Intent) {
-        let mut state = self.state();
-        state.clock += 1;
-        let recorded_at = state.clock;
-        state.intents.push(RecordedIntent { intent, recorded_at });
+    /// Makes discovery list `owned` whatever the resource's tags say now (a lagging index).
+    pub fn stale_index(&self, owned: Owned) {
+        self.state().stale_index.push(owned);
     }
 
     /// Changes a live resource behind the stack's back (drift).
@@ -131,11 +121,6 @@ impl FakeProvider {
         self.state().objects.insert(bucket.into(), count);
     }
 
-    /// The intents recorded now.
-    pub fn intents(&self) -> Vec<Intent> {
-        self.state().intents.iter().map(|r| r.intent.clone()).collect()
-    }
-
     /// Who holds the lock now.
     pub fn lock_holder(&self) -> Option<Holder> {
         self.state().lock.as_ref().map(|(h, _)| h.clone())
@@ -187,13 +172,7 @@ impl FakeProvider {
         }
         let live = live_of(spec);
         let key = (live.spec.kind(), live.spec.physical_name().to_string());
-        let mut state = self.state();
-        if !state.resources.contains_key(&key) {
-            state.clock += 1;
-            let now = state.clock;
-            state.created.insert(key.clone(), now);
-        }
-        state.resources.insert(key, live.clone());
+        self.state().resources.insert(key, live.clone());
         live
     }
 }
@@ -232,6 +211,7 @@ impl Provider for FakeProvider {
                 physical_name: l.spec.physical_name().to_string(),
                 tags: Some(l.spec.tags().clone()),
             })
+            .chain(state.stale_index.iter().cloned())
             .collect())
     }
 
@@ -240,15 +220,16 @@ impl Provider for FakeProvider {
         kind: Kind,
         name: &str,
         _desired: Option<&Spec>,
-        _tags: Option<&Tags>,
+        tags: Option<&Tags>,
     ) -> Result<Option<Live>> {
         self.call("read", name).await?;
-        Ok(self.get(kind, name))
-    }
-
-    async fn created_at(&self, kind: Kind, name: &str) -> Result<Option<i64>> {
-        self.call("created_at", name).await?;
-        Ok(self.state().created.get(&(kind, name.to_string())).copied())
+        // As the AWS readers do, tags discovery returned are taken as they are.
+        Ok(self.get(kind, name).map(|mut live| {
+            if let Some(tags) = tags {
+                *live.spec.tags_mut() = tags.clone();
+            }
+            live
+        }))
     }
 
     async fn create(&self, spec: &Spec, _wait: Duration) -> Result<Outputs> {
@@ -288,6 +269,12 @@ impl Provider for FakeProvider {
         }
         state.resources.remove(&(live.spec.kind(), name));
         Ok(())
+    }
+
+    async fn tags_now(&self, live: &Live) -> Result<Option<Tags>> {
+        let name = live.spec.physical_name().to_string();
+        self.call("tags_now", &name).await?;
+        Ok(self.state().resources.get(&(live.spec.kind(), name)).map(|l| l.spec.tags().clone()))
     }
 
     async fn tag(&self, live: &Live, tags: &Tags) -> Result<()> {
@@ -368,22 +355,5 @@ impl Provider for FakeProvider {
     async fn break_lock(&self, _settings: &LockSettings, stack: &str) -> Result<Option<Holder>> {
         self.call("break_lock", stack).await?;
         Ok(self.state().lock.take().map(|(h, _)| h))
-    }
-
-    async fn record_intent(&self, _settings: &LockSettings, stack: &str, intent: &Intent) -> Result<()> {
-        self.call("record_intent", stack).await?;
-        self.put_intent(intent.clone());
-        Ok(())
-    }
-
-    async fn clear_intent(&self, _settings: &LockSettings, stack: &str, intent: &Intent) -> Result<()> {
-        self.call("clear_intent", stack).await?;
-        self.state().intents.retain(|r| &r.intent != intent);
-        Ok(())
-    }
-
-    async fn read_intents(&self, _settings: &LockSettings, stack: &str) -> Result<Vec<RecordedIntent>> {
-        self.call("read_intents", stack).await?;
-        Ok(self.state().intents.clone())
     }
 }

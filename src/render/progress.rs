@@ -46,5 +46,10 @@ pub fn line(event: &Event, style: Style) -> String {
             format!("{}: skipped because {because} failed", style.bold(&address.to_string()))
         }
         Event::NotStarted { address } => format!("{}: not started (interrupted)", style.bold(&address.to_string())),
+        Event::Left { address, physical_name } => format!(
+            "{} ({}): left: no longer tagged by this stack",
+            style.bold(&address.to_string()),
+            crate::output::escape_line(physical_name)
+        ),
     }
 }

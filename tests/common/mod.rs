@@ -319,3 +319,13 @@ pub(crate) async fn generated_policy(iam: &aws_sdk_iam::Client, role: &str) -> S
     let policy = iam.get_role_policy().role_name(role).policy_name("provision-generated").send().await.unwrap();
     provision::policy::decode(policy.policy_document()).unwrap().to_string()
 }
+
+/// Waits until `done` holds (an event: a request seen by the proxy, a file present), checking
+/// often; the deadline is generous, for a loaded machine, and only bounds a broken test.
+pub(crate) fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "waited 120 s and never saw: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}

@@ -108,26 +108,30 @@ async fn with_locking_off_no_lock_is_taken() {
 }
 
 #[tokio::test]
-async fn a_killed_create_is_adopted_by_the_next_apply() {
+async fn a_killed_create_is_a_conflict_the_plan_explains_and_import_resolves() {
     let fx = Fixture::with_faults();
     // CreateBucket is held in the proxy while the run is killed; moto ignores tags inside
     // CreateBucket, so the bucket is left without ownership tags, as a killed run would leave it.
     fx.faults().inject(&format!("S3 PUT /{BUCKET}"), Fault::Delay(Duration::from_secs(2)), 1);
     let mut child = fx.spawn(&["apply", "--auto-approve"]);
     let _rest = wait_for_line(&mut child, "bucket.data: Creating...");
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let sent = || fx.faults().s3_requests().iter().any(|(a, b, _)| a == "CreateBucket" && b == BUCKET);
-    while !sent() && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until("the proxy saw CreateBucket", sent);
     child.kill().unwrap();
     child.wait().unwrap();
-    std::thread::sleep(Duration::from_secs(3));
     let s3 = fx.moto.s3().await;
-    assert!(s3.head_bucket().bucket(BUCKET).send().await.is_ok(), "the held create went through");
+    // The held create goes through once the proxy lets it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while s3.head_bucket().bucket(BUCKET).send().await.is_err() {
+        assert!(std::time::Instant::now() < deadline, "the held create never reached moto");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Never adopted: a conflict whose remedy says what happened and what to do.
     let plan = fx.ok(&["plan"], 0);
-    assert!(!plan.stdout.contains("! bucket.data"), "not a conflict: {}", plan.all());
-    assert!(plan.stdout.contains("adopts the resource an interrupted apply of this stack created"), "{}", plan.all());
+    assert!(plan.stdout.contains("! bucket.data"), "a conflict: {}", plan.all());
+    assert!(plan.stdout.contains("If an interrupted apply of this stack created it"), "{}", plan.all());
+    let import = fx.ok(&["import", "bucket.data", "--auto-approve"], 0);
+    assert!(import.all().contains("bucket.data"), "{}", import.all());
     fx.apply();
     fx.assert_clean();
     let tags = s3.get_bucket_tagging().bucket(BUCKET).send().await.unwrap();

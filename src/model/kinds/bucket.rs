@@ -19,7 +19,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     default_wait_seconds: d::OTHER_WAIT_SECONDS,
     adopts_unowned: false,
     // CreateBucket takes tags, but S3-compatible services (moto among them) drop them: a bucket
-    // is tagged by a second call, and a run killed in between leaves an intent.
+    // is tagged by a second call, and a run killed in between leaves an untagged bucket (a
+    // conflict until imported).
     create_carries_tags: false,
     // Bucket configuration calls: not published (object calls allow thousands per prefix).
     rates: &[("S3", 50.0), ("S3.GetObject", f64::INFINITY), ("S3.ListObjectsV2", f64::INFINITY)],

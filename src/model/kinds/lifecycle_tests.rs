@@ -24,7 +24,7 @@ async fn plan_of(fake: &Arc<FakeProvider>, toml: &str) -> Plan {
 async fn apply(fake: &Arc<FakeProvider>, plan: &Plan) {
     let provider: Arc<dyn Provider> = fake.clone();
     let (_stop, stopped) = tokio::sync::watch::channel(false);
-    let report = crate::apply::execute(plan, &provider, 4, None, stopped, |_| {}).await;
+    let report = crate::apply::execute(plan, &provider, 4, stopped, |_| {}).await;
     assert!(report.complete(), "{report:?}");
 }
 

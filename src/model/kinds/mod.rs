@@ -258,8 +258,10 @@ pub struct KindInfo {
     /// Whether an existing resource of the wanted name without ownership tags is adopted rather
     /// than a conflict (log groups: services such as Lambda create theirs on first use).
     pub adopts_unowned: bool,
-    /// Whether its create call carries the ownership tags wherever the service runs, so that
-    /// one without them was never created by provision (see [`crate::provider::Intent`]).
+    /// Whether its create call carries the ownership tags wherever the service runs. Where it
+    /// does not (S3-compatible endpoints drop CreateBucket's tags), a run killed between the
+    /// create and its tagging leaves an untagged resource: never adopted, a conflict whose
+    /// remedy says so (`provision import`).
     pub create_carries_tags: bool,
     /// AWS's default API rates for its calls, requests per second by `Service.Action` or
     /// `Service` (see [`crate::aws::pacing`]), with their source in a comment.
