@@ -205,7 +205,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_live_holder_is_waited_for_then_named() {
         let fake = FakeProvider::new();
-        let settings = LockSettings { bucket: "locks".into() };
+        let settings = LockSettings { bucket: "locks".into(), account_regional: false, legacy_bucket: None };
         let other = holder(ProcessIdentity { pid_namespace: "pid:[elsewhere]".into(), ..here() }, 42);
         let first = acquire(&fake, &settings, "s", &other, Duration::ZERO, |_| {}).await.unwrap();
         let me = holder(here(), 7);
@@ -230,7 +230,7 @@ mod tests {
     #[tokio::test]
     async fn a_holder_certainly_gone_is_taken_over_and_named() {
         let fake = FakeProvider::new();
-        let settings = LockSettings { bucket: "locks".into() };
+        let settings = LockSettings { bucket: "locks".into(), account_regional: false, legacy_bucket: None };
         let me = Holder::current("apply");
         // A process of this machine, boot and namespace whose id no process has (above pid_max).
         let gone = Holder { pid: 4_999_999, ..me.clone() };

@@ -18,4 +18,4 @@ pub fn stack(text: &str) -> Stack {
 }
 
 /// The default stack's bucket name in the fake account.
-pub const BUCKET: &str = "firehose-to-s3-us-east-1-123456789012";
+pub const BUCKET: &str = "firehose-to-s3-123456789012-us-east-1-an";

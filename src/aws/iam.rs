@@ -52,7 +52,9 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
 /// The role's tags now, from GetRole (`None`: gone).
 pub(super) async fn tags_now(client: &Client, name: &str) -> Result<Option<Tags>> {
     match client.get_role().role_name(name).send().await {
-        Ok(out) => Ok(out.role.map(|r| r.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())),
+        Ok(out) => {
+            Ok(out.role.map(|r| r.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect()))
+        }
         Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(None),
         Err(e) => Err(sdk_error(e)),
     }

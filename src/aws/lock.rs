@@ -2,12 +2,16 @@
 //! two runs on different machines cannot both hold it. A run releases only the object it wrote
 //! (conditional delete on its ETag), so a run whose lock was broken never deletes the next run's.
 //! The objects live in `[stack] lock_bucket` or, by default, a bucket of provision's own,
-//! `provision-locks-<account>-<region>`, created on first use; every call names the expected
-//! bucket owner, so a squatted lock bucket in another account is refused, never written to.
+//! `provision-locks-<account>-<region>-an`, created on first use in the account-regional
+//! namespace (a name no other account can create, so it cannot be squatted); every call names
+//! the expected bucket owner, so a lock bucket in another account is refused, never written to.
+//! A lock held in the bucket older versions used (`provision-locks-<account>-<region>`) is
+//! honoured until it is released.
 //! Objects an older version wrote beside a lock (`<stack>.intents/`) are ignored: nothing in the
 //! lock bucket grants ownership of anything.
 
 use super::{http_status as status, sdk_error};
+use crate::model::LockSettings;
 use crate::provider::{Holder, LockAttempt, LockHandle, Released};
 use anyhow::Result;
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -22,14 +26,28 @@ fn key(stack: &str) -> String {
     format!("{stack}.lock")
 }
 
-fn in_another_account(bucket: &str) -> anyhow::Error {
-    anyhow::anyhow!(
-        "the lock bucket {:?} exists in another account: provision writes nothing there. Set `lock_bucket` in [stack] to a bucket of this account, or `lock = false`",
-        crate::output::escape(bucket)
-    )
+/// The lock bucket exists in another account: provision writes nothing there.
+#[derive(Debug)]
+struct LockBucketElsewhere(String);
+
+impl std::fmt::Display for LockBucketElsewhere {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the lock bucket {:?} exists in another account: provision writes nothing there. Set `lock_bucket` in [stack] to a bucket of this account, or `lock = false`",
+            crate::output::escape(&self.0)
+        )
+    }
 }
 
-async fn ensure_bucket(client: &Client, owner: &str, bucket: &str, region: &str) -> Result<()> {
+impl std::error::Error for LockBucketElsewhere {}
+
+fn in_another_account(bucket: &str) -> anyhow::Error {
+    LockBucketElsewhere(bucket.to_string()).into()
+}
+
+async fn ensure_bucket(client: &Client, owner: &str, settings: &LockSettings, region: &str) -> Result<()> {
+    let bucket = settings.bucket.as_str();
     match client.head_bucket().bucket(bucket).expected_bucket_owner(owner).send().await {
         Ok(_) => return Ok(()),
         Err(e) if status(&e) == Some(403) => return Err(in_another_account(bucket)),
@@ -37,6 +55,9 @@ async fn ensure_bucket(client: &Client, owner: &str, bucket: &str, region: &str)
         Err(e) => return Err(sdk_error(e).context(format!("checking the lock bucket {bucket}"))),
     }
     let mut request = client.create_bucket().bucket(bucket);
+    if settings.account_regional {
+        request = request.bucket_namespace(aws_sdk_s3::types::BucketNamespace::AccountRegional);
+    }
     if region != "us-east-1" {
         request = request.create_bucket_configuration(
             aws_sdk_s3::types::CreateBucketConfiguration::builder()
@@ -88,16 +109,37 @@ async fn current(client: &Client, owner: &str, bucket: &str, stack: &str) -> Res
     }
 }
 
-/// One attempt at the stack's lock: a conditional put (`If-None-Match: *`), or who holds it.
+/// The lock held in the bucket older versions used, if any. A legacy bucket of another account is
+/// not ours to read: nothing there is a lock of this stack.
+async fn legacy_lock(
+    client: &Client,
+    owner: &str,
+    settings: &LockSettings,
+    stack: &str,
+) -> Result<Option<(Holder, String)>> {
+    let Some(legacy) = &settings.legacy_bucket else { return Ok(None) };
+    match current(client, owner, legacy, stack).await {
+        Ok(held) => Ok(held),
+        Err(e) if e.is::<LockBucketElsewhere>() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// One attempt at the stack's lock: a conditional put (`If-None-Match: *`), or who holds it
+/// (here, or in the legacy lock bucket).
 pub(super) async fn try_lock(
     client: &Client,
     owner: &str,
     region: &str,
-    bucket: &str,
+    settings: &LockSettings,
     stack: &str,
     holder: &Holder,
 ) -> Result<LockAttempt> {
-    ensure_bucket(client, owner, bucket, region).await?;
+    if let Some((holder, etag)) = legacy_lock(client, owner, settings, stack).await? {
+        return Ok(LockAttempt::Held { holder, etag });
+    }
+    let bucket = settings.bucket.as_str();
+    ensure_bucket(client, owner, settings, region).await?;
     let put = client
         .put_object()
         .bucket(bucket)
@@ -119,7 +161,7 @@ pub(super) async fn try_lock(
             match current(client, owner, bucket, stack).await? {
                 Some((holder, etag)) => Ok(LockAttempt::Held { holder, etag }),
                 // Released between the two calls: try again.
-                None => Box::pin(try_lock(client, owner, region, bucket, stack, holder)).await,
+                None => Box::pin(try_lock(client, owner, region, settings, stack, holder)).await,
             }
         }
         Err(e) if status(&e) == Some(403) => Err(in_another_account(bucket)),
@@ -127,15 +169,26 @@ pub(super) async fn try_lock(
     }
 }
 
-/// Replaces the lock object `etag` with `holder`'s, only if it is still that object.
+/// Replaces the lock object `etag` with `holder`'s, only if it is still that object. A lock held
+/// in the legacy bucket is deleted there (conditionally) instead: `None`, and the next attempt
+/// takes the lock in the current bucket.
 pub(super) async fn take_over(
     client: &Client,
     owner: &str,
-    bucket: &str,
+    settings: &LockSettings,
     stack: &str,
     holder: &Holder,
     etag: &str,
 ) -> Result<Option<LockHandle>> {
+    if let (Some(legacy), Some((_, held))) =
+        (&settings.legacy_bucket, legacy_lock(client, owner, settings, stack).await?)
+    {
+        if held == etag {
+            delete_if_match(client, owner, legacy, stack, etag).await?;
+        }
+        return Ok(None);
+    }
+    let bucket = settings.bucket.as_str();
     let put = client
         .put_object()
         .bucket(bucket)
@@ -191,18 +244,39 @@ pub(super) async fn release(client: &Client, owner: &str, lock: &LockHandle) -> 
     }
 }
 
-/// Breaks the stack's lock, whoever holds it; returns who held it.
-pub(super) async fn break_lock(client: &Client, owner: &str, bucket: &str, stack: &str) -> Result<Option<Holder>> {
-    let held = current(client, owner, bucket, stack).await?;
-    if held.is_some() {
-        client
-            .delete_object()
-            .bucket(bucket)
-            .key(key(stack))
-            .expected_bucket_owner(owner)
-            .send()
-            .await
-            .map_err(sdk_error)?;
+/// Deletes the lock object only if it is still `etag`; `false` when it changed or is gone.
+async fn delete_if_match(client: &Client, owner: &str, bucket: &str, stack: &str, etag: &str) -> Result<bool> {
+    match client.delete_object().bucket(bucket).key(key(stack)).expected_bucket_owner(owner).if_match(etag).send().await
+    {
+        Ok(_) => Ok(true),
+        Err(e) if matches!(e.code(), Some("PreconditionFailed") | Some("NoSuchKey")) || status(&e) == Some(412) => {
+            Ok(false)
+        }
+        Err(e) => Err(sdk_error(e)),
     }
-    Ok(held.map(|(h, _)| h))
+}
+
+/// Breaks the stack's lock, whoever holds it (here and in the legacy bucket); returns who held
+/// it. Each delete is conditional on the ETag read: a lock released and taken again in between
+/// is never broken, and the run that holds it now is named.
+pub(super) async fn break_lock(
+    client: &Client,
+    owner: &str,
+    settings: &LockSettings,
+    stack: &str,
+) -> Result<Option<Holder>> {
+    let legacy = legacy_lock(client, owner, settings, stack).await?.zip(settings.legacy_bucket.clone());
+    let here = current(client, owner, &settings.bucket, stack).await?.map(|held| (held, settings.bucket.clone()));
+    let mut broken = None;
+    for ((holder, etag), bucket) in legacy.into_iter().chain(here) {
+        if !delete_if_match(client, owner, &bucket, stack, &etag).await? {
+            let now = current(client, owner, &bucket, stack).await?;
+            let who = now.map(|(h, _)| h.escaped().who).unwrap_or_else(|| "nobody (released)".into());
+            anyhow::bail!(
+                "the lock of stack \"{stack}\" changed while it was being broken (now held by {who}): nothing was broken. Run `provision unlock` again if that run is gone too"
+            );
+        }
+        broken = Some(holder);
+    }
+    Ok(broken)
 }

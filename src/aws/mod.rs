@@ -201,7 +201,9 @@ impl Provider for Clients {
             Spec::Firehose(_) => firehose::tags_now(&self.firehose, name).await,
             Spec::Table(_) => glue::tags_now(&self.glue, name).await,
         };
-        tags.with_context(|| format!("reading the tags of {} {:?}", live.spec.kind().as_str(), crate::output::escape(name)))
+        tags.with_context(|| {
+            format!("reading the tags of {} {:?}", live.spec.kind().as_str(), crate::output::escape(name))
+        })
     }
 
     async fn tag(&self, live: &Live, tags: &Tags) -> Result<()> {
@@ -244,7 +246,7 @@ impl Provider for Clients {
     }
 
     async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt> {
-        lock::try_lock(&self.s3, self.owner()?, &self.region, &settings.bucket, stack, holder).await
+        lock::try_lock(&self.s3, self.owner()?, &self.region, settings, stack, holder).await
     }
 
     async fn take_over(
@@ -254,7 +256,7 @@ impl Provider for Clients {
         holder: &Holder,
         etag: &str,
     ) -> Result<Option<LockHandle>> {
-        lock::take_over(&self.s3, self.owner()?, &settings.bucket, stack, holder, etag).await
+        lock::take_over(&self.s3, self.owner()?, settings, stack, holder, etag).await
     }
 
     async fn release(&self, handle: &LockHandle) -> Result<Released> {
@@ -262,7 +264,7 @@ impl Provider for Clients {
     }
 
     async fn break_lock(&self, settings: &LockSettings, stack: &str) -> Result<Option<Holder>> {
-        lock::break_lock(&self.s3, self.owner()?, &settings.bucket, stack).await
+        lock::break_lock(&self.s3, self.owner()?, settings, stack).await
     }
 }
 

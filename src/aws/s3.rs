@@ -127,6 +127,7 @@ pub(super) async fn read(
         name: name.to_string(),
         versioning,
         force_destroy: false,
+        account_regional: false,
         public_access_blocked,
         encryption,
         object_ownership,
@@ -185,7 +186,10 @@ pub(super) async fn create(client: &Client, owner: &str, partition: &str, spec: 
     if region != "us-east-1" {
         configuration = configuration.location_constraint(BucketLocationConstraint::from(region.as_str()));
     }
-    let request = client.create_bucket().bucket(&spec.name).create_bucket_configuration(configuration.build());
+    let mut request = client.create_bucket().bucket(&spec.name).create_bucket_configuration(configuration.build());
+    if spec.account_regional {
+        request = request.bucket_namespace(aws_sdk_s3::types::BucketNamespace::AccountRegional);
+    }
     match request.send().await {
         Ok(_) => {}
         // Created by this create's own retry (an answer lost), or by someone else of this

@@ -47,10 +47,14 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
         }
     }
     b.attach_policies(&mut resources);
-    let lock = loaded.file.stack.lock.then(|| LockSettings {
-        bucket: match &loaded.file.stack.lock_bucket {
-            Some(raw) => b.text("stack.lock_bucket", raw),
-            None => default_lock_bucket(&b.env.account_id, &b.env.region),
+    let lock = loaded.file.stack.lock.then(|| match &loaded.file.stack.lock_bucket {
+        Some(raw) => {
+            LockSettings { bucket: b.text("stack.lock_bucket", raw), account_regional: false, legacy_bucket: None }
+        }
+        None => LockSettings {
+            bucket: default_lock_bucket(&b.env.account_id, &b.env.region),
+            account_regional: true,
+            legacy_bucket: Some(crate::model::legacy_lock_bucket(&b.env.account_id, &b.env.region)),
         },
     });
     let ignore = &loaded.file.stack.ignore_tags;

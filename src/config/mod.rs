@@ -375,8 +375,7 @@ pub fn check_offline(loaded: &Loaded) -> Result<(Stack, Vec<Diagnostic>), Invali
     build(loaded, Environment { region, account_id: OFFLINE_ACCOUNT.into() })
 }
 
-/// Account id used by offline validation.
-pub const OFFLINE_ACCOUNT: &str = "123456789012";
+pub use crate::model::OFFLINE_ACCOUNT;
 
 /// The region named in stack.toml, if any.
 pub fn declared_region(loaded: &Loaded) -> Option<String> {

@@ -169,13 +169,37 @@ impl IgnoreTags {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockSettings {
     /// The bucket holding the lock objects (`[stack] lock_bucket`, default
-    /// `provision-locks-<account>-<region>`).
+    /// `provision-locks-<account>-<region>-an`).
     pub bucket: String,
+    /// Whether that bucket is created in the account-regional namespace (the default one): a
+    /// name only this account can create, so it cannot be pre-created or squatted.
+    pub account_regional: bool,
+    /// The lock bucket older versions used (`provision-locks-<account>-<region>`, in the global
+    /// namespace): a lock held there is honoured until it is released.
+    pub legacy_bucket: Option<String>,
 }
 
-/// The default lock bucket of an account and region.
+/// Account id used by offline validation (no AWS call tells the real one).
+pub const OFFLINE_ACCOUNT: &str = "123456789012";
+
+/// The default lock bucket of an account and region, in the account-regional namespace.
+///
+/// ```
+/// assert_eq!(provision::model::default_lock_bucket("123456789012", "eu-west-1"), "provision-locks-123456789012-eu-west-1-an");
+/// ```
 pub fn default_lock_bucket(account_id: &str, region: &str) -> String {
+    format!("provision-locks{}", account_regional_suffix(account_id, region))
+}
+
+/// The lock bucket of older versions, in the global namespace (still read for held locks).
+pub fn legacy_lock_bucket(account_id: &str, region: &str) -> String {
     format!("provision-locks-{account_id}-{region}")
+}
+
+/// The suffix S3 requires of a bucket name in an account's regional namespace:
+/// `-<account>-<region>-an`.
+pub fn account_regional_suffix(account_id: &str, region: &str) -> String {
+    format!("-{account_id}-{region}-an")
 }
 
 /// The whole desired stack.

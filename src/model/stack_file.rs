@@ -22,7 +22,8 @@ pub struct StackSection {
     #[serde(default = "default_lock")]
     #[schemars(extend("default" = d::LOCK))]
     pub lock: bool,
-    /// Bucket holding the lock objects; default `provision-locks-<account>-<region>`, created on first use.
+    /// Bucket holding the lock objects; default `provision-locks-<account>-<region>-an`, created on
+    /// first use in the account-regional namespace (no one else can create that name).
     pub lock_bucket: Option<String>,
     /// Tags others manage (tag policies, cost tools): never added, changed, removed or shown as
     /// drift. Tags starting with `aws:` always are.

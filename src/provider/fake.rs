@@ -215,13 +215,7 @@ impl Provider for FakeProvider {
             .collect())
     }
 
-    async fn read(
-        &self,
-        kind: Kind,
-        name: &str,
-        _desired: Option<&Spec>,
-        tags: Option<&Tags>,
-    ) -> Result<Option<Live>> {
+    async fn read(&self, kind: Kind, name: &str, _desired: Option<&Spec>, tags: Option<&Tags>) -> Result<Option<Live>> {
         self.call("read", name).await?;
         // As the AWS readers do, tags discovery returned are taken as they are.
         Ok(self.get(kind, name).map(|mut live| {

@@ -16,7 +16,10 @@ pub fn check(stack: &Stack, file: &StackFile) -> Vec<Diagnostic> {
     for resource in &stack.resources {
         let key = resource.address.to_string();
         match &resource.spec {
-            Spec::Bucket(b) => check_bucket_name(&key, &b.name, &mut out),
+            Spec::Bucket(b) => {
+                check_bucket_name(&key, &b.name, &mut out);
+                check_bucket_namespace(&key, b, &stack.env, &mut out);
+            }
             Spec::LogGroup(g) => check_log_group(&key, g, &mut out),
             Spec::Role(r) => {
                 check_role_name(&key, &r.name, &mut out);
@@ -68,6 +71,32 @@ pub fn check_bucket_name(key: &str, name: &str, out: &mut Vec<Diagnostic>) {
     } else if let Some(s) = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].iter().find(|s| name.ends_with(*s))
     {
         out.push(bad(&format!("the suffix `{s}` is reserved")).with_help(help));
+    }
+}
+
+/// N6: a bucket in the account-regional namespace is named `<prefix>-<account>-<region>-an`. The
+/// account is checked where it is known (offline, any 12 digits).
+fn check_bucket_namespace(key: &str, b: &BucketSpec, env: &Environment, out: &mut Vec<Diagnostic>) {
+    if !b.account_regional {
+        return;
+    }
+    let suffix = account_regional_suffix(&env.account_id, &env.region);
+    let offline = env.account_id == OFFLINE_ACCOUNT;
+    let shaped = |name: &str| {
+        let Some(rest) = name.strip_suffix(&format!("-{}-an", env.region)) else { return false };
+        let Some((prefix, account)) = rest.rsplit_once('-') else { return false };
+        !prefix.is_empty() && account.len() == 12 && account.chars().all(|c| c.is_ascii_digit())
+    };
+    let fits = if offline { shaped(&b.name) } else { b.name.ends_with(&suffix) && b.name.len() > suffix.len() };
+    if !fits {
+        out.push(
+            Diagnostic::error(
+                "N6",
+                format!("{key}.name"),
+                format!("{:?} is not a name of this account's regional namespace: it must end with {suffix:?}", b.name),
+            )
+            .with_help("name = \"PREFIX-${aws.account_id}-${aws.region}-an\" (S3 refuses any other name in this namespace), or namespace = \"global\""),
+        );
     }
 }
 
@@ -762,9 +791,29 @@ mod tests {
 
     #[test]
     fn bucket_names() {
-        assert!(bucket("firehose-to-s3-us-east-1-123456789012").is_empty());
+        assert!(bucket("firehose-to-s3-123456789012-us-east-1-an").is_empty());
         for bad in ["ab", "Upper", "-start", "a..b", "192.168.1.1", "xn--abc", "abc-s3alias", "a_b"] {
             assert_eq!(bucket(bad), vec!["N1"], "{bad}");
         }
+    }
+
+    #[test]
+    fn account_regional_bucket_names_end_with_the_account_and_region() {
+        let check = |name: &str, account: &str| {
+            let env = Environment { region: "eu-west-1".into(), account_id: account.into() };
+            let mut spec = BucketSpec::secure(name.into(), "arn", false, false, false, Tags::new());
+            spec.account_regional = true;
+            let mut out = Vec::new();
+            check_bucket_namespace("bucket.b", &spec, &env, &mut out);
+            out.into_iter().map(|d| d.rule).collect::<Vec<_>>()
+        };
+        assert!(check("data-111122223333-eu-west-1-an", "111122223333").is_empty());
+        assert_eq!(check("data-999922223333-eu-west-1-an", "111122223333"), ["N6"], "another account's");
+        assert_eq!(check("data-111122223333-us-east-1-an", "111122223333"), ["N6"], "another region's");
+        assert_eq!(check("data-eu-west-1-an", "111122223333"), ["N6"], "no account");
+        assert_eq!(check("-111122223333-eu-west-1-an", "111122223333"), ["N6"], "no prefix");
+        // Offline, the account is not known: any 12 digits.
+        assert!(check("data-999922223333-eu-west-1-an", OFFLINE_ACCOUNT).is_empty());
+        assert_eq!(check("data-9999-eu-west-1-an", OFFLINE_ACCOUNT), ["N6"]);
     }
 }

@@ -67,12 +67,25 @@ impl Moto {
             .await
     }
 
-    /// Writes the default stack's lock object as another run would, holding `holder`.
+    /// Writes the default stack's lock object as another run would, holding `holder` (the lock
+    /// bucket created as provision creates it, if missing).
     pub(crate) async fn put_lock(&self, holder: serde_json::Value) {
+        let s3 = self.s3().await;
+        let _ = s3
+            .create_bucket()
+            .bucket(LOCK_BUCKET)
+            .bucket_namespace(aws_sdk_s3::types::BucketNamespace::AccountRegional)
+            .send()
+            .await;
+        self.put_lock_in(LOCK_BUCKET, holder).await;
+    }
+
+    /// Writes a lock object into `bucket` (which exists), holding `holder`.
+    pub(crate) async fn put_lock_in(&self, bucket: &str, holder: serde_json::Value) {
         self.s3()
             .await
             .put_object()
-            .bucket("provision-locks-123456789012-us-east-1")
+            .bucket(bucket)
             .key("firehose-dp-demo.lock")
             .body(holder.to_string().into_bytes().into())
             .send()
@@ -114,7 +127,11 @@ pub(crate) struct Fixture {
     pub proxy: Option<proxy::FaultProxy>,
 }
 
-pub(crate) const BUCKET: &str = "firehose-to-s3-us-east-1-123456789012";
+/// The default lock bucket, in the account-regional namespace.
+pub(crate) const LOCK_BUCKET: &str = "provision-locks-123456789012-us-east-1-an";
+/// The lock bucket older versions used.
+pub(crate) const LEGACY_LOCK_BUCKET: &str = "provision-locks-123456789012-us-east-1";
+pub(crate) const BUCKET: &str = "firehose-to-s3-123456789012-us-east-1-an";
 pub(crate) const STREAM: &str = "PUT-S3-lambda";
 
 fn repo() -> PathBuf {

@@ -84,6 +84,8 @@ struct State {
     foreign: HashMap<String, String>,
     /// Every S3 request: (action, bucket, the expected-owner header it carried).
     s3_requests: Vec<(String, String, Option<String>)>,
+    /// Each CreateBucket's bucket and its `x-amz-bucket-namespace` header.
+    created_buckets: Vec<(String, Option<String>)>,
     arrivals: Vec<Instant>,
     /// Arrival of each request, with its action.
     timeline: Vec<(Instant, String)>,
@@ -167,6 +169,11 @@ impl FaultProxy {
     }
 
     /// Every S3 request: action, bucket and the expected-owner header it carried.
+    /// Each CreateBucket seen: the bucket and the namespace it asked for.
+    pub(crate) fn created_buckets(&self) -> Vec<(String, Option<String>)> {
+        self.state.lock().unwrap().created_buckets.clone()
+    }
+
     pub(crate) fn s3_requests(&self) -> Vec<(String, String, Option<String>)> {
         self.state.lock().unwrap().s3_requests.clone()
     }
@@ -237,6 +244,7 @@ struct Request {
     path: String,
     target: Option<String>,
     owner_header: Option<String>,
+    namespace_header: Option<String>,
     body: Vec<u8>,
 }
 
@@ -384,6 +392,7 @@ fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<Request>> {
         path: first.next().unwrap_or_default().to_string(),
         target: header("x-amz-target"),
         owner_header: header("x-amz-expected-bucket-owner"),
+        namespace_header: header("x-amz-bucket-namespace"),
         body: raw[head_end..].to_vec(),
         head_end,
         raw,
@@ -436,6 +445,10 @@ fn handle(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::i
         if let Some(a) = &s3_action {
             let owner = request.owner_header.clone();
             state.s3_requests.push((a.clone(), request.bucket().unwrap_or_default(), owner));
+            if a == "CreateBucket" {
+                let created = (request.bucket().unwrap_or_default(), request.namespace_header.clone());
+                state.created_buckets.push(created);
+            }
         }
         // A rewrite or partial batch is used up only by an answer it changes; other faults by any request.
         let rule = state

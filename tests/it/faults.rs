@@ -38,7 +38,7 @@ async fn throttling_and_server_errors_are_retried() {
         2,
     );
     fx.faults().inject(
-        "S3 PUT /firehose-to-s3-us-east-1-123456789012",
+        "S3 PUT /firehose-to-s3-123456789012-us-east-1-an",
         Fault::Error { status: 503, code: "SlowDown", message: "Reduce your request rate" },
         2,
     );

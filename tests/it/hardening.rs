@@ -6,7 +6,6 @@ use crate::common::*;
 use std::time::Duration;
 
 const ACCOUNT: &str = "123456789012";
-const LOCK_BUCKET: &str = "provision-locks-123456789012-us-east-1";
 
 #[tokio::test]
 async fn every_s3_request_names_the_expected_bucket_owner() {
@@ -29,7 +28,8 @@ async fn a_bucket_in_another_account_is_a_conflict_and_never_written() {
     fx.faults().foreign_bucket(BUCKET, "111111111111");
     let plan = fx.ok(&["plan"], 0);
     assert!(
-        plan.stdout.contains("! bucket.data (firehose-to-s3-us-east-1-123456789012): left alone; choose another name")
+        plan.stdout
+            .contains("! bucket.data (firehose-to-s3-123456789012-us-east-1-an): left alone; choose another name")
             && plan.stdout.contains("exists in another account"),
         "{}",
         plan.all()
@@ -43,22 +43,31 @@ async fn a_bucket_in_another_account_is_a_conflict_and_never_written() {
 }
 
 #[tokio::test]
-async fn a_squatted_lock_bucket_stops_apply_before_any_change() {
+async fn the_default_lock_bucket_cannot_be_squatted_and_a_named_one_in_another_account_stops_apply() {
     let fx = Fixture::with_faults();
-    fx.faults().foreign_bucket(LOCK_BUCKET, "111111111111");
+    // The bucket older versions used, squatted by another account: not ours, nothing read there.
+    fx.faults().foreign_bucket(LEGACY_LOCK_BUCKET, "111111111111");
+    fx.apply();
+    // The default lock bucket is created in the account-regional namespace (a name no other
+    // account can create), like the default stack's data bucket.
+    let created = fx.faults().created_buckets();
+    for bucket in [LOCK_BUCKET, BUCKET] {
+        assert!(created.contains(&(bucket.to_string(), Some("account-regional".to_string()))), "{bucket}: {created:?}");
+    }
+    let writes: Vec<_> =
+        fx.faults().s3_requests().into_iter().filter(|(a, b, _)| a == "PutObject" && b == LOCK_BUCKET).collect();
+    assert!(!writes.is_empty(), "the lock lives in the new bucket");
+    // A lock bucket named in [stack] lives in the global namespace: squatted, it stops apply.
+    fx.faults().foreign_bucket("my-locks-123456789012", "111111111111");
+    fx.edit("name = \"firehose-dp-demo\"", "name = \"firehose-dp-demo\"\nlock_bucket = \"my-locks-${aws.account_id}\"");
+    fx.faults().reset_counts();
     let apply = fx.ok(&["apply", "--auto-approve"], 1);
     assert!(
-        apply.stderr.contains("the lock bucket \"provision-locks-123456789012-us-east-1\" exists in another account"),
+        apply.stderr.contains("the lock bucket \"my-locks-123456789012\" exists in another account"),
         "{}",
         apply.all()
     );
     assert_eq!(fx.faults().seen("PutObject"), 0, "no lock object written into someone else's bucket");
-    assert_eq!(fx.faults().seen("CreateRole"), 0);
-    // Another lock bucket of this account works.
-    fx.edit("name = \"firehose-dp-demo\"", "name = \"firehose-dp-demo\"\nlock_bucket = \"my-locks-${aws.account_id}\"");
-    fx.apply();
-    let s3 = fx.moto.s3().await;
-    assert!(s3.head_bucket().bucket("my-locks-123456789012").send().await.is_ok());
 }
 
 #[tokio::test]

@@ -229,7 +229,7 @@ async fn unowned_resource_is_reported_left_alone_and_importable() {
     s3.create_bucket().bucket(BUCKET).send().await.unwrap();
     let plan = fx.ok(&["plan", "--detailed-exitcode"], 2).stdout;
     assert!(
-        plan.contains("! bucket.data (firehose-to-s3-us-east-1-123456789012): left alone; it carries no ownership tags. If an interrupted apply of this stack created it (killed between the create and its tagging), or it is yours, run `provision import bucket.data` to adopt it"),
+        plan.contains("! bucket.data (firehose-to-s3-123456789012-us-east-1-an): left alone; it carries no ownership tags. If an interrupted apply of this stack created it (killed between the create and its tagging), or it is yours, run `provision import bucket.data` to adopt it"),
         "{plan}"
     );
     let apply = fx.ok(&["apply", "--auto-approve"], 1);

@@ -35,6 +35,11 @@ pub struct BucketSection {
     #[serde(default)]
     /// Let destroy delete every object version first.
     pub force_destroy: bool,
+    /// Where the name lives: `global` (the default: any account may create any free name) or
+    /// `account-regional` (a name only this account can create in this region, so it cannot be
+    /// pre-created or squatted; it must end with `-<account>-<region>-an`).
+    #[serde(default)]
+    pub namespace: Namespace,
     #[serde(default)]
     /// Object versioning.
     pub versioning: bool,
@@ -50,6 +55,15 @@ pub struct BucketSection {
     /// How long destroy may take to empty the bucket (force_destroy), in seconds.
     #[schemars(extend("default" = d::OTHER_WAIT_SECONDS))]
     pub wait_timeout_seconds: Option<u64>,
+}
+
+/// An S3 bucket namespace.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Namespace {
+    #[default]
+    Global,
+    AccountRegional,
 }
 
 fn default_require_tls() -> Flag {
@@ -96,6 +110,9 @@ pub struct BucketSpec {
     pub versioning: bool,
     /// Local only: whether destroy may empty the bucket.
     pub force_destroy: bool,
+    /// Local only (a create-time choice, implied by the name): created in the account-regional
+    /// namespace.
+    pub account_regional: bool,
     /// All four S3 Block Public Access settings on.
     pub public_access_blocked: bool,
     /// Default encryption algorithm (`AES256`), empty when none.
@@ -123,6 +140,7 @@ impl BucketSpec {
             name,
             versioning,
             force_destroy,
+            account_regional: false,
             public_access_blocked: true,
             encryption: "AES256".into(),
             object_ownership: "BucketOwnerEnforced".into(),
@@ -137,7 +155,8 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &BucketSection) -> O
     let bucket_name = b.text(&format!("{key}.name"), &s.name);
     let arn = b.env().bucket_arn(&bucket_name);
     let require_tls = s.require_tls.value(b, &format!("{key}.require_tls"));
-    let spec = BucketSpec::secure(bucket_name, &arn, s.versioning, s.force_destroy, require_tls, b.tags(&address));
+    let mut spec = BucketSpec::secure(bucket_name, &arn, s.versioning, s.force_destroy, require_tls, b.tags(&address));
+    spec.account_regional = s.namespace == Namespace::AccountRegional;
     Some(Resource {
         wait_timeout: s.wait_timeout_seconds.map(Duration::from_secs).unwrap_or(Kind::Bucket.default_wait()),
         address,
@@ -156,7 +175,8 @@ impl KindSpec for BucketSpec {
         let BucketSpec {
             name,
             versioning,
-            force_destroy: _, // local: what destroy may do
+            force_destroy: _,    // local: what destroy may do
+            account_regional: _, // local: how it is created (the name says where it lives)
             public_access_blocked,
             encryption,
             object_ownership,
@@ -178,7 +198,7 @@ impl KindSpec for BucketSpec {
     }
 
     fn with_local_settings(&self, desired: &Self) -> Self {
-        BucketSpec { force_destroy: desired.force_destroy, ..self.clone() }
+        BucketSpec { force_destroy: desired.force_destroy, account_regional: desired.account_regional, ..self.clone() }
     }
 
     fn force_destroy(&self) -> bool {
