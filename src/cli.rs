@@ -222,6 +222,9 @@ pub enum Command {
         memory_mib: u64,
         query: String,
     },
+    /// Preview's worker sandbox: confines itself, then runs the worker (not for people).
+    #[command(name = "__sandbox", hide = true)]
+    Sandbox(crate::sandbox::Args),
     /// Print shell completions: `provision completions bash > /etc/bash_completion.d/provision`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.

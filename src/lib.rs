@@ -28,6 +28,7 @@ pub mod policy;
 pub mod provider;
 pub mod render;
 pub mod retry;
+pub mod sandbox;
 #[cfg(test)]
 pub mod testing;
 pub mod validate;

@@ -3,6 +3,9 @@ use provision::{errln, output};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // No process of the same user (a preview worker among them) may read this one's environment
+    // or command line through /proc.
+    provision::sandbox::harden_this_process();
     let cli = match provision::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage(&e),
@@ -11,6 +14,10 @@ fn main() -> ExitCode {
     // killed with its process group).
     if let provision::cli::Command::JqWorker { query, memory_mib } = &cli.command {
         return provision::jq::engine::worker_main(query, *memory_mib);
+    }
+    // The sandbox must be single-threaded (a user namespace cannot be entered otherwise).
+    if let provision::cli::Command::Sandbox(args) = &cli.command {
+        return provision::sandbox::main(args);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

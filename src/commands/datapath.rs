@@ -126,6 +126,12 @@ pub(super) fn run_preview(ctx: &Context, args: &PreviewArgs) -> Result<Report> {
             crate::jq::Engine::InProcess
         },
     };
+    // Workers run code from stack.toml and the function's source: confined; what this kernel
+    // does not allow is said, in one line.
+    let workers = settings.function.is_some() || !matches!(settings.jq, crate::jq::Engine::InProcess);
+    if let Some(missing) = crate::sandbox::missing_protections().filter(|_| workers) {
+        errln!("warning: {missing}");
+    }
     preview::run(settings, source).map_err(|e| anyhow!(e))
 }
 

@@ -286,7 +286,11 @@ impl Runner {
 
     fn start(&self) -> Result<Worker, String> {
         let f = &self.function;
-        let mut worker = Worker::spawn(self.command(), &self.token, MAX_LINE)
+        // It may read its own code and its runtime, nothing else (see crate::sandbox).
+        let runtime = abs(&self.interpreter);
+        let prefix = runtime.parent().and_then(Path::parent).unwrap_or(&runtime).to_path_buf();
+        let read = [abs(&f.source), prefix];
+        let mut worker = Worker::spawn(self.command(), &read, &self.token, MAX_LINE)
             .map_err(|e| format!("cannot start {}: {e}", self.language.program()))?;
         match worker.receive(Duration::from_secs(30)) {
             Received::Answer(line) => {

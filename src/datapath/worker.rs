@@ -1,10 +1,11 @@
 //! A long-lived local helper process spoken to one line at a time (preview's Lambda worker, jq):
-//! started in its own process group, registered with [`crate::interrupt`] so that Ctrl-C and
+//! confined ([`crate::sandbox`]), started in its own process group, registered with [`crate::interrupt`] so that Ctrl-C and
 //! SIGTERM kill it with everything it started, killed as a group on a timeout or when dropped.
 //! Its answers are read with a cap on their length, and only lines carrying the worker's token
 //! count: whatever else reaches that channel cannot shift the answers.
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
@@ -36,16 +37,24 @@ pub enum Received {
 /// A running worker; killed with its process group when dropped.
 pub struct Worker {
     child: Child,
+    /// The confined worker's private temporary directory, removed with it.
+    _private: Option<crate::sandbox::PrivateDir>,
     stdin: std::fs::File,
     lines: Receiver<Line>,
     stderr: Arc<Mutex<String>>,
 }
 
 impl Worker {
-    /// Starts `command` in a process group of its own. Lines on its stdout that start with
-    /// `token` are answers (the token removed); answers longer than `max_line` bytes are refused
-    /// unread.
-    pub fn spawn(mut command: Command, token: &str, max_line: usize) -> std::io::Result<Worker> {
+    /// Starts `command` in a process group of its own, confined to reading beneath `read`
+    /// (see [`crate::sandbox`]). Lines on its stdout that start with `token` are answers (the
+    /// token removed); answers longer than `max_line` bytes are refused unread.
+    pub fn spawn(command: Command, read: &[PathBuf], token: &str, max_line: usize) -> std::io::Result<Worker> {
+        let (mut command, private) = if crate::sandbox::enabled() {
+            let (confined, private) = crate::sandbox::confine(&command, read)?;
+            (confined, Some(private))
+        } else {
+            (command, None)
+        };
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
@@ -74,7 +83,7 @@ impl Worker {
                 }
             }
         });
-        Ok(Worker { child, stdin, lines, stderr })
+        Ok(Worker { child, _private: private, stdin, lines, stderr })
     }
 
     /// Sends one line (a newline is added).
@@ -218,7 +227,7 @@ mod tests {
         let pidfile = dir.path().join("child.pid");
         let mut command = Command::new("sh");
         command.arg("-c").arg(format!("sleep 60 & echo $! > {}; read x; sleep 60", pidfile.display()));
-        let mut worker = Worker::spawn(command, "", 100).unwrap();
+        let mut worker = Worker::spawn(command, &[], "", 100).unwrap();
         worker.send(b"go").unwrap();
         assert_eq!(worker.receive(Duration::from_millis(300)), Received::Timeout);
         let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();

@@ -260,6 +260,10 @@ pub struct Problem {
 /// Checks a query as jq 1.6 would compile it (rules R18, R19).
 pub fn check(code: &str) -> Vec<Problem> {
     let mut problems = Vec::new();
+    if let Some(message) = too_deep(code) {
+        problems.push(Problem { rule: "R18", error: true, message });
+        return problems;
+    }
     let tokens = match Lexer::new(code).lex() {
         Ok(tokens) => tokens,
         Err(errors) => {
@@ -352,6 +356,60 @@ fn position(code: &str, part: &str) -> String {
     format!("line {line}, column {column}")
 }
 
+/// How deep a query may nest (brackets, string interpolations, `if ... end`, `def`s) before it is
+/// parsed: the parsers recurse once per level, and a query nested thousands deep would overflow
+/// provision's own stack. Real partitioning queries nest a few levels.
+pub const MAX_NESTING: usize = 64;
+
+/// Why a query is refused before any parser sees it: nested deeper than [`MAX_NESTING`]. A scan
+/// without recursion: brackets, interpolations (`\(...)` inside strings) and strings on a
+/// stack of their own, `if`/`end` and `def` counted as words.
+pub fn too_deep(code: &str) -> Option<String> {
+    #[derive(PartialEq)]
+    enum Mode {
+        Code,
+        Text,
+    }
+    let mut stack: Vec<Mode> = vec![Mode::Code];
+    let (mut words, mut deepest) = (0usize, 0usize);
+    let mut chars = code.chars().peekable();
+    let mut word = String::new();
+    while let Some(c) = chars.next() {
+        let in_code = stack.last() == Some(&Mode::Code);
+        if in_code && (c.is_ascii_alphanumeric() || c == '_') {
+            word.push(c);
+            continue;
+        }
+        match word.as_str() {
+            "if" | "def" => words += 1,
+            "end" => words = words.saturating_sub(1),
+            _ => {}
+        }
+        word.clear();
+        match (in_code, c) {
+            (true, '"') => stack.push(Mode::Text),
+            (true, '(' | '[' | '{') => stack.push(Mode::Code),
+            (true, ')' | ']' | '}') if stack.len() > 1 => {
+                stack.pop();
+            }
+            (true, '#') => {
+                // A comment, to the end of the line.
+                while chars.next_if(|c| *c != '\n').is_some() {}
+            }
+            // An escape: `\(` opens an interpolation; any other escaped character is skipped.
+            (false, '\\') if chars.next() == Some('(') => stack.push(Mode::Code),
+            (false, '"') => {
+                stack.pop();
+            }
+            _ => {}
+        }
+        deepest = deepest.max(stack.len() + words);
+    }
+    (deepest > MAX_NESTING).then(|| {
+        format!("the jq query nests more than {MAX_NESTING} levels deep: provision does not parse it (simplify it)")
+    })
+}
+
 /// The query with every interpolated string not already formatted written `@text "..."`: what
 /// jq 1.6 does with `"\(x)"`, and what lets the fallback engine print numbers as jq 1.6 does.
 pub fn with_text_format(code: &str) -> String {
@@ -426,6 +484,35 @@ mod tests {
 
     fn rules(code: &str) -> Vec<(&'static str, bool)> {
         check(code).into_iter().map(|p| (p.rule, p.error)).collect()
+    }
+
+    #[test]
+    fn queries_nested_thousands_deep_are_refused_before_any_parser_sees_them() {
+        // Each of these overflowed provision's stack when parsed (the issue's cases, and more).
+        for deep in [
+            "if true then ".repeat(50_000) + "." + &" else . end".repeat(50_000),
+            "[.".repeat(50_000) + &"]".repeat(50_000),
+            "\"\\(".repeat(20_000) + "." + &")\"".repeat(20_000),
+            "def f: ".repeat(20_000) + ".",
+        ] {
+            assert_eq!(rules(&deep), [("R18", true)], "{}", &deep[..40]);
+            let refused = crate::jq::jaq::Query::compile(&deep).err().unwrap();
+            assert!(refused.contains("nests more than 64 levels"), "{refused}");
+        }
+        // Real queries, with strings and comments holding brackets, pass.
+        for fine in [
+            "{region: .region, device: (.type.device // \"x\")}",
+            "{k: \"[[[(((\\(.a) ]]\"} # ((((",
+            &("[".repeat(60) + &"]".repeat(60)),
+        ] {
+            assert!(too_deep(fine).is_none(), "{fine}");
+        }
+        assert!(too_deep(&"(".repeat(65)).is_some());
+        // The deepest query let through parses on a test thread's 2 MiB stack.
+        let deepest = "[".repeat(MAX_NESTING - 1) + "." + &"]".repeat(MAX_NESTING - 1);
+        assert!(too_deep(&deepest).is_none());
+        crate::jq::jaq::Query::compile(&deepest).unwrap();
+        assert!(check(&deepest).iter().all(|p| !p.error));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use super::{jaq, Outcome};
 use crate::datapath::worker::{Received, Worker};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 
@@ -114,7 +114,7 @@ impl Evaluator {
             Engine::Jq16(_) => None,
         };
         if let Engine::Jq16(jq) = &engine {
-            compiles_in_jq16(jq, query)?;
+            compiles_in_jq16(jq, query, budget)?;
         }
         Ok(Evaluator { engine, query: query.to_string(), budget, local, worker: None, over_in_a_row: 0 })
     }
@@ -193,53 +193,61 @@ impl Evaluator {
 
     /// Starts the worker.
     fn start(&mut self) -> Result<(), String> {
-        let command = match &self.engine {
+        let (command, read) = match &self.engine {
             Engine::Jq16(jq) => {
-                let mut c = Command::new("/bin/sh");
-                // `env -i`: the shell adds variables of its own (PWD); jq sees none.
-                c.args(["-c", "ulimit -v \"$1\"; shift; exec /usr/bin/env -i \"$@\"", "sh"])
-                    .arg((self.budget.memory_mib * 1024).to_string())
-                    .arg(jq)
-                    .args(["--unbuffered", "-c"])
-                    .arg(jq16_program(&self.query));
-                c
+                (jq16_command(jq, self.budget, &["--unbuffered", "-c", &jq16_program(&self.query)]), jq)
             }
             Engine::Jaq(program) => {
                 let mut c = Command::new(program);
                 c.arg("__jq-worker").arg("--memory-mib").arg(self.budget.memory_mib.to_string()).arg(&self.query);
-                c
+                c.env_clear();
+                // One malloc arena: under the address-space limit, glibc's per-thread arenas (64 MiB
+                // each) cannot be mapped, and every allocation would try again.
+                c.env("MALLOC_ARENA_MAX", "1");
+                (c, program)
             }
             Engine::InProcess => return Ok(()),
         };
-        let mut command = command;
-        command.env_clear();
-        if let Engine::Jaq(_) = &self.engine {
-            // One malloc arena: under the address-space limit, glibc's per-thread arenas (64 MiB
-            // each) cannot be mapped, and every allocation would try again.
-            command.env("MALLOC_ARENA_MAX", "1");
-        }
-        let worker = Worker::spawn(command, "", MAX_ANSWER).map_err(|e| format!("cannot start jq: {e}"))?;
+        let worker = Worker::spawn(command, std::slice::from_ref(read), "", MAX_ANSWER)
+            .map_err(|e| format!("cannot start jq: {e}"))?;
         self.worker = Some(worker);
         Ok(())
     }
 }
 
+/// jq 1.6 with `args`, under the budget's memory limit (jq does not run at all when the limit
+/// cannot be set), with no environment.
+fn jq16_command(jq: &Path, budget: Budget, args: &[&str]) -> Command {
+    let mut c = Command::new("/bin/sh");
+    // `env -i`: the shell adds variables of its own (PWD); jq sees none.
+    c.args(["-c", "ulimit -v \"$1\" && shift && exec /usr/bin/env -i \"$@\"", "sh"])
+        .arg((budget.memory_mib * 1024).to_string())
+        .arg(jq)
+        .args(args)
+        .env_clear();
+    c
+}
+
 /// Whether jq 1.6 compiles the query, without running it on anything (jq compiles a whole
-/// program before reading input; the query is defined, never called).
-fn compiles_in_jq16(jq: &std::path::Path, query: &str) -> Result<(), String> {
+/// program before reading input; the query is defined, never called): in a confined worker,
+/// under the same budget as evaluation (memory, and the time of one record).
+fn compiles_in_jq16(jq: &Path, query: &str, budget: Budget) -> Result<(), String> {
     let program = format!("def _provision_probe: (\n{query}\n); 1");
-    let out = Command::new(jq)
-        .args(["-n", &program])
-        .env_clear()
-        .stdin(std::process::Stdio::null())
-        .output()
+    let command = jq16_command(jq, budget, &["-n", &program]);
+    let mut worker = Worker::spawn(command, &[jq.to_path_buf()], "", MAX_ANSWER)
         .map_err(|e| format!("cannot run {}: {e}", jq.display()))?;
-    if out.status.success() {
-        return Ok(());
+    match worker.receive(budget.per_record) {
+        Received::Answer(_) => Ok(()),
+        Received::Exited(stderr) => {
+            let message: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).take(3).collect();
+            Err(format!("jq 1.6 refuses the query: {}", crate::output::escape(&message.join(" "))))
+        }
+        Received::Timeout => Err(format!(
+            "jq 1.6 did not compile the query within {} (the budget of one record)",
+            crate::render::duration(budget.per_record)
+        )),
+        Received::TooLong(n) => Err(format!("jq 1.6 answered the compile check with {n} bytes")),
     }
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let message: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).take(3).collect();
-    Err(format!("jq 1.6 refuses the query: {}", crate::output::escape(&message.join(" "))))
 }
 
 /// The program jq 1.6 runs: each input line is a record as a JSON string; each output line says

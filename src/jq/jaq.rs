@@ -87,6 +87,9 @@ impl Query {
     /// Compiles a query (string interpolation rewritten to jq 1.6's `@text`, see
     /// [`super::check::with_text_format`]); errors name the problem and where it is.
     pub fn compile(code: &str) -> Result<Query, String> {
+        if let Some(message) = super::check::too_deep(code) {
+            return Err(message);
+        }
         let code = super::check::with_text_format(code);
         let prelude =
             jaq_core::load::parse(PRELUDE, |p| p.defs()).ok_or("internal error: the jq prelude does not parse")?;

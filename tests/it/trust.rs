@@ -304,19 +304,25 @@ fn handler(fx: &Fixture, code: &str) {
     fx.write_file("examples/lambda/metadata_extractor/index.py", code);
 }
 
-fn process_alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
+/// Host pids of the processes whose command line is `sleep <marker>`, wherever they run (a
+/// worker's PID namespace included: the host's /proc shows them all).
+fn sleeping(marker: &str) -> Vec<u32> {
+    let wanted = format!("sleep\0{marker}\0");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let alive = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "));
+            alive && std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == wanted.as_bytes())
+        })
+        .collect()
 }
 
-#[test]
-fn preview_s_handler_runs_as_the_function_would_and_nothing_it_starts_outlives_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let fx = Fixture::new();
-    let pidfile = dir.path().join("child.pid");
-    // The function's environment reaches the handler; the shell's secrets never do.
-    fx.edit("timeout_seconds = 60", "timeout_seconds = 2\nenvironment = { STAGE = \"dev\" }");
+/// A handler that starts `sleep <marker>` in a session of its own (as a handler escaping its
+/// process group would) and then hangs; otherwise it answers with the function's environment.
+fn hanging_handler(fx: &Fixture, marker: &str) {
     handler(
-        &fx,
+        fx,
         &format!(
             r#"
 import base64, json, os, subprocess, time
@@ -327,8 +333,7 @@ def lambda_handler(event, context):
     for r in event["records"]:
         data = json.loads(base64.b64decode(r["data"]))
         if data.get("hang"):
-            p = subprocess.Popen(["sleep", "60"])
-            open({pidfile:?}, "w").write(str(p.pid))
+            subprocess.Popen(["sleep", "{marker}"], start_new_session=True)
             time.sleep(60)
         keys = {{"region": os.environ["STAGE"], "device": os.environ["AWS_REGION"], "year": "y", "month": "m", "day": "d", "hour": "h"}}
         out.append({{"recordId": r["recordId"], "result": "Ok", "data": r["data"], "metadata": {{"partitionKeys": keys}}}})
@@ -336,7 +341,17 @@ def lambda_handler(event, context):
 "#
         ),
     );
+}
+
+#[test]
+fn preview_s_handler_runs_as_the_function_would_and_nothing_it_starts_outlives_it() {
+    let fx = Fixture::new();
+    let marker = format!("61.{}", fastrand::u32(100_000..999_999));
+    // The function's environment reaches the handler; the shell's secrets never do.
+    fx.edit("timeout_seconds = 60", "timeout_seconds = 2\nenvironment = { STAGE = \"dev\" }");
+    hanging_handler(&fx, &marker);
     fx.write_file("ok.jsonl", "{\"a\": 1}\n");
+    fx.write_file("hang.jsonl", "{\"hang\": true}\n");
     let ok = fx.dir.path().join("ok.jsonl");
     let hang = fx.dir.path().join("hang.jsonl");
     let (ok, hang) = (ok.to_str().unwrap(), hang.to_str().unwrap());
@@ -351,28 +366,105 @@ def lambda_handler(event, context):
         "{}",
         run.stdout
     );
-    // A handler that starts a process and hangs: timed out, and its process is gone with it.
-    fx.write_file("hang.jsonl", "{\"hang\": true}\n");
+    // A handler that starts a process in a session of its own and hangs: timed out, and its
+    // process is gone with it (the worker's PID namespace ends with the worker).
     let run = fx.run(&["preview", "--records", hang, "--json"]);
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(run.stdout.contains("Task timed out after 2.00 seconds"), "{}", run.stdout);
-    let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
-    assert!(!process_alive(pid), "the handler's process outlived the timeout");
-    // SIGTERM while the handler runs: provision ends and takes the worker's processes with it.
-    std::fs::remove_file(&pidfile).unwrap();
+    wait_until("the handler's process is gone after the timeout", || sleeping(&marker).is_empty());
+    // SIGTERM, then SIGKILL, while the handler runs: provision ends and nothing it started
+    // outlives it.
     fx.edit("timeout_seconds = 2", "timeout_seconds = 60");
-    let child = fx.spawn(&["preview", "--records", hang]);
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !pidfile.exists() && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
+    for signal in ["-TERM", "-KILL"] {
+        let child = fx.spawn(&["preview", "--records", hang]);
+        wait_until("the handler started its process", || !sleeping(&marker).is_empty());
+        std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+        let out = child.wait_with_output().unwrap();
+        if signal == "-TERM" {
+            assert_eq!(out.status.code(), Some(130));
+        }
+        wait_until(&format!("the handler's process is gone after kill {signal}"), || sleeping(&marker).is_empty());
     }
-    std::thread::sleep(Duration::from_millis(100));
-    let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
-    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130));
-    std::thread::sleep(Duration::from_millis(200));
-    assert!(!process_alive(pid), "the handler's process outlived provision");
+}
+
+#[test]
+fn preview_s_handler_reaches_nothing_but_its_own_code() {
+    let fx = Fixture::new();
+    // A file of the user's outside the function's source, and a local TCP port.
+    let outside = fx.dir.path().join("credentials");
+    std::fs::write(&outside, "[default]\naws_secret_access_key = s3cr3t\n").unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    fx.edit(
+        "timeout_seconds = 60",
+        &format!(
+            "timeout_seconds = 60\nenvironment = {{ OUTSIDE = {:?}, PORT = \"{port}\", USER_HOME = {:?} }}",
+            outside.to_str().unwrap(),
+            std::env::var("HOME").unwrap_or_else(|_| "/root".into())
+        ),
+    );
+    // The handler learns provision's pid from a file in its own source directory, written once
+    // provision runs, and probes what it must not reach.
+    handler(
+        &fx,
+        r#"
+import base64, json, os, socket, time
+def lambda_handler(event, context):
+    here = os.path.dirname(os.path.abspath(__file__))
+    pidfile = os.path.join(here, "provision.pid")
+    while not os.path.exists(pidfile):
+        time.sleep(0.01)
+    pid = open(pidfile).read().strip()
+    def probe(path):
+        try:
+            open(path, "rb").read(1)
+            return "read"
+        except Exception as e:
+            return type(e).__name__
+    def listing(path):
+        try:
+            os.listdir(path)
+            return "listed"
+        except Exception as e:
+            return type(e).__name__
+    try:
+        socket.create_connection(("127.0.0.1", int(os.environ["PORT"])), timeout=5).close()
+        net = "connected"
+    except Exception as e:
+        net = type(e).__name__
+    keys = {"region": probe("/proc/%s/environ" % pid), "device": probe("/proc/%s/cmdline" % pid),
+            "year": probe(os.environ["OUTSIDE"]), "month": net, "day": listing(os.environ["USER_HOME"]),
+            "hour": probe("/etc/passwd")}
+    return {"records": [{"recordId": r["recordId"], "result": "Ok", "data": r["data"], "metadata": {"partitionKeys": keys}} for r in event["records"]]}
+"#,
+    );
+    fx.write_file("one.jsonl", "{\"a\": 1}\n");
+    let records = fx.dir.path().join("one.jsonl");
+    let mut child =
+        command(&fx.stack_path(), &fx.endpoint(), &["preview", "--records", records.to_str().unwrap(), "--json"])
+            .env("AWS_SECRET_ACCESS_KEY", "s3cr3t-key")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+    fx.write_file("examples/lambda/metadata_extractor/provision.pid", &child.id().to_string());
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(child.wait().unwrap().success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let prefix = report["records"][0]["prefix"].as_str().unwrap_or_default().to_string();
+    // Landlock's answer to every open and connect: EACCES.
+    assert_eq!(
+        prefix,
+        "region=PermissionError/device=PermissionError/year=PermissionError/month=PermissionError/day=PermissionError/hour=PermissionError/",
+        "{stdout}\n{stderr}"
+    );
+    assert!(listener.accept().is_err(), "nothing connected to the local port");
+    // This kernel (6.18, Landlock ABI 7, user namespaces) gives every protection: no warning.
+    assert!(!stderr.contains("run without"), "{stderr}");
 }
 
 #[tokio::test]
