@@ -212,7 +212,7 @@ pub enum Command {
         since: std::time::Duration,
     },
     /// On each save of stack.toml or a function's source: validate, plan, and update functions
-    /// at once when only their code or configuration changed (like `cdk watch`); other changes
+    /// at once when only their code or environment changed (like `cdk watch`); other changes
     /// are shown as a plan for `provision apply`. Until Ctrl-C.
     Watch,
     /// The jq fallback's worker process (started by preview; not for people).

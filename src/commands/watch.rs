@@ -50,24 +50,30 @@ fn snapshot(ctx: &Context) -> Seen {
     seen
 }
 
-/// One round: validate, plan, and hotswap function changes at once; anything else is shown as
-/// a plan for `provision apply`.
+/// One round: validate, plan, and hotswap a function's code and environment at once; anything
+/// else is shown as a plan for `provision apply`. What is hotswapped is planned again under the
+/// lock from live state read again (as apply does), and shown before it is applied.
 async fn round(ctx: &Context) -> anyhow::Result<()> {
     let start = Instant::now();
     let loaded = ctx.load(true, true).await?;
     let live = ctx.read_live(&loaded).await?;
     let plan = plan::build(&loaded.stack, &live).map_err(|e| anyhow::anyhow!(e))?;
-    if !plan.has_changes() {
-        outln!("No changes. Live resources match the stack.");
+    if !worth_hotswapping(ctx, &plan) {
         return Ok(());
     }
-    if !plan::hotswappable(&plan) {
-        crate::output::out(&render::plan::render(&plan, ctx.style));
-        outln!("Not only function code or configuration: run `provision apply` for these changes.");
-        return Ok(());
-    }
-    plan::check_safe(&plan).map_err(|e| anyhow::anyhow!(e))?;
-    let report = ctx.locked(&loaded, "watch", async { Ok(execute(ctx, &plan, &loaded).await) }).await?;
+    let report = ctx
+        .locked(&loaded, "watch", async {
+            let live = ctx.read_live(&loaded).await?;
+            let plan = plan::build(&loaded.stack, &live).map_err(|e| anyhow::anyhow!(e))?;
+            if !worth_hotswapping(ctx, &plan) {
+                return Ok(None);
+            }
+            plan::check_safe(&plan).map_err(|e| anyhow::anyhow!(e))?;
+            crate::output::out(&render::plan::render(&plan, ctx.style));
+            Ok(Some(execute(ctx, &plan, &loaded).await))
+        })
+        .await?;
+    let Some(report) = report else { return Ok(()) };
     let changed: Vec<String> = report.done.iter().map(|a| a.to_string()).collect();
     if report.complete() {
         outln!("Hotswapped {} in {} ms.", changed.join(", "), start.elapsed().as_millis());
@@ -77,6 +83,20 @@ async fn round(ctx: &Context) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether `plan` is one `watch` applies; if not, says why (no changes, or changes for apply).
+fn worth_hotswapping(ctx: &Context, plan: &plan::Plan) -> bool {
+    if !plan.has_changes() {
+        outln!("No changes. Live resources match the stack.");
+        return false;
+    }
+    if !plan::hotswappable(plan) {
+        crate::output::out(&render::plan::render(plan, ctx.style));
+        outln!("Not only function code or environment: run `provision apply` for these changes.");
+        return false;
+    }
+    true
 }
 
 /// `provision watch`: on each save, plan and hotswap, as `cdk watch` does, until Ctrl-C.

@@ -457,18 +457,19 @@ fn holds(value: &serde_json::Value, secret: &str) -> bool {
     }
 }
 
-/// Whether `watch` may apply the plan at once, as `cdk watch` hotswaps: only functions change in
-/// place (code or configuration), and streams only take the new function version.
+/// Whether `watch` may apply the plan at once, as `cdk watch` hotswaps: only updates, each of
+/// attributes its kind lets `watch` change (a function's code and environment, a stream taking
+/// the function's new version; see [`KindInfo::hotswap`]).
 pub fn hotswappable(plan: &Plan) -> bool {
     let active: Vec<&Change> = plan.changes.iter().filter(|c| c.is_active()).collect();
     !active.is_empty()
         && active.iter().all(|c| {
+            let allowed = c.address.kind.info().hotswap;
             c.action == Action::Update
-                && match c.address.kind {
-                    Kind::Lambda => true,
-                    Kind::Firehose => c.attributes.iter().all(|a| a.key == "processors"),
-                    _ => false,
-                }
+                && !c.attributes.is_empty()
+                && c.attributes
+                    .iter()
+                    .all(|a| allowed.iter().any(|k| if k.ends_with('.') { a.key.starts_with(k) } else { a.key == *k }))
         })
 }
 

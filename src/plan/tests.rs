@@ -248,4 +248,24 @@ async fn only_function_updates_and_the_streams_following_them_are_hotswapped() {
     let other = stack(&DEFAULT_STACK.replace("buffer_interval_seconds = 60", "buffer_interval_seconds = 120"));
     assert!(!hotswappable(&plan_of(&fake, &other).await));
     assert!(!hotswappable(&plan_of(&fake, &s).await), "no changes: nothing to hotswap");
+    // The environment is hotswapped; a role, runtime, memory or timeout change is not.
+    let with_env = |extra: &str| stack(&DEFAULT_STACK.replace("publish = true", &format!("publish = true\n{extra}")));
+    let env = with_env("environment = { STAGE = \"dev\" }");
+    assert!(hotswappable(&plan_of(&fake, &env).await));
+    for (from, to) in
+        [("runtime = \"python3.12\"", "runtime = \"python3.13\""), ("timeout_seconds = 60", "timeout_seconds = 30")]
+    {
+        assert!(DEFAULT_STACK.contains(from), "{from}");
+        let edited = stack(&DEFAULT_STACK.replace(from, to));
+        assert!(!hotswappable(&plan_of(&fake, &edited).await), "{to}");
+    }
+    // A role changed behind provision's back is put back by apply, never by watch.
+    fake.modify(Kind::Lambda, "MetadataExtractor", |spec| {
+        if let Spec::Lambda(l) = spec {
+            l.role_arn = "arn:aws:iam::123456789012:role/other".into();
+        }
+    });
+    let drifted = plan_of(&fake, &s).await;
+    assert_eq!(change(&drifted, "lambda.extractor").attributes[0].key, "role");
+    assert!(!hotswappable(&drifted));
 }

@@ -284,6 +284,20 @@ async fn watch_hotswaps_code_and_leaves_the_rest_to_apply() {
     let after = sha(lambda.get_function().function_name("MetadataExtractor").send().await.unwrap());
     assert_ne!(before, after, "the new code is deployed");
 
+    // An environment change is shown as plan shows it, then hotswapped.
+    fx.edit("publish = true", "publish = true\nenvironment = { STAGE = \"dev\" }");
+    let shown = wait_for("environment.STAGE");
+    assert!(shown.contains("\"dev\""), "{shown}");
+    wait_for("Hotswapped");
+    let config = lambda.get_function_configuration().function_name("MetadataExtractor").send().await.unwrap();
+    let env = config.environment().and_then(|e| e.variables()).cloned().unwrap_or_default();
+    assert_eq!(env.get("STAGE").map(String::as_str), Some("dev"));
+    // A runtime change is never hotswapped: it is shown for apply.
+    fx.edit("runtime = \"python3.12\"", "runtime = \"python3.13\"");
+    wait_for("run `provision apply` for these changes");
+    fx.edit("runtime = \"python3.13\"", "runtime = \"python3.12\"");
+    wait_for("No changes.");
+
     fx.edit("buffer_interval_seconds = 60", "buffer_interval_seconds = 120");
     wait_for("run `provision apply` for these changes");
     interrupt(&watch);

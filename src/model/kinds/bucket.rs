@@ -22,6 +22,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // is tagged by a second call, and a run killed in between leaves an untagged bucket (a
     // conflict until imported).
     create_carries_tags: false,
+    hotswap: &[],
     // Bucket configuration calls: not published (object calls allow thousands per prefix).
     rates: &[("S3", 50.0), ("S3.GetObject", f64::INFINITY), ("S3.ListObjectsV2", f64::INFINITY)],
 };

@@ -25,6 +25,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     default_wait_seconds: d::FIREHOSE_WAIT_SECONDS,
     adopts_unowned: false,
     create_carries_tags: true,
+    // `watch` lets a stream take its function's new version.
+    hotswap: &["processors"],
     // "Amazon Data Firehose Quota": control-plane APIs 5 TPS each; the data plane is limited
     // per stream in records and bytes, which `send` paces itself.
     rates: &[("Firehose", 5.0), ("Firehose.PutRecord", f64::INFINITY), ("Firehose.PutRecordBatch", f64::INFINITY)],

@@ -27,6 +27,9 @@ pub(crate) const INFO: KindInfo = KindInfo {
     default_wait_seconds: d::LAMBDA_WAIT_SECONDS,
     adopts_unowned: false,
     create_carries_tags: true,
+    // `watch` changes code and environment at once (and the version a new code publishes);
+    // never a role, runtime, memory or timeout: those go through apply.
+    hotswap: &["code_sha256", "environment.", "version"],
     // "Lambda quotas": GetFunction 100/s, GetPolicy 15/s, the rest of the control plane 15/s.
     rates: &[("Lambda", 15.0), ("Lambda.GetFunction", 100.0)],
 };

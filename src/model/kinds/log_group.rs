@@ -21,6 +21,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     default_wait_seconds: d::OTHER_WAIT_SECONDS,
     adopts_unowned: true,
     create_carries_tags: true,
+    hotswap: &[],
     // "CloudWatch Logs quotas": DescribeLogGroups 10/s, DescribeLogStreams 25/s, CreateLogStream
     // 50/s, CreateLogGroup / PutRetentionPolicy / DeleteLogGroup 5-10/s.
     rates: &[

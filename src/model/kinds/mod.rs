@@ -263,6 +263,9 @@ pub struct KindInfo {
     /// create and its tagging leaves an untagged resource: never adopted, a conflict whose
     /// remedy says so (`provision import`).
     pub create_carries_tags: bool,
+    /// The attributes `provision watch` may change at once (keys, or key prefixes ending in
+    /// `.`); any other change is shown for `provision apply`.
+    pub hotswap: &'static [&'static str],
     /// AWS's default API rates for its calls, requests per second by `Service.Action` or
     /// `Service` (see [`crate::aws::pacing`]), with their source in a comment.
     pub rates: &'static [(&'static str, f64)],

@@ -24,6 +24,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     default_wait_seconds: d::OTHER_WAIT_SECONDS,
     adopts_unowned: false,
     create_carries_tags: true,
+    hotswap: &[],
     // IAM publishes no per-API rate; it throttles bursts: 15/s, adapted.
     rates: &[("IAM", 15.0)],
 };

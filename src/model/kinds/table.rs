@@ -34,6 +34,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     adopts_unowned: false,
     // The ownership markers are parameters of the CreateTable call itself.
     create_carries_tags: true,
+    hotswap: &[],
     // Glue publishes no per-action rate for Data Catalog calls: 10/s, adapted.
     rates: &[("Glue", 10.0)],
 };
