@@ -208,9 +208,10 @@ impl Provider for Clients {
 
     async fn tag(&self, live: &Live, tags: &Tags) -> Result<()> {
         match &live.spec {
+            // S3 writes a bucket's whole tag set: read right before the write (not before a prompt
+            // that may have waited for minutes), so that a tag added meanwhile is kept.
             Spec::Bucket(s) => {
-                let mut all = s.tags.clone();
-                all.extend(live.ignored_tags.clone());
+                let mut all = s3::tags_now(&self.s3, self.owner()?, &s.name).await?.unwrap_or_default();
                 all.extend(tags.clone());
                 s3::put_tags(&self.s3, self.owner()?, &s.name, &all).await
             }
@@ -225,8 +226,8 @@ impl Provider for Clients {
     async fn untag(&self, live: &Live, keys: &[String]) -> Result<()> {
         match &live.spec {
             Spec::Bucket(s) => {
-                let all = s.tags.iter().chain(&live.ignored_tags);
-                let kept: Tags = all.filter(|(k, _)| !keys.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+                let mut kept = s3::tags_now(&self.s3, self.owner()?, &s.name).await?.unwrap_or_default();
+                kept.retain(|k, _| !keys.contains(k));
                 s3::replace_tags(&self.s3, self.owner()?, &s.name, &kept).await
             }
             Spec::LogGroup(_) => logs::untag(&self.logs, &live.arn, keys).await,

@@ -13,6 +13,7 @@ use prefix::Part;
 pub fn check(stack: &Stack, file: &StackFile) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     check_stack_name(&stack.name, &mut out);
+    check_existing_not_declared(stack, &mut out);
     for resource in &stack.resources {
         let key = resource.address.to_string();
         match &resource.spec {
@@ -46,6 +47,32 @@ fn check_stack_name(name: &str, out: &mut Vec<Diagnostic>) {
             Diagnostic::error("stack", "stack.name", format!("invalid stack name {name:?}"))
                 .with_help("1 to 64 of a-z A-Z 0-9 - _"),
         );
+    }
+}
+
+/// I7: a resource referenced as existing (never owned) must not be one the stack declares (and
+/// so owns): which of the two is meant cannot be guessed.
+fn check_existing_not_declared(stack: &Stack, out: &mut Vec<Diagnostic>) {
+    for e in &stack.existing {
+        if let Some(declared) = stack.resources.iter().find(|r| r.address.kind == e.kind && r.physical_name() == e.name)
+        {
+            out.push(
+                Diagnostic::error(
+                    "I7",
+                    &e.key,
+                    format!(
+                        "the existing {} {:?} is also declared by {}, which this stack owns",
+                        e.kind.noun(),
+                        e.name,
+                        declared.address
+                    ),
+                )
+                .with_help(format!(
+                    "reference it by its address (\"{}\"), or remove its declaration",
+                    declared.address
+                )),
+            );
+        }
     }
 }
 
@@ -815,5 +842,20 @@ mod tests {
         // Offline, the account is not known: any 12 digits.
         assert!(check("data-999922223333-eu-west-1-an", OFFLINE_ACCOUNT).is_empty());
         assert_eq!(check("data-9999-eu-west-1-an", OFFLINE_ACCOUNT), ["N6"]);
+    }
+
+    #[test]
+    fn an_existing_resource_must_not_be_one_the_stack_declares() {
+        let mut stack = crate::testing::stack(crate::testing::DEFAULT_STACK);
+        let existing =
+            |name: &str| Existing { kind: Kind::Bucket, name: name.into(), key: "firehose.events.bucket".into() };
+        stack.existing = vec![existing("data-lake")];
+        let mut out = Vec::new();
+        check_existing_not_declared(&stack, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        stack.existing = vec![existing(crate::testing::BUCKET)];
+        check_existing_not_declared(&stack, &mut out);
+        assert_eq!(out.iter().map(|d| d.rule.as_str()).collect::<Vec<_>>(), ["I7"]);
+        assert!(out[0].message.contains("also declared by bucket.data"), "{}", out[0].message);
     }
 }

@@ -219,6 +219,36 @@ async fn unlock_never_breaks_a_lock_taken_again_meanwhile() {
 }
 
 #[tokio::test]
+async fn import_keeps_a_tag_added_while_it_waited_at_its_prompt() {
+    let fx = Fixture::new();
+    let s3 = fx.moto.s3().await;
+    s3.create_bucket().bucket(BUCKET).send().await.unwrap();
+    let mut child = command(&fx.stack_path(), &fx.endpoint(), &["import", "bucket.data"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = lines(child.stdout.take().unwrap());
+    // The plan of the import is shown: its tag set has been read.
+    wait_for(&out, "will be imported into stack");
+    let tag = |k: &str, v: &str| aws_sdk_s3::types::Tag::builder().key(k).value(v).build().unwrap();
+    let tagging = aws_sdk_s3::types::Tagging::builder().tag_set(tag("CostCenter", "42")).build().unwrap();
+    s3.put_bucket_tagging().bucket(BUCKET).tagging(tagging).send().await.unwrap();
+    child.stdin.take().unwrap().write_all(b"yes\n").unwrap();
+    assert!(child.wait().unwrap().success());
+    let tags = s3.get_bucket_tagging().bucket(BUCKET).send().await.unwrap();
+    let keys: Vec<&str> = tags.tag_set().iter().map(|t| t.key()).collect();
+    assert!(keys.contains(&"CostCenter"), "the tag added at the prompt is kept: {keys:?}");
+    assert!(keys.contains(&"provision:stack"), "{keys:?}");
+    // forget, likewise, removes only its own tags from the set as it is now.
+    fx.ok(&["forget", "bucket.data", "--auto-approve"], 0);
+    let tags = s3.get_bucket_tagging().bucket(BUCKET).send().await.unwrap();
+    let keys: Vec<&str> = tags.tag_set().iter().map(|t| t.key()).collect();
+    assert_eq!(keys, ["CostCenter"]);
+}
+
+#[tokio::test]
 async fn lock_timeout_waits_for_the_holder() {
     let fx = Fixture::new();
     fx.apply();
