@@ -26,9 +26,16 @@ pub struct SavedPlan {
     pub account_id: String,
     pub region: String,
     pub partition: String,
-    /// Hash of the desired stack: every attribute (the Lambda code hash and sensitive values
-    /// included) and local setting.
+    /// Hash of the desired stack: every attribute (the Lambda code hash included; sensitive
+    /// values left out) and local setting.
     pub stack_fingerprint: String,
+    /// The sensitive values, salted and slow ([`sensitive_fingerprint`]): a change to one is
+    /// refused, and no candidate can be checked against it fast.
+    #[serde(default)]
+    pub sensitive_fingerprint: String,
+    /// The salt of `sensitive_fingerprint` (random per plan).
+    #[serde(default)]
+    pub sensitive_salt: String,
     /// Hash of the live state the plan was computed from.
     pub live_fingerprint: String,
     /// What the plan was asked for (`--destroy`, `--replace`, `--target`): apply asks again.
@@ -48,6 +55,7 @@ impl SavedPlan {
         plan: &Plan,
         request: &super::Request,
     ) -> serde_json::Result<SavedPlan> {
+        let salt = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
         Ok(SavedPlan {
             format: FORMAT.into(),
             provision_version: env!("CARGO_PKG_VERSION").into(),
@@ -56,7 +64,9 @@ impl SavedPlan {
             region: stack.env.region.clone(),
             partition: stack.env.partition().into(),
             stack_fingerprint: stack_fingerprint(stack),
-            live_fingerprint: live_fingerprint(live),
+            sensitive_fingerprint: sensitive_fingerprint(stack, &salt),
+            sensitive_salt: salt,
+            live_fingerprint: live_fingerprint(live, &stack.sensitive),
             request: request.clone(),
             plan: serde_json::to_value(plan)?,
             text: crate::render::plan::render(plan, crate::render::Style { color: false }),
@@ -108,10 +118,12 @@ impl SavedPlan {
         if self.region != stack.env.region || self.partition != stack.env.partition() {
             return Some(format!("the plan is for region {}, not {}", escape(&self.region), stack.env.region));
         }
-        if self.stack_fingerprint != stack_fingerprint(stack) {
+        if self.stack_fingerprint != stack_fingerprint(stack)
+            || self.sensitive_fingerprint != sensitive_fingerprint(stack, &self.sensitive_salt)
+        {
             return Some("stack.toml, its variables or the Lambda code changed since the plan was saved".into());
         }
-        if self.live_fingerprint != live_fingerprint(live) {
+        if self.live_fingerprint != live_fingerprint(live, &stack.sensitive) {
             return Some("live AWS changed since the plan was saved".into());
         }
         let now = serde_json::to_value(plan).unwrap_or(Value::Null);
@@ -187,14 +199,41 @@ pub fn stack_fingerprint(stack: &Stack) -> String {
             "force_destroy": r.spec.force_destroy(),
         });
         hasher.update(r.address.to_string());
-        hasher.update(serde_json::to_string(&raw_attributes(&r.spec)).unwrap_or_default());
+        hasher.update(serde_json::to_string(&masked_attributes(&r.spec, &stack.sensitive)).unwrap_or_default());
         hasher.update(local.to_string());
     }
     hex(hasher.finalize())
 }
 
-/// Attributes with their real values (sensitive ones included: only their hash is stored).
-fn raw_attributes(spec: &crate::model::Spec) -> Vec<(String, Value)> {
+/// What a sensitive attribute's value is replaced by in [`stack_fingerprint`].
+static SENSITIVE: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| Value::String("(sensitive)".into()));
+
+/// PBKDF2-HMAC-SHA256 rounds of [`sensitive_fingerprint`] (OWASP's figure for it): each guess
+/// at a sensitive value costs as much.
+const SENSITIVE_ROUNDS: u32 = 600_000;
+
+/// The stack's sensitive values, salted and slow: empty when it has none.
+pub fn sensitive_fingerprint(stack: &Stack, salt: &str) -> String {
+    if stack.sensitive.is_empty() {
+        return String::new();
+    }
+    let mut values = stack.sensitive.clone();
+    values.sort();
+    let password = serde_json::to_string(&values).unwrap_or_default();
+    let mut out = [0u8; 32];
+    let rounds = std::num::NonZeroU32::new(SENSITIVE_ROUNDS).unwrap_or(std::num::NonZeroU32::MIN);
+    aws_lc_rs::pbkdf2::derive(
+        aws_lc_rs::pbkdf2::PBKDF2_HMAC_SHA256,
+        rounds,
+        salt.as_bytes(),
+        password.as_bytes(),
+        &mut out,
+    );
+    hex(out)
+}
+
+/// Attributes with their real values, but those holding a sensitive value.
+fn masked_attributes(spec: &crate::model::Spec, sensitive: &[String]) -> Vec<(String, Value)> {
     spec.attributes()
         .into_iter()
         .map(|(k, v)| {
@@ -202,18 +241,23 @@ fn raw_attributes(spec: &crate::model::Spec) -> Vec<(String, Value)> {
                 crate::model::Attr::Value(v) => v,
                 other => serde_json::to_value(&other).unwrap_or(Value::Null),
             };
-            (k, v)
+            if sensitive.iter().any(|s| super::holds(&v, s)) {
+                (k, SENSITIVE.clone())
+            } else {
+                (k, v)
+            }
         })
         .collect()
 }
 
-/// Hash of the live state: each resource's attributes, ARN and problem, in address order.
-pub fn live_fingerprint(live: &LiveState) -> String {
+/// Hash of the live state: each resource's attributes (sensitive values left out), ARN and
+/// problem, in address order.
+pub fn live_fingerprint(live: &LiveState, sensitive: &[String]) -> String {
     let mut entries: Vec<(String, String)> = live
         .by_address
         .iter()
-        .map(|(a, l)| (a.to_string(), describe(l.as_ref())))
-        .chain(live.orphans.iter().map(|(a, l)| (format!("orphan {a}"), describe(Some(l)))))
+        .map(|(a, l)| (a.to_string(), describe(l.as_ref(), sensitive)))
+        .chain(live.orphans.iter().map(|(a, l)| (format!("orphan {a}"), describe(Some(l), sensitive))))
         .chain(live.foreign.iter().map(|a| (format!("foreign {a}"), String::new())))
         .collect();
     entries.sort();
@@ -225,12 +269,15 @@ pub fn live_fingerprint(live: &LiveState) -> String {
     hex(hasher.finalize())
 }
 
-fn describe(live: Option<&crate::model::Live>) -> String {
+fn describe(live: Option<&crate::model::Live>, sensitive: &[String]) -> String {
     match live {
         None => "absent".into(),
-        Some(l) => {
-            format!("{} {:?} {}", l.arn, l.problem, serde_json::to_string(&raw_attributes(&l.spec)).unwrap_or_default())
-        }
+        Some(l) => format!(
+            "{} {:?} {}",
+            l.arn,
+            l.problem,
+            serde_json::to_string(&masked_attributes(&l.spec, sensitive)).unwrap_or_default()
+        ),
     }
 }
 
@@ -238,6 +285,30 @@ fn describe(live: Option<&crate::model::Live>) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn sensitive_values_are_in_no_fingerprint_that_can_be_checked_fast() {
+        let with = |secret: &str| {
+            let text = crate::testing::DEFAULT_STACK
+                .replace("[variables]", &format!("[variables]\ntoken = {{ default = \"{secret}\", sensitive = true }}"))
+                .replace("publish = true", "publish = true\nenvironment = { TOKEN = \"${var.token}\" }");
+            crate::testing::stack(&text)
+        };
+        let (a, b) = (with("guessable-1"), with("guessable-2"));
+        let live = LiveState::default();
+        let plan = super::super::build(&a, &live).unwrap();
+        let saved = SavedPlan::new(&a, &live, &plan, &Default::default()).unwrap();
+        // The fast hashes do not depend on the secret: nothing to check guesses against.
+        assert_eq!(stack_fingerprint(&a), stack_fingerprint(&b));
+        assert!(!serde_json::to_string(&saved).unwrap().contains("guessable-1"));
+        // The slow one does, salted per plan; a changed secret is refused.
+        assert_ne!(sensitive_fingerprint(&a, &saved.sensitive_salt), sensitive_fingerprint(&b, &saved.sensitive_salt));
+        assert_ne!(sensitive_fingerprint(&a, "salt-1"), sensitive_fingerprint(&a, "salt-2"));
+        assert_eq!(saved.refusal(&a, &live, &plan), None);
+        let plan_b = super::super::build(&b, &live).unwrap();
+        let refused = saved.refusal(&b, &live, &plan_b).unwrap();
+        assert!(refused.contains("stack.toml, its variables or the Lambda code changed"), "{refused}");
+    }
 
     #[test]
     fn finds_the_first_difference() {
