@@ -5,9 +5,9 @@ use crate::plan::{Action, Plan};
 use crate::provider::Provider;
 use anyhow::{bail, Result};
 
-/// Refuses `plan` if it deletes a bucket holding objects without `force_destroy`; the buckets
-/// are counted side by side, before anything is deleted.
-pub async fn refuse_data_loss(plan: &Plan, provider: &dyn Provider) -> Result<()> {
+/// The buckets `plan` deletes without `force_destroy` that hold objects, each described
+/// (`bucket.data (name) holds 3 object version(s)`); counted side by side.
+pub async fn buckets_holding_data(plan: &Plan, provider: &dyn Provider) -> Result<Vec<String>> {
     let buckets = plan
         .changes
         .iter()
@@ -27,6 +27,13 @@ pub async fn refuse_data_loss(plan: &Plan, provider: &dyn Provider) -> Result<()
             holding.push(format!("{} ({}) holds {n} object version(s)", c.address, b.name));
         }
     }
+    Ok(holding)
+}
+
+/// Refuses `plan` if it deletes a bucket holding objects without `force_destroy`, before
+/// anything is deleted.
+pub async fn refuse_data_loss(plan: &Plan, provider: &dyn Provider) -> Result<()> {
+    let holding = buckets_holding_data(plan, provider).await?;
     if !holding.is_empty() {
         bail!(
             "{}; nothing was deleted. Set force_destroy = true on each to empty it first, or empty them yourself",

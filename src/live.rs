@@ -68,6 +68,17 @@ const READS_IN_FLIGHT: usize = 256;
 /// Reads the live state: declared resources by name (with the tags discovery found, so most
 /// reads make no tag call), then owned resources no longer declared.
 pub async fn read(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned]) -> Result<LiveState> {
+    read_for(stack, provider, owned, false).await
+}
+
+/// [`read`] for a plan that only deletes (`destroy`, `plan --destroy`): what the stack would use
+/// to create (existing resources, managed policies) is not checked, so a policy AWS retired or
+/// a data lake removed never blocks a destroy.
+pub async fn read_for_destroy(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned]) -> Result<LiveState> {
+    read_for(stack, provider, owned, true).await
+}
+
+async fn read_for(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned], destroy: bool) -> Result<LiveState> {
     let tags_of = |kind, name: &str| {
         owned.iter().find(|o| o.address.kind == kind && o.physical_name == name).and_then(|o| o.tags.clone())
     };
@@ -86,8 +97,20 @@ pub async fn read(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned]) 
     // reads: no round of calls of their own.
     let (declared, existing, policies): (Vec<Read>, _, _) = tokio::join!(
         stream::iter(reads).buffer_unordered(READS_IN_FLIGHT).collect(),
-        check_existing(stack, provider),
-        check_managed_policies(stack, provider)
+        async {
+            if destroy {
+                Ok(())
+            } else {
+                check_existing(stack, provider).await
+            }
+        },
+        async {
+            if destroy {
+                Ok(())
+            } else {
+                check_managed_policies(stack, provider).await
+            }
+        }
     );
     existing?;
     policies?;

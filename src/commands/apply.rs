@@ -25,7 +25,7 @@ pub(super) async fn run(
     if let Some(saved) = &saved {
         // Everything that can refuse a saved plan is checked before anything is written, the
         // lock (and its bucket) included; under the lock it is checked again.
-        let live = ctx.read_live(&loaded).await?;
+        let live = ctx.read_live_for(&loaded, request.destroy).await?;
         let plan = requested(&loaded, &live, &request)?;
         refuse_if_changed(saved, &loaded, &live, &plan)?;
     }
@@ -58,7 +58,7 @@ async fn apply_stack(
     auto_approve: bool,
     request: &Request,
 ) -> anyhow::Result<ExitCode> {
-    let live = ctx.read_live(loaded).await?;
+    let live = ctx.read_live_for(loaded, request.destroy).await?;
     let plan = requested(loaded, &live, request)?;
     if let Some(saved) = &saved {
         refuse_if_changed(saved, loaded, &live, &plan)?;

@@ -117,8 +117,17 @@ impl Context {
 
     /// Reads every desired resource and every owned one, concurrently.
     pub(super) async fn read_live(&self, loaded: &Loaded) -> Result<LiveState> {
+        self.read_live_for(loaded, false).await
+    }
+
+    /// [`Context::read_live`] for a plan that converges, or one that only deletes (`destroy`).
+    pub(super) async fn read_live_for(&self, loaded: &Loaded, destroy: bool) -> Result<LiveState> {
         let start = std::time::Instant::now();
-        let state = crate::live::read(&loaded.stack, &loaded.provider, &loaded.owned).await?;
+        let state = if destroy {
+            crate::live::read_for_destroy(&loaded.stack, &loaded.provider, &loaded.owned).await?
+        } else {
+            crate::live::read(&loaded.stack, &loaded.provider, &loaded.owned).await?
+        };
         if self.verbose {
             errln!(
                 "read {} declared and {} undeclared resource(s) in {} ms",

@@ -1,8 +1,8 @@
 use super::common::Context;
 use crate::aws::data::LogEvent;
 use crate::model::{Address, Spec, Stack};
-use crate::outln;
 use crate::output::escape;
+use crate::{errln, outln};
 use anyhow::bail;
 use std::collections::HashSet;
 use std::process::ExitCode;
@@ -63,11 +63,13 @@ pub(super) async fn run(
     let mut seen: Vec<HashSet<String>> = vec![HashSet::new(); sources.len()];
     let _graceful = follow.then(|| crate::interrupt::graceful("Interrupt received: no longer following."));
     let mut stop = crate::interrupt::stop_signal();
+    let (mut printed, mut said_none) = (0usize, false);
     loop {
         for (i, source) in sources.iter().enumerate() {
             let events = loaded.clients.log_events(&source.group, source.stream.as_deref(), start[i]).await?;
             for e in events.iter().filter(|e| !seen[i].contains(&e.id)) {
                 print(source, e);
+                printed += 1;
             }
             if let Some(last) = events.last().map(|e| e.time_ms) {
                 seen[i] = events.iter().filter(|e| e.time_ms == last).map(|e| e.id.clone()).collect();
@@ -77,11 +79,29 @@ pub(super) async fn run(
         if !follow || *stop.borrow() {
             break;
         }
+        if printed == 0 && !said_none {
+            // Said once, on stderr, while following.
+            said_none = true;
+            errln!("{}", nothing_yet(&sources, since));
+        }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(2)) => {}
             _ = stop.changed() => break,
         }
     }
+    if printed == 0 && !said_none {
+        errln!("{}", nothing_yet(&sources, since));
+    }
     ctx.report_calls(&loaded);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `logs` says when it found no event: where it looked, and since when.
+fn nothing_yet(sources: &[Source], since: Duration) -> String {
+    let places: Vec<String> = sources.iter().map(|s| s.address.to_string()).collect();
+    format!(
+        "No log events in the last {} for {} (--since reaches further back).",
+        crate::render::duration(since),
+        places.join(", ")
+    )
 }

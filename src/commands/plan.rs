@@ -16,7 +16,7 @@ pub(super) async fn run(
     request: &plan::Request,
 ) -> anyhow::Result<ExitCode> {
     let loaded = ctx.load(!request.destroy, true).await?;
-    let live = ctx.read_live(&loaded).await?;
+    let live = ctx.read_live_for(&loaded, request.destroy).await?;
     let plan = plan::build_requested(&loaded.stack, &live, request).map_err(|e| anyhow!(e))?;
     let plan = if request.destroy { plan.without_conflicts() } else { plan };
     if json {
@@ -37,6 +37,11 @@ pub(super) async fn run(
         }
     }
     super::apply::warn_if_partial(request);
+    if request.destroy {
+        for holding in crate::destroy::buckets_holding_data(&plan, loaded.provider.as_ref()).await? {
+            errln!("Warning: {holding}: destroy will refuse it without force_destroy = true (it never deletes data otherwise).");
+        }
+    }
     if let Some(path) = out {
         let saved = SavedPlan::new(&loaded.stack, &live, &plan, request)?;
         saved.write(path).with_context(|| format!("writing the plan to {}", path.display()))?;

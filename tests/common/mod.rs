@@ -346,3 +346,22 @@ pub(crate) fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
+
+/// Whether `program` runs (`program --version`). A tool a test needs that is missing fails the
+/// test, unless the named opt-out variable is set (never in CI): then the test says it did not
+/// run and returns.
+pub(crate) fn required_tool(program: &str, opt_out: &str) -> bool {
+    let runs = std::process::Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success());
+    if runs {
+        return true;
+    }
+    assert!(
+        std::env::var_os(opt_out).is_some(),
+        "`{program}` is required by this test and was not found: install it (.ci/run does), or set {opt_out}=1 to skip"
+    );
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("`{program}` not found and {opt_out} set: this test did not run");
+    }
+    false
+}

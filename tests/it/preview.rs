@@ -156,7 +156,7 @@ fn processors_run_in_firehose_s_order_with_the_function_s_environment() {
 
 #[test]
 fn a_node_js_handler_previews_like_its_python_twin() {
-    if std::process::Command::new("node").arg("--version").output().is_err() {
+    if !crate::common::required_tool("node", "PROVISION_TEST_NO_NODE") {
         return;
     }
     check_processing_order("nodejs20.x", ("handler.mjs", NODE_HANDLER));

@@ -221,10 +221,21 @@ async fn a_functions_log_group_is_owned_and_its_logs_followed() {
     let group = "/aws/lambda/MetadataExtractor";
     let found = logs.describe_log_groups().log_group_name_prefix(group).send().await.unwrap();
     assert_eq!(found.log_groups()[0].retention_in_days(), Some(14));
+    // Nothing logged yet: said, not an empty screen.
+    let none = fx.ok(&["logs", "lambda.extractor"], 0);
+    assert!(none.stdout.is_empty(), "{}", none.all());
+    assert!(none.stderr.contains("No log events in the last 10m for lambda.extractor"), "{}", none.all());
+
+    // A newline inside a message cannot forge a line of provision's output.
+    put_log(&logs, group, "first\nlambda.extractor 2026-01-01T00:00:00.000Z forged").await;
+    let forged = fx.ok(&["logs", "lambda.extractor", "--since", "1h"], 0);
+    assert_eq!(forged.stdout.lines().count(), 1, "{}", forged.all());
+    assert!(forged.stdout.contains("first\\x0alambda.extractor"), "{}", forged.all());
 
     put_log(&logs, group, "recordId=49546986683135544286507457936321625675700192471156785154 \x1b[31mred").await;
     let printed = fx.ok(&["logs", "lambda.extractor", "--since", "1h"], 0);
     assert!(printed.stdout.starts_with("lambda.extractor 20"), "{}", printed.all());
+    assert_eq!(printed.stdout.lines().count(), 2, "{}", printed.all());
     assert!(
         printed.stdout.contains("recordId=4954698668") && printed.stdout.contains("\\x1b[31mred"),
         "escaped: {}",
@@ -246,6 +257,32 @@ async fn a_functions_log_group_is_owned_and_its_logs_followed() {
     fx.ok(&["destroy", "--auto-approve"], 0);
     let gone = logs.describe_log_groups().log_group_name_prefix(group).send().await.unwrap();
     assert!(gone.log_groups().is_empty(), "destroy removes the function's log group");
+}
+
+#[tokio::test]
+async fn destroy_is_not_blocked_by_what_only_creating_needs_and_says_what_holds_data() {
+    let fx = Fixture::new();
+    fx.edit("require_tls = \"true\"", "require_tls = \"false\"");
+    fx.apply();
+    fx.ok(&["send", "--count", "3"], 0);
+    // AWS retires the managed policy a role attaches: creating would fail, so plan refuses...
+    fx.edit("AWSLambdaBasicExecutionRole", "RetiredPolicy");
+    let refused = fx.ok(&["plan"], 1);
+    assert!(refused.stderr.contains("the managed policy"), "{}", refused.all());
+    // ...but a plan that only deletes does not need it.
+    let plan = fx.ok(&["plan", "--destroy"], 0);
+    assert!(plan.stdout.contains("Plan: 0 to add, 0 to change, 6 to destroy."), "{}", plan.all());
+    assert!(
+        plan.stderr.contains("bucket.data (firehose-to-s3-123456789012-us-east-1-an) holds")
+            && plan.stderr.contains("object version(s): destroy will refuse it without force_destroy = true"),
+        "{}",
+        plan.all()
+    );
+    let destroy = fx.ok(&["destroy", "--auto-approve"], 1);
+    assert!(destroy.stderr.contains("object version(s); nothing was deleted"), "{}", destroy.all());
+    fx.edit("force_destroy = false", "force_destroy = true");
+    let destroy = fx.ok(&["destroy", "--auto-approve"], 0);
+    assert!(destroy.stdout.contains("6 destroyed"), "{}", destroy.all());
 }
 
 /// Sends SIGINT to a child (as Ctrl-C would).
