@@ -86,6 +86,7 @@ pub(super) async fn run(ctx: &Context, planfile: Option<&Path>, json: bool) -> a
         let attributes = r["attributes"].as_object().cloned().unwrap_or_default();
         let width = attributes.keys().map(|k| k.len()).max().unwrap_or(0);
         for (k, v) in attributes {
+            let k = crate::output::escape_line(&k);
             let text = match v {
                 serde_json::Value::String(s) => format!("{s:?}"),
                 other => other.to_string(),

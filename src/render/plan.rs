@@ -62,7 +62,10 @@ fn render_change(out: &mut String, c: &Change, style: Style) {
 
 fn render_attribute(out: &mut String, a: &AttrChange, width: usize, style: Style) {
     let forces = if a.forces_replacement { format!(" {}", style.red("# forces replacement")) } else { String::new() };
-    let key = &a.key;
+    // Keys and values may come from AWS (a Glue table's parameters, a function's environment):
+    // escaped, keys on one line.
+    let key = &crate::output::escape_line(&a.key);
+    let show = |a: &Attr| crate::output::escape(&show(a));
     match (&a.before, &a.after) {
         (None, Some(after)) => {
             let _ = writeln!(out, "      {} {key:width$} = {}", style.green("+"), indent(&show(after), 8));
@@ -118,4 +121,24 @@ fn show(a: &Attr) -> String {
 
 fn indent(text: &str, by: usize) -> String {
     text.replace('\n', &format!("\n{:by$}", ""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_values_read_from_aws_are_printed_escaped() {
+        let change = AttrChange {
+            key: "parameters.owner\u{202e}\ntable.x = forged".into(),
+            before: Some(Attr::Value(serde_json::json!("a\u{1b}[2J\u{85}b"))),
+            after: Some(Attr::Value(serde_json::json!("c\u{2066}d"))),
+            forces_replacement: false,
+        };
+        let mut out = String::new();
+        render_attribute(&mut out, &change, 10, Style { color: false });
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(!out.contains(['\u{202e}', '\u{1b}', '\u{85}', '\u{2066}']), "{out:?}");
+        assert!(out.contains("parameters.owner\\u{202e}\\x0atable.x = forged"), "{out}");
+    }
 }
