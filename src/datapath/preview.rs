@@ -802,6 +802,35 @@ mod tests {
     }
 
     #[test]
+    fn deaggregation_yields_at_most_500_sub_records() {
+        // Rule B3.
+        let at_most = deaggregate_delimited(w(&"a|".repeat(MAX_SUB_RECORDS)), b"|");
+        assert_eq!(at_most.len(), MAX_SUB_RECORDS);
+        assert!(at_most.iter().all(|s| s.failure.is_none()));
+        let over = deaggregate_delimited(w(&"a|".repeat(MAX_SUB_RECORDS + 1)), b"|");
+        assert_eq!(over.len(), 1);
+        assert_eq!(over[0].failure.as_ref().unwrap().code, "DynamicPartitioning.TooManySubRecords");
+    }
+
+    #[test]
+    fn the_lambda_event_has_the_documented_shape() {
+        // Rule L1.
+        let batch = [w("x"), Working { id: record_id(1, 0), index: 1, ..w("y") }];
+        let event: serde_json::Value =
+            serde_json::from_str(&event(&batch, "arn:aws:firehose:us-east-1:1:deliverystream/s", "us-east-1", 7, 3))
+                .unwrap();
+        assert_eq!(event["invocationId"], "preview-3");
+        assert_eq!(event["deliveryStreamArn"], "arn:aws:firehose:us-east-1:1:deliverystream/s");
+        assert_eq!(event["region"], "us-east-1");
+        let records = event["records"].as_array().unwrap();
+        assert_eq!(records.len(), 2);
+        let keys: Vec<&String> = records[1].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["recordId", "approximateArrivalTimestamp", "data"]);
+        assert_eq!(records[1]["data"], "eQ==");
+        assert_eq!(records[1]["approximateArrivalTimestamp"], 7);
+    }
+
+    #[test]
     fn delimited_deaggregation_splits_at_the_delimiter() {
         let subs = deaggregate_delimited(w("a||b||c||"), b"||");
         let data: Vec<&[u8]> = subs.iter().map(|s| s.data.as_slice()).collect();
@@ -809,6 +838,7 @@ mod tests {
     }
 
     #[test]
+    /// Rule L2 (the answer's shape) and rule L3 (every recordId exactly once).
     fn the_lambda_contract_is_checked() {
         let mut batch = vec![w("x"), Working { id: record_id(1, 0), index: 1, ..w("y") }];
         let ok = |id: &str| serde_json::json!({"recordId": id, "result": "Ok", "data": "eA==", "metadata": {"partitionKeys": {"k": "v"}}});
@@ -836,6 +866,7 @@ mod tests {
     }
 
     #[test]
+    /// Rule D5.
     fn records_of_partitions_beyond_the_quota_are_over() {
         let landed: Vec<Option<String>> = (0..10).map(|i| Some(format!("p{}/", i % 4))).chain([None]).collect();
         let over = over_quota(&landed, 100, 3);

@@ -497,6 +497,7 @@ mod tests {
         }
     }
 
+    /// Rule B2.
     #[tokio::test(start_paused = true)]
     async fn failed_entries_and_throttled_calls_are_resent_accepted_ones_never() {
         let sink = Arc::new(Flaky::default());
@@ -512,6 +513,7 @@ mod tests {
         assert_eq!(accepted.len(), 2000);
     }
 
+    /// Rule B1.
     #[tokio::test(start_paused = true)]
     async fn batches_respect_the_record_and_size_limits() {
         struct Sizes(Mutex<Vec<(usize, usize)>>);

@@ -39,6 +39,7 @@ fn the_sample_record_lands_where_the_sample_says_and_bad_records_say_why() {
     assert_eq!(r[0]["result"], "Ok");
     assert_eq!(r[0]["prefix"], "region=us-east-1/device=mobile/year=2019/month=08/day=09/hour=20/");
     assert_eq!(r[0]["partition_keys"]["region"], "us-east-1");
+    // The handler fails on a record without a region: rule L5 (processing-failed, error prefix).
     assert_eq!(r[1]["result"], "ProcessingFailed");
     assert_eq!(r[1]["prefix"], "error/year=2019/month=08/day=09/hour=20/processing-failed");
     assert_eq!(r[2]["result"], "PartitioningFailed");

@@ -118,6 +118,7 @@ async fn streams_and_functions_are_waited_for() {
     assert_converged(&fx).await;
 }
 
+/// Rule S4.
 #[tokio::test]
 async fn a_stale_stream_version_is_described_again_and_retried() {
     let fx = Fixture::with_faults();
@@ -136,6 +137,7 @@ async fn a_stale_stream_version_is_described_again_and_retried() {
     assert_converged(&fx).await;
 }
 
+/// Rule S2 (with `streams_and_functions_are_waited_for`: CREATING, then ACTIVE).
 #[tokio::test]
 async fn a_failed_stream_is_reported_and_recreated() {
     let fx = Fixture::with_faults();

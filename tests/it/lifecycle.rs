@@ -274,6 +274,7 @@ async fn destroy_keeps_data_unless_force_destroy() {
     assert!(s3.head_bucket().bucket(BUCKET).send().await.is_err(), "bucket emptied of every version and deleted");
 }
 
+/// Rule D1.
 #[tokio::test]
 async fn toggling_dynamic_partitioning_is_a_replace_with_its_reason() {
     let fx = Fixture::new();

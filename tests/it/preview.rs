@@ -143,7 +143,8 @@ fn check_processing_order(runtime: &str, handler: (&str, &str)) {
     assert_eq!(report["processors"][0], "RecordDeAggregation (JSON)", "{report}");
     assert_eq!(report["processors"][1], "Lambda");
     assert_eq!(report["records"][0]["prefix"], "by=yes/stage=dev/nl=no/", "{report}");
-    // A null key from the Lambda fails partitioning, as a null from the query does.
+    // A null key from the Lambda fails partitioning, as a null from the query does: the record
+    // has no key the prefix needs and goes to the error prefix (rule L6).
     assert_eq!(report["records"][1]["result"], "PartitioningFailed", "{report}");
     assert_eq!(report["records"][1]["prefix"], "err/partitioning-failed/", "{report}");
     assert!(report["jq_engine"].as_str().unwrap().contains("jq"), "{report}");
@@ -179,7 +180,7 @@ fn limits_and_defaults_follow_firehose() {
     assert_eq!(report["records"][1]["result"], "Rejected", "{report}");
     assert_eq!(report["summary"]["rejected"], 1);
     // More than 500 partitions in one buffer interval: the records of the 501st on go to the
-    // error prefix as activePartitionExceeded.
+    // error prefix as activePartitionExceeded (rule D5).
     let stack =
         Stack::new("k=!{partitionKeyFromQuery:k}/", ERRORS, query_only, "python3.12", ("handler.py", PY_HANDLER));
     let lines: Vec<String> = (0..600).map(|i| format!("{{\"k\": {i}}}")).collect();

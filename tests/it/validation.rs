@@ -17,12 +17,32 @@ fn diagnostics(path: &Path) -> (bool, Vec<Diagnostic>) {
     }
 }
 
-/// `# expect: RULE line=N word=WORD` from the file's first line.
-fn expectation(text: &str) -> (String, Option<usize>, String) {
+/// `# expect: RULE line=N word=WORD` from the file's first line (the line is required).
+fn expectation(text: &str) -> (String, usize, String) {
     let header = text.lines().next().unwrap().strip_prefix("# expect: ").expect("corpus file starts with `# expect:`");
     let (rule, rest) = header.split_once(" line=").unwrap();
     let (line, word) = rest.split_once(" word=").unwrap();
-    (rule.to_string(), line.parse().ok(), word.to_string())
+    let line = line.parse().unwrap_or_else(|_| panic!("`{header}`: line={line} is not a line number"));
+    (rule.to_string(), line, word.to_string())
+}
+
+/// The rule book's rules, from docs/rules.md's tables: (id, what it says).
+fn rule_book() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(repo().join("docs/rules.md")).unwrap();
+    text.lines()
+        .filter_map(|l| {
+            let mut cells = l.strip_prefix("| ")?.splitn(2, " | ");
+            let id = cells.next()?.trim_matches('`').to_string();
+            let what = cells.next()?.to_string();
+            (id != "id" && !id.starts_with("---")).then_some((id, what))
+        })
+        .collect()
+}
+
+/// Rules that are warnings (a valid file reports them).
+fn is_warning_rule(id: &str) -> bool {
+    rule_book().iter().any(|(r, what)| r == id && what.starts_with("*warning*"))
+        || ["P6", "P16", "P17", "P18"].contains(&id)
 }
 
 #[test]
@@ -36,15 +56,14 @@ fn every_corpus_file_reports_its_rule_at_its_line() {
         let text = std::fs::read_to_string(file).unwrap();
         let (rule, line, word) = expectation(&text);
         let (valid, found) = diagnostics(file);
-        let is_warning_rule = ["P6", "P16", "P17", "P18"].contains(&rule.as_str());
-        if valid && !is_warning_rule {
+        if valid && !is_warning_rule(&rule) {
             failures.push(format!("{}: expected an error, but the file is valid", file.display()));
             continue;
         }
         let hit = found.iter().any(|d| {
             let text = format!("{} {} {}", d.key, d.message, d.help.clone().unwrap_or_default()).to_lowercase();
             d.rule == rule
-                && line.is_none_or(|l| d.location.as_ref().map(|loc| loc.line) == Some(l))
+                && d.location.as_ref().map(|loc| loc.line) == Some(line)
                 && text.contains(&word.to_lowercase())
         });
         if !hit {
@@ -57,6 +76,52 @@ fn every_corpus_file_reports_its_rule_at_its_line() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every rule of docs/rules.md is held by a test, so that none can be added without one: a rule
+/// that validation checks (or whose first part it checks, as S5) by a corpus file naming it; a
+/// rule about what plan, apply, preview or send do, or one that allows something, by a test
+/// naming it (`Rule D5`, `rule D5`) in the tests of `tests/` or a `#[cfg(test)]` module.
+#[test]
+fn every_rule_of_the_rule_book_has_a_corpus_file_or_a_test_naming_it() {
+    let book = rule_book();
+    assert!(book.len() >= 80, "docs/rules.md has {} rules", book.len());
+    let corpus: Vec<String> = std::fs::read_dir(repo().join("tests/invalid"))
+        .unwrap()
+        .map(|e| expectation(&std::fs::read_to_string(e.unwrap().path()).unwrap()).0)
+        .collect();
+    let mut tests = String::new();
+    let mut sources = vec![repo().join("tests/it"), repo().join("src")];
+    while let Some(dir) = sources.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                // Only test code counts: integration tests whole, and src's test modules.
+                let test_code = if path.starts_with(repo().join("tests")) {
+                    text.as_str()
+                } else {
+                    text.split_once("#[cfg(test)]").map_or("", |(_, t)| t)
+                };
+                tests.push_str(test_code);
+            }
+        }
+    }
+    let behaviour = ["*plan*:", "*preview*:", "*apply*:", "*send*:"];
+    let mut missing = Vec::new();
+    for (id, what) in &book {
+        let held = if behaviour.iter().any(|b| what.starts_with(b)) || what.contains("nothing to check") {
+            tests.contains(&format!("rule {id}")) || tests.contains(&format!("Rule {id}"))
+        } else {
+            corpus.contains(id)
+        };
+        if !held {
+            missing.push(id.clone());
+        }
+    }
+    assert!(missing.is_empty(), "rules without a corpus file or a test naming them: {missing:?}");
 }
 
 #[test]
@@ -81,6 +146,8 @@ fn all_problems_are_reported_at_once() {
 }
 
 #[test]
+/// The examples are the passing cases of many rules; `query-partitioning.toml` mixes timestamps
+/// and partition keys in one prefix, which rule P13 allows.
 fn example_stacks_validate_clean_without_warnings() {
     let mut stacks = vec![repo().join("stack.toml")];
     for entry in std::fs::read_dir(repo().join("examples")).unwrap() {
