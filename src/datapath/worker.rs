@@ -229,10 +229,22 @@ mod tests {
         command.arg("-c").arg(format!("sleep 60 & echo $! > {}; read x; sleep 60", pidfile.display()));
         let mut worker = Worker::spawn(command, &[], "", 100).unwrap();
         worker.send(b"go").unwrap();
+        // The child it started is known once its pid is written (an event, not a guessed time).
+        let started = std::time::Instant::now();
+        let pid: u32 = loop {
+            if let Some(pid) = std::fs::read_to_string(&pidfile).ok().and_then(|t| t.trim().parse().ok()) {
+                break pid;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "the worker never started its child");
+            std::thread::sleep(Duration::from_millis(5));
+        };
         assert_eq!(worker.receive(Duration::from_millis(300)), Received::Timeout);
-        let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
-        std::thread::sleep(Duration::from_millis(100));
-        let alive = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "));
-        assert!(!alive, "the process the worker started is gone");
+        // Killed with its group: gone (or a zombie of init's) once the kill is delivered.
+        let alive = || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "));
+        let killed = std::time::Instant::now();
+        while alive() {
+            assert!(killed.elapsed() < Duration::from_secs(60), "the process the worker started outlived it");
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 }

@@ -365,3 +365,25 @@ pub(crate) fn required_tool(program: &str, opt_out: &str) -> bool {
     }
     false
 }
+
+/// Lines of a child's stream, as they come.
+pub(crate) fn lines(stream: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for l in std::io::BufReader::new(stream).lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    rx
+}
+
+pub(crate) fn wait_for(rx: &std::sync::mpsc::Receiver<String>, text: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        if rx.recv_timeout(Duration::from_millis(100)).is_ok_and(|l| l.contains(text)) {
+            return;
+        }
+    }
+    panic!("never printed {text:?}");
+}

@@ -87,6 +87,8 @@ struct State {
     /// Each CreateBucket's bucket and its `x-amz-bucket-namespace` header.
     created_buckets: Vec<(String, Option<String>)>,
     arrivals: Vec<Instant>,
+    /// Each answered request: when it arrived, when its answer went out.
+    exchanges: Vec<(Instant, Instant)>,
     /// Arrival of each request, with its action.
     timeline: Vec<(Instant, String)>,
     /// Records accepted by PutRecordBatch answers.
@@ -190,6 +192,7 @@ impl FaultProxy {
         state.throttled.clear();
         state.s3_requests.clear();
         state.arrivals.clear();
+        state.exchanges.clear();
         state.timeline.clear();
     }
 
@@ -214,17 +217,20 @@ impl FaultProxy {
         state.timeline.iter().filter(|(_, a)| a == action).map(|(t, _)| t.duration_since(start).as_secs_f64()).collect()
     }
 
-    /// Sequential rounds of requests: arrivals separated by more than half the latency start a
-    /// new round (requests of one round are sent together).
+    /// Sequential rounds of requests, from causality rather than the clock: a request is one
+    /// round after the deepest request whose answer had gone out before it arrived (it may have
+    /// waited for it); a request that arrived before any answer is in the first round. No time
+    /// threshold decides; a large latency keeps requests sent side by side from arriving after
+    /// an answer of their own round on a loaded machine.
     pub(crate) fn rounds(&self) -> usize {
-        let state = self.state.lock().unwrap();
-        let gap = (state.latency / 2).max(Duration::from_millis(5));
-        let mut arrivals = state.arrivals.clone();
-        arrivals.sort();
-        if arrivals.is_empty() {
-            return 0;
+        let mut exchanges = self.state.lock().unwrap().exchanges.clone();
+        exchanges.sort();
+        let mut round = vec![0usize; exchanges.len()];
+        for i in 0..exchanges.len() {
+            let waited = (0..i).filter(|&j| exchanges[j].1 <= exchanges[i].0).map(|j| round[j]).max();
+            round[i] = 1 + waited.unwrap_or(0);
         }
-        1 + arrivals.windows(2).filter(|w| w[1].duration_since(w[0]) > gap).count()
+        round.into_iter().max().unwrap_or(0)
     }
 }
 
@@ -437,9 +443,10 @@ fn handle(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::i
     let action = request.action();
     let bare = action.split_once('.').map(|(_, a)| a.to_string()).unwrap_or_default();
     let s3_action = action.strip_prefix("S3.").map(String::from);
+    let arrived = Instant::now();
     let (fault, latency) = {
         let mut state = state.lock().unwrap();
-        state.arrivals.push(Instant::now());
+        state.arrivals.push(arrived);
         state.timeline.push((Instant::now(), action.clone()));
         *state.seen.entry(action.clone()).or_default() += 1;
         if let Some(a) = &s3_action {
@@ -553,6 +560,7 @@ fn handle(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::i
         }
     }
     let _ = client.shutdown(std::net::Shutdown::Both);
+    state.lock().unwrap().exchanges.push((arrived, Instant::now()));
     Ok(())
 }
 

@@ -81,11 +81,13 @@ async fn calls_grow_with_the_stack_not_with_the_account() {
 
 #[tokio::test]
 async fn reads_wait_for_their_inputs_only() {
-    // At 50 ms a call, a no-op plan of the default stack takes two rounds: the account and the
-    // discoveries side by side, then every read at once (each resource's reads in parallel).
+    // A no-op plan of the default stack takes two rounds: the account and the discoveries side
+    // by side, then every read at once (each resource's reads in parallel). Rounds come from
+    // which requests arrived after which answers; 250 ms a call keeps a loaded machine's late
+    // sends within their round.
     let fx = Fixture::with_faults();
     fx.apply();
-    fx.faults().set_latency(std::time::Duration::from_millis(50));
+    fx.faults().set_latency(std::time::Duration::from_millis(250));
     fx.faults().reset_counts();
     fx.assert_clean();
     let rounds = fx.faults().rounds();

@@ -211,7 +211,13 @@ async fn a_killed_apply_is_completed_by_the_next_one() {
     let _rest = wait_for_line(&mut child, "firehose.events: Creating...");
     child.kill().unwrap();
     child.wait().unwrap();
-    std::thread::sleep(Duration::from_secs(3));
+    // The held create goes on in the proxy after the kill: wait until it has reached moto.
+    let firehose = aws_sdk_firehose::Client::new(&fx.moto.sdk_config().await);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while firehose.list_delivery_streams().send().await.unwrap().delivery_stream_names().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the held create never reached moto");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     // The killed run left its lock behind; the process is gone from this host, so the next run
     // takes the lock over (saying so) and completes the work.
     let next = fx.apply();
@@ -228,7 +234,8 @@ async fn ctrl_c_lets_work_in_flight_finish_and_starts_nothing_new() {
     let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(kill.success());
     let status = child.wait().unwrap();
-    let printed: Vec<String> = rest.try_iter().collect();
+    // Every line, to the end of the output (the reader ends when the process's stdout closes).
+    let printed: Vec<String> = rest.iter().collect();
     let printed = printed.join("\n");
     assert_eq!(status.code(), Some(1), "{printed}");
     assert!(printed.contains("lambda.extractor: Creation complete"), "in-flight work finished: {printed}");
@@ -245,15 +252,16 @@ async fn a_second_ctrl_c_releases_the_lock_before_quitting() {
     fx.faults().inject("CreateFunction", Fault::Delay(Duration::from_secs(5)), 1);
     let mut child = fx.spawn(&["apply", "--auto-approve"]);
     let _rest = wait_for_line(&mut child, "lambda.extractor: Creating...");
-    for _ in 0..2 {
+    let stderr = lines(child.stderr.take().unwrap());
+    // The second interrupt once the first is seen (provision says so), not after a guessed time.
+    for seen in ["Interrupt received", "lock"] {
         let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
         assert!(kill.success());
-        std::thread::sleep(Duration::from_millis(300));
+        wait_for(&stderr, seen);
     }
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
     let s3 = fx.moto.s3().await;
-    let lock =
-        s3.get_object().bucket("provision-locks-123456789012-us-east-1").key("firehose-dp-demo.lock").send().await;
+    let lock = s3.get_object().bucket(LOCK_BUCKET).key("firehose-dp-demo.lock").send().await;
     assert!(lock.is_err(), "the lock was released");
 }

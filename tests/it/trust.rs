@@ -31,28 +31,6 @@ async fn theirs_are_alive(fx: &Fixture) {
     assert!(tags.map(|t| t.tag_set().is_empty()).unwrap_or(true), "the bucket was never tagged");
 }
 
-/// Lines of a child's stream, as they come.
-fn lines(stream: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for l in std::io::BufReader::new(stream).lines().map_while(Result::ok) {
-            let _ = tx.send(l);
-        }
-    });
-    rx
-}
-
-fn wait_for(rx: &std::sync::mpsc::Receiver<String>, text: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while std::time::Instant::now() < deadline {
-        if rx.recv_timeout(Duration::from_millis(100)).is_ok_and(|l| l.contains(text)) {
-            return;
-        }
-    }
-    panic!("never printed {text:?}");
-}
-
 /// `apply` waiting at its confirmation prompt, with its stdin and its output.
 fn apply_at_prompt(fx: &Fixture) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
     let mut child = command(&fx.stack_path(), &fx.endpoint(), &["apply"])
@@ -62,9 +40,9 @@ fn apply_at_prompt(fx: &Fixture) -> (std::process::Child, std::sync::mpsc::Recei
         .spawn()
         .unwrap();
     let out = lines(child.stdout.take().unwrap());
+    // The plan is printed once live state is read: what happens from now on happens while the
+    // run waits to be told yes (answered early, the answer waits in the pipe).
     wait_for(&out, "Plan: 6 to add");
-    // The prompt follows the plan on stderr; give it a moment to be reached.
-    std::thread::sleep(Duration::from_millis(300));
     (child, out)
 }
 
@@ -75,7 +53,8 @@ async fn resources_created_by_others_during_the_prompt_stay_theirs() {
     create_theirs(&fx).await;
     child.stdin.take().unwrap().write_all(b"yes\n").unwrap();
     let status = child.wait().unwrap();
-    let printed: Vec<String> = out.try_iter().collect();
+    // Every line, to the end of the output (the reader ends when the process's stdout closes).
+    let printed: Vec<String> = out.iter().collect();
     let printed = printed.join("\n");
     assert_eq!(status.code(), Some(1), "{printed}");
     for what in
@@ -264,7 +243,7 @@ async fn lock_timeout_waits_for_the_holder() {
     wait_for(&stderr, "waiting up to 1m");
     fx.moto.s3().await.delete_object().bucket(LOCK_BUCKET).key("firehose-dp-demo.lock").send().await.unwrap();
     let status = child.wait().unwrap();
-    assert!(status.success(), "{:?}", stderr.try_iter().collect::<Vec<_>>());
+    assert!(status.success(), "{:?}", stderr.iter().collect::<Vec<_>>());
     let bad = fx.ok(&["apply", "--lock-timeout", "soon"], 1);
     assert!(bad.stderr.contains("expected a duration such as 30s"), "{}", bad.all());
 }
@@ -615,9 +594,9 @@ async fn send_stops_at_once_on_an_interrupt_even_while_its_input_is_silent() {
     let fifo = fx.dir.path().join("records");
     assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     let child = fx.spawn(&["send", "--records", fifo.to_str().unwrap()]);
-    // A writer that opens the pipe and never writes.
+    // A writer that opens the pipe and never writes. Opening returns once send has opened the
+    // pipe to read it: by then send handles interrupts (it does before it opens its records).
     let writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
-    std::thread::sleep(Duration::from_millis(800));
     std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     let start = std::time::Instant::now();
     let out = child.wait_with_output().unwrap();
