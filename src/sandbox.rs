@@ -345,3 +345,32 @@ mod linux {
         ExitCode::from(127)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_missing_is_named_and_nothing_when_everything_held() {
+        let all = Report {
+            pid_namespace: true,
+            network_namespace: true,
+            no_new_privs: true,
+            capabilities_dropped: true,
+            landlock_abi: 7,
+            landlock_files: true,
+            landlock_network: true,
+            landlock_scopes: true,
+        };
+        assert!(all.missing().is_empty());
+        // Network isolation holds with either Landlock's rules or a network namespace.
+        assert!(Report { landlock_network: false, ..all.clone() }.missing().is_empty());
+        assert!(Report { network_namespace: false, ..all.clone() }.missing().is_empty());
+        // A kernel without Landlock and user namespaces: each gap named.
+        let bare = Report { no_new_privs: true, capabilities_dropped: true, ..Report::default() };
+        let missing = bare.missing().join("; ");
+        for gap in ["file access limits", "network isolation", "a PID namespace"] {
+            assert!(missing.contains(gap), "{missing}");
+        }
+    }
+}

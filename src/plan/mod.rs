@@ -150,7 +150,7 @@ pub struct Plan {
 impl Plan {
     /// The plan of `changes`, with their dependency edges, each change listed after those it
     /// waits for.
-    fn new(stack: &str, mut changes: Vec<Change>, known_outputs: HashMap<Address, Outputs>) -> Plan {
+    pub fn new(stack: &str, mut changes: Vec<Change>, known_outputs: HashMap<Address, Outputs>) -> Plan {
         let edges: Vec<Vec<Address>> = changes.iter().map(|c| prerequisites(c, &changes)).collect();
         for (c, after) in changes.iter_mut().zip(edges) {
             c.after = after;

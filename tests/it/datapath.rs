@@ -225,7 +225,19 @@ async fn every_example_is_previewed_applied_planned_clean_and_destroyed() {
         {
             let run = run_at(&stack, &moto.endpoint, step);
             assert_eq!(run.code, 0, "{name} {step:?}: {}", run.all());
+            let said = match step[0] {
+                "apply" => "Apply complete!",
+                "plan" => "No changes.",
+                _ => "Destroy complete!",
+            };
+            assert!(run.stdout.contains(said), "{name} {step:?}: {}", run.all());
         }
+        // Destroyed: a plan would create everything again.
+        let after = run_at(&stack, &moto.endpoint, &["plan", "--json"]);
+        let plan: serde_json::Value = serde_json::from_str(&after.stdout).unwrap();
+        assert_eq!(plan["summary"]["destroy"], 0, "{name}: {}", after.all());
+        assert!(plan["summary"]["add"].as_u64().unwrap() >= 3, "{name}: {}", after.all());
+        assert_eq!(plan["summary"]["change"], 0, "{name}: {}", after.all());
     }
     // Two streams share a bucket: each needs naming.
     let shared = dir.path().join("shared-bucket.toml");

@@ -12,7 +12,8 @@ async fn every_s3_request_names_the_expected_bucket_owner() {
     let fx = Fixture::with_faults();
     fx.apply();
     fx.assert_clean();
-    fx.ok(&["destroy", "--auto-approve"], 0);
+    let destroy = fx.ok(&["destroy", "--auto-approve"], 0);
+    assert!(destroy.stdout.contains("6 destroyed"), "{}", destroy.all());
     let requests = fx.faults().s3_requests();
     assert!(requests.len() > 20, "a full cycle makes many S3 requests: {requests:?}");
     let missing: Vec<_> = requests
@@ -92,7 +93,13 @@ async fn a_broken_lock_is_never_released_by_its_old_holder() {
     fx.faults().inject("CreateDeliveryStream", Fault::Delay(Duration::from_secs(4)), 1);
     let mut first = fx.spawn(&["apply", "--auto-approve"]);
     let _rest = wait_for_line(&mut first, "firehose.events: Creating...");
-    fx.ok(&["unlock"], 0);
+    let unlock = fx.ok(&["unlock"], 0);
+    assert!(
+        unlock.stdout.contains(&format!("Broke the lock of stack \"firehose-dp-demo\" held by")),
+        "{}",
+        unlock.all()
+    );
+    assert!(unlock.stdout.contains(&format!("(pid {})", first.id())), "{}", unlock.all());
     // The next run takes the lock.
     let s3 = fx.moto.s3().await;
     fx.moto
@@ -271,8 +278,14 @@ async fn destroy_output_and_unlock_work_without_the_lambda_source() {
     let fx = Fixture::new();
     fx.apply();
     std::fs::remove_dir_all(fx.dir.path().join("examples/lambda/metadata_extractor")).unwrap();
-    fx.ok(&["output"], 0);
-    fx.ok(&["unlock"], 0);
+    let output = fx.ok(&["output"], 0);
+    assert!(
+        output.stdout.contains("lambda.extractor") && output.stdout.contains(":function:MetadataExtractor"),
+        "{}",
+        output.all()
+    );
+    let unlock = fx.ok(&["unlock"], 0);
+    assert!(unlock.stdout.contains("Stack \"firehose-dp-demo\" is not locked."), "{}", unlock.all());
     let plan = fx.ok(&["plan"], 1);
     assert!(plan.stderr.contains("cannot package the code"), "plan needs the code: {}", plan.all());
     let destroy = fx.ok(&["destroy", "--auto-approve"], 0);

@@ -34,8 +34,12 @@ fn attr(key: &str, before: Option<serde_json::Value>, after: Option<Attr>, force
     AttrChange { key: key.into(), before: before.map(Attr::Value), after, forces_replacement: forces }
 }
 
-fn plan(changes: Vec<Change>, summary: Summary) -> Plan {
-    Plan { stack: "demo".into(), changes, summary, known_outputs: HashMap::new() }
+/// A plan of `changes` as the planner makes one: its summary counted by the code under test,
+/// never written by the test (`expected` is what the test expects it to count).
+fn plan(changes: Vec<Change>, expected: Summary) -> Plan {
+    let plan = Plan::new("demo", changes, HashMap::new());
+    assert_eq!(plan.summary, expected);
+    plan
 }
 
 /// `firehose.events`: buffer_interval_seconds 120 -> 60.

@@ -17,6 +17,12 @@ async fn saved_plan_is_applied_exactly_and_refused_when_stale() {
     // stack.toml edited after the plan was saved: refused, nothing changed.
     fx.edit("buffer_interval_seconds = 60", "buffer_interval_seconds = 120");
     fx.ok(&["plan", "--out", planfile], 0);
+    fx.edit("buffer_interval_seconds = 120", "buffer_interval_seconds = 90");
+    let stale = fx.ok(&["apply", planfile], 1);
+    assert!(stale.stderr.contains("stack.toml, its variables or the Lambda code changed"), "{}", stale.all());
+    // The function's code edited after the plan was saved: refused too.
+    fx.edit("buffer_interval_seconds = 90", "buffer_interval_seconds = 120");
+    fx.ok(&["plan", "--out", planfile], 0);
     let index = fx.dir.path().join("examples/lambda/metadata_extractor/index.py");
     std::fs::write(&index, format!("{}\n# edited after planning\n", std::fs::read_to_string(&index).unwrap())).unwrap();
     let stale = fx.ok(&["apply", planfile], 1);
