@@ -31,19 +31,24 @@ async fn theirs_are_alive(fx: &Fixture) {
     assert!(tags.map(|t| t.tag_set().is_empty()).unwrap_or(true), "the bucket was never tagged");
 }
 
-/// `apply` waiting at its confirmation prompt, with its stdin and its output.
-fn apply_at_prompt(fx: &Fixture) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
-    let mut child = command(&fx.stack_path(), &fx.endpoint(), &["apply"])
+/// A command waiting at its confirmation prompt, once it has shown `shown` on stdout (printed
+/// once live state is read: what happens from now on happens while the run waits to be told yes;
+/// answered early, the answer waits in the pipe), with its stdin and its output.
+fn at_prompt(fx: &Fixture, args: &[&str], shown: &str) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = command(&fx.stack_path(), &fx.endpoint(), args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let out = lines(child.stdout.take().unwrap());
-    // The plan is printed once live state is read: what happens from now on happens while the
-    // run waits to be told yes (answered early, the answer waits in the pipe).
-    wait_for(&out, "Plan: 6 to add");
+    wait_for(&out, shown);
     (child, out)
+}
+
+/// `apply` waiting at its confirmation prompt.
+fn apply_at_prompt(fx: &Fixture) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    at_prompt(fx, &["apply"], "Plan: 6 to add")
 }
 
 #[tokio::test]
@@ -202,15 +207,8 @@ async fn import_keeps_a_tag_added_while_it_waited_at_its_prompt() {
     let fx = Fixture::new();
     let s3 = fx.moto.s3().await;
     s3.create_bucket().bucket(BUCKET).send().await.unwrap();
-    let mut child = command(&fx.stack_path(), &fx.endpoint(), &["import", "bucket.data"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = lines(child.stdout.take().unwrap());
     // The plan of the import is shown: its tag set has been read.
-    wait_for(&out, "will be imported into stack");
+    let (mut child, _out) = at_prompt(&fx, &["import", "bucket.data"], "will be imported into stack");
     let tag = |k: &str, v: &str| aws_sdk_s3::types::Tag::builder().key(k).value(v).build().unwrap();
     let tagging = aws_sdk_s3::types::Tagging::builder().tag_set(tag("CostCenter", "42")).build().unwrap();
     s3.put_bucket_tagging().bucket(BUCKET).tagging(tagging).send().await.unwrap();
