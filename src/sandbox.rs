@@ -236,7 +236,8 @@ mod linux {
 
     pub(super) fn run(args: &Args) -> ExitCode {
         if args.inner {
-            // The first process of the new PID namespace (its parent is the first stage).
+            // The first process of the new PID namespace (its parent is the first stage, outside
+            // the namespace: getppid() says 0, so only the signal tells that it is gone).
             if let Err(code) = die_with_parent(None) {
                 return code;
             }
@@ -250,8 +251,8 @@ mod linux {
         let full = CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWNET;
         let namespaces = unshare(full).or_else(|_| unshare(CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWNET));
         if namespaces.is_err() {
-            // Its own session at least: a kill of the session's group ends it.
-            let _ = nix::unistd::setsid();
+            // No namespaces: the worker stays in the process group it was started in, which a
+            // kill ends; a process it starts that calls setsid escapes (the probe says so).
             return confine_and_exec(args, false, false);
         }
         // The next child is the namespace's first process: started as the second stage.

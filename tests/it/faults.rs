@@ -209,6 +209,8 @@ async fn a_killed_apply_is_completed_by_the_next_one() {
     fx.faults().inject("CreateDeliveryStream", Fault::Delay(Duration::from_secs(3)), 1);
     let mut child = fx.spawn(&["apply", "--auto-approve"]);
     let _rest = wait_for_line(&mut child, "firehose.events: Creating...");
+    // Killed while the create is held in the proxy (it has been sent: the proxy has it).
+    wait_until("the proxy holds CreateDeliveryStream", || fx.faults().seen("CreateDeliveryStream") > 0);
     child.kill().unwrap();
     child.wait().unwrap();
     // The held create goes on in the proxy after the kill: wait until it has reached moto.

@@ -94,11 +94,7 @@ async fn a_broken_lock_is_never_released_by_its_old_holder() {
     let mut first = fx.spawn(&["apply", "--auto-approve"]);
     let _rest = wait_for_line(&mut first, "firehose.events: Creating...");
     let unlock = fx.ok(&["unlock"], 0);
-    assert!(
-        unlock.stdout.contains(&format!("Broke the lock of stack \"firehose-dp-demo\" held by")),
-        "{}",
-        unlock.all()
-    );
+    assert!(unlock.stdout.contains("Broke the lock of stack \"firehose-dp-demo\" held by"), "{}", unlock.all());
     assert!(unlock.stdout.contains(&format!("(pid {})", first.id())), "{}", unlock.all());
     // The next run takes the lock.
     let s3 = fx.moto.s3().await;

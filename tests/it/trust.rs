@@ -203,6 +203,49 @@ async fn unlock_never_breaks_a_lock_taken_again_meanwhile() {
 }
 
 #[tokio::test]
+async fn a_stale_tagging_answer_never_deletes_what_the_stack_does_not_own_now() {
+    let fx = Fixture::with_faults();
+    fx.apply();
+    // Someone's function, untagged: the tagging index still lists it as the stack's (it lags,
+    // or it was tagged once), under an address holding a bidi override and a newline.
+    let lambda = aws_sdk_lambda::Client::new(&fx.moto.sdk_config().await);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("index.py", zip::write::SimpleFileOptions::default()).unwrap();
+    std::io::Write::write_all(&mut zip, b"def handler(e, c):\n    return e\n").unwrap();
+    let code = zip.finish().unwrap().into_inner();
+    lambda
+        .create_function()
+        .function_name("their-function")
+        .runtime(aws_sdk_lambda::types::Runtime::Python312)
+        .handler("index.handler")
+        .role("arn:aws:iam::123456789012:role/firehose-dp-demo-extractor")
+        .code(aws_sdk_lambda::types::FunctionCode::builder().zip_file(code.into()).build())
+        .send()
+        .await
+        .unwrap();
+    let stale = serde_json::json!({"PaginationToken": "", "ResourceTagMappingList": [{
+        "ResourceARN": "arn:aws:lambda:us-east-1:123456789012:function:their-function",
+        "Tags": [{"Key": "provision:stack", "Value": "firehose-dp-demo"},
+                 {"Key": "provision:address", "Value": "lambda.old\u{202e}x\nlambda.y"}]}]});
+    let stale: &'static str = Box::leak(stale.to_string().into_boxed_str());
+    fx.faults().inject("GetResources", crate::common::proxy::Fault::Garbage(stale), 100);
+    // The plan believes the index (and shows its address escaped, on one line)...
+    let plan = fx.ok(&["plan"], 0);
+    assert!(plan.stdout.contains("- lambda.old\\u{202e}x\\x0alambda.y (their-function)"), "{}", plan.all());
+    assert!(!plan.all().contains('\u{202e}'), "{:?}", plan.all());
+    // ...but the delete is decided on the function's own tags, read right before it: left.
+    fx.faults().reset_counts();
+    let apply = fx.ok(&["apply", "--auto-approve"], 0);
+    assert!(apply.stdout.contains("(their-function): left: no longer tagged by this stack"), "{}", apply.all());
+    assert!(!apply.stdout.contains("lambda.old\\u{202e}x\\x0alambda.y: Destruction complete"), "{}", apply.all());
+    assert!(lambda.get_function().function_name("their-function").send().await.is_ok(), "their function is there");
+    assert_eq!(fx.faults().seen("DeleteFunction"), 0);
+    // Two tag reads: the stack's own function's at plan (the stale index does not list it), and
+    // one right before the one delete.
+    assert_eq!(fx.faults().seen("ListTags"), 2, "one fresh read for the one delete");
+}
+
+#[tokio::test]
 async fn import_keeps_a_tag_added_while_it_waited_at_its_prompt() {
     let fx = Fixture::new();
     let s3 = fx.moto.s3().await;
