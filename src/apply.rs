@@ -5,6 +5,7 @@
 use crate::model::{Address, Outputs};
 use crate::plan::{Action, Change, Plan};
 use crate::provider::Provider;
+use anyhow::Context as _;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -164,7 +165,9 @@ pub async fn execute(
                         on_event(Event::Finished { address: address.clone(), action, elapsed });
                         report.done.push(address);
                     }
-                    Err(e) if e.is::<NoLongerOurs>() => {
+                    // A delete not made is what the stack wants (the resource is not its own);
+                    // a replacement not made is a failure (its dependents need the new one).
+                    Err(e) if e.is::<NoLongerOurs>() && action == Action::Delete => {
                         let physical_name = plan.changes.iter().find(|c| c.address == address).map(|c| c.physical_name.clone()).unwrap_or_default();
                         on_event(Event::Left { address: address.clone(), physical_name });
                         report.left.push(address);
@@ -228,7 +231,7 @@ async fn perform(
         (Action::Create, Some(spec), _) => provider.create(&spec, wait).await.map(Some),
         (Action::Update, Some(spec), Some(live)) => provider.update(&spec, live, wait).await.map(Some),
         (Action::Replace, Some(spec), Some(live)) => {
-            if still_ours(provider, live, stack).await? {
+            if still_ours(provider, live, stack).await.context("left alone, not replaced")? {
                 provider.delete(live, change.force_destroy, wait).await?;
             }
             provider.create(&spec, wait).await.map(Some)
@@ -369,5 +372,26 @@ mod tests {
         let deletes = calls.iter().filter(|c| c.starts_with("delete ")).count();
         let reads = calls.iter().filter(|c| c.starts_with("tags_now ")).count();
         assert_eq!(reads, deletes + 1, "one read per delete (and one for the function left): {calls:?}");
+    }
+
+    #[tokio::test]
+    async fn a_replacement_of_what_is_no_longer_ours_fails_and_its_dependents_wait() {
+        let fake = Arc::new(FakeProvider::new());
+        let plan = plan_for(&fake, DEFAULT_STACK).await;
+        assert!(run_plan(&fake, &plan, 4, false).await.0.complete());
+        let s = stack(DEFAULT_STACK);
+        let provider: Arc<dyn Provider> = fake.clone();
+        let owned = provider.discover(&s.name).await.unwrap();
+        let live = crate::live::read(&s, &provider, &owned).await.unwrap();
+        let request = plan::Request { replace: vec!["lambda.extractor".into()], ..Default::default() };
+        let replace = plan::build_requested(&s, &live, &request).unwrap();
+        // Between the plan and the replacement, the function is forgotten (its tags removed).
+        fake.modify(crate::model::Kind::Lambda, "MetadataExtractor", |spec| spec.tags_mut().clear());
+        fake.reset_calls();
+        let (report, _) = run_plan(&fake, &replace, 4, false).await;
+        assert_eq!(report.failed.len(), 1, "{report:?}");
+        assert!(report.failed[0].1.contains("left alone, not replaced: no longer tagged by this stack"), "{report:?}");
+        assert_eq!(names(&report.skipped), ["firehose.events"]);
+        assert!(!fake.calls().iter().any(|c| c == "delete MetadataExtractor" || c == "create MetadataExtractor"));
     }
 }
