@@ -27,14 +27,14 @@ pub struct Holder {
     /// Where the holding process runs, precisely enough to tell that it is gone (see
     /// [`crate::locking::certainly_gone`]); empty where the system does not say.
     #[serde(default)]
-    pub process: crate::locking::ProcessIdentity,
+    pub process: crate::process::ProcessIdentity,
 }
 
 impl Holder {
     /// This process, about to run `command`.
     pub fn current(command: &str) -> Holder {
         let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
-        let host = crate::locking::hostname();
+        let host = crate::process::hostname();
         let pid = std::process::id();
         let since = aws_smithy_types::DateTime::from(std::time::SystemTime::now())
             .fmt(aws_smithy_types::date_time::Format::DateTime)
@@ -45,7 +45,7 @@ impl Holder {
             since,
             host,
             pid,
-            process: crate::locking::ProcessIdentity::of_this_process(),
+            process: crate::process::ProcessIdentity::of_this_process(),
         }
     }
 

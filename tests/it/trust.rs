@@ -105,11 +105,11 @@ async fn records_in_the_lock_bucket_grant_no_ownership() {
     theirs_are_alive(&fx).await;
 }
 
-/// This test process's identity, read as the lock code reads it (`locking.rs`). A system that
+/// This test process's identity, read as the lock code reads it (`process.rs`, for `locking.rs`). A system that
 /// does not tell one of its parts fails the tests that need it, unless
 /// `PROVISION_TEST_NO_PROCESS_IDENTITY` is set (never in CI).
 fn identity() -> Option<serde_json::Value> {
-    let me = provision::locking::ProcessIdentity::of_this_process();
+    let me = provision::process::ProcessIdentity::of_this_process();
     let known =
         !me.machine_id.is_empty() && !me.boot_id.is_empty() && !me.pid_namespace.is_empty() && me.start_time != 0;
     if !known {
