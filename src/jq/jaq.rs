@@ -85,12 +85,12 @@ impl std::fmt::Debug for Query {
 
 impl Query {
     /// Compiles a query (string interpolation rewritten to jq 1.6's `@text`, see
-    /// [`super::check::with_text_format`]); errors name the problem and where it is.
+    /// [`super::syntax::with_text_format`]); errors name the problem and where it is.
     pub fn compile(code: &str) -> Result<Query, String> {
-        if let Some(message) = super::check::too_deep(code) {
+        if let Some(message) = super::syntax::too_deep(code) {
             return Err(message);
         }
-        let code = super::check::with_text_format(code);
+        let code = super::syntax::with_text_format(code);
         let prelude =
             jaq_core::load::parse(PRELUDE, |p| p.defs()).ok_or("internal error: the jq prelude does not parse")?;
         let defs = jaq_core::defs().chain(jaq_std::defs()).chain(jaq_json::defs()).chain(prelude);
@@ -99,12 +99,12 @@ impl Query {
         let arena = Arena::default();
         let modules = loader
             .load(&arena, File { code: code.as_str(), path: () })
-            .map_err(|errors| super::check::describe_load_errors(&code, &errors))?;
+            .map_err(|errors| super::syntax::describe_load_errors(&code, &errors))?;
         let filter = Compiler::default()
             .with_funs(funs)
             .with_global_vars(["$ENV"])
             .compile(modules)
-            .map_err(|errors| super::check::describe_compile_errors(&errors))?;
+            .map_err(|errors| super::syntax::describe_compile_errors(&errors))?;
         Ok(Query { filter })
     }
 

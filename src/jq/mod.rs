@@ -8,6 +8,7 @@ pub mod check;
 pub mod engine;
 pub mod jaq;
 pub mod print;
+pub mod syntax;
 
 pub use engine::{Budget, Engine, Evaluator};
 
