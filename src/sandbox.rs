@@ -69,10 +69,11 @@ impl Drop for PrivateDir {
     }
 }
 
-/// Whether workers are confined: always, but in the library's own unit tests, whose test binary
-/// has no sandbox subcommand (the integration tests run the real binary, confined).
+/// Whether workers are confined: on Linux, always, but in the library's own unit tests, whose
+/// test binary has no sandbox subcommand (the integration tests run the real binary, confined).
+/// Elsewhere workers run unconfined, and preview says so ([`missing_protections`]).
 pub fn enabled() -> bool {
-    !cfg!(test)
+    cfg!(target_os = "linux") && !cfg!(test)
 }
 
 static PROGRAM: OnceLock<PathBuf> = OnceLock::new();
