@@ -439,6 +439,21 @@ fn preview_s_handler_runs_as_the_function_would_and_nothing_it_starts_outlives_i
 
 #[test]
 fn preview_s_handler_reaches_nothing_but_its_own_code() {
+    confined_handler_probe(false);
+}
+
+/// The same, with provision run by an unprivileged user (uid 65534) when the tests run as root
+/// (as CI does); run as a user, the tests are that case already.
+#[test]
+fn preview_s_handler_is_confined_when_a_user_runs_provision_too() {
+    // /proc/self belongs to the process's effective user.
+    let root = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata("/proc/self").unwrap()) == 0;
+    confined_handler_probe(root);
+}
+
+/// Runs preview on a handler probing what it must not reach: provision's `/proc` environ and
+/// cmdline, a file outside its source, a home directory, `/etc/passwd`, a local TCP port.
+fn confined_handler_probe(as_nobody: bool) {
     let fx = Fixture::new();
     // A file of the user's outside the function's source, and a local TCP port.
     let outside = fx.dir.path().join("credentials");
@@ -491,13 +506,41 @@ def lambda_handler(event, context):
     );
     fx.write_file("one.jsonl", "{\"a\": 1}\n");
     let records = fx.dir.path().join("one.jsonl");
-    let mut child =
-        command(&fx.stack_path(), &fx.endpoint(), &["preview", "--records", records.to_str().unwrap(), "--json"])
-            .env("AWS_SECRET_ACCESS_KEY", "s3cr3t-key")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+    let args = ["preview", "--records", records.to_str().unwrap(), "--json"];
+    let mut command = command(&fx.stack_path(), &fx.endpoint(), &args);
+    if as_nobody {
+        // Everything it needs under the fixture's directory (the repository's path may not be
+        // open to others), readable by all; setpriv execs provision (the pid stays the same).
+        let binary = fx.dir.path().join("provision");
+        std::fs::copy(env!("CARGO_BIN_EXE_provision"), &binary).unwrap();
+        let open = std::process::Command::new("chmod").arg("-R").arg("a+rX").arg(fx.dir.path()).status().unwrap();
+        assert!(open.success());
+        let mut as_user = std::process::Command::new("setpriv");
+        as_user.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(&binary);
+        as_user.args(command.get_args());
+        for (key, value) in command.get_envs() {
+            match value {
+                Some(value) => as_user.env(key, value),
+                None => as_user.env_remove(key),
+            };
+        }
+        command = as_user;
+    }
+    let mut child = command
+        .env("AWS_SECRET_ACCESS_KEY", "s3cr3t-key")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    if as_nobody {
+        // The handler waits for the pid file: provision is running meanwhile, as that user.
+        let status = format!("/proc/{}/status", child.id());
+        wait_until("provision runs as uid 65534", || {
+            let text = std::fs::read_to_string(&status).unwrap_or_default();
+            text.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("65534"))
+        });
+    }
     fx.write_file("examples/lambda/metadata_extractor/provision.pid", &child.id().to_string());
     let mut stdout = String::new();
     std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
