@@ -62,11 +62,8 @@ pub(super) async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Re
     let Some(d) = describe(client, name).await? else { return Ok(None) };
     let tags: Tags = match tags {
         Some(tags) => tags.clone(),
-        None => {
-            let out =
-                client.list_tags_for_delivery_stream().delivery_stream_name(name).send().await.map_err(sdk_error)?;
-            out.tags().iter().map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string())).collect()
-        }
+        // Deleted between the two calls: no tags (not ours).
+        None => tags_now(client, name).await?.unwrap_or_default(),
     };
     let dest = d.destination.ok_or_else(|| anyhow!("stream {name} does not deliver to S3 (ExtendedS3)"))?;
     let processing = dest.processing_configuration();

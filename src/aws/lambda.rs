@@ -55,17 +55,7 @@ pub(super) async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Re
     let arn = latest.function_arn().unwrap_or_default().trim_end_matches(":$LATEST").to_string();
     let tags = match tags {
         Some(tags) => tags.clone(),
-        None => client
-            .list_tags()
-            .resource(&arn)
-            .send()
-            .await
-            .map_err(sdk_error)?
-            .tags()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .collect(),
+        None => tags_now(client, &arn).await?.unwrap_or_default(),
     };
     let mut spec = spec_of(name, &latest, tags);
     spec.version = Some(latest_published(&spec, &versions));

@@ -34,10 +34,7 @@ pub(super) async fn read(client: &Client, name: &str, streams: &[String], tags: 
         .context("log group without ARN")?;
     let tags = match tags {
         Some(tags) => tags.clone(),
-        None => {
-            let out = client.list_tags_for_resource().resource_arn(&arn).send().await.map_err(sdk_error)?;
-            out.tags().cloned().unwrap_or_default().into_iter().collect()
-        }
+        None => tags_now(client, &arn).await?.unwrap_or_default(),
     };
     let spec =
         LogGroupSpec { name: name.to_string(), retention_days: group.retention_in_days(), streams: present, tags };

@@ -148,13 +148,9 @@ pub(super) async fn tags_now(client: &Client, owner: &str, name: &str) -> Result
     }
 }
 
+/// The bucket's tags (none when it is gone meanwhile).
 async fn read_tags(client: &Client, owner: &str, name: &str) -> Result<Tags> {
-    match client.get_bucket_tagging().bucket(name).expected_bucket_owner(owner).send().await {
-        Ok(out) => Ok(out.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect()),
-        Err(e) if e.code() == Some("NoSuchTagSet") => Ok(Tags::new()),
-        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => Err(foreign(name)),
-        Err(e) => Err(sdk_error(e)),
-    }
+    Ok(tags_now(client, owner, name).await?.unwrap_or_default())
 }
 
 /// Fails with [`crate::error::NotOwned`] unless the existing bucket carries `spec`'s owner tag.
