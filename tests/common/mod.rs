@@ -80,6 +80,12 @@ impl Moto {
         self.put_lock_in(LOCK_BUCKET, holder).await;
     }
 
+    /// The text of the default stack's lock object in `bucket`, if one is there.
+    pub(crate) async fn lock_in(&self, bucket: &str) -> Option<String> {
+        let held = self.s3().await.get_object().bucket(bucket).key("firehose-dp-demo.lock").send().await.ok()?;
+        Some(String::from_utf8_lossy(&held.body.collect().await.unwrap().into_bytes()).into_owned())
+    }
+
     /// Writes a lock object into `bucket` (which exists), holding `holder`.
     pub(crate) async fn put_lock_in(&self, bucket: &str, holder: serde_json::Value) {
         self.s3()
