@@ -84,33 +84,37 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Renders diagnostics with a snippet of `source` and a caret under the value (annotate-snippets).
-pub fn render(diagnostics: &[Diagnostic], source: &str, color: bool) -> String {
+/// Renders diagnostics with a snippet of the file each points into (`sources`, by path) and a
+/// caret under the value (annotate-snippets).
+pub fn render(diagnostics: &[Diagnostic], sources: &[(PathBuf, String)], color: bool) -> String {
     use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
     let renderer = if color { Renderer::styled() } else { Renderer::plain() };
     let mut out = String::new();
     // The snippet is the user's text: annotate-snippets shows C0 controls as symbols, and C1
     // controls (U+0080 to U+009F, which terminals obey too) become `¤`, a character of the same
     // width in bytes, so that carets stay under their values.
-    let source: String = source.chars().map(|c| if ('\u{80}'..='\u{9f}').contains(&c) { '¤' } else { c }).collect();
-    let source = source.as_str();
+    let shown: Vec<(&PathBuf, String)> = sources
+        .iter()
+        .map(|(path, text)| (path, text.chars().map(|c| if ('\u{80}'..='\u{9f}').contains(&c) { '¤' } else { c }).collect()))
+        .collect();
     for d in diagnostics {
         let level = match d.severity {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
         let title = crate::output::escape(&d.title());
-        let mut group = match &d.location {
-            Some(loc) => {
+        let source = d.location.as_ref().and_then(|loc| shown.iter().find(|(p, _)| **p == loc.file));
+        let mut group = match (&d.location, source) {
+            (Some(loc), Some((_, source))) => {
                 let path = loc.file.display().to_string();
                 level.primary_title(title).id(d.rule.clone()).element(
-                    Snippet::source(source)
+                    Snippet::source(source.as_str())
                         .path(path)
                         .fold(true)
                         .annotation(AnnotationKind::Primary.span(loc.span.clone())),
                 )
             }
-            None => Group::with_title(level.primary_title(title).id(d.rule.clone())),
+            _ => Group::with_title(level.primary_title(title).id(d.rule.clone())),
         };
         if let Some(help) = &d.help {
             group = group.element(Level::HELP.message(crate::output::escape(help)));
@@ -141,6 +145,15 @@ impl Locator {
     pub fn locate(&self, mut diagnostic: Diagnostic) -> Diagnostic {
         if diagnostic.location.is_none() {
             diagnostic.location = self.span_of(&diagnostic.key).map(|span| self.location_of(span));
+        }
+        diagnostic
+    }
+
+    /// Attaches the location of `key` (or its nearest existing parent), the diagnostic keeping
+    /// its own key (an instance's, such as `module.t[a].bucket.data.name`).
+    pub fn locate_key(&self, mut diagnostic: Diagnostic, key: &str) -> Diagnostic {
+        if diagnostic.location.is_none() {
+            diagnostic.location = self.span_of(key).map(|span| self.location_of(span));
         }
         diagnostic
     }
@@ -335,7 +348,7 @@ mod tests {
             Diagnostic::error("R5", "firehose.events.processor[1].retries", "400 is out of range")
                 .with_help("0 to 300"),
         );
-        let text = render(&[d], TEXT, false);
+        let text = render(&[d], &[(PathBuf::from("stack.toml"), TEXT.to_string())], false);
         assert!(text.contains("error[R5]: firehose.events.processor[1].retries: 400 is out of range"), "{text}");
         assert!(text.contains("stack.toml:12:11"), "{text}");
         assert!(text.contains("retries = 400"), "{text}");

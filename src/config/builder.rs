@@ -1,16 +1,20 @@
-//! The model from a parsed stack.toml: each kind builds its resources (see
+//! The model from the expanded stack: each kind builds its resources (see
 //! [`crate::model::kinds`]) through the [`Context`] this module provides (interpolation,
-//! references, tags, packaging), then roles get the policies the resources using them need, and
-//! the rule book runs.
+//! references, tags, packaging), one instance at a time (stack.toml, each module instance, each
+//! `for_each` key) and kind by kind in reference order, so that what a resource references is
+//! built before it. Then roles get the policies the resources using them need, and the rule book
+//! runs over the one flat stack: the planner, apply and live never see modules.
 
+use super::expand::{Instance, SourceFile};
 use super::{interpolate, Invalid, Loaded};
 use crate::diagnostic::{did_you_mean, Diagnostic, Severity};
 use crate::model::kinds::{self, Context};
+use crate::model::stack_file::{Each, ForEach};
 use crate::model::*;
 use crate::package::{Package, PackageError};
 use crate::policy::{self, Statement};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::sync::Arc;
 
 /// Builds the desired stack and returns it with any warnings; errors stop here.
@@ -18,20 +22,27 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
     // A variable without a value is one error: the stack is not built with it (each of its
     // uses would only repeat it).
     if loaded.parse_errors.iter().any(|d| d.rule == "variable") {
-        return Err(Invalid::new(loaded.parse_errors.clone(), loaded.locator.text(), &loaded.path));
+        return Err(Invalid::new(loaded.parse_errors.clone(), loaded.sources(), &loaded.path));
     }
-    let mut b = Builder {
-        loaded,
-        env,
-        diagnostics: Vec::new(),
-        base_dir: loaded.path.parent().map(Path::to_path_buf).unwrap_or_default(),
-        granted: BTreeMap::new(),
-        declared: BTreeMap::new(),
-        existing: Vec::new(),
-        derived: Vec::new(),
-        from_variable: BTreeMap::new(),
-    };
-    let mut resources = kinds::build_all(&mut b, &loaded.file);
+    let mut b = Builder::new(loaded, env);
+    b.resolve_variables();
+    // Kinds that others reference first: what a resource references is built before it.
+    let mut order = Kind::referencing_first();
+    order.reverse();
+    for kind in order {
+        for i in 0..loaded.instances.len() {
+            b.current = i;
+            let file = &loaded.files[loaded.instances[i].file].file;
+            for r in kinds::build_kind(&mut b, file, kind) {
+                b.index.insert(r.address.clone(), b.resources.len());
+                b.resources.push(r);
+            }
+        }
+    }
+    b.current = 0;
+    // stack.toml's order: kind by kind (the registry's), then what the declared ones imply.
+    let mut resources = std::mem::take(&mut b.resources);
+    resources.sort_by_key(|r| r.address.kind);
     for derived in std::mem::take(&mut b.derived) {
         if resources.iter().any(|r| r.address == derived.address) {
             b.report(Diagnostic::error(
@@ -47,7 +58,8 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
         }
     }
     b.attach_policies(&mut resources);
-    let lock = loaded.file.stack.lock.then(|| match &loaded.file.stack.lock_bucket {
+    let stack_section = &loaded.stack;
+    let lock = stack_section.lock.then(|| match &stack_section.lock_bucket {
         Some(raw) => {
             LockSettings { bucket: b.text("stack.lock_bucket", raw), account_regional: false, legacy_bucket: None }
         }
@@ -57,7 +69,7 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
             legacy_bucket: Some(crate::model::legacy_lock_bucket(&b.env.account_id, &b.env.region)),
         },
     });
-    let ignore = &loaded.file.stack.ignore_tags;
+    let ignore = &stack_section.ignore_tags;
     let stack = Stack {
         ignore_tags: IgnoreTags { keys: ignore.keys.clone(), key_prefixes: ignore.key_prefixes.clone() },
         existing: std::mem::take(&mut b.existing),
@@ -65,19 +77,23 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
         env: b.env.clone(),
         file: loaded.path.clone(),
         resources,
-        sensitive: loaded.sensitive.clone(),
+        sensitive: std::mem::take(&mut b.sensitive),
         lock,
     };
     let mut diagnostics = loaded.parse_errors.clone();
     let mut found = std::mem::take(&mut b.diagnostics);
-    found.extend(crate::validate::check(&stack, &loaded.file));
+    let raw_stream = |a: &Address| {
+        let file = b.declared.get(&Address { key: None, ..a.clone() }).or_else(|| b.declared.get(a))?;
+        loaded.files[*file].file.firehose.get(&a.name)
+    };
+    found.extend(crate::validate::check(&stack, &raw_stream));
     // A problem in a value that is a variable is shown where the variable is written.
     for d in &mut found {
-        if let Some((key, var)) =
+        if let Some((key, (var, at))) =
             b.from_variable.iter().find(|(k, _)| d.key == **k || d.key.starts_with(&format!("{k}.")))
         {
             d.message = format!("{} (in variable `{var}`, used by {key})", d.message);
-            d.key = format!("variables.{var}");
+            d.key = at.clone();
         }
     }
     // A key misspelt in a table leaves its value out: the rules needing it set with another
@@ -91,12 +107,16 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
     found.retain(|d| {
         !(["D3", "R8"].contains(&d.rule.as_str()) && misspelt.iter().any(|t| d.key.starts_with(t.as_str())))
     });
-    diagnostics.extend(found.into_iter().map(|d| loaded.locator.locate(d)));
-    // What the file says wrong comes first (syntax, unknown keys, types), then the rules, by line.
-    let is_rule = |d: &Diagnostic| !["syntax", "schema", "variable"].contains(&d.rule.as_str());
-    diagnostics.sort_by_key(|d| (is_rule(d), d.location.as_ref().map(|l| l.line), d.severity));
+    diagnostics.extend(found.into_iter().map(|d| b.locate(d)));
+    // What the files say wrong comes first (syntax, unknown keys, types), then the rules, by
+    // file (stack.toml first) and line.
+    let is_rule = |d: &Diagnostic| !["syntax", "schema", "variable", "module"].contains(&d.rule.as_str());
+    diagnostics.sort_by_key(|d| {
+        let at = d.location.as_ref().map(|l| (l.file != loaded.path, l.file.clone(), l.line));
+        (is_rule(d), at, d.severity)
+    });
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-        Err(Invalid::new(diagnostics, loaded.locator.text(), &loaded.path))
+        Err(Invalid::new(diagnostics, loaded.sources(), &loaded.path))
     } else {
         Ok((stack, diagnostics))
     }
@@ -107,27 +127,213 @@ struct Builder<'a> {
     loaded: &'a Loaded,
     env: Environment,
     diagnostics: Vec<Diagnostic>,
-    base_dir: PathBuf,
+    /// The instance being built, an index into `loaded.instances`.
+    current: usize,
+    /// The `for_each` instance of the table being built.
+    each: Option<Each>,
+    /// Variable values of each instance.
+    values: Vec<BTreeMap<String, String>>,
+    /// Variables of each instance given a resource of its caller (`bucket = "bucket.data"`).
+    passed: Vec<BTreeMap<String, Address>>,
+    /// Every declared resource instance, with the file declaring it.
+    declared: HashMap<Address, usize>,
+    /// Where instance keys are written: `module.t[a].firehose.events` -> (file, `firehose.events`).
+    sources: HashMap<String, (usize, String)>,
+    /// Resources built so far, and where each is in `resources`.
+    resources: Vec<Resource>,
+    index: HashMap<Address, usize>,
+    /// The stack's own tags, interpolated in stack.toml.
+    stack_tags: Tags,
+    /// Values of sensitive variables, of stack.toml and of module instances.
+    sensitive: Vec<String>,
     /// Statements granted to roles by the resources using them, by role.
     granted: BTreeMap<Address, Vec<Statement>>,
     /// Statements roles declare themselves.
-    declared: BTreeMap<Address, Vec<Statement>>,
+    declared_statements: BTreeMap<Address, Vec<Statement>>,
     /// Existing resources referenced.
     existing: Vec<Existing>,
     /// Resources declared ones imply.
     derived: Vec<Resource>,
-    /// Keys whose value is one variable (`"${var.prefix}"`), with the variable.
-    from_variable: BTreeMap<String, String>,
+    /// Keys whose value is one variable (`"${var.prefix}"`): the variable and its key.
+    from_variable: BTreeMap<String, (String, String)>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(loaded: &'a Loaded, env: Environment) -> Self {
+        let mut b = Builder {
+            loaded,
+            env,
+            diagnostics: Vec::new(),
+            current: 0,
+            each: None,
+            values: vec![loaded.values.clone()],
+            passed: vec![BTreeMap::new()],
+            declared: HashMap::new(),
+            sources: HashMap::new(),
+            resources: Vec::new(),
+            index: HashMap::new(),
+            stack_tags: Tags::new(),
+            sensitive: loaded.sensitive.clone(),
+            granted: BTreeMap::new(),
+            declared_statements: BTreeMap::new(),
+            existing: Vec::new(),
+            derived: Vec::new(),
+            from_variable: BTreeMap::new(),
+        };
+        b.declare();
+        let ignore = &loaded.stack.ignore_tags;
+        let ignore = IgnoreTags { keys: ignore.keys.clone(), key_prefixes: ignore.key_prefixes.clone() };
+        for (k, v) in &loaded.stack.tags {
+            let v = b.text(&format!("stack.tags.{k}"), v);
+            // A tag the stack ignores is not the stack's to set either.
+            if !ignore.ignores(k) {
+                b.stack_tags.insert(k.clone(), v.to_string());
+            }
+        }
+        b
+    }
+
+    fn instance(&self) -> &'a Instance {
+        &self.loaded.instances[self.current]
+    }
+
+    fn file_of(&self, instance: &Instance) -> &'a SourceFile {
+        &self.loaded.files[instance.file]
+    }
+
+    /// Lists every resource instance the files declare, and where each is written.
+    fn declare(&mut self) {
+        for instance in &self.loaded.instances {
+            let file = &self.file_of(instance).file;
+            if let Some(caller) = instance.caller {
+                let caller_file = self.loaded.instances[caller].file;
+                self.sources.insert(instance.display(), (caller_file, instance.call_key.clone()));
+            }
+            for kind in Kind::ALL {
+                for name in file.names(*kind) {
+                    let base = Address { module: instance.module.clone(), kind: *kind, name: name.clone(), key: None };
+                    self.sources.insert(base.to_string(), (instance.file, base.config_key()));
+                    match kinds::for_each_of(file, *kind, &name).flatten() {
+                        None => {
+                            self.declared.insert(base, instance.file);
+                        }
+                        Some(for_each) => {
+                            for each in for_each.instances() {
+                                let a = base.clone().with_key(Some(each.key));
+                                self.sources.insert(a.to_string(), (instance.file, base.config_key()));
+                                self.declared.insert(a, instance.file);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The variable values of each module instance: the module's defaults, then the values its
+    /// call writes, interpolated in the caller's instance. A value that is an address of the
+    /// caller passes that resource.
+    fn resolve_variables(&mut self) {
+        let instances = &self.loaded.instances;
+        for (i, instance) in instances.iter().enumerate().skip(1) {
+            let file = &self.file_of(instance).file;
+            let caller = instance.caller.unwrap_or(0);
+            let mut values: BTreeMap<String, String> =
+                file.variables.iter().filter_map(|(k, v)| v.default_value().map(|d| (k.clone(), d.to_string()))).collect();
+            let mut passed = BTreeMap::new();
+            self.current = caller;
+            self.each = instance.each.clone();
+            for (var, raw) in &instance.passed {
+                if !file.variables.contains_key(var) {
+                    continue;
+                }
+                let key = format!("{}.variables.{var}", instance.display());
+                let forwarded = self.passed_address(raw);
+                let text = self.text(&key, raw);
+                let address = forwarded.or_else(|| {
+                    Address::parse(&text)
+                        .map(|a| a.in_module(&instances[caller].module))
+                        .filter(|a| self.declared.contains_key(a))
+                });
+                let text = match address {
+                    Some(a) => {
+                        let shown = a.to_string();
+                        passed.insert(var.clone(), a);
+                        shown
+                    }
+                    None => text,
+                };
+                // The value is text now: a `${` in it is not interpolated again.
+                values.insert(var.clone(), text.replace("${", "$${"));
+            }
+            for (var, v) in &file.variables {
+                if !instance.passed.contains_key(var) {
+                    // Where the default is written.
+                    self.sources.insert(
+                        format!("{}.variables.{var}", instance.display()),
+                        (instance.file, format!("variables.{var}")),
+                    );
+                }
+                if v.sensitive() {
+                    self.sensitive.extend(values.get(var).filter(|v| !v.is_empty()).cloned());
+                }
+            }
+            self.values.push(values);
+            self.passed.push(passed);
+            debug_assert_eq!(self.values.len(), i + 1);
+        }
+        self.current = 0;
+        self.each = None;
+    }
+
+    /// The resource a variable passes, when `raw` is just that variable (`"${var.bucket}"`).
+    fn passed_address(&self, raw: &str) -> Option<Address> {
+        let var = raw.trim().strip_prefix("${var.")?.strip_suffix('}')?;
+        self.passed.get(self.current)?.get(var.trim()).cloned()
+    }
+
+    /// `${ADDRESS.arn}`, `${ADDRESS.name}` (ADDRESS as written in this instance's file, or a
+    /// variable passing a resource): `None` when the text names no resource.
+    fn attribute(&self, name: &str) -> Option<Result<String, String>> {
+        let (what, attribute) = name.rsplit_once('.')?;
+        let address = match what.strip_prefix("var.") {
+            Some(var) => self.passed.get(self.current)?.get(var).cloned()?,
+            None => Address::parse(what)?.in_module(&self.instance().module),
+        };
+        match self.built(&address) {
+            Some(r) if attribute == "arn" => Some(Ok(r.spec.arn(&self.env))),
+            Some(r) => Some(Ok(r.spec.physical_name().to_string())),
+            None if self.declared.contains_key(&address) => {
+                Some(Err(format!("`${{{name}}}`: {address} is not built yet where this is used")))
+            }
+            None => None,
+        }
+    }
+
+    /// Locates a diagnostic in the file its key is written in (the longest known prefix of its
+    /// key names the instance; the rest is the key in that file).
+    fn locate(&self, d: Diagnostic) -> Diagnostic {
+        let key = d.key.clone();
+        let mut cut = key.len();
+        loop {
+            if let Some((file, config)) = self.sources.get(&key[..cut]) {
+                let in_file = format!("{config}{}", &key[cut..]);
+                return self.loaded.files[*file].locator.locate_key(d, &in_file);
+            }
+            match key[..cut].rfind('.') {
+                Some(i) => cut = i,
+                None => return self.loaded.files[0].locator.locate(d),
+            }
+        }
+    }
+
     /// Gives each role its generated inline policy: the statements granted to it, then those
     /// it declares; none when there are neither.
     fn attach_policies(&mut self, resources: &mut [Resource]) {
         for r in resources {
             if let Spec::Role(role) = &mut r.spec {
                 let mut statements = self.granted.remove(&r.address).unwrap_or_default();
-                statements.extend(self.declared.remove(&r.address).unwrap_or_default());
+                statements.extend(self.declared_statements.remove(&r.address).unwrap_or_default());
                 // Two streams sharing a role and a bucket need the bucket's statement once.
                 let mut unique: Vec<Statement> = Vec::new();
                 for s in statements {
@@ -140,6 +346,16 @@ impl Builder<'_> {
             }
         }
     }
+
+    /// The key prefix of the instance being built: `module.t[a].`, empty for stack.toml.
+    fn prefix(&self) -> String {
+        let shown = self.instance().display();
+        if shown.is_empty() {
+            shown
+        } else {
+            format!("{shown}.")
+        }
+    }
 }
 
 impl<'a> Context<'a> for Builder<'a> {
@@ -147,30 +363,56 @@ impl<'a> Context<'a> for Builder<'a> {
         &self.env
     }
 
-    fn file(&self) -> &'a StackFile {
-        &self.loaded.file
-    }
-
-    fn stack_name(&self) -> &'a str {
-        &self.loaded.name
+    fn default_name(&self, name: &str) -> String {
+        let mut parts = vec![self.loaded.name.clone()];
+        for step in &self.instance().module {
+            parts.push(step.name.clone());
+            parts.extend(step.key.clone());
+        }
+        parts.push(name.to_string());
+        parts.extend(self.each.as_ref().map(|e| e.key.clone()));
+        parts.join("-")
     }
 
     fn base_dir(&self) -> &Path {
-        &self.base_dir
+        self.file_of(self.instance()).path.parent().unwrap_or(Path::new(""))
+    }
+
+    fn address(&mut self, kind: Kind, name: &str) -> (Address, String) {
+        let address = Address {
+            module: self.instance().module.clone(),
+            kind,
+            name: name.to_string(),
+            key: self.each.as_ref().map(|e| e.key.clone()),
+        };
+        let key = address.to_string();
+        (address, key)
+    }
+
+    fn built(&self, address: &Address) -> Option<&Resource> {
+        self.index.get(address).map(|i| &self.resources[*i])
     }
 
     fn text(&mut self, key: &str, raw: &str) -> String {
         let whole = raw.trim().strip_prefix("${var.").and_then(|r| r.strip_suffix('}'));
-        if let Some(var) = whole.filter(|v| self.loaded.file.variables.contains_key(*v)) {
-            self.from_variable.insert(key.to_string(), var.to_string());
+        let variables = &self.file_of(self.instance()).file.variables;
+        if let Some(var) = whole.filter(|v| variables.contains_key(*v)) {
+            let at = format!("{}variables.{var}", self.prefix());
+            self.from_variable.insert(key.to_string(), (var.to_string(), at));
         }
-        let ctx = interpolate::Context {
-            variables: &self.loaded.values,
-            stack_name: &self.loaded.name,
-            region: &self.env.region,
-            account_id: &self.env.account_id,
+        let result = {
+            let attributes = |name: &str| self.attribute(name);
+            let ctx = interpolate::Context {
+                variables: &self.values[self.current],
+                stack_name: &self.loaded.name,
+                region: &self.env.region,
+                account_id: &self.env.account_id,
+                each: self.each.as_ref(),
+                attributes: Some(&attributes),
+            };
+            ctx.interpolate(raw)
         };
-        match ctx.interpolate(raw) {
+        match result {
             Ok(s) => s,
             Err(e) => {
                 self.diagnostics.push(Diagnostic::error("interpolation", key, e.message).with_help(e.help));
@@ -180,33 +422,48 @@ impl<'a> Context<'a> for Builder<'a> {
     }
 
     fn tags(&mut self, address: &Address) -> Tags {
-        let mut tags = Tags::new();
-        let ignore = &self.loaded.file.stack.ignore_tags;
-        let ignore = IgnoreTags { keys: ignore.keys.clone(), key_prefixes: ignore.key_prefixes.clone() };
-        for (k, v) in &self.loaded.file.stack.tags {
-            let v = self.text(&format!("stack.tags.{k}"), v);
-            // A tag the stack ignores is not the stack's to set either.
-            if !ignore.ignores(k) {
-                tags.insert(k.clone(), v);
-            }
-        }
+        let mut tags = self.stack_tags.clone();
         tags.insert(OWNER_TAG.into(), self.loaded.name.clone());
         tags.insert(ADDRESS_TAG.into(), address.to_string());
         tags
     }
 
     fn reference(&mut self, key: &str, raw: &str, kind: Kind) -> Option<Address> {
-        let names = self.loaded.file.names(kind);
-        match Address::parse(raw) {
-            Some(a) if a.kind == kind && names.contains(&a.name) => Some(a),
+        if let Some(passed) = self.passed_address(raw) {
+            if passed.kind == kind {
+                return Some(passed);
+            }
+            self.diagnostics.push(
+                Diagnostic::error("reference", key, format!("`{raw}` passes {passed}, not a {}", kind.noun()))
+                    .with_help(format!("pass a {} of the caller: \"{}.NAME\"", kind.noun(), kind.as_str())),
+            );
+            return None;
+        }
+        let text = if raw.contains("${") { self.text(key, raw) } else { raw.to_string() };
+        let module = &self.instance().module;
+        let wanted = Address::parse(&text).map(|a| a.in_module(module));
+        match wanted {
+            Some(a) if a.kind == kind && self.declared.contains_key(&a) => Some(a),
             _ => {
-                let candidates: Vec<String> = names.iter().map(|n| format!("{}.{n}", kind.as_str())).collect();
-                let hint = did_you_mean(raw, candidates.iter().map(String::as_str))
+                // Candidates as written in this file: `kind.NAME`, `kind.NAME[KEY]`.
+                let mut candidates: Vec<String> = self
+                    .declared
+                    .keys()
+                    .filter(|a| a.kind == kind && &a.module == module)
+                    .map(|a| Address { module: Vec::new(), ..a.clone() }.to_string())
+                    .collect();
+                candidates.sort();
+                let hint = did_you_mean(&text, candidates.iter().map(String::as_str))
                     .map(|s| format!("did you mean `{s}`? "))
                     .unwrap_or_default();
-                let listed = if candidates.is_empty() { "none".to_string() } else { candidates.join(", ") };
+                let listed = match candidates.len() {
+                    0 => "none".to_string(),
+                    n if n > 10 => format!("{} and {} more", candidates[..10].join(", "), n - 10),
+                    _ => candidates.join(", "),
+                };
+                let whose = if module.is_empty() { "this stack".to_string() } else { format!("this module ({})", self.instance().display()) };
                 self.diagnostics.push(
-                    Diagnostic::error("reference", key, format!("`{raw}` is not a {} in this stack", kind.as_str()))
+                    Diagnostic::error("reference", key, format!("`{raw}` is not a {} in {whose}", kind.as_str()))
                         .with_help(format!("{hint}declared: {listed}")),
                 );
                 None
@@ -243,6 +500,24 @@ impl<'a> Context<'a> for Builder<'a> {
     }
 
     fn declare_statements(&mut self, role: &Address, statements: Vec<Statement>) {
-        self.declared.entry(role.clone()).or_default().extend(statements);
+        self.declared_statements.entry(role.clone()).or_default().extend(statements);
+    }
+
+    fn instances(&mut self, key: &str, for_each: Option<&ForEach>) -> Vec<Option<Each>> {
+        let Some(for_each) = for_each else { return vec![None] };
+        let at = format!("{}{key}", self.prefix());
+        let mut out = Vec::new();
+        for each in for_each.instances() {
+            if crate::model::address::is_valid_key(&each.key) {
+                out.push(Some(each));
+            } else {
+                self.diagnostics.push(super::expand::invalid_key(&at, &each.key));
+            }
+        }
+        out
+    }
+
+    fn enter(&mut self, each: Option<Each>) {
+        self.each = each;
     }
 }

@@ -1,6 +1,10 @@
 //! `${...}` interpolation in stack.toml strings. Firehose's own `!{...}` expressions pass through.
 
+use crate::model::stack_file::Each;
 use std::collections::BTreeMap;
+
+/// What `${ADDRESS.arn}` and `${ADDRESS.name}` are: `None` when the text names no resource.
+pub type Attributes<'a> = &'a dyn Fn(&str) -> Option<Result<String, String>>;
 
 /// Values available to `${...}` expressions.
 pub struct Context<'a> {
@@ -8,6 +12,10 @@ pub struct Context<'a> {
     pub stack_name: &'a str,
     pub region: &'a str,
     pub account_id: &'a str,
+    /// `${each.key}`, `${each.value}`, `${each.value.FIELD}` in a table with `for_each`.
+    pub each: Option<&'a Each>,
+    /// Resources' attributes (`${bucket.data.arn}`).
+    pub attributes: Option<Attributes<'a>>,
 }
 
 /// Why a string could not be interpolated.
@@ -17,11 +25,54 @@ pub struct InterpolationError {
     pub help: String,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// Variables, the stack's name and where it lives; no `each`, no resources.
+    pub fn new(
+        variables: &'a BTreeMap<String, String>,
+        stack_name: &'a str,
+        region: &'a str,
+        account_id: &'a str,
+    ) -> Self {
+        Context { variables, stack_name, region, account_id, each: None, attributes: None }
+    }
+
     fn known(&self) -> Vec<String> {
         let mut names: Vec<String> = self.variables.keys().map(|k| format!("var.{k}")).collect();
         names.extend(["stack.name", "aws.region", "aws.account_id"].map(String::from));
+        if let Some(each) = self.each {
+            names.push("each.key".into());
+            match &each.value {
+                Some(_) => names.push("each.value".into()),
+                None => names.extend(each.fields.keys().map(|f| format!("each.value.{f}"))),
+            }
+        }
         names
+    }
+
+    /// `${each...}`: the key, the value, a field of the value.
+    fn each_value(&self, name: &str) -> Result<Option<String>, InterpolationError> {
+        let Some(each) = self.each else {
+            return Err(InterpolationError {
+                message: format!("`${{{name}}}` is only known where there is a for_each"),
+                help: "use it in a table with for_each, or in the variables of a module called with for_each".into(),
+            });
+        };
+        Ok(match name {
+            "each.key" => Some(each.key.clone()),
+            "each.value" => match &each.value {
+                Some(v) => Some(v.clone()),
+                None => {
+                    return Err(InterpolationError {
+                        message: format!("`${{each.value}}` of {:?} is a table", each.key),
+                        help: format!(
+                            "use one of its fields: {}",
+                            each.fields.keys().map(|f| format!("${{each.value.{f}}}")).collect::<Vec<_>>().join(", ")
+                        ),
+                    })
+                }
+            },
+            _ => name.strip_prefix("each.value.").and_then(|f| each.fields.get(f)).cloned(),
+        })
     }
 
     /// The value of `name`; a variable's own `${...}` are expanded (a cycle is an error).
@@ -30,6 +81,17 @@ impl Context<'_> {
             "stack.name" => Some(self.stack_name.to_string()),
             "aws.region" => Some(self.region.to_string()),
             "aws.account_id" => Some(self.account_id.to_string()),
+            _ if name.starts_with("each.") => self.each_value(name)?,
+            _ if name.ends_with(".arn") || name.ends_with(".name") => match self.attributes.and_then(|a| a(name)) {
+                Some(Ok(value)) => Some(value),
+                Some(Err(message)) => {
+                    return Err(InterpolationError {
+                        message,
+                        help: "a resource's ARN or name may be used in resources of the kinds built after it".into(),
+                    })
+                }
+                None => None,
+            },
             _ => match name.strip_prefix("var.").and_then(|v| self.variables.get(v).map(|value| (v, value))) {
                 Some((v, value)) => {
                     if expanding.iter().any(|e| e == v) {
@@ -112,7 +174,7 @@ mod tests {
 
     fn with<R>(f: impl FnOnce(&Context) -> R) -> R {
         let vars = BTreeMap::from([("stream_name".to_string(), "PUT-S3".to_string())]);
-        f(&Context { variables: &vars, stack_name: "demo", region: "us-east-1", account_id: "123456789012" })
+        f(&Context::new(&vars, "demo", "us-east-1", "123456789012"))
     }
 
     #[test]
@@ -143,7 +205,7 @@ mod tests {
             ("a".to_string(), "${var.b}".to_string()),
             ("b".to_string(), "x${var.a}".to_string()),
         ]);
-        let c = Context { variables: &vars, stack_name: "demo", region: "eu-west-1", account_id: "1" };
+        let c = Context::new(&vars, "demo", "eu-west-1", "1");
         assert_eq!(c.interpolate("s-${var.stream}").unwrap(), "s-events-prod-eu-west-1");
         let e = c.interpolate("${var.a}").unwrap_err();
         assert!(e.message.contains("a -> b -> a"), "{}", e.message);
@@ -152,5 +214,20 @@ mod tests {
     #[test]
     fn unclosed_expression_is_an_error() {
         assert!(with(|c| c.interpolate("${var.x")).is_err());
+    }
+
+    #[test]
+    fn each_key_value_and_fields_are_known_where_there_is_a_for_each() {
+        let vars = BTreeMap::new();
+        let each = Each {
+            key: "acme".into(),
+            value: None,
+            fields: BTreeMap::from([("region".to_string(), "eu".to_string())]),
+        };
+        let c = Context { each: Some(&each), ..Context::new(&vars, "s", "r", "1") };
+        assert_eq!(c.interpolate("${each.key}-${each.value.region}").unwrap(), "acme-eu");
+        assert!(c.interpolate("${each.value}").unwrap_err().help.contains("${each.value.region}"));
+        let none = Context::new(&vars, "s", "r", "1");
+        assert!(none.interpolate("${each.key}").unwrap_err().message.contains("only known where there is a for_each"));
     }
 }

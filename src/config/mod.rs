@@ -2,12 +2,14 @@
 //! derive ARNs and IAM policies, and run the rule book.
 
 pub mod builder;
+pub mod expand;
 pub mod interpolate;
 pub mod schema;
 
 pub use builder::build;
 
 use crate::diagnostic::{self, did_you_mean, Diagnostic, Locator, Severity};
+use crate::model::stack_file::StackSection;
 use crate::model::*;
 use crate::package::{Package, PackageError};
 use std::collections::BTreeMap;
@@ -29,12 +31,18 @@ pub struct Options {
 /// A source directory with its include and exclude globs.
 type PackageKey = (PathBuf, Vec<String>, Vec<String>);
 
-/// A parsed stack.toml, before interpolation (which needs the region and account).
+/// A parsed stack.toml and the module files it uses, expanded into module instances, before
+/// interpolation (which needs the region and account).
 pub struct Loaded {
     pub path: PathBuf,
-    pub file: StackFile,
-    pub locator: Locator,
-    /// Problems found while parsing (the file was parsed with the offending lines left out).
+    /// stack.toml first, then each module file it uses (directly or not), once.
+    pub files: Vec<expand::SourceFile>,
+    /// The module instances, stack.toml's first, callers before what they call.
+    pub instances: Vec<expand::Instance>,
+    /// `[stack]`, as written.
+    pub stack: StackSection,
+    /// Problems found while parsing and expanding (files were parsed with the offending lines
+    /// left out).
     pub parse_errors: Vec<Diagnostic>,
     /// Variable values after defaults, `PROVISION_VAR_*`, var files and `--var`.
     pub values: BTreeMap<String, String>,
@@ -64,18 +72,19 @@ impl Loaded {
     }
 }
 
-/// Errors (and warnings) found in stack.toml, with the text they point into.
+/// Errors (and warnings) found in stack.toml and its modules, with the texts they point into.
 #[derive(Debug)]
 pub struct Invalid {
     pub diagnostics: Vec<Diagnostic>,
-    pub source: String,
+    /// Each file's text, by path (a source map: each diagnostic's location names its file).
+    pub sources: Vec<(PathBuf, String)>,
     /// The stack file, as named on the command line.
     pub file: PathBuf,
 }
 
 impl Invalid {
-    fn new(diagnostics: Vec<Diagnostic>, source: &str, file: &Path) -> Invalid {
-        Invalid { diagnostics, source: source.to_string(), file: file.to_path_buf() }
+    fn new(diagnostics: Vec<Diagnostic>, sources: Vec<(PathBuf, String)>, file: &Path) -> Invalid {
+        Invalid { diagnostics, sources, file: file.to_path_buf() }
     }
 
     pub fn errors(&self) -> usize {
@@ -87,7 +96,7 @@ impl std::fmt::Display for Invalid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use std::io::IsTerminal;
         let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        write!(f, "{}", diagnostic::render(&self.diagnostics, &self.source, color))?;
+        write!(f, "{}", diagnostic::render(&self.diagnostics, &self.sources, color))?;
         write!(f, "{} is invalid: {} error(s); nothing was sent to AWS", self.file.display(), self.errors())
     }
 }
@@ -100,54 +109,48 @@ const MAX_RECOVERIES: usize = 50;
 /// Prefix of environment variables that set stack variables (`PROVISION_VAR_token=...`).
 pub const ENV_VAR_PREFIX: &str = "PROVISION_VAR_";
 
-/// Reads and parses stack.toml and applies variable values. A key that is unknown or of the wrong
-/// type is reported and its line left out, so that every such problem is found in one run; a
-/// problem that leaves nothing sensible to parse stops here.
+/// Reads and parses stack.toml and the module files it uses, expands the modules and applies
+/// variable values. Parse problems are reported all at once (see [`parse`]).
 pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
     let text = crate::input::read_text(path, crate::input::MAX_STACK_BYTES).map_err(|e| {
         Invalid::new(
             vec![Diagnostic::error("file", crate::output::escape(&path.display().to_string()), e)
                 .with_help("pass the stack file with -f FILE (default ./stack.toml)")],
-            "",
+            Vec::new(),
             path,
         )
     })?;
-    let locator = Locator::new(path, &text);
-    let mut parse_errors = Vec::new();
-    let mut working = text.clone();
-    let file = loop {
-        match toml::from_str::<StackFile>(&working) {
-            Ok(file) => break file,
-            Err(e) => {
-                let d = parse_diagnostic(&e, &locator);
-                let line = d.location.as_ref().and_then(|l| single_line_entry(&working, l.span.start));
-                parse_errors.push(d);
-                match line {
-                    Some(range) if parse_errors.len() < MAX_RECOVERIES => comment_out(&mut working, range.start),
-                    _ => return Err(Invalid::new(parse_errors, &text, path)),
-                }
-            }
-        }
+    let (mut file, locator, mut parse_errors) =
+        parse(path, &text).map_err(|errors| Invalid::new(errors, vec![(path.to_path_buf(), text.clone())], path))?;
+    let Some(stack) = file.stack.take() else {
+        let d = Diagnostic::error("schema", "stack", "missing key `stack`")
+            .with_help("stack.toml starts with [stack] name = \"...\"");
+        return Err(Invalid::new(vec![d], vec![(path.to_path_buf(), text)], path));
     };
     let (values, sensitive) = variable_values(&file, options, &locator, &mut parse_errors);
+    let mut files = vec![expand::SourceFile { path: path.to_path_buf(), file, locator }];
+    let (instances, problems) = expand::expand(&mut files, &mut ModuleFiles);
+    parse_errors.extend(problems);
+    let root = &files[0].locator;
     // The stack's identity may hold variables (`name = "dp-${var.env}"`): expanded before
     // anything else, with variables only, since the account and region are not known yet.
     let mut identity = |key: &str, raw: &str| {
-        let ctx = interpolate::Context { variables: &values, stack_name: "", region: "", account_id: "" };
+        let ctx = interpolate::Context::new(&values, "", "", "");
         match ctx.interpolate_variables(raw) {
             Ok(text) => text,
             Err(e) => {
-                parse_errors.push(locator.locate(Diagnostic::error("interpolation", key, e.message).with_help(e.help)));
+                parse_errors.push(root.locate(Diagnostic::error("interpolation", key, e.message).with_help(e.help)));
                 raw.to_string()
             }
         }
     };
-    let name = identity("stack.name", &file.stack.name);
-    let region = file.stack.region.as_deref().map(|r| identity("stack.region", r));
+    let name = identity("stack.name", &stack.name);
+    let region = stack.region.as_deref().map(|r| identity("stack.region", r));
     Ok(Loaded {
         path: path.to_path_buf(),
-        file,
-        locator,
+        files,
+        instances,
+        stack,
         parse_errors,
         values,
         sensitive,
@@ -156,6 +159,46 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
         package_code: options.package_code,
         packages: Default::default(),
     })
+}
+
+impl Loaded {
+    /// Each file's text, for diagnostics.
+    pub fn sources(&self) -> Vec<(PathBuf, String)> {
+        self.files.iter().map(|f| (f.path.clone(), f.locator.text().to_string())).collect()
+    }
+}
+
+/// Reads module files from disk.
+struct ModuleFiles;
+
+impl expand::Reader for ModuleFiles {
+    fn read(&mut self, path: &Path) -> Result<(StackFile, Locator, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let text = crate::input::read_text(path, crate::input::MAX_STACK_BYTES).map_err(|_| Vec::new())?;
+        parse(path, &text)
+    }
+}
+
+/// Parses one file (stack.toml or a module file). A key that is unknown or of the wrong type is
+/// reported and its line left out, so that every such problem is found in one run; a problem
+/// that leaves nothing sensible to parse is returned as the error.
+fn parse(path: &Path, text: &str) -> Result<(StackFile, Locator, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let locator = Locator::new(path, text);
+    let mut parse_errors = Vec::new();
+    let mut working = text.to_string();
+    loop {
+        match toml::from_str::<StackFile>(&working) {
+            Ok(file) => return Ok((file, locator, parse_errors)),
+            Err(e) => {
+                let d = parse_diagnostic(&e, &locator);
+                let line = d.location.as_ref().and_then(|l| single_line_entry(&working, l.span.start));
+                parse_errors.push(d);
+                match line {
+                    Some(range) if parse_errors.len() < MAX_RECOVERIES => comment_out(&mut working, range.start),
+                    _ => return Err(parse_errors),
+                }
+            }
+        }
+    }
 }
 
 /// Replaces the first character at `offset` with `#`, whatever its width in bytes.
@@ -296,6 +339,9 @@ fn in_user_terms(message: &str) -> String {
             _ if t.starts_with("struct ") => "a table".into(),
             _ if t.starts_with("data did not match any variant of untagged enum VariableSection") => {
                 "a string, or a table such as { default = \"...\", sensitive = true }".into()
+            }
+            _ if t.starts_with("data did not match any variant of untagged enum ForEach") => {
+                "a list of strings, or a table of tables: for_each = [\"acme\", \"globex\"]".into()
             }
             _ if t.starts_with("data did not match any variant of untagged enum Reference") => {
                 "a reference such as \"bucket.NAME\", or an existing resource: { existing = \"name\" } (a role: { existing_arn = \"arn:...\" })".into()

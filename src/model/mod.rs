@@ -1,6 +1,7 @@
 //! The validated, interpolated stack: typed desired resources with resolved references.
 //! Live state read from AWS is expressed in the same types, so a diff compares like with like.
 
+pub mod address;
 pub mod kinds;
 pub mod stack_file;
 
@@ -9,50 +10,17 @@ pub use kinds::firehose::{processors_json, FirehoseSpec, Param, Processor, S3Bac
 pub use kinds::lambda::LambdaSpec;
 pub use kinds::log_group::LogGroupSpec;
 pub use kinds::role::{RoleSpec, INLINE_POLICY_NAME};
+pub use address::{Address, ModulePath, ModuleStep};
 pub use kinds::StackFile;
 pub use kinds::{Kind, KindInfo, KindSpec, ReplaceRule, Spec};
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::PathBuf;
 
 /// Tag holding the name of the stack that owns a resource.
 pub const OWNER_TAG: &str = "provision:stack";
 /// Tag holding the resource's address in its stack (finds resources removed from stack.toml).
 pub const ADDRESS_TAG: &str = "provision:address";
-
-/// `kind.name`, how resources are addressed in stack.toml and in plans.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Address {
-    pub kind: Kind,
-    pub name: String,
-}
-
-impl Address {
-    pub fn new(kind: Kind, name: impl Into<String>) -> Self {
-        Self { kind, name: name.into() }
-    }
-
-    /// Parses `kind.name`.
-    pub fn parse(s: &str) -> Option<Address> {
-        let (kind, name) = s.split_once('.')?;
-        let kind = Kind::parse(kind)?;
-        (!name.is_empty()).then(|| Address::new(kind, name))
-    }
-}
-
-impl fmt::Display for Address {
-    /// Escaped: an address may come from a tag anyone able to tag could write.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.kind.as_str(), crate::output::escape_line(&self.name))
-    }
-}
-
-impl serde::Serialize for Address {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
 
 /// The AWS partition of a region: `aws`, `aws-cn` (China) or `aws-us-gov` (GovCloud).
 ///

@@ -1,6 +1,6 @@
 //! The `[stack]` and `[variables]` tables of stack.toml, as written (raw, uninterpolated
 //! strings); the kinds' tables are declared with each kind (see [`super::kinds`]), and the whole
-//! file is [`super::kinds::StackFile`].
+//! file is [`super::kinds::StackFile`]. Also what makes a fleet: `[module.NAME]` and `for_each`.
 
 use crate::defaults as d;
 use schemars::JsonSchema;
@@ -82,4 +82,105 @@ impl VariableSection {
 
 fn default_lock() -> bool {
     d::LOCK
+}
+
+/// `[module.NAME]`: the resources of a module file, once or once per `for_each` key.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModuleSection {
+    /// A directory holding `module.toml`, or a `.toml` file; relative to the file naming it.
+    pub source: String,
+    /// Values of the module's `[variables]` (its inputs). A value that is an address of this file
+    /// (`"bucket.data"`) passes that resource: `${var.NAME}` used as a reference in the module
+    /// refers to it.
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
+    /// One module instance per key, addressed `module.NAME[KEY]`; `${each.key}` and
+    /// `${each.value...}` are known in `variables`.
+    pub for_each: Option<ForEach>,
+}
+
+/// `for_each`: one instance per string of a list, or per key of a table (whose values are
+/// strings, or tables of strings, numbers and booleans: `${each.value.FIELD}`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ForEach {
+    /// `for_each = ["acme", "globex"]`: `${each.key}` and `${each.value}` are the string.
+    Keys(Vec<String>),
+    /// `for_each = { acme = { shards = 2 }, globex = "eu" }`.
+    Table(BTreeMap<String, EachValue>),
+}
+
+/// The value of one `for_each` key.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum EachValue {
+    /// `${each.value}`.
+    Text(String),
+    /// `${each.value.FIELD}`.
+    Fields(BTreeMap<String, Scalar>),
+}
+
+/// A string, number or boolean, used as its text.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Scalar {
+    Text(String),
+    Integer(i64),
+    Float(f64),
+    Boolean(bool),
+}
+
+impl Scalar {
+    fn text(&self) -> String {
+        match self {
+            Scalar::Text(s) => s.clone(),
+            Scalar::Integer(i) => i.to_string(),
+            Scalar::Float(f) => f.to_string(),
+            Scalar::Boolean(b) => b.to_string(),
+        }
+    }
+}
+
+/// One instance of a `for_each`: what `${each.key}` and `${each.value...}` are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Each {
+    pub key: String,
+    /// `${each.value}`, when the value is a string.
+    pub value: Option<String>,
+    /// `${each.value.FIELD}`, when the value is a table.
+    pub fields: BTreeMap<String, String>,
+}
+
+impl ForEach {
+    /// The instances, in key order (a list's repeated strings once).
+    ///
+    /// ```
+    /// use provision::model::stack_file::ForEach;
+    /// let keys: ForEach = toml::from_str::<toml::Table>("f = [\"b\", \"a\", \"b\"]").unwrap()["f"].clone().try_into().unwrap();
+    /// let each: Vec<String> = keys.instances().into_iter().map(|e| e.key).collect();
+    /// assert_eq!(each, ["a", "b"]);
+    /// ```
+    pub fn instances(&self) -> Vec<Each> {
+        match self {
+            ForEach::Keys(keys) => {
+                let unique: std::collections::BTreeSet<&String> = keys.iter().collect();
+                unique
+                    .into_iter()
+                    .map(|k| Each { key: k.clone(), value: Some(k.clone()), fields: BTreeMap::new() })
+                    .collect()
+            }
+            ForEach::Table(table) => table
+                .iter()
+                .map(|(k, v)| match v {
+                    EachValue::Text(s) => Each { key: k.clone(), value: Some(s.clone()), fields: BTreeMap::new() },
+                    EachValue::Fields(f) => Each {
+                        key: k.clone(),
+                        value: None,
+                        fields: f.iter().map(|(name, v)| (name.clone(), v.text())).collect(),
+                    },
+                })
+                .collect(),
+        }
+    }
 }

@@ -10,10 +10,13 @@ use crate::model::*;
 use prefix::Part;
 
 /// Runs every rule; returns errors and warnings.
-pub fn check(stack: &Stack, file: &StackFile) -> Vec<Diagnostic> {
+/// `raw_stream` gives a stream's table as written (for the rules about what is written: "set
+/// both or neither").
+pub fn check<'a>(stack: &Stack, raw_stream: &dyn Fn(&Address) -> Option<&'a FirehoseSection>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     check_stack_name(&stack.name, &mut out);
     check_existing_not_declared(stack, &mut out);
+    check_unique_names(stack, &mut out);
     for resource in &stack.resources {
         let key = resource.address.to_string();
         match &resource.spec {
@@ -28,13 +31,43 @@ pub fn check(stack: &Stack, file: &StackFile) -> Vec<Diagnostic> {
             }
             Spec::Lambda(l) => check_lambda(&key, l, &mut out),
             Spec::Firehose(f) => {
-                let raw = &file.firehose[&resource.address.name];
-                check_firehose(&key, f, raw, stack, &mut out);
+                if let Some(raw) = raw_stream(&resource.address) {
+                    check_firehose(&key, f, raw, stack, &mut out);
+                }
             }
             Spec::Table(t) => crate::model::kinds::table::check(&key, t, &mut out),
         }
     }
     out
+}
+
+/// Two resources of a kind with one ARN would be one resource in AWS (every instance of a module
+/// given the same stream name): one error naming both.
+fn check_unique_names(stack: &Stack, out: &mut Vec<Diagnostic>) {
+    let mut seen: std::collections::HashMap<(Kind, String), &Address> = std::collections::HashMap::new();
+    for r in &stack.resources {
+        let arn = r.spec.arn(&stack.env);
+        if let Some(first) = seen.get(&(r.address.kind, arn.clone())) {
+            out.push(
+                Diagnostic::error(
+                    "N7",
+                    format!("{}.name", r.address),
+                    format!("{} and {first} are both named {:?}", r.address, r.spec.physical_name()),
+                )
+                .with_help("give each its own name: in a module or a for_each, use ${each.key} or a variable in the name"),
+            );
+        } else {
+            seen.insert((r.address.kind, arn), &r.address);
+        }
+    }
+}
+
+/// The function processor `i` of a stream invokes, as built.
+fn processor_function(f: &FirehoseSpec, i: usize) -> Option<&Address> {
+    match f.processors.get(i)?.parameters.get("LambdaArn")? {
+        Param::LambdaArn { function, .. } => Some(function),
+        Param::Text(_) => None,
+    }
 }
 
 fn matches_charset(s: &str, extra: &str) -> bool {
@@ -299,7 +332,7 @@ fn check_firehose(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &St
     }
     check_processors(key, f, raw, stack, out);
     check_prefixes(key, f, &kinds, out);
-    check_roles(key, raw, stack, out);
+    check_roles(key, f, raw, stack, out);
 }
 
 /// K1: a KMS key or alias ARN of the stack's partition and region (never a wildcard: the
@@ -515,7 +548,7 @@ fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &
                     ));
                 }
                 if let Some(Resource { spec: Spec::Lambda(l), address, .. }) =
-                    p.function.as_deref().and_then(Address::parse).and_then(|a| stack.get(&a))
+                    processor_function(f, i).and_then(|a| stack.get(a))
                 {
                     if l.timeout_seconds > 300 {
                         out.push(
@@ -716,29 +749,35 @@ fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Dia
 
 /// I1, I5: the stream's role must trust Firehose, a processor function's role must trust Lambda.
 /// S6: the stream's log stream must be one its log group creates.
-fn check_roles(key: &str, raw: &FirehoseSection, stack: &Stack, out: &mut Vec<Diagnostic>) {
-    let resource = |address: &str| Address::parse(address).and_then(|a| stack.get(&a));
-    let trusts = |address: &str, service: &str| -> bool {
-        match resource(address) {
+fn check_roles(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Stack, out: &mut Vec<Diagnostic>) {
+    // The stack's role with this ARN (an existing role is not the stack's to check, or change:
+    // its trust is its owner's).
+    let role_with_arn = |arn: &str| {
+        stack.resources.iter().find(|r| matches!(&r.spec, Spec::Role(_)) && r.spec.arn(&stack.env) == arn)
+    };
+    let trusts = |role: Option<&Resource>, service: &str| -> bool {
+        match role {
             Some(Resource { spec: Spec::Role(r), .. }) => r.trust_policy.to_string().contains(service),
             _ => true,
         }
     };
-    // An existing role is not the stack's to check (or change): its trust is its owner's.
-    if let crate::model::kinds::Reference::Declared(role) = &raw.role {
-        if !trusts(role, "firehose.amazonaws.com") {
+    if let Some(role) = role_with_arn(&f.role_arn) {
+        let role = &role.address;
+        if !trusts(stack.get(role), "firehose.amazonaws.com") {
             out.push(
                 Diagnostic::error("I1", format!("{key}.role"), format!("{role} does not trust firehose.amazonaws.com"))
                     .with_help("add \"firehose.amazonaws.com\" to the role's trust"),
             );
         }
     }
-    for (i, p) in raw.processor.iter().enumerate() {
-        let Some(Resource { spec: Spec::Lambda(_), address, .. }) = p.function.as_deref().and_then(resource) else {
+    for i in 0..f.processors.len() {
+        let Some(Resource { spec: Spec::Lambda(l), address, .. }) = processor_function(f, i).and_then(|a| stack.get(a))
+        else {
             continue;
         };
-        let role = stack.get(address).and_then(|r| r.depends_on.first()).map(|a| a.to_string()).unwrap_or_default();
-        if !trusts(&role, "lambda.amazonaws.com") {
+        let Some(role) = role_with_arn(&l.role_arn) else { continue };
+        if !trusts(Some(role), "lambda.amazonaws.com") {
+            let role = &role.address;
             out.push(
                 Diagnostic::error(
                     "I5",
@@ -749,7 +788,10 @@ fn check_roles(key: &str, raw: &FirehoseSection, stack: &Stack, out: &mut Vec<Di
             );
         }
     }
-    if let (Some(group), Some(stream)) = (raw.log_group.as_deref().and_then(resource), &raw.log_stream) {
+    let group = f.logging.as_ref().and_then(|(name, _)| {
+        stack.resources.iter().find(|r| matches!(&r.spec, Spec::LogGroup(g) if &g.name == name))
+    });
+    if let (Some(group), Some(stream)) = (group, f.logging.as_ref().map(|(_, s)| s).filter(|_| raw.log_stream.is_some())) {
         if let Spec::LogGroup(g) = &group.spec {
             if !g.streams.contains(stream) {
                 out.push(

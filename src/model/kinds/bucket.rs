@@ -31,6 +31,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BucketSection {
+    /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
+    pub for_each: Option<crate::model::stack_file::ForEach>,
     /// Bucket name (3-63 lowercase letters, digits, `.`, `-`).
     pub name: String,
     #[serde(default)]
@@ -152,7 +154,7 @@ impl BucketSpec {
 
 /// Builds `[bucket.NAME]`.
 pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &BucketSection) -> Option<Resource> {
-    let (address, key) = super::address(Kind::Bucket, name);
+    let (address, key) = b.address(Kind::Bucket, name);
     let bucket_name = b.text(&format!("{key}.name"), &s.name);
     let arn = b.env().bucket_arn(&bucket_name);
     let require_tls = s.require_tls.value(b, &format!("{key}.require_tls"));

@@ -36,6 +36,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FirehoseSection {
+    /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
+    pub for_each: Option<crate::model::stack_file::ForEach>,
     /// Stream name: 1-64 of `[a-zA-Z0-9_.-]`.
     pub name: String,
     /// Delivery role: `role.NAME` (its least-privilege policy is generated), or an existing role
@@ -203,32 +205,18 @@ const S3_ACTIONS: [&str; 6] = [
     "s3:PutObject",
 ];
 
-/// The physical name of `[bucket.NAME]` for a reference, as built.
-fn bucket_name(b: &mut dyn Context<'_>, bucket: &Address) -> String {
-    let raw = b.file().bucket.get(&bucket.name).map(|s| s.name.clone()).unwrap_or_default();
-    b.text(&format!("bucket.{}.name", bucket.name), &raw)
-}
-
 /// Builds `[firehose.NAME]` and grants its role what the stream needs (rule I2); `None` when the
 /// role or bucket it names is not in the stack (reported as a reference error).
 pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) -> Option<Resource> {
-    let (address, key) = super::address(Kind::Firehose, name);
+    let (address, key) = b.address(Kind::Firehose, name);
     let mut depends_on = Vec::new();
     let mut statements = Vec::new();
     let role = super::resolve(b, &format!("{key}.role"), &f.role, Kind::Role);
     let bucket = super::resolve(b, &format!("{key}.bucket"), &f.bucket, Kind::Bucket);
-    let role_arn = match &role {
-        Some(Resolved::Declared(r)) => super::role::arn(b, &r.name),
-        Some(Resolved::Existing { arn, .. }) => arn.clone(),
-        None => String::new(),
-    };
+    let role_arn = super::resolved_arn(b, &role);
     let bucket_arn = match &bucket {
-        Some(Resolved::Declared(a)) => {
-            let name = bucket_name(b, a);
-            b.env().bucket_arn(&name)
-        }
-        Some(Resolved::Existing { arn, .. }) => arn.clone(),
         None => b.env().bucket_arn(""),
+        resolved => super::resolved_arn(b, resolved),
     };
     statements.push(Statement::allow(&S3_ACTIONS, vec![bucket_arn.clone(), format!("{bucket_arn}/*")]));
     depends_on.extend(role.as_ref().and_then(Resolved::address).cloned());
@@ -239,8 +227,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) ->
         _ => None,
     };
     let s3_backup = backup.map(|backup| {
-        let backup_name = bucket_name(b, &backup);
-        let arn = b.env().bucket_arn(&backup_name);
+        let arn = super::built_arn(b, &backup);
         if arn != bucket_arn {
             statements.push(Statement::allow(&S3_ACTIONS, vec![arn.clone(), format!("{arn}/*")]));
         }
@@ -257,8 +244,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) ->
 
     let group = f.log_group.as_ref().and_then(|raw| b.reference(&format!("{key}.log_group"), raw, Kind::LogGroup));
     let logging = group.map(|group| {
-        let raw = b.file().log_group.get(&group.name).map(|g| g.name.clone()).unwrap_or_default();
-        let group_name = b.text(&format!("log_group.{}.name", group.name), &raw);
+        let group_name = b.built(&group).map(|g| g.spec.physical_name().to_string()).unwrap_or_default();
         let stream = f.log_stream.clone().unwrap_or_else(|| d::LOG_STREAM.into());
         let stream = b.text(&format!("{key}.log_stream"), &stream);
         statements.push(Statement::allow(&["logs:PutLogEvents"], vec![b.env().log_stream_arn(&group_name, &stream)]));
@@ -372,10 +358,8 @@ fn processor_parameters(
             );
             let referenced = p.function.as_ref().and_then(|f| b.reference(&format!("{key}.function"), f, Kind::Lambda));
             if let Some(referenced) = referenced {
-                let l = &b.file().lambda[&referenced.name];
-                let publish = l.publish;
-                let fname = b.text(&format!("lambda.{}.name", referenced.name), &l.name.clone());
-                let arn = b.env().function_arn(&fname);
+                let publish = matches!(b.built(&referenced), Some(Resource { spec: super::Spec::Lambda(l), .. }) if l.publish);
+                let arn = super::built_arn(b, &referenced);
                 // An unpublished function is used unqualified; a published one by version,
                 // known once the plan has read the live function.
                 let used = (!publish).then(|| arn.clone());

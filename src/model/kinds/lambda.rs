@@ -38,6 +38,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LambdaSection {
+    /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
+    pub for_each: Option<crate::model::stack_file::ForEach>,
     /// Function name.
     pub name: String,
     /// Runtime, e.g. `python3.12`.
@@ -106,13 +108,9 @@ pub struct LambdaSpec {
 
 /// Builds `[lambda.NAME]`, packaging its code when the command needs it.
 pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> Option<Resource> {
-    let (address, key) = super::address(Kind::Lambda, name);
+    let (address, key) = b.address(Kind::Lambda, name);
     let role = super::resolve(b, &format!("{key}.role"), &s.role, Kind::Role);
-    let role_arn = match &role {
-        Some(Resolved::Declared(r)) => super::role::arn(b, &r.name),
-        Some(Resolved::Existing { arn, .. }) => arn.clone(),
-        None => String::new(),
-    };
+    let role_arn = super::resolved_arn(b, &role);
     let source = b.text(&format!("{key}.source"), &s.source);
     let source_dir = b.base_dir().join(&source);
     let package = match b.package(&source_dir, &s.include, &s.exclude) {
@@ -135,7 +133,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> O
         role.as_ref().and_then(Resolved::address).cloned().into_iter().collect();
     if let Some(days) = s.log_retention_days {
         if super::log_group::RETENTION_DAYS.contains(&days) {
-            let group = crate::model::Address::new(Kind::LogGroup, format!("lambda_{name}"));
+            let group = crate::model::Address { kind: Kind::LogGroup, name: format!("lambda_{name}"), ..address.clone() };
             let spec = super::log_group::LogGroupSpec {
                 name: format!("/aws/lambda/{function_name}"),
                 retention_days: Some(days),

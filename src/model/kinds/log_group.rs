@@ -44,6 +44,8 @@ pub const RETENTION_DAYS: [i32; 22] =
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogGroupSection {
+    /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
+    pub for_each: Option<crate::model::stack_file::ForEach>,
     /// Log group name.
     pub name: String,
     /// Retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653; absent keeps logs forever.
@@ -67,7 +69,7 @@ pub struct LogGroupSpec {
 
 /// Builds `[log_group.NAME]`.
 pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LogGroupSection) -> Option<Resource> {
-    let (address, key) = super::address(Kind::LogGroup, name);
+    let (address, key) = b.address(Kind::LogGroup, name);
     let mut streams: Vec<String> =
         s.streams.iter().enumerate().map(|(i, stream)| b.text(&format!("{key}.streams[{i}]"), stream)).collect();
     streams.sort();

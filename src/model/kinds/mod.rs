@@ -19,6 +19,7 @@ pub mod role;
 pub mod table;
 
 use crate::diagnostic::Diagnostic;
+use crate::model::stack_file::{Each, ForEach};
 use crate::model::{Address, Attr, Attributes, Environment, Outputs, Resource, Tags};
 use crate::package::{Package, PackageError};
 use crate::policy::Statement;
@@ -67,22 +68,29 @@ pub trait KindSpec {
 }
 
 /// What a kind's builder needs while stack.toml becomes the model; `config`'s builder provides it.
-/// `'a` is the life of the parsed file.
+/// It builds one instance at a time (of stack.toml, of a module instance, of a `for_each` key):
+/// addresses, interpolation and references are that instance's. Kinds are built in reference
+/// order, so what a resource references is already built: kinds look it up ([`Context::built`]),
+/// never re-read another resource's table.
 pub trait Context<'a> {
     /// Where the stack lives.
     fn env(&self) -> &Environment;
-    /// The parsed file, for what a resource references.
-    fn file(&self) -> &'a StackFile;
-    /// `[stack] name`, its variables expanded.
-    fn stack_name(&self) -> &'a str;
-    /// The directory of stack.toml: paths in it are relative to it.
+    /// A default physical name for `[kind.NAME]` of this instance: the stack's name, the module
+    /// instance and the key joined by `-` (`mystack-tenant-acme-delivery`).
+    fn default_name(&self, name: &str) -> String;
+    /// The directory of the file being built: paths in it are relative to it.
     fn base_dir(&self) -> &Path;
+    /// The address of `[kind.NAME]` in this instance, and its key in diagnostics.
+    fn address(&mut self, kind: Kind, name: &str) -> (Address, String);
+    /// A resource built already (kinds are built in reference order).
+    fn built(&self, address: &Address) -> Option<&Resource>;
     /// Interpolates the string value found at `key` (an error is reported, the raw text returned).
     fn text(&mut self, key: &str, raw: &str) -> String;
     /// The tags of a resource: the stack's, and the ownership tags.
     fn tags(&mut self, address: &Address) -> Tags;
     /// Resolves the `kind.name` reference written at `key`, which must name a `kind` declared in
-    /// the stack (else an error is reported).
+    /// this file, a module instance's resource, or a resource passed in by a variable (else an
+    /// error is reported).
     fn reference(&mut self, key: &str, raw: &str, kind: Kind) -> Option<Address>;
     /// Records that the stack uses an existing resource it must never own (checked to exist
     /// when the plan reads live state).
@@ -102,6 +110,11 @@ pub trait Context<'a> {
     fn grant(&mut self, role: &Address, statements: Vec<Statement>);
     /// The statements `[role.NAME]` declares itself, added after those granted.
     fn declare_statements(&mut self, role: &Address, statements: Vec<Statement>);
+    /// The instances of a table with `for_each` written at `key` (one `None` without), each
+    /// checked; [`Context::enter`] one before building it.
+    fn instances(&mut self, key: &str, for_each: Option<&ForEach>) -> Vec<Option<Each>>;
+    /// Builds what follows as instance `each` of the table.
+    fn enter(&mut self, each: Option<Each>);
 }
 
 /// A reference to another resource: one the stack declares (`"bucket.data"`), or one that
@@ -205,11 +218,18 @@ pub(crate) fn resolve(b: &mut dyn Context<'_>, key: &str, reference: &Reference,
     }
 }
 
-/// The address of `[kind.name]` and its key in diagnostics.
-pub(crate) fn address(kind: Kind, name: &str) -> (Address, String) {
-    let address = Address::new(kind, name);
-    let key = address.to_string();
-    (address, key)
+/// The ARN of a resource built already (empty when it is not: its reference was reported).
+pub(crate) fn built_arn(b: &dyn Context<'_>, address: &Address) -> String {
+    b.built(address).map(|r| r.spec.arn(b.env())).unwrap_or_default()
+}
+
+/// The ARN a resolved reference stands for.
+pub(crate) fn resolved_arn(b: &dyn Context<'_>, resolved: &Option<Resolved>) -> String {
+    match resolved {
+        Some(Resolved::Declared(a)) => built_arn(b, a),
+        Some(Resolved::Existing { arn, .. }) => arn.clone(),
+        None => String::new(),
+    }
 }
 
 /// A change AWS cannot make in place (rules D1, S5 and the names of things).
@@ -373,12 +393,15 @@ macro_rules! kinds {
         #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
         #[serde(deny_unknown_fields)]
         pub struct StackFile {
-            /// Identity of the stack.
-            pub stack: super::stack_file::StackSection,
+            /// Identity of the stack (a module file has none: the caller's applies).
+            pub stack: Option<super::stack_file::StackSection>,
             #[serde(default)]
             /// Variables with their defaults; override with `--var NAME=VALUE`, `--var-file FILE` or the
             /// environment variable `PROVISION_VAR_NAME`; use as `${var.NAME}`.
             pub variables: BTreeMap<String, super::stack_file::VariableSection>,
+            #[serde(default)]
+            /// Modules: `[module.NAME] source = "modules/pipeline"`, with `variables` and `for_each`.
+            pub module: BTreeMap<String, super::stack_file::ModuleSection>,
             $(
                 #[serde(default)]
                 $(#[doc = $doc])*
@@ -400,13 +423,27 @@ macro_rules! kinds {
         #[cfg(test)]
         pub(crate) const EXAMPLES: &[(Kind, &Example)] = &[$((Kind::$variant, &$module::EXAMPLE)),*];
 
-        /// Builds every declared resource, kind by kind.
-        pub(crate) fn build_all(b: &mut dyn Context<'_>, file: &StackFile) -> Vec<Resource> {
+        /// Builds every `[kind.NAME]` of `file` (each instance of one with `for_each`).
+        pub(crate) fn build_kind(b: &mut dyn Context<'_>, file: &StackFile, kind: Kind) -> Vec<Resource> {
             let mut out = Vec::new();
-            $(for (name, section) in &file.$module {
-                out.extend($module::build(b, name, section));
-            })*
+            match kind {
+                $(Kind::$variant => for (name, section) in &file.$module {
+                    let key = format!("{}.{name}.for_each", Kind::$variant.as_str());
+                    for each in b.instances(&key, section.for_each.as_ref()) {
+                        b.enter(each);
+                        out.extend($module::build(b, name, section));
+                    }
+                    b.enter(None);
+                }),*
+            }
             out
+        }
+
+        /// The `for_each` of `[kind.NAME]`, if it is declared and has one.
+        pub fn for_each_of<'f>(file: &'f StackFile, kind: Kind, name: &str) -> Option<Option<&'f ForEach>> {
+            match kind {
+                $(Kind::$variant => file.$module.get(name).map(|s| s.for_each.as_ref())),*
+            }
         }
     };
 }

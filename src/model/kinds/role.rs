@@ -36,6 +36,8 @@ pub const INLINE_POLICY_NAME: &str = "provision-generated";
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleSection {
+    /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
+    pub for_each: Option<crate::model::stack_file::ForEach>,
     /// Role name; default `<stack>-<resource name>`.
     pub name: Option<String>,
     /// Role path, `/` or `/.../`.
@@ -79,25 +81,15 @@ pub struct RoleSpec {
     pub tags: Tags,
 }
 
-/// The physical name and path of `[role.NAME]`, as built.
-pub(crate) fn identity(b: &mut dyn Context<'_>, name: &str) -> Option<(String, String)> {
-    let r = b.file().role.get(name)?;
-    let raw_name = r.name.clone().unwrap_or_else(|| format!("{}-{name}", b.stack_name()));
-    let path = r.path.clone().unwrap_or_else(|| d::ROLE_PATH.into());
-    Some((b.text(&format!("role.{name}.name"), &raw_name), path))
-}
-
-/// The ARN `[role.NAME]` will have.
-pub(crate) fn arn(b: &mut dyn Context<'_>, name: &str) -> String {
-    let (role, path) = identity(b, name).unwrap_or_default();
-    b.env().role_arn(&path, &role)
-}
-
 /// Builds `[role.NAME]`; its inline policy is completed once every stream using it is built
 /// (see [`Builder::grant`]).
 pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &RoleSection) -> Option<Resource> {
-    let (address, key) = super::address(Kind::Role, name);
-    let (role_name, path) = identity(b, name).unwrap_or_default();
+    let (address, key) = b.address(Kind::Role, name);
+    let role_name = match &s.name {
+        Some(raw) => b.text(&format!("{key}.name"), raw),
+        None => b.default_name(name),
+    };
+    let path = s.path.clone().unwrap_or_else(|| d::ROLE_PATH.into());
     let mut declared = Vec::new();
     for (i, st) in s.statement.iter().enumerate() {
         let resources = st

@@ -12,7 +12,7 @@
 use super::{push, Context, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
 use crate::diagnostic::{did_you_mean, Diagnostic};
-use crate::model::{Address, Attr, Attributes, Environment, Resource, Tags, ADDRESS_TAG, OWNER_TAG};
+use crate::model::{Attr, Attributes, Environment, Resource, Tags, ADDRESS_TAG, OWNER_TAG};
 use crate::validate::prefix::{parse, Part};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -54,6 +54,8 @@ const FIREHOSE_DEFAULT_PATTERN: &str = "yyyy/MM/dd/HH";
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TableSection {
+    /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
+    pub for_each: Option<crate::model::stack_file::ForEach>,
     /// Table name: lowercase letters, digits and `_` (what Athena accepts).
     pub name: String,
     /// Glue database (lowercase letters, digits, `_`); created with the table when missing.
@@ -398,21 +400,11 @@ fn timestamp_projection(pattern: &str, since: chrono::NaiveDate) -> Result<Proje
 
 /// Builds `[table.NAME]` from the stream it reads.
 pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TableSection) -> Option<Resource> {
-    let (address, key) = super::address(Kind::Table, name);
+    let (address, key) = b.address(Kind::Table, name);
     let stream = b.reference(&format!("{key}.stream"), &s.stream, Kind::Firehose)?;
-    let f = b.file().firehose.get(&stream.name)?;
-    let prefix = f.prefix.as_ref().map(|p| b.text(&format!("firehose.{}.prefix", stream.name), p)).unwrap_or_default();
-    let bucket = match &f.bucket {
-        super::Reference::Declared(raw) => {
-            let declared = Address::parse(raw).and_then(|a| b.file().bucket.get(&a.name).map(|s| (a, s.name.clone())));
-            declared.map(|(a, raw)| b.text(&format!("bucket.{}.name", a.name), &raw)).unwrap_or_default()
-        }
-        super::Reference::Existing(e) => e
-            .existing
-            .as_ref()
-            .map(|n| b.text(&format!("firehose.{}.bucket.existing", stream.name), n))
-            .unwrap_or_default(),
-    };
+    let Some(Resource { spec: super::Spec::Firehose(f), .. }) = b.built(&stream) else { return None };
+    let prefix = f.prefix.clone();
+    let bucket = super::arn_resource(&f.bucket_arn, "s3").unwrap_or_default().to_string();
     let since = s.since.as_deref().unwrap_or(DEFAULT_SINCE);
     let Ok(since) = chrono::NaiveDate::parse_from_str(since, "%Y-%m-%d") else {
         b.report(

@@ -1,0 +1,299 @@
+//! Expansion, one stage with one job: the parsed files -> the module instances the builder
+//! builds, each with its module path, its file, the variable values its call writes and the
+//! `each` of its call. stack.toml is the first instance; `[module.NAME]` adds one instance (or
+//! one per `for_each` key), whose file may call modules in turn. Module files are read once
+//! each, however many instances use them.
+
+use crate::diagnostic::{did_you_mean, Diagnostic, Locator};
+use crate::model::address::{is_valid_key, module_display};
+use crate::model::stack_file::Each;
+use crate::model::{ModulePath, ModuleStep, StackFile};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A parsed file: stack.toml, or a module file.
+pub struct SourceFile {
+    /// As named (stack.toml as on the command line; a module file relative to it).
+    pub path: PathBuf,
+    pub file: StackFile,
+    pub locator: Locator,
+}
+
+/// One module instance (stack.toml itself is the first).
+pub struct Instance {
+    /// Where it is in the stack: empty for stack.toml.
+    pub module: ModulePath,
+    /// Its file, an index into the loaded files.
+    pub file: usize,
+    /// The instance calling it (`None`: stack.toml).
+    pub caller: Option<usize>,
+    /// `module.NAME` in the caller's file.
+    pub call_key: String,
+    /// Values the call writes for the module's variables, raw: interpolated in the caller's
+    /// instance, with the call's `each`.
+    pub passed: BTreeMap<String, String>,
+    /// The `for_each` instance of the call.
+    pub each: Option<Each>,
+}
+
+impl Instance {
+    /// `module.tenant[acme]`, empty for stack.toml.
+    pub fn display(&self) -> String {
+        module_display(&self.module)
+    }
+}
+
+/// How deep modules may call modules.
+pub const MAX_DEPTH: usize = 16;
+/// How many module instances a stack may expand to (bounded memory, whatever the files say).
+pub const MAX_INSTANCES: usize = 10_000;
+
+/// Reads module files: how [`expand`] gets a file, so that it stays free of I/O in tests.
+pub trait Reader {
+    /// The parsed file at `path`, and the problems found parsing it (located in it).
+    fn read(&mut self, path: &Path) -> Result<(StackFile, Locator, Vec<Diagnostic>), Vec<Diagnostic>>;
+}
+
+/// Expands the modules of `files[0]` (stack.toml), adding the module files read to `files`.
+/// Problems are returned located (module call problems in the caller's file).
+pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader) -> (Vec<Instance>, Vec<Diagnostic>) {
+    let mut instances = vec![Instance {
+        module: Vec::new(),
+        file: 0,
+        caller: None,
+        call_key: String::new(),
+        passed: BTreeMap::new(),
+        each: None,
+    }];
+    let mut diagnostics = Vec::new();
+    // Module files by canonical path, so that each is read once.
+    let mut by_path: BTreeMap<PathBuf, usize> = BTreeMap::new();
+    by_path.insert(canonical(&files[0].path), 0);
+    let mut next = 0;
+    while next < instances.len() {
+        let caller = next;
+        next += 1;
+        let caller_file = instances[caller].file;
+        let calls: Vec<(String, crate::model::stack_file::ModuleSection)> =
+            files[caller_file].file.module.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        for (name, call) in calls {
+            let call_key = format!("module.{name}");
+            let at = |d: Diagnostic, files: &Vec<SourceFile>| files[caller_file].locator.locate(d);
+            if instances[caller].module.len() >= MAX_DEPTH {
+                diagnostics.push(at(
+                    Diagnostic::error("module", &call_key, format!("modules nest more than {MAX_DEPTH} deep"))
+                        .with_help("a module may use modules, a few levels deep"),
+                    files,
+                ));
+                continue;
+            }
+            let dir = files[caller_file].path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let mut path = dir.join(&call.source);
+            if path.is_dir() {
+                path = path.join("module.toml");
+            }
+            let key = canonical(&path);
+            // A cycle: the file is one of the callers' own.
+            let mut chain = vec![caller_file];
+            let mut up = instances[caller].caller;
+            while let Some(i) = up {
+                chain.push(instances[i].file);
+                up = instances[i].caller;
+            }
+            if let Some(&f) = by_path.get(&key) {
+                if chain.contains(&f) {
+                    let mut names: Vec<String> = chain.iter().rev().map(|i| files[*i].path.display().to_string()).collect();
+                    names.push(files[f].path.display().to_string());
+                    diagnostics.push(at(
+                        Diagnostic::error(
+                            "module",
+                            format!("{call_key}.source"),
+                            format!("modules use each other in a cycle: {}", names.join(" -> ")),
+                        )
+                        .with_help("a module may use other modules, never itself through them"),
+                        files,
+                    ));
+                    continue;
+                }
+            }
+            let file = match by_path.get(&key) {
+                Some(&f) => f,
+                None => match reader.read(&path) {
+                    Ok((file, locator, problems)) => {
+                        diagnostics.extend(problems);
+                        if file.stack.is_some() {
+                            diagnostics.push(locator.locate(
+                                Diagnostic::error("module", "stack", "a module file has no [stack]")
+                                    .with_help("the stack's name, region, tags and lock are the caller's: remove [stack]"),
+                            ));
+                        }
+                        files.push(SourceFile { path: path.clone(), file, locator });
+                        by_path.insert(key, files.len() - 1);
+                        files.len() - 1
+                    }
+                    Err(problems) => {
+                        diagnostics.push(at(
+                            Diagnostic::error(
+                                "module",
+                                format!("{call_key}.source"),
+                                format!("cannot read module {}", crate::output::escape(&path.display().to_string())),
+                            )
+                            .with_help("source is a directory holding module.toml, or a .toml file, relative to the file naming it"),
+                            files,
+                        ));
+                        diagnostics.extend(problems);
+                        continue;
+                    }
+                },
+            };
+            check_variables(&call_key, &call.variables, &files[file], &files[caller_file], &mut diagnostics);
+            let each: Vec<Option<Each>> = match &call.for_each {
+                None => vec![None],
+                Some(f) => f.instances().into_iter().map(Some).collect(),
+            };
+            for each in each {
+                let key = each.as_ref().map(|e| e.key.clone());
+                if let Some(k) = key.as_deref().filter(|k| !is_valid_key(k)) {
+                    diagnostics.push(at(invalid_key(&format!("{call_key}.for_each"), k), files));
+                    continue;
+                }
+                if instances.len() >= MAX_INSTANCES {
+                    diagnostics.push(at(
+                        Diagnostic::error(
+                            "module",
+                            &call_key,
+                            format!("the stack expands to more than {MAX_INSTANCES} module instances"),
+                        ),
+                        files,
+                    ));
+                    return (instances, diagnostics);
+                }
+                let mut module = instances[caller].module.clone();
+                module.push(ModuleStep { name: name.clone(), key });
+                instances.push(Instance {
+                    module,
+                    file,
+                    caller: Some(caller),
+                    call_key: call_key.clone(),
+                    passed: call.variables.clone(),
+                    each,
+                });
+            }
+        }
+    }
+    (instances, diagnostics)
+}
+
+/// The error for a `for_each` key that cannot be part of an address.
+pub fn invalid_key(at: &str, key: &str) -> Diagnostic {
+    Diagnostic::error("F1", at, format!("for_each key {:?} cannot be part of an address", crate::output::escape(key)))
+        .with_help("1 to 64 of A-Z a-z 0-9 _ - .")
+}
+
+/// The variables a call writes must be the module's, and those without a default given.
+fn check_variables(
+    call_key: &str,
+    given: &BTreeMap<String, String>,
+    module: &SourceFile,
+    caller: &SourceFile,
+    out: &mut Vec<Diagnostic>,
+) {
+    let declared = &module.file.variables;
+    let known: Vec<&str> = declared.keys().map(String::as_str).collect();
+    for name in given.keys().filter(|n| !declared.contains_key(*n)) {
+        let hint = did_you_mean(name, known.iter().copied()).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+        let listed = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+        out.push(caller.locator.locate(
+            Diagnostic::error(
+                "variable",
+                format!("{call_key}.variables.{name}"),
+                format!("{} has no variable `{name}`", module.path.display()),
+            )
+            .with_help(format!("{hint}its variables: {listed}")),
+        ));
+    }
+    for (name, v) in declared {
+        if v.default_value().is_none() && !given.contains_key(name) {
+            out.push(caller.locator.locate(
+                Diagnostic::error(
+                    "variable",
+                    format!("{call_key}.variables"),
+                    format!("the module's variable `{name}` has no default and is not given"),
+                )
+                .with_help(format!("give it: variables = {{ {name} = \"...\" }}")),
+            ));
+        }
+    }
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Module files from memory.
+    struct Files(BTreeMap<PathBuf, &'static str>);
+
+    impl Reader for Files {
+        fn read(&mut self, path: &Path) -> Result<(StackFile, Locator, Vec<Diagnostic>), Vec<Diagnostic>> {
+            let text = self.0.get(path).ok_or_else(Vec::new)?;
+            Ok((toml::from_str(text).unwrap(), Locator::new(path, text), Vec::new()))
+        }
+    }
+
+    fn root(text: &str) -> Vec<SourceFile> {
+        let path = PathBuf::from("stack.toml");
+        vec![SourceFile { file: toml::from_str(text).unwrap(), locator: Locator::new(&path, text), path }]
+    }
+
+    #[test]
+    fn each_key_of_a_call_is_an_instance_and_modules_use_modules() {
+        let mut files = root(
+            "[stack]\nname = \"s\"\n[module.tenant]\nsource = \"m.toml\"\nfor_each = [\"acme\", \"globex\"]\nvariables = { who = \"${each.key}\" }\n",
+        );
+        let mut reader = Files(BTreeMap::from([
+            (PathBuf::from("m.toml"), "[variables]\nwho = {}\n[module.inner]\nsource = \"n.toml\"\n"),
+            (PathBuf::from("n.toml"), "[bucket.b]\nname = \"x\"\n"),
+        ]));
+        let (instances, problems) = expand(&mut files, &mut reader);
+        assert!(problems.is_empty(), "{problems:?}");
+        let names: Vec<String> = instances.iter().map(Instance::display).collect();
+        assert_eq!(
+            names,
+            ["", "module.tenant[acme]", "module.tenant[globex]", "module.tenant[acme].module.inner", "module.tenant[globex].module.inner"]
+        );
+        assert_eq!(files.len(), 3, "each module file is read once");
+        assert_eq!(instances[1].each.as_ref().unwrap().key, "acme");
+        assert_eq!(instances[1].passed["who"], "${each.key}");
+    }
+
+    #[test]
+    fn a_cycle_is_named_and_variables_are_checked() {
+        let mut files = root("[stack]\nname = \"s\"\n[module.a]\nsource = \"a.toml\"\nvariables = { colour = \"red\" }\n");
+        let mut reader = Files(BTreeMap::from([
+            (PathBuf::from("a.toml"), "[variables]\ncolor = \"blue\"\nsize = {}\n[module.b]\nsource = \"b.toml\"\nvariables = { size = \"1\" }\n"),
+            (PathBuf::from("b.toml"), "[variables]\nsize = {}\n[module.a]\nsource = \"a.toml\"\nvariables = { size = \"1\" }\n"),
+        ]));
+        let (_, problems) = expand(&mut files, &mut reader);
+        let text: Vec<String> = problems.iter().map(|d| format!("{}: {}: {:?}", d.key, d.message, d.help)).collect();
+        assert!(text.iter().any(|t| t.contains("cycle: stack.toml -> a.toml -> b.toml -> a.toml")), "{text:?}");
+        assert!(text.iter().any(|t| t.contains("module.a.variables.colour") && t.contains("did you mean `color`")), "{text:?}");
+        assert!(text.iter().any(|t| t.contains("`size` has no default")), "{text:?}");
+    }
+
+    #[test]
+    fn a_missing_module_file_and_a_bad_key_are_errors() {
+        let mut files = root(
+            "[stack]\nname = \"s\"\n[module.gone]\nsource = \"nowhere\"\n[module.t]\nsource = \"m.toml\"\nfor_each = [\"a b\"]\n",
+        );
+        let mut reader = Files(BTreeMap::from([(PathBuf::from("m.toml"), "")]));
+        let (instances, problems) = expand(&mut files, &mut reader);
+        assert_eq!(instances.len(), 1);
+        let rules: Vec<(&str, &str)> = problems.iter().map(|d| (d.rule.as_str(), d.key.as_str())).collect();
+        assert_eq!(rules, [("module", "module.gone.source"), ("F1", "module.t.for_each")]);
+        assert_eq!(problems[0].location.as_ref().unwrap().line, 3);
+    }
+}
