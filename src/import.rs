@@ -60,7 +60,7 @@ pub async fn prepare(stack: &Stack, provider: &dyn Provider, address: &str) -> R
 
 /// The ownership tags of `address` in `stack`.
 fn ownership(stack: &Stack, address: &Address) -> Tags {
-    Tags::from([(OWNER_TAG.to_string(), stack.name.clone()), (ADDRESS_TAG.to_string(), address.to_string())])
+    Tags::from([(OWNER_TAG.to_string(), stack.name.clone()), (ADDRESS_TAG.to_string(), address.tag_value())])
 }
 
 /// Tags the prepared resource as the stack's (nothing when it is already).

@@ -140,13 +140,8 @@ async fn read_for(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned], 
         let (owned, live) = read?;
         // Only what carries this stack's tag is ever planned for deletion.
         let Some(live) = live.filter(|l| l.owner() == Some(stack.name.as_str())) else { continue };
-        let address = live
-            .spec
-            .tags()
-            .get(ADDRESS_TAG)
-            .and_then(|a| Address::parse(a))
-            .filter(|a| a.kind == owned.address.kind)
-            .unwrap_or_else(|| owned.address.clone());
+        let tag = live.spec.tags().get(ADDRESS_TAG).map(String::as_str);
+        let address = Address::from_tag(tag, owned.address.kind, &owned.physical_name);
         state.orphans.push((address, live));
     }
     state.orphans.sort_by(|a, b| a.0.cmp(&b.0));

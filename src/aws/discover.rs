@@ -74,10 +74,7 @@ async fn tagged(tagging: &aws_sdk_resourcegroupstagging::Client, stack: &str) ->
                 continue;
             }
             let Some((kind, name)) = mapping.resource_arn().and_then(Kind::from_arn) else { continue };
-            let address = tag(ADDRESS_TAG)
-                .and_then(|a| Address::parse(&a))
-                .filter(|a| a.kind == kind)
-                .unwrap_or_else(|| Address::new(kind, name.clone()));
+            let address = Address::from_tag(tag(ADDRESS_TAG).as_deref(), kind, &name);
             let tags: Tags = mapping.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
             out.push(Owned { address, physical_name: name, tags: Some(tags) });
         }
@@ -92,7 +89,7 @@ async fn roles(iam: &aws_sdk_iam::Client, stack: &str) -> Result<Vec<Owned>> {
         for role in page.map_err(sdk_error)?.roles() {
             if has_marker(role.description(), stack) {
                 out.push(Owned {
-                    address: Address::new(Kind::Role, role.role_name()),
+                    address: Address::from_tag(None, Kind::Role, role.role_name()),
                     physical_name: role.role_name().to_string(),
                     tags: None,
                 });

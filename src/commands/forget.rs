@@ -21,7 +21,7 @@ async fn forget_one(ctx: &Context, loaded: &Loaded, address: &str, auto_approve:
     );
     outln!("  ~ {} ({name})", release.address);
     outln!("      - tags.{} = {:?}", crate::model::OWNER_TAG, loaded.stack.name);
-    outln!("      - tags.{} = {:?}", crate::model::ADDRESS_TAG, release.address.to_string());
+    outln!("      - tags.{} = {:?}", crate::model::ADDRESS_TAG, release.address.tag_value());
     if release.address.kind == crate::model::Kind::Role {
         outln!("      ~ description: provision's marker removed, the role's own text kept");
     }

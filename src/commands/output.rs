@@ -41,6 +41,30 @@ pub(super) async fn run(ctx: &Context, name: Option<&str>, json: bool, raw: bool
             Some((a, f @ ("name" | "arn"))) if a.contains('.') => (a, f),
             _ => (wanted, "arn"),
         };
+        // A module instance (or every instance of a module): its resources' rows.
+        let selector = crate::model::address::Selector::parse(address).filter(|s| s.resource.is_none());
+        if let Some(selector) = selector {
+            let picked: Vec<&Row> = rows
+                .iter()
+                .filter(|r| crate::model::Address::parse(&r.address).is_some_and(|a| selector.matches(&a)))
+                .collect();
+            if picked.is_empty() {
+                bail!("nothing of {} is deployed", escape(address));
+            }
+            if json {
+                let doc: serde_json::Map<String, serde_json::Value> =
+                    picked.iter().map(|r| (r.address.clone(), json!({ "name": r.name, "arn": r.arn }))).collect();
+                outln!("{}", serde_json::to_string_pretty(&doc)?);
+            } else {
+                for r in picked {
+                    outln!("{} = {}\n    {}", r.address, escape(&r.name), escape(&r.arn));
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        // As printed: `module.tenant["acme"]` is `module.tenant[acme]`.
+        let address = crate::model::Address::parse(address).map(|a| a.to_string()).unwrap_or(address.to_string());
+        let address = address.as_str();
         let Some(row) = rows.iter().find(|r| r.address == address) else {
             let declared = stack.resources.iter().any(|r| r.address.to_string() == address);
             if declared {

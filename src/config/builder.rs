@@ -424,7 +424,7 @@ impl<'a> Context<'a> for Builder<'a> {
     fn tags(&mut self, address: &Address) -> Tags {
         let mut tags = self.stack_tags.clone();
         tags.insert(OWNER_TAG.into(), self.loaded.name.clone());
-        tags.insert(ADDRESS_TAG.into(), address.to_string());
+        tags.insert(ADDRESS_TAG.into(), address.tag_value());
         tags
     }
 

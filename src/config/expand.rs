@@ -187,7 +187,7 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader) -> (Vec<Inst
 /// The error for a `for_each` key that cannot be part of an address.
 pub fn invalid_key(at: &str, key: &str) -> Diagnostic {
     Diagnostic::error("F1", at, format!("for_each key {:?} cannot be part of an address", crate::output::escape(key)))
-        .with_help("1 to 64 of A-Z a-z 0-9 _ - .")
+        .with_help("1 to 64 of A-Z a-z 0-9 _ -")
 }
 
 /// The variables a call writes must be the module's, and those without a default given.
@@ -294,6 +294,6 @@ mod tests {
         assert_eq!(instances.len(), 1);
         let rules: Vec<(&str, &str)> = problems.iter().map(|d| (d.rule.as_str(), d.key.as_str())).collect();
         assert_eq!(rules, [("module", "module.gone.source"), ("F1", "module.t.for_each")]);
-        assert_eq!(problems[0].location.as_ref().unwrap().line, 3);
+        assert_eq!(problems[0].location.as_ref().unwrap().line, 4);
     }
 }

@@ -39,16 +39,17 @@ pub struct Address {
 /// The longest instance key, and what one may hold: keys become part of addresses and tags.
 pub const MAX_KEY_LEN: usize = 64;
 
-/// Whether `key` may be a `for_each` key: 1 to 64 of `A-Z a-z 0-9 _ - .`.
+/// Whether `key` may be a `for_each` key: 1 to 64 of `A-Z a-z 0-9 _ -` (a key is part of
+/// physical names and of the `provision:address` tag, whose values AWS limits).
 ///
 /// ```
-/// assert!(provision::model::address::is_valid_key("acme-eu_1.0"));
-/// assert!(!provision::model::address::is_valid_key("a b") && !provision::model::address::is_valid_key(""));
+/// assert!(provision::model::address::is_valid_key("acme-eu_1"));
+/// for bad in ["a b", "", "a.b", "a]"] {
+///     assert!(!provision::model::address::is_valid_key(bad));
+/// }
 /// ```
 pub fn is_valid_key(key: &str) -> bool {
-    !key.is_empty()
-        && key.len() <= MAX_KEY_LEN
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+    !key.is_empty() && key.len() <= MAX_KEY_LEN && key.chars().all(|c| c.is_ascii_alphanumeric() || "_-".contains(c))
 }
 
 impl Address {
@@ -87,6 +88,79 @@ impl Address {
             Selector { module, resource: Some((kind, name, key)) } => Some(Address { module, kind, name, key }),
             _ => None,
         }
+    }
+
+    /// This address as the `provision:address` tag holds it: AWS tag values allow no brackets,
+    /// so a key is written `=KEY` (`module.tenant=acme.firehose.events`, `bucket.data=eu`).
+    ///
+    /// ```
+    /// use provision::model::Address;
+    /// let a = Address::parse("module.tenant[acme].firehose.events[k]").unwrap();
+    /// assert_eq!(a.tag_value(), "module.tenant=acme.firehose.events=k");
+    /// assert_eq!(Address::parse_tag(&a.tag_value()), Some(a));
+    /// assert_eq!(Address::parse("bucket.data").unwrap().tag_value(), "bucket.data");
+    /// ```
+    pub fn tag_value(&self) -> String {
+        let mut out = String::new();
+        for step in &self.module {
+            out.push_str("module.");
+            out.push_str(&step.name);
+            if let Some(key) = &step.key {
+                out.push('=');
+                out.push_str(key);
+            }
+            out.push('.');
+        }
+        out.push_str(self.kind.as_str());
+        out.push('.');
+        out.push_str(&self.name);
+        if let Some(key) = &self.key {
+            out.push('=');
+            out.push_str(key);
+        }
+        out
+    }
+
+    /// Parses [`Address::tag_value`]'s form (the printed form too).
+    pub fn parse_tag(text: &str) -> Option<Address> {
+        if text.contains('[') {
+            return Address::parse(text);
+        }
+        let split_key = |s: &str| -> (String, Option<String>) {
+            match s.rsplit_once('=') {
+                Some((name, key)) if is_valid_key(key) && !name.is_empty() => (name.to_string(), Some(key.to_string())),
+                _ => (s.to_string(), None),
+            }
+        };
+        let mut module = Vec::new();
+        let mut rest = text;
+        while let Some(after) = rest.strip_prefix("module.") {
+            let end = after.find('.')?;
+            let (name, key) = split_key(&after[..end]);
+            module.push(ModuleStep { name, key });
+            rest = &after[end + 1..];
+        }
+        let (kind, name) = rest.split_once('.')?;
+        let kind = Kind::parse(kind)?;
+        let (name, key) = split_key(name);
+        (!name.is_empty()).then_some(Address { module, kind, name, key })
+    }
+
+    /// The address an owned resource's `provision:address` tag names. A tag that is missing, does
+    /// not parse or names another kind gives `kind.PHYSICAL_NAME[?]`: never an address stack.toml
+    /// can declare (`?` is no key), so such a resource is an orphan, never taken for a declared one.
+    ///
+    /// ```
+    /// use provision::model::{Address, Kind};
+    /// let tagged = Address::from_tag(Some("module.t=a.bucket.data"), Kind::Bucket, "b-1");
+    /// assert_eq!(tagged.to_string(), "module.t[a].bucket.data");
+    /// assert_eq!(Address::from_tag(Some("role.x"), Kind::Bucket, "b-1").to_string(), "bucket.b-1[?]");
+    /// assert_eq!(Address::from_tag(None, Kind::Bucket, "b-1").to_string(), "bucket.b-1[?]");
+    /// ```
+    pub fn from_tag(tag: Option<&str>, kind: Kind, physical_name: &str) -> Address {
+        tag.and_then(Address::parse_tag)
+            .filter(|a| a.kind == kind)
+            .unwrap_or_else(|| Address::new(kind, physical_name).with_key(Some("?".into())))
     }
 
     /// The module instance part, printed (`module.tenant[acme]`), empty for the root.
@@ -183,7 +257,8 @@ impl Selector {
         let (kind, name) = rest.split_once('.')?;
         let kind = Kind::parse(kind)?;
         let (name, key) = match name.strip_suffix(']').and_then(|n| n.rfind('[').map(|i| (&n[..i], &name[i..]))) {
-            Some((base, bracketed)) if !base.is_empty() => {
+            Some(("", _)) => return None,
+            Some((base, bracketed)) => {
                 let (key, tail) = take_key(bracketed)?;
                 if !tail.is_empty() {
                     return None;

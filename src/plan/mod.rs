@@ -273,20 +273,30 @@ impl Request {
 pub fn build_requested(stack: &Stack, live: &LiveState, request: &Request) -> Result<Plan, String> {
     let known: Vec<&Address> =
         stack.resources.iter().map(|r| &r.address).chain(live.orphans.iter().map(|(a, _)| a)).collect();
-    let parse = |flag: &str, text: &str| -> Result<Address, String> {
-        let candidates: Vec<String> = known.iter().map(|a| a.to_string()).collect();
-        match Address::parse(text).filter(|a| known.contains(&a)) {
-            Some(a) => Ok(a),
-            None => {
-                let hint = crate::diagnostic::did_you_mean(text, candidates.iter().map(String::as_str))
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                Err(format!("{flag} {}: not a resource of this stack{hint}", crate::output::escape(text)))
-            }
+    // An address, or a part of one: `module.tenant[acme]` picks that instance's resources,
+    // `firehose.events` every instance of a table with for_each.
+    let parse = |flag: &str, text: &str| -> Result<Vec<Address>, String> {
+        let picked: Vec<Address> = match crate::model::address::Selector::parse(text) {
+            Some(selector) => known.iter().filter(|a| selector.matches(a)).map(|a| (*a).clone()).collect(),
+            None => Vec::new(),
+        };
+        if picked.is_empty() {
+            let candidates: Vec<String> = known.iter().map(|a| a.to_string()).collect();
+            let hint = crate::diagnostic::did_you_mean(text, candidates.iter().map(String::as_str))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(format!("{flag} {}: not a resource of this stack{hint}", crate::output::escape(text)));
         }
+        Ok(picked)
     };
-    let replace = request.replace.iter().map(|t| parse("--replace", t)).collect::<Result<Vec<_>, _>>()?;
-    let targets = request.targets.iter().map(|t| parse("--target", t)).collect::<Result<Vec<_>, _>>()?;
+    let mut replace = Vec::new();
+    for text in &request.replace {
+        replace.extend(parse("--replace", text)?);
+    }
+    let mut targets = Vec::new();
+    for text in &request.targets {
+        targets.extend(parse("--target", text)?);
+    }
     let mut plan = if request.destroy { build_destroy(stack, live) } else { build_replacing(stack, live, &replace)? };
     let mut changes = std::mem::take(&mut plan.changes);
     if !targets.is_empty() {

@@ -206,8 +206,10 @@ impl Provider for FakeProvider {
                     .spec
                     .tags()
                     .get(ADDRESS_TAG)
-                    .and_then(|a| Address::parse(a))
-                    .unwrap_or_else(|| Address::new(l.spec.kind(), l.spec.physical_name())),
+                    .map(String::as_str)
+                    .map_or_else(|| Address::new(l.spec.kind(), l.spec.physical_name()), |a| {
+                        Address::from_tag(Some(a), l.spec.kind(), l.spec.physical_name())
+                    }),
                 physical_name: l.spec.physical_name().to_string(),
                 tags: Some(l.spec.tags().clone()),
             })
