@@ -19,3 +19,17 @@ pub fn stack(text: &str) -> Stack {
 
 /// The default stack's bucket name in the fake account.
 pub const BUCKET: &str = "firehose-to-s3-123456789012-us-east-1-an";
+
+/// Builds a stack from files (`stack.toml` first, module files by their paths), for the fake
+/// cloud: the stack and its warnings, or why it is invalid.
+pub fn stack_files(files: &[(&str, &str)]) -> Result<(Stack, Vec<crate::diagnostic::Diagnostic>), config::Invalid> {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+    }
+    let loaded = config::load(&dir.path().join(files[0].0), &config::Options::default())?;
+    let env = Environment { region: REGION.into(), account_id: ACCOUNT.into() };
+    config::build(&loaded, env)
+}

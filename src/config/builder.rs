@@ -24,22 +24,19 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
     if loaded.parse_errors.iter().any(|d| d.rule == "variable") {
         return Err(Invalid::new(loaded.parse_errors.clone(), loaded.sources(), &loaded.path));
     }
-    let mut b = Builder::new(loaded, env);
-    b.resolve_variables();
-    // Kinds that others reference first: what a resource references is built before it.
-    let mut order = Kind::referencing_first();
-    order.reverse();
-    for kind in order {
-        for i in 0..loaded.instances.len() {
-            b.current = i;
-            let file = &loaded.files[loaded.instances[i].file].file;
-            for r in kinds::build_kind(&mut b, file, kind) {
-                b.index.insert(r.address.clone(), b.resources.len());
-                b.resources.push(r);
-            }
-        }
-    }
-    b.current = 0;
+    let first = Builder::run(loaded, env.clone(), Previous::default());
+    // A string used the ARN or name of a resource of a kind built after it (a role's statement
+    // naming a stream): built again, with every resource of the first pass known.
+    let mut b = if first.deferred.get() {
+        let previous = Previous {
+            index: first.index,
+            resources: first.resources,
+            tainted: first.tainted.into_inner(),
+        };
+        Builder::run(loaded, env, previous)
+    } else {
+        first
+    };
     // stack.toml's order: kind by kind (the registry's), then what the declared ones imply.
     let mut resources = std::mem::take(&mut b.resources);
     resources.sort_by_key(|r| r.address.kind);
@@ -122,6 +119,15 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
     }
 }
 
+/// What a first pass built, for a second one (see [`build`]).
+#[derive(Default)]
+struct Previous {
+    index: HashMap<Address, usize>,
+    resources: Vec<Resource>,
+    /// Resources the first pass built with an attribute it did not know yet.
+    tainted: std::collections::HashSet<Address>,
+}
+
 /// The [`Context`] kinds build in.
 struct Builder<'a> {
     loaded: &'a Loaded,
@@ -142,6 +148,14 @@ struct Builder<'a> {
     /// Resources built so far, and where each is in `resources`.
     resources: Vec<Resource>,
     index: HashMap<Address, usize>,
+    /// What a first pass built (empty in the first pass).
+    previous: Previous,
+    /// Whether an attribute of a resource not built yet was used (first pass only).
+    deferred: std::cell::Cell<bool>,
+    /// The resources built with such an attribute.
+    tainted: std::cell::RefCell<std::collections::HashSet<Address>>,
+    /// The resource being built.
+    building: Option<Address>,
     /// The stack's own tags, interpolated in stack.toml.
     stack_tags: Tags,
     /// Values of sensitive variables, of stack.toml and of module instances.
@@ -159,7 +173,28 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(loaded: &'a Loaded, env: Environment) -> Self {
+    /// Builds every instance, kind by kind in reference order (what a resource references is
+    /// built before it).
+    fn run(loaded: &'a Loaded, env: Environment, previous: Previous) -> Self {
+        let mut b = Builder::new(loaded, env, previous);
+        b.resolve_variables();
+        let mut order = Kind::referencing_first();
+        order.reverse();
+        for kind in order {
+            for i in 0..loaded.instances.len() {
+                b.current = i;
+                let file = &loaded.files[loaded.instances[i].file].file;
+                for r in kinds::build_kind(&mut b, file, kind) {
+                    b.index.insert(r.address.clone(), b.resources.len());
+                    b.resources.push(r);
+                }
+            }
+        }
+        b.current = 0;
+        b
+    }
+
+    fn new(loaded: &'a Loaded, env: Environment, previous: Previous) -> Self {
         let mut b = Builder {
             loaded,
             env,
@@ -173,6 +208,10 @@ impl<'a> Builder<'a> {
             resources: Vec::new(),
             index: HashMap::new(),
             stack_tags: Tags::new(),
+            previous,
+            deferred: Default::default(),
+            tainted: Default::default(),
+            building: None,
             sensitive: loaded.sensitive.clone(),
             granted: BTreeMap::new(),
             declared_statements: BTreeMap::new(),
@@ -300,11 +339,24 @@ impl<'a> Builder<'a> {
             Some(var) => self.passed.get(self.current)?.get(var).cloned()?,
             None => Address::parse(what)?.in_module(&self.instance().module),
         };
-        match self.built(&address) {
+        let first_pass = self.previous.resources.is_empty();
+        if !first_pass && self.built(&address).is_none() && self.previous.tainted.contains(&address) {
+            return Some(Err(format!(
+                "`${{{name}}}`: {address} uses, in turn, an attribute of a resource built after it"
+            )));
+        }
+        let previous = self.previous.index.get(&address).map(|i| &self.previous.resources[*i]);
+        match self.built(&address).or(previous) {
             Some(r) if attribute == "arn" => Some(Ok(r.spec.arn(&self.env))),
             Some(r) => Some(Ok(r.spec.physical_name().to_string())),
+            None if self.declared.contains_key(&address) && first_pass => {
+                // Known in the second pass.
+                self.deferred.set(true);
+                self.tainted.borrow_mut().extend(self.building.clone());
+                Some(Ok(String::new()))
+            }
             None if self.declared.contains_key(&address) => {
-                Some(Err(format!("`${{{name}}}`: {address} is not built yet where this is used")))
+                Some(Err(format!("`${{{name}}}`: {address} could not be built, so its {attribute} is not known")))
             }
             None => None,
         }
@@ -385,6 +437,7 @@ impl<'a> Context<'a> for Builder<'a> {
             name: name.to_string(),
             key: self.each.as_ref().map(|e| e.key.clone()),
         };
+        self.building = Some(address.clone());
         let key = address.to_string();
         (address, key)
     }

@@ -6,6 +6,9 @@ pub mod expand;
 pub mod interpolate;
 pub mod schema;
 
+#[cfg(test)]
+mod fleet_tests;
+
 pub use builder::build;
 
 use crate::diagnostic::{self, did_you_mean, Diagnostic, Locator, Severity};

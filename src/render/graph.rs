@@ -1,5 +1,6 @@
 //! A plan as a Graphviz DOT graph: one node per resource (its action in the label), one edge
 //! per dependency the executor walks (`Change::after`), from the change to what it waits for.
+//! The resources of each module instance are drawn in a cluster of their own.
 
 use crate::plan::{Action, Plan};
 use std::fmt::Write;
@@ -31,9 +32,23 @@ fn symbol(action: Action) -> &'static str {
 /// ```
 pub fn dot(plan: &Plan) -> String {
     let mut out = format!("digraph {} {{\n  rankdir = \"RL\";\n  node [shape = box];\n", quoted(&plan.stack));
+    // Nodes by module instance (stack.toml's first, outside any cluster).
+    let mut by_module: std::collections::BTreeMap<String, Vec<&crate::plan::Change>> = Default::default();
     for c in &plan.changes {
-        let label = format!("{}\n{}\n{}", c.address, c.physical_name, symbol(c.action));
-        let _ = writeln!(out, "  {} [label = {}];", quoted(&c.address.to_string()), quoted(&label));
+        by_module.entry(c.address.module_display()).or_default().push(c);
+    }
+    for (i, (module, changes)) in by_module.iter().enumerate() {
+        let indent = if module.is_empty() { "  " } else { "    " };
+        if !module.is_empty() {
+            let _ = writeln!(out, "  subgraph {} {{\n    label = {};", quoted(&format!("cluster_{i}")), quoted(module));
+        }
+        for c in changes {
+            let label = format!("{}\n{}\n{}", c.address, c.physical_name, symbol(c.action));
+            let _ = writeln!(out, "{indent}{} [label = {}];", quoted(&c.address.to_string()), quoted(&label));
+        }
+        if !module.is_empty() {
+            out.push_str("  }\n");
+        }
     }
     for c in &plan.changes {
         for dependency in &c.after {
