@@ -186,6 +186,8 @@ fn schema_accepts_every_example_and_rejects_unknown_keys() {
         repo().join("stack.toml"),
         repo().join("examples/minimal.toml"),
         repo().join("examples/query-partitioning.toml"),
+        repo().join("examples/fleet.toml"),
+        repo().join("examples/modules/firehose-pipeline/module.toml"),
     ] {
         let doc = as_json(&std::fs::read_to_string(&path).unwrap());
         let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
@@ -210,7 +212,15 @@ fn an_invalid_stack_makes_no_request() {
         .map(|e| e.unwrap().path())
         .find(|p| p.to_string_lossy().ends_with("-buffer-size-too-large.toml"))
         .unwrap();
-    for command in ["plan", "apply", "destroy"] {
+    // A fleet whose module breaks a rule in every instance.
+    let fleet = tempfile::tempdir().unwrap();
+    let module = fleet.path().join("modules/firehose-pipeline");
+    std::fs::create_dir_all(&module).unwrap();
+    let text = std::fs::read_to_string(repo().join("examples/modules/firehose-pipeline/module.toml")).unwrap();
+    std::fs::write(module.join("module.toml"), text.replace("buffer_size_mb = 128", "buffer_size_mb = 129")).unwrap();
+    let fleet_stack = fleet.path().join("fleet.toml");
+    std::fs::copy(repo().join("examples/fleet.toml"), &fleet_stack).unwrap();
+    for (command, invalid) in ["plan", "apply", "destroy"].iter().flat_map(|c| [(*c, &invalid), (*c, &fleet_stack)]) {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_provision"))
             .args(
                 ["-f", invalid.to_str().unwrap(), command, "--auto-approve"]
@@ -227,6 +237,13 @@ fn an_invalid_stack_makes_no_request() {
         assert_eq!(out.status.code(), Some(1), "{command}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("error[D3]") && stderr.contains("nothing was sent to AWS"), "{stderr}");
+        if invalid == &fleet_stack {
+            // Each instance's error, at the module file's line.
+            for key in ["acme", "globex", "initech"] {
+                assert!(stderr.contains(&format!("module.tenant[{key}].firehose.events.buffer_size_mb")), "{stderr}");
+            }
+            assert!(stderr.contains("modules/firehose-pipeline/module.toml:"), "{stderr}");
+        }
         assert!(listener.accept().is_err(), "{command} connected to the endpoint");
     }
 }
