@@ -171,6 +171,23 @@ impl Fixture {
         Fixture { dir, moto: Moto::start(), proxy: None }
     }
 
+    /// examples/fleet.toml as stack.toml, with its module and the function's code beside it.
+    pub(crate) fn fleet() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(repo().join("examples/fleet.toml"), dir.path().join("stack.toml")).unwrap();
+        copy_dir(&repo().join("examples/modules"), &dir.path().join("modules"));
+        copy_dir(&repo().join("examples/lambda/metadata_extractor"), &dir.path().join("lambda/metadata_extractor"));
+        Fixture { dir, moto: Moto::start(), proxy: None }
+    }
+
+    /// Replaces text in a file of the fixture (the text must be there).
+    pub(crate) fn edit_file(&self, relative: &str, from: &str, to: &str) {
+        let path = self.dir.path().join(relative);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{relative} has no {from:?}");
+        std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+    }
+
     /// A fixture whose runs go through a fault-injecting proxy in front of moto.
     pub(crate) fn with_faults() -> Fixture {
         let mut fx = Fixture::new();
@@ -241,9 +258,7 @@ impl Fixture {
 
     /// Replaces text in stack.toml (the text must be there).
     pub(crate) fn edit(&self, from: &str, to: &str) {
-        let text = std::fs::read_to_string(self.stack_path()).unwrap();
-        assert!(text.contains(from), "stack.toml has no {from:?}");
-        std::fs::write(self.stack_path(), text.replacen(from, to, 1)).unwrap();
+        self.edit_file("stack.toml", from, to);
     }
 
     pub(crate) fn write_file(&self, relative: &str, text: &str) {

@@ -7,6 +7,7 @@ mod common;
 mod calls;
 mod datapath;
 mod faults;
+mod fleet;
 mod fuzz;
 mod hardening;
 mod jq_oracle;
