@@ -10,7 +10,9 @@ action. Measures the release binary:
      pipeline, throttled calls, and the floor the tightest quota sets);
   3. the same plan in a busy account (1,000 foreign roles, 200 foreign functions);
   4. peak RSS;
-  5. the data path: preview and send (see the section's own notes).
+  5. a fleet from one for_each (examples/fleet.toml's module): validate of 200 instances, and
+     apply, plan and destroy of BENCH_FLEET pipelines under the quotas;
+  6. the data path: preview and send (see the section's own notes).
 Writes BENCHMARKS.md.
 """
 import datetime
@@ -33,6 +35,8 @@ LATENCY_MS = int(os.environ.get("BENCH_LATENCY_MS", "50"))
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "1,10,40").split(",")]
 FOREIGN_ROLES = int(os.environ.get("BENCH_FOREIGN_ROLES", "1000"))
 FOREIGN_FUNCTIONS = int(os.environ.get("BENCH_FOREIGN_FUNCTIONS", "200"))
+FLEET = int(os.environ.get("BENCH_FLEET", "100"))
+FLEET_VALIDATE = 200
 
 
 def log(*args):
@@ -113,6 +117,46 @@ def generated_stack(n, directory):
     return path
 
 
+def fleet_stack(n, directory):
+    """examples/fleet.toml with n tenants: one module, one for_each."""
+    import shutil
+    if not os.path.exists(os.path.join(directory, "modules")):
+        shutil.copytree(os.path.join(ROOT, "examples/modules"), os.path.join(directory, "modules"))
+        shutil.copytree(os.path.join(ROOT, "examples/lambda/metadata_extractor"),
+                        os.path.join(directory, "lambda/metadata_extractor"))
+    text = open(os.path.join(ROOT, "examples/fleet.toml")).read()
+    keys = ", ".join(f'"t{i}"' for i in range(n))
+    text = text.replace('for_each = ["acme", "globex", "initech"]', f"for_each = [{keys}]")
+    text = text.replace('name = "firehose-fleet"', 'name = "bench-fleet"')
+    assert f'"t{n - 1}"' in text
+    path = os.path.join(directory, f"fleet-{n}.toml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def fleet(moto, proxy, work, results):
+    """validate of 200 instances (offline); apply, plan, destroy of FLEET pipelines under the quotas."""
+    f = results["fleet"]
+    big = fleet_stack(FLEET_VALIDATE, work)
+    walls = []
+    for _ in range(5):
+        wall, rss, _ = timed([BIN, "-f", big, "validate"], env=dict(os.environ, PROVISION_VAR_require_tls="false"))
+        walls.append(wall)
+    walls.sort()
+    f["validate"] = {"instances": FLEET_VALIDATE, "resources": FLEET_VALIDATE * 5 + 1, "wall": walls[len(walls) // 2],
+                     "max": walls[-1], "rss": rss}
+    log(f"  validate of {FLEET_VALIDATE} instances: median {f['validate']['wall']:.3f} s, max {walls[-1]:.3f} s")
+    moto.reset()
+    stack = fleet_stack(FLEET, work)
+    os.environ["PROVISION_VAR_require_tls"] = "false"
+    for k, args in [("apply", ["apply", "--auto-approve"]), ("plan", ["plan", "--detailed-exitcode"]),
+                    ("destroy", ["destroy", "--auto-approve"])]:
+        v = f[k] = run(proxy, stack, args, quota=True)
+        log(f"  {k:<8} {v['wall']:6.2f} s  {v['calls']:5} calls  {v['throttled']} throttled  "
+            f"floor {v['floor_seconds']:5.2f} s  RSS {v['rss']:5.1f} MiB")
+
+
 def busy_account(moto):
     """Roles and functions of other teams, created straight in moto (not through the proxy)."""
     sys.path.insert(0, moto.pkgs)
@@ -142,7 +186,7 @@ def main():
     proxy = Proxy(moto.endpoint)
     work = tempfile.mkdtemp()
     default_stack = os.path.join(ROOT, "stack.toml")
-    results = {"default": {}, "sizes": {}, "busy": {}, "data": {}}
+    results = {"default": {}, "sizes": {}, "busy": {}, "fleet": {}, "data": {}}
     try:
         log(f"== default stack through the proxy ({LATENCY_MS} ms per request)")
         moto.reset()
@@ -175,6 +219,8 @@ def main():
             b = results["busy"]
             log(f"  busy/empty: {b['busy']['wall'] / b['empty']['wall']:.2f}x wall, "
                 f"{b['busy']['calls']} vs {b['empty']['calls']} calls")
+        log(f"== a fleet from one for_each ({FLEET} pipelines), AWS quotas enforced")
+        fleet(moto, proxy, work, results)
         log("== data path")
         data_path(moto, results)
     finally:
@@ -329,6 +375,15 @@ def targets(results):
         b = results["busy"]
         ratio = b["busy"]["wall"] / b["empty"]["wall"]
         row("busy-account plan within 1.2x of the empty account's", f"{ratio:.2f}x", ratio <= 1.2)
+    fl = results.get("fleet") or {}
+    if "validate" in fl:
+        v = fl["validate"]
+        row(f"validate of {v['instances']} module instances under 1 s", f"median {v['wall']:.2f} s, max {v['max']:.2f} s", v["max"] < 1)
+    if "plan" in fl:
+        v = fl["plan"]
+        row(f"plan of {FLEET} pipelines from one for_each within 1.1x the quota floor, zero throttled calls",
+            f"{v['wall'] / v['floor_seconds']:.2f}x ({v['wall']:.2f} s / {v['floor_seconds']:.2f} s), {v['throttled']} throttled",
+            v["wall"] <= 1.1 * v["floor_seconds"] and v["throttled"] == 0)
     data = results["data"]
     for key, target, label in [("preview, Python Lambda (default stack)", 20000, "preview through the Python Lambda"),
                                ("preview, jq query (examples/query-partitioning.toml)", 100000, "preview through the jq example"),
@@ -379,6 +434,20 @@ def write_report(results):
                   f"Plan of {max(SIZES)} pipelines, quotas enforced: {b['empty']['wall']:.2f} s and {b['empty']['calls']} calls "
                   f"in an empty account, {b['busy']['wall']:.2f} s and {b['busy']['calls']} calls in the busy one "
                   f"({b['busy']['wall'] / b['empty']['wall']:.2f}x)."]
+    fl = results.get("fleet") or {}
+    if fl:
+        v = fl.get("validate")
+        lines += ["", f"## A fleet from one for_each (examples/fleet.toml's module, {FLEET} tenants), AWS's quotas", ""]
+        if v:
+            lines.append(f"`validate` of {v['instances']} module instances ({v['resources']} resources, offline, Lambda code packaged once): "
+                         f"median {v['wall']:.2f} s of 5 runs, max {v['max']:.2f} s, peak RSS {v['rss']:.1f} MiB.")
+            lines.append("")
+        lines += ["| command | wall | calls | throttled | quota floor | wall / floor | peak RSS |", "|---|---|---|---|---|---|---|"]
+        for k in ("apply", "plan", "destroy"):
+            if k in fl:
+                x = fl[k]
+                lines.append(f"| `{k}` | {x['wall']:.2f} s | {x['calls']} | {x['throttled']} | {x['floor_seconds']:.2f} s | "
+                             f"{x['wall'] / x['floor_seconds']:.2f}x | {x['rss']:.1f} MiB |")
     lines += targets(results)
     if results["data"]:
         lines += ["", "## Data path", "",
@@ -402,6 +471,7 @@ if __name__ == "__main__":
         with open(os.path.join(ROOT, "target/bench-results.json")) as f:
             saved = json.load(f)
         saved["sizes"] = {int(k): v for k, v in saved["sizes"].items()}
+        saved.setdefault("fleet", {})
         write_report(saved)
     else:
         main()

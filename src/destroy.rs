@@ -12,19 +12,17 @@ pub async fn buckets_holding_data(plan: &Plan, provider: &dyn Provider) -> Resul
         .changes
         .iter()
         .filter(|c| matches!(c.action, Action::Delete | Action::Replace) && !c.force_destroy)
-        .filter_map(|c| match c.live.as_ref().map(|l| &l.spec) {
-            Some(crate::model::Spec::Bucket(b)) => Some((c, b)),
-            _ => None,
-        });
+        .filter_map(|c| c.live.as_ref().map(|l| (c, l.spec.physical_name())))
+        .filter(|(c, _)| c.address.kind.info().holds_data);
     let counts = futures::future::join_all(
-        buckets.map(|(c, b)| async move { provider.object_count(&b.name).await.map(|n| (c, b, n)) }),
+        buckets.map(|(c, name)| async move { provider.object_count(name).await.map(|n| (c, name, n)) }),
     )
     .await;
     let mut holding = Vec::new();
     for count in counts {
-        let (c, b, n) = count?;
+        let (c, name, n) = count?;
         if n > 0 {
-            holding.push(format!("{} ({}) holds {n} object version(s)", c.address, b.name));
+            holding.push(format!("{} ({}) holds {n} object version(s)", c.address, crate::output::escape(name)));
         }
     }
     Ok(holding)

@@ -25,6 +25,7 @@ pub mod output;
 pub mod package;
 pub mod plan;
 pub mod policy;
+pub mod prefix;
 pub mod process;
 pub mod provider;
 pub mod render;

@@ -164,19 +164,34 @@ impl Provider for Clients {
     }
 
     async fn update(&self, desired: &Spec, live: &Live, wait: Duration) -> Result<Outputs> {
-        match (desired, &live.spec) {
-            (Spec::Bucket(d), Spec::Bucket(l)) => {
+        // Exhaustive over the desired kind: a new kind must say how it is updated.
+        let differ = || anyhow::anyhow!("internal error: desired and live kinds differ");
+        match desired {
+            Spec::Bucket(d) => {
+                let Spec::Bucket(l) = &live.spec else { return Err(differ()) };
                 s3::update(&self.s3, self.owner()?, self.partition(), d, l, &live.ignored_tags).await
             }
-            (Spec::LogGroup(d), Spec::LogGroup(l)) => logs::update(&self.logs, d, l, &live.arn).await,
-            (Spec::Role(d), Spec::Role(l)) => iam::update(&self.iam, d, l, &live.arn).await,
-            (Spec::Lambda(d), Spec::Lambda(l)) => lambda::update(&self.lambda, d, l, &live.arn, wait).await,
-            (Spec::Firehose(d), Spec::Firehose(l)) => firehose::update(&self.firehose, d, l, &live.arn, wait).await,
-            (Spec::Table(d), Spec::Table(_)) => {
+            Spec::LogGroup(d) => {
+                let Spec::LogGroup(l) = &live.spec else { return Err(differ()) };
+                logs::update(&self.logs, d, l, &live.arn).await
+            }
+            Spec::Role(d) => {
+                let Spec::Role(l) = &live.spec else { return Err(differ()) };
+                iam::update(&self.iam, d, l, &live.arn).await
+            }
+            Spec::Lambda(d) => {
+                let Spec::Lambda(l) = &live.spec else { return Err(differ()) };
+                lambda::update(&self.lambda, d, l, &live.arn, wait).await
+            }
+            Spec::Firehose(d) => {
+                let Spec::Firehose(l) = &live.spec else { return Err(differ()) };
+                firehose::update(&self.firehose, d, l, &live.arn, wait).await
+            }
+            Spec::Table(d) => {
+                let Spec::Table(_) = &live.spec else { return Err(differ()) };
                 glue::update(&self.glue, d).await?;
                 Ok(Outputs { arn: live.arn.clone(), qualified_arn: None })
             }
-            _ => anyhow::bail!("internal error: desired and live kinds differ"),
         }
     }
 

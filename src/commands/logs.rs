@@ -1,6 +1,6 @@
 use super::common::Context;
 use crate::aws::data::LogEvent;
-use crate::model::{Address, Spec, Stack};
+use crate::model::{Address, Stack};
 use crate::output::escape;
 use crate::{errln, outln};
 use anyhow::bail;
@@ -19,21 +19,16 @@ struct Source {
 fn sources(stack: &Stack, address: Option<&str>) -> anyhow::Result<Vec<Source>> {
     let mut all = Vec::new();
     for r in &stack.resources {
-        match &r.spec {
-            Spec::Lambda(l) => {
-                all.push(Source { address: r.address.clone(), group: format!("/aws/lambda/{}", l.name), stream: None })
-            }
-            Spec::Firehose(f) => {
-                if let Some((group, stream)) = &f.logging {
-                    all.push(Source { address: r.address.clone(), group: group.clone(), stream: Some(stream.clone()) });
-                }
-            }
-            _ => {}
+        if let Some((group, stream)) = r.spec.logs() {
+            all.push(Source { address: r.address.clone(), group, stream });
         }
     }
     let Some(wanted) = address else { return Ok(all) };
     let listed = all.iter().map(|s| s.address.to_string()).collect::<Vec<_>>().join(", ");
-    let chosen: Vec<Source> = all.into_iter().filter(|s| s.address.to_string() == wanted).collect();
+    // An address, or a module instance (`module.tenant[acme]`: its functions and streams).
+    let selector = crate::model::address::Selector::parse(wanted);
+    let chosen: Vec<Source> =
+        all.into_iter().filter(|s| selector.as_ref().is_some_and(|sel| sel.matches(&s.address))).collect();
     if chosen.is_empty() {
         bail!("{} has no logs provision reads; these do: {listed}", escape(wanted));
     }

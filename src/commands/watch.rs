@@ -1,6 +1,5 @@
 use super::apply::execute;
 use super::common::Context;
-use crate::model::Spec;
 use crate::plan;
 use crate::{errln, outln, render};
 use std::path::{Path, PathBuf};
@@ -21,7 +20,7 @@ fn look(path: &Path, out: &mut Seen) {
     }
 }
 
-/// The files a change of which is worth a new plan: stack.toml, var files, every function's
+/// The files a change of which is worth a new plan: stack.toml, var files, module files, every function's
 /// source directory (dot directories left out).
 fn snapshot(ctx: &Context) -> Seen {
     let mut seen = Seen::new();
@@ -33,10 +32,8 @@ fn snapshot(ctx: &Context) -> Seen {
         Ok((stack, _)) => stack
             .resources
             .iter()
-            .filter_map(|r| match &r.spec {
-                Spec::Lambda(l) => l.source_dir.clone(),
-                _ => None,
-            })
+            .filter_map(|r| r.spec.source_dir().map(Path::to_path_buf))
+            .chain(stack.module_files.iter().cloned())
             .collect(),
         Err(_) => vec![],
     };

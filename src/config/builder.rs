@@ -73,6 +73,7 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
         name: loaded.name.clone(),
         env: b.env.clone(),
         file: loaded.path.clone(),
+        module_files: loaded.files.iter().skip(1).map(|f| f.path.clone()).collect(),
         resources,
         sensitive: std::mem::take(&mut b.sensitive),
         lock,

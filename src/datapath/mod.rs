@@ -2,10 +2,8 @@
 //! checking where they landed (verify). Pure logic here; AWS calls through `aws::data`.
 
 pub mod lambda_runner;
-pub mod prefix_eval;
 pub mod preview;
 pub mod records;
 pub mod send;
-pub mod timefmt;
 pub mod verify;
 pub mod worker;

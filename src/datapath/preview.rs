@@ -4,7 +4,7 @@
 //! error prefix and why. Decompression and CloudWatchLogProcessing are not simulated.
 
 use super::lambda_runner::{Function, InvocationError, Runner};
-use super::prefix_eval::{Inputs, Prefix, PARTITIONING_FAILED, PROCESSING_FAILED};
+use crate::prefix::eval::{Inputs, Prefix, PARTITIONING_FAILED, PROCESSING_FAILED};
 use super::records::Record;
 use crate::jq::{Engine as JqEngine, Evaluator, Outcome};
 use crate::model::{FirehoseSpec, Param};

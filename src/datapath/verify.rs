@@ -4,7 +4,7 @@
 
 use crate::datapath::preview::Report;
 use crate::model::FirehoseSpec;
-use crate::validate::prefix::{parse, Part};
+use crate::prefix::{parse, Part};
 use base64::Engine;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -433,7 +433,7 @@ pub fn match_key(prefix: &str, key: &str) -> Option<(String, BTreeMap<String, St
                 let len = match (namespace.as_str(), parts.get(i + 1)) {
                     // A timestamp has the width of its pattern when all its fields are numeric.
                     ("timestamp", _) if rest.starts_with("!{") => rest.find('}').map(|e| e + 1)?,
-                    ("timestamp", _) => super::timefmt::format(value, chrono::DateTime::UNIX_EPOCH).ok()?.len(),
+                    ("timestamp", _) => crate::prefix::timefmt::format(value, chrono::DateTime::UNIX_EPOCH).ok()?.len(),
                     (_, Some(Part::Literal(next))) => rest.find(next.as_str())?,
                     _ => rest.find('/').unwrap_or(rest.len()),
                 };
@@ -538,7 +538,7 @@ fn error_type_of(error_prefix: &str, evaluated: &str) -> String {
                 let len = match parts.get(i + 1) {
                     Some(Part::Literal(next)) => rest.find(next.as_str()).unwrap_or(rest.len()),
                     _ if namespace == "timestamp" => {
-                        super::timefmt::format(value, chrono::DateTime::UNIX_EPOCH).map(|s| s.len()).unwrap_or(0)
+                        crate::prefix::timefmt::format(value, chrono::DateTime::UNIX_EPOCH).map(|s| s.len()).unwrap_or(0)
                     }
                     _ => rest.find('/').unwrap_or(rest.len()),
                 };

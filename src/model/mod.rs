@@ -176,6 +176,8 @@ pub struct Stack {
     pub name: String,
     pub env: Environment,
     pub file: PathBuf,
+    /// The module files it uses (`[module.NAME] source`), each once.
+    pub module_files: Vec<PathBuf>,
     pub resources: Vec<Resource>,
     /// Values of sensitive variables: never shown, anywhere.
     pub sensitive: Vec<String>,

@@ -2,12 +2,11 @@
 //! Each diagnostic carries the rule id and the key it concerns.
 
 pub mod jq;
-pub mod prefix;
 
 use crate::diagnostic::Diagnostic;
 use crate::model::kinds::firehose::FirehoseSection;
 use crate::model::*;
-use prefix::Part;
+use crate::prefix::{self, Part};
 
 /// Runs every rule; returns errors and warnings.
 /// `raw_stream` gives a stream's table as written (for the rules about what is written: "set
@@ -656,7 +655,7 @@ fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Dia
                         );
                     }
                     if ns == "timestamp" && value.matches('\'').count() % 2 == 0 {
-                        if let Err(e) = crate::datapath::timefmt::check(value) {
+                        if let Err(e) = crate::prefix::timefmt::check(value) {
                             out.push(
                                 Diagnostic::warning(
                                     "P6",

@@ -263,7 +263,7 @@ fn validate_needs_no_credentials() {
 
 mod prefix_parser {
     use proptest::prelude::*;
-    use provision::validate::prefix::{parse, Part};
+    use provision::prefix::{parse, Part};
 
     proptest! {
         #[test]

@@ -23,6 +23,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // conflict until imported).
     create_carries_tags: false,
     hotswap: &[],
+    holds_data: true,
     // Bucket configuration calls: not published (object calls allow thousands per prefix).
     rates: &[("S3", 50.0), ("S3.GetObject", f64::INFINITY), ("S3.ListObjectsV2", f64::INFINITY)],
 };
@@ -170,6 +171,14 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &BucketSection) -> O
 }
 
 impl KindSpec for BucketSpec {
+    fn logs(&self) -> Option<(String, Option<String>)> {
+        None
+    }
+
+    fn source_dir(&self) -> Option<&std::path::Path> {
+        None
+    }
+
     fn arn(&self, env: &Environment) -> String {
         env.bucket_arn(&self.name)
     }

@@ -27,6 +27,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     create_carries_tags: true,
     // `watch` lets a stream take its function's new version.
     hotswap: &["processors"],
+    holds_data: false,
     // "Amazon Data Firehose Quota": control-plane APIs 5 TPS each; the data plane is limited
     // per stream in records and bytes, which `send` paces itself.
     rates: &[("Firehose", 5.0), ("Firehose.PutRecord", f64::INFINITY), ("Firehose.PutRecordBatch", f64::INFINITY)],
@@ -373,6 +374,14 @@ fn processor_parameters(
 }
 
 impl KindSpec for FirehoseSpec {
+    fn logs(&self) -> Option<(String, Option<String>)> {
+        self.logging.as_ref().map(|(group, stream)| (group.clone(), Some(stream.clone())))
+    }
+
+    fn source_dir(&self) -> Option<&std::path::Path> {
+        None
+    }
+
     fn arn(&self, env: &Environment) -> String {
         env.stream_arn(&self.name)
     }

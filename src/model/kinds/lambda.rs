@@ -30,6 +30,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // `watch` changes code and environment at once (and the version a new code publishes);
     // never a role, runtime, memory or timeout: those go through apply.
     hotswap: &["code_sha256", "environment.", "version"],
+    holds_data: false,
     // "Lambda quotas": GetFunction 100/s, GetPolicy 15/s, the rest of the control plane 15/s.
     rates: &[("Lambda", 15.0), ("Lambda.GetFunction", 100.0)],
 };
@@ -186,6 +187,14 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> O
 }
 
 impl KindSpec for LambdaSpec {
+    fn logs(&self) -> Option<(String, Option<String>)> {
+        Some((format!("/aws/lambda/{}", self.name), None))
+    }
+
+    fn source_dir(&self) -> Option<&std::path::Path> {
+        self.source_dir.as_deref()
+    }
+
     fn arn(&self, env: &Environment) -> String {
         env.function_arn(&self.name)
     }

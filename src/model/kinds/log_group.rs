@@ -22,6 +22,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     adopts_unowned: true,
     create_carries_tags: true,
     hotswap: &[],
+    holds_data: false,
     // "CloudWatch Logs quotas": DescribeLogGroups 10/s, DescribeLogStreams 25/s, CreateLogStream
     // 50/s, CreateLogGroup / PutRetentionPolicy / DeleteLogGroup 5-10/s.
     rates: &[
@@ -90,6 +91,14 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LogGroupSection) ->
 }
 
 impl KindSpec for LogGroupSpec {
+    fn logs(&self) -> Option<(String, Option<String>)> {
+        None
+    }
+
+    fn source_dir(&self) -> Option<&std::path::Path> {
+        None
+    }
+
     fn arn(&self, env: &Environment) -> String {
         env.log_group_arn(&self.name)
     }

@@ -46,6 +46,10 @@ pub trait KindSpec {
     {
         self.clone()
     }
+    /// The log group (and stream) it writes to, that `provision logs` reads.
+    fn logs(&self) -> Option<(String, Option<String>)>;
+    /// The local source directory of its code, that `provision watch` watches.
+    fn source_dir(&self) -> Option<&Path>;
     /// What dependents use once it is applied with ARN `arn`.
     fn outputs(&self, arn: &str) -> Outputs {
         Outputs { arn: arn.to_string(), qualified_arn: None }
@@ -286,6 +290,9 @@ pub struct KindInfo {
     /// The attributes `provision watch` may change at once (keys, or key prefixes ending in
     /// `.`); any other change is shown for `provision apply`.
     pub hotswap: &'static [&'static str],
+    /// Whether it may hold data that deleting it deletes (a bucket's objects): destroy refuses to
+    /// delete one holding any without its `force_destroy`.
+    pub holds_data: bool,
     /// AWS's default API rates for its calls, requests per second by `Service.Action` or
     /// `Service` (see [`crate::aws::pacing`]), with their source in a comment.
     pub rates: &'static [(&'static str, f64)],
@@ -545,6 +552,16 @@ impl Spec {
     /// What dependents use once it is applied with ARN `arn`.
     pub fn outputs(&self, arn: &str) -> Outputs {
         self.as_dyn().outputs(arn)
+    }
+
+    /// See [`KindSpec::logs`].
+    pub fn logs(&self) -> Option<(String, Option<String>)> {
+        self.as_dyn().logs()
+    }
+
+    /// See [`KindSpec::source_dir`].
+    pub fn source_dir(&self) -> Option<&Path> {
+        self.as_dyn().source_dir()
     }
 
     /// Whether deleting it may delete data it holds.

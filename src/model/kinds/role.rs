@@ -25,6 +25,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     adopts_unowned: false,
     create_carries_tags: true,
     hotswap: &[],
+    holds_data: false,
     // IAM publishes no per-API rate; it throttles bursts: 15/s, adapted.
     rates: &[("IAM", 15.0)],
 };
@@ -132,6 +133,14 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &RoleSection) -> Opt
 }
 
 impl KindSpec for RoleSpec {
+    fn logs(&self) -> Option<(String, Option<String>)> {
+        None
+    }
+
+    fn source_dir(&self) -> Option<&std::path::Path> {
+        None
+    }
+
     fn arn(&self, env: &Environment) -> String {
         env.role_arn(&self.path, &self.name)
     }

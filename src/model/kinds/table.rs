@@ -13,7 +13,7 @@ use super::{push, Context, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::model::{Attr, Attributes, Environment, Resource, Tags, ADDRESS_TAG, OWNER_TAG};
-use crate::validate::prefix::{parse, Part};
+use crate::prefix::{parse, Part};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
@@ -35,6 +35,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // The ownership markers are parameters of the CreateTable call itself.
     create_carries_tags: true,
     hotswap: &[],
+    holds_data: false,
     // Glue publishes no per-action rate for Data Catalog calls: 10/s, adapted.
     rates: &[("Glue", 10.0)],
 };
@@ -393,7 +394,7 @@ fn timestamp_projection(pattern: &str, since: chrono::NaiveDate) -> Result<Proje
         )
     })?;
     let start = since.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default();
-    let first = crate::datapath::timefmt::format(pattern, start)
+    let first = crate::prefix::timefmt::format(pattern, start)
         .map_err(|e| unprojectable("T2", format!("`!{{timestamp:{pattern}}}`: {}", e.0), "see rule P6"))?;
     Ok(Projection::Date { format: pattern.to_string(), range: format!("{first},NOW"), unit })
 }
@@ -689,6 +690,14 @@ pub(crate) fn check(key: &str, t: &TableSpec, out: &mut Vec<Diagnostic>) {
 }
 
 impl KindSpec for TableSpec {
+    fn logs(&self) -> Option<(String, Option<String>)> {
+        None
+    }
+
+    fn source_dir(&self) -> Option<&std::path::Path> {
+        None
+    }
+
     fn arn(&self, env: &Environment) -> String {
         env.table_arn(self.database(), self.table())
     }

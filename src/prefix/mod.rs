@@ -1,4 +1,11 @@
-//! Parser for Firehose S3 prefix expressions: literal text and `!{namespace:value}`.
+//! Firehose's S3 prefix language, in one bottom layer: the parser (literal text and
+//! `!{namespace:value}`, here), `timefmt` (`!{timestamp:PATTERN}` as Java formats it) and `eval`
+//! (a prefix for one record, as Firehose evaluates it). Validation, preview, verify's key
+//! matching and the Glue table's projection all read prefixes through it.
+
+pub mod eval;
+pub mod timefmt;
+
 
 /// One piece of a prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]

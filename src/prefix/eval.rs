@@ -2,7 +2,7 @@
 //! jq query, timestamps of the arrival time in UTC, `firehose:` values.
 
 use super::timefmt;
-use crate::validate::prefix::{parse, Part};
+use super::{parse, Part};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
