@@ -95,7 +95,9 @@ pub fn render(diagnostics: &[Diagnostic], sources: &[(PathBuf, String)], color: 
     // width in bytes, so that carets stay under their values.
     let shown: Vec<(&PathBuf, String)> = sources
         .iter()
-        .map(|(path, text)| (path, text.chars().map(|c| if ('\u{80}'..='\u{9f}').contains(&c) { '¤' } else { c }).collect()))
+        .map(|(path, text)| {
+            (path, text.chars().map(|c| if ('\u{80}'..='\u{9f}').contains(&c) { '¤' } else { c }).collect())
+        })
         .collect();
     for d in diagnostics {
         let level = match d.severity {

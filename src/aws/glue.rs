@@ -228,7 +228,8 @@ pub(super) async fn owned(client: &Client, stack: &str) -> Result<Vec<Owned>> {
                 if spec.tags.get(OWNER_TAG).map(String::as_str) != Some(stack) {
                     continue;
                 }
-                let address = Address::from_tag(spec.tags.get(ADDRESS_TAG).map(String::as_str), Kind::Table, &spec.name);
+                let address =
+                    Address::from_tag(spec.tags.get(ADDRESS_TAG).map(String::as_str), Kind::Table, &spec.name);
                 out.push(Owned { address, physical_name: spec.name.clone(), tags: Some(spec.tags) });
             }
         }

@@ -28,11 +28,7 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
     // A string used the ARN or name of a resource of a kind built after it (a role's statement
     // naming a stream): built again, with every resource of the first pass known.
     let mut b = if first.deferred.get() {
-        let previous = Previous {
-            index: first.index,
-            resources: first.resources,
-            tainted: first.tainted.into_inner(),
-        };
+        let previous = Previous { index: first.index, resources: first.resources, tainted: first.tainted.into_inner() };
         Builder::run(loaded, env, previous)
     } else {
         first
@@ -96,14 +92,20 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
     }
     // A key misspelt in a table leaves its value out: the rules needing it set with another
     // (D3, R8: "set both or neither") would only repeat the typo, so they are not reported.
-    let misspelt: Vec<String> = loaded
+    let misspelt: Vec<(&Path, String)> = loaded
         .parse_errors
         .iter()
         .filter(|d| d.message.starts_with("unknown key"))
-        .map(|d| d.key.rsplit_once('.').map_or(d.key.clone(), |(table, _)| table.to_string()))
+        .filter_map(|d| {
+            let table = d.key.rsplit_once('.').map_or(d.key.clone(), |(table, _)| table.to_string());
+            Some((d.location.as_ref()?.file.as_path(), table))
+        })
         .collect();
     found.retain(|d| {
-        !(["D3", "R8"].contains(&d.rule.as_str()) && misspelt.iter().any(|t| d.key.starts_with(t.as_str())))
+        let (file, key) = b.written(&d.key);
+        let in_file = loaded.files[file].path.as_path();
+        !(["D3", "R8"].contains(&d.rule.as_str())
+            && misspelt.iter().any(|(f, t)| *f == in_file && key.starts_with(t.as_str())))
     });
     diagnostics.extend(found.into_iter().map(|d| b.locate(d)));
     // What the files say wrong comes first (syntax, unknown keys, types), then the rules, by
@@ -278,8 +280,11 @@ impl<'a> Builder<'a> {
         for (i, instance) in instances.iter().enumerate().skip(1) {
             let file = &self.file_of(instance).file;
             let caller = instance.caller.unwrap_or(0);
-            let mut values: BTreeMap<String, String> =
-                file.variables.iter().filter_map(|(k, v)| v.default_value().map(|d| (k.clone(), d.to_string()))).collect();
+            let mut values: BTreeMap<String, String> = file
+                .variables
+                .iter()
+                .filter_map(|(k, v)| v.default_value().map(|d| (k.clone(), d.to_string())))
+                .collect();
             let mut passed = BTreeMap::new();
             self.current = caller;
             self.each = instance.each.clone();
@@ -366,16 +371,21 @@ impl<'a> Builder<'a> {
     /// Locates a diagnostic in the file its key is written in (the longest known prefix of its
     /// key names the instance; the rest is the key in that file).
     fn locate(&self, d: Diagnostic) -> Diagnostic {
-        let key = d.key.clone();
+        let (file, key) = self.written(&d.key);
+        self.loaded.files[file].locator.locate_key(d, &key)
+    }
+
+    /// Where an instance key (`module.t[a].firehose.events.buffer_size_mb`) is written: the
+    /// file (an index into the loaded files) and the key in it (`firehose.events.buffer_size_mb`).
+    fn written(&self, key: &str) -> (usize, String) {
         let mut cut = key.len();
         loop {
             if let Some((file, config)) = self.sources.get(&key[..cut]) {
-                let in_file = format!("{config}{}", &key[cut..]);
-                return self.loaded.files[*file].locator.locate_key(d, &in_file);
+                return (*file, format!("{config}{}", &key[cut..]));
             }
             match key[..cut].rfind('.') {
                 Some(i) => cut = i,
-                None => return self.loaded.files[0].locator.locate(d),
+                None => return (0, key.to_string()),
             }
         }
     }
@@ -515,7 +525,11 @@ impl<'a> Context<'a> for Builder<'a> {
                     n if n > 10 => format!("{} and {} more", candidates[..10].join(", "), n - 10),
                     _ => candidates.join(", "),
                 };
-                let whose = if module.is_empty() { "this stack".to_string() } else { format!("this module ({})", self.instance().display()) };
+                let whose = if module.is_empty() {
+                    "this stack".to_string()
+                } else {
+                    format!("this module ({})", self.instance().display())
+                };
                 self.diagnostics.push(
                     Diagnostic::error("reference", key, format!("`{raw}` is not a {} in {whose}", kind.as_str()))
                         .with_help(format!("{hint}declared: {listed}")),

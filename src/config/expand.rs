@@ -102,7 +102,8 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader) -> (Vec<Inst
             }
             if let Some(&f) = by_path.get(&key) {
                 if chain.contains(&f) {
-                    let mut names: Vec<String> = chain.iter().rev().map(|i| files[*i].path.display().to_string()).collect();
+                    let mut names: Vec<String> =
+                        chain.iter().rev().map(|i| files[*i].path.display().to_string()).collect();
                     names.push(files[f].path.display().to_string());
                     diagnostics.push(at(
                         Diagnostic::error(
@@ -123,8 +124,9 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader) -> (Vec<Inst
                         diagnostics.extend(problems);
                         if file.stack.is_some() {
                             diagnostics.push(locator.locate(
-                                Diagnostic::error("module", "stack", "a module file has no [stack]")
-                                    .with_help("the stack's name, region, tags and lock are the caller's: remove [stack]"),
+                                Diagnostic::error("module", "stack", "a module file has no [stack]").with_help(
+                                    "the stack's name, region, tags and lock are the caller's: remove [stack]",
+                                ),
                             ));
                         }
                         files.push(SourceFile { path: path.clone(), file, locator });
@@ -201,27 +203,32 @@ fn check_variables(
     let declared = &module.file.variables;
     let known: Vec<&str> = declared.keys().map(String::as_str).collect();
     for name in given.keys().filter(|n| !declared.contains_key(*n)) {
-        let hint = did_you_mean(name, known.iter().copied()).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+        let hint =
+            did_you_mean(name, known.iter().copied()).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
         let listed = if known.is_empty() { "none".to_string() } else { known.join(", ") };
-        out.push(caller.locator.locate(
-            Diagnostic::error(
-                "variable",
-                format!("{call_key}.variables.{name}"),
-                format!("{} has no variable `{name}`", module.path.display()),
-            )
-            .with_help(format!("{hint}its variables: {listed}")),
-        ));
+        out.push(
+            caller.locator.locate(
+                Diagnostic::error(
+                    "variable",
+                    format!("{call_key}.variables.{name}"),
+                    format!("{} has no variable `{name}`", module.path.display()),
+                )
+                .with_help(format!("{hint}its variables: {listed}")),
+            ),
+        );
     }
     for (name, v) in declared {
         if v.default_value().is_none() && !given.contains_key(name) {
-            out.push(caller.locator.locate(
-                Diagnostic::error(
-                    "variable",
-                    format!("{call_key}.variables"),
-                    format!("the module's variable `{name}` has no default and is not given"),
-                )
-                .with_help(format!("give it: variables = {{ {name} = \"...\" }}")),
-            ));
+            out.push(
+                caller.locator.locate(
+                    Diagnostic::error(
+                        "variable",
+                        format!("{call_key}.variables"),
+                        format!("the module's variable `{name}` has no default and is not given"),
+                    )
+                    .with_help(format!("give it: variables = {{ {name} = \"...\" }}")),
+                ),
+            );
         }
     }
 }
@@ -263,7 +270,13 @@ mod tests {
         let names: Vec<String> = instances.iter().map(Instance::display).collect();
         assert_eq!(
             names,
-            ["", "module.tenant[acme]", "module.tenant[globex]", "module.tenant[acme].module.inner", "module.tenant[globex].module.inner"]
+            [
+                "",
+                "module.tenant[acme]",
+                "module.tenant[globex]",
+                "module.tenant[acme].module.inner",
+                "module.tenant[globex].module.inner"
+            ]
         );
         assert_eq!(files.len(), 3, "each module file is read once");
         assert_eq!(instances[1].each.as_ref().unwrap().key, "acme");
@@ -272,7 +285,8 @@ mod tests {
 
     #[test]
     fn a_cycle_is_named_and_variables_are_checked() {
-        let mut files = root("[stack]\nname = \"s\"\n[module.a]\nsource = \"a.toml\"\nvariables = { colour = \"red\" }\n");
+        let mut files =
+            root("[stack]\nname = \"s\"\n[module.a]\nsource = \"a.toml\"\nvariables = { colour = \"red\" }\n");
         let mut reader = Files(BTreeMap::from([
             (PathBuf::from("a.toml"), "[variables]\ncolor = \"blue\"\nsize = {}\n[module.b]\nsource = \"b.toml\"\nvariables = { size = \"1\" }\n"),
             (PathBuf::from("b.toml"), "[variables]\nsize = {}\n[module.a]\nsource = \"a.toml\"\nvariables = { size = \"1\" }\n"),
@@ -280,7 +294,10 @@ mod tests {
         let (_, problems) = expand(&mut files, &mut reader);
         let text: Vec<String> = problems.iter().map(|d| format!("{}: {}: {:?}", d.key, d.message, d.help)).collect();
         assert!(text.iter().any(|t| t.contains("cycle: stack.toml -> a.toml -> b.toml -> a.toml")), "{text:?}");
-        assert!(text.iter().any(|t| t.contains("module.a.variables.colour") && t.contains("did you mean `color`")), "{text:?}");
+        assert!(
+            text.iter().any(|t| t.contains("module.a.variables.colour") && t.contains("did you mean `color`")),
+            "{text:?}"
+        );
         assert!(text.iter().any(|t| t.contains("`size` has no default")), "{text:?}");
     }
 

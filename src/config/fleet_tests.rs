@@ -48,8 +48,12 @@ function = "lambda.extractor"
 "#;
 
 fn fleet(root: &str, module: &str) -> Result<Stack, crate::config::Invalid> {
-    stack_files(&[("stack.toml", root), ("modules/pipeline/module.toml", module), ("modules/pipeline/code/index.py", "")])
-        .map(|(s, _)| s)
+    stack_files(&[
+        ("stack.toml", root),
+        ("modules/pipeline/module.toml", module),
+        ("modules/pipeline/code/index.py", ""),
+    ])
+    .map(|(s, _)| s)
 }
 
 fn get<'a>(stack: &'a Stack, address: &str) -> &'a Spec {
@@ -148,7 +152,10 @@ bucket = "bucket.raw[${each.key}]"
 
 #[test]
 fn a_rule_broken_in_a_module_is_reported_at_its_line_for_each_instance() {
-    let module = MODULE.replace("[[firehose.events.processor]]", "buffer_size_mb = 500\nbuffer_interval_seconds = 60\n\n[[firehose.events.processor]]");
+    let module = MODULE.replace(
+        "[[firehose.events.processor]]",
+        "buffer_size_mb = 500\nbuffer_interval_seconds = 60\n\n[[firehose.events.processor]]",
+    );
     let e = fleet(ROOT, &module).unwrap_err();
     let text = errors(&e);
     let d3: Vec<&String> = text.iter().filter(|t| t.starts_with("[D3]")).collect();
@@ -169,7 +176,10 @@ fn one_name_given_to_every_instance_is_one_error_naming_both() {
     let text = errors(&fleet(ROOT, &module).unwrap_err());
     let n7: Vec<&String> = text.iter().filter(|t| t.starts_with("[N7]")).collect();
     assert_eq!(n7.len(), 1, "{text:?}");
-    assert!(n7[0].contains("module.tenant[acme].firehose.events") && n7[0].contains("module.tenant[globex].firehose.events"));
+    assert!(
+        n7[0].contains("module.tenant[acme].firehose.events")
+            && n7[0].contains("module.tenant[globex].firehose.events")
+    );
     assert!(n7[0].contains("module.toml:"), "{}", n7[0]);
     // Distinct names pass.
     assert!(fleet(ROOT, MODULE).is_ok());

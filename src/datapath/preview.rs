@@ -4,10 +4,10 @@
 //! error prefix and why. Decompression and CloudWatchLogProcessing are not simulated.
 
 use super::lambda_runner::{Function, InvocationError, Runner};
-use crate::prefix::eval::{Inputs, Prefix, PARTITIONING_FAILED, PROCESSING_FAILED};
 use super::records::Record;
 use crate::jq::{Engine as JqEngine, Evaluator, Outcome};
 use crate::model::{FirehoseSpec, Param};
+use crate::prefix::eval::{Inputs, Prefix, PARTITIONING_FAILED, PROCESSING_FAILED};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::Serialize;

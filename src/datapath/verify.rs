@@ -538,7 +538,9 @@ fn error_type_of(error_prefix: &str, evaluated: &str) -> String {
                 let len = match parts.get(i + 1) {
                     Some(Part::Literal(next)) => rest.find(next.as_str()).unwrap_or(rest.len()),
                     _ if namespace == "timestamp" => {
-                        crate::prefix::timefmt::format(value, chrono::DateTime::UNIX_EPOCH).map(|s| s.len()).unwrap_or(0)
+                        crate::prefix::timefmt::format(value, chrono::DateTime::UNIX_EPOCH)
+                            .map(|s| s.len())
+                            .unwrap_or(0)
                     }
                     _ => rest.find('/').unwrap_or(rest.len()),
                 };

@@ -240,8 +240,7 @@ impl Selector {
     pub fn parse(text: &str) -> Option<Selector> {
         let mut module = Vec::new();
         let mut rest = text.trim();
-        loop {
-            let Some(after) = rest.strip_prefix("module.") else { break };
+        while let Some(after) = rest.strip_prefix("module.") {
             let end = after.find(['.', '[']).unwrap_or(after.len());
             let name = &after[..end];
             if name.is_empty() {
@@ -297,7 +296,10 @@ impl Selector {
 /// `[key]` or `["key"]` at the start of `text`: the key and what follows; no bracket: no key.
 fn take_key(text: &str) -> Option<(Option<String>, &str)> {
     let Some(inner) = text.strip_prefix('[') else { return Some((None, text)) };
-    let close = if inner.starts_with('"') { inner[1..].find('"').map(|i| i + 2)? } else { inner.find(']')? };
+    let close = match inner.strip_prefix('"') {
+        Some(quoted) => quoted.find('"').map(|i| i + 2)?,
+        None => inner.find(']')?,
+    };
     let key = inner[..close].trim_matches('"');
     let tail = inner[close..].strip_prefix(']')?;
     (!key.is_empty()).then(|| (Some(key.to_string()), tail))
@@ -324,7 +326,9 @@ mod tests {
 
     #[test]
     fn what_is_not_an_address_is_refused() {
-        for text in ["", "bucket", "bucket.", "module.x", "module..bucket.a", "module.x[.bucket.a", "nope.a", "bucket.[k]"] {
+        for text in
+            ["", "bucket", "bucket.", "module.x", "module..bucket.a", "module.x[.bucket.a", "nope.a", "bucket.[k]"]
+        {
             assert!(Address::parse(text).is_none(), "{text}");
         }
     }

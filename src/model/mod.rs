@@ -5,12 +5,12 @@ pub mod address;
 pub mod kinds;
 pub mod stack_file;
 
+pub use address::{Address, ModulePath, ModuleStep};
 pub use kinds::bucket::BucketSpec;
 pub use kinds::firehose::{processors_json, FirehoseSpec, Param, Processor, S3Backup};
 pub use kinds::lambda::LambdaSpec;
 pub use kinds::log_group::LogGroupSpec;
 pub use kinds::role::{RoleSpec, INLINE_POLICY_NAME};
-pub use address::{Address, ModulePath, ModuleStep};
 pub use kinds::StackFile;
 pub use kinds::{Kind, KindInfo, KindSpec, ReplaceRule, Spec};
 

@@ -6,7 +6,6 @@
 pub mod eval;
 pub mod timefmt;
 
-
 /// One piece of a prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Part {

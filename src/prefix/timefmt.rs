@@ -120,7 +120,7 @@ pub fn check(pattern: &str) -> Result<(), Invalid> {
 /// Formats `at` (UTC) with a DateTimeFormatter pattern.
 ///
 /// ```
-/// use provision::datapath::timefmt::format;
+/// use provision::prefix::timefmt::format;
 /// let at = chrono::DateTime::from_timestamp(1565382027, 0).unwrap();
 /// assert_eq!(format("yyyy/MM/dd/HH", at).unwrap(), "2019/08/09/20");
 /// assert_eq!(format("'year='yyyy'/month='MM", at).unwrap(), "year=2019/month=08");

@@ -202,14 +202,10 @@ impl Provider for FakeProvider {
             .values()
             .filter(|l| l.owner() == Some(stack))
             .map(|l| Owned {
-                address: l
-                    .spec
-                    .tags()
-                    .get(ADDRESS_TAG)
-                    .map(String::as_str)
-                    .map_or_else(|| Address::new(l.spec.kind(), l.spec.physical_name()), |a| {
-                        Address::from_tag(Some(a), l.spec.kind(), l.spec.physical_name())
-                    }),
+                address: l.spec.tags().get(ADDRESS_TAG).map(String::as_str).map_or_else(
+                    || Address::new(l.spec.kind(), l.spec.physical_name()),
+                    |a| Address::from_tag(Some(a), l.spec.kind(), l.spec.physical_name()),
+                ),
                 physical_name: l.spec.physical_name().to_string(),
                 tags: Some(l.spec.tags().clone()),
             })

@@ -53,7 +53,9 @@ fn check_unique_names(stack: &Stack, out: &mut Vec<Diagnostic>) {
                     format!("{}.name", r.address),
                     format!("{} and {first} are both named {:?}", r.address, r.spec.physical_name()),
                 )
-                .with_help("give each its own name: in a module or a for_each, use ${each.key} or a variable in the name"),
+                .with_help(
+                    "give each its own name: in a module or a for_each, use ${each.key} or a variable in the name",
+                ),
             );
         } else {
             seen.insert((r.address.kind, arn), &r.address);
@@ -751,9 +753,8 @@ fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Dia
 fn check_roles(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Stack, out: &mut Vec<Diagnostic>) {
     // The stack's role with this ARN (an existing role is not the stack's to check, or change:
     // its trust is its owner's).
-    let role_with_arn = |arn: &str| {
-        stack.resources.iter().find(|r| matches!(&r.spec, Spec::Role(_)) && r.spec.arn(&stack.env) == arn)
-    };
+    let role_with_arn =
+        |arn: &str| stack.resources.iter().find(|r| matches!(&r.spec, Spec::Role(_)) && r.spec.arn(&stack.env) == arn);
     let trusts = |role: Option<&Resource>, service: &str| -> bool {
         match role {
             Some(Resource { spec: Spec::Role(r), .. }) => r.trust_policy.to_string().contains(service),
@@ -787,10 +788,13 @@ fn check_roles(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Stack
             );
         }
     }
-    let group = f.logging.as_ref().and_then(|(name, _)| {
-        stack.resources.iter().find(|r| matches!(&r.spec, Spec::LogGroup(g) if &g.name == name))
-    });
-    if let (Some(group), Some(stream)) = (group, f.logging.as_ref().map(|(_, s)| s).filter(|_| raw.log_stream.is_some())) {
+    let group = f
+        .logging
+        .as_ref()
+        .and_then(|(name, _)| stack.resources.iter().find(|r| matches!(&r.spec, Spec::LogGroup(g) if &g.name == name)));
+    if let (Some(group), Some(stream)) =
+        (group, f.logging.as_ref().map(|(_, s)| s).filter(|_| raw.log_stream.is_some()))
+    {
         if let Spec::LogGroup(g) = &group.spec {
             if !g.streams.contains(stream) {
                 out.push(

@@ -27,7 +27,11 @@ fn planned(fx: &Fixture, args: &[&str]) -> Vec<(String, String)> {
 async fn a_fleet_lives_and_dies_one_instance_at_a_time() {
     let fx = Fixture::fleet();
     let applied = fx.apply();
-    assert!(applied.stdout.contains("Apply complete! Resources: 16 added, 0 changed, 0 destroyed."), "{}", applied.all());
+    assert!(
+        applied.stdout.contains("Apply complete! Resources: 16 added, 0 changed, 0 destroyed."),
+        "{}",
+        applied.all()
+    );
     fx.assert_clean();
 
     // An instance's outputs, in the quoted form Terraform prints too.
@@ -45,10 +49,8 @@ async fn a_fleet_lives_and_dies_one_instance_at_a_time() {
     // Editing the module plans the change in every instance; --target applies one instance.
     fx.edit_file(MODULE, "retention_days = 14", "retention_days = 30");
     let all = planned(&fx, &[]);
-    let groups: Vec<String> = ["acme", "globex", "initech"]
-        .iter()
-        .map(|k| format!("module.tenant[{k}].log_group.delivery"))
-        .collect();
+    let groups: Vec<String> =
+        ["acme", "globex", "initech"].iter().map(|k| format!("module.tenant[{k}].log_group.delivery")).collect();
     assert_eq!(all, groups.iter().map(|g| (g.clone(), "update".to_string())).collect::<Vec<_>>());
     let one = planned(&fx, &["--target", "module.tenant[\"acme\"]"]);
     assert_eq!(one, [(groups[0].clone(), "update".to_string())]);
@@ -58,7 +60,10 @@ async fn a_fleet_lives_and_dies_one_instance_at_a_time() {
     fx.assert_clean();
 
     // Adding a key creates only its instance; removing one destroys only its instance.
-    fx.edit("for_each = [\"acme\", \"globex\", \"initech\"]", "for_each = [\"acme\", \"globex\", \"initech\", \"hooli\"]");
+    fx.edit(
+        "for_each = [\"acme\", \"globex\", \"initech\"]",
+        "for_each = [\"acme\", \"globex\", \"initech\", \"hooli\"]",
+    );
     let added = planned(&fx, &[]);
     assert_eq!(added.len(), 5, "{added:?}");
     assert!(added.iter().all(|(a, action)| a.starts_with("module.tenant[hooli].") && action == "create"), "{added:?}");
@@ -66,7 +71,10 @@ async fn a_fleet_lives_and_dies_one_instance_at_a_time() {
     fx.edit("\"initech\", \"hooli\"]", "\"hooli\"]");
     let removed = planned(&fx, &[]);
     assert_eq!(removed.len(), 5, "{removed:?}");
-    assert!(removed.iter().all(|(a, action)| a.starts_with("module.tenant[initech].") && action == "delete"), "{removed:?}");
+    assert!(
+        removed.iter().all(|(a, action)| a.starts_with("module.tenant[initech].") && action == "delete"),
+        "{removed:?}"
+    );
     let shrunk = fx.apply();
     assert!(shrunk.stdout.contains("0 added, 0 changed, 5 destroyed"), "{}", shrunk.all());
     fx.assert_clean();

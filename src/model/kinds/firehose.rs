@@ -28,6 +28,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // `watch` lets a stream take its function's new version.
     hotswap: &["processors"],
     holds_data: false,
+    existing: None,
     // "Amazon Data Firehose Quota": control-plane APIs 5 TPS each; the data plane is limited
     // per stream in records and bytes, which `send` paces itself.
     rates: &[("Firehose", 5.0), ("Firehose.PutRecord", f64::INFINITY), ("Firehose.PutRecordBatch", f64::INFINITY)],
@@ -359,7 +360,8 @@ fn processor_parameters(
             );
             let referenced = p.function.as_ref().and_then(|f| b.reference(&format!("{key}.function"), f, Kind::Lambda));
             if let Some(referenced) = referenced {
-                let publish = matches!(b.built(&referenced), Some(Resource { spec: super::Spec::Lambda(l), .. }) if l.publish);
+                let publish =
+                    matches!(b.built(&referenced), Some(Resource { spec: super::Spec::Lambda(l), .. }) if l.publish);
                 let arn = super::built_arn(b, &referenced);
                 // An unpublished function is used unqualified; a published one by version,
                 // known once the plan has read the live function.

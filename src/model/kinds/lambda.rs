@@ -31,6 +31,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // never a role, runtime, memory or timeout: those go through apply.
     hotswap: &["code_sha256", "environment.", "version"],
     holds_data: false,
+    existing: None,
     // "Lambda quotas": GetFunction 100/s, GetPolicy 15/s, the rest of the control plane 15/s.
     rates: &[("Lambda", 15.0), ("Lambda.GetFunction", 100.0)],
 };
@@ -134,7 +135,8 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> O
         role.as_ref().and_then(Resolved::address).cloned().into_iter().collect();
     if let Some(days) = s.log_retention_days {
         if super::log_group::RETENTION_DAYS.contains(&days) {
-            let group = crate::model::Address { kind: Kind::LogGroup, name: format!("lambda_{name}"), ..address.clone() };
+            let group =
+                crate::model::Address { kind: Kind::LogGroup, name: format!("lambda_{name}"), ..address.clone() };
             let spec = super::log_group::LogGroupSpec {
                 name: format!("/aws/lambda/{function_name}"),
                 retention_days: Some(days),

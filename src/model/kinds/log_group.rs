@@ -23,6 +23,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     create_carries_tags: true,
     hotswap: &[],
     holds_data: false,
+    existing: None,
     // "CloudWatch Logs quotas": DescribeLogGroups 10/s, DescribeLogStreams 25/s, CreateLogStream
     // 50/s, CreateLogGroup / PutRetentionPolicy / DeleteLogGroup 5-10/s.
     rates: &[

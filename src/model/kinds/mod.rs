@@ -168,18 +168,13 @@ pub(crate) fn resolve(b: &mut dyn Context<'_>, key: &str, reference: &Reference,
     match reference {
         Reference::Declared(raw) => b.reference(key, raw, kind).map(Resolved::Declared),
         Reference::Existing(e) => {
-            let (name, arn) = match (kind, &e.existing, &e.existing_arn) {
-                (Kind::Bucket, Some(name), None) => {
+            let (name, arn) = match (kind.info().existing, &e.existing, &e.existing_arn) {
+                (Some(arn_of), Some(name), None) => {
                     let name = b.text(&format!("{key}.existing"), name);
-                    let arn = b.env().bucket_arn(&name);
+                    let arn = arn_of(b.env(), &name);
                     (name, arn)
                 }
-                (Kind::Role, Some(name), None) => {
-                    let name = b.text(&format!("{key}.existing"), name);
-                    let arn = b.env().role_arn("/", &name);
-                    (name, arn)
-                }
-                (Kind::Role, None, Some(arn)) => {
+                (Some(_), None, Some(arn)) if kind == Kind::Role => {
                     let arn = b.text(&format!("{key}.existing_arn"), arn);
                     let name = arn.rsplit('/').next().unwrap_or_default().to_string();
                     if !arn.starts_with("arn:") || !arn.contains(":role/") || name.is_empty() {
@@ -293,6 +288,9 @@ pub struct KindInfo {
     /// Whether it may hold data that deleting it deletes (a bucket's objects): destroy refuses to
     /// delete one holding any without its `force_destroy`.
     pub holds_data: bool,
+    /// How a resource of this kind that exists outside the stack is used
+    /// (`{ existing = "name" }`): its ARN from its name; `None` when it cannot be.
+    pub existing: Option<fn(&Environment, &str) -> String>,
     /// AWS's default API rates for its calls, requests per second by `Service.Action` or
     /// `Service` (see [`crate::aws::pacing`]), with their source in a comment.
     pub rates: &'static [(&'static str, f64)],

@@ -26,6 +26,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     create_carries_tags: true,
     hotswap: &[],
     holds_data: false,
+    existing: Some(|env, name| env.role_arn("/", name)),
     // IAM publishes no per-API rate; it throttles bursts: 15/s, adapted.
     rates: &[("IAM", 15.0)],
 };

@@ -36,6 +36,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     create_carries_tags: true,
     hotswap: &[],
     holds_data: false,
+    existing: None,
     // Glue publishes no per-action rate for Data Catalog calls: 10/s, adapted.
     rates: &[("Glue", 10.0)],
 };
