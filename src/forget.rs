@@ -70,4 +70,32 @@ mod tests {
         let live = crate::live::read(&without, &provider, &provider.discover("keep").await.unwrap()).await.unwrap();
         assert!(!crate::plan::build(&without, &live).unwrap().has_changes(), "no plan touches it again");
     }
+
+    #[tokio::test]
+    async fn an_instance_removed_from_a_for_each_is_found_by_its_address_and_forgotten() {
+        let fake = Arc::new(FakeProvider::new());
+        let provider: Arc<dyn Provider> = fake.clone();
+        let with = |keys: &str| {
+            stack(&format!(
+                "[stack]\nname = \"fleet\"\n[bucket.raw]\nfor_each = [{keys}]\nname = \"raw-${{each.key}}\"\n"
+            ))
+        };
+        let both = with("\"eu\", \"us\"");
+        let live = crate::live::read(&both, &provider, &[]).await.unwrap();
+        let plan = crate::plan::build(&both, &live).unwrap();
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        assert!(crate::apply::execute(&plan, &provider, 4, stopped, |_| {}).await.complete());
+        assert_eq!(fake.get(Kind::Bucket, "raw-us").unwrap().spec.tags()[ADDRESS_TAG], "bucket.raw=us");
+
+        // `us` taken out: an orphan at its instance address, found in Terraform's quoted form too.
+        let eu = with("\"eu\"");
+        let live = crate::live::read(&eu, &provider, &provider.discover("fleet").await.unwrap()).await.unwrap();
+        assert_eq!(live.orphans.iter().map(|(a, _)| a.to_string()).collect::<Vec<_>>(), ["bucket.raw[us]"]);
+        let r = find(&eu, &live, "bucket.raw[\"us\"]").unwrap();
+        assert!(!r.still_declared && r.live.spec.physical_name() == "raw-us");
+        release(fake.as_ref(), &r).await.unwrap();
+        let live = crate::live::read(&eu, &provider, &provider.discover("fleet").await.unwrap()).await.unwrap();
+        assert!(!crate::plan::build(&eu, &live).unwrap().has_changes(), "the other instance is untouched");
+        assert!(fake.get(Kind::Bucket, "raw-us").unwrap().owner().is_none());
+    }
 }

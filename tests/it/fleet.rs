@@ -46,6 +46,24 @@ async fn a_fleet_lives_and_dies_one_instance_at_a_time() {
     let stream = &shown["module.tenant[initech].firehose.events"]["attributes"];
     assert_eq!(stream["tags.provision:address"], "module.tenant=initech.firehose.events", "{stream}");
 
+    // The data path picks a stream by instance address; graph draws a cluster per instance.
+    let preview = fx.ok(&["preview", "module.tenant[globex].firehose.events", "--count", "3"], 0);
+    assert!(preview.stdout.contains("\n  tenant=globex/region="), "{}", preview.all());
+    let several = fx.ok(&["preview"], 1);
+    assert!(several.stderr.contains("module.tenant[acme].firehose.events"), "{}", several.all());
+    let dot = fx.ok(&["graph"], 0).stdout;
+    assert_eq!(dot.matches("subgraph").count(), 3, "{dot}");
+    assert!(dot.contains("label = \"module.tenant[initech]\""), "{dot}");
+    // --replace of one instance's function: its stream follows, no other instance moves.
+    let replaced = planned(&fx, &["--replace", "module.tenant[acme].lambda.extractor"]);
+    assert_eq!(
+        replaced,
+        [
+            ("module.tenant[acme].firehose.events".to_string(), "update".to_string()),
+            ("module.tenant[acme].lambda.extractor".to_string(), "replace".to_string())
+        ]
+    );
+
     // Editing the module plans the change in every instance; --target applies one instance.
     fx.edit_file(MODULE, "retention_days = 14", "retention_days = 30");
     let all = planned(&fx, &[]);
