@@ -133,7 +133,12 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader) -> (Vec<Inst
                         by_path.insert(key, files.len() - 1);
                         files.len() - 1
                     }
-                    Err(problems) => {
+                    // Parsed, but nothing sensible left: its own problems say why.
+                    Err(problems) if !problems.is_empty() => {
+                        diagnostics.extend(problems);
+                        continue;
+                    }
+                    Err(_) => {
                         diagnostics.push(at(
                             Diagnostic::error(
                                 "module",
@@ -143,7 +148,6 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader) -> (Vec<Inst
                             .with_help("source is a directory holding module.toml, or a .toml file, relative to the file naming it"),
                             files,
                         ));
-                        diagnostics.extend(problems);
                         continue;
                     }
                 },

@@ -347,4 +347,28 @@ mod tests {
         let keyed = Address::parse("firehose.events[x]").unwrap();
         assert!(pick("firehose.events").matches(&keyed) && !pick("firehose.events[y]").matches(&keyed));
     }
+
+    proptest::proptest! {
+        /// Addresses come from tags anyone able to tag could write: any text parses or is
+        /// refused, never panics.
+        #[test]
+        fn any_text_parses_or_is_refused(text in "\\PC{0,40}|(module\\.[a-z\\[\\]\"=]{0,6}\\.){0,3}(bucket|role)\\.[a-z\\[\\]\"=.]{0,8}") {
+            let _ = Address::parse(&text);
+            let _ = Address::parse_tag(&text);
+            let _ = Selector::parse(&text);
+        }
+
+        /// An instance address survives its tag form and its printed form.
+        #[test]
+        fn tag_and_printed_forms_round_trip(
+            steps in proptest::collection::vec(("[a-z_]{1,8}", proptest::option::of("[A-Za-z0-9_-]{1,8}")), 0..3),
+            name in "[a-z_][a-z0-9_-]{0,10}",
+            key in proptest::option::of("[A-Za-z0-9_-]{1,8}"),
+        ) {
+            let module = steps.into_iter().map(|(name, key)| ModuleStep { name, key }).collect();
+            let a = Address { module, kind: Kind::Firehose, name, key };
+            proptest::prop_assert_eq!(Address::parse_tag(&a.tag_value()), Some(a.clone()));
+            proptest::prop_assert_eq!(Address::parse(&a.to_string()), Some(a));
+        }
+    }
 }
