@@ -10,6 +10,8 @@ pub const LAMBDA_WAIT_SECONDS: u64 = 300;
 
 /// `[firehose.*] buffer_size_mb`.
 pub const BUFFER_SIZE_MB: i32 = 5;
+/// Buffer size of a stream that converts records to Parquet or ORC, in MB (Firehose's default then).
+pub const CONVERSION_BUFFER_SIZE_MB: i32 = 128;
 /// `[firehose.*] buffer_interval_seconds`.
 pub const BUFFER_INTERVAL_SECONDS: i32 = 300;
 /// `[firehose.*] dynamic_partitioning_retry_seconds`.

@@ -4,6 +4,7 @@
 use super::{sdk_error, sync_tags};
 use crate::defaults;
 use crate::error::has_code;
+use crate::model::kinds::conversion::{Deserializer, FormatConversion, Schema, Serializer};
 use crate::model::{FirehoseSpec, Live, Outputs, Param, Processor, S3Backup, Spec, Tags};
 use crate::retry;
 use anyhow::{anyhow, bail, Result};
@@ -13,6 +14,11 @@ use aws_sdk_firehose::types::{
     ExtendedS3DestinationDescription, ExtendedS3DestinationUpdate, KmsEncryptionConfig, NoEncryptionConfig,
     ProcessingConfiguration, Processor as AwsProcessor, ProcessorParameter, ProcessorParameterName, ProcessorType,
     RetryOptions, S3BackupMode, S3DestinationConfiguration, S3DestinationUpdate, Tag,
+};
+use aws_sdk_firehose::types::{
+    DataFormatConversionConfiguration, Deserializer as AwsDeserializer, HiveJsonSerDe, InputFormatConfiguration,
+    OpenXJsonSerDe, OrcCompression, OrcFormatVersion, OrcSerDe, OutputFormatConfiguration, ParquetCompression,
+    ParquetSerDe, ParquetWriterVersion, SchemaConfiguration, Serializer as AwsSerializer,
 };
 use aws_sdk_firehose::Client;
 use std::collections::BTreeMap;
@@ -111,6 +117,10 @@ pub(super) async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Re
         }),
         s3_backup,
         processors,
+        format_conversion: dest
+            .data_format_conversion_configuration()
+            .filter(|c| c.enabled().unwrap_or(true))
+            .map(conversion_from_aws),
         tags,
     };
     let problem = (d.status == DeliveryStreamStatus::CreatingFailed).then(|| {
@@ -120,6 +130,146 @@ pub(super) async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Re
         )
     });
     Ok(Some(Live { problem, ..Live::new(Spec::Firehose(spec), d.arn) }))
+}
+
+/// A stream's conversion as described (AWS's defaults where it leaves a field out).
+fn conversion_from_aws(c: &DataFormatConversionConfiguration) -> FormatConversion {
+    let s = c.schema_configuration();
+    let schema = Schema {
+        catalog_id: s.and_then(|s| s.catalog_id()).unwrap_or_default().to_string(),
+        database: s.and_then(|s| s.database_name()).unwrap_or_default().to_string(),
+        table: s.and_then(|s| s.table_name()).unwrap_or_default().to_string(),
+        region: s.and_then(|s| s.region()).unwrap_or_default().to_string(),
+        version_id: s.and_then(|s| s.version_id()).unwrap_or("LATEST").to_string(),
+    };
+    let d = c.input_format_configuration().and_then(|i| i.deserializer());
+    let deserializer = match d.and_then(|d| d.hive_json_ser_de()) {
+        Some(h) => Deserializer::Hive { timestamp_formats: h.timestamp_formats().to_vec() },
+        None => {
+            let o = d.and_then(|d| d.open_x_json_ser_de());
+            Deserializer::OpenX {
+                case_insensitive: o.and_then(|o| o.case_insensitive()).unwrap_or(true),
+                convert_dots: o.and_then(|o| o.convert_dots_in_json_keys_to_underscores()).unwrap_or(false),
+                mappings: o
+                    .and_then(|o| o.column_to_json_key_mappings())
+                    .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+            }
+        }
+    };
+    let s = c.output_format_configuration().and_then(|o| o.serializer());
+    let serializer = match s.and_then(|s| s.orc_ser_de()) {
+        Some(o) => Serializer::Orc {
+            compression: o.compression().map_or("SNAPPY", |c| c.as_str()).to_string(),
+            stripe_size_bytes: o.stripe_size_bytes().unwrap_or(64 << 20),
+            block_size_bytes: o.block_size_bytes().unwrap_or(256 << 20),
+            row_index_stride: o.row_index_stride().unwrap_or(10_000),
+            enable_padding: o.enable_padding().unwrap_or(false),
+            padding_tolerance: o.padding_tolerance().unwrap_or(0.05),
+            bloom_filter_columns: o.bloom_filter_columns().to_vec(),
+            bloom_filter_false_positive_probability: o.bloom_filter_false_positive_probability().unwrap_or(0.05),
+            dictionary_key_threshold: o.dictionary_key_threshold().unwrap_or(0.0),
+            format_version: o.format_version().map_or("V0_12", |v| v.as_str()).to_string(),
+        },
+        None => {
+            let p = s.and_then(|s| s.parquet_ser_de());
+            Serializer::Parquet {
+                compression: p.and_then(|p| p.compression()).map_or("SNAPPY", |c| c.as_str()).to_string(),
+                block_size_bytes: p.and_then(|p| p.block_size_bytes()).unwrap_or(256 << 20),
+                page_size_bytes: p.and_then(|p| p.page_size_bytes()).unwrap_or(1 << 20),
+                enable_dictionary_compression: p.and_then(|p| p.enable_dictionary_compression()).unwrap_or(false),
+                max_padding_bytes: p.and_then(|p| p.max_padding_bytes()).unwrap_or(0),
+                writer_version: p.and_then(|p| p.writer_version()).map_or("V1", |v| v.as_str()).to_string(),
+            }
+        }
+    };
+    FormatConversion { schema, deserializer, serializer, table: None, columns: Vec::new() }
+}
+
+/// The conversion to send: every field explicit. A stream that had one and no longer wants it
+/// is sent the disabled form (AWS keeps the configuration).
+fn conversion(spec: &FirehoseSpec) -> Option<DataFormatConversionConfiguration> {
+    let Some(c) = &spec.format_conversion else {
+        return None;
+    };
+    let schema = SchemaConfiguration::builder()
+        .role_arn(&spec.role_arn)
+        .catalog_id(&c.schema.catalog_id)
+        .database_name(&c.schema.database)
+        .table_name(&c.schema.table)
+        .region(&c.schema.region)
+        .version_id(&c.schema.version_id)
+        .build();
+    let deserializer = match &c.deserializer {
+        Deserializer::OpenX { case_insensitive, convert_dots, mappings } => AwsDeserializer::builder()
+            .open_x_json_ser_de(
+                OpenXJsonSerDe::builder()
+                    .case_insensitive(*case_insensitive)
+                    .convert_dots_in_json_keys_to_underscores(*convert_dots)
+                    .set_column_to_json_key_mappings(Some(mappings.clone().into_iter().collect()))
+                    .build(),
+            )
+            .build(),
+        Deserializer::Hive { timestamp_formats } => AwsDeserializer::builder()
+            .hive_json_ser_de(HiveJsonSerDe::builder().set_timestamp_formats(Some(timestamp_formats.clone())).build())
+            .build(),
+    };
+    let serializer = match &c.serializer {
+        Serializer::Parquet {
+            compression,
+            block_size_bytes,
+            page_size_bytes,
+            enable_dictionary_compression,
+            max_padding_bytes,
+            writer_version,
+        } => AwsSerializer::builder()
+            .parquet_ser_de(
+                ParquetSerDe::builder()
+                    .compression(ParquetCompression::from(compression.as_str()))
+                    .block_size_bytes(*block_size_bytes)
+                    .page_size_bytes(*page_size_bytes)
+                    .enable_dictionary_compression(*enable_dictionary_compression)
+                    .max_padding_bytes(*max_padding_bytes)
+                    .writer_version(ParquetWriterVersion::from(writer_version.as_str()))
+                    .build(),
+            )
+            .build(),
+        Serializer::Orc {
+            compression,
+            stripe_size_bytes,
+            block_size_bytes,
+            row_index_stride,
+            enable_padding,
+            padding_tolerance,
+            bloom_filter_columns,
+            bloom_filter_false_positive_probability,
+            dictionary_key_threshold,
+            format_version,
+        } => AwsSerializer::builder()
+            .orc_ser_de(
+                OrcSerDe::builder()
+                    .compression(OrcCompression::from(compression.as_str()))
+                    .stripe_size_bytes(*stripe_size_bytes)
+                    .block_size_bytes(*block_size_bytes)
+                    .row_index_stride(*row_index_stride)
+                    .enable_padding(*enable_padding)
+                    .padding_tolerance(*padding_tolerance)
+                    .set_bloom_filter_columns(Some(bloom_filter_columns.clone()))
+                    .bloom_filter_false_positive_probability(*bloom_filter_false_positive_probability)
+                    .dictionary_key_threshold(*dictionary_key_threshold)
+                    .format_version(OrcFormatVersion::from(format_version.as_str()))
+                    .build(),
+            )
+            .build(),
+    };
+    Some(
+        DataFormatConversionConfiguration::builder()
+            .enabled(true)
+            .schema_configuration(schema)
+            .input_format_configuration(InputFormatConfiguration::builder().deserializer(deserializer).build())
+            .output_format_configuration(OutputFormatConfiguration::builder().serializer(serializer).build())
+            .build(),
+    )
 }
 
 fn processor_from_aws(p: &AwsProcessor) -> Processor {
@@ -213,6 +363,9 @@ pub(super) async fn create(client: &Client, spec: &FirehoseSpec, wait: Duration)
         .dynamic_partitioning_configuration(dynamic(spec));
     if !spec.file_extension.is_empty() {
         destination = destination.file_extension(&spec.file_extension);
+    }
+    if let Some(c) = conversion(spec) {
+        destination = destination.data_format_conversion_configuration(c);
     }
     if let Some(b) = &spec.s3_backup {
         destination = destination.s3_backup_configuration(
@@ -308,6 +461,15 @@ pub(super) async fn update(
             .s3_backup_mode(backup_mode(desired))
             .dynamic_partitioning_configuration(dynamic(desired))
             .file_extension(&desired.file_extension);
+        match conversion(desired) {
+            Some(c) => update = update.data_format_conversion_configuration(c),
+            None if live.format_conversion.is_some() => {
+                update = update.data_format_conversion_configuration(
+                    DataFormatConversionConfiguration::builder().enabled(false).build(),
+                )
+            }
+            None => {}
+        }
         if let Some(b) = &desired.s3_backup {
             update = update.s3_backup_update(
                 S3DestinationUpdate::builder()

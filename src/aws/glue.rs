@@ -61,6 +61,7 @@ fn spec_of(database: &str, t: &Table) -> TableSpec {
         input_format: storage.and_then(|s| s.input_format()).unwrap_or_default().to_string(),
         output_format: storage.and_then(|s| s.output_format()).unwrap_or_default().to_string(),
         tags,
+        stream: None,
     }
 }
 

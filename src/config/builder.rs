@@ -28,7 +28,12 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
     // A string used the ARN or name of a resource of a kind built after it (a role's statement
     // naming a stream): built again, with every resource of the first pass known.
     let mut b = if first.deferred.get() {
-        let previous = Previous { index: first.index, resources: first.resources, tainted: first.tainted.into_inner() };
+        let previous = Previous {
+            second_pass: true,
+            index: first.index,
+            resources: first.resources,
+            tainted: first.tainted.into_inner(),
+        };
         Builder::run(loaded, env, previous)
     } else {
         first
@@ -125,6 +130,8 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
 /// What a first pass built, for a second one (see [`build`]).
 #[derive(Default)]
 struct Previous {
+    /// Whether there was a first pass (this is the second).
+    second_pass: bool,
     index: HashMap<Address, usize>,
     resources: Vec<Resource>,
     /// Resources the first pass built with an attribute it did not know yet.
@@ -345,7 +352,7 @@ impl<'a> Builder<'a> {
             Some(var) => self.passed.get(self.current)?.get(var).cloned()?,
             None => Address::parse(what)?.in_module(&self.instance().module),
         };
-        let first_pass = self.previous.resources.is_empty();
+        let first_pass = !self.previous.second_pass;
         if !first_pass && self.built(&address).is_none() && self.previous.tainted.contains(&address) {
             return Some(Err(format!(
                 "`${{{name}}}`: {address} uses, in turn, an attribute of a resource built after it"
@@ -455,6 +462,18 @@ impl<'a> Context<'a> for Builder<'a> {
 
     fn built(&self, address: &Address) -> Option<&Resource> {
         self.index.get(address).map(|i| &self.resources[*i])
+    }
+
+    fn later(&self, address: &Address) -> Option<&Resource> {
+        if let Some(r) = self.built(address) {
+            return Some(r);
+        }
+        if !self.previous.second_pass {
+            self.deferred.set(true);
+            self.tainted.borrow_mut().extend(self.building.clone());
+            return None;
+        }
+        self.previous.index.get(address).map(|i| &self.previous.resources[*i])
     }
 
     fn text(&mut self, key: &str, raw: &str) -> String {

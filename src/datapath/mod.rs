@@ -1,6 +1,7 @@
 //! The data path: what Firehose does to a record (preview, offline), sending records (send) and
 //! checking where they landed (verify). Pure logic here; AWS calls through `aws::data`.
 
+pub mod convert;
 pub mod lambda_runner;
 pub mod preview;
 pub mod records;

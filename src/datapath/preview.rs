@@ -103,6 +103,10 @@ pub struct Report {
     pub summary: Summary,
     pub active_partitions: ActivePartitions,
     pub processors: Vec<String>,
+    /// The record format conversion, if the stream converts (`Parquet (SNAPPY) through
+    /// table.events, OpenX JSON SerDe`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversion: Option<String>,
     /// What evaluated the MetadataExtraction query, if the stream has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jq_engine: Option<String>,
@@ -248,6 +252,7 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
             exceeded: false,
         },
         processors: processor_names(stream),
+        conversion: stream.format_conversion.as_ref().map(describe_conversion),
         jq_engine: steps.iter().any(|s| matches!(s, Step::Extract(_))).then(|| settings.jq.describe()),
         not_simulated,
         function_logs,
@@ -274,6 +279,17 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
             }
         })
         .collect();
+    // Record format conversion comes after partitioning: a record the deserializer cannot read
+    // into the table's columns goes to the error prefix as `format-conversion-failed`.
+    if let Some(conversion) = &stream.format_conversion {
+        for (w, landed) in working.iter_mut().zip(&landed) {
+            if landed.is_some() && w.live() {
+                if let Err(f) = super::convert::check(&w.data, conversion) {
+                    w.fail(super::convert::FORMAT_CONVERSION_FAILED, f.code, f.message);
+                }
+            }
+        }
+    }
     let wanted: Vec<String> = landed.iter().flatten().cloned().collect();
     report.active_partitions = active_partitions(&wanted, settings.rate, stream.buffer_interval_seconds);
     // Beyond the quota of active partitions, Firehose sends the records of further partitions to
@@ -302,7 +318,11 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
                 let group = report.errors.entry(p.clone()).or_default();
                 group.count += 1;
                 *group.reasons.entry(format!("{}: {}", f.code, f.message)).or_default() += 1;
-                let result = if f.error_type == PROCESSING_FAILED { "ProcessingFailed" } else { "PartitioningFailed" };
+                let result = match f.error_type {
+                    PROCESSING_FAILED => "ProcessingFailed",
+                    super::convert::FORMAT_CONVERSION_FAILED => "FormatConversionFailed",
+                    _ => "PartitioningFailed",
+                };
                 (result, Some(p), Some(f.message.clone()), Some(f.code.clone()))
             }
             (None, true, _) => ("Dropped", None, None, None),
@@ -334,6 +354,21 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
     }
     report.summary.partitions = report.partitions.len();
     Ok(report)
+}
+
+/// One line on the conversion: output, compression, table, deserializer.
+fn describe_conversion(c: &crate::model::kinds::conversion::FormatConversion) -> String {
+    use crate::model::kinds::conversion::{Deserializer, Serializer};
+    let (output, compression) = match &c.serializer {
+        Serializer::Parquet { compression, .. } => ("Parquet", compression),
+        Serializer::Orc { compression, .. } => ("ORC", compression),
+    };
+    let table = c.table.as_ref().map_or_else(|| format!("{}.{}", c.schema.database, c.schema.table), |t| t.to_string());
+    let deserializer = match c.deserializer {
+        Deserializer::OpenX { .. } => "the OpenX JSON SerDe",
+        Deserializer::Hive { .. } => "the Hive JSON SerDe",
+    };
+    format!("to {output} ({compression}) through {table}'s columns, read with {deserializer}")
 }
 
 /// Firehose's error output type for records of partitions beyond the active-partition quota.

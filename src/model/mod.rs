@@ -93,6 +93,11 @@ impl Environment {
         format!("arn:{}:glue:{}:{}:table/{database}/{table}", self.partition(), self.region, self.account_id)
     }
 
+    /// The account's Glue Data Catalog.
+    pub fn catalog_arn(&self) -> String {
+        format!("arn:{}:glue:{}:{}:catalog", self.partition(), self.region, self.account_id)
+    }
+
     pub fn database_arn(&self, database: &str) -> String {
         format!("arn:{}:glue:{}:{}:database/{database}", self.partition(), self.region, self.account_id)
     }

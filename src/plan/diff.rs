@@ -106,6 +106,7 @@ mod tests {
                     ("BufferSizeInMBs".into(), Param::Text("3".into())),
                 ]),
             }],
+            format_conversion: None,
             tags: Tags::new(),
         }
     }

@@ -37,6 +37,9 @@ pub fn preview(r: &Report, verbose: bool, style: Style) -> String {
     if let Some(engine) = &r.jq_engine {
         let _ = writeln!(out, "The jq query ran with {engine}.");
     }
+    if let Some(conversion) = &r.conversion {
+        let _ = writeln!(out, "Records are converted {conversion}: each is checked against them.");
+    }
     if r.invocations > 0 {
         let _ = writeln!(
             out,

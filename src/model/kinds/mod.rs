@@ -12,6 +12,7 @@
 //! and the order of deletes of removed resources derive from `may_reference`.
 
 pub mod bucket;
+pub mod conversion;
 pub mod firehose;
 pub mod lambda;
 pub mod log_group;
@@ -88,6 +89,9 @@ pub trait Context<'a> {
     fn address(&mut self, kind: Kind, name: &str) -> (Address, String);
     /// A resource built already (kinds are built in reference order).
     fn built(&self, address: &Address) -> Option<&Resource>;
+    /// A resource of a kind built after this one (a stream's schema table): `None` in a first
+    /// pass, which makes the builder build the stack again with it known.
+    fn later(&self, address: &Address) -> Option<&Resource>;
     /// Interpolates the string value found at `key` (an error is reported, the raw text returned).
     fn text(&mut self, key: &str, raw: &str) -> String;
     /// The tags of a resource: the stack's, and the ownership tags.

@@ -114,7 +114,22 @@ pub struct TableSpec {
     pub output_format: String,
     /// The ownership markers (kept in the table's parameters: Glue tables take no tags).
     pub tags: Tags,
+    /// The stream it reads (desired only: not compared).
+    pub stream: Option<crate::model::Address>,
 }
+
+/// SerDe, input and output formats of a table over Parquet objects (what Firehose writes with
+/// a Parquet serializer) and over ORC ones.
+pub const PARQUET_FORMATS: [&str; 3] = [
+    "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+    "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+    "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+];
+pub const ORC_FORMATS: [&str; 3] = [
+    "org.apache.hadoop.hive.ql.io.orc.OrcSerde",
+    "org.apache.hadoop.hive.ql.io.orc.OrcInputFormat",
+    "org.apache.hadoop.hive.ql.io.orc.OrcOutputFormat",
+];
 
 impl TableSpec {
     /// The Glue database.
@@ -428,8 +443,18 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TableSection) -> Op
             return None;
         }
     };
+    // The objects are what the stream writes: JSON, or Parquet or ORC when it converts.
+    let output = f.format_conversion.as_ref().map(|c| c.serializer.output());
+    let [serde, input_format, output_format] = match output {
+        Some("parquet") => PARQUET_FORMATS,
+        Some(_) => ORC_FORMATS,
+        None => [JSON_SERDE, INPUT_FORMAT, OUTPUT_FORMAT],
+    };
+    // A stream reading its schema from this table waits for it: the table does not wait for
+    // the stream then (Glue needs nothing of the stream).
+    let schema_of_stream = f.format_conversion.as_ref().is_some_and(|c| c.table.as_ref() == Some(&address));
     let mut parameters = BTreeMap::from([
-        ("classification".to_string(), "json".to_string()),
+        ("classification".to_string(), output.unwrap_or("json").to_string()),
         ("EXTERNAL".to_string(), "TRUE".to_string()),
         ("projection.enabled".to_string(), "true".to_string()),
         ("storage.location.template".to_string(), projection.template.clone()),
@@ -449,16 +474,17 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TableSection) -> Op
         columns: s.columns.iter().map(|(k, v)| (k.clone(), v.trim().to_ascii_lowercase())).collect(),
         partition_keys: projection.columns.iter().map(|c| (c.column.clone(), c.column_type().to_string())).collect(),
         parameters,
-        serde: JSON_SERDE.into(),
-        input_format: INPUT_FORMAT.into(),
-        output_format: OUTPUT_FORMAT.into(),
+        serde: serde.into(),
+        input_format: input_format.into(),
+        output_format: output_format.into(),
         tags,
+        stream: Some(stream.clone()),
     };
     Some(Resource {
         address,
         prevent_destroy: s.prevent_destroy,
         wait_timeout: Kind::Table.default_wait(),
-        depends_on: vec![stream],
+        depends_on: if schema_of_stream { vec![] } else { vec![stream] },
         spec: spec.into(),
     })
 }
@@ -714,6 +740,7 @@ impl KindSpec for TableSpec {
             input_format,
             output_format,
             tags: _,
+            stream: _,
         } = self;
         let pairs = |v: &[(String, String)]| json!(v.iter().map(|(n, t)| format!("{n} {t}")).collect::<Vec<_>>());
         let mut a = Attributes::new();

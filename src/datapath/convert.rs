@@ -1,0 +1,419 @@
+//! Record format conversion, as preview reproduces it: whether Firehose can read a record into
+//! the table's columns with the stream's deserializer, or sends it to the error prefix as
+//! `format-conversion-failed` (the Parquet or ORC bytes themselves are not written here).
+//!
+//! Firehose's builds of its deserializers are not public. What is reproduced, and from where
+//! (the README's fidelity table says the same):
+//! - the input: concatenated JSON objects, each a row; an array, a scalar or invalid JSON is
+//!   `DataFormatConversion.ParseError` (developer guide, "Convert input data format");
+//! - OpenX JSON SerDe (rcongiu/Hive-JSON-Serde, `ParsePrimitiveUtils` and its object
+//!   inspectors): keys lowercased (CaseInsensitive), dots to underscores, column mappings;
+//!   unknown keys ignored, missing columns NULL; numbers in strings parsed (`"42"` fills an int,
+//!   `0x2A` too), a string that is no number fails; `Boolean.valueOf` never fails on a string; the
+//!   timestamp forms the developer guide lists (ISO-8601 with `Z`, `yyyy-[M]M-[d]d HH:mm:ss[.S]`,
+//!   epoch seconds, milliseconds from 13 digits, fractional seconds);
+//! - Hive JSON SerDe (Apache Hive's hcatalog `JsonSerDe.extractCurrentField`): keys matched
+//!   lowercased, unknown keys skipped; numeric columns need JSON numbers (Jackson's
+//!   `getIntValue` refuses a string), a float for an int is truncated, a value out of the type's
+//!   range fails; `Boolean.valueOf` of any scalar; BINARY always fails; timestamps by
+//!   `java.sql.Timestamp.valueOf` or the stream's `timestamp_formats` (Joda patterns, `millis`);
+//!   a decimal that does not parse is NULL;
+//! - both: `date` is `yyyy-[M]M-[d]d`; arrays, maps and structs need their JSON shape and their
+//!   elements are checked the same way; a value the column cannot take is
+//!   `DataFormatConversion.MalformedData`.
+
+use crate::model::kinds::conversion::{Deserializer, FormatConversion};
+use serde_json::Value;
+
+/// The error output type of records that fail conversion.
+pub const FORMAT_CONVERSION_FAILED: &str = "format-conversion-failed";
+/// Error codes Firehose reports.
+pub const PARSE_ERROR: &str = "DataFormatConversion.ParseError";
+pub const MALFORMED_DATA: &str = "DataFormatConversion.MalformedData";
+
+/// A Hive column type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Type {
+    Boolean,
+    /// An integer type and its bounds.
+    Integer(i128, i128),
+    Float,
+    Decimal,
+    Text,
+    Binary,
+    Date,
+    Timestamp,
+    Array(Box<Type>),
+    Map(Box<Type>, Box<Type>),
+    Struct(Vec<(String, Type)>),
+}
+
+/// Parses a column type as Glue holds it (`bigint`, `array<struct<a:int>>`); `None`: unknown.
+pub fn parse_type(text: &str) -> Option<Type> {
+    let (t, rest) = parse_prefix(text.trim())?;
+    rest.trim().is_empty().then_some(t)
+}
+
+fn parse_prefix(text: &str) -> Option<(Type, &str)> {
+    let text = text.trim_start();
+    let end = text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(text.len());
+    let (word, rest) = text.split_at(end);
+    let bounds = |bits: u32| Type::Integer(-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1);
+    Some(match word.to_ascii_lowercase().as_str() {
+        "boolean" => (Type::Boolean, rest),
+        "tinyint" => (bounds(8), rest),
+        "smallint" => (bounds(16), rest),
+        "int" | "integer" => (bounds(32), rest),
+        "bigint" => (bounds(64), rest),
+        "float" | "double" => (Type::Float, rest),
+        "decimal" => (Type::Decimal, sized(rest)?),
+        "string" => (Type::Text, rest),
+        "varchar" | "char" => (Type::Text, sized(rest)?),
+        "binary" => (Type::Binary, rest),
+        "date" => (Type::Date, rest),
+        "timestamp" => (Type::Timestamp, rest),
+        "array" => {
+            let (of, rest) = parse_prefix(rest.trim_start().strip_prefix('<')?)?;
+            (Type::Array(Box::new(of)), rest.trim_start().strip_prefix('>')?)
+        }
+        "map" => {
+            let (k, rest) = parse_prefix(rest.trim_start().strip_prefix('<')?)?;
+            let (v, rest) = parse_prefix(rest.trim_start().strip_prefix(',')?)?;
+            (Type::Map(Box::new(k), Box::new(v)), rest.trim_start().strip_prefix('>')?)
+        }
+        "struct" => {
+            let mut rest = rest.trim_start().strip_prefix('<')?;
+            let mut fields = Vec::new();
+            loop {
+                let (name, after) = rest.split_once(':')?;
+                let (t, after) = parse_prefix(after)?;
+                fields.push((name.trim().to_ascii_lowercase(), t));
+                let after = after.trim_start();
+                if let Some(r) = after.strip_prefix(',') {
+                    rest = r;
+                } else {
+                    break (Type::Struct(fields), after.strip_prefix('>')?);
+                }
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// What follows `(P,S)` or `(N)`, if the type is sized.
+fn sized(rest: &str) -> Option<&str> {
+    match rest.trim_start().strip_prefix('(') {
+        Some(r) => Some(&r[r.find(')')? + 1..]),
+        None => Some(rest),
+    }
+}
+
+/// Why a record cannot be converted: the error code and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub code: &'static str,
+    pub message: String,
+}
+
+fn malformed(message: String) -> Failure {
+    Failure { code: MALFORMED_DATA, message }
+}
+
+/// Checks one record (its data after the processors) against the conversion's table.
+pub fn check(data: &[u8], conversion: &FormatConversion) -> Result<(), Failure> {
+    let columns: Vec<(String, Option<Type>)> =
+        conversion.columns.iter().map(|(name, t)| (name.to_ascii_lowercase(), parse_type(t))).collect();
+    let mut documents = 0;
+    for document in serde_json::Deserializer::from_slice(data).into_iter::<Value>() {
+        let document =
+            document.map_err(|e| Failure { code: PARSE_ERROR, message: format!("the record is not JSON: {e}") })?;
+        let Value::Object(fields) = document else {
+            return Err(Failure {
+                code: PARSE_ERROR,
+                message: format!(
+                    "a record holds JSON objects (several may be concatenated), not {}",
+                    kind_of(&document)
+                ),
+            });
+        };
+        documents += 1;
+        for (key, value) in &fields {
+            let Some(column) = column_of(key, &conversion.deserializer, &columns) else { continue };
+            let (name, t) = &columns[column];
+            if let Some(t) = t {
+                value_fits(value, t, &conversion.deserializer)
+                    .map_err(|why| malformed(format!("column `{name}` ({}): {why}", conversion.columns[column].1)))?;
+            }
+        }
+    }
+    if documents == 0 {
+        return Err(Failure { code: PARSE_ERROR, message: "the record holds no JSON object".into() });
+    }
+    Ok(())
+}
+
+/// The column a JSON key fills, as the deserializer matches them.
+fn column_of(key: &str, deserializer: &Deserializer, columns: &[(String, Option<Type>)]) -> Option<usize> {
+    let position = |name: &str| columns.iter().position(|(c, _)| c == name);
+    match deserializer {
+        Deserializer::OpenX { case_insensitive, convert_dots, mappings } => {
+            let same = |a: &str, b: &str| if *case_insensitive { a.eq_ignore_ascii_case(b) } else { a == b };
+            if let Some((column, _)) = mappings.iter().find(|(_, json_key)| same(json_key, key)) {
+                return position(&column.to_ascii_lowercase());
+            }
+            let mut name = if *case_insensitive { key.to_ascii_lowercase() } else { key.to_string() };
+            if *convert_dots {
+                name = name.replace('.', "_");
+            }
+            position(&name)
+        }
+        Deserializer::Hive { .. } => position(&key.to_ascii_lowercase()),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Whether `value` fills a column of type `t`; why not.
+fn value_fits(value: &Value, t: &Type, d: &Deserializer) -> Result<(), String> {
+    let hive = matches!(d, Deserializer::Hive { .. });
+    if hive && *t == Type::Binary {
+        return Err("the Hive JSON SerDe does not support BINARY".into());
+    }
+    if value.is_null() {
+        return Ok(());
+    }
+    let refuse = || Err(format!("{} cannot fill it", kind_of(value)));
+    match (t, value) {
+        (Type::Text, Value::Object(_) | Value::Array(_)) if hive => refuse(),
+        (Type::Text, _) => Ok(()),
+        (Type::Binary, Value::String(_)) => Ok(()),
+        (Type::Binary, _) => refuse(),
+        (Type::Boolean, Value::Bool(_)) => Ok(()),
+        // `Boolean.valueOf`: any text, "true" in any case being true.
+        (Type::Boolean, Value::String(_)) => Ok(()),
+        (Type::Boolean, Value::Number(_)) if hive => Ok(()),
+        (Type::Boolean, _) => refuse(),
+        (Type::Integer(low, high), Value::Number(n)) => {
+            if hive {
+                let v = n.as_f64().unwrap_or(f64::NAN).trunc();
+                if v.is_nan() || (v as i128) < *low || (v as i128) > *high {
+                    return Err(format!("{n} is out of the column's range"));
+                }
+            }
+            Ok(())
+        }
+        (Type::Integer(low, high), Value::String(s)) if !hive => match java_integer(s) {
+            Some(v) if v >= *low && v <= *high => Ok(()),
+            Some(_) => Err(format!("{s:?} is out of the column's range")),
+            None => Err(format!("{s:?} is not a number")),
+        },
+        (Type::Integer(..), _) => refuse(),
+        (Type::Float, Value::Number(_)) => Ok(()),
+        (Type::Float, Value::String(s)) if !hive => {
+            java_double(s).then_some(()).ok_or_else(|| format!("{s:?} is not a number"))
+        }
+        (Type::Float, _) => refuse(),
+        // A decimal that does not parse is NULL (HiveDecimal.create), not a failure.
+        (Type::Decimal, Value::Number(_) | Value::String(_) | Value::Bool(_)) => Ok(()),
+        (Type::Decimal, _) => refuse(),
+        (Type::Date, Value::String(s)) => {
+            sql_date(s).then_some(()).ok_or_else(|| format!("{s:?} is not a date (yyyy-MM-dd)"))
+        }
+        (Type::Date, _) => refuse(),
+        (Type::Timestamp, _) => timestamp_fits(value, d),
+        (Type::Array(of), Value::Array(items)) => items.iter().try_for_each(|v| value_fits(v, of, d)),
+        (Type::Array(_), _) => refuse(),
+        (Type::Map(k, v), Value::Object(entries)) => entries.iter().try_for_each(|(key, value)| {
+            value_fits(&Value::String(key.clone()), k, d)
+                .and_then(|_| match **k {
+                    Type::Integer(..) | Type::Float if hive => {
+                        java_double(key).then_some(()).ok_or_else(|| format!("map key {key:?} is not a number"))
+                    }
+                    _ => Ok(()),
+                })
+                .and_then(|_| value_fits(value, v, d))
+        }),
+        (Type::Map(..), _) => refuse(),
+        (Type::Struct(fields), Value::Object(entries)) => {
+            let columns: Vec<(String, Option<Type>)> =
+                fields.iter().map(|(n, t)| (n.clone(), Some(t.clone()))).collect();
+            for (key, value) in entries {
+                if let Some(i) = column_of(key, d, &columns) {
+                    value_fits(value, &fields[i].1, d).map_err(|why| format!("field `{}`: {why}", fields[i].0))?;
+                }
+            }
+            Ok(())
+        }
+        (Type::Struct(_), _) => refuse(),
+    }
+}
+
+/// Timestamps, as each deserializer reads them.
+fn timestamp_fits(value: &Value, d: &Deserializer) -> Result<(), String> {
+    match d {
+        Deserializer::OpenX { .. } => match value {
+            Value::Number(_) => Ok(()),
+            Value::String(s) => openx_timestamp(s).then_some(()).ok_or_else(|| {
+                format!("{s:?} is none of the OpenX JSON SerDe's timestamp forms (yyyy-MM-ddTHH:mm:ss[.S]Z, yyyy-MM-dd HH:mm:ss[.S], epoch seconds or milliseconds)")
+            }),
+            _ => Err(format!("{} cannot fill it", kind_of(value))),
+        },
+        Deserializer::Hive { timestamp_formats } => {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => return Err(format!("{} cannot fill it", kind_of(value))),
+            };
+            if timestamp_formats.is_empty() {
+                return sql_timestamp(&text)
+                    .then_some(())
+                    .ok_or_else(|| format!("{text:?} is not yyyy-MM-dd HH:mm:ss[.fffffffff] (java.sql.Timestamp)"));
+            }
+            let fits = timestamp_formats.iter().any(|f| {
+                if f == "millis" {
+                    text.parse::<i64>().is_ok()
+                } else {
+                    joda_matches(f, &text).unwrap_or(true)
+                }
+            });
+            fits.then_some(()).ok_or_else(|| format!("{text:?} matches none of timestamp_formats {timestamp_formats:?}"))
+        }
+    }
+}
+
+/// Java's `Long.parseLong` (and OpenX's `0x` hexadecimal): an optional sign, then digits.
+fn java_integer(s: &str) -> Option<i128> {
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (radix, digits) = match digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+        Some(hex) => (16, hex),
+        None => (10, digits),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) || digits.len() > 40 {
+        return None;
+    }
+    let v = i128::from_str_radix(digits, radix).ok()?;
+    Some(if negative { -v } else { v })
+}
+
+/// Java's `Double.parseDouble`: surrounding whitespace, a `d`/`f` suffix, NaN and Infinity.
+fn java_double(s: &str) -> bool {
+    let t = s.trim();
+    let t = t.strip_suffix(['d', 'D', 'f', 'F']).unwrap_or(t);
+    let unsigned = t.trim_start_matches(['+', '-']);
+    if ["NaN", "Infinity"].contains(&unsigned) {
+        return true;
+    }
+    !unsigned.is_empty()
+        && unsigned.chars().all(|c| c.is_ascii_digit() || ".eE+-".contains(c))
+        && t.parse::<f64>().is_ok()
+}
+
+/// `java.sql.Date.valueOf`: `yyyy-[m]m-[d]d`.
+fn sql_date(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let number = |p: &str, widths: std::ops::RangeInclusive<usize>| {
+        widths.contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit())
+    };
+    parts.len() == 3
+        && number(parts[0], 4..=4)
+        && number(parts[1], 1..=2)
+        && number(parts[2], 1..=2)
+        && chrono::NaiveDate::from_ymd_opt(
+            parts[0].parse().unwrap_or(0),
+            parts[1].parse().unwrap_or(0),
+            parts[2].parse().unwrap_or(0),
+        )
+        .is_some()
+}
+
+/// `java.sql.Timestamp.valueOf`: `yyyy-[m]m-[d]d hh:mm:ss[.f...]` (up to 9 fraction digits).
+fn sql_timestamp(s: &str) -> bool {
+    let Some((date, time)) = s.trim().split_once(' ') else { return false };
+    let (clock, fraction) = time.split_once('.').unwrap_or((time, "0"));
+    let hms: Vec<&str> = clock.split(':').collect();
+    sql_date(date)
+        && hms.len() == 3
+        && hms.iter().zip([23, 59, 59]).all(|(p, max)| {
+            (1..=2).contains(&p.len())
+                && p.chars().all(|c| c.is_ascii_digit())
+                && p.parse::<u32>().is_ok_and(|v| v <= max)
+        })
+        && (1..=9).contains(&fraction.len())
+        && fraction.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The timestamp forms the developer guide lists for the OpenX JSON SerDe.
+fn openx_timestamp(s: &str) -> bool {
+    if s.contains(':') {
+        if let Some(iso) = s.strip_suffix('Z') {
+            // yyyy-MM-dd'T'HH:mm:ss[.S]'Z'
+            return iso.split_once('T').is_some_and(|(date, time)| sql_timestamp(&format!("{date} {time}")));
+        }
+        if let Some((local, _offset)) = s.rsplit_once(['+', '-']).filter(|(_, o)| {
+            let o = o.replace(':', "");
+            o.len() == 4 && o.chars().all(|c| c.is_ascii_digit())
+        }) {
+            return local.split_once('T').is_some_and(|(date, time)| sql_timestamp(&format!("{date} {time}")));
+        }
+        return sql_timestamp(s);
+    }
+    if s.contains('.') {
+        return s.parse::<f64>().is_ok();
+    }
+    s.parse::<i64>().is_ok()
+}
+
+/// Whether `text` matches a Joda-Time pattern; `None` when the pattern has a letter this does not
+/// check (then the record is taken as converted, and the README says so).
+fn joda_matches(pattern: &str, text: &str) -> Option<bool> {
+    let mut regex = String::from("^");
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let mut n = 1;
+        while i + n < chars.len() && chars[i + n] == c && c.is_ascii_alphabetic() {
+            n += 1;
+        }
+        match c {
+            '\'' => {
+                let end = chars[i + 1..].iter().position(|x| *x == '\'')? + i + 1;
+                let literal: String = chars[i + 1..end].iter().collect();
+                regex.push_str(&regex_escape(if literal.is_empty() { "'" } else { &literal }));
+                i = end + 1;
+                continue;
+            }
+            'y' | 'Y' | 'x' => regex.push_str(if n == 2 { r"\d{2}" } else { r"-?\d{1,9}" }),
+            'M' if n >= 3 => regex.push_str(r"[A-Za-z]{3,9}"),
+            'M' | 'd' | 'H' | 'h' | 'm' | 's' | 'k' | 'K' => {
+                regex.push_str(if n == 1 { r"\d{1,2}" } else { &"\\d{2}"[..] })
+            }
+            'S' => regex.push_str(&format!(r"\d{{1,{}}}", n.max(1))),
+            'a' => regex.push_str("(?i:AM|PM)"),
+            'Z' => regex.push_str(r"(Z|[+-]\d{2}:?\d{2})"),
+            'E' => regex.push_str(r"[A-Za-z]{3,9}"),
+            c if c.is_ascii_alphabetic() => return None,
+            c => regex.push_str(&regex_escape(&c.to_string())),
+        }
+        i += n;
+    }
+    regex.push('$');
+    Some(regex_automata::meta::Regex::new(&regex).ok()?.is_match(text))
+}
+
+fn regex_escape(s: &str) -> String {
+    regex_syntax::escape(s)
+}
