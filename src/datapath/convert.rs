@@ -417,3 +417,160 @@ fn joda_matches(pattern: &str, text: &str) -> Option<bool> {
 fn regex_escape(s: &str) -> String {
     regex_syntax::escape(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::kinds::conversion::{Schema, Serializer};
+    use std::collections::BTreeMap;
+
+    fn conversion(deserializer: Deserializer, columns: &[(&str, &str)]) -> FormatConversion {
+        FormatConversion {
+            schema: Schema {
+                catalog_id: "1".into(),
+                database: "d".into(),
+                table: "t".into(),
+                region: "r".into(),
+                version_id: "LATEST".into(),
+            },
+            deserializer,
+            serializer: Serializer::Parquet {
+                compression: "SNAPPY".into(),
+                block_size_bytes: 256 << 20,
+                page_size_bytes: 1 << 20,
+                enable_dictionary_compression: false,
+                max_padding_bytes: 0,
+                writer_version: "V1".into(),
+            },
+            table: None,
+            columns: columns.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+        }
+    }
+
+    fn openx() -> Deserializer {
+        Deserializer::OpenX { case_insensitive: true, convert_dots: false, mappings: BTreeMap::new() }
+    }
+
+    fn hive(formats: &[&str]) -> Deserializer {
+        Deserializer::Hive { timestamp_formats: formats.iter().map(|s| s.to_string()).collect() }
+    }
+
+    /// The code of the outcome: "ok", or the failure's code.
+    fn outcome(record: &str, d: Deserializer, columns: &[(&str, &str)]) -> &'static str {
+        match check(record.as_bytes(), &conversion(d, columns)) {
+            Ok(()) => "ok",
+            Err(f) => f.code,
+        }
+    }
+
+    const M: &str = MALFORMED_DATA;
+
+    #[test]
+    fn rule_c8_input_is_concatenated_json_objects() {
+        // Developer guide: `{"a":1}{"b":1}` is correct input, `[{"a":1}, {"a":2}]` is not.
+        let c = [("a", "int"), ("b", "int")];
+        assert_eq!(outcome(r#"{"a":1}{"b":1}"#, openx(), &c), "ok");
+        assert_eq!(outcome(r#"[{"a":1}, {"a":2}]"#, openx(), &c), PARSE_ERROR);
+        assert_eq!(outcome(r#"{"a":1"#, openx(), &c), PARSE_ERROR);
+        assert_eq!(outcome("42", openx(), &c), PARSE_ERROR);
+        assert_eq!(outcome("  \n", openx(), &c), PARSE_ERROR);
+        // A line the delimiter processor ended is still one object.
+        assert_eq!(outcome("{\"a\":1}\n", openx(), &c), "ok");
+    }
+
+    #[test]
+    fn openx_parses_numbers_in_strings_and_refuses_what_is_no_number() {
+        // rcongiu/Hive-JSON-Serde ParsePrimitiveUtils.parseInt: decimal or 0x hexadecimal.
+        let c = [("n", "int"), ("x", "double"), ("big", "bigint")];
+        assert_eq!(outcome(r#"{"n":"42","x":"1.5e3","big":"-9000000000"}"#, openx(), &c), "ok");
+        assert_eq!(outcome(r#"{"n":"0x2A"}"#, openx(), &c), "ok");
+        assert_eq!(outcome(r#"{"n":"4x2"}"#, openx(), &c), M);
+        assert_eq!(outcome(r#"{"n":"3000000000"}"#, openx(), &c), M);
+        assert_eq!(outcome(r#"{"x":"lots"}"#, openx(), &c), M);
+        assert_eq!(outcome(r#"{"n":true}"#, openx(), &c), M);
+        assert_eq!(outcome(r#"{"n":{"v":1}}"#, openx(), &c), M);
+        // Missing columns are NULL, extra fields are ignored.
+        assert_eq!(outcome(r#"{"other":"x"}"#, openx(), &c), "ok");
+    }
+
+    #[test]
+    fn openx_matches_keys_by_its_options() {
+        let c = [("customer_id", "int"), ("a_b", "int"), ("ts", "int")];
+        // CaseInsensitive (default true): `Customer_ID` fills customer_id (its bad value shows it).
+        assert_eq!(outcome(r#"{"Customer_ID":"x"}"#, openx(), &c), M);
+        let exact = Deserializer::OpenX { case_insensitive: false, convert_dots: false, mappings: BTreeMap::new() };
+        assert_eq!(outcome(r#"{"Customer_ID":"x"}"#, exact, &c), "ok");
+        // ConvertDotsInJsonKeysToUnderscores: `a.b` fills a_b only when set.
+        assert_eq!(outcome(r#"{"a.b":"x"}"#, openx(), &c), "ok");
+        let dots = Deserializer::OpenX { case_insensitive: true, convert_dots: true, mappings: BTreeMap::new() };
+        assert_eq!(outcome(r#"{"a.b":"x"}"#, dots, &c), M);
+        // ColumnToJsonKeyMappings: the key `timestamp` fills the column ts.
+        let mapped = Deserializer::OpenX {
+            case_insensitive: true,
+            convert_dots: false,
+            mappings: BTreeMap::from([("ts".to_string(), "timestamp".to_string())]),
+        };
+        assert_eq!(outcome(r#"{"timestamp":"x"}"#, mapped, &c), M);
+    }
+
+    #[test]
+    fn openx_reads_the_timestamp_forms_the_developer_guide_lists() {
+        let c = [("t", "timestamp"), ("d", "date")];
+        for ok in [
+            r#"{"t":"2017-02-07T15:13:01.39256Z"}"#,
+            r#"{"t":"2017-02-07T15:13:01.123456789Z"}"#,
+            r#"{"t":"2017-02-07 15:13:01.14"}"#,
+            r#"{"t":"2017-2-7 15:13:01"}"#,
+            r#"{"t":"1518033528"}"#,
+            r#"{"t":"1518033528123"}"#,
+            r#"{"t":"1518033528.123"}"#,
+            r#"{"t":1518033528123}"#,
+            r#"{"d":"2024-02-29"}"#,
+        ] {
+            assert_eq!(outcome(ok, openx(), &c), "ok", "{ok}");
+        }
+        for bad in [r#"{"t":"yesterday"}"#, r#"{"t":"2017-02-07T25:13:01Z"}"#, r#"{"d":"2023-02-29"}"#, r#"{"d":"07/02/2017"}"#] {
+            assert_eq!(outcome(bad, openx(), &c), M, "{bad}");
+        }
+    }
+
+    #[test]
+    fn hive_needs_json_numbers_and_its_timestamp_forms() {
+        // Apache Hive hcatalog JsonSerDe.extractCurrentField: getIntValue() of a string fails,
+        // a float is truncated, a value out of range fails.
+        let c = [("n", "int"), ("s", "string"), ("dec", "decimal(10,2)"), ("b", "boolean")];
+        assert_eq!(outcome(r#"{"n":"42"}"#, hive(&[]), &c), M);
+        assert_eq!(outcome(r#"{"n":42.7}"#, hive(&[]), &c), "ok");
+        assert_eq!(outcome(r#"{"n":3000000000}"#, hive(&[]), &c), M);
+        // HiveDecimal.create of what is no number is NULL, not a failure; Boolean.valueOf never fails.
+        assert_eq!(outcome(r#"{"dec":"abc","b":"yes"}"#, hive(&[]), &c), "ok");
+        // A string column takes scalars; an object is not text to the Hive SerDe (OpenX keeps its JSON).
+        assert_eq!(outcome(r#"{"s":12}"#, hive(&[]), &c), "ok");
+        assert_eq!(outcome(r#"{"s":{"a":1}}"#, hive(&[]), &c), M);
+        assert_eq!(outcome(r#"{"s":{"a":1}}"#, openx(), &c), "ok");
+        // Keys match lowercased.
+        assert_eq!(outcome(r#"{"N":"x"}"#, hive(&[]), &c), M);
+        // Timestamps: java.sql.Timestamp.valueOf without formats; Joda patterns; `millis`.
+        let t = [("t", "timestamp")];
+        assert_eq!(outcome(r#"{"t":"2017-02-07 15:13:01.123"}"#, hive(&[]), &t), "ok");
+        assert_eq!(outcome(r#"{"t":"2017-02-07T15:13:01Z"}"#, hive(&[]), &t), M);
+        assert_eq!(outcome(r#"{"t":"2017-02-07T15:13:01Z"}"#, hive(&["yyyy-MM-dd'T'HH:mm:ss'Z'"]), &t), "ok");
+        assert_eq!(outcome(r#"{"t":1518033528123}"#, hive(&["millis"]), &t), "ok");
+        assert_eq!(outcome(r#"{"t":"07/02/2017"}"#, hive(&["yyyy-MM-dd'T'HH:mm:ss'Z'", "millis"]), &t), M);
+        // BINARY: "JsonSerDe does not support BINARY type".
+        assert_eq!(outcome(r#"{"bin":"AAEC"}"#, hive(&[]), &[("bin", "binary")]), M);
+        assert_eq!(outcome(r#"{"bin":"AAEC"}"#, openx(), &[("bin", "binary")]), "ok");
+    }
+
+    #[test]
+    fn nested_types_are_checked_element_by_element() {
+        let c = [("tags", "array<int>"), ("attrs", "map<string,boolean>"), ("who", "struct<Name:string,age:int>")];
+        assert_eq!(outcome(r#"{"tags":[1,"2"],"attrs":{"x":true},"who":{"name":"a","AGE":3}}"#, openx(), &c), "ok");
+        assert_eq!(outcome(r#"{"tags":[1,"two"]}"#, openx(), &c), M);
+        assert_eq!(outcome(r#"{"tags":1}"#, openx(), &c), M);
+        assert_eq!(outcome(r#"{"attrs":[true]}"#, openx(), &c), M);
+        assert_eq!(outcome(r#"{"who":{"age":"old"}}"#, openx(), &c), M);
+        assert_eq!(parse_type("array<struct<a:int,b:map<string,decimal(5,2)>>>").is_some(), true);
+        assert!(parse_type("array<int").is_none() && parse_type("set<int>").is_none());
+    }
+}

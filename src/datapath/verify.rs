@@ -681,6 +681,7 @@ mod tests {
                 exceeded: false,
             },
             processors: vec![],
+            conversion: None,
             jq_engine: None,
             not_simulated: vec![],
             function_logs: None,
