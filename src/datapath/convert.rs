@@ -529,7 +529,12 @@ mod tests {
         ] {
             assert_eq!(outcome(ok, openx(), &c), "ok", "{ok}");
         }
-        for bad in [r#"{"t":"yesterday"}"#, r#"{"t":"2017-02-07T25:13:01Z"}"#, r#"{"d":"2023-02-29"}"#, r#"{"d":"07/02/2017"}"#] {
+        for bad in [
+            r#"{"t":"yesterday"}"#,
+            r#"{"t":"2017-02-07T25:13:01Z"}"#,
+            r#"{"d":"2023-02-29"}"#,
+            r#"{"d":"07/02/2017"}"#,
+        ] {
             assert_eq!(outcome(bad, openx(), &c), M, "{bad}");
         }
     }

@@ -296,8 +296,22 @@ pub struct VerifyReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Comparison>,
     pub conclusion: Conclusion,
+    /// How record format conversion bears on what was read, when the stream converts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversion: Option<String>,
     /// The verdict: what was expected arrived (with `--records`), or something arrived.
     pub matches_expectation: bool,
+}
+
+/// Where a converting stream's objects are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Converted {
+    /// The stream does not convert: objects hold JSON.
+    No,
+    /// AWS wrote Parquet or ORC: objects are counted, not their records.
+    Columnar,
+    /// An endpoint that is not AWS stores the conversion and writes JSON.
+    NotHere,
 }
 
 impl VerifyReport {
@@ -309,15 +323,20 @@ impl VerifyReport {
         f: Findings,
         expected: Option<&Report>,
         delivery_log: Option<(String, Vec<String>)>,
+        converted: Converted,
     ) -> VerifyReport {
+        let columnar = converted == Converted::Columnar;
         let comparison = expected.map(|e| {
             let mut missing = BTreeMap::new();
             if !f.unpartitioned {
                 for (prefix, n) in &e.partitions {
                     // Found partitions are keyed escaped (keys are anyone's text); so are these.
                     let prefix = crate::output::escape(prefix);
-                    let found = f.partitions.get(&prefix).map(|p| p.records).unwrap_or(0);
-                    if found < *n {
+                    let found = f.partitions.get(&prefix);
+                    // Columnar objects are counted, not their records: a partition is there or not.
+                    let there = if columnar { found.is_some_and(|p| p.objects > 0) } else { false };
+                    let found = found.map(|p| p.records).unwrap_or(0);
+                    if found < *n && !there {
                         missing.insert(prefix, (*n, found));
                     }
                 }
@@ -327,8 +346,19 @@ impl VerifyReport {
         });
         let matches_expectation = match &comparison {
             Some(c) if f.unpartitioned => c.found_records == c.expected_records,
+            Some(c) if columnar => c.missing.is_empty(),
             Some(c) => c.missing.is_empty() && c.found_records >= c.expected_records,
             None => f.objects + f.errors.len() > 0,
+        };
+        let output = spec.format_conversion.as_ref().map(|c| c.serializer.output()).unwrap_or("json");
+        let conversion = match converted {
+            Converted::No => None,
+            Converted::Columnar => Some(format!(
+                "the objects hold {output}: their objects and bytes are counted, not their records (query them with Athena through the stream's table)"
+            )),
+            Converted::NotHere => Some(format!(
+                "this endpoint is not AWS: it keeps the stream's conversion but writes JSON, so the objects here are JSON and read as such (on AWS they hold {output})"
+            )),
         };
         let conclusion = if f.objects == 0 && f.errors.is_empty() {
             Conclusion::NothingYet
@@ -345,6 +375,7 @@ impl VerifyReport {
             delivery_log,
             comparison,
             conclusion,
+            conversion,
             matches_expectation,
         }
     }
@@ -371,12 +402,14 @@ pub trait Bucket: Send + Sync {
 
 /// Lists and reads the stream's objects (data prefix and error prefix) modified at or after
 /// `since`. Objects never change, so those already read (`seen`, kept across `--wait` polls)
-/// are not downloaded again.
+/// are not downloaded again. With `columnar` (the data objects hold Parquet or ORC), data objects
+/// are listed, not read: their records are not counted (error objects are JSON, and read).
 pub async fn read(
     reader: &dyn Bucket,
     bucket: &str,
     spec: &FirehoseSpec,
     since: Option<i64>,
+    columnar: bool,
     seen: &mut HashMap<String, Object>,
 ) -> anyhow::Result<Findings> {
     use anyhow::Context as _;
@@ -398,7 +431,8 @@ pub async fn read(
         listed.into_iter().chain(errors_listed).filter(|l| since.is_none_or(|s| l.modified >= s)).collect();
     let gzip = spec.compression == "GZIP";
     let fetch = |l: Listed| async move {
-        let content = reader.scan(bucket, &l.key, gzip).await?;
+        let content =
+            if columnar && !is_error(&l.key) { Content::default() } else { reader.scan(bucket, &l.key, gzip).await? };
         Ok::<Object, anyhow::Error>(Object { key: l.key, size: l.size, content })
     };
     let new = fresh.iter().filter(|l| !seen.contains_key(&l.key)).cloned().map(fetch);
@@ -706,28 +740,103 @@ mod tests {
             reads: Default::default(),
         };
         let mut seen = HashMap::new();
-        let f = read(&bucket, "b", &spec, Some(150), &mut seen).await.unwrap();
+        let f = read(&bucket, "b", &spec, Some(150), false, &mut seen).await.unwrap();
         assert_eq!((f.objects, f.records), (1, 2), "objects modified before --since are left out");
         assert_eq!(f.partitions[PARTITION].records, 2);
         assert!(f.errors.contains_key("processing-failed"), "{:?}", f.errors);
         let reads = bucket.reads.load(std::sync::atomic::Ordering::SeqCst);
-        let again = read(&bucket, "b", &spec, Some(150), &mut seen).await.unwrap();
+        let again = read(&bucket, "b", &spec, Some(150), false, &mut seen).await.unwrap();
         assert_eq!(again.records, 2);
         assert_eq!(bucket.reads.load(std::sync::atomic::Ordering::SeqCst), reads, "objects are read once");
 
         // The verdict: every expected partition has its records.
-        let report =
-            VerifyReport::new("firehose.events", &spec, "b", f.clone(), Some(&expected(&[(PARTITION, 2)])), None);
+        let report = VerifyReport::new(
+            "firehose.events",
+            &spec,
+            "b",
+            f.clone(),
+            Some(&expected(&[(PARTITION, 2)])),
+            None,
+            Converted::No,
+        );
         assert!(report.matches_expectation);
         assert_eq!(report.conclusion, Conclusion::Partitioned);
-        let short =
-            VerifyReport::new("firehose.events", &spec, "b", f.clone(), Some(&expected(&[(PARTITION, 3)])), None);
+        let short = VerifyReport::new(
+            "firehose.events",
+            &spec,
+            "b",
+            f.clone(),
+            Some(&expected(&[(PARTITION, 3)])),
+            None,
+            Converted::No,
+        );
         assert!(!short.matches_expectation);
         assert_eq!(short.comparison.unwrap().missing[PARTITION], (3, 2));
         // Without expectations, anything arrived is enough; nothing is not.
-        assert!(VerifyReport::new("firehose.events", &spec, "b", f, None, None).matches_expectation);
-        let empty = VerifyReport::new("firehose.events", &spec, "b", Findings::default(), None, None);
+        assert!(
+            VerifyReport::new("firehose.events", &spec, "b", f.clone(), None, None, Converted::No).matches_expectation
+        );
+        let empty = VerifyReport::new("firehose.events", &spec, "b", Findings::default(), None, None, Converted::No);
         assert!(!empty.matches_expectation);
         assert_eq!(empty.conclusion, Conclusion::NothingYet);
+    }
+
+    #[tokio::test]
+    async fn columnar_objects_are_counted_not_read_and_an_emulator_s_json_is_said_so() {
+        let mut spec = stream();
+        spec.format_conversion = Some(crate::model::kinds::conversion::FormatConversion {
+            schema: crate::model::kinds::conversion::Schema {
+                catalog_id: "1".into(),
+                database: "d".into(),
+                table: "t".into(),
+                region: "r".into(),
+                version_id: "LATEST".into(),
+            },
+            deserializer: crate::model::kinds::conversion::Deserializer::Hive { timestamp_formats: vec![] },
+            serializer: crate::model::kinds::conversion::Serializer::Parquet {
+                compression: "SNAPPY".into(),
+                block_size_bytes: 1 << 28,
+                page_size_bytes: 1 << 20,
+                enable_dictionary_compression: false,
+                max_padding_bytes: 0,
+                writer_version: "V1".into(),
+            },
+            table: None,
+            columns: vec![],
+        });
+        let data = format!("{PARTITION}s-1-2026-12-01-10-00-00-a.parquet");
+        let error = "error/year=2026/month=12/day=01/hour=10/format-conversion-failed/s-1-x".to_string();
+        let failed = serde_json::json!({"errorCode": "DataFormatConversion.MalformedData", "rawData": "eyJhIjoxfQ=="});
+        let bucket = Memory {
+            objects: vec![(data, b"PAR1 not json PAR1".to_vec(), 200), (error, failed.to_string().into_bytes(), 200)],
+            reads: Default::default(),
+        };
+        let f = read(&bucket, "b", &spec, None, true, &mut HashMap::new()).await.unwrap();
+        assert_eq!(bucket.reads.load(std::sync::atomic::Ordering::SeqCst), 1, "only the error object is read");
+        assert_eq!((f.objects, f.records, f.partitions[PARTITION].objects), (1, 0, 1));
+        assert_eq!(f.errors["format-conversion-failed"].records, 1);
+        let report = VerifyReport::new(
+            "firehose.events",
+            &spec,
+            "b",
+            f.clone(),
+            Some(&expected(&[(PARTITION, 2)])),
+            None,
+            Converted::Columnar,
+        );
+        assert!(report.matches_expectation, "the partition is there: its records are not counted");
+        assert!(report.conversion.unwrap().contains("not their records"));
+        let missing = VerifyReport::new(
+            "firehose.events",
+            &spec,
+            "b",
+            f.clone(),
+            Some(&expected(&[("other/", 1)])),
+            None,
+            Converted::Columnar,
+        );
+        assert!(!missing.matches_expectation);
+        let here = VerifyReport::new("firehose.events", &spec, "b", f, None, None, Converted::NotHere);
+        assert!(here.conversion.unwrap().contains("not AWS"));
     }
 }

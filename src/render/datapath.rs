@@ -205,6 +205,9 @@ fn size(bytes: u64) -> String {
 pub fn verify(r: &VerifyReport, style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} {} ({}) -> s3://{}", style.bold("Verify"), r.stream, r.stream_name, r.bucket);
+    if let Some(note) = &r.conversion {
+        let _ = writeln!(out, "{} {note}", style.yellow("note:"));
+    }
     let _ = writeln!(out, "\n{} ({}):", style.bold("Partitions"), r.found.partitions.len());
     let width = r.found.partitions.keys().map(|k| k.chars().count()).max().unwrap_or(0);
     for (prefix, p) in &r.found.partitions {
