@@ -171,6 +171,13 @@ impl Fixture {
         Fixture { dir, moto: Moto::start(), proxy: None }
     }
 
+    /// An example stack without a function (`examples/NAME`) as stack.toml.
+    pub(crate) fn example(name: &str) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(repo().join("examples").join(name), dir.path().join("stack.toml")).unwrap();
+        Fixture { dir, moto: Moto::start(), proxy: None }
+    }
+
     /// examples/fleet.toml as stack.toml, with its module and the function's code beside it.
     pub(crate) fn fleet() -> Fixture {
         let dir = tempfile::tempdir().unwrap();

@@ -200,6 +200,7 @@ async fn every_example_is_previewed_applied_planned_clean_and_destroyed() {
         ("query-partitioning.toml", None, &[None][..]),
         ("shared-bucket.toml", None, &[Some("firehose.clicks"), Some("firehose.views")][..]),
         ("delimited.toml", Some(&aggregated), &[None][..]),
+        ("parquet.toml", None, &[None][..]),
     ] {
         let stack = dir.path().join(name);
         std::fs::copy(examples.join(name), &stack).unwrap();

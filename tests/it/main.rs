@@ -5,6 +5,7 @@
 mod common;
 
 mod calls;
+mod conversion;
 mod datapath;
 mod faults;
 mod fleet;
