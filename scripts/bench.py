@@ -47,8 +47,12 @@ class Moto:
     def __init__(self):
         server = subprocess.check_output([os.path.join(ROOT, "scripts/install-moto.sh")], text=True).strip()
         self.pkgs = os.path.join(os.path.dirname(server), "pkgs")
-        env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true")
-        self.proc = subprocess.Popen([server, "-H", "127.0.0.1", "-p", "0"], env=env,
+        env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true", PYTHONPATH=self.pkgs)
+        # moto refuses a 51st stream (an old quota); AWS's default is 5,000 per region in
+        # us-east-1 ("Amazon Data Firehose Quota"): the fleet of 100 needs it.
+        launcher = ("import sys, moto.firehose.models as m; m.DeliveryStream.MAX_STREAMS_PER_REGION = 5000; "
+                    "from moto.server import main; sys.exit(main())")
+        self.proc = subprocess.Popen([sys.executable, "-c", launcher, "-H", "127.0.0.1", "-p", "0"], env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         for line in self.proc.stderr:
             m = re.search(r"http://127\.0\.0\.1:\d+", line)
