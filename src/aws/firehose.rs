@@ -120,7 +120,7 @@ pub(super) async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Re
         format_conversion: dest
             .data_format_conversion_configuration()
             .filter(|c| c.enabled().unwrap_or(true))
-            .map(conversion_from_aws),
+            .map(|c| Box::new(conversion_from_aws(c))),
         tags,
     };
     let problem = (d.status == DeliveryStreamStatus::CreatingFailed).then(|| {

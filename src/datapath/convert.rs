@@ -398,9 +398,7 @@ fn joda_matches(pattern: &str, text: &str) -> Option<bool> {
             }
             'y' | 'Y' | 'x' => regex.push_str(if n == 2 { r"\d{2}" } else { r"-?\d{1,9}" }),
             'M' if n >= 3 => regex.push_str(r"[A-Za-z]{3,9}"),
-            'M' | 'd' | 'H' | 'h' | 'm' | 's' | 'k' | 'K' => {
-                regex.push_str(if n == 1 { r"\d{1,2}" } else { &"\\d{2}"[..] })
-            }
+            'M' | 'd' | 'H' | 'h' | 'm' | 's' | 'k' | 'K' => regex.push_str(if n == 1 { r"\d{1,2}" } else { "\\d{2}" }),
             'S' => regex.push_str(&format!(r"\d{{1,{}}}", n.max(1))),
             'a' => regex.push_str("(?i:AM|PM)"),
             'Z' => regex.push_str(r"(Z|[+-]\d{2}:?\d{2})"),
@@ -465,6 +463,7 @@ mod tests {
 
     const M: &str = MALFORMED_DATA;
 
+    /// Rule C8: what is not JSON objects is a ParseError.
     #[test]
     fn rule_c8_input_is_concatenated_json_objects() {
         // Developer guide: `{"a":1}{"b":1}` is correct input, `[{"a":1}, {"a":2}]` is not.
@@ -575,7 +574,7 @@ mod tests {
         assert_eq!(outcome(r#"{"tags":1}"#, openx(), &c), M);
         assert_eq!(outcome(r#"{"attrs":[true]}"#, openx(), &c), M);
         assert_eq!(outcome(r#"{"who":{"age":"old"}}"#, openx(), &c), M);
-        assert_eq!(parse_type("array<struct<a:int,b:map<string,decimal(5,2)>>>").is_some(), true);
+        assert!(parse_type("array<struct<a:int,b:map<string,decimal(5,2)>>>").is_some());
         assert!(parse_type("array<int").is_none() && parse_type("set<int>").is_none());
     }
 }

@@ -252,7 +252,7 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
             exceeded: false,
         },
         processors: processor_names(stream),
-        conversion: stream.format_conversion.as_ref().map(describe_conversion),
+        conversion: stream.format_conversion.as_deref().map(describe_conversion),
         jq_engine: steps.iter().any(|s| matches!(s, Step::Extract(_))).then(|| settings.jq.describe()),
         not_simulated,
         function_logs,

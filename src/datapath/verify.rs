@@ -784,7 +784,7 @@ mod tests {
     #[tokio::test]
     async fn columnar_objects_are_counted_not_read_and_an_emulator_s_json_is_said_so() {
         let mut spec = stream();
-        spec.format_conversion = Some(crate::model::kinds::conversion::FormatConversion {
+        spec.format_conversion = Some(Box::new(crate::model::kinds::conversion::FormatConversion {
             schema: crate::model::kinds::conversion::Schema {
                 catalog_id: "1".into(),
                 database: "d".into(),
@@ -803,7 +803,7 @@ mod tests {
             },
             table: None,
             columns: vec![],
-        });
+        }));
         let data = format!("{PARTITION}s-1-2026-12-01-10-00-00-a.parquet");
         let error = "error/year=2026/month=12/day=01/hour=10/format-conversion-failed/s-1-x".to_string();
         let failed = serde_json::json!({"errorCode": "DataFormatConversion.MalformedData", "rawData": "eyJhIjoxfQ=="});

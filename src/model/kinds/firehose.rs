@@ -145,7 +145,7 @@ pub struct FirehoseSpec {
     pub s3_backup: Option<S3Backup>,
     pub processors: Vec<Processor>,
     /// Record format conversion (JSON to Parquet or ORC), if any.
-    pub format_conversion: Option<super::conversion::FormatConversion>,
+    pub format_conversion: Option<Box<super::conversion::FormatConversion>>,
     pub tags: Tags,
 }
 
@@ -298,7 +298,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) ->
             b.report(d);
         }
         depends_on.extend(table);
-        conversion
+        Box::new(conversion)
     });
     let kms_key_arn = f.kms_key_arn.as_ref().map(|k| b.text(&format!("{key}.kms_key_arn"), k));
     if let Some(kms) = &kms_key_arn {
