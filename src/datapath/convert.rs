@@ -419,29 +419,13 @@ fn regex_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::kinds::conversion::{Schema, Serializer};
     use std::collections::BTreeMap;
 
     fn conversion(deserializer: Deserializer, columns: &[(&str, &str)]) -> FormatConversion {
         FormatConversion {
-            schema: Schema {
-                catalog_id: "1".into(),
-                database: "d".into(),
-                table: "t".into(),
-                region: "r".into(),
-                version_id: "LATEST".into(),
-            },
             deserializer,
-            serializer: Serializer::Parquet {
-                compression: "SNAPPY".into(),
-                block_size_bytes: 256 << 20,
-                page_size_bytes: 1 << 20,
-                enable_dictionary_compression: false,
-                max_padding_bytes: 0,
-                writer_version: "V1".into(),
-            },
-            table: None,
             columns: columns.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+            ..FormatConversion::example()
         }
     }
 

@@ -685,6 +685,21 @@ mod tests {
         }
     }
 
+    /// The report of `f` against the partitions a preview expected.
+    fn verdict(f: &Findings, expected_partitions: Option<&[(&str, usize)]>, converted: Converted) -> VerifyReport {
+        let e = expected_partitions.map(expected);
+        VerifyReport::new("firehose.events", &stream_of(converted), "b", f.clone(), e.as_ref(), None, converted)
+    }
+
+    /// The test stream, converting when `converted` says so.
+    fn stream_of(converted: Converted) -> FirehoseSpec {
+        let mut spec = stream();
+        if converted != Converted::No {
+            spec.format_conversion = Some(Box::new(crate::model::kinds::conversion::FormatConversion::example()));
+        }
+        spec
+    }
+
     fn stream() -> FirehoseSpec {
         let stack = crate::testing::stack(crate::testing::DEFAULT_STACK);
         stack
@@ -750,60 +765,22 @@ mod tests {
         assert_eq!(bucket.reads.load(std::sync::atomic::Ordering::SeqCst), reads, "objects are read once");
 
         // The verdict: every expected partition has its records.
-        let report = VerifyReport::new(
-            "firehose.events",
-            &spec,
-            "b",
-            f.clone(),
-            Some(&expected(&[(PARTITION, 2)])),
-            None,
-            Converted::No,
-        );
+        let report = verdict(&f, Some(&[(PARTITION, 2)]), Converted::No);
         assert!(report.matches_expectation);
         assert_eq!(report.conclusion, Conclusion::Partitioned);
-        let short = VerifyReport::new(
-            "firehose.events",
-            &spec,
-            "b",
-            f.clone(),
-            Some(&expected(&[(PARTITION, 3)])),
-            None,
-            Converted::No,
-        );
+        let short = verdict(&f, Some(&[(PARTITION, 3)]), Converted::No);
         assert!(!short.matches_expectation);
         assert_eq!(short.comparison.unwrap().missing[PARTITION], (3, 2));
         // Without expectations, anything arrived is enough; nothing is not.
-        assert!(
-            VerifyReport::new("firehose.events", &spec, "b", f.clone(), None, None, Converted::No).matches_expectation
-        );
-        let empty = VerifyReport::new("firehose.events", &spec, "b", Findings::default(), None, None, Converted::No);
+        assert!(verdict(&f, None, Converted::No).matches_expectation);
+        let empty = verdict(&Findings::default(), None, Converted::No);
         assert!(!empty.matches_expectation);
         assert_eq!(empty.conclusion, Conclusion::NothingYet);
     }
 
     #[tokio::test]
     async fn columnar_objects_are_counted_not_read_and_an_emulator_s_json_is_said_so() {
-        let mut spec = stream();
-        spec.format_conversion = Some(Box::new(crate::model::kinds::conversion::FormatConversion {
-            schema: crate::model::kinds::conversion::Schema {
-                catalog_id: "1".into(),
-                database: "d".into(),
-                table: "t".into(),
-                region: "r".into(),
-                version_id: "LATEST".into(),
-            },
-            deserializer: crate::model::kinds::conversion::Deserializer::Hive { timestamp_formats: vec![] },
-            serializer: crate::model::kinds::conversion::Serializer::Parquet {
-                compression: "SNAPPY".into(),
-                block_size_bytes: 1 << 28,
-                page_size_bytes: 1 << 20,
-                enable_dictionary_compression: false,
-                max_padding_bytes: 0,
-                writer_version: "V1".into(),
-            },
-            table: None,
-            columns: vec![],
-        }));
+        let spec = stream_of(Converted::Columnar);
         let data = format!("{PARTITION}s-1-2026-12-01-10-00-00-a.parquet");
         let error = "error/year=2026/month=12/day=01/hour=10/format-conversion-failed/s-1-x".to_string();
         let failed = serde_json::json!({"errorCode": "DataFormatConversion.MalformedData", "rawData": "eyJhIjoxfQ=="});
@@ -815,28 +792,11 @@ mod tests {
         assert_eq!(bucket.reads.load(std::sync::atomic::Ordering::SeqCst), 1, "only the error object is read");
         assert_eq!((f.objects, f.records, f.partitions[PARTITION].objects), (1, 0, 1));
         assert_eq!(f.errors["format-conversion-failed"].records, 1);
-        let report = VerifyReport::new(
-            "firehose.events",
-            &spec,
-            "b",
-            f.clone(),
-            Some(&expected(&[(PARTITION, 2)])),
-            None,
-            Converted::Columnar,
-        );
-        assert!(report.matches_expectation, "the partition is there: its records are not counted");
-        assert!(report.conversion.unwrap().contains("not their records"));
-        let missing = VerifyReport::new(
-            "firehose.events",
-            &spec,
-            "b",
-            f.clone(),
-            Some(&expected(&[("other/", 1)])),
-            None,
-            Converted::Columnar,
-        );
-        assert!(!missing.matches_expectation);
-        let here = VerifyReport::new("firehose.events", &spec, "b", f, None, None, Converted::NotHere);
+        let found = verdict(&f, Some(&[(PARTITION, 2)]), Converted::Columnar);
+        assert!(found.matches_expectation, "the partition is there: its records are not counted");
+        assert!(found.conversion.unwrap().contains("not their records"));
+        assert!(!verdict(&f, Some(&[("other/", 1)]), Converted::Columnar).matches_expectation);
+        let here = verdict(&f, None, Converted::NotHere);
         assert!(here.conversion.unwrap().contains("not AWS"));
     }
 }

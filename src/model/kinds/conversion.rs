@@ -87,14 +87,24 @@ const ROW_INDEX_STRIDE: i32 = 10_000;
 const MIB: i32 = 1024 * 1024;
 
 /// How records are read: OpenX or Hive JSON SerDe.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Deserializer {
-    OpenX { case_insensitive: bool, convert_dots: bool, mappings: BTreeMap<String, String> },
-    Hive { timestamp_formats: Vec<String> },
+    OpenX {
+        case_insensitive: bool,
+        #[serde(rename = "convert_dots_in_json_keys_to_underscores")]
+        convert_dots: bool,
+        #[serde(rename = "column_to_json_key_mappings")]
+        mappings: BTreeMap<String, String>,
+    },
+    Hive {
+        timestamp_formats: Vec<String>,
+    },
 }
 
 /// How they are written: Parquet or ORC SerDe, every option explicit.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Serializer {
     Parquet {
         compression: String,
@@ -119,7 +129,7 @@ pub enum Serializer {
 }
 
 /// The Glue table the schema is read from (SchemaConfiguration; its role is the stream's).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Schema {
     pub catalog_id: String,
     pub database: String,
@@ -157,67 +167,32 @@ impl Serializer {
 impl FormatConversion {
     /// As the plan compares and shows it: every field, local-only ones left out.
     pub fn to_json(&self) -> Value {
-        let Schema { catalog_id, database, table, region, version_id } = &self.schema;
-        let deserializer = match &self.deserializer {
-            Deserializer::OpenX { case_insensitive, convert_dots, mappings } => json!({
-                "openx": {
-                    "case_insensitive": case_insensitive,
-                    "convert_dots_in_json_keys_to_underscores": convert_dots,
-                    "column_to_json_key_mappings": mappings,
-                }
-            }),
-            Deserializer::Hive { timestamp_formats } => json!({ "hive": { "timestamp_formats": timestamp_formats } }),
-        };
-        let serializer = match &self.serializer {
-            Serializer::Parquet {
-                compression,
-                block_size_bytes,
-                page_size_bytes,
-                enable_dictionary_compression,
-                max_padding_bytes,
-                writer_version,
-            } => json!({ "parquet": {
-                "compression": compression,
-                "block_size_bytes": block_size_bytes,
-                "page_size_bytes": page_size_bytes,
-                "enable_dictionary_compression": enable_dictionary_compression,
-                "max_padding_bytes": max_padding_bytes,
-                "writer_version": writer_version,
-            }}),
-            Serializer::Orc {
-                compression,
-                stripe_size_bytes,
-                block_size_bytes,
-                row_index_stride,
-                enable_padding,
-                padding_tolerance,
-                bloom_filter_columns,
-                bloom_filter_false_positive_probability,
-                dictionary_key_threshold,
-                format_version,
-            } => json!({ "orc": {
-                "compression": compression,
-                "stripe_size_bytes": stripe_size_bytes,
-                "block_size_bytes": block_size_bytes,
-                "row_index_stride": row_index_stride,
-                "enable_padding": enable_padding,
-                "padding_tolerance": padding_tolerance,
-                "bloom_filter_columns": bloom_filter_columns,
-                "bloom_filter_false_positive_probability": bloom_filter_false_positive_probability,
-                "dictionary_key_threshold": dictionary_key_threshold,
-                "format_version": format_version,
-            }}),
-        };
-        json!({
-            "schema": { "catalog_id": catalog_id, "database": database, "table": table, "region": region, "version_id": version_id },
-            "deserializer": deserializer,
-            "serializer": serializer,
-        })
+        json!({ "schema": self.schema, "deserializer": self.deserializer, "serializer": self.serializer })
     }
 
-    /// This live conversion with `desired`'s local-only settings.
-    pub fn with_local_settings(&self, desired: &FormatConversion) -> FormatConversion {
-        FormatConversion { table: desired.table.clone(), columns: desired.columns.clone(), ..self.clone() }
+    /// A Parquet conversion through table `d.t`, read with the Hive JSON SerDe, for tests.
+    #[cfg(test)]
+    pub(crate) fn example() -> FormatConversion {
+        FormatConversion {
+            schema: Schema {
+                catalog_id: "1".into(),
+                database: "d".into(),
+                table: "t".into(),
+                region: "r".into(),
+                version_id: LATEST.into(),
+            },
+            deserializer: Deserializer::Hive { timestamp_formats: vec![] },
+            serializer: Serializer::Parquet {
+                compression: "SNAPPY".into(),
+                block_size_bytes: PARQUET_BLOCK_SIZE,
+                page_size_bytes: PAGE_SIZE,
+                enable_dictionary_compression: false,
+                max_padding_bytes: 0,
+                writer_version: "V1".into(),
+            },
+            table: None,
+            columns: vec![],
+        }
     }
 }
 
