@@ -209,11 +209,20 @@ fn prerequisites(change: &Change, all: &[Change]) -> Vec<Address> {
     let others = all.iter().filter(|c| c.action != Action::Conflict && c.address != change.address);
     match change.action {
         Action::Conflict => vec![],
-        // References of a resource being deleted are not known (stack.toml may no longer say):
-        // it waits for every create and update, and its kind says whose deletes go first.
+        // A delete waits for every create and update, and for the deletes of what may reference
+        // it: when both are declared (a destroy), what stack.toml says they reference (so that a
+        // fleet's pipelines are deleted side by side, not kind by kind across the fleet); when
+        // either is not (stack.toml no longer says), every delete of a kind that may reference it.
         Action::Delete => others
             .filter(|c| c.is_active())
-            .filter(|c| c.action != Action::Delete || c.address.kind.may_reference(change.address.kind))
+            .filter(|c| {
+                c.action != Action::Delete
+                    || (c.address.kind.may_reference(change.address.kind)
+                        && match (&c.desired, &change.desired) {
+                            (Some(referencing), Some(_)) => referencing.depends_on.contains(&change.address),
+                            _ => true,
+                        })
+            })
             .map(|c| c.address.clone())
             .collect(),
         // What it references, whatever happens to it: a no-op has nothing to wait for, and the

@@ -269,3 +269,49 @@ async fn only_function_updates_and_the_streams_following_them_are_hotswapped() {
     assert_eq!(change(&drifted, "lambda.extractor").attributes[0].key, "role");
     assert!(!hotswappable(&drifted));
 }
+
+/// Two pipelines from one `for_each`, as a fleet has them.
+const TWO_PIPELINES: &str = r#"
+[stack]
+name = "fleet"
+
+[bucket.data]
+for_each = ["a", "b"]
+name = "fleet-data-${each.key}"
+
+[role.delivery]
+for_each = ["a", "b"]
+trust = ["firehose.amazonaws.com"]
+
+[firehose.events]
+for_each = ["a", "b"]
+name = "events-${each.key}"
+role = "role.delivery[${each.key}]"
+bucket = "bucket.data[${each.key}]"
+"#;
+
+#[tokio::test]
+async fn a_destroy_deletes_each_pipeline_after_its_own_stream_not_after_the_whole_fleet_s() {
+    let fake = Arc::new(FakeProvider::new());
+    let s = stack(TWO_PIPELINES);
+    apply(&fake, &s).await;
+    let provider: Arc<dyn Provider> = fake.clone();
+    let live = crate::live::read(&s, &provider, &provider.discover("fleet").await.unwrap()).await.unwrap();
+    let plan = build_destroy(&s, &live);
+    let after = |a: &str| -> Vec<String> { change(&plan, a).after.iter().map(|x| x.to_string()).collect() };
+    // What stack.toml says: pipeline a's role waits for pipeline a's stream only.
+    assert_eq!(after("role.delivery[a]"), ["firehose.events[a]"]);
+    assert_eq!(after("bucket.data[b]"), ["firehose.events[b]"]);
+    assert!(after("firehose.events[a]").is_empty());
+    // An orphan's references are not known: every delete of a kind that may reference it goes first.
+    let one = stack(&TWO_PIPELINES.replace("[\"a\", \"b\"]", "[\"a\"]"));
+    let live = crate::live::read(&one, &provider, &provider.discover("fleet").await.unwrap()).await.unwrap();
+    let plan = build_destroy(&one, &live);
+    let orphan_role: Vec<String> = change(&plan, "role.delivery[b]").after.iter().map(|x| x.to_string()).collect();
+    assert_eq!(orphan_role, ["firehose.events[a]", "firehose.events[b]"]);
+    assert_eq!(
+        change(&plan, "role.delivery[a]").after.iter().map(|x| x.to_string()).collect::<Vec<_>>(),
+        ["firehose.events[a]", "firehose.events[b]"],
+        "a declared role also waits for the orphan stream, which may reference it"
+    );
+}
