@@ -373,7 +373,10 @@ def targets(results):
             f"{plan['wall'] / plan['floor_seconds']:.2f}x ({plan['wall']:.2f} s / {plan['floor_seconds']:.2f} s), {plan['throttled']} throttled",
             plan["wall"] <= 1.25 * plan["floor_seconds"] and plan["throttled"] == 0)
         for k in ("apply", "destroy"):
-            row(f"{k} of {n} pipelines with zero throttled calls", f"{big[k]['throttled']} throttled", big[k]["throttled"] == 0)
+            v = big[k]
+            row(f"{k} of {n} pipelines within 1.5x the quota floor, zero throttled calls",
+                f"{v['wall'] / v['floor_seconds']:.2f}x ({v['wall']:.2f} s / {v['floor_seconds']:.2f} s), {v['throttled']} throttled",
+                v["wall"] <= 1.5 * v["floor_seconds"] and v["throttled"] == 0)
         row(f"peak RSS of a plan of {n} pipelines under 50 MB", f"{plan['rss']:.1f} MiB", plan["rss"] < 50)
     if results["busy"]:
         b = results["busy"]
