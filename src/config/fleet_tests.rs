@@ -27,6 +27,7 @@ trust = ["firehose.amazonaws.com"]
 
 [role.fn]
 trust = ["lambda.amazonaws.com"]
+statement = [{ actions = ["s3:GetObject"], resources = ["${var.bucket.arn}/raw/*"] }]
 
 [lambda.extractor]
 name = "extract-${var.tenant}"
@@ -93,6 +94,10 @@ fn each_key_is_an_instance_with_its_own_names_using_the_caller_s_bucket() {
     let policy = role.inline_policy.as_ref().unwrap().to_string();
     assert!(policy.contains("arn:aws:s3:::fleet-data/*"), "{policy}");
     assert!(policy.contains("function:extract-globex") && !policy.contains("extract-acme"), "{policy}");
+    // `${var.bucket.arn}`: the ARN of the resource a variable passes.
+    let Spec::Role(function_role) = get(&s, "module.tenant[acme].role.fn") else { panic!() };
+    let policy = function_role.inline_policy.as_ref().unwrap().to_string();
+    assert!(policy.contains("arn:aws:s3:::fleet-data/raw/*"), "{policy}");
 }
 
 #[test]
