@@ -1,5 +1,6 @@
 //! Running a query over records with a budget: jq 1.6, or the jaq fallback run by this program as
-//! `provision __jq-worker`, each as a long-lived process fed one record per line. A record whose
+//! `provision __jq-worker`, each as long-lived processes (two, side by side) fed one record per
+//! line. A record whose
 //! answer does not come within the budget is failed with that reason and the process is killed
 //! with everything it started; a process that ends (out of memory, out of stack) fails its
 //! record; after a few budgets exceeded in a row, the remaining records are not evaluated.
@@ -87,6 +88,9 @@ impl Default for Budget {
 
 /// Records sent to a worker at once (answers are still awaited one by one, each with its budget).
 const BATCH: usize = 256;
+/// Workers evaluating side by side: while the answers of one are read, the next batch is being
+/// evaluated by the other (each worker has one batch in flight at most).
+const WORKERS: usize = 2;
 /// The longest answer line read from a worker.
 const MAX_ANSWER: usize = 1024 * 1024;
 
@@ -96,7 +100,7 @@ pub struct Evaluator {
     query: String,
     budget: Budget,
     local: Option<jaq::Query>,
-    worker: Option<Worker>,
+    workers: Vec<Option<Worker>>,
     over_in_a_row: usize,
 }
 
@@ -116,7 +120,8 @@ impl Evaluator {
         if let Engine::Jq16(jq) = &engine {
             compiles_in_jq16(jq, query, budget)?;
         }
-        Ok(Evaluator { engine, query: query.to_string(), budget, local, worker: None, over_in_a_row: 0 })
+        let workers = (0..WORKERS).map(|_| None).collect();
+        Ok(Evaluator { engine, query: query.to_string(), budget, local, workers, over_in_a_row: 0 })
     }
 
     /// The engine evaluating.
@@ -124,75 +129,105 @@ impl Evaluator {
         &self.engine
     }
 
-    /// Evaluates every record, in order.
+    /// Evaluates every record, in order: batches go to the workers in turn, and a worker is sent
+    /// its next batch as soon as its answers are read, so the workers evaluate while answers are
+    /// read. Each answer is awaited with the per-record budget.
     pub fn evaluate(&mut self, records: &[&[u8]]) -> Vec<Outcome> {
         if let (Engine::InProcess, Some(q)) = (&self.engine, &self.local) {
             return records.iter().map(|r| q.evaluate(r)).collect();
         }
-        let mut out = Vec::with_capacity(records.len());
-        while out.len() < records.len() {
-            if self.over_in_a_row >= self.budget.over_in_a_row {
-                let reason = format!(
-                    "not evaluated: the query exceeded its budget for {} records in a row",
-                    self.budget.over_in_a_row
-                );
-                out.resize(records.len(), Outcome::OverBudget(reason));
-                break;
+        let mut out: Vec<Option<Outcome>> = vec![None; records.len()];
+        let mut batches = (0..records.len()).step_by(BATCH).map(|start| start..(start + BATCH).min(records.len()));
+        // Batches in flight, in the order their answers are read: (worker, records).
+        let mut in_flight: std::collections::VecDeque<(usize, std::ops::Range<usize>)> = Default::default();
+        for slot in 0..self.workers.len() {
+            let Some(batch) = batches.next() else { break };
+            in_flight.push_back((slot, batch));
+        }
+        let mut sent: Vec<bool> = vec![false; self.workers.len()];
+        'batches: while let Some((slot, batch)) = in_flight.pop_front() {
+            // Every batch in flight has been sent (a batch is sent when it is queued, below).
+            for (s, b) in in_flight.iter().chain(std::iter::once(&(slot, batch.clone()))) {
+                if !sent[*s] {
+                    if let Err(e) = self.send(*s, &records[b.clone()]) {
+                        for o in out.iter_mut().filter(|o| o.is_none()) {
+                            *o = Some(Outcome::Error(e.clone()));
+                        }
+                        break 'batches;
+                    }
+                    sent[*s] = true;
+                }
             }
-            let start = out.len();
-            let end = (start + BATCH).min(records.len());
-            if let Err(e) = self.send(&records[start..end]) {
-                out.resize(records.len(), Outcome::Error(e));
-                break;
-            }
-            for _ in start..end {
-                let Some(worker) = self.worker.as_mut() else { break };
-                match worker.receive(self.budget.per_record) {
+            for i in batch.clone() {
+                if self.over_in_a_row >= self.budget.over_in_a_row {
+                    let reason = format!(
+                        "not evaluated: the query exceeded its budget for {} records in a row",
+                        self.budget.over_in_a_row
+                    );
+                    for o in out.iter_mut().filter(|o| o.is_none()) {
+                        *o = Some(Outcome::OverBudget(reason.clone()));
+                    }
+                    break 'batches;
+                }
+                let received = match self.workers[slot].as_mut() {
+                    Some(worker) => worker.receive(self.budget.per_record),
+                    None => Received::Exited(String::new()),
+                };
+                let failure = match received {
                     Received::Answer(line) => {
                         self.over_in_a_row = 0;
-                        out.push(parse_answer(&line));
+                        out[i] = Some(parse_answer(&line));
                         continue;
                     }
                     Received::Timeout => {
                         let within = crate::render::duration(self.budget.per_record);
-                        out.push(Outcome::OverBudget(format!(
-                            "the query did not finish within {within} for this record"
-                        )));
+                        Outcome::OverBudget(format!("the query did not finish within {within} for this record"))
                     }
-                    Received::Exited(stderr) => out.push(Outcome::OverBudget(format!(
+                    Received::Exited(stderr) => Outcome::OverBudget(format!(
                         "the query's process ended ({}): out of its {} MiB of memory or of stack",
                         crate::output::escape(
                             &stderr.lines().next().unwrap_or("no message").chars().take(120).collect::<String>()
                         ),
                         self.budget.memory_mib
-                    ))),
-                    Received::TooLong(n) => out.push(Outcome::Error(format!("the query's answer is over {n} bytes"))),
-                }
-                // The worker is dead: the rest of this batch is sent again to a new one.
+                    )),
+                    Received::TooLong(n) => Outcome::Error(format!("the query's answer is over {n} bytes")),
+                };
+                out[i] = Some(failure);
+                // The worker is dead: the rest of its batch is sent again to a new one, first.
                 self.over_in_a_row += 1;
-                self.worker = None;
+                self.workers[slot] = None;
+                sent[slot] = false;
+                if i + 1 < batch.end {
+                    in_flight.push_front((slot, i + 1..batch.end));
+                    continue 'batches;
+                }
                 break;
             }
+            // Its answers read: the worker takes the next batch while the other's are read.
+            sent[slot] = false;
+            if let Some(next) = batches.next() {
+                in_flight.push_back((slot, next));
+            }
         }
-        out
+        out.into_iter().map(|o| o.unwrap_or_else(|| Outcome::Error("not evaluated".into()))).collect()
     }
 
-    fn send(&mut self, records: &[&[u8]]) -> Result<(), String> {
-        if self.worker.is_none() {
-            self.start()?;
+    fn send(&mut self, slot: usize, records: &[&[u8]]) -> Result<(), String> {
+        if self.workers[slot].is_none() {
+            self.workers[slot] = Some(self.start()?);
         }
         let lines = records
             .iter()
             .map(|r| serde_json::to_vec(&String::from_utf8_lossy(r)).unwrap_or_else(|_| b"\"\"".to_vec()))
             .collect();
-        match self.worker.as_mut() {
+        match self.workers[slot].as_mut() {
             Some(worker) => worker.send_all(lines).map_err(|e| format!("cannot feed the query's process: {e}")),
             None => Err("the query's process did not start".into()),
         }
     }
 
-    /// Starts the worker.
-    fn start(&mut self) -> Result<(), String> {
+    /// Starts a worker.
+    fn start(&self) -> Result<Worker, String> {
         let (command, read) = match &self.engine {
             Engine::Jq16(jq) => {
                 (jq16_command(jq, self.budget, &["--unbuffered", "-c", &jq16_program(&self.query)]), jq)
@@ -206,12 +241,9 @@ impl Evaluator {
                 c.env("MALLOC_ARENA_MAX", "1");
                 (c, program)
             }
-            Engine::InProcess => return Ok(()),
+            Engine::InProcess => return Err("the in-process engine has no worker".into()),
         };
-        let worker = Worker::spawn(command, std::slice::from_ref(read), "", MAX_ANSWER)
-            .map_err(|e| format!("cannot start jq: {e}"))?;
-        self.worker = Some(worker);
-        Ok(())
+        Worker::spawn(command, std::slice::from_ref(read), "", MAX_ANSWER).map_err(|e| format!("cannot start jq: {e}"))
     }
 }
 

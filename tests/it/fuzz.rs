@@ -64,6 +64,38 @@ fn the_fuzzed_evaluator_is_the_one_preview_runs() {
     assert!(matches!(&outcomes[0], Outcome::Keys(keys) if keys[0].2 == "1"), "{outcomes:?}");
 }
 
+/// Many batches go to two workers side by side: every answer lands on its own record, in order,
+/// and a record over its budget fails alone (its worker is replaced, the rest of its batch sent
+/// again), for jq 1.6 when installed and for the fallback.
+#[test]
+fn answers_keep_their_records_order_across_workers_and_failures() {
+    let query = "{k: (if .slow then last(range(1e15)) else .v end)}";
+    let records: Vec<Vec<u8>> = (0..700)
+        .map(|i| {
+            let slow = i == 300 || i == 520;
+            format!("{{\"v\": {i}, \"slow\": {slow}}}").into_bytes()
+        })
+        .collect();
+    let refs: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
+    let mut engines = vec![engine()];
+    if let Ok(Engine::Jq16(jq)) = Engine::detect() {
+        engines.push(Engine::Jq16(jq));
+    }
+    for e in engines {
+        let mut evaluator = Evaluator::new(e.clone(), query, BUDGET).unwrap();
+        let outcomes = evaluator.evaluate(&refs);
+        assert_eq!(outcomes.len(), 700);
+        for (i, o) in outcomes.iter().enumerate() {
+            match o {
+                Outcome::OverBudget(_) => assert!(i == 300 || i == 520, "{e:?}: record {i}: {o:?}"),
+                Outcome::Keys(keys) => assert_eq!(keys[0].2, i.to_string(), "{e:?}: record {i}"),
+                other => panic!("{e:?}: record {i}: {other:?}"),
+            }
+        }
+        assert!(matches!(outcomes[300], Outcome::OverBudget(_)) && matches!(outcomes[520], Outcome::OverBudget(_)));
+    }
+}
+
 proptest! {
     #![proptest_config(config(48))]
 
