@@ -119,10 +119,30 @@ fn malformed(message: String) -> Failure {
     Failure { code: MALFORMED_DATA, message }
 }
 
-/// Checks one record (its data after the processors) against the conversion's table.
-pub fn check(data: &[u8], conversion: &FormatConversion) -> Result<(), Failure> {
-    let columns: Vec<(String, Option<Type>)> =
-        conversion.columns.iter().map(|(name, t)| (name.to_ascii_lowercase(), parse_type(t))).collect();
+/// A stream's conversion ready to read records: the table's column types parsed once.
+pub struct Reader<'a> {
+    conversion: &'a FormatConversion,
+    /// The columns, lowercased, with their parsed types (`None`: a type this does not check).
+    columns: Vec<(String, Option<Type>)>,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(conversion: &'a FormatConversion) -> Reader<'a> {
+        let columns = conversion.columns.iter().map(|(name, t)| (name.to_ascii_lowercase(), parse_type(t))).collect();
+        Reader { conversion, columns }
+    }
+
+    /// Checks one record (its data after the processors) against the table's columns.
+    pub fn check(&self, data: &[u8]) -> Result<(), Failure> {
+        check_columns(data, self.conversion, &self.columns)
+    }
+}
+
+fn check_columns(
+    data: &[u8],
+    conversion: &FormatConversion,
+    columns: &[(String, Option<Type>)],
+) -> Result<(), Failure> {
     let mut documents = 0;
     for document in serde_json::Deserializer::from_slice(data).into_iter::<Value>() {
         let document =
@@ -138,7 +158,7 @@ pub fn check(data: &[u8], conversion: &FormatConversion) -> Result<(), Failure> 
         };
         documents += 1;
         for (key, value) in &fields {
-            let Some(column) = column_of(key, &conversion.deserializer, &columns) else { continue };
+            let Some(column) = column_of(key, &conversion.deserializer, columns) else { continue };
             let (name, t) = &columns[column];
             if let Some(t) = t {
                 value_fits(value, t, &conversion.deserializer)
@@ -392,7 +412,7 @@ fn joda_matches(pattern: &str, text: &str) -> Option<bool> {
             '\'' => {
                 let end = chars[i + 1..].iter().position(|x| *x == '\'')? + i + 1;
                 let literal: String = chars[i + 1..end].iter().collect();
-                regex.push_str(&regex_escape(if literal.is_empty() { "'" } else { &literal }));
+                regex.push_str(&regex_syntax::escape(if literal.is_empty() { "'" } else { &literal }));
                 i = end + 1;
                 continue;
             }
@@ -404,16 +424,12 @@ fn joda_matches(pattern: &str, text: &str) -> Option<bool> {
             'Z' => regex.push_str(r"(Z|[+-]\d{2}:?\d{2})"),
             'E' => regex.push_str(r"[A-Za-z]{3,9}"),
             c if c.is_ascii_alphabetic() => return None,
-            c => regex.push_str(&regex_escape(&c.to_string())),
+            c => regex.push_str(&regex_syntax::escape(&c.to_string())),
         }
         i += n;
     }
     regex.push('$');
     Some(regex_automata::meta::Regex::new(&regex).ok()?.is_match(text))
-}
-
-fn regex_escape(s: &str) -> String {
-    regex_syntax::escape(s)
 }
 
 #[cfg(test)]
@@ -439,7 +455,7 @@ mod tests {
 
     /// The code of the outcome: "ok", or the failure's code.
     fn outcome(record: &str, d: Deserializer, columns: &[(&str, &str)]) -> &'static str {
-        match check(record.as_bytes(), &conversion(d, columns)) {
+        match Reader::new(&conversion(d, columns)).check(record.as_bytes()) {
             Ok(()) => "ok",
             Err(f) => f.code,
         }

@@ -282,9 +282,10 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
     // Record format conversion comes after partitioning: a record the deserializer cannot read
     // into the table's columns goes to the error prefix as `format-conversion-failed`.
     if let Some(conversion) = &stream.format_conversion {
+        let reader = super::convert::Reader::new(conversion);
         for (w, landed) in working.iter_mut().zip(&landed) {
             if landed.is_some() && w.live() {
-                if let Err(f) = super::convert::check(&w.data, conversion) {
+                if let Err(f) = reader.check(&w.data) {
                     w.fail(super::convert::FORMAT_CONVERSION_FAILED, f.code, f.message);
                 }
             }

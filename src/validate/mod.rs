@@ -33,6 +33,9 @@ pub fn check<'a>(stack: &Stack, raw_stream: &dyn Fn(&Address) -> Option<&'a Fire
                 if let Some(raw) = raw_stream(&resource.address) {
                     check_firehose(&key, f, raw, stack, &mut out);
                 }
+                if let Some(c) = &f.format_conversion {
+                    check_conversion(&resource.address, f, c, stack, &mut out);
+                }
             }
             Spec::Table(t) => crate::model::kinds::table::check(&key, t, &mut out),
         }
@@ -334,27 +337,24 @@ fn check_firehose(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &St
     check_processors(key, f, raw, stack, out);
     check_prefixes(key, f, &kinds, out);
     check_roles(key, f, raw, stack, out);
-    if let Some(c) = &f.format_conversion {
-        check_conversion(key, f, c, stack, out);
-    }
 }
 
 /// C1-C3, C6, C7: what record format conversion needs of the stream and its table (developer
 /// guide, "Convert input data format"; API reference, DataFormatConversionConfiguration).
 fn check_conversion(
-    key: &str,
+    stream: &Address,
     f: &FirehoseSpec,
     c: &crate::model::kinds::conversion::FormatConversion,
     stack: &Stack,
     out: &mut Vec<Diagnostic>,
 ) {
     use crate::model::kinds::conversion::Deserializer;
+    let key = stream.to_string();
     let at = format!("{key}.format_conversion");
     let table = c.table.as_ref().and_then(|t| stack.get(t));
     if let Some(Resource { spec: Spec::Table(t), address, .. }) = table {
         let reads = t.stream.as_ref();
-        let this = stack.resources.iter().find(|r| matches!(&r.spec, Spec::Firehose(s) if s.name == f.name));
-        if reads != this.map(|r| &r.address) {
+        if reads != Some(stream) {
             let what = reads.map_or("another stream".to_string(), |s| s.to_string());
             out.push(
                 Diagnostic::error(
