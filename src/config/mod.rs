@@ -204,10 +204,30 @@ fn parse(path: &Path, text: &str) -> Result<(StackFile, Locator, Vec<Diagnostic>
     }
 }
 
-/// Replaces the first character at `offset` with `#`, whatever its width in bytes.
+/// Replaces the first character at `offset` with `#`, padded with spaces to that character's
+/// width in bytes: every later offset stays the original text's, so the next problem's span is
+/// located (and sliced) in the text the user wrote.
 fn comment_out(text: &mut String, offset: usize) {
     let width = text[offset..].chars().next().map_or(0, char::len_utf8);
-    text.replace_range(offset..offset + width, "#");
+    let padded = format!("#{}", " ".repeat(width.saturating_sub(1)));
+    text.replace_range(offset..offset + width, &padded);
+}
+
+#[cfg(test)]
+mod recovery_tests {
+    /// Found by `validation_never_panics`: a skipped line starting with a wide character shifted
+    /// every later offset, and the next problem's offset fell inside a character.
+    #[test]
+    fn a_skipped_line_starting_with_a_wide_character_keeps_later_lines_located() {
+        let text = "[stack]\nname = \"x\"\n💥 = \"日\"\n日本 = 2\nbogus = 3\n";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stack.toml");
+        std::fs::write(&path, text).unwrap();
+        let invalid = super::validate_offline(&path, &super::Options::default()).err().expect("invalid");
+        let lines: Vec<usize> =
+            invalid.diagnostics.iter().filter_map(|d| d.location.as_ref().map(|l| l.line)).collect();
+        assert_eq!(lines, [3, 4, 5], "{invalid}");
+    }
 }
 
 /// Variable values, in increasing precedence: defaults, `PROVISION_VAR_NAME`, var files, `--var`.
