@@ -213,23 +213,6 @@ fn comment_out(text: &mut String, offset: usize) {
     text.replace_range(offset..offset + width, &padded);
 }
 
-#[cfg(test)]
-mod recovery_tests {
-    /// Found by `validation_never_panics`: a skipped line starting with a wide character shifted
-    /// every later offset, and the next problem's offset fell inside a character.
-    #[test]
-    fn a_skipped_line_starting_with_a_wide_character_keeps_later_lines_located() {
-        let text = "[stack]\nname = \"x\"\n💥 = \"日\"\n日本 = 2\nbogus = 3\n";
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("stack.toml");
-        std::fs::write(&path, text).unwrap();
-        let invalid = super::validate_offline(&path, &super::Options::default()).err().expect("invalid");
-        let lines: Vec<usize> =
-            invalid.diagnostics.iter().filter_map(|d| d.location.as_ref().map(|l| l.line)).collect();
-        assert_eq!(lines, [3, 4, 5], "{invalid}");
-    }
-}
-
 /// Variable values, in increasing precedence: defaults, `PROVISION_VAR_NAME`, var files, `--var`.
 fn variable_values(
     file: &StackFile,
@@ -449,4 +432,21 @@ pub use crate::model::OFFLINE_ACCOUNT;
 /// The region named in stack.toml, if any.
 pub fn declared_region(loaded: &Loaded) -> Option<String> {
     loaded.region.clone()
+}
+
+#[cfg(test)]
+mod recovery_tests {
+    /// Found by `validation_never_panics`: a skipped line starting with a wide character shifted
+    /// every later offset, and the next problem's offset fell inside a character.
+    #[test]
+    fn a_skipped_line_starting_with_a_wide_character_keeps_later_lines_located() {
+        let text = "[stack]\nname = \"x\"\n💥 = \"日\"\n日本 = 2\nbogus = 3\n";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stack.toml");
+        std::fs::write(&path, text).unwrap();
+        let invalid = super::validate_offline(&path, &super::Options::default()).expect_err("invalid");
+        let lines: Vec<usize> =
+            invalid.diagnostics.iter().filter_map(|d| d.location.as_ref().map(|l| l.line)).collect();
+        assert_eq!(lines, [3, 4, 5], "{invalid}");
+    }
 }
