@@ -349,7 +349,7 @@ mod tests {
             tags: Some(tags),
         });
         let provider: Arc<dyn Provider> = fake.clone();
-        let owned = provider.discover(&s.name).await.unwrap();
+        let owned = provider.discover(&crate::provider::Scope::of(&s)).await.unwrap();
         let live = crate::live::read(&s, &provider, &owned).await.unwrap();
         let plan = plan::build(&s, &live).unwrap();
         let orphan = plan.changes.iter().find(|c| c.action == Action::Delete).expect("the index makes it an orphan");
@@ -381,7 +381,7 @@ mod tests {
         assert!(run_plan(&fake, &plan, 4, false).await.0.complete());
         let s = stack(DEFAULT_STACK);
         let provider: Arc<dyn Provider> = fake.clone();
-        let owned = provider.discover(&s.name).await.unwrap();
+        let owned = provider.discover(&crate::provider::Scope::of(&s)).await.unwrap();
         let live = crate::live::read(&s, &provider, &owned).await.unwrap();
         let request = plan::Request { replace: vec!["lambda.extractor".into()], ..Default::default() };
         let replace = plan::build_requested(&s, &live, &request).unwrap();

@@ -36,8 +36,8 @@ pub const SUB_RECORD_TYPE: &str = "JSON";
 /// MetadataExtraction `json_parsing_engine`.
 pub const JSON_PARSING_ENGINE: &str = "JQ-1.6";
 
-/// `[role.*] path`.
-pub const ROLE_PATH: &str = "/";
+/// `[role.*] path` (documented default; built by [`crate::model::role_path`]).
+pub const ROLE_PATH: &str = "/provision/<stack>/";
 /// `[bucket.*] require_tls`.
 pub const REQUIRE_TLS: bool = true;
 /// `[lambda.*] publish`.

@@ -125,7 +125,19 @@ async fn read_for(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned], 
         }
     }
     state.foreign.sort();
-    // Declared resources are read above; existing ones are never the stack's, tags or not.
+    read_orphans(stack, provider, owned, &mut state).await?;
+    Ok(state)
+}
+
+/// Reads the owned resources the stack no longer declares into `state.orphans` (only what
+/// carries the stack's tag when read), with the tags the stack leaves to others set aside.
+async fn read_orphans(
+    stack: &Stack,
+    provider: &Arc<dyn Provider>,
+    owned: &[Owned],
+    state: &mut LiveState,
+) -> Result<()> {
+    // Declared resources are read by name; existing ones are never the stack's, tags or not.
     let is_declared = |o: &Owned| {
         stack.resources.iter().any(|r| r.address.kind == o.address.kind && r.physical_name() == o.physical_name)
             || stack.existing.iter().any(|e| e.kind == o.address.kind && e.name == o.physical_name)
@@ -148,5 +160,5 @@ async fn read_for(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned], 
     for live in state.by_address.values_mut().flatten().chain(state.orphans.iter_mut().map(|(_, l)| l)) {
         live.set_aside(&stack.ignore_tags);
     }
-    Ok(state)
+    Ok(())
 }

@@ -6,11 +6,52 @@
 #[cfg(test)]
 pub mod fake;
 
-use crate::model::{Kind, Live, LockSettings, Outputs, Owned, Spec, Tags};
+use crate::model::{Kind, Live, LockSettings, Outputs, Owned, Spec, Stack, Tags};
 use anyhow::Result;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
+
+/// Where discovery looks for a stack's resources: only where the stack puts them, so that its
+/// cost follows the stack, not the account (a busy account's plan makes the same calls).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Scope {
+    pub stack: String,
+    /// Role path prefixes listed with ListRoles: the stack's own (`/provision/<stack>/`), and
+    /// each path stack.toml writes outside it; none covers another.
+    pub role_paths: Vec<String>,
+    /// Glue databases whose tables are listed: those of the declared tables (the databases the
+    /// stack created itself, tagged, are listed too).
+    pub databases: Vec<String>,
+}
+
+impl Scope {
+    /// The scope of a built stack.
+    pub fn of(stack: &Stack) -> Scope {
+        let mut role_paths = vec![crate::model::role_path(&stack.name)];
+        let mut databases = Vec::new();
+        for r in &stack.resources {
+            match &r.spec {
+                Spec::Role(role) => role_paths.push(role.path.clone()),
+                Spec::Table(table) => databases.push(table.database().to_string()),
+                _ => {}
+            }
+        }
+        Scope { stack: stack.name.clone(), role_paths: covering(role_paths), databases: sorted(databases) }
+    }
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The prefixes of `paths` that no other one covers (`/a/` covers `/a/b/`).
+pub fn covering(paths: Vec<String>) -> Vec<String> {
+    let paths = sorted(paths);
+    paths.iter().filter(|p| !paths.iter().any(|q| q != *p && p.starts_with(q.as_str()))).cloned().collect()
+}
 
 /// Who holds a stack's lock, and since when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -103,8 +144,12 @@ pub trait Provider: Send + Sync {
     /// The account the credentials belong to.
     async fn account_id(&self) -> Result<String>;
 
-    /// Every resource tagged as owned by `stack`, with its tags where the search returns them.
-    async fn discover(&self, stack: &str) -> Result<Vec<Owned>>;
+    /// Every resource tagged as owned by the stack within `scope`, with its tags where the
+    /// search returns them (roles: candidates, confirmed by their read).
+    async fn discover(&self, scope: &Scope) -> Result<Vec<Owned>>;
+
+    /// The stack's candidate roles under `paths` only.
+    async fn discover_roles(&self, stack: &str, paths: &[String]) -> Result<Vec<Owned>>;
 
     /// Reads a resource by physical name (`None`: it does not exist). `desired` tells which log
     /// streams to look for; `tags`, when discovery already returned them, saves the tag call.
@@ -159,4 +204,69 @@ pub trait Provider: Send + Sync {
 
     /// Breaks the stack's lock, whoever holds it; returns who held it.
     async fn break_lock(&self, settings: &LockSettings, stack: &str) -> Result<Option<Holder>>;
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::*;
+    use crate::provider::fake::FakeProvider;
+    use crate::testing::stack;
+    use std::sync::Arc;
+
+    #[test]
+    fn a_scope_lists_the_stack_s_role_path_the_paths_written_and_the_tables_databases() {
+        let s = stack(
+            "[stack]\nname = \"app\"\n[role.a]\ntrust = [\"firehose.amazonaws.com\"]\n\
+             [role.b]\ntrust = [\"lambda.amazonaws.com\"]\npath = \"/service/\"\n\
+             [role.c]\ntrust = [\"lambda.amazonaws.com\"]\npath = \"/service/etl/\"\n\
+             [bucket.b]\nname = \"app-bucket\"\n[firehose.f]\nname = \"app-stream\"\nrole = \"role.a\"\nbucket = \"bucket.b\"\nprefix = \"data/\"\n\
+             [table.t]\nname = \"events\"\ndatabase = \"lake\"\nstream = \"firehose.f\"\ncolumns = { id = \"string\" }\n",
+        );
+        let scope = Scope::of(&s);
+        assert_eq!(scope.role_paths, ["/provision/app/", "/service/"], "/service/etl/ is under /service/");
+        assert_eq!(scope.databases, ["lake"]);
+        assert_eq!(covering(vec!["/".into(), "/provision/app/".into()]), ["/"]);
+        assert_eq!(
+            covering(vec!["/provision/app/".into(), "/provision/app2/".into()]),
+            ["/provision/app/", "/provision/app2/"]
+        );
+    }
+
+    /// Discovery finds only where a stack puts things: a role the stack owns under a path it no
+    /// longer writes, or a table in someone else's database it no longer names, is not searched
+    /// (the README says so); its own path and its own databases always are.
+    #[tokio::test]
+    async fn discovery_searches_the_stack_s_paths_and_databases_not_the_account() {
+        let fake = Arc::new(FakeProvider::new());
+        let provider: Arc<dyn Provider> = fake.clone();
+        fake.add_foreign_database("shared");
+        let header = "[stack]\nname = \"app\"\n[role.own]\ntrust = [\"firehose.amazonaws.com\"]\n\
+                      [bucket.b]\nname = \"app-bucket\"\n[firehose.f]\nname = \"app-stream\"\nrole = \"role.own\"\n\
+                      bucket = \"bucket.b\"\nprefix = \"data/\"\n";
+        let full = stack(&format!(
+            "{header}[role.elsewhere]\ntrust = [\"lambda.amazonaws.com\"]\npath = \"/service/\"\n\
+             [table.mine]\nname = \"events\"\ndatabase = \"app_lake\"\nstream = \"firehose.f\"\ncolumns = {{ id = \"string\" }}\n\
+             [table.theirs]\nname = \"events\"\ndatabase = \"shared\"\nstream = \"firehose.f\"\ncolumns = {{ id = \"string\" }}\n"
+        ));
+        let live = crate::live::read(&full, &provider, &[]).await.unwrap();
+        let plan = crate::plan::build(&full, &live).unwrap();
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        assert!(crate::apply::execute(&plan, &provider, 4, stopped, |_| {}).await.complete());
+
+        let names = |owned: Vec<Owned>| owned.into_iter().map(|o| o.physical_name).collect::<Vec<_>>();
+        let found = names(provider.discover(&Scope::of(&full)).await.unwrap());
+        assert!(
+            ["app-own", "app-elsewhere", "app_lake/events", "shared/events"]
+                .iter()
+                .all(|n| found.contains(&n.to_string())),
+            "{found:?}"
+        );
+        // Only role.own left in stack.toml: its path and the stack's own database are searched.
+        let found = names(provider.discover(&Scope::of(&stack(header))).await.unwrap());
+        assert!(found.contains(&"app-own".to_string()) && found.contains(&"app_lake/events".to_string()), "{found:?}");
+        assert!(
+            !found.contains(&"app-elsewhere".to_string()) && !found.contains(&"shared/events".to_string()),
+            "{found:?}"
+        );
+    }
 }

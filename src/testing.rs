@@ -13,7 +13,7 @@ pub fn stack(text: &str) -> Stack {
     let path = dir.path().join("stack.toml");
     std::fs::write(&path, text).unwrap();
     let loaded = config::load(&path, &config::Options::default()).unwrap_or_else(|e| panic!("{e}"));
-    let env = Environment { region: REGION.into(), account_id: ACCOUNT.into() };
+    let env = Environment { region: REGION.into(), account_id: ACCOUNT.into(), ..Default::default() };
     config::build(&loaded, env).unwrap_or_else(|e| panic!("{e}")).0
 }
 
@@ -30,6 +30,6 @@ pub fn stack_files(files: &[(&str, &str)]) -> Result<(Stack, Vec<crate::diagnost
         std::fs::write(&path, text).unwrap();
     }
     let loaded = config::load(&dir.path().join(files[0].0), &config::Options::default())?;
-    let env = Environment { region: REGION.into(), account_id: ACCOUNT.into() };
+    let env = Environment { region: REGION.into(), account_id: ACCOUNT.into(), ..Default::default() };
     config::build(&loaded, env)
 }

@@ -1,13 +1,17 @@
 //! Finds every resource a stack owns by its ownership tag, including those no longer in stack.toml,
-//! in bulk: one paginated Resource Groups Tagging API query returns the buckets, functions, log
-//! groups and streams tagged with the stack, with all their tags (so reads skip their tag calls).
-//! IAM roles are not in that API and ListRoles returns no tags: roles are listed (1000 a page)
-//! and those carrying provision's description marker are candidates; their read (GetRole, which
-//! returns tags) confirms the ownership tag.
+//! in bulk and only where the stack puts them (the [`Scope`]), so that a busy account costs no
+//! more calls than an empty one: one paginated Resource Groups Tagging API query returns the
+//! buckets, functions, log groups, streams and Glue databases tagged with the stack, with all
+//! their tags (so reads skip their tag calls). IAM roles are not in that API and ListRoles returns
+//! no tags: roles are listed under the stack's path prefixes (1000 a page) and those carrying
+//! provision's description marker are candidates; their read (GetRole, which returns tags)
+//! confirms the ownership tag. Glue tables take no tags: the tables of the declared tables'
+//! databases and of the stack's own databases are listed, and their markers checked.
 
 use super::iam::has_marker;
 use super::sdk_error;
 use crate::model::{Address, Kind, Owned, Tags, ADDRESS_TAG, OWNER_TAG};
+use crate::provider::Scope;
 use anyhow::Result;
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 
@@ -19,7 +23,7 @@ enum Listing {
     Tagged,
     /// IAM's role list, by the description marker.
     Roles,
-    /// Every database's tables, by the ownership parameters.
+    /// The tables of the scope's databases and of the stack's own, by the ownership parameters.
     Tables,
 }
 
@@ -31,26 +35,38 @@ fn listing(kind: Kind) -> Listing {
     }
 }
 
+/// The tagging API's type filter of the Glue databases a stack creates for its tables.
+const DATABASE_TYPE: &str = "glue:database";
+
 /// Owned resources of the tagging API's kinds (with tags), candidate roles (without) and
-/// tables (with their markers), found by paginated listings run side by side.
+/// tables (with their markers), found by paginated listings run side by side; the tables of the
+/// stack's own databases not in the scope are listed once the tagging API has named them.
 pub(super) async fn owned(
     tagging: &aws_sdk_resourcegroupstagging::Client,
     iam: &aws_sdk_iam::Client,
     glue: &aws_sdk_glue::Client,
-    stack: &str,
+    scope: &Scope,
 ) -> Result<Vec<Owned>> {
-    let (tagged, roles, tables) =
-        tokio::join!(tagged(tagging, stack), roles(iam, stack), super::glue::owned(glue, stack));
-    let mut out = tagged?;
+    let stack = scope.stack.as_str();
+    let (tagged, roles, tables) = tokio::join!(
+        tagged(tagging, stack),
+        roles(iam, stack, &scope.role_paths),
+        super::glue::owned(glue, stack, &scope.databases)
+    );
+    let (mut out, databases) = tagged?;
+    let own: Vec<String> = databases.into_iter().filter(|d| !scope.databases.contains(d)).collect();
     out.extend(roles?);
     out.extend(tables?);
+    out.extend(super::glue::owned(glue, stack, &own).await?);
     out.sort_by(|a, b| a.address.cmp(&b.address).then(a.physical_name.cmp(&b.physical_name)));
     out.dedup();
     Ok(out)
 }
 
-async fn tagged(tagging: &aws_sdk_resourcegroupstagging::Client, stack: &str) -> Result<Vec<Owned>> {
+/// The tagging API's resources of the stack, and the names of its Glue databases.
+async fn tagged(tagging: &aws_sdk_resourcegroupstagging::Client, stack: &str) -> Result<(Vec<Owned>, Vec<String>)> {
     let mut out = Vec::new();
+    let mut databases = Vec::new();
     let filter = TagFilter::builder().key(OWNER_TAG).values(stack).build();
     // Service-level type filters (moto matches only these); `Kind::from_arn` drops the other
     // resource types of those services.
@@ -58,6 +74,7 @@ async fn tagged(tagging: &aws_sdk_resourcegroupstagging::Client, stack: &str) ->
         .iter()
         .filter(|k| listing(**k) == Listing::Tagged)
         .filter_map(|k| k.info().tag_type)
+        .chain([DATABASE_TYPE])
         .map(String::from)
         .collect();
     let mut pages = tagging
@@ -73,28 +90,47 @@ async fn tagged(tagging: &aws_sdk_resourcegroupstagging::Client, stack: &str) ->
             if tag(OWNER_TAG).as_deref() != Some(stack) {
                 continue;
             }
+            if let Some(database) = mapping.resource_arn().and_then(database_of) {
+                databases.push(database);
+                continue;
+            }
             let Some((kind, name)) = mapping.resource_arn().and_then(Kind::from_arn) else { continue };
             let address = Address::from_tag(tag(ADDRESS_TAG).as_deref(), kind, &name);
             let tags: Tags = mapping.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
             out.push(Owned { address, physical_name: name, tags: Some(tags) });
         }
     }
-    Ok(out)
+    Ok((out, databases))
 }
 
-async fn roles(iam: &aws_sdk_iam::Client, stack: &str) -> Result<Vec<Owned>> {
-    let mut out = Vec::new();
-    let mut pages = iam.list_roles().max_items(1000).into_paginator().send();
-    while let Some(page) = pages.next().await {
-        for role in page.map_err(sdk_error)?.roles() {
-            if has_marker(role.description(), stack) {
-                out.push(Owned {
-                    address: Address::from_tag(None, Kind::Role, role.role_name()),
-                    physical_name: role.role_name().to_string(),
-                    tags: None,
-                });
+/// The name of a Glue database from its ARN (`arn:aws:glue:REGION:ACCOUNT:database/NAME`).
+fn database_of(arn: &str) -> Option<String> {
+    let resource = arn.splitn(6, ':').nth(5)?;
+    arn.split(':').nth(2).filter(|s| *s == "glue")?;
+    resource.strip_prefix("database/").filter(|n| !n.is_empty() && !n.contains('/')).map(String::from)
+}
+
+/// Candidate roles of the stack under each of `paths` (ListRoles by path prefix), side by side.
+pub(super) async fn roles(iam: &aws_sdk_iam::Client, stack: &str, paths: &[String]) -> Result<Vec<Owned>> {
+    let lists = paths.iter().map(|path| async move {
+        let mut out = Vec::new();
+        let mut pages = iam.list_roles().path_prefix(path).max_items(1000).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            for role in page.map_err(sdk_error)?.roles() {
+                if has_marker(role.description(), stack) {
+                    out.push(Owned {
+                        address: Address::from_tag(None, Kind::Role, role.role_name()),
+                        physical_name: role.role_name().to_string(),
+                        tags: None,
+                    });
+                }
             }
         }
+        Ok::<_, anyhow::Error>(out)
+    });
+    let mut out = Vec::new();
+    for list in futures::future::join_all(lists).await {
+        out.extend(list?);
     }
     Ok(out)
 }
@@ -131,5 +167,13 @@ mod tests {
         );
         assert_eq!(Kind::from_arn("arn:aws:glue:us-east-1:123456789012:database/db"), None);
         assert_eq!(Kind::from_arn("arn:aws:sqs:us-east-1:1:q"), None);
+    }
+
+    #[test]
+    fn database_arns_name_their_database_and_nothing_else() {
+        assert_eq!(database_of("arn:aws:glue:us-east-1:123456789012:database/lake"), Some("lake".into()));
+        assert_eq!(database_of("arn:aws:glue:us-east-1:123456789012:table/lake/events"), None);
+        assert_eq!(database_of("arn:aws:glue:us-east-1:123456789012:database/"), None);
+        assert_eq!(database_of("arn:aws:s3:::database/x"), None);
     }
 }

@@ -213,18 +213,18 @@ async fn rewrite_parameters(
     Ok(())
 }
 
-/// Every table carrying `stack`'s ownership marker, in every database.
-pub(super) async fn owned(client: &Client, stack: &str) -> Result<Vec<Owned>> {
-    let mut databases = Vec::new();
-    let mut pages = client.get_databases().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        databases.extend(page.map_err(sdk_error)?.database_list().iter().map(|d| d.name().to_string()));
-    }
+/// Every table carrying `stack`'s ownership marker in `databases` (one missing holds none).
+pub(super) async fn owned(client: &Client, stack: &str, databases: &[String]) -> Result<Vec<Owned>> {
     let per_database = futures::future::join_all(databases.iter().map(|database| async move {
         let mut out = Vec::new();
         let mut pages = client.get_tables().database_name(database).into_paginator().send();
         while let Some(page) = pages.next().await {
-            for t in page.map_err(sdk_error)?.table_list() {
+            let page = match page {
+                Ok(page) => page,
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => break,
+                Err(e) => return Err(sdk_error(e)),
+            };
+            for t in page.table_list() {
                 let spec = spec_of(database, t);
                 if spec.tags.get(OWNER_TAG).map(String::as_str) != Some(stack) {
                     continue;

@@ -15,7 +15,7 @@ mod s3;
 
 use crate::error::{AwsError, ErrorKind};
 use crate::model::{partition_of, Kind, Live, LockSettings, Outputs, Owned, Spec, Tags};
-use crate::provider::{Holder, LockAttempt, LockHandle, Provider, Released};
+use crate::provider::{Holder, LockAttempt, LockHandle, Provider, Released, Scope};
 use anyhow::{Context, Result};
 use async_trait::async_trait;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -106,7 +106,11 @@ impl Clients {
 
     /// The region and account, for the ARNs AWS does not return.
     fn env(&self) -> Result<crate::model::Environment> {
-        Ok(crate::model::Environment { region: self.region.clone(), account_id: self.owner()?.to_string() })
+        Ok(crate::model::Environment {
+            region: self.region.clone(),
+            account_id: self.owner()?.to_string(),
+            ..Default::default()
+        })
     }
 }
 
@@ -125,10 +129,14 @@ impl Provider for Clients {
         Ok(self.account.get_or_init(|| account).clone())
     }
 
-    async fn discover(&self, stack: &str) -> Result<Vec<Owned>> {
-        discover::owned(&self.tagging, &self.iam, &self.glue, stack)
+    async fn discover(&self, scope: &Scope) -> Result<Vec<Owned>> {
+        discover::owned(&self.tagging, &self.iam, &self.glue, scope)
             .await
             .context("finding the stack's resources by tag")
+    }
+
+    async fn discover_roles(&self, stack: &str, paths: &[String]) -> Result<Vec<Owned>> {
+        discover::roles(&self.iam, stack, paths).await.context("finding the stack's roles")
     }
 
     async fn read(&self, kind: Kind, name: &str, desired: Option<&Spec>, tags: Option<&Tags>) -> Result<Option<Live>> {

@@ -5,9 +5,9 @@ use crate::aws::{pacing, Clients};
 use crate::cli::Cli;
 use crate::config;
 use crate::diagnostic::Diagnostic;
-use crate::model::{Environment, LockSettings, Owned, Stack};
+use crate::model::{Environment, Kind, LockSettings, Owned, Spec, Stack};
 use crate::plan::LiveState;
-use crate::provider::{Holder, Provider, Released};
+use crate::provider::{Holder, Provider, Released, Scope};
 use crate::render::Style;
 use crate::{errln, interrupt, locking, output};
 use anyhow::{Context as _, Result};
@@ -93,26 +93,42 @@ impl Context {
     /// resources are searched for at the same time as the account is looked up.
     pub(super) async fn load(&self, package_code: bool, discover: bool) -> Result<Loaded> {
         let loaded = config::load(&self.file, &self.options(package_code))?;
-        config::check_offline(&loaded)?;
+        let (offline, _) = config::check_offline(&loaded)?;
         output::set_secrets(loaded.sensitive.clone());
         let clients =
             Clients::connect(config::declared_region(&loaded), self.endpoint.clone(), self.rates.clone()).await?;
         let provider: Arc<dyn Provider> = Arc::new(clients.clone());
-        let stack_name = loaded.name.clone();
+        // Role paths are written as they are; a database's name may use the account, known
+        // only after the lookup: the offline build's scope is searched while the account is
+        // looked up, and the rest after.
+        let offline_scope = Scope::of(&offline);
         let (account, owned) = tokio::join!(provider.account_id(), async {
             if discover {
-                provider.discover(&stack_name).await.map(Some)
+                provider.discover(&offline_scope).await.map(Some)
             } else {
                 Ok(None)
             }
         });
         let account_id = account.context("finding the AWS account (STS GetCallerIdentity)")?;
-        let env = Environment { region: provider.region().to_string(), account_id };
+        let env = Environment { region: provider.region().to_string(), account_id, ..Default::default() };
         let (stack, warnings) = config::build(&loaded, env)?;
         for w in &warnings {
             self.note(&w.to_string());
         }
-        Ok(Loaded { stack, provider, clients, owned: owned?.unwrap_or_default() })
+        let mut owned = owned?.unwrap_or_default();
+        let mut stack = stack;
+        if discover {
+            stack = self.keep_earlier_role_paths(&loaded, &provider, stack, &mut owned).await?;
+            let scope = Scope::of(&stack);
+            let databases: Vec<String> =
+                scope.databases.into_iter().filter(|d| !offline_scope.databases.contains(d)).collect();
+            if !databases.is_empty() {
+                let more =
+                    provider.discover(&Scope { stack: stack.name.clone(), role_paths: vec![], databases }).await?;
+                owned.extend(more.into_iter().filter(|o| !owned.contains(o)).collect::<Vec<_>>());
+            }
+        }
+        Ok(Loaded { stack, provider, clients, owned })
     }
 
     /// Reads every desired resource and every owned one, concurrently.
@@ -137,6 +153,62 @@ impl Context {
             );
         }
         Ok(state)
+    }
+
+    /// Roles an earlier provision created at another path than the stack's (`/`) stay there:
+    /// each declared role at the default path that discovery did not find is looked up by name;
+    /// found as the stack's elsewhere, the stack is built again with it kept, and the roles
+    /// under that path are searched too. A stack whose roles all live under its path makes no
+    /// call here once they exist.
+    async fn keep_earlier_role_paths(
+        &self,
+        config: &config::Loaded,
+        provider: &Arc<dyn Provider>,
+        stack: Stack,
+        owned: &mut Vec<Owned>,
+    ) -> Result<Stack> {
+        let default = crate::model::role_path(&stack.name);
+        let found = |name: &str| owned.iter().any(|o| o.address.kind == Kind::Role && o.physical_name == name);
+        let unseen: Vec<String> = stack
+            .resources
+            .iter()
+            .filter_map(|r| match &r.spec {
+                Spec::Role(role) if role.path == default && !found(&role.name) => Some(role.name.clone()),
+                _ => None,
+            })
+            .collect();
+        let reads = unseen.iter().map(|name| provider.read(Kind::Role, name, None, None));
+        let mut kept = std::collections::BTreeMap::new();
+        for (name, read) in unseen.iter().zip(futures::future::join_all(reads).await) {
+            let Some(live) = read.with_context(|| format!("reading role {}", output::escape(name)))? else { continue };
+            match &live.spec {
+                Spec::Role(role) if role.path != default && live.owner() == Some(stack.name.as_str()) => {
+                    kept.insert(name.clone(), role.path.clone());
+                }
+                _ => {}
+            }
+        }
+        if kept.is_empty() {
+            return Ok(stack);
+        }
+        for (role, path) in &kept {
+            self.note(&format!(
+                "note: role {} stays at path {} where an earlier provision created it (new roles go under {default}); \
+                 write its `path` in stack.toml to keep it there, or `provision apply --replace` it to move it",
+                output::escape(role),
+                output::escape(path),
+            ));
+        }
+        let paths = crate::provider::covering(kept.values().cloned().collect());
+        let env = Environment { kept_role_paths: kept, ..stack.env.clone() };
+        let (stack, _) = config::build(config, env)?;
+        let roles = provider.discover_roles(&stack.name, &paths).await?;
+        for role in roles {
+            if !owned.contains(&role) {
+                owned.push(role);
+            }
+        }
+        Ok(stack)
     }
 
     /// With `-v`: AWS calls made, by action, and how many AWS throttled.

@@ -433,6 +433,10 @@ impl<'a> Context<'a> for Builder<'a> {
         &self.env
     }
 
+    fn stack_name(&self) -> &str {
+        &self.loaded.name
+    }
+
     fn default_name(&self, name: &str) -> String {
         let mut parts = vec![self.loaded.name.clone()];
         for step in &self.instance().module {

@@ -85,7 +85,7 @@ fn each_key_is_an_instance_with_its_own_names_using_the_caller_s_bucket() {
     let Spec::Firehose(acme) = get(&s, "module.tenant[acme].firehose.events") else { panic!() };
     assert_eq!((acme.name.as_str(), acme.prefix.as_str()), ("PUT-S3-acme", "tenant=acme/!{timestamp:yyyy}/"));
     assert_eq!(acme.bucket_arn, "arn:aws:s3:::fleet-data");
-    assert_eq!(acme.role_arn, "arn:aws:iam::123456789012:role/fleet-tenant-acme-delivery");
+    assert_eq!(acme.role_arn, "arn:aws:iam::123456789012:role/provision/fleet/fleet-tenant-acme-delivery");
     assert_eq!(acme.tags["provision:address"], "module.tenant=acme.firehose.events");
     // The caller's bucket is a dependency and in the generated policy, as if written there.
     let stream = s.get(&Address::parse("module.tenant[globex].firehose.events").unwrap()).unwrap();

@@ -424,7 +424,7 @@ pub fn check_offline(loaded: &Loaded) -> Result<(Stack, Vec<Diagnostic>), Invali
         .or_else(|| std::env::var("AWS_REGION").ok())
         .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
         .unwrap_or_else(|| "us-east-1".into());
-    build(loaded, Environment { region, account_id: OFFLINE_ACCOUNT.into() })
+    build(loaded, Environment { region, account_id: OFFLINE_ACCOUNT.into(), ..Default::default() })
 }
 
 pub use crate::model::OFFLINE_ACCOUNT;

@@ -58,10 +58,19 @@ pub fn function_arn_for_use(arn: &str, publish: bool, version: Option<&str>) -> 
 }
 
 /// Where the stack lives: the values every ARN is built from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Environment {
     pub region: String,
     pub account_id: String,
+    /// Roles (by name) found where an earlier provision created them, outside the stack's role
+    /// path: a role whose `path` stack.toml does not write stays there (see [`role_path`]).
+    pub kept_role_paths: BTreeMap<String, String>,
+}
+
+/// The path under which provision creates a stack's roles when stack.toml writes none: IAM lists
+/// roles by path prefix, so discovery finds the stack's roles without listing the account's.
+pub fn role_path(stack: &str) -> String {
+    format!("/provision/{stack}/")
 }
 
 impl Environment {
@@ -314,11 +323,12 @@ mod tests {
 
     #[test]
     fn arns_follow_the_partition_of_the_region() {
-        let cn = Environment { region: "cn-north-1".into(), account_id: "123456789012".into() };
+        let cn = Environment { region: "cn-north-1".into(), account_id: "123456789012".into(), ..Default::default() };
         assert_eq!(cn.bucket_arn("b"), "arn:aws-cn:s3:::b");
         assert_eq!(cn.role_arn("/", "r"), "arn:aws-cn:iam::123456789012:role/r");
         assert_eq!(cn.function_arn("f"), "arn:aws-cn:lambda:cn-north-1:123456789012:function:f");
-        let gov = Environment { region: "us-gov-west-1".into(), account_id: "123456789012".into() };
+        let gov =
+            Environment { region: "us-gov-west-1".into(), account_id: "123456789012".into(), ..Default::default() };
         assert_eq!(
             gov.log_stream_arn("g", "s"),
             "arn:aws-us-gov:logs:us-gov-west-1:123456789012:log-group:g:log-stream:s"

@@ -2,7 +2,7 @@
 //! orphans, ordering, parallelism, failures, interruption), in milliseconds and without AWS.
 //! It records every call, can fail or delay chosen calls, and counts calls in flight.
 
-use super::{Holder, LockAttempt, LockHandle, Provider, Released};
+use super::{Holder, LockAttempt, LockHandle, Provider, Released, Scope};
 use crate::error::AwsError;
 use crate::model::*;
 use anyhow::{bail, Result};
@@ -29,6 +29,9 @@ struct State {
     /// What the tagging index still lists though the tags are gone (it lags).
     stale_index: Vec<Owned>,
     objects: BTreeMap<String, usize>,
+    /// Glue databases and the stack that created each (as a table's create does when its
+    /// database is missing); `None`: someone else's.
+    databases: BTreeMap<String, Option<String>>,
 }
 
 /// The fake cloud.
@@ -45,7 +48,7 @@ impl FakeProvider {
     }
 
     fn env() -> Environment {
-        Environment { region: REGION.into(), account_id: ACCOUNT.into() }
+        Environment { region: REGION.into(), account_id: ACCOUNT.into(), ..Default::default() }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -54,6 +57,10 @@ impl FakeProvider {
 
     /// Puts a resource in the cloud as if created elsewhere (tags as given in the spec).
     pub fn insert(&self, spec: Spec) {
+        if let Spec::Table(t) = &spec {
+            let owner = t.tags.get(OWNER_TAG).cloned();
+            self.state().databases.entry(t.database().to_string()).or_insert(owner);
+        }
         let live = live_of(spec);
         let key = (live.spec.kind(), live.spec.physical_name().to_string());
         self.state().resources.insert(key, live);
@@ -103,6 +110,11 @@ impl FakeProvider {
     /// Every call made, as `operation name`, in order.
     pub fn calls(&self) -> Vec<String> {
         self.state().calls.clone()
+    }
+
+    /// Adds a Glue database someone else created.
+    pub fn add_foreign_database(&self, name: &str) {
+        self.state().databases.insert(name.to_string(), None);
     }
 
     /// Forgets the recorded calls and the most in flight so far.
@@ -170,10 +182,26 @@ impl FakeProvider {
                 l.version = Some(n.to_string());
             }
         }
+        if let Spec::Table(t) = &spec {
+            let owner = t.tags.get(OWNER_TAG).cloned();
+            self.state().databases.entry(t.database().to_string()).or_insert(owner);
+        }
         let live = live_of(spec);
         let key = (live.spec.kind(), live.spec.physical_name().to_string());
         self.state().resources.insert(key, live.clone());
         live
+    }
+}
+
+/// What discovery returns of a live resource.
+fn owned_of(l: &Live) -> Owned {
+    Owned {
+        address: l.spec.tags().get(ADDRESS_TAG).map(String::as_str).map_or_else(
+            || Address::new(l.spec.kind(), l.spec.physical_name()),
+            |a| Address::from_tag(Some(a), l.spec.kind(), l.spec.physical_name()),
+        ),
+        physical_name: l.spec.physical_name().to_string(),
+        tags: Some(l.spec.tags().clone()),
     }
 }
 
@@ -194,22 +222,36 @@ impl Provider for FakeProvider {
         Ok(ACCOUNT.into())
     }
 
-    async fn discover(&self, stack: &str) -> Result<Vec<Owned>> {
-        self.call("discover", stack).await?;
+    async fn discover(&self, scope: &Scope) -> Result<Vec<Owned>> {
+        self.call("discover", &scope.stack).await?;
+        let state = self.state();
+        // As AWS's discovery does: roles under the scope's paths, tables of its databases.
+        let in_scope = |spec: &Spec| match spec {
+            Spec::Role(r) => scope.role_paths.iter().any(|p| r.path.starts_with(p.as_str())),
+            Spec::Table(t) => {
+                scope.databases.iter().any(|d| d == t.database())
+                    || state.databases.get(t.database()).is_some_and(|o| o.as_deref() == Some(scope.stack.as_str()))
+            }
+            _ => true,
+        };
+        Ok(state
+            .resources
+            .values()
+            .filter(|l| l.owner() == Some(scope.stack.as_str()) && in_scope(&l.spec))
+            .map(owned_of)
+            .chain(state.stale_index.iter().cloned())
+            .collect())
+    }
+
+    async fn discover_roles(&self, stack: &str, paths: &[String]) -> Result<Vec<Owned>> {
+        self.call("discover_roles", stack).await?;
         let state = self.state();
         Ok(state
             .resources
             .values()
             .filter(|l| l.owner() == Some(stack))
-            .map(|l| Owned {
-                address: l.spec.tags().get(ADDRESS_TAG).map(String::as_str).map_or_else(
-                    || Address::new(l.spec.kind(), l.spec.physical_name()),
-                    |a| Address::from_tag(Some(a), l.spec.kind(), l.spec.physical_name()),
-                ),
-                physical_name: l.spec.physical_name().to_string(),
-                tags: Some(l.spec.tags().clone()),
-            })
-            .chain(state.stale_index.iter().cloned())
+            .filter(|l| matches!(&l.spec, Spec::Role(r) if paths.iter().any(|p| r.path.starts_with(p.as_str()))))
+            .map(owned_of)
             .collect())
     }
 

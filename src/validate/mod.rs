@@ -899,7 +899,7 @@ mod tests {
 
     #[test]
     fn kms_keys_are_exact_arns_of_the_stack_s_region() {
-        let env = Environment { region: "us-east-1".into(), account_id: "123456789012".into() };
+        let env = Environment { region: "us-east-1".into(), account_id: "123456789012".into(), ..Default::default() };
         let check = |arn: &str| {
             let mut out = Vec::new();
             check_kms_key("firehose.s", arn, &env, &mut out);
@@ -949,7 +949,7 @@ mod tests {
     #[test]
     fn account_regional_bucket_names_end_with_the_account_and_region() {
         let check = |name: &str, account: &str| {
-            let env = Environment { region: "eu-west-1".into(), account_id: account.into() };
+            let env = Environment { region: "eu-west-1".into(), account_id: account.into(), ..Default::default() };
             let mut spec = BucketSpec::secure(name.into(), "arn", false, false, false, Tags::new());
             spec.account_regional = true;
             let mut out = Vec::new();

@@ -16,7 +16,7 @@ const HEADER: &str = "[stack]\nname = \"generic\"\n";
 async fn plan_of(fake: &Arc<FakeProvider>, toml: &str) -> Plan {
     let s = stack(&format!("{HEADER}{toml}"));
     let provider: Arc<dyn Provider> = fake.clone();
-    let owned = provider.discover(&s.name).await.unwrap();
+    let owned = provider.discover(&crate::provider::Scope::of(&s)).await.unwrap();
     let live = crate::live::read(&s, &provider, &owned).await.unwrap();
     plan::build(&s, &live).unwrap()
 }
@@ -89,6 +89,8 @@ async fn every_kind_lives_through_create_drift_replace_orphan_and_destroy() {
         );
         apply(&fake, &replaced).await;
         assert!(!plan_of(&fake, example.replaced).await.has_changes(), "{kind}: replacement not settled");
+        // Back as first declared (a role at a path stack.toml no longer writes is not searched).
+        apply(&fake, &plan_of(&fake, example.toml).await).await;
 
         // Removed from stack.toml: found by its tags and deleted, dependents first.
         fake.reset_calls();

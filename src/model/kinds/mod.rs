@@ -80,6 +80,8 @@ pub trait KindSpec {
 pub trait Context<'a> {
     /// Where the stack lives.
     fn env(&self) -> &Environment;
+    /// The stack's name (`[stack] name`).
+    fn stack_name(&self) -> &str;
     /// A default physical name for `[kind.NAME]` of this instance: the stack's name, the module
     /// instance and the key joined by `-` (`mystack-tenant-acme-delivery`).
     fn default_name(&self, name: &str) -> String;

@@ -42,7 +42,8 @@ pub struct RoleSection {
     pub for_each: Option<crate::model::stack_file::ForEach>,
     /// Role name; default `<stack>-<resource name>`.
     pub name: Option<String>,
-    /// Role path, `/` or `/.../`.
+    /// Role path, `/` or `/.../`; default `/provision/<stack>/` (a role an earlier provision
+    /// created at `/` stays there).
     #[schemars(extend("default" = d::ROLE_PATH))]
     pub path: Option<String>,
     /// Service principals allowed to assume the role, e.g. `firehose.amazonaws.com`.
@@ -91,7 +92,11 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &RoleSection) -> Opt
         Some(raw) => b.text(&format!("{key}.name"), raw),
         None => b.default_name(name),
     };
-    let path = s.path.clone().unwrap_or_else(|| d::ROLE_PATH.into());
+    // Unwritten: under the stack's own path (discovery lists it by prefix), unless the role
+    // already lives elsewhere (created by an earlier provision at `/`): moving it would replace it.
+    let path = s.path.clone().unwrap_or_else(|| {
+        b.env().kept_role_paths.get(&role_name).cloned().unwrap_or_else(|| crate::model::role_path(b.stack_name()))
+    });
     let mut declared = Vec::new();
     for (i, st) in s.statement.iter().enumerate() {
         let resources = st
