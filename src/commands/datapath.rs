@@ -2,7 +2,7 @@
 
 use super::common::Context;
 use crate::datapath::lambda_runner::Function;
-use crate::datapath::preview::{self, Report, Settings};
+use crate::datapath::preview::{self, RecordResult, Report, Settings};
 use crate::datapath::records;
 use crate::datapath::send::{self, Pace, Totals};
 use crate::datapath::verify;
@@ -100,8 +100,8 @@ fn function(stack: &Stack, stream: &FirehoseSpec) -> Option<Function> {
     }
 }
 
-/// Runs a preview, offline.
-pub(super) fn run_preview(ctx: &Context, args: &PreviewArgs) -> Result<Report> {
+/// Runs a preview, offline; `each` gets every record's result as it is known.
+pub(super) fn run_preview(ctx: &Context, args: &PreviewArgs, each: &mut dyn FnMut(&RecordResult)) -> Result<Report> {
     let (stack, _) = ctx.load_offline(false)?;
     let (address, spec) = stream(&stack, args.address)?;
     let at = arrival(args.at)?;
@@ -132,17 +132,36 @@ pub(super) fn run_preview(ctx: &Context, args: &PreviewArgs) -> Result<Report> {
     if let Some(missing) = crate::sandbox::missing_protections().filter(|_| workers) {
         errln!("warning: {missing}");
     }
-    preview::run(settings, source).map_err(|e| anyhow!(e))
+    preview::run(settings, source, each).map_err(|e| anyhow!(e))
 }
 
-/// `provision preview`.
+/// `provision preview`. Records are streamed: with `--json`, each record's result is written
+/// as it is known (the `records` array first, the report's other keys after it); with `-v`,
+/// one line per record, then the report.
 pub(super) fn preview(ctx: &Context, args: &PreviewArgs) -> Result<ExitCode> {
-    let report = run_preview(ctx, args)?;
-    if args.json {
-        outln!("{}", serde_json::to_string_pretty(&report)?);
+    let report = if args.json {
+        outln!("{{\n  \"records\": [");
+        let mut first = true;
+        let mut each = |r: &RecordResult| {
+            let line = serde_json::to_string(r).unwrap_or_default();
+            outln!("{}    {line}", if first { "" } else { "," });
+            first = false;
+        };
+        let report = run_preview(ctx, args, &mut each)?;
+        let rest = serde_json::to_string_pretty(&report)?;
+        let rest = rest.strip_prefix('{').unwrap_or(&rest);
+        outln!("  ],{rest}");
+        report
+    } else if ctx.verbose {
+        let mut each = |r: &RecordResult| outln!("{}", show::record_line(r));
+        let report = run_preview(ctx, args, &mut each)?;
+        crate::output::out(&format!("\n{}", show::preview(&report, ctx.style)));
+        report
     } else {
-        crate::output::out(&show::preview(&report, ctx.verbose, ctx.style));
-    }
+        let report = run_preview(ctx, args, &mut |_| {})?;
+        crate::output::out(&show::preview(&report, ctx.style));
+        report
+    };
     if let Some(why) = report.incomplete() {
         errln!("{why}");
         return Ok(ExitCode::from(1));
@@ -288,6 +307,7 @@ pub(super) async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitC
                 rate: None,
                 json: false,
             },
+            &mut |_| {},
         )?),
         None => None,
     };

@@ -17,8 +17,9 @@ use std::collections::{BTreeMap, HashMap};
 pub const ACTIVE_PARTITIONS_QUOTA: usize = 500;
 /// At most this many sub-records per record with de-aggregation (rule B3).
 pub const MAX_SUB_RECORDS: usize = 500;
-/// Preview holds every record in memory: at most this many bytes of records are read.
-pub const MAX_PREVIEW_BYTES: u64 = 256 * 1024 * 1024;
+/// Records are read and run through the stream this many at a time: preview's memory follows
+/// the partitions (counts per prefix), never the number of records.
+const CHUNK_RECORDS: usize = 10_000;
 /// Not an error type of Firehose's: the record never enters the stream (PutRecord refuses it).
 const REJECTED: &str = "rejected";
 
@@ -97,7 +98,6 @@ pub struct Report {
     pub stream: String,
     pub stream_name: String,
     pub arrival: String,
-    pub records: Vec<RecordResult>,
     pub partitions: BTreeMap<String, usize>,
     pub errors: BTreeMap<String, ErrorGroup>,
     pub summary: Summary,
@@ -115,6 +115,9 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub function_logs: Option<String>,
     pub invocations: usize,
+    /// Records the query could not evaluate within preview's budget.
+    #[serde(skip)]
+    pub over_budget: usize,
 }
 
 /// Counts for the summary line.
@@ -147,45 +150,87 @@ pub struct Settings<'a> {
     pub jq: JqEngine,
 }
 
-/// Runs the records through the stream's processors and prefixes.
-pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Record>>) -> Result<Report, String> {
+/// Runs the records through the stream's processors and prefixes, a chunk at a time; each
+/// record's result is handed to `each` in order as soon as it is known (none is kept).
+pub fn run(
+    settings: Settings,
+    records: impl Iterator<Item = std::io::Result<Record>>,
+    each: &mut dyn FnMut(&RecordResult),
+) -> Result<Report, String> {
     let stream = settings.stream;
     let mut steps = steps(&settings)?;
-    let prefix = Prefix::new(&stream.prefix)?;
-    let error_prefix = Prefix::error(&stream.error_output_prefix, &stream.prefix)?;
-    let mut working = Vec::new();
-    let mut read = 0u64;
-    for (index, record) in records.enumerate() {
-        let record = record.map_err(|e| e.to_string())?;
-        read += record.data.len() as u64;
-        if read > MAX_PREVIEW_BYTES {
-            return Err(format!(
-                "preview holds its records in memory and reads at most {} MiB of them: preview a sample of the file",
-                MAX_PREVIEW_BYTES >> 20
-            ));
+    let mut ends = Ends {
+        prefix: Prefix::new(&stream.prefix)?,
+        error_prefix: Prefix::error(&stream.error_output_prefix, &stream.prefix)?,
+        reader: stream.format_conversion.as_deref().map(super::convert::Reader::new),
+        windows: Windows::new(settings.rate, stream.buffer_interval_seconds),
+        at: settings.at,
+        dynamic_partitioning: stream.dynamic_partitioning,
+    };
+    let mut report = Report {
+        stream: settings.address.clone(),
+        stream_name: stream.name.clone(),
+        arrival: settings.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        partitions: BTreeMap::new(),
+        errors: BTreeMap::new(),
+        summary: Summary::default(),
+        active_partitions: ActivePartitions {
+            max: 0,
+            quota: ACTIVE_PARTITIONS_QUOTA,
+            records_per_interval: 0,
+            rate: None,
+            exceeded: false,
+        },
+        processors: processor_names(stream),
+        conversion: stream.format_conversion.as_deref().map(describe_conversion),
+        jq_engine: steps.iter().any(|s| matches!(s, Step::Extract(_))).then(|| settings.jq.describe()),
+        not_simulated: Vec::new(),
+        function_logs: None,
+        invocations: 0,
+        over_budget: 0,
+    };
+    let mut records = records.enumerate().peekable();
+    while records.peek().is_some() {
+        let mut working = Vec::with_capacity(CHUNK_RECORDS.min(1024));
+        for (index, record) in records.by_ref().take(CHUNK_RECORDS) {
+            let record = record.map_err(|e| e.to_string())?;
+            let failure = record.refusal().map(|message| Failure {
+                error_type: REJECTED,
+                code: "PutRecord.RecordTooLarge".into(),
+                message,
+            });
+            working.push(Working {
+                index,
+                line: record.line,
+                id: record_id(index, 0),
+                data: record.data,
+                query_keys: None,
+                lambda_keys: None,
+                dropped: false,
+                failure,
+            });
         }
-        let failure = record.refusal().map(|message| Failure {
-            error_type: REJECTED,
-            code: "PutRecord.RecordTooLarge".into(),
-            message,
-        });
-        working.push(Working {
-            index,
-            line: record.line,
-            id: record_id(index, 0),
-            data: record.data,
-            query_keys: None,
-            lambda_keys: None,
-            dropped: false,
-            failure,
-        });
+        report.summary.input_records += working.len();
+        let working = run_steps(&mut steps, working, &settings, &mut report)?;
+        report.summary.records += working.len();
+        for w in working {
+            let result = ends.finish(w, &mut report)?;
+            each(&result);
+        }
     }
-    let input_records = working.len();
-    let arrival_ms = settings.at.timestamp_millis();
-    let mut invocations = 0;
-    let mut function_logs = None;
-    let mut not_simulated = Vec::new();
-    for step in &mut steps {
+    report.active_partitions = ends.windows.finish();
+    report.summary.partitions = report.partitions.len();
+    Ok(report)
+}
+
+/// Runs one chunk of records through the stream's processors, in their order.
+fn run_steps(
+    steps: &mut [Step],
+    mut working: Vec<Working>,
+    settings: &Settings,
+    report: &mut Report,
+) -> Result<Vec<Working>, String> {
+    for step in steps {
         working = match step {
             Step::DeAggregateJson => working.into_iter().flat_map(deaggregate_json).collect(),
             Step::DeAggregateDelimited(delimiter) => {
@@ -222,91 +267,70 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
                     arn,
                     &settings.stream_arn,
                     &settings.region,
-                    arrival_ms,
+                    settings.at.timestamp_millis(),
                 )?;
-                invocations += calls;
-                if function_logs.is_none() {
-                    function_logs = logs;
+                report.invocations += calls;
+                if report.function_logs.is_none() {
+                    report.function_logs = logs;
                 }
                 out
             }
             Step::NotSimulated(what) => {
-                not_simulated.push(what.clone());
+                if !report.not_simulated.contains(what) {
+                    report.not_simulated.push(what.clone());
+                }
                 working
             }
         };
     }
-    let mut report = Report {
-        stream: settings.address.clone(),
-        stream_name: stream.name.clone(),
-        arrival: settings.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        records: Vec::with_capacity(working.len()),
-        partitions: BTreeMap::new(),
-        errors: BTreeMap::new(),
-        summary: Summary { input_records, records: working.len(), ..Default::default() },
-        active_partitions: ActivePartitions {
-            max: 0,
-            quota: ACTIVE_PARTITIONS_QUOTA,
-            records_per_interval: 0,
-            rate: None,
-            exceeded: false,
-        },
-        processors: processor_names(stream),
-        conversion: stream.format_conversion.as_deref().map(describe_conversion),
-        jq_engine: steps.iter().any(|s| matches!(s, Step::Extract(_))).then(|| settings.jq.describe()),
-        not_simulated,
-        function_logs,
-        invocations,
-    };
-    // Where each live record lands.
-    let landed: Vec<Option<String>> = working
-        .iter_mut()
-        .map(|w| {
-            if !w.live() {
-                return None;
-            }
+    Ok(working)
+}
+
+/// What happens to a record once the processors are done: its prefix, record format
+/// conversion, the active-partition quota, and where it lands.
+struct Ends<'a> {
+    prefix: Prefix,
+    error_prefix: Prefix,
+    reader: Option<super::convert::Reader<'a>>,
+    windows: Windows,
+    at: DateTime<Utc>,
+    dynamic_partitioning: bool,
+}
+
+impl Ends<'_> {
+    /// The record's result, counted into the report.
+    fn finish(&mut self, mut w: Working, report: &mut Report) -> Result<RecordResult, String> {
+        let mut landed = None;
+        if w.live() {
             let inputs = Inputs {
                 lambda_keys: w.lambda_keys.as_ref(),
                 query_keys: w.query_keys.as_ref(),
                 error_output_type: None,
             };
-            match prefix.evaluate(settings.at, &inputs) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    w.fail(PARTITIONING_FAILED, e.code, e.message);
-                    None
-                }
+            match self.prefix.evaluate(self.at, &inputs) {
+                Ok(p) => landed = Some(p),
+                Err(e) => w.fail(PARTITIONING_FAILED, e.code, e.message),
             }
-        })
-        .collect();
-    // Record format conversion comes after partitioning: a record the deserializer cannot read
-    // into the table's columns goes to the error prefix as `format-conversion-failed`.
-    if let Some(conversion) = &stream.format_conversion {
-        let reader = super::convert::Reader::new(conversion);
-        for (w, landed) in working.iter_mut().zip(&landed) {
-            if landed.is_some() && w.live() {
+        }
+        // Record format conversion comes after partitioning: a record the deserializer cannot
+        // read into the table's columns goes to the error prefix as `format-conversion-failed`.
+        if let (Some(reader), Some(_)) = (&self.reader, &landed) {
+            if w.live() {
                 if let Err(f) = reader.check(&w.data) {
                     w.fail(super::convert::FORMAT_CONVERSION_FAILED, f.code, f.message);
                 }
             }
         }
-    }
-    let wanted: Vec<String> = landed.iter().flatten().cloned().collect();
-    report.active_partitions = active_partitions(&wanted, settings.rate, stream.buffer_interval_seconds);
-    // Beyond the quota of active partitions, Firehose sends the records of further partitions to
-    // the error prefix as `activePartitionExceeded` (developer guide, "Buffer data for dynamic
-    // partitioning").
-    if stream.dynamic_partitioning {
-        let over = over_quota(&landed, report.active_partitions.records_per_interval, ACTIVE_PARTITIONS_QUOTA);
-        for (w, over) in working.iter_mut().zip(over) {
-            if over {
+        // Beyond the quota of active partitions, Firehose sends the records of further
+        // partitions to the error prefix as `activePartitionExceeded` (developer guide, "Buffer
+        // data for dynamic partitioning").
+        if let Some(p) = &landed {
+            if self.windows.land(p) && self.dynamic_partitioning {
                 let message =
                     format!("the stream already buffers {ACTIVE_PARTITIONS_QUOTA} active partitions (rule D5)");
                 w.fail(ACTIVE_PARTITION_EXCEEDED, ACTIVE_PARTITION_EXCEEDED, message);
             }
         }
-    }
-    for (mut w, landed) in working.into_iter().zip(landed) {
         let keys = merged_keys(&w);
         let landed = landed.filter(|_| w.failure.is_none());
         let (result, prefix_out, error, code) = match (&w.failure, w.dropped, landed) {
@@ -315,7 +339,7 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
             }
             (Some(f), _, _) => {
                 let inputs = Inputs { error_output_type: Some(f.error_type), ..Default::default() };
-                let p = error_prefix.evaluate(settings.at, &inputs).map_err(|e| e.message)?;
+                let p = self.error_prefix.evaluate(self.at, &inputs).map_err(|e| e.message)?;
                 let group = report.errors.entry(p.clone()).or_default();
                 group.count += 1;
                 *group.reasons.entry(format!("{}: {}", f.code, f.message)).or_default() += 1;
@@ -342,7 +366,10 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
             "Rejected" => report.summary.rejected += 1,
             _ => report.summary.failed += 1,
         }
-        report.records.push(RecordResult {
+        if code.as_deref() == Some(OVER_BUDGET) {
+            report.over_budget += 1;
+        }
+        Ok(RecordResult {
             index: w.index,
             line: w.line,
             record_id: w.id,
@@ -351,10 +378,8 @@ pub fn run(settings: Settings, records: impl Iterator<Item = std::io::Result<Rec
             partition_keys: keys,
             error,
             error_code: code,
-        });
+        })
     }
-    report.summary.partitions = report.partitions.len();
-    Ok(report)
 }
 
 /// One line on the conversion: output, compression, table, deserializer.
@@ -377,25 +402,64 @@ pub const ACTIVE_PARTITION_EXCEEDED: &str = "activePartitionExceeded";
 
 /// Which landed records find the quota of active partitions full: records arrive in order,
 /// `window` of them per buffer interval, and a partition is active within its interval.
-fn over_quota(landed: &[Option<String>], window: usize, quota: usize) -> Vec<bool> {
-    let mut over = vec![false; landed.len()];
-    let mut active = std::collections::HashSet::new();
-    let mut seen = 0;
-    for (i, prefix) in landed.iter().enumerate() {
-        let Some(prefix) = prefix else { continue };
-        if seen % window.max(1) == 0 {
-            active.clear();
+/// Active partitions per buffer interval, record by record in arrival order (rule D5): the
+/// distinct prefixes of each interval's records (all records form one interval without a
+/// rate), and which records find the quota of partitions already buffered. Holds one
+/// interval's prefixes, never the records.
+struct Windows {
+    /// Records per interval; `None`: every record arrives in one interval.
+    window: Option<usize>,
+    rate: Option<f64>,
+    quota: usize,
+    seen: usize,
+    distinct: std::collections::HashSet<String>,
+    /// The first `ACTIVE_PARTITIONS_QUOTA` prefixes of the interval: buffered.
+    active: std::collections::HashSet<String>,
+    max: usize,
+}
+
+impl Windows {
+    fn new(rate: Option<f64>, interval_seconds: i32) -> Windows {
+        let rate = rate.filter(|r| *r > 0.0);
+        let window = rate.map(|r| ((r * f64::from(interval_seconds.max(1))).ceil() as usize).max(1));
+        Windows::sized(window, rate, ACTIVE_PARTITIONS_QUOTA)
+    }
+
+    fn sized(window: Option<usize>, rate: Option<f64>, quota: usize) -> Windows {
+        Windows { window, rate, quota, seen: 0, distinct: Default::default(), active: Default::default(), max: 0 }
+    }
+
+    /// A record lands under `prefix`; whether its partition is beyond the quota.
+    fn land(&mut self, prefix: &str) -> bool {
+        if self.window.is_some_and(|w| self.seen % w == 0) {
+            self.max = self.max.max(self.distinct.len());
+            self.distinct.clear();
+            self.active.clear();
         }
-        seen += 1;
-        if !active.contains(prefix.as_str()) {
-            if active.len() >= quota {
-                over[i] = true;
-                continue;
-            }
-            active.insert(prefix.as_str());
+        self.seen += 1;
+        if !self.distinct.contains(prefix) {
+            self.distinct.insert(prefix.to_string());
+        }
+        if self.active.contains(prefix) {
+            return false;
+        }
+        if self.active.len() >= self.quota {
+            return true;
+        }
+        self.active.insert(prefix.to_string());
+        false
+    }
+
+    fn finish(&self) -> ActivePartitions {
+        let max = self.max.max(self.distinct.len());
+        ActivePartitions {
+            max,
+            quota: self.quota,
+            records_per_interval: self.window.unwrap_or(self.seen.max(1)),
+            rate: self.rate,
+            exceeded: max > self.quota,
         }
     }
-    over
 }
 
 /// The code of a record preview could not evaluate within its budget (not a Firehose error).
@@ -404,7 +468,7 @@ pub const OVER_BUDGET: &str = "Preview.QueryBudgetExceeded";
 impl Report {
     /// Why the preview cannot say what Firehose would do with every record, if it cannot.
     pub fn incomplete(&self) -> Option<String> {
-        let over = self.records.iter().filter(|r| r.error_code.as_deref() == Some(OVER_BUDGET)).count();
+        let over = self.over_budget;
         (over > 0).then(|| {
             let budget = crate::jq::Budget::default();
             format!(
@@ -791,25 +855,6 @@ fn apply_answer(batch: &mut [Working], answer: &serde_json::Value) {
 
 /// The most distinct partitions buffered at once: records arrive at `rate` per second and each
 /// buffer interval's records share the buffers (all records at once without a rate).
-fn active_partitions(prefixes: &[String], rate: Option<f64>, interval_seconds: i32) -> ActivePartitions {
-    let window = match rate {
-        Some(r) if r > 0.0 => ((r * f64::from(interval_seconds.max(1))).ceil() as usize).max(1),
-        _ => prefixes.len().max(1),
-    };
-    let max = prefixes
-        .chunks(window)
-        .map(|chunk| chunk.iter().collect::<std::collections::HashSet<_>>().len())
-        .max()
-        .unwrap_or(0);
-    ActivePartitions {
-        max,
-        quota: ACTIVE_PARTITIONS_QUOTA,
-        records_per_interval: window,
-        rate: rate.filter(|r| *r > 0.0),
-        exceeded: max > ACTIVE_PARTITIONS_QUOTA,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -904,20 +949,31 @@ mod tests {
     #[test]
     /// Rule D5.
     fn records_of_partitions_beyond_the_quota_are_over() {
-        let landed: Vec<Option<String>> = (0..10).map(|i| Some(format!("p{}/", i % 4))).chain([None]).collect();
-        let over = over_quota(&landed, 100, 3);
+        let landed: Vec<String> = (0..10).map(|i| format!("p{}/", i % 4)).collect();
+        let over_quota = |window| {
+            let mut w = Windows::sized(window, None, 3);
+            landed.iter().map(|p| w.land(p)).collect::<Vec<bool>>()
+        };
+        let over = over_quota(None);
         assert_eq!(over.iter().filter(|o| **o).count(), 2, "the two records of the fourth partition");
-        assert!(over[3] && over[7] && !over[10]);
+        assert!(over[3] && over[7]);
         // A new interval starts with no partition active.
-        assert_eq!(over_quota(&landed, 3, 3).iter().filter(|o| **o).count(), 0);
+        assert_eq!(over_quota(Some(3)).iter().filter(|o| **o).count(), 0);
     }
 
     #[test]
     fn active_partitions_count_distinct_prefixes_per_interval() {
         let prefixes: Vec<String> = (0..1000).map(|i| format!("p{}/", i % 600)).collect();
-        let all = active_partitions(&prefixes, None, 60);
-        assert_eq!((all.max, all.exceeded), (600, true));
-        let slow = active_partitions(&prefixes, Some(1.0), 60);
+        let active_partitions = |rate| {
+            let mut w = Windows::new(rate, 60);
+            prefixes.iter().for_each(|p| {
+                w.land(p);
+            });
+            w.finish()
+        };
+        let all = active_partitions(None);
+        assert_eq!((all.max, all.records_per_interval, all.exceeded), (600, 1000, true));
+        let slow = active_partitions(Some(1.0));
         assert_eq!((slow.max, slow.records_per_interval, slow.exceeded), (60, 60, false));
     }
 }

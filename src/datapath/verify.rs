@@ -718,7 +718,6 @@ mod tests {
             stream: "firehose.events".into(),
             stream_name: "s".into(),
             arrival: String::new(),
-            records: vec![],
             partitions: partitions.iter().map(|(p, n)| (p.to_string(), *n)).collect(),
             errors: BTreeMap::new(),
             summary: crate::datapath::preview::Summary { records, delivered: records, ..Default::default() },
@@ -733,6 +732,7 @@ mod tests {
             conversion: None,
             jq_engine: None,
             not_simulated: vec![],
+            over_budget: 0,
             function_logs: None,
             invocations: 0,
         }

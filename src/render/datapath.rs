@@ -1,7 +1,7 @@
 //! Text for `preview`, `send` and `verify`.
 
 use super::Style;
-use crate::datapath::preview::Report;
+use crate::datapath::preview::{RecordResult, Report};
 use crate::datapath::send::Totals;
 use crate::datapath::verify::{Conclusion, VerifyReport};
 use crate::errln;
@@ -18,9 +18,19 @@ fn plural(n: usize, one: &str) -> String {
     }
 }
 
-/// The preview as text: partitions, error prefixes with their reasons, a summary; with
-/// `verbose`, one line per record.
-pub fn preview(r: &Report, verbose: bool, style: Style) -> String {
+/// One record of the preview, for `-v`: where it is in the input, what happened, where it lands.
+pub fn record_line(rec: &RecordResult) -> String {
+    let at = rec.line.map(|l| format!("line {l}")).unwrap_or_else(|| format!("#{}", rec.index));
+    format!(
+        "  {at:<10} {:<18} {}{}",
+        rec.result,
+        escape(rec.prefix.as_deref().unwrap_or("(not delivered)")),
+        rec.error.as_deref().map(|e| format!("  ({})", escape(e))).unwrap_or_default()
+    )
+}
+
+/// The preview as text: partitions, error prefixes with their reasons, a summary.
+pub fn preview(r: &Report, style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -49,19 +59,6 @@ pub fn preview(r: &Report, verbose: bool, style: Style) -> String {
     }
     for note in &r.not_simulated {
         let _ = writeln!(out, "{} {note}", style.yellow("note:"));
-    }
-    if verbose {
-        let _ = writeln!(out);
-        for rec in &r.records {
-            let at = rec.line.map(|l| format!("line {l}")).unwrap_or_else(|| format!("#{}", rec.index));
-            let _ = writeln!(
-                out,
-                "  {at:<10} {:<18} {}{}",
-                rec.result,
-                escape(rec.prefix.as_deref().unwrap_or("(not delivered)")),
-                rec.error.as_deref().map(|e| format!("  ({})", escape(e))).unwrap_or_default()
-            );
-        }
     }
     let _ = writeln!(out, "\n{} ({}):", style.bold("Partitions"), r.partitions.len());
     let width = r.partitions.keys().map(|k| k.chars().count()).max().unwrap_or(0);

@@ -8,14 +8,14 @@ fn counts(fx: &Fixture) -> BTreeMap<String, usize> {
     fx.faults().counts().into_iter().collect()
 }
 
-/// Calls every plan makes once, whatever the stack: the account, the three discoveries (the
-/// tagging API, roles, Glue tables: GetTables per database, none here), and one GetPolicy per
-/// distinct managed policy the roles attach (every pipeline here attaches the same one).
-const PER_RUN: [(&str, usize); 5] = [
+/// Calls every plan makes once, whatever the stack: the account, the discoveries (the tagging
+/// API; roles under the stack's path; Glue tables of the declared tables' databases and of the
+/// stack's own: none here), and one GetPolicy per distinct managed policy the roles attach (every
+/// pipeline here attaches the same one).
+const PER_RUN: [(&str, usize); 4] = [
     ("STS.GetCallerIdentity", 1),
     ("ResourceGroupsTaggingAPI.GetResources", 1),
     ("IAM.ListRoles", 1),
-    ("AWSGlue.GetDatabases", 1),
     ("IAM.GetPolicy", 1),
 ];
 
@@ -53,22 +53,42 @@ async fn a_no_op_plan_of_the_default_stack_makes_exactly_these_calls() {
     assert_eq!(counts(&fx), expected(1));
     let total: usize = counts(&fx).values().sum();
     assert_eq!(
-        total, 20,
-        "27 before tags were read in bulk; +1 since tables are discovered, +1 managed policy checked"
+        total, 19,
+        "27 before tags were read in bulk; +1 managed policy checked; Glue's databases no longer listed"
     );
 }
 
+/// A busy account: more foreign roles than one ListRoles page holds (listing the account's roles
+/// took two pages), and Glue databases of other teams, each with a table (listing every
+/// database's tables took a GetTables each). The plan's calls are the same as in an empty one.
 #[tokio::test]
 async fn calls_grow_with_the_stack_not_with_the_account() {
+    use futures::StreamExt;
     let fx = Fixture::with_faults();
     fx.write_file("stack.toml", &generated_stack(3));
     fx.apply();
-    // Resources of other teams: roles, functions and buckets the stack does not own.
     let config = fx.moto.sdk_config().await;
     let iam = aws_sdk_iam::Client::new(&config);
     let trust = r#"{"Version":"2012-10-17","Statement":[]}"#;
-    for i in 0..30 {
-        iam.create_role().role_name(format!("other-team-{i}")).assume_role_policy_document(trust).send().await.unwrap();
+    let creates =
+        (0..1001).map(|i| {
+            let iam = iam.clone();
+            async move {
+                iam.create_role().role_name(format!("other-team-{i}")).assume_role_policy_document(trust).send().await
+            }
+        });
+    let created: Vec<_> = futures::stream::iter(creates).buffer_unordered(16).collect().await;
+    assert!(created.iter().all(Result::is_ok));
+    let glue = aws_sdk_glue::Client::new(&config);
+    for i in 0..5 {
+        let database = format!("other_team_{i}");
+        glue.create_database()
+            .database_input(aws_sdk_glue::types::DatabaseInput::builder().name(&database).build().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let table = aws_sdk_glue::types::TableInput::builder().name("events").build().unwrap();
+        glue.create_table().database_name(&database).table_input(table).send().await.unwrap();
     }
     let s3 = fx.moto.s3().await;
     for i in 0..10 {
@@ -77,6 +97,46 @@ async fn calls_grow_with_the_stack_not_with_the_account() {
     fx.faults().reset_counts();
     fx.assert_clean();
     assert_eq!(counts(&fx), expected(3));
+}
+
+/// Roles an earlier provision created at `/` keep working: the plan keeps them there (updated in
+/// place, never replaced: the stream keeps its role ARN), says so, and still finds such a role
+/// once stack.toml no longer declares it.
+#[tokio::test]
+async fn roles_an_earlier_provision_created_at_the_root_path_stay_there_and_are_still_found() {
+    let fx = Fixture::new();
+    let config = fx.moto.sdk_config().await;
+    let iam = aws_sdk_iam::Client::new(&config);
+    let trust = r#"{"Version":"2012-10-17","Statement":[]}"#;
+    let stack = "firehose-dp-demo";
+    for name in ["extractor", "delivery", "old"] {
+        let tag = |k: &str, v: &str| aws_sdk_iam::types::Tag::builder().key(k).value(v).build().unwrap();
+        iam.create_role()
+            .role_name(format!("{stack}-{name}"))
+            .path("/")
+            .description(format!("Managed by provision stack {stack}"))
+            .assume_role_policy_document(trust)
+            .tags(tag("provision:stack", stack))
+            .tags(tag("provision:address", &format!("role.{name}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    let applied = fx.apply();
+    assert!(applied.stderr.contains("stays at path / where an earlier provision created it"), "{}", applied.stderr);
+    let path = |name: &str| {
+        let iam = iam.clone();
+        let name = format!("{stack}-{name}");
+        async move { iam.get_role().role_name(name).send().await.map(|r| r.role.unwrap().path) }
+    };
+    assert_eq!(path("delivery").await.unwrap(), "/");
+    assert_eq!(path("extractor").await.unwrap(), "/");
+    assert!(path("old").await.is_err(), "the earlier provision's undeclared role is found and deleted");
+    let firehose = aws_sdk_firehose::Client::new(&config);
+    let stream = firehose.describe_delivery_stream().delivery_stream_name("PUT-S3-lambda").send().await;
+    let description = format!("{stream:?}");
+    assert!(description.contains(&format!(":role/{stack}-delivery")), "{description}");
+    fx.assert_clean();
 }
 
 #[tokio::test]

@@ -52,7 +52,7 @@ async fn seed_pipeline_round_trip() {
             )
         })
         .collect();
-    let role = "arn:aws:iam::123456789012:role/firehose-dp-demo-delivery".to_string();
+    let role = "arn:aws:iam::123456789012:role/provision/firehose-dp-demo/firehose-dp-demo-delivery".to_string();
     assert_eq!(
         summary,
         vec![

@@ -217,7 +217,7 @@ async fn a_stale_tagging_answer_never_deletes_what_the_stack_does_not_own_now() 
         .function_name("their-function")
         .runtime(aws_sdk_lambda::types::Runtime::Python312)
         .handler("index.handler")
-        .role("arn:aws:iam::123456789012:role/firehose-dp-demo-extractor")
+        .role("arn:aws:iam::123456789012:role/provision/firehose-dp-demo/firehose-dp-demo-extractor")
         .code(aws_sdk_lambda::types::FunctionCode::builder().zip_file(code.into()).build())
         .send()
         .await
