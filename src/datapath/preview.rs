@@ -19,7 +19,7 @@ pub const ACTIVE_PARTITIONS_QUOTA: usize = 500;
 pub const MAX_SUB_RECORDS: usize = 500;
 /// Records are read and run through the stream this many at a time: preview's memory follows
 /// the partitions (counts per prefix), never the number of records.
-const CHUNK_RECORDS: usize = 10_000;
+const CHUNK_RECORDS: usize = 1_000;
 /// Not an error type of Firehose's: the record never enters the stream (PutRecord refuses it).
 const REJECTED: &str = "rejected";
 
@@ -29,7 +29,7 @@ enum Step {
     DeAggregateDelimited(Vec<u8>),
     AppendDelimiter,
     Extract(Box<Evaluator>),
-    Lambda { runner: Box<Runner>, batch_bytes: usize, retries: u32, arn: String },
+    Lambda(Box<LambdaStep>),
     NotSimulated(String),
 }
 
@@ -211,7 +211,8 @@ pub fn run(
             });
         }
         report.summary.input_records += working.len();
-        let working = run_steps(&mut steps, working, &settings, &mut report)?;
+        let last = records.peek().is_none();
+        let working = run_steps(&mut steps, working, &settings, &mut report, last)?;
         report.summary.records += working.len();
         for w in working {
             let result = ends.finish(w, &mut report)?;
@@ -229,6 +230,7 @@ fn run_steps(
     mut working: Vec<Working>,
     settings: &Settings,
     report: &mut Report,
+    last: bool,
 ) -> Result<Vec<Working>, String> {
     for step in steps {
         working = match step {
@@ -258,23 +260,7 @@ fn run_steps(
                 }
                 working
             }
-            Step::Lambda { runner, batch_bytes, retries, arn } => {
-                let (out, calls, logs) = invoke_in_batches(
-                    working,
-                    runner,
-                    *batch_bytes,
-                    *retries,
-                    arn,
-                    &settings.stream_arn,
-                    &settings.region,
-                    settings.at.timestamp_millis(),
-                )?;
-                report.invocations += calls;
-                if report.function_logs.is_none() {
-                    report.function_logs = logs;
-                }
-                out
-            }
+            Step::Lambda(lambda) => lambda.take(working, settings, report, last)?,
             Step::NotSimulated(what) => {
                 if !report.not_simulated.contains(what) {
                     report.not_simulated.push(what.clone());
@@ -570,12 +556,14 @@ fn steps(settings: &Settings) -> Result<Vec<Step>, String> {
                     .and_then(|s| s.parse().ok())
                     .unwrap_or(crate::defaults::PROCESSOR_RETRIES as u32);
                 let arn = param("LambdaArn").unwrap_or_else(|| function.name.clone());
-                Step::Lambda {
-                    runner: Box::new(Runner::new(function)?),
+                Step::Lambda(Box::new(LambdaStep {
+                    runner: Runner::new(function)?,
                     batch_bytes: (mb * 1024.0 * 1024.0) as usize,
                     retries,
                     arn,
-                }
+                    pending: Vec::new(),
+                    pending_bytes: 0,
+                }))
             }
             other => Step::NotSimulated(format!("{other}: not simulated by preview (records pass through unchanged)")),
         });
@@ -678,57 +666,69 @@ fn split_into(w: Working, subs: Vec<Vec<u8>>) -> Vec<Working> {
     subs.into_iter().enumerate().map(|(i, data)| Working { id: record_id(w.index, i), data, ..w.clone() }).collect()
 }
 
-/// Invokes the function with batches of live records, as Firehose buffers them (up to the
-/// processor's buffer size), and applies the answers. Returns the records, the invocation count
-/// and the logs of the first failed invocation.
-#[allow(clippy::too_many_arguments)]
-fn invoke_in_batches(
-    working: Vec<Working>,
-    runner: &mut Runner,
+/// The Lambda processor: records are batched as Firehose batches them (live records in order, a
+/// batch sent once it holds `BufferSizeInMBs`), across preview's chunks; the records of a batch
+/// not yet full wait in `pending` (with the failed records between them, to keep the order).
+struct LambdaStep {
+    runner: Runner,
     batch_bytes: usize,
     retries: u32,
-    lambda_arn: &str,
-    stream_arn: &str,
-    region: &str,
-    arrival_ms: i64,
-) -> Result<(Vec<Working>, usize, Option<String>), String> {
-    let mut out: Vec<Working> = Vec::with_capacity(working.len());
-    let mut batch: Vec<Working> = Vec::new();
-    let mut size = 0;
-    let mut calls = 0;
-    let mut logs = None;
-    let mut flush = |batch: &mut Vec<Working>,
-                     out: &mut Vec<Working>,
-                     calls: &mut usize,
-                     logs: &mut Option<String>|
-     -> Result<(), String> {
-        if batch.is_empty() {
+    arn: String,
+    pending: Vec<Working>,
+    pending_bytes: usize,
+}
+
+impl LambdaStep {
+    /// Takes a chunk of records; returns those whose batch has run (in order), and with `last`
+    /// every record left.
+    fn take(
+        &mut self,
+        working: Vec<Working>,
+        settings: &Settings,
+        report: &mut Report,
+        last: bool,
+    ) -> Result<Vec<Working>, String> {
+        let mut out = Vec::with_capacity(working.len());
+        for w in working {
+            let live = w.live();
+            if live {
+                self.pending_bytes += w.data.len();
+            }
+            self.pending.push(w);
+            if live && self.pending_bytes >= self.batch_bytes {
+                self.invoke(settings, report)?;
+                out.append(&mut self.pending);
+            }
+        }
+        if last {
+            self.invoke(settings, report)?;
+            out.append(&mut self.pending);
+        }
+        Ok(out)
+    }
+
+    /// Invokes the function with the live records pending, if any.
+    fn invoke(&mut self, settings: &Settings, report: &mut Report) -> Result<(), String> {
+        self.pending_bytes = 0;
+        let live: Vec<usize> = (0..self.pending.len()).filter(|i| self.pending[*i].live()).collect();
+        if live.is_empty() {
             return Ok(());
         }
-        *calls += 1;
-        let event = event(batch, stream_arn, region, arrival_ms, *calls);
-        match runner.invoke(&event)? {
-            Ok(answer) => apply_answer(batch, &answer),
-            Err(failure) => fail_batch(batch, &failure, retries, lambda_arn, logs),
+        report.invocations += 1;
+        let mut slots: Vec<Option<Working>> = std::mem::take(&mut self.pending).into_iter().map(Some).collect();
+        let mut batch: Vec<Working> = live.iter().filter_map(|i| slots[*i].take()).collect();
+        let event =
+            event(&batch, &settings.stream_arn, &settings.region, settings.at.timestamp_millis(), report.invocations);
+        match self.runner.invoke(&event)? {
+            Ok(answer) => apply_answer(&mut batch, &answer),
+            Err(failure) => fail_batch(&mut batch, &failure, self.retries, &self.arn, &mut report.function_logs),
         }
-        out.append(batch);
+        for (i, w) in live.into_iter().zip(batch) {
+            slots[i] = Some(w);
+        }
+        self.pending = slots.into_iter().flatten().collect();
         Ok(())
-    };
-    for w in working {
-        if !w.live() {
-            out.push(w);
-            continue;
-        }
-        size += w.data.len();
-        batch.push(w);
-        if size >= batch_bytes {
-            flush(&mut batch, &mut out, &mut calls, &mut logs)?;
-            size = 0;
-        }
     }
-    flush(&mut batch, &mut out, &mut calls, &mut logs)?;
-    out.sort_by_key(|w| w.index);
-    Ok((out, calls, logs))
 }
 
 /// The Lambda event for a batch (rule L1).
