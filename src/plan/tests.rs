@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 async fn plan_of(fake: &Arc<FakeProvider>, stack: &Stack) -> Plan {
     let provider: Arc<dyn Provider> = fake.clone();
-    let owned = provider.discover(&crate::provider::Scope::of(&stack)).await.unwrap();
+    let owned = provider.discover(&crate::provider::Scope::of(stack)).await.unwrap();
     let live = crate::live::read(stack, &provider, &owned).await.unwrap();
     build(stack, &live).unwrap()
 }
