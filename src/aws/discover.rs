@@ -35,8 +35,9 @@ fn listing(kind: Kind) -> Listing {
     }
 }
 
-/// The tagging API's type filter of the Glue databases a stack creates for its tables.
-const DATABASE_TYPE: &str = "glue:database";
+/// The tagging API's type filter for the Glue databases a stack creates for its tables: the
+/// service alone (a filter every region accepts); the stack tags no other Glue resource.
+const DATABASE_TYPE: &str = "glue";
 
 /// Owned resources of the tagging API's kinds (with tags), candidate roles (without) and
 /// tables (with their markers), found by paginated listings run side by side; the tables of the
