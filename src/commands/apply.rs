@@ -21,16 +21,17 @@ pub(super) async fn run(
     }
     // A saved plan is applied as it was asked for (a destroy plan destroys).
     let request = saved.as_ref().map(|s| s.request.clone()).unwrap_or(request);
-    let loaded = ctx.load(!request.destroy, true).await?;
+    let mut loaded = ctx.load(!request.destroy, true).await?;
     if let Some(saved) = &saved {
         // Everything that can refuse a saved plan is checked before anything is written, the
         // lock (and its bucket) included; under the lock it is checked again.
-        let live = ctx.read_live_for(&loaded, request.destroy).await?;
+        let live = ctx.read_live_for(&mut loaded, request.destroy).await?;
         let plan = requested(&loaded, &live, &request)?;
         refuse_if_changed(saved, &loaded, &live, &plan)?;
     }
     let verb = if request.destroy { "destroy" } else { "apply" };
-    let code = ctx.locked(&loaded, verb, apply_stack(ctx, &loaded, saved, auto_approve, &request)).await;
+    let code =
+        ctx.locked(loaded.lock_target(), verb, apply_stack(ctx, &mut loaded, saved, auto_approve, &request)).await;
     ctx.report_calls(&loaded);
     code
 }
@@ -53,12 +54,13 @@ pub(super) fn warn_if_partial(request: &Request) {
 
 async fn apply_stack(
     ctx: &Context,
-    loaded: &Loaded,
+    loaded: &mut Loaded,
     saved: Option<SavedPlan>,
     auto_approve: bool,
     request: &Request,
 ) -> anyhow::Result<ExitCode> {
     let live = ctx.read_live_for(loaded, request.destroy).await?;
+    let loaded = &*loaded;
     let plan = requested(loaded, &live, request)?;
     if let Some(saved) = &saved {
         refuse_if_changed(saved, loaded, &live, &plan)?;

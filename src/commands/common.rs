@@ -5,7 +5,7 @@ use crate::aws::{pacing, Clients};
 use crate::cli::Cli;
 use crate::config;
 use crate::diagnostic::Diagnostic;
-use crate::model::{Environment, Kind, LockSettings, Owned, Spec, Stack};
+use crate::model::{Environment, LockSettings, Owned, Spec, Stack};
 use crate::plan::LiveState;
 use crate::provider::{Holder, Provider, Released, Scope};
 use crate::render::Style;
@@ -39,6 +39,28 @@ pub(super) struct Loaded {
     pub clients: Clients,
     /// What discovery found (only when asked for).
     pub owned: Vec<Owned>,
+    /// stack.toml as read, to build the stack again when the live read finds roles an
+    /// earlier provision created at another path.
+    config: config::Loaded,
+}
+
+/// What the stack lock needs of a loaded stack, apart from it (the work it guards may change
+/// the loaded stack).
+pub(super) struct LockTarget {
+    provider: Arc<dyn Provider>,
+    settings: Option<LockSettings>,
+    stack: String,
+}
+
+impl Loaded {
+    /// The lock this stack takes.
+    pub(super) fn lock_target(&self) -> LockTarget {
+        LockTarget {
+            provider: self.provider.clone(),
+            settings: self.stack.lock.clone(),
+            stack: self.stack.name.clone(),
+        }
+    }
 }
 
 impl Context {
@@ -116,9 +138,7 @@ impl Context {
             self.note(&w.to_string());
         }
         let mut owned = owned?.unwrap_or_default();
-        let mut stack = stack;
         if discover {
-            stack = self.keep_earlier_role_paths(&loaded, &provider, stack, &mut owned).await?;
             let scope = Scope::of(&stack);
             let databases: Vec<String> =
                 scope.databases.into_iter().filter(|d| !offline_scope.databases.contains(d)).collect();
@@ -128,22 +148,25 @@ impl Context {
                 owned.extend(more.into_iter().filter(|o| !owned.contains(o)).collect::<Vec<_>>());
             }
         }
-        Ok(Loaded { stack, provider, clients, owned })
+        Ok(Loaded { stack, provider, clients, owned, config: loaded })
     }
 
     /// Reads every desired resource and every owned one, concurrently.
-    pub(super) async fn read_live(&self, loaded: &Loaded) -> Result<LiveState> {
+    pub(super) async fn read_live(&self, loaded: &mut Loaded) -> Result<LiveState> {
         self.read_live_for(loaded, false).await
     }
 
     /// [`Context::read_live`] for a plan that converges, or one that only deletes (`destroy`).
-    pub(super) async fn read_live_for(&self, loaded: &Loaded, destroy: bool) -> Result<LiveState> {
+    /// Roles an earlier provision created at another path than the stack's stay there (see
+    /// [`Context::keep_earlier_role_paths`]), so `loaded.stack` may be built again.
+    pub(super) async fn read_live_for(&self, loaded: &mut Loaded, destroy: bool) -> Result<LiveState> {
         let start = std::time::Instant::now();
-        let state = if destroy {
+        let mut state = if destroy {
             crate::live::read_for_destroy(&loaded.stack, &loaded.provider, &loaded.owned).await?
         } else {
             crate::live::read(&loaded.stack, &loaded.provider, &loaded.owned).await?
         };
+        self.keep_earlier_role_paths(loaded, &mut state).await?;
         if self.verbose {
             errln!(
                 "read {} declared and {} undeclared resource(s) in {} ms",
@@ -156,42 +179,28 @@ impl Context {
     }
 
     /// Roles an earlier provision created at another path than the stack's (`/`) stay there:
-    /// each declared role at the default path that discovery did not find is looked up by name;
-    /// found as the stack's elsewhere, the stack is built again with it kept, and the roles
-    /// under that path are searched too. A stack whose roles all live under its path makes no
-    /// call here once they exist.
-    async fn keep_earlier_role_paths(
-        &self,
-        config: &config::Loaded,
-        provider: &Arc<dyn Provider>,
-        stack: Stack,
-        owned: &mut Vec<Owned>,
-    ) -> Result<Stack> {
+    /// the live read reads each declared role by name, wherever it is; a declared role at the
+    /// default path found as the stack's at another path is kept there (the stack is built
+    /// again with its path, so ARNs name it), and the stack's roles under that path are
+    /// searched and read too. No call of its own unless such a role is found.
+    async fn keep_earlier_role_paths(&self, loaded: &mut Loaded, state: &mut LiveState) -> Result<()> {
+        let stack = &loaded.stack;
         let default = crate::model::role_path(&stack.name);
-        let found = |name: &str| owned.iter().any(|o| o.address.kind == Kind::Role && o.physical_name == name);
-        let unseen: Vec<String> = stack
-            .resources
-            .iter()
-            .filter_map(|r| match &r.spec {
-                Spec::Role(role) if role.path == default && !found(&role.name) => Some(role.name.clone()),
-                _ => None,
-            })
-            .collect();
-        let reads = unseen.iter().map(|name| provider.read(Kind::Role, name, None, None));
-        let mut kept = std::collections::BTreeMap::new();
-        for (name, read) in unseen.iter().zip(futures::future::join_all(reads).await) {
-            let Some(live) = read.with_context(|| format!("reading role {}", output::escape(name)))? else { continue };
-            match &live.spec {
-                Spec::Role(role) if role.path != default && live.owner() == Some(stack.name.as_str()) => {
-                    kept.insert(name.clone(), role.path.clone());
+        let mut kept = stack.env.kept_role_paths.clone();
+        let before = kept.len();
+        for r in &stack.resources {
+            let Spec::Role(role) = &r.spec else { continue };
+            let Some(Some(live)) = state.by_address.get(&r.address) else { continue };
+            if let Spec::Role(found) = &live.spec {
+                if role.path == default && found.path != default && live.owner() == Some(stack.name.as_str()) {
+                    kept.insert(role.name.clone(), found.path.clone());
                 }
-                _ => {}
             }
         }
-        if kept.is_empty() {
-            return Ok(stack);
+        if kept.len() == before {
+            return Ok(());
         }
-        for (role, path) in &kept {
+        for (role, path) in kept.iter().filter(|(name, _)| !stack.env.kept_role_paths.contains_key(*name)) {
             self.note(&format!(
                 "note: role {} stays at path {} where an earlier provision created it (new roles go under {default}); \
                  write its `path` in stack.toml to keep it there, or `provision apply --replace` it to move it",
@@ -201,14 +210,13 @@ impl Context {
         }
         let paths = crate::provider::covering(kept.values().cloned().collect());
         let env = Environment { kept_role_paths: kept, ..stack.env.clone() };
-        let (stack, _) = config::build(config, env)?;
-        let roles = provider.discover_roles(&stack.name, &paths).await?;
-        for role in roles {
-            if !owned.contains(&role) {
-                owned.push(role);
-            }
-        }
-        Ok(stack)
+        let (stack, _) = config::build(&loaded.config, env)?;
+        loaded.stack = stack;
+        let found = loaded.provider.discover_roles(&loaded.stack.name, &paths).await?;
+        let new: Vec<Owned> = found.into_iter().filter(|o| !loaded.owned.contains(o)).collect();
+        crate::live::read_orphans(&loaded.stack, &loaded.provider, &new, state).await?;
+        loaded.owned.extend(new);
+        Ok(())
     }
 
     /// With `-v`: AWS calls made, by action, and how many AWS throttled.
@@ -235,14 +243,14 @@ impl Context {
     /// interrupt at any moment (the confirmation prompt included) releases it too.
     pub(super) async fn locked<T>(
         &self,
-        loaded: &Loaded,
+        target: LockTarget,
         command: &str,
         work: impl std::future::Future<Output = Result<T>>,
     ) -> Result<T> {
-        let Some(settings) = &loaded.stack.lock else { return work.await };
-        let stack = &loaded.stack.name;
+        let Some(settings) = &target.settings else { return work.await };
+        let stack = &target.stack;
         let me = Holder::current(command);
-        let handle = locking::acquire(loaded.provider.as_ref(), settings, stack, &me, self.lock_timeout, |h| {
+        let handle = locking::acquire(target.provider.as_ref(), settings, stack, &me, self.lock_timeout, |h| {
             let h = h.escaped();
             self.note(&format!(
                 "Stack \"{stack}\" is locked by {} running `{}` since {}; waiting up to {} for it (--lock-timeout)...",
@@ -260,10 +268,10 @@ impl Context {
                 gone.who, gone.command, gone.since
             ));
         }
-        interrupt::hold_lock(loaded.provider.clone(), handle.clone());
+        interrupt::hold_lock(target.provider.clone(), handle.clone());
         let result = work.await;
         interrupt::forget_lock();
-        let released = loaded.provider.release(&handle).await;
+        let released = target.provider.release(&handle).await;
         let value = result?;
         match released.context("releasing the stack lock (break it with `provision unlock`)")? {
             Released::Ours => {}

@@ -6,11 +6,11 @@ use std::process::ExitCode;
 
 /// `provision forget ADDRESS`: show what changes, confirm, remove the ownership tags.
 pub(super) async fn run(ctx: &Context, address: &str, auto_approve: bool) -> anyhow::Result<ExitCode> {
-    let loaded = ctx.load(false, true).await?;
-    ctx.locked(&loaded, "forget", forget_one(ctx, &loaded, address, auto_approve)).await
+    let mut loaded = ctx.load(false, true).await?;
+    ctx.locked(loaded.lock_target(), "forget", forget_one(ctx, &mut loaded, address, auto_approve)).await
 }
 
-async fn forget_one(ctx: &Context, loaded: &Loaded, address: &str, auto_approve: bool) -> anyhow::Result<ExitCode> {
+async fn forget_one(ctx: &Context, loaded: &mut Loaded, address: &str, auto_approve: bool) -> anyhow::Result<ExitCode> {
     let live = ctx.read_live(loaded).await?;
     let release = forget::find(&loaded.stack, &live, address)?;
     let name = escape(release.live.spec.physical_name());

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 /// `provision import ADDRESS`: show what it tags and what apply would change after, confirm, tag.
 pub(super) async fn run(ctx: &Context, address: &str, auto_approve: bool) -> anyhow::Result<ExitCode> {
     let loaded = ctx.load(true, false).await?;
-    ctx.locked(&loaded, "import", import_one(&loaded, address, auto_approve)).await
+    ctx.locked(loaded.lock_target(), "import", import_one(&loaded, address, auto_approve)).await
 }
 
 async fn import_one(loaded: &Loaded, address: &str, auto_approve: bool) -> anyhow::Result<ExitCode> {

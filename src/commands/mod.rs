@@ -45,8 +45,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Output { name, json, raw } => output::run(&ctx, name.as_deref(), *json, *raw).await,
         Command::Show { planfile, json } => show::run(&ctx, planfile.as_deref(), *json).await,
         Command::Graph { destroy } => {
-            let loaded = ctx.load(!*destroy, true).await?;
-            let live = ctx.read_live(&loaded).await?;
+            let mut loaded = ctx.load(!*destroy, true).await?;
+            let live = ctx.read_live(&mut loaded).await?;
             let request = crate::plan::Request { destroy: *destroy, ..Default::default() };
             let plan = crate::plan::build_requested(&loaded.stack, &live, &request).map_err(|e| anyhow::anyhow!(e))?;
             crate::output::out(&crate::render::graph::dot(&plan));

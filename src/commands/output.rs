@@ -16,8 +16,8 @@ struct Row {
 /// `provision output [NAME] [--json|--raw]`: names and ARNs of the stack's live resources.
 /// Needs no Lambda code.
 pub(super) async fn run(ctx: &Context, name: Option<&str>, json: bool, raw: bool) -> anyhow::Result<ExitCode> {
-    let loaded = ctx.load(false, true).await?;
-    let live = ctx.read_live(&loaded).await?;
+    let mut loaded = ctx.load(false, true).await?;
+    let live = ctx.read_live(&mut loaded).await?;
     let stack = &loaded.stack;
     let mut rows = Vec::new();
     for r in &stack.resources {

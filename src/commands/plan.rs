@@ -15,8 +15,8 @@ pub(super) async fn run(
     out: Option<&Path>,
     request: &plan::Request,
 ) -> anyhow::Result<ExitCode> {
-    let loaded = ctx.load(!request.destroy, true).await?;
-    let live = ctx.read_live_for(&loaded, request.destroy).await?;
+    let mut loaded = ctx.load(!request.destroy, true).await?;
+    let live = ctx.read_live_for(&mut loaded, request.destroy).await?;
     let plan = plan::build_requested(&loaded.stack, &live, request).map_err(|e| anyhow!(e))?;
     let plan = if request.destroy { plan.without_conflicts() } else { plan };
     if json {

@@ -26,8 +26,8 @@ pub(super) async fn run(ctx: &Context, planfile: Option<&Path>, json: bool) -> a
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let loaded = ctx.load(false, true).await?;
-    let live = ctx.read_live(&loaded).await?;
+    let mut loaded = ctx.load(false, true).await?;
+    let live = ctx.read_live(&mut loaded).await?;
     let stack = &loaded.stack;
     let shown = |attributes: crate::model::Attributes| -> serde_json::Map<String, serde_json::Value> {
         attributes

@@ -52,15 +52,15 @@ fn snapshot(ctx: &Context) -> Seen {
 /// lock from live state read again (as apply does), and shown before it is applied.
 async fn round(ctx: &Context) -> anyhow::Result<()> {
     let start = Instant::now();
-    let loaded = ctx.load(true, true).await?;
-    let live = ctx.read_live(&loaded).await?;
+    let mut loaded = ctx.load(true, true).await?;
+    let live = ctx.read_live(&mut loaded).await?;
     let plan = plan::build(&loaded.stack, &live).map_err(|e| anyhow::anyhow!(e))?;
     if !worth_hotswapping(ctx, &plan) {
         return Ok(());
     }
     let report = ctx
-        .locked(&loaded, "watch", async {
-            let live = ctx.read_live(&loaded).await?;
+        .locked(loaded.lock_target(), "watch", async {
+            let live = ctx.read_live(&mut loaded).await?;
             let plan = plan::build(&loaded.stack, &live).map_err(|e| anyhow::anyhow!(e))?;
             if !worth_hotswapping(ctx, &plan) {
                 return Ok(None);
