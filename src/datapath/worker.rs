@@ -4,12 +4,16 @@
 //! Its answers are read with a cap on their length, and only lines carrying the worker's token
 //! count: whatever else reaches that channel cannot shift the answers.
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// How long the reader pauses after passing answers on, for more to gather.
+const COALESCE: Duration = Duration::from_micros(200);
 
 /// What the worker printed on stderr, kept up to this many bytes.
 const MAX_STDERR: usize = 64 * 1024;
@@ -40,7 +44,10 @@ pub struct Worker {
     /// The confined worker's private temporary directory, removed with it.
     _private: Option<crate::sandbox::PrivateDir>,
     stdin: std::fs::File,
-    lines: Receiver<Line>,
+    /// Lines arrive in runs: all those the worker had written when they were read.
+    lines: Receiver<Vec<Line>>,
+    /// Lines read but not yet asked for, oldest first.
+    pending: VecDeque<Line>,
     stderr: Arc<Mutex<String>>,
 }
 
@@ -66,7 +73,7 @@ impl Worker {
         let stderr_pipe = child.stderr.take().ok_or_else(|| std::io::Error::other("no stderr"))?;
         let (tx, lines) = std::sync::mpsc::channel();
         let token = token.to_string();
-        std::thread::spawn(move || read_lines(BufReader::new(stdout), &token, max_line, |l| tx.send(l).is_ok()));
+        std::thread::spawn(move || read_lines(stdout, &token, max_line, |run| tx.send(run).is_ok()));
         let stderr = Arc::new(Mutex::new(String::new()));
         let sink = stderr.clone();
         std::thread::spawn(move || {
@@ -83,27 +90,30 @@ impl Worker {
                 }
             }
         });
-        Ok(Worker { child, _private: private, stdin, lines, stderr })
+        Ok(Worker { child, _private: private, stdin, lines, pending: VecDeque::new(), stderr })
     }
 
     /// Sends one line (a newline is added).
     pub fn send(&mut self, line: &[u8]) -> std::io::Result<()> {
-        self.stdin.write_all(line)?;
-        self.stdin.write_all(b"\n")?;
-        self.stdin.flush()
+        let mut text = Vec::with_capacity(line.len() + 1);
+        text.extend_from_slice(line);
+        text.push(b'\n');
+        self.stdin.write_all(&text)
     }
 
     /// Sends many lines from a thread of its own, so that a worker stuck on one of them never
     /// blocks the caller (which waits for answers with a timeout instead).
     pub fn send_all(&mut self, lines: Vec<Vec<u8>>) -> std::io::Result<()> {
         let mut stdin = self.stdin.try_clone()?;
+        // One write for the batch (the pipe is unbuffered): the worker reads it in a few
+        // large reads instead of waking for every line.
+        let mut batch = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+        for line in lines {
+            batch.extend_from_slice(&line);
+            batch.push(b'\n');
+        }
         std::thread::spawn(move || {
-            for line in lines {
-                if stdin.write_all(&line).and_then(|_| stdin.write_all(b"\n")).is_err() {
-                    return;
-                }
-            }
-            let _ = stdin.flush();
+            let _ = stdin.write_all(&batch);
         });
         Ok(())
     }
@@ -111,7 +121,14 @@ impl Worker {
     /// Waits up to `timeout` for the next answer. After anything but an answer, the worker is
     /// dead (killed with its group): drop it and start another.
     pub fn receive(&mut self, timeout: Duration) -> Received {
-        match self.lines.recv_timeout(timeout) {
+        let next = match self.pending.pop_front() {
+            Some(line) => Ok(line),
+            None => self.lines.recv_timeout(timeout).map(|run| {
+                self.pending.extend(run);
+                self.pending.pop_front().unwrap_or(Line::TooLong(0))
+            }),
+        };
+        match next {
             Ok(Line::Text(answer)) => Received::Answer(answer),
             Ok(Line::TooLong(n)) => {
                 self.kill();
@@ -151,14 +168,32 @@ impl Drop for Worker {
 }
 
 /// Reads lines of at most `max_line` bytes; lines starting with `token` are passed on (without
-/// it), longer lines are reported and skipped without being held, others are ignored.
-fn read_lines(mut reader: impl BufRead, token: &str, max_line: usize, mut emit: impl FnMut(Line) -> bool) {
+/// it), longer lines are reported and skipped without being held, others are ignored. Lines
+/// are passed on in runs, each run all the whole lines read so far: one wake-up of the reader
+/// per run rather than per line.
+fn read_lines(input: impl Read, token: &str, max_line: usize, mut emit: impl FnMut(Vec<Line>) -> bool) {
+    let mut reader = BufReader::with_capacity(64 * 1024, input);
     let mut buf = Vec::new();
+    let mut run = Vec::new();
     loop {
+        // Nothing more to pass on without reading again (which may wait): pass on the run.
+        if !run.is_empty() && !reader.buffer().contains(&b'\n') {
+            if !emit(std::mem::take(&mut run)) {
+                return;
+            }
+            // A worker writing answers one by one would wake this thread for each: a short
+            // pause lets them gather (answers are awaited for seconds; this is well under).
+            std::thread::sleep(COALESCE);
+        }
         buf.clear();
         let limit = (max_line + token.len() + 1) as u64;
         match (&mut reader).take(limit).read_until(b'\n', &mut buf) {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => {
+                if !run.is_empty() {
+                    emit(run);
+                }
+                return;
+            }
             Ok(_) => {}
         }
         if buf.last() != Some(&b'\n') && buf.len() as u64 == limit {
@@ -179,18 +214,14 @@ fn read_lines(mut reader: impl BufRead, token: &str, max_line: usize, mut emit: 
                     break;
                 }
             }
-            if !emit(Line::TooLong(skipped)) {
-                return;
-            }
+            run.push(Line::TooLong(skipped));
             continue;
         }
         while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
             buf.pop();
         }
         let Some(rest) = buf.strip_prefix(token.as_bytes()) else { continue };
-        if !emit(Line::Text(String::from_utf8_lossy(rest).into_owned())) {
-            return;
-        }
+        run.push(Line::Text(String::from_utf8_lossy(rest).into_owned()));
     }
 }
 
@@ -205,8 +236,8 @@ mod tests {
 
     fn collect(input: &str, token: &str, max: usize) -> Vec<Line> {
         let mut out = Vec::new();
-        read_lines(input.as_bytes(), token, max, |l| {
-            out.push(l);
+        read_lines(input.as_bytes(), token, max, |run| {
+            out.extend(run);
             true
         });
         out
