@@ -12,6 +12,7 @@ host="$(rustc -vV | sed -n 's/^host: //p')"
 target="${1:-$host}"
 name=provision
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
+build_start=$SECONDS
 if [ "$target" = "$host" ]; then
   cargo build --release --locked --bin "$name"
   binary="target/release/$name"
@@ -19,6 +20,7 @@ else
   cargo build --release --locked --bin "$name" --target "$target"
   binary="target/$target/release/$name"
 fi
+echo "release build of $name for $target: $((SECONDS - build_start)) s"
 ext=""
 case "$target" in *windows*) ext=".exe" ;; esac
 dir="$name-$target"
