@@ -7,6 +7,6 @@
 # BENCH_FOREIGN_FUNCTIONS (200), BENCH_FLEET (100).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "Building the release binary and the proxy (a cold release build takes about 16 minutes on 2 cores)..." >&2
+echo "Building the release binary and the proxy (a cold release build takes about 7 minutes on 2 cores)..." >&2
 cargo build --release --bin provision --example aws-proxy
 exec python3 scripts/bench.py

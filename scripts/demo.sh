@@ -3,15 +3,22 @@
 # applies, plans again (expecting no changes), previews where the sample's records land, sends
 # them, verifies their delivery, and destroys the default stack.toml (refused while the bucket
 # holds data, then with force_destroy).
+# PROVISION=/path/to/provision runs the demo with that binary (a prebuilt one, from cargo binstall or
+# a release archive) instead of building this checkout: no compiling, the demo in about a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m'; plain=$'\033[0m'; else bold=""; plain=""; fi
 say() { printf '\n%s%s%s\n' "$bold" "$*" "$plain"; }
-say "Building provision (the first build compiles the AWS SDK: a few minutes)..."
-cargo build
+if [ -n "${PROVISION:-}" ]; then
+    provision="$(realpath "$(command -v "$PROVISION")")" || { echo "PROVISION=$PROVISION: no such program" >&2; exit 2; }
+    say "Using $provision ($("$provision" --version))"
+else
+    say "Building provision (the first build compiles the AWS SDK: a few minutes)..."
+    cargo build
+    provision="$PWD/target/debug/provision"
+fi
 say "Starting a local AWS (moto, installed into target/moto on first use)..."
 . scripts/moto-env.sh
-provision="$PWD/target/debug/provision"
 # The demo runs a copy of the default stack.toml (destroy's step below edits it). moto refuses
 # object reads under the TLS-only bucket policy: moto-env.sh sets PROVISION_VAR_require_tls=false.
 demo="$PWD/target/demo"

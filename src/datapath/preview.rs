@@ -76,11 +76,37 @@ pub struct RecordResult {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ErrorGroup {
     pub count: usize,
+    /// The first [`REASONS_KEPT`] distinct reasons, with their records.
     pub reasons: BTreeMap<String, usize>,
+    /// Records whose reason came after the first [`REASONS_KEPT`] (a reason names its line).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub other_reasons: usize,
+}
+
+/// Distinct reasons kept per error prefix: a reason names its record's line, so a file of failing
+/// records would otherwise keep one per record.
+pub const REASONS_KEPT: usize = 100;
+
+impl ErrorGroup {
+    /// One more record for this reason; kept by name among the first [`REASONS_KEPT`] reasons.
+    fn count_reason(&mut self, reason: String) {
+        let room = self.reasons.len() < REASONS_KEPT;
+        match self.reasons.get_mut(&reason) {
+            Some(n) => *n += 1,
+            None if room => {
+                self.reasons.insert(reason, 1);
+            }
+            None => self.other_reasons += 1,
+        }
+    }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Active partitions per buffer interval (rule D5).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ActivePartitions {
     pub max: usize,
     pub quota: usize,
@@ -90,6 +116,10 @@ pub struct ActivePartitions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<f64>,
     pub exceeded: bool,
+    /// `max` is a lower bound: an interval had more than [`ACTIVE_PARTITIONS_COUNTED`] distinct
+    /// prefixes, and no more were counted.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub more_than_max: bool,
 }
 
 /// The whole preview.
@@ -174,13 +204,7 @@ pub fn run(
         partitions: BTreeMap::new(),
         errors: BTreeMap::new(),
         summary: Summary::default(),
-        active_partitions: ActivePartitions {
-            max: 0,
-            quota: ACTIVE_PARTITIONS_QUOTA,
-            records_per_interval: 0,
-            rate: None,
-            exceeded: false,
-        },
+        active_partitions: ActivePartitions { quota: ACTIVE_PARTITIONS_QUOTA, ..Default::default() },
         processors: processor_names(stream),
         conversion: stream.format_conversion.as_deref().map(describe_conversion),
         jq_engine: steps.iter().any(|s| matches!(s, Step::Extract(_))).then(|| settings.jq.describe()),
@@ -328,7 +352,7 @@ impl Ends<'_> {
                 let p = self.error_prefix.evaluate(self.at, &inputs).map_err(|e| e.message)?;
                 let group = report.errors.entry(p.clone()).or_default();
                 group.count += 1;
-                *group.reasons.entry(format!("{}: {}", f.code, f.message)).or_default() += 1;
+                group.count_reason(format!("{}: {}", f.code, f.message));
                 let result = match f.error_type {
                     PROCESSING_FAILED => "ProcessingFailed",
                     super::convert::FORMAT_CONVERSION_FAILED => "FormatConversionFailed",
@@ -383,6 +407,11 @@ fn describe_conversion(c: &crate::model::kinds::conversion::FormatConversion) ->
     format!("to {output} ({compression}) through {table}'s columns, read with {deserializer}")
 }
 
+/// Distinct prefixes of one buffer interval counted exactly, at most: beyond it (ten times the
+/// most active partitions Firehose grants a stream on request), preview says "more than" it, and
+/// its memory stays bounded whatever the records' keys (a key per record, a million records).
+pub const ACTIVE_PARTITIONS_COUNTED: usize = 50_000;
+
 /// Firehose's error output type for records of partitions beyond the active-partition quota.
 pub const ACTIVE_PARTITION_EXCEEDED: &str = "activePartitionExceeded";
 
@@ -397,8 +426,12 @@ struct Windows {
     window: Option<usize>,
     rate: Option<f64>,
     quota: usize,
+    /// Distinct prefixes counted per interval, at most (then the count is a lower bound).
+    counted: usize,
     seen: usize,
     distinct: std::collections::HashSet<String>,
+    /// An interval had more distinct prefixes than `counted`.
+    uncounted: bool,
     /// The first `ACTIVE_PARTITIONS_QUOTA` prefixes of the interval: buffered.
     active: std::collections::HashSet<String>,
     max: usize,
@@ -408,11 +441,21 @@ impl Windows {
     fn new(rate: Option<f64>, interval_seconds: i32) -> Windows {
         let rate = rate.filter(|r| *r > 0.0);
         let window = rate.map(|r| ((r * f64::from(interval_seconds.max(1))).ceil() as usize).max(1));
-        Windows::sized(window, rate, ACTIVE_PARTITIONS_QUOTA)
+        Windows::sized(window, rate, ACTIVE_PARTITIONS_QUOTA, ACTIVE_PARTITIONS_COUNTED)
     }
 
-    fn sized(window: Option<usize>, rate: Option<f64>, quota: usize) -> Windows {
-        Windows { window, rate, quota, seen: 0, distinct: Default::default(), active: Default::default(), max: 0 }
+    fn sized(window: Option<usize>, rate: Option<f64>, quota: usize, counted: usize) -> Windows {
+        Windows {
+            window,
+            rate,
+            quota,
+            counted,
+            seen: 0,
+            distinct: Default::default(),
+            uncounted: false,
+            active: Default::default(),
+            max: 0,
+        }
     }
 
     /// A record lands under `prefix`; whether its partition is beyond the quota.
@@ -424,7 +467,11 @@ impl Windows {
         }
         self.seen += 1;
         if !self.distinct.contains(prefix) {
-            self.distinct.insert(prefix.to_string());
+            if self.distinct.len() < self.counted {
+                self.distinct.insert(prefix.to_string());
+            } else {
+                self.uncounted = true;
+            }
         }
         if self.active.contains(prefix) {
             return false;
@@ -444,6 +491,7 @@ impl Windows {
             records_per_interval: self.window.unwrap_or(self.seen.max(1)),
             rate: self.rate,
             exceeded: max > self.quota,
+            more_than_max: self.uncounted,
         }
     }
 }
@@ -951,7 +999,7 @@ mod tests {
     fn records_of_partitions_beyond_the_quota_are_over() {
         let landed: Vec<String> = (0..10).map(|i| format!("p{}/", i % 4)).collect();
         let over_quota = |window| {
-            let mut w = Windows::sized(window, None, 3);
+            let mut w = Windows::sized(window, None, 3, 100);
             landed.iter().map(|p| w.land(p)).collect::<Vec<bool>>()
         };
         let over = over_quota(None);
@@ -975,5 +1023,33 @@ mod tests {
         assert_eq!((all.max, all.records_per_interval, all.exceeded), (600, 1000, true));
         let slow = active_partitions(Some(1.0));
         assert_eq!((slow.max, slow.records_per_interval, slow.exceeded), (60, 60, false));
+        assert!(!all.more_than_max && !slow.more_than_max);
+    }
+
+    #[test]
+    fn an_error_prefix_keeps_a_bounded_number_of_reasons() {
+        let mut group = ErrorGroup::default();
+        for line in 0..REASONS_KEPT + 50 {
+            group.count_reason(format!("Preview.NotJson: not JSON (line {line})"));
+            group.count_reason("Preview.NoKey: no key".to_string());
+        }
+        assert_eq!(group.reasons.len(), REASONS_KEPT);
+        assert_eq!(group.reasons["Preview.NoKey: no key"], REASONS_KEPT + 50, "a kept reason counts on");
+        assert_eq!(group.other_reasons, 51);
+    }
+
+    #[test]
+    fn distinct_prefixes_are_counted_up_to_a_bound() {
+        let count = |distinct: usize| {
+            let mut w = Windows::sized(None, None, 3, 10);
+            let over: usize = (0..100).filter(|i| w.land(&format!("p{}/", i % distinct))).count();
+            assert!(w.distinct.len() <= 10, "never more prefixes held than counted");
+            (w.finish(), over)
+        };
+        let (within, over) = count(10);
+        assert_eq!((within.max, within.more_than_max, within.exceeded, over), (10, false, true, 70));
+        // The quota's records stay exact beyond the count: only the distinct count stops.
+        let (beyond, over) = count(1000);
+        assert_eq!((beyond.max, beyond.more_than_max, beyond.exceeded, over), (10, true, true, 97));
     }
 }

@@ -1,7 +1,7 @@
 //! Text for `preview`, `send` and `verify`.
 
 use super::Style;
-use crate::datapath::preview::{RecordResult, Report};
+use crate::datapath::preview::{RecordResult, Report, REASONS_KEPT};
 use crate::datapath::send::Totals;
 use crate::datapath::verify::{Conclusion, VerifyReport};
 use crate::errln;
@@ -74,6 +74,10 @@ pub fn preview(r: &Report, style: Style) -> String {
             for (reason, n) in group.reasons.iter().take(5) {
                 let _ = writeln!(out, "      {n} x {}", escape(reason));
             }
+            let others = group.reasons.values().skip(5).sum::<usize>() + group.other_reasons;
+            if others > 0 {
+                let _ = writeln!(out, "      {others} x other reasons (`--json` lists the first {REASONS_KEPT})");
+            }
         }
     }
     if let Some(logs) = &r.function_logs {
@@ -97,7 +101,11 @@ pub fn preview(r: &Report, style: Style) -> String {
         Some(rate) => format!("{rate} records/s: {} per buffer interval", plural(a.records_per_interval, "record")),
         None => "all records in one buffer interval; --rate R spreads them".to_string(),
     };
-    let _ = writeln!(out, "Active partitions: at most {} at once ({counted}), quota {}.", a.max, a.quota);
+    let at_once = match a.more_than_max {
+        true => format!("more than {}", a.max),
+        false => format!("at most {}", a.max),
+    };
+    let _ = writeln!(out, "Active partitions: {at_once} at once ({counted}), quota {}.", a.quota);
     if a.exceeded {
         let _ = writeln!(
             out,

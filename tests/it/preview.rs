@@ -249,3 +249,20 @@ fn lambda_batches_are_filled_across_preview_s_chunks_and_records_stay_in_order()
     assert!(records.iter().enumerate().all(|(i, r)| r["index"] == i && r["result"] == "Ok"));
     assert_eq!(report["partitions"]["stage=dev/"], 5000);
 }
+
+/// A file of failing records keeps a bounded number of reasons (each names its line): the first
+/// 100, and a count of the rest; every record still counted, every record still listed.
+#[test]
+fn an_error_prefix_keeps_the_first_reasons_and_counts_the_rest() {
+    let query_only = "\n[[firehose.events.processor]]\ntype = \"MetadataExtraction\"\nquery = \"{k: .k}\"\n";
+    let stack =
+        Stack::new("k=!{partitionKeyFromQuery:k}/", ERRORS, query_only, "python3.12", ("handler.py", PY_HANDLER));
+    let lines: Vec<String> = (0..150).map(|i| format!("not json {i}")).collect();
+    let (code, report, stderr) = stack.preview(&lines, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let group = &report["errors"]["err/partitioning-failed/"];
+    assert_eq!(group["count"], 150, "{}", report["errors"]);
+    assert_eq!(group["reasons"].as_object().unwrap().len(), 100);
+    assert_eq!(group["other_reasons"], 50);
+    assert_eq!(report["records"].as_array().unwrap().len(), 150);
+}
