@@ -26,6 +26,7 @@ import os
 import platform
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -404,7 +405,7 @@ def machine():
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), {mem:.0f} GiB"
 
 
-def targets(results):
+def targets(results, first_run_rows):
     """The issues' targets next to what was measured."""
     rows = []
 
@@ -472,7 +473,7 @@ def targets(results):
     if "send, peak memory" in data:
         v = data["send, peak memory"]
         row(f"peak RSS of send under 100 MB for {v['records']:,} records", f"{v['rss']:.1f} MiB", v["rss"] < 100)
-    rows += first_run_report()[1]
+    rows += first_run_rows
     if not rows:
         return []
     return ["", "## Targets", "", "| target | measured | |", "|---|---|---|"] + rows
@@ -483,10 +484,21 @@ def first_run():
     work = tempfile.mkdtemp(prefix="provision-first-run-")
     clone = os.path.join(work, "provision")
     # A new user's environment: no shared target directory, no prebuilt binary.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CARGO_TARGET_DIR") and k != "PROVISION"}
+    env = {k: v for k, v in os.environ.items() if k not in ("CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR", "PROVISION")}
     env["NO_COLOR"] = "1"
     commit = subprocess.check_output(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], text=True).strip()
     log(f"== first run of {commit} in {clone}")
+    try:
+        figures = first_run_in(clone, env, commit)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    with open(os.path.join(ROOT, "target/first-run.json"), "w") as f:
+        json.dump(figures, f)
+
+
+def first_run_in(clone, env, commit):
+    """Clones into `clone`, then times the demo and cargo install there; the figures."""
+    work = os.path.dirname(clone)
     start = time.perf_counter()
     subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", ROOT, clone], check=True)
     clone_wall = time.perf_counter() - start
@@ -514,11 +526,8 @@ def first_run():
                             "--target-dir", os.path.join(work, "install-target")])
     version = subprocess.check_output([os.path.join(root, "bin/provision"), "--version"], text=True).strip()
     log(f"  cargo install {install_wall:.1f} s: {version}")
-    figures = {"commit": commit, "measured": time.time(), "clone": clone_wall, "demo": demo_wall,
-               "demo_build": demo_build, "install": install_wall, "cpus": os.cpu_count()}
-    with open(os.path.join(ROOT, "target/first-run.json"), "w") as f:
-        json.dump(figures, f)
-    subprocess.run(["rm", "-rf", work], check=True)
+    return {"commit": commit, "measured": time.time(), "clone": clone_wall, "demo": demo_wall,
+            "demo_build": demo_build, "install": install_wall, "cpus": os.cpu_count()}
 
 
 def minutes(seconds):
@@ -599,8 +608,9 @@ def write_report(results):
                 x = fl[k]
                 lines.append(f"| `{k}` | {x['wall']:.2f} s | {x['calls']} | {x['throttled']} | {x['floor_seconds']:.2f} s | "
                              f"{x['wall'] / x['floor_seconds']:.2f}x | {x['rss']:.1f} MiB |")
-    lines += first_run_report()[0]
-    lines += targets(results)
+    first_run_section, first_run_rows = first_run_report()
+    lines += first_run_section
+    lines += targets(results, first_run_rows)
     if results["data"]:
         lines += ["", "## Data path", "",
                   "Preview runs offline: the default stack's Python handler in a local worker; the jq example through jq 1.6 itself "
@@ -624,6 +634,8 @@ if __name__ == "__main__":
         first_run()
     if sys.argv[1:] in (["--report-only"], ["--first-run"]):
         # Rewrites BENCHMARKS.md from the last run's results.
+        if not os.path.exists(os.path.join(ROOT, "target/bench-results.json")):
+            raise SystemExit("no results in target/bench-results.json yet: scripts/bench.sh measures them and writes the report")
         with open(os.path.join(ROOT, "target/bench-results.json")) as f:
             saved = json.load(f)
         saved["sizes"] = {int(k): v for k, v in saved["sizes"].items()}
