@@ -16,6 +16,10 @@ pub struct Cli {
     /// A TOML file of variable values (NAME = "value"), e.g. per environment (repeatable).
     #[arg(long = "var-file", global = true, value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+    /// The project's directory: module sources must resolve inside it, and the interpreter
+    /// preview runs a handler with is never looked up in it (default: the stack file's directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub project_dir: Option<PathBuf>,
     /// AWS endpoint for every service (a local emulator); also read from AWS_ENDPOINT_URL.
     #[arg(long, global = true)]
     pub endpoint_url: Option<String>,
@@ -37,6 +41,10 @@ pub struct Cli {
     /// Only errors and the final result.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Refuse to run code from the stack (a function's handler, a jq query) unless every
+    /// protection of preview's sandbox holds on this system (for CI on pull requests).
+    #[arg(long, global = true, env = "PROVISION_REQUIRE_SANDBOX")]
+    pub require_sandbox: bool,
     #[command(subcommand)]
     pub command: Command,
 }

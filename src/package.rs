@@ -74,6 +74,13 @@ impl Package {
     pub fn unzipped_size(&self) -> u64 {
         self.files.iter().map(|f| f.size).sum()
     }
+
+    /// Writes the package's files into `dir` (an empty directory) as Lambda lays them out in
+    /// `/var/task`: what preview runs is what would be deployed, nothing else of the source.
+    pub fn extract_to(&self, dir: &Path) -> std::io::Result<()> {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&self.zip)).map_err(std::io::Error::other)?;
+        archive.extract(dir).map_err(std::io::Error::other)
+    }
 }
 
 /// Why a directory cannot be packaged; every variant names the path concerned.
@@ -469,6 +476,31 @@ mod tests {
         std::fs::write(&bad, "x").unwrap();
         let e = package(d.path(), &[], &[]).unwrap_err().to_string();
         assert!(e.contains("not UTF-8") && e.contains("caf"), "{e}");
+    }
+
+    #[test]
+    fn extracted_it_holds_exactly_the_packaged_files_with_their_modes() {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "index.py", "x = 1\n");
+        write(d.path(), "lib/util.py", "y = 2\n");
+        write(d.path(), ".env", "SECRET\n");
+        write(d.path(), "bootstrap", "#!/bin/sh\n");
+        std::fs::set_permissions(d.path().join("bootstrap"), std::fs::Permissions::from_mode(0o700)).unwrap();
+        let p = package(d.path(), &[], &[]).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        p.extract_to(out.path()).unwrap();
+        let mut found: Vec<String> = ignore::WalkBuilder::new(out.path())
+            .hidden(false)
+            .build()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+            .map(|e| e.path().strip_prefix(out.path()).unwrap().to_string_lossy().into_owned())
+            .collect();
+        found.sort();
+        assert_eq!(found, ["bootstrap", "index.py", "lib/util.py"]);
+        assert_eq!(std::fs::read_to_string(out.path().join("lib/util.py")).unwrap(), "y = 2\n");
+        let mode = std::fs::metadata(out.path().join("bootstrap")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o755);
     }
 
     #[test]

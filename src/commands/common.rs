@@ -20,6 +20,8 @@ pub(super) struct Context {
     pub file: std::path::PathBuf,
     pub vars: Vec<(String, String)>,
     pub var_files: Vec<std::path::PathBuf>,
+    /// `--project-dir`: where module files must lie (default: the stack file's directory).
+    pub project_dir: Option<std::path::PathBuf>,
     pub endpoint: Option<String>,
     pub parallelism: usize,
     pub quiet: bool,
@@ -69,6 +71,7 @@ impl Context {
             file: cli.file.clone(),
             vars: cli.vars.clone(),
             var_files: cli.var_files.clone(),
+            project_dir: cli.project_dir.clone(),
             endpoint: cli.endpoint_url.clone(),
             parallelism: cli.parallelism.max(1),
             quiet: cli.quiet,
@@ -93,8 +96,37 @@ impl Context {
         }
     }
 
+    /// Says which functions' code comes from outside the stack file's directory (allowed, for
+    /// monorepos: preview runs a packaged copy of it, apply uploads it).
+    pub(super) fn note_code_outside_project(&self, stack: &Stack) {
+        let project = self.project();
+        for r in &stack.resources {
+            let Spec::Lambda(l) = &r.spec else { continue };
+            let Some(source) = l.source_dir.as_ref().and_then(|s| s.canonicalize().ok()) else { continue };
+            if !source.starts_with(&project) {
+                self.note(&format!(
+                    "note: the code of {} comes from {}, outside {}'s directory",
+                    r.address,
+                    output::escape(&source.display().to_string()),
+                    output::escape(&stack.file.display().to_string())
+                ));
+            }
+        }
+    }
+
+    /// The project's directory, canonical: what a pull request writes (`--project-dir`, or the
+    /// stack file's directory).
+    pub(super) fn project(&self) -> std::path::PathBuf {
+        config::project_root(&self.file, &self.options(false))
+    }
+
     fn options(&self, package_code: bool) -> config::Options {
-        config::Options { vars: self.vars.clone(), var_files: self.var_files.clone(), package_code }
+        config::Options {
+            vars: self.vars.clone(),
+            var_files: self.var_files.clone(),
+            project_dir: self.project_dir.clone(),
+            package_code,
+        }
     }
 
     /// Loads stack.toml without touching the network; with `package_code`, Lambda code is
@@ -136,6 +168,9 @@ impl Context {
         let (stack, warnings) = config::build(&loaded, env)?;
         for w in &warnings {
             self.note(&w.to_string());
+        }
+        if package_code {
+            self.note_code_outside_project(&stack);
         }
         let mut owned = owned?.unwrap_or_default();
         if discover {

@@ -78,8 +78,9 @@ fn arrival(at: Option<&str>) -> Result<DateTime<Utc>> {
     }
 }
 
-/// The Lambda processor's function, ready to run locally.
-fn function(stack: &Stack, stream: &FirehoseSpec) -> Option<Function> {
+/// The Lambda processor's function, ready to run locally from its package (loaded with the
+/// code packaged: preview runs what would be deployed).
+fn function(stack: &Stack, stream: &FirehoseSpec, project: &Path) -> Option<Function> {
     let address = stream.processors.iter().flat_map(|p| p.parameters.values()).find_map(|v| match v {
         Param::LambdaArn { function, .. } => Some(function.clone()),
         Param::Text(_) => None,
@@ -89,7 +90,9 @@ fn function(stack: &Stack, stream: &FirehoseSpec) -> Option<Function> {
             name: l.name.clone(),
             runtime: l.runtime.clone(),
             handler: l.handler.clone(),
+            code: l.package.clone()?,
             source: l.source_dir.clone().unwrap_or_default(),
+            project: project.to_path_buf(),
             timeout: Duration::from_secs(l.timeout_seconds.max(1) as u64),
             memory_mb: l.memory_mb,
             environment: l.environment.clone(),
@@ -102,8 +105,9 @@ fn function(stack: &Stack, stream: &FirehoseSpec) -> Option<Function> {
 
 /// Runs a preview, offline; `each` gets every record's result as it is known.
 pub(super) fn run_preview(ctx: &Context, args: &PreviewArgs, each: &mut dyn FnMut(&RecordResult)) -> Result<Report> {
-    let (stack, _) = ctx.load_offline(false)?;
+    let (stack, _) = ctx.load_offline(true)?;
     let (address, spec) = stream(&stack, args.address)?;
+    ctx.note_code_outside_project(&stack);
     let at = arrival(args.at)?;
     let source = records::source(args.records, Some(args.count), args.seed, at)?;
     let settings = Settings {
@@ -117,11 +121,11 @@ pub(super) fn run_preview(ctx: &Context, args: &PreviewArgs, each: &mut dyn FnMu
             spec.name
         ),
         region: stack.env.region.clone(),
-        function: function(&stack, spec),
+        function: function(&stack, spec, &ctx.project()),
         at,
         rate: args.rate,
         jq: if spec.processors.iter().any(|p| p.kind == "MetadataExtraction") {
-            crate::jq::Engine::detect().map_err(|e| anyhow!(e))?
+            crate::jq::Engine::detect(&ctx.project()).map_err(|e| anyhow!(e))?
         } else {
             crate::jq::Engine::InProcess
         },
@@ -129,8 +133,11 @@ pub(super) fn run_preview(ctx: &Context, args: &PreviewArgs, each: &mut dyn FnMu
     // Workers run code from stack.toml and the function's source: confined; what this kernel
     // does not allow is said, in one line.
     let workers = settings.function.is_some() || !matches!(settings.jq, crate::jq::Engine::InProcess);
-    if let Some(missing) = crate::sandbox::missing_protections().filter(|_| workers) {
-        errln!("warning: {missing}");
+    if workers {
+        crate::sandbox::check_required().map_err(|e| anyhow!(e))?;
+        if let Some(missing) = crate::sandbox::missing_protections() {
+            errln!("warning: {missing}");
+        }
     }
     preview::run(settings, source, each).map_err(|e| anyhow!(e))
 }

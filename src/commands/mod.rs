@@ -20,6 +20,9 @@ use std::process::ExitCode;
 /// Runs the parsed command line; the exit code follows the README (0 ok, 1 error, 2 changes).
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     crate::interrupt::install();
+    if cli.require_sandbox {
+        crate::sandbox::require();
+    }
     let ctx = common::Context::new(&cli);
     match &cli.command {
         Command::Validate => validate::run(&ctx).await,

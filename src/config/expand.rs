@@ -50,13 +50,19 @@ pub const MAX_INSTANCES: usize = 10_000;
 
 /// Reads module files: how [`expand`] gets a file, so that it stays free of I/O in tests.
 pub trait Reader {
+    /// The file a call's `source` names (relative to `dir`, the caller's directory) and its
+    /// canonical path (each file is read once), or why it may not be read (naming the path,
+    /// never the file's content): it must be a `.toml` file inside `root`.
+    fn resolve(&mut self, dir: &Path, source: &str, root: &Path) -> Result<(PathBuf, PathBuf), String>;
     /// The parsed file at `path`, and the problems found parsing it (located in it).
     fn read(&mut self, path: &Path) -> Result<(StackFile, Locator, Vec<Diagnostic>), Vec<Diagnostic>>;
 }
 
 /// Expands the modules of `files[0]` (stack.toml), adding the module files read to `files`.
-/// Problems are returned located (module call problems in the caller's file).
-pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader) -> (Vec<Instance>, Vec<Diagnostic>) {
+/// Module sources must resolve, symlinks followed, to a `.toml` file inside `root` (the project:
+/// the stack file's directory unless the user names another). Problems are returned located
+/// (module call problems in the caller's file).
+pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader, root: &Path) -> (Vec<Instance>, Vec<Diagnostic>) {
     let mut instances = vec![Instance {
         module: Vec::new(),
         file: 0,
@@ -88,11 +94,19 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader) -> (Vec<Inst
                 continue;
             }
             let dir = files[caller_file].path.parent().map(Path::to_path_buf).unwrap_or_default();
-            let mut path = dir.join(&call.source);
-            if path.is_dir() {
-                path = path.join("module.toml");
-            }
-            let key = canonical(&path);
+            let (path, key) = match reader.resolve(&dir, &call.source, root) {
+                Ok(found) => found,
+                Err(message) => {
+                    diagnostics.push(at(
+                        Diagnostic::error("module", format!("{call_key}.source"), message).with_help(format!(
+                            "source is a directory holding module.toml, or a .toml file, relative to the file naming it and inside {} (or name the project's directory with --project-dir)",
+                            crate::output::escape(&root.display().to_string())
+                        )),
+                        files,
+                    ));
+                    continue;
+                }
+            };
             // A cycle: the file is one of the callers' own.
             let mut chain = vec![caller_file];
             let mut up = instances[caller].caller;
@@ -241,6 +255,35 @@ fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// A module call's file on disk: `source` (relative to `dir`; a directory means its
+/// `module.toml`), and its canonical path, which must lie inside `root` and name a `.toml` file.
+/// The error names the path, never what the file holds.
+pub fn resolve_source(dir: &Path, source: &str, root: &Path) -> Result<(PathBuf, PathBuf), String> {
+    let shown = |p: &Path| crate::output::escape(&p.display().to_string());
+    let mut path = dir.join(source);
+    if path.is_dir() {
+        path = path.join("module.toml");
+    }
+    let Ok(real) = path.canonicalize() else {
+        return Err(format!("cannot read module {}", shown(&path)));
+    };
+    if !real.starts_with(root) {
+        return Err(format!(
+            "module {} resolves to {}, outside the project directory {}: provision reads no module file from outside it",
+            shown(&path),
+            shown(&real),
+            shown(root)
+        ));
+    }
+    if real.extension().and_then(|e| e.to_str()) != Some("toml") || !real.is_file() {
+        return Err(format!(
+            "{} is not a module file (a .toml file, or a directory holding module.toml)",
+            shown(&path)
+        ));
+    }
+    Ok((path, real))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,6 +292,15 @@ mod tests {
     struct Files(BTreeMap<PathBuf, &'static str>);
 
     impl Reader for Files {
+        fn resolve(&mut self, dir: &Path, source: &str, _root: &Path) -> Result<(PathBuf, PathBuf), String> {
+            let path = dir.join(source);
+            if self.0.contains_key(&path) {
+                Ok((path.clone(), path))
+            } else {
+                Err(format!("cannot read module {}", path.display()))
+            }
+        }
+
         fn read(&mut self, path: &Path) -> Result<(StackFile, Locator, Vec<Diagnostic>), Vec<Diagnostic>> {
             let text = self.0.get(path).ok_or_else(Vec::new)?;
             Ok((toml::from_str(text).unwrap(), Locator::new(path, text), Vec::new()))
@@ -269,7 +321,7 @@ mod tests {
             (PathBuf::from("m.toml"), "[variables]\nwho = {}\n[module.inner]\nsource = \"n.toml\"\n"),
             (PathBuf::from("n.toml"), "[bucket.b]\nname = \"x\"\n"),
         ]));
-        let (instances, problems) = expand(&mut files, &mut reader);
+        let (instances, problems) = expand(&mut files, &mut reader, Path::new("/"));
         assert!(problems.is_empty(), "{problems:?}");
         let names: Vec<String> = instances.iter().map(Instance::display).collect();
         assert_eq!(
@@ -295,7 +347,7 @@ mod tests {
             (PathBuf::from("a.toml"), "[variables]\ncolor = \"blue\"\nsize = {}\n[module.b]\nsource = \"b.toml\"\nvariables = { size = \"1\" }\n"),
             (PathBuf::from("b.toml"), "[variables]\nsize = {}\n[module.a]\nsource = \"a.toml\"\nvariables = { size = \"1\" }\n"),
         ]));
-        let (_, problems) = expand(&mut files, &mut reader);
+        let (_, problems) = expand(&mut files, &mut reader, Path::new("/"));
         let text: Vec<String> = problems.iter().map(|d| format!("{}: {}: {:?}", d.key, d.message, d.help)).collect();
         assert!(text.iter().any(|t| t.contains("cycle: stack.toml -> a.toml -> b.toml -> a.toml")), "{text:?}");
         assert!(
@@ -311,7 +363,7 @@ mod tests {
             "[stack]\nname = \"s\"\n[module.gone]\nsource = \"nowhere\"\n[module.t]\nsource = \"m.toml\"\nfor_each = [\"a b\"]\n",
         );
         let mut reader = Files(BTreeMap::from([(PathBuf::from("m.toml"), "")]));
-        let (instances, problems) = expand(&mut files, &mut reader);
+        let (instances, problems) = expand(&mut files, &mut reader, Path::new("/"));
         assert_eq!(instances.len(), 1);
         let rules: Vec<(&str, &str)> = problems.iter().map(|d| (d.rule.as_str(), d.key.as_str())).collect();
         assert_eq!(rules, [("module", "module.gone.source"), ("F1", "module.t.for_each")]);

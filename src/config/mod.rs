@@ -19,9 +19,22 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The directory module files must lie in: `--project-dir`, or the stack file's directory;
+/// canonical.
+pub fn project_root(stack_file: &Path, options: &Options) -> PathBuf {
+    let dir = match &options.project_dir {
+        Some(dir) => dir.clone(),
+        None => stack_file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf(),
+    };
+    dir.canonicalize().unwrap_or(dir)
+}
+
 /// What a command gives the loader besides the file.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
+    /// `--project-dir`: the directory module sources must resolve inside (default: the stack
+    /// file's directory).
+    pub project_dir: Option<PathBuf>,
     /// `--var NAME=VALUE`, in order (the last one wins).
     pub vars: Vec<(String, String)>,
     /// `--var-file FILE`s: TOML files of `NAME = "value"`, applied before `--var`.
@@ -132,7 +145,8 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
     };
     let (values, sensitive) = variable_values(&file, options, &locator, &mut parse_errors);
     let mut files = vec![expand::SourceFile { path: path.to_path_buf(), file, locator }];
-    let (instances, problems) = expand::expand(&mut files, &mut ModuleFiles);
+    let root = project_root(path, options);
+    let (instances, problems) = expand::expand(&mut files, &mut ModuleFiles, &root);
     parse_errors.extend(problems);
     let root = &files[0].locator;
     // The stack's identity may hold variables (`name = "dp-${var.env}"`): expanded before
@@ -175,8 +189,28 @@ impl Loaded {
 struct ModuleFiles;
 
 impl expand::Reader for ModuleFiles {
+    fn resolve(&mut self, dir: &Path, source: &str, root: &Path) -> Result<(PathBuf, PathBuf), String> {
+        expand::resolve_source(dir, source, root)
+    }
+
+    /// A file that is not TOML at all is "not a module file", located by line and column, its
+    /// text never shown: only a file that parses as TOML is echoed in diagnostics.
     fn read(&mut self, path: &Path) -> Result<(StackFile, Locator, Vec<Diagnostic>), Vec<Diagnostic>> {
         let text = crate::input::read_text(path, crate::input::MAX_STACK_BYTES).map_err(|_| Vec::new())?;
+        if let Err(e) = text.parse::<toml::Table>() {
+            let at = e
+                .span()
+                .map(|s| Locator::new(path, &text).location_of(s))
+                .map(|l| format!(" at line {}, column {}", l.line, l.column))
+                .unwrap_or_default();
+            let shown = crate::output::escape(&path.display().to_string());
+            return Err(vec![Diagnostic::error(
+                "module",
+                shown.clone(),
+                format!("not a module file: it is not TOML{at}"),
+            )
+            .with_help("a module file is TOML, like stack.toml without [stack]")]);
+        }
         parse(path, &text)
     }
 }

@@ -11,9 +11,12 @@
 //! fails the batch, as in Lambda.
 
 use super::worker::{new_token, Received, Worker};
+use crate::package::Package;
+use crate::sandbox::PrivateDir;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Lambda's limit on a synchronous invocation's answer.
@@ -217,7 +220,14 @@ pub struct Function {
     pub name: String,
     pub runtime: String,
     pub handler: String,
+    /// The code as `package` ships it (its include/exclude globs, `.provisionignore`, never a
+    /// secret or a dotfile): the handler runs from a private copy of these files only.
+    pub code: Arc<Package>,
+    /// Where the code was packaged from, for messages.
     pub source: PathBuf,
+    /// The stack file's directory (what a pull request writes): never searched for the
+    /// interpreter.
+    pub project: PathBuf,
     pub timeout: Duration,
     pub memory_mb: i32,
     /// The function's `environment` from stack.toml (sensitive values included: the function
@@ -229,19 +239,27 @@ pub struct Function {
     pub arn: String,
 }
 
+/// The interpreter a handler runs with, and the files of it a worker may read.
+#[derive(Debug, Clone)]
+struct Interpreter {
+    path: PathBuf,
+    read: Vec<PathBuf>,
+}
+
 /// A function ready to run; its worker starts at the first invocation.
 pub struct Runner {
     function: Function,
     language: Language,
-    /// The interpreter's real path (`python3` or `node`).
-    interpreter: PathBuf,
+    interpreter: Interpreter,
+    /// The private copy of the packaged code (Lambda's `/var/task`), removed with the runner.
+    task: PrivateDir,
     worker: Option<Worker>,
     token: String,
 }
 
 impl Runner {
-    /// Checks that preview can run this function: a Python or Node.js runtime, a readable
-    /// source directory and the local interpreter (`python3`, `node`).
+    /// Checks that preview can run this function (a Python or Node.js runtime, the local
+    /// interpreter, found confined) and lays out its packaged code in a private directory.
     pub fn new(function: Function) -> Result<Runner, String> {
         let Some(language) = Language::of(&function.runtime) else {
             return Err(format!(
@@ -249,20 +267,22 @@ impl Runner {
                 function.name, function.runtime
             ));
         };
-        if let Err(e) = std::fs::read_dir(&function.source) {
-            return Err(format!("cannot read the function's source directory {}: {e}", function.source.display()));
-        }
-        let interpreter = interpreter(language)?;
-        Ok(Runner { function, language, interpreter, worker: None, token: new_token() })
+        let task = PrivateDir::create("task").map_err(|e| format!("cannot make a private directory: {e}"))?;
+        function.code.extract_to(task.path()).map_err(|e| {
+            format!("cannot lay out the code of {} from {}: {e}", function.name, function.source.display())
+        })?;
+        let interpreter = interpreter(language, &function.project)?;
+        Ok(Runner { function, language, interpreter, task, worker: None, token: new_token() })
     }
 
-    /// The worker's command: the interpreter with the function's environment and nothing else.
+    /// The worker's command: the interpreter with the function's environment and nothing else,
+    /// in the private copy of its code.
     fn command(&self) -> Command {
         let f = &self.function;
-        let source = abs(&f.source);
-        let mut command = Command::new(&self.interpreter);
+        let task = self.task.path();
+        let mut command = Command::new(&self.interpreter.path);
         match self.language {
-            Language::Python => command.args(["-I", "-u", "-c", WORKER]),
+            Language::Python => command.args(["-I", "-B", "-u", "-c", WORKER]),
             // Lambda gives the V8 heap most of the function's memory.
             Language::Node => command
                 .arg(format!("--max-old-space-size={}", (f.memory_mb.max(128) as i64) * 9 / 10))
@@ -270,26 +290,25 @@ impl Runner {
         };
         command
             .arg(&self.token)
-            .arg(&source)
+            .arg(task)
             .arg(&f.handler)
             .arg(f.timeout.as_secs_f64().to_string())
             .arg(&f.name)
             .arg(f.memory_mb.to_string())
             .arg(MAX_RESPONSE_BYTES.to_string())
-            .current_dir(&source)
+            .current_dir(task)
             .env_clear()
             .envs(&f.environment)
-            .envs(lambda_variables(f, &source))
+            .envs(lambda_variables(f, task))
             .stdin(Stdio::piped());
         command
     }
 
     fn start(&self) -> Result<Worker, String> {
         let f = &self.function;
-        // It may read its own code and its runtime, nothing else (see crate::sandbox).
-        let runtime = abs(&self.interpreter);
-        let prefix = runtime.parent().and_then(Path::parent).unwrap_or(&runtime).to_path_buf();
-        let read = [abs(&f.source), prefix];
+        // It may read its own (copied) code and its runtime, nothing else (see crate::sandbox).
+        let mut read = vec![self.task.path().to_path_buf()];
+        read.extend(self.interpreter.read.iter().cloned());
         let mut worker = Worker::spawn(self.command(), &read, &self.token, MAX_LINE)
             .map_err(|e| format!("cannot start {}: {e}", self.language.program()))?;
         match worker.receive(Duration::from_secs(30)) {
@@ -375,7 +394,7 @@ impl Runner {
 /// Lambda's own variables, as the runtime sets them (documented in "Defined runtime environment
 /// variables"), with what preview cannot give (credentials) absent, and the AWS SDKs kept from
 /// finding the user's credential files or the instance metadata.
-fn lambda_variables(f: &Function, source: &Path) -> Vec<(String, String)> {
+fn lambda_variables(f: &Function, task: &Path) -> Vec<(String, String)> {
     let pairs = [
         ("_HANDLER", f.handler.clone()),
         ("AWS_REGION", f.region.clone()),
@@ -387,7 +406,7 @@ fn lambda_variables(f: &Function, source: &Path) -> Vec<(String, String)> {
         ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
         ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", f.name)),
         ("AWS_LAMBDA_LOG_STREAM_NAME", "preview".into()),
-        ("LAMBDA_TASK_ROOT", source.display().to_string()),
+        ("LAMBDA_TASK_ROOT", task.display().to_string()),
         ("LANG", "en_US.UTF-8".into()),
         ("TZ", ":UTC".into()),
         ("PATH", "/usr/local/bin:/usr/bin:/bin".into()),
@@ -401,54 +420,90 @@ fn lambda_variables(f: &Function, source: &Path) -> Vec<(String, String)> {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
-/// The real interpreter behind the user's `python3` or `node` (a pyenv, asdf or nvm shim needs
-/// the user's environment to find it; the worker then runs without that environment).
-fn interpreter(language: Language) -> Result<PathBuf, String> {
-    let (program, script) = match language {
-        Language::Python => ("python3", "import sys; print(sys.executable)"),
-        Language::Node => ("node", "console.log(process.execPath)"),
+/// The real interpreter behind the user's `python3` or `node`, found by running it inside the
+/// sandbox, in a private directory, with no more of the caller's environment than its version
+/// manager needs (see [`crate::sandbox::lookup_environment`]): a shim on a PATH entry of the
+/// project, or a `.tool-versions` / `.python-version` in the checkout, plays no part. What it
+/// answers is the interpreter's path and the directories of its standard library, which the
+/// worker may then read (never the root, the home directory or the project).
+fn interpreter(language: Language, project: &Path) -> Result<Interpreter, String> {
+    let program = language.program();
+    let (flag, script) = match language {
+        Language::Python => (
+            "-c",
+            "import json, sys; print(json.dumps([sys.executable, sys.base_prefix + '/lib'] + [p for p in sys.path if p]))",
+        ),
+        Language::Node => ("-e", "console.log(JSON.stringify([process.execPath]))"),
     };
-    let flag = if language == Language::Python { "-c" } else { "-e" };
-    let out = Command::new(program).args([flag, script]).stdin(Stdio::null()).stderr(Stdio::null()).output();
-    match out {
-        Ok(o) if o.status.success() => {
-            let path = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
-            Ok(if path.is_absolute() { path } else { PathBuf::from(program) })
-        }
-        _ => Err(format!(
-            "preview runs this handler with a local `{program}`, which was not found on PATH: install it, or preview a stream without this function"
-        )),
+    let caller_path = std::env::var_os("PATH").unwrap_or_default();
+    let (path, readable) = crate::sandbox::lookup_path(&caller_path, project);
+    if !std::env::split_paths(&path).any(|dir| dir.join(program).is_file()) {
+        return Err(format!(
+            "preview runs this handler with a local `{program}`, which was not found on PATH (its absolute entries outside the project): install it, or preview a stream without this function"
+        ));
     }
-}
-
-fn abs(path: &Path) -> PathBuf {
-    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+    let mut command = Command::new(program);
+    if language == Language::Python {
+        command.arg("-I");
+    }
+    command.args([flag, script]).env_clear().envs(crate::sandbox::lookup_environment(&path));
+    let not_found = |why: String| {
+        format!(
+            "preview runs this handler with a local `{program}`, which could not be run ({why}): install it on PATH, or preview a stream without this function"
+        )
+    };
+    let out = crate::sandbox::output(command, &readable, Duration::from_secs(30)).map_err(not_found)?;
+    let paths: Vec<PathBuf> = serde_json::from_slice::<Vec<String>>(&out)
+        .map_err(|_| not_found("it did not say where it is".into()))?
+        .into_iter()
+        .map(PathBuf::from)
+        .collect();
+    let executable = paths
+        .first()
+        .filter(|p| p.is_absolute())
+        .and_then(|p| p.canonicalize().ok())
+        .ok_or_else(|| not_found("it did not say where it is".into()))?;
+    let mut read = vec![executable.clone()];
+    for p in paths.iter().skip(1).filter_map(|p| p.canonicalize().ok()) {
+        if crate::sandbox::safe_to_read(&p, project) && !read.iter().any(|r| p.starts_with(r)) {
+            read.push(p);
+        }
+    }
+    Ok(Interpreter { path: executable, read })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn function(dir: &Path, code: &str, timeout_ms: u64) -> Runner {
-        std::fs::write(dir.join("index.py"), code).unwrap();
-        Runner::new(Function {
+    fn spec(dir: &Path, runtime: &str, timeout: Duration) -> Function {
+        let code = Arc::new(crate::package::package(dir, &[], &[]).unwrap());
+        Function {
             name: "f".into(),
-            runtime: "python3.12".into(),
+            runtime: runtime.into(),
             handler: "index.handler".into(),
+            code,
             source: dir.to_path_buf(),
-            timeout: Duration::from_millis(timeout_ms),
+            project: dir.to_path_buf(),
+            timeout,
             memory_mb: 128,
             environment: BTreeMap::from([("STAGE".to_string(), "dev".to_string())]),
             region: "eu-west-1".into(),
             arn: "arn:aws:lambda:eu-west-1:123456789012:function:f".into(),
-        })
-        .unwrap()
+        }
+    }
+
+    /// A Python handler with a budget no ordinary answer comes near (answers that must time out
+    /// are built never to answer).
+    fn function(dir: &Path, code: &str) -> Runner {
+        std::fs::write(dir.join("index.py"), code).unwrap();
+        Runner::new(spec(dir, "python3.12", Duration::from_secs(60))).unwrap()
     }
 
     #[test]
     fn answers_come_back_and_prints_stay_out_of_the_protocol() {
         let dir = tempfile::tempdir().unwrap();
-        let mut r = function(dir.path(), "import os\ndef handler(e, c):\n    print('hello')\n    os.write(1, b'raw\\n')\n    return {'n': len(e['records'])}\n", 5000);
+        let mut r = function(dir.path(), "import os\ndef handler(e, c):\n    print('hello')\n    os.write(1, b'raw\\n')\n    return {'n': len(e['records'])}\n");
         for n in 0..3 {
             let event = serde_json::json!({"records": vec![1; n]}).to_string();
             assert_eq!(r.invoke(&event).unwrap().unwrap(), serde_json::json!({"n": n}));
@@ -456,32 +511,71 @@ mod tests {
     }
 
     #[test]
-    fn exceptions_and_timeouts_fail_the_invocation_with_logs() {
+    fn an_exception_fails_the_invocation_with_its_logs() {
         let dir = tempfile::tempdir().unwrap();
-        let mut r = function(dir.path(), "import time\ndef handler(e, c):\n    print('about to fail')\n    if e.get('sleep'):\n        time.sleep(5)\n    raise KeyError('region')\n", 300);
+        let mut r =
+            function(dir.path(), "def handler(e, c):\n    print('about to fail')\n    raise KeyError('region')\n");
         let failed = r.invoke("{}").unwrap().unwrap_err();
         assert_eq!(failed.message, "KeyError: 'region'");
         assert!(failed.logs.contains("about to fail") && failed.logs.contains("Traceback"), "{}", failed.logs);
-        let timed_out = r.invoke("{\"sleep\": true}").unwrap().unwrap_err();
-        assert!(timed_out.message.starts_with("Task timed out after 0.30 seconds"), "{}", timed_out.message);
-        // A new worker takes over after a timeout.
-        assert!(r.invoke("{}").unwrap().is_err());
+    }
+
+    #[test]
+    fn a_handler_that_never_answers_times_out_and_a_new_worker_takes_over() {
+        let dir = tempfile::tempdir().unwrap();
+        // Blocks for good on `block`; answers its worker's pid otherwise.
+        let code = "import os, threading\ndef handler(e, c):\n    if e.get('block'):\n        threading.Event().wait()\n    return {'pid': os.getpid()}\n";
+        std::fs::write(dir.path().join("index.py"), code).unwrap();
+        let mut r = Runner::new(spec(dir.path(), "python3.12", Duration::from_secs(5))).unwrap();
+        let first = r.invoke("{}").unwrap().unwrap()["pid"].as_i64().unwrap();
+        let timed_out = r.invoke("{\"block\": true}").unwrap().unwrap_err();
+        assert_eq!(timed_out.message, "Task timed out after 5.00 seconds");
+        let second = r.invoke("{}").unwrap().unwrap()["pid"].as_i64().unwrap();
+        assert_ne!(first, second, "the timed-out worker was replaced by a new process");
+        let gone = std::fs::read_to_string(format!("/proc/{first}/stat")).map_or(true, |s| s.contains(") Z "));
+        assert!(gone, "the timed-out worker {first} was killed");
     }
 
     #[test]
     fn the_handler_sees_its_function_s_environment_and_nothing_of_the_user_s() {
         let dir = tempfile::tempdir().unwrap();
-        let code = "import os\ndef handler(e, c):\n    keys = ['STAGE', 'AWS_REGION', 'AWS_LAMBDA_FUNCTION_NAME', '_HANDLER', 'AWS_SECRET_ACCESS_KEY', 'PROVISION_VAR_token', 'HOME']\n    return {k: os.environ.get(k) for k in keys}\n";
-        std::env::set_var("PROVISION_VAR_token", "from-the-shell");
-        let mut r = function(dir.path(), code, 5000);
+        // Every variable of this test process (cargo sets several: CARGO_MANIFEST_DIR...), none
+        // of which the function declares: the handler must see none of them.
+        let code = "import os\ndef handler(e, c):\n    return dict(os.environ)\n";
+        std::fs::write(dir.path().join("index.py"), code).unwrap();
+        let worker = lambda_variables(&spec(dir.path(), "python3.12", Duration::ZERO), dir.path());
+        let set_by_the_worker: Vec<String> = worker.into_iter().map(|(k, _)| k).collect();
+        let ours: BTreeMap<String, String> = std::env::vars().filter(|(k, _)| !set_by_the_worker.contains(k)).collect();
+        assert!(ours.contains_key("CARGO_MANIFEST_DIR") || ours.contains_key("HOME"), "{ours:?}");
+        let mut r = function(dir.path(), code);
         let seen = r.invoke("{}").unwrap().unwrap();
         assert_eq!(seen["STAGE"], "dev");
         assert_eq!(seen["AWS_REGION"], "eu-west-1");
         assert_eq!(seen["AWS_LAMBDA_FUNCTION_NAME"], "f");
         assert_eq!(seen["_HANDLER"], "index.handler");
-        for absent in ["AWS_SECRET_ACCESS_KEY", "PROVISION_VAR_token", "HOME"] {
-            assert!(seen[absent].is_null(), "{absent}: {}", seen[absent]);
+        for (name, value) in &ours {
+            assert_ne!(seen[name].as_str(), Some(value.as_str()), "{name} leaked into the handler");
         }
+        assert!(seen["AWS_SECRET_ACCESS_KEY"].is_null() && seen["HOME"].is_null(), "{seen}");
+    }
+
+    #[test]
+    fn the_handler_runs_from_a_copy_of_the_packaged_files_only() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".env"), "AWS_SECRET_ACCESS_KEY=secret\n").unwrap();
+        std::fs::create_dir(dir.path().join(".aws")).unwrap();
+        std::fs::write(dir.path().join(".aws/credentials"), "[default]\n").unwrap();
+        std::fs::write(dir.path().join("key.pem"), "-----BEGIN-----\n").unwrap();
+        std::fs::write(dir.path().join(".provisionignore"), "notes.txt\n").unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "left out\n").unwrap();
+        std::fs::write(dir.path().join("util.py"), "X = 1\n").unwrap();
+        let code = "import os, util\ndef handler(e, c):\n    return {'cwd': os.getcwd(), 'root': os.environ['LAMBDA_TASK_ROOT'], 'files': sorted(os.listdir('.'))}\n";
+        let mut r = function(dir.path(), code);
+        let seen = r.invoke("{}").unwrap().unwrap();
+        assert_eq!(seen["files"], serde_json::json!(["index.py", "util.py"]));
+        assert_eq!(seen["cwd"], seen["root"]);
+        let cwd = PathBuf::from(seen["cwd"].as_str().unwrap());
+        assert!(!cwd.starts_with(dir.path().canonicalize().unwrap()), "{cwd:?} is the source directory");
     }
 
     #[test]
@@ -494,7 +588,6 @@ mod tests {
         let mut r = function(
             dir.path(),
             "import os, uuid\ndef handler(e, c):\n    os.write(1, b'{}\\n')\n    return {'n': e['n']}\n",
-            5000,
         );
         for n in 0..3 {
             assert_eq!(r.invoke(&format!("{{\"n\": {n}}}")).unwrap().unwrap(), serde_json::json!({"n": n}));
@@ -505,7 +598,7 @@ mod tests {
     fn an_answer_that_is_not_json_or_too_large_fails_the_invocation_only() {
         let dir = tempfile::tempdir().unwrap();
         let code = "def handler(e, c):\n    if e.get('nan'):\n        return {'x': float('nan')}\n    if e.get('big'):\n        return {'x': 'y' * 7000000}\n    return {'ok': True}\n";
-        let mut r = function(dir.path(), code, 5000);
+        let mut r = function(dir.path(), code);
         let nan = r.invoke("{\"nan\": true}").unwrap().unwrap_err();
         assert_eq!(nan.code, "Lambda.JsonProcessingException");
         let big = r.invoke("{\"big\": true}").unwrap().unwrap_err();
@@ -516,52 +609,16 @@ mod tests {
     #[test]
     fn setup_problems_are_errors_naming_the_cause() {
         let dir = tempfile::tempdir().unwrap();
-        let mut r = function(dir.path(), "import does_not_exist\n", 1000);
+        let mut r = function(dir.path(), "import does_not_exist\n");
         assert!(r.invoke("{}").unwrap_err().contains("cannot import the handler index.handler"));
-        let node = Runner::new(Function {
-            name: "f".into(),
-            runtime: "nodejs20.x".into(),
-            handler: "index.handler".into(),
-            source: dir.path().to_path_buf(),
-            timeout: Duration::from_secs(1),
-            memory_mb: 128,
-            environment: BTreeMap::new(),
-            region: "us-east-1".into(),
-            arn: String::new(),
-        });
         // `node` is on every machine the tests run on (.ci/run installs it); without it the
         // runner must say so, and the test fails unless PROVISION_TEST_NO_NODE is set.
-        match node {
+        match Runner::new(spec(dir.path(), "nodejs20.x", Duration::from_secs(1))) {
             Ok(_) => {}
             Err(e) if std::env::var_os("PROVISION_TEST_NO_NODE").is_some() => assert!(e.contains("`node`"), "{e}"),
             Err(e) => panic!("`node` is required by this test (or set PROVISION_TEST_NO_NODE=1): {e}"),
         }
-        let java = Runner::new(Function {
-            runtime: "java21".into(),
-            ..Function {
-                name: "f".into(),
-                runtime: String::new(),
-                handler: "index.handler".into(),
-                source: dir.path().to_path_buf(),
-                timeout: Duration::from_secs(1),
-                memory_mb: 128,
-                environment: BTreeMap::new(),
-                region: "us-east-1".into(),
-                arn: String::new(),
-            }
-        });
+        let java = Runner::new(spec(dir.path(), "java21", Duration::from_secs(1)));
         assert!(java.err().unwrap().contains("Python (python3.*) and Node.js"));
-        let missing = Runner::new(Function {
-            name: "f".into(),
-            runtime: "python3.12".into(),
-            handler: "index.handler".into(),
-            source: dir.path().join("gone"),
-            timeout: Duration::from_secs(1),
-            memory_mb: 128,
-            environment: BTreeMap::new(),
-            region: "us-east-1".into(),
-            arn: String::new(),
-        });
-        assert!(missing.err().unwrap().contains("cannot read the function's source directory"));
     }
 }

@@ -55,7 +55,9 @@ impl Worker {
     /// Starts `command` in a process group of its own, confined to reading beneath `read`
     /// (see [`crate::sandbox`]). Lines on its stdout that start with `token` are answers (the
     /// token removed); answers longer than `max_line` bytes are refused unread.
+    /// Refused, before anything starts, when confinement is required and does not fully hold.
     pub fn spawn(command: Command, read: &[PathBuf], token: &str, max_line: usize) -> std::io::Result<Worker> {
+        crate::sandbox::check_required().map_err(std::io::Error::other)?;
         let (mut command, private) = if crate::sandbox::enabled() {
             let (confined, private) = crate::sandbox::confine(&command, read)?;
             (confined, Some(private))

@@ -29,19 +29,24 @@ pub const ENGINE_VARIABLE: &str = "PROVISION_JQ";
 
 impl Engine {
     /// jq 1.6 when `PROVISION_JQ` names one or `jq` on PATH is one; the jaq fallback otherwise
-    /// (or when `PROVISION_JQ=jaq`).
-    pub fn detect() -> Result<Engine, String> {
+    /// (or when `PROVISION_JQ=jaq`). `jq` is looked up on the absolute PATH entries outside
+    /// `project` (the directory a pull request writes) and asked its version confined, in a
+    /// private directory, with no environment.
+    pub fn detect(project: &Path) -> Result<Engine, String> {
         let fallback =
             || std::env::current_exe().map(Engine::Jaq).map_err(|e| format!("cannot find this program's path: {e}"));
         match std::env::var(ENGINE_VARIABLE) {
             Ok(v) if v == "jaq" => fallback(),
-            Ok(path) if !path.is_empty() => match version(&path) {
-                Some(v) if v == "jq-1.6" => Ok(Engine::Jq16(PathBuf::from(path))),
-                Some(v) => Err(format!("{ENGINE_VARIABLE} names {path}, which is {v}: Firehose runs jq-1.6")),
-                None => Err(format!("{ENGINE_VARIABLE} names {path}, which does not run (`{path} --version`)")),
-            },
-            _ => match which("jq") {
-                Some(path) if version(&path.to_string_lossy()).as_deref() == Some("jq-1.6") => Ok(Engine::Jq16(path)),
+            Ok(path) if !path.is_empty() => {
+                let program = PathBuf::from(&path).canonicalize().unwrap_or_else(|_| PathBuf::from(&path));
+                match version(&program) {
+                    Some(v) if v == "jq-1.6" => Ok(Engine::Jq16(program)),
+                    Some(v) => Err(format!("{ENGINE_VARIABLE} names {path}, which is {v}: Firehose runs jq-1.6")),
+                    None => Err(format!("{ENGINE_VARIABLE} names {path}, which does not run (`{path} --version`)")),
+                }
+            }
+            _ => match which("jq", project) {
+                Some(path) if version(&path).as_deref() == Some("jq-1.6") => Ok(Engine::Jq16(path)),
                 _ => fallback(),
             },
         }
@@ -58,15 +63,18 @@ impl Engine {
     }
 }
 
-/// `PROGRAM --version`, if it runs.
-fn version(program: &str) -> Option<String> {
-    let out = Command::new(program).arg("--version").env_clear().output().ok()?;
-    Some(String::from_utf8_lossy(&out.stdout).trim().to_string()).filter(|v| !v.is_empty())
+/// `PROGRAM --version`, if it runs (confined, reading only the program itself).
+fn version(program: &Path) -> Option<String> {
+    let mut command = Command::new(program);
+    command.arg("--version").env_clear();
+    let out = crate::sandbox::output(command, &[program.to_path_buf()], Duration::from_secs(30)).ok()?;
+    Some(String::from_utf8_lossy(&out).trim().to_string()).filter(|v| !v.is_empty())
 }
 
-/// The path of `program` on PATH.
-fn which(program: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(program)).find(|p| p.is_file())
+/// The real path of `program` on the absolute PATH entries outside `project`.
+fn which(program: &str, project: &Path) -> Option<PathBuf> {
+    let (path, _) = crate::sandbox::lookup_path(&std::env::var_os("PATH")?, project);
+    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())?.canonicalize().ok()
 }
 
 /// What one record's evaluation may take.

@@ -78,7 +78,7 @@ fn answers_keep_their_records_order_across_workers_and_failures() {
         .collect();
     let refs: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
     let mut engines = vec![engine()];
-    if let Ok(Engine::Jq16(jq)) = Engine::detect() {
+    if let Ok(Engine::Jq16(jq)) = Engine::detect(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))) {
         engines.push(Engine::Jq16(jq));
     }
     for e in engines {

@@ -13,7 +13,7 @@ use provision::jq::{Budget, Engine, Evaluator, Outcome};
 
 fn jq16() -> Option<Engine> {
     provision::sandbox::set_program(env!("CARGO_BIN_EXE_provision").into());
-    match Engine::detect() {
+    match Engine::detect(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))) {
         Ok(engine @ Engine::Jq16(_)) => Some(engine),
         _ if std::env::var_os("PROVISION_TEST_NO_JQ16").is_some() => {
             eprintln!("jq 1.6 not found and PROVISION_TEST_NO_JQ16 set: the differential test was not run");
