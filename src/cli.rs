@@ -43,7 +43,7 @@ pub struct Cli {
     pub quiet: bool,
     /// Refuse to run code from the stack (a function's handler, a jq query) unless every
     /// protection of preview's sandbox holds on this system (for CI on pull requests).
-    #[arg(long, global = true, env = "PROVISION_REQUIRE_SANDBOX")]
+    #[arg(long, global = true, env = "PROVISION_REQUIRE_SANDBOX", value_parser = clap::builder::BoolishValueParser::new())]
     pub require_sandbox: bool,
     #[command(subcommand)]
     pub command: Command,

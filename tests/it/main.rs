@@ -11,6 +11,7 @@ mod faults;
 mod fleet;
 mod fuzz;
 mod hardening;
+mod hostile_pr;
 mod jq_oracle;
 mod lifecycle;
 mod one_build;

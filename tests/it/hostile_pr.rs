@@ -1,0 +1,420 @@
+//! What a hostile pull request can make `provision validate` and `provision preview` do, in CI,
+//! where stack.toml, module files and the handler's code are the attacker's and the runner holds
+//! secrets: a handler probing every way out (Python and Node.js, as root and as an unprivileged
+//! user), the interpreter's lookup, `--require-sandbox` on a system lacking a protection, and
+//! module sources outside the project.
+
+use crate::common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A project like a pull request's checkout: the default stack.toml and its function's code,
+/// no AWS needed (preview and validate are offline).
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new() -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::copy(repo.join("stack.toml"), dir.path().join("stack.toml")).unwrap();
+        let source = dir.path().join("examples/lambda/metadata_extractor");
+        std::fs::create_dir_all(&source).unwrap();
+        std::fs::copy(repo.join("examples/lambda/metadata_extractor/index.py"), source.join("index.py")).unwrap();
+        Project { dir }
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    fn write(&self, relative: &str, text: &str) {
+        let path = self.path(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn edit(&self, from: &str, to: &str) {
+        let text = std::fs::read_to_string(self.path("stack.toml")).unwrap();
+        assert!(text.contains(from), "stack.toml has no {from:?}");
+        std::fs::write(self.path("stack.toml"), text.replacen(from, to, 1)).unwrap();
+    }
+
+    fn source(&self) -> PathBuf {
+        self.path("examples/lambda/metadata_extractor")
+    }
+
+    /// `provision -f stack.toml ARGS`, no AWS endpoint (nothing may call one).
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_provision"));
+        command
+            .arg("-f")
+            .arg(self.path("stack.toml"))
+            .args(args)
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        command
+    }
+}
+
+/// The handler's language, and what its probes answer when something is refused.
+#[derive(Clone, Copy, PartialEq)]
+enum Language {
+    Python,
+    Node,
+}
+
+/// Every way out a handler tries, with what it reads (given by the function's environment):
+/// provision's own `/proc` files, a credentials file outside the project, a secret in its own
+/// source directory that packaging leaves out, the home directory, `/etc/passwd`, a local TCP
+/// port, a UDP port, a pathname UNIX socket (an ssh-agent's, a Docker socket) and descriptor 7,
+/// which provision inherited without close-on-exec. It also lists its working directory.
+const PYTHON_PROBE: &str = r#"
+import os, socket
+def lambda_handler(event, context):
+    def failed(e):
+        return type(e).__name__ + ("-%d" % e.errno if getattr(e, "errno", None) else "")
+    def attempt(f):
+        try:
+            f()
+            return "reached"
+        except Exception as e:
+            return failed(e)
+    env = os.environ
+    def tcp():
+        socket.create_connection(("127.0.0.1", int(env["TCP_PORT"])), timeout=5).close()
+    def udp():
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.sendto(b"leak", ("127.0.0.1", int(env["UDP_PORT"])))
+    def unix():
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(env["UNIX_SOCKET"])
+        s.sendall(b"leak")
+    keys = {
+        "environ": attempt(lambda: open("/proc/%s/environ" % env["PROVISION_PID"], "rb").read(1)),
+        "cmdline": attempt(lambda: open("/proc/%s/cmdline" % env["PROVISION_PID"], "rb").read(1)),
+        "outside": attempt(lambda: open(env["OUTSIDE"], "rb").read(1)),
+        "excluded": attempt(lambda: open(env["EXCLUDED"], "rb").read(1)),
+        "home": attempt(lambda: os.listdir(env["USER_HOME"])),
+        "passwd": attempt(lambda: open("/etc/passwd", "rb").read(1)),
+        "tcp": attempt(tcp),
+        "udp": attempt(udp),
+        "unix": attempt(unix),
+        "fd": attempt(lambda: os.read(7, 1)),
+        "files": ",".join(sorted(os.listdir("."))),
+        "region": "r", "device": "d", "year": "y", "month": "m", "day": "d", "hour": "h",
+    }
+    return {"records": [{"recordId": r["recordId"], "result": "Ok", "data": r["data"], "metadata": {"partitionKeys": keys}} for r in event["records"]]}
+"#;
+
+const NODE_PROBE: &str = r#"
+import fs from "node:fs";
+import net from "node:net";
+import dgram from "node:dgram";
+const env = process.env;
+const failed = (e) => (e && e.code) || (e && e.name) || String(e);
+const attempt = (f) => { try { f(); return "reached"; } catch (e) { return failed(e); } };
+const socket = (open) => new Promise((resolve) => {
+  try { open(resolve); } catch (e) { resolve(failed(e)); }
+});
+export const lambda_handler = async (event) => {
+  const tcp = await socket((done) => {
+    const s = net.connect(Number(env.TCP_PORT), "127.0.0.1");
+    s.on("connect", () => { s.destroy(); done("reached"); });
+    s.on("error", (e) => done(failed(e)));
+  });
+  const udp = await socket((done) => {
+    const s = dgram.createSocket("udp4");
+    s.on("error", (e) => done(failed(e)));
+    s.send("leak", Number(env.UDP_PORT), "127.0.0.1", (e) => { s.close(); done(e ? failed(e) : "reached"); });
+  });
+  const unix = await socket((done) => {
+    const s = net.connect(env.UNIX_SOCKET);
+    s.on("connect", () => { s.end("leak"); done("reached"); });
+    s.on("error", (e) => done(failed(e)));
+  });
+  const keys = {
+    environ: attempt(() => fs.readFileSync(`/proc/${env.PROVISION_PID}/environ`)),
+    cmdline: attempt(() => fs.readFileSync(`/proc/${env.PROVISION_PID}/cmdline`)),
+    outside: attempt(() => fs.readFileSync(env.OUTSIDE)),
+    excluded: attempt(() => fs.readFileSync(env.EXCLUDED)),
+    home: attempt(() => fs.readdirSync(env.USER_HOME)),
+    passwd: attempt(() => fs.readFileSync("/etc/passwd")),
+    tcp, udp, unix,
+    fd: attempt(() => fs.readSync(7, Buffer.alloc(1))),
+    files: fs.readdirSync(".").sort().join(","),
+    region: "r", device: "d", year: "y", month: "m", day: "d", hour: "h",
+  };
+  return { records: event.records.map((r) => ({ recordId: r.recordId, result: "Ok", data: r.data, metadata: { partitionKeys: keys } })) };
+};
+"#;
+
+/// The listeners a handler must not reach, on the host: TCP, UDP and a pathname UNIX socket.
+struct Listeners {
+    tcp: std::net::TcpListener,
+    udp: std::net::UdpSocket,
+    unix: std::os::unix::net::UnixListener,
+    unix_path: PathBuf,
+}
+
+impl Listeners {
+    fn open(dir: &Path) -> Listeners {
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        tcp.set_nonblocking(true).unwrap();
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        udp.set_nonblocking(true).unwrap();
+        let unix_path = dir.join("agent.sock");
+        let unix = std::os::unix::net::UnixListener::bind(&unix_path).unwrap();
+        unix.set_nonblocking(true).unwrap();
+        // Writable by everyone: only the sandbox may stop an unprivileged handler connecting.
+        std::fs::set_permissions(&unix_path, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+        Listeners { tcp, udp, unix, unix_path }
+    }
+
+    /// Nothing reached any of them.
+    fn assert_untouched(&self) {
+        let would_block = |e: &std::io::Error| e.kind() == std::io::ErrorKind::WouldBlock;
+        assert!(self.tcp.accept().as_ref().is_err_and(would_block), "a TCP connection reached the host");
+        assert!(self.udp.recv(&mut [0u8; 16]).as_ref().is_err_and(would_block), "a UDP datagram reached the host");
+        assert!(self.unix.accept().as_ref().is_err_and(would_block), "a UNIX socket connection reached the host");
+    }
+}
+
+/// Runs preview of a handler probing every way out, and checks each is refused: as root, or
+/// (`as_nobody`) as uid 65534 when the tests run as root. The command runs through a shell that
+/// opens descriptor 7 on a secret and gives provision its own pid, then execs provision.
+fn hostile_handler(language: Language, as_nobody: bool) {
+    if language == Language::Node && !required_tool("node", "PROVISION_TEST_NO_NODE") {
+        return;
+    }
+    let project = Project::new();
+    let secret = project.path("secret-fd.txt");
+    std::fs::write(&secret, "inherited-secret\n").unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let credentials = outside.path().join("credentials");
+    std::fs::write(&credentials, "[default]\naws_secret_access_key = s3cr3t\n").unwrap();
+    // Left out by packaging, though inside the function's source directory.
+    let excluded = project.source().join(".env");
+    std::fs::write(&excluded, "AWS_SECRET_ACCESS_KEY=s3cr3t\n").unwrap();
+    let listeners = Listeners::open(project.dir.path());
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let environment = format!(
+        "environment = {{ PROVISION_PID = \"${{var.pid}}\", OUTSIDE = {:?}, EXCLUDED = {:?}, USER_HOME = {home:?}, TCP_PORT = \"{}\", UDP_PORT = \"{}\", UNIX_SOCKET = {:?} }}",
+        credentials.to_str().unwrap(),
+        excluded.to_str().unwrap(),
+        listeners.tcp.local_addr().unwrap().port(),
+        listeners.udp.local_addr().unwrap().port(),
+        listeners.unix_path.to_str().unwrap(),
+    );
+    project.edit("timeout_seconds = 60", &format!("timeout_seconds = 60\n{environment}"));
+    project.edit("[variables]", "[variables]\npid = \"0\"");
+    match language {
+        Language::Python => project.write("examples/lambda/metadata_extractor/index.py", PYTHON_PROBE),
+        Language::Node => {
+            std::fs::remove_file(project.source().join("index.py")).unwrap();
+            project.write("examples/lambda/metadata_extractor/index.mjs", NODE_PROBE);
+            project.edit("runtime = \"python3.12\"", "runtime = \"nodejs20.x\"");
+        }
+    }
+    project.write("one.jsonl", "{\"a\": 1}\n");
+    let records = project.path("one.jsonl");
+    let preview = project.command(&["preview", "--records", records.to_str().unwrap(), "--json"]);
+    let binary = if as_nobody {
+        // Everything it needs under the project's directory (the repository's path may not be
+        // open to others), readable by all.
+        let binary = project.path("provision");
+        std::fs::copy(env!("CARGO_BIN_EXE_provision"), &binary).unwrap();
+        for dir in [project.dir.path(), outside.path()] {
+            let open = Command::new("chmod").arg("-R").arg("a+rX").arg(dir).status().unwrap();
+            assert!(open.success());
+        }
+        binary
+    } else {
+        PathBuf::from(env!("CARGO_BIN_EXE_provision"))
+    };
+    let mut command = if as_nobody {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "sh"]);
+        c
+    } else {
+        Command::new("sh")
+    };
+    // The shell opens descriptor 7 (not close-on-exec) and execs provision, which keeps the
+    // shell's pid: the handler is told it through a stack variable.
+    command
+        .args(["-c", "exec 7<\"$SECRET_FILE\"; PROVISION_VAR_pid=$$ exec \"$@\"", "sh"])
+        .arg(&binary)
+        .args(preview.get_args())
+        .env("SECRET_FILE", &secret)
+        .env("AWS_SECRET_ACCESS_KEY", "s3cr3t-key")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    let out = command.output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let keys = &report["records"][0]["partition_keys"];
+    let (refused, bad_descriptor) = match language {
+        // Landlock and the socket filter both answer EACCES.
+        Language::Python => ("PermissionError-13", "OSError-9"),
+        Language::Node => ("EACCES", "EBADF"),
+    };
+    for probe in ["environ", "cmdline", "outside", "excluded", "home", "passwd", "tcp", "udp", "unix"] {
+        assert_eq!(keys[probe], refused, "{probe}: {keys}\n{stderr}");
+    }
+    assert_eq!(keys["fd"], bad_descriptor, "descriptor 7 reached the handler: {keys}");
+    // The working directory holds the packaged files only, not the source directory.
+    let code = if language == Language::Python { "index.py" } else { "index.mjs" };
+    assert_eq!(keys["files"], code, "{keys}");
+    listeners.assert_untouched();
+    // This kernel (6.18, Landlock ABI 7, user namespaces, seccomp) gives every protection.
+    assert!(!stderr.contains("run without"), "{stderr}");
+}
+
+#[test]
+fn a_python_handler_reaches_nothing_but_its_packaged_code() {
+    hostile_handler(Language::Python, false);
+}
+
+#[test]
+fn a_node_handler_reaches_nothing_but_its_packaged_code() {
+    hostile_handler(Language::Node, false);
+}
+
+/// The same, run by an unprivileged user (uid 65534) when the tests run as root (as CI does);
+/// run as a user, the tests are that case already.
+#[test]
+fn a_python_handler_reaches_nothing_when_a_user_runs_provision() {
+    hostile_handler(Language::Python, running_as_root());
+}
+
+#[test]
+fn a_node_handler_reaches_nothing_when_a_user_runs_provision() {
+    hostile_handler(Language::Node, running_as_root());
+}
+
+fn running_as_root() -> bool {
+    // /proc/self belongs to the process's effective user.
+    std::os::unix::fs::MetadataExt::uid(&std::fs::metadata("/proc/self").unwrap()) == 0
+}
+
+/// Shims the pull request puts where a careless PATH would find them (a relative entry, an
+/// absolute entry inside the checkout) and version files a version manager would read in the
+/// checkout: none of them runs, and the handler still runs with the real interpreter.
+#[test]
+fn the_interpreter_is_never_found_through_the_checkout() {
+    let project = Project::new();
+    let marker = project.path("shim-ran");
+    for program in ["python3", "node", "jq"] {
+        let shim = format!("#!/bin/sh\necho {program} >> {}\nexit 1\n", marker.display());
+        project.write(&format!("bin/{program}"), &shim);
+        std::fs::set_permissions(
+            project.path(&format!("bin/{program}")),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+    }
+    project.write(".python-version", "0.0.1-pull-request\n");
+    project.write(".tool-versions", "python 0.0.1-pull-request\nnodejs 0.0.1-pull-request\n");
+    project.write(".nvmrc", "0.0.1\n");
+    let path = std::env::join_paths(
+        [PathBuf::from("bin"), project.path("bin")]
+            .into_iter()
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let sample =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/records/sample.jsonl")).unwrap();
+    project.write("one.jsonl", sample.lines().next().unwrap());
+    let out = project
+        .command(&["preview", "--records", "one.jsonl", "--json"])
+        .current_dir(project.dir.path())
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!marker.exists(), "a shim of the checkout ran: {}", std::fs::read_to_string(&marker).unwrap_or_default());
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["records"][0]["result"], "Ok", "{stdout}");
+}
+
+/// The helper that makes this system lack a protection (tests/common/deny_main.rs), built
+/// beside the tests as an example.
+fn deny_sandbox() -> PathBuf {
+    let deps = std::env::current_exe().unwrap();
+    let helper = deps.parent().and_then(Path::parent).unwrap().join("examples/deny-sandbox");
+    assert!(helper.exists(), "{} is built with the tests (cargo build --examples)", helper.display());
+    helper
+}
+
+/// On a system without Landlock (its calls answer ENOSYS), namespaces or seccomp filters:
+/// `--require-sandbox` (and PROVISION_REQUIRE_SANDBOX=1) refuses to run the handler or jq, naming
+/// each missing protection; without it, preview warns naming each one (UDP included) and runs.
+#[test]
+fn require_sandbox_refuses_where_a_protection_is_missing() {
+    let project = Project::new();
+    let ran = project.path("handler-ran");
+    project.write(
+        "examples/lambda/metadata_extractor/index.py",
+        &format!("open({:?}, 'w').write('ran')\n{}", ran.to_str().unwrap(), PYTHON_PROBE),
+    );
+    project.write("one.jsonl", "{\"a\": 1}\n");
+    let records = project.path("one.jsonl");
+    let preview = ["preview", "--records", records.to_str().unwrap()];
+    let denied = |flags: &[&str], args: &[&str], env: &[(&str, &str)]| {
+        let inner = project.command(args);
+        let mut command = Command::new(deny_sandbox());
+        command.args(flags).arg("--").arg(inner.get_program()).args(inner.get_args());
+        for (k, v) in inner.get_envs() {
+            if let Some(v) = v {
+                command.env(k, v);
+            }
+        }
+        command.envs(env.iter().copied()).stdin(Stdio::null()).output().unwrap()
+    };
+    // Landlock missing: refused, by the flag and by the variable, before anything runs.
+    for (args, env) in [
+        ([&["--require-sandbox"][..], &preview[..]].concat(), vec![]),
+        (preview.to_vec(), vec![("PROVISION_REQUIRE_SANDBOX", "1")]),
+    ] {
+        let out = denied(&["--landlock"], &args, &env);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("refusing to run code from the stack"), "{stderr}");
+        assert!(stderr.contains("file access limits (Landlock)"), "{stderr}");
+        assert!(!stderr.contains("socket filter"), "only what is missing is named: {stderr}");
+        assert!(!ran.exists(), "the handler ran although confinement was required");
+    }
+    // Everything missing: each named; without the flag preview runs, and says what it lacks.
+    // The probes then reach what the sandbox stops otherwise (what makes them worth trusting).
+    let listeners = Listeners::open(project.dir.path());
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("credentials"), "secret\n").unwrap();
+    std::fs::write(project.source().join(".env"), "secret\n").unwrap();
+    let environment = format!(
+        "environment = {{ PROVISION_PID = \"1\", OUTSIDE = {:?}, EXCLUDED = {:?}, USER_HOME = \"/\", TCP_PORT = \"{}\", UDP_PORT = \"{}\", UNIX_SOCKET = {:?} }}",
+        outside.path().join("credentials").to_str().unwrap(),
+        project.source().join(".env").to_str().unwrap(),
+        listeners.tcp.local_addr().unwrap().port(),
+        listeners.udp.local_addr().unwrap().port(),
+        listeners.unix_path.to_str().unwrap(),
+    );
+    project.edit("timeout_seconds = 60", &format!("timeout_seconds = 60\n{environment}"));
+    let out = denied(&["--landlock", "--namespaces", "--seccomp"], &[&preview[..], &["--json"]].concat(), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(ran.exists(), "without --require-sandbox the handler runs");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys = &report["records"][0]["partition_keys"];
+    for probe in ["outside", "excluded", "passwd", "tcp", "udp", "unix"] {
+        assert_eq!(keys[probe], "reached", "{probe}: {keys}");
+    }
+    for gap in
+        ["file access limits", "socket filter", "UDP isolation", "TCP isolation", "a PID namespace", "signal scoping"]
+    {
+        assert!(stderr.contains(gap), "{gap}: {stderr}");
+    }
+}
