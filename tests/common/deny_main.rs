@@ -1,3 +1,4 @@
+#![allow(clippy::print_stderr)]
 //! `deny-sandbox [--landlock] [--namespaces] [--seccomp] -- PROGRAM ARGS`: runs PROGRAM on a
 //! system made to lack what preview's sandbox uses, as an older or locked-down kernel would:
 //! Landlock's calls answer ENOSYS (a kernel without it), `unshare` answers EPERM (namespaces
