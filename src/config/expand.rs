@@ -7,7 +7,7 @@
 use crate::diagnostic::{did_you_mean, Diagnostic, Locator};
 use crate::model::address::{is_valid_key, module_display};
 use crate::model::stack_file::Each;
-use crate::model::{ModulePath, ModuleStep, StackFile};
+use crate::model::{Kind, ModulePath, ModuleStep, StackFile};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -47,6 +47,35 @@ impl Instance {
 pub const MAX_DEPTH: usize = 16;
 /// How many module instances a stack may expand to (bounded memory, whatever the files say).
 pub const MAX_INSTANCES: usize = 10_000;
+/// How many resources a stack may declare once modules and `for_each` are expanded, together:
+/// 1,000 pipelines of seven resources fit, and no stack file makes provision build more.
+pub const MAX_RESOURCES: usize = 10_000;
+
+/// How many resources the expanded stack declares, counted from the files without building any,
+/// or the error saying it is too many (located at the first table or call that passes the limit).
+pub fn check_resource_count(files: &[SourceFile], instances: &[Instance]) -> Result<usize, Diagnostic> {
+    let mut total = 0usize;
+    for instance in instances {
+        total = total.saturating_add(files[instance.file].file.resource_instances());
+        if total > MAX_RESOURCES {
+            let (file, key) = match instance.caller {
+                Some(caller) => (instances[caller].file, format!("{}.for_each", instance.call_key)),
+                None => (0, "stack".to_string()),
+            };
+            return Err(files[file].locator.locate(
+                Diagnostic::error(
+                    "F2",
+                    key,
+                    format!(
+                        "the stack declares more than {MAX_RESOURCES} resources once modules and for_each are expanded"
+                    ),
+                )
+                .with_help("split it into several stacks (each file, its own [stack] name)"),
+            ));
+        }
+    }
+    Ok(total)
+}
 
 /// Reads module files: how [`expand`] gets a file, so that it stays free of I/O in tests.
 pub trait Reader {
@@ -202,6 +231,32 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader, root: &Path)
         }
     }
     (instances, diagnostics)
+}
+
+/// Rule N8: the names of a file's `[kind.NAME]` and `[module.NAME]` tables are 1 to 64 of
+/// `A-Z a-z 0-9 _ -`, as `for_each` keys are: a name holding `=`, `.` or brackets could spell
+/// another declaration's address or ownership tag (`[bucket."data=eu"]` and `bucket.data` with
+/// `for_each = ["eu"]` would both be tagged `bucket.data=eu`).
+pub fn check_names(file: &SourceFile) -> Vec<Diagnostic> {
+    let tables = Kind::ALL.iter().flat_map(|kind| file.file.names(*kind).into_iter().map(move |n| (kind.as_str(), n)));
+    let modules = file.file.module.keys().map(|n| ("module", n.clone()));
+    tables
+        .chain(modules)
+        .filter(|(_, name)| !is_valid_key(name))
+        .map(|(kind, name)| {
+            file.locator.locate(
+                Diagnostic::error(
+                    "N8",
+                    format!("{kind}.{name}"),
+                    format!(
+                        "the name {:?} cannot be part of an address or an ownership tag",
+                        crate::output::escape(&name)
+                    ),
+                )
+                .with_help(format!("a {kind} table's name is 1 to 64 of A-Z a-z 0-9 _ -")),
+            )
+        })
+        .collect()
 }
 
 /// The error for a `for_each` key that cannot be part of an address.

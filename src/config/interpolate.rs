@@ -18,6 +18,19 @@ pub struct Context<'a> {
     pub attributes: Option<Attributes<'a>>,
 }
 
+/// The most one interpolated value may hold: more than any single AWS field takes (a Glue
+/// column's type, 131,072 characters, is the largest), so that variables doubling each other
+/// cannot make a run hold gigabytes.
+pub const MAX_VALUE_BYTES: usize = 256 * 1024;
+
+/// One interpolation's variables: the chain being expanded (a cycle is an error) and what each
+/// variable expanded to, so that a variable used many times is expanded once.
+#[derive(Default)]
+struct Expansion {
+    chain: Vec<String>,
+    done: std::collections::HashMap<String, String>,
+}
+
 /// Why a string could not be interpolated.
 #[derive(Debug, PartialEq, Eq)]
 pub struct InterpolationError {
@@ -76,7 +89,7 @@ impl<'a> Context<'a> {
     }
 
     /// The value of `name`; a variable's own `${...}` are expanded (a cycle is an error).
-    fn lookup(&self, name: &str, expanding: &mut Vec<String>) -> Result<Option<String>, InterpolationError> {
+    fn lookup(&self, name: &str, expanding: &mut Expansion) -> Result<Option<String>, InterpolationError> {
         Ok(match name {
             "stack.name" => Some(self.stack_name.to_string()),
             "aws.region" => Some(self.region.to_string()),
@@ -94,16 +107,23 @@ impl<'a> Context<'a> {
             },
             _ => match name.strip_prefix("var.").and_then(|v| self.variables.get(v).map(|value| (v, value))) {
                 Some((v, value)) => {
-                    if expanding.iter().any(|e| e == v) {
-                        expanding.push(v.to_string());
+                    if let Some(done) = expanding.done.get(v) {
+                        return Ok(Some(done.clone()));
+                    }
+                    if expanding.chain.iter().any(|e| e == v) {
+                        expanding.chain.push(v.to_string());
                         return Err(InterpolationError {
-                            message: format!("the variables {} refer to each other in a cycle", expanding.join(" -> ")),
+                            message: format!(
+                                "the variables {} refer to each other in a cycle",
+                                expanding.chain.join(" -> ")
+                            ),
                             help: "a variable's default may use other variables, never itself through them".into(),
                         });
                     }
-                    expanding.push(v.to_string());
+                    expanding.chain.push(v.to_string());
                     let expanded = self.expand(value, expanding)?;
-                    expanding.pop();
+                    expanding.chain.pop();
+                    expanding.done.insert(v.to_string(), expanded.clone());
                     Some(expanded)
                 }
                 None => None,
@@ -128,10 +148,10 @@ impl<'a> Context<'a> {
 
     /// Replaces every `${name}` in `text`; `$${` stands for a literal `${`.
     pub fn interpolate(&self, text: &str) -> Result<String, InterpolationError> {
-        self.expand(text, &mut Vec::new())
+        self.expand(text, &mut Expansion::default())
     }
 
-    fn expand(&self, text: &str, expanding: &mut Vec<String>) -> Result<String, InterpolationError> {
+    fn expand(&self, text: &str, expanding: &mut Expansion) -> Result<String, InterpolationError> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(pos) = rest.find('$') {
@@ -156,6 +176,22 @@ impl<'a> Context<'a> {
                         help: format!("{hint}known: {}", known.join(", ")),
                     }
                 })?;
+                if out.len() + value.len() > MAX_VALUE_BYTES {
+                    let mut chain: Vec<String> = expanding.chain.iter().map(|v| format!("${{var.{v}}}")).collect();
+                    chain.push(format!("${{{name}}}"));
+                    if chain.len() > 6 {
+                        chain.splice(3..chain.len() - 2, ["...".to_string()]);
+                    }
+                    return Err(InterpolationError {
+                        message: format!(
+                            "the value grows past {} KiB through {}",
+                            MAX_VALUE_BYTES / 1024,
+                            chain.join(" -> ")
+                        ),
+                        help: "no AWS field takes that much: variables that repeat each other multiply their size"
+                            .into(),
+                    });
+                }
                 out.push_str(&value);
                 rest = &tail[close + 1..];
             } else {
@@ -209,6 +245,27 @@ mod tests {
         assert_eq!(c.interpolate("s-${var.stream}").unwrap(), "s-events-prod-eu-west-1");
         let e = c.interpolate("${var.a}").unwrap_err();
         assert!(e.message.contains("a -> b -> a"), "{}", e.message);
+    }
+
+    #[test]
+    fn variables_doubling_each_other_are_stopped_by_size_naming_the_chain_and_expanded_once() {
+        // v0 = "xx", v1 = "${var.v0}${var.v0}", ... v40: 2^41 bytes if expanded.
+        let mut vars = BTreeMap::from([("v0".to_string(), "xx".to_string())]);
+        for i in 1..=40 {
+            vars.insert(format!("v{i}"), format!("${{var.v{}}}${{var.v{}}}", i - 1, i - 1));
+        }
+        let c = Context::new(&vars, "demo", "eu-west-1", "1");
+        let e = c.interpolate("${var.v40}").unwrap_err();
+        assert!(
+            e.message.contains("grows past 256 KiB through ${var.v40} -> ${var.v39} -> ${var.v38} -> ... ->"),
+            "{}",
+            e.message
+        );
+        // Up to the limit, each variable is expanded once, however often it is used.
+        assert_eq!(c.interpolate("${var.v16}").unwrap().len(), 2 << 16);
+        let bound = (MAX_VALUE_BYTES / 2).ilog2() as usize;
+        assert!(c.interpolate(&format!("${{var.v{bound}}}")).is_ok());
+        assert!(c.interpolate(&format!("${{var.v{}}}", bound + 1)).is_err());
     }
 
     #[test]

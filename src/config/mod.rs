@@ -148,6 +148,14 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
     let root = project_root(path, options);
     let (instances, problems) = expand::expand(&mut files, &mut ModuleFiles, &root);
     parse_errors.extend(problems);
+    for file in &files {
+        parse_errors.extend(expand::check_names(file));
+    }
+    // Refused before anything is built: the count comes from the files alone.
+    if let Err(too_many) = expand::check_resource_count(&files, &instances) {
+        let sources = files.iter().map(|f| (f.path.clone(), f.locator.text().to_string())).collect();
+        return Err(Invalid::new(vec![too_many], sources, path));
+    }
     let root = &files[0].locator;
     // The stack's identity may hold variables (`name = "dp-${var.env}"`): expanded before
     // anything else, with variables only, since the account and region are not known yet.

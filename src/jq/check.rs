@@ -2,7 +2,7 @@
 //! names jq 1.6 does not have, and builtins that mean nothing in a partition-key query (rules R18,
 //! R19 in docs/rules.md).
 
-use super::syntax::{position, too_deep, walk, FALLBACK_LACKS};
+use super::syntax::{position, walk, Refused, FALLBACK_LACKS};
 use jaq_core::load::lex::Tok;
 use jaq_core::load::lex::Token;
 use jaq_core::load::Lexer;
@@ -34,13 +34,18 @@ pub struct Problem {
     pub message: String,
 }
 
-/// Checks a query as jq 1.6 would compile it (rules R18, R19).
+/// Checks a query as jq 1.6 would compile it (rules R18, R19), on the parser's own stack (see
+/// [`super::syntax::guarded`]). A query over Firehose's length limit is left to rule R1.
 pub fn check(code: &str) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    if let Some(message) = too_deep(code) {
-        problems.push(Problem { rule: "R18", error: true, message });
-        return problems;
+    match super::syntax::guarded(code, || check_parsed(code)) {
+        Ok(problems) => problems,
+        Err(Refused::TooLong(_)) => Vec::new(),
+        Err(refused) => vec![Problem { rule: "R18", error: true, message: refused.to_string() }],
     }
+}
+
+fn check_parsed(code: &str) -> Vec<Problem> {
+    let mut problems = Vec::new();
     let tokens = match Lexer::new(code).lex() {
         Ok(tokens) => tokens,
         Err(errors) => {
@@ -81,7 +86,7 @@ pub fn check(code: &str) -> Vec<Problem> {
     if problems.iter().any(|p| p.error) {
         return problems;
     }
-    if let Err(message) = super::jaq::Query::compile(code) {
+    if let Err(message) = super::jaq::Query::compile_unguarded(code) {
         // A builtin jq 1.6 has and the fallback engine lacks: Firehose takes the query.
         let error = !message.contains(FALLBACK_LACKS);
         problems.push(Problem { rule: "R18", error, message });
@@ -100,7 +105,7 @@ fn env_warning(what: &str) -> Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jq::syntax::{with_text_format, JQ16_BUILTINS, MAX_NESTING};
+    use crate::jq::syntax::{too_deep, with_text_format, JQ16_BUILTINS, MAX_NESTING};
 
     fn rules(code: &str) -> Vec<(&'static str, bool)> {
         check(code).into_iter().map(|p| (p.rule, p.error)).collect()
@@ -108,13 +113,15 @@ mod tests {
 
     #[test]
     fn queries_nested_thousands_deep_are_refused_before_any_parser_sees_them() {
-        // Each of these overflowed provision's stack when parsed (the issue's cases, and more).
+        // Each of these overflowed provision's stack when parsed thousands deep; longer than
+        // Firehose's 5,120 characters they are rule R1's (see the next test), within it too deep.
         for deep in [
-            "if true then ".repeat(50_000) + "." + &" else . end".repeat(50_000),
-            "[.".repeat(50_000) + &"]".repeat(50_000),
-            "\"\\(".repeat(20_000) + "." + &")\"".repeat(20_000),
-            "def f: ".repeat(20_000) + ".",
+            "if true then ".repeat(150) + "." + &" else . end".repeat(150),
+            "[.".repeat(300) + &"]".repeat(300),
+            "\"\\(".repeat(300) + "." + &")\"".repeat(300),
+            "def f: ".repeat(300) + ".",
         ] {
+            assert!(deep.len() <= crate::jq::syntax::MAX_QUERY_CHARS);
             assert_eq!(rules(&deep), [("R18", true)], "{}", &deep[..40]);
             let refused = crate::jq::jaq::Query::compile(&deep).err().unwrap();
             assert!(refused.contains("nests more than 64 levels"), "{refused}");
@@ -175,5 +182,41 @@ mod tests {
             r#"{a: @text "x\(.a)", b: @csv "\(.b)", c: "plain"}"#
         );
         assert_eq!(with_text_format(r#""\("\(.a)")""#), r#"@text "\(@text "\(.a)")""#);
+    }
+
+    /// Every construct the parsers recurse on, repeated up to Firehose's length limit: checked
+    /// and compiled without overflowing anything (before, 2,500 of most of them aborted
+    /// `validate` with a stack overflow); one character more is rule R1's.
+    #[test]
+    fn parses_of_every_construct_at_the_length_limit_stay_on_the_stack() {
+        use crate::jq::syntax::MAX_QUERY_CHARS;
+        let fill = |unit: &str, head: &str, tail: &str| {
+            let n = (MAX_QUERY_CHARS - head.len() - tail.len()) / unit.len();
+            format!("{head}{}{tail}", unit.repeat(n))
+        };
+        let bombs = [
+            fill("try ", "", "."),
+            fill("-", "", "1"),
+            fill(". as $a | ", "", "."),
+            fill(" | not", ".", ""),
+            fill(" // .", ".", ""),
+            fill(" | .", ".", ""),
+            fill(", .", ".", ""),
+            fill(" + 1", "1", ""),
+            fill(" and true", "true", ""),
+            fill("label $out | ", "", "."),
+            fill(".a?", ".", ""),
+            fill("def f: ", "", "."),
+            fill("reduce . as $x (.; ", "", ""),
+        ];
+        for query in &bombs {
+            assert!(query.chars().count() <= MAX_QUERY_CHARS);
+            let _ = check(query);
+            let _ = crate::jq::jaq::Query::compile(query);
+            let longer = format!("{query} ");
+            let longer = longer.repeat(2);
+            assert!(check(&longer).is_empty(), "left to rule R1");
+            assert!(crate::jq::jaq::Query::compile(&longer).unwrap_err().contains("rule R1"));
+        }
     }
 }

@@ -399,22 +399,24 @@ fn answer_line(outcome: &Outcome) -> String {
 /// answers one line per record line on stdin, evaluating on a thread with a large stack (a
 /// recursion too deep for it ends this process, never provision).
 pub fn worker_main(query: &str, memory_mib: u64) -> ExitCode {
+    use std::io::Write;
+    // Compiled before the memory limit: the parser's thread reserves a large stack (the query's
+    // length and nesting bound what it uses).
+    let compiled = match jaq::Query::compile(query) {
+        Ok(q) => q,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "{e}");
+            return ExitCode::from(3);
+        }
+    };
     #[cfg(unix)]
     {
         use nix::sys::resource::{setrlimit, Resource};
         let bytes = memory_mib.saturating_mul(1024 * 1024);
         let _ = setrlimit(Resource::RLIMIT_AS, bytes, bytes);
     }
-    let query = query.to_string();
     let evaluator = std::thread::Builder::new().stack_size(32 * 1024 * 1024).spawn(move || {
-        use std::io::{BufRead, Write};
-        let compiled = match jaq::Query::compile(&query) {
-            Ok(q) => q,
-            Err(e) => {
-                let _ = writeln!(std::io::stderr(), "{e}");
-                return 3;
-            }
-        };
+        use std::io::BufRead;
         let stdout = std::io::stdout();
         for line in std::io::stdin().lock().lines() {
             let Ok(line) = line else { return 1 };

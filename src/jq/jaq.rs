@@ -85,11 +85,14 @@ impl std::fmt::Debug for Query {
 
 impl Query {
     /// Compiles a query (string interpolation rewritten to jq 1.6's `@text`, see
-    /// [`super::syntax::with_text_format`]); errors name the problem and where it is.
+    /// [`super::syntax::with_text_format`]) on the parser's own stack ([`super::syntax::guarded`]);
+    /// errors name the problem and where it is.
     pub fn compile(code: &str) -> Result<Query, String> {
-        if let Some(message) = super::syntax::too_deep(code) {
-            return Err(message);
-        }
+        super::syntax::guarded(code, || Query::compile_unguarded(code)).map_err(|e| e.to_string())?
+    }
+
+    /// [`Query::compile`] on the caller's stack: only where [`super::syntax::guarded`] runs it.
+    pub(super) fn compile_unguarded(code: &str) -> Result<Query, String> {
         let code = super::syntax::with_text_format(code);
         let prelude =
             jaq_core::load::parse(PRELUDE, |p| p.defs()).ok_or("internal error: the jq prelude does not parse")?;

@@ -153,6 +153,19 @@ pub struct Each {
 }
 
 impl ForEach {
+    /// How many instances it makes, at most (a key listed twice is one instance).
+    pub fn len(&self) -> usize {
+        match self {
+            ForEach::Keys(keys) => keys.len(),
+            ForEach::Table(table) => table.len(),
+        }
+    }
+
+    /// Whether it makes no instance.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The instances, in key order (a list's repeated strings once).
     ///
     /// ```

@@ -418,3 +418,60 @@ fn require_sandbox_refuses_where_a_protection_is_missing() {
         assert!(stderr.contains(gap), "{gap}: {stderr}");
     }
 }
+
+/// Files built to exhaust provision: queries nested through every construct the parsers recurse
+/// on, variables that double each other, a fleet of modules each with a large `for_each`. Each
+/// ends `validate` at once with a message (before: a stack overflow that aborted the process,
+/// 20 s and a gigabyte, or a build of every instance).
+#[test]
+fn bombs_in_stack_toml_end_in_a_message_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let example =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/query-partitioning.toml"))
+            .unwrap();
+    let validate = |text: &str| {
+        let path = dir.path().join("stack.toml");
+        std::fs::write(&path, text).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_provision"))
+            .arg("-f")
+            .arg(&path)
+            .arg("validate")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let with_query = |query: &str| {
+        let line = example.lines().find(|l| l.starts_with("query = ")).unwrap();
+        example.replace(line, &format!("query = {}", serde_json::to_string(query).unwrap()))
+    };
+    // Within Firehose's 5,120 characters: parsed on the parser's own stack.
+    for query in ["-".repeat(5000) + "1", "try ".repeat(1270) + ".", ". | not".repeat(730), ". // .".repeat(850)] {
+        let (code, stderr) = validate(&with_query(&format!("{{k: ({query})}}")));
+        assert!(code == Some(0) || code == Some(1), "{code:?}: {stderr}");
+        assert!(!stderr.contains("overflow"), "{stderr}");
+    }
+    // Beyond it: rule R1, before any parser.
+    let (code, stderr) = validate(&with_query(&("try ".repeat(5000) + ".")));
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("error[R1]"), "{stderr}");
+    // Forty variables, each twice the one before: 2^41 bytes if expanded.
+    let mut bomb = String::from("v0 = \"xx\"\n");
+    for i in 1..=40 {
+        bomb.push_str(&format!("v{i} = \"${{var.v{}}}${{var.v{}}}\"\n", i - 1, i - 1));
+    }
+    let text = example.replacen("[variables]\n", &format!("[variables]\n{bomb}"), 1);
+    let text = if text.contains("[variables]") {
+        text
+    } else {
+        text.replacen("[bucket.", &format!("[variables]\n{bomb}\n[bucket."), 1)
+    };
+    let text = text.replacen(
+        "name = \"firehose-query-demo\"",
+        "name = \"firehose-query-demo\"\ntags = { bomb = \"${var.v40}\" }",
+        1,
+    );
+    let (code, stderr) = validate(&text);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("grows past 256 KiB through ${var.v40}"), "{stderr}");
+}

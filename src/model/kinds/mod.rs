@@ -421,6 +421,12 @@ macro_rules! kinds {
         }
 
         impl StackFile {
+            /// How many resources one instance of this file declares, `for_each` counted (at
+            /// most: a key listed twice counts twice), without building any.
+            pub fn resource_instances(&self) -> usize {
+                0 $(+ self.$module.values().map(|s| s.for_each.as_ref().map_or(1, ForEach::len)).sum::<usize>())*
+            }
+
             /// The names declared for `kind`: `NAME` of every `[kind.NAME]`.
             pub fn names(&self, kind: Kind) -> Vec<String> {
                 match kind {
