@@ -51,9 +51,9 @@ pub const MAX_INSTANCES: usize = 10_000;
 /// 1,000 pipelines of seven resources fit, and no stack file makes provision build more.
 pub const MAX_RESOURCES: usize = 10_000;
 
-/// How many resources the expanded stack declares, counted from the files without building any,
-/// or the error saying it is too many (located at the first table or call that passes the limit).
-pub fn check_resource_count(files: &[SourceFile], instances: &[Instance]) -> Result<usize, Diagnostic> {
+/// The error saying the expanded stack declares more than [`MAX_RESOURCES`], if it does, counted
+/// from the files without building any (located at the call that passes the limit).
+pub fn too_many_resources(files: &[SourceFile], instances: &[Instance]) -> Option<Diagnostic> {
     let mut total = 0usize;
     for instance in instances {
         total = total.saturating_add(files[instance.file].file.resource_instances());
@@ -62,7 +62,7 @@ pub fn check_resource_count(files: &[SourceFile], instances: &[Instance]) -> Res
                 Some(caller) => (instances[caller].file, format!("{}.for_each", instance.call_key)),
                 None => (0, "stack".to_string()),
             };
-            return Err(files[file].locator.locate(
+            return Some(files[file].locator.locate(
                 Diagnostic::error(
                     "F2",
                     key,
@@ -74,7 +74,7 @@ pub fn check_resource_count(files: &[SourceFile], instances: &[Instance]) -> Res
             ));
         }
     }
-    Ok(total)
+    None
 }
 
 /// Reads module files: how [`expand`] gets a file, so that it stays free of I/O in tests.

@@ -152,7 +152,7 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
         parse_errors.extend(expand::check_names(file));
     }
     // Refused before anything is built: the count comes from the files alone.
-    if let Err(too_many) = expand::check_resource_count(&files, &instances) {
+    if let Some(too_many) = expand::too_many_resources(&files, &instances) {
         let sources = files.iter().map(|f| (f.path.clone(), f.locator.text().to_string())).collect();
         return Err(Invalid::new(vec![too_many], sources, path));
     }
