@@ -1,28 +1,28 @@
 //! What destroy checks before it deletes anything: it never deletes data (a bucket holding
-//! objects) without the bucket's `force_destroy`.
+//! objects, a log group holding events) without the resource's `force_destroy`.
 
 use crate::plan::{Action, Plan};
 use crate::provider::Provider;
 use anyhow::{bail, Result};
 
-/// The buckets `plan` deletes without `force_destroy` that hold objects, each described
-/// (`bucket.data (name) holds 3 object version(s)`); counted side by side.
-pub async fn buckets_holding_data(plan: &Plan, provider: &dyn Provider) -> Result<Vec<String>> {
-    let buckets = plan
+/// The resources `plan` deletes without `force_destroy` that hold data, each described
+/// (`bucket.data (name) holds 3 object version(s)`); asked side by side.
+pub async fn resources_holding_data(plan: &Plan, provider: &dyn Provider) -> Result<Vec<String>> {
+    let deleted = plan
         .changes
         .iter()
         .filter(|c| matches!(c.action, Action::Delete | Action::Replace) && !c.force_destroy)
-        .filter_map(|c| c.live.as_ref().map(|l| (c, l.spec.physical_name())))
-        .filter(|(c, _)| c.address.kind.info().holds_data);
-    let counts = futures::future::join_all(
-        buckets.map(|(c, name)| async move { provider.object_count(name).await.map(|n| (c, name, n)) }),
+        .filter(|c| c.address.kind.info().holds_data)
+        .filter_map(|c| c.live.as_ref().map(|l| (c, l)));
+    let held = futures::future::join_all(
+        deleted.map(|(c, live)| async move { provider.data_held(live).await.map(|held| (c, live, held)) }),
     )
     .await;
     let mut holding = Vec::new();
-    for count in counts {
-        let (c, name, n) = count?;
-        if n > 0 {
-            holding.push(format!("{} ({}) holds {n} object version(s)", c.address, crate::output::escape(name)));
+    for answer in held {
+        if let (c, live, Some(what)) = answer? {
+            let name = crate::output::escape(live.spec.physical_name());
+            holding.push(format!("{} ({name}) holds {what}", c.address));
         }
     }
     Ok(holding)
@@ -31,10 +31,10 @@ pub async fn buckets_holding_data(plan: &Plan, provider: &dyn Provider) -> Resul
 /// Refuses `plan` if it deletes a bucket holding objects without `force_destroy`, before
 /// anything is deleted.
 pub async fn refuse_data_loss(plan: &Plan, provider: &dyn Provider) -> Result<()> {
-    let holding = buckets_holding_data(plan, provider).await?;
+    let holding = resources_holding_data(plan, provider).await?;
     if !holding.is_empty() {
         bail!(
-            "{}; nothing was deleted. Set force_destroy = true on each to empty it first, or empty them yourself",
+            "{}; nothing was deleted. Set force_destroy = true on each (a function's own log group: log_force_destroy) to delete what it holds with it, or empty them yourself",
             holding.join(", ")
         );
     }
@@ -86,5 +86,19 @@ mod tests {
         refuse_data_loss(&forced, fake.as_ref()).await.unwrap();
         fake.put_objects(BUCKET, 0);
         refuse_data_loss(&plan, fake.as_ref()).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_log_group_holding_events_is_refused_unless_forced() {
+        let fake = Arc::new(FakeProvider::new());
+        apply_default(&fake).await;
+        let group = "/aws/kinesisfirehose/PUT-S3-lambda";
+        fake.put_objects(group, 1);
+        let plan = destroy_plan(&fake, DEFAULT_STACK).await;
+        let error = refuse_data_loss(&plan, fake.as_ref()).await.unwrap_err().to_string();
+        assert!(error.contains(&format!("log_group.delivery ({group}) holds log events")), "{error}");
+        let forced = DEFAULT_STACK.replace("retention_days = 14", "retention_days = 14\nforce_destroy = true");
+        assert_ne!(forced, DEFAULT_STACK);
+        refuse_data_loss(&destroy_plan(&fake, &forced).await, fake.as_ref()).await.unwrap();
     }
 }

@@ -183,8 +183,9 @@ pub trait Provider: Send + Sync {
     /// Whether an IAM managed policy of that ARN exists.
     async fn policy_exists(&self, arn: &str) -> Result<bool>;
 
-    /// Object versions and delete markers in a bucket.
-    async fn object_count(&self, bucket: &str) -> Result<usize>;
+    /// What a live resource of a kind that holds data holds, for people (`3 object version(s)`,
+    /// `log events`); `None` when it is empty, or its kind holds none.
+    async fn data_held(&self, live: &Live) -> Result<Option<String>>;
 
     /// One attempt at the stack's lock: taken, or who holds it.
     async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt>;

@@ -36,8 +36,13 @@ pub(super) async fn read(client: &Client, name: &str, streams: &[String], tags: 
         Some(tags) => tags.clone(),
         None => tags_now(client, &arn).await?.unwrap_or_default(),
     };
-    let spec =
-        LogGroupSpec { name: name.to_string(), retention_days: group.retention_in_days(), streams: present, tags };
+    let spec = LogGroupSpec {
+        name: name.to_string(),
+        retention_days: group.retention_in_days(),
+        streams: present,
+        tags,
+        force_destroy: false,
+    };
     Ok(Some(Live::new(Spec::LogGroup(spec), arn)))
 }
 
@@ -64,11 +69,10 @@ pub(super) async fn create(client: &Client, spec: &LogGroupSpec) -> Result<Outpu
         read(client, &spec.name, &spec.streams, None).await?.context("log group vanished right after creation")?;
     let Spec::LogGroup(current) = &live.spec else { anyhow::bail!("internal error: not a log group") };
     if existed {
-        // Created meanwhile by a service (Lambda and Firehose create their groups) or by an
-        // earlier attempt of ours: adopted, unless another stack owns it.
-        if live.owner().is_some() {
-            super::ensure_ours(&live, &spec.tags)?;
-        }
+        // Created meanwhile: by an earlier attempt of ours (the create carries the tags), or by
+        // a service (Lambda and Firehose create their groups on first use) or someone else,
+        // which is never adopted without `provision import`.
+        super::ensure_ours(&live, &spec.tags)?;
         return update(client, spec, current, &live.arn).await;
     }
     update(client, spec, &LogGroupSpec { retention_days: None, streams: vec![], ..spec.clone() }, &live.arn).await
@@ -129,6 +133,15 @@ pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
     match client.delete_log_group().log_group_name(name).send().await {
         Ok(_) => Ok(()),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
+        Err(e) => Err(sdk_error(e)),
+    }
+}
+
+/// Whether the group holds any log event (one FilterLogEvents call, one event asked for).
+pub(super) async fn holds_events(client: &Client, name: &str) -> Result<bool> {
+    match client.filter_log_events().log_group_name(name).limit(1).send().await {
+        Ok(out) => Ok(!out.events().is_empty()),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(false),
         Err(e) => Err(sdk_error(e)),
     }
 }

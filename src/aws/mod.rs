@@ -265,8 +265,15 @@ impl Provider for Clients {
         iam::policy_exists(&self.iam, arn).await
     }
 
-    async fn object_count(&self, bucket: &str) -> Result<usize> {
-        s3::object_count(&self.s3, self.owner()?, bucket).await
+    async fn data_held(&self, live: &Live) -> Result<Option<String>> {
+        Ok(match &live.spec {
+            Spec::Bucket(s) => {
+                let n = s3::object_count(&self.s3, self.owner()?, &s.name).await?;
+                (n > 0).then(|| format!("{n} object version(s)"))
+            }
+            Spec::LogGroup(s) => logs::holds_events(&self.logs, &s.name).await?.then(|| "log events".to_string()),
+            Spec::Role(_) | Spec::Lambda(_) | Spec::Firehose(_) | Spec::Table(_) => None,
+        })
     }
 
     async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt> {

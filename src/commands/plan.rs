@@ -38,7 +38,7 @@ pub(super) async fn run(
     }
     super::apply::warn_if_partial(request);
     if request.destroy {
-        for holding in crate::destroy::buckets_holding_data(&plan, loaded.provider.as_ref()).await? {
+        for holding in crate::destroy::resources_holding_data(&plan, loaded.provider.as_ref()).await? {
             errln!("Warning: {holding}: destroy will refuse it without force_destroy = true (it never deletes data otherwise).");
         }
     }

@@ -62,16 +62,18 @@ pub fn too_many_resources(files: &[SourceFile], instances: &[Instance]) -> Optio
                 Some(caller) => (instances[caller].file, format!("{}.for_each", instance.call_key)),
                 None => (0, "stack".to_string()),
             };
-            return Some(files[file].locator.locate(
-                Diagnostic::error(
-                    "F2",
-                    key,
-                    format!(
+            return Some(
+                files[file].locator.locate(
+                    Diagnostic::error(
+                        "F2",
+                        key,
+                        format!(
                         "the stack declares more than {MAX_RESOURCES} resources once modules and for_each are expanded"
                     ),
-                )
-                .with_help("split it into several stacks (each file, its own [stack] name)"),
-            ));
+                    )
+                    .with_help("split it into several stacks (each file, its own [stack] name)"),
+                ),
+            );
         }
     }
     None

@@ -34,9 +34,6 @@ pub enum Reason {
     Unusable(String),
     /// Renamed in stack.toml: the resource under its old physical name is replaced.
     Renamed { from: String },
-    /// Adopts an existing resource of a kind that is adopted when untagged (see
-    /// [`crate::model::KindInfo::adopts_unowned`]).
-    AdoptsUnowned { noun: &'static str },
     /// The wanted name is taken by a resource another stack owns.
     OwnedByOtherStack { owner: String },
     /// The wanted name is taken by a resource no stack of provision's owns.
@@ -54,7 +51,6 @@ impl Reason {
             Reason::Forces { .. } => "cannot-update-in-place",
             Reason::Unusable(_) => "unusable",
             Reason::Renamed { .. } => "renamed",
-            Reason::AdoptsUnowned { .. } => "adopts-unowned",
             Reason::OwnedByOtherStack { .. } => "owned-by-another-stack",
             Reason::NotOwned { .. } => "not-owned",
             Reason::InAnotherAccount => "in-another-account",
@@ -69,9 +65,6 @@ impl std::fmt::Display for Reason {
             Reason::Forces { attribute, rule } => write!(f, "{attribute}: {}", rule.why()),
             Reason::Unusable(problem) => f.write_str(problem),
             Reason::Renamed { from } => write!(f, "renamed from {from:?}"),
-            Reason::AdoptsUnowned { noun } => {
-                write!(f, "adopts the existing {noun} (created outside provision, e.g. by a service)")
-            }
             Reason::OwnedByOtherStack { owner } => write!(f, "is owned by stack {owner:?}"),
             Reason::NotOwned { stack } => write!(f, "exists but is not owned by stack {stack:?}"),
             Reason::InAnotherAccount => f.write_str("exists in another account"),
@@ -101,7 +94,7 @@ pub struct Change {
     pub physical_name: String,
     pub action: Action,
     pub attributes: Vec<AttrChange>,
-    /// Why a replace is needed, or why a conflict or an adoption.
+    /// Why a replace is needed, or why a conflict.
     pub reasons: Vec<Reason>,
     /// The changes that must finish before this one starts (the plan's dependency edges): for a
     /// create, update or replace, the changes of what it references; for a delete, every create
@@ -367,19 +360,16 @@ fn build_replacing(stack: &Stack, live: &LiveState, replace: &[Address]) -> Resu
                 current = Some(old.clone());
             }
         }
-        let mut adoption = None;
         if let Some(l) = &current {
             if let Some(owner) = l.owner().filter(|o| *o != stack.name) {
                 changes.push(conflict(&desired, Some(l), Reason::OwnedByOtherStack { owner: owner.to_string() }));
                 continue;
             }
+            // Nothing untagged is adopted, whatever its kind (a log group a service created on
+            // first use included): `provision import` adopts it.
             if l.owner().is_none() {
-                if resource.address.kind.info().adopts_unowned {
-                    adoption = Some(Reason::AdoptsUnowned { noun: resource.address.kind.noun() });
-                } else {
-                    changes.push(conflict(&desired, Some(l), Reason::NotOwned { stack: stack.name.clone() }));
-                    continue;
-                }
+                changes.push(conflict(&desired, Some(l), Reason::NotOwned { stack: stack.name.clone() }));
+                continue;
             }
         }
         let live_spec = current.as_ref().map(|l| l.spec.with_local_settings(&desired.spec));
@@ -414,9 +404,6 @@ fn build_replacing(stack: &Stack, live: &LiveState, replace: &[Address]) -> Resu
         };
         if let Some(old) = renamed_from {
             reasons.push(Reason::Renamed { from: old });
-        }
-        if let (Action::Update, Some(why)) = (action, adoption) {
-            reasons.push(why);
         }
         if matches!(action, Action::NoOp | Action::Update) {
             if let Some(l) = &current {
@@ -479,6 +466,8 @@ fn holds(value: &serde_json::Value, secret: &str) -> bool {
 /// Whether `watch` may apply the plan at once, as `cdk watch` hotswaps: only updates, each of
 /// attributes its kind lets `watch` change (a function's code and environment, a stream taking
 /// the function's new version; see [`KindInfo::hotswap`]).
+/// A stream's processors only when they differ in the function version alone: never the
+/// function invoked, a jq query or another parameter.
 pub fn hotswappable(plan: &Plan) -> bool {
     let active: Vec<&Change> = plan.changes.iter().filter(|c| c.is_active()).collect();
     !active.is_empty()
@@ -489,7 +478,22 @@ pub fn hotswappable(plan: &Plan) -> bool {
                 && c.attributes
                     .iter()
                     .all(|a| allowed.iter().any(|k| if k.ends_with('.') { a.key.starts_with(k) } else { a.key == *k }))
+                && (!c.attributes.iter().any(|a| a.key == "processors") || processors_take_a_new_version(plan, c))
         })
+}
+
+/// Whether a stream's processors change only in the version of the functions they invoke.
+fn processors_take_a_new_version(plan: &Plan, stream: &Change) -> bool {
+    let (Some(desired), Some(live)) = (&stream.desired, &stream.live) else { return false };
+    let (Spec::Firehose(desired), Spec::Firehose(live)) = (&desired.spec, &live.spec) else { return false };
+    // A function of the stack is the one a live ARN names when its ARN, unqualified, is it.
+    let same_function = |address: &Address, live_arn: &str| {
+        plan.changes.iter().any(|c| {
+            &c.address == address
+                && c.live.as_ref().is_some_and(|l| crate::model::kinds::firehose::unqualified(&l.arn) == live_arn)
+        })
+    };
+    crate::model::kinds::firehose::only_versions_differ(&desired.processors, &live.processors, &same_function)
 }
 
 /// Refuses plans that would touch what the stack does not own or must not destroy.

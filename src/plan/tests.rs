@@ -44,7 +44,7 @@ async fn an_empty_cloud_plans_every_create_in_dependency_order_then_nothing() {
 }
 
 #[tokio::test]
-async fn resources_of_others_are_conflicts_log_groups_are_adopted() {
+async fn resources_of_others_are_conflicts_log_groups_too() {
     let fake = Arc::new(FakeProvider::new());
     let s = stack(DEFAULT_STACK);
     let mut bucket = s.get(&Address::new(Kind::Bucket, "data")).unwrap().spec.clone();
@@ -61,10 +61,11 @@ async fn resources_of_others_are_conflicts_log_groups_are_adopted() {
     assert_eq!(bucket.action, Action::Conflict);
     assert!(bucket.remedy.as_deref().unwrap().contains("run `provision import bucket.data` to adopt it"));
     assert_eq!(change(&plan, "role.delivery").reasons, [Reason::OwnedByOtherStack { owner: "other-stack".into() }]);
+    // A log group a service created on first use is not adopted either: `provision import`.
     let group = change(&plan, "log_group.delivery");
-    assert_eq!(group.action, Action::Update);
-    assert_eq!(group.reasons, [Reason::AdoptsUnowned { noun: "log group" }]);
-    assert!(check_safe(&plan).unwrap_err().contains("bucket.data, role.delivery"));
+    assert_eq!(group.action, Action::Conflict);
+    assert!(group.remedy.as_deref().unwrap().contains("provision import log_group.delivery"), "{:?}", group.remedy);
+    assert!(check_safe(&plan).unwrap_err().contains("bucket.data, log_group.delivery, role.delivery"));
 }
 
 #[tokio::test]
@@ -268,6 +269,34 @@ async fn only_function_updates_and_the_streams_following_them_are_hotswapped() {
     let drifted = plan_of(&fake, &s).await;
     assert_eq!(change(&drifted, "lambda.extractor").attributes[0].key, "role");
     assert!(!hotswappable(&drifted));
+}
+
+#[tokio::test]
+async fn a_stream_s_processors_are_hotswapped_only_to_take_a_new_version() {
+    let fake = Arc::new(FakeProvider::new());
+    let s = stack(DEFAULT_STACK);
+    apply(&fake, &s).await;
+    // A processor parameter (the Lambda's retries) changes: the stream's processors change, and
+    // that is apply's, alone or beside new code.
+    let retries = DEFAULT_STACK.replace("retries = 3", "retries = 2");
+    assert_ne!(retries, DEFAULT_STACK);
+    let plan = plan_of(&fake, &stack(&retries)).await;
+    assert_eq!(change(&plan, "firehose.events").attributes[0].key, "processors");
+    assert!(!hotswappable(&plan));
+    let mut both = stack(&retries);
+    for r in &mut both.resources {
+        if let Spec::Lambda(l) = &mut r.spec {
+            l.code_sha256 = "new-code".into();
+        }
+    }
+    assert!(!hotswappable(&plan_of(&fake, &both).await), "new code beside a processor change");
+    // The stream switched to another function of the stack: apply's too.
+    let other = DEFAULT_STACK.replace("function = \"lambda.extractor\"", "function = \"lambda.other\"")
+        + "\n[lambda.other]\nname = \"Other\"\nruntime = \"python3.12\"\nhandler = \"index.lambda_handler\"\nsource = \"examples/lambda/metadata_extractor\"\nrole = \"role.extractor\"\n";
+    let mut other = stack(&other);
+    other.resources.retain(|r| r.address.name != "other");
+    let switched = plan_of(&fake, &other).await;
+    assert!(!hotswappable(&switched));
 }
 
 /// Two pipelines from one `for_each`, as a fleet has them.

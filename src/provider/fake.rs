@@ -334,9 +334,14 @@ impl Provider for FakeProvider {
         Ok(!arn.contains("DoesNotExist"))
     }
 
-    async fn object_count(&self, bucket: &str) -> Result<usize> {
-        self.call("object_count", bucket).await?;
-        Ok(self.state().objects.get(bucket).copied().unwrap_or(0))
+    async fn data_held(&self, live: &Live) -> Result<Option<String>> {
+        let name = live.spec.physical_name();
+        self.call("data_held", name).await?;
+        let n = self.state().objects.get(name).copied().unwrap_or(0);
+        Ok((n > 0).then(|| match live.spec.kind() {
+            Kind::LogGroup => "log events".to_string(),
+            _ => format!("{n} object version(s)"),
+        }))
     }
 
     async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt> {

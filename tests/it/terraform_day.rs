@@ -254,9 +254,40 @@ async fn a_functions_log_group_is_owned_and_its_logs_followed() {
     interrupt(&follow);
     assert!(follow.wait().unwrap().success(), "Ctrl-C ends --follow cleanly");
 
+    // It holds events: destroy refuses it, and deletes nothing, until log_force_destroy says so.
+    let refused = fx.ok(&["destroy", "--auto-approve"], 1);
+    assert!(
+        refused.stderr.contains("log_group.lambda_extractor (/aws/lambda/MetadataExtractor) holds log events"),
+        "{}",
+        refused.all()
+    );
+    let kept = logs.describe_log_groups().log_group_name_prefix(group).send().await.unwrap();
+    assert_eq!(kept.log_groups().len(), 1, "nothing deleted");
+    fx.assert_clean();
+    fx.edit("log_retention_days = 14", "log_retention_days = 14\nlog_force_destroy = true");
+    fx.assert_clean();
     fx.ok(&["destroy", "--auto-approve"], 0);
     let gone = logs.describe_log_groups().log_group_name_prefix(group).send().await.unwrap();
     assert!(gone.log_groups().is_empty(), "destroy removes the function's log group");
+}
+
+/// A log group someone else made under a wanted name (as Lambda makes a function's on its first
+/// run) is a conflict, never adopted by apply: `provision import` adopts it.
+#[tokio::test]
+async fn a_log_group_made_elsewhere_is_imported_never_adopted() {
+    let fx = Fixture::new();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&fx.moto.sdk_config().await);
+    let group = "/aws/kinesisfirehose/PUT-S3-lambda";
+    logs.create_log_group().log_group_name(group).send().await.unwrap();
+    let plan = fx.ok(&["plan"], 0);
+    assert!(plan.stdout.contains("log_group.delivery") && plan.stdout.contains("not owned"), "{}", plan.all());
+    let refused = fx.ok(&["apply", "--auto-approve"], 1);
+    assert!(refused.stderr.contains("provision import"), "{}", refused.all());
+    let tags = logs.list_tags_log_group().log_group_name(group).send().await.unwrap();
+    assert!(tags.tags().is_none_or(|t| t.is_empty()), "apply tagged nothing: {tags:?}");
+    fx.ok(&["import", "log_group.delivery", "--auto-approve"], 0);
+    fx.apply();
+    fx.assert_clean();
 }
 
 #[tokio::test]

@@ -17,7 +17,6 @@ pub(crate) const INFO: KindInfo = KindInfo {
     name_in_arn: |arn| super::arn_resource(arn, "s3").filter(|r| !r.contains('/')).map(str::to_string),
     may_reference: &[],
     default_wait_seconds: d::OTHER_WAIT_SECONDS,
-    adopts_unowned: false,
     // CreateBucket takes tags, but S3-compatible services (moto among them) drop them: a bucket
     // is tagged by a second call, and a run killed in between leaves an untagged bucket (a
     // conflict until imported).

@@ -23,7 +23,6 @@ pub(crate) const INFO: KindInfo = KindInfo {
     },
     may_reference: &[Kind::Bucket, Kind::LogGroup, Kind::Role, Kind::Lambda],
     default_wait_seconds: d::FIREHOSE_WAIT_SECONDS,
-    adopts_unowned: false,
     create_carries_tags: true,
     // `watch` lets a stream take its function's new version.
     hotswap: &["processors"],
@@ -175,6 +174,40 @@ impl Param {
             Param::Text(s) => Some(s),
             Param::LambdaArn { arn, .. } => arn.as_deref(),
         }
+    }
+}
+
+/// Whether `desired` differs from `live` only in the version its Lambda processor invokes: the
+/// same processors in the same order, the same parameters, every Lambda ARN naming the same
+/// function (`same_function(address, live ARN)` says whether a function of the stack is the one a
+/// live ARN names, whatever its version). What `watch` may hotswap in a stream: the invoked
+/// function, a jq query or any other parameter is apply's.
+pub fn only_versions_differ(
+    desired: &[Processor],
+    live: &[Processor],
+    same_function: &dyn Fn(&Address, &str) -> bool,
+) -> bool {
+    desired.len() == live.len()
+        && desired.iter().zip(live).all(|(d, l)| {
+            d.kind == l.kind
+                && d.parameters.len() == l.parameters.len()
+                && d.parameters.iter().all(|(name, value)| match (value, l.parameters.get(name)) {
+                    (Param::Text(a), Some(Param::Text(b))) => a == b,
+                    (Param::LambdaArn { function, .. }, Some(live)) => {
+                        live.known().is_some_and(|arn| same_function(function, unqualified(arn)))
+                    }
+                    _ => false,
+                })
+        })
+}
+
+/// A Lambda ARN without its version or alias (`arn:...:function:NAME`).
+pub fn unqualified(arn: &str) -> &str {
+    let parts: Vec<&str> = arn.splitn(8, ':').collect();
+    if parts.len() == 8 && parts[5] == "function" {
+        &arn[..arn.len() - parts[7].len() - 1]
+    } else {
+        arn
     }
 }
 

@@ -25,7 +25,6 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // Its execution role, and its own log group when it has a retention.
     may_reference: &[Kind::Role, Kind::LogGroup],
     default_wait_seconds: d::LAMBDA_WAIT_SECONDS,
-    adopts_unowned: false,
     create_carries_tags: true,
     // `watch` changes code and environment at once (and the version a new code publishes);
     // never a role, runtime, memory or timeout: those go through apply.
@@ -77,6 +76,10 @@ pub struct LambdaSection {
     /// then creates and owns it (`log_group.lambda_<NAME>`), so destroy removes it. Absent: Lambda
     /// creates it on first run, kept forever, never the stack's.
     pub log_retention_days: Option<i32>,
+    /// Let destroy delete the function's own log group (with `log_retention_days`) while it
+    /// holds log events; without it, destroy refuses a group holding events.
+    #[serde(default)]
+    pub log_force_destroy: bool,
     /// Files to package (gitignore-style globs, relative to `source`); default: everything not excluded.
     #[serde(default)]
     pub include: Vec<String>,
@@ -142,6 +145,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> O
                 retention_days: Some(days),
                 streams: vec![],
                 tags: b.tags(&group),
+                force_destroy: s.log_force_destroy,
             };
             b.derive(Resource {
                 address: group.clone(),

@@ -19,10 +19,9 @@ pub(crate) const INFO: KindInfo = KindInfo {
     },
     may_reference: &[],
     default_wait_seconds: d::OTHER_WAIT_SECONDS,
-    adopts_unowned: true,
     create_carries_tags: true,
     hotswap: &[],
-    holds_data: false,
+    holds_data: true,
     existing: None,
     // "CloudWatch Logs quotas": DescribeLogGroups 10/s, DescribeLogStreams 25/s, CreateLogStream
     // 50/s, CreateLogGroup / PutRetentionPolicy / DeleteLogGroup 5-10/s.
@@ -58,6 +57,10 @@ pub struct LogGroupSection {
     #[serde(default)]
     /// Refuse any plan that destroys or replaces this resource.
     pub prevent_destroy: bool,
+    #[serde(default)]
+    /// Let destroy delete the group while it holds log events (they go with it); without it,
+    /// destroy refuses a group holding events.
+    pub force_destroy: bool,
 }
 
 /// A log group, desired or live.
@@ -67,6 +70,8 @@ pub struct LogGroupSpec {
     pub retention_days: Option<i32>,
     pub streams: Vec<String>,
     pub tags: Tags,
+    /// Whether destroy may delete it holding events (stack.toml only, never compared).
+    pub force_destroy: bool,
 }
 
 /// Builds `[log_group.NAME]`.
@@ -81,6 +86,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LogGroupSection) ->
         retention_days: s.retention_days,
         streams,
         tags: b.tags(&address),
+        force_destroy: s.force_destroy,
     };
     Some(Resource {
         address,
@@ -105,7 +111,13 @@ impl KindSpec for LogGroupSpec {
     }
 
     fn attributes(&self) -> Attributes {
-        let LogGroupSpec { name, retention_days, streams, tags: _ } = self;
+        let LogGroupSpec {
+            name,
+            retention_days,
+            streams,
+            tags: _,
+            force_destroy: _, // local: what destroy may do
+        } = self;
         let mut a = Attributes::new();
         push(&mut a, "name", json!(name));
         push(&mut a, "retention_days", json!(retention_days));
@@ -115,6 +127,14 @@ impl KindSpec for LogGroupSpec {
 
     fn replaces(&self, _key: &str, _after: &Option<Attr>) -> Option<ReplaceRule> {
         None
+    }
+
+    fn with_local_settings(&self, desired: &Self) -> Self {
+        LogGroupSpec { force_destroy: desired.force_destroy, ..self.clone() }
+    }
+
+    fn force_destroy(&self) -> bool {
+        self.force_destroy
     }
 }
 

@@ -280,9 +280,6 @@ pub struct KindInfo {
     pub may_reference: &'static [Kind],
     /// How long apply waits for it to be usable (or gone), by default, in seconds.
     pub default_wait_seconds: u64,
-    /// Whether an existing resource of the wanted name without ownership tags is adopted rather
-    /// than a conflict (log groups: services such as Lambda create theirs on first use).
-    pub adopts_unowned: bool,
     /// Whether its create call carries the ownership tags wherever the service runs. Where it
     /// does not (S3-compatible endpoints drop CreateBucket's tags), a run killed between the
     /// create and its tagging leaves an untagged resource: never adopted, a conflict whose

@@ -22,7 +22,6 @@ pub(crate) const INFO: KindInfo = KindInfo {
     },
     may_reference: &[],
     default_wait_seconds: d::OTHER_WAIT_SECONDS,
-    adopts_unowned: false,
     create_carries_tags: true,
     hotswap: &[],
     holds_data: false,

@@ -31,7 +31,6 @@ pub(crate) const INFO: KindInfo = KindInfo {
     },
     may_reference: &[Kind::Firehose],
     default_wait_seconds: d::OTHER_WAIT_SECONDS,
-    adopts_unowned: false,
     // The ownership markers are parameters of the CreateTable call itself.
     create_carries_tags: true,
     hotswap: &[],
