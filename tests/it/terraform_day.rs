@@ -283,7 +283,9 @@ async fn a_log_group_made_elsewhere_is_imported_never_adopted() {
     assert!(plan.stdout.contains("log_group.delivery") && plan.stdout.contains("not owned"), "{}", plan.all());
     let refused = fx.ok(&["apply", "--auto-approve"], 1);
     assert!(refused.stderr.contains("provision import"), "{}", refused.all());
-    let tags = logs.list_tags_log_group().log_group_name(group).send().await.unwrap();
+    let found = logs.describe_log_groups().log_group_name_prefix(group).send().await.unwrap();
+    let arn = found.log_groups()[0].log_group_arn().unwrap().to_string();
+    let tags = logs.list_tags_for_resource().resource_arn(&arn).send().await.unwrap();
     assert!(tags.tags().is_none_or(|t| t.is_empty()), "apply tagged nothing: {tags:?}");
     fx.ok(&["import", "log_group.delivery", "--auto-approve"], 0);
     fx.apply();
