@@ -114,6 +114,9 @@ pub struct LockHandle {
     pub etag: String,
     /// The holder whose lock this run took over (a process certainly gone).
     pub took_over: Option<Holder>,
+    /// The same lock written in the legacy lock bucket, where that bucket exists (bucket,
+    /// ETag): older versions of provision look only there.
+    pub legacy: Option<(String, String)>,
 }
 
 /// What one attempt to take a lock found.

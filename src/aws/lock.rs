@@ -5,8 +5,10 @@
 //! `provision-locks-<account>-<region>-an`, created on first use in the account-regional
 //! namespace (a name no other account can create, so it cannot be squatted); every call names
 //! the expected bucket owner, so a lock bucket in another account is refused, never written to.
-//! A lock held in the bucket older versions used (`provision-locks-<account>-<region>`) is
-//! honoured until it is released.
+//! Where the bucket older versions used (`provision-locks-<account>-<region>`) exists, the lock
+//! is taken there too, first, with the same conditional put: an older version, which looks only
+//! there, and this one exclude each other. (A run of an older version that creates that bucket
+//! at the very moment a newer one takes the lock is not excluded: the README says so.)
 //! Objects an older version wrote beside a lock (`<stack>.intents/`) are ignored: nothing in the
 //! lock bucket grants ownership of anything.
 
@@ -125,8 +127,54 @@ async fn legacy_lock(
     }
 }
 
-/// One attempt at the stack's lock: a conditional put (`If-None-Match: *`), or who holds it
-/// (here, or in the legacy lock bucket).
+/// Writes `holder`'s lock object in `bucket` only if there is none (`If-None-Match: *`): its
+/// ETag, or who holds it.
+async fn put_if_absent(
+    client: &Client,
+    owner: &str,
+    bucket: &str,
+    stack: &str,
+    holder: &Holder,
+) -> Result<std::result::Result<String, (Holder, String)>> {
+    loop {
+        let put = client
+            .put_object()
+            .bucket(bucket)
+            .key(key(stack))
+            .expected_bucket_owner(owner)
+            .if_none_match("*")
+            .content_type("application/json")
+            .body(ByteStream::from(serde_json::to_vec(holder)?))
+            .send()
+            .await;
+        match put {
+            Ok(out) => return Ok(Ok(out.e_tag().unwrap_or_default().to_string())),
+            Err(e) if matches!(e.code(), Some("PreconditionFailed") | Some("ConditionalRequestConflict")) => {
+                match current(client, owner, bucket, stack).await? {
+                    Some(held) => return Ok(Err(held)),
+                    // Released between the two calls: try again.
+                    None => continue,
+                }
+            }
+            Err(e) if status(&e) == Some(403) => return Err(in_another_account(bucket)),
+            Err(e) => return Err(sdk_error(e).context(format!("taking the lock s3://{bucket}/{}", key(stack)))),
+        }
+    }
+}
+
+/// Whether the legacy lock bucket exists in this account (where older versions look).
+async fn legacy_bucket_here(client: &Client, owner: &str, settings: &LockSettings) -> Result<Option<String>> {
+    let Some(legacy) = &settings.legacy_bucket else { return Ok(None) };
+    match client.head_bucket().bucket(legacy).expected_bucket_owner(owner).send().await {
+        Ok(_) => Ok(Some(legacy.clone())),
+        Err(e) if matches!(status(&e), Some(403) | Some(404)) => Ok(None),
+        Err(e) => Err(sdk_error(e).context(format!("checking the legacy lock bucket {legacy}"))),
+    }
+}
+
+/// One attempt at the stack's lock: a conditional put (`If-None-Match: *`) in the legacy bucket
+/// where it exists, then in the current one; or who holds it (in either). A lock taken in the
+/// legacy bucket is given back when the current one is held.
 pub(super) async fn try_lock(
     client: &Client,
     owner: &str,
@@ -135,37 +183,39 @@ pub(super) async fn try_lock(
     stack: &str,
     holder: &Holder,
 ) -> Result<LockAttempt> {
-    if let Some((holder, etag)) = legacy_lock(client, owner, settings, stack).await? {
-        return Ok(LockAttempt::Held { holder, etag });
-    }
+    let legacy = match legacy_bucket_here(client, owner, settings).await? {
+        Some(bucket) => match put_if_absent(client, owner, &bucket, stack, holder).await {
+            Ok(Ok(etag)) => Some((bucket, etag)),
+            Ok(Err((holder, etag))) => return Ok(LockAttempt::Held { holder, etag }),
+            // Not ours after all: nothing there is a lock of this stack.
+            Err(e) if e.is::<LockBucketElsewhere>() => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
     let bucket = settings.bucket.as_str();
-    ensure_bucket(client, owner, settings, region).await?;
-    let put = client
-        .put_object()
-        .bucket(bucket)
-        .key(key(stack))
-        .expected_bucket_owner(owner)
-        .if_none_match("*")
-        .content_type("application/json")
-        .body(ByteStream::from(serde_json::to_vec(holder)?))
-        .send()
-        .await;
-    match put {
-        Ok(out) => Ok(LockAttempt::Taken(LockHandle {
+    let taken = async {
+        ensure_bucket(client, owner, settings, region).await?;
+        put_if_absent(client, owner, bucket, stack, holder).await
+    }
+    .await;
+    match taken {
+        Ok(Ok(etag)) => Ok(LockAttempt::Taken(LockHandle {
             bucket: bucket.into(),
             key: key(stack),
-            etag: out.e_tag().unwrap_or_default().into(),
+            etag,
             took_over: None,
+            legacy,
         })),
-        Err(e) if matches!(e.code(), Some("PreconditionFailed") | Some("ConditionalRequestConflict")) => {
-            match current(client, owner, bucket, stack).await? {
-                Some((holder, etag)) => Ok(LockAttempt::Held { holder, etag }),
-                // Released between the two calls: try again.
-                None => Box::pin(try_lock(client, owner, region, settings, stack, holder)).await,
+        other => {
+            if let Some((legacy_bucket, etag)) = &legacy {
+                delete_if_match(client, owner, legacy_bucket, stack, etag).await?;
+            }
+            match other? {
+                Err((holder, etag)) => Ok(LockAttempt::Held { holder, etag }),
+                Ok(_) => unreachable!("handled above"),
             }
         }
-        Err(e) if status(&e) == Some(403) => Err(in_another_account(bucket)),
-        Err(e) => Err(sdk_error(e).context(format!("taking the lock s3://{bucket}/{}", key(stack)))),
     }
 }
 
@@ -200,12 +250,29 @@ pub(super) async fn take_over(
         .send()
         .await;
     match put {
-        Ok(out) => Ok(Some(LockHandle {
-            bucket: bucket.into(),
-            key: key(stack),
-            etag: out.e_tag().unwrap_or_default().into(),
-            took_over: None,
-        })),
+        Ok(out) => {
+            let mut handle = LockHandle {
+                bucket: bucket.into(),
+                key: key(stack),
+                etag: out.e_tag().unwrap_or_default().into(),
+                took_over: None,
+                legacy: None,
+            };
+            // Written in the legacy bucket too, where it exists; held there meanwhile: given
+            // back, and the next attempt finds who holds it.
+            if let Some(legacy) = legacy_bucket_here(client, owner, settings).await? {
+                match put_if_absent(client, owner, &legacy, stack, holder).await {
+                    Ok(Ok(etag)) => handle.legacy = Some((legacy, etag)),
+                    Err(e) if e.is::<LockBucketElsewhere>() => {}
+                    other => {
+                        delete_if_match(client, owner, bucket, stack, &handle.etag).await?;
+                        let _held = other?;
+                        return Ok(None);
+                    }
+                }
+            }
+            Ok(Some(handle))
+        }
         Err(e)
             if matches!(
                 e.code(),
@@ -218,9 +285,12 @@ pub(super) async fn take_over(
     }
 }
 
-/// Deletes the lock object only if it is still the one this run wrote.
+/// Deletes the lock object only if it is still the one this run wrote (in the legacy bucket too).
 pub(super) async fn release(client: &Client, owner: &str, lock: &LockHandle) -> Result<Released> {
     let stack = lock.key.trim_end_matches(".lock");
+    if let Some((bucket, etag)) = &lock.legacy {
+        delete_if_match(client, owner, bucket, stack, etag).await?;
+    }
     match current(client, owner, &lock.bucket, stack).await? {
         Some((_, etag)) if etag == lock.etag => {
             // Conditional on the ETag: a lock re-taken in between is left alone.

@@ -358,7 +358,8 @@ impl Provider for FakeProvider {
             key: format!("{stack}.lock"),
             etag,
             took_over: None,
-        }))
+            legacy: None,
+            }))
     }
 
     async fn take_over(
@@ -376,7 +377,13 @@ impl Provider for FakeProvider {
         state.locks_taken += 1;
         let etag = format!("etag-{}", state.locks_taken);
         state.lock = Some((holder.clone(), etag.clone()));
-        Ok(Some(LockHandle { bucket: settings.bucket.clone(), key: format!("{stack}.lock"), etag, took_over: None }))
+        Ok(Some(LockHandle {
+            bucket: settings.bucket.clone(),
+            key: format!("{stack}.lock"),
+            etag,
+            took_over: None,
+            legacy: None,
+        }))
     }
 
     async fn release(&self, lock: &LockHandle) -> Result<Released> {

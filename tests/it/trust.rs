@@ -167,7 +167,7 @@ async fn a_lock_held_in_the_legacy_bucket_is_honoured_until_released() {
     let s3 = fx.moto.s3().await;
     s3.create_bucket().bucket(LEGACY_LOCK_BUCKET).send().await.unwrap();
     let live = serde_json::json!({"who": "ci@old (pid 7)", "command": "apply", "since": "2026-12-01T10:00:00Z"});
-    fx.moto.put_lock_in(LEGACY_LOCK_BUCKET, live).await;
+    fx.moto.put_lock_in(LEGACY_LOCK_BUCKET, live.clone()).await;
     let refused = fx.ok(&["apply", "--auto-approve"], 1);
     assert!(refused.stderr.contains("is locked by ci@old (pid 7)"), "{}", refused.all());
     assert!(s3.head_bucket().bucket(BUCKET).send().await.is_err(), "nothing was created");
@@ -177,6 +177,21 @@ async fn a_lock_held_in_the_legacy_bucket_is_honoured_until_released() {
     assert!(fx.moto.lock_in(LEGACY_LOCK_BUCKET).await.is_none());
     fx.apply();
     assert!(s3.head_bucket().bucket(LOCK_BUCKET).send().await.is_ok());
+    // While the legacy bucket exists, a run holds the lock in both buckets: an older version,
+    // which looks only there, waits for it; both objects go when the run ends.
+    fx.edit("retention_days = 14", "retention_days = 30");
+    let (mut child, _out) = at_prompt(&fx, &["apply"], "Plan: 0 to add, 1 to change");
+    let held = fx.moto.lock_in(LEGACY_LOCK_BUCKET).await.expect("the lock is written where older versions look");
+    assert!(held.contains("\"command\":\"apply\""), "{held}");
+    assert!(fx.moto.lock_in(LOCK_BUCKET).await.is_some());
+    child.stdin.take().unwrap().write_all(b"yes\n").unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(fx.moto.lock_in(LEGACY_LOCK_BUCKET).await.is_none() && fx.moto.lock_in(LOCK_BUCKET).await.is_none());
+    // An older version's lock there stops a newer run, which takes nothing in either bucket.
+    fx.moto.put_lock_in(LEGACY_LOCK_BUCKET, live).await;
+    let refused = fx.ok(&["apply", "--auto-approve"], 1);
+    assert!(refused.stderr.contains("is locked by ci@old (pid 7)"), "{}", refused.all());
+    assert!(fx.moto.lock_in(LOCK_BUCKET).await.is_none(), "nothing taken in the current bucket");
 }
 
 #[tokio::test]
