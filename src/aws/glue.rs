@@ -151,6 +151,15 @@ pub(super) async fn delete(client: &Client, spec: &TableSpec, database_arn: &str
     if tags.get(OWNER_TAG) != spec.tags.get(OWNER_TAG) {
         return Ok(());
     }
+    // Under Lake Formation, GetTables lists only the tables this caller may see, and deleting the
+    // database deletes every table in it: only a database under IAM access control, where the
+    // listing is whole, is deleted.
+    match client.get_database().name(database).send().await {
+        Ok(out) if out.database().is_some_and(lake_formation_filters) => return Ok(()),
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => return Ok(()),
+        Err(e) => return Err(sdk_error(e)),
+    }
     // Empty only when every page says so: a page may be empty and still have a next one.
     let mut pages = client.get_tables().database_name(database).into_paginator().send();
     let mut empty = true;
@@ -173,6 +182,18 @@ pub(super) async fn delete(client: &Client, spec: &TableSpec, database_arn: &str
         }
     }
     Ok(())
+}
+
+/// Whether Lake Formation governs a database, so that GetTables may hide tables from this
+/// caller: its default permissions for new tables are reported and do not grant ALL to
+/// `IAM_ALLOWED_PRINCIPALS` (the mark of IAM access control). Not reported at all (an emulator):
+/// IAM access control.
+fn lake_formation_filters(database: &aws_sdk_glue::types::Database) -> bool {
+    let Some(defaults) = &database.create_table_default_permissions else { return false };
+    !defaults.iter().any(|p| {
+        p.principal().and_then(|x| x.data_lake_principal_identifier()) == Some("IAM_ALLOWED_PRINCIPALS")
+            && p.permissions().contains(&aws_sdk_glue::types::Permission::All)
+    })
 }
 
 /// Adds the ownership markers to a table (import), everything else about it kept as it is.

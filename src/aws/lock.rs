@@ -200,13 +200,9 @@ pub(super) async fn try_lock(
     }
     .await;
     match taken {
-        Ok(Ok(etag)) => Ok(LockAttempt::Taken(LockHandle {
-            bucket: bucket.into(),
-            key: key(stack),
-            etag,
-            took_over: None,
-            legacy,
-        })),
+        Ok(Ok(etag)) => {
+            Ok(LockAttempt::Taken(LockHandle { bucket: bucket.into(), key: key(stack), etag, took_over: None, legacy }))
+        }
         other => {
             if let Some((legacy_bucket, etag)) = &legacy {
                 delete_if_match(client, owner, legacy_bucket, stack, etag).await?;

@@ -359,7 +359,7 @@ impl Provider for FakeProvider {
             etag,
             took_over: None,
             legacy: None,
-            }))
+        }))
     }
 
     async fn take_over(

@@ -329,11 +329,38 @@ async fn an_athena_table_over_the_stream_lives_and_goes_with_the_stack() {
     fx.assert_clean();
 
     // Removed from stack.toml: found by its markers among the account's tables, and deleted.
+    // While Lake Formation governs its database (GetTables then shows only the tables this
+    // caller may see), the database stays though it looks empty.
+    let governed = |iam: bool| {
+        let mut input = aws_sdk_glue::types::DatabaseInput::builder().name("firehose_dp");
+        let everyone = aws_sdk_glue::types::DataLakePrincipal::builder()
+            .data_lake_principal_identifier("IAM_ALLOWED_PRINCIPALS")
+            .build();
+        let grant = aws_sdk_glue::types::PrincipalPermissions::builder()
+            .principal(everyone)
+            .permissions(aws_sdk_glue::types::Permission::All)
+            .build();
+        input = if iam {
+            input.create_table_default_permissions(grant)
+        } else {
+            input.set_create_table_default_permissions(Some(vec![]))
+        };
+        input.build().unwrap()
+    };
+    glue.update_database().name("firehose_dp").database_input(governed(false)).send().await.unwrap();
     std::fs::write(fx.stack_path(), &text).unwrap();
     let plan = fx.ok(&["plan", "--detailed-exitcode"], 2);
     assert!(plan.stdout.contains("table.events will be destroyed"), "{}", plan.all());
     fx.apply();
     let gone = glue.get_table().database_name("firehose_dp").name("events").send().await;
     assert!(gone.is_err(), "the table is deleted");
+    assert!(glue.get_database().name("firehose_dp").send().await.is_ok(), "a database Lake Formation governs stays");
+    // Under IAM access control (what Glue reports without Lake Formation), the database the
+    // stack created goes with its last table.
+    glue.update_database().name("firehose_dp").database_input(governed(true)).send().await.unwrap();
+    std::fs::write(fx.stack_path(), format!("{text}{table}")).unwrap();
+    fx.apply();
+    std::fs::write(fx.stack_path(), &text).unwrap();
+    fx.apply();
     assert!(glue.get_database().name("firehose_dp").send().await.is_err(), "and the database it created");
 }
