@@ -131,7 +131,7 @@ async fn read_for(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned], 
 
 /// Reads the owned resources the stack no longer declares into `state.orphans` (only what
 /// carries the stack's tag when read), with the tags the stack leaves to others set aside.
-pub async fn read_orphans(
+async fn read_orphans(
     stack: &Stack,
     provider: &Arc<dyn Provider>,
     owned: &[Owned],

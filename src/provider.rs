@@ -12,14 +12,12 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// Where discovery looks for a stack's resources: only where the stack puts them, so that its
-/// cost follows the stack, not the account (a busy account's plan makes the same calls).
+/// Where discovery looks for a stack's resources besides the account-wide listings (the tagging
+/// API; IAM's role list, 1,000 roles a page, read only for the roles carrying the stack's
+/// marker): the Glue databases whose tables are listed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Scope {
     pub stack: String,
-    /// Role path prefixes listed with ListRoles: the stack's own (`/provision/<stack>/`), and
-    /// each path stack.toml writes outside it; none covers another.
-    pub role_paths: Vec<String>,
     /// Glue databases whose tables are listed: those of the declared tables (the databases the
     /// stack created itself, tagged, are listed too).
     pub databases: Vec<String>,
@@ -28,29 +26,18 @@ pub struct Scope {
 impl Scope {
     /// The scope of a built stack.
     pub fn of(stack: &Stack) -> Scope {
-        let mut role_paths = vec![crate::model::role_path(&stack.name)];
-        let mut databases = Vec::new();
-        for r in &stack.resources {
-            match &r.spec {
-                Spec::Role(role) => role_paths.push(role.path.clone()),
-                Spec::Table(table) => databases.push(table.database().to_string()),
-                _ => {}
-            }
-        }
-        Scope { stack: stack.name.clone(), role_paths: covering(role_paths), databases: sorted(databases) }
+        let mut databases: Vec<String> = stack
+            .resources
+            .iter()
+            .filter_map(|r| match &r.spec {
+                Spec::Table(table) => Some(table.database().to_string()),
+                _ => None,
+            })
+            .collect();
+        databases.sort();
+        databases.dedup();
+        Scope { stack: stack.name.clone(), databases }
     }
-}
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v.dedup();
-    v
-}
-
-/// The prefixes of `paths` that no other one covers (`/a/` covers `/a/b/`).
-pub fn covering(paths: Vec<String>) -> Vec<String> {
-    let paths = sorted(paths);
-    paths.iter().filter(|p| !paths.iter().any(|q| q != *p && p.starts_with(q.as_str()))).cloned().collect()
 }
 
 /// Who holds a stack's lock, and since when.
@@ -151,9 +138,6 @@ pub trait Provider: Send + Sync {
     /// search returns them (roles: candidates, confirmed by their read).
     async fn discover(&self, scope: &Scope) -> Result<Vec<Owned>>;
 
-    /// The stack's candidate roles under `paths` only.
-    async fn discover_roles(&self, stack: &str, paths: &[String]) -> Result<Vec<Owned>>;
-
     /// Reads a resource by physical name (`None`: it does not exist). `desired` tells which log
     /// streams to look for; `tags`, when discovery already returned them, saves the tag call.
     async fn read(&self, kind: Kind, name: &str, desired: Option<&Spec>, tags: Option<&Tags>) -> Result<Option<Live>>;
@@ -218,7 +202,7 @@ mod scope_tests {
     use std::sync::Arc;
 
     #[test]
-    fn a_scope_lists_the_stack_s_role_path_the_paths_written_and_the_tables_databases() {
+    fn a_scope_lists_the_tables_databases() {
         let s = stack(
             "[stack]\nname = \"app\"\n[role.a]\ntrust = [\"firehose.amazonaws.com\"]\n\
              [role.b]\ntrust = [\"lambda.amazonaws.com\"]\npath = \"/service/\"\n\
@@ -227,20 +211,15 @@ mod scope_tests {
              [table.t]\nname = \"events\"\ndatabase = \"lake\"\nstream = \"firehose.f\"\ncolumns = { id = \"string\" }\n",
         );
         let scope = Scope::of(&s);
-        assert_eq!(scope.role_paths, ["/provision/app/", "/service/"], "/service/etl/ is under /service/");
         assert_eq!(scope.databases, ["lake"]);
-        assert_eq!(covering(vec!["/".into(), "/provision/app/".into()]), ["/"]);
-        assert_eq!(
-            covering(vec!["/provision/app/".into(), "/provision/app2/".into()]),
-            ["/provision/app/", "/provision/app2/"]
-        );
     }
 
-    /// Discovery finds only where a stack puts things: a role the stack owns under a path it no
-    /// longer writes, or a table in someone else's database it no longer names, is not searched
-    /// (the README says so); its own path and its own databases always are.
+    /// Discovery finds the stack's roles wherever they live (a path stack.toml no longer
+    /// writes included); tables only where the stack puts them: a table in someone else's
+    /// database it no longer names is not searched (the README says so), its own databases
+    /// always are.
     #[tokio::test]
-    async fn discovery_searches_the_stack_s_paths_and_databases_not_the_account() {
+    async fn discovery_finds_roles_at_any_path_and_tables_of_the_stack_s_databases() {
         let fake = Arc::new(FakeProvider::new());
         let provider: Arc<dyn Provider> = fake.clone();
         fake.add_foreign_database("shared");
@@ -265,12 +244,12 @@ mod scope_tests {
                 .all(|n| found.contains(&n.to_string())),
             "{found:?}"
         );
-        // Only role.own left in stack.toml: its path and the stack's own database are searched.
+        // Only role.own left in stack.toml: the role at the path no longer written is still
+        // found (to be deleted), and the stack's own database is searched, not someone else's.
         let found = names(provider.discover(&Scope::of(&stack(header))).await.unwrap());
-        assert!(found.contains(&"app-own".to_string()) && found.contains(&"app_lake/events".to_string()), "{found:?}");
-        assert!(
-            !found.contains(&"app-elsewhere".to_string()) && !found.contains(&"shared/events".to_string()),
-            "{found:?}"
-        );
+        for n in ["app-own", "app-elsewhere", "app_lake/events"] {
+            assert!(found.contains(&n.to_string()), "{n}: {found:?}");
+        }
+        assert!(!found.contains(&"shared/events".to_string()), "{found:?}");
     }
 }

@@ -3,9 +3,10 @@
 //! more calls than an empty one: one paginated Resource Groups Tagging API query returns the
 //! buckets, functions, log groups, streams and Glue databases tagged with the stack, with all
 //! their tags (so reads skip their tag calls). IAM roles are not in that API and ListRoles returns
-//! no tags: roles are listed under the stack's path prefixes (1000 a page) and those carrying
-//! provision's description marker are candidates; their read (GetRole, which returns tags)
-//! confirms the ownership tag. Glue tables take no tags: the tables of the declared tables'
+//! no tags: the account's roles are listed (1,000 a page, whatever their path: a role the stack
+//! owns is found wherever it lives) and those carrying the stack's description marker are
+//! candidates; their read (GetRole, which returns tags) confirms the ownership tag, so only the
+//! stack's roles are read, however many the account holds. Glue tables take no tags: the tables of the declared tables'
 //! databases and of the stack's own databases are listed, and their markers checked.
 
 use super::iam::has_marker;
@@ -51,7 +52,7 @@ pub(super) async fn owned(
     let stack = scope.stack.as_str();
     let (tagged, roles, tables) = tokio::join!(
         tagged(tagging, stack),
-        roles(iam, stack, &scope.role_paths),
+        roles(iam, stack),
         super::glue::owned(glue, stack, &scope.databases)
     );
     let (mut out, databases) = tagged?;
@@ -111,27 +112,20 @@ fn database_of(arn: &str) -> Option<String> {
     resource.strip_prefix("database/").filter(|n| !n.is_empty() && !n.contains('/')).map(String::from)
 }
 
-/// Candidate roles of the stack under each of `paths` (ListRoles by path prefix), side by side.
-pub(super) async fn roles(iam: &aws_sdk_iam::Client, stack: &str, paths: &[String]) -> Result<Vec<Owned>> {
-    let lists = paths.iter().map(|path| async move {
-        let mut out = Vec::new();
-        let mut pages = iam.list_roles().path_prefix(path).max_items(1000).into_paginator().send();
-        while let Some(page) = pages.next().await {
-            for role in page.map_err(sdk_error)?.roles() {
-                if has_marker(role.description(), stack) {
-                    out.push(Owned {
-                        address: Address::from_tag(None, Kind::Role, role.role_name()),
-                        physical_name: role.role_name().to_string(),
-                        tags: None,
-                    });
-                }
+/// Candidate roles of the stack: the account's roles (ListRoles, every path) carrying its marker.
+pub(super) async fn roles(iam: &aws_sdk_iam::Client, stack: &str) -> Result<Vec<Owned>> {
+    let mut out = Vec::new();
+    let mut pages = iam.list_roles().max_items(1000).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        for role in page.map_err(sdk_error)?.roles() {
+            if has_marker(role.description(), stack) {
+                out.push(Owned {
+                    address: Address::from_tag(None, Kind::Role, role.role_name()),
+                    physical_name: role.role_name().to_string(),
+                    tags: None,
+                });
             }
         }
-        Ok::<_, anyhow::Error>(out)
-    });
-    let mut out = Vec::new();
-    for list in futures::future::join_all(lists).await {
-        out.extend(list?);
     }
     Ok(out)
 }

@@ -135,10 +135,6 @@ impl Provider for Clients {
             .context("finding the stack's resources by tag")
     }
 
-    async fn discover_roles(&self, stack: &str, paths: &[String]) -> Result<Vec<Owned>> {
-        discover::roles(&self.iam, stack, paths).await.context("finding the stack's roles")
-    }
-
     async fn read(&self, kind: Kind, name: &str, desired: Option<&Spec>, tags: Option<&Tags>) -> Result<Option<Live>> {
         let result = match kind {
             Kind::Bucket => s3::read(&self.s3, self.owner()?, self.partition(), name, tags).await,

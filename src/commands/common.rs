@@ -179,7 +179,7 @@ impl Context {
                 scope.databases.into_iter().filter(|d| !offline_scope.databases.contains(d)).collect();
             if !databases.is_empty() {
                 let more =
-                    provider.discover(&Scope { stack: stack.name.clone(), role_paths: vec![], databases }).await?;
+                    provider.discover(&Scope { stack: stack.name.clone(), databases }).await?;
                 owned.extend(more.into_iter().filter(|o| !owned.contains(o)).collect::<Vec<_>>());
             }
         }
@@ -216,8 +216,8 @@ impl Context {
     /// Roles an earlier provision created at another path than the stack's (`/`) stay there:
     /// the live read reads each declared role by name, wherever it is; a declared role at the
     /// default path found as the stack's at another path is kept there (the stack is built
-    /// again with its path, so ARNs name it), and the stack's roles under that path are
-    /// searched and read too. No call of its own unless such a role is found.
+    /// again with its path, so ARNs name it). Discovery lists roles at every path, so nothing
+    /// more is searched: no call of its own.
     async fn keep_earlier_role_paths(&self, loaded: &mut Loaded, state: &mut LiveState) -> Result<()> {
         let stack = &loaded.stack;
         let default = crate::model::role_path(&stack.name);
@@ -243,14 +243,9 @@ impl Context {
                 output::escape(path),
             ));
         }
-        let paths = crate::provider::covering(kept.values().cloned().collect());
         let env = Environment { kept_role_paths: kept, ..stack.env.clone() };
         let (stack, _) = config::build(&loaded.config, env)?;
         loaded.stack = stack;
-        let found = loaded.provider.discover_roles(&loaded.stack.name, &paths).await?;
-        let new: Vec<Owned> = found.into_iter().filter(|o| !loaded.owned.contains(o)).collect();
-        crate::live::read_orphans(&loaded.stack, &loaded.provider, &new, state).await?;
-        loaded.owned.extend(new);
         Ok(())
     }
 

@@ -225,9 +225,9 @@ impl Provider for FakeProvider {
     async fn discover(&self, scope: &Scope) -> Result<Vec<Owned>> {
         self.call("discover", &scope.stack).await?;
         let state = self.state();
-        // As AWS's discovery does: roles under the scope's paths, tables of its databases.
+        // As AWS's discovery does: everything of the stack's but tables, which are searched in
+        // the scope's databases and the stack's own.
         let in_scope = |spec: &Spec| match spec {
-            Spec::Role(r) => scope.role_paths.iter().any(|p| r.path.starts_with(p.as_str())),
             Spec::Table(t) => {
                 scope.databases.iter().any(|d| d == t.database())
                     || state.databases.get(t.database()).is_some_and(|o| o.as_deref() == Some(scope.stack.as_str()))
@@ -240,18 +240,6 @@ impl Provider for FakeProvider {
             .filter(|l| l.owner() == Some(scope.stack.as_str()) && in_scope(&l.spec))
             .map(owned_of)
             .chain(state.stale_index.iter().cloned())
-            .collect())
-    }
-
-    async fn discover_roles(&self, stack: &str, paths: &[String]) -> Result<Vec<Owned>> {
-        self.call("discover_roles", stack).await?;
-        let state = self.state();
-        Ok(state
-            .resources
-            .values()
-            .filter(|l| l.owner() == Some(stack))
-            .filter(|l| matches!(&l.spec, Spec::Role(r) if paths.iter().any(|p| r.path.starts_with(p.as_str()))))
-            .map(owned_of)
             .collect())
     }
 

@@ -58,9 +58,10 @@ async fn a_no_op_plan_of_the_default_stack_makes_exactly_these_calls() {
     );
 }
 
-/// A busy account: more foreign roles than one ListRoles page holds (listing the account's roles
-/// took two pages), and Glue databases of other teams, each with a table (listing every
-/// database's tables took a GetTables each). The plan's calls are the same as in an empty one.
+/// A busy account: more foreign roles than one ListRoles page holds, and Glue databases of other
+/// teams, each with a table (listing every database's tables took a GetTables each). The plan
+/// reads what it read in an empty one: the only call that grows is ListRoles, a page per 1,000
+/// roles of the account (roles are found wherever they live), never a read per foreign role.
 #[tokio::test]
 async fn calls_grow_with_the_stack_not_with_the_account() {
     use futures::StreamExt;
@@ -96,7 +97,9 @@ async fn calls_grow_with_the_stack_not_with_the_account() {
     }
     fx.faults().reset_counts();
     fx.assert_clean();
-    assert_eq!(counts(&fx), expected(3));
+    let mut busy = expected(3);
+    *busy.get_mut("IAM.ListRoles").unwrap() = 2;
+    assert_eq!(counts(&fx), busy);
 }
 
 /// Roles an earlier provision created at `/` keep working: the plan keeps them there (updated in
