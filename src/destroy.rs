@@ -34,7 +34,7 @@ pub async fn refuse_data_loss(plan: &Plan, provider: &dyn Provider) -> Result<()
     let holding = resources_holding_data(plan, provider).await?;
     if !holding.is_empty() {
         bail!(
-            "{}; nothing was deleted. Set force_destroy = true on each (a function's own log group: log_force_destroy) to delete what it holds with it, or empty them yourself",
+            "{}; nothing was deleted. Set force_destroy = true on each to delete what it holds with it (a function's own log group: log_force_destroy), or empty them yourself",
             holding.join(", ")
         );
     }
