@@ -50,11 +50,8 @@ pub(super) async fn owned(
     scope: &Scope,
 ) -> Result<Vec<Owned>> {
     let stack = scope.stack.as_str();
-    let (tagged, roles, tables) = tokio::join!(
-        tagged(tagging, stack),
-        roles(iam, stack),
-        super::glue::owned(glue, stack, &scope.databases)
-    );
+    let (tagged, roles, tables) =
+        tokio::join!(tagged(tagging, stack), roles(iam, stack), super::glue::owned(glue, stack, &scope.databases));
     let (mut out, databases) = tagged?;
     let own: Vec<String> = databases.into_iter().filter(|d| !scope.databases.contains(d)).collect();
     out.extend(roles?);

@@ -178,8 +178,7 @@ impl Context {
             let databases: Vec<String> =
                 scope.databases.into_iter().filter(|d| !offline_scope.databases.contains(d)).collect();
             if !databases.is_empty() {
-                let more =
-                    provider.discover(&Scope { stack: stack.name.clone(), databases }).await?;
+                let more = provider.discover(&Scope { stack: stack.name.clone(), databases }).await?;
                 owned.extend(more.into_iter().filter(|o| !owned.contains(o)).collect::<Vec<_>>());
             }
         }
