@@ -27,7 +27,7 @@ dir="$name-$target"
 out="target/dist"
 rm -rf "$out/$dir" && mkdir -p "$out/$dir"
 cp "$binary$ext" "$out/$dir/"
-cp README.md "$out/$dir/"
+cp README.md LICENSE "$out/$dir/"
 archive="$dir.tar.gz"
 tar -C "$out" -czf "$out/$archive" "$dir"
 (cd "$out" && sha256sum "$archive" > "$archive.sha256")
