@@ -475,3 +475,70 @@ fn bombs_in_stack_toml_end_in_a_message_at_once() {
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("grows past 256 KiB through ${var.v40}"), "{stderr}");
 }
+
+/// Module sources that leave the project (climbing with `..`, absolute, through a symlink), name
+/// a file that is not a module file, or a file that is not TOML: each an error naming the path,
+/// and no line of any of those files is ever printed (before: `source = "../home/.env"` printed
+/// the secrets in validate's diagnostics).
+#[test]
+fn module_sources_stay_in_the_project_and_no_other_file_is_ever_shown() {
+    let root = tempfile::tempdir().unwrap();
+    let project = root.path().join("project");
+    let outside = root.path().join("home");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    let secrets = "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI-secret\nGITHUB_TOKEN=ghp_secret123\n";
+    std::fs::write(outside.join(".env"), secrets).unwrap();
+    std::fs::write(outside.join("module.toml"), "[bucket.b]\nname = \"outside-${var.x}\"\n").unwrap();
+    std::fs::write(project.join(".env"), secrets).unwrap();
+    // TOML-looking on its first line, then the secrets: not TOML as a whole.
+    std::fs::write(project.join("notes.toml"), format!("title = \"notes\"\n{secrets}")).unwrap();
+    std::os::unix::fs::symlink(&outside, project.join("linked")).unwrap();
+    let absolute = outside.join("module.toml").to_str().unwrap().to_string();
+    let calls = [
+        ("up", "../home/.env"),
+        ("absolute", absolute.as_str()),
+        ("linked", "linked"),
+        ("dotenv", ".env"),
+        ("notes", "notes.toml"),
+    ];
+    let mut stack = String::from("[stack]\nname = \"pr\"\n");
+    for (name, source) in calls {
+        stack.push_str(&format!("\n[module.{name}]\nsource = {source:?}\n"));
+    }
+    std::fs::write(project.join("stack.toml"), &stack).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_provision"))
+        .arg("-f")
+        .arg(project.join("stack.toml"))
+        .arg("validate")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    for secret in ["wJalrXUtnFEMI", "ghp_secret123", "outside-"] {
+        assert!(!all.contains(secret), "{secret} was shown:\n{all}");
+    }
+    for (call, why) in [
+        ("module.up.source", "outside the project directory"),
+        ("module.absolute.source", "outside the project directory"),
+        ("module.linked.source", "outside the project directory"),
+        ("module.dotenv.source", "is not a module file"),
+    ] {
+        assert!(all.lines().any(|l| l.contains(call) && l.contains(why)), "{call}: {why}:\n{all}");
+    }
+    assert!(all.contains("notes.toml: not a module file: it is not TOML at line 2"), "{all}");
+    // Named with --project-dir, the directory above is the project: the module outside is read.
+    let out = Command::new(env!("CARGO_BIN_EXE_provision"))
+        .arg("-f")
+        .arg(project.join("stack.toml"))
+        .arg("--project-dir")
+        .arg(root.path())
+        .arg("validate")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!all.contains("module.absolute.source"), "inside the named project now:\n{all}");
+    assert!(!all.contains("wJalrXUtnFEMI"), "{all}");
+}
