@@ -12,7 +12,7 @@ pub async fn resources_holding_data(plan: &Plan, provider: &dyn Provider) -> Res
         .changes
         .iter()
         .filter(|c| matches!(c.action, Action::Delete | Action::Replace) && !c.force_destroy)
-        .filter(|c| c.address.kind.info().holds_data)
+        .filter(|c| c.address.kind.info().holds.is_some())
         .filter_map(|c| c.live.as_ref().map(|l| (c, l)));
     let held = futures::future::join_all(
         deleted.map(|(c, live)| async move { provider.data_held(live).await.map(|held| (c, live, held)) }),
@@ -96,7 +96,7 @@ mod tests {
         fake.put_objects(group, 1);
         let plan = destroy_plan(&fake, DEFAULT_STACK).await;
         let error = refuse_data_loss(&plan, fake.as_ref()).await.unwrap_err().to_string();
-        assert!(error.contains(&format!("log_group.delivery ({group}) holds log events")), "{error}");
+        assert!(error.contains(&format!("log_group.delivery ({group}) holds 1 log event(s)")), "{error}");
         let forced = DEFAULT_STACK.replace("retention_days = 14", "retention_days = 14\nforce_destroy = true");
         assert_ne!(forced, DEFAULT_STACK);
         refuse_data_loss(&destroy_plan(&fake, &forced).await, fake.as_ref()).await.unwrap();

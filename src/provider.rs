@@ -26,17 +26,40 @@ pub struct Scope {
 impl Scope {
     /// The scope of a built stack.
     pub fn of(stack: &Stack) -> Scope {
-        let mut databases: Vec<String> = stack
-            .resources
-            .iter()
-            .filter_map(|r| match &r.spec {
-                Spec::Table(table) => Some(table.database().to_string()),
-                _ => None,
-            })
-            .collect();
+        let mut databases: Vec<String> =
+            stack.resources.iter().filter_map(|r| r.spec.listed_in().map(String::from)).collect();
         databases.sort();
         databases.dedup();
         Scope { stack: stack.name.clone(), databases }
+    }
+}
+
+/// One kind's side of a cloud, implemented once per kind beside the service it calls
+/// (`src/aws/<service>.rs`): how a resource of it is read, created, updated, deleted and tagged.
+/// The [`Provider`] of a cloud dispatches to it by kind (generated from the registry of kinds),
+/// so a kind is one implementation of this, never an arm in a list of kinds.
+#[async_trait]
+pub trait KindApi<S: Sync>: Sync {
+    /// Reads it by physical name (`None`: it does not exist); `desired` says what to look for
+    /// (a log group's streams), `tags` are discovery's when it returned them.
+    async fn read(&self, name: &str, desired: Option<&S>, tags: Option<&Tags>) -> Result<Option<Live>>;
+    /// Creates it, with its tags in the create call where the service allows, waiting up to
+    /// `wait` for it to be usable.
+    async fn create(&self, spec: &S, wait: Duration) -> Result<Outputs>;
+    /// Changes `live` (its settings `was`) to match `desired`.
+    async fn update(&self, desired: &S, was: &S, live: &Live, wait: Duration) -> Result<Outputs>;
+    /// Deletes it (emptying what it holds first when `force_destroy`).
+    async fn delete(&self, spec: &S, live: &Live, force_destroy: bool, wait: Duration) -> Result<()>;
+    /// Its tags right now, read with its own service's API (`None`: gone).
+    async fn tags_now(&self, spec: &S, live: &Live) -> Result<Option<Tags>>;
+    /// Adds tags (import), keeping every other tag it has.
+    async fn tag(&self, spec: &S, live: &Live, tags: &Tags) -> Result<()>;
+    /// Removes tags (forget).
+    async fn untag(&self, spec: &S, live: &Live, keys: &[String]) -> Result<()>;
+    /// What it holds that deleting it deletes, for people (`None`: nothing, or a kind that
+    /// holds no data).
+    async fn data_held(&self, _spec: &S, _live: &Live) -> Result<Option<String>> {
+        Ok(None)
     }
 }
 

@@ -16,26 +16,6 @@ use crate::provider::Scope;
 use anyhow::Result;
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 
-/// How the resources of a kind that a stack owns are found. Exhaustive on purpose: a new kind
-/// must say, or its removed resources would never be found (and never deleted).
-#[derive(Debug, PartialEq, Eq)]
-enum Listing {
-    /// The Resource Groups Tagging API, by the kind's `tag_type`.
-    Tagged,
-    /// IAM's role list, by the description marker.
-    Roles,
-    /// The tables of the scope's databases and of the stack's own, by the ownership parameters.
-    Tables,
-}
-
-fn listing(kind: Kind) -> Listing {
-    match kind {
-        Kind::Bucket | Kind::LogGroup | Kind::Lambda | Kind::Firehose => Listing::Tagged,
-        Kind::Role => Listing::Roles,
-        Kind::Table => Listing::Tables,
-    }
-}
-
 /// The tagging API's type filter for the Glue databases a stack creates for its tables: the
 /// service alone (a filter every region accepts); the stack tags no other Glue resource.
 const DATABASE_TYPE: &str = "glue";
@@ -69,13 +49,14 @@ async fn tagged(tagging: &aws_sdk_resourcegroupstagging::Client, stack: &str) ->
     let filter = TagFilter::builder().key(OWNER_TAG).values(stack).build();
     // Service-level type filters (moto matches only these); `Kind::from_arn` drops the other
     // resource types of those services.
-    let types: Vec<String> = Kind::ALL
+    let mut types: Vec<String> = Kind::ALL
         .iter()
-        .filter(|k| listing(**k) == Listing::Tagged)
-        .filter_map(|k| k.info().tag_type)
-        .chain([DATABASE_TYPE])
-        .map(String::from)
+        .filter_map(|k| k.info().tag_type())
+        .map(|t| t.split(':').next().unwrap_or(t).to_string())
+        .chain([DATABASE_TYPE.to_string()])
         .collect();
+    types.sort();
+    types.dedup();
     let mut pages = tagging
         .get_resources()
         .tag_filters(filter)
@@ -130,13 +111,6 @@ pub(super) async fn roles(iam: &aws_sdk_iam::Client, stack: &str) -> Result<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_kind_is_listed_by_tag_exactly_when_it_has_a_tag_type() {
-        for k in Kind::ALL {
-            assert_eq!(listing(*k) == Listing::Tagged, k.info().tag_type.is_some(), "{k}");
-        }
-    }
 
     #[test]
     fn arns_map_to_kinds_and_names() {

@@ -548,3 +548,28 @@ pub(super) async fn delete(client: &Client, name: &str, wait: Duration) -> Resul
     }
     Ok(())
 }
+
+#[async_trait::async_trait]
+impl crate::provider::KindApi<FirehoseSpec> for super::Clients {
+    async fn read(&self, name: &str, _: Option<&FirehoseSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
+        read(&self.firehose, name, tags).await
+    }
+    async fn create(&self, spec: &FirehoseSpec, wait: Duration) -> Result<Outputs> {
+        create(&self.firehose, spec, wait).await
+    }
+    async fn update(&self, desired: &FirehoseSpec, was: &FirehoseSpec, live: &Live, wait: Duration) -> Result<Outputs> {
+        update(&self.firehose, desired, was, &live.arn, wait).await
+    }
+    async fn delete(&self, spec: &FirehoseSpec, _: &Live, _: bool, wait: Duration) -> Result<()> {
+        delete(&self.firehose, &spec.name, wait).await
+    }
+    async fn tags_now(&self, spec: &FirehoseSpec, _: &Live) -> Result<Option<Tags>> {
+        tags_now(&self.firehose, &spec.name).await
+    }
+    async fn tag(&self, spec: &FirehoseSpec, _: &Live, tags: &Tags) -> Result<()> {
+        tag(&self.firehose, &spec.name, tags).await
+    }
+    async fn untag(&self, spec: &FirehoseSpec, _: &Live, keys: &[String]) -> Result<()> {
+        untag(&self.firehose, &spec.name, keys).await
+    }
+}

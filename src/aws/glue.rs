@@ -264,3 +264,31 @@ pub(super) async fn owned(client: &Client, stack: &str, databases: &[String]) ->
     }
     Ok(out)
 }
+
+#[async_trait::async_trait]
+impl crate::provider::KindApi<TableSpec> for super::Clients {
+    async fn read(&self, name: &str, _: Option<&TableSpec>, _: Option<&Tags>) -> Result<Option<Live>> {
+        let (database, table) = split(name);
+        read(&self.glue, &self.env()?.table_arn(database, table), name).await
+    }
+    async fn create(&self, spec: &TableSpec, _: std::time::Duration) -> Result<Outputs> {
+        let (database, table) = split(&spec.name);
+        create(&self.glue, spec, &self.env()?.table_arn(database, table)).await
+    }
+    async fn update(&self, desired: &TableSpec, _: &TableSpec, live: &Live, _: std::time::Duration) -> Result<Outputs> {
+        update(&self.glue, desired).await?;
+        Ok(Outputs { arn: live.arn.clone(), qualified_arn: None })
+    }
+    async fn delete(&self, spec: &TableSpec, _: &Live, _: bool, _: std::time::Duration) -> Result<()> {
+        delete(&self.glue, spec, &self.env()?.database_arn(spec.database())).await
+    }
+    async fn tags_now(&self, spec: &TableSpec, _: &Live) -> Result<Option<Tags>> {
+        tags_now(&self.glue, &spec.name).await
+    }
+    async fn tag(&self, spec: &TableSpec, _: &Live, tags: &Tags) -> Result<()> {
+        adopt(&self.glue, &spec.name, tags).await
+    }
+    async fn untag(&self, spec: &TableSpec, _: &Live, keys: &[String]) -> Result<()> {
+        release(&self.glue, &spec.name, keys).await
+    }
+}

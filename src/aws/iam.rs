@@ -228,3 +228,28 @@ pub(super) async fn delete(client: &Client, spec: &RoleSpec) -> Result<()> {
         Err(e) => Err(sdk_error(e)),
     }
 }
+
+#[async_trait::async_trait]
+impl crate::provider::KindApi<RoleSpec> for super::Clients {
+    async fn read(&self, name: &str, _: Option<&RoleSpec>, _: Option<&Tags>) -> Result<Option<Live>> {
+        read(&self.iam, name).await
+    }
+    async fn create(&self, spec: &RoleSpec, _wait: std::time::Duration) -> Result<Outputs> {
+        create(&self.iam, spec).await
+    }
+    async fn update(&self, desired: &RoleSpec, was: &RoleSpec, live: &Live, _: std::time::Duration) -> Result<Outputs> {
+        update(&self.iam, desired, was, &live.arn).await
+    }
+    async fn delete(&self, spec: &RoleSpec, _: &Live, _: bool, _: std::time::Duration) -> Result<()> {
+        delete(&self.iam, spec).await
+    }
+    async fn tags_now(&self, spec: &RoleSpec, _: &Live) -> Result<Option<Tags>> {
+        tags_now(&self.iam, &spec.name).await
+    }
+    async fn tag(&self, spec: &RoleSpec, _: &Live, tags: &Tags) -> Result<()> {
+        adopt(&self.iam, &spec.name, tags).await
+    }
+    async fn untag(&self, spec: &RoleSpec, _: &Live, keys: &[String]) -> Result<()> {
+        release(&self.iam, &spec.name, keys).await
+    }
+}

@@ -254,6 +254,31 @@ pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
     }
 }
 
+#[async_trait::async_trait]
+impl crate::provider::KindApi<LambdaSpec> for super::Clients {
+    async fn read(&self, name: &str, _: Option<&LambdaSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
+        read(&self.lambda, name, tags).await
+    }
+    async fn create(&self, spec: &LambdaSpec, wait: Duration) -> Result<Outputs> {
+        create(&self.lambda, spec, wait).await
+    }
+    async fn update(&self, desired: &LambdaSpec, was: &LambdaSpec, live: &Live, wait: Duration) -> Result<Outputs> {
+        update(&self.lambda, desired, was, &live.arn, wait).await
+    }
+    async fn delete(&self, spec: &LambdaSpec, _: &Live, _: bool, _: Duration) -> Result<()> {
+        delete(&self.lambda, &spec.name).await
+    }
+    async fn tags_now(&self, _: &LambdaSpec, live: &Live) -> Result<Option<Tags>> {
+        tags_now(&self.lambda, &live.arn).await
+    }
+    async fn tag(&self, _: &LambdaSpec, live: &Live, tags: &Tags) -> Result<()> {
+        tag(&self.lambda, &live.arn, tags).await
+    }
+    async fn untag(&self, _: &LambdaSpec, live: &Live, keys: &[String]) -> Result<()> {
+        untag(&self.lambda, &live.arn, keys).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -145,3 +145,38 @@ pub(super) async fn holds_events(client: &Client, name: &str) -> Result<bool> {
         Err(e) => Err(sdk_error(e)),
     }
 }
+
+#[async_trait::async_trait]
+impl crate::provider::KindApi<LogGroupSpec> for super::Clients {
+    async fn read(&self, name: &str, desired: Option<&LogGroupSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
+        let streams = desired.map(|d| d.streams.clone()).unwrap_or_default();
+        read(&self.logs, name, &streams, tags).await
+    }
+    async fn create(&self, spec: &LogGroupSpec, _wait: std::time::Duration) -> Result<Outputs> {
+        create(&self.logs, spec).await
+    }
+    async fn update(
+        &self,
+        desired: &LogGroupSpec,
+        was: &LogGroupSpec,
+        live: &Live,
+        _: std::time::Duration,
+    ) -> Result<Outputs> {
+        update(&self.logs, desired, was, &live.arn).await
+    }
+    async fn delete(&self, spec: &LogGroupSpec, _: &Live, _: bool, _: std::time::Duration) -> Result<()> {
+        delete(&self.logs, &spec.name).await
+    }
+    async fn tags_now(&self, _: &LogGroupSpec, live: &Live) -> Result<Option<Tags>> {
+        tags_now(&self.logs, &live.arn).await
+    }
+    async fn tag(&self, _: &LogGroupSpec, live: &Live, tags: &Tags) -> Result<()> {
+        tag(&self.logs, &live.arn, tags).await
+    }
+    async fn untag(&self, _: &LogGroupSpec, live: &Live, keys: &[String]) -> Result<()> {
+        untag(&self.logs, &live.arn, keys).await
+    }
+    async fn data_held(&self, spec: &LogGroupSpec, _: &Live) -> Result<Option<String>> {
+        Ok(holds_events(&self.logs, &spec.name).await?.then(|| "log events".to_string()))
+    }
+}

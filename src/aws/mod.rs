@@ -15,7 +15,7 @@ mod s3;
 
 use crate::error::{AwsError, ErrorKind};
 use crate::model::{partition_of, Kind, Live, LockSettings, Outputs, Owned, Spec, Tags};
-use crate::provider::{Holder, LockAttempt, LockHandle, Provider, Released, Scope};
+use crate::provider::{Holder, KindApi, LockAttempt, LockHandle, Provider, Released, Scope};
 use anyhow::{Context, Result};
 use async_trait::async_trait;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -114,6 +114,71 @@ impl Clients {
     }
 }
 
+/// The [`Provider`]'s per-kind calls, dispatched to each kind's [`KindApi`] (implemented in its
+/// service file), generated from the registry of kinds: a kind is never an arm written here.
+macro_rules! dispatch_by_kind {
+    ($($(#[doc = $doc:literal])* $variant:ident => $module:ident ($spec:ident, $section:ident)),* $(,)?) => {
+        impl Clients {
+            async fn read_kind(&self, kind: Kind, name: &str, desired: Option<&Spec>, tags: Option<&Tags>) -> Result<Option<Live>> {
+                match kind {
+                    $(Kind::$variant => {
+                        let desired = match desired {
+                            Some(Spec::$variant(s)) => Some(s),
+                            _ => None,
+                        };
+                        <Self as KindApi<crate::model::kinds::$module::$spec>>::read(self, name, desired, tags).await
+                    })*
+                }
+            }
+
+            async fn create_kind(&self, spec: &Spec, wait: Duration) -> Result<Outputs> {
+                match spec {
+                    $(Spec::$variant(s) => KindApi::create(self, s, wait).await),*
+                }
+            }
+
+            async fn update_kind(&self, desired: &Spec, live: &Live, wait: Duration) -> Result<Outputs> {
+                match (desired, &live.spec) {
+                    $((Spec::$variant(d), Spec::$variant(l)) => KindApi::update(self, d, l, live, wait).await,)*
+                    _ => Err(anyhow::anyhow!("internal error: desired and live kinds differ")),
+                }
+            }
+
+            async fn delete_kind(&self, live: &Live, force_destroy: bool, wait: Duration) -> Result<()> {
+                match &live.spec {
+                    $(Spec::$variant(s) => KindApi::delete(self, s, live, force_destroy, wait).await),*
+                }
+            }
+
+            async fn tags_now_kind(&self, live: &Live) -> Result<Option<Tags>> {
+                match &live.spec {
+                    $(Spec::$variant(s) => KindApi::tags_now(self, s, live).await),*
+                }
+            }
+
+            async fn tag_kind(&self, live: &Live, tags: &Tags) -> Result<()> {
+                match &live.spec {
+                    $(Spec::$variant(s) => KindApi::tag(self, s, live, tags).await),*
+                }
+            }
+
+            async fn untag_kind(&self, live: &Live, keys: &[String]) -> Result<()> {
+                match &live.spec {
+                    $(Spec::$variant(s) => KindApi::untag(self, s, live, keys).await),*
+                }
+            }
+
+            async fn data_held_kind(&self, live: &Live) -> Result<Option<String>> {
+                match &live.spec {
+                    $(Spec::$variant(s) => KindApi::data_held(self, s, live).await),*
+                }
+            }
+        }
+    };
+}
+
+crate::with_kinds!(dispatch_by_kind);
+
 #[async_trait]
 impl Provider for Clients {
     fn region(&self) -> &str {
@@ -136,140 +201,44 @@ impl Provider for Clients {
     }
 
     async fn read(&self, kind: Kind, name: &str, desired: Option<&Spec>, tags: Option<&Tags>) -> Result<Option<Live>> {
-        let result = match kind {
-            Kind::Bucket => s3::read(&self.s3, self.owner()?, self.partition(), name, tags).await,
-            Kind::LogGroup => {
-                let streams = match desired {
-                    Some(Spec::LogGroup(g)) => g.streams.clone(),
-                    _ => vec![],
-                };
-                logs::read(&self.logs, name, &streams, tags).await
-            }
-            Kind::Role => iam::read(&self.iam, name).await,
-            Kind::Lambda => lambda::read(&self.lambda, name, tags).await,
-            Kind::Firehose => firehose::read(&self.firehose, name, tags).await,
-            Kind::Table => {
-                let (database, table) = name.split_once('/').unwrap_or(("", name));
-                glue::read(&self.glue, &self.env()?.table_arn(database, table), name).await
-            }
-        };
-        result.with_context(|| format!("reading {} {:?}", kind.as_str(), crate::output::escape(name)))
+        self.read_kind(kind, name, desired, tags)
+            .await
+            .with_context(|| format!("reading {} {:?}", kind.as_str(), crate::output::escape(name)))
     }
 
     async fn create(&self, spec: &Spec, wait: Duration) -> Result<Outputs> {
-        match spec {
-            Spec::Bucket(s) => s3::create(&self.s3, self.owner()?, self.partition(), s).await,
-            Spec::LogGroup(s) => logs::create(&self.logs, s).await,
-            Spec::Role(s) => iam::create(&self.iam, s).await,
-            Spec::Lambda(s) => lambda::create(&self.lambda, s, wait).await,
-            Spec::Firehose(s) => firehose::create(&self.firehose, s, wait).await,
-            Spec::Table(s) => glue::create(&self.glue, s, &spec.arn(&self.env()?)).await,
-        }
+        self.create_kind(spec, wait).await
     }
 
     async fn update(&self, desired: &Spec, live: &Live, wait: Duration) -> Result<Outputs> {
-        // Exhaustive over the desired kind: a new kind must say how it is updated.
-        let differ = || anyhow::anyhow!("internal error: desired and live kinds differ");
-        match desired {
-            Spec::Bucket(d) => {
-                let Spec::Bucket(l) = &live.spec else { return Err(differ()) };
-                s3::update(&self.s3, self.owner()?, self.partition(), d, l, &live.ignored_tags).await
-            }
-            Spec::LogGroup(d) => {
-                let Spec::LogGroup(l) = &live.spec else { return Err(differ()) };
-                logs::update(&self.logs, d, l, &live.arn).await
-            }
-            Spec::Role(d) => {
-                let Spec::Role(l) = &live.spec else { return Err(differ()) };
-                iam::update(&self.iam, d, l, &live.arn).await
-            }
-            Spec::Lambda(d) => {
-                let Spec::Lambda(l) = &live.spec else { return Err(differ()) };
-                lambda::update(&self.lambda, d, l, &live.arn, wait).await
-            }
-            Spec::Firehose(d) => {
-                let Spec::Firehose(l) = &live.spec else { return Err(differ()) };
-                firehose::update(&self.firehose, d, l, &live.arn, wait).await
-            }
-            Spec::Table(d) => {
-                let Spec::Table(_) = &live.spec else { return Err(differ()) };
-                glue::update(&self.glue, d).await?;
-                Ok(Outputs { arn: live.arn.clone(), qualified_arn: None })
-            }
-        }
+        self.update_kind(desired, live, wait).await
     }
 
     async fn delete(&self, live: &Live, force_destroy: bool, wait: Duration) -> Result<()> {
-        match &live.spec {
-            Spec::Bucket(s) => s3::delete(&self.s3, self.owner()?, &s.name, force_destroy, wait).await,
-            Spec::LogGroup(s) => logs::delete(&self.logs, &s.name).await,
-            Spec::Role(s) => iam::delete(&self.iam, s).await,
-            Spec::Lambda(s) => lambda::delete(&self.lambda, &s.name).await,
-            Spec::Firehose(s) => firehose::delete(&self.firehose, &s.name, wait).await,
-            Spec::Table(s) => glue::delete(&self.glue, s, &self.env()?.database_arn(s.database())).await,
-        }
+        self.delete_kind(live, force_destroy, wait).await
     }
 
     async fn tags_now(&self, live: &Live) -> Result<Option<Tags>> {
-        let name = live.spec.physical_name();
-        let tags = match &live.spec {
-            Spec::Bucket(_) => s3::tags_now(&self.s3, self.owner()?, name).await,
-            Spec::LogGroup(_) => logs::tags_now(&self.logs, &live.arn).await,
-            Spec::Role(_) => iam::tags_now(&self.iam, name).await,
-            Spec::Lambda(_) => lambda::tags_now(&self.lambda, &live.arn).await,
-            Spec::Firehose(_) => firehose::tags_now(&self.firehose, name).await,
-            Spec::Table(_) => glue::tags_now(&self.glue, name).await,
-        };
-        tags.with_context(|| {
-            format!("reading the tags of {} {:?}", live.spec.kind().as_str(), crate::output::escape(name))
+        self.tags_now_kind(live).await.with_context(|| {
+            let name = crate::output::escape(live.spec.physical_name());
+            format!("reading the tags of {} {name:?}", live.spec.kind().as_str())
         })
     }
 
     async fn tag(&self, live: &Live, tags: &Tags) -> Result<()> {
-        match &live.spec {
-            // S3 writes a bucket's whole tag set: read right before the write (not before a prompt
-            // that may have waited for minutes), so that a tag added meanwhile is kept.
-            Spec::Bucket(s) => {
-                let mut all = s3::tags_now(&self.s3, self.owner()?, &s.name).await?.unwrap_or_default();
-                all.extend(tags.clone());
-                s3::put_tags(&self.s3, self.owner()?, &s.name, &all).await
-            }
-            Spec::LogGroup(_) => logs::tag(&self.logs, &live.arn, tags).await,
-            Spec::Role(s) => iam::adopt(&self.iam, &s.name, tags).await,
-            Spec::Lambda(_) => lambda::tag(&self.lambda, &live.arn, tags).await,
-            Spec::Firehose(s) => firehose::tag(&self.firehose, &s.name, tags).await,
-            Spec::Table(s) => glue::adopt(&self.glue, &s.name, tags).await,
-        }
+        self.tag_kind(live, tags).await
     }
 
     async fn untag(&self, live: &Live, keys: &[String]) -> Result<()> {
-        match &live.spec {
-            Spec::Bucket(s) => {
-                let mut kept = s3::tags_now(&self.s3, self.owner()?, &s.name).await?.unwrap_or_default();
-                kept.retain(|k, _| !keys.contains(k));
-                s3::replace_tags(&self.s3, self.owner()?, &s.name, &kept).await
-            }
-            Spec::LogGroup(_) => logs::untag(&self.logs, &live.arn, keys).await,
-            Spec::Role(s) => iam::release(&self.iam, &s.name, keys).await,
-            Spec::Lambda(_) => lambda::untag(&self.lambda, &live.arn, keys).await,
-            Spec::Firehose(s) => firehose::untag(&self.firehose, &s.name, keys).await,
-            Spec::Table(s) => glue::release(&self.glue, &s.name, keys).await,
-        }
+        self.untag_kind(live, keys).await
+    }
+
+    async fn data_held(&self, live: &Live) -> Result<Option<String>> {
+        self.data_held_kind(live).await
     }
 
     async fn policy_exists(&self, arn: &str) -> Result<bool> {
         iam::policy_exists(&self.iam, arn).await
-    }
-
-    async fn data_held(&self, live: &Live) -> Result<Option<String>> {
-        Ok(match &live.spec {
-            Spec::Bucket(s) => {
-                let n = s3::object_count(&self.s3, self.owner()?, &s.name).await?;
-                (n > 0).then(|| format!("{n} object version(s)"))
-            }
-            Spec::LogGroup(s) => logs::holds_events(&self.logs, &s.name).await?.then(|| "log events".to_string()),
-            Spec::Role(_) | Spec::Lambda(_) | Spec::Firehose(_) | Spec::Table(_) => None,
-        })
     }
 
     async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt> {

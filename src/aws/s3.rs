@@ -520,3 +520,38 @@ pub(super) async fn delete(client: &Client, owner: &str, name: &str, force: bool
         }
     }
 }
+
+#[async_trait::async_trait]
+impl crate::provider::KindApi<BucketSpec> for super::Clients {
+    async fn read(&self, name: &str, _: Option<&BucketSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
+        read(&self.s3, self.owner()?, self.partition(), name, tags).await
+    }
+    async fn create(&self, spec: &BucketSpec, _wait: Duration) -> Result<Outputs> {
+        create(&self.s3, self.owner()?, self.partition(), spec).await
+    }
+    async fn update(&self, desired: &BucketSpec, was: &BucketSpec, live: &Live, _: Duration) -> Result<Outputs> {
+        update(&self.s3, self.owner()?, self.partition(), desired, was, &live.ignored_tags).await
+    }
+    async fn delete(&self, spec: &BucketSpec, _: &Live, force_destroy: bool, wait: Duration) -> Result<()> {
+        delete(&self.s3, self.owner()?, &spec.name, force_destroy, wait).await
+    }
+    async fn tags_now(&self, spec: &BucketSpec, _: &Live) -> Result<Option<Tags>> {
+        tags_now(&self.s3, self.owner()?, &spec.name).await
+    }
+    /// S3 writes a bucket's whole tag set: read right before the write (not before a prompt
+    /// that may have waited for minutes), so that a tag added meanwhile is kept.
+    async fn tag(&self, spec: &BucketSpec, _: &Live, tags: &Tags) -> Result<()> {
+        let mut all = tags_now(&self.s3, self.owner()?, &spec.name).await?.unwrap_or_default();
+        all.extend(tags.clone());
+        put_tags(&self.s3, self.owner()?, &spec.name, &all).await
+    }
+    async fn untag(&self, spec: &BucketSpec, _: &Live, keys: &[String]) -> Result<()> {
+        let mut kept = tags_now(&self.s3, self.owner()?, &spec.name).await?.unwrap_or_default();
+        kept.retain(|k, _| !keys.contains(k));
+        replace_tags(&self.s3, self.owner()?, &spec.name, &kept).await
+    }
+    async fn data_held(&self, spec: &BucketSpec, _: &Live) -> Result<Option<String>> {
+        let n = object_count(&self.s3, self.owner()?, &spec.name).await?;
+        Ok((n > 0).then(|| format!("{n} object version(s)")))
+    }
+}

@@ -101,8 +101,7 @@ impl Context {
     pub(super) fn note_code_outside_project(&self, stack: &Stack) {
         let project = self.project();
         for r in &stack.resources {
-            let Spec::Lambda(l) = &r.spec else { continue };
-            let Some(source) = l.source_dir.as_ref().and_then(|s| s.canonicalize().ok()) else { continue };
+            let Some(source) = r.spec.source_dir().and_then(|s| s.canonicalize().ok()) else { continue };
             if !source.starts_with(&project) {
                 self.note(&format!(
                     "note: the code of {} comes from {}, outside {}'s directory",

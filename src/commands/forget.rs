@@ -22,8 +22,8 @@ async fn forget_one(ctx: &Context, loaded: &mut Loaded, address: &str, auto_appr
     outln!("  ~ {} ({name})", release.address);
     outln!("      - tags.{} = {:?}", crate::model::OWNER_TAG, loaded.stack.name);
     outln!("      - tags.{} = {:?}", crate::model::ADDRESS_TAG, release.address.tag_value());
-    if release.address.kind == crate::model::Kind::Role {
-        outln!("      ~ description: provision's marker removed, the role's own text kept");
+    if let Some(also) = release.address.kind.info().forget_also {
+        outln!("      ~ {also}");
     }
     if release.still_declared {
         outln!(

@@ -1,5 +1,4 @@
 use super::common::Context;
-use crate::model::{function_arn_for_use, Spec};
 use crate::output::escape;
 use crate::{errln, outln};
 use anyhow::bail;
@@ -25,12 +24,7 @@ pub(super) async fn run(ctx: &Context, name: Option<&str>, json: bool, raw: bool
             if l.owner() != Some(stack.name.as_str()) {
                 continue;
             }
-            let arn = match &l.spec {
-                Spec::Lambda(f) => {
-                    function_arn_for_use(&l.arn, true, f.version.as_deref()).unwrap_or_else(|| l.arn.clone())
-                }
-                _ => l.arn.clone(),
-            };
+            let arn = l.spec.with_local_settings(&r.spec).arn_for_use(&l.arn);
             rows.push(Row { address: r.address.to_string(), name: r.physical_name().to_string(), arn });
         }
     }

@@ -1,5 +1,4 @@
 use super::common::Context;
-use crate::model::Spec;
 use crate::plan;
 use crate::plan::saved::SavedPlan;
 use crate::{errln, outln, render};
@@ -26,12 +25,10 @@ pub(super) async fn run(
     }
     if ctx.verbose {
         for r in &loaded.stack.resources {
-            if let Spec::Lambda(l) = &r.spec {
-                if let Some(p) = &l.package {
-                    errln!("{} packages {} file(s), {} bytes zipped:", r.address, p.files.len(), p.zip.len());
-                    for f in &p.files {
-                        errln!("  {:>10}  {}{}", f.size, f.name, if f.executable { "  (executable)" } else { "" });
-                    }
+            if let Some(p) = r.spec.package() {
+                errln!("{} packages {} file(s), {} bytes zipped:", r.address, p.files.len(), p.zip.len());
+                for f in &p.files {
+                    errln!("  {:>10}  {}{}", f.size, f.name, if f.executable { "  (executable)" } else { "" });
                 }
             }
         }

@@ -1,6 +1,9 @@
 //! An in-memory [`Provider`]: a test double for planning and execution logic (conflicts,
 //! orphans, ordering, parallelism, failures, interruption), in milliseconds and without AWS.
-//! It records every call, can fail or delay chosen calls, and counts calls in flight.
+//! It records every call, can fail or delay chosen calls, and counts calls in flight. It knows
+//! no kind by name: what a kind's cloud does on a write ([`Spec::written`]), where discovery
+//! lists it ([`Spec::listed_in`]) and the data it holds ([`crate::model::KindInfo::holds`]) are
+//! the kind's own facts, so a new kind needs nothing here.
 
 use super::{Holder, LockAttempt, LockHandle, Provider, Released, Scope};
 use crate::error::AwsError;
@@ -25,12 +28,15 @@ struct State {
     calls: Vec<String>,
     lock: Option<(Holder, String)>,
     locks_taken: usize,
-    versions: BTreeMap<String, u32>,
+    /// How many times each resource was written (a function's version follows it).
+    writes: BTreeMap<(Kind, String), u32>,
     /// What the tagging index still lists though the tags are gone (it lags).
     stale_index: Vec<Owned>,
+    /// What resources that hold data hold (objects, log events), by physical name.
     objects: BTreeMap<String, usize>,
-    /// Glue databases and the stack that created each (as a table's create does when its
-    /// database is missing); `None`: someone else's.
+    /// The containers resources are listed in (a table's Glue database) and the stack that
+    /// created each (as a table's create does when its database is missing); `None`: someone
+    /// else's.
     databases: BTreeMap<String, Option<String>>,
 }
 
@@ -57,9 +63,9 @@ impl FakeProvider {
 
     /// Puts a resource in the cloud as if created elsewhere (tags as given in the spec).
     pub fn insert(&self, spec: Spec) {
-        if let Spec::Table(t) = &spec {
-            let owner = t.tags.get(OWNER_TAG).cloned();
-            self.state().databases.entry(t.database().to_string()).or_insert(owner);
+        if let Some(container) = spec.listed_in() {
+            let owner = spec.tags().get(OWNER_TAG).cloned();
+            self.state().databases.entry(container.to_string()).or_insert(owner);
         }
         let live = live_of(spec);
         let key = (live.spec.kind(), live.spec.physical_name().to_string());
@@ -128,7 +134,7 @@ impl FakeProvider {
         self.max_in_flight.load(Ordering::SeqCst)
     }
 
-    /// Puts `count` objects in a bucket.
+    /// Puts `count` objects in a bucket (or events in a log group: data it holds).
     pub fn put_objects(&self, bucket: &str, count: usize) {
         self.state().objects.insert(bucket.into(), count);
     }
@@ -169,22 +175,18 @@ impl FakeProvider {
         live.spec.outputs(&live.arn)
     }
 
-    /// Stores `spec` as live, publishing a new version for a function that publishes.
+    /// Stores `spec` as live, as the kind's cloud holds it after one more write.
     fn store(&self, spec: &Spec) -> Live {
-        let mut spec = spec.clone();
-        if let Spec::Lambda(l) = &mut spec {
-            l.package = None;
-            l.source_dir = None;
-            if l.publish {
-                let mut state = self.state();
-                let n = state.versions.entry(l.name.clone()).or_insert(0);
-                *n += 1;
-                l.version = Some(n.to_string());
-            }
-        }
-        if let Spec::Table(t) = &spec {
-            let owner = t.tags.get(OWNER_TAG).cloned();
-            self.state().databases.entry(t.database().to_string()).or_insert(owner);
+        let times = {
+            let mut state = self.state();
+            let n = state.writes.entry((spec.kind(), spec.physical_name().to_string())).or_insert(0);
+            *n += 1;
+            *n
+        };
+        let spec = spec.written(times);
+        if let Some(container) = spec.listed_in() {
+            let owner = spec.tags().get(OWNER_TAG).cloned();
+            self.state().databases.entry(container.to_string()).or_insert(owner);
         }
         let live = live_of(spec);
         let key = (live.spec.kind(), live.spec.physical_name().to_string());
@@ -225,14 +227,14 @@ impl Provider for FakeProvider {
     async fn discover(&self, scope: &Scope) -> Result<Vec<Owned>> {
         self.call("discover", &scope.stack).await?;
         let state = self.state();
-        // As AWS's discovery does: everything of the stack's but tables, which are searched in
-        // the scope's databases and the stack's own.
-        let in_scope = |spec: &Spec| match spec {
-            Spec::Table(t) => {
-                scope.databases.iter().any(|d| d == t.database())
-                    || state.databases.get(t.database()).is_some_and(|o| o.as_deref() == Some(scope.stack.as_str()))
+        // As AWS's discovery does: everything of the stack's, but what is listed in a container
+        // (a table in its database) only in the scope's containers and the stack's own.
+        let in_scope = |spec: &Spec| match spec.listed_in() {
+            Some(container) => {
+                scope.databases.iter().any(|d| d == container)
+                    || state.databases.get(container).is_some_and(|o| o.as_deref() == Some(scope.stack.as_str()))
             }
-            _ => true,
+            None => true,
         };
         Ok(state
             .resources
@@ -261,10 +263,8 @@ impl Provider for FakeProvider {
                 return Err(crate::error::NotOwned { kind: spec.kind(), name: spec.physical_name().into() }.into());
             }
         }
-        if let Spec::Firehose(f) = spec {
-            if f.processors.iter().flat_map(|p| p.parameters.values()).any(|p| p.known().is_none()) {
-                bail!("internal error: a processor's Lambda ARN was not resolved before creating the stream");
-            }
+        if spec.unresolved() {
+            bail!("internal error: {} was created before what it references was applied", spec.physical_name());
         }
         let live = self.store(spec);
         Ok(self.outputs(&live))
@@ -280,12 +280,10 @@ impl Provider for FakeProvider {
         let name = live.spec.physical_name().to_string();
         self.call("delete", &name).await?;
         let mut state = self.state();
-        if let Spec::Bucket(_) = live.spec {
+        if live.spec.kind().info().holds.is_some() {
             let objects = state.objects.get(&name).copied().unwrap_or(0);
             if objects > 0 && !force_destroy {
-                return Err(
-                    AwsError::service(Some("BucketNotEmpty"), Some("The bucket is not empty"), Some(409)).into()
-                );
+                return Err(AwsError::service(Some("NotEmpty"), Some("It holds data"), Some(409)).into());
             }
             state.objects.remove(&name);
         }
@@ -326,10 +324,7 @@ impl Provider for FakeProvider {
         let name = live.spec.physical_name();
         self.call("data_held", name).await?;
         let n = self.state().objects.get(name).copied().unwrap_or(0);
-        Ok((n > 0).then(|| match live.spec.kind() {
-            Kind::LogGroup => "log events".to_string(),
-            _ => format!("{n} object version(s)"),
-        }))
+        Ok(live.spec.kind().info().holds.filter(|_| n > 0).map(|what| format!("{n} {what}")))
     }
 
     async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt> {

@@ -13,7 +13,7 @@ use std::time::Duration;
 pub(crate) const INFO: KindInfo = KindInfo {
     name: "bucket",
     noun: "bucket",
-    tag_type: Some("s3"),
+    found_by: super::FoundBy::TaggingApi("s3"),
     name_in_arn: |arn| super::arn_resource(arn, "s3").filter(|r| !r.contains('/')).map(str::to_string),
     may_reference: &[],
     default_wait_seconds: d::OTHER_WAIT_SECONDS,
@@ -22,10 +22,11 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // conflict until imported).
     create_carries_tags: false,
     hotswap: &[],
-    holds_data: true,
+    holds: Some("object version(s)"),
     existing: Some(|env, name| env.bucket_arn(name)),
     // Bucket configuration calls: not published (object calls allow thousands per prefix).
     rates: &[("S3", 50.0), ("S3.GetObject", f64::INFINITY), ("S3.ListObjectsV2", f64::INFINITY)],
+    forget_also: None,
 };
 
 /// `[bucket.NAME]`

@@ -16,7 +16,7 @@ use std::time::Duration;
 pub(crate) const INFO: KindInfo = KindInfo {
     name: "firehose",
     noun: "stream",
-    tag_type: Some("firehose"),
+    found_by: super::FoundBy::TaggingApi("firehose"),
     name_in_arn: |arn| {
         let stream = super::arn_resource(arn, "firehose")?.strip_prefix("deliverystream/")?;
         Some(stream.to_string())
@@ -26,11 +26,12 @@ pub(crate) const INFO: KindInfo = KindInfo {
     create_carries_tags: true,
     // `watch` lets a stream take its function's new version.
     hotswap: &["processors"],
-    holds_data: false,
+    holds: None,
     existing: None,
     // "Amazon Data Firehose Quota": control-plane APIs 5 TPS each; the data plane is limited
     // per stream in records and bytes, which `send` paces itself.
     rates: &[("Firehose", 5.0), ("Firehose.PutRecord", f64::INFINITY), ("Firehose.PutRecordBatch", f64::INFINITY)],
+    forget_also: None,
 };
 
 /// `[firehose.NAME]`: a Direct PUT stream delivering to S3.
@@ -449,6 +450,10 @@ fn processor_parameters(
 }
 
 impl KindSpec for FirehoseSpec {
+    fn unresolved(&self) -> bool {
+        self.processors.iter().flat_map(|p| p.parameters.values()).any(|p| p.known().is_none())
+    }
+
     fn logs(&self) -> Option<(String, Option<String>)> {
         self.logging.as_ref().map(|(group, stream)| (group.clone(), Some(stream.clone())))
     }

@@ -17,7 +17,7 @@ use std::time::Duration;
 pub(crate) const INFO: KindInfo = KindInfo {
     name: "lambda",
     noun: "function",
-    tag_type: Some("lambda"),
+    found_by: super::FoundBy::TaggingApi("lambda"),
     name_in_arn: |arn| {
         let function = super::arn_resource(arn, "lambda")?.strip_prefix("function:")?;
         function.split(':').next().map(str::to_string)
@@ -29,10 +29,11 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // `watch` changes code and environment at once (and the version a new code publishes);
     // never a role, runtime, memory or timeout: those go through apply.
     hotswap: &["code_sha256", "environment.", "version"],
-    holds_data: false,
+    holds: None,
     existing: None,
     // "Lambda quotas": GetFunction 100/s, GetPolicy 15/s, the rest of the control plane 15/s.
     rates: &[("Lambda", 15.0), ("Lambda.GetFunction", 100.0)],
+    forget_also: None,
 };
 
 /// `[lambda.NAME]`
@@ -193,6 +194,21 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> O
 }
 
 impl KindSpec for LambdaSpec {
+    fn package(&self) -> Option<&Arc<crate::package::Package>> {
+        self.package.as_ref()
+    }
+
+    /// Lambda holds no local package or source directory, and a function that publishes holds
+    /// the version its last write published.
+    fn written(&self, times: u32) -> Self {
+        LambdaSpec {
+            package: None,
+            source_dir: None,
+            version: if self.publish { Some(times.to_string()) } else { self.version.clone() },
+            ..self.clone()
+        }
+    }
+
     fn logs(&self) -> Option<(String, Option<String>)> {
         Some((format!("/aws/lambda/{}", self.name), None))
     }

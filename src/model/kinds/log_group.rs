@@ -12,7 +12,7 @@ use serde_json::json;
 pub(crate) const INFO: KindInfo = KindInfo {
     name: "log_group",
     noun: "log group",
-    tag_type: Some("logs"),
+    found_by: super::FoundBy::TaggingApi("logs"),
     name_in_arn: |arn| {
         let group = super::arn_resource(arn, "logs")?.strip_prefix("log-group:")?;
         Some(group.trim_end_matches(":*").to_string())
@@ -21,7 +21,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     default_wait_seconds: d::OTHER_WAIT_SECONDS,
     create_carries_tags: true,
     hotswap: &[],
-    holds_data: true,
+    holds: Some("log event(s)"),
     existing: None,
     // "CloudWatch Logs quotas": DescribeLogGroups 10/s, DescribeLogStreams 25/s, CreateLogStream
     // 50/s, CreateLogGroup / PutRetentionPolicy / DeleteLogGroup 5-10/s.
@@ -35,6 +35,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
         ("CloudWatchLogs.FilterLogEvents", 10.0),
         ("CloudWatchLogs.GetLogEvents", 25.0),
     ],
+    forget_also: None,
 };
 
 /// The retentions CloudWatch Logs accepts, in days (rule N5).

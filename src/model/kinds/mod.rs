@@ -70,6 +70,29 @@ pub trait KindSpec {
     {
         self.clone()
     }
+    /// Where discovery lists resources of this kind besides the tagging API (a table's
+    /// database: tables take no tags).
+    fn listed_in(&self) -> Option<&str> {
+        None
+    }
+    /// Whether it still holds a value known only once what it references is applied (a
+    /// stream's processor naming a function about to change): never created or updated so.
+    fn unresolved(&self) -> bool {
+        false
+    }
+    /// The code it ships, packaged (a function's).
+    fn package(&self) -> Option<&Arc<Package>> {
+        None
+    }
+    /// What a cloud holds once this desired spec has been written `times` times (a function
+    /// that publishes holds version `times`, and no local package): the in-memory provider
+    /// stores this.
+    fn written(&self, _times: u32) -> Self
+    where
+        Self: Sized + Clone,
+    {
+        self.clone()
+    }
 }
 
 /// What a kind's builder needs while stack.toml becomes the model; `config`'s builder provides it.
@@ -270,9 +293,9 @@ pub struct KindInfo {
     pub name: &'static str,
     /// A noun for messages.
     pub noun: &'static str,
-    /// Its resource type in the Resource Groups Tagging API (`None`: not found there, as IAM
-    /// roles are not; discovery lists them another way).
-    pub tag_type: Option<&'static str>,
+    /// How discovery finds the resources of this kind the stack owns, including those stack.toml
+    /// no longer declares.
+    pub found_by: FoundBy,
     /// The physical name in an ARN of this kind, if the ARN is one.
     pub name_in_arn: fn(&str) -> Option<String>,
     /// The kinds a resource of this kind may reference: it is created after them and deleted
@@ -288,15 +311,39 @@ pub struct KindInfo {
     /// The attributes `provision watch` may change at once (keys, or key prefixes ending in
     /// `.`); any other change is shown for `provision apply`.
     pub hotswap: &'static [&'static str],
-    /// Whether it may hold data that deleting it deletes (a bucket's objects): destroy refuses to
-    /// delete one holding any without its `force_destroy`.
-    pub holds_data: bool,
+    /// The data it may hold that deleting it deletes, for people (a bucket's "object
+    /// version(s)"): destroy refuses to delete one holding any without its `force_destroy`.
+    pub holds: Option<&'static str>,
     /// How a resource of this kind that exists outside the stack is used
     /// (`{ existing = "name" }`): its ARN from its name; `None` when it cannot be.
     pub existing: Option<fn(&Environment, &str) -> String>,
     /// AWS's default API rates for its calls, requests per second by `Service.Action` or
     /// `Service` (see [`crate::aws::pacing`]), with their source in a comment.
     pub rates: &'static [(&'static str, f64)],
+    /// What `forget` changes besides the ownership tags, for people (a role's description).
+    pub forget_also: Option<&'static str>,
+}
+
+/// How discovery finds the resources of a kind that a stack owns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FoundBy {
+    /// The Resource Groups Tagging API, by this resource type (`s3`, `lambda:function`...).
+    TaggingApi(&'static str),
+    /// IAM's list of roles (not in the tagging API), by the stack's description marker.
+    RoleList,
+    /// The tables of the databases the stack's tables name or it created (tables take no tags),
+    /// by their ownership parameters.
+    DatabaseTables,
+}
+
+impl KindInfo {
+    /// Its resource type in the Resource Groups Tagging API, if discovery finds it there.
+    pub fn tag_type(&self) -> Option<&'static str> {
+        match self.found_by {
+            FoundBy::TaggingApi(t) => Some(t),
+            FoundBy::RoleList | FoundBy::DatabaseTables => None,
+        }
+    }
 }
 
 /// The part of an ARN after `arn:PARTITION:SERVICE:REGION:ACCOUNT:`, if `service` is its service.
@@ -387,6 +434,14 @@ macro_rules! kinds {
                 }
             }
 
+            /// What a cloud holds once this spec has been written `times` times (see
+            /// [`KindSpec::written`]).
+            pub fn written(&self, times: u32) -> Spec {
+                match self {
+                    $(Spec::$variant(s) => Spec::$variant(s.written(times))),*
+                }
+            }
+
             /// This live spec with `desired`'s local-only settings (see [`KindSpec`]).
             pub fn with_local_settings(&self, desired: &Spec) -> Spec {
                 match (self, desired) {
@@ -462,20 +517,31 @@ macro_rules! kinds {
     };
 }
 
-kinds! {
-    /// S3 buckets, addressed `bucket.NAME`.
-    Bucket => bucket (BucketSpec, BucketSection),
-    /// CloudWatch log groups, addressed `log_group.NAME`.
-    LogGroup => log_group (LogGroupSpec, LogGroupSection),
-    /// IAM roles, addressed `role.NAME`.
-    Role => role (RoleSpec, RoleSection),
-    /// Lambda functions, addressed `lambda.NAME`.
-    Lambda => lambda (LambdaSpec, LambdaSection),
-    /// Firehose Direct PUT streams delivering to S3, addressed `firehose.NAME`.
-    Firehose => firehose (FirehoseSpec, FirehoseSection),
-    /// Glue Data Catalog tables over a stream's destination, with partition projection, addressed `table.NAME`.
-    Table => table (TableSpec, TableSection),
+/// The registry: every kind, once, as `Variant => module (Spec, Section)` with its doc (shown in
+/// the JSON Schema). `with_kinds!(m)` calls the macro `m` with the list: [`kinds`] here, the AWS
+/// provider's dispatch in `src/aws/mod.rs`. Adding a kind is one line here, its module, and its
+/// service file.
+#[macro_export]
+macro_rules! with_kinds {
+    ($then:ident) => {
+        $then! {
+            /// S3 buckets, addressed `bucket.NAME`.
+            Bucket => bucket (BucketSpec, BucketSection),
+            /// CloudWatch log groups, addressed `log_group.NAME`.
+            LogGroup => log_group (LogGroupSpec, LogGroupSection),
+            /// IAM roles, addressed `role.NAME`.
+            Role => role (RoleSpec, RoleSection),
+            /// Lambda functions, addressed `lambda.NAME`.
+            Lambda => lambda (LambdaSpec, LambdaSection),
+            /// Firehose Direct PUT streams delivering to S3, addressed `firehose.NAME`.
+            Firehose => firehose (FirehoseSpec, FirehoseSection),
+            /// Glue Data Catalog tables over a stream's destination, with partition projection, addressed `table.NAME`.
+            Table => table (TableSpec, TableSection),
+        }
+    };
 }
+
+with_kinds!(kinds);
 
 /// One resource of a kind, as the generic life-cycle test (`lifecycle_tests.rs`) drives it
 /// through create, plan-clean, drift, replace, orphan discovery and destroy.
@@ -579,6 +645,27 @@ impl Spec {
     /// See [`KindSpec::resolve`].
     pub fn resolve(&mut self, outputs: &HashMap<Address, Outputs>) {
         self.as_dyn_mut().resolve(outputs)
+    }
+
+    /// See [`KindSpec::listed_in`].
+    pub fn listed_in(&self) -> Option<&str> {
+        self.as_dyn().listed_in()
+    }
+
+    /// See [`KindSpec::unresolved`].
+    pub fn unresolved(&self) -> bool {
+        self.as_dyn().unresolved()
+    }
+
+    /// See [`KindSpec::package`].
+    pub fn package(&self) -> Option<&Arc<Package>> {
+        self.as_dyn().package()
+    }
+
+    /// The ARN dependents use: the version-qualified one where the kind gives one.
+    pub fn arn_for_use(&self, arn: &str) -> String {
+        let outputs = self.outputs(arn);
+        outputs.qualified_arn.unwrap_or(outputs.arn)
     }
 
     /// The comparable attributes, tags last.

@@ -15,7 +15,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     name: "role",
     noun: "role",
     // Not in the Resource Groups Tagging API: discovery lists roles by their description marker.
-    tag_type: None,
+    found_by: super::FoundBy::RoleList,
     name_in_arn: |arn| {
         let path_and_name = super::arn_resource(arn, "iam")?.strip_prefix("role/")?;
         path_and_name.rsplit('/').next().map(str::to_string)
@@ -24,10 +24,11 @@ pub(crate) const INFO: KindInfo = KindInfo {
     default_wait_seconds: d::OTHER_WAIT_SECONDS,
     create_carries_tags: true,
     hotswap: &[],
-    holds_data: false,
+    holds: None,
     existing: Some(|env, name| env.role_arn("/", name)),
     // IAM publishes no per-API rate; it throttles bursts: 15/s, adapted.
     rates: &[("IAM", 15.0)],
+    forget_also: Some("description: provision's marker removed, the role's own text kept"),
 };
 
 /// Name of the inline policy provision writes on roles.

@@ -24,7 +24,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     name: "table",
     noun: "table",
     // Glue tables take no tags: discovery lists the tables carrying the ownership parameters.
-    tag_type: None,
+    found_by: super::FoundBy::DatabaseTables,
     name_in_arn: |arn| {
         let table = super::arn_resource(arn, "glue")?.strip_prefix("table/")?;
         table.contains('/').then(|| table.to_string())
@@ -34,10 +34,11 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // The ownership markers are parameters of the CreateTable call itself.
     create_carries_tags: true,
     hotswap: &[],
-    holds_data: false,
+    holds: None,
     existing: None,
     // Glue publishes no per-action rate for Data Catalog calls: 10/s, adapted.
     rates: &[("Glue", 10.0)],
+    forget_also: None,
 };
 
 /// The SerDe reading JSON records (one document per line, as Firehose writes them).
@@ -716,6 +717,10 @@ pub(crate) fn check(key: &str, t: &TableSpec, out: &mut Vec<Diagnostic>) {
 }
 
 impl KindSpec for TableSpec {
+    fn listed_in(&self) -> Option<&str> {
+        Some(self.database())
+    }
+
     fn logs(&self) -> Option<(String, Option<String>)> {
         None
     }
