@@ -45,7 +45,7 @@ impl std::fmt::Display for Locked {
         let h = self.holder.escaped();
         write!(f, "stack \"{}\" is locked by {} running `{}` since {}", self.stack, h.who, h.command, h.since)?;
         if let Some(waited) = self.waited.filter(|w| !w.is_zero()) {
-            write!(f, " (waited {})", crate::render::duration(waited))?;
+            write!(f, " (waited {})", crate::output::duration(waited))?;
         }
         write!(
             f,

@@ -13,7 +13,7 @@ fn main() -> ExitCode {
     // The jq worker is a plain loop over stdin: no runtime, no signal handling of its own (it is
     // killed with its process group).
     if let provision::cli::Command::JqWorker { query, memory_mib } = &cli.command {
-        return provision::jq::engine::worker_main(query, *memory_mib);
+        return provision::datapath::query::worker_main(query, *memory_mib);
     }
     // The sandbox must be single-threaded (a user namespace cannot be entered otherwise).
     if let provision::cli::Command::Sandbox(args) = &cli.command {

@@ -481,7 +481,7 @@ pub(super) async fn delete(client: &Client, owner: &str, name: &str, force: bool
             if tokio::time::Instant::now() > deadline {
                 bail!(
                     "bucket {name:?} is still not empty after {}: raise wait_timeout_seconds on it, or empty it yourself",
-                    crate::render::duration(wait)
+                    crate::output::duration(wait)
                 );
             }
             Ok(())

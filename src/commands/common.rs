@@ -285,7 +285,7 @@ impl Context {
                 h.who,
                 h.command,
                 h.since,
-                crate::render::duration(self.lock_timeout)
+                crate::output::duration(self.lock_timeout)
             ))
         })
         .await?;

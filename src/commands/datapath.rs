@@ -125,14 +125,14 @@ pub(super) fn run_preview(ctx: &Context, args: &PreviewArgs, each: &mut dyn FnMu
         at,
         rate: args.rate,
         jq: if spec.processors.iter().any(|p| p.kind == "MetadataExtraction") {
-            crate::jq::Engine::detect(&ctx.project()).map_err(|e| anyhow!(e))?
+            crate::datapath::query::Engine::detect(&ctx.project()).map_err(|e| anyhow!(e))?
         } else {
-            crate::jq::Engine::InProcess
+            crate::datapath::query::Engine::InProcess
         },
     };
     // Workers run code from stack.toml and the function's source: confined; what this kernel
     // does not allow is said, in one line.
-    let workers = settings.function.is_some() || !matches!(settings.jq, crate::jq::Engine::InProcess);
+    let workers = settings.function.is_some() || !matches!(settings.jq, crate::datapath::query::Engine::InProcess);
     if workers {
         crate::sandbox::check_required().map_err(|e| anyhow!(e))?;
         if let Some(missing) = crate::sandbox::missing_protections() {

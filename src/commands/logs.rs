@@ -96,7 +96,7 @@ fn nothing_yet(sources: &[Source], since: Duration) -> String {
     let places: Vec<String> = sources.iter().map(|s| s.address.to_string()).collect();
     format!(
         "No log events in the last {} for {} (--since reaches further back).",
-        crate::render::duration(since),
+        crate::output::duration(since),
         places.join(", ")
     )
 }

@@ -124,7 +124,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Logs { address, follow, since } => logs::run(&ctx, address.as_deref(), *follow, *since).await,
         Command::Watch => watch::run(&ctx).await,
-        Command::JqWorker { query, memory_mib } => Ok(crate::jq::engine::worker_main(query, *memory_mib)),
+        Command::JqWorker { query, memory_mib } => Ok(crate::datapath::query::worker_main(query, *memory_mib)),
         Command::Sandbox(args) => Ok(crate::sandbox::main(args)),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

@@ -40,7 +40,8 @@ pub(super) async fn run(
         }
     }
     if let Some(path) = out {
-        let saved = SavedPlan::new(&loaded.stack, &live, &plan, request)?;
+        let text = render::plan::render(&plan, render::Style { color: false });
+        let saved = SavedPlan::new(&loaded.stack, &live, &plan, request, text)?;
         saved.write(path).with_context(|| format!("writing the plan to {}", path.display()))?;
         ctx.note(&format!(
             "\nSaved the plan to {}. Apply exactly it with `provision apply {}`.",

@@ -81,11 +81,11 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
     };
     let mut diagnostics = loaded.parse_errors.clone();
     let mut found = std::mem::take(&mut b.diagnostics);
-    let raw_stream = |a: &Address| {
+    let written = |a: &Address| {
         let file = b.declared.get(&Address { key: None, ..a.clone() }).or_else(|| b.declared.get(a))?;
-        loaded.files[*file].file.firehose.get(&a.name)
+        Some(&loaded.files[*file].file)
     };
-    found.extend(crate::validate::check(&stack, &raw_stream));
+    found.extend(crate::validate::check(&stack, &written));
     // A problem in a value that is a variable is shown where the variable is written.
     for d in &mut found {
         if let Some((key, (var, at))) =

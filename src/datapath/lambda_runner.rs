@@ -25,28 +25,6 @@ pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
 /// The most the worker's own line may hold: an answer of 6 MB, escaped, and 64 KiB of logs.
 const MAX_LINE: usize = 2 * MAX_RESPONSE_BYTES + 256 * 1024;
 
-/// Lambda's environment variables no function may set (Lambda refuses them; rule L7).
-pub const RESERVED_VARIABLES: [&str; 18] = [
-    "_HANDLER",
-    "_X_AMZN_TRACE_ID",
-    "AWS_ACCESS_KEY",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_DEFAULT_REGION",
-    "AWS_EXECUTION_ENV",
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-    "AWS_LAMBDA_FUNCTION_NAME",
-    "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_INITIALIZATION_TYPE",
-    "AWS_LAMBDA_LOG_GROUP_NAME",
-    "AWS_LAMBDA_LOG_STREAM_NAME",
-    "AWS_LAMBDA_RUNTIME_API",
-    "AWS_REGION",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "LAMBDA_RUNTIME_DIR",
-    "LAMBDA_TASK_ROOT",
-];
-
 /// The worker: keeps a private copy of stdout for its answers and sends the handler's stdout
 /// to stderr, imports the handler once, then answers one event per line of stdin, each answer
 /// starting with the token it was given.

@@ -4,6 +4,7 @@
 pub mod convert;
 pub mod lambda_runner;
 pub mod preview;
+pub mod query;
 pub mod records;
 pub mod send;
 pub mod verify;

@@ -5,7 +5,8 @@
 
 use super::lambda_runner::{Function, InvocationError, Runner};
 use super::records::Record;
-use crate::jq::{Engine as JqEngine, Evaluator, Outcome};
+use crate::datapath::query::{Engine as JqEngine, Evaluator};
+use crate::jq::Outcome;
 use crate::model::{FirehoseSpec, Param};
 use crate::prefix::eval::{Inputs, Prefix, PARTITIONING_FAILED, PROCESSING_FAILED};
 use base64::Engine;
@@ -504,10 +505,10 @@ impl Report {
     pub fn incomplete(&self) -> Option<String> {
         let over = self.over_budget;
         (over > 0).then(|| {
-            let budget = crate::jq::Budget::default();
+            let budget = crate::datapath::query::Budget::default();
             format!(
                 "the preview is incomplete: the jq query exceeded preview's budget ({} and {} MiB per record) for {over} record(s), so where Firehose would put them is unknown",
-                crate::render::duration(budget.per_record),
+                crate::output::duration(budget.per_record),
                 budget.memory_mib
             )
         })
@@ -591,7 +592,7 @@ fn steps(settings: &Settings) -> Result<Vec<Step>, String> {
             "AppendDelimiterToRecord" => Step::AppendDelimiter,
             "MetadataExtraction" => {
                 let query = param("MetadataExtractionQuery").unwrap_or_default();
-                let evaluator = Evaluator::new(settings.jq.clone(), &query, crate::jq::Budget::default())?;
+                let evaluator = Evaluator::new(settings.jq.clone(), &query, crate::datapath::query::Budget::default())?;
                 Step::Extract(Box::new(evaluator))
             }
             "Lambda" => {

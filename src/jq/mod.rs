@@ -1,16 +1,14 @@
-//! MetadataExtraction queries, evaluated as Firehose evaluates them: with jq 1.6. When jq 1.6
-//! itself is installed (`jq --version` says `jq-1.6`, or `PROVISION_JQ` names one), preview runs
-//! it; otherwise the jaq crates, made to behave as jq 1.6 (see [`jaq`]). Either way the query
-//! runs in a separate process with a budget per record (time, memory; input depth is jq 1.6's
-//! own limit), an empty environment, and no way to read anything but its record.
+//! The MetadataExtraction query language, as Firehose's jq 1.6 reads it: its text (syntax), the
+//! rules a query is checked against (R18, R19), the keys an object constructor emits, the jaq
+//! crates made to behave as jq 1.6 (see [`jaq`]) and jq 1.6's printing of values. A bottom
+//! layer, run by nothing: preview evaluates queries in worker processes
+//! (`crate::datapath::query`).
 
 pub mod check;
-pub mod engine;
 pub mod jaq;
+pub mod keys;
 pub mod print;
 pub mod syntax;
-
-pub use engine::{Budget, Engine, Evaluator};
 
 /// jq 1.6's parser refuses documents nested deeper than this (`MAX_PARSING_DEPTH` in jv_parse.c).
 pub const MAX_PARSING_DEPTH: usize = 256;

@@ -49,11 +49,13 @@ pub struct SavedPlan {
 }
 
 impl SavedPlan {
+    /// The plan to save, with `text` the way `plan` printed it (no colors), for `show FILE`.
     pub fn new(
         stack: &Stack,
         live: &LiveState,
         plan: &Plan,
         request: &super::Request,
+        text: String,
     ) -> serde_json::Result<SavedPlan> {
         let salt = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
         Ok(SavedPlan {
@@ -69,7 +71,7 @@ impl SavedPlan {
             live_fingerprint: live_fingerprint(live, &stack.sensitive),
             request: request.clone(),
             plan: serde_json::to_value(plan)?,
-            text: crate::render::plan::render(plan, crate::render::Style { color: false }),
+            text,
         })
     }
 
@@ -297,7 +299,7 @@ mod tests {
         let (a, b) = (with("guessable-1"), with("guessable-2"));
         let live = LiveState::default();
         let plan = super::super::build(&a, &live).unwrap();
-        let saved = SavedPlan::new(&a, &live, &plan, &Default::default()).unwrap();
+        let saved = SavedPlan::new(&a, &live, &plan, &Default::default(), String::new()).unwrap();
         // The fast hashes do not depend on the secret: nothing to check guesses against.
         assert_eq!(stack_fingerprint(&a), stack_fingerprint(&b));
         assert!(!serde_json::to_string(&saved).unwrap().contains("guessable-1"));

@@ -43,23 +43,3 @@ impl Style {
         self.paint("2", t)
     }
 }
-
-/// A duration for people: `850ms`, `5s`, `2m30s`, `1h5m`.
-///
-/// ```
-/// use std::time::Duration;
-/// assert_eq!(provision::render::duration(Duration::from_millis(850)), "850ms");
-/// assert_eq!(provision::render::duration(Duration::from_secs(150)), "2m30s");
-/// assert_eq!(provision::render::duration(Duration::from_secs(3900)), "1h5m");
-/// ```
-pub fn duration(d: std::time::Duration) -> String {
-    let secs = d.as_secs();
-    match secs {
-        0 => format!("{}ms", d.as_millis()),
-        1..=59 => format!("{secs}s"),
-        60..=3599 if secs % 60 == 0 => format!("{}m", secs / 60),
-        60..=3599 => format!("{}m{}s", secs / 60, secs % 60),
-        _ if secs % 3600 / 60 == 0 => format!("{}h", secs / 3600),
-        _ => format!("{}h{}m", secs / 3600, secs % 3600 / 60),
-    }
-}

@@ -200,7 +200,7 @@ pub fn output(command: Command, read: &[PathBuf], timeout: Duration) -> Result<V
     match (received, status) {
         (Ok(out), Ok(status)) if status.success() => Ok(out),
         (Ok(_), Ok(status)) => Err(format!("it ended with {status}")),
-        (Err(_), _) => Err(format!("no answer within {}", crate::render::duration(timeout))),
+        (Err(_), _) => Err(format!("no answer within {}", crate::output::duration(timeout))),
         (_, Err(e)) => Err(e.to_string()),
     }
 }

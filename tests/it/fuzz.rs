@@ -5,7 +5,8 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
-use provision::jq::{Budget, Engine, Evaluator, Outcome};
+use provision::datapath::query::{Budget, Engine, Evaluator};
+use provision::jq::Outcome;
 use std::time::{Duration, Instant};
 
 fn config(cases: u32) -> Config {

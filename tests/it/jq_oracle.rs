@@ -9,7 +9,8 @@
 //! Needs jq 1.6 (`/usr/bin/jq`, or `PROVISION_JQ`): without it the test fails, unless
 //! `PROVISION_TEST_NO_JQ16` is set (never in CI), and then says it did not run.
 
-use provision::jq::{Budget, Engine, Evaluator, Outcome};
+use provision::datapath::query::{Budget, Engine, Evaluator};
+use provision::jq::Outcome;
 
 fn jq16() -> Option<Engine> {
     provision::sandbox::set_program(env!("CARGO_BIN_EXE_provision").into());

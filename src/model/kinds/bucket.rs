@@ -3,6 +3,8 @@
 use super::Context;
 use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
+use crate::diagnostic::Diagnostic;
+use crate::model::{account_regional_suffix, Address, OFFLINE_ACCOUNT};
 use crate::model::{Attr, Attributes, Environment, Resource, Tags};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -219,6 +221,70 @@ impl KindSpec for BucketSpec {
     }
 }
 
+/// Rules N1, N6.
+pub(crate) fn check(
+    b: &BucketSpec,
+    at: &Address,
+    _written: Option<&BucketSection>,
+    stack: &crate::model::Stack,
+    out: &mut Vec<Diagnostic>,
+) {
+    let key = &at.to_string();
+    check_bucket_name(key, &b.name, out);
+    check_bucket_namespace(key, b, &stack.env, out);
+}
+
+/// N1: S3 bucket naming rules.
+pub(crate) fn check_bucket_name(key: &str, name: &str, out: &mut Vec<Diagnostic>) {
+    let key = format!("{key}.name");
+    let bad = |why: &str| Diagnostic::error("N1", &key, format!("invalid bucket name {name:?}: {why}"));
+    let help = "3 to 63 of a-z 0-9 . -, starting and ending with a letter or digit";
+    if !(3..=63).contains(&name.len()) {
+        out.push(bad("length must be 3 to 63").with_help(help));
+    } else if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-') {
+        out.push(bad("only lowercase letters, digits, `.` and `-` are allowed").with_help(help));
+    } else if !name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        || !name.ends_with(|c: char| c.is_ascii_alphanumeric())
+    {
+        out.push(bad("must start and end with a letter or digit").with_help(help));
+    } else if name.contains("..") {
+        out.push(bad("must not contain `..`").with_help(help));
+    } else if name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok()) {
+        out.push(bad("must not be an IP address").with_help(help));
+    } else if let Some(p) = ["xn--", "sthree-", "amzn-s3-demo-"].iter().find(|p| name.starts_with(*p)) {
+        out.push(bad(&format!("the prefix `{p}` is reserved")).with_help(help));
+    } else if let Some(s) = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].iter().find(|s| name.ends_with(*s))
+    {
+        out.push(bad(&format!("the suffix `{s}` is reserved")).with_help(help));
+    }
+}
+
+/// N6: a bucket in the account-regional namespace is named `<prefix>-<account>-<region>-an`. The
+/// account is checked where it is known (offline, any 12 digits).
+fn check_bucket_namespace(key: &str, b: &BucketSpec, env: &Environment, out: &mut Vec<Diagnostic>) {
+    if !b.account_regional {
+        return;
+    }
+    let suffix = account_regional_suffix(&env.account_id, &env.region);
+    let offline = env.account_id == OFFLINE_ACCOUNT;
+    let shaped = |name: &str| {
+        let Some(rest) = name.strip_suffix(&format!("-{}-an", env.region)) else { return false };
+        let Some((prefix, account)) = rest.rsplit_once('-') else { return false };
+        !prefix.is_empty() && account.len() == 12 && account.chars().all(|c| c.is_ascii_digit())
+    };
+    let fits = if offline { shaped(&b.name) } else { b.name.ends_with(&suffix) && b.name.len() > suffix.len() };
+    if !fits {
+        out.push(
+            Diagnostic::error(
+                "N6",
+                format!("{key}.name"),
+                format!("{:?} is not a name of this account's regional namespace: it must end with {suffix:?}", b.name),
+            )
+            .with_help("name = \"PREFIX-${aws.account_id}-${aws.region}-an\" (S3 refuses any other name in this namespace), or namespace = \"global\""),
+        );
+    }
+}
+
 #[cfg(test)]
 pub(crate) const EXAMPLE: super::Example = super::Example {
     toml: "[bucket.b]\nname = \"generic-bucket\"\n",
@@ -230,3 +296,43 @@ pub(crate) const EXAMPLE: super::Example = super::Example {
         }
     },
 };
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+    use crate::model::{Environment, Tags, OFFLINE_ACCOUNT};
+
+    fn bucket(name: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        check_bucket_name("bucket.x", name, &mut out);
+        out.into_iter().map(|d| d.rule).collect()
+    }
+
+    #[test]
+    fn bucket_names() {
+        assert!(bucket("firehose-to-s3-123456789012-us-east-1-an").is_empty());
+        for bad in ["ab", "Upper", "-start", "a..b", "192.168.1.1", "xn--abc", "abc-s3alias", "a_b"] {
+            assert_eq!(bucket(bad), vec!["N1"], "{bad}");
+        }
+    }
+
+    #[test]
+    fn account_regional_bucket_names_end_with_the_account_and_region() {
+        let check = |name: &str, account: &str| {
+            let env = Environment { region: "eu-west-1".into(), account_id: account.into(), ..Default::default() };
+            let mut spec = BucketSpec::secure(name.into(), "arn", false, false, false, Tags::new());
+            spec.account_regional = true;
+            let mut out = Vec::new();
+            check_bucket_namespace("bucket.b", &spec, &env, &mut out);
+            out.into_iter().map(|d| d.rule).collect::<Vec<_>>()
+        };
+        assert!(check("data-111122223333-eu-west-1-an", "111122223333").is_empty());
+        assert_eq!(check("data-999922223333-eu-west-1-an", "111122223333"), ["N6"], "another account's");
+        assert_eq!(check("data-111122223333-us-east-1-an", "111122223333"), ["N6"], "another region's");
+        assert_eq!(check("data-eu-west-1-an", "111122223333"), ["N6"], "no account");
+        assert_eq!(check("-111122223333-eu-west-1-an", "111122223333"), ["N6"], "no prefix");
+        // Offline, the account is not known: any 12 digits.
+        assert!(check("data-999922223333-eu-west-1-an", OFFLINE_ACCOUNT).is_empty());
+        assert_eq!(check("data-9999-eu-west-1-an", OFFLINE_ACCOUNT), ["N6"]);
+    }
+}

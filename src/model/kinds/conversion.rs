@@ -6,6 +6,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::model::Address;
+use crate::model::{FirehoseSpec, Resource, Spec, Stack};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -393,5 +394,79 @@ pub fn build(
         serializer,
         table: table.map(|t| t.address),
         columns,
+    }
+}
+
+/// C1-C3, C6, C7: what record format conversion needs of the stream and its table (developer
+/// guide, "Convert input data format"; API reference, DataFormatConversionConfiguration).
+pub(crate) fn check(
+    stream: &Address,
+    f: &FirehoseSpec,
+    c: &crate::model::kinds::conversion::FormatConversion,
+    stack: &Stack,
+    out: &mut Vec<Diagnostic>,
+) {
+    use crate::model::kinds::conversion::Deserializer;
+    let key = stream.to_string();
+    let at = format!("{key}.format_conversion");
+    let table = c.table.as_ref().and_then(|t| stack.get(t));
+    if let Some(Resource { spec: Spec::Table(t), address, .. }) = table {
+        let reads = t.stream.as_ref();
+        if reads != Some(stream) {
+            let what = reads.map_or("another stream".to_string(), |s| s.to_string());
+            out.push(
+                Diagnostic::error(
+                    "C1",
+                    format!("{at}.table"),
+                    format!("{address} is a table over {what}, not this stream"),
+                )
+                .with_help("the schema is a [table] whose `stream` is this stream"),
+            );
+        }
+        // C6: what the deserializer cannot fill.
+        for (column, ty) in &t.columns {
+            if matches!(c.deserializer, Deserializer::Hive { .. }) && ty.contains("binary") {
+                out.push(
+                    Diagnostic::error(
+                        "C6",
+                        format!("{address}.columns.{column}"),
+                        format!("`{column}` is {ty}: the Hive JSON SerDe does not support BINARY"),
+                    )
+                    .with_help("use the openx deserializer, or a string column"),
+                );
+            }
+        }
+    }
+    if f.buffer_size_mb < 64 {
+        out.push(
+            Diagnostic::error(
+                "C2",
+                format!("{key}.buffer_size_mb"),
+                "record format conversion needs at least 64 MB of buffering",
+            )
+            .with_help("64 to 128"),
+        );
+    }
+    if f.compression != "UNCOMPRESSED" {
+        out.push(
+            Diagnostic::error(
+                "C3",
+                format!("{key}.compression"),
+                format!("compression {:?} with record format conversion", f.compression),
+            )
+            .with_help("UNCOMPRESSED: the serializer compresses (format_conversion.compression)"),
+        );
+    }
+    let output = c.serializer.output();
+    let extension = f.file_extension.to_ascii_lowercase();
+    if !extension.is_empty() && !extension.contains(output) {
+        out.push(
+            Diagnostic::warning(
+                "C7",
+                format!("{key}.file_extension"),
+                format!("objects named {:?} will hold {output}", f.file_extension),
+            )
+            .with_help(format!("leave file_extension out (Firehose names them .{output}) or say .{output}")),
+        );
     }
 }

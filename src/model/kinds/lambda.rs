@@ -36,6 +36,28 @@ pub(crate) const INFO: KindInfo = KindInfo {
     forget_also: None,
 };
 
+/// Lambda's environment variables no function may set (Lambda refuses them; rule L7).
+pub const RESERVED_VARIABLES: [&str; 18] = [
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_RUNTIME_API",
+    "AWS_REGION",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "LAMBDA_RUNTIME_DIR",
+    "LAMBDA_TASK_ROOT",
+];
+
 /// `[lambda.NAME]`
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -288,6 +310,51 @@ impl KindSpec for LambdaSpec {
     }
 }
 
+/// N2: Lambda names; basic limits.
+pub(crate) fn check(
+    l: &LambdaSpec,
+    at: &crate::model::Address,
+    _written: Option<&LambdaSection>,
+    _stack: &crate::model::Stack,
+    out: &mut Vec<Diagnostic>,
+) {
+    let key = &at.to_string();
+    if l.name.is_empty() || l.name.len() > 64 || !super::matches_charset(&l.name, "-_") {
+        out.push(
+            Diagnostic::error("N2", format!("{key}.name"), format!("invalid function name {:?}", l.name))
+                .with_help("1 to 64 of a-z A-Z 0-9 - _"),
+        );
+    }
+    if !(128..=10240).contains(&l.memory_mb) {
+        out.push(
+            Diagnostic::error("lambda", format!("{key}.memory_mb"), format!("{} MB is out of range", l.memory_mb))
+                .with_help("128 to 10240"),
+        );
+    }
+    for variable in l.environment.keys() {
+        if RESERVED_VARIABLES.contains(&variable.as_str()) {
+            out.push(
+                Diagnostic::error(
+                    "L7",
+                    format!("{key}.environment.{variable}"),
+                    format!("`{variable}` is set by Lambda itself: a function cannot set it"),
+                )
+                .with_help("Lambda refuses reserved variables (AWS_REGION, AWS_LAMBDA_*, _HANDLER, credentials...): use another name"),
+            );
+        }
+    }
+    if !(1..=900).contains(&l.timeout_seconds) {
+        out.push(
+            Diagnostic::error(
+                "lambda",
+                format!("{key}.timeout_seconds"),
+                format!("{} s is out of range", l.timeout_seconds),
+            )
+            .with_help("1 to 900"),
+        );
+    }
+}
+
 #[cfg(test)]
 pub(crate) const EXAMPLE: super::Example = super::Example {
     toml: "[role.r]\ntrust = [\"lambda.amazonaws.com\"]\n\
@@ -303,3 +370,31 @@ pub(crate) const EXAMPLE: super::Example = super::Example {
         }
     },
 };
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+    use crate::model::{Address, Spec};
+
+    #[test]
+    fn lambda_s_reserved_variables_cannot_be_set() {
+        let check = |name: &str| {
+            let mut spec = crate::testing::stack(crate::testing::DEFAULT_STACK)
+                .resources
+                .into_iter()
+                .find_map(|r| match r.spec {
+                    Spec::Lambda(l) => Some(l),
+                    _ => None,
+                })
+                .unwrap();
+            spec.environment.insert(name.into(), "x".into());
+            let mut out = Vec::new();
+            let stack = crate::testing::stack(crate::testing::DEFAULT_STACK);
+            check(&spec, &Address::new(Kind::Lambda, "f"), None, &stack, &mut out);
+            out.into_iter().map(|d| d.rule).collect::<Vec<_>>()
+        };
+        assert_eq!(check("AWS_REGION"), ["L7"]);
+        assert_eq!(check("_HANDLER"), ["L7"]);
+        assert!(check("STAGE").is_empty());
+    }
+}

@@ -3,6 +3,7 @@
 use super::Context;
 use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
+use crate::diagnostic::Diagnostic;
 use crate::model::{Attr, Attributes, Environment, Resource, Tags};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -136,6 +137,40 @@ impl KindSpec for LogGroupSpec {
 
     fn force_destroy(&self) -> bool {
         self.force_destroy
+    }
+}
+
+/// N4, N5: log group name and retention.
+pub(crate) fn check(
+    g: &LogGroupSpec,
+    at: &crate::model::Address,
+    _written: Option<&LogGroupSection>,
+    _stack: &crate::model::Stack,
+    out: &mut Vec<Diagnostic>,
+) {
+    let key = &at.to_string();
+    if g.name.is_empty()
+        || g.name.len() > 512
+        || !super::matches_charset(&g.name, "._-/#")
+        || g.name.starts_with("aws/")
+    {
+        out.push(
+            Diagnostic::error("N4", format!("{key}.name"), format!("invalid log group name {:?}", g.name))
+                .with_help("1 to 512 of a-z A-Z 0-9 . - _ / #, not starting with `aws/`"),
+        );
+    }
+    const RETENTION: [i32; 22] = crate::model::kinds::log_group::RETENTION_DAYS;
+    if let Some(days) = g.retention_days {
+        if !RETENTION.contains(&days) {
+            out.push(
+                Diagnostic::error(
+                    "N5",
+                    format!("{key}.retention_days"),
+                    format!("{days} is not a retention CloudWatch accepts"),
+                )
+                .with_help(format!("one of {RETENTION:?}, or leave it out to keep logs forever")),
+            );
+        }
     }
 }
 

@@ -434,6 +434,14 @@ macro_rules! kinds {
                 }
             }
 
+            /// Runs its kind's rules (docs/rules.md; `check` in the kind's module) on it, at
+            /// `at`; `written` is the file its table is written in (`None`: derived).
+            pub fn check(&self, at: &Address, written: Option<&StackFile>, stack: &crate::model::Stack, out: &mut Vec<Diagnostic>) {
+                match self {
+                    $(Spec::$variant(s) => $module::check(s, at, written.and_then(|f| f.$module.get(&at.name)), stack, out)),*
+                }
+            }
+
             /// What a cloud holds once this spec has been written `times` times (see
             /// [`KindSpec::written`]).
             pub fn written(&self, times: u32) -> Spec {
@@ -683,6 +691,28 @@ impl Spec {
             return Some(ReplaceRule::Name);
         }
         self.as_dyn().replaces(key, after)
+    }
+}
+
+/// Whether `s` holds only ASCII letters, digits and the characters of `extra`.
+pub(crate) fn matches_charset(s: &str, extra: &str) -> bool {
+    s.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
+}
+
+/// An error of `rule` at `key` unless `value` is within `range`.
+pub(crate) fn in_range(
+    out: &mut Vec<Diagnostic>,
+    rule: &str,
+    key: String,
+    value: i64,
+    range: std::ops::RangeInclusive<i64>,
+) {
+    if !range.contains(&value) {
+        out.push(Diagnostic::error(rule, key, format!("{value} is out of range")).with_help(format!(
+            "{} to {}",
+            range.start(),
+            range.end()
+        )));
     }
 }
 

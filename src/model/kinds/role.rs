@@ -4,7 +4,8 @@
 use super::Context;
 use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
-use crate::model::{Attr, Attributes, Environment, Resource, Tags};
+use crate::diagnostic::Diagnostic;
+use crate::model::{Address, Attr, Attributes, Environment, Resource, Tags};
 use crate::policy::{self, Statement};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -164,6 +165,40 @@ impl KindSpec for RoleSpec {
 
     fn replaces(&self, key: &str, _after: &Option<Attr>) -> Option<ReplaceRule> {
         (key == "path").then_some(ReplaceRule::RolePath)
+    }
+}
+
+/// Rule N3.
+pub(crate) fn check(
+    r: &RoleSpec,
+    at: &Address,
+    _written: Option<&RoleSection>,
+    _stack: &crate::model::Stack,
+    out: &mut Vec<Diagnostic>,
+) {
+    let key = &at.to_string();
+    check_role_name(key, &r.name, out);
+    check_role_path(key, &r.path, out);
+}
+
+/// N3: IAM role names.
+fn check_role_name(key: &str, name: &str, out: &mut Vec<Diagnostic>) {
+    if name.is_empty() || name.len() > 64 || !super::matches_charset(name, "_+=,.@-") {
+        out.push(
+            Diagnostic::error("N3", format!("{key}.name"), format!("invalid role name {name:?}"))
+                .with_help("1 to 64 of a-z A-Z 0-9 _ + = , . @ - (the default is <stack>-<resource>)"),
+        );
+    }
+}
+
+/// N3: a role path is `/` or `/segments/`, at most 512 characters of printable ASCII.
+fn check_role_path(key: &str, path: &str, out: &mut Vec<Diagnostic>) {
+    let printable = path.chars().all(|c| ('!'..='~').contains(&c));
+    if path.len() > 512 || !path.starts_with('/') || !path.ends_with('/') || path.contains("//") || !printable {
+        out.push(
+            Diagnostic::error("N3", format!("{key}.path"), format!("invalid role path {path:?}"))
+                .with_help("`/` or `/segment/.../`, e.g. \"/service-role/\""),
+        );
     }
 }
 

@@ -677,7 +677,14 @@ pub fn infer_columns(documents: &[serde_json::Value]) -> Inferred {
 }
 
 /// Rules T1 (names) and T4-T5 (columns) of a built table.
-pub(crate) fn check(key: &str, t: &TableSpec, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(
+    t: &TableSpec,
+    at: &crate::model::Address,
+    _written: Option<&TableSection>,
+    _stack: &crate::model::Stack,
+    out: &mut Vec<Diagnostic>,
+) {
+    let key = &at.to_string();
     let names = [("database", t.database()), ("name", t.table())];
     for (field, name) in names {
         if !athena_name(name) {

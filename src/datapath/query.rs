@@ -1,4 +1,4 @@
-//! Running a query over records with a budget: jq 1.6, or the jaq fallback run by this program as
+//! Running a MetadataExtraction query over records with a budget: jq 1.6, or the jaq fallback run by this program as
 //! `provision __jq-worker`, each as long-lived processes (two, side by side) fed one record per
 //! line. A record whose
 //! answer does not come within the budget is failed with that reason and the process is killed
@@ -7,8 +7,8 @@
 //! Firehose documents no budget for a MetadataExtraction query: these are provision's, chosen so
 //! that a preview always ends, and named in docs/rules.md.
 
-use super::{jaq, Outcome};
 use crate::datapath::worker::{Received, Worker};
+use crate::jq::{jaq, Outcome};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Duration;
@@ -188,7 +188,7 @@ impl Evaluator {
                         continue;
                     }
                     Received::Timeout => {
-                        let within = crate::render::duration(self.budget.per_record);
+                        let within = crate::output::duration(self.budget.per_record);
                         Outcome::OverBudget(format!("the query did not finish within {within} for this record"))
                     }
                     Received::Exited(stderr) => Outcome::OverBudget(format!(
@@ -284,7 +284,7 @@ fn compiles_in_jq16(jq: &Path, query: &str, budget: Budget) -> Result<(), String
         }
         Received::Timeout => Err(format!(
             "jq 1.6 did not compile the query within {} (the budget of one record)",
-            crate::render::duration(budget.per_record)
+            crate::output::duration(budget.per_record)
         )),
         Received::TooLong(n) => Err(format!("jq 1.6 answered the compile check with {n} bytes")),
     }

@@ -1,6 +1,9 @@
 //! `[firehose.NAME]`: a Direct PUT delivery stream to S3 with its record processors, and the
 //! least-privilege statements its role needs (rule I2).
 
+mod rules;
+pub(crate) use rules::check;
+
 use super::{push, Context, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
 use crate::defaults as d;
 use crate::diagnostic::Diagnostic;
