@@ -2,6 +2,7 @@
 //! core's [`Provider`] with them. Each reader turns what AWS returns into the model's spec types
 //! ("not found" is `None`); errors keep the service's code ([`AwsError`]).
 
+mod cloudwatch;
 pub mod data;
 mod discover;
 mod firehose;
@@ -12,6 +13,7 @@ mod lock;
 mod logs;
 pub mod pacing;
 mod s3;
+mod sns;
 
 use crate::error::{AwsError, ErrorKind};
 use crate::model::{partition_of, Kind, Live, LockSettings, Outputs, Owned, Spec, Tags};
@@ -29,6 +31,8 @@ pub struct Clients {
     iam: aws_sdk_iam::Client,
     lambda: aws_sdk_lambda::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+    sns: aws_sdk_sns::Client,
     firehose: aws_sdk_firehose::Client,
     glue: aws_sdk_glue::Client,
     tagging: aws_sdk_resourcegroupstagging::Client,
@@ -84,6 +88,8 @@ impl Clients {
             iam: paced!(aws_sdk_iam),
             lambda: paced!(aws_sdk_lambda),
             logs: paced!(aws_sdk_cloudwatchlogs),
+            cloudwatch: paced!(aws_sdk_cloudwatch),
+            sns: paced!(aws_sdk_sns),
             firehose: paced!(aws_sdk_firehose),
             glue: paced!(aws_sdk_glue),
             tagging: paced!(aws_sdk_resourcegroupstagging),

@@ -6,11 +6,13 @@ pub mod kinds;
 pub mod stack_file;
 
 pub use address::{Address, ModulePath, ModuleStep};
+pub use kinds::alarm::AlarmSpec;
 pub use kinds::bucket::BucketSpec;
 pub use kinds::firehose::{processors_json, FirehoseSpec, Param, Processor, S3Backup};
 pub use kinds::lambda::LambdaSpec;
 pub use kinds::log_group::LogGroupSpec;
 pub use kinds::role::{RoleSpec, INLINE_POLICY_NAME};
+pub use kinds::topic::TopicSpec;
 pub use kinds::StackFile;
 pub use kinds::{Kind, KindInfo, KindSpec, ReplaceRule, Spec};
 
@@ -109,6 +111,14 @@ impl Environment {
 
     pub fn database_arn(&self, database: &str) -> String {
         format!("arn:{}:glue:{}:{}:database/{database}", self.partition(), self.region, self.account_id)
+    }
+
+    pub fn topic_arn(&self, name: &str) -> String {
+        format!("arn:{}:sns:{}:{}:{name}", self.partition(), self.region, self.account_id)
+    }
+
+    pub fn alarm_arn(&self, name: &str) -> String {
+        format!("arn:{}:cloudwatch:{}:{}:alarm:{name}", self.partition(), self.region, self.account_id)
     }
 
     pub fn log_stream_arn(&self, group: &str, stream: &str) -> String {

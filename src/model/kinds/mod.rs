@@ -11,6 +11,7 @@
 //! on `Spec` exhaustively, so a kind without them fails to compile too. Read order, destroy order
 //! and the order of deletes of removed resources derive from `may_reference`.
 
+pub mod alarm;
 pub mod bucket;
 pub mod conversion;
 pub mod firehose;
@@ -18,6 +19,7 @@ pub mod lambda;
 pub mod log_group;
 pub mod role;
 pub mod table;
+pub mod topic;
 
 use crate::diagnostic::Diagnostic;
 use crate::model::stack_file::{Each, ForEach};
@@ -214,6 +216,23 @@ pub(crate) fn resolve(b: &mut dyn Context<'_>, key: &str, reference: &Reference,
                                 format!("{arn:?} is not a role ARN"),
                             )
                             .with_help("arn:aws:iam::ACCOUNT:role/PATH/NAME"),
+                        );
+                        return None;
+                    }
+                    (name, arn)
+                }
+                // A topic of another account or Region is named by its ARN.
+                (Some(_), None, Some(arn)) if kind == Kind::Topic => {
+                    let arn = b.text(&format!("{key}.existing_arn"), arn);
+                    let name = (kind.info().name_in_arn)(&arn).unwrap_or_default();
+                    if name.is_empty() {
+                        b.report(
+                            Diagnostic::error(
+                                "reference",
+                                format!("{key}.existing_arn"),
+                                format!("{arn:?} is not a topic ARN"),
+                            )
+                            .with_help("arn:aws:sns:REGION:ACCOUNT:NAME"),
                         );
                         return None;
                     }
@@ -545,6 +564,10 @@ macro_rules! with_kinds {
             Firehose => firehose (FirehoseSpec, FirehoseSection),
             /// Glue Data Catalog tables over a stream's destination, with partition projection, addressed `table.NAME`.
             Table => table (TableSpec, TableSection),
+            /// SNS topics alarms notify, addressed `topic.NAME`.
+            Topic => topic (TopicSpec, TopicSection),
+            /// CloudWatch metric alarms, addressed `alarm.NAME` (a stream's derived ones `alarm.<STREAM>_<which>`).
+            Alarm => alarm (AlarmSpec, AlarmSection),
         }
     };
 }

@@ -24,7 +24,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
         let stream = super::arn_resource(arn, "firehose")?.strip_prefix("deliverystream/")?;
         Some(stream.to_string())
     },
-    may_reference: &[Kind::Bucket, Kind::LogGroup, Kind::Role, Kind::Lambda],
+    // Topics: its derived alarms notify them (`[firehose.NAME.alarms]`).
+    may_reference: &[Kind::Bucket, Kind::LogGroup, Kind::Role, Kind::Lambda, Kind::Topic],
     default_wait_seconds: d::FIREHOSE_WAIT_SECONDS,
     create_carries_tags: true,
     // `watch` lets a stream take its function's new version.
@@ -90,6 +91,8 @@ pub struct FirehoseSection {
     pub processor: Vec<ProcessorSection>,
     /// Record format conversion to Parquet or ORC through a `[table]` of the stack.
     pub format_conversion: Option<super::conversion::FormatConversionSection>,
+    /// Alarms derived from the stream's settings, one per way it can fail, notifying `actions`.
+    pub alarms: Option<super::alarm::derived::AlarmsSection>,
     #[serde(default)]
     /// Refuse any plan that destroys or replaces this resource.
     pub prevent_destroy: bool,
@@ -391,6 +394,9 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) ->
         format_conversion,
         tags: b.tags(&address),
     };
+    if let Some(alarms) = &f.alarms {
+        super::alarm::derived::derive(b, &address, &key, &spec, alarms);
+    }
     Some(Resource {
         wait_timeout: f.wait_timeout_seconds.map(Duration::from_secs).unwrap_or(Kind::Firehose.default_wait()),
         address,

@@ -1,0 +1,236 @@
+//! CloudWatch metric alarms (and, for `status`, metric data and alarm states).
+
+use super::{sdk_error, sync_tags};
+use crate::model::kinds::alarm::{AlarmMetric, MetricStat, EXPRESSION_ID};
+use crate::model::{AlarmSpec, Live, Outputs, Spec, Tags};
+use anyhow::{Context as _, Result};
+use aws_sdk_cloudwatch::error::ProvideErrorMetadata;
+use aws_sdk_cloudwatch::types::{
+    ComparisonOperator, Dimension, Metric, MetricAlarm, MetricDataQuery, MetricStat as Stat, Statistic, Tag,
+};
+use aws_sdk_cloudwatch::Client;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+fn not_found<E: ProvideErrorMetadata>(e: &E) -> bool {
+    matches!(e.code(), Some("ResourceNotFound") | Some("ResourceNotFoundException"))
+}
+
+fn dimensions(d: &BTreeMap<String, String>) -> Vec<Dimension> {
+    d.iter().map(|(k, v)| Dimension::builder().name(k).value(v).build()).collect()
+}
+
+fn dimension_map(d: &[Dimension]) -> BTreeMap<String, String> {
+    d.iter().map(|d| (d.name().unwrap_or_default().to_string(), d.value().unwrap_or_default().to_string())).collect()
+}
+
+/// The alarm spec of what DescribeAlarms returned (tags given).
+fn spec_of(a: &MetricAlarm, tags: Tags) -> AlarmSpec {
+    let metric = if a.metrics().is_empty() {
+        AlarmMetric::Single(MetricStat {
+            namespace: a.namespace().unwrap_or_default().to_string(),
+            metric: a.metric_name().unwrap_or_default().to_string(),
+            dimensions: dimension_map(a.dimensions()),
+            statistic: a
+                .statistic()
+                .map(|s| s.as_str().to_string())
+                .or_else(|| a.extended_statistic().map(String::from))
+                .unwrap_or_default(),
+            period: a.period().unwrap_or_default(),
+        })
+    } else {
+        let mut expression = String::new();
+        let mut metrics = BTreeMap::new();
+        for q in a.metrics() {
+            match (q.expression(), q.metric_stat()) {
+                (Some(e), _) => expression = e.to_string(),
+                (None, Some(stat)) => {
+                    let m = stat.metric();
+                    metrics.insert(
+                        q.id().unwrap_or_default().to_string(),
+                        MetricStat {
+                            namespace: m.and_then(Metric::namespace).unwrap_or_default().to_string(),
+                            metric: m.and_then(Metric::metric_name).unwrap_or_default().to_string(),
+                            dimensions: m.map(|m| dimension_map(m.dimensions())).unwrap_or_default(),
+                            statistic: stat.stat().unwrap_or_default().to_string(),
+                            period: stat.period().unwrap_or_default(),
+                        },
+                    );
+                }
+                (None, None) => {}
+            }
+        }
+        AlarmMetric::Math { expression, metrics }
+    };
+    let evaluation_periods = a.evaluation_periods().unwrap_or(1);
+    let mut actions = a.alarm_actions().to_vec();
+    actions.sort();
+    let mut ok_actions = a.ok_actions().to_vec();
+    ok_actions.sort();
+    AlarmSpec {
+        name: a.alarm_name().unwrap_or_default().to_string(),
+        description: a.alarm_description().unwrap_or_default().to_string(),
+        metric,
+        evaluation_periods,
+        datapoints_to_alarm: a.datapoints_to_alarm().unwrap_or(evaluation_periods),
+        threshold: a.threshold().unwrap_or_default(),
+        comparison: a.comparison_operator().map(|c| c.as_str().to_string()).unwrap_or_default(),
+        treat_missing_data: a.treat_missing_data().unwrap_or("missing").to_string(),
+        actions,
+        ok_actions,
+        tags,
+    }
+}
+
+/// Reads an alarm by name (`None`: it does not exist).
+pub(super) async fn read(client: &Client, name: &str, arn: &str, tags: Option<&Tags>) -> Result<Option<Live>> {
+    let out = client.describe_alarms().alarm_names(name).send().await.map_err(sdk_error)?;
+    let Some(alarm) = out.metric_alarms().iter().find(|a| a.alarm_name() == Some(name)) else { return Ok(None) };
+    let arn = alarm.alarm_arn().unwrap_or(arn).to_string();
+    let tags = match tags {
+        Some(t) => t.clone(),
+        None => tags_now(client, &arn).await?.unwrap_or_default(),
+    };
+    Ok(Some(Live::new(Spec::Alarm(spec_of(alarm, tags)), arn)))
+}
+
+/// The alarm's tags now (`None`: gone).
+pub(super) async fn tags_now(client: &Client, arn: &str) -> Result<Option<Tags>> {
+    match client.list_tags_for_resource().resource_arn(arn).send().await {
+        Ok(out) => Ok(Some(
+            out.tags()
+                .iter()
+                .map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string()))
+                .collect(),
+        )),
+        Err(e) if e.as_service_error().is_some_and(not_found) => Ok(None),
+        Err(e) => Err(sdk_error(e)),
+    }
+}
+
+fn query(id: &str, m: &MetricStat) -> MetricDataQuery {
+    let metric = Metric::builder()
+        .namespace(&m.namespace)
+        .metric_name(&m.metric)
+        .set_dimensions(Some(dimensions(&m.dimensions)))
+        .build();
+    let stat = Stat::builder().metric(metric).period(m.period).stat(&m.statistic).build();
+    MetricDataQuery::builder().id(id).metric_stat(stat).return_data(false).build()
+}
+
+/// PutMetricAlarm with every setting of `spec`: CloudWatch's create and update are one call,
+/// which replaces every setting (tags are written at creation only).
+async fn put(client: &Client, spec: &AlarmSpec, with_tags: bool) -> Result<()> {
+    let mut request = client
+        .put_metric_alarm()
+        .alarm_name(&spec.name)
+        .alarm_description(&spec.description)
+        .actions_enabled(true)
+        .set_alarm_actions(Some(spec.actions.clone()))
+        .set_ok_actions(Some(spec.ok_actions.clone()))
+        .evaluation_periods(spec.evaluation_periods)
+        .datapoints_to_alarm(spec.datapoints_to_alarm)
+        .threshold(spec.threshold)
+        .comparison_operator(ComparisonOperator::from(spec.comparison.as_str()))
+        .treat_missing_data(&spec.treat_missing_data);
+    match &spec.metric {
+        AlarmMetric::Single(m) => {
+            request = request
+                .namespace(&m.namespace)
+                .metric_name(&m.metric)
+                .set_dimensions(Some(dimensions(&m.dimensions)))
+                .period(m.period);
+            request = if m.is_standard() {
+                request.statistic(Statistic::from(m.statistic.as_str()))
+            } else {
+                request.extended_statistic(&m.statistic)
+            };
+        }
+        AlarmMetric::Math { expression, metrics } => {
+            let mut queries: Vec<MetricDataQuery> = metrics.iter().map(|(id, m)| query(id, m)).collect();
+            queries.push(MetricDataQuery::builder().id(EXPRESSION_ID).expression(expression).return_data(true).build());
+            request = request.set_metrics(Some(queries));
+        }
+    }
+    if with_tags {
+        let tags: Vec<Tag> = spec.tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+        request = request.set_tags(Some(tags));
+    }
+    request.send().await.map_err(sdk_error)?;
+    Ok(())
+}
+
+/// Creates the alarm with its tags. PutMetricAlarm would overwrite an alarm of that name: one
+/// that exists is converged only when it carries the stack's tags.
+pub(super) async fn create(client: &Client, spec: &AlarmSpec, arn: &str) -> Result<Outputs> {
+    if let Some(existing) = read(client, &spec.name, arn, None).await? {
+        super::ensure_ours(&existing, &spec.tags)?;
+        let Spec::Alarm(was) = &existing.spec else { anyhow::bail!("internal error: not an alarm") };
+        return update(client, spec, was, &existing.arn).await;
+    }
+    put(client, spec, true).await?;
+    let live = read(client, &spec.name, arn, Some(&spec.tags))
+        .await?
+        .context("the alarm vanished right after its creation")?;
+    Ok(Outputs { arn: live.arn, qualified_arn: None })
+}
+
+pub(super) async fn update(client: &Client, desired: &AlarmSpec, live: &AlarmSpec, arn: &str) -> Result<Outputs> {
+    let settings =
+        AlarmSpec { tags: Tags::new(), ..desired.clone() } != AlarmSpec { tags: Tags::new(), ..live.clone() };
+    if settings {
+        put(client, desired, false).await?;
+    }
+    sync_tags(
+        &desired.tags,
+        &live.tags,
+        |add| tag(client, arn, add),
+        |keys| async move { untag(client, arn, &keys).await },
+    )
+    .await?;
+    Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
+}
+
+pub(super) async fn tag(client: &Client, arn: &str, tags: Tags) -> Result<()> {
+    let tags: Vec<Tag> = tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+    client.tag_resource().resource_arn(arn).set_tags(Some(tags)).send().await.map_err(sdk_error)?;
+    Ok(())
+}
+
+pub(super) async fn untag(client: &Client, arn: &str, keys: &[String]) -> Result<()> {
+    client.untag_resource().resource_arn(arn).set_tag_keys(Some(keys.to_vec())).send().await.map_err(sdk_error)?;
+    Ok(())
+}
+
+pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
+    match client.delete_alarms().alarm_names(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(not_found) => Ok(()),
+        Err(e) => Err(sdk_error(e)),
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::provider::KindApi<AlarmSpec> for super::Clients {
+    async fn read(&self, name: &str, _: Option<&AlarmSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
+        read(&self.cloudwatch, name, &self.env()?.alarm_arn(name), tags).await
+    }
+    async fn create(&self, spec: &AlarmSpec, _: Duration) -> Result<Outputs> {
+        create(&self.cloudwatch, spec, &self.env()?.alarm_arn(&spec.name)).await
+    }
+    async fn update(&self, desired: &AlarmSpec, was: &AlarmSpec, live: &Live, _: Duration) -> Result<Outputs> {
+        update(&self.cloudwatch, desired, was, &live.arn).await
+    }
+    async fn delete(&self, spec: &AlarmSpec, _: &Live, _: bool, _: Duration) -> Result<()> {
+        delete(&self.cloudwatch, &spec.name).await
+    }
+    async fn tags_now(&self, _: &AlarmSpec, live: &Live) -> Result<Option<Tags>> {
+        tags_now(&self.cloudwatch, &live.arn).await
+    }
+    async fn tag(&self, _: &AlarmSpec, live: &Live, tags: &Tags) -> Result<()> {
+        tag(&self.cloudwatch, &live.arn, tags.clone()).await
+    }
+    async fn untag(&self, _: &AlarmSpec, live: &Live, keys: &[String]) -> Result<()> {
+        untag(&self.cloudwatch, &live.arn, keys).await
+    }
+}

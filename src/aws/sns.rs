@@ -1,0 +1,167 @@
+//! SNS topics and their subscriptions.
+
+use super::{sdk_error, sync_tags};
+use crate::model::kinds::topic::Subscription;
+use crate::model::{Live, Outputs, Spec, Tags, TopicSpec};
+use anyhow::Result;
+use aws_sdk_sns::error::ProvideErrorMetadata;
+use aws_sdk_sns::types::Tag;
+use aws_sdk_sns::Client;
+use std::time::Duration;
+
+/// Whether an SNS error says the topic (or the resource) does not exist.
+fn not_found<E: ProvideErrorMetadata>(e: &E) -> bool {
+    matches!(
+        e.code(),
+        Some("NotFound") | Some("NotFoundException") | Some("ResourceNotFound") | Some("ResourceNotFoundException")
+    )
+}
+
+fn sns_tags(tags: &Tags) -> Result<Vec<Tag>> {
+    tags.iter().map(|(k, v)| Ok(Tag::builder().key(k).value(v).build()?)).collect()
+}
+
+/// Reads a topic by ARN (`None`: it does not exist), with its subscriptions, pending ones
+/// included (a subscription awaiting its owner's confirmation is not drift).
+pub(super) async fn read(client: &Client, arn: &str, name: &str, tags: Option<&Tags>) -> Result<Option<Live>> {
+    match client.get_topic_attributes().topic_arn(arn).send().await {
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(not_found) => return Ok(None),
+        Err(e) => return Err(sdk_error(e)),
+    }
+    let (subscriptions, tags) = tokio::join!(subscriptions(client, arn), async {
+        match tags {
+            Some(t) => Ok(Some(t.clone())),
+            None => tags_now(client, arn).await,
+        }
+    });
+    let mut subscriptions: Vec<Subscription> = subscriptions?.into_iter().map(|(s, _)| s).collect();
+    subscriptions.sort();
+    subscriptions.dedup();
+    let spec = TopicSpec { name: name.to_string(), subscriptions, tags: tags?.unwrap_or_default() };
+    Ok(Some(Live::new(Spec::Topic(spec), arn.to_string())))
+}
+
+/// A topic's subscriptions, each with its ARN (`None` while it awaits confirmation), every page.
+async fn subscriptions(client: &Client, arn: &str) -> Result<Vec<(Subscription, Option<String>)>> {
+    let mut out = Vec::new();
+    let mut pages = client.list_subscriptions_by_topic().topic_arn(arn).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(page) => page,
+            Err(e) if e.as_service_error().is_some_and(not_found) => break,
+            Err(e) => return Err(sdk_error(e)),
+        };
+        for s in page.subscriptions() {
+            let sub = Subscription {
+                protocol: s.protocol().unwrap_or_default().to_string(),
+                endpoint: s.endpoint().unwrap_or_default().to_string(),
+            };
+            let confirmed = s.subscription_arn().filter(|a| a.starts_with("arn:")).map(String::from);
+            out.push((sub, confirmed));
+        }
+    }
+    Ok(out)
+}
+
+/// The topic's tags now (`None`: gone).
+pub(super) async fn tags_now(client: &Client, arn: &str) -> Result<Option<Tags>> {
+    match client.list_tags_for_resource().resource_arn(arn).send().await {
+        Ok(out) => Ok(Some(out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())),
+        Err(e) if e.as_service_error().is_some_and(not_found) => Ok(None),
+        Err(e) => Err(sdk_error(e)),
+    }
+}
+
+/// Creates the topic with its tags (CreateTopic returns the existing topic's ARN when one of
+/// that name exists: it is converged only when it carries the stack's tags), then subscribes.
+pub(super) async fn create(client: &Client, spec: &TopicSpec, arn: &str) -> Result<Outputs> {
+    if let Some(existing) = read(client, arn, &spec.name, None).await? {
+        super::ensure_ours(&existing, &spec.tags)?;
+        let Spec::Topic(was) = &existing.spec else { anyhow::bail!("internal error: not a topic") };
+        return update(client, spec, was, arn).await;
+    }
+    let out =
+        client.create_topic().name(&spec.name).set_tags(Some(sns_tags(&spec.tags)?)).send().await.map_err(sdk_error)?;
+    let arn = out.topic_arn().unwrap_or(arn).to_string();
+    subscribe(client, &arn, &spec.subscriptions).await?;
+    Ok(Outputs { arn, qualified_arn: None })
+}
+
+async fn subscribe(client: &Client, arn: &str, subscriptions: &[Subscription]) -> Result<()> {
+    for s in subscriptions {
+        client
+            .subscribe()
+            .topic_arn(arn)
+            .protocol(&s.protocol)
+            .endpoint(&s.endpoint)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    Ok(())
+}
+
+/// Subscribes what is missing, unsubscribes confirmed subscriptions no longer wanted (one
+/// awaiting confirmation cannot be: SNS deletes it after three days), syncs the tags.
+pub(super) async fn update(client: &Client, desired: &TopicSpec, live: &TopicSpec, arn: &str) -> Result<Outputs> {
+    let missing: Vec<Subscription> =
+        desired.subscriptions.iter().filter(|s| !live.subscriptions.contains(s)).cloned().collect();
+    subscribe(client, arn, &missing).await?;
+    for (s, confirmed) in subscriptions(client, arn).await? {
+        if let (false, Some(subscription)) = (desired.subscriptions.contains(&s), confirmed) {
+            client.unsubscribe().subscription_arn(subscription).send().await.map_err(sdk_error)?;
+        }
+    }
+    sync_tags(
+        &desired.tags,
+        &live.tags,
+        |add| tag(client, arn, add),
+        |keys| async move { untag(client, arn, &keys).await },
+    )
+    .await?;
+    Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
+}
+
+pub(super) async fn tag(client: &Client, arn: &str, tags: Tags) -> Result<()> {
+    client.tag_resource().resource_arn(arn).set_tags(Some(sns_tags(&tags)?)).send().await.map_err(sdk_error)?;
+    Ok(())
+}
+
+pub(super) async fn untag(client: &Client, arn: &str, keys: &[String]) -> Result<()> {
+    client.untag_resource().resource_arn(arn).set_tag_keys(Some(keys.to_vec())).send().await.map_err(sdk_error)?;
+    Ok(())
+}
+
+pub(super) async fn delete(client: &Client, arn: &str) -> Result<()> {
+    match client.delete_topic().topic_arn(arn).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(not_found) => Ok(()),
+        Err(e) => Err(sdk_error(e)),
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::provider::KindApi<TopicSpec> for super::Clients {
+    async fn read(&self, name: &str, _: Option<&TopicSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
+        read(&self.sns, &self.env()?.topic_arn(name), name, tags).await
+    }
+    async fn create(&self, spec: &TopicSpec, _: Duration) -> Result<Outputs> {
+        create(&self.sns, spec, &self.env()?.topic_arn(&spec.name)).await
+    }
+    async fn update(&self, desired: &TopicSpec, was: &TopicSpec, live: &Live, _: Duration) -> Result<Outputs> {
+        update(&self.sns, desired, was, &live.arn).await
+    }
+    async fn delete(&self, _: &TopicSpec, live: &Live, _: bool, _: Duration) -> Result<()> {
+        delete(&self.sns, &live.arn).await
+    }
+    async fn tags_now(&self, _: &TopicSpec, live: &Live) -> Result<Option<Tags>> {
+        tags_now(&self.sns, &live.arn).await
+    }
+    async fn tag(&self, _: &TopicSpec, live: &Live, tags: &Tags) -> Result<()> {
+        tag(&self.sns, &live.arn, tags.clone()).await
+    }
+    async fn untag(&self, _: &TopicSpec, live: &Live, keys: &[String]) -> Result<()> {
+        untag(&self.sns, &live.arn, keys).await
+    }
+}

@@ -1,0 +1,188 @@
+//! `[topic.NAME]`: an SNS topic alarms notify, with its subscriptions.
+
+use super::{push, Context, Kind, KindInfo, KindSpec, ReplaceRule};
+use crate::defaults as d;
+use crate::diagnostic::Diagnostic;
+use crate::model::{Address, Attr, Attributes, Environment, Resource, Stack, Tags};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+
+/// The facts of the topic kind.
+pub(crate) const INFO: KindInfo = KindInfo {
+    name: "topic",
+    noun: "topic",
+    found_by: super::FoundBy::TaggingApi("sns"),
+    name_in_arn: |arn| super::arn_resource(arn, "sns").filter(|n| !n.contains(':')).map(String::from),
+    may_reference: &[Kind::Lambda],
+    default_wait_seconds: d::OTHER_WAIT_SECONDS,
+    create_carries_tags: true,
+    hotswap: &[],
+    holds: None,
+    existing: Some(|env, name| env.topic_arn(name)),
+    // "Amazon Simple Notification Service endpoints and quotas", API throttling, the lowest of the
+    // Regions' defaults: CreateTopic, DeleteTopic, SetTopicAttributes and the tag calls 10/s;
+    // GetTopicAttributes, ListSubscriptionsByTopic, Subscribe, Unsubscribe 30/s.
+    rates: &[
+        ("SNS", 10.0),
+        ("SNS.GetTopicAttributes", 30.0),
+        ("SNS.ListSubscriptionsByTopic", 30.0),
+        ("SNS.Subscribe", 30.0),
+        ("SNS.Unsubscribe", 30.0),
+    ],
+    forget_also: None,
+};
+
+/// The protocols a subscription may use (rule T2): what an alarm's notification can reach.
+pub const PROTOCOLS: [&str; 4] = ["email", "https", "sqs", "lambda"];
+
+/// `[topic.NAME]`: an SNS standard topic.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSection {
+    /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
+    pub for_each: Option<crate::model::stack_file::ForEach>,
+    /// Topic name: 1-256 of `[a-zA-Z0-9_-]` (default: `<stack>-<NAME>`).
+    pub name: Option<String>,
+    /// Who is notified: `{ protocol = "email" | "https" | "sqs" | "lambda", endpoint = "..." }`.
+    /// An email or https subscription waits for its owner to confirm it (not drift meanwhile).
+    #[serde(default)]
+    pub subscriptions: Vec<SubscriptionSection>,
+    #[serde(default)]
+    /// Refuse any plan that destroys or replaces this resource.
+    pub prevent_destroy: bool,
+}
+
+/// One subscription of a topic.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionSection {
+    /// `email`, `https`, `sqs` or `lambda`.
+    pub protocol: String,
+    /// An email address, an `https://` URL, or a queue's or function's ARN (`${lambda.NAME.arn}`).
+    pub endpoint: String,
+}
+
+/// A subscription: protocol and endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Subscription {
+    pub protocol: String,
+    pub endpoint: String,
+}
+
+/// A topic, desired or live.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicSpec {
+    pub name: String,
+    /// Sorted, each once; live, the pending ones included.
+    pub subscriptions: Vec<Subscription>,
+    pub tags: Tags,
+}
+
+/// Builds `[topic.NAME]`.
+pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TopicSection) -> Option<Resource> {
+    let (address, key) = b.address(Kind::Topic, name);
+    let topic_name = match &s.name {
+        Some(raw) => b.text(&format!("{key}.name"), raw),
+        None => b.default_name(name),
+    };
+    let mut subscriptions: Vec<Subscription> = s
+        .subscriptions
+        .iter()
+        .enumerate()
+        .map(|(i, sub)| Subscription {
+            protocol: b.text(&format!("{key}.subscriptions[{i}].protocol"), &sub.protocol),
+            endpoint: b.text(&format!("{key}.subscriptions[{i}].endpoint"), &sub.endpoint),
+        })
+        .collect();
+    subscriptions.sort();
+    subscriptions.dedup();
+    let spec = TopicSpec { name: topic_name, subscriptions, tags: b.tags(&address) };
+    Some(Resource {
+        address,
+        prevent_destroy: s.prevent_destroy,
+        wait_timeout: Kind::Topic.default_wait(),
+        depends_on: vec![],
+        spec: spec.into(),
+    })
+}
+
+impl KindSpec for TopicSpec {
+    fn logs(&self) -> Option<(String, Option<String>)> {
+        None
+    }
+
+    fn source_dir(&self) -> Option<&std::path::Path> {
+        None
+    }
+
+    fn arn(&self, env: &Environment) -> String {
+        env.topic_arn(&self.name)
+    }
+
+    fn attributes(&self) -> Attributes {
+        let TopicSpec { name, subscriptions, tags: _ } = self;
+        let mut a = Attributes::new();
+        push(&mut a, "name", json!(name));
+        let subscriptions: Vec<String> =
+            subscriptions.iter().map(|s| format!("{}:{}", s.protocol, s.endpoint)).collect();
+        push(&mut a, "subscriptions", json!(subscriptions));
+        a
+    }
+
+    fn replaces(&self, _key: &str, _after: &Option<Attr>) -> Option<ReplaceRule> {
+        None
+    }
+}
+
+/// Rules T1, T2 (SNS API reference, CreateTopic and Subscribe).
+pub(crate) fn check(t: &TopicSpec, at: &Address, _: Option<&TopicSection>, _: &Stack, out: &mut Vec<Diagnostic>) {
+    let key = at.to_string();
+    if t.name.is_empty() || t.name.len() > 256 || !super::matches_charset(&t.name, "_-") {
+        out.push(
+            Diagnostic::error("T1", format!("{key}.name"), format!("invalid topic name {:?}", t.name))
+                .with_help("1 to 256 of a-z A-Z 0-9 _ - (a standard topic: FIFO topics are not supported)"),
+        );
+    }
+    for (i, s) in t.subscriptions.iter().enumerate() {
+        let at = format!("{key}.subscriptions[{i}]");
+        if !PROTOCOLS.contains(&s.protocol.as_str()) {
+            out.push(
+                Diagnostic::error("T2", format!("{at}.protocol"), format!("unknown protocol {:?}", s.protocol))
+                    .with_help(format!("one of {}", PROTOCOLS.join(", "))),
+            );
+            continue;
+        }
+        let (fits, expected) = match s.protocol.as_str() {
+            "email" => {
+                let parts: Vec<&str> = s.endpoint.split('@').collect();
+                (parts.len() == 2 && !parts[0].is_empty() && parts[1].contains('.'), "an email address")
+            }
+            "https" => (s.endpoint.starts_with("https://") && s.endpoint.len() > 8, "an https:// URL"),
+            "sqs" => (s.endpoint.starts_with("arn:") && s.endpoint.contains(":sqs:"), "a queue's ARN"),
+            _ => (s.endpoint.starts_with("arn:") && s.endpoint.contains(":lambda:"), "a function's ARN"),
+        };
+        if !fits {
+            out.push(
+                Diagnostic::error(
+                    "T2",
+                    format!("{at}.endpoint"),
+                    format!("{:?} is not {expected}", crate::output::escape(&s.endpoint)),
+                )
+                .with_help(format!("a {} subscription's endpoint is {expected}", s.protocol)),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) const EXAMPLE: super::Example = super::Example {
+    toml: "[topic.t]\nname = \"generic-topic\"\nsubscriptions = [{ protocol = \"email\", endpoint = \"ops@example.com\" }]\n",
+    address: "topic.t",
+    replaced: "[topic.t]\nname = \"generic-topic-2\"\nsubscriptions = [{ protocol = \"email\", endpoint = \"ops@example.com\" }]\n",
+    drift: |spec| {
+        if let super::Spec::Topic(t) = spec {
+            t.subscriptions.clear();
+        }
+    },
+};
