@@ -373,7 +373,7 @@ impl KindSpec for AlarmSpec {
 
 /// Rules A1 to A9 (CloudWatch API reference, PutMetricAlarm and MetricDataQuery; "CloudWatch
 /// service quotas").
-pub(crate) fn check(a: &AlarmSpec, at: &Address, _: Option<&AlarmSection>, _: &Stack, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(a: &AlarmSpec, at: &Address, written: Option<&AlarmSection>, _: &Stack, out: &mut Vec<Diagnostic>) {
     let key = at.to_string();
     let error = |rule: &str, k: &str, message: String, help: &str| {
         Diagnostic::error(rule, format!("{key}{k}"), message).with_help(help.to_string())
@@ -446,9 +446,10 @@ pub(crate) fn check(a: &AlarmSpec, at: &Address, _: Option<&AlarmSection>, _: &S
             }
         }
         if !m.is_standard() && !valid_extended_statistic(&m.statistic) {
+            let extended = at.is_empty() && written.is_some_and(|w| w.extended_statistic.is_some());
             out.push(error(
                 "A5",
-                &format!("{at}.statistic"),
+                &format!("{at}.{}", if extended { "extended_statistic" } else { "statistic" }),
                 format!("{:?} is not a CloudWatch statistic", m.statistic),
                 "SampleCount, Average, Sum, Minimum, Maximum, or a percentile such as p99 (p0 to p100, two decimals at most)",
             ));

@@ -205,44 +205,51 @@ pub(crate) fn resolve(b: &mut dyn Context<'_>, key: &str, reference: &Reference,
                     let arn = arn_of(b.env(), &name);
                     (name, arn)
                 }
-                (Some(_), None, Some(arn)) if kind == Kind::Role => {
+                // Named by its ARN (a role with a path, a topic of another account or Region).
+                (Some(arn_of), None, Some(arn)) => {
                     let arn = b.text(&format!("{key}.existing_arn"), arn);
-                    let name = arn.rsplit('/').next().unwrap_or_default().to_string();
-                    if !arn.starts_with("arn:") || !arn.contains(":role/") || name.is_empty() {
+                    let Some(name) = (kind.info().name_in_arn)(&arn).filter(|n| !n.is_empty()) else {
+                        let example = arn_of(
+                            &Environment {
+                                account_id: "ACCOUNT".into(),
+                                region: "REGION".into(),
+                                ..Default::default()
+                            },
+                            "NAME",
+                        );
                         b.report(
                             Diagnostic::error(
                                 "reference",
                                 format!("{key}.existing_arn"),
-                                format!("{arn:?} is not a role ARN"),
+                                format!("{arn:?} is not the ARN of a {}", kind.noun()),
                             )
-                            .with_help("arn:aws:iam::ACCOUNT:role/PATH/NAME"),
+                            .with_help(example),
                         );
                         return None;
-                    }
-                    (name, arn)
-                }
-                // A topic of another account or Region is named by its ARN.
-                (Some(_), None, Some(arn)) if kind == Kind::Topic => {
-                    let arn = b.text(&format!("{key}.existing_arn"), arn);
-                    let name = (kind.info().name_in_arn)(&arn).unwrap_or_default();
-                    if name.is_empty() {
-                        b.report(
-                            Diagnostic::error(
-                                "reference",
-                                format!("{key}.existing_arn"),
-                                format!("{arn:?} is not a topic ARN"),
-                            )
-                            .with_help("arn:aws:sns:REGION:ACCOUNT:NAME"),
-                        );
-                        return None;
+                    };
+                    // One of another account or Region is not this stack's to check: used as is.
+                    let here = arn.contains(&format!(":{}:", b.env().account_id))
+                        && (arn.split(':').nth(3) == Some("")
+                            || arn.split(':').nth(3) == Some(b.env().region.as_str()));
+                    if !here {
+                        return Some(Resolved::Existing { name, arn });
                     }
                     (name, arn)
                 }
                 _ => {
-                    let what = if kind == Kind::Role {
-                        "{ existing = \"role-name\" } or { existing_arn = \"arn:aws:iam::ACCOUNT:role/NAME\" }"
-                    } else {
-                        "{ existing = \"name\" }"
+                    let what = match kind.info().existing {
+                        Some(arn_of) => format!(
+                            "{{ existing = \"name\" }} or {{ existing_arn = \"{}\" }}",
+                            arn_of(
+                                &Environment {
+                                    account_id: "ACCOUNT".into(),
+                                    region: "REGION".into(),
+                                    ..Default::default()
+                                },
+                                "NAME"
+                            )
+                        ),
+                        None => "{ existing = \"name\" }".to_string(),
                     };
                     b.report(
                         Diagnostic::error(

@@ -33,7 +33,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     forget_also: None,
 };
 
-/// The protocols a subscription may use (rule T2): what an alarm's notification can reach.
+/// The protocols a subscription may use (rule A11): what an alarm's notification can reach.
 pub const PROTOCOLS: [&str; 4] = ["email", "https", "sqs", "lambda"];
 
 /// `[topic.NAME]`: an SNS standard topic.
@@ -135,12 +135,12 @@ impl KindSpec for TopicSpec {
     }
 }
 
-/// Rules T1, T2 (SNS API reference, CreateTopic and Subscribe).
+/// Rules N9, A11 (SNS API reference, CreateTopic and Subscribe).
 pub(crate) fn check(t: &TopicSpec, at: &Address, _: Option<&TopicSection>, _: &Stack, out: &mut Vec<Diagnostic>) {
     let key = at.to_string();
     if t.name.is_empty() || t.name.len() > 256 || !super::matches_charset(&t.name, "_-") {
         out.push(
-            Diagnostic::error("T1", format!("{key}.name"), format!("invalid topic name {:?}", t.name))
+            Diagnostic::error("N9", format!("{key}.name"), format!("invalid topic name {:?}", t.name))
                 .with_help("1 to 256 of a-z A-Z 0-9 _ - (a standard topic: FIFO topics are not supported)"),
         );
     }
@@ -148,7 +148,7 @@ pub(crate) fn check(t: &TopicSpec, at: &Address, _: Option<&TopicSection>, _: &S
         let at = format!("{key}.subscriptions[{i}]");
         if !PROTOCOLS.contains(&s.protocol.as_str()) {
             out.push(
-                Diagnostic::error("T2", format!("{at}.protocol"), format!("unknown protocol {:?}", s.protocol))
+                Diagnostic::error("A11", format!("{at}.protocol"), format!("unknown protocol {:?}", s.protocol))
                     .with_help(format!("one of {}", PROTOCOLS.join(", "))),
             );
             continue;
@@ -165,7 +165,7 @@ pub(crate) fn check(t: &TopicSpec, at: &Address, _: Option<&TopicSection>, _: &S
         if !fits {
             out.push(
                 Diagnostic::error(
-                    "T2",
+                    "A11",
                     format!("{at}.endpoint"),
                     format!("{:?} is not {expected}", crate::output::escape(&s.endpoint)),
                 )

@@ -22,6 +22,8 @@ pub const PERIOD: i32 = 300;
 /// Firehose's default quota of active partitions per stream ("Buffer data for dynamic
 /// partitioning": 500 by default, raised up to 5,000 on request).
 pub const PARTITION_QUOTA: i32 = 500;
+/// The most active partitions Firehose allows a stream, raised on request.
+pub const MAX_PARTITION_QUOTA: i32 = 5000;
 /// How much of a limit is used before its alarm fires (active partitions, the ingestion limits).
 pub const LIMIT_SHARE: f64 = 0.8;
 /// Firehose's default buffer interval of a Lambda processor, in seconds.
@@ -216,6 +218,36 @@ pub(crate) fn derive(
                 .with_help(format!("one of {}", WHICH.join(", "))),
             );
         }
+    }
+    if alarms.freshness_seconds.is_some_and(|s| s < 1) {
+        b.report(
+            crate::diagnostic::Diagnostic::error(
+                "A10",
+                format!("{at}.freshness_seconds"),
+                "the freshness threshold is a number of seconds, 1 or more",
+            )
+            .with_help("leave it out to derive it from the buffering"),
+        );
+    }
+    if alarms.partition_quota.is_some_and(|q| !(1..=MAX_PARTITION_QUOTA).contains(&q)) {
+        b.report(
+            crate::diagnostic::Diagnostic::error(
+                "A10",
+                format!("{at}.partition_quota"),
+                "the active-partition quota is 1 to 5000",
+            )
+            .with_help("500 by default; Firehose raises it up to 5000 on request"),
+        );
+    }
+    if alarms.actions.is_empty() {
+        b.report(
+            crate::diagnostic::Diagnostic::error(
+                "A10",
+                format!("{at}.actions"),
+                "derived alarms notify someone: give them actions",
+            )
+            .with_help("actions = [\"topic.NAME\"]"),
+        );
     }
     let (actions, mut depends_on) = super::actions(b, &format!("{at}.actions"), &alarms.actions);
     let (ok_actions, ok_depends) = super::actions(b, &format!("{at}.ok_actions"), &alarms.ok_actions);
