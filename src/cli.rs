@@ -220,6 +220,22 @@ pub enum Command {
         #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
         since: std::time::Duration,
     },
+    /// The health of the stack's streams: state, records in and delivered, delivery success,
+    /// freshness, throttling, active partitions, processing and conversion failures, alarms in
+    /// ALARM. Exit 0 when healthy, 2 when a stream is not ACTIVE or an alarm is in ALARM.
+    Status {
+        /// Streams or module instances (`firehose.events`, `module.tenant[acme]`; default: all).
+        addresses: Vec<String>,
+        /// The window the metrics cover (e.g. 15m, 1h, 1d).
+        #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+        since: std::time::Duration,
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+        /// Read again every minute until Ctrl-C.
+        #[arg(long)]
+        watch: bool,
+    },
     /// On each save of stack.toml or a function's source: validate, plan, and update functions
     /// at once when only their code or environment changed (like `cdk watch`); other changes
     /// are shown as a plan for `provision apply`. Until Ctrl-C.

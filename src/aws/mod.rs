@@ -11,6 +11,7 @@ mod iam;
 mod lambda;
 mod lock;
 mod logs;
+mod metrics;
 pub mod pacing;
 mod s3;
 mod sns;

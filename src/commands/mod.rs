@@ -10,6 +10,7 @@ mod logs;
 mod output;
 mod plan;
 mod show;
+mod status;
 mod validate;
 mod watch;
 
@@ -124,6 +125,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Logs { address, follow, since } => logs::run(&ctx, address.as_deref(), *follow, *since).await,
         Command::Watch => watch::run(&ctx).await,
+        Command::Status { addresses, since, json, watch } => status::run(&ctx, addresses, *since, *json, *watch).await,
         Command::JqWorker { query, memory_mib } => Ok(crate::datapath::query::worker_main(query, *memory_mib)),
         Command::Sandbox(args) => Ok(crate::sandbox::main(args)),
         Command::Completions { shell } => {

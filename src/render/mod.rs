@@ -4,6 +4,7 @@ pub mod datapath;
 pub mod graph;
 pub mod plan;
 pub mod progress;
+pub mod status;
 
 use std::io::IsTerminal;
 

@@ -15,6 +15,7 @@ mod hostile_pr;
 mod jq_oracle;
 mod lifecycle;
 mod one_build;
+mod operate;
 mod preview;
 mod readme;
 mod render_snapshots;

@@ -75,6 +75,17 @@ fn lambda_buffer_interval(stream: &FirehoseSpec) -> Option<i32> {
     })
 }
 
+/// The active-partition quota a derived partitions alarm was built for (the inverse of its
+/// expression, `MAX([active / AT, exceeded])` with AT 80% of the quota), if `alarm` is one.
+pub fn partition_quota_of(alarm: &AlarmSpec) -> Option<i32> {
+    let AlarmMetric::Math { expression, metrics } = &alarm.metric else { return None };
+    if metrics.get("active").is_none_or(|m| m.metric != "PartitionCount") {
+        return None;
+    }
+    let at: f64 = expression.strip_prefix("MAX([active / ")?.split(',').next()?.trim().parse().ok()?;
+    Some((at / LIMIT_SHARE).round() as i32)
+}
+
 /// One of the stream's metrics.
 fn metric(stream: &str, name: &str, statistic: &str) -> MetricStat {
     MetricStat {

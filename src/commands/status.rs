@@ -1,0 +1,91 @@
+//! `provision status [ADDRESS|module.NAME...] [--since D] [--json] [--watch]`.
+
+use super::common::{Context, Loaded};
+use crate::model::address::Selector;
+use crate::output::escape;
+use crate::status::{self, Report, Watched, Window};
+use crate::{outln, render};
+use anyhow::bail;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// How often `--watch` reads again.
+const WATCH_EVERY: Duration = Duration::from_secs(60);
+
+/// Reads the status of `streams`: their states, every metric in one batch (GetMetricData, 500
+/// queries a call) and the stack's alarms in ALARM (DescribeAlarms by their common prefix), side
+/// by side.
+async fn read(loaded: &Loaded, streams: &[Watched], since: Duration) -> anyhow::Result<Report> {
+    let window = Window::last(since.as_secs() as i64, chrono::Utc::now().timestamp());
+    let queries = status::queries(streams);
+    let (names, prefix) = status::alarm_names(&loaded.stack);
+    let clients = &loaded.clients;
+    let (states, series, firing) = tokio::join!(
+        futures::future::join_all(streams.iter().map(|w| clients.stream_status(&w.name))),
+        clients.metric_data(&queries, window.period, window.start, window.end),
+        async {
+            if names.is_empty() {
+                Ok(Vec::new())
+            } else {
+                clients.firing_alarms(&prefix).await
+            }
+        }
+    );
+    let states = states.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(status::report(streams, window, &states, &series?, &firing?, &names))
+}
+
+/// `provision status`: exit 0 when healthy, 2 when a stream is not ACTIVE or an alarm of the
+/// stack is in ALARM, 1 on an error.
+pub(super) async fn run(
+    ctx: &Context,
+    addresses: &[String],
+    since: Duration,
+    json: bool,
+    watch: bool,
+) -> anyhow::Result<ExitCode> {
+    let loaded = ctx.load(false, false).await?;
+    let mut selectors = Vec::new();
+    for a in addresses {
+        match Selector::parse(a) {
+            Some(s) => selectors.push(s),
+            None => bail!("{} is not an address such as firehose.events or module.tenant[acme]", escape(a)),
+        }
+    }
+    let streams = status::watched(&loaded.stack, &selectors);
+    if streams.is_empty() {
+        let all: Vec<String> = status::watched(&loaded.stack, &[]).iter().map(|w| w.address.to_string()).collect();
+        bail!(
+            "no stream of {} is selected by {}; its streams: {}",
+            escape(&loaded.stack.file.display().to_string()),
+            escape(&addresses.join(" ")),
+            if all.is_empty() { "none".into() } else { all.join(", ") }
+        );
+    }
+    let mut stop = crate::interrupt::stop_signal();
+    let _graceful = watch.then(|| crate::interrupt::graceful("Interrupt received: no longer watching."));
+    loop {
+        let report = read(&loaded, &streams, since).await?;
+        if json {
+            outln!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            let when = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC");
+            crate::output::out(&format!(
+                "{when}\n{}",
+                render::status::report(&report, &crate::output::duration(since), ctx.style)
+            ));
+        }
+        let code = if report.healthy() { ExitCode::SUCCESS } else { ExitCode::from(2) };
+        if !watch || *stop.borrow() {
+            ctx.report_calls(&loaded);
+            return Ok(code);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(WATCH_EVERY) => {}
+            _ = stop.changed() => {
+                ctx.report_calls(&loaded);
+                return Ok(code);
+            }
+        }
+    }
+}
