@@ -62,6 +62,13 @@ pub(crate) fn aws_quota(action: &str) -> Option<f64> {
         ("S3", _) => 100.0,
         ("STS", _) => 100.0,
         ("ResourceGroupsTaggingAPI", _) => 10.0,
+        // "CloudWatch service quotas"; the tag calls are not listed there.
+        ("CloudWatch", "DescribeAlarms") => 9.0,
+        ("CloudWatch", "GetMetricData") => 50.0,
+        ("CloudWatch", _) => 3.0,
+        // "Amazon SNS endpoints and quotas", the lowest Regions' values.
+        ("SNS", "GetTopicAttributes" | "ListSubscriptionsByTopic" | "Subscribe" | "Unsubscribe") => 30.0,
+        ("SNS", _) => 10.0,
         _ => return None,
     })
 }
@@ -251,6 +258,9 @@ struct Request {
     target: Option<String>,
     owner_header: Option<String>,
     namespace_header: Option<String>,
+    /// The service the request is signed for (SigV4's credential scope: `monitoring`, `sns`...),
+    /// which tells the services of the Query protocol apart.
+    signed_for: Option<String>,
     body: Vec<u8>,
 }
 
@@ -281,7 +291,14 @@ impl Request {
         }
         if let Some(rest) = std::str::from_utf8(&self.body).ok().and_then(|b| b.strip_prefix("Action=")) {
             let action = rest.split('&').next().unwrap_or_default();
-            let service = if action == "GetCallerIdentity" || action == "AssumeRole" { "STS" } else { "IAM" };
+            let service = match self.signed_for.as_deref() {
+                Some("monitoring") => "CloudWatch",
+                Some("sns") => "SNS",
+                Some("sts") => "STS",
+                Some("iam") => "IAM",
+                _ if action == "GetCallerIdentity" || action == "AssumeRole" => "STS",
+                _ => "IAM",
+            };
             return format!("{service}.{action}");
         }
         let path = self.path.split('?').next().unwrap_or_default();
@@ -399,6 +416,8 @@ fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<Request>> {
         target: header("x-amz-target"),
         owner_header: header("x-amz-expected-bucket-owner"),
         namespace_header: header("x-amz-bucket-namespace"),
+        signed_for: header("authorization")
+            .and_then(|a| a.split("Credential=").nth(1).and_then(|c| c.split('/').nth(3)).map(String::from)),
         body: raw[head_end..].to_vec(),
         head_end,
         raw,
