@@ -139,12 +139,13 @@ pub struct Window {
 }
 
 impl Window {
-    /// The last `since` seconds before `now`, cut into at most [`BUCKETS`] periods of a whole
-    /// number of minutes (CloudWatch keeps Firehose's metrics by the minute).
+    /// The last `since` seconds up to the end of the current minute (its datapoints so far
+    /// count), cut into at most [`BUCKETS`] periods of a whole number of minutes (CloudWatch
+    /// keeps Firehose's metrics by the minute).
     pub fn last(since: i64, now: i64) -> Window {
         let minutes = (since.max(60) + 60 * BUCKETS - 1) / (60 * BUCKETS);
         let period = (minutes.max(1) * 60) as i32;
-        let end = now - now % 60;
+        let end = now - now % 60 + if now % 60 == 0 { 0 } else { 60 };
         Window { start: end - since.max(60), end, period }
     }
 }
@@ -341,7 +342,9 @@ mod tests {
 
     #[test]
     fn a_window_is_cut_into_whole_minutes() {
-        assert_eq!(Window::last(3600, 7230), Window { start: 3600, end: 7200, period: 180 });
+        // The current minute is in: a datapoint 30 s ago counts, whenever in the minute.
+        assert_eq!(Window::last(3600, 7230), Window { start: 3660, end: 7260, period: 180 });
+        assert_eq!(Window::last(3600, 7200), Window { start: 3600, end: 7200, period: 180 });
         assert_eq!(Window::last(600, 7200).period, 60);
         assert_eq!(Window::last(86400, 90000).period, 3600);
     }
