@@ -228,13 +228,13 @@ async fn perform(
     }
     let wait = change.desired.as_ref().map_or(change.address.kind.default_wait(), |d| d.wait_timeout);
     match (change.action, desired, &change.live) {
-        (Action::Create, Some(spec), _) => provider.create(&spec, wait).await.map(Some),
+        (Action::Create, Some(spec), _) => provider.create(&change.location, &spec, wait).await.map(Some),
         (Action::Update, Some(spec), Some(live)) => provider.update(&spec, live, wait).await.map(Some),
         (Action::Replace, Some(spec), Some(live)) => {
             if still_ours(provider, live, stack).await.context("left alone, not replaced")? {
                 provider.delete(live, change.force_destroy, wait).await?;
             }
-            provider.create(&spec, wait).await.map(Some)
+            provider.create(&change.location, &spec, wait).await.map(Some)
         }
         (Action::Delete, _, Some(live)) => {
             if still_ours(provider, live, stack).await? {
@@ -347,9 +347,10 @@ mod tests {
             address: Address::parse("lambda.old\u{202e}x").unwrap(),
             physical_name: theirs.into(),
             tags: Some(tags),
+            found_in: FakeProvider::home(),
         });
         let provider: Arc<dyn Provider> = fake.clone();
-        let owned = provider.discover(&crate::provider::Scope::of(&s)).await.unwrap();
+        let owned = crate::live::discover(&s, &provider, &s.locations()).await.unwrap();
         let live = crate::live::read(&s, &provider, &owned).await.unwrap();
         let plan = plan::build(&s, &live).unwrap();
         let orphan = plan.changes.iter().find(|c| c.action == Action::Delete).expect("the index makes it an orphan");
@@ -381,7 +382,7 @@ mod tests {
         assert!(run_plan(&fake, &plan, 4, false).await.0.complete());
         let s = stack(DEFAULT_STACK);
         let provider: Arc<dyn Provider> = fake.clone();
-        let owned = provider.discover(&crate::provider::Scope::of(&s)).await.unwrap();
+        let owned = crate::live::discover(&s, &provider, &s.locations()).await.unwrap();
         let live = crate::live::read(&s, &provider, &owned).await.unwrap();
         let request = plan::Request { replace: vec!["lambda.extractor".into()], ..Default::default() };
         let replace = plan::build_requested(&s, &live, &request).unwrap();

@@ -2,7 +2,7 @@
 //! `removed` blocks and `state rm` do. Its ownership tags (and a role's description marker) are
 //! removed; nothing else about it changes, and no plan of this stack touches it again.
 
-use crate::model::{Address, Live, Stack, ADDRESS_TAG, OWNER_TAG};
+use crate::model::{Address, Live, Stack, ADDRESS_TAG, LOCATION_TAG, OWNER_TAG};
 use crate::output::escape;
 use crate::plan::LiveState;
 use crate::provider::Provider;
@@ -30,7 +30,7 @@ pub fn find(stack: &Stack, live: &LiveState, address: &str) -> Result<Release> {
 
 /// Removes the ownership tags from the resource.
 pub async fn release(provider: &dyn Provider, release: &Release) -> Result<()> {
-    provider.untag(&release.live, &[OWNER_TAG.to_string(), ADDRESS_TAG.to_string()]).await
+    provider.untag(&release.live, &[OWNER_TAG.to_string(), ADDRESS_TAG.to_string(), LOCATION_TAG.to_string()]).await
 }
 
 #[cfg(test)]
@@ -38,7 +38,6 @@ mod tests {
     use super::*;
     use crate::model::Kind;
     use crate::provider::fake::FakeProvider;
-    use crate::provider::Scope;
     use crate::testing::stack;
     use std::sync::Arc;
 
@@ -54,15 +53,24 @@ mod tests {
         assert!(crate::apply::execute(&plan, &provider, 4, stopped, |_| {}).await.complete());
 
         // Still declared: found, and said so.
-        let live =
-            crate::live::read(&full, &provider, &provider.discover(&Scope::of(&full)).await.unwrap()).await.unwrap();
+        let live = crate::live::read(
+            &full,
+            &provider,
+            &crate::live::discover(&full, &provider, &full.locations()).await.unwrap(),
+        )
+        .await
+        .unwrap();
         assert!(find(&full, &live, "bucket.data").unwrap().still_declared);
 
         // Taken out of stack.toml, then forgotten instead of destroyed.
         let without = stack(header);
-        let live = crate::live::read(&without, &provider, &provider.discover(&Scope::of(&without)).await.unwrap())
-            .await
-            .unwrap();
+        let live = crate::live::read(
+            &without,
+            &provider,
+            &crate::live::discover(&without, &provider, &without.locations()).await.unwrap(),
+        )
+        .await
+        .unwrap();
         assert!(find(&without, &live, "bucket.nope").is_err());
         let r = find(&without, &live, "bucket.data").unwrap();
         assert!(!r.still_declared);
@@ -71,9 +79,13 @@ mod tests {
         let bucket = fake.get(Kind::Bucket, "kept-bucket").expect("the bucket is still there");
         assert!(bucket.owner().is_none() && !bucket.spec.tags().contains_key(ADDRESS_TAG));
         assert_eq!(bucket.spec.tags().get("team").map(String::as_str), Some("data"), "other tags are kept");
-        let live = crate::live::read(&without, &provider, &provider.discover(&Scope::of(&without)).await.unwrap())
-            .await
-            .unwrap();
+        let live = crate::live::read(
+            &without,
+            &provider,
+            &crate::live::discover(&without, &provider, &without.locations()).await.unwrap(),
+        )
+        .await
+        .unwrap();
         assert!(!crate::plan::build(&without, &live).unwrap().has_changes(), "no plan touches it again");
     }
 
@@ -95,12 +107,18 @@ mod tests {
 
         // `us` taken out: an orphan at its instance address, found in Terraform's quoted form too.
         let eu = with("\"eu\"");
-        let live = crate::live::read(&eu, &provider, &provider.discover(&Scope::of(&eu)).await.unwrap()).await.unwrap();
+        let live =
+            crate::live::read(&eu, &provider, &crate::live::discover(&eu, &provider, &eu.locations()).await.unwrap())
+                .await
+                .unwrap();
         assert_eq!(live.orphans.iter().map(|(a, _)| a.to_string()).collect::<Vec<_>>(), ["bucket.raw[us]"]);
         let r = find(&eu, &live, "bucket.raw[\"us\"]").unwrap();
         assert!(!r.still_declared && r.live.spec.physical_name() == "raw-us");
         release(fake.as_ref(), &r).await.unwrap();
-        let live = crate::live::read(&eu, &provider, &provider.discover(&Scope::of(&eu)).await.unwrap()).await.unwrap();
+        let live =
+            crate::live::read(&eu, &provider, &crate::live::discover(&eu, &provider, &eu.locations()).await.unwrap())
+                .await
+                .unwrap();
         assert!(!crate::plan::build(&eu, &live).unwrap().has_changes(), "the other instance is untouched");
         assert!(fake.get(Kind::Bucket, "raw-us").unwrap().owner().is_none());
     }

@@ -2,7 +2,7 @@
 //! tagging it as this stack's. Nothing else about it changes; the next plan shows what apply
 //! would change to match stack.toml.
 
-use crate::model::{Address, Live, Stack, Tags, ADDRESS_TAG, OWNER_TAG};
+use crate::model::{Address, Live, Stack, Tags, ADDRESS_TAG, LOCATION_TAG, OWNER_TAG};
 use crate::output::escape;
 use crate::provider::Provider;
 use anyhow::{bail, Context as _, Result};
@@ -34,7 +34,8 @@ pub async fn prepare(stack: &Stack, provider: &dyn Provider, address: &str) -> R
     let resource =
         stack.get(&address).with_context(|| format!("{address} is not declared in {}", stack.file.display()))?;
     let name = resource.physical_name().to_string();
-    let Some(mut live) = provider.read(address.kind, &name, Some(&resource.spec), None).await? else {
+    let Some(mut live) = provider.read(&resource.location, address.kind, &name, Some(&resource.spec), None).await?
+    else {
         bail!("{address} ({name}) does not exist: nothing to import; `provision apply` creates it");
     };
     live.set_aside(&stack.ignore_tags);
@@ -58,9 +59,14 @@ pub async fn prepare(stack: &Stack, provider: &dyn Provider, address: &str) -> R
     Ok(Prepared { address, name, live, already_ours, then })
 }
 
-/// The ownership tags of `address` in `stack`.
+/// The ownership tags of `address` in `stack`: the stack, the address and where it lives.
 fn ownership(stack: &Stack, address: &Address) -> Tags {
-    Tags::from([(OWNER_TAG.to_string(), stack.name.clone()), (ADDRESS_TAG.to_string(), address.tag_value())])
+    let mut tags =
+        Tags::from([(OWNER_TAG.to_string(), stack.name.clone()), (ADDRESS_TAG.to_string(), address.tag_value())]);
+    if let Some(r) = stack.get(address) {
+        tags.insert(LOCATION_TAG.to_string(), r.location.tag_value());
+    }
+    tags
 }
 
 /// Tags the prepared resource as the stack's (nothing when it is already).

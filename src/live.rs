@@ -1,16 +1,20 @@
-//! Reading live state through the provider: declared resources by name, owned ones by tag.
+//! Reading live state through the provider: declared resources by name where each lives,
+//! owned ones by tag in every location searched.
 
 use crate::error::InAnotherAccount;
-use crate::model::{Address, Live, Owned, Stack, ADDRESS_TAG};
+use crate::model::{Address, Live, Location, Owned, Stack, ADDRESS_TAG, LOCATION_TAG};
 use crate::plan::LiveState;
-use crate::provider::Provider;
+use crate::provider::{Provider, Scope};
 use anyhow::{Context as _, Result};
 use futures::stream::{self, StreamExt};
 use std::sync::Arc;
 
 /// Checks that every existing resource the stack uses exists, in this account; it is only read.
 async fn check_existing(stack: &Stack, provider: &Arc<dyn Provider>) -> Result<()> {
-    let reads = stack.existing.iter().map(|e| async move { (e, provider.read(e.kind, &e.name, None, None).await) });
+    let reads = stack
+        .existing
+        .iter()
+        .map(|e| async move { (e, provider.read(&e.location, e.kind, &e.name, None, None).await) });
     for (e, read) in futures::future::join_all(reads).await {
         let name = crate::output::escape(&e.name);
         match read {
@@ -19,8 +23,8 @@ async fn check_existing(stack: &Stack, provider: &Arc<dyn Provider>) -> Result<(
                 "{}: the existing {} {name:?} does not exist in account {} ({}); nothing was changed",
                 e.key,
                 e.kind.noun(),
-                stack.env.account_id,
-                stack.env.region
+                e.location.account,
+                e.location.region
             ),
             Err(err) if err.chain().any(|c| c.is::<InAnotherAccount>()) => anyhow::bail!(
                 "{}: the existing {} {name:?} belongs to another account: provision reads and writes nothing there",
@@ -61,6 +65,39 @@ async fn check_managed_policies(stack: &Stack, provider: &Arc<dyn Provider>) -> 
 /// One declared resource's read.
 type Read = (Address, anyhow::Result<Option<Live>>);
 
+/// The stack's owned resources in each of `locations`, searched side by side; a resource found
+/// by several searches (a global name, listed from every Region) is kept once.
+pub async fn discover(stack: &Stack, provider: &Arc<dyn Provider>, locations: &[Location]) -> Result<Vec<Owned>> {
+    let searches = locations.iter().map(|l| {
+        let scope = Scope::of(stack, l);
+        async move { provider.discover(l, &scope).await.with_context(|| format!("searching {l}")) }
+    });
+    let mut found = Vec::new();
+    for result in futures::future::join_all(searches).await {
+        found.extend(result?);
+    }
+    Ok(once_each(found))
+}
+
+/// Keeps one of each resource found (see [`identity`]).
+pub fn once_each(found: Vec<Owned>) -> Vec<Owned> {
+    let mut seen = std::collections::HashSet::new();
+    found.into_iter().filter(|o| seen.insert(identity(o))).collect()
+}
+
+/// What tells a resource found apart from another: its kind, its name and the part of where
+/// it was found that keeps names of its kind apart (a bucket listed from two Regions is one).
+pub fn identity(o: &Owned) -> (crate::model::Kind, String, String) {
+    (o.address.kind, o.physical_name.clone(), o.address.kind.info().names.key(&o.found_in))
+}
+
+/// Whether `owned` was found where `location` keeps names of its kind: the same resource as one
+/// of that kind and name declared there.
+fn found_at(owned: &Owned, location: &Location) -> bool {
+    let names = owned.address.kind.info().names;
+    names.key(&owned.found_in) == names.key(location)
+}
+
 /// How many reads run at once. Reads are paced per API by quota, so this only bounds memory;
 /// streams (the slowest quota, 5 calls/s) are read first, so they never wait behind other kinds.
 const READS_IN_FLIGHT: usize = 256;
@@ -79,17 +116,21 @@ pub async fn read_for_destroy(stack: &Stack, provider: &Arc<dyn Provider>, owned
 }
 
 async fn read_for(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned], destroy: bool) -> Result<LiveState> {
-    let tags_of = |kind, name: &str| {
-        owned.iter().find(|o| o.address.kind == kind && o.physical_name == name).and_then(|o| o.tags.clone())
+    let tags_of = |kind, name: &str, at: &Location| {
+        owned
+            .iter()
+            .find(|o| o.address.kind == kind && o.physical_name == name && found_at(o, at))
+            .and_then(|o| o.tags.clone())
     };
     let mut by_quota: Vec<&crate::model::Resource> = stack.resources.iter().collect();
     let order = crate::model::Kind::referencing_first();
     by_quota.sort_by_key(|r| order.iter().position(|k| *k == r.address.kind));
     let reads = by_quota.into_iter().map(|r| {
         let provider = provider.clone();
-        let tags = tags_of(r.address.kind, r.physical_name());
+        let tags = tags_of(r.address.kind, r.physical_name(), &r.location);
         async move {
-            let read = provider.read(r.address.kind, r.physical_name(), Some(&r.spec), tags.as_ref()).await;
+            let read =
+                provider.read(&r.location, r.address.kind, r.physical_name(), Some(&r.spec), tags.as_ref()).await;
             (r.address.clone(), read)
         }
     });
@@ -129,8 +170,23 @@ async fn read_for(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned], 
     Ok(state)
 }
 
+/// [`read`]'s orphans of more owned resources (found in locations searched later), added to
+/// `state`.
+pub async fn read_more_orphans(
+    stack: &Stack,
+    provider: &Arc<dyn Provider>,
+    owned: &[Owned],
+    state: &mut LiveState,
+) -> Result<()> {
+    read_orphans(stack, provider, owned, state).await
+}
+
 /// Reads the owned resources the stack no longer declares into `state.orphans` (only what
 /// carries the stack's tag when read), with the tags the stack leaves to others set aside.
+/// One rule keeps every location apart: a resource whose address the stack still declares
+/// in another location belongs to another deployment of the stack (the same stack.toml applied
+/// with another region) and is left alone, noted in `state.elsewhere`; one whose address is
+/// declared nowhere, or declared where it lives (renamed), is an orphan wherever it lives.
 async fn read_orphans(
     stack: &Stack,
     provider: &Arc<dyn Provider>,
@@ -139,24 +195,44 @@ async fn read_orphans(
 ) -> Result<()> {
     // Declared resources are read by name; existing ones are never the stack's, tags or not.
     let is_declared = |o: &Owned| {
-        stack.resources.iter().any(|r| r.address.kind == o.address.kind && r.physical_name() == o.physical_name)
-            || stack.existing.iter().any(|e| e.kind == o.address.kind && e.name == o.physical_name)
+        stack.resources.iter().any(|r| {
+            r.address.kind == o.address.kind && r.physical_name() == o.physical_name && found_at(o, &r.location)
+        }) || stack
+            .existing
+            .iter()
+            .any(|e| e.kind == o.address.kind && e.name == o.physical_name && found_at(o, &e.location))
     };
     let orphan_reads = owned.iter().filter(|o| !is_declared(o)).map(|o| {
         let provider = provider.clone();
-        async move { provider.read(o.address.kind, &o.physical_name, None, o.tags.as_ref()).await.map(|l| (o, l)) }
+        // Read where its tag says it lives when that is where it was found or a Region of the
+        // same account (a bucket is listed from every Region; S3 answers in its own).
+        let tagged = o.tags.as_ref().and_then(|t| t.get(LOCATION_TAG)).and_then(|v| Location::from_tag(v));
+        let at = tagged.filter(|l| l.account == o.found_in.account).unwrap_or_else(|| o.found_in.clone());
+        async move { provider.read(&at, o.address.kind, &o.physical_name, None, o.tags.as_ref()).await.map(|l| (o, l)) }
     });
     let orphans: Vec<Result<(&Owned, Option<Live>)>> =
         stream::iter(orphan_reads).buffer_unordered(READS_IN_FLIGHT).collect().await;
     for read in orphans {
         let (owned, live) = read?;
         // Only what carries this stack's tag is ever planned for deletion.
-        let Some(live) = live.filter(|l| l.owner() == Some(stack.name.as_str())) else { continue };
+        let Some(mut live) = live.filter(|l| l.owner() == Some(stack.name.as_str())) else { continue };
+        // A role or bucket listed from one Region of its account is said to be, and is deleted,
+        // where its tag declares it.
+        let declared = live.declared_location();
+        if declared.account == live.location.account {
+            live.location = declared;
+        }
         let tag = live.spec.tags().get(ADDRESS_TAG).map(String::as_str);
         let address = Address::from_tag(tag, owned.address.kind, &owned.physical_name);
-        state.orphans.push((address, live));
+        let lives = live.declared_location();
+        match stack.get(&address) {
+            Some(declared) if declared.location != lives => state.elsewhere.push((address, lives)),
+            _ => state.orphans.push((address, live)),
+        }
     }
     state.orphans.sort_by(|a, b| a.0.cmp(&b.0));
+    state.elsewhere.sort();
+    state.elsewhere.dedup();
     for live in state.by_address.values_mut().flatten().chain(state.orphans.iter_mut().map(|(_, l)| l)) {
         live.set_aside(&stack.ignore_tags);
     }

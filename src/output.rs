@@ -63,6 +63,23 @@ pub fn escape_line(text: &str) -> String {
     escape_keeping(text, false)
 }
 
+/// An address (or any word) as a shell passes it as is: single-quoted when it holds anything
+/// but letters, digits and `._-/:=` (zsh globs `module.tenant[acme]` unquoted).
+///
+/// ```
+/// assert_eq!(provision::output::shell_word("firehose.events"), "firehose.events");
+/// assert_eq!(provision::output::shell_word("module.tenant[acme].firehose.events"), "'module.tenant[acme].firehose.events'");
+/// assert_eq!(provision::output::shell_word("it's"), "'it'\\''s'");
+/// ```
+pub fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "._-/:=@".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", escape_line(text).replace('\'', "'\\''"))
+    }
+}
+
 fn escape_keeping(text: &str, newlines: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

@@ -6,15 +6,15 @@
 #[cfg(test)]
 pub mod fake;
 
-use crate::model::{Kind, Live, LockSettings, Outputs, Owned, Spec, Stack, Tags};
+use crate::model::{Kind, Live, Location, LockSettings, Outputs, Owned, Spec, Stack, Tags};
 use anyhow::Result;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// Where discovery looks for a stack's resources besides the account-wide listings (the tagging
-/// API; IAM's role list, 1,000 roles a page, read only for the roles carrying the stack's
-/// marker): the Glue databases whose tables are listed.
+/// Where discovery looks for a stack's resources in one location besides the listings of the
+/// whole location (the tagging API; IAM's role list, 1,000 roles a page, read only for the roles
+/// carrying the stack's marker): the Glue databases whose tables are listed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Scope {
     pub stack: String,
@@ -24,10 +24,14 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// The scope of a built stack.
-    pub fn of(stack: &Stack) -> Scope {
-        let mut databases: Vec<String> =
-            stack.resources.iter().filter_map(|r| r.spec.listed_in().map(String::from)).collect();
+    /// The scope of a built stack in one location.
+    pub fn of(stack: &Stack, location: &Location) -> Scope {
+        let mut databases: Vec<String> = stack
+            .resources
+            .iter()
+            .filter(|r| &r.location == location)
+            .filter_map(|r| r.spec.listed_in().map(String::from))
+            .collect();
         databases.sort();
         databases.dedup();
         Scope { stack: stack.name.clone(), databases }
@@ -148,28 +152,40 @@ pub enum Released {
     NotOurs(Option<Holder>),
 }
 
-/// Everything the core needs from a cloud.
+/// Everything the core needs from a cloud. Calls about a resource go to its location: the one
+/// given (reads, creates, discovery), or the one a [`Live`] was read in; the stack's lock and
+/// the account lookup go to the home location.
 #[async_trait]
 pub trait Provider: Send + Sync {
-    /// The region every call goes to.
+    /// The home Region.
     fn region(&self) -> &str;
 
-    /// The account the credentials belong to.
+    /// The account the home credentials act in.
     async fn account_id(&self) -> Result<String>;
 
-    /// Every resource tagged as owned by the stack within `scope`, with its tags where the
-    /// search returns them (roles: candidates, confirmed by their read).
-    async fn discover(&self, scope: &Scope) -> Result<Vec<Owned>>;
+    /// Every resource tagged as owned by the stack within `scope` in `location`, with its tags
+    /// where the search returns them (roles: candidates, confirmed by their read). Listings of
+    /// global names (buckets, an account's roles) may return resources of other locations:
+    /// each says where it was found.
+    async fn discover(&self, location: &Location, scope: &Scope) -> Result<Vec<Owned>>;
 
-    /// Reads a resource by physical name (`None`: it does not exist). `desired` tells which log
-    /// streams to look for; `tags`, when discovery already returned them, saves the tag call.
-    async fn read(&self, kind: Kind, name: &str, desired: Option<&Spec>, tags: Option<&Tags>) -> Result<Option<Live>>;
+    /// Reads a resource by physical name in `location` (`None`: it does not exist). `desired`
+    /// tells which log streams to look for; `tags`, when discovery already returned them,
+    /// saves the tag call. The [`Live`] returned says where it was read.
+    async fn read(
+        &self,
+        location: &Location,
+        kind: Kind,
+        name: &str,
+        desired: Option<&Spec>,
+        tags: Option<&Tags>,
+    ) -> Result<Option<Live>>;
 
-    /// Creates a resource (with its tags in the create call where the service allows), waiting
-    /// up to `wait` for it to become usable. A resource of that name found in the way is
-    /// converged only when it carries the tags of `spec`'s owner; otherwise the error is
-    /// [`crate::error::NotOwned`].
-    async fn create(&self, spec: &Spec, wait: Duration) -> Result<Outputs>;
+    /// Creates a resource in `location` (with its tags in the create call where the service
+    /// allows), waiting up to `wait` for it to become usable. A resource of that name found in
+    /// the way is converged only when it carries the tags of `spec`'s owner; otherwise the
+    /// error is [`crate::error::NotOwned`].
+    async fn create(&self, location: &Location, spec: &Spec, wait: Duration) -> Result<Outputs>;
 
     /// Changes a live resource in place to match `desired`.
     async fn update(&self, desired: &Spec, live: &Live, wait: Duration) -> Result<Outputs>;
@@ -215,6 +231,13 @@ pub trait Provider: Send + Sync {
 
     /// Breaks the stack's lock, whoever holds it; returns who held it.
     async fn break_lock(&self, settings: &LockSettings, stack: &str) -> Result<Option<Holder>>;
+
+    /// The locations the stack's index (beside its lock) says it has written to: where to
+    /// look for what stack.toml no longer declares, never what is the stack's.
+    async fn indexed_locations(&self, settings: &LockSettings, stack: &str) -> Result<Vec<Location>>;
+
+    /// Writes the stack's index of locations (removes it when empty).
+    async fn index_locations(&self, settings: &LockSettings, stack: &str, locations: &[Location]) -> Result<()>;
 }
 
 #[cfg(test)]
@@ -233,7 +256,7 @@ mod scope_tests {
              [bucket.b]\nname = \"app-bucket\"\n[firehose.f]\nname = \"app-stream\"\nrole = \"role.a\"\nbucket = \"bucket.b\"\nprefix = \"data/\"\n\
              [table.t]\nname = \"events\"\ndatabase = \"lake\"\nstream = \"firehose.f\"\ncolumns = { id = \"string\" }\n",
         );
-        let scope = Scope::of(&s);
+        let scope = Scope::of(&s, &s.home());
         assert_eq!(scope.databases, ["lake"]);
     }
 
@@ -260,7 +283,7 @@ mod scope_tests {
         assert!(crate::apply::execute(&plan, &provider, 4, stopped, |_| {}).await.complete());
 
         let names = |owned: Vec<Owned>| owned.into_iter().map(|o| o.physical_name).collect::<Vec<_>>();
-        let found = names(provider.discover(&Scope::of(&full)).await.unwrap());
+        let found = names(crate::live::discover(&full, &provider, &full.locations()).await.unwrap());
         assert!(
             ["app-own", "app-elsewhere", "app_lake/events", "shared/events"]
                 .iter()
@@ -269,7 +292,7 @@ mod scope_tests {
         );
         // Only role.own left in stack.toml: the role at the path no longer written is still
         // found (to be deleted), and the stack's own database is searched, not someone else's.
-        let found = names(provider.discover(&Scope::of(&stack(header))).await.unwrap());
+        let found = names(crate::live::discover(&stack(header), &provider, &stack(header).locations()).await.unwrap());
         for n in ["app-own", "app-elsewhere", "app_lake/events"] {
             assert!(found.contains(&n.to_string()), "{n}: {found:?}");
         }

@@ -5,7 +5,7 @@
 use crate::model::address::Selector;
 use crate::model::kinds::alarm::derived::{DIMENSION, NAMESPACE, PARTITION_QUOTA};
 use crate::model::kinds::alarm::AlarmMetric;
-use crate::model::{Address, Kind, Spec, Stack};
+use crate::model::{Address, Kind, Location, Spec, Stack};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -42,6 +42,8 @@ pub const BUCKETS: i64 = 24;
 pub struct Watched {
     pub address: Address,
     pub name: String,
+    /// Where it lives: its metrics and alarms are read there.
+    pub location: Location,
     pub dynamic_partitioning: bool,
     pub partition_quota: i32,
     pub lambda: bool,
@@ -84,6 +86,7 @@ pub fn watched(stack: &Stack, selectors: &[Selector]) -> Vec<Watched> {
             Spec::Firehose(f) => Some(Watched {
                 address: r.address.clone(),
                 name: f.name.clone(),
+                location: r.location.clone(),
                 dynamic_partitioning: f.dynamic_partitioning,
                 partition_quota: PARTITION_QUOTA,
                 lambda: f.processors.iter().any(|p| p.kind == "Lambda"),
@@ -101,7 +104,7 @@ pub fn watched(stack: &Stack, selectors: &[Selector]) -> Vec<Watched> {
                 metrics.values().any(|m| m.dimensions.get(DIMENSION).is_some_and(|d| d == stream))
             }
         };
-        if let Some(w) = out.iter_mut().find(|w| names_stream(&w.name)) {
+        if let Some(w) = out.iter_mut().find(|w| w.location == r.location && names_stream(&w.name)) {
             w.alarms.push(a.name.clone());
             // A derived partitions alarm knows the quota the stream was given.
             if let Some(quota) = crate::model::kinds::alarm::derived::partition_quota_of(a) {
@@ -112,13 +115,13 @@ pub fn watched(stack: &Stack, selectors: &[Selector]) -> Vec<Watched> {
     out
 }
 
-/// The names of every alarm of the stack, for reading those in ALARM, and the longest prefix they
-/// share (DescribeAlarms filters by it).
-pub fn alarm_names(stack: &Stack) -> (Vec<String>, String) {
+/// The names of every alarm of the stack in `location`, for reading those in ALARM, and the
+/// longest prefix they share (DescribeAlarms filters by it).
+pub fn alarm_names(stack: &Stack, location: &Location) -> (Vec<String>, String) {
     let names: Vec<String> = stack
         .resources
         .iter()
-        .filter(|r| r.address.kind == Kind::Alarm)
+        .filter(|r| r.address.kind == Kind::Alarm && &r.location == location)
         .map(|r| r.spec.physical_name().to_string())
         .collect();
     let mut prefix = names.first().cloned().unwrap_or_default();
@@ -210,6 +213,18 @@ impl Report {
     /// Healthy: every stream ACTIVE and no alarm of the stack in ALARM.
     pub fn healthy(&self) -> bool {
         self.streams.iter().all(|s| s.healthy) && self.other_alarms.is_empty()
+    }
+
+    /// The reports of several locations as one, the streams in `order` (addresses).
+    pub fn merged(window: Window, parts: Vec<Report>, order: &[Address]) -> Report {
+        let mut streams: Vec<StreamStatus> = Vec::new();
+        let mut other_alarms = Vec::new();
+        for part in parts {
+            streams.extend(part.streams);
+            other_alarms.extend(part.other_alarms);
+        }
+        streams.sort_by_key(|s| order.iter().position(|a| a.to_string() == s.address));
+        Report { window, streams, other_alarms }
     }
 }
 
@@ -309,7 +324,7 @@ mod tests {
         assert_eq!(w.alarms.len(), 6, "{:?}", w.alarms);
         let ids: Vec<String> = queries(&streams).into_iter().map(|q| q.id).collect();
         assert_eq!(ids, ["s0_in", "s0_out", "s0_ok", "s0_fresh", "s0_throttled", "s0_partitions", "s0_processing"]);
-        let (names, prefix) = alarm_names(&s);
+        let (names, prefix) = alarm_names(&s, &s.home());
         assert_eq!(names.len(), 6);
         assert_eq!(prefix, "PUT-S3-lambda-");
     }

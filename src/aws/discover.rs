@@ -77,7 +77,7 @@ async fn tagged(tagging: &aws_sdk_resourcegroupstagging::Client, stack: &str) ->
             let Some((kind, name)) = mapping.resource_arn().and_then(Kind::from_arn) else { continue };
             let address = Address::from_tag(tag(ADDRESS_TAG).as_deref(), kind, &name);
             let tags: Tags = mapping.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
-            out.push(Owned { address, physical_name: name, tags: Some(tags) });
+            out.push(Owned { address, physical_name: name, tags: Some(tags), found_in: Default::default() });
         }
     }
     Ok((out, databases))
@@ -101,6 +101,7 @@ pub(super) async fn roles(iam: &aws_sdk_iam::Client, stack: &str) -> Result<Vec<
                     address: Address::from_tag(None, Kind::Role, role.role_name()),
                     physical_name: role.role_name().to_string(),
                     tags: None,
+                    found_in: Default::default(),
                 });
             }
         }

@@ -10,12 +10,14 @@
 //! there, and this one exclude each other. (A run of an older version that creates that bucket
 //! at the very moment a newer one takes the lock is not excluded: the README says so.)
 //! Objects an older version wrote beside a lock (`<stack>.intents/`) are ignored: nothing in the
-//! lock bucket grants ownership of anything.
+//! lock bucket grants ownership of anything. Beside the lock, `<stack>.locations.json` lists the
+//! locations the stack has written to, so that a location removed from stack.toml is still
+//! searched: it says where to look, never what is the stack's.
 
 use super::{http_status as status, sdk_error};
-use crate::model::LockSettings;
+use crate::model::{Location, LockSettings};
 use crate::provider::{Holder, LockAttempt, LockHandle, Released};
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::PublicAccessBlockConfiguration;
@@ -345,4 +347,74 @@ pub(super) async fn break_lock(
         broken = Some(holder);
     }
     Ok(broken)
+}
+
+/// The object listing where the stack has written: `<stack>.locations.json` beside its lock.
+fn index_key(stack: &str) -> String {
+    format!("{stack}.locations.json")
+}
+
+/// At most this many locations are read from an index (a stack declares far fewer).
+const MAX_INDEXED: usize = 1_000;
+
+/// The locations the stack's index lists (none when there is no index yet). Only where to look:
+/// what is found there is the stack's only by its tags; an entry that is not an account and a
+/// Region is skipped.
+pub(super) async fn read_index(
+    client: &Client,
+    owner: &str,
+    settings: &LockSettings,
+    stack: &str,
+) -> Result<Vec<Location>> {
+    let bucket = settings.bucket.as_str();
+    match client.get_object().bucket(bucket).key(index_key(stack)).expected_bucket_owner(owner).send().await {
+        Ok(out) => {
+            let bytes = super::data::read_capped(out.body, MAX_LOCK_BYTES).await?;
+            let entries: Vec<String> = serde_json::from_slice(&bytes).unwrap_or_default();
+            Ok(entries.iter().take(MAX_INDEXED).filter_map(|e| Location::from_tag(e)).collect())
+        }
+        Err(e) if matches!(e.code(), Some("NoSuchKey") | Some("NoSuchBucket")) => Ok(Vec::new()),
+        Err(e) if status(&e) == Some(403) => Err(in_another_account(bucket)),
+        Err(e) => Err(sdk_error(e).context(format!("reading s3://{bucket}/{}", index_key(stack)))),
+    }
+}
+
+/// Writes the stack's index (deletes it when `locations` is empty).
+pub(super) async fn write_index(
+    client: &Client,
+    owner: &str,
+    region: &str,
+    settings: &LockSettings,
+    stack: &str,
+    locations: &[Location],
+) -> Result<()> {
+    let bucket = settings.bucket.as_str();
+    if locations.is_empty() {
+        return match client
+            .delete_object()
+            .bucket(bucket)
+            .key(index_key(stack))
+            .expected_bucket_owner(owner)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.code(), Some("NoSuchBucket")) => Ok(()),
+            Err(e) => Err(sdk_error(e).context(format!("deleting s3://{bucket}/{}", index_key(stack)))),
+        };
+    }
+    ensure_bucket(client, owner, settings, region).await?;
+    let entries: Vec<String> = locations.iter().map(Location::tag_value).collect();
+    client
+        .put_object()
+        .bucket(bucket)
+        .key(index_key(stack))
+        .expected_bucket_owner(owner)
+        .content_type("application/json")
+        .body(ByteStream::from(serde_json::to_vec(&entries)?))
+        .send()
+        .await
+        .map_err(sdk_error)
+        .with_context(|| format!("writing s3://{bucket}/{}", index_key(stack)))?;
+    Ok(())
 }

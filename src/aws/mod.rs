@@ -6,6 +6,7 @@ mod cloudwatch;
 pub mod data;
 mod discover;
 mod firehose;
+mod fleet;
 mod glue;
 mod iam;
 mod lambda;
@@ -17,10 +18,11 @@ mod s3;
 mod sns;
 
 use crate::error::{AwsError, ErrorKind};
-use crate::model::{partition_of, Kind, Live, LockSettings, Outputs, Owned, Spec, Tags};
-use crate::provider::{Holder, KindApi, LockAttempt, LockHandle, Provider, Released, Scope};
+pub use fleet::Fleet;
+
+use crate::model::{partition_of, AssumeRole, Kind, Live, Location, LockSettings, Outputs, Owned, Spec, Tags};
+use crate::provider::{Holder, KindApi, LockAttempt, LockHandle, Released, Scope};
 use anyhow::{Context, Result};
-use async_trait::async_trait;
 use aws_smithy_runtime_api::client::result::SdkError;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -39,6 +41,8 @@ pub struct Clients {
     tagging: aws_sdk_resourcegroupstagging::Client,
     sts: aws_sdk_sts::Client,
     region: String,
+    /// Whether S3 is addressed path-style (a local emulator).
+    path_style: bool,
     /// The account the credentials belong to, once known: every S3 call names it as the
     /// expected bucket owner.
     account: Arc<OnceLock<String>>,
@@ -49,9 +53,16 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Loads credentials and region with the default chain. With an endpoint (flag or
-    /// `AWS_ENDPOINT_URL`), S3 uses path-style addressing, as local emulators need.
-    pub async fn connect(region: Option<String>, endpoint: Option<String>, rates: pacing::Rates) -> Result<Clients> {
+    /// Loads credentials and region with the default chain (then assumes `role`, when given,
+    /// with session name `session`). With an endpoint (flag or `AWS_ENDPOINT_URL`), S3 uses
+    /// path-style addressing, as local emulators need.
+    pub async fn connect(
+        region: Option<String>,
+        endpoint: Option<String>,
+        rates: pacing::Rates,
+        role: Option<&AssumeRole>,
+        session: &str,
+    ) -> Result<Clients> {
         let pacer = Arc::new(pacing::Pacer::new(rates));
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .retry_config(crate::retry::Policy::SDK.sdk_config())
@@ -70,12 +81,37 @@ impl Clients {
         if let Some(url) = &endpoint {
             loader = loader.endpoint_url(url);
         }
-        let config = loader.load().await;
+        let mut config = loader.load().await;
         let region = config
             .region()
             .map(|r| r.to_string())
             .context("no AWS region: set `region` in [stack], AWS_REGION, or a profile region")?;
+        if let Some(role) = role {
+            let mut assume = aws_config::sts::AssumeRoleProvider::builder(&role.arn)
+                .session_name(session)
+                .region(aws_config::Region::new(region.clone()))
+                .configure(&config);
+            if let Some(id) = &role.external_id {
+                assume = assume.external_id(id);
+            }
+            let provider = assume.build().await;
+            config = config
+                .to_builder()
+                .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(provider))
+                .build();
+        }
         let path_style = endpoint.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
+        Ok(Clients::from_config(config, region, path_style, pacer, Arc::new(OnceLock::new())))
+    }
+
+    /// The clients of one configuration, every request paced by `pacer`.
+    fn from_config(
+        config: aws_config::SdkConfig,
+        region: String,
+        path_style: bool,
+        pacer: Arc<pacing::Pacer>,
+        account: Arc<OnceLock<String>>,
+    ) -> Clients {
         // Every client but the sender's names each request's operation for the pacer.
         macro_rules! paced {
             ($sdk:ident $(, $setting:ident($value:expr))*) => {
@@ -84,7 +120,7 @@ impl Clients {
                 )
             };
         }
-        Ok(Clients {
+        Clients {
             s3: paced!(aws_sdk_s3, force_path_style(path_style)),
             iam: paced!(aws_sdk_iam),
             lambda: paced!(aws_sdk_lambda),
@@ -96,10 +132,51 @@ impl Clients {
             tagging: paced!(aws_sdk_resourcegroupstagging),
             sts: paced!(aws_sdk_sts),
             region,
-            account: Arc::new(OnceLock::new()),
+            path_style,
+            account,
             pacer,
             sdk_config: config,
-        })
+        }
+    }
+
+    /// The same credentials in another Region of the same account, paced apart (AWS's quotas
+    /// are per Region).
+    pub async fn in_region(&self, region: &str) -> Result<Clients> {
+        let pacer = Arc::new(pacing::Pacer::new(self.pacer.rates().clone()));
+        let config = self
+            .sdk_config
+            .to_builder()
+            .region(aws_config::Region::new(region.to_string()))
+            .http_client(pacing::paced_http_client(pacer.clone()))
+            .build();
+        Ok(Clients::from_config(config, region.to_string(), self.path_style, pacer, self.account.clone()))
+    }
+
+    /// The Region every call goes to.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// Where these clients act (known once the account is, after [`Clients::account_id`]).
+    pub fn location(&self) -> Result<Location> {
+        Ok(Location::new(self.owner()?, &self.region))
+    }
+
+    /// The account the credentials act in (STS GetCallerIdentity, once).
+    pub async fn account_id(&self) -> Result<String> {
+        if let Some(account) = self.account.get() {
+            return Ok(account.clone());
+        }
+        let account = self.caller_account().await?;
+        Ok(self.account.get_or_init(|| account).clone())
+    }
+
+    /// The account the credentials act in, asked each time (an assumed role's check).
+    pub async fn caller_account(&self) -> Result<String> {
+        let identity = self.sts.get_caller_identity().send().await.map_err(sdk_error)?;
+        let account = identity.account().map(String::from).context("STS returned no account id")?;
+        let _ = self.account.set(account.clone());
+        Ok(account)
     }
 
     /// The account every S3 call names as the bucket owner (known after [`Provider::account_id`]).
@@ -186,73 +263,55 @@ macro_rules! dispatch_by_kind {
 
 crate::with_kinds!(dispatch_by_kind);
 
-#[async_trait]
-impl Provider for Clients {
-    fn region(&self) -> &str {
-        &self.region
+/// What the [`Fleet`] asks of one location's clients.
+impl Clients {
+    /// The stack's resources found here by tag (see [`discover`]).
+    pub async fn discover_here(&self, scope: &Scope) -> Result<Vec<Owned>> {
+        let here = self.location()?;
+        let found = self.discover_unplaced(scope).await?;
+        Ok(found.into_iter().map(|o| Owned { found_in: here.clone(), ..o }).collect())
     }
 
-    async fn account_id(&self) -> Result<String> {
-        if let Some(account) = self.account.get() {
-            return Ok(account.clone());
-        }
-        let identity = self.sts.get_caller_identity().send().await.map_err(sdk_error)?;
-        let account = identity.account().map(String::from).context("STS returned no account id")?;
-        Ok(self.account.get_or_init(|| account).clone())
-    }
-
-    async fn discover(&self, scope: &Scope) -> Result<Vec<Owned>> {
+    /// [`Clients::discover_here`] before the account is known: where each was found is left
+    /// for the caller to say.
+    pub async fn discover_unplaced(&self, scope: &Scope) -> Result<Vec<Owned>> {
         discover::owned(&self.tagging, &self.iam, &self.glue, scope)
             .await
             .context("finding the stack's resources by tag")
     }
 
-    async fn read(&self, kind: Kind, name: &str, desired: Option<&Spec>, tags: Option<&Tags>) -> Result<Option<Live>> {
-        self.read_kind(kind, name, desired, tags)
+    /// Reads a resource here by name; the [`Live`] says where it was read.
+    pub async fn read(
+        &self,
+        kind: Kind,
+        name: &str,
+        desired: Option<&Spec>,
+        tags: Option<&Tags>,
+    ) -> Result<Option<Live>> {
+        let here = self.location()?;
+        let live = self
+            .read_kind(kind, name, desired, tags)
             .await
-            .with_context(|| format!("reading {} {:?}", kind.as_str(), crate::output::escape(name)))
+            .with_context(|| format!("reading {} {:?}", kind.as_str(), crate::output::escape(name)))?;
+        Ok(live.map(|l| Live { location: here, ..l }))
     }
 
-    async fn create(&self, spec: &Spec, wait: Duration) -> Result<Outputs> {
-        self.create_kind(spec, wait).await
-    }
-
-    async fn update(&self, desired: &Spec, live: &Live, wait: Duration) -> Result<Outputs> {
-        self.update_kind(desired, live, wait).await
-    }
-
-    async fn delete(&self, live: &Live, force_destroy: bool, wait: Duration) -> Result<()> {
-        self.delete_kind(live, force_destroy, wait).await
-    }
-
-    async fn tags_now(&self, live: &Live) -> Result<Option<Tags>> {
+    pub async fn tags_now(&self, live: &Live) -> Result<Option<Tags>> {
         self.tags_now_kind(live).await.with_context(|| {
             let name = crate::output::escape(live.spec.physical_name());
             format!("reading the tags of {} {name:?}", live.spec.kind().as_str())
         })
     }
 
-    async fn tag(&self, live: &Live, tags: &Tags) -> Result<()> {
-        self.tag_kind(live, tags).await
-    }
-
-    async fn untag(&self, live: &Live, keys: &[String]) -> Result<()> {
-        self.untag_kind(live, keys).await
-    }
-
-    async fn data_held(&self, live: &Live) -> Result<Option<String>> {
-        self.data_held_kind(live).await
-    }
-
-    async fn policy_exists(&self, arn: &str) -> Result<bool> {
+    pub async fn policy_exists(&self, arn: &str) -> Result<bool> {
         iam::policy_exists(&self.iam, arn).await
     }
 
-    async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt> {
+    pub async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt> {
         lock::try_lock(&self.s3, self.owner()?, &self.region, settings, stack, holder).await
     }
 
-    async fn take_over(
+    pub async fn take_over(
         &self,
         settings: &LockSettings,
         stack: &str,
@@ -262,12 +321,20 @@ impl Provider for Clients {
         lock::take_over(&self.s3, self.owner()?, settings, stack, holder, etag).await
     }
 
-    async fn release(&self, handle: &LockHandle) -> Result<Released> {
+    pub async fn release(&self, handle: &LockHandle) -> Result<Released> {
         lock::release(&self.s3, self.owner()?, handle).await
     }
 
-    async fn break_lock(&self, settings: &LockSettings, stack: &str) -> Result<Option<Holder>> {
+    pub async fn break_lock(&self, settings: &LockSettings, stack: &str) -> Result<Option<Holder>> {
         lock::break_lock(&self.s3, self.owner()?, settings, stack).await
+    }
+
+    pub async fn indexed_locations(&self, settings: &LockSettings, stack: &str) -> Result<Vec<Location>> {
+        lock::read_index(&self.s3, self.owner()?, settings, stack).await
+    }
+
+    pub async fn index_locations(&self, settings: &LockSettings, stack: &str, locations: &[Location]) -> Result<()> {
+        lock::write_index(&self.s3, self.owner()?, &self.region, settings, stack, locations).await
     }
 }
 

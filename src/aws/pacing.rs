@@ -115,6 +115,11 @@ impl Pacer {
         Pacer { rates, actions: Mutex::new(BTreeMap::new()) }
     }
 
+    /// The rates it paces at.
+    pub fn rates(&self) -> &Rates {
+        &self.rates
+    }
+
     fn actions(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Action>> {
         self.actions.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -1,10 +1,11 @@
 use super::common::{confirm, Context, Loaded};
 use crate::apply::{self, Report};
-use crate::model::Address;
+use crate::model::{Address, Location};
 use crate::plan::saved::SavedPlan;
 use crate::plan::{self, Action, LiveState, Plan, Request};
 use crate::{errln, outln, render};
 use anyhow::{anyhow, bail};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -82,7 +83,7 @@ async fn apply_stack(
         confirm(question, if request.destroy { "destroy" } else { "apply" })?;
     }
     ctx.note("");
-    let report = execute(ctx, &plan, loaded).await;
+    let report = execute(ctx, &plan, loaded, request.is_partial()).await?;
     Ok(finish(ctx, &plan, &report, if request.destroy { "Destroy" } else { "Apply" }))
 }
 
@@ -96,17 +97,67 @@ fn refuse_if_changed(saved: &SavedPlan, loaded: &Loaded, live: &LiveState, plan:
 }
 
 /// Executes a plan, printing progress. The first interrupt stops new changes; a second one
-/// releases the stack's lock and quits at once (see [`crate::interrupt`]).
-pub(super) async fn execute(ctx: &Context, plan: &Plan, loaded: &Loaded) -> Report {
+/// releases the stack's lock and quits at once (see [`crate::interrupt`]). The stack's index of
+/// locations lists every location the plan touches before it starts; after a complete run of a
+/// whole plan (`partial`: not), only those still holding the stack's resources.
+pub(super) async fn execute(ctx: &Context, plan: &Plan, loaded: &Loaded, partial: bool) -> anyhow::Result<Report> {
+    let index = LocationIndex::before(plan, loaded).await?;
     let _graceful = crate::interrupt::graceful(
         "Interrupt received: no new changes will start; waiting for those in flight (Ctrl-C again to quit now).",
     );
-    apply::execute(plan, &loaded.provider, ctx.parallelism, crate::interrupt::stop_signal(), |e| {
+    let report = apply::execute(plan, &loaded.provider, ctx.parallelism, crate::interrupt::stop_signal(), |e| {
         if !ctx.quiet || matches!(e, apply::Event::Failed { .. }) {
             outln!("{}", render::progress::line(&e, ctx.style));
         }
     })
-    .await
+    .await;
+    if report.complete() && !partial {
+        index.after(plan, loaded, &report).await?;
+    }
+    Ok(report)
+}
+
+/// The stack's index of the locations other than its home it has written to (see
+/// [`crate::provider::Provider::indexed_locations`]): kept in the lock bucket, so a stack with
+/// locking off has none (and searches only what it declares).
+struct LocationIndex {
+    listed: BTreeSet<Location>,
+}
+
+impl LocationIndex {
+    /// Adds the locations `plan` touches, before it touches them.
+    async fn before(plan: &Plan, loaded: &Loaded) -> anyhow::Result<LocationIndex> {
+        let home = loaded.stack.home();
+        let known: BTreeSet<Location> = loaded.indexed.iter().cloned().collect();
+        let touched = plan.changes.iter().filter(|c| c.action != Action::NoOp).map(|c| c.location.clone());
+        let listed: BTreeSet<Location> = known.iter().cloned().chain(touched).filter(|l| *l != home).collect();
+        if let Some(settings) = &loaded.stack.lock {
+            if listed != known {
+                let all: Vec<Location> = listed.iter().cloned().collect();
+                loaded.provider.index_locations(settings, &loaded.stack.name, &all).await?;
+            }
+        }
+        Ok(LocationIndex { listed })
+    }
+
+    /// Keeps only the locations still holding something of the stack after a complete run.
+    async fn after(&self, plan: &Plan, loaded: &Loaded, report: &Report) -> anyhow::Result<()> {
+        let home = loaded.stack.home();
+        let remaining: BTreeSet<Location> = plan
+            .changes
+            .iter()
+            .filter(|c| !(c.action == Action::Delete && report.done.contains(&c.address)))
+            .map(|c| c.location.clone())
+            .filter(|l| *l != home)
+            .collect();
+        if let Some(settings) = &loaded.stack.lock {
+            if remaining != self.listed {
+                let all: Vec<Location> = remaining.into_iter().collect();
+                loaded.provider.index_locations(settings, &loaded.stack.name, &all).await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Prints the summary and outputs (not with `-q`); exit 1 when anything failed.

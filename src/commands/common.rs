@@ -1,11 +1,11 @@
 //! What most commands share: loading the stack, connecting, reading live state, locking,
 //! confirming.
 
-use crate::aws::{pacing, Clients};
+use crate::aws::{pacing, Fleet};
 use crate::cli::Cli;
 use crate::config;
 use crate::diagnostic::Diagnostic;
-use crate::model::{Environment, LockSettings, Owned, Spec, Stack};
+use crate::model::{Environment, Location, LockSettings, Owned, Spec, Stack};
 use crate::plan::LiveState;
 use crate::provider::{Holder, Provider, Released, Scope};
 use crate::render::Style;
@@ -37,10 +37,13 @@ pub(super) struct Loaded {
     pub stack: Stack,
     /// The core's view of AWS.
     pub provider: Arc<dyn Provider>,
-    /// The same clients, for the data path and the call counts.
-    pub clients: Clients,
+    /// The same clients, by location, for the data path and the call counts.
+    pub fleet: Arc<Fleet>,
     /// What discovery found (only when asked for).
     pub owned: Vec<Owned>,
+    /// The locations other than the home the stack's index says it has written to (read with
+    /// the live state).
+    pub indexed: Vec<Location>,
     /// stack.toml as read, to build the stack again when the live read finds roles an
     /// earlier provision created at another path.
     config: config::Loaded,
@@ -143,26 +146,42 @@ impl Context {
 
     /// Validates stack.toml offline first (no API call for an invalid file), then connects and
     /// builds the stack for the real account and region. With `discover`, the stack's owned
-    /// resources are searched for at the same time as the account is looked up.
+    /// resources are searched for: in the home location at the same time as the account is
+    /// looked up, then in every other location the stack declares, side by side. Every
+    /// location is reached (its role assumed) before anything is read or changed.
     pub(super) async fn load(&self, package_code: bool, discover: bool) -> Result<Loaded> {
         let loaded = config::load(&self.file, &self.options(package_code))?;
         let (offline, _) = config::check_offline(&loaded)?;
         output::set_secrets(loaded.sensitive.clone());
-        let clients =
-            Clients::connect(config::declared_region(&loaded), self.endpoint.clone(), self.rates.clone()).await?;
-        let provider: Arc<dyn Provider> = Arc::new(clients.clone());
+        let role = config::stack_role(&loaded);
+        let fleet = Fleet::connect(
+            config::declared_region(&loaded),
+            self.endpoint.clone(),
+            self.rates.clone(),
+            role.as_ref(),
+            &loaded.name,
+        )
+        .await?;
+        let fleet = Arc::new(fleet);
+        let provider: Arc<dyn Provider> = fleet.clone();
         // Role paths are written as they are; a database's name may use the account, known
         // only after the lookup: the offline build's scope is searched while the account is
         // looked up, and the rest after.
-        let offline_scope = Scope::of(&offline);
+        let offline_scope = Scope::of(&offline, &offline.home());
         let (account, owned) = tokio::join!(provider.account_id(), async {
             if discover {
-                provider.discover(&offline_scope).await.map(Some)
+                fleet.home().discover_unplaced(&offline_scope).await.map(Some)
             } else {
                 Ok(None)
             }
         });
-        let account_id = account.context("finding the AWS account (STS GetCallerIdentity)")?;
+        let account_id = match (account, &role) {
+            (Ok(account), _) => account,
+            (Err(e), Some(role)) => {
+                return Err(e.context(format!("assuming the role {} ([stack] assume_role)", output::escape(&role.arn))))
+            }
+            (Err(e), None) => return Err(e.context("finding the AWS account (STS GetCallerIdentity)")),
+        };
         let env = Environment { region: provider.region().to_string(), account_id, ..Default::default() };
         let (stack, warnings) = config::build(&loaded, env)?;
         for w in &warnings {
@@ -171,17 +190,30 @@ impl Context {
         if package_code {
             self.note_code_outside_project(&stack);
         }
-        let mut owned = owned?.unwrap_or_default();
+        fleet.set_access(&stack.access);
+        let home = stack.home();
+        let elsewhere: Vec<Location> = stack.locations().into_iter().filter(|l| *l != home).collect();
+        fleet.reach(&elsewhere).await?;
+        let mut owned: Vec<Owned> =
+            owned?.unwrap_or_default().into_iter().map(|o| Owned { found_in: home.clone(), ..o }).collect();
         if discover {
-            let scope = Scope::of(&stack);
+            let scope = Scope::of(&stack, &home);
             let databases: Vec<String> =
                 scope.databases.into_iter().filter(|d| !offline_scope.databases.contains(d)).collect();
-            if !databases.is_empty() {
-                let more = provider.discover(&Scope { stack: stack.name.clone(), databases }).await?;
-                owned.extend(more.into_iter().filter(|o| !owned.contains(o)).collect::<Vec<_>>());
-            }
+            let (more, others) = tokio::join!(
+                async {
+                    if databases.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    provider.discover(&home, &Scope { stack: stack.name.clone(), databases }).await
+                },
+                crate::live::discover(&stack, &provider, &elsewhere)
+            );
+            owned.extend(more?);
+            owned.extend(others?);
+            owned = crate::live::once_each(owned);
         }
-        Ok(Loaded { stack, provider, clients, owned, config: loaded })
+        Ok(Loaded { stack, provider, fleet, owned, indexed: Vec::new(), config: loaded })
     }
 
     /// Reads every desired resource and every owned one, concurrently.
@@ -194,12 +226,33 @@ impl Context {
     /// [`Context::keep_earlier_role_paths`]), so `loaded.stack` may be built again.
     pub(super) async fn read_live_for(&self, loaded: &mut Loaded, destroy: bool) -> Result<LiveState> {
         let start = std::time::Instant::now();
-        let mut state = if destroy {
-            crate::live::read_for_destroy(&loaded.stack, &loaded.provider, &loaded.owned).await?
-        } else {
-            crate::live::read(&loaded.stack, &loaded.provider, &loaded.owned).await?
+        // The stack's index of locations is read beside the live reads: a location it names
+        // that stack.toml no longer declares is searched after, for orphans.
+        let index = async {
+            match &loaded.stack.lock {
+                Some(settings) => loaded.provider.indexed_locations(settings, &loaded.stack.name).await,
+                None => Ok(Vec::new()),
+            }
         };
+        let read = async {
+            if destroy {
+                crate::live::read_for_destroy(&loaded.stack, &loaded.provider, &loaded.owned).await
+            } else {
+                crate::live::read(&loaded.stack, &loaded.provider, &loaded.owned).await
+            }
+        };
+        let (state, indexed) = tokio::join!(read, index);
+        let mut state = state?;
+        let indexed = indexed.context("reading the stack's index of locations")?;
+        self.search_indexed(loaded, &indexed, &mut state).await?;
+        loaded.indexed = indexed;
         self.keep_earlier_role_paths(loaded, &mut state).await?;
+        for (address, location) in &state.elsewhere {
+            let declared = loaded.stack.get(address).map(|r| r.location.to_string()).unwrap_or_default();
+            self.note(&format!(
+                "note: {address} in {location} is another deployment's (stack.toml declares {address} in {declared}): left alone"
+            ));
+        }
         if self.verbose {
             errln!(
                 "read {} declared and {} undeclared resource(s) in {} ms",
@@ -209,6 +262,34 @@ impl Context {
             );
         }
         Ok(state)
+    }
+
+    /// Searches the locations the index names and stack.toml no longer declares (a Region key
+    /// removed from a for_each) for the stack's orphans; one in an account stack.toml no longer
+    /// reaches is said, not searched.
+    async fn search_indexed(&self, loaded: &Loaded, indexed: &[Location], state: &mut LiveState) -> Result<()> {
+        let stack = &loaded.stack;
+        let declared = stack.locations();
+        let home = stack.home();
+        let (reachable, unreachable): (Vec<Location>, Vec<Location>) = indexed
+            .iter()
+            .filter(|l| !declared.contains(l))
+            .cloned()
+            .partition(|l| l.account == home.account || stack.access.contains_key(&l.account));
+        for l in &unreachable {
+            self.note(&format!(
+                "note: the stack has written to {l}, which stack.toml no longer reaches (no assume_role for account {}): \
+                 what it left there is not searched; declare an instance there again to destroy it",
+                l.account
+            ));
+        }
+        if reachable.is_empty() {
+            return Ok(());
+        }
+        let found = crate::live::discover(stack, &loaded.provider, &reachable).await?;
+        let known: std::collections::HashSet<_> = loaded.owned.iter().map(crate::live::identity).collect();
+        let new: Vec<Owned> = found.into_iter().filter(|o| !known.contains(&crate::live::identity(o))).collect();
+        crate::live::read_more_orphans(stack, &loaded.provider, &new, state).await
     }
 
     /// Roles an earlier provision created at another path than the stack's (`/`) stay there:
@@ -252,7 +333,7 @@ impl Context {
         if !self.verbose {
             return;
         }
-        let counts = loaded.clients.pacer.counts();
+        let counts = loaded.fleet.counts();
         let total: u64 = counts.iter().map(|c| c.calls).sum();
         let throttled: u64 = counts.iter().map(|c| c.throttled).sum();
         errln!("AWS calls: {total} ({throttled} throttled)");

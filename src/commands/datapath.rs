@@ -6,7 +6,7 @@ use crate::datapath::preview::{self, RecordResult, Report, Settings};
 use crate::datapath::records;
 use crate::datapath::send::{self, Pace, Totals};
 use crate::datapath::verify;
-use crate::model::{Address, FirehoseSpec, Kind, Param, Spec, Stack};
+use crate::model::{Address, FirehoseSpec, Location, Param, Spec, Stack};
 use crate::render::datapath as show;
 use crate::{errln, outln};
 use anyhow::{anyhow, bail, Result};
@@ -29,37 +29,50 @@ pub(super) struct PreviewArgs<'a> {
 }
 
 /// The stream an address names, or the stack's only stream.
-fn stream<'a>(stack: &'a Stack, address: Option<&str>) -> Result<(Address, &'a FirehoseSpec)> {
-    let streams: Vec<(&Address, &FirehoseSpec)> = stack
+fn stream<'a>(stack: &'a Stack, address: Option<&str>, command: &str) -> Result<(Address, &'a FirehoseSpec, Location)> {
+    let streams: Vec<(&Address, &FirehoseSpec, &Location)> = stack
         .resources
         .iter()
         .filter_map(|r| match &r.spec {
-            Spec::Firehose(f) => Some((&r.address, f)),
+            Spec::Firehose(f) => Some((&r.address, f, &r.location)),
             _ => None,
         })
         .collect();
-    let listed = || streams.iter().map(|(a, _)| a.to_string()).collect::<Vec<_>>().join(", ");
-    match address {
+    let listed = |of: &[(&Address, &FirehoseSpec, &Location)]| {
+        of.iter().map(|(a, _, _)| crate::output::shell_word(&a.to_string())).collect::<Vec<_>>().join(", ")
+    };
+    let picked: Vec<(&Address, &FirehoseSpec, &Location)> = match address {
+        // An address, or a part of one: `module.tenant[acme]` picks that instance's stream.
         Some(text) => {
-            let wanted = Address::parse(text).filter(|a| a.kind == Kind::Firehose).ok_or_else(|| {
-                anyhow!("{text:?} is not a stream address such as firehose.events; streams: {}", listed())
+            let selector = crate::model::address::Selector::parse(text).ok_or_else(|| {
+                anyhow!(
+                    "{:?} is not an address such as firehose.events or module.NAME[KEY]; streams: {}",
+                    crate::output::escape(text),
+                    listed(&streams)
+                )
             })?;
-            streams
-                .iter()
-                .find(|(a, _)| **a == wanted)
-                .map(|(a, f)| ((*a).clone(), *f))
-                .ok_or_else(|| anyhow!("{wanted} is not in {}; streams: {}", stack.file.display(), listed()))
+            let picked: Vec<_> = streams.iter().filter(|(a, _, _)| selector.matches(a)).copied().collect();
+            if picked.is_empty() {
+                bail!(
+                    "{} names no stream of {}; streams: {}",
+                    crate::output::escape(text),
+                    stack.file.display(),
+                    listed(&streams)
+                );
+            }
+            picked
         }
-        None => match streams.as_slice() {
-            [(a, f)] => Ok(((*a).clone(), *f)),
-            [] => bail!("{} declares no stream", stack.file.display()),
-            _ => bail!(
-                "{} declares several streams ({}): name one, e.g. `provision preview {}`",
-                stack.file.display(),
-                listed(),
-                streams[0].0
-            ),
-        },
+        None => streams.clone(),
+    };
+    match picked.as_slice() {
+        [(a, f, l)] => Ok(((*a).clone(), *f, (*l).clone())),
+        [] => bail!("{} declares no stream", stack.file.display()),
+        _ => bail!(
+            "{} selects several streams ({}): name one, e.g. `provision {command} {}`",
+            address.map(crate::output::escape).unwrap_or_else(|| stack.file.display().to_string()),
+            listed(&picked),
+            crate::output::shell_word(&picked[0].0.to_string())
+        ),
     }
 }
 
@@ -85,7 +98,8 @@ fn function(stack: &Stack, stream: &FirehoseSpec, project: &Path) -> Option<Func
         Param::LambdaArn { function, .. } => Some(function.clone()),
         Param::Text(_) => None,
     })?;
-    match &stack.get(&address)?.spec {
+    let function = stack.get(&address)?;
+    match &function.spec {
         Spec::Lambda(l) => Some(Function {
             name: l.name.clone(),
             runtime: l.runtime.clone(),
@@ -96,8 +110,8 @@ fn function(stack: &Stack, stream: &FirehoseSpec, project: &Path) -> Option<Func
             timeout: Duration::from_secs(l.timeout_seconds.max(1) as u64),
             memory_mb: l.memory_mb,
             environment: l.environment.clone(),
-            region: stack.env.region.clone(),
-            arn: stack.env.function_arn(&l.name),
+            region: function.location.region.clone(),
+            arn: stack.env_at(&function.location).function_arn(&l.name),
         }),
         _ => None,
     }
@@ -106,21 +120,16 @@ fn function(stack: &Stack, stream: &FirehoseSpec, project: &Path) -> Option<Func
 /// Runs a preview, offline; `each` gets every record's result as it is known.
 pub(super) fn run_preview(ctx: &Context, args: &PreviewArgs, each: &mut dyn FnMut(&RecordResult)) -> Result<Report> {
     let (stack, _) = ctx.load_offline(true)?;
-    let (address, spec) = stream(&stack, args.address)?;
+    let (address, spec, location) = stream(&stack, args.address, "preview")?;
     ctx.note_code_outside_project(&stack);
+    let env = stack.env_at(&location);
     let at = arrival(args.at)?;
     let source = records::source(args.records, Some(args.count), args.seed, at)?;
     let settings = Settings {
         address: address.to_string(),
         stream: spec,
-        stream_arn: format!(
-            "arn:{}:firehose:{}:{}:deliverystream/{}",
-            stack.env.partition(),
-            stack.env.region,
-            stack.env.account_id,
-            spec.name
-        ),
-        region: stack.env.region.clone(),
+        stream_arn: env.stream_arn(&spec.name),
+        region: env.region.clone(),
         function: function(&stack, spec, &ctx.project()),
         at,
         rate: args.rate,
@@ -219,7 +228,7 @@ pub(super) async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode>
     }
     if args.dry_run {
         let (stack, _) = ctx.load_offline(false)?;
-        let (address, spec) = stream(&stack, args.address)?;
+        let (address, spec, _) = stream(&stack, args.address, "send")?;
         let mut n = 0u64;
         for record in records::source(args.records, count.or(Some(10)), args.seed, Utc::now())? {
             let record = record?;
@@ -233,8 +242,8 @@ pub(super) async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode>
         return Ok(ExitCode::SUCCESS);
     }
     let loaded = ctx.load(false, false).await?;
-    let (address, spec) = stream(&loaded.stack, args.address)?;
-    let clients = &loaded.clients;
+    let (address, spec, location) = stream(&loaded.stack, args.address, "send")?;
+    let clients = &loaded.fleet.at(&location).await?;
     match clients.stream_status(&spec.name).await? {
         Some(status) if status == "ACTIVE" => {}
         Some(status) => {
@@ -245,7 +254,7 @@ pub(super) async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode>
     let pace = match args.rate {
         Some(rate) => Pace::Exact(rate),
         None if ctx.local_endpoint() => Pace::Unpaced,
-        None => Pace::Adaptive(send::region_quota(&loaded.stack.env.region)),
+        None => Pace::Adaptive(send::region_quota(&location.region)),
     };
     let graceful = crate::interrupt::graceful(
         "Interrupt received: no new records are sent; finishing the calls in flight (Ctrl-C again to quit now).",
@@ -319,8 +328,8 @@ pub(super) async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitC
         None => None,
     };
     let loaded = ctx.load(false, false).await?;
-    let (address, spec) = stream(&loaded.stack, args.address)?;
-    let clients = &loaded.clients;
+    let (address, spec, location) = stream(&loaded.stack, args.address, "verify")?;
+    let clients = &loaded.fleet.at(&location).await?;
     if clients.stream_status(&spec.name).await?.is_none() {
         bail!("the stream {} ({address}) does not exist: run `provision apply` first", spec.name);
     }
@@ -335,9 +344,17 @@ pub(super) async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitC
         (Some(_), true) => verify::Converted::NotHere,
     };
     let columnar = converted == verify::Converted::Columnar;
+    // The bucket is read where it lives (a stream may deliver to another Region's).
+    let bucket_location = loaded
+        .stack
+        .resources
+        .iter()
+        .find(|r| matches!(&r.spec, Spec::Bucket(b) if b.name == bucket))
+        .map_or(location.clone(), |r| r.location.clone());
+    let bucket_clients = &loaded.fleet.at(&bucket_location).await?;
     let mut seen = HashMap::new();
     let findings = loop {
-        let findings = verify::read(clients, &bucket, spec, since, columnar, &mut seen)
+        let findings = verify::read(bucket_clients, &bucket, spec, since, columnar, &mut seen)
             .await
             .map_err(|e| tls_hint(ctx, e, &bucket))?;
         let arrived = if columnar {

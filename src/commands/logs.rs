@@ -13,6 +13,8 @@ struct Source {
     address: Address,
     group: String,
     stream: Option<String>,
+    /// Where the log group lives.
+    location: crate::model::Location,
 }
 
 /// The functions' log groups and the streams' delivery logs, for `address` or all of them.
@@ -20,7 +22,7 @@ fn sources(stack: &Stack, address: Option<&str>) -> anyhow::Result<Vec<Source>> 
     let mut all = Vec::new();
     for r in &stack.resources {
         if let Some((group, stream)) = r.spec.logs() {
-            all.push(Source { address: r.address.clone(), group, stream });
+            all.push(Source { address: r.address.clone(), group, stream, location: r.location.clone() });
         }
     }
     let Some(wanted) = address else { return Ok(all) };
@@ -61,7 +63,8 @@ pub(super) async fn run(
     let (mut printed, mut said_none) = (0usize, false);
     loop {
         for (i, source) in sources.iter().enumerate() {
-            let events = loaded.clients.log_events(&source.group, source.stream.as_deref(), start[i]).await?;
+            let clients = loaded.fleet.at(&source.location).await?;
+            let events = clients.log_events(&source.group, source.stream.as_deref(), start[i]).await?;
             for e in events.iter().filter(|e| !seen[i].contains(&e.id)) {
                 print(source, e);
                 printed += 1;

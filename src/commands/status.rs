@@ -2,6 +2,7 @@
 
 use super::common::{Context, Loaded};
 use crate::model::address::Selector;
+use crate::model::Location;
 use crate::output::escape;
 use crate::status::{self, Report, Watched, Window};
 use crate::{outln, render};
@@ -12,27 +13,36 @@ use std::time::Duration;
 /// How often `--watch` reads again.
 const WATCH_EVERY: Duration = Duration::from_secs(60);
 
-/// Reads the status of `streams`: their states, every metric in one batch (GetMetricData, 500
-/// queries a call) and the stack's alarms in ALARM (DescribeAlarms by their common prefix), side
-/// by side.
+/// Reads the status of `streams`, location by location side by side: in each, their states,
+/// every metric in one batch (GetMetricData, 500 queries a call) and the stack's alarms in ALARM
+/// (DescribeAlarms by their common prefix), side by side.
 async fn read(loaded: &Loaded, streams: &[Watched], since: Duration) -> anyhow::Result<Report> {
     let window = Window::last(since.as_secs() as i64, chrono::Utc::now().timestamp());
-    let queries = status::queries(streams);
-    let (names, prefix) = status::alarm_names(&loaded.stack);
-    let clients = &loaded.clients;
-    let (states, series, firing) = tokio::join!(
-        futures::future::join_all(streams.iter().map(|w| clients.stream_status(&w.name))),
-        clients.metric_data(&queries, window.period, window.start, window.end),
-        async {
-            if names.is_empty() {
-                Ok(Vec::new())
-            } else {
-                clients.firing_alarms(&prefix).await
+    let mut locations: Vec<&Location> = streams.iter().map(|w| &w.location).collect();
+    locations.sort();
+    locations.dedup();
+    let parts = futures::future::join_all(locations.into_iter().map(|location| async move {
+        let here: Vec<Watched> = streams.iter().filter(|w| &w.location == location).cloned().collect();
+        let clients = loaded.fleet.at(location).await?;
+        let queries = status::queries(&here);
+        let (names, prefix) = status::alarm_names(&loaded.stack, location);
+        let (states, series, firing) = tokio::join!(
+            futures::future::join_all(here.iter().map(|w| clients.stream_status(&w.name))),
+            clients.metric_data(&queries, window.period, window.start, window.end),
+            async {
+                if names.is_empty() {
+                    Ok(Vec::new())
+                } else {
+                    clients.firing_alarms(&prefix).await
+                }
             }
-        }
-    );
-    let states = states.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(status::report(streams, window, &states, &series?, &firing?, &names))
+        );
+        let states = states.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+        Ok::<_, anyhow::Error>(status::report(&here, window, &states, &series?, &firing?, &names))
+    }))
+    .await;
+    let order: Vec<_> = streams.iter().map(|w| w.address.clone()).collect();
+    Ok(Report::merged(window, parts.into_iter().collect::<anyhow::Result<Vec<_>>>()?, &order))
 }
 
 /// `provision status`: exit 0 when healthy, 2 when a stream is not ACTIVE or an alarm of the

@@ -67,7 +67,7 @@ async fn round(ctx: &Context) -> anyhow::Result<()> {
             }
             plan::check_safe(&plan).map_err(|e| anyhow::anyhow!(e))?;
             crate::output::out(&render::plan::render(&plan, ctx.style));
-            Ok(Some(execute(ctx, &plan, &loaded).await))
+            Ok(Some(execute(ctx, &plan, &loaded, true).await?))
         })
         .await?;
     let Some(report) = report else { return Ok(()) };

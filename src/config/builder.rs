@@ -78,6 +78,7 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
         resources,
         sensitive: std::mem::take(&mut b.sensitive),
         lock,
+        access: std::mem::take(&mut b.access),
     };
     let mut diagnostics = loaded.parse_errors.clone();
     let mut found = std::mem::take(&mut b.diagnostics);
@@ -141,7 +142,17 @@ struct Previous {
 /// The [`Context`] kinds build in.
 struct Builder<'a> {
     loaded: &'a Loaded,
+    /// Where the stack lives (`[stack] region`, the account of the credentials or of `[stack]
+    /// assume_role`): the lock's location.
     env: Environment,
+    /// Where each instance lives (its call's `region` and `assume_role`, else its caller's).
+    envs: Vec<Environment>,
+    /// The role each instance's account is reached through, if any.
+    roles: Vec<Option<AssumeRole>>,
+    /// Where the table being built lives, when it writes a `region` of its own.
+    placed: Option<Environment>,
+    /// The roles through which other accounts are reached, by account.
+    access: BTreeMap<String, AssumeRole>,
     diagnostics: Vec<Diagnostic>,
     /// The instance being built, an index into `loaded.instances`.
     current: usize,
@@ -205,8 +216,13 @@ impl<'a> Builder<'a> {
     }
 
     fn new(loaded: &'a Loaded, env: Environment, previous: Previous) -> Self {
+        let home_role = super::stack_role(loaded);
         let mut b = Builder {
             loaded,
+            envs: vec![env.clone()],
+            roles: vec![home_role.clone()],
+            placed: None,
+            access: BTreeMap::new(),
             env,
             diagnostics: Vec::new(),
             current: 0,
@@ -230,6 +246,29 @@ impl<'a> Builder<'a> {
             from_variable: BTreeMap::new(),
         };
         b.declare();
+        if loaded.region.is_some() {
+            let region = b.env.region.clone();
+            b.check_region("stack.region", &region);
+        }
+        if loaded.stack.external_id.is_some() && loaded.stack.assume_role.is_none() {
+            b.diagnostics.push(
+                Diagnostic::error("G2", "stack.external_id", "external_id is given without assume_role")
+                    .with_help("set assume_role = \"arn:aws:iam::ACCOUNT:role/NAME\" beside it, or remove external_id"),
+            );
+        }
+        if let Some(role) = home_role {
+            let key = "stack.assume_role";
+            b.check_role(key, &role);
+            if let Some(account) = role.account().filter(|a| *a != b.env.account_id) {
+                // Offline, the account is the role's (the caller's own is not known).
+                b.diagnostics.push(Diagnostic::error(
+                    "G2",
+                    key,
+                    format!("the credentials act in account {} through this role, not in {account}", b.env.account_id),
+                ));
+            }
+            b.access.insert(b.env.account_id.clone(), role);
+        }
         let ignore = &loaded.stack.ignore_tags;
         let ignore = IgnoreTags { keys: ignore.keys.clone(), key_prefixes: ignore.key_prefixes.clone() };
         for (k, v) in &loaded.stack.tags {
@@ -333,9 +372,131 @@ impl<'a> Builder<'a> {
             self.values.push(values);
             self.passed.push(passed);
             debug_assert_eq!(self.values.len(), i + 1);
+            // Where the instance lives: its call's values, interpolated in the caller.
+            let (env, role) = self.place_instance(i);
+            self.envs.push(env);
+            self.roles.push(role);
         }
         self.current = 0;
         self.each = None;
+    }
+
+    /// Where instance `i` lives and the role reaching its account, from its call (interpolated
+    /// in the caller, with the call's `each`): rules G1 to G3 are checked here, where the keys
+    /// are known.
+    fn place_instance(&mut self, i: usize) -> (Environment, Option<AssumeRole>) {
+        let instance = &self.loaded.instances[i];
+        let caller = instance.caller.unwrap_or(0);
+        let (mut env, mut role) = (self.envs[caller].clone(), self.roles[caller].clone());
+        let placement = &instance.placement;
+        let shown = instance.display();
+        self.current = caller;
+        self.each = instance.each.clone();
+        if let Some(raw) = &placement.region {
+            let key = format!("{shown}.region");
+            env.region = self.text(&key, raw);
+            self.check_region(&key, &env.region);
+        }
+        if placement.external_id.is_some() && placement.assume_role.is_none() {
+            self.diagnostics.push(
+                Diagnostic::error("G2", format!("{shown}.external_id"), "external_id is given without assume_role")
+                    .with_help("set assume_role = \"arn:aws:iam::ACCOUNT:role/NAME\" beside it, or remove external_id"),
+            );
+        }
+        if let Some(raw) = &placement.assume_role {
+            let arn = self.text(&format!("{shown}.assume_role"), raw);
+            let external_id = placement.external_id.as_ref().map(|e| self.text(&format!("{shown}.external_id"), e));
+            let assumed = AssumeRole { arn, external_id };
+            let key = format!("{shown}.assume_role");
+            if self.check_role(&key, &assumed) {
+                let account = assumed.account().unwrap_or_default().to_string();
+                self.record_access(&key, &account, &assumed);
+                env.account_id = account;
+                role = Some(assumed);
+            }
+        }
+        self.current = 0;
+        self.each = None;
+        (env, role)
+    }
+
+    /// Rule G1: a region is an AWS Region's name (a well-formed name AWS does not list yet is a
+    /// warning: a Region newer than this provision).
+    fn check_region(&mut self, key: &str, region: &str) {
+        use crate::model::location::KNOWN_REGIONS;
+        if KNOWN_REGIONS.contains(&region) {
+            return;
+        }
+        let hint = did_you_mean(region, KNOWN_REGIONS.iter().copied()).map(|s| format!("did you mean {s:?}? "));
+        let d = if region_is_well_formed(region) {
+            Diagnostic::warning("G1", key, format!("{region:?} is not a Region this provision knows"))
+        } else {
+            Diagnostic::error("G1", key, format!("{:?} is not an AWS Region name", crate::output::escape(region)))
+        };
+        self.diagnostics
+            .push(d.with_help(format!("{}a Region such as \"eu-west-1\" or \"us-east-1\"", hint.unwrap_or_default())));
+    }
+
+    /// Rule G2: a role to assume is an IAM role ARN; its external id is 2 to 1,224 of STS's
+    /// characters. Returns whether the role can be used.
+    fn check_role(&mut self, key: &str, role: &AssumeRole) -> bool {
+        let mut ok = true;
+        if role.account().is_none() {
+            ok = false;
+            self.diagnostics.push(
+                Diagnostic::error("G2", key, format!("{:?} is not an IAM role ARN", crate::output::escape(&role.arn)))
+                    .with_help("arn:aws:iam::ACCOUNT:role/NAME (ACCOUNT is 12 digits)"),
+            );
+        }
+        if let Some(id) = &role.external_id {
+            if !(2..=1224).contains(&id.len()) || !crate::model::kinds::matches_charset(id, "+=,.@:/-_") {
+                ok = false;
+                let external = key.replace("assume_role", "external_id");
+                self.diagnostics.push(
+                    Diagnostic::error("G2", external, "the external id is not one STS accepts")
+                        .with_help("2 to 1,224 of A-Z a-z 0-9 + = , . @ : / - _"),
+                );
+            }
+        }
+        ok
+    }
+
+    /// Rule G3: an account is reached one way: through one role (never two, never one for the
+    /// credentials' own account when `[stack]` assumes none).
+    fn record_access(&mut self, key: &str, account: &str, role: &AssumeRole) {
+        if account == self.env.account_id && !self.access.contains_key(account) {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "G3",
+                    key,
+                    format!("account {account} is the stack's own: it is reached without a role"),
+                )
+                .with_help("remove assume_role, or set it on [stack] for every instance of the account"),
+            );
+            return;
+        }
+        match self.access.get(account) {
+            Some(known) if known != role => self.diagnostics.push(
+                Diagnostic::error(
+                    "G3",
+                    key,
+                    format!(
+                        "account {account} is reached through {} elsewhere in the stack",
+                        crate::output::escape(&known.arn)
+                    ),
+                )
+                .with_help("use one role (and external id) per account"),
+            ),
+            Some(_) => {}
+            None => {
+                self.access.insert(account.to_string(), role.clone());
+            }
+        }
+    }
+
+    /// The location of what is being built.
+    fn current_env(&self) -> &Environment {
+        self.placed.as_ref().unwrap_or(&self.envs[self.current.min(self.envs.len() - 1)])
     }
 
     /// The resource a variable passes, when `raw` is just that variable (`"${var.bucket}"`).
@@ -360,7 +521,7 @@ impl<'a> Builder<'a> {
         }
         let previous = self.previous.index.get(&address).map(|i| &self.previous.resources[*i]);
         match self.built(&address).or(previous) {
-            Some(r) if attribute == "arn" => Some(Ok(r.spec.arn(&self.env))),
+            Some(r) if attribute == "arn" => Some(Ok(r.spec.arn(&self.env.at(&r.location)))),
             Some(r) => Some(Ok(r.spec.physical_name().to_string())),
             None if self.declared.contains_key(&address) && first_pass => {
                 // Known in the second pass.
@@ -430,7 +591,23 @@ impl<'a> Builder<'a> {
 
 impl<'a> Context<'a> for Builder<'a> {
     fn env(&self) -> &Environment {
-        &self.env
+        self.current_env()
+    }
+
+    fn location(&self) -> Location {
+        self.current_env().location()
+    }
+
+    fn place(&mut self, key: &str, region: Option<&str>) {
+        self.placed = None;
+        if let Some(raw) = region {
+            let at = format!("{}{key}", self.prefix());
+            let region = self.text(&at, raw);
+            self.check_region(&at, &region);
+            let mut env = self.current_env().clone();
+            env.region = region;
+            self.placed = Some(env);
+        }
     }
 
     fn stack_name(&self) -> &str {
@@ -492,8 +669,8 @@ impl<'a> Context<'a> for Builder<'a> {
             let ctx = interpolate::Context {
                 variables: &self.values[self.current],
                 stack_name: &self.loaded.name,
-                region: &self.env.region,
-                account_id: &self.env.account_id,
+                region: &self.current_env().region,
+                account_id: &self.current_env().account_id,
                 each: self.each.as_ref(),
                 attributes: Some(&attributes),
             };
@@ -512,6 +689,7 @@ impl<'a> Context<'a> for Builder<'a> {
         let mut tags = self.stack_tags.clone();
         tags.insert(OWNER_TAG.into(), self.loaded.name.clone());
         tags.insert(ADDRESS_TAG.into(), address.tag_value());
+        tags.insert(LOCATION_TAG.into(), self.location().tag_value());
         tags
     }
 
@@ -572,7 +750,7 @@ impl<'a> Context<'a> for Builder<'a> {
     }
 
     fn existing(&mut self, key: &str, kind: Kind, name: &str) {
-        let e = Existing { kind, name: name.to_string(), key: key.to_string() };
+        let e = Existing { kind, name: name.to_string(), key: key.to_string(), location: self.location() };
         if !self.existing.contains(&e) {
             self.existing.push(e);
         }

@@ -34,6 +34,16 @@ pub struct Instance {
     pub passed: BTreeMap<String, String>,
     /// The `for_each` instance of the call.
     pub each: Option<Each>,
+    /// Where the call puts the instance, raw like `passed` (`None`: the caller's).
+    pub placement: Placement,
+}
+
+/// `region`, `assume_role` and `external_id` as a call (or `[stack]`) writes them, raw.
+#[derive(Debug, Clone, Default)]
+pub struct Placement {
+    pub region: Option<String>,
+    pub assume_role: Option<String>,
+    pub external_id: Option<String>,
 }
 
 impl Instance {
@@ -101,6 +111,7 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader, root: &Path)
         call_key: String::new(),
         passed: BTreeMap::new(),
         each: None,
+        placement: Placement::default(),
     }];
     let mut diagnostics = Vec::new();
     // Module files by canonical path, so that each is read once.
@@ -228,6 +239,11 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader, root: &Path)
                     call_key: call_key.clone(),
                     passed: call.variables.clone(),
                     each,
+                    placement: Placement {
+                        region: call.region.clone(),
+                        assume_role: call.assume_role.clone(),
+                        external_id: call.external_id.clone(),
+                    },
                 });
             }
         }

@@ -466,7 +466,23 @@ pub fn check_offline(loaded: &Loaded) -> Result<(Stack, Vec<Diagnostic>), Invali
         .or_else(|| std::env::var("AWS_REGION").ok())
         .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
         .unwrap_or_else(|| "us-east-1".into());
-    build(loaded, Environment { region, account_id: OFFLINE_ACCOUNT.into(), ..Default::default() })
+    // `[stack] assume_role` names the home account; else no AWS call tells it.
+    let account_id =
+        stack_role(loaded).and_then(|r| r.account().map(String::from)).unwrap_or_else(|| OFFLINE_ACCOUNT.into());
+    build(loaded, Environment { region, account_id, ..Default::default() })
+}
+
+/// `[stack] assume_role` and `external_id`, their variables expanded: how the home account is
+/// reached, when not with the credentials' own.
+pub fn stack_role(loaded: &Loaded) -> Option<crate::model::AssumeRole> {
+    let stack = &loaded.stack;
+    let plain = |raw: &String| {
+        interpolate::Context::new(&loaded.values, "", "", "").interpolate_variables(raw).unwrap_or(raw.clone())
+    };
+    stack
+        .assume_role
+        .as_ref()
+        .map(|arn| crate::model::AssumeRole { arn: plain(arn), external_id: stack.external_id.as_ref().map(plain) })
 }
 
 pub use crate::model::OFFLINE_ACCOUNT;

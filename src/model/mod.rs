@@ -3,6 +3,7 @@
 
 pub mod address;
 pub mod kinds;
+pub mod location;
 pub mod stack_file;
 
 pub use address::{Address, ModulePath, ModuleStep};
@@ -15,6 +16,7 @@ pub use kinds::role::{RoleSpec, INLINE_POLICY_NAME};
 pub use kinds::topic::TopicSpec;
 pub use kinds::StackFile;
 pub use kinds::{Kind, KindInfo, KindSpec, ReplaceRule, Spec};
+pub use location::{region_is_well_formed, AssumeRole, Location, LOCATION_TAG};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -76,6 +78,20 @@ pub fn role_path(stack: &str) -> String {
 }
 
 impl Environment {
+    /// The account and Region.
+    pub fn location(&self) -> Location {
+        Location::new(&self.account_id, &self.region)
+    }
+
+    /// The same values in another location (the roles kept at earlier paths kept).
+    pub fn at(&self, location: &Location) -> Environment {
+        Environment {
+            region: location.region.clone(),
+            account_id: location.account.clone(),
+            kept_role_paths: self.kept_role_paths.clone(),
+        }
+    }
+
     pub fn partition(&self) -> &'static str {
         partition_of(&self.region)
     }
@@ -148,7 +164,7 @@ impl IgnoreTags {
     /// assert!(!ignore.ignores("project") && !ignore.ignores("provision:stack"));
     /// ```
     pub fn ignores(&self, key: &str) -> bool {
-        if key == OWNER_TAG || key == ADDRESS_TAG {
+        if key == OWNER_TAG || key == ADDRESS_TAG || key == LOCATION_TAG {
             return false;
         }
         key.starts_with("aws:")
@@ -211,6 +227,9 @@ pub struct Stack {
     pub ignore_tags: IgnoreTags,
     /// Resources the stack uses but never owns (`{ existing = ... }`), checked to exist at plan.
     pub existing: Vec<Existing>,
+    /// The roles through which accounts other than the credentials' own are reached, by
+    /// account (`assume_role` on `[stack]` or a module call).
+    pub access: BTreeMap<String, AssumeRole>,
 }
 
 /// A resource the stack uses but must never own: read at plan time to check that it exists
@@ -221,11 +240,35 @@ pub struct Existing {
     pub name: String,
     /// Where stack.toml names it, e.g. `firehose.events.bucket`.
     pub key: String,
+    /// Where it is looked for: the location of the instance naming it.
+    pub location: Location,
 }
 
 impl Stack {
     pub fn get(&self, address: &Address) -> Option<&Resource> {
         self.resources.iter().find(|r| &r.address == address)
+    }
+
+    /// Where the stack lives: `[stack] region` in its account.
+    pub fn home(&self) -> Location {
+        self.env.location()
+    }
+
+    /// Every location the stack declares resources in, the home first.
+    pub fn locations(&self) -> Vec<Location> {
+        let home = self.home();
+        let mut out = vec![home.clone()];
+        let mut others: Vec<Location> =
+            self.resources.iter().map(|r| r.location.clone()).filter(|l| *l != home).collect();
+        others.sort();
+        others.dedup();
+        out.extend(others);
+        out
+    }
+
+    /// The values ARNs are built from in a location.
+    pub fn env_at(&self, location: &Location) -> Environment {
+        self.env.at(location)
     }
 }
 
@@ -239,6 +282,8 @@ pub struct Resource {
     /// Resources that must exist before this one.
     pub depends_on: Vec<Address>,
     pub spec: Spec,
+    /// Where it lives.
+    pub location: Location,
 }
 
 impl Resource {
@@ -285,12 +330,14 @@ pub struct Live {
     /// Tags the stack ignores (`[stack] ignore_tags`, `aws:`): taken out of `spec` so that they
     /// are never compared, and kept here so that an update writing a whole tag set keeps them.
     pub ignored_tags: Tags,
+    /// Where it was read: every later call about it goes there.
+    pub location: Location,
 }
 
 impl Live {
     /// A resource as read, with nothing wrong with it.
     pub fn new(spec: Spec, arn: String) -> Live {
-        Live { spec, arn, problem: None, ignored_tags: Tags::new() }
+        Live { spec, arn, problem: None, ignored_tags: Tags::new(), location: Location::default() }
     }
 
     /// Moves the tags `ignore` ignores out of the spec, into `ignored_tags`.
@@ -307,6 +354,12 @@ impl Live {
     /// The stack named by the ownership tag, if any.
     pub fn owner(&self) -> Option<&str> {
         self.spec.tags().get(OWNER_TAG).map(String::as_str)
+    }
+
+    /// Where its location tag says it was declared to live; a resource written before the tag
+    /// existed is taken to be where it was read.
+    pub fn declared_location(&self) -> Location {
+        self.spec.tags().get(LOCATION_TAG).and_then(|v| Location::from_tag(v)).unwrap_or_else(|| self.location.clone())
     }
 }
 
@@ -325,6 +378,8 @@ pub struct Owned {
     pub physical_name: String,
     /// Its tags, when the search returned them (the tagging API does; IAM is read per role).
     pub tags: Option<Tags>,
+    /// The location whose search found it (its tag may say it belongs to another).
+    pub found_in: Location,
 }
 
 #[cfg(test)]

@@ -13,8 +13,14 @@ use std::collections::BTreeMap;
 pub struct StackSection {
     /// Stack name, the value of the ownership tag `provision:stack`: `[a-zA-Z0-9-_]{1,64}`.
     pub name: String,
-    /// AWS region; default from AWS_REGION or the profile.
+    /// AWS region; default from AWS_REGION or the profile. The stack's home: its lock lives
+    /// here, and what declares no `region` of its own.
     pub region: Option<String>,
+    /// A role ARN to assume (from the default credential chain) for the home account:
+    /// `arn:aws:iam::ACCOUNT:role/NAME`.
+    pub assume_role: Option<String>,
+    /// The external id the role's trust policy requires, if any.
+    pub external_id: Option<String>,
     #[serde(default)]
     /// Tags applied to every resource.
     pub tags: BTreeMap<String, String>,
@@ -98,6 +104,14 @@ pub struct ModuleSection {
     /// One module instance per key, addressed `module.NAME[KEY]`; `${each.key}` and
     /// `${each.value...}` are known in `variables`.
     pub for_each: Option<ForEach>,
+    /// The Region of everything the instance declares (its modules' too), e.g. `"${each.key}"`;
+    /// default: the caller's.
+    pub region: Option<String>,
+    /// A role ARN to assume for the instance's account (`arn:aws:iam::ACCOUNT:role/NAME`);
+    /// default: the caller's account and credentials.
+    pub assume_role: Option<String>,
+    /// The external id the role's trust policy requires, if any.
+    pub external_id: Option<String>,
 }
 
 /// `for_each`: one instance per string of a list, or per key of a table (whose values are

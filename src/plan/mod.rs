@@ -40,6 +40,9 @@ pub enum Reason {
     NotOwned { stack: String },
     /// The wanted bucket name is taken in another account.
     InAnotherAccount,
+    /// The wanted name is taken by this stack's resource of another location (the same
+    /// stack.toml applied with another region): another deployment's.
+    OwnedElsewhere { location: crate::model::Location },
     /// Replaced because `--replace` asked for it.
     ReplaceRequested,
 }
@@ -54,6 +57,7 @@ impl Reason {
             Reason::OwnedByOtherStack { .. } => "owned-by-another-stack",
             Reason::NotOwned { .. } => "not-owned",
             Reason::InAnotherAccount => "in-another-account",
+            Reason::OwnedElsewhere { .. } => "owned-by-another-location",
             Reason::ReplaceRequested => "replace-requested",
         }
     }
@@ -68,6 +72,9 @@ impl std::fmt::Display for Reason {
             Reason::OwnedByOtherStack { owner } => write!(f, "is owned by stack {owner:?}"),
             Reason::NotOwned { stack } => write!(f, "exists but is not owned by stack {stack:?}"),
             Reason::InAnotherAccount => f.write_str("exists in another account"),
+            Reason::OwnedElsewhere { location } => {
+                write!(f, "belongs to this stack's deployment in {location}")
+            }
             Reason::ReplaceRequested => f.write_str("replacement requested with --replace"),
         }
     }
@@ -92,6 +99,9 @@ impl serde::Serialize for Reason {
 pub struct Change {
     pub address: Address,
     pub physical_name: String,
+    /// Where it lives (`account` and `region` in `plan --json`).
+    #[serde(flatten)]
+    pub location: crate::model::Location,
     pub action: Action,
     pub attributes: Vec<AttrChange>,
     /// Why a replace is needed, or why a conflict.
@@ -187,6 +197,9 @@ pub struct LiveState {
     pub orphans: Vec<(Address, Live)>,
     /// Desired resources whose name is taken in another account.
     pub foreign: Vec<Address>,
+    /// Resources of the stack at addresses it declares in another location: another
+    /// deployment's, left alone (see [`crate::live`]).
+    pub elsewhere: Vec<(Address, crate::model::Location)>,
 }
 
 /// Desired resources in dependency order (dependencies first). Errors on a cycle.
@@ -371,6 +384,18 @@ fn build_replacing(stack: &Stack, live: &LiveState, replace: &[Address]) -> Resu
                 changes.push(conflict(&desired, Some(l), Reason::NotOwned { stack: stack.name.clone() }));
                 continue;
             }
+            // The stack's, but declared to live elsewhere: another deployment's (one stack.toml
+            // applied with two regions, a role or bucket of one name in both).
+            let lives = l.declared_location();
+            if lives != resource.location {
+                let mut c = conflict(&desired, Some(l), Reason::OwnedElsewhere { location: lives });
+                c.remedy = Some(format!(
+                    "give {} a name of its own in each location (${{aws.region}} or ${{aws.account_id}} in it)",
+                    resource.address
+                ));
+                changes.push(c);
+                continue;
+            }
         }
         let live_spec = current.as_ref().map(|l| l.spec.with_local_settings(&desired.spec));
         if let Some(live_spec) = &live_spec {
@@ -413,6 +438,7 @@ fn build_replacing(stack: &Stack, live: &LiveState, replace: &[Address]) -> Resu
         changes.push(Change {
             address: resource.address.clone(),
             physical_name: desired.physical_name().to_string(),
+            location: resource.location.clone(),
             action,
             attributes: hide_sensitive(attributes, &stack.sensitive),
             reasons,
@@ -554,6 +580,7 @@ fn delete(address: &Address, live: &Live, force_destroy: bool) -> Change {
     Change {
         address: address.clone(),
         physical_name: crate::output::escape(live.spec.physical_name()),
+        location: live.location.clone(),
         action: Action::Delete,
         attributes: vec![],
         reasons: vec![],
@@ -569,6 +596,7 @@ fn conflict(resource: &Resource, live: Option<&Live>, reason: Reason) -> Change 
     Change {
         address: resource.address.clone(),
         physical_name: resource.physical_name().to_string(),
+        location: resource.location.clone(),
         action: Action::Conflict,
         attributes: vec![],
         reasons: vec![reason],

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 async fn plan_of(fake: &Arc<FakeProvider>, stack: &Stack) -> Plan {
     let provider: Arc<dyn Provider> = fake.clone();
-    let owned = provider.discover(&crate::provider::Scope::of(stack)).await.unwrap();
+    let owned = crate::live::discover(stack, &provider, &stack.locations()).await.unwrap();
     let live = crate::live::read(stack, &provider, &owned).await.unwrap();
     build(stack, &live).unwrap()
 }
@@ -325,7 +325,7 @@ async fn a_destroy_deletes_each_pipeline_after_its_own_stream_not_after_the_whol
     let s = stack(TWO_PIPELINES);
     apply(&fake, &s).await;
     let provider: Arc<dyn Provider> = fake.clone();
-    let live = crate::live::read(&s, &provider, &provider.discover(&crate::provider::Scope::of(&s)).await.unwrap())
+    let live = crate::live::read(&s, &provider, &crate::live::discover(&s, &provider, &s.locations()).await.unwrap())
         .await
         .unwrap();
     let plan = build_destroy(&s, &live);
@@ -336,9 +336,10 @@ async fn a_destroy_deletes_each_pipeline_after_its_own_stream_not_after_the_whol
     assert!(after("firehose.events[a]").is_empty());
     // An orphan's references are not known: every delete of a kind that may reference it goes first.
     let one = stack(&TWO_PIPELINES.replace("[\"a\", \"b\"]", "[\"a\"]"));
-    let live = crate::live::read(&one, &provider, &provider.discover(&crate::provider::Scope::of(&one)).await.unwrap())
-        .await
-        .unwrap();
+    let live =
+        crate::live::read(&one, &provider, &crate::live::discover(&one, &provider, &one.locations()).await.unwrap())
+            .await
+            .unwrap();
     let plan = build_destroy(&one, &live);
     let orphan_role: Vec<String> = change(&plan, "role.delivery[b]").after.iter().map(|x| x.to_string()).collect();
     assert_eq!(orphan_role, ["firehose.events[a]", "firehose.events[b]"]);

@@ -19,17 +19,27 @@ use std::time::Duration;
 pub const ACCOUNT: &str = "123456789012";
 pub const REGION: &str = "us-east-1";
 
+/// A resource's key: its kind, name, and the part of its location that keeps names of its
+/// kind apart (nothing for a bucket, the account for a role, the account and Region else).
+type Key = (Kind, String, String);
+
+fn key(kind: Kind, name: &str, location: &Location) -> Key {
+    (kind, name.to_string(), kind.info().names.key(location))
+}
+
 #[derive(Default)]
 struct State {
-    resources: BTreeMap<(Kind, String), Live>,
+    resources: BTreeMap<Key, Live>,
     /// (operation, physical name) -> (error, times left).
     failures: Vec<(String, String, AwsError, usize)>,
     delays: Vec<(String, String, Duration)>,
     calls: Vec<String>,
     lock: Option<(Holder, String)>,
     locks_taken: usize,
+    /// The stack's index of locations.
+    index: Vec<Location>,
     /// How many times each resource was written (a function's version follows it).
-    writes: BTreeMap<(Kind, String), u32>,
+    writes: BTreeMap<Key, u32>,
     /// What the tagging index still lists though the tags are gone (it lags).
     stale_index: Vec<Owned>,
     /// What resources that hold data hold (objects, log events), by physical name.
@@ -53,23 +63,29 @@ impl FakeProvider {
         FakeProvider::default()
     }
 
-    fn env() -> Environment {
-        Environment { region: REGION.into(), account_id: ACCOUNT.into(), ..Default::default() }
+    /// The fake's home: [`ACCOUNT`] and [`REGION`].
+    pub fn home() -> Location {
+        Location::new(ACCOUNT, REGION)
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Puts a resource in the cloud as if created elsewhere (tags as given in the spec).
+    /// Puts a resource in the cloud as if created elsewhere (tags as given in the spec), at home.
     pub fn insert(&self, spec: Spec) {
+        self.insert_at(&Self::home(), spec)
+    }
+
+    /// [`FakeProvider::insert`] in `location`.
+    pub fn insert_at(&self, location: &Location, spec: Spec) {
         if let Some(container) = spec.listed_in() {
             let owner = spec.tags().get(OWNER_TAG).cloned();
             self.state().databases.entry(container.to_string()).or_insert(owner);
         }
-        let live = live_of(spec);
-        let key = (live.spec.kind(), live.spec.physical_name().to_string());
-        self.state().resources.insert(key, live);
+        let live = live_of(spec, location);
+        let k = key(live.spec.kind(), live.spec.physical_name(), location);
+        self.state().resources.insert(k, live);
     }
 
     /// Makes discovery list `owned` whatever the resource's tags say now (a lagging index).
@@ -79,26 +95,31 @@ impl FakeProvider {
 
     /// Changes a live resource behind the stack's back (drift).
     pub fn modify(&self, kind: Kind, name: &str, change: impl FnOnce(&mut Spec)) {
-        if let Some(l) = self.state().resources.get_mut(&(kind, name.to_string())) {
+        if let Some(l) = self.state().resources.get_mut(&key(kind, name, &Self::home())) {
             change(&mut l.spec);
         }
     }
 
     /// Marks a live resource unusable (a stream in CREATING_FAILED).
     pub fn set_problem(&self, kind: Kind, name: &str, problem: &str) {
-        if let Some(l) = self.state().resources.get_mut(&(kind, name.to_string())) {
+        if let Some(l) = self.state().resources.get_mut(&key(kind, name, &Self::home())) {
             l.problem = Some(problem.to_string());
         }
     }
 
-    /// The live resource of that kind and name.
+    /// The live resource of that kind and name, at home.
     pub fn get(&self, kind: Kind, name: &str) -> Option<Live> {
-        self.state().resources.get(&(kind, name.to_string())).cloned()
+        self.get_at(&Self::home(), kind, name)
+    }
+
+    /// The live resource of that kind and name in `location`.
+    pub fn get_at(&self, location: &Location, kind: Kind, name: &str) -> Option<Live> {
+        self.state().resources.get(&key(kind, name, location)).cloned()
     }
 
     /// Physical names of every resource, by kind.
     pub fn names(&self) -> Vec<(Kind, String)> {
-        self.state().resources.keys().cloned().collect()
+        self.state().resources.keys().map(|(k, n, _)| (*k, n.clone())).collect()
     }
 
     /// Makes the next `times` calls of `operation` (`create`, `update`, `delete`, `read`...) on
@@ -175,11 +196,11 @@ impl FakeProvider {
         live.spec.outputs(&live.arn)
     }
 
-    /// Stores `spec` as live, as the kind's cloud holds it after one more write.
-    fn store(&self, spec: &Spec) -> Live {
+    /// Stores `spec` as live in `location`, as the kind's cloud holds it after one more write.
+    fn store(&self, location: &Location, spec: &Spec) -> Live {
         let times = {
             let mut state = self.state();
-            let n = state.writes.entry((spec.kind(), spec.physical_name().to_string())).or_insert(0);
+            let n = state.writes.entry(key(spec.kind(), spec.physical_name(), location)).or_insert(0);
             *n += 1;
             *n
         };
@@ -188,15 +209,15 @@ impl FakeProvider {
             let owner = spec.tags().get(OWNER_TAG).cloned();
             self.state().databases.entry(container.to_string()).or_insert(owner);
         }
-        let live = live_of(spec);
-        let key = (live.spec.kind(), live.spec.physical_name().to_string());
-        self.state().resources.insert(key, live.clone());
+        let live = live_of(spec, location);
+        let k = key(live.spec.kind(), live.spec.physical_name(), location);
+        self.state().resources.insert(k, live.clone());
         live
     }
 }
 
-/// What discovery returns of a live resource.
-fn owned_of(l: &Live) -> Owned {
+/// What discovery in `found_in` returns of a live resource.
+fn owned_of(l: &Live, found_in: &Location) -> Owned {
     Owned {
         address: l.spec.tags().get(ADDRESS_TAG).map(String::as_str).map_or_else(
             || Address::new(l.spec.kind(), l.spec.physical_name()),
@@ -204,13 +225,13 @@ fn owned_of(l: &Live) -> Owned {
         ),
         physical_name: l.spec.physical_name().to_string(),
         tags: Some(l.spec.tags().clone()),
+        found_in: found_in.clone(),
     }
 }
 
-fn live_of(spec: Spec) -> Live {
-    let env = FakeProvider::env();
-    let arn = spec.arn(&env);
-    Live::new(spec, arn)
+fn live_of(spec: Spec, location: &Location) -> Live {
+    let arn = spec.arn(&location.env());
+    Live { location: location.clone(), ..Live::new(spec, arn) }
 }
 
 #[async_trait]
@@ -224,7 +245,7 @@ impl Provider for FakeProvider {
         Ok(ACCOUNT.into())
     }
 
-    async fn discover(&self, scope: &Scope) -> Result<Vec<Owned>> {
+    async fn discover(&self, location: &Location, scope: &Scope) -> Result<Vec<Owned>> {
         self.call("discover", &scope.stack).await?;
         let state = self.state();
         // As AWS's discovery does: everything of the stack's, but what is listed in a container
@@ -236,19 +257,31 @@ impl Provider for FakeProvider {
             }
             None => true,
         };
+        // A location's listings: its own resources, an account's roles, every bucket.
         Ok(state
             .resources
-            .values()
+            .iter()
+            .filter(|((kind, _, at), _)| *at == kind.info().names.key(location))
+            .map(|(_, l)| l)
             .filter(|l| l.owner() == Some(scope.stack.as_str()) && in_scope(&l.spec))
-            .map(owned_of)
-            .chain(state.stale_index.iter().cloned())
+            .map(|l| owned_of(l, location))
+            .chain(state.stale_index.iter().filter(|o| &o.found_in == location).cloned())
             .collect())
     }
 
-    async fn read(&self, kind: Kind, name: &str, _desired: Option<&Spec>, tags: Option<&Tags>) -> Result<Option<Live>> {
+    async fn read(
+        &self,
+        location: &Location,
+        kind: Kind,
+        name: &str,
+        _desired: Option<&Spec>,
+        tags: Option<&Tags>,
+    ) -> Result<Option<Live>> {
         self.call("read", name).await?;
-        // As the AWS readers do, tags discovery returned are taken as they are.
-        Ok(self.get(kind, name).map(|mut live| {
+        // As the AWS readers do, tags discovery returned are taken as they are; the live
+        // resource says where it was read.
+        Ok(self.get_at(location, kind, name).map(|mut live| {
+            live.location = location.clone();
             if let Some(tags) = tags {
                 *live.spec.tags_mut() = tags.clone();
             }
@@ -256,9 +289,9 @@ impl Provider for FakeProvider {
         }))
     }
 
-    async fn create(&self, spec: &Spec, _wait: Duration) -> Result<Outputs> {
+    async fn create(&self, location: &Location, spec: &Spec, _wait: Duration) -> Result<Outputs> {
         self.call("create", spec.physical_name()).await?;
-        if let Some(existing) = self.get(spec.kind(), spec.physical_name()) {
+        if let Some(existing) = self.get_at(location, spec.kind(), spec.physical_name()) {
             if existing.owner() != spec.tags().get(OWNER_TAG).map(String::as_str) {
                 return Err(crate::error::NotOwned { kind: spec.kind(), name: spec.physical_name().into() }.into());
             }
@@ -266,13 +299,13 @@ impl Provider for FakeProvider {
         if spec.unresolved() {
             bail!("internal error: {} was created before what it references was applied", spec.physical_name());
         }
-        let live = self.store(spec);
+        let live = self.store(location, spec);
         Ok(self.outputs(&live))
     }
 
-    async fn update(&self, desired: &Spec, _live: &Live, _wait: Duration) -> Result<Outputs> {
+    async fn update(&self, desired: &Spec, live: &Live, _wait: Duration) -> Result<Outputs> {
         self.call("update", desired.physical_name()).await?;
-        let live = self.store(desired);
+        let live = self.store(&live.location, desired);
         Ok(self.outputs(&live))
     }
 
@@ -287,20 +320,20 @@ impl Provider for FakeProvider {
             }
             state.objects.remove(&name);
         }
-        state.resources.remove(&(live.spec.kind(), name));
+        state.resources.remove(&key(live.spec.kind(), &name, &live.location));
         Ok(())
     }
 
     async fn tags_now(&self, live: &Live) -> Result<Option<Tags>> {
         let name = live.spec.physical_name().to_string();
         self.call("tags_now", &name).await?;
-        Ok(self.state().resources.get(&(live.spec.kind(), name)).map(|l| l.spec.tags().clone()))
+        Ok(self.state().resources.get(&key(live.spec.kind(), &name, &live.location)).map(|l| l.spec.tags().clone()))
     }
 
     async fn tag(&self, live: &Live, tags: &Tags) -> Result<()> {
         let name = live.spec.physical_name().to_string();
         self.call("tag", &name).await?;
-        if let Some(l) = self.state().resources.get_mut(&(live.spec.kind(), name)) {
+        if let Some(l) = self.state().resources.get_mut(&key(live.spec.kind(), &name, &live.location)) {
             l.spec.tags_mut().extend(tags.clone());
         }
         Ok(())
@@ -309,7 +342,7 @@ impl Provider for FakeProvider {
     async fn untag(&self, live: &Live, keys: &[String]) -> Result<()> {
         let name = live.spec.physical_name().to_string();
         self.call("untag", &name).await?;
-        if let Some(l) = self.state().resources.get_mut(&(live.spec.kind(), name)) {
+        if let Some(l) = self.state().resources.get_mut(&key(live.spec.kind(), &name, &live.location)) {
             l.spec.tags_mut().retain(|k, _| !keys.contains(k));
         }
         Ok(())
@@ -384,5 +417,16 @@ impl Provider for FakeProvider {
     async fn break_lock(&self, _settings: &LockSettings, stack: &str) -> Result<Option<Holder>> {
         self.call("break_lock", stack).await?;
         Ok(self.state().lock.take().map(|(h, _)| h))
+    }
+
+    async fn indexed_locations(&self, _settings: &LockSettings, stack: &str) -> Result<Vec<Location>> {
+        self.call("indexed_locations", stack).await?;
+        Ok(self.state().index.clone())
+    }
+
+    async fn index_locations(&self, _settings: &LockSettings, stack: &str, locations: &[Location]) -> Result<()> {
+        self.call("index_locations", stack).await?;
+        self.state().index = locations.to_vec();
+        Ok(())
     }
 }

@@ -15,9 +15,22 @@ pub fn render(plan: &Plan, style: Style) -> String {
         out.push_str("No changes. Live resources match the stack.\n");
         return out;
     }
-    for change in visible {
-        render_change(&mut out, change, style);
-        out.push('\n');
+    // A stack in several locations: the changes under a header per location, in the order
+    // the plan first names each.
+    let mut locations: Vec<&crate::model::Location> = Vec::new();
+    for c in &visible {
+        if !locations.contains(&&c.location) {
+            locations.push(&c.location);
+        }
+    }
+    for location in &locations {
+        if locations.len() > 1 {
+            let _ = writeln!(out, "{} {location}\n", style.bold("==>"));
+        }
+        for change in visible.iter().filter(|c| &&c.location == location) {
+            render_change(&mut out, change, style);
+            out.push('\n');
+        }
     }
     out.push_str(&summary_line(plan, style));
     out

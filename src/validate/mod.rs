@@ -12,6 +12,7 @@ pub fn check<'a>(stack: &Stack, written: &dyn Fn(&Address) -> Option<&'a StackFi
     check_stack_name(&stack.name, &mut out);
     check_existing_not_declared(stack, &mut out);
     check_unique_names(stack, &mut out);
+    check_references_across_locations(stack, &mut out);
     for resource in &stack.resources {
         resource.spec.check(&resource.address, written(&resource.address), stack, &mut out);
     }
@@ -23,20 +24,60 @@ pub fn check<'a>(stack: &Stack, written: &dyn Fn(&Address) -> Option<&'a StackFi
 fn check_unique_names(stack: &Stack, out: &mut Vec<Diagnostic>) {
     let mut seen: std::collections::HashMap<(Kind, String), &Address> = std::collections::HashMap::new();
     for r in &stack.resources {
-        let arn = r.spec.arn(&stack.env);
+        // The ARN where each lives: regional names may repeat across Regions, a role's only
+        // across accounts, a bucket's nowhere.
+        let arn = r.spec.arn(&stack.env_at(&r.location));
         if let Some(first) = seen.get(&(r.address.kind, arn.clone())) {
+            let elsewhere = stack.get(first).is_some_and(|f| f.location != r.location);
+            let help = if elsewhere && r.address.kind == Kind::Role {
+                "IAM is global in an account: a role declared in two Regions needs a name per Region (${aws.region} in it)"
+            } else if elsewhere {
+                "a bucket name is global across every account and Region: give each its own (${aws.region} in it)"
+            } else {
+                "give each its own name: in a module or a for_each, use ${each.key} or a variable in the name"
+            };
             out.push(
                 Diagnostic::error(
                     "N7",
                     format!("{}.name", r.address),
                     format!("{} and {first} are both named {:?}", r.address, r.spec.physical_name()),
                 )
-                .with_help(
-                    "give each its own name: in a module or a for_each, use ${each.key} or a variable in the name",
-                ),
+                .with_help(help),
             );
         } else {
             seen.insert((r.address.kind, arn), &r.address);
+        }
+    }
+}
+
+/// Rule G4: what a resource references lives where AWS lets it reach it: in its own account
+/// (another account's bucket or role would need policies provision does not write), and, but
+/// for IAM roles (global) and S3 buckets (a stream delivers across Regions), in its own Region
+/// (a stream's processor function, log group and format-conversion table; a function's log
+/// group; an alarm's stream and topics).
+fn check_references_across_locations(stack: &Stack, out: &mut Vec<Diagnostic>) {
+    for r in &stack.resources {
+        for target in r.depends_on.iter().filter_map(|d| stack.get(d)) {
+            let (from, to) = (&r.location, &target.location);
+            let problem = if from.account != to.account {
+                Some(format!(
+                    "{} is in account {} and {} in account {}",
+                    r.address, from.account, target.address, to.account
+                ))
+            } else if from.region != to.region && !matches!(target.address.kind, Kind::Role | Kind::Bucket) {
+                Some(format!("{} is in {} and {} in {}", r.address, from.region, target.address, to.region))
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                out.push(
+                    Diagnostic::error("G4", r.address.to_string(), format!("{problem}: AWS does not reach across"))
+                        .with_help(format!(
+                            "declare {} where {} is (the same region and assume_role)",
+                            target.address, r.address
+                        )),
+                );
+            }
         }
     }
 }
@@ -83,8 +124,13 @@ mod tests {
     #[test]
     fn an_existing_resource_must_not_be_one_the_stack_declares() {
         let mut stack = crate::testing::stack(crate::testing::DEFAULT_STACK);
-        let existing =
-            |name: &str| Existing { kind: Kind::Bucket, name: name.into(), key: "firehose.events.bucket".into() };
+        let home = stack.home();
+        let existing = |name: &str| Existing {
+            kind: Kind::Bucket,
+            name: name.into(),
+            key: "firehose.events.bucket".into(),
+            location: home.clone(),
+        };
         stack.existing = vec![existing("data-lake")];
         let mut out = Vec::new();
         check_existing_not_declared(&stack, &mut out);

@@ -140,7 +140,7 @@ pub(crate) const LEGACY_LOCK_BUCKET: &str = "provision-locks-123456789012-us-eas
 pub(crate) const BUCKET: &str = "firehose-to-s3-123456789012-us-east-1-an";
 pub(crate) const STREAM: &str = "PUT-S3-lambda";
 
-fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 

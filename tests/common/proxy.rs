@@ -83,6 +83,9 @@ struct Bucket {
 struct State {
     rules: Vec<Rule>,
     seen: HashMap<String, usize>,
+    /// Requests per location (the signing key and Region: AWS's quotas are per account and
+    /// Region) and action.
+    seen_at: HashMap<(String, String), usize>,
     throttled: HashMap<String, usize>,
     latency: Duration,
     quota: bool,
@@ -172,6 +175,17 @@ impl FaultProxy {
         self.state.lock().unwrap().seen.clone()
     }
 
+    /// The least time AWS's quotas allow for the requests seen: the busiest action of the
+    /// busiest location, its count over its rate (locations are paced apart, as AWS does).
+    pub(crate) fn floor_seconds(&self) -> f64 {
+        let state = self.state.lock().unwrap();
+        state
+            .seen_at
+            .iter()
+            .filter_map(|((_, action), n)| aws_quota(action).map(|rate| *n as f64 / rate))
+            .fold(0.0, f64::max)
+    }
+
     /// Throttled answers per `Service.Action`.
     pub(crate) fn throttled(&self) -> HashMap<String, usize> {
         self.state.lock().unwrap().throttled.clone()
@@ -196,6 +210,7 @@ impl FaultProxy {
     pub(crate) fn reset_counts(&self) {
         let mut state = self.state.lock().unwrap();
         state.seen.clear();
+        state.seen_at.clear();
         state.throttled.clear();
         state.s3_requests.clear();
         state.arrivals.clear();
@@ -261,6 +276,9 @@ struct Request {
     /// The service the request is signed for (SigV4's credential scope: `monitoring`, `sns`...),
     /// which tells the services of the Query protocol apart.
     signed_for: Option<String>,
+    /// Where the request acts: its signing key and Region (the account behind a key is
+    /// moto's to know; each set of credentials is one account here).
+    location: String,
     body: Vec<u8>,
 }
 
@@ -418,6 +436,12 @@ fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<Request>> {
         namespace_header: header("x-amz-bucket-namespace"),
         signed_for: header("authorization")
             .and_then(|a| a.split("Credential=").nth(1).and_then(|c| c.split('/').nth(3)).map(String::from)),
+        location: header("authorization")
+            .and_then(|a| {
+                let scope: Vec<&str> = a.split("Credential=").nth(1)?.split(',').next()?.split('/').collect();
+                Some(format!("{}/{}", scope.first()?, scope.get(2)?))
+            })
+            .unwrap_or_default(),
         body: raw[head_end..].to_vec(),
         head_end,
         raw,
@@ -428,11 +452,12 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Takes a token of `action`'s bucket; false when the request is over quota.
-fn take_token(state: &mut State, action: &str) -> bool {
+/// Takes a token of `action`'s bucket in `location`; false when the request is over quota.
+fn take_token(state: &mut State, location: &str, action: &str) -> bool {
     let Some(rate) = aws_quota(action) else { return true };
     let now = Instant::now();
-    let bucket = state.buckets.entry(action.to_string()).or_insert(Bucket { tokens: rate, rate, last: now });
+    let bucket =
+        state.buckets.entry(format!("{location}|{action}")).or_insert(Bucket { tokens: rate, rate, last: now });
     bucket.tokens = (bucket.tokens + now.duration_since(bucket.last).as_secs_f64() * bucket.rate).min(bucket.rate);
     bucket.last = now;
     if bucket.tokens >= 1.0 {
@@ -468,6 +493,7 @@ fn handle(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::i
         state.arrivals.push(arrived);
         state.timeline.push((Instant::now(), action.clone()));
         *state.seen.entry(action.clone()).or_default() += 1;
+        *state.seen_at.entry((request.location.clone(), action.clone())).or_default() += 1;
         if let Some(a) = &s3_action {
             let owner = request.owner_header.clone();
             state.s3_requests.push((a.clone(), request.bucket().unwrap_or_default(), owner));
@@ -508,7 +534,7 @@ fn handle(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::i
                 }
             }
         }
-        if fault.is_none() && state.quota && !take_token(&mut state, &action) {
+        if fault.is_none() && state.quota && !take_token(&mut state, &request.location, &action) {
             *state.throttled.entry(action.clone()).or_default() += 1;
             fault = Some(throttle_fault(&action));
         }

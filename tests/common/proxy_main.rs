@@ -36,11 +36,8 @@ fn main() {
                 let counts = proxy.counts();
                 let throttled = proxy.throttled();
                 // The least time AWS's quotas allow for these calls: the busiest action's count
-                // over its rate.
-                let floor = counts
-                    .iter()
-                    .filter_map(|(action, n)| proxy::aws_quota(action).map(|rate| *n as f64 / rate))
-                    .fold(0.0, f64::max);
+                // over its rate, in the busiest location.
+                let floor = proxy.floor_seconds();
                 let doc = serde_json::json!({
                     "floor_seconds": floor,
                     "calls": counts.values().sum::<usize>(),

@@ -18,6 +18,7 @@ mod one_build;
 mod operate;
 mod preview;
 mod readme;
+mod regions;
 mod render_snapshots;
 mod safety;
 mod terraform_day;

@@ -18,6 +18,7 @@ fn change(
     Change {
         address: Address::new(kind, name),
         physical_name: physical.into(),
+        location: provision::model::Location::new("123456789012", "us-east-1"),
         action,
         attributes,
         reasons: reasons.to_vec(),

@@ -34,6 +34,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
         ("CloudWatch.ListTagsForResource", 3.0),
     ],
     forget_also: None,
+    names: super::Names::Regional,
 };
 
 /// CloudWatch's comparison operators for a static threshold (rule A6).
@@ -55,6 +56,9 @@ pub const MAX_MATH_METRICS: usize = 10;
 pub struct AlarmSection {
     /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
     pub for_each: Option<crate::model::stack_file::ForEach>,
+    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); IAM
+    /// roles are global in their account: the Region is that of their ownership tag.
+    pub region: Option<String>,
     /// Alarm name, unique in the Region: 1-255 characters, no control characters (default:
     /// `<stack>-<NAME>`).
     pub name: Option<String>,
@@ -185,6 +189,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &AlarmSection) -> Op
         wait_timeout: Kind::Alarm.default_wait(),
         depends_on,
         spec: spec.into(),
+        location: b.location(),
     })
 }
 

@@ -29,6 +29,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // Bucket configuration calls: not published (object calls allow thousands per prefix).
     rates: &[("S3", 50.0), ("S3.GetObject", f64::INFINITY), ("S3.ListObjectsV2", f64::INFINITY)],
     forget_also: None,
+    names: super::Names::Global,
 };
 
 /// `[bucket.NAME]`
@@ -37,6 +38,9 @@ pub(crate) const INFO: KindInfo = KindInfo {
 pub struct BucketSection {
     /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
     pub for_each: Option<crate::model::stack_file::ForEach>,
+    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); IAM
+    /// roles are global in their account: the Region is that of their ownership tag.
+    pub region: Option<String>,
     /// Bucket name (3-63 lowercase letters, digits, `.`, `-`).
     pub name: String,
     #[serde(default)]
@@ -170,6 +174,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &BucketSection) -> O
         prevent_destroy: s.prevent_destroy,
         depends_on: vec![],
         spec: spec.into(),
+        location: b.location(),
     })
 }
 
@@ -231,7 +236,8 @@ pub(crate) fn check(
 ) {
     let key = &at.to_string();
     check_bucket_name(key, &b.name, out);
-    check_bucket_namespace(key, b, &stack.env, out);
+    let env = stack.get(at).map_or(stack.env.clone(), |r| stack.env_at(&r.location));
+    check_bucket_namespace(key, b, &env, out);
 }
 
 /// N1: S3 bucket naming rules.

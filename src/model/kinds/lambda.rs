@@ -34,6 +34,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // "Lambda quotas": GetFunction 100/s, GetPolicy 15/s, the rest of the control plane 15/s.
     rates: &[("Lambda", 15.0), ("Lambda.GetFunction", 100.0)],
     forget_also: None,
+    names: super::Names::Regional,
 };
 
 /// Lambda's environment variables no function may set (Lambda refuses them; rule L7).
@@ -64,6 +65,9 @@ pub const RESERVED_VARIABLES: [&str; 18] = [
 pub struct LambdaSection {
     /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
     pub for_each: Option<crate::model::stack_file::ForEach>,
+    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); IAM
+    /// roles are global in their account: the Region is that of their ownership tag.
+    pub region: Option<String>,
     /// Function name.
     pub name: String,
     /// Runtime, e.g. `python3.12`.
@@ -176,6 +180,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> O
                 wait_timeout: Kind::LogGroup.default_wait(),
                 depends_on: vec![],
                 spec: spec.into(),
+                location: b.location(),
             });
             // Created first, so that Lambda never makes it with no retention.
             depends_on.push(group);
@@ -212,6 +217,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> O
         prevent_destroy: s.prevent_destroy,
         depends_on,
         spec: spec.into(),
+        location: b.location(),
     })
 }
 

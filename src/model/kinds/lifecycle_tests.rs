@@ -16,7 +16,7 @@ const HEADER: &str = "[stack]\nname = \"generic\"\n";
 async fn plan_of(fake: &Arc<FakeProvider>, toml: &str) -> Plan {
     let s = stack(&format!("{HEADER}{toml}"));
     let provider: Arc<dyn Provider> = fake.clone();
-    let owned = provider.discover(&crate::provider::Scope::of(&s)).await.unwrap();
+    let owned = crate::live::discover(&s, &provider, &s.locations()).await.unwrap();
     let live = crate::live::read(&s, &provider, &owned).await.unwrap();
     plan::build(&s, &live).unwrap()
 }

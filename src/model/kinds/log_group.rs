@@ -25,7 +25,9 @@ pub(crate) const INFO: KindInfo = KindInfo {
     holds: Some("log event(s)"),
     existing: None,
     // "CloudWatch Logs quotas": DescribeLogGroups 10/s, DescribeLogStreams 25/s, CreateLogStream
-    // 50/s, CreateLogGroup / PutRetentionPolicy / DeleteLogGroup 5-10/s.
+    // 50/s, CreateLogGroup / PutRetentionPolicy / DeleteLogGroup 5-10/s; FilterLogEvents (destroy's
+    // check that a group holds no events) 5/s, a hard limit (AWS Knowledge Center, "How do I
+    // determine throttling in my CloudWatch logs?").
     rates: &[
         ("CloudWatchLogs", 5.0),
         ("CloudWatchLogs.DescribeLogGroups", 10.0),
@@ -33,10 +35,10 @@ pub(crate) const INFO: KindInfo = KindInfo {
         ("CloudWatchLogs.CreateLogStream", 50.0),
         ("CloudWatchLogs.DeleteLogGroup", 10.0),
         ("CloudWatchLogs.ListTagsForResource", 10.0),
-        ("CloudWatchLogs.FilterLogEvents", 10.0),
         ("CloudWatchLogs.GetLogEvents", 25.0),
     ],
     forget_also: None,
+    names: super::Names::Regional,
 };
 
 /// The retentions CloudWatch Logs accepts, in days (rule N5).
@@ -49,6 +51,9 @@ pub const RETENTION_DAYS: [i32; 22] =
 pub struct LogGroupSection {
     /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
     pub for_each: Option<crate::model::stack_file::ForEach>,
+    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); IAM
+    /// roles are global in their account: the Region is that of their ownership tag.
+    pub region: Option<String>,
     /// Log group name.
     pub name: String,
     /// Retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653; absent keeps logs forever.
@@ -96,6 +101,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LogGroupSection) ->
         wait_timeout: Kind::LogGroup.default_wait(),
         depends_on: vec![],
         spec: spec.into(),
+        location: b.location(),
     })
 }
 

@@ -23,7 +23,7 @@ pub mod topic;
 
 use crate::diagnostic::Diagnostic;
 use crate::model::stack_file::{Each, ForEach};
-use crate::model::{Address, Attr, Attributes, Environment, Outputs, Resource, Tags};
+use crate::model::{Address, Attr, Attributes, Environment, Location, Outputs, Resource, Tags};
 use crate::package::{Package, PackageError};
 use crate::policy::Statement;
 use std::collections::{BTreeMap, HashMap};
@@ -103,8 +103,13 @@ pub trait KindSpec {
 /// order, so what a resource references is already built: kinds look it up ([`Context::built`]),
 /// never re-read another resource's table.
 pub trait Context<'a> {
-    /// Where the stack lives.
+    /// Where what is being built lives: the values its ARNs are built from.
     fn env(&self) -> &Environment;
+    /// The same, as a location.
+    fn location(&self) -> Location;
+    /// Puts the table being built in `region` (its own `region` key, written at `key`), or back
+    /// in its instance's location (`None`).
+    fn place(&mut self, key: &str, region: Option<&str>);
     /// The stack's name (`[stack] name`).
     fn stack_name(&self) -> &str;
     /// A default physical name for `[kind.NAME]` of this instance: the stack's name, the module
@@ -348,6 +353,31 @@ pub struct KindInfo {
     pub rates: &'static [(&'static str, f64)],
     /// What `forget` changes besides the ownership tags, for people (a role's description).
     pub forget_also: Option<&'static str>,
+    /// Where a name of this kind is unique: one resource per name in that scope.
+    pub names: Names,
+}
+
+/// Where AWS keeps a kind's names apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Names {
+    /// Every account and Region (S3 buckets of the global namespace).
+    Global,
+    /// An account (IAM roles).
+    Account,
+    /// An account and Region (streams, functions, log groups, tables, topics, alarms).
+    Regional,
+}
+
+impl Names {
+    /// The part of a location that keeps names apart: two resources of a kind with one name
+    /// and one key are the same resource.
+    pub fn key(self, location: &Location) -> String {
+        match self {
+            Names::Global => String::new(),
+            Names::Account => location.account.clone(),
+            Names::Regional => location.tag_value(),
+        }
+    }
 }
 
 /// How discovery finds the resources of a kind that a stack owns.
@@ -532,10 +562,13 @@ macro_rules! kinds {
             match kind {
                 $(Kind::$variant => for (name, section) in &file.$module {
                     let key = format!("{}.{name}.for_each", Kind::$variant.as_str());
+                    let region_key = format!("{}.{name}.region", Kind::$variant.as_str());
                     for each in b.instances(&key, section.for_each.as_ref()) {
                         b.enter(each);
+                        b.place(&region_key, section.region.as_deref());
                         out.extend($module::build(b, name, section));
                     }
+                    b.place(&region_key, None);
                     b.enter(None);
                 }),*
             }

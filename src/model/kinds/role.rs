@@ -30,6 +30,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // IAM publishes no per-API rate; it throttles bursts: 15/s, adapted.
     rates: &[("IAM", 15.0)],
     forget_also: Some("description: provision's marker removed, the role's own text kept"),
+    names: super::Names::Account,
 };
 
 /// Name of the inline policy provision writes on roles.
@@ -41,6 +42,9 @@ pub const INLINE_POLICY_NAME: &str = "provision-generated";
 pub struct RoleSection {
     /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
     pub for_each: Option<crate::model::stack_file::ForEach>,
+    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); IAM
+    /// roles are global in their account: the Region is that of their ownership tag.
+    pub region: Option<String>,
     /// Role name; default `<stack>-<resource name>`.
     pub name: Option<String>,
     /// Role path, `/` or `/.../`; default `/provision/<stack>/` (a role an earlier provision
@@ -136,6 +140,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &RoleSection) -> Opt
         wait_timeout: Kind::Role.default_wait(),
         depends_on: vec![],
         spec: spec.into(),
+        location: b.location(),
     })
 }
 

@@ -39,6 +39,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // Glue publishes no per-action rate for Data Catalog calls: 10/s, adapted.
     rates: &[("Glue", 10.0)],
     forget_also: None,
+    names: super::Names::Regional,
 };
 
 /// The SerDe reading JSON records (one document per line, as Firehose writes them).
@@ -58,6 +59,9 @@ const FIREHOSE_DEFAULT_PATTERN: &str = "yyyy/MM/dd/HH";
 pub struct TableSection {
     /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
     pub for_each: Option<crate::model::stack_file::ForEach>,
+    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); IAM
+    /// roles are global in their account: the Region is that of their ownership tag.
+    pub region: Option<String>,
     /// Table name: lowercase letters, digits and `_` (what Athena accepts).
     pub name: String,
     /// Glue database (lowercase letters, digits, `_`); created with the table when missing.
@@ -486,6 +490,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TableSection) -> Op
         wait_timeout: Kind::Table.default_wait(),
         depends_on: if schema_of_stream { vec![] } else { vec![stream] },
         spec: spec.into(),
+        location: b.location(),
     })
 }
 

@@ -31,6 +31,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
         ("SNS.Unsubscribe", 30.0),
     ],
     forget_also: None,
+    names: super::Names::Regional,
 };
 
 /// The protocols a subscription may use (rule A11): what an alarm's notification can reach.
@@ -42,6 +43,9 @@ pub const PROTOCOLS: [&str; 4] = ["email", "https", "sqs", "lambda"];
 pub struct TopicSection {
     /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
     pub for_each: Option<crate::model::stack_file::ForEach>,
+    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); IAM
+    /// roles are global in their account: the Region is that of their ownership tag.
+    pub region: Option<String>,
     /// Topic name: 1-256 of `[a-zA-Z0-9_-]` (default: `<stack>-<NAME>`).
     pub name: Option<String>,
     /// Who is notified: `{ protocol = "email" | "https" | "sqs" | "lambda", endpoint = "..." }`.
@@ -104,6 +108,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TopicSection) -> Op
         wait_timeout: Kind::Topic.default_wait(),
         depends_on: vec![],
         spec: spec.into(),
+        location: b.location(),
     })
 }
 

@@ -286,6 +286,7 @@ pub(crate) fn derive(
             wait_timeout: Kind::Alarm.default_wait(),
             depends_on: depends_on.clone(),
             spec: alarm.into(),
+            location: b.location(),
         });
     }
 }

@@ -36,6 +36,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // per stream in records and bytes, which `send` paces itself.
     rates: &[("Firehose", 5.0), ("Firehose.PutRecord", f64::INFINITY), ("Firehose.PutRecordBatch", f64::INFINITY)],
     forget_also: None,
+    names: super::Names::Regional,
 };
 
 /// `[firehose.NAME]`: a Direct PUT stream delivering to S3.
@@ -44,6 +45,9 @@ pub(crate) const INFO: KindInfo = KindInfo {
 pub struct FirehoseSection {
     /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
     pub for_each: Option<crate::model::stack_file::ForEach>,
+    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); IAM
+    /// roles are global in their account: the Region is that of their ownership tag.
+    pub region: Option<String>,
     /// Stream name: 1-64 of `[a-zA-Z0-9_.-]`.
     pub name: String,
     /// Delivery role: `role.NAME` (its least-privilege policy is generated), or an existing role
@@ -403,6 +407,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) ->
         prevent_destroy: f.prevent_destroy,
         depends_on,
         spec: spec.into(),
+        location: b.location(),
     })
 }
 

@@ -112,7 +112,9 @@ fn check_written(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Sta
         );
     }
     if let Some(kms) = &f.kms_key_arn {
-        check_kms_key(key, kms, &stack.env, out);
+        let stream = stack.resources.iter().find(|r| r.address.to_string() == key);
+        let env = stream.map_or(stack.env.clone(), |r| stack.env_at(&r.location));
+        check_kms_key(key, kms, &env, out);
     }
     check_processors(key, f, raw, stack, out);
     check_prefixes(key, f, &kinds, out);
@@ -536,8 +538,12 @@ fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Dia
 fn check_roles(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Stack, out: &mut Vec<Diagnostic>) {
     // The stack's role with this ARN (an existing role is not the stack's to check, or change:
     // its trust is its owner's).
-    let role_with_arn =
-        |arn: &str| stack.resources.iter().find(|r| matches!(&r.spec, Spec::Role(_)) && r.spec.arn(&stack.env) == arn);
+    let role_with_arn = |arn: &str| {
+        stack
+            .resources
+            .iter()
+            .find(|r| matches!(&r.spec, Spec::Role(_)) && r.spec.arn(&stack.env_at(&r.location)) == arn)
+    };
     let trusts = |role: Option<&Resource>, service: &str| -> bool {
         match role {
             Some(Resource { spec: Spec::Role(r), .. }) => r.trust_policy.to_string().contains(service),
