@@ -65,17 +65,21 @@ impl Fleet {
     /// checked to be the role's (GetCallerIdentity with the assumed credentials): a role that
     /// cannot be assumed is an error naming it.
     pub async fn at(&self, location: &Location) -> Result<Clients> {
-        if self.home.location().ok().as_ref() == Some(location) {
+        if self.home.location()? == *location {
             return Ok(self.home.clone());
         }
         let mut others = self.others.lock().await;
         if let Some(c) = others.get(location) {
             return Ok(c.clone());
         }
-        let home_account = self.home.owner()?.to_string();
         let role = self.access.lock().unwrap_or_else(|e| e.into_inner()).get(&location.account).cloned();
-        let clients = if location.account == home_account && role.is_none() {
-            self.home.in_region(&location.region).await?
+        // Another Region of an account already reached shares its credentials and its IAM pace.
+        let same_account = std::iter::once(&self.home)
+            .chain(others.values())
+            .find(|c| c.owner().ok() == Some(location.account.as_str()))
+            .cloned();
+        let clients = if let Some(same) = same_account {
+            same.in_region(&location.region).await?
         } else {
             let Some(role) = role else {
                 anyhow::bail!(

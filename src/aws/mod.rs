@@ -140,9 +140,9 @@ impl Clients {
     }
 
     /// The same credentials in another Region of the same account, paced apart (AWS's quotas
-    /// are per Region).
+    /// are per Region), but for IAM, global in the account, paced with this Region's.
     pub async fn in_region(&self, region: &str) -> Result<Clients> {
-        let pacer = Arc::new(pacing::Pacer::new(self.pacer.rates().clone()));
+        let pacer = Arc::new(pacing::Pacer::in_another_region(&self.pacer));
         let config = self
             .sdk_config
             .to_builder()

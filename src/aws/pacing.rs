@@ -103,16 +103,37 @@ pub struct ActionCount {
     pub throttled: u64,
 }
 
-/// Paces calls per action and counts them.
+/// Services whose quotas are per account, not per Region (IAM is global): the pacers of one
+/// account's Regions pace their calls together.
+const ACCOUNT_WIDE: &[&str] = &["IAM."];
+
+/// Paces calls per action and counts them, for one account and Region.
 #[derive(Debug)]
 pub struct Pacer {
     rates: Rates,
     actions: Mutex<BTreeMap<String, Action>>,
+    /// The pacer of the account's first Region, which paces its account-wide services.
+    account_wide: Option<Arc<Pacer>>,
 }
 
 impl Pacer {
     pub fn new(rates: Rates) -> Pacer {
-        Pacer { rates, actions: Mutex::new(BTreeMap::new()) }
+        Pacer { rates, actions: Mutex::new(BTreeMap::new()), account_wide: None }
+    }
+
+    /// A pacer for another Region of `same_account`'s account: its IAM calls are paced (and
+    /// counted) with that account's.
+    pub fn in_another_region(same_account: &Arc<Pacer>) -> Pacer {
+        let shared = same_account.account_wide.clone().unwrap_or_else(|| same_account.clone());
+        Pacer { rates: same_account.rates.clone(), actions: Mutex::new(BTreeMap::new()), account_wide: Some(shared) }
+    }
+
+    /// The pacer `operation` is paced by: the account's for account-wide services.
+    fn for_operation(&self, operation: &str) -> &Pacer {
+        match &self.account_wide {
+            Some(shared) if ACCOUNT_WIDE.iter().any(|p| operation.starts_with(p)) => shared,
+            _ => self,
+        }
     }
 
     /// The rates it paces at.
@@ -126,6 +147,10 @@ impl Pacer {
 
     /// Waits for the next slot of `operation`.
     pub async fn acquire(&self, operation: &str) {
+        let pacer = self.for_operation(operation);
+        if !std::ptr::eq(pacer, self) {
+            return Box::pin(pacer.acquire(operation)).await;
+        }
         let slot = {
             let mut actions = self.actions();
             let base = self.rates.rate(operation);
@@ -145,6 +170,10 @@ impl Pacer {
 
     /// Feeds back an answer: throttling halves the action's rate, success raises it back.
     pub fn record(&self, operation: &str, throttled: bool) {
+        let pacer = self.for_operation(operation);
+        if !std::ptr::eq(pacer, self) {
+            return pacer.record(operation, throttled);
+        }
         let base = self.rates.rate(operation);
         let mut actions = self.actions();
         let Some(action) = actions.get_mut(operation) else { return };
@@ -295,6 +324,33 @@ mod tests {
         let before = Instant::now();
         pacer.acquire("Firehose.ListTagsForDeliveryStream").await;
         assert_eq!(before.elapsed(), Duration::ZERO);
+    }
+
+    /// IAM is global: two Regions of one account share its pace; Firehose's quotas are per
+    /// Region, so each Region has its own.
+    #[tokio::test(start_paused = true)]
+    async fn iam_is_paced_per_account_and_the_rest_per_region() {
+        let home = Arc::new(Pacer::new(Rates::default()));
+        let eu = Pacer::in_another_region(&home);
+        let third = Pacer::in_another_region(&Arc::new(eu));
+        let start = Instant::now();
+        for _ in 0..10 {
+            home.acquire("IAM.GetRole").await;
+            third.acquire("IAM.GetRole").await;
+        }
+        // 20 calls at IAM's 15 per second, whichever Region makes them: 19/15 s for the 20th
+        // (one Region's pace alone would have started it at 9/15 s).
+        let elapsed = start.elapsed().as_secs_f64();
+        assert!((elapsed - 19.0 / 15.0).abs() < 0.01, "{elapsed}");
+        assert_eq!(home.counts().iter().find(|c| c.operation == "IAM.GetRole").map(|c| c.calls), Some(20));
+        assert!(third.counts().is_empty(), "counted once, where it was paced");
+        let before = Instant::now();
+        for _ in 0..5 {
+            home.acquire("Firehose.DescribeDeliveryStream").await;
+            third.acquire("Firehose.DescribeDeliveryStream").await;
+        }
+        // 5 a second in each Region: the fifth of each at 0.8 s.
+        assert_eq!(before.elapsed(), Duration::from_millis(800));
     }
 
     #[tokio::test(start_paused = true)]

@@ -10,13 +10,15 @@ fn counts(fx: &Fixture) -> BTreeMap<String, usize> {
 
 /// Calls every plan makes once, whatever the stack: the account, the discoveries (the tagging
 /// API; roles under the stack's path; Glue tables of the declared tables' databases and of the
-/// stack's own: none here), and one GetPolicy per distinct managed policy the roles attach (every
-/// pipeline here attaches the same one).
-const PER_RUN: [(&str, usize); 4] = [
+/// stack's own: none here), one GetPolicy per distinct managed policy the roles attach (every
+/// pipeline here attaches the same one), and the stack's index of locations beside its lock (a
+/// GetObject, read beside the live reads).
+const PER_RUN: [(&str, usize); 5] = [
     ("STS.GetCallerIdentity", 1),
     ("ResourceGroupsTaggingAPI.GetResources", 1),
     ("IAM.ListRoles", 1),
     ("IAM.GetPolicy", 1),
+    ("S3.GetObject", 1),
 ];
 
 /// Calls a plan makes per pipeline (a bucket, a log group, two roles, a function, a stream)
@@ -53,8 +55,8 @@ async fn a_no_op_plan_of_the_default_stack_makes_exactly_these_calls() {
     assert_eq!(counts(&fx), expected(1));
     let total: usize = counts(&fx).values().sum();
     assert_eq!(
-        total, 19,
-        "27 before tags were read in bulk; +1 managed policy checked; Glue's databases no longer listed"
+        total, 20,
+        "27 before tags were read in bulk; +1 managed policy checked; Glue's databases no longer listed; +1 index of locations"
     );
 }
 

@@ -194,6 +194,8 @@ fn schema_accepts_every_example_and_rejects_unknown_keys() {
         repo().join("examples/query-partitioning.toml"),
         repo().join("examples/fleet.toml"),
         repo().join("examples/modules/firehose-pipeline/module.toml"),
+        repo().join("examples/regions.toml"),
+        repo().join("examples/modules/regional-pipeline/module.toml"),
     ] {
         let doc = as_json(&std::fs::read_to_string(&path).unwrap());
         let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
