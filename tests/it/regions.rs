@@ -206,3 +206,27 @@ fn a_role_name_in_two_regions_of_one_account_is_refused_before_any_call() {
     assert!(!out.stderr.contains("topic.alerts"), "topics of one name in two Regions are two topics: {}", out.all());
     assert!(listener.accept().is_err(), "an invalid stack made a request");
 }
+
+/// A role that cannot be assumed stops the run naming it, before any change anywhere (STS
+/// answers AccessDenied through the fault proxy).
+#[tokio::test]
+async fn a_role_that_cannot_be_assumed_stops_the_run_before_any_change() {
+    let mut fx = regions();
+    fx.proxy = Some(crate::common::proxy::FaultProxy::start(&fx.moto.endpoint));
+    fx.faults().inject(
+        "STS.AssumeRole",
+        crate::common::proxy::Fault::Error { status: 403, code: "AccessDenied", message: "not authorized to assume" },
+        100,
+    );
+    let out = fx.run(&["apply", "--auto-approve"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(out.stderr.contains("arn:aws:iam::210987654321:role/provision-deploy"), "{}", out.all());
+    let writes: Vec<String> = fx
+        .faults()
+        .counts()
+        .into_keys()
+        .filter(|a| ["Create", "Put", "Update", "Delete", "Tag"].iter().any(|w| a.split('.').nth(1).unwrap_or("").starts_with(w)))
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+    assert!(inventory(&fx, "us-east-1", false).await.is_empty());
+}
