@@ -12,7 +12,9 @@ action. Measures the release binary:
   4. peak RSS;
   5. a fleet from one for_each (examples/fleet.toml's module, its alarms derived): validate of 200
      instances, and apply, plan, status and destroy of BENCH_FLEET pipelines under the quotas;
-  6. the data path: preview and send (see the section's own notes).
+  6. one fleet over four Regions (BENCH_PER_REGION pipelines each): apply, plan and destroy, each
+     Region paced apart;
+  7. the data path: preview and send (see the section's own notes).
 Writes BENCHMARKS.md.
 
 `bench.py --first-run` (scripts/bench.sh --first-run) measures instead what a new user waits for,
@@ -43,6 +45,8 @@ FOREIGN_ROLES = int(os.environ.get("BENCH_FOREIGN_ROLES", "1000"))
 FOREIGN_FUNCTIONS = int(os.environ.get("BENCH_FOREIGN_FUNCTIONS", "200"))
 FOREIGN_DATABASES = int(os.environ.get("BENCH_FOREIGN_DATABASES", "50"))
 FLEET = int(os.environ.get("BENCH_FLEET", "100"))
+REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"]
+PER_REGION = int(os.environ.get("BENCH_PER_REGION", "25"))
 FLEET_VALIDATE = 200
 
 
@@ -146,6 +150,35 @@ def fleet_stack(n, directory):
     return path
 
 
+def regions_stack(directory):
+    """PER_REGION pipelines like the default stack's in a module, one instance per Region of REGIONS."""
+    template = open(os.path.join(ROOT, "tests/common/pipeline.toml")).read()
+    source = os.path.join(ROOT, "examples/lambda/metadata_extractor")
+    module = "".join(template.replace("{i}", str(i)).replace("{source}", source) for i in range(PER_REGION))
+    # Bucket names are global: one per Region.
+    module = module.replace('-${aws.account_id}"', '-${aws.account_id}-${aws.region}"')
+    with open(os.path.join(directory, "regional.toml"), "w") as f:
+        f.write(module)
+    keys = ", ".join(f'"{r}"' for r in REGIONS)
+    path = os.path.join(directory, "regions.toml")
+    with open(path, "w") as f:
+        f.write(f'[stack]\nname = "bench-regions"\nregion = "{REGIONS[0]}"\n\n'
+                f'[module.region]\nsource = "regional.toml"\nfor_each = [{keys}]\nregion = "${{each.key}}"\n')
+    return path
+
+
+def regions(moto, proxy, work, results):
+    """apply, plan and destroy of len(REGIONS) x PER_REGION pipelines under the quotas, each Region paced apart."""
+    r = results["regions"]
+    moto.reset()
+    stack = regions_stack(work)
+    for k, args in [("apply", ["apply", "--auto-approve"]), ("plan", ["plan", "--detailed-exitcode"]),
+                    ("destroy", ["destroy", "--auto-approve"])]:
+        v = r[k] = run(proxy, stack, args, quota=True)
+        log(f"  {k:<8} {v['wall']:6.2f} s  {v['calls']:5} calls  {v['throttled']} throttled  "
+            f"floor of the busiest Region {v['floor_seconds']:5.2f} s  RSS {v['rss']:5.1f} MiB")
+
+
 def fleet(moto, proxy, work, results):
     """validate of 200 instances (offline); apply, plan, destroy of FLEET pipelines under the quotas."""
     f = results["fleet"]
@@ -204,7 +237,7 @@ def main():
     proxy = Proxy(moto.endpoint)
     work = tempfile.mkdtemp()
     default_stack = os.path.join(ROOT, "stack.toml")
-    results = {"default": {}, "sizes": {}, "busy": {}, "fleet": {}, "data": {}}
+    results = {"default": {}, "sizes": {}, "busy": {}, "fleet": {}, "regions": {}, "data": {}}
     try:
         log(f"== default stack through the proxy ({LATENCY_MS} ms per request)")
         moto.reset()
@@ -240,6 +273,8 @@ def main():
                 f"{b['busy']['calls']} vs {b['empty']['calls']} calls")
         log(f"== a fleet from one for_each ({FLEET} pipelines), AWS quotas enforced")
         fleet(moto, proxy, work, results)
+        log(f"== one fleet over {len(REGIONS)} Regions ({PER_REGION} pipelines each), AWS quotas enforced per Region")
+        regions(moto, proxy, work, results)
         log("== data path")
         data_path(moto, results)
     finally:
@@ -455,6 +490,13 @@ def targets(results, first_run_rows):
         row(f"plan of {FLEET} pipelines from one for_each within 1.1x the quota floor, zero throttled calls",
             f"{v['wall'] / v['floor_seconds']:.2f}x ({v['wall']:.2f} s / {v['floor_seconds']:.2f} s), {v['throttled']} throttled",
             v["wall"] <= 1.1 * v["floor_seconds"] and v["throttled"] == 0)
+    rg = results.get("regions") or {}
+    for k, factor in (("plan", 1.1), ("apply", 1.5)):
+        if k in rg:
+            v = rg[k]
+            row(f"{k} of {len(REGIONS)} Regions x {PER_REGION} pipelines within {factor}x the quota floor of its busiest Region, zero throttled calls",
+                f"{v['wall'] / v['floor_seconds']:.2f}x ({v['wall']:.2f} s / {v['floor_seconds']:.2f} s, {v['calls']} calls), {v['throttled']} throttled",
+                v["wall"] <= factor * v["floor_seconds"] and v["throttled"] == 0)
     if "status" in fl:
         v = fl["status"]
         row(f"status of {FLEET} streams within 1.1x the quota floor of its calls, zero throttled calls",
@@ -627,6 +669,16 @@ def write_report(results):
                 x = fl[k]
                 lines.append(f"| `{k}` | {x['wall']:.2f} s | {x['calls']} | {x['throttled']} | {x['floor_seconds']:.2f} s | "
                              f"{x['wall'] / x['floor_seconds']:.2f}x | {x['rss']:.1f} MiB |")
+    rg = results.get("regions") or {}
+    if rg:
+        lines += ["", f"## One fleet over {len(REGIONS)} Regions ({PER_REGION} pipelines each, `region` on a module call), AWS's quotas per Region", "",
+                  "The floor is the busiest Region's (each Region is paced apart, as AWS's quotas are per account and Region; IAM, global, is paced per account).", "",
+                  "| command | wall | calls | throttled | quota floor | wall / floor | peak RSS |", "|---|---|---|---|---|---|---|"]
+        for k in ("apply", "plan", "destroy"):
+            if k in rg:
+                x = rg[k]
+                lines.append(f"| `{k}` | {x['wall']:.2f} s | {x['calls']} | {x['throttled']} | {x['floor_seconds']:.2f} s | "
+                             f"{x['wall'] / x['floor_seconds']:.2f}x | {x['rss']:.1f} MiB |")
     first_run_section, first_run_rows = first_run_report()
     lines += first_run_section
     lines += targets(results, first_run_rows)
@@ -659,6 +711,7 @@ if __name__ == "__main__":
             saved = json.load(f)
         saved["sizes"] = {int(k): v for k, v in saved["sizes"].items()}
         saved.setdefault("fleet", {})
+        saved.setdefault("regions", {})
         write_report(saved)
     else:
         main()
