@@ -138,7 +138,8 @@ pub enum Command {
     /// Show where every record would land, offline: the stream's processors (the Lambda run
     /// locally), partition keys, prefixes, error prefixes and why. No AWS call, no credentials.
     Preview {
-        /// The stream, e.g. firehose.events (default: the stack's only stream).
+        /// The stream, e.g. firehose.events, or a module instance holding one
+        /// (`'module.tenant[acme]'`); default: the stack's only stream.
         address: Option<String>,
         /// A JSON Lines file: one record's data per line (default: generated sample records).
         #[arg(long, value_name = "FILE")]
@@ -165,7 +166,8 @@ pub enum Command {
     },
     /// Send records to a stream with PutRecordBatch: the sample's data, or a JSON Lines file.
     Send {
-        /// The stream, e.g. firehose.events (default: the stack's only stream).
+        /// The stream, e.g. firehose.events, or a module instance holding one
+        /// (`'module.tenant[acme]'`); default: the stack's only stream.
         address: Option<String>,
         /// How many sample records; -1 sends until Ctrl-C.
         #[arg(long, default_value_t = 100, allow_hyphen_values = true)]
@@ -193,7 +195,8 @@ pub enum Command {
     /// Check delivery: objects, bytes and records per partition, error objects with their
     /// reasons, and the stream's delivery log.
     Verify {
-        /// The stream, e.g. firehose.events (default: the stack's only stream).
+        /// The stream, e.g. firehose.events, or a module instance holding one
+        /// (`'module.tenant[acme]'`); default: the stack's only stream.
         address: Option<String>,
         /// Only objects written since this time (RFC 3339 or seconds since 1970).
         #[arg(long, value_name = "TIME")]

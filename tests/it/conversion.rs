@@ -81,7 +81,8 @@ async fn a_converting_stream_its_table_and_its_role_are_wired_and_change_in_plac
 
     // moto keeps the configuration and writes JSON: verify reads it as JSON and says so (moto
     // refuses object reads under the TLS-only bucket policy over plain HTTP).
-    fx.edit("[bucket.data]\n", "[bucket.data]\nrequire_tls = false\nforce_destroy = true\n");
+    fx.edit("require_tls = \"true\"", "require_tls = \"false\"");
+    fx.edit("[bucket.data]\n", "[bucket.data]\nforce_destroy = true\n");
     fx.apply();
     fx.ok(&["send", "--count", "10"], 0);
     let verify = fx.ok(&["verify"], 0);

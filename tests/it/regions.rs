@@ -225,7 +225,11 @@ async fn a_role_that_cannot_be_assumed_stops_the_run_before_any_change() {
         .faults()
         .counts()
         .into_keys()
-        .filter(|a| ["Create", "Put", "Update", "Delete", "Tag"].iter().any(|w| a.split('.').nth(1).unwrap_or("").starts_with(w)))
+        .filter(|a| {
+            ["Create", "Put", "Update", "Delete", "Tag"]
+                .iter()
+                .any(|w| a.split('.').nth(1).unwrap_or("").starts_with(w))
+        })
         .collect();
     assert!(writes.is_empty(), "{writes:?}");
     assert!(inventory(&fx, "us-east-1", false).await.is_empty());
