@@ -41,6 +41,10 @@ pub struct Cli {
     /// Only errors and the final result.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Plans as one line per change (attribute names, no values), under a heading per module
+    /// instance with its counts; `apply PLANFILE` shows a plan so, as it was reviewed already.
+    #[arg(long, global = true)]
+    pub compact: bool,
     /// Refuse to run code from the stack (a function's handler, a jq query) unless every
     /// protection of preview's sandbox holds on this system (for CI on pull requests).
     #[arg(long, global = true, env = "PROVISION_REQUIRE_SANDBOX", value_parser = clap::builder::BoolishValueParser::new())]

@@ -98,9 +98,10 @@ fn found_at(owned: &Owned, location: &Location) -> bool {
     names.key(&owned.found_in) == names.key(location)
 }
 
-/// How many reads run at once. Reads are paced per API by quota, so this only bounds memory;
-/// streams (the slowest quota, 5 calls/s) are read first, so they never wait behind other kinds.
-const READS_IN_FLIGHT: usize = 256;
+/// How many reads run at once: every read of the largest stack (F2's 10,000 resources). Reads
+/// are paced per API (and location) by quota, so each API's reads drain at its own rate side by
+/// side, whatever the kinds' order: a fleet of many Regions waits for its busiest quota only.
+const READS_IN_FLIGHT: usize = crate::config::expand::MAX_RESOURCES;
 
 /// Reads the live state: declared resources by name (with the tags discovery found, so most
 /// reads make no tag call), then owned resources no longer declared.

@@ -66,7 +66,8 @@ async fn apply_stack(
     if let Some(saved) = &saved {
         refuse_if_changed(saved, loaded, &live, &plan)?;
     }
-    ctx.show_plan(&render::plan::render(&plan, ctx.style));
+    // A saved plan was read when it was made: shown compact.
+    ctx.show_plan(&plan, saved.is_some());
     warn_if_partial(request);
     plan::check_safe(&plan).map_err(|e| anyhow!(e))?;
     crate::destroy::refuse_data_loss(&plan, loaded.provider.as_ref()).await?;

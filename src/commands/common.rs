@@ -26,6 +26,8 @@ pub(super) struct Context {
     pub parallelism: usize,
     pub quiet: bool,
     pub verbose: bool,
+    /// Plans in their compact form (`--compact`).
+    pub compact: bool,
     pub style: Style,
     pub rates: pacing::Rates,
     /// How long to wait for a stack lock held by another run.
@@ -79,16 +81,27 @@ impl Context {
             parallelism: cli.parallelism.max(1),
             quiet: cli.quiet,
             verbose: cli.verbose,
+            compact: cli.compact,
             style: Style::detect(),
             rates: pacing::Rates::with_overrides(&cli.api_rates),
             lock_timeout: cli.lock_timeout,
         }
     }
 
-    /// A plan, on stdout, unless quiet (`-q`: only errors and the final result).
-    pub(super) fn show_plan(&self, text: &str) {
+    /// A plan, on stdout, unless quiet (`-q`: only errors and the final result): in full, or
+    /// compact (`--compact`, or `compact` when it was reviewed already).
+    pub(super) fn show_plan(&self, plan: &crate::plan::Plan, compact: bool) {
         if !self.quiet {
-            output::out(text);
+            output::out(&self.plan_text(plan, compact));
+        }
+    }
+
+    /// A plan's text as this run shows it.
+    pub(super) fn plan_text(&self, plan: &crate::plan::Plan, compact: bool) -> String {
+        if self.compact || compact {
+            crate::render::plan::compact(plan, self.style)
+        } else {
+            crate::render::plan::render(plan, self.style)
         }
     }
 

@@ -21,7 +21,7 @@ pub(super) async fn run(
     if json {
         outln!("{}", serde_json::to_string_pretty(&plan)?);
     } else {
-        crate::output::out(&render::plan::render(&plan, ctx.style));
+        crate::output::out(&ctx.plan_text(&plan, false));
     }
     if ctx.verbose {
         for r in &loaded.stack.resources {

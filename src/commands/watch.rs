@@ -1,7 +1,7 @@
 use super::apply::execute;
 use super::common::Context;
 use crate::plan;
-use crate::{errln, outln, render};
+use crate::{errln, outln};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
@@ -66,7 +66,7 @@ async fn round(ctx: &Context) -> anyhow::Result<()> {
                 return Ok(None);
             }
             plan::check_safe(&plan).map_err(|e| anyhow::anyhow!(e))?;
-            crate::output::out(&render::plan::render(&plan, ctx.style));
+            crate::output::out(&ctx.plan_text(&plan, false));
             Ok(Some(execute(ctx, &plan, &loaded, true).await?))
         })
         .await?;
@@ -89,7 +89,7 @@ fn worth_hotswapping(ctx: &Context, plan: &plan::Plan) -> bool {
         return false;
     }
     if !plan::hotswappable(plan) {
-        crate::output::out(&render::plan::render(plan, ctx.style));
+        crate::output::out(&ctx.plan_text(plan, false));
         outln!("Not only function code or environment: run `provision apply` for these changes.");
         return false;
     }

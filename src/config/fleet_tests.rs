@@ -201,7 +201,13 @@ fn a_reference_neither_the_module_nor_a_variable_provides_is_an_error() {
     );
     // A variable passing a resource of another kind is an error too.
     let root = ROOT.replace("bucket = \"bucket.data\"", "bucket = \"module.other\"");
-    assert!(fleet(&root, MODULE).is_err());
+    let text = errors(&fleet(&root, MODULE).unwrap_err());
+    assert!(
+        text.iter().any(|t| t.starts_with("[reference] module.tenant[acme].variables.bucket")
+            && t.contains("is not a bucket in this module")
+            && t.contains("used by module.tenant[acme].firehose.events.bucket")),
+        "{text:?}"
+    );
 }
 
 #[test]

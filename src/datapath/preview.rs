@@ -932,7 +932,7 @@ mod tests {
     }
 
     #[test]
-    fn deaggregation_yields_at_most_500_sub_records() {
+    fn rule_b3_deaggregation_yields_at_most_500_sub_records() {
         // Rule B3.
         let at_most = deaggregate_delimited(w(&"a|".repeat(MAX_SUB_RECORDS)), b"|");
         assert_eq!(at_most.len(), MAX_SUB_RECORDS);
@@ -943,7 +943,7 @@ mod tests {
     }
 
     #[test]
-    fn the_lambda_event_has_the_documented_shape() {
+    fn rule_l1_the_lambda_event_has_the_documented_shape() {
         // Rule L1.
         let batch = [w("x"), Working { id: record_id(1, 0), index: 1, ..w("y") }];
         let event: serde_json::Value =
@@ -969,7 +969,7 @@ mod tests {
 
     #[test]
     /// Rule L2 (the answer's shape) and rule L3 (every recordId exactly once).
-    fn the_lambda_contract_is_checked() {
+    fn rule_l2_l3_the_lambda_contract_is_checked() {
         let mut batch = vec![w("x"), Working { id: record_id(1, 0), index: 1, ..w("y") }];
         let ok = |id: &str| serde_json::json!({"recordId": id, "result": "Ok", "data": "eA==", "metadata": {"partitionKeys": {"k": "v"}}});
         apply_answer(&mut batch.clone(), &serde_json::json!({"records": [ok(&batch[0].id)]}));

@@ -272,7 +272,7 @@ fn jq16_command(jq: &Path, budget: Budget, args: &[&str]) -> Command {
 /// program before reading input; the query is defined, never called): in a confined worker,
 /// under the same budget as evaluation (memory, and the time of one record).
 fn compiles_in_jq16(jq: &Path, query: &str, budget: Budget) -> Result<(), String> {
-    let program = format!("def _provision_probe: (\n{query}\n); 1");
+    let program = format!("def _provision_probe: ({query}\n); 1");
     let command = jq16_command(jq, budget, &["-n", &program]);
     let mut worker = Worker::spawn(command, &[jq.to_path_buf()], "", MAX_ANSWER)
         .map_err(|e| format!("cannot run {}: {e}", jq.display()))?;
@@ -296,12 +296,10 @@ pub fn jq16_program(query: &str) -> String {
     // An object is printed as it is (`object`): each value's type and text are read off jq's own
     // printing of it (see [`parse_answer`]), which is `tojson`'s; asking jq for them per key cost
     // two thirds of its time.
+    // The query starts on the program's first line, as Firehose gives it to jq: its lines are
+    // its own (`$__loc__`, jq's messages).
     format!(
-        r#". as $raw
-| try (
-    ($raw | fromjson) as $record
-    | [limit(1; $record | (
-{query}
+        r#". as $raw | try (($raw | fromjson) as $record | [limit(1; $record | ({query}
 ))]
     | if length == 0 then {{none: true}}
       elif (.[0] | type) == "object" then {{object: .[0]}}

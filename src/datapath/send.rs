@@ -499,7 +499,7 @@ mod tests {
 
     /// Rule B2.
     #[tokio::test(start_paused = true)]
-    async fn failed_entries_and_throttled_calls_are_resent_accepted_ones_never() {
+    async fn rule_b2_failed_entries_and_throttled_calls_are_resent_accepted_ones_never() {
         let sink = Arc::new(Flaky::default());
         let records = (0..2000).map(|i| Ok(Record::new(format!("{{\"n\":{i}}}").into_bytes(), None)));
         let (_stop, stopped) = tokio::sync::watch::channel(false);
@@ -515,7 +515,7 @@ mod tests {
 
     /// Rule B1.
     #[tokio::test(start_paused = true)]
-    async fn batches_respect_the_record_and_size_limits() {
+    async fn rule_b1_batches_respect_the_record_and_size_limits() {
         struct Sizes(Mutex<Vec<(usize, usize)>>);
         #[async_trait]
         impl BatchSink for Sizes {

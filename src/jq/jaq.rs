@@ -93,7 +93,7 @@ impl Query {
 
     /// [`Query::compile`] on the caller's stack: only where [`super::syntax::guarded`] runs it.
     pub(super) fn compile_unguarded(code: &str) -> Result<Query, String> {
-        let code = super::syntax::with_text_format(code);
+        let code = super::syntax::with_locations(&super::syntax::with_text_format(code));
         let prelude =
             jaq_core::load::parse(PRELUDE, |p| p.defs()).ok_or("internal error: the jq prelude does not parse")?;
         let defs = jaq_core::defs().chain(jaq_std::defs()).chain(jaq_json::defs()).chain(prelude);
@@ -195,8 +195,15 @@ mod tests {
     }
 
     #[test]
+    fn dollar_loc_is_jq_1_6_s() {
+        let k = keys("{f: $__loc__.file,\n l: ($__loc__.line | tostring)}", "{}");
+        assert_eq!(k, [("f".to_string(), "<top-level>".to_string()), ("l".to_string(), "2".to_string())]);
+    }
+
+    #[test]
     fn the_query_sees_no_environment() {
-        std::env::set_var("PROVISION_TEST_SECRET", "s3cr3t");
+        // The test process has an environment (PATH at least): none of it reaches the query.
+        assert!(std::env::vars_os().count() > 0);
         let k = keys("{a: (env | length | tostring), b: ($ENV | length | tostring)}", "{}");
         assert_eq!(k, [("a".to_string(), "0".to_string()), ("b".to_string(), "0".to_string())]);
     }

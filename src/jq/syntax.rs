@@ -396,6 +396,27 @@ pub fn with_text_format(code: &str) -> String {
     out
 }
 
+/// `$__loc__` written as jq 1.6 evaluates it, `{"file":"<top-level>","line":N}` (N its line),
+/// for the fallback engine, which lacks the variable.
+pub fn with_locations(code: &str) -> String {
+    let Ok(tokens) = Lexer::new(code).lex() else { return code.to_string() };
+    let mut at = Vec::new();
+    walk(&tokens, &mut |_, token, _| {
+        if matches!(token.1, Tok::Var) && token.0 == "$__loc__" {
+            if let Some(start) = (token.0.as_ptr() as usize).checked_sub(code.as_ptr() as usize) {
+                at.push(start);
+            }
+        }
+    });
+    let mut out = code.to_string();
+    at.sort_unstable();
+    for start in at.into_iter().rev() {
+        let line = code[..start].matches('\n').count() + 1;
+        out.replace_range(start..start + "$__loc__".len(), &format!("{{\"file\":\"<top-level>\",\"line\":{line}}}"));
+    }
+    out
+}
+
 /// A load error (lexing or parsing) in words, with its place.
 pub fn describe_load_errors(code: &str, errors: &jaq_core::load::Errors<&str, ()>) -> String {
     use jaq_core::load::Error;

@@ -36,6 +36,82 @@ pub fn render(plan: &Plan, style: Style) -> String {
     out
 }
 
+/// The plan in one line per change, under a heading per module instance (the stack file's own
+/// resources first) with its counts: `+ firehose.events (PUT-S3-acme)`, an update naming the
+/// attributes it changes, a conflict its reason; no values. Ends with the summary line.
+pub fn compact(plan: &Plan, style: Style) -> String {
+    let mut out = String::new();
+    let visible: Vec<&Change> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
+    if visible.is_empty() {
+        out.push_str("No changes. Live resources match the stack.\n");
+        return out;
+    }
+    let several_locations = visible.iter().any(|c| c.location != visible[0].location);
+    let mut groups: Vec<(String, &crate::model::Location, Vec<&Change>)> = Vec::new();
+    for c in &visible {
+        let module = c.address.module_display();
+        match groups.iter_mut().find(|(m, l, _)| *m == module && *l == &c.location) {
+            Some((_, _, changes)) => changes.push(c),
+            None => groups.push((module, &c.location, vec![c])),
+        }
+    }
+    groups.sort_by_key(|(m, _, _)| !m.is_empty());
+    for (module, location, changes) in groups {
+        let count = |actions: &[Action]| changes.iter().filter(|c| actions.contains(&c.action)).count();
+        let counts: Vec<String> = [
+            (count(&[Action::Create, Action::Replace]), "to add"),
+            (count(&[Action::Update]), "to change"),
+            (count(&[Action::Delete, Action::Replace]), "to destroy"),
+            (count(&[Action::Conflict]), "conflict(s)"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        let heading = if module.is_empty() { "(the stack file)".to_string() } else { module.clone() };
+        let place = if several_locations { format!(", {location}") } else { String::new() };
+        let _ = writeln!(out, "{}{place}: {}", style.bold(&heading), counts.join(", "));
+        for c in changes {
+            let own = crate::model::Address { module: Vec::new(), ..c.address.clone() };
+            let symbol = match c.action {
+                Action::Create => style.green("+"),
+                Action::Update => style.yellow("~"),
+                Action::Replace => style.red("-/+"),
+                Action::Delete => style.red("-"),
+                Action::Conflict => style.red("!"),
+                Action::NoOp => continue,
+            };
+            let detail = match c.action {
+                Action::Update | Action::Replace => {
+                    let keys: Vec<String> = c
+                        .attributes
+                        .iter()
+                        .map(|a| {
+                            let key = crate::output::escape_line(&a.key);
+                            if a.forces_replacement {
+                                format!("{key} (forces replacement)")
+                            } else {
+                                key
+                            }
+                        })
+                        .collect();
+                    if keys.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", keys.join(", "))
+                    }
+                }
+                Action::Conflict => format!(": {}", c.reasons.first().map(|r| r.to_string()).unwrap_or_default()),
+                _ => String::new(),
+            };
+            let _ = writeln!(out, "  {symbol:>3} {own} ({}){detail}", c.physical_name);
+        }
+    }
+    out.push('\n');
+    out.push_str(&summary_line(plan, style));
+    out
+}
+
 /// `Plan: N to add, M to change, K to destroy.` (plus conflicts when there are any).
 pub fn summary_line(plan: &Plan, style: Style) -> String {
     let s = plan.summary;

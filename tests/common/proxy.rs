@@ -1,5 +1,5 @@
 //! A fault-injecting HTTP proxy in front of moto, for what moto cannot do: throttling, 5xx, IAM
-//! propagation errors, asynchronous states, delays, dropped connections, buckets owned by another
+//! propagation errors, asynchronous states, requests held until the test releases them, dropped connections, buckets owned by another
 //! account, real-AWS latency and API quotas. Each request is identified by its service and
 //! action; rules say what to do to the next N requests of an action.
 //!
@@ -17,8 +17,9 @@ use std::time::{Duration, Instant};
 pub(crate) enum Fault {
     /// Answer with an AWS error in the request's wire protocol, without forwarding.
     Error { status: u16, code: &'static str, message: &'static str },
-    /// Wait, then forward.
-    Delay(Duration),
+    /// Hold the request at the named gate until the test opens it ([`FaultProxy::release`]),
+    /// then forward: a delay the test decides, never the clock.
+    Hold(&'static str),
     /// Close the connection without forwarding or answering.
     Reset,
     /// Forward (so the action takes effect), then close the connection without answering.
@@ -58,7 +59,9 @@ pub(crate) fn aws_quota(action: &str) -> Option<f64> {
         ("CloudWatchLogs", "DeleteLogGroup") => 10.0,
         ("CloudWatchLogs", "ListTagsForResource") => 10.0,
         ("CloudWatchLogs", _) => 5.0,
-        ("IAM", _) => 20.0,
+        // IAM publishes no rate: provision's own assumption (src/model/kinds/role.rs), so that
+        // the floor is what provision paces at.
+        ("IAM", _) => 15.0,
         ("S3", _) => 100.0,
         ("STS", _) => 100.0,
         ("ResourceGroupsTaggingAPI", _) => 10.0,
@@ -103,6 +106,9 @@ struct State {
     timeline: Vec<(Instant, String)>,
     /// Records accepted by PutRecordBatch answers.
     records_accepted: usize,
+    /// Gates holding a request now, and gates opened.
+    holding: Vec<&'static str>,
+    opened: Vec<&'static str>,
 }
 
 /// The proxy; it runs until the process ends.
@@ -136,6 +142,21 @@ impl FaultProxy {
     /// Applies `fault` to the next `times` requests of `action` (e.g. `CreateDeliveryStream`).
     pub(crate) fn inject(&self, action: &str, fault: Fault, times: usize) {
         self.state.lock().unwrap().rules.push(Rule { action: action.into(), fault, remaining: times });
+    }
+
+    /// Holds the next request of `action` at gate `gate` until [`FaultProxy::release`].
+    pub(crate) fn hold(&self, action: &str, gate: &'static str) {
+        self.inject(action, Fault::Hold(gate), 1);
+    }
+
+    /// Whether a request is held at `gate` now.
+    pub(crate) fn holding(&self, gate: &str) -> bool {
+        self.state.lock().unwrap().holding.contains(&gate)
+    }
+
+    /// Opens `gate`: what it holds goes on, and what arrives at it later passes.
+    pub(crate) fn release(&self, gate: &'static str) {
+        self.state.lock().unwrap().opened.push(gate);
     }
 
     /// Removes every rule.
@@ -283,6 +304,16 @@ struct Request {
 }
 
 impl Request {
+    /// Where an action's quota applies: the signing key and Region, but the key alone for IAM
+    /// (global: one quota per account, whatever Region a client signs for).
+    fn location_of(&self, action: &str) -> String {
+        if action.starts_with("IAM.") {
+            self.location.split('/').next().unwrap_or_default().to_string()
+        } else {
+            self.location.clone()
+        }
+    }
+
     fn protocol(&self) -> Protocol {
         if self.target.is_some() {
             Protocol::Json
@@ -493,7 +524,8 @@ fn handle(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::i
         state.arrivals.push(arrived);
         state.timeline.push((Instant::now(), action.clone()));
         *state.seen.entry(action.clone()).or_default() += 1;
-        *state.seen_at.entry((request.location.clone(), action.clone())).or_default() += 1;
+        let location = request.location_of(&action);
+        *state.seen_at.entry((location, action.clone())).or_default() += 1;
         if let Some(a) = &s3_action {
             let owner = request.owner_header.clone();
             state.s3_requests.push((a.clone(), request.bucket().unwrap_or_default(), owner));
@@ -534,7 +566,7 @@ fn handle(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::i
                 }
             }
         }
-        if fault.is_none() && state.quota && !take_token(&mut state, &request.location, &action) {
+        if fault.is_none() && state.quota && !take_token(&mut state, &request.location_of(&action), &action) {
             *state.throttled.entry(action.clone()).or_default() += 1;
             fault = Some(throttle_fault(&action));
         }
@@ -552,9 +584,16 @@ fn handle(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::i
         Some(Fault::ResetAfterForward) => {
             forward(&request.raw, upstream)?;
         }
-        Some(Fault::Delay(d)) => {
-            std::thread::sleep(d);
-            client.write_all(&forward(&request.raw, upstream)?)?;
+        Some(Fault::Hold(gate)) => {
+            state.lock().unwrap().holding.push(gate);
+            // Until the test opens the gate (a watchdog of ten minutes never leaves a thread).
+            let watchdog = Instant::now() + Duration::from_secs(600);
+            while !state.lock().unwrap().opened.contains(&gate) && Instant::now() < watchdog {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            state.lock().unwrap().holding.retain(|g| *g != gate);
+            let answer = forward(&request.raw, upstream)?;
+            client.write_all(&answer)?;
         }
         Some(Fault::Rewrite { key, from, to }) => {
             let response = forward(&request.raw, upstream)?;
@@ -611,7 +650,9 @@ fn handle(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::i
 
 /// Old-style rules named `S3 METHOD /path` still match.
 fn legacy_s3(rule: &str, request: &Request) -> bool {
+    // The SDK writes a bucket's path with a trailing slash (`PUT /bucket/`).
     let path = request.path.split('?').next().unwrap_or_default();
+    let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
     rule == format!("S3 {} {}", request.method, path)
 }
 

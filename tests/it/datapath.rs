@@ -27,7 +27,7 @@ fn preview_json(stack: &Path, args: &[&str]) -> serde_json::Value {
 }
 
 #[test]
-fn the_sample_record_lands_where_the_sample_says_and_bad_records_say_why() {
+fn rule_l5_the_sample_record_lands_where_the_sample_says_and_bad_records_say_why() {
     let dir = tempfile::tempdir().unwrap();
     let records = dir.path().join("records.jsonl");
     let no_region = r#"{"type":{"device":"pc","event":"view"},"customer_id":"1","event_timestamp":1565382027}"#;

@@ -1,7 +1,6 @@
 //! Hardening against a real moto server (and the proxy where moto cannot act as AWS): squat-proof
 //! S3, exact locks, atomic ownership, found-again imports, secrets, messages, closed pipes.
 
-use crate::common::proxy::Fault;
 use crate::common::*;
 use std::time::Duration;
 
@@ -74,10 +73,11 @@ async fn the_default_lock_bucket_cannot_be_squatted_and_a_named_one_in_another_a
 #[tokio::test]
 async fn a_second_run_is_refused_while_the_first_holds_the_lock() {
     let fx = Fixture::with_faults();
-    fx.faults().inject("CreateDeliveryStream", Fault::Delay(Duration::from_secs(4)), 1);
+    fx.faults().hold("CreateDeliveryStream", "create");
     let mut first = fx.spawn(&["apply", "--auto-approve"]);
     let _rest = wait_for_line(&mut first, "firehose.events: Creating...");
     let second = fx.ok(&["apply", "--auto-approve"], 1);
+    fx.faults().release("create");
     assert!(
         second.stderr.contains("is locked by") && second.stderr.contains(&format!("(pid {})", first.id())),
         "the second run names the first as holder: {}",
@@ -90,7 +90,7 @@ async fn a_second_run_is_refused_while_the_first_holds_the_lock() {
 #[tokio::test]
 async fn a_broken_lock_is_never_released_by_its_old_holder() {
     let fx = Fixture::with_faults();
-    fx.faults().inject("CreateDeliveryStream", Fault::Delay(Duration::from_secs(4)), 1);
+    fx.faults().hold("CreateDeliveryStream", "create");
     let mut first = fx.spawn(&["apply", "--auto-approve"]);
     let _rest = wait_for_line(&mut first, "firehose.events: Creating...");
     let unlock = fx.ok(&["unlock"], 0);
@@ -100,6 +100,7 @@ async fn a_broken_lock_is_never_released_by_its_old_holder() {
     fx.moto
         .put_lock(serde_json::json!({"who": "bob@ci (pid 7)", "command": "apply", "since": "2026-11-26T10:00:00Z"}))
         .await;
+    fx.faults().release("create");
     let out = first.wait_with_output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("lock was broken while it ran"));
@@ -122,15 +123,15 @@ async fn a_killed_create_is_a_conflict_the_plan_explains_and_import_resolves() {
     let fx = Fixture::with_faults();
     // CreateBucket is held in the proxy while the run is killed; moto ignores tags inside
     // CreateBucket, so the bucket is left without ownership tags, as a killed run would leave it.
-    fx.faults().inject(&format!("S3 PUT /{BUCKET}"), Fault::Delay(Duration::from_secs(2)), 1);
+    fx.faults().hold(&format!("S3 PUT /{BUCKET}"), "bucket");
     let mut child = fx.spawn(&["apply", "--auto-approve"]);
     let _rest = wait_for_line(&mut child, "bucket.data: Creating...");
-    let sent = || fx.faults().s3_requests().iter().any(|(a, b, _)| a == "CreateBucket" && b == BUCKET);
-    wait_until("the proxy saw CreateBucket", sent);
+    wait_until("the proxy holds CreateBucket", || fx.faults().holding("bucket"));
     child.kill().unwrap();
     child.wait().unwrap();
     let s3 = fx.moto.s3().await;
     // The held create goes through once the proxy lets it.
+    fx.faults().release("bucket");
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while s3.head_bucket().bucket(BUCKET).send().await.is_err() {
         assert!(std::time::Instant::now() < deadline, "the held create never reached moto");

@@ -92,6 +92,24 @@ def lambda_handler(event, context):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.connect(env["UNIX_SOCKET"])
         s.sendall(b"leak")
+    def status():
+        # What the kernel says of this very process (prctl: /proc is closed to it): no new
+        # privileges, a seccomp filter, how many capabilities its bounding set keeps, its pid.
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            class Header(ctypes.Structure):
+                _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+            class Data(ctypes.Structure):
+                _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+            header, data = Header(0x20080522, 0), (Data * 2)()
+            if libc.capget(ctypes.byref(header), data) != 0:
+                return "capget-%d" % ctypes.get_errno()
+            held = lambda f: getattr(data[0], f) | getattr(data[1], f) << 32
+            return "nnp=%d seccomp=%d effective=%x permitted=%x pid=%d" % (
+                libc.prctl(39, 0, 0, 0, 0), libc.prctl(21, 0, 0, 0, 0), held("effective"), held("permitted"), os.getpid())
+        except Exception as e:
+            return failed(e)
     keys = {
         "environ": attempt(lambda: open("/proc/%s/environ" % env["PROVISION_PID"], "rb").read(1)),
         "cmdline": attempt(lambda: open("/proc/%s/cmdline" % env["PROVISION_PID"], "rb").read(1)),
@@ -104,6 +122,7 @@ def lambda_handler(event, context):
         "unix": attempt(unix),
         "fd": attempt(lambda: os.read(7, 1)),
         "files": ",".join(sorted(os.listdir("."))),
+        "status": status(),
         "region": "r", "device": "d", "year": "y", "month": "m", "day": "d", "hour": "h",
     }
     return {"records": [{"recordId": r["recordId"], "result": "Ok", "data": r["data"], "metadata": {"partitionKeys": keys}} for r in event["records"]]}
@@ -269,7 +288,16 @@ fn hostile_handler(language: Language, as_nobody: bool) {
     let code = if language == Language::Python { "index.py" } else { "index.mjs" };
     assert_eq!(keys["files"], code, "{keys}");
     listeners.assert_untouched();
-    // This kernel (6.18, Landlock ABI 7, user namespaces, seccomp) gives every protection.
+    // This kernel (6.18, Landlock ABI 7, user namespaces, seccomp) gives every protection:
+    // observed from inside (the Python probe reads its own /proc/self/status), not taken from
+    // provision's word.
+    if language == Language::Python {
+        let status = keys["status"].as_str().unwrap_or_default();
+        assert!(status.starts_with("nnp=1 seccomp=2 effective=0 permitted=0 "), "the worker's own status: {status}");
+        // The first processes of a PID namespace of its own: the host's pids are far higher.
+        let pid: u32 = status.rsplit("pid=").next().and_then(|n| n.parse().ok()).unwrap_or(u32::MAX);
+        assert!(pid <= 3, "the worker's own status: {status}");
+    }
     assert!(!stderr.contains("run without"), "{stderr}");
 }
 

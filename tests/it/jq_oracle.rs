@@ -93,6 +93,7 @@ const QUERIES: &[&str] = &[
     "{c: .flag}",
     "{c: ($ENV | length)}",
     "{c: (env | length)}",
+    "{l: ($__loc__ | tostring)}",
     // What is not an object of scalars.
     "{o: .obj}",
     ".n",
@@ -118,33 +119,42 @@ const RECORDS: &[&str] = &[
     r#"{"ts": 1e12}"#,
 ];
 
-/// Outcomes compared: keys exactly, and the kind of everything else (error texts differ; jq
-/// 1.6 crashing on a value, such as a date out of range, is a failure too).
+/// Outcomes compared: keys exactly, and the class of everything else (error texts differ): an
+/// error agrees only with an error, a query over its budget (or a crashed process) only with
+/// another.
 fn same(a: &Outcome, b: &Outcome) -> bool {
-    let failed = |o: &Outcome| matches!(o, Outcome::Error(_) | Outcome::OverBudget(_));
-    (failed(a) && failed(b)) || a == b
+    match (a, b) {
+        (Outcome::Error(_), Outcome::Error(_)) | (Outcome::OverBudget(_), Outcome::OverBudget(_)) => true,
+        _ => a == b,
+    }
 }
 
 /// Differences the fallback cannot remove (jaq's core operations, which no definition can
 /// replace; dates beyond jaq's calendar), each named in the README's fidelity table: (the query,
-/// or any; the record, or any; why). Where jq 1.6 answers, the fallback fails the record. Each must still
-/// occur in the corpus, so that this list stays true.
-const KNOWN: &[(Option<&str>, Option<&str>, &str)] = &[
+/// or any; the records it differs on, named; why). Each is a record jq 1.6 answers and the
+/// fallback fails; each must still occur in the corpus, so that this list stays true.
+const KNOWN: &[(Option<&str>, &[&str], &str)] = &[
     (
         Some("{s: (.s | .[0:2])}"),
-        None,
+        &[
+            r#"{"type":{"device":"mobile","event":"click"},"customer_id":"123456789012","event_timestamp":1565382027,"region":"us-east-1"}"#,
+            r#"{"n": 0.1, "type": {"device": "pc"}, "k": {"z": 1, "y": 2}}"#,
+            r#"{}"#,
+            r#"{"ts": 1e12}"#,
+        ],
         "jq 1.6 slices null to null; jaq raises an error (the record fails instead of landing under `s=null`)",
     ),
     (
         None,
-        Some(r#"{"ts": 1e12}"#),
+        &[r#"{"ts": 1e12}"#],
         "jq 1.6 formats dates after the year 9999; the fallback refuses them (the record fails)",
     ),
 ];
 
-fn known(query: &str, record: &str, got: &Outcome) -> Option<usize> {
-    KNOWN.iter().position(|(q, r, _)| {
-        q.is_none_or(|q| q == query) && r.is_none_or(|r| r == record) && matches!(got, Outcome::Error(_))
+fn known(query: &str, record: &str, want: &Outcome, got: &Outcome) -> Option<usize> {
+    let answered = !matches!(want, Outcome::Error(_) | Outcome::OverBudget(_));
+    KNOWN.iter().position(|(q, records, _)| {
+        q.is_none_or(|q| q == query) && records.contains(&record) && answered && matches!(got, Outcome::Error(_))
     })
 }
 
@@ -164,7 +174,7 @@ fn compare(engine: &Engine, queries: &[&str], records: &[String], all_known: boo
         let got = emulated.evaluate(&data);
         for ((record, want), got) in records.iter().zip(want).zip(got) {
             pairs += 1;
-            if let (false, Some(i)) = (same(&want, &got), known(query, record, &got)) {
+            if let (false, Some(i)) = (same(&want, &got), known(query, record, &want, &got)) {
                 seen_known.insert(i);
             } else if !same(&want, &got) {
                 differences.push(format!("{query}\n    on {record}\n    jq 1.6: {want:?}\n    jaq:    {got:?}"));
@@ -248,4 +258,43 @@ fn the_fallback_agrees_with_jq_1_6_on_generated_records() {
         "{t: (.ts | todate)}",
     ];
     compare(&engine, &queries, &records, false);
+}
+
+/// Rules R18 and R19 refuse a builtin only where jq 1.6 refuses it, or where it means nothing in
+/// a partition-key query (R19's list): every name and arity of jq 1.6's own `builtins` list is
+/// called in a query that jq 1.6 compiles, and provision's check of it is compared. The special
+/// variables jq 1.6 has (`$ENV`, `$__loc__`) pass too; one it lacks is refused as jq 1.6 does.
+#[test]
+fn rule_r18_r19_builtins_are_refused_only_where_jq_1_6_refuses_them() {
+    let Some(Engine::Jq16(jq)) = jq16() else { return };
+    let compiles = |query: &str| {
+        let program = format!("if false then ({query}) else 0 end");
+        std::process::Command::new(&jq).args(["-n", &program]).output().unwrap().status.success()
+    };
+    let listed = std::process::Command::new(&jq).args(["-n", "-r", "builtins[]"]).output().unwrap();
+    let signatures: Vec<String> = String::from_utf8(listed.stdout).unwrap().lines().map(String::from).collect();
+    assert_eq!(signatures.len(), 217, "jq 1.6 lists 217 builtins");
+    let mut wrong = Vec::new();
+    for signature in &signatures {
+        let (name, arity) = signature.split_once('/').unwrap();
+        let arguments = vec!["."; arity.parse().unwrap()].join("; ");
+        let call = if arguments.is_empty() { name.to_string() } else { format!("{name}({arguments})") };
+        let query = format!("{{k: ({call})}}");
+        assert!(compiles(&query), "jq 1.6 does not compile {query}");
+        let errors: Vec<_> = provision::jq::check::check(&query).into_iter().filter(|p| p.error).collect();
+        let meaningless = provision::jq::check::REFUSED.contains(&name);
+        let refused_as = errors.iter().map(|p| p.rule).collect::<Vec<_>>();
+        if (meaningless && refused_as != ["R19"]) || (!meaningless && !errors.is_empty()) {
+            wrong.push(format!("{query}: {errors:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "provision disagrees with jq 1.6 on:\n{}", wrong.join("\n"));
+    for variable in ["$ENV", "$__loc__"] {
+        let query = format!("{{k: ({variable} | tostring)}}");
+        assert!(compiles(&query));
+        assert!(provision::jq::check::check(&query).iter().all(|p| !p.error), "{query}");
+    }
+    let unknown = "{k: $__prog_args}";
+    assert!(!compiles(unknown));
+    assert!(provision::jq::check::check(unknown).iter().any(|p| p.error), "{unknown}");
 }

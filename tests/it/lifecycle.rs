@@ -276,7 +276,7 @@ async fn destroy_keeps_data_unless_force_destroy() {
 
 /// Rule D1.
 #[tokio::test]
-async fn toggling_dynamic_partitioning_is_a_replace_with_its_reason() {
+async fn rule_d1_toggling_dynamic_partitioning_is_a_replace_with_its_reason() {
     let fx = Fixture::new();
     fx.apply();
     fx.edit("dynamic_partitioning = true", "dynamic_partitioning = false");

@@ -123,3 +123,42 @@ fn json_plan_lists_actions_attributes_and_summary() {
     let p = plan(vec![interval_update()], Summary { add: 0, change: 1, destroy: 0, conflict: 0 });
     insta::assert_json_snapshot!(p);
 }
+
+/// `--compact`: a line per change under a heading per module instance (the stack file's own
+/// first) with its counts; attribute names, no values; a conflict's reason.
+#[test]
+fn the_compact_plan_is_a_line_per_change_under_its_module_instance() {
+    let in_instance = |c: Change, key: &str| Change {
+        address: Address {
+            module: vec![provision::model::ModuleStep { name: "tenant".into(), key: Some(key.into()) }],
+            ..c.address.clone()
+        },
+        ..c
+    };
+    let p = plan(
+        vec![
+            in_instance(interval_update(), "acme"),
+            in_instance(change(Kind::Lambda, "extractor", "fn-globex", Action::Create, vec![], &[]), "globex"),
+            in_instance(change(Kind::Firehose, "events", "PUT-S3-globex", Action::Create, vec![], &[]), "globex"),
+            change(Kind::Topic, "alerts", "fleet-alerts", Action::Delete, vec![], &[]),
+            change(
+                Kind::Bucket,
+                "data",
+                "taken",
+                Action::Conflict,
+                vec![],
+                &[Reason::OwnedByOtherStack { owner: "other".into() }],
+            ),
+        ],
+        Summary { add: 2, change: 1, destroy: 1, conflict: 1 },
+    );
+    let text = provision::render::plan::compact(&p, Style { color: false });
+    insta::assert_snapshot!(text);
+    // Shorter than the full plan, and names every change.
+    assert!(text.lines().count() < render(&p, Style { color: false }).lines().count());
+    for address in
+        ["firehose.events (PUT-S3-lambda): buffer_interval_seconds", "lambda.extractor (fn-globex)", "topic.alerts"]
+    {
+        assert!(text.contains(address), "{address}: {text}");
+    }
+}

@@ -3,7 +3,6 @@
 
 use crate::common::*;
 use std::io::Write;
-use std::time::Duration;
 
 const ROLE: &str = "firehose-dp-demo-delivery";
 
@@ -200,14 +199,13 @@ async fn unlock_never_breaks_a_lock_taken_again_meanwhile() {
     fx.moto.put_lock(serde_json::json!({"who": "ann@ci (pid 1)", "command": "apply", "since": "then"})).await;
     // unlock's conditional delete is held in the proxy while ann's run releases the lock and
     // bob's takes it.
-    fx.faults().inject("DeleteObject", crate::common::proxy::Fault::Delay(Duration::from_secs(2)), 1);
+    fx.faults().hold("DeleteObject", "unlock");
     let unlock = fx.spawn(&["unlock"]);
-    wait_until("unlock's DeleteObject reached the proxy", || {
-        fx.faults().s3_requests().iter().any(|(a, b, _)| a == "DeleteObject" && b == LOCK_BUCKET)
-    });
+    wait_until("unlock's DeleteObject is held in the proxy", || fx.faults().holding("unlock"));
     let s3 = fx.moto.s3().await;
     s3.delete_object().bucket(LOCK_BUCKET).key("firehose-dp-demo.lock").send().await.unwrap();
     fx.moto.put_lock(serde_json::json!({"who": "bob@ci (pid 2)", "command": "apply", "since": "now"})).await;
+    fx.faults().release("unlock");
     let out = unlock.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
@@ -288,9 +286,7 @@ async fn lock_timeout_waits_for_the_holder() {
     fx.apply();
     let elsewhere = serde_json::json!({"who": "bob@ci (pid 7)", "command": "apply", "since": "now"});
     fx.moto.put_lock(elsewhere.clone()).await;
-    let start = std::time::Instant::now();
     let refused = fx.ok(&["apply", "--auto-approve", "--lock-timeout", "3s"], 1);
-    assert!(start.elapsed() >= Duration::from_secs(3), "waited");
     assert!(refused.stderr.contains("waiting up to 3s") && refused.stderr.contains("(waited 3s)"), "{}", refused.all());
     // Released while the run waits (it says so): it goes on.
     let mut child = fx.spawn(&["apply", "--auto-approve", "--lock-timeout", "1m"]);
@@ -532,9 +528,9 @@ async fn send_stops_at_once_on_an_interrupt_even_while_its_input_is_silent() {
     // pipe to read it: by then send handles interrupts (it does before it opens its records).
     let writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
     std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    let start = std::time::Instant::now();
+    // It ends while the writer still holds the pipe open and silent: ending at all is the proof
+    // (a run that waited for input would be ended by the suite's watchdog, .config/nextest.toml).
     let out = child.wait_with_output().unwrap();
-    assert!(start.elapsed() < Duration::from_secs(5), "stopped at once");
     drop(writer);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
