@@ -72,7 +72,8 @@ impl Report {
 /// How often a long-running change reports that it is still running.
 const HEARTBEAT: Duration = Duration::from_secs(10);
 
-/// Runs every change of the plan. `parallelism` bounds changes in flight. Once `stop` turns true
+/// Runs every change of the plan. `parallelism` bounds changes in flight in each location (each
+/// location's quotas are its own: one's changes never wait for another's slots). Once `stop` turns true
 /// (Ctrl-C), nothing new starts; changes in flight finish and are reported.
 pub async fn execute(
     plan: &Plan,
@@ -93,6 +94,9 @@ pub async fn execute(
     let mut report = Report::default();
     let mut running: JoinSet<(Address, Action, Duration, anyhow::Result<Option<Outputs>>)> = JoinSet::new();
     let mut in_flight: HashMap<Address, (Action, Instant)> = HashMap::new();
+    let mut in_flight_at: HashMap<crate::model::Location, usize> = HashMap::new();
+    let location_of: HashMap<Address, crate::model::Location> =
+        plan.changes.iter().map(|c| (c.address.clone(), c.location.clone())).collect();
     let mut tasks: HashMap<tokio::task::Id, Address> = HashMap::new();
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
@@ -118,8 +122,10 @@ pub async fn execute(
                 continue;
             }
             let ready = deps.iter().all(|d| report.done.contains(d) || report.left.contains(d));
-            if ready && running.len() < parallelism.max(1) {
+            let room = in_flight_at.get(&change.location).copied().unwrap_or(0) < parallelism.max(1);
+            if ready && room {
                 let (change, _) = waiting.remove(i);
+                *in_flight_at.entry(change.location.clone()).or_default() += 1;
                 let address = change.address.clone();
                 let change_address = address.clone();
                 on_event(Event::Started { address: address.clone(), action: change.action });
@@ -151,12 +157,14 @@ pub async fn execute(
                         // A bug, not an AWS error: report it against the change that was running.
                         if let Some(address) = tasks.remove(&e.id()) {
                             in_flight.remove(&address);
+                            release(&mut in_flight_at, &location_of[&address]);
                             report.failed.push((address, format!("internal error: {e}")));
                         }
                         continue;
                     }
                 };
                 in_flight.remove(&address);
+                release(&mut in_flight_at, &location_of[&address]);
                 match result {
                     Ok(out) => {
                         if let Some(out) = out {
@@ -189,6 +197,13 @@ pub async fn execute(
     }
     report.outputs = outputs.lock().await.clone();
     report
+}
+
+/// One change of `location` no longer in flight.
+fn release(in_flight_at: &mut HashMap<crate::model::Location, usize>, location: &crate::model::Location) {
+    if let Some(n) = in_flight_at.get_mut(location) {
+        *n = n.saturating_sub(1);
+    }
 }
 
 /// A delete not made: read again right before it, the resource no longer carries the stack's
@@ -313,6 +328,22 @@ mod tests {
         let (report, _) = run_plan(&fake, &plan, 3, false).await;
         assert!(report.complete());
         assert_eq!(fake.max_in_flight(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn each_location_has_its_own_parallelism() {
+        let fake = Arc::new(FakeProvider::new());
+        let mut text = String::from("[stack]\nname = \"wide\"\n");
+        for i in 0..8 {
+            let region = if i % 2 == 0 { "us-east-1" } else { "eu-west-1" };
+            text.push_str(&format!("[bucket.b{i}]\nname = \"wide-bucket-{i}\"\nregion = \"{region}\"\n"));
+            fake.delay("create", &format!("wide-bucket-{i}"), std::time::Duration::from_secs(1));
+        }
+        let plan = plan_for(&fake, &text).await;
+        fake.reset_calls();
+        let (report, _) = run_plan(&fake, &plan, 3, false).await;
+        assert!(report.complete());
+        assert_eq!(fake.max_in_flight(), 6, "three in each of the two Regions");
     }
 
     #[tokio::test]

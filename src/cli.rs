@@ -23,8 +23,9 @@ pub struct Cli {
     /// AWS endpoint for every service (a local emulator); also read from AWS_ENDPOINT_URL.
     #[arg(long, global = true)]
     pub endpoint_url: Option<String>,
-    /// How many changes run at once: every call is paced by its API's quota, so this bounds the
-    /// work in flight, not the rate (reads are not bounded by it).
+    /// How many changes run at once in each location (account and Region): every call is paced
+    /// by its API's quota, so this bounds the work in flight, not the rate (reads are not
+    /// bounded by it).
     #[arg(long, global = true, default_value_t = 100)]
     pub parallelism: usize,
     /// Raise (or lower) the pace of an AWS API, for accounts with raised quotas:

@@ -439,9 +439,9 @@ mod tests {
                 }
             }
         }
-        let start = std::time::Instant::now();
+        // Read once: 10 levels of one file and two links each (2^10 paths to each deepest file
+        // if every link were walked again).
         let p = package(d.path(), &[], &[]).unwrap();
-        assert!(start.elapsed() < std::time::Duration::from_secs(2), "{:?}", start.elapsed());
         assert!(p.files.len() < 40, "{} files", p.files.len());
     }
 

@@ -8,8 +8,13 @@
 //!   `DataFormatConversion.ParseError` (developer guide, "Convert input data format");
 //! - OpenX JSON SerDe (rcongiu/Hive-JSON-Serde, `ParsePrimitiveUtils` and its object
 //!   inspectors): keys lowercased (CaseInsensitive), dots to underscores, column mappings;
-//!   unknown keys ignored, missing columns NULL; numbers in strings parsed (`"42"` fills an int,
-//!   `0x2A` too), a string that is no number fails; `Boolean.valueOf` never fails on a string; the
+//!   unknown keys ignored, missing columns NULL; its JSON tokenizer keeps a number as its text
+//!   (`JSONObject.stringToValue`), so a JSON number and a string holding one are read alike:
+//!   `Integer.parseInt` and its kin for integer columns (`"42"` and `42` fill an int, `"0x2A"`
+//!   too; `3.5`, `1e3` or a value beyond the column's type fail), `Boolean.parseBoolean` never
+//!   fails; a value given to an array column that is not an array is a one-element array
+//!   (`JsonListObjectInspector`), a blank string NULL for an array, map or struct, an array
+//!   fills a struct's fields by position (`JsonStructObjectInspector`); the
 //!   timestamp forms the developer guide lists (ISO-8601 with `Z`, `yyyy-[M]M-[d]d HH:mm:ss[.S]`,
 //!   epoch seconds, milliseconds from 13 digits, fractional seconds);
 //! - Hive JSON SerDe (Apache Hive's hcatalog `JsonSerDe.extractCurrentField`): keys matched
@@ -220,17 +225,27 @@ fn value_fits(value: &Value, t: &Type, d: &Deserializer) -> Result<(), String> {
         (Type::Boolean, Value::Bool(_)) => Ok(()),
         // `Boolean.valueOf`: any text, "true" in any case being true.
         (Type::Boolean, Value::String(_)) => Ok(()),
-        (Type::Boolean, Value::Number(_)) if hive => Ok(()),
+        // Hive: `Boolean.valueOf` of the token's text; OpenX: `Boolean.parseBoolean` of the
+        // number's text (false).
+        (Type::Boolean, Value::Number(_)) => Ok(()),
         (Type::Boolean, _) => refuse(),
-        (Type::Integer(low, high), Value::Number(n)) => {
-            if hive {
-                let v = n.as_f64().unwrap_or(f64::NAN).trunc();
-                if v.is_nan() || (v as i128) < *low || (v as i128) > *high {
-                    return Err(format!("{n} is out of the column's range"));
-                }
+        // Hive: Jackson's `getIntValue`, a float truncated.
+        (Type::Integer(low, high), Value::Number(n)) if hive => {
+            let v = n.as_f64().unwrap_or(f64::NAN).trunc();
+            if v.is_nan() || (v as i128) < *low || (v as i128) > *high {
+                return Err(format!("{n} is out of the column's range"));
             }
             Ok(())
         }
+        // OpenX: the number's text through `Integer.parseInt` (and its kin): a whole number in
+        // the type's range. serde_json keeps a whole number in range of i64/u64 as an integer;
+        // anything else (a fraction, an exponent, beyond u64) was no Java integer either.
+        (Type::Integer(low, high), Value::Number(n)) => match n.as_i64().map(i128::from).or(n.as_u64().map(i128::from))
+        {
+            Some(v) if v >= *low && v <= *high => Ok(()),
+            Some(_) => Err(format!("{n} is out of the column's range")),
+            None => Err(format!("{n} is not a whole number (Integer.parseInt of its text)")),
+        },
         (Type::Integer(low, high), Value::String(s)) if !hive => match java_integer(s) {
             Some(v) if v >= *low && v <= *high => Ok(()),
             Some(_) => Err(format!("{s:?} is out of the column's range")),
@@ -251,16 +266,26 @@ fn value_fits(value: &Value, t: &Type, d: &Deserializer) -> Result<(), String> {
         (Type::Date, _) => refuse(),
         (Type::Timestamp, _) => timestamp_fits(value, d),
         (Type::Array(of), Value::Array(items)) => items.iter().try_for_each(|v| value_fits(v, of, d)),
+        // OpenX: a blank string is NULL; any other value is a one-element array.
+        (Type::Array(_) | Type::Map(..) | Type::Struct(_), Value::String(s)) if !hive && s.trim().is_empty() => Ok(()),
+        (Type::Array(of), _) if !hive => {
+            value_fits(value, of, d).map_err(|why| format!("as a one-element array: {why}"))
+        }
         (Type::Array(_), _) => refuse(),
         (Type::Map(k, v), Value::Object(entries)) => entries.iter().try_for_each(|(key, value)| {
-            value_fits(&Value::String(key.clone()), k, d)
-                .and_then(|_| match **k {
-                    Type::Integer(..) | Type::Float if hive => {
-                        java_double(key).then_some(()).ok_or_else(|| format!("map key {key:?} is not a number"))
-                    }
-                    _ => Ok(()),
-                })
-                .and_then(|_| value_fits(value, v, d))
+            // A key is text: the Hive SerDe parses it to the key's type
+            // (`getObjectOfCorrespondingPrimitiveType`), OpenX as it parses a string.
+            match **k {
+                Type::Integer(low, high) if hive => match java_integer(key) {
+                    Some(n) if n >= low && n <= high => Ok(()),
+                    _ => Err(format!("map key {key:?} is not a number of the key's type")),
+                },
+                Type::Float if hive => {
+                    java_double(key).then_some(()).ok_or_else(|| format!("map key {key:?} is not a number"))
+                }
+                _ => value_fits(&Value::String(key.clone()), k, d),
+            }
+            .and_then(|_| value_fits(value, v, d))
         }),
         (Type::Map(..), _) => refuse(),
         (Type::Struct(fields), Value::Object(entries)) => {
@@ -273,6 +298,11 @@ fn value_fits(value: &Value, t: &Type, d: &Deserializer) -> Result<(), String> {
             }
             Ok(())
         }
+        // OpenX: an array fills the fields by position (an empty one is NULL).
+        (Type::Struct(fields), Value::Array(items)) if !hive => items
+            .iter()
+            .zip(fields)
+            .try_for_each(|(v, (name, t))| value_fits(v, t, d).map_err(|why| format!("field `{name}`: {why}"))),
         (Type::Struct(_), _) => refuse(),
     }
 }
@@ -386,7 +416,10 @@ fn openx_timestamp(s: &str) -> bool {
             let o = o.replace(':', "");
             o.len() == 4 && o.chars().all(|c| c.is_ascii_digit())
         }) {
-            return local.split_once('T').is_some_and(|(date, time)| sql_timestamp(&format!("{date} {time}")));
+            // ParsePrimitiveUtils.OFFSET_FORMAT, `yyyy-MM-dd'T'HH:mm:ssX`: no fraction.
+            return local
+                .split_once('T')
+                .is_some_and(|(date, time)| !time.contains('.') && sql_timestamp(&format!("{date} {time}")));
         }
         return sql_timestamp(s);
     }
@@ -488,6 +521,12 @@ mod tests {
         assert_eq!(outcome(r#"{"x":"lots"}"#, openx(), &c), M);
         assert_eq!(outcome(r#"{"n":true}"#, openx(), &c), M);
         assert_eq!(outcome(r#"{"n":{"v":1}}"#, openx(), &c), M);
+        // Its tokenizer keeps a JSON number as text (JSONObject.stringToValue): parsed the same.
+        assert_eq!(outcome(r#"{"n":42,"big":-9000000000}"#, openx(), &c), "ok");
+        assert_eq!(outcome(r#"{"n":3000000000}"#, openx(), &c), M);
+        assert_eq!(outcome(r#"{"n":3.5}"#, openx(), &c), M);
+        assert_eq!(outcome(r#"{"n":1e3}"#, openx(), &c), M);
+        assert_eq!(outcome(r#"{"big":99999999999999999999}"#, openx(), &c), M);
         // Missing columns are NULL, extra fields are ignored.
         assert_eq!(outcome(r#"{"other":"x"}"#, openx(), &c), "ok");
     }
@@ -567,12 +606,62 @@ mod tests {
     }
 
     #[test]
+    fn each_deserializer_s_failure_cases() {
+        // Hive: a float in a string is no JSON number (getFloatValue); failures inside nested
+        // types; map keys of a numeric type must be numbers; what is not JSON is a ParseError.
+        let c = [("x", "double"), ("tags", "array<int>"), ("m", "map<int,string>")];
+        assert_eq!(outcome(r#"{"x":"1.5"}"#, hive(&[]), &c), M);
+        assert_eq!(outcome(r#"{"x":"1.5"}"#, openx(), &c), "ok");
+        assert_eq!(outcome(r#"{"tags":[1,"2"]}"#, hive(&[]), &c), M);
+        assert_eq!(outcome(r#"{"m":{"1":"a"}}"#, hive(&[]), &c), "ok");
+        assert_eq!(outcome(r#"{"m":{"x":"a"}}"#, hive(&[]), &c), M);
+        assert_eq!(outcome(r#"{"m":{"x":"a"}}"#, openx(), &c), M);
+        assert_eq!(outcome("x=1", hive(&[]), &c), PARSE_ERROR);
+        // OpenX: a boolean column takes a number (Boolean.parseBoolean of its text: false);
+        // binary needs a string; timestamps with an offset need the `T` form and no fraction.
+        let c = [("b", "boolean"), ("bin", "binary"), ("t", "timestamp")];
+        assert_eq!(outcome(r#"{"b":1}"#, openx(), &c), "ok");
+        assert_eq!(outcome(r#"{"b":[true]}"#, openx(), &c), M);
+        assert_eq!(outcome(r#"{"bin":12}"#, openx(), &c), M);
+        assert_eq!(outcome(r#"{"t":"2017-02-07T15:13:01+02:00"}"#, openx(), &c), "ok");
+        assert_eq!(outcome(r#"{"t":"2017-02-07T15:13:01-0600"}"#, openx(), &c), "ok");
+        assert_eq!(outcome(r#"{"t":"2017-02-07T15:13:01+2"}"#, openx(), &c), M);
+        assert_eq!(outcome(r#"{"t":"2017-02-07T15:13:01.5+02:00"}"#, openx(), &c), M);
+        assert_eq!(outcome(r#"{"t":"2017-02-07 15:13:01+02:00"}"#, openx(), &c), M);
+        // Both: decimal or date given an array or an object; tinyint and smallint bounds.
+        let c = [("dec", "decimal(10,2)"), ("d", "date"), ("tiny", "tinyint"), ("small", "smallint")];
+        for d in [openx(), hive(&[])] {
+            assert_eq!(outcome(r#"{"dec":[1]}"#, d.clone(), &c), M);
+            assert_eq!(outcome(r#"{"dec":{"v":1}}"#, d.clone(), &c), M);
+            assert_eq!(outcome(r#"{"d":["2024-01-01"]}"#, d.clone(), &c), M);
+            assert_eq!(outcome(r#"{"d":{"y":2024}}"#, d.clone(), &c), M);
+            assert_eq!(outcome(r#"{"tiny":127,"small":32767}"#, d.clone(), &c), "ok");
+            assert_eq!(outcome(r#"{"tiny":-128,"small":-32768}"#, d.clone(), &c), "ok");
+            assert_eq!(outcome(r#"{"tiny":128}"#, d.clone(), &c), M);
+            assert_eq!(outcome(r#"{"tiny":-129}"#, d.clone(), &c), M);
+            assert_eq!(outcome(r#"{"small":32768}"#, d.clone(), &c), M);
+            assert_eq!(outcome(r#"{"small":-32769}"#, d, &c), M);
+        }
+    }
+
+    #[test]
     fn nested_types_are_checked_element_by_element() {
         let c = [("tags", "array<int>"), ("attrs", "map<string,boolean>"), ("who", "struct<Name:string,age:int>")];
         assert_eq!(outcome(r#"{"tags":[1,"2"],"attrs":{"x":true},"who":{"name":"a","AGE":3}}"#, openx(), &c), "ok");
         assert_eq!(outcome(r#"{"tags":[1,"two"]}"#, openx(), &c), M);
-        assert_eq!(outcome(r#"{"tags":1}"#, openx(), &c), M);
+        // OpenX: a scalar is a one-element array (JsonListObjectInspector.getJSONArray), checked
+        // as such; the Hive SerDe wants START_ARRAY.
+        assert_eq!(outcome(r#"{"tags":1}"#, openx(), &c), "ok");
+        assert_eq!(outcome(r#"{"tags":"two"}"#, openx(), &c), M);
+        assert_eq!(outcome(r#"{"tags":1}"#, hive(&[]), &c), M);
         assert_eq!(outcome(r#"{"attrs":[true]}"#, openx(), &c), M);
+        // OpenX: a blank string is NULL for an array, a map or a struct; an array fills a
+        // struct's fields by position.
+        assert_eq!(outcome(r#"{"tags":" ","attrs":"","who":""}"#, openx(), &c), "ok");
+        assert_eq!(outcome(r#"{"who":["a",3]}"#, openx(), &c), "ok");
+        assert_eq!(outcome(r#"{"who":["a","old"]}"#, openx(), &c), M);
+        assert_eq!(outcome(r#"{"who":["a",3]}"#, hive(&[]), &c), M);
+        assert_eq!(outcome(r#"{"who":"someone"}"#, openx(), &c), M);
         assert_eq!(outcome(r#"{"who":{"age":"old"}}"#, openx(), &c), M);
         assert!(parse_type("array<struct<a:int,b:map<string,decimal(5,2)>>>").is_some());
         assert!(parse_type("array<int").is_none() && parse_type("set<int>").is_none());

@@ -156,5 +156,5 @@ async fn reads_wait_for_their_inputs_only() {
     fx.faults().reset_counts();
     fx.assert_clean();
     let rounds = fx.faults().rounds();
-    assert!(rounds <= 3, "{rounds} rounds");
+    assert!(rounds <= 2, "{rounds} rounds");
 }
