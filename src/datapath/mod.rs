@@ -6,6 +6,8 @@ pub mod lambda_runner;
 pub mod preview;
 pub mod query;
 pub mod records;
+pub mod scan;
 pub mod send;
+mod steps;
 pub mod verify;
 pub mod worker;

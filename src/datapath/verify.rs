@@ -4,10 +4,12 @@
 
 use crate::datapath::preview::Report;
 use crate::model::FirehoseSpec;
-use crate::prefix::{parse, Part};
+use crate::prefix::inverse::{error_type_of, match_key, static_part};
 use base64::Engine;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+
+pub use super::scan::{count_records, scan, Content, ObjectScan, MAX_OBJECT_BYTES, MAX_SAMPLE_BYTES, SAMPLES};
 
 /// One S3 object of the stream, as scanned (its bytes are never kept).
 #[derive(Debug, Clone)]
@@ -15,209 +17,6 @@ pub struct Object {
     pub key: String,
     pub size: u64,
     pub content: Content,
-}
-
-/// What an object holds: how many records, and the first few documents (failed records).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Content {
-    pub records: usize,
-    /// The first [`SAMPLES`] top-level JSON documents, each at most [`MAX_SAMPLE_BYTES`].
-    pub samples: Vec<Vec<u8>>,
-    /// Why the object was not read to its end (too large once decompressed, unreadable).
-    pub unread: Option<String>,
-}
-
-/// Documents kept per object for the report.
-pub const SAMPLES: usize = 3;
-/// A sample longer than this is cut (a failed record is at most 1,000 KiB, base64 in its document).
-pub const MAX_SAMPLE_BYTES: usize = 64 * 1024;
-/// An object is read up to this many bytes, decompressed: Firehose's largest buffer is 128 MiB,
-/// and error documents carry records in base64.
-pub const MAX_OBJECT_BYTES: u64 = 192 * 1024 * 1024;
-
-/// Counts records in a stream of bytes without keeping it: top-level JSON documents
-/// (concatenated or one per line) when the object is JSON, else non-empty lines.
-#[derive(Debug, Default)]
-pub struct Scanner {
-    depth: usize,
-    in_string: bool,
-    escaped: bool,
-    documents: usize,
-    not_json: bool,
-    lines: usize,
-    line_has_text: bool,
-    current: Option<Vec<u8>>,
-    samples: Vec<Vec<u8>>,
-}
-
-impl Scanner {
-    /// Feeds the next bytes.
-    pub fn feed(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.track_line(b);
-            if let Some(current) = self.current.as_mut() {
-                if current.len() < MAX_SAMPLE_BYTES {
-                    current.push(b);
-                }
-            }
-            if self.in_string {
-                match (self.escaped, b) {
-                    (true, _) => self.escaped = false,
-                    (false, b'\\') => self.escaped = true,
-                    (false, b'"') => self.in_string = false,
-                    _ => {}
-                }
-                continue;
-            }
-            match b {
-                b'"' if self.depth > 0 => self.in_string = true,
-                b'{' | b'[' => {
-                    if self.depth == 0 && self.samples.len() < SAMPLES {
-                        self.current = Some(vec![b]);
-                    }
-                    self.depth += 1;
-                }
-                b'}' | b']' if self.depth > 0 => {
-                    self.depth -= 1;
-                    if self.depth == 0 {
-                        self.documents += 1;
-                        if let Some(done) = self.current.take() {
-                            self.samples.push(done);
-                        }
-                    }
-                }
-                b' ' | b'\t' | b'\r' | b'\n' => {}
-                _ if self.depth == 0 => self.not_json = true,
-                _ => {}
-            }
-        }
-    }
-
-    fn track_line(&mut self, b: u8) {
-        match b {
-            b'\n' => {
-                if self.line_has_text {
-                    self.lines += 1;
-                }
-                self.line_has_text = false;
-            }
-            b' ' | b'\t' | b'\r' => {}
-            _ => self.line_has_text = true,
-        }
-    }
-
-    /// What was seen.
-    pub fn finish(mut self) -> Content {
-        if self.line_has_text {
-            self.lines += 1;
-        }
-        let json = !self.not_json && self.depth == 0 && !self.in_string;
-        Content {
-            records: if json { self.documents } else { self.lines },
-            samples: if json { self.samples } else { Vec::new() },
-            unread: None,
-        }
-    }
-}
-
-/// An object scanned as its bytes arrive (gunzipped when `gzip`), at most [`MAX_OBJECT_BYTES`]
-/// of them once decompressed: nothing but counts and a few samples is kept.
-pub struct ObjectScan {
-    decoder: Decoder,
-}
-
-enum Decoder {
-    Plain(Capped),
-    Gzip(Box<flate2::write::MultiGzDecoder<Capped>>),
-}
-
-/// The scanner behind a byte budget.
-struct Capped {
-    scanner: Scanner,
-    total: u64,
-    unread: Option<String>,
-}
-
-impl std::io::Write for Capped {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.total += buf.len() as u64;
-        if self.total > MAX_OBJECT_BYTES {
-            self.unread =
-                Some(format!("larger than {} MiB once decompressed: not read further", MAX_OBJECT_BYTES >> 20));
-            return Err(std::io::Error::other("over the object limit"));
-        }
-        self.scanner.feed(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl ObjectScan {
-    pub fn new(gzip: bool) -> ObjectScan {
-        let capped = Capped { scanner: Scanner::default(), total: 0, unread: None };
-        let decoder = if gzip {
-            Decoder::Gzip(Box::new(flate2::write::MultiGzDecoder::new(capped)))
-        } else {
-            Decoder::Plain(capped)
-        };
-        ObjectScan { decoder }
-    }
-
-    /// Feeds the next bytes of the object; false when reading should stop (over the limit, or
-    /// not decompressible).
-    pub fn push(&mut self, chunk: &[u8]) -> bool {
-        use std::io::Write;
-        let written = match &mut self.decoder {
-            Decoder::Plain(c) => c.write_all(chunk),
-            Decoder::Gzip(d) => d.write_all(chunk),
-        };
-        if let (Err(e), Decoder::Gzip(d)) = (&written, &mut self.decoder) {
-            let capped = d.get_mut();
-            if capped.unread.is_none() {
-                capped.unread = Some(format!("not gzip: {e}"));
-            }
-        }
-        written.is_ok()
-    }
-
-    /// What the object holds.
-    pub fn finish(self) -> Content {
-        let capped = match self.decoder {
-            Decoder::Plain(c) => c,
-            Decoder::Gzip(mut d) => {
-                let finished = d.try_finish();
-                let empty = Capped { scanner: Scanner::default(), total: 0, unread: None };
-                let mut capped = std::mem::replace(d.get_mut(), empty);
-                if let (Err(e), None) = (finished, &capped.unread) {
-                    capped.unread = Some(format!("not gzip: {e}"));
-                }
-                capped
-            }
-        };
-        Content { unread: capped.unread, ..capped.scanner.finish() }
-    }
-}
-
-/// Scans a whole object from a reader (see [`ObjectScan`]).
-pub fn scan(mut reader: impl std::io::Read, gzip: bool) -> Content {
-    let mut object = ObjectScan::new(gzip);
-    let mut chunk = vec![0u8; 64 * 1024];
-    loop {
-        match reader.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => {
-                if !object.push(&chunk[..n]) {
-                    break;
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => break,
-        }
-    }
-    object.finish()
 }
 
 /// Counts of a partition.
@@ -443,52 +242,6 @@ pub async fn read(
     Ok(tally(&spec.prefix, &spec.error_output_prefix, &data, &errors))
 }
 
-/// The part of a prefix before its first expression: where listing starts.
-pub fn static_part(prefix: &str) -> String {
-    prefix.split("!{").next().unwrap_or_default().to_string()
-}
-
-/// Matches an object key against a prefix: the evaluated prefix and the values of its
-/// expressions (`partitionKeyFromLambda:region` -> `us-east-1`), or `None` if it does not match.
-pub fn match_key(prefix: &str, key: &str) -> Option<(String, BTreeMap<String, String>)> {
-    let parts = parse(prefix).ok()?;
-    let mut values = BTreeMap::new();
-    let mut pos = 0;
-    for (i, part) in parts.iter().enumerate() {
-        match part {
-            Part::Literal(text) => {
-                if !key[pos..].starts_with(text.as_str()) {
-                    return None;
-                }
-                pos += text.len();
-            }
-            Part::Expression { namespace, value } => {
-                let rest = &key[pos..];
-                let len = match (namespace.as_str(), parts.get(i + 1)) {
-                    // A timestamp has the width of its pattern when all its fields are numeric.
-                    ("timestamp", _) if rest.starts_with("!{") => rest.find('}').map(|e| e + 1)?,
-                    ("timestamp", _) => crate::prefix::timefmt::format(value, chrono::DateTime::UNIX_EPOCH).ok()?.len(),
-                    (_, Some(Part::Literal(next))) => rest.find(next.as_str())?,
-                    _ => rest.find('/').unwrap_or(rest.len()),
-                };
-                let captured = rest.get(..len)?;
-                if namespace.starts_with("partitionKeyFrom") {
-                    values.insert(value.clone(), captured.to_string());
-                }
-                pos += len;
-            }
-        }
-    }
-    Some((key[..pos].to_string(), values))
-}
-
-/// Records in an object's bytes: JSON documents (concatenated or one per line), else non-empty lines.
-pub fn count_records(body: &[u8]) -> usize {
-    let mut scanner = Scanner::default();
-    scanner.feed(body);
-    scanner.finish().records
-}
-
 /// Failed records of an error object: Firehose writes one JSON document per failed record, with
 /// the error and the record's data in base64.
 pub fn failed_records(samples: &[Vec<u8>], limit: usize) -> Vec<FailedRecord> {
@@ -540,13 +293,10 @@ pub fn tally(prefix: &str, error_prefix: &str, data: &[Object], errors: &[Object
         count.records += records;
         count.values = values.into_iter().map(|(k, v)| (k, crate::output::escape(&v))).collect();
     }
-    let error_type_at = parse(error_prefix).ok();
     for o in errors {
         // The type is read from the whole key: under a static error prefix, Firehose writes it
         // as the next path segment, past the prefix itself.
-        let error_type = error_type_at
-            .as_ref()
-            .and_then(|_| match_key(error_prefix, &o.key))
+        let error_type = match_key(error_prefix, &o.key)
             .map(|_| error_type_of(error_prefix, &o.key))
             .unwrap_or_else(|| "unknown".into());
         let entry = f.errors.entry(error_type).or_default();
@@ -560,53 +310,12 @@ pub fn tally(prefix: &str, error_prefix: &str, data: &[Object], errors: &[Object
     f
 }
 
-/// The error type in an object key under an error prefix: the text where
-/// `!{firehose:error-output-type}` stood, or the segment after a static prefix.
-fn error_type_of(error_prefix: &str, evaluated: &str) -> String {
-    let parts = parse(error_prefix).unwrap_or_default();
-    let mut rest = evaluated;
-    for (i, part) in parts.iter().enumerate() {
-        let len = match part {
-            Part::Literal(t) => t.len(),
-            Part::Expression { namespace, value } => {
-                let len = match parts.get(i + 1) {
-                    Some(Part::Literal(next)) => rest.find(next.as_str()).unwrap_or(rest.len()),
-                    _ if namespace == "timestamp" => {
-                        crate::prefix::timefmt::format(value, chrono::DateTime::UNIX_EPOCH)
-                            .map(|s| s.len())
-                            .unwrap_or(0)
-                    }
-                    _ => rest.find('/').unwrap_or(rest.len()),
-                };
-                if namespace == "firehose" && value == "error-output-type" {
-                    return crate::output::escape(rest.get(..len).unwrap_or(rest));
-                }
-                len
-            }
-        };
-        // Keys read from S3 are anyone's text: slice only at character boundaries.
-        rest = rest.get(len..).unwrap_or_default();
-    }
-    // A static error prefix: Firehose adds the type as the next path segment.
-    crate::output::escape(rest.split('/').next().filter(|t| !t.is_empty()).unwrap_or("unknown"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const PREFIX: &str =
         "region=!{partitionKeyFromLambda:region}/device=!{partitionKeyFromLambda:device}/year=!{timestamp:yyyy}/";
-
-    #[test]
-    fn partition_values_are_parsed_back_from_keys() {
-        let key = "region=us-east-1/device=mobile/year=2019/PUT-S3-lambda-1-2019-08-09-20-20-27-abc";
-        let (prefix, values) = match_key(PREFIX, key).unwrap();
-        assert_eq!(prefix, "region=us-east-1/device=mobile/year=2019/");
-        assert_eq!(values["region"], "us-east-1");
-        assert_eq!(values["device"], "mobile");
-        assert!(match_key(PREFIX, "other/key").is_none());
-    }
 
     #[test]
     fn an_emulator_s_literal_prefix_is_recognised() {
@@ -618,29 +327,6 @@ mod tests {
 
     fn object(key: &str, body: &[u8]) -> Object {
         Object { key: key.into(), size: body.len() as u64, content: scan(body, false) }
-    }
-
-    #[test]
-    fn records_are_json_documents_or_lines() {
-        assert_eq!(count_records(b"{\"a\":1}{\"a\":2}\n{\"a\":3}\n"), 3);
-        assert_eq!(count_records(b"one\ntwo\n\nthree"), 3);
-        assert_eq!(count_records(b"{\"a\":\"}{\\\"\"}[1,[2]]"), 2, "braces in strings, escaped quotes");
-        assert_eq!(count_records(b"{\"a\":1}\nnot json\n"), 2, "not all JSON: lines");
-    }
-
-    #[test]
-    fn a_decompression_bomb_is_read_up_to_the_cap_only() {
-        use std::io::Write;
-        // One gzip member of 1 MiB of records, repeated: a small object, 200 MiB decompressed.
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gz.write_all(&b"{\"a\":1}\n".repeat(1024 * 1024 / 8)).unwrap();
-        let member = gz.finish().unwrap();
-        let bomb = member.repeat(200);
-        assert!(bomb.len() < 2 * 1024 * 1024, "{} bytes", bomb.len());
-        let content = scan(bomb.as_slice(), true);
-        let unread = content.unread.unwrap();
-        assert!(unread.contains("larger than 192 MiB"), "{unread}");
-        assert!(content.records > 0);
     }
 
     #[test]

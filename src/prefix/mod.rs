@@ -4,6 +4,7 @@
 //! matching and the Glue table's projection all read prefixes through it.
 
 pub mod eval;
+pub mod inverse;
 pub mod timefmt;
 
 /// One piece of a prefix.
