@@ -91,7 +91,7 @@ pub enum Command {
         #[arg(long)]
         auto_approve: bool,
         /// Only this resource and what depends on it (repeatable): the rest stays.
-        #[arg(long, value_name = "ADDRESS")]
+        #[arg(long, value_name = "ADDRESS", value_parser = selector)]
         target: Vec<String>,
     },
     /// Adopt an existing resource of the wanted name that no stack owns (tags it as this stack's).
@@ -269,11 +269,31 @@ pub enum Command {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct Select {
     /// Only this resource and what it depends on (repeatable); the plan is partial.
-    #[arg(long, value_name = "ADDRESS")]
+    #[arg(long, value_name = "ADDRESS", value_parser = selector)]
     pub target: Vec<String>,
     /// Replace this resource even though nothing forces it (repeatable), like Terraform's -replace.
-    #[arg(long, value_name = "ADDRESS")]
+    #[arg(long, value_name = "ADDRESS", value_parser = selector)]
     pub replace: Vec<String>,
+}
+
+/// An address or a part of one, checked where it is read: `kind.name`, `kind.name[KEY]`,
+/// `module.NAME[KEY]`, `module.NAME[KEY].kind.name` (whether the stack has it is the plan's
+/// to say).
+///
+/// ```
+/// use provision::cli::selector;
+/// assert!(selector("module.tenant[acme]").is_ok());
+/// assert!(selector("firehose.events").is_ok());
+/// assert!(selector("firehose").unwrap_err().contains("not an address"));
+/// ```
+pub fn selector(text: &str) -> Result<String, String> {
+    match crate::model::address::Selector::parse(text) {
+        Some(_) => Ok(text.to_string()),
+        None => Err(format!(
+            "not an address: write kind.name (firehose.events), kind.name[KEY], module.NAME[KEY] or module.NAME[KEY].kind.name (kinds: {})",
+            crate::model::Kind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+        )),
+    }
 }
 
 /// What to say of a subcommand provision does not have: a close name when there is one (and

@@ -31,6 +31,7 @@ pub mod provider;
 pub mod render;
 pub mod retry;
 pub mod sandbox;
+pub mod session;
 pub mod status;
 #[cfg(test)]
 pub mod testing;

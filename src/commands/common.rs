@@ -1,14 +1,15 @@
 //! What most commands share: loading the stack, connecting, reading live state, locking,
 //! confirming.
 
-use crate::aws::{pacing, Fleet};
+use crate::aws::pacing;
 use crate::cli::Cli;
 use crate::config;
 use crate::diagnostic::Diagnostic;
-use crate::model::{Environment, Location, LockSettings, Owned, Spec, Stack};
+use crate::model::{LockSettings, Stack};
 use crate::plan::LiveState;
-use crate::provider::{Holder, Provider, Released, Scope};
+use crate::provider::{Holder, Provider, Released};
 use crate::render::Style;
+use crate::session::{Connection, Session};
 use crate::{errln, interrupt, locking, output};
 use anyhow::{Context as _, Result};
 use std::io::{BufRead, Read};
@@ -34,22 +35,8 @@ pub(super) struct Context {
     pub lock_timeout: Duration,
 }
 
-/// A stack loaded for the real account, with the provider to reach it.
-pub(super) struct Loaded {
-    pub stack: Stack,
-    /// The core's view of AWS.
-    pub provider: Arc<dyn Provider>,
-    /// The same clients, by location, for the data path and the call counts.
-    pub fleet: Arc<Fleet>,
-    /// What discovery found (only when asked for).
-    pub owned: Vec<Owned>,
-    /// The locations other than the home the stack's index says it has written to (read with
-    /// the live state).
-    pub indexed: Vec<Location>,
-    /// stack.toml as read, to build the stack again when the live read finds roles an
-    /// earlier provision created at another path.
-    config: config::Loaded,
-}
+/// A stack loaded for the real account, with the provider to reach it (see [`Session`]).
+pub(super) type Loaded = Session;
 
 /// What the stack lock needs of a loaded stack, apart from it (the work it guards may change
 /// the loaded stack).
@@ -158,75 +145,16 @@ impl Context {
     }
 
     /// Validates stack.toml offline first (no API call for an invalid file), then connects and
-    /// builds the stack for the real account and region. With `discover`, the stack's owned
-    /// resources are searched for: in the home location at the same time as the account is
-    /// looked up, then in every other location the stack declares, side by side. Every
-    /// location is reached (its role assumed) before anything is read or changed.
+    /// builds the stack for the real account and region, searching for what it owns with
+    /// `discover` (see [`Session::open`]).
     pub(super) async fn load(&self, package_code: bool, discover: bool) -> Result<Loaded> {
         let loaded = config::load(&self.file, &self.options(package_code))?;
-        let (offline, _) = config::check_offline(&loaded)?;
-        output::set_secrets(loaded.sensitive.clone());
-        let role = config::stack_role(&loaded);
-        let fleet = Fleet::connect(
-            config::declared_region(&loaded),
-            self.endpoint.clone(),
-            self.rates.clone(),
-            role.as_ref(),
-            &loaded.name,
-        )
-        .await?;
-        let fleet = Arc::new(fleet);
-        let provider: Arc<dyn Provider> = fleet.clone();
-        // Role paths are written as they are; a database's name may use the account, known
-        // only after the lookup: the offline build's scope is searched while the account is
-        // looked up, and the rest after.
-        let offline_scope = Scope::of(&offline, &offline.home());
-        let (account, owned) = tokio::join!(provider.account_id(), async {
-            if discover {
-                fleet.home().discover_unplaced(&offline_scope).await.map(Some)
-            } else {
-                Ok(None)
-            }
-        });
-        let account_id = match (account, &role) {
-            (Ok(account), _) => account,
-            (Err(e), Some(role)) => {
-                return Err(e.context(format!("assuming the role {} ([stack] assume_role)", output::escape(&role.arn))))
-            }
-            (Err(e), None) => return Err(e.context("finding the AWS account (STS GetCallerIdentity)")),
-        };
-        let env = Environment { region: provider.region().to_string(), account_id, ..Default::default() };
-        let (stack, warnings) = config::build(&loaded, env)?;
-        for w in &warnings {
-            self.note(&w.to_string());
-        }
+        let connection = Connection { endpoint: self.endpoint.clone(), rates: self.rates.clone() };
+        let session = Session::open(loaded, connection, discover, &|t: &str| self.note(t)).await?;
         if package_code {
-            self.note_code_outside_project(&stack);
+            self.note_code_outside_project(&session.stack);
         }
-        fleet.set_access(&stack.access);
-        let home = stack.home();
-        let elsewhere: Vec<Location> = stack.locations().into_iter().filter(|l| *l != home).collect();
-        fleet.reach(&elsewhere).await?;
-        let mut owned: Vec<Owned> =
-            owned?.unwrap_or_default().into_iter().map(|o| Owned { found_in: home.clone(), ..o }).collect();
-        if discover {
-            let scope = Scope::of(&stack, &home);
-            let databases: Vec<String> =
-                scope.databases.into_iter().filter(|d| !offline_scope.databases.contains(d)).collect();
-            let (more, others) = tokio::join!(
-                async {
-                    if databases.is_empty() {
-                        return Ok(Vec::new());
-                    }
-                    provider.discover(&home, &Scope { stack: stack.name.clone(), databases }).await
-                },
-                crate::live::discover(&stack, &provider, &elsewhere)
-            );
-            owned.extend(more?);
-            owned.extend(others?);
-            owned = crate::live::once_each(owned);
-        }
-        Ok(Loaded { stack, provider, fleet, owned, indexed: Vec::new(), config: loaded })
+        Ok(session)
     }
 
     /// Reads every desired resource and every owned one, concurrently.
@@ -234,38 +162,11 @@ impl Context {
         self.read_live_for(loaded, false).await
     }
 
-    /// [`Context::read_live`] for a plan that converges, or one that only deletes (`destroy`).
-    /// Roles an earlier provision created at another path than the stack's stay there (see
-    /// [`Context::keep_earlier_role_paths`]), so `loaded.stack` may be built again.
+    /// [`Context::read_live`] for a plan that converges, or one that only deletes (`destroy`)
+    /// (see [`Session::read_live`]).
     pub(super) async fn read_live_for(&self, loaded: &mut Loaded, destroy: bool) -> Result<LiveState> {
         let start = std::time::Instant::now();
-        // The stack's index of locations is read beside the live reads: a location it names
-        // that stack.toml no longer declares is searched after, for orphans.
-        let index = async {
-            match &loaded.stack.lock {
-                Some(settings) => loaded.provider.indexed_locations(settings, &loaded.stack.name).await,
-                None => Ok(Vec::new()),
-            }
-        };
-        let read = async {
-            if destroy {
-                crate::live::read_for_destroy(&loaded.stack, &loaded.provider, &loaded.owned).await
-            } else {
-                crate::live::read(&loaded.stack, &loaded.provider, &loaded.owned).await
-            }
-        };
-        let (state, indexed) = tokio::join!(read, index);
-        let mut state = state?;
-        let indexed = indexed.context("reading the stack's index of locations")?;
-        self.search_indexed(loaded, &indexed, &mut state).await?;
-        loaded.indexed = indexed;
-        self.keep_earlier_role_paths(loaded, &mut state).await?;
-        for (address, location) in &state.elsewhere {
-            let declared = loaded.stack.get(address).map(|r| r.location.to_string()).unwrap_or_default();
-            self.note(&format!(
-                "note: {address} in {location} is another deployment's (stack.toml declares {address} in {declared}): left alone"
-            ));
-        }
+        let state = loaded.read_live(destroy, &|t: &str| self.note(t)).await?;
         if self.verbose {
             errln!(
                 "read {} declared and {} undeclared resource(s) in {} ms",
@@ -275,70 +176,6 @@ impl Context {
             );
         }
         Ok(state)
-    }
-
-    /// Searches the locations the index names and stack.toml no longer declares (a Region key
-    /// removed from a for_each) for the stack's orphans; one in an account stack.toml no longer
-    /// reaches is said, not searched.
-    async fn search_indexed(&self, loaded: &Loaded, indexed: &[Location], state: &mut LiveState) -> Result<()> {
-        let stack = &loaded.stack;
-        let declared = stack.locations();
-        let home = stack.home();
-        let (reachable, unreachable): (Vec<Location>, Vec<Location>) = indexed
-            .iter()
-            .filter(|l| !declared.contains(l))
-            .cloned()
-            .partition(|l| l.account == home.account || stack.access.contains_key(&l.account));
-        for l in &unreachable {
-            self.note(&format!(
-                "note: the stack has written to {l}, which stack.toml no longer reaches (no assume_role for account {}): \
-                 what it left there is not searched; declare an instance there again to destroy it",
-                l.account
-            ));
-        }
-        if reachable.is_empty() {
-            return Ok(());
-        }
-        let found = crate::live::discover(stack, &loaded.provider, &reachable).await?;
-        let known: std::collections::HashSet<_> = loaded.owned.iter().map(crate::live::identity).collect();
-        let new: Vec<Owned> = found.into_iter().filter(|o| !known.contains(&crate::live::identity(o))).collect();
-        crate::live::read_more_orphans(stack, &loaded.provider, &new, state).await
-    }
-
-    /// Roles an earlier provision created at another path than the stack's (`/`) stay there:
-    /// the live read reads each declared role by name, wherever it is; a declared role at the
-    /// default path found as the stack's at another path is kept there (the stack is built
-    /// again with its path, so ARNs name it). Discovery lists roles at every path, so nothing
-    /// more is searched: no call of its own.
-    async fn keep_earlier_role_paths(&self, loaded: &mut Loaded, state: &mut LiveState) -> Result<()> {
-        let stack = &loaded.stack;
-        let default = crate::model::role_path(&stack.name);
-        let mut kept = stack.env.kept_role_paths.clone();
-        let before = kept.len();
-        for r in &stack.resources {
-            let Spec::Role(role) = &r.spec else { continue };
-            let Some(Some(live)) = state.by_address.get(&r.address) else { continue };
-            if let Spec::Role(found) = &live.spec {
-                if role.path == default && found.path != default && live.owner() == Some(stack.name.as_str()) {
-                    kept.insert(role.name.clone(), found.path.clone());
-                }
-            }
-        }
-        if kept.len() == before {
-            return Ok(());
-        }
-        for (role, path) in kept.iter().filter(|(name, _)| !stack.env.kept_role_paths.contains_key(*name)) {
-            self.note(&format!(
-                "note: role {} stays at path {} where an earlier provision created it (new roles go under {default}); \
-                 write its `path` in stack.toml to keep it there, or `provision apply --replace` it to move it",
-                output::escape(role),
-                output::escape(path),
-            ));
-        }
-        let env = Environment { kept_role_paths: kept, ..stack.env.clone() };
-        let (stack, _) = config::build(&loaded.config, env)?;
-        loaded.stack = stack;
-        Ok(())
     }
 
     /// With `-v`: AWS calls made, by action, and how many AWS throttled.
