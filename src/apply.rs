@@ -315,35 +315,31 @@ mod tests {
         assert!(!fake.calls().iter().any(|c| c == "create MetadataExtractor"));
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn changes_in_flight_never_exceed_the_parallelism() {
+    /// The most changes in flight applying eight buckets that each take a second to create,
+    /// spread over `regions` in turn, with `parallelism`.
+    async fn most_in_flight(regions: &[&str], parallelism: usize) -> usize {
         let fake = Arc::new(FakeProvider::new());
         let mut text = String::from("[stack]\nname = \"wide\"\n");
         for i in 0..8 {
-            text.push_str(&format!("[bucket.b{i}]\nname = \"wide-bucket-{i}\"\n"));
-            fake.delay("create", &format!("wide-bucket-{i}"), std::time::Duration::from_secs(1));
-        }
-        let plan = plan_for(&fake, &text).await;
-        fake.reset_calls();
-        let (report, _) = run_plan(&fake, &plan, 3, false).await;
-        assert!(report.complete());
-        assert_eq!(fake.max_in_flight(), 3);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn each_location_has_its_own_parallelism() {
-        let fake = Arc::new(FakeProvider::new());
-        let mut text = String::from("[stack]\nname = \"wide\"\n");
-        for i in 0..8 {
-            let region = if i % 2 == 0 { "us-east-1" } else { "eu-west-1" };
+            let region = regions[i % regions.len()];
             text.push_str(&format!("[bucket.b{i}]\nname = \"wide-bucket-{i}\"\nregion = \"{region}\"\n"));
             fake.delay("create", &format!("wide-bucket-{i}"), std::time::Duration::from_secs(1));
         }
         let plan = plan_for(&fake, &text).await;
         fake.reset_calls();
-        let (report, _) = run_plan(&fake, &plan, 3, false).await;
+        let (report, _) = run_plan(&fake, &plan, parallelism, false).await;
         assert!(report.complete());
-        assert_eq!(fake.max_in_flight(), 6, "three in each of the two Regions");
+        fake.max_in_flight()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn changes_in_flight_never_exceed_the_parallelism() {
+        assert_eq!(most_in_flight(&["us-east-1"], 3).await, 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn each_location_has_its_own_parallelism() {
+        assert_eq!(most_in_flight(&["us-east-1", "eu-west-1"], 3).await, 6, "three in each of the two Regions");
     }
 
     #[tokio::test]

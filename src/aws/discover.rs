@@ -15,6 +15,7 @@ use crate::model::{Address, Kind, Owned, Tags, ADDRESS_TAG, OWNER_TAG};
 use crate::provider::Scope;
 use anyhow::Result;
 use aws_sdk_resourcegroupstagging::types::TagFilter;
+use std::collections::HashSet;
 
 /// The tagging API's type filter for the Glue databases a stack creates for its tables: the
 /// service alone (a filter every region accepts); the stack tags no other Glue resource.
@@ -28,18 +29,19 @@ pub(super) async fn owned(
     iam: &aws_sdk_iam::Client,
     glue: &aws_sdk_glue::Client,
     scope: &Scope,
-) -> Result<Vec<Owned>> {
+) -> Result<(Vec<Owned>, HashSet<String>)> {
     let stack = scope.stack.as_str();
     let (tagged, roles, tables) =
         tokio::join!(tagged(tagging, stack), roles(iam, stack), super::glue::owned(glue, stack, &scope.databases));
     let (mut out, databases) = tagged?;
     let own: Vec<String> = databases.into_iter().filter(|d| !scope.databases.contains(d)).collect();
-    out.extend(roles?);
+    let (roles, role_names) = roles?;
+    out.extend(roles);
     out.extend(tables?);
     out.extend(super::glue::owned(glue, stack, &own).await?);
     out.sort_by(|a, b| a.address.cmp(&b.address).then(a.physical_name.cmp(&b.physical_name)));
     out.dedup();
-    Ok(out)
+    Ok((out, role_names))
 }
 
 /// The tagging API's resources of the stack, and the names of its Glue databases.
@@ -90,12 +92,16 @@ fn database_of(arn: &str) -> Option<String> {
     resource.strip_prefix("database/").filter(|n| !n.is_empty() && !n.contains('/')).map(String::from)
 }
 
-/// Candidate roles of the stack: the account's roles (ListRoles, every path) carrying its marker.
-pub(super) async fn roles(iam: &aws_sdk_iam::Client, stack: &str) -> Result<Vec<Owned>> {
+/// Candidate roles of the stack: the account's roles (ListRoles, every path) carrying its marker;
+/// and the name of every role listed (lowercased), so that a declared role not among them is not
+/// read.
+pub(super) async fn roles(iam: &aws_sdk_iam::Client, stack: &str) -> Result<(Vec<Owned>, HashSet<String>)> {
     let mut out = Vec::new();
+    let mut names = HashSet::new();
     let mut pages = iam.list_roles().max_items(1000).into_paginator().send();
     while let Some(page) = pages.next().await {
         for role in page.map_err(sdk_error)?.roles() {
+            names.insert(role.role_name().to_lowercase());
             if has_marker(role.description(), stack) {
                 out.push(Owned {
                     address: Address::from_tag(None, Kind::Role, role.role_name()),
@@ -106,7 +112,7 @@ pub(super) async fn roles(iam: &aws_sdk_iam::Client, stack: &str) -> Result<Vec<
             }
         }
     }
-    Ok(out)
+    Ok((out, names))
 }
 
 #[cfg(test)]

@@ -50,6 +50,10 @@ pub struct Clients {
     pub pacer: Arc<pacing::Pacer>,
     /// The shared configuration, for clients with settings of their own (the sender's).
     sdk_config: aws_config::SdkConfig,
+    /// The account's role names (lowercased: IAM's names are case-insensitive), as this run's
+    /// discovery listed them; `None` before it. A declared role not among them does not exist:
+    /// it is not read (three IAM calls saved per role of a first apply).
+    role_names: Arc<std::sync::Mutex<Option<std::collections::HashSet<String>>>>,
 }
 
 impl Clients {
@@ -136,6 +140,7 @@ impl Clients {
             account,
             pacer,
             sdk_config: config,
+            role_names: Arc::new(std::sync::Mutex::new(None)),
         }
     }
 
@@ -275,9 +280,25 @@ impl Clients {
     /// [`Clients::discover_here`] before the account is known: where each was found is left
     /// for the caller to say.
     pub async fn discover_unplaced(&self, scope: &Scope) -> Result<Vec<Owned>> {
-        discover::owned(&self.tagging, &self.iam, &self.glue, scope)
+        let (owned, role_names) = discover::owned(&self.tagging, &self.iam, &self.glue, scope)
             .await
-            .context("finding the stack's resources by tag")
+            .context("finding the stack's resources by tag")?;
+        *self.role_names.lock().unwrap_or_else(|e| e.into_inner()) = Some(role_names);
+        Ok(owned)
+    }
+
+    /// Whether the role may exist: listed by this run's discovery, created since, or not known
+    /// (no discovery ran).
+    fn role_may_exist(&self, name: &str) -> bool {
+        let names = self.role_names.lock().unwrap_or_else(|e| e.into_inner());
+        names.as_ref().is_none_or(|n| n.contains(&name.to_lowercase()))
+    }
+
+    /// Notes a role created by this run (a later read must not take it for missing).
+    fn role_created(&self, name: &str) {
+        if let Some(names) = self.role_names.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            names.insert(name.to_lowercase());
+        }
     }
 
     /// Reads a resource here by name; the [`Live`] says where it was read.

@@ -64,6 +64,35 @@ async fn a_no_op_plan_of_the_default_stack_makes_exactly_these_calls() {
 /// teams, each with a table (listing every database's tables took a GetTables each). The plan
 /// reads what it read in an empty one: the only call that grows is ListRoles, a page per 1,000
 /// roles of the account (roles are found wherever they live), never a read per foreign role.
+/// A first plan reads no role: discovery's listing of the account's roles (every path) says
+/// they do not exist (three IAM calls a role saved, the busiest API of a fleet's first apply). A
+/// role of a wanted name made by hand is listed, so it is read and shown as the conflict it is.
+#[tokio::test]
+async fn a_role_the_account_listing_lacks_is_not_read() {
+    let fx = Fixture::with_faults();
+    fx.faults().reset_counts();
+    let plan = fx.ok(&["plan"], 0);
+    assert!(plan.stdout.contains("role.extractor will be created"), "{}", plan.all());
+    let c = counts(&fx);
+    for action in ["IAM.GetRole", "IAM.ListAttachedRolePolicies", "IAM.GetRolePolicy"] {
+        assert_eq!(c.get(action), None, "{action}: {c:?}");
+    }
+    assert_eq!(c.get("IAM.ListRoles"), Some(&1), "{c:?}");
+    // Someone's role of the extractor's name: listed, read, a conflict.
+    let iam = aws_sdk_iam::Client::new(&fx.moto.sdk_config().await);
+    let trust = r#"{"Version":"2012-10-17","Statement":[]}"#;
+    iam.create_role().role_name("firehose-dp-demo-extractor").assume_role_policy_document(trust).send().await.unwrap();
+    fx.faults().reset_counts();
+    let plan = fx.run(&["plan"]);
+    assert!(plan.all().contains("firehose-dp-demo-extractor"), "{}", plan.all());
+    assert!(plan.all().contains("exists") || plan.all().contains("conflict"), "{}", plan.all());
+    assert_eq!(counts(&fx).get("IAM.GetRole"), Some(&1), "the listed role is read");
+    // And applied: created roles are read again as they are (none taken for missing).
+    iam.delete_role().role_name("firehose-dp-demo-extractor").send().await.unwrap();
+    fx.apply();
+    fx.assert_clean();
+}
+
 #[tokio::test]
 async fn calls_grow_with_the_stack_not_with_the_account() {
     use futures::StreamExt;
