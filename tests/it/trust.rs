@@ -508,6 +508,8 @@ async fn dev_and_prod_from_one_file_coexist() {
 #[test]
 fn an_answer_no_sdk_can_read_is_one_line_naming_the_call() {
     let fx = Fixture::with_faults();
+    // Applied first: a role that does not exist is not read (the account's listing lacks it).
+    fx.apply();
     let garbage: &'static str = Box::leak(format!("<html>\u{1b}[2J{}</html>", "x".repeat(4000)).into_boxed_str());
     fx.faults().inject("GetRole", crate::common::proxy::Fault::Garbage(garbage), 100);
     let plan = fx.ok(&["plan"], 1);
