@@ -1,5 +1,6 @@
 //! CloudWatch metric alarms (and, for `status`, metric data and alarm states).
 
+use super::batch::Batcher;
 use super::{sdk_error, sync_tags};
 use crate::model::kinds::alarm::{AlarmMetric, MetricStat, EXPRESSION_ID};
 use crate::model::{AlarmSpec, Live, Outputs, Spec, Tags};
@@ -9,7 +10,7 @@ use aws_sdk_cloudwatch::types::{
     ComparisonOperator, Dimension, Metric, MetricAlarm, MetricDataQuery, MetricStat as Stat, Statistic, Tag,
 };
 use aws_sdk_cloudwatch::Client;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 fn not_found<E: ProvideErrorMetadata>(e: &E) -> bool {
@@ -82,16 +83,36 @@ fn spec_of(a: &MetricAlarm, tags: Tags) -> AlarmSpec {
     }
 }
 
-/// Reads an alarm by name (`None`: it does not exist).
-pub(super) async fn read(client: &Client, name: &str, arn: &str, tags: Option<&Tags>) -> Result<Option<Live>> {
-    let out = client.describe_alarms().alarm_names(name).send().await.map_err(sdk_error)?;
-    let Some(alarm) = out.metric_alarms().iter().find(|a| a.alarm_name() == Some(name)) else { return Ok(None) };
+/// Reads an alarm by name (`None`: it does not exist), in one DescribeAlarms with the alarms
+/// read meanwhile (100 names a call).
+pub(super) async fn read(
+    client: &Client,
+    reads: &Batcher<MetricAlarm>,
+    name: &str,
+    arn: &str,
+    tags: Option<&Tags>,
+) -> Result<Option<Live>> {
+    let Some(alarm) = reads.get(name, |names| describe(client.clone(), names)).await? else { return Ok(None) };
     let arn = alarm.alarm_arn().unwrap_or(arn).to_string();
     let tags = match tags {
         Some(t) => t.clone(),
         None => tags_now(client, &arn).await?.unwrap_or_default(),
     };
-    Ok(Some(Live::new(Spec::Alarm(spec_of(alarm, tags)), arn)))
+    Ok(Some(Live::new(Spec::Alarm(spec_of(&alarm, tags)), arn)))
+}
+
+/// The metric alarms of these names (at most 100) that exist, by name.
+async fn describe(client: Client, names: Vec<String>) -> Result<HashMap<String, MetricAlarm>> {
+    let mut found = HashMap::new();
+    let mut pages = client.describe_alarms().set_alarm_names(Some(names)).max_records(100).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        for alarm in page.map_err(sdk_error)?.metric_alarms() {
+            if let Some(name) = alarm.alarm_name() {
+                found.insert(name.to_string(), alarm.clone());
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// The alarm's tags now (`None`: gone).
@@ -213,7 +234,7 @@ pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
 #[async_trait::async_trait]
 impl crate::provider::KindApi<AlarmSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&AlarmSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
-        read(&self.cloudwatch, name, &self.env()?.alarm_arn(name), tags).await
+        read(&self.cloudwatch, &self.alarm_reads, name, &self.env()?.alarm_arn(name), tags).await
     }
     async fn create(&self, spec: &AlarmSpec, _: Duration) -> Result<Outputs> {
         create(&self.cloudwatch, spec, &self.env()?.alarm_arn(&spec.name)).await

@@ -2,6 +2,7 @@
 //! core's [`Provider`] with them. Each reader turns what AWS returns into the model's spec types
 //! ("not found" is `None`); errors keep the service's code ([`AwsError`]).
 
+mod batch;
 mod cloudwatch;
 pub mod data;
 mod discover;
@@ -54,6 +55,8 @@ pub struct Clients {
     /// discovery listed them; `None` before it. A declared role not among them does not exist:
     /// it is not read (three IAM calls saved per role of a first apply).
     role_names: Arc<std::sync::Mutex<Option<std::collections::HashSet<String>>>>,
+    /// Alarm reads, batched: DescribeAlarms takes 100 names.
+    alarm_reads: Arc<batch::Batcher<aws_sdk_cloudwatch::types::MetricAlarm>>,
 }
 
 impl Clients {
@@ -141,6 +144,7 @@ impl Clients {
             pacer,
             sdk_config: config,
             role_names: Arc::new(std::sync::Mutex::new(None)),
+            alarm_reads: batch::Batcher::new(100),
         }
     }
 
