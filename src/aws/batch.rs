@@ -16,20 +16,20 @@ const GATHER: Duration = Duration::from_millis(5);
 type Waiter<T> = (String, oneshot::Sender<Result<Option<T>, String>>);
 
 /// Batches reads by name into calls of at most `max` names.
-pub struct Batcher<T> {
+pub(super) struct Batcher<T> {
     pending: Mutex<Vec<Waiter<T>>>,
     max: usize,
 }
 
 impl<T: Clone + Send + 'static> Batcher<T> {
-    pub fn new(max: usize) -> Arc<Batcher<T>> {
+    pub(super) fn new(max: usize) -> Arc<Batcher<T>> {
         Arc::new(Batcher { pending: Mutex::new(Vec::new()), max: max.max(1) })
     }
 
     /// The value of `name` (`None`: the call did not return it), read by `fetch` together with
     /// the names asked for meanwhile; `fetch` gets at most `max` names and returns what it
     /// found by name.
-    pub async fn get<F, Fut>(&self, name: &str, fetch: F) -> Result<Option<T>>
+    pub(super) async fn get<F, Fut>(&self, name: &str, fetch: F) -> Result<Option<T>>
     where
         F: Fn(Vec<String>) -> Fut,
         Fut: Future<Output = Result<HashMap<String, T>>>,

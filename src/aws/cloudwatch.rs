@@ -183,14 +183,19 @@ async fn put(client: &Client, spec: &AlarmSpec, with_tags: bool) -> Result<()> {
 
 /// Creates the alarm with its tags. PutMetricAlarm would overwrite an alarm of that name: one
 /// that exists is converged only when it carries the stack's tags.
-pub(super) async fn create(client: &Client, spec: &AlarmSpec, arn: &str) -> Result<Outputs> {
-    if let Some(existing) = read(client, &spec.name, arn, None).await? {
+pub(super) async fn create(
+    client: &Client,
+    reads: &Batcher<MetricAlarm>,
+    spec: &AlarmSpec,
+    arn: &str,
+) -> Result<Outputs> {
+    if let Some(existing) = read(client, reads, &spec.name, arn, None).await? {
         super::ensure_ours(&existing, &spec.tags)?;
         let Spec::Alarm(was) = &existing.spec else { anyhow::bail!("internal error: not an alarm") };
         return update(client, spec, was, &existing.arn).await;
     }
     put(client, spec, true).await?;
-    let live = read(client, &spec.name, arn, Some(&spec.tags))
+    let live = read(client, reads, &spec.name, arn, Some(&spec.tags))
         .await?
         .context("the alarm vanished right after its creation")?;
     Ok(Outputs { arn: live.arn, qualified_arn: None })
@@ -237,7 +242,7 @@ impl crate::provider::KindApi<AlarmSpec> for super::Clients {
         read(&self.cloudwatch, &self.alarm_reads, name, &self.env()?.alarm_arn(name), tags).await
     }
     async fn create(&self, spec: &AlarmSpec, _: Duration) -> Result<Outputs> {
-        create(&self.cloudwatch, spec, &self.env()?.alarm_arn(&spec.name)).await
+        create(&self.cloudwatch, &self.alarm_reads, spec, &self.env()?.alarm_arn(&spec.name)).await
     }
     async fn update(&self, desired: &AlarmSpec, was: &AlarmSpec, live: &Live, _: Duration) -> Result<Outputs> {
         update(&self.cloudwatch, desired, was, &live.arn).await
