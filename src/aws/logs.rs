@@ -1,14 +1,28 @@
 //! CloudWatch Logs groups and the log streams created with them.
 
+use super::batch::Batcher;
 use super::{sdk_error, sync_tags};
 use crate::model::{Live, LogGroupSpec, Outputs, Spec, Tags};
 use anyhow::{Context, Result};
+use aws_sdk_cloudwatchlogs::types::LogGroup;
 use aws_sdk_cloudwatchlogs::Client;
+use std::collections::{HashMap, HashSet};
 
 /// Reads a group and, in parallel, the log streams it should have; tags come from discovery
 /// when known.
-pub(super) async fn read(client: &Client, name: &str, streams: &[String], tags: Option<&Tags>) -> Result<Option<Live>> {
-    let group = client.describe_log_groups().log_group_name_prefix(name).send();
+pub(super) async fn read(
+    client: &Client,
+    reads: Option<&Batcher<LogGroup>>,
+    name: &str,
+    streams: &[String],
+    tags: Option<&Tags>,
+) -> Result<Option<Live>> {
+    let group = async {
+        match reads {
+            Some(reads) => reads.get(name, |names| groups(client.clone(), names)).await,
+            None => Ok(groups(client.clone(), vec![name.to_string()]).await?.remove(name)),
+        }
+    };
     let streams_present = futures::future::join_all(streams.iter().map(|stream| async move {
         let out = client.describe_log_streams().log_group_name(name).log_stream_name_prefix(stream).send().await;
         match out {
@@ -22,8 +36,7 @@ pub(super) async fn read(client: &Client, name: &str, streams: &[String], tags: 
         }
     }));
     let (group, present) = tokio::join!(group, streams_present);
-    let out = group.map_err(sdk_error)?;
-    let Some(group) = out.log_groups().iter().find(|g| g.log_group_name() == Some(name)) else {
+    let Some(group) = group? else {
         return Ok(None);
     };
     let present: Vec<String> = present.into_iter().collect::<Result<Vec<_>>>()?.into_iter().flatten().collect();
@@ -46,6 +59,60 @@ pub(super) async fn read(client: &Client, name: &str, streams: &[String], tags: 
     Ok(Some(Live::new(Spec::LogGroup(spec), arn)))
 }
 
+/// Pages of DescribeLogGroups one batch of reads may list under the names' common prefix before
+/// the names not yet found are asked for one by one (a busy account's groups under that prefix).
+const PREFIX_PAGES: usize = 4;
+
+/// The groups of these names that exist, by name: listed under their longest common prefix (a
+/// fleet's `/aws/kinesisfirehose/PUT-S3-` lists its groups in one call), up to [`PREFIX_PAGES`]
+/// pages, then each name not found yet by its own prefix (a name sorts before every name it
+/// starts, so the first page holds it).
+async fn groups(client: Client, names: Vec<String>) -> Result<HashMap<String, LogGroup>> {
+    let mut found: HashMap<String, LogGroup> = HashMap::new();
+    let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
+    let common = common_prefix(&names);
+    let mut listed_all = false;
+    if names.len() > 1 && !common.is_empty() {
+        let mut pages = client.describe_log_groups().log_group_name_prefix(common).into_paginator().send();
+        let mut read = 0;
+        listed_all = loop {
+            if read == PREFIX_PAGES || found.len() == wanted.len() {
+                break found.len() == wanted.len();
+            }
+            let Some(page) = pages.next().await else { break true };
+            read += 1;
+            for g in page.map_err(sdk_error)?.log_groups() {
+                if let Some(n) = g.log_group_name().filter(|n| wanted.contains(n)) {
+                    found.insert(n.to_string(), g.clone());
+                }
+            }
+        };
+    }
+    if !listed_all {
+        let missing: Vec<&String> = names.iter().filter(|n| !found.contains_key(n.as_str())).collect();
+        for name in missing {
+            let out = client.describe_log_groups().log_group_name_prefix(name).send().await.map_err(sdk_error)?;
+            if let Some(g) = out.log_groups().iter().find(|g| g.log_group_name() == Some(name.as_str())) {
+                found.insert(name.clone(), g.clone());
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The longest prefix every name starts with (cut at a character boundary).
+fn common_prefix(names: &[String]) -> &str {
+    let Some(first) = names.first() else { return "" };
+    let mut end = first.len();
+    for n in &names[1..] {
+        end = first.bytes().zip(n.bytes()).take(end).take_while(|(a, b)| a == b).count();
+    }
+    while !first.is_char_boundary(end) {
+        end -= 1;
+    }
+    &first[..end]
+}
+
 /// The log group's tags now (`None`: gone).
 pub(super) async fn tags_now(client: &Client, arn: &str) -> Result<Option<Tags>> {
     match client.list_tags_for_resource().resource_arn(arn).send().await {
@@ -65,8 +132,9 @@ pub(super) async fn create(client: &Client, spec: &LogGroupSpec) -> Result<Outpu
         Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_already_exists_exception()) => true,
         Err(e) => return Err(sdk_error(e)),
     };
-    let live =
-        read(client, &spec.name, &spec.streams, None).await?.context("log group vanished right after creation")?;
+    let live = read(client, None, &spec.name, &spec.streams, None)
+        .await?
+        .context("log group vanished right after creation")?;
     let Spec::LogGroup(current) = &live.spec else { anyhow::bail!("internal error: not a log group") };
     if existed {
         // Created meanwhile: by an earlier attempt of ours (the create carries the tags), or by
@@ -150,7 +218,7 @@ pub(super) async fn holds_events(client: &Client, name: &str) -> Result<bool> {
 impl crate::provider::KindApi<LogGroupSpec> for super::Clients {
     async fn read(&self, name: &str, desired: Option<&LogGroupSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
         let streams = desired.map(|d| d.streams.clone()).unwrap_or_default();
-        read(&self.logs, name, &streams, tags).await
+        read(&self.logs, Some(&self.log_group_reads), name, &streams, tags).await
     }
     async fn create(&self, spec: &LogGroupSpec, _wait: std::time::Duration) -> Result<Outputs> {
         create(&self.logs, spec).await
@@ -178,5 +246,23 @@ impl crate::provider::KindApi<LogGroupSpec> for super::Clients {
     }
     async fn data_held(&self, spec: &LogGroupSpec, _: &Live) -> Result<Option<String>> {
         Ok(holds_events(&self.logs, &spec.name).await?.then(|| "log events".to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_common_prefix_of_names_is_cut_at_a_character() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            common_prefix(&names(&["/aws/kinesisfirehose/PUT-S3-1", "/aws/kinesisfirehose/PUT-S3-2"])),
+            "/aws/kinesisfirehose/PUT-S3-"
+        );
+        assert_eq!(common_prefix(&names(&["/a/b", "/a/b/c"])), "/a/b");
+        assert_eq!(common_prefix(&names(&["é1", "é2"])), "é");
+        assert_eq!(common_prefix(&names(&["éa", "èa"])), "");
+        assert_eq!(common_prefix(&names(&["x", "y"])), "");
     }
 }

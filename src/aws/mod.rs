@@ -57,6 +57,8 @@ pub struct Clients {
     role_names: Arc<std::sync::Mutex<Option<std::collections::HashSet<String>>>>,
     /// Alarm reads, batched: DescribeAlarms takes 100 names.
     alarm_reads: Arc<batch::Batcher<aws_sdk_cloudwatch::types::MetricAlarm>>,
+    /// Log group reads, batched: the groups read together are listed under their common prefix.
+    log_group_reads: Arc<batch::Batcher<aws_sdk_cloudwatchlogs::types::LogGroup>>,
 }
 
 impl Clients {
@@ -145,6 +147,7 @@ impl Clients {
             sdk_config: config,
             role_names: Arc::new(std::sync::Mutex::new(None)),
             alarm_reads: batch::Batcher::new(100),
+            log_group_reads: batch::Batcher::new(50),
         }
     }
 
