@@ -63,6 +63,27 @@ pub(super) async fn tags_now(client: &Client, name: &str) -> Result<Option<Tags>
     }
 }
 
+/// The names of the Region's delivery streams (ListDeliveryStreams, 10,000 a call).
+pub(super) async fn names(client: &Client) -> Result<std::collections::HashSet<String>> {
+    let mut names = std::collections::HashSet::new();
+    let mut after: Option<String> = None;
+    loop {
+        let out = client
+            .list_delivery_streams()
+            .limit(10_000)
+            .set_exclusive_start_delivery_stream_name(after.take())
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let page = out.delivery_stream_names();
+        names.extend(page.iter().cloned());
+        match page.last() {
+            Some(last) if out.has_more_delivery_streams() => after = Some(last.clone()),
+            _ => return Ok(names),
+        }
+    }
+}
+
 /// Reads a stream with one DescribeDeliveryStream; tags come from discovery when known.
 pub(super) async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Result<Option<Live>> {
     let Some(d) = describe(client, name).await? else { return Ok(None) };
@@ -552,9 +573,13 @@ pub(super) async fn delete(client: &Client, name: &str, wait: Duration) -> Resul
 #[async_trait::async_trait]
 impl crate::provider::KindApi<FirehoseSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&FirehoseSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
+        if !self.stream_names.may_exist(name) {
+            return Ok(None);
+        }
         read(&self.firehose, name, tags).await
     }
     async fn create(&self, spec: &FirehoseSpec, wait: Duration) -> Result<Outputs> {
+        self.stream_names.created(&spec.name);
         create(&self.firehose, spec, wait).await
     }
     async fn update(&self, desired: &FirehoseSpec, was: &FirehoseSpec, live: &Live, wait: Duration) -> Result<Outputs> {

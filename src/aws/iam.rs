@@ -232,15 +232,13 @@ pub(super) async fn delete(client: &Client, spec: &RoleSpec) -> Result<()> {
 #[async_trait::async_trait]
 impl crate::provider::KindApi<RoleSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&RoleSpec>, _: Option<&Tags>) -> Result<Option<Live>> {
-        if !self.role_may_exist(name) {
+        if !self.role_names.may_exist(&name.to_lowercase()) {
             return Ok(None);
         }
         read(&self.iam, name).await
     }
     async fn create(&self, spec: &RoleSpec, _wait: std::time::Duration) -> Result<Outputs> {
-        // Noted before the call: a create that fails after IAM made the role (a timeout) must
-        // not leave it taken for missing.
-        self.role_created(&spec.name);
+        self.role_names.created(&spec.name.to_lowercase());
         create(&self.iam, spec).await
     }
     async fn update(&self, desired: &RoleSpec, was: &RoleSpec, live: &Live, _: std::time::Duration) -> Result<Outputs> {

@@ -51,10 +51,12 @@ pub struct Clients {
     pub pacer: Arc<pacing::Pacer>,
     /// The shared configuration, for clients with settings of their own (the sender's).
     sdk_config: aws_config::SdkConfig,
-    /// The account's role names (lowercased: IAM's names are case-insensitive), as this run's
-    /// discovery listed them; `None` before it. A declared role not among them does not exist:
-    /// it is not read (three IAM calls saved per role of a first apply).
-    role_names: Arc<std::sync::Mutex<Option<std::collections::HashSet<String>>>>,
+    /// The account's role names, as this run's discovery listed them: a declared role not among
+    /// them does not exist and is not read (three IAM calls saved per role of a first apply).
+    role_names: Arc<Listed>,
+    /// The Region's stream names, likewise (a DescribeDeliveryStream saved per new stream, at
+    /// Firehose's 5 a second).
+    stream_names: Arc<Listed>,
     /// Alarm reads, batched: DescribeAlarms takes 100 names.
     alarm_reads: Arc<batch::Batcher<aws_sdk_cloudwatch::types::MetricAlarm>>,
     /// Log group reads, batched: the groups read together are listed under their common prefix.
@@ -145,7 +147,8 @@ impl Clients {
             account,
             pacer,
             sdk_config: config,
-            role_names: Arc::new(std::sync::Mutex::new(None)),
+            role_names: Arc::default(),
+            stream_names: Arc::default(),
             alarm_reads: batch::Batcher::new(100),
             log_group_reads: batch::Batcher::new(50),
         }
@@ -275,6 +278,31 @@ macro_rules! dispatch_by_kind {
 
 crate::with_kinds!(dispatch_by_kind);
 
+/// The names of a kind that exist where a client acts, as this run's discovery listed them (a
+/// declared resource not among them is not read); `None` before a listing. Names are kept as
+/// the kind compares them (IAM's lowercased: its names are case-insensitive).
+#[derive(Debug, Default)]
+pub(crate) struct Listed(std::sync::Mutex<Option<std::collections::HashSet<String>>>);
+
+impl Listed {
+    fn set(&self, names: std::collections::HashSet<String>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(names);
+    }
+
+    /// Whether `name` may exist: listed, created since, or nothing listed.
+    pub(crate) fn may_exist(&self, name: &str) -> bool {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).as_ref().is_none_or(|n| n.contains(name))
+    }
+
+    /// Notes a resource this run creates (noted before the call: a create that fails after AWS
+    /// made it must not leave it taken for missing).
+    pub(crate) fn created(&self, name: &str) {
+        if let Some(names) = self.0.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            names.insert(name.to_string());
+        }
+    }
+}
+
 /// What the [`Fleet`] asks of one location's clients.
 impl Clients {
     /// The stack's resources found here by tag (see [`discover`]).
@@ -287,25 +315,12 @@ impl Clients {
     /// [`Clients::discover_here`] before the account is known: where each was found is left
     /// for the caller to say.
     pub async fn discover_unplaced(&self, scope: &Scope) -> Result<Vec<Owned>> {
-        let (owned, role_names) = discover::owned(&self.tagging, &self.iam, &self.glue, scope)
-            .await
-            .context("finding the stack's resources by tag")?;
-        *self.role_names.lock().unwrap_or_else(|e| e.into_inner()) = Some(role_names);
+        let (found, streams) =
+            tokio::join!(discover::owned(&self.tagging, &self.iam, &self.glue, scope), firehose::names(&self.firehose));
+        let (owned, role_names) = found.context("finding the stack's resources by tag")?;
+        self.role_names.set(role_names);
+        self.stream_names.set(streams.context("listing the Region's delivery streams")?);
         Ok(owned)
-    }
-
-    /// Whether the role may exist: listed by this run's discovery, created since, or not known
-    /// (no discovery ran).
-    fn role_may_exist(&self, name: &str) -> bool {
-        let names = self.role_names.lock().unwrap_or_else(|e| e.into_inner());
-        names.as_ref().is_none_or(|n| n.contains(&name.to_lowercase()))
-    }
-
-    /// Notes a role created by this run (a later read must not take it for missing).
-    fn role_created(&self, name: &str) {
-        if let Some(names) = self.role_names.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-            names.insert(name.to_lowercase());
-        }
     }
 
     /// Reads a resource here by name; the [`Live`] says where it was read.
