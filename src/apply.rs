@@ -90,6 +90,7 @@ pub async fn execute(
         .filter(|c| c.is_active())
         .map(|c| (c.clone(), c.after.iter().filter(|a| active.contains(a)).cloned().collect()))
         .collect();
+    in_pipeline_order(&mut waiting);
     let outputs = Arc::new(Mutex::new(plan.known_outputs.clone()));
     let mut report = Report::default();
     let mut running: JoinSet<(Address, Action, Duration, anyhow::Result<Option<Outputs>>)> = JoinSet::new();
@@ -197,6 +198,42 @@ pub async fn execute(
     }
     report.outputs = outputs.lock().await.clone();
     report
+}
+
+/// Orders the changes so that those a same final change waits for start together: each is
+/// ranked by the first change, in plan order, that nothing waits for and that waits on it
+/// (itself, if nothing waits for it). A fleet's roles, functions and log groups then start
+/// pipeline by pipeline, so the first streams can start while later roles are still being made,
+/// instead of every role of one kind first (each API paced by its quota, the calls queue in the
+/// order they start).
+fn in_pipeline_order(waiting: &mut [(Change, Vec<Address>)]) {
+    let position: HashMap<&Address, usize> = waiting.iter().enumerate().map(|(i, (c, _))| (&c.address, i)).collect();
+    let mut waited_by: Vec<Vec<usize>> = vec![Vec::new(); waiting.len()];
+    for (i, (_, deps)) in waiting.iter().enumerate() {
+        for d in deps {
+            if let Some(&j) = position.get(d) {
+                waited_by[j].push(i);
+            }
+        }
+    }
+    // Ranks from the last change backwards would need a topological order; a memoized walk
+    // does without (the plan's edges have no cycle).
+    fn rank(i: usize, waited_by: &[Vec<usize>], memo: &mut [Option<usize>]) -> usize {
+        if let Some(r) = memo[i] {
+            return r;
+        }
+        let r = waited_by[i].iter().map(|&j| rank(j, waited_by, memo)).min().unwrap_or(i);
+        memo[i] = Some(r);
+        r
+    }
+    let mut memo = vec![None; waiting.len()];
+    let ranks: Vec<usize> = (0..waiting.len()).map(|i| rank(i, &waited_by, &mut memo)).collect();
+    let mut order: Vec<usize> = (0..waiting.len()).collect();
+    order.sort_by_key(|&i| (ranks[i], i));
+    let sorted: Vec<(Change, Vec<Address>)> = order.iter().map(|&i| waiting[i].clone()).collect();
+    for (slot, entry) in waiting.iter_mut().zip(sorted) {
+        *slot = entry;
+    }
 }
 
 /// One change of `location` no longer in flight.
@@ -340,6 +377,31 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn each_location_has_its_own_parallelism() {
         assert_eq!(most_in_flight(&["us-east-1", "eu-west-1"], 3).await, 6, "three in each of the two Regions");
+    }
+
+    #[tokio::test]
+    async fn changes_start_pipeline_by_pipeline() {
+        let fake = Arc::new(FakeProvider::new());
+        let mut text = String::from("[stack]\nname = \"two\"\n");
+        for i in 0..2 {
+            text.push_str(&format!(
+                "[bucket.b{i}]\nname = \"two-bucket-{i}\"\n[role.r{i}]\ntrust = [\"firehose.amazonaws.com\"]\n\
+                 [firehose.f{i}]\nname = \"two-stream-{i}\"\nrole = \"role.r{i}\"\nbucket = \"bucket.b{i}\"\nprefix = \"data/\"\n"
+            ));
+        }
+        let plan = plan_for(&fake, &text).await;
+        let (report, events) = run_plan(&fake, &plan, 1, false).await;
+        assert!(report.complete());
+        let started: Vec<String> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Started { address, .. } => Some(address.to_string()),
+                _ => None,
+            })
+            .collect();
+        // One at a time: the first stream's bucket, role and stream before the second's.
+        let at = |a: &str| started.iter().position(|s| s == a).unwrap();
+        assert!(at("firehose.f0") < at("bucket.b1") && at("firehose.f0") < at("role.r1"), "{started:?}");
     }
 
     #[tokio::test]

@@ -78,7 +78,9 @@ async fn a_resource_the_listings_lack_is_not_read() {
     let plan = fx.ok(&["plan"], 0);
     assert!(plan.stdout.contains("role.extractor will be created"), "{}", plan.all());
     let c = counts(&fx);
-    for action in ["IAM.GetRole", "IAM.ListAttachedRolePolicies", "IAM.GetRolePolicy", "Firehose.DescribeDeliveryStream"] {
+    for action in
+        ["IAM.GetRole", "IAM.ListAttachedRolePolicies", "IAM.GetRolePolicy", "Firehose.DescribeDeliveryStream"]
+    {
         assert_eq!(c.get(action), None, "{action}: {c:?}");
     }
     assert_eq!(c.get("IAM.ListRoles"), Some(&1), "{c:?}");
