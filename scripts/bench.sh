@@ -10,6 +10,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = --first-run ]; then exec python3 scripts/bench.py --first-run; fi
-echo "Building the release binary and the proxy (a cold release build takes about 7 minutes on 2 cores)..." >&2
+echo "Building the release binary and the proxy (a cold release build takes about 11 minutes on 2 cores)..." >&2
 cargo build --release --bin provision --example aws-proxy
 exec python3 scripts/bench.py
