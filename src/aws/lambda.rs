@@ -254,12 +254,26 @@ pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
     }
 }
 
+/// The names of the Region's functions (ListFunctions, 50 a page).
+pub(super) async fn names(client: &Client) -> Result<std::collections::HashSet<String>> {
+    let mut names = std::collections::HashSet::new();
+    let mut pages = client.list_functions().max_items(50).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        names.extend(page.map_err(sdk_error)?.functions().iter().filter_map(|f| f.function_name()).map(String::from));
+    }
+    Ok(names)
+}
+
 #[async_trait::async_trait]
 impl crate::provider::KindApi<LambdaSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&LambdaSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
+        if !self.function_names.may_exist(name) {
+            return Ok(None);
+        }
         read(&self.lambda, name, tags).await
     }
     async fn create(&self, spec: &LambdaSpec, wait: Duration) -> Result<Outputs> {
+        self.function_names.created(&spec.name);
         create(&self.lambda, spec, wait).await
     }
     async fn update(&self, desired: &LambdaSpec, was: &LambdaSpec, live: &Live, wait: Duration) -> Result<Outputs> {

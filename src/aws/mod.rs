@@ -57,6 +57,8 @@ pub struct Clients {
     /// The Region's stream names, likewise (a DescribeDeliveryStream saved per new stream, at
     /// Firehose's 5 a second).
     stream_names: Arc<Listed>,
+    /// The Region's function names, likewise (a ListVersionsByFunction saved per new function).
+    function_names: Arc<Listed>,
     /// Alarm reads, batched: DescribeAlarms takes 100 names.
     alarm_reads: Arc<batch::Batcher<aws_sdk_cloudwatch::types::MetricAlarm>>,
     /// Log group reads, batched: the groups read together are listed under their common prefix.
@@ -149,6 +151,7 @@ impl Clients {
             sdk_config: config,
             role_names: Arc::default(),
             stream_names: Arc::default(),
+            function_names: Arc::default(),
             alarm_reads: batch::Batcher::new(100),
             log_group_reads: batch::Batcher::new(50),
         }
@@ -315,11 +318,15 @@ impl Clients {
     /// [`Clients::discover_here`] before the account is known: where each was found is left
     /// for the caller to say.
     pub async fn discover_unplaced(&self, scope: &Scope) -> Result<Vec<Owned>> {
-        let (found, streams) =
-            tokio::join!(discover::owned(&self.tagging, &self.iam, &self.glue, scope), firehose::names(&self.firehose));
+        let (found, streams, functions) = tokio::join!(
+            discover::owned(&self.tagging, &self.iam, &self.glue, scope),
+            firehose::names(&self.firehose),
+            lambda::names(&self.lambda)
+        );
         let (owned, role_names) = found.context("finding the stack's resources by tag")?;
         self.role_names.set(role_names);
         self.stream_names.set(streams.context("listing the Region's delivery streams")?);
+        self.function_names.set(functions.context("listing the Region's functions")?);
         Ok(owned)
     }
 

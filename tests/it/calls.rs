@@ -13,9 +13,9 @@ fn counts(fx: &Fixture) -> BTreeMap<String, usize> {
 /// stack's own: none here), one GetPolicy per distinct managed policy the roles attach (every
 /// pipeline here attaches the same one), and the stack's index of locations beside its lock (a
 /// GetObject, read beside the live reads), and one DescribeLogGroups listing the log groups
-/// read together under their common prefix (50 a call), and the Region's stream names (a stream
-/// not among them is not read).
-const PER_RUN: [(&str, usize); 7] = [
+/// read together under their common prefix (50 a call), and the Region's stream and function
+/// names (one not among them is not read).
+const PER_RUN: [(&str, usize); 8] = [
     ("STS.GetCallerIdentity", 1),
     ("ResourceGroupsTaggingAPI.GetResources", 1),
     ("IAM.ListRoles", 1),
@@ -23,6 +23,7 @@ const PER_RUN: [(&str, usize); 7] = [
     ("S3.GetObject", 1),
     ("CloudWatchLogs.DescribeLogGroups", 1),
     ("Firehose.ListDeliveryStreams", 1),
+    ("Lambda.ListFunctions", 1),
 ];
 
 /// Calls a plan makes per pipeline (a bucket, a log group, two roles, a function, a stream)
@@ -58,8 +59,8 @@ async fn a_no_op_plan_of_the_default_stack_makes_exactly_these_calls() {
     assert_eq!(counts(&fx), expected(1));
     let total: usize = counts(&fx).values().sum();
     assert_eq!(
-        total, 21,
-        "27 before tags were read in bulk; +1 managed policy checked; Glue's databases no longer listed; +1 index of locations; +1 stream names"
+        total, 22,
+        "27 before tags were read in bulk; +1 managed policy checked; Glue's databases no longer listed; +1 index of locations; +2 stream and function names"
     );
 }
 
@@ -67,9 +68,9 @@ async fn a_no_op_plan_of_the_default_stack_makes_exactly_these_calls() {
 /// teams, each with a table (listing every database's tables took a GetTables each). The plan
 /// reads what it read in an empty one: the only call that grows is ListRoles, a page per 1,000
 /// roles of the account (roles are found wherever they live), never a read per foreign role.
-/// A first plan reads no role and no stream: discovery's listings of the account's roles (every
-/// path) and of the Region's streams say they do not exist (three IAM calls a role and a
-/// DescribeDeliveryStream a stream saved, the busiest APIs of a fleet's first apply). A role of a
+/// A first plan reads no role, stream or function: discovery's listings of the account's roles
+/// (every path) and of the Region's streams and functions say they do not exist (three IAM calls
+/// a role, a DescribeDeliveryStream a stream and a ListVersionsByFunction a function saved). A role of a
 /// wanted name made by hand is listed, so it is read and shown as the conflict it is.
 #[tokio::test]
 async fn a_resource_the_listings_lack_is_not_read() {
@@ -78,9 +79,13 @@ async fn a_resource_the_listings_lack_is_not_read() {
     let plan = fx.ok(&["plan"], 0);
     assert!(plan.stdout.contains("role.extractor will be created"), "{}", plan.all());
     let c = counts(&fx);
-    for action in
-        ["IAM.GetRole", "IAM.ListAttachedRolePolicies", "IAM.GetRolePolicy", "Firehose.DescribeDeliveryStream"]
-    {
+    for action in [
+        "IAM.GetRole",
+        "IAM.ListAttachedRolePolicies",
+        "IAM.GetRolePolicy",
+        "Firehose.DescribeDeliveryStream",
+        "Lambda.ListVersionsByFunction",
+    ] {
         assert_eq!(c.get(action), None, "{action}: {c:?}");
     }
     assert_eq!(c.get("IAM.ListRoles"), Some(&1), "{c:?}");
