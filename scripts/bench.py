@@ -506,12 +506,15 @@ def targets(results, first_run_rows):
     if results["busy"]:
         b = results["busy"]
         ratio = b["busy"]["wall"] / b["empty"]["wall"]
-        # Roles are found account-wide by their marker: the busy account costs only ListRoles pages.
-        other = {a: n for a, n in b["busy"]["per_action"].items() if a != "IAM.ListRoles"}
-        other_empty = {a: n for a, n in b["empty"]["per_action"].items() if a != "IAM.ListRoles"}
-        pages = (b["busy"]["per_action"].get("IAM.ListRoles", 0), b["empty"]["per_action"].get("IAM.ListRoles", 0))
-        row("busy-account plan within 1.05x of the empty account's, the same calls but ListRoles pages",
-            f"{ratio:.2f}x, {b['busy']['calls']} calls vs {b['empty']['calls']} (ListRoles {pages[0]} vs {pages[1]})",
+        # Roles are found account-wide by their marker, and the account's roles and functions are
+        # listed (one not listed is not read): the busy account costs only those listings' pages.
+        listings = ("IAM.ListRoles", "Lambda.ListFunctions")
+        other = {a: n for a, n in b["busy"]["per_action"].items() if a not in listings}
+        other_empty = {a: n for a, n in b["empty"]["per_action"].items() if a not in listings}
+        pages = ", ".join(f"{a.split('.')[1]} {b['busy']['per_action'].get(a, 0)} vs {b['empty']['per_action'].get(a, 0)}"
+                          for a in listings)
+        row("busy-account plan within 1.05x of the empty account's, the same calls but the listings' pages",
+            f"{ratio:.2f}x, {b['busy']['calls']} calls vs {b['empty']['calls']} ({pages})",
             ratio <= 1.05 and other == other_empty)
     fl = results.get("fleet") or {}
     if "validate" in fl:
