@@ -206,7 +206,7 @@ pub async fn execute(
 /// pipeline by pipeline, so the first streams can start while later roles are still being made,
 /// instead of every role of one kind first (each API paced by its quota, the calls queue in the
 /// order they start).
-fn in_pipeline_order(waiting: &mut [(Change, Vec<Address>)]) {
+fn in_pipeline_order(waiting: &mut Vec<(Change, Vec<Address>)>) {
     let position: HashMap<&Address, usize> = waiting.iter().enumerate().map(|(i, (c, _))| (&c.address, i)).collect();
     let mut waited_by: Vec<Vec<usize>> = vec![Vec::new(); waiting.len()];
     for (i, (_, deps)) in waiting.iter().enumerate() {
@@ -228,12 +228,9 @@ fn in_pipeline_order(waiting: &mut [(Change, Vec<Address>)]) {
     }
     let mut memo = vec![None; waiting.len()];
     let ranks: Vec<usize> = (0..waiting.len()).map(|i| rank(i, &waited_by, &mut memo)).collect();
-    let mut order: Vec<usize> = (0..waiting.len()).collect();
-    order.sort_by_key(|&i| (ranks[i], i));
-    let sorted: Vec<(Change, Vec<Address>)> = order.iter().map(|&i| waiting[i].clone()).collect();
-    for (slot, entry) in waiting.iter_mut().zip(sorted) {
-        *slot = entry;
-    }
+    let mut entries: Vec<(usize, (Change, Vec<Address>))> = std::mem::take(waiting).into_iter().enumerate().collect();
+    entries.sort_by_key(|(i, _)| (ranks[*i], *i));
+    *waiting = entries.into_iter().map(|(_, entry)| entry).collect();
 }
 
 /// One change of `location` no longer in flight.
@@ -439,8 +436,7 @@ mod tests {
             found_in: FakeProvider::home(),
         });
         let provider: Arc<dyn Provider> = fake.clone();
-        let owned = crate::live::discover(&s, &provider, &s.locations()).await.unwrap();
-        let live = crate::live::read(&s, &provider, &owned).await.unwrap();
+        let live = crate::testing::live_of(&s, &provider).await;
         let plan = plan::build(&s, &live).unwrap();
         let orphan = plan.changes.iter().find(|c| c.action == Action::Delete).expect("the index makes it an orphan");
         assert_eq!(orphan.address.to_string(), "lambda.old\\u{202e}x", "printed escaped");
@@ -454,7 +450,7 @@ mod tests {
         assert!(calls.contains(&format!("tags_now {theirs}")), "{calls:?}");
         assert!(!calls.contains(&format!("delete {theirs}")), "{calls:?}");
         // What the stack does own is deleted as planned, each after a fresh read of its tags.
-        let destroy = plan::build_destroy(&s, &crate::live::read(&s, &provider, &owned).await.unwrap());
+        let destroy = plan::build_destroy(&s, &crate::testing::live_of(&s, &provider).await);
         fake.reset_calls();
         let (report, _) = run_plan(&fake, &destroy, 4, false).await;
         assert!(report.complete() && report.done.len() == 6, "{report:?}");
@@ -471,8 +467,7 @@ mod tests {
         assert!(run_plan(&fake, &plan, 4, false).await.0.complete());
         let s = stack(DEFAULT_STACK);
         let provider: Arc<dyn Provider> = fake.clone();
-        let owned = crate::live::discover(&s, &provider, &s.locations()).await.unwrap();
-        let live = crate::live::read(&s, &provider, &owned).await.unwrap();
+        let live = crate::testing::live_of(&s, &provider).await;
         let request = plan::Request { replace: vec!["lambda.extractor".into()], ..Default::default() };
         let replace = plan::build_requested(&s, &live, &request).unwrap();
         // Between the plan and the replacement, the function is forgotten (its tags removed).

@@ -52,10 +52,7 @@ mod tests {
     async fn destroy_plan(fake: &Arc<FakeProvider>, text: &str) -> Plan {
         let s = stack(text);
         let provider: Arc<dyn Provider> = fake.clone();
-        let live =
-            crate::live::read(&s, &provider, &crate::live::discover(&s, &provider, &s.locations()).await.unwrap())
-                .await
-                .unwrap();
+        let live = crate::testing::live_of(&s, &provider).await;
         build_destroy(&s, &live)
     }
 

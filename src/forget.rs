@@ -53,24 +53,12 @@ mod tests {
         assert!(crate::apply::execute(&plan, &provider, 4, stopped, |_| {}).await.complete());
 
         // Still declared: found, and said so.
-        let live = crate::live::read(
-            &full,
-            &provider,
-            &crate::live::discover(&full, &provider, &full.locations()).await.unwrap(),
-        )
-        .await
-        .unwrap();
+        let live = crate::testing::live_of(&full, &provider).await;
         assert!(find(&full, &live, "bucket.data").unwrap().still_declared);
 
         // Taken out of stack.toml, then forgotten instead of destroyed.
         let without = stack(header);
-        let live = crate::live::read(
-            &without,
-            &provider,
-            &crate::live::discover(&without, &provider, &without.locations()).await.unwrap(),
-        )
-        .await
-        .unwrap();
+        let live = crate::testing::live_of(&without, &provider).await;
         assert!(find(&without, &live, "bucket.nope").is_err());
         let r = find(&without, &live, "bucket.data").unwrap();
         assert!(!r.still_declared);
@@ -79,13 +67,7 @@ mod tests {
         let bucket = fake.get(Kind::Bucket, "kept-bucket").expect("the bucket is still there");
         assert!(bucket.owner().is_none() && !bucket.spec.tags().contains_key(ADDRESS_TAG));
         assert_eq!(bucket.spec.tags().get("team").map(String::as_str), Some("data"), "other tags are kept");
-        let live = crate::live::read(
-            &without,
-            &provider,
-            &crate::live::discover(&without, &provider, &without.locations()).await.unwrap(),
-        )
-        .await
-        .unwrap();
+        let live = crate::testing::live_of(&without, &provider).await;
         assert!(!crate::plan::build(&without, &live).unwrap().has_changes(), "no plan touches it again");
     }
 
@@ -107,18 +89,12 @@ mod tests {
 
         // `us` taken out: an orphan at its instance address, found in Terraform's quoted form too.
         let eu = with("\"eu\"");
-        let live =
-            crate::live::read(&eu, &provider, &crate::live::discover(&eu, &provider, &eu.locations()).await.unwrap())
-                .await
-                .unwrap();
+        let live = crate::testing::live_of(&eu, &provider).await;
         assert_eq!(live.orphans.iter().map(|(a, _)| a.to_string()).collect::<Vec<_>>(), ["bucket.raw[us]"]);
         let r = find(&eu, &live, "bucket.raw[\"us\"]").unwrap();
         assert!(!r.still_declared && r.live.spec.physical_name() == "raw-us");
         release(fake.as_ref(), &r).await.unwrap();
-        let live =
-            crate::live::read(&eu, &provider, &crate::live::discover(&eu, &provider, &eu.locations()).await.unwrap())
-                .await
-                .unwrap();
+        let live = crate::testing::live_of(&eu, &provider).await;
         assert!(!crate::plan::build(&eu, &live).unwrap().has_changes(), "the other instance is untouched");
         assert!(fake.get(Kind::Bucket, "raw-us").unwrap().owner().is_none());
     }

@@ -33,3 +33,13 @@ pub fn stack_files(files: &[(&str, &str)]) -> Result<(Stack, Vec<crate::diagnost
     let env = Environment { region: REGION.into(), account_id: ACCOUNT.into(), ..Default::default() };
     config::build(&loaded, env)
 }
+
+/// The live state of `stack` as a command reads it: the stack's resources discovered in every
+/// location it declares, then everything read.
+pub async fn live_of(
+    stack: &Stack,
+    provider: &std::sync::Arc<dyn crate::provider::Provider>,
+) -> crate::plan::LiveState {
+    let owned = crate::live::discover(stack, provider, &stack.locations()).await.unwrap();
+    crate::live::read(stack, provider, &owned).await.unwrap()
+}

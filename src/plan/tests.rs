@@ -9,9 +9,7 @@ use std::sync::Arc;
 
 async fn plan_of(fake: &Arc<FakeProvider>, stack: &Stack) -> Plan {
     let provider: Arc<dyn Provider> = fake.clone();
-    let owned = crate::live::discover(stack, &provider, &stack.locations()).await.unwrap();
-    let live = crate::live::read(stack, &provider, &owned).await.unwrap();
-    build(stack, &live).unwrap()
+    build(stack, &crate::testing::live_of(stack, &provider).await).unwrap()
 }
 
 async fn apply(fake: &Arc<FakeProvider>, stack: &Stack) {
@@ -325,9 +323,7 @@ async fn a_destroy_deletes_each_pipeline_after_its_own_stream_not_after_the_whol
     let s = stack(TWO_PIPELINES);
     apply(&fake, &s).await;
     let provider: Arc<dyn Provider> = fake.clone();
-    let live = crate::live::read(&s, &provider, &crate::live::discover(&s, &provider, &s.locations()).await.unwrap())
-        .await
-        .unwrap();
+    let live = crate::testing::live_of(&s, &provider).await;
     let plan = build_destroy(&s, &live);
     let after = |a: &str| -> Vec<String> { change(&plan, a).after.iter().map(|x| x.to_string()).collect() };
     // What stack.toml says: pipeline a's role waits for pipeline a's stream only.
@@ -336,10 +332,7 @@ async fn a_destroy_deletes_each_pipeline_after_its_own_stream_not_after_the_whol
     assert!(after("firehose.events[a]").is_empty());
     // An orphan's references are not known: every delete of a kind that may reference it goes first.
     let one = stack(&TWO_PIPELINES.replace("[\"a\", \"b\"]", "[\"a\"]"));
-    let live =
-        crate::live::read(&one, &provider, &crate::live::discover(&one, &provider, &one.locations()).await.unwrap())
-            .await
-            .unwrap();
+    let live = crate::testing::live_of(&one, &provider).await;
     let plan = build_destroy(&one, &live);
     let orphan_role: Vec<String> = change(&plan, "role.delivery[b]").after.iter().map(|x| x.to_string()).collect();
     assert_eq!(orphan_role, ["firehose.events[a]", "firehose.events[b]"]);

@@ -16,8 +16,7 @@ const HEADER: &str = "[stack]\nname = \"generic\"\n";
 async fn plan_of(fake: &Arc<FakeProvider>, toml: &str) -> Plan {
     let s = stack(&format!("{HEADER}{toml}"));
     let provider: Arc<dyn Provider> = fake.clone();
-    let owned = crate::live::discover(&s, &provider, &s.locations()).await.unwrap();
-    let live = crate::live::read(&s, &provider, &owned).await.unwrap();
+    let live = crate::testing::live_of(&s, &provider).await;
     plan::build(&s, &live).unwrap()
 }
 
