@@ -106,7 +106,7 @@ import { pathToFileURL } from "node:url";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-const [token, source, handler, timeout, name, memory, limitText] = process.argv.slice(1);
+const [token, source, handler, timeout, name, memory, limitText] = process.argv.slice(2);
 const limit = Number(limitText);
 const answer = (v) => process.stdout.write("\n" + token + JSON.stringify(v) + "\n");
 const dot = handler.lastIndexOf(".");
@@ -155,6 +155,9 @@ for await (const line of lines) {
   answer(reply);
 }
 "#;
+
+/// The file [`NODE_WORKER`] is run from.
+const NODE_WORKER_FILE: &str = "worker.mjs";
 
 /// A language preview runs handlers of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,6 +234,10 @@ pub struct Runner {
     interpreter: Interpreter,
     /// The private copy of the packaged code (Lambda's `/var/task`), removed with the runner.
     task: PrivateDir,
+    /// The worker's own program, beside the code (Lambda's `/var/runtime`): a file, as Lambda
+    /// runs its runtime, so that what the handler starts (a worker thread) inherits no flag
+    /// of an inline script.
+    runtime: PrivateDir,
     worker: Option<Worker>,
     token: String,
 }
@@ -250,7 +257,12 @@ impl Runner {
             format!("cannot lay out the code of {} from {}: {e}", function.name, function.source.display())
         })?;
         let interpreter = interpreter(language, &function.project)?;
-        Ok(Runner { function, language, interpreter, task, worker: None, token: new_token() })
+        let runtime = PrivateDir::create("runtime").map_err(|e| format!("cannot make a private directory: {e}"))?;
+        if language == Language::Node {
+            std::fs::write(runtime.path().join(NODE_WORKER_FILE), NODE_WORKER)
+                .map_err(|e| format!("cannot write the Node.js worker: {e}"))?;
+        }
+        Ok(Runner { function, language, interpreter, task, runtime, worker: None, token: new_token() })
     }
 
     /// The worker's command: the interpreter with the function's environment and nothing else,
@@ -264,7 +276,7 @@ impl Runner {
             // Lambda gives the V8 heap most of the function's memory.
             Language::Node => command
                 .arg(format!("--max-old-space-size={}", (f.memory_mb.max(128) as i64) * 9 / 10))
-                .args(["--input-type=module", "-e", NODE_WORKER]),
+                .arg(self.runtime.path().join(NODE_WORKER_FILE)),
         };
         command
             .arg(&self.token)
@@ -285,7 +297,7 @@ impl Runner {
     fn start(&self) -> Result<Worker, String> {
         let f = &self.function;
         // It may read its own (copied) code and its runtime, nothing else (see crate::sandbox).
-        let mut read = vec![self.task.path().to_path_buf()];
+        let mut read = vec![self.task.path().to_path_buf(), self.runtime.path().to_path_buf()];
         read.extend(self.interpreter.read.iter().cloned());
         let mut worker = Worker::spawn(self.command(), &read, &self.token, MAX_LINE)
             .map_err(|e| format!("cannot start {}: {e}", self.language.program()))?;

@@ -1,5 +1,7 @@
 //! The sandbox's stages on Linux: namespaces, parent death, descriptors, privileges, Landlock
-//! and the socket filter, applied in that order before the worker's program is executed.
+//! and the system call filter, applied in that order before the worker's program is executed.
+//! Every stage runs with an empty environment in `/`; the worker's environment and working
+//! directory are applied by the final `exec` only.
 
 use super::{Args, Report, SUBCOMMAND, SYSTEM_READ};
 use nix::sched::{unshare, CloneFlags};
@@ -30,8 +32,9 @@ pub(super) fn run(args: &Args) -> ExitCode {
     }
     // A user namespace makes the others possible without privileges; as root, they work
     // without one too.
-    let full = CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWNET;
-    let namespaces = unshare(full).or_else(|_| unshare(CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWNET));
+    // System V IPC of its own too (the filter refuses those calls; the namespace is a second wall).
+    let others = CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWNET | CloneFlags::CLONE_NEWIPC;
+    let namespaces = unshare(CloneFlags::CLONE_NEWUSER | others).or_else(|_| unshare(others));
     if namespaces.is_err() {
         // No namespaces: the worker stays in the process group it was started in, which a
         // kill ends; a process it starts that calls setsid escapes (the probe says so).
@@ -43,6 +46,9 @@ pub(super) fn run(args: &Args) -> ExitCode {
     inner.arg(SUBCOMMAND).arg("--inner").arg("--parent").arg(args.parent.to_string());
     if let Some(p) = &args.private {
         inner.arg("--private").arg(p);
+    }
+    if let Some(l) = &args.launch {
+        inner.arg("--launch").arg(l);
     }
     for r in &args.read {
         inner.arg("--read").arg(r);
@@ -133,56 +139,29 @@ fn landlock(args: &Args, report: &mut Report) {
     }
 }
 
-/// The seccomp filter: every `socket()` refused (EACCES), `socketpair()` but for UNIX pairs,
-/// io_uring and the kernel keyrings (ENOSYS / EACCES); everything else allowed. On x86_64 the
-/// x32 numbers of the same calls are refused too (other ABIs fail the filter's architecture
-/// check and kill the process).
-fn socket_filter() -> Result<seccompiler::BpfProgram, String> {
-    use seccompiler::{SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter, SeccompRule};
-    use std::collections::BTreeMap;
-    let arch: seccompiler::TargetArch = std::env::consts::ARCH.try_into().map_err(|e| format!("{e:?}"))?;
-    let always: Vec<SeccompRule> = Vec::new();
-    let not_unix = SeccompRule::new(vec![SeccompCondition::new(
-        0,
-        SeccompCmpArgLen::Dword,
-        SeccompCmpOp::Ne,
-        libc::AF_UNIX as u64,
-    )
-    .map_err(|e| e.to_string())?])
-    .map_err(|e| e.to_string())?;
-    let calls: Vec<(i64, Vec<SeccompRule>)> = vec![
-        (libc::SYS_socket, always.clone()),
-        (libc::SYS_socketpair, vec![not_unix]),
-        (libc::SYS_io_uring_setup, always.clone()),
-        (libc::SYS_io_uring_enter, always.clone()),
-        (libc::SYS_io_uring_register, always.clone()),
-        (libc::SYS_keyctl, always.clone()),
-        (libc::SYS_add_key, always.clone()),
-        (libc::SYS_request_key, always),
-    ];
-    let mut rules: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
-    for (number, rule) in calls {
-        if cfg!(target_arch = "x86_64") {
-            // The same call through the x32 ABI (its numbers carry bit 30).
-            rules.insert(number | 0x4000_0000, rule.clone());
-        }
-        rules.insert(number, rule);
-    }
-    let filter = SeccompFilter::new(rules, SeccompAction::Allow, SeccompAction::Errno(libc::EACCES as u32), arch)
-        .map_err(|e| e.to_string())?;
-    filter.try_into().map_err(|e: seccompiler::BackendError| e.to_string())
-}
-
-/// Whether the filter is in force, seen from inside: a UNIX socket and a UDP socket refused with
-/// EACCES (a network namespace alone refuses neither).
-fn sockets_refused() -> bool {
-    let refused = |e: std::io::Error| e.raw_os_error() == Some(libc::EACCES);
-    let unix = std::os::unix::net::UnixDatagram::unbound().err().is_some_and(refused);
+/// Whether the filter is in force, seen from inside: a socket of any family and a UNIX datagram
+/// pair refused with the filter's answer (a network namespace alone refuses neither), a UNIX
+/// stream pair allowed.
+fn filter_holds() -> bool {
+    use std::os::unix::net::{UnixDatagram, UnixStream};
+    let refused = |e: std::io::Error| e.raw_os_error() == Some(super::syscalls::DENIED);
+    let unix = UnixDatagram::unbound().err().is_some_and(refused);
     let udp = std::net::UdpSocket::bind("127.0.0.1:0").err().is_some_and(refused);
-    unix && udp
+    let datagram_pair = UnixDatagram::pair().err().is_some_and(refused);
+    let stream_pair = UnixStream::pair().is_ok();
+    unix && udp && datagram_pair && stream_pair
 }
 
 fn confine_and_exec(args: &Args, pid_namespace: bool, network_namespace: bool) -> ExitCode {
+    // What the worker runs with, read (and removed) before anything else: nothing of it applies
+    // until the final exec.
+    let launch = match args.launch.as_deref().map(super::Launch::take).transpose() {
+        Ok(launch) => launch.unwrap_or_default(),
+        Err(e) => {
+            crate::errln!("cannot read the worker's launch file: {e}");
+            return ExitCode::from(126);
+        }
+    };
     // First, while /proc can still be listed.
     let descriptors_closed = close_inherited_descriptors();
     let mut report = Report {
@@ -197,18 +176,22 @@ fn confine_and_exec(args: &Args, pid_namespace: bool, network_namespace: bool) -
     report.capabilities_dropped = drop_capabilities();
     landlock(args, &mut report);
     // Last: the filter needs no_new_privs (it is installed without privileges).
-    if let Ok(program) = socket_filter() {
-        let _ = seccompiler::apply_filter(&program);
-    }
-    report.socket_filter = sockets_refused();
+    let _ = super::syscalls::install();
+    report.syscall_filter = filter_holds();
     if args.probe {
         crate::output::out(&serde_json::to_string(&report).unwrap_or_default());
         return ExitCode::SUCCESS;
     }
     let Some((program, rest)) = args.command.split_first() else { return ExitCode::from(126) };
     use std::os::unix::process::CommandExt;
-    // Replaces this process: its environment and working directory are the worker's.
-    let error = Command::new(program).args(rest).exec();
+    // Replaces this process. Only now, every fence up, the worker's environment and working
+    // directory apply: a variable such as LD_PRELOAD acts inside the fence only.
+    let mut worker = Command::new(program);
+    worker.args(rest).env_clear().envs(launch.environment);
+    if let Some(dir) = &launch.directory {
+        worker.current_dir(dir);
+    }
+    let error = worker.exec();
     crate::errln!("cannot run {}: {error}", Path::new(program).display());
     ExitCode::from(127)
 }

@@ -3,10 +3,13 @@
 //! reach what provision can reach.
 //!
 //! A worker is started as `provision __sandbox ... -- PROGRAM ARGS`, which confines itself and
-//! then executes the program (see `linux.rs` for each step):
+//! then executes the program (see `linux.rs` for each step). Every stage starts with an empty
+//! environment in `/`: nothing of the stack (the function's `environment`, its working
+//! directory, its code) applies before the final `exec`, when every fence below is up.
 //! 1. **Namespaces** (an unprivileged user namespace, root or not): a new PID namespace whose
 //!    first process is the worker, so that everything it starts (`setsid` included) dies with it,
-//!    and a new network namespace with no interface but a loopback that is down.
+//!    a new network namespace with no interface but a loopback that is down, and System V IPC of
+//!    its own.
 //! 2. **Parent death**: each stage is killed (SIGKILL) when the one that started it dies, so a
 //!    killed provision leaves no worker behind.
 //! 3. **Descriptors**: every descriptor but stdin, stdout and stderr is closed, whatever
@@ -19,10 +22,10 @@
 //!    temporary directory (and `/dev/null`); TCP connect and bind denied (ABI 4+); no signal or
 //!    abstract socket outside the sandbox (ABI 6+); no connect to a pathname UNIX socket (ABI 9+).
 //!    `/proc` is not readable: no parent's `environ` or `cmdline`, no credential file.
-//! 6. **A socket filter** (seccomp): `socket()` refused for every family (pathname and abstract
-//!    UNIX sockets, UDP, TCP, raw, netlink, packet), `socketpair()` for all but UNIX pairs (which
-//!    reach nothing), io_uring (which could open sockets past the filter) and the kernel keyrings
-//!    refused. Whatever the Landlock ABI, nothing leaves through a socket.
+//! 6. **A system call allow list** (seccomp, [`syscalls`]): the calls the runtimes need, and
+//!    nothing else (no socket, no datagram pair, no new namespace, no ptrace, no io_uring, no
+//!    keyring...): a denied call answers `EPERM`; a change of a file's mode, owner or times is
+//!    skipped (Landlock does not govern those).
 //!
 //! provision itself is non-dumpable ([`harden_this_process`]), so no process of the same user can
 //! read its `/proc` environment or command line either. Where the kernel refuses a protection,
@@ -31,6 +34,8 @@
 
 #[cfg(target_os = "linux")]
 mod linux;
+#[cfg(target_os = "linux")]
+pub mod syscalls;
 
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
@@ -139,28 +144,84 @@ pub fn check_required() -> Result<(), String> {
 
 const UNCONFINED: &str = "any confinement (preview's sandbox needs Linux)";
 
+/// The name of the launch file in a worker's private directory.
+const LAUNCH_FILE: &str = ".provision-launch";
+
+/// What the final stage applies at its `exec`, and nothing before: the worker's environment and
+/// working directory. Carried in a file of the worker's private directory (mode 0700), read and
+/// removed by the final stage; the stages themselves run with an empty environment in `/`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Launch {
+    pub directory: Option<PathBuf>,
+    pub environment: Vec<(OsString, OsString)>,
+}
+
+impl Launch {
+    /// As bytes: the directory, then each `KEY=VALUE`, each ended by a NUL (none of them can
+    /// hold one).
+    fn encode(&self) -> Vec<u8> {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = Vec::new();
+        out.extend_from_slice(self.directory.as_deref().map(|d| d.as_os_str().as_bytes()).unwrap_or_default());
+        out.push(0);
+        for (key, value) in &self.environment {
+            out.extend_from_slice(key.as_bytes());
+            out.push(b'=');
+            out.extend_from_slice(value.as_bytes());
+            out.push(0);
+        }
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Launch {
+        use std::os::unix::ffi::OsStrExt;
+        let mut fields = bytes.split(|b| *b == 0);
+        let directory = fields.next().filter(|d| !d.is_empty()).map(|d| PathBuf::from(OsStr::from_bytes(d)));
+        let environment = fields
+            .filter(|f| !f.is_empty())
+            .filter_map(|f| {
+                let split = f.iter().position(|b| *b == b'=')?;
+                Some((OsStr::from_bytes(&f[..split]).to_os_string(), OsStr::from_bytes(&f[split + 1..]).to_os_string()))
+            })
+            .collect();
+        Launch { directory, environment }
+    }
+
+    /// Reads the launch file and removes it.
+    pub fn take(path: &Path) -> std::io::Result<Launch> {
+        let bytes = std::fs::read(path)?;
+        std::fs::remove_file(path)?;
+        Ok(Launch::decode(&bytes))
+    }
+}
+
 /// `command` rewritten to run confined, reading only beneath `read` (besides the system's
-/// directories), with a private temporary directory (`TMPDIR`), its environment and working
-/// directory kept. The directory lives as long as the returned [`PrivateDir`].
+/// directories), with a private temporary directory (`TMPDIR`). Its environment and working
+/// directory are the worker's only: the sandbox's stages start with an empty environment in
+/// `/`, and the final stage applies them at its `exec`, once every protection is in force. The
+/// directory lives as long as the returned [`PrivateDir`].
 pub fn confine(command: &Command, read: &[PathBuf]) -> std::io::Result<(Command, PrivateDir)> {
+    use std::os::unix::fs::OpenOptionsExt;
     let private = PrivateDir::create("worker")?;
+    let mut environment: Vec<(OsString, OsString)> = command
+        .get_envs()
+        .filter(|(key, _)| *key != "TMPDIR")
+        .filter_map(|(key, value)| Some((key.to_os_string(), value?.to_os_string())))
+        .collect();
+    environment.push(("TMPDIR".into(), private.path().as_os_str().to_os_string()));
+    let launch = Launch { directory: command.get_current_dir().map(Path::to_path_buf), environment };
+    let launch_file = private.path().join(LAUNCH_FILE);
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&launch_file)?;
+    std::io::Write::write_all(&mut file, &launch.encode())?;
     let mut confined = Command::new(program()?);
     confined.arg(SUBCOMMAND).arg("--parent").arg(std::process::id().to_string());
     confined.arg("--private").arg(private.path());
+    confined.arg("--launch").arg(&launch_file);
     for path in read {
         confined.arg("--read").arg(path);
     }
     confined.arg("--").arg(command.get_program()).args(command.get_args());
-    confined.env_clear();
-    for (key, value) in command.get_envs() {
-        if let Some(value) = value {
-            confined.env(key, value);
-        }
-    }
-    confined.env("TMPDIR", private.path());
-    if let Some(dir) = command.get_current_dir() {
-        confined.current_dir(dir);
-    }
+    confined.env_clear().current_dir("/");
     Ok((confined, private))
 }
 
@@ -266,6 +327,10 @@ pub struct Args {
     /// The worker's private temporary directory (read and write).
     #[arg(long)]
     private: Option<PathBuf>,
+    /// The worker's environment and working directory, applied at the final exec only (a file
+    /// in the private directory, removed once read).
+    #[arg(long)]
+    launch: Option<PathBuf>,
     /// Read and execute beneath this path (repeatable).
     #[arg(long)]
     read: Vec<PathBuf>,
@@ -294,9 +359,10 @@ pub struct Report {
     pub landlock_network: bool,
     /// Signals and abstract UNIX sockets outside the sandbox denied by Landlock.
     pub landlock_scopes: bool,
-    /// `socket()` refused by the seccomp filter (tried: a UNIX and a UDP socket).
+    /// The seccomp allow list in force (tried: a UNIX and a UDP socket and a UNIX datagram pair
+    /// refused, a UNIX stream pair allowed).
     #[serde(default)]
-    pub socket_filter: bool,
+    pub syscall_filter: bool,
     /// Nothing open but stdin, stdout and stderr (listed after closing the rest).
     #[serde(default)]
     pub descriptors_closed: bool,
@@ -310,16 +376,16 @@ impl Report {
         if !self.landlock_files {
             missing.push("file access limits (Landlock): the handler can read every file provision can read");
         }
-        if !self.socket_filter {
+        if !self.syscall_filter {
             missing.push(
-                "the socket filter (seccomp): pathname UNIX sockets (a Docker socket, an ssh-agent, D-Bus), raw and netlink sockets are reachable",
+                "the system call filter (seccomp): every system call is open, pathname UNIX sockets (a Docker socket, an ssh-agent, D-Bus), raw and netlink sockets and changing the mode, owner or times of any file provision's user owns among them",
             );
         }
-        if !self.socket_filter && !self.network_namespace {
-            missing.push("UDP isolation (the socket filter or a network namespace): UDP reaches the network");
+        if !self.syscall_filter && !self.network_namespace {
+            missing.push("UDP isolation (the system call filter or a network namespace): UDP reaches the network");
         }
-        if !self.socket_filter && !self.landlock_network && !self.network_namespace {
-            missing.push("TCP isolation (the socket filter, Landlock network rules or a network namespace): TCP reaches the network");
+        if !self.syscall_filter && !self.landlock_network && !self.network_namespace {
+            missing.push("TCP isolation (the system call filter, Landlock network rules or a network namespace): TCP reaches the network");
         }
         if !self.pid_namespace {
             missing.push("a PID namespace: a process the handler starts with setsid can outlive preview");
@@ -356,6 +422,7 @@ pub fn probe() -> Report {
         .get_or_init(|| {
             let Ok(exe) = program() else { return Report::default() };
             let out = Command::new(exe)
+                .current_dir("/")
                 .arg(SUBCOMMAND)
                 .arg("--parent")
                 .arg(std::process::id().to_string())
@@ -403,7 +470,7 @@ mod tests {
             landlock_files: true,
             landlock_network: true,
             landlock_scopes: true,
-            socket_filter: true,
+            syscall_filter: true,
             descriptors_closed: true,
         }
     }
@@ -412,15 +479,15 @@ mod tests {
     fn what_is_missing_is_named_and_nothing_when_everything_held() {
         let all = everything();
         assert!(all.missing().is_empty());
-        // The network is closed by the socket filter, Landlock's rules or a network namespace.
+        // The network is closed by the system call filter, Landlock's rules or a network namespace.
         assert!(Report { landlock_network: false, ..all.clone() }.missing().is_empty());
         assert!(Report { network_namespace: false, ..all.clone() }.missing().is_empty());
-        // Without the socket filter, pathname UNIX sockets are open whatever else holds; UDP
+        // Without the system call filter, pathname UNIX sockets are open whatever else holds; UDP
         // too when there is no network namespace.
-        let no_filter = Report { socket_filter: false, ..all.clone() }.missing().join("; ");
+        let no_filter = Report { syscall_filter: false, ..all.clone() }.missing().join("; ");
         assert!(no_filter.contains("pathname UNIX sockets") && !no_filter.contains("UDP"), "{no_filter}");
         let no_filter_no_netns =
-            Report { socket_filter: false, network_namespace: false, ..all.clone() }.missing().join("; ");
+            Report { syscall_filter: false, network_namespace: false, ..all.clone() }.missing().join("; ");
         assert!(no_filter_no_netns.contains("UDP isolation"), "{no_filter_no_netns}");
         assert!(!no_filter_no_netns.contains("TCP isolation"), "Landlock's rules still stop TCP");
         // A kernel without Landlock, user namespaces or seccomp: each gap named.
@@ -428,7 +495,7 @@ mod tests {
         let missing = bare.missing().join("; ");
         for gap in [
             "file access limits",
-            "socket filter",
+            "system call filter",
             "UDP isolation",
             "TCP isolation",
             "a PID namespace",

@@ -69,8 +69,11 @@ enum Language {
 /// Every way out a handler tries, with what it reads (given by the function's environment):
 /// provision's own `/proc` files, a credentials file outside the project, a secret in its own
 /// source directory that packaging leaves out, the home directory, `/etc/passwd`, a local TCP
-/// port, a UDP port, a pathname UNIX socket (an ssh-agent's, a Docker socket) and descriptor 7,
-/// which provision inherited without close-on-exec. It also lists its working directory.
+/// port, a UDP port, a pathname UNIX socket (an ssh-agent's, a Docker socket), a pathname
+/// datagram socket through a UNIX datagram pair (journald's, syslog's), the mode of a file
+/// outside (which Landlock does not govern) and descriptor 7, which provision inherited without
+/// close-on-exec. It also lists its working directory, and says what the library the function's
+/// `LD_PRELOAD` names could do when it was loaded (`PRELOAD_RAN`, set by its constructor).
 const PYTHON_PROBE: &str = r#"
 import os, socket
 def lambda_handler(event, context):
@@ -92,6 +95,9 @@ def lambda_handler(event, context):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.connect(env["UNIX_SOCKET"])
         s.sendall(b"leak")
+    def dgram():
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        a.sendto(b"leak", env["DGRAM_SOCKET"])
     def status():
         # What the kernel says of this very process (prctl: /proc is closed to it): no new
         # privileges, a seccomp filter, how many capabilities its bounding set keeps, its pid.
@@ -120,6 +126,9 @@ def lambda_handler(event, context):
         "tcp": attempt(tcp),
         "udp": attempt(udp),
         "unix": attempt(unix),
+        "dgram": attempt(dgram),
+        "chmod": attempt(lambda: os.chmod(env["OUTSIDE"], 0o777)),
+        "preload": env.get("PRELOAD_RAN", "did not run"),
         "fd": attempt(lambda: os.read(7, 1)),
         "files": ",".join(sorted(os.listdir("."))),
         "status": status(),
@@ -162,6 +171,8 @@ export const lambda_handler = async (event) => {
     home: attempt(() => fs.readdirSync(env.USER_HOME)),
     passwd: attempt(() => fs.readFileSync("/etc/passwd")),
     tcp, udp, unix,
+    chmod: attempt(() => fs.chmodSync(env.OUTSIDE, 0o777)),
+    preload: env.PRELOAD_RAN || "did not run",
     fd: attempt(() => fs.readSync(7, Buffer.alloc(1))),
     files: fs.readdirSync(".").sort().join(","),
     region: "r", device: "d", year: "y", month: "m", day: "d", hour: "h",
@@ -170,12 +181,15 @@ export const lambda_handler = async (event) => {
 };
 "#;
 
-/// The listeners a handler must not reach, on the host: TCP, UDP and a pathname UNIX socket.
+/// The listeners a handler must not reach, on the host: TCP, UDP, a pathname UNIX socket and a
+/// pathname UNIX datagram socket.
 struct Listeners {
     tcp: std::net::TcpListener,
     udp: std::net::UdpSocket,
     unix: std::os::unix::net::UnixListener,
     unix_path: PathBuf,
+    dgram: std::os::unix::net::UnixDatagram,
+    dgram_path: PathBuf,
 }
 
 impl Listeners {
@@ -187,9 +201,14 @@ impl Listeners {
         let unix_path = dir.join("agent.sock");
         let unix = std::os::unix::net::UnixListener::bind(&unix_path).unwrap();
         unix.set_nonblocking(true).unwrap();
+        let dgram_path = dir.join("journal.sock");
+        let dgram = std::os::unix::net::UnixDatagram::bind(&dgram_path).unwrap();
+        dgram.set_nonblocking(true).unwrap();
         // Writable by everyone: only the sandbox may stop an unprivileged handler connecting.
-        std::fs::set_permissions(&unix_path, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
-        Listeners { tcp, udp, unix, unix_path }
+        for path in [&unix_path, &dgram_path] {
+            std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+        }
+        Listeners { tcp, udp, unix, unix_path, dgram, dgram_path }
     }
 
     /// Nothing reached any of them.
@@ -198,7 +217,58 @@ impl Listeners {
         assert!(self.tcp.accept().as_ref().is_err_and(would_block), "a TCP connection reached the host");
         assert!(self.udp.recv(&mut [0u8; 16]).as_ref().is_err_and(would_block), "a UDP datagram reached the host");
         assert!(self.unix.accept().as_ref().is_err_and(would_block), "a UNIX socket connection reached the host");
+        assert!(
+            self.dgram.recv(&mut [0u8; 16]).as_ref().is_err_and(would_block),
+            "a UNIX datagram reached the host's datagram socket"
+        );
     }
+}
+
+/// A library whose constructor runs wherever it is loaded (`LD_PRELOAD`): it appends to the file
+/// `PRELOAD_MARKER` names and connects to `TCP_PORT`, then says how each went in `PRELOAD_RAN`
+/// (`file=ERRNO net=ERRNO`, 0 when it succeeded). Built with the C compiler Rust links with.
+const PRELOAD_LIBRARY: &str = r#"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+__attribute__((constructor)) static void preload(void) {
+    const char *marker = getenv("PRELOAD_MARKER"), *port = getenv("TCP_PORT");
+    int file = -1, net = -1;
+    if (marker) {
+        int fd = open(marker, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        file = fd >= 0 ? 0 : errno;
+        if (fd >= 0) { (void)!write(fd, "ran unconfined\n", 15); close(fd); }
+    }
+    if (port) {
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        if (s < 0) net = errno;
+        else {
+            struct sockaddr_in a = {0};
+            a.sin_family = AF_INET;
+            a.sin_port = htons(atoi(port));
+            a.sin_addr.s_addr = htonl(0x7f000001);
+            net = connect(s, (struct sockaddr *)&a, sizeof a) == 0 ? 0 : errno;
+            close(s);
+        }
+    }
+    char out[64];
+    snprintf(out, sizeof out, "file=%d net=%d", file, net);
+    setenv("PRELOAD_RAN", out, 1);
+}
+"#;
+
+/// Builds [`PRELOAD_LIBRARY`] into `path`.
+fn build_preload_library(path: &Path) {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("preload.c");
+    std::fs::write(&source, PRELOAD_LIBRARY).unwrap();
+    let out = Command::new("cc").args(["-shared", "-fPIC", "-o"]).arg(path).arg(&source).output().unwrap();
+    assert!(out.status.success(), "cc: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// Runs preview of a handler probing every way out, and checks each is refused: as root, or
@@ -219,14 +289,24 @@ fn hostile_handler(language: Language, as_nobody: bool) {
     std::fs::write(&excluded, "AWS_SECRET_ACCESS_KEY=s3cr3t\n").unwrap();
     let listeners = Listeners::open(project.dir.path());
     let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    // A library shipped with the handler and named by the function's LD_PRELOAD, relative to its
+    // working directory: it may run inside the fence only, as it would inside Lambda.
+    build_preload_library(&project.source().join("preload.so"));
+    let drop_box = outside.path().join("drop");
+    std::fs::create_dir(&drop_box).unwrap();
+    std::fs::set_permissions(&drop_box, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let marker = drop_box.join("preload-ran");
     let environment = format!(
-        "environment = {{ PROVISION_PID = \"${{var.pid}}\", OUTSIDE = {:?}, EXCLUDED = {:?}, USER_HOME = {home:?}, TCP_PORT = \"{}\", UDP_PORT = \"{}\", UNIX_SOCKET = {:?} }}",
+        "environment = {{ PROVISION_PID = \"${{var.pid}}\", OUTSIDE = {:?}, EXCLUDED = {:?}, USER_HOME = {home:?}, TCP_PORT = \"{}\", UDP_PORT = \"{}\", UNIX_SOCKET = {:?}, DGRAM_SOCKET = {:?}, LD_PRELOAD = \"./preload.so\", PRELOAD_MARKER = {:?} }}",
         credentials.to_str().unwrap(),
         excluded.to_str().unwrap(),
         listeners.tcp.local_addr().unwrap().port(),
         listeners.udp.local_addr().unwrap().port(),
         listeners.unix_path.to_str().unwrap(),
+        listeners.dgram_path.to_str().unwrap(),
+        marker.to_str().unwrap(),
     );
+    let mode_before = std::fs::metadata(&credentials).unwrap().permissions();
     project.edit("timeout_seconds = 60", &format!("timeout_seconds = 60\n{environment}"));
     project.edit("[variables]", "[variables]\npid = \"0\"");
     match language {
@@ -275,17 +355,37 @@ fn hostile_handler(language: Language, as_nobody: bool) {
     assert!(out.status.success(), "{stdout}\n{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     let keys = &report["records"][0]["partition_keys"];
-    let (refused, bad_descriptor) = match language {
-        // Landlock and the socket filter both answer EACCES.
-        Language::Python => ("PermissionError-13", "OSError-9"),
-        Language::Node => ("EACCES", "EBADF"),
+    // Landlock answers EACCES, the system call filter EPERM.
+    let (no_access, denied, bad_descriptor) = match language {
+        Language::Python => ("PermissionError-13", "PermissionError-1", "OSError-9"),
+        Language::Node => ("EACCES", "EPERM", "EBADF"),
     };
-    for probe in ["environ", "cmdline", "outside", "excluded", "home", "passwd", "tcp", "udp", "unix"] {
-        assert_eq!(keys[probe], refused, "{probe}: {keys}\n{stderr}");
+    for probe in ["environ", "cmdline", "outside", "excluded", "home", "passwd"] {
+        assert_eq!(keys[probe], no_access, "{probe}: {keys}\n{stderr}");
     }
+    let sockets: &[&str] =
+        if language == Language::Python { &["tcp", "udp", "unix", "dgram"] } else { &["tcp", "udp", "unix"] };
+    for probe in sockets {
+        assert_eq!(keys[*probe], denied, "{probe}: {keys}\n{stderr}");
+    }
+    // A change of mode is skipped (Landlock does not govern it): it answers success, and the file
+    // outside keeps its mode.
+    assert_eq!(keys["chmod"], "reached", "{keys}");
+    assert_eq!(
+        std::fs::metadata(&credentials).unwrap().permissions(),
+        mode_before,
+        "the mode of a file outside changed"
+    );
     assert_eq!(keys["fd"], bad_descriptor, "descriptor 7 reached the handler: {keys}");
+    // The library ran, inside the fence only: it could write nothing outside and reach no port.
+    assert_eq!(keys["preload"], "file=13 net=1", "{keys}");
+    assert!(
+        !marker.exists(),
+        "the function's LD_PRELOAD ran outside the fence: {}",
+        std::fs::read_to_string(&marker).unwrap_or_default()
+    );
     // The working directory holds the packaged files only, not the source directory.
-    let code = if language == Language::Python { "index.py" } else { "index.mjs" };
+    let code = if language == Language::Python { "index.py,preload.so" } else { "index.mjs,preload.so" };
     assert_eq!(keys["files"], code, "{keys}");
     listeners.assert_untouched();
     // This kernel (6.18, Landlock ABI 7, user namespaces, seccomp) gives every protection:
@@ -413,7 +513,7 @@ fn require_sandbox_refuses_where_a_protection_is_missing() {
         assert_eq!(out.status.code(), Some(1), "{stderr}");
         assert!(stderr.contains("refusing to run code from the stack"), "{stderr}");
         assert!(stderr.contains("file access limits (Landlock)"), "{stderr}");
-        assert!(!stderr.contains("socket filter"), "only what is missing is named: {stderr}");
+        assert!(!stderr.contains("system call filter"), "only what is missing is named: {stderr}");
         assert!(!ran.exists(), "the handler ran although confinement was required");
     }
     // Everything missing: each named; without the flag preview runs, and says what it lacks.
@@ -440,9 +540,14 @@ fn require_sandbox_refuses_where_a_protection_is_missing() {
     for probe in ["outside", "excluded", "passwd", "tcp", "udp", "unix"] {
         assert_eq!(keys[probe], "reached", "{probe}: {keys}");
     }
-    for gap in
-        ["file access limits", "socket filter", "UDP isolation", "TCP isolation", "a PID namespace", "signal scoping"]
-    {
+    for gap in [
+        "file access limits",
+        "system call filter",
+        "UDP isolation",
+        "TCP isolation",
+        "a PID namespace",
+        "signal scoping",
+    ] {
         assert!(stderr.contains(gap), "{gap}: {stderr}");
     }
 }
@@ -569,4 +674,52 @@ fn module_sources_stay_in_the_project_and_no_other_file_is_ever_shown() {
     let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(!all.contains("module.absolute.source"), "inside the named project now:\n{all}");
     assert!(!all.contains("wJalrXUtnFEMI"), "{all}");
+}
+
+/// Runs tests/runtime-probe's handler of `language` through preview, confined: every common
+/// thing a handler does (threads, child processes, asyncio or worker threads, temporary files,
+/// compression, hashing, TLS setup, timers) answers "ok" under the system call allow list.
+fn runtime_checks(language: Language) -> serde_json::Value {
+    let project = Project::new();
+    let probe = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/runtime-probe");
+    match language {
+        Language::Python => {
+            let code = std::fs::read_to_string(probe.join("python/index.py")).unwrap();
+            project.write("examples/lambda/metadata_extractor/index.py", &code);
+        }
+        Language::Node => {
+            std::fs::remove_file(project.source().join("index.py")).unwrap();
+            let code = std::fs::read_to_string(probe.join("node/index.mjs")).unwrap();
+            project.write("examples/lambda/metadata_extractor/index.mjs", &code);
+            project.edit("runtime = \"python3.12\"", "runtime = \"nodejs20.x\"");
+        }
+    }
+    project.write("one.jsonl", "{\"a\": 1}\n");
+    let out = project
+        .command(&["--require-sandbox", "preview", "--records", "one.jsonl", "--json"])
+        .current_dir(project.dir.path())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let keys = &report["records"][0]["partition_keys"];
+    serde_json::from_str(keys["checks"].as_str().unwrap_or_else(|| panic!("{report}"))).unwrap()
+}
+
+#[test]
+fn what_python_handlers_do_runs_under_the_system_call_allow_list() {
+    let checks = runtime_checks(Language::Python);
+    let failed: Vec<_> = checks.as_object().unwrap().iter().filter(|(_, v)| *v != "ok").collect();
+    assert!(failed.is_empty() && checks.as_object().unwrap().len() >= 12, "{checks}");
+}
+
+#[test]
+fn what_node_handlers_do_runs_under_the_system_call_allow_list() {
+    if !required_tool("node", "PROVISION_TEST_NO_NODE") {
+        return;
+    }
+    let checks = runtime_checks(Language::Node);
+    let failed: Vec<_> = checks.as_object().unwrap().iter().filter(|(_, v)| *v != "ok").collect();
+    assert!(failed.is_empty() && checks.as_object().unwrap().len() >= 11, "{checks}");
 }
