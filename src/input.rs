@@ -1,9 +1,32 @@
 //! Reading files named by the user with a cap decided before anything is allocated: a stack file,
 //! a var file or a saved plan is small, and a device, a FIFO or an endless file is refused, never
-//! read into memory.
+//! read into memory. And the one rule for every file a run reads from the project (the stack
+//! file, var files, records, module and function sources): it resolves, symlinks followed,
+//! inside the project directory ([`inside`]).
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// `path`, resolved (symlinks followed), when it lies inside `root` (canonical): the one rule
+/// for every file a run reads from the project. The error names `path` as given, never what it
+/// resolves to (a link's target outside would tell what exists there) nor what it holds.
+///
+/// ```
+/// let root = std::env::temp_dir().canonicalize().unwrap();
+/// assert!(provision::input::inside(&root.join("no-such-file"), &root).unwrap_err().contains("cannot read"));
+/// assert!(provision::input::inside(std::path::Path::new("/etc/hostname"), &root).is_err());
+/// ```
+pub fn inside(path: &Path, root: &Path) -> Result<PathBuf, String> {
+    let shown = crate::output::escape(&path.display().to_string());
+    let real = path.canonicalize().map_err(|e| format!("cannot read {shown}: {}", e.kind()))?;
+    if !real.starts_with(root) {
+        return Err(format!(
+            "{shown} lies outside the project directory {} (symlinks followed): provision reads no file from outside it; --project-dir DIR names a wider project",
+            crate::output::escape(&root.display().to_string())
+        ));
+    }
+    Ok(real)
+}
 
 /// The largest stack.toml read.
 pub const MAX_STACK_BYTES: u64 = 16 * 1024 * 1024;

@@ -3,11 +3,17 @@
 //!
 //! - Regular files only: a FIFO, socket or device is an error naming it, never read.
 //! - Symlinks are followed when they stay inside the source directory; one that leaves it, or
-//!   points at what is never packaged (a secret such as `.aws/credentials`), is an error naming
-//!   it. A directory reached through links is read once.
-//! - Left out: dotfiles (unless an `include` glob names them), `.provisionignore` patterns
-//!   (gitignore syntax), `exclude` globs, Python caches, and secrets, always: `.env*`, `.aws/`,
-//!   `.git/`, `*.pem`, `*.key`, `*.tfstate*`, SSH keys (`id_rsa*`, `id_ed25519*`...).
+//!   points at what is never packaged (a hidden path, a secret such as `.aws/credentials`), is
+//!   an error naming the link, never its target. A directory reached through links is read once.
+//! - A hard link is packaged only when every name of its file lies inside the source directory:
+//!   one whose file has a name elsewhere (a link to `~/.aws/credentials`, or a package manager's
+//!   store) is an error naming it.
+//! - Left out, whatever `include` says: every hidden path (any component starting with `.`),
+//!   credentials and secrets (`*.pem`, `*.key`, `*.tfstate*`, SSH keys `id_rsa*`, `id_ed25519*`...,
+//!   and, hidden anyway, `.env*`, `.aws/`, `.git/`, `.config/gh`, `.docker/config.json`,
+//!   `.kube/config`, `.git-credentials`, `.cargo/credentials*`, the cloud CLIs' files,
+//!   `.terraform.d/credentials*`), Python caches; and `.provisionignore` patterns (gitignore
+//!   syntax) and `exclude` globs.
 //! - Execute bits are kept (0755 for executables, 0644 otherwise); names must be UTF-8.
 //! - Lambda's direct-upload limits are checked: 50 MB zipped, 250 MB unzipped.
 
@@ -24,13 +30,29 @@ pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
 /// The ignore file read in a source directory, in gitignore syntax.
 pub const IGNORE_FILE: &str = ".provisionignore";
 
-/// Names never packaged, whatever the globs say: they hold secrets or repository data.
+/// Names never packaged, whatever the globs say: they hold secrets or repository data. (Every
+/// hidden path is left out too; the hidden ones are listed for what they are.)
 const SECRET_PATTERNS: &[&str] = &[
     ".env",
     ".env.*",
     ".aws",
     ".git",
     ".ssh",
+    ".config/gh",
+    ".config/gcloud",
+    ".docker/config.json",
+    ".kube/config",
+    ".git-credentials",
+    ".cargo/credentials*",
+    ".azure",
+    ".oci",
+    ".terraform.d/credentials*",
+    ".terraformrc",
+    ".vault-token",
+    ".gnupg",
+    ".pgpass",
+    ".boto",
+    ".s3cfg",
     "*.pem",
     "*.key",
     "*.p12",
@@ -86,34 +108,67 @@ impl Package {
 /// Why a directory cannot be packaged; every variant names the path concerned.
 #[derive(Debug)]
 pub enum PackageError {
+    /// The source resolves outside the project directory (the message says so).
+    OutsideProject(String),
     NotADirectory(PathBuf),
     Empty(PathBuf),
-    SymlinkOutside { link: PathBuf, target: PathBuf },
-    SecretLink { link: PathBuf, target: PathBuf },
-    NotRegular { path: PathBuf, what: &'static str },
+    SymlinkOutside {
+        link: PathBuf,
+        target: PathBuf,
+    },
+    SecretLink {
+        link: PathBuf,
+        target: PathBuf,
+    },
+    /// A file with names outside the source directory: `names` in all, `inside` of them here.
+    HardLinkOutside {
+        path: PathBuf,
+        names: u64,
+        inside: usize,
+    },
+    NotRegular {
+        path: PathBuf,
+        what: &'static str,
+    },
     NotUtf8(PathBuf),
-    TooLarge { dir: PathBuf, what: &'static str, bytes: u64, limit: u64 },
-    Glob { pattern: String, error: String },
-    Io { path: PathBuf, error: std::io::Error },
+    TooLarge {
+        dir: PathBuf,
+        what: &'static str,
+        bytes: u64,
+        limit: u64,
+    },
+    Glob {
+        pattern: String,
+        error: String,
+    },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
 }
 
 impl fmt::Display for PackageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
         match self {
+            PackageError::OutsideProject(why) => write!(f, "{why}"),
             PackageError::NotADirectory(p) => write!(f, "{} is not a directory", p.display()),
             PackageError::Empty(p) => write!(f, "no files to package in {}", p.display()),
-            PackageError::SymlinkOutside { link, target } => write!(
+            // The target is never named: outside the source, that would tell what exists there.
+            PackageError::SymlinkOutside { link, .. } => write!(
                 f,
-                "{} is a symlink to {}, outside the source directory: copy the file in, or exclude the link",
-                link.display(),
-                target.display()
+                "{} is a symlink leading outside the source directory: copy the file in, or exclude the link",
+                link.display()
             ),
-            PackageError::SecretLink { link, target } => write!(
+            PackageError::SecretLink { link, .. } => write!(
                 f,
-                "{} is a symlink to {}, which is never packaged (secrets and repository data): remove the link, or exclude it",
-                link.display(),
-                target.display()
+                "{} is a symlink to a file that is never packaged (a hidden path, secrets, repository data): remove the link, or exclude it",
+                link.display()
+            ),
+            PackageError::HardLinkOutside { path, names, inside } => write!(
+                f,
+                "{} is a hard link: its file has {names} names, {inside} of them in the source directory, so it is also reachable from outside it; copy the file in (a package manager that links its store: pnpm's package-import-method=copy, uv's UV_LINK_MODE=copy), or exclude it",
+                path.display()
             ),
             PackageError::NotRegular { path, what } => {
                 write!(f, "{} is a {what}, not a regular file: remove it or exclude it", path.display())
@@ -141,6 +196,7 @@ pub fn package(dir: &Path, include: &[String], exclude: &[String]) -> Result<Pac
     }
     let root = dir.canonicalize().map_err(|error| PackageError::Io { path: dir.to_path_buf(), error })?;
     let files = select(dir, &root, include, exclude, &mut std::collections::HashSet::new())?;
+    refuse_hard_links_from_outside(&root, &files)?;
     let unzipped: u64 = files.iter().map(|(f, _)| f.size).sum();
     if unzipped > MAX_UNZIPPED_BYTES {
         return Err(PackageError::TooLarge {
@@ -221,7 +277,8 @@ fn select(
         .follow_links(false)
         .filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            !always_out.matched(entry.file_name(), is_dir).is_ignore()
+            let hidden = entry.depth() > 0 && entry.file_name().to_string_lossy().starts_with('.');
+            !hidden && !always_out.matched(entry.file_name(), is_dir).is_ignore()
         })
         .build();
     let mut files = Vec::new();
@@ -248,7 +305,8 @@ fn select(
             }
             // A link may not ship what would never be shipped under its own name.
             let inside = target.strip_prefix(root).unwrap_or(&target);
-            if secrets.matched_path_or_any_parents(inside, target.is_dir()).is_ignore() {
+            let hidden = inside.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
+            if hidden || secrets.matched_path_or_any_parents(inside, target.is_dir()).is_ignore() {
                 return Err(PackageError::SecretLink { link: path.to_path_buf(), target });
             }
             (std::fs::metadata(&target).map_err(|e| io(path, e))?, target)
@@ -294,6 +352,40 @@ fn select(
         return Err(PackageError::Empty(dir.to_path_buf()));
     }
     Ok(files)
+}
+
+/// Refuses a packaged file that is a hard link with a name outside the source directory `root`:
+/// every name of it must be found inside (counted over the whole directory, what is packaged or
+/// not, and only when a packaged file has more than one name).
+fn refuse_hard_links_from_outside(root: &Path, files: &[(PackagedFile, PathBuf)]) -> Result<(), PackageError> {
+    use std::os::unix::fs::MetadataExt;
+    let linked: Vec<(&Path, (u64, u64), u64)> = files
+        .iter()
+        .filter_map(|(_, path)| {
+            let m = std::fs::metadata(path).ok()?;
+            (m.nlink() > 1).then_some((path.as_path(), (m.dev(), m.ino()), m.nlink()))
+        })
+        .collect();
+    if linked.is_empty() {
+        return Ok(());
+    }
+    let mut names: std::collections::HashMap<(u64, u64), usize> = std::collections::HashMap::new();
+    for entry in ignore::WalkBuilder::new(root).standard_filters(false).follow_links(false).build().flatten() {
+        if entry.file_type().is_some_and(|t| t.is_file()) {
+            if let Ok(m) = entry.metadata() {
+                if m.nlink() > 1 {
+                    *names.entry((m.dev(), m.ino())).or_default() += 1;
+                }
+            }
+        }
+    }
+    for (path, id, all) in linked {
+        let inside = names.get(&id).copied().unwrap_or(0);
+        if (inside as u64) < all {
+            return Err(PackageError::HardLinkOutside { path: path.to_path_buf(), names: all, inside });
+        }
+    }
+    Ok(())
 }
 
 /// Secrets and caches: excluded at every depth, whatever the globs say.
@@ -386,14 +478,58 @@ mod tests {
     }
 
     #[test]
-    fn include_globs_select_files_but_never_secrets() {
+    fn include_globs_select_files_but_never_hidden_paths_or_credentials() {
         let d = tempfile::tempdir().unwrap();
         write(d.path(), "index.py", "x = 1\n");
         write(d.path(), "README.md", "docs\n");
-        write(d.path(), ".config.json", "{}\n");
-        write(d.path(), ".env", "SECRET\n");
-        let p = package(d.path(), &["*.py".into(), ".config.json".into(), ".env".into()], &[]).unwrap();
-        assert_eq!(names(&p), [".config.json", "index.py"]);
+        write(d.path(), "lib/deploy.pem", "SECRET\n");
+        for hidden in [
+            ".config.json",
+            ".env",
+            ".config/gh/hosts.yml",
+            ".docker/config.json",
+            ".kube/config",
+            ".git-credentials",
+            ".cargo/credentials.toml",
+            "lib/.terraform.d/credentials.tfrc.json",
+        ] {
+            write(d.path(), hidden, "SECRET\n");
+        }
+        let include: Vec<String> = [
+            "*.py",
+            "*.pem",
+            ".config.json",
+            ".env",
+            ".config/**",
+            ".docker/**",
+            ".kube/**",
+            ".git-credentials",
+            ".cargo/**",
+            "lib/**",
+        ]
+        .map(String::from)
+        .to_vec();
+        let p = package(d.path(), &include, &[]).unwrap();
+        assert_eq!(names(&p), ["index.py"]);
+    }
+
+    #[test]
+    fn a_hard_link_with_a_name_outside_is_refused_one_with_every_name_inside_is_packaged() {
+        let outside = tempfile::tempdir().unwrap();
+        write(outside.path(), "credentials", "[default]\nsecret\n");
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "index.py", "x = 1\n");
+        std::fs::hard_link(d.path().join("index.py"), d.path().join("copy.py")).unwrap();
+        let p = package(d.path(), &[], &[]).unwrap();
+        assert_eq!(names(&p), ["copy.py", "index.py"]);
+        // A name inside the source but left out of the package still counts as inside.
+        std::fs::create_dir(d.path().join(".hidden")).unwrap();
+        std::fs::hard_link(d.path().join("index.py"), d.path().join(".hidden/third.py")).unwrap();
+        assert!(package(d.path(), &[], &[]).is_ok());
+        std::fs::hard_link(outside.path().join("credentials"), d.path().join("notes.txt")).unwrap();
+        let e = package(d.path(), &[], &[]).unwrap_err().to_string();
+        assert!(e.contains("notes.txt") && e.contains("hard link") && e.contains("2 names, 1 of them"), "{e}");
+        assert!(!e.contains(&outside.path().display().to_string()), "the other name is never shown: {e}");
     }
 
     #[test]
@@ -410,6 +546,7 @@ mod tests {
         std::os::unix::fs::symlink(outside.path().join("secret.txt"), d.path().join("leak.txt")).unwrap();
         let e = package(d.path(), &[], &[]).unwrap_err().to_string();
         assert!(e.contains("leak.txt") && e.contains("outside the source directory"), "{e}");
+        assert!(!e.contains("secret.txt"), "the target is never named: {e}");
     }
 
     #[test]

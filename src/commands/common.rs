@@ -99,23 +99,6 @@ impl Context {
         }
     }
 
-    /// Says which functions' code comes from outside the stack file's directory (allowed, for
-    /// monorepos: preview runs a packaged copy of it, apply uploads it).
-    pub(super) fn note_code_outside_project(&self, stack: &Stack) {
-        let project = self.project();
-        for r in &stack.resources {
-            let Some(source) = r.spec.source_dir().and_then(|s| s.canonicalize().ok()) else { continue };
-            if !source.starts_with(&project) {
-                self.note(&format!(
-                    "note: the code of {} comes from {}, outside {}'s directory",
-                    r.address,
-                    output::escape(&source.display().to_string()),
-                    output::escape(&stack.file.display().to_string())
-                ));
-            }
-        }
-    }
-
     /// The project's directory, canonical: what a pull request writes (`--project-dir`, or the
     /// stack file's directory).
     pub(super) fn project(&self) -> std::path::PathBuf {
@@ -151,9 +134,7 @@ impl Context {
         let loaded = config::load(&self.file, &self.options(package_code))?;
         let connection = Connection { endpoint: self.endpoint.clone(), rates: self.rates.clone() };
         let session = Session::open(loaded, connection, discover, &|t: &str| self.note(t)).await?;
-        if package_code {
-            self.note_code_outside_project(&session.stack);
-        }
+        if package_code {}
         Ok(session)
     }
 

@@ -117,14 +117,26 @@ fn function(stack: &Stack, stream: &FirehoseSpec, project: &Path) -> Option<Func
     }
 }
 
+/// The records of a `--records` file (which must lie inside the project, as every file a run
+/// reads), or generated ones.
+fn records_of(
+    ctx: &Context,
+    file: Option<&Path>,
+    count: Option<u64>,
+    seed: u64,
+    at: chrono::DateTime<Utc>,
+) -> Result<Box<dyn Iterator<Item = std::io::Result<records::Record>> + Send>> {
+    let file = file.map(|f| crate::input::inside(f, &ctx.project())).transpose().map_err(|e| anyhow!(e))?;
+    Ok(records::source(file.as_deref(), count, seed, at)?)
+}
+
 /// Runs a preview, offline; `each` gets every record's result as it is known.
 pub(super) fn run_preview(ctx: &Context, args: &PreviewArgs, each: &mut dyn FnMut(&RecordResult)) -> Result<Report> {
     let (stack, _) = ctx.load_offline(true)?;
     let (address, spec, location) = stream(&stack, args.address, "preview")?;
-    ctx.note_code_outside_project(&stack);
     let env = stack.env_at(&location);
     let at = arrival(args.at)?;
-    let source = records::source(args.records, Some(args.count), args.seed, at)?;
+    let source = records_of(ctx, args.records, Some(args.count), args.seed, at)?;
     let settings = Settings {
         address: address.to_string(),
         stream: spec,
@@ -230,7 +242,7 @@ pub(super) async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode>
         let (stack, _) = ctx.load_offline(false)?;
         let (address, spec, _) = stream(&stack, args.address, "send")?;
         let mut n = 0u64;
-        for record in records::source(args.records, count.or(Some(10)), args.seed, Utc::now())? {
+        for record in records_of(ctx, args.records, count.or(Some(10)), args.seed, Utc::now())? {
             let record = record?;
             match record.refusal() {
                 Some(reason) => errln!("{reason}: not sent"),
@@ -259,7 +271,7 @@ pub(super) async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode>
     let graceful = crate::interrupt::graceful(
         "Interrupt received: no new records are sent; finishing the calls in flight (Ctrl-C again to quit now).",
     );
-    let source = records::source(args.records, count, args.seed, Utc::now())?;
+    let source = records_of(ctx, args.records, count, args.seed, Utc::now())?;
     let progress = show::SendProgress::new(count, ctx.quiet, ctx.style);
     let start = std::time::Instant::now();
     let sink = Arc::new(clients.stream_sink(&spec.name));

@@ -337,17 +337,7 @@ pub fn resolve_source(dir: &Path, source: &str, root: &Path) -> Result<(PathBuf,
     if path.is_dir() {
         path = path.join("module.toml");
     }
-    let Ok(real) = path.canonicalize() else {
-        return Err(format!("cannot read module {}", shown(&path)));
-    };
-    if !real.starts_with(root) {
-        return Err(format!(
-            "module {} resolves to {}, outside the project directory {}: provision reads no module file from outside it",
-            shown(&path),
-            shown(&real),
-            shown(root)
-        ));
-    }
+    let real = crate::input::inside(&path, root)?;
     if real.extension().and_then(|e| e.to_str()) != Some("toml") || !real.is_file() {
         return Err(format!(
             "{} is not a module file (a .toml file, or a directory holding module.toml)",

@@ -72,6 +72,8 @@ pub struct Loaded {
     /// Lambda packages by source directory and globs, so that building the stack twice (offline
     /// check, then for the real account) packages each directory once.
     packages: std::sync::Mutex<BTreeMap<PackageKey, Arc<Package>>>,
+    /// The project directory (canonical): every source must resolve inside it.
+    root: PathBuf,
 }
 
 impl Loaded {
@@ -82,6 +84,7 @@ impl Loaded {
         if let Some(p) = packages.get(&key) {
             return Ok(p.clone());
         }
+        crate::input::inside(dir, &self.root).map_err(PackageError::OutsideProject)?;
         let p = Arc::new(crate::package::package(dir, include, exclude)?);
         packages.insert(key, p.clone());
         Ok(p)
@@ -128,14 +131,17 @@ pub const ENV_VAR_PREFIX: &str = "PROVISION_VAR_";
 /// Reads and parses stack.toml and the module files it uses, expands the modules and applies
 /// variable values. Parse problems are reported all at once (see [`parse`]).
 pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
-    let text = crate::input::read_text(path, crate::input::MAX_STACK_BYTES).map_err(|e| {
-        Invalid::new(
-            vec![Diagnostic::error("file", crate::output::escape(&path.display().to_string()), e)
-                .with_help("pass the stack file with -f FILE (default ./stack.toml)")],
-            Vec::new(),
-            path,
-        )
-    })?;
+    let root = project_root(path, options);
+    let text = crate::input::inside(path, &root)
+        .and_then(|real| crate::input::read_text(&real, crate::input::MAX_STACK_BYTES))
+        .map_err(|e| {
+            Invalid::new(
+                vec![Diagnostic::error("file", crate::output::escape(&path.display().to_string()), e)
+                    .with_help("pass the stack file with -f FILE (default ./stack.toml)")],
+                Vec::new(),
+                path,
+            )
+        })?;
     let (mut file, locator, mut parse_errors) =
         parse(path, &text).map_err(|errors| Invalid::new(errors, vec![(path.to_path_buf(), text.clone())], path))?;
     let Some(stack) = file.stack.take() else {
@@ -143,9 +149,8 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
             .with_help("stack.toml starts with [stack] name = \"...\"");
         return Err(Invalid::new(vec![d], vec![(path.to_path_buf(), text)], path));
     };
-    let (values, sensitive) = variable_values(&file, options, &locator, &mut parse_errors);
+    let (values, sensitive) = variable_values(&file, options, &root, &locator, &mut parse_errors);
     let mut files = vec![expand::SourceFile { path: path.to_path_buf(), file, locator }];
-    let root = project_root(path, options);
     let (instances, problems) = expand::expand(&mut files, &mut ModuleFiles, &root);
     parse_errors.extend(problems);
     for file in &files {
@@ -156,7 +161,7 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
         let sources = files.iter().map(|f| (f.path.clone(), f.locator.text().to_string())).collect();
         return Err(Invalid::new(vec![too_many], sources, path));
     }
-    let root = &files[0].locator;
+    let first = &files[0].locator;
     // The stack's identity may hold variables (`name = "dp-${var.env}"`): expanded before
     // anything else, with variables only, since the account and region are not known yet.
     let mut identity = |key: &str, raw: &str| {
@@ -164,7 +169,7 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
         match ctx.interpolate_variables(raw) {
             Ok(text) => text,
             Err(e) => {
-                parse_errors.push(root.locate(Diagnostic::error("interpolation", key, e.message).with_help(e.help)));
+                parse_errors.push(first.locate(Diagnostic::error("interpolation", key, e.message).with_help(e.help)));
                 raw.to_string()
             }
         }
@@ -183,6 +188,7 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
         region,
         package_code: options.package_code,
         packages: Default::default(),
+        root,
     })
 }
 
@@ -259,6 +265,7 @@ fn comment_out(text: &mut String, offset: usize) {
 fn variable_values(
     file: &StackFile,
     options: &Options,
+    root: &Path,
     locator: &Locator,
     errors: &mut Vec<Diagnostic>,
 ) -> (BTreeMap<String, String>, Vec<String>) {
@@ -286,7 +293,7 @@ fn variable_values(
         }
     };
     for var_file in &options.var_files {
-        match read_var_file(var_file) {
+        match crate::input::inside(var_file, root).and_then(|real| read_var_file(&real)) {
             Ok(pairs) => {
                 for (name, value) in pairs {
                     set(&name, value, &var_file.display().to_string(), errors);

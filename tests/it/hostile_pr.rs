@@ -723,3 +723,148 @@ fn what_node_handlers_do_runs_under_the_system_call_allow_list() {
     let failed: Vec<_> = checks.as_object().unwrap().iter().filter(|(_, v)| *v != "ok").collect();
     assert!(failed.is_empty() && checks.as_object().unwrap().len() >= 11, "{checks}");
 }
+
+/// A handler that returns, as a partition key, every file of its working directory with what
+/// each holds: whatever packaging let through is shown.
+const LISTING_HANDLER: &str = r#"
+import os
+def lambda_handler(event, context):
+    seen = []
+    for top, dirs, files in os.walk("."):
+        for f in files:
+            path = os.path.join(top, f)[2:]
+            seen.append(path + "=" + open(path, errors="replace").read().strip())
+    keys = {k: k for k in ["region", "device", "year", "month", "day", "hour"]}
+    keys["files"] = ",".join(sorted(seen))
+    return {"records": [{"recordId": r["recordId"], "result": "Ok", "data": r["data"], "metadata": {"partitionKeys": keys}} for r in event["records"]]}
+"#;
+
+/// `source = "../.."` (a runner's home) with `include` globs naming its credentials: refused
+/// before anything runs, by validate and by preview (required sandbox or not), naming the key,
+/// never showing a credential; with the home named as the project (`--project-dir`), the
+/// handler's copy still holds no hidden path and no credential, whatever `include` says.
+#[test]
+fn a_function_source_outside_the_project_is_refused_and_hidden_files_are_never_packaged() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path().canonicalize().unwrap();
+    let secrets = [
+        (".config/gh/hosts.yml", "oauth_token: gho_hostsyml_secret"),
+        (".git-credentials", "https://runner:ghp_gitcredentials_secret@github.com"),
+        (".docker/config.json", "{\"auths\": {\"x\": {\"auth\": \"docker_secret\"}}}"),
+        (".kube/config", "token: kube_secret"),
+    ];
+    for (path, text) in secrets {
+        std::fs::create_dir_all(home.join(path).parent().unwrap()).unwrap();
+        std::fs::write(home.join(path), text).unwrap();
+    }
+    std::fs::write(home.join("index.py"), LISTING_HANDLER).unwrap();
+    let project = home.join("work/project");
+    std::fs::create_dir_all(&project).unwrap();
+    let stack = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("stack.toml")).unwrap().replacen(
+        "source = \"examples/lambda/metadata_extractor\"",
+        "source = \"../..\"\ninclude = [\"index.py\", \".config/**\", \".git-credentials\", \".docker/**\", \".kube/**\"]",
+        1,
+    );
+    std::fs::write(project.join("stack.toml"), &stack).unwrap();
+    std::fs::write(project.join("one.jsonl"), "{\"a\": 1}\n").unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_provision"))
+            .arg("-f")
+            .arg(project.join("stack.toml"))
+            .args(args)
+            .current_dir(&project)
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        for secret in ["gho_hostsyml", "ghp_gitcredentials", "docker_secret", "kube_secret"] {
+            assert!(!all.contains(secret), "{secret} was shown by {args:?}:\n{all}");
+        }
+        (out.status.code(), all, String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    for args in [
+        &["validate"][..],
+        &["preview", "--records", "one.jsonl"],
+        &["--require-sandbox", "preview", "--records", "one.jsonl"],
+    ] {
+        let (code, all, _) = run(args);
+        assert_eq!(code, Some(1), "{args:?}: {all}");
+        assert!(
+            all.lines().any(|l| l.contains("lies outside the project directory") && l.contains("..")),
+            "{args:?}: {all}"
+        );
+    }
+    // The home named as the project: the source is inside it, and its hidden files stay out.
+    let home_arg = home.to_str().unwrap();
+    let (code, all, stdout) = run(&["--project-dir", home_arg, "preview", "--records", "one.jsonl", "--json"]);
+    assert_eq!(code, Some(0), "{all}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_default();
+    let files = report["records"][0]["partition_keys"]["files"].as_str().unwrap_or_default().to_string();
+    assert!(files.starts_with("index.py="), "the handler's copy: {files}\n{all}");
+    for hidden in ["hosts.yml", "git-credentials", "config.json", ".kube"] {
+        assert!(!files.contains(hidden), "{hidden} was copied for the handler: {files}");
+    }
+}
+
+/// A stack file, a var file or a records file that is a symlink to a file outside the project
+/// (a token, a secrets file) is an error naming the path given, never what it holds nor where
+/// it leads; each read through a symlink inside the project works.
+#[test]
+fn files_named_on_the_command_line_stay_in_the_project_whatever_their_links() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path().canonicalize().unwrap();
+    let outside = root.join("home");
+    let project = root.join("project");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::create_dir_all(project.join("examples/lambda/metadata_extractor")).unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(repo.join("stack.toml"), project.join("real-stack.toml")).unwrap();
+    std::fs::copy(
+        repo.join("examples/lambda/metadata_extractor/index.py"),
+        project.join("examples/lambda/metadata_extractor/index.py"),
+    )
+    .unwrap();
+    std::fs::write(outside.join("token"), "ghp_token_secret_value\n").unwrap();
+    std::fs::write(outside.join("secrets.toml"), "stream_name = \"var_file_secret\"\n").unwrap();
+    let sample = std::fs::read_to_string(repo.join("examples/records/sample.jsonl")).unwrap();
+    std::fs::write(outside.join("records.jsonl"), sample.replace("\"pc\"", "\"records_secret\"")).unwrap();
+    std::fs::write(project.join("records-inside.jsonl"), &sample).unwrap();
+    let link = |target: &Path, name: &str| std::os::unix::fs::symlink(target, project.join(name)).unwrap();
+    link(&outside.join("token"), "stack.toml");
+    link(&outside.join("secrets.toml"), "vars.toml");
+    link(&outside.join("records.jsonl"), "records.jsonl");
+    link(&project.join("real-stack.toml"), "linked-stack.toml");
+    link(&project.join("records-inside.jsonl"), "linked-records.jsonl");
+    let run = |stack: &str, args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_provision"))
+            .arg("-f")
+            .arg(project.join(stack))
+            .args(args)
+            .current_dir(&project)
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        for secret in ["ghp_token_secret_value", "var_file_secret", "records_secret", outside.to_str().unwrap()] {
+            assert!(!all.contains(secret), "{secret} was shown by {stack} {args:?}:\n{all}");
+        }
+        (out.status.code(), all)
+    };
+    let (code, all) = run("stack.toml", &["validate"]);
+    assert_eq!(code, Some(1), "{all}");
+    assert!(all.contains("stack.toml lies outside the project directory"), "{all}");
+    let (code, all) = run("linked-stack.toml", &["--var-file", "vars.toml", "validate"]);
+    assert_eq!(code, Some(1), "{all}");
+    assert!(all.contains("vars.toml lies outside the project directory"), "{all}");
+    let (code, all) = run("linked-stack.toml", &["preview", "--records", "records.jsonl"]);
+    assert_eq!(code, Some(1), "{all}");
+    assert!(all.contains("records.jsonl lies outside the project directory"), "{all}");
+    // Links that stay inside are read as their targets.
+    let (code, all) = run("linked-stack.toml", &["preview", "--records", "linked-records.jsonl"]);
+    assert_eq!(code, Some(0), "{all}");
+    assert!(all.contains("delivered"), "{all}");
+}
