@@ -254,11 +254,18 @@ impl std::fmt::Display for NoLongerOurs {
 impl std::error::Error for NoLongerOurs {}
 
 /// Reads the tags of what is about to be deleted with its own service's API: only a resource
-/// that carries `stack`'s tag now is deleted (`Ok(false)`: it is already gone).
+/// that carries `stack`'s tag now, and the deployment's home it carried when planned, is
+/// deleted (`Ok(false)`: it is already gone).
 async fn still_ours(provider: &dyn Provider, live: &crate::model::Live, stack: &str) -> anyhow::Result<bool> {
+    use crate::model::{HOME_TAG, OWNER_TAG};
     match provider.tags_now(live).await? {
         None => Ok(false),
-        Some(tags) if tags.get(crate::model::OWNER_TAG).map(String::as_str) == Some(stack) => Ok(true),
+        Some(tags)
+            if tags.get(OWNER_TAG).map(String::as_str) == Some(stack)
+                && tags.get(HOME_TAG) == live.spec.tags().get(HOME_TAG) =>
+        {
+            Ok(true)
+        }
         Some(_) => Err(NoLongerOurs.into()),
     }
 }

@@ -2,7 +2,7 @@
 //! `removed` blocks and `state rm` do. Its ownership tags (and a role's description marker) are
 //! removed; nothing else about it changes, and no plan of this stack touches it again.
 
-use crate::model::{Address, Live, Stack, ADDRESS_TAG, LOCATION_TAG, OWNER_TAG};
+use crate::model::{Address, Live, Stack};
 use crate::output::escape;
 use crate::plan::LiveState;
 use crate::provider::Provider;
@@ -30,13 +30,13 @@ pub fn find(stack: &Stack, live: &LiveState, address: &str) -> Result<Release> {
 
 /// Removes the ownership tags from the resource.
 pub async fn release(provider: &dyn Provider, release: &Release) -> Result<()> {
-    provider.untag(&release.live, &[OWNER_TAG.to_string(), ADDRESS_TAG.to_string(), LOCATION_TAG.to_string()]).await
+    provider.untag(&release.live, &crate::model::OWNERSHIP_TAGS.map(String::from)).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Kind;
+    use crate::model::{Kind, ADDRESS_TAG};
     use crate::provider::fake::FakeProvider;
     use crate::testing::stack;
     use std::sync::Arc;

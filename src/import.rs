@@ -2,7 +2,7 @@
 //! tagging it as this stack's. Nothing else about it changes; the next plan shows what apply
 //! would change to match stack.toml.
 
-use crate::model::{Address, Live, Stack, Tags, ADDRESS_TAG, LOCATION_TAG, OWNER_TAG};
+use crate::model::{Address, Live, Stack, Tags, ADDRESS_TAG, HOME_TAG, LOCATION_TAG, OWNER_TAG};
 use crate::output::escape;
 use crate::provider::Provider;
 use anyhow::{bail, Context as _, Result};
@@ -59,10 +59,14 @@ pub async fn prepare(stack: &Stack, provider: &dyn Provider, address: &str) -> R
     Ok(Prepared { address, name, live, already_ours, then })
 }
 
-/// The ownership tags of `address` in `stack`: the stack, the address and where it lives.
+/// The ownership tags of `address` in `stack`: the stack, the address, where it lives and the
+/// deployment's home.
 fn ownership(stack: &Stack, address: &Address) -> Tags {
-    let mut tags =
-        Tags::from([(OWNER_TAG.to_string(), stack.name.clone()), (ADDRESS_TAG.to_string(), address.tag_value())]);
+    let mut tags = Tags::from([
+        (OWNER_TAG.to_string(), stack.name.clone()),
+        (ADDRESS_TAG.to_string(), address.tag_value()),
+        (HOME_TAG.to_string(), stack.home().tag_value()),
+    ]);
     if let Some(r) = stack.get(address) {
         tags.insert(LOCATION_TAG.to_string(), r.location.tag_value());
     }

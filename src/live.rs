@@ -160,6 +160,9 @@ async fn read_for(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned], 
     for (address, read) in declared {
         match read {
             Ok(live) => {
+                if live.as_ref().is_some_and(|l| l.owner() == Some(stack.name.as_str()) && l.home().is_none()) {
+                    state.without_home += 1;
+                }
                 state.by_address.insert(address, live);
             }
             Err(e) if e.chain().any(|c| c.is::<InAnotherAccount>()) => state.foreign.push(address),
@@ -226,6 +229,17 @@ async fn read_orphans(
         let tag = live.spec.tags().get(ADDRESS_TAG).map(String::as_str);
         let address = Address::from_tag(tag, owned.address.kind, &owned.physical_name);
         let lives = live.declared_location();
+        if live.home().is_none() {
+            state.without_home += 1;
+        }
+        // Only a resource of this run's own home can be its orphan: the same stack name deployed
+        // from another home (the same file applied from another Region, a partner account's own
+        // stack) is another deployment's, whatever the account-wide listing found.
+        let home = live.deployed_from();
+        if home != stack.home() {
+            state.other_homes.push((address, home));
+            continue;
+        }
         match stack.get(&address) {
             Some(declared) if declared.location != lives => state.elsewhere.push((address, lives)),
             _ => state.orphans.push((address, live)),
@@ -234,6 +248,8 @@ async fn read_orphans(
     state.orphans.sort_by(|a, b| a.0.cmp(&b.0));
     state.elsewhere.sort();
     state.elsewhere.dedup();
+    state.other_homes.sort();
+    state.other_homes.dedup();
     for live in state.by_address.values_mut().flatten().chain(state.orphans.iter_mut().map(|(_, l)| l)) {
         live.set_aside(&stack.ignore_tags);
     }

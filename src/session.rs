@@ -147,6 +147,7 @@ impl Session {
                 "note: {address} in {location} is another deployment's (stack.toml declares {address} in {declared}): left alone"
             ));
         }
+        note_other_homes(&self.stack, &state, note);
         Ok(state)
     }
 
@@ -212,5 +213,31 @@ impl Session {
         let (stack, _) = config::build(&self.config, env)?;
         self.stack = stack;
         Ok(())
+    }
+}
+
+/// Says, once a run, which resources belong to deployments of the stack's name from other homes
+/// (left alone) and how many of the stack's resources were made before provision wrote a home.
+fn note_other_homes(stack: &crate::model::Stack, state: &LiveState, note: Notes<'_>) {
+    let mut by_home: std::collections::BTreeMap<&Location, Vec<String>> = Default::default();
+    for (address, home) in &state.other_homes {
+        by_home.entry(home).or_default().push(address.to_string());
+    }
+    for (home, addresses) in by_home {
+        note(&format!(
+            "note: {} resource(s) of stack {:?} belong to its deployment from {home}, not this run's home ({}): another deployment's, left alone: {}",
+            addresses.len(),
+            stack.name,
+            stack.home(),
+            addresses.join(", ")
+        ));
+    }
+    if state.without_home > 0 {
+        note(&format!(
+            "note: {} of the stack's resources carry no {} tag (made before provision recorded a deployment's home): each is read as belonging to the home it is in; apply tags the stack's own with {}",
+            state.without_home,
+            crate::model::HOME_TAG,
+            stack.home().tag_value()
+        ));
     }
 }

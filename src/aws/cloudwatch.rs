@@ -182,7 +182,10 @@ async fn put(client: &Client, spec: &AlarmSpec, with_tags: bool) -> Result<()> {
 }
 
 /// Creates the alarm with its tags. PutMetricAlarm would overwrite an alarm of that name: one
-/// that exists is converged only when it carries the stack's tags.
+/// that exists is converged only when it carries the stack's tags. CloudWatch has no
+/// create-only call, so an alarm someone makes between that read and the put is overwritten;
+/// the put ignores tags on an alarm that exists, so the read after it tells: one that does not
+/// carry the stack's tags is reported, never taken for the stack's.
 pub(super) async fn create(
     client: &Client,
     reads: &Batcher<MetricAlarm>,
@@ -195,9 +198,14 @@ pub(super) async fn create(
         return update(client, spec, was, &existing.arn).await;
     }
     put(client, spec, true).await?;
-    let live = read(client, reads, &spec.name, arn, Some(&spec.tags))
-        .await?
-        .context("the alarm vanished right after its creation")?;
+    let live =
+        read(client, reads, &spec.name, arn, None).await?.context("the alarm vanished right after its creation")?;
+    super::ensure_ours(&live, &spec.tags).with_context(|| {
+        format!(
+            "alarm {} was made by someone else between provision's read and its PutMetricAlarm (CloudWatch has no create-only call), which overwrote its settings; it is not the stack's: restore it, or give the stack's alarm another name",
+            super::one_line(&spec.name, 255)
+        )
+    })?;
     Ok(Outputs { arn: live.arn, qualified_arn: None })
 }
 

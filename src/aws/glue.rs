@@ -4,7 +4,7 @@
 use super::sdk_error;
 use crate::error::NotOwned;
 use crate::model::kinds::table::TableSpec;
-use crate::model::{Address, Kind, Live, Outputs, Owned, Spec, Tags, ADDRESS_TAG, LOCATION_TAG, OWNER_TAG};
+use crate::model::{Address, Kind, Live, Outputs, Owned, Spec, Tags, ADDRESS_TAG, OWNER_TAG};
 use anyhow::{Context, Result};
 use aws_sdk_glue::types::{Column, DatabaseInput, SerDeInfo, StorageDescriptor, Table, TableInput};
 use aws_sdk_glue::Client;
@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 /// Whether a parameter is one of provision's ownership markers.
 fn is_marker(key: &str) -> bool {
-    key == OWNER_TAG || key == ADDRESS_TAG || key == LOCATION_TAG
+    crate::model::is_ownership_tag(key)
 }
 
 fn columns(columns: &[(String, String)]) -> Result<Vec<Column>> {

@@ -487,7 +487,9 @@ impl HasStatus for aws_smithy_runtime_api::http::Response {
 /// ownership tag (`desired` holds the tags the create would have set).
 pub(crate) fn ensure_ours(live: &Live, desired: &Tags) -> Result<()> {
     let ours = desired.get(crate::model::OWNER_TAG).map(String::as_str);
-    if live.owner() != ours {
+    let home = desired.get(crate::model::HOME_TAG).and_then(|h| crate::model::Location::from_tag(h));
+    let other_home = live.home().is_some_and(|h| Some(h) != home);
+    if live.owner() != ours || other_home {
         return Err(
             crate::error::NotOwned { kind: live.spec.kind(), name: live.spec.physical_name().to_string() }.into()
         );

@@ -75,15 +75,31 @@ pub(super) async fn tags_now(client: &Client, arn: &str) -> Result<Option<Tags>>
 
 /// Creates the topic with its tags (CreateTopic returns the existing topic's ARN when one of
 /// that name exists: it is converged only when it carries the stack's tags), then subscribes.
+/// A topic someone makes between that read and CreateTopic makes CreateTopic fail on AWS (its
+/// tags differ from the call's); its tags are read back before subscribing all the same (an
+/// emulator may answer with the existing topic), so no subscription is ever added to another's.
 pub(super) async fn create(client: &Client, spec: &TopicSpec, arn: &str) -> Result<Outputs> {
     if let Some(existing) = read(client, arn, &spec.name, None).await? {
         super::ensure_ours(&existing, &spec.tags)?;
         let Spec::Topic(was) = &existing.spec else { anyhow::bail!("internal error: not a topic") };
         return update(client, spec, was, arn).await;
     }
-    let out =
-        client.create_topic().name(&spec.name).set_tags(Some(sns_tags(&spec.tags)?)).send().await.map_err(sdk_error)?;
+    let out = match client.create_topic().name(&spec.name).set_tags(Some(sns_tags(&spec.tags)?)).send().await {
+        Ok(out) => out,
+        // "Topic already exists with different tags": another's, made since the read above.
+        Err(e)
+            if e.as_service_error().is_some_and(|s| {
+                s.code() == Some("InvalidParameter") && s.message().is_some_and(|m| m.contains("already exists"))
+            }) =>
+        {
+            return Err(crate::error::NotOwned { kind: crate::model::Kind::Topic, name: spec.name.clone() }.into());
+        }
+        Err(e) => return Err(sdk_error(e)),
+    };
     let arn = out.topic_arn().unwrap_or(arn).to_string();
+    let tags = tags_now(client, &arn).await?.unwrap_or_default();
+    let created = Live::new(Spec::Topic(TopicSpec { tags, ..spec.clone() }), arn.clone());
+    super::ensure_ours(&created, &spec.tags)?;
     subscribe(client, &arn, &spec.subscriptions).await?;
     Ok(Outputs { arn, qualified_arn: None })
 }

@@ -690,6 +690,7 @@ impl<'a> Context<'a> for Builder<'a> {
         tags.insert(OWNER_TAG.into(), self.loaded.name.clone());
         tags.insert(ADDRESS_TAG.into(), address.tag_value());
         tags.insert(LOCATION_TAG.into(), self.location().tag_value());
+        tags.insert(HOME_TAG.into(), self.env.location().tag_value());
         tags
     }
 

@@ -10,6 +10,12 @@ use std::fmt;
 /// in its account, the Region of the instance declaring it).
 pub const LOCATION_TAG: &str = "provision:location";
 
+/// Tag holding the home of the deployment that made a resource, `ACCOUNT/REGION`: the account
+/// and Region of `[stack]`, where its lock lives. A run takes for its own only resources of its
+/// own home: the same stack file applied from another Region (a Region-by-Region rollout), or a
+/// partner account's stack of the same name, is another deployment, and left alone.
+pub const HOME_TAG: &str = "provision:home";
+
 /// An account and a Region.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
 pub struct Location {

@@ -16,7 +16,7 @@ pub use kinds::role::{RoleSpec, INLINE_POLICY_NAME};
 pub use kinds::topic::TopicSpec;
 pub use kinds::StackFile;
 pub use kinds::{Kind, KindInfo, KindSpec, ReplaceRule, Spec};
-pub use location::{region_is_well_formed, AssumeRole, Location, LOCATION_TAG};
+pub use location::{region_is_well_formed, AssumeRole, Location, HOME_TAG, LOCATION_TAG};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -164,7 +164,7 @@ impl IgnoreTags {
     /// assert!(!ignore.ignores("project") && !ignore.ignores("provision:stack"));
     /// ```
     pub fn ignores(&self, key: &str) -> bool {
-        if key == OWNER_TAG || key == ADDRESS_TAG || key == LOCATION_TAG {
+        if is_ownership_tag(key) {
             return false;
         }
         key.starts_with("aws:")
@@ -172,6 +172,15 @@ impl IgnoreTags {
             || self.key_prefixes.iter().any(|p| key.starts_with(p.as_str()))
     }
 }
+
+/// Whether `key` is one of provision's ownership tags (the stack, the address, the location, the
+/// deployment's home).
+pub fn is_ownership_tag(key: &str) -> bool {
+    key == OWNER_TAG || key == ADDRESS_TAG || key == LOCATION_TAG || key == HOME_TAG
+}
+
+/// The ownership tags, in the order they are written.
+pub const OWNERSHIP_TAGS: [&str; 4] = [OWNER_TAG, ADDRESS_TAG, LOCATION_TAG, HOME_TAG];
 
 /// Where the stack's lock lives: `None` when locking is off (`[stack] lock = false`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -354,6 +363,18 @@ impl Live {
     /// The stack named by the ownership tag, if any.
     pub fn owner(&self) -> Option<&str> {
         self.spec.tags().get(OWNER_TAG).map(String::as_str)
+    }
+
+    /// The home of the deployment that made it, as its tag says (`None`: made before provision
+    /// wrote the tag).
+    pub fn home(&self) -> Option<Location> {
+        self.spec.tags().get(HOME_TAG).and_then(|v| Location::from_tag(v))
+    }
+
+    /// The home of the deployment it belongs to: its tag's, or for a resource made before the
+    /// tag existed, the location it was declared to live in (the home it is in).
+    pub fn deployed_from(&self) -> Location {
+        self.home().unwrap_or_else(|| self.declared_location())
     }
 
     /// Where its location tag says it was declared to live; a resource written before the tag

@@ -43,6 +43,9 @@ pub enum Reason {
     /// The wanted name is taken by this stack's resource of another location (the same
     /// stack.toml applied with another region): another deployment's.
     OwnedElsewhere { location: crate::model::Location },
+    /// The wanted name is taken by a resource of a stack of this name deployed from another
+    /// home (the same stack.toml applied from another Region, a partner account's own stack).
+    OtherDeployment { home: crate::model::Location },
     /// Replaced because `--replace` asked for it.
     ReplaceRequested,
 }
@@ -58,6 +61,7 @@ impl Reason {
             Reason::NotOwned { .. } => "not-owned",
             Reason::InAnotherAccount => "in-another-account",
             Reason::OwnedElsewhere { .. } => "owned-by-another-location",
+            Reason::OtherDeployment { .. } => "owned-by-another-deployment",
             Reason::ReplaceRequested => "replace-requested",
         }
     }
@@ -74,6 +78,9 @@ impl std::fmt::Display for Reason {
             Reason::InAnotherAccount => f.write_str("exists in another account"),
             Reason::OwnedElsewhere { location } => {
                 write!(f, "belongs to this stack's deployment in {location}")
+            }
+            Reason::OtherDeployment { home } => {
+                write!(f, "belongs to the deployment of this stack name from {home} (another [stack] home)")
             }
             Reason::ReplaceRequested => f.write_str("replacement requested with --replace"),
         }
@@ -200,6 +207,12 @@ pub struct LiveState {
     /// Resources of the stack at addresses it declares in another location: another
     /// deployment's, left alone (see [`crate::live`]).
     pub elsewhere: Vec<(Address, crate::model::Location)>,
+    /// Resources of a stack of this name deployed from another home (another account or Region
+    /// of `[stack]`): another deployment's, left alone, with that home.
+    pub other_homes: Vec<(Address, crate::model::Location)>,
+    /// How many of the stack's resources carry no home tag (made before provision wrote it):
+    /// read as belonging to the home they are in.
+    pub without_home: usize,
 }
 
 /// Desired resources in dependency order (dependencies first). Errors on a cycle.
@@ -384,6 +397,17 @@ fn build_replacing(stack: &Stack, live: &LiveState, replace: &[Address]) -> Resu
                 changes.push(conflict(&desired, Some(l), Reason::NotOwned { stack: stack.name.clone() }));
                 continue;
             }
+            // A stack of this name deployed from another home (its [stack] account or Region):
+            // another deployment's, never changed.
+            if let Some(home) = l.home().filter(|h| *h != stack.home()) {
+                let mut c = conflict(&desired, Some(l), Reason::OtherDeployment { home });
+                c.remedy = Some(format!(
+                    "give {} a name of its own per deployment (${{aws.region}} or ${{aws.account_id}} in it), or apply from that home",
+                    resource.address
+                ));
+                changes.push(c);
+                continue;
+            }
             // The stack's, but declared to live elsewhere: another deployment's (one stack.toml
             // applied with two regions, a role or bucket of one name in both).
             let lives = l.declared_location();
@@ -556,7 +580,7 @@ pub fn build_destroy(stack: &Stack, live: &LiveState) -> Plan {
             continue;
         }
         match live.by_address.get(&resource.address).cloned().flatten() {
-            Some(l) if l.owner() == Some(stack.name.as_str()) => {
+            Some(l) if l.owner() == Some(stack.name.as_str()) && l.home().is_none_or(|h| h == stack.home()) => {
                 let force = resource.spec.force_destroy();
                 let mut change = delete(&resource.address, &l, force);
                 change.desired = Some(resource.clone());
@@ -613,6 +637,14 @@ fn conflict(resource: &Resource, live: Option<&Live>, reason: Reason) -> Change 
 /// CreateBucket's tags) may be one an interrupted apply made: only the user can say so.
 fn remedy(resource: &Resource, live: Option<&Live>) -> String {
     let untagged = live.is_some_and(|l| l.owner().is_none());
+    // Another stack's: `import` refuses it; that stack must let it go first.
+    if let Some(owner) = live.and_then(|l| l.owner()) {
+        return format!(
+            "stack {:?} owns it: destroy it there, or `provision forget` it there and then `provision import {}` here; otherwise choose another name",
+            crate::output::escape(owner),
+            resource.address
+        );
+    }
     if untagged && !resource.address.kind.create_carries_tags() {
         format!(
             "it carries no ownership tags. If an interrupted apply of this stack created it (killed between the create and its tagging), or it is yours, run `provision import {}` to adopt it; otherwise choose another name",

@@ -342,3 +342,56 @@ async fn a_destroy_deletes_each_pipeline_after_its_own_stream_not_after_the_whol
         "a declared role also waits for the orphan stream, which may reference it"
     );
 }
+
+/// A stack of this name deployed from another home: a partner account's own stack (found in a
+/// location this stack reaches), or the same file applied from another Region. Its resources
+/// are never this run's orphans, nor taken for declared ones; a resource made before the home
+/// tag is read as belonging to the home it is in.
+#[tokio::test]
+async fn resources_deployed_from_another_home_are_never_taken_for_the_stack_s_own() {
+    let fake = Arc::new(FakeProvider::new());
+    let s = stack(DEFAULT_STACK);
+    let partner = Location::new("210987654321", "eu-west-1");
+    let named = |name: &str| {
+        let mut spec = s.get(&Address::new(Kind::Bucket, "data")).unwrap().spec.clone();
+        if let Spec::Bucket(b) = &mut spec {
+            b.name = name.into();
+        }
+        spec
+    };
+    // The partner's own same-named stack, tagged with its home: not declared here.
+    let mut theirs = named("partner-bucket");
+    theirs.tags_mut().insert(ADDRESS_TAG.into(), "bucket.partner".into());
+    theirs.tags_mut().insert(HOME_TAG.into(), partner.tag_value());
+    fake.insert(theirs);
+    // Made before the home tag, declared (by its location tag) in another Region: that home's.
+    let mut legacy_elsewhere = named("legacy-elsewhere");
+    legacy_elsewhere.tags_mut().remove(HOME_TAG);
+    legacy_elsewhere.tags_mut().insert(ADDRESS_TAG.into(), "bucket.old_eu".into());
+    legacy_elsewhere.tags_mut().insert(LOCATION_TAG.into(), "123456789012/eu-west-1".into());
+    fake.insert(legacy_elsewhere);
+    // Made before the home tag, at home: the stack's own orphan.
+    let mut legacy_home = named("legacy-home");
+    legacy_home.tags_mut().remove(HOME_TAG);
+    legacy_home.tags_mut().insert(ADDRESS_TAG.into(), "bucket.old".into());
+    fake.insert(legacy_home);
+    // A declared name taken by the partner's deployment: a conflict, never changed.
+    let mut role = s.get(&Address::new(Kind::Role, "delivery")).unwrap().spec.clone();
+    role.tags_mut().insert(HOME_TAG.into(), partner.tag_value());
+    fake.insert(role);
+    let provider: Arc<dyn Provider> = fake.clone();
+    let live = crate::testing::live_of(&s, &provider).await;
+    let mut others: Vec<String> = live.other_homes.iter().map(|(a, h)| format!("{a} {}", h.tag_value())).collect();
+    others.sort();
+    assert_eq!(others, ["bucket.old_eu 123456789012/eu-west-1", "bucket.partner 210987654321/eu-west-1"]);
+    let plan = build(&s, &live).unwrap();
+    let deletes: Vec<String> =
+        plan.changes.iter().filter(|c| c.action == Action::Delete).map(|c| c.address.to_string()).collect();
+    assert_eq!(deletes, ["bucket.old"]);
+    let role = change(&plan, "role.delivery");
+    assert_eq!(role.action, Action::Conflict);
+    assert!(matches!(&role.reasons[0], Reason::OtherDeployment { home } if *home == partner), "{:?}", role.reasons);
+    let destroy = build_destroy(&s, &live);
+    assert_eq!(change(&destroy, "role.delivery").action, Action::Conflict);
+    assert!(destroy.changes.iter().all(|c| c.address.to_string() != "bucket.partner"));
+}

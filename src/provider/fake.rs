@@ -289,11 +289,27 @@ impl Provider for FakeProvider {
         }))
     }
 
+    /// As AWS's create call answers for the kind (see [`crate::model::kinds::OnExisting`]): one
+    /// that fails on an existing resource is converged by provision's reader when that resource
+    /// is the stack's and refused otherwise (the AWS adapters' `ensure_ours`); PutMetricAlarm
+    /// overwrites whatever is there; CreateTopic fails on a topic of other tags. So a foreign
+    /// alarm is kept only by provision's own checks, here as on AWS.
     async fn create(&self, location: &Location, spec: &Spec, _wait: Duration) -> Result<Outputs> {
+        use crate::model::kinds::OnExisting;
         self.call("create", spec.physical_name()).await?;
         if let Some(existing) = self.get_at(location, spec.kind(), spec.physical_name()) {
-            if existing.owner() != spec.tags().get(OWNER_TAG).map(String::as_str) {
-                return Err(crate::error::NotOwned { kind: spec.kind(), name: spec.physical_name().into() }.into());
+            let ours = existing.owner() == spec.tags().get(OWNER_TAG).map(String::as_str)
+                && existing.home().is_none_or(|h| Some(h.tag_value()).as_ref() == spec.tags().get(HOME_TAG));
+            match spec.kind().info().on_existing {
+                OnExisting::Fails(_) if !ours => {
+                    return Err(crate::error::NotOwned { kind: spec.kind(), name: spec.physical_name().into() }.into());
+                }
+                OnExisting::ReturnsExisting(code) if existing.spec.tags() != spec.tags() => {
+                    return Err(
+                        AwsError::service(Some(code), Some("already exists with different tags"), Some(400)).into()
+                    );
+                }
+                OnExisting::Fails(_) | OnExisting::ReturnsExisting(_) | OnExisting::Upserts => {}
             }
         }
         if spec.unresolved() {
@@ -313,9 +329,12 @@ impl Provider for FakeProvider {
         let name = live.spec.physical_name().to_string();
         self.call("delete", &name).await?;
         let mut state = self.state();
-        if live.spec.kind().info().holds.is_some() {
+        // As AWS: S3 refuses a bucket holding objects (emptied first only with force_destroy);
+        // DeleteLogGroup deletes the events with the group, whatever provision checked before.
+        let info = live.spec.kind().info();
+        if info.holds.is_some() {
             let objects = state.objects.get(&name).copied().unwrap_or(0);
-            if objects > 0 && !force_destroy {
+            if objects > 0 && !force_destroy && info.delete_refused_while_holding {
                 return Err(AwsError::service(Some("NotEmpty"), Some("It holds data"), Some(409)).into());
             }
             state.objects.remove(&name);

@@ -28,7 +28,8 @@ fn preview_json(stack: &Path, args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn rule_l5_the_sample_record_lands_where_the_sample_says_and_bad_records_say_why() {
-    let dir = tempfile::tempdir().unwrap();
+    // Inside the repository, the default stack's project: every file a run reads lies in it.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let records = dir.path().join("records.jsonl");
     let no_region = r#"{"type":{"device":"pc","event":"view"},"customer_id":"1","event_timestamp":1565382027}"#;
     std::fs::write(&records, format!("{SAMPLE}\n{no_region}\nnot json\n")).unwrap();

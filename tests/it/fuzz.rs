@@ -225,7 +225,8 @@ proptest! {
     /// process: never a panic, every record accounted for.
     #[test]
     fn any_records_are_previewed_and_accounted_for(lines in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..300), 1..20)) {
-        let dir = tempfile::tempdir().unwrap();
+        // Inside the repository (every file a run reads lies inside the project, named below).
+        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
         let path = dir.path().join("records.jsonl");
         let mut text: Vec<u8> = Vec::new();
         for line in &lines {
@@ -236,6 +237,7 @@ proptest! {
         let stack = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/query-partitioning.toml");
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_provision"))
             .arg("-f").arg(&stack)
+            .arg("--project-dir").arg(env!("CARGO_MANIFEST_DIR"))
             .args(["preview", "--json", "--records"]).arg(&path)
             .env("PROVISION_JQ", "jaq")
             .output().unwrap();

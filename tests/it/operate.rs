@@ -187,3 +187,83 @@ async fn status_reads_the_metrics_says_no_data_yet_and_exits_2_on_an_alarm() {
     let none = fx.ok(&["status", "module.nothing"], 1);
     assert!(none.stderr.contains("its streams: firehose.events"), "{}", none.all());
 }
+
+/// An alarm and a topic someone else made at the names the stack wants (an untagged alarm,
+/// another stack's topic): conflicts in the plan, apply refuses and changes neither (read back
+/// through the SDK: the alarm's settings and tags, the topic's tags and subscriptions). Before,
+/// no test put a foreign one where the stack wants one: PutMetricAlarm overwrites whatever is
+/// there and CreateTopic returns the existing topic, so only provision's own checks hold.
+#[tokio::test]
+async fn a_foreign_alarm_and_topic_of_a_wanted_name_are_left_exactly_as_they_were() {
+    let fx = Fixture::new();
+    with_alarms(&fx);
+    let cw = cloudwatch(&fx).await;
+    cw.put_metric_alarm()
+        .alarm_name("PUT-S3-lambda-freshness")
+        .alarm_description("the on-call team's own")
+        .evaluation_periods(1)
+        .threshold(99.0)
+        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
+        .metric_name("x")
+        .namespace("Team/Own")
+        .period(60)
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
+        .send()
+        .await
+        .unwrap();
+    let sns = aws_sdk_sns::Client::new(&fx.moto.sdk_config().await);
+    let topic = sns
+        .create_topic()
+        .name("firehose-dp-demo-ops")
+        .tags(aws_sdk_sns::types::Tag::builder().key("provision:stack").value("another-stack").build().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .topic_arn()
+        .unwrap()
+        .to_string();
+    let read_back = || async {
+        let alarm = alarms(&fx).await.remove("PUT-S3-lambda-freshness").unwrap();
+        let arn = alarm.alarm_arn().unwrap().to_string();
+        let alarm_tags = cw.list_tags_for_resource().resource_arn(&arn).send().await.unwrap().tags().len();
+        let topic_tags: Vec<(String, String)> = sns
+            .list_tags_for_resource()
+            .resource_arn(&topic)
+            .send()
+            .await
+            .unwrap()
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect();
+        let subscriptions = sns.list_subscriptions_by_topic().topic_arn(&topic).send().await.unwrap();
+        (
+            alarm.namespace().map(String::from),
+            alarm.threshold(),
+            alarm.alarm_description().map(String::from),
+            alarm_tags,
+            topic_tags,
+            subscriptions.subscriptions().len(),
+        )
+    };
+    let before = read_back().await;
+    assert_eq!(before.0.as_deref(), Some("Team/Own"));
+    let plan = fx.json_plan();
+    let action = |address: &str| {
+        plan["changes"].as_array().unwrap().iter().find(|c| c["address"] == address).unwrap()["action"].clone()
+    };
+    assert_eq!(action("alarm.events_freshness"), "conflict", "{plan}");
+    assert_eq!(action("topic.ops"), "conflict", "{plan}");
+    let reason = |address: &str| {
+        plan["changes"].as_array().unwrap().iter().find(|c| c["address"] == address).unwrap()["reasons"][0]["code"]
+            .clone()
+    };
+    assert_eq!(reason("topic.ops"), "owned-by-another-stack", "{plan}");
+    let topic_remedy =
+        plan["changes"].as_array().unwrap().iter().find(|c| c["address"] == "topic.ops").unwrap()["remedy"].clone();
+    assert!(topic_remedy.as_str().unwrap().contains("stack \"another-stack\" owns it"), "{topic_remedy}");
+    assert_eq!(reason("alarm.events_freshness"), "not-owned", "{plan}");
+    let apply = fx.ok(&["apply", "--auto-approve"], 1);
+    assert!(apply.stderr.contains("not owned by this stack; nothing was changed"), "{}", apply.all());
+    assert_eq!(read_back().await, before, "the foreign alarm or topic changed");
+}

@@ -160,7 +160,7 @@ async fn one_stack_file_applied_in_two_regions_never_takes_the_other_for_orphans
     assert!(actions.iter().all(|(_, action)| action == "create"), "{actions:?}");
     let applied = fx.run_env(&["apply", "--auto-approve"], &eu);
     assert_eq!(applied.code, 0, "{}", applied.all());
-    assert!(applied.stderr.contains("is another deployment's"), "{}", applied.all());
+    assert!(applied.stderr.contains("another deployment's"), "{}", applied.all());
     assert_eq!(inventory(&fx, "us-east-1", false).await, us, "us-east-1 untouched");
     assert_eq!(buckets(&fx, false).await.len(), 2);
     // And back home: the eu-west-1 deployment is left alone too.
@@ -173,7 +173,7 @@ async fn one_stack_file_applied_in_two_regions_never_takes_the_other_for_orphans
     let conflict: serde_json::Value = serde_json::from_str(&conflict.stdout).unwrap();
     let role = conflict["changes"].as_array().unwrap().iter().find(|c| c["address"] == "role.delivery").unwrap();
     assert_eq!(role["action"], "conflict", "{role}");
-    assert_eq!(role["reasons"][0]["code"], "owned-by-another-location", "{role}");
+    assert_eq!(role["reasons"][0]["code"], "owned-by-another-deployment", "{role}");
     assert!(role["reasons"][0]["message"].as_str().unwrap().contains("us-east-1 in account 123456789012"), "{role}");
     let touched_home = conflict["changes"]
         .as_array()
@@ -233,4 +233,70 @@ async fn a_role_that_cannot_be_assumed_stops_the_run_before_any_change() {
         .collect();
     assert!(writes.is_empty(), "{writes:?}");
     assert!(inventory(&fx, "us-east-1", false).await.is_empty());
+}
+
+/// The roles of an account, by name.
+async fn roles(fx: &Fixture) -> Vec<String> {
+    let c = config(fx, "us-east-1", false).await;
+    let out = aws_sdk_iam::Client::new(&c).list_roles().send().await.unwrap();
+    let mut names: Vec<String> = out.roles().iter().map(|r| r.role_name().to_string()).collect();
+    names.sort();
+    names
+}
+
+/// A Region-by-Region rollout: the newer stack.toml (with `role.extra` and `bucket.extra`)
+/// applied in us-east-1, then the older one (without them) applied in eu-west-1. The second
+/// run finds the first's role and bucket (IAM and S3 list account-wide), deployed from another
+/// home: another deployment's, said and left alone by plan, apply and destroy (before: planned
+/// `will be destroyed` and deleted, stopping us-east-1's delivery).
+#[tokio::test]
+async fn a_region_by_region_rollout_never_deletes_what_another_home_deployed() {
+    let fx = Fixture::new();
+    fx.edit("region = \"us-east-1\"", "region = \"${var.region}\"");
+    fx.edit("[variables]\n", "[variables]\nregion = \"us-east-1\"\n");
+    fx.edit("[role.extractor]\n", "[role.extractor]\nname = \"extractor-${aws.region}\"\n");
+    fx.edit("[role.delivery]\n", "[role.delivery]\nname = \"delivery-${aws.region}\"\n");
+    let older = std::fs::read_to_string(fx.stack_path()).unwrap();
+    let newer = format!(
+        "{older}\n[role.extra]\nname = \"extra-${{aws.region}}\"\ntrust = [\"lambda.amazonaws.com\"]\n\n[bucket.extra]\nname = \"extra-${{aws.account_id}}-${{aws.region}}\"\nrequire_tls = false\n"
+    );
+    std::fs::write(fx.stack_path(), &newer).unwrap();
+    fx.apply();
+    let us = inventory(&fx, "us-east-1", false).await;
+    let roles_before = roles(&fx).await;
+    let buckets_before = buckets(&fx, false).await;
+    assert!(roles_before.contains(&"extra-us-east-1".to_string()), "{roles_before:?}");
+    // The older file, in eu-west-1.
+    std::fs::write(fx.stack_path(), &older).unwrap();
+    let eu = [("PROVISION_VAR_region", Some("eu-west-1"))];
+    let plan = fx.run_env(&["plan", "--json"], &eu);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    let json: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    let deletes: Vec<(String, String)> =
+        changes(&json).into_iter().map(|(a, action, _)| (a, action)).filter(|(_, action)| action != "create").collect();
+    assert!(deletes.is_empty(), "only creates in eu-west-1: {deletes:?}");
+    assert!(
+        plan.stderr.contains("belong to its deployment from us-east-1 in account 123456789012")
+            && plan.stderr.contains("bucket.extra")
+            && plan.stderr.contains("role.extra"),
+        "{}",
+        plan.all()
+    );
+    let applied = fx.run_env(&["apply", "--auto-approve"], &eu);
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    assert!(!applied.all().contains("will be destroyed"), "{}", applied.all());
+    assert_eq!(inventory(&fx, "us-east-1", false).await, us, "us-east-1 untouched");
+    let roles_after = roles(&fx).await;
+    for role in &roles_before {
+        assert!(roles_after.contains(role), "{role} was deleted: {roles_after:?}");
+    }
+    for bucket in &buckets_before {
+        assert!(buckets(&fx, false).await.contains(bucket), "{bucket} was deleted");
+    }
+    // Destroying the eu-west-1 deployment takes only its own.
+    let destroyed = fx.run_env(&["destroy", "--auto-approve"], &eu);
+    assert_eq!(destroyed.code, 0, "{}", destroyed.all());
+    assert_eq!(inventory(&fx, "us-east-1", false).await, us, "us-east-1 untouched by eu-west-1's destroy");
+    assert_eq!(buckets(&fx, false).await, buckets_before);
+    assert!(inventory(&fx, "eu-west-1", false).await.is_empty(), "eu-west-1's own were destroyed");
 }

@@ -448,14 +448,20 @@ fn preview_s_handler_runs_as_the_function_would_and_nothing_it_starts_outlives_i
 
 #[test]
 fn inputs_that_crashed_end_in_a_message() {
-    let dir = tempfile::tempdir().unwrap();
+    // Inside the repository, named as the project: every file a run reads lies in it.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let deep = dir.path().join("deep.jsonl");
     // 60,000 levels: deep enough to overflow a recursive parser, under the 1,000 KiB record limit.
     std::fs::write(&deep, format!("{}1{}\n", "{\"customer_id\":".repeat(60_000), "}".repeat(60_000))).unwrap();
     let deep = deep.to_str().unwrap();
     for stack in ["stack.toml", "examples/query-partitioning.toml"] {
-        let run = run_at(&repo.join(stack), "http://127.0.0.1:9", &["preview", "--records", deep, "--json"]);
+        let project = repo.to_str().unwrap();
+        let run = run_at(
+            &repo.join(stack),
+            "http://127.0.0.1:9",
+            &["--project-dir", project, "preview", "--records", deep, "--json"],
+        );
         assert_eq!(run.code, 0, "{stack}: {}", run.all());
         let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         assert_eq!(report["summary"]["failed"], 1, "{stack}: {}", run.stdout);

@@ -24,6 +24,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     create_carries_tags: true,
     hotswap: &[],
     holds: None,
+    delete_refused_while_holding: false,
+    on_existing: super::OnExisting::Upserts,
     existing: None,
     // "CloudWatch service quotas": PutMetricAlarm 3 TPS, DeleteAlarms 3 TPS, DescribeAlarms 9 TPS,
     // GetMetricData 50 TPS; the tag calls are not listed there: paced as the slowest writes.

@@ -25,6 +25,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     create_carries_tags: false,
     hotswap: &[],
     holds: Some("object version(s)"),
+    delete_refused_while_holding: true,
+    on_existing: super::OnExisting::Fails("BucketAlreadyOwnedByYou"),
     existing: Some(|env, name| env.bucket_arn(name)),
     // Bucket configuration calls: not published (object calls allow thousands per prefix).
     rates: &[("S3", 50.0), ("S3.GetObject", f64::INFINITY), ("S3.ListObjectsV2", f64::INFINITY)],

@@ -30,6 +30,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // never a role, runtime, memory or timeout: those go through apply.
     hotswap: &["code_sha256", "environment.", "version"],
     holds: None,
+    delete_refused_while_holding: false,
+    on_existing: super::OnExisting::Fails("ResourceConflictException"),
     existing: None,
     // "Lambda quotas": GetFunction 100/s, GetPolicy 15/s, the rest of the control plane 15/s.
     rates: &[("Lambda", 15.0), ("Lambda.GetFunction", 100.0)],

@@ -23,6 +23,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     create_carries_tags: true,
     hotswap: &[],
     holds: Some("log event(s)"),
+    delete_refused_while_holding: false,
+    on_existing: super::OnExisting::Fails("ResourceAlreadyExistsException"),
     existing: None,
     // "CloudWatch Logs quotas": DescribeLogGroups 10/s, DescribeLogStreams 25/s, CreateLogStream
     // 50/s, CreateLogGroup / PutRetentionPolicy / DeleteLogGroup 5-10/s; FilterLogEvents (destroy's

@@ -345,6 +345,14 @@ pub struct KindInfo {
     /// The data it may hold that deleting it deletes, for people (a bucket's "object
     /// version(s)"): destroy refuses to delete one holding any without its `force_destroy`.
     pub holds: Option<&'static str>,
+    /// Whether AWS's delete refuses a resource holding data (S3's DeleteBucket: BucketNotEmpty)
+    /// or deletes the data with it (DeleteLogGroup deletes its events): where AWS does not
+    /// refuse, provision's own check before the delete is all that keeps the data.
+    pub delete_refused_while_holding: bool,
+    /// What AWS's create call does when a resource of that name exists already. The in-memory
+    /// provider answers the same, so that provision's own checks (the plan's conflict, the read
+    /// before the create) are what keep a foreign resource safe, on the fake as on AWS.
+    pub on_existing: OnExisting,
     /// How a resource of this kind that exists outside the stack is used
     /// (`{ existing = "name" }`): its ARN from its name; `None` when it cannot be.
     pub existing: Option<fn(&Environment, &str) -> String>,
@@ -355,6 +363,20 @@ pub struct KindInfo {
     pub forget_also: Option<&'static str>,
     /// Where a name of this kind is unique: one resource per name in that scope.
     pub names: Names,
+}
+
+/// What a kind's create call does when a resource of the name exists already, as AWS answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnExisting {
+    /// It fails with this error code (CreateRole: EntityAlreadyExists).
+    Fails(&'static str),
+    /// It replaces every setting of the existing one (PutMetricAlarm): nothing in the call can
+    /// refuse to overwrite another's.
+    Upserts,
+    /// It returns the existing one, unchanged, when the call's tags equal its tags, and fails
+    /// with this error code when they differ (CreateTopic: InvalidParameter, "Topic already
+    /// exists with different tags").
+    ReturnsExisting(&'static str),
 }
 
 /// Where AWS keeps a kind's names apart.

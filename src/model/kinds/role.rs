@@ -26,6 +26,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     create_carries_tags: true,
     hotswap: &[],
     holds: None,
+    delete_refused_while_holding: false,
+    on_existing: super::OnExisting::Fails("EntityAlreadyExists"),
     existing: Some(|env, name| env.role_arn("/", name)),
     // IAM publishes no per-API rate; it throttles bursts: 15/s, adapted.
     rates: &[("IAM", 15.0)],

@@ -19,6 +19,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     create_carries_tags: true,
     hotswap: &[],
     holds: None,
+    delete_refused_while_holding: false,
+    on_existing: super::OnExisting::ReturnsExisting("InvalidParameter"),
     existing: Some(|env, name| env.topic_arn(name)),
     // "Amazon Simple Notification Service endpoints and quotas", API throttling, the lowest of the
     // Regions' defaults: CreateTopic, DeleteTopic, SetTopicAttributes and the tag calls 10/s;

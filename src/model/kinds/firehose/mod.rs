@@ -31,6 +31,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // `watch` lets a stream take its function's new version.
     hotswap: &["processors"],
     holds: None,
+    delete_refused_while_holding: false,
+    on_existing: super::OnExisting::Fails("ResourceInUseException"),
     existing: None,
     // "Amazon Data Firehose Quota": control-plane APIs 5 TPS each; the data plane is limited
     // per stream in records and bytes, which `send` paces itself.

@@ -18,7 +18,7 @@ pub use projection::{project, PrefixProjection, Projected, Projection, Unproject
 use super::{push, Context, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
 use crate::diagnostic::{did_you_mean, Diagnostic};
-use crate::model::{Attr, Attributes, Environment, Resource, Tags, ADDRESS_TAG, OWNER_TAG};
+use crate::model::{Attr, Attributes, Environment, Resource, Tags, ADDRESS_TAG, HOME_TAG, OWNER_TAG};
 use crate::prefix::{parse, Part};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -41,6 +41,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     create_carries_tags: true,
     hotswap: &[],
     holds: None,
+    delete_refused_while_holding: false,
+    on_existing: super::OnExisting::Fails("AlreadyExistsException"),
     existing: None,
     // Glue publishes no per-action rate for Data Catalog calls: 10/s, adapted.
     rates: &[("Glue", 10.0)],
@@ -201,7 +203,8 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TableSection) -> Op
         c.parameters(&mut parameters);
     }
     let all_tags = b.tags(&address);
-    let tags: Tags = all_tags.into_iter().filter(|(k, _)| k == OWNER_TAG || k == ADDRESS_TAG).collect();
+    let tags: Tags =
+        all_tags.into_iter().filter(|(k, _)| k == OWNER_TAG || k == ADDRESS_TAG || k == HOME_TAG).collect();
     let spec = TableSpec {
         name: format!(
             "{}/{}",

@@ -318,7 +318,7 @@ mod tests {
         assert_eq!(table.serde, JSON_SERDE);
         assert_eq!(table.name, "firehose_dp/events");
         // Ownership markers only: Glue keeps them as parameters.
-        assert_eq!(table.tags.keys().collect::<Vec<_>>(), [ADDRESS_TAG, OWNER_TAG]);
+        assert_eq!(table.tags.keys().collect::<Vec<_>>(), [ADDRESS_TAG, crate::model::HOME_TAG, OWNER_TAG]);
     }
 
     #[test]
