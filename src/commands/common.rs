@@ -133,9 +133,7 @@ impl Context {
     pub(super) async fn load(&self, package_code: bool, discover: bool) -> Result<Loaded> {
         let loaded = config::load(&self.file, &self.options(package_code))?;
         let connection = Connection { endpoint: self.endpoint.clone(), rates: self.rates.clone() };
-        let session = Session::open(loaded, connection, discover, &|t: &str| self.note(t)).await?;
-        if package_code {}
-        Ok(session)
+        Session::open(loaded, connection, discover, &|t: &str| self.note(t)).await
     }
 
     /// Reads every desired resource and every owned one, concurrently.
