@@ -63,6 +63,49 @@ pub fn escape_line(text: &str) -> String {
     escape_keeping(text, false)
 }
 
+/// JSON for people and tools alike: serde_json's text with every character that could move a
+/// terminal's cursor or reorder what it shows written as `\uXXXX` (serde_json escapes only the
+/// C0 controls): DEL, the C1 controls, the bidirectional marks, embeddings, overrides and
+/// isolates, and the line and paragraph separators. These can occur only inside strings, so
+/// the text stays the same JSON.
+///
+/// ```
+/// let text = provision::output::json(&serde_json::json!({"name": "a\u{202e}b\u{85}"}), false).unwrap();
+/// assert_eq!(text, r#"{"name":"a\u202eb\u0085"}"#);
+/// assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap()["name"], "a\u{202e}b\u{85}");
+/// ```
+pub fn json(value: &impl serde::Serialize, pretty: bool) -> serde_json::Result<String> {
+    let text = if pretty { serde_json::to_string_pretty(value)? } else { serde_json::to_string(value)? };
+    if !text.chars().any(needs_json_escape) {
+        return Ok(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if needs_json_escape(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `c` can hide or reorder text where it is shown: a control character or a
+/// bidirectional mark, embedding, override or isolate.
+///
+/// ```
+/// assert!(provision::output::hides_text('\u{202e}') && provision::output::hides_text('\x1b') && provision::output::hides_text('\u{85}'));
+/// assert!(!provision::output::hides_text('é') && !provision::output::hides_text(' '));
+/// ```
+pub fn hides_text(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn needs_json_escape(c: char) -> bool {
+    matches!(c, '\u{7f}'..='\u{9f}' | '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}')
+}
+
 /// An address (or any word) as a shell passes it as is: single-quoted when it holds anything
 /// but letters, digits and `._-/:=` (zsh globs `module.tenant[acme]` unquoted).
 ///
@@ -87,9 +130,12 @@ fn escape_keeping(text: &str, newlines: bool) -> String {
             '\n' if newlines => out.push(c),
             '\t' => out.push(c),
             c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
-                out.push_str(&format!("\\u{{{:x}}}", c as u32))
-            }
+            '\u{80}'..='\u{9f}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{061c}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}' => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }

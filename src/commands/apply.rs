@@ -17,6 +17,16 @@ pub(super) async fn run(
     request: Request,
 ) -> anyhow::Result<ExitCode> {
     let saved = planfile.map(SavedPlan::read).transpose()?;
+    // A file whose text says something else than its body is refused before anything runs: a
+    // reviewer read the text, apply would apply the body.
+    if let (Some(saved), Some(path)) = (&saved, planfile) {
+        saved.text_matches_body().map_err(|e| {
+            anyhow::anyhow!(
+                "the saved plan {} cannot be applied: {e}; nothing was changed",
+                crate::output::escape(&path.display().to_string())
+            )
+        })?;
+    }
     if saved.is_some() && request != Request::default() {
         bail!("--target and --replace are the saved plan's to give: make the plan with them, then apply it");
     }

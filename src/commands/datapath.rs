@@ -171,12 +171,12 @@ pub(super) fn preview(ctx: &Context, args: &PreviewArgs) -> Result<ExitCode> {
         outln!("{{\n  \"records\": [");
         let mut first = true;
         let mut each = |r: &RecordResult| {
-            let line = serde_json::to_string(r).unwrap_or_default();
+            let line = crate::output::json(r, false).unwrap_or_default();
             outln!("{}    {line}", if first { "" } else { "," });
             first = false;
         };
         let report = run_preview(ctx, args, &mut each)?;
-        let rest = serde_json::to_string_pretty(&report)?;
+        let rest = crate::output::json(&report, true)?;
         let rest = rest.strip_prefix('{').unwrap_or(&rest);
         outln!("  ],{rest}");
         report
@@ -399,7 +399,7 @@ pub(super) async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitC
     let report =
         verify::VerifyReport::new(&address.to_string(), spec, &bucket, findings, expected.as_ref(), log, converted);
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", crate::output::json(&report, true)?);
     } else {
         crate::output::out(&show::verify(&report, ctx.style));
     }

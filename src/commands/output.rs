@@ -48,7 +48,7 @@ pub(super) async fn run(ctx: &Context, name: Option<&str>, json: bool, raw: bool
             if json {
                 let doc: serde_json::Map<String, serde_json::Value> =
                     picked.iter().map(|r| (r.address.clone(), json!({ "name": r.name, "arn": r.arn }))).collect();
-                outln!("{}", serde_json::to_string_pretty(&doc)?);
+                outln!("{}", crate::output::json(&doc, true)?);
             } else {
                 for r in picked {
                     outln!("{} = {}\n    {}", r.address, escape(&r.name), escape(&r.arn));
@@ -69,18 +69,18 @@ pub(super) async fn run(ctx: &Context, name: Option<&str>, json: bool, raw: bool
         };
         let value = if field == "name" { &row.name } else { &row.arn };
         if json {
-            outln!("{}", serde_json::to_string_pretty(&json!({ "name": row.name, "arn": row.arn }))?);
+            outln!("{}", crate::output::json(&json!({ "name": row.name, "arn": row.arn }), true)?);
         } else if raw {
             crate::output::out(&escape(value));
         } else {
-            outln!("{}", serde_json::to_string(value)?);
+            outln!("{}", crate::output::json(value, false)?);
         }
         return Ok(ExitCode::SUCCESS);
     }
     if json {
         let doc: serde_json::Map<String, serde_json::Value> =
             rows.iter().map(|r| (r.address.clone(), json!({ "name": r.name, "arn": r.arn }))).collect();
-        outln!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", crate::output::json(&doc, true)?);
     } else if rows.is_empty() {
         errln!(
             "Nothing of stack \"{}\" is deployed in account {} ({}): run `provision apply` first.",

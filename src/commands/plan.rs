@@ -19,7 +19,7 @@ pub(super) async fn run(
     let plan = plan::build_requested(&loaded.stack, &live, request).map_err(|e| anyhow!(e))?;
     let plan = if request.destroy { plan.without_conflicts() } else { plan };
     if json {
-        outln!("{}", serde_json::to_string_pretty(&plan)?);
+        outln!("{}", crate::output::json(&plan, true)?);
     } else {
         crate::output::out(&ctx.plan_text(&plan, false));
     }

@@ -3,7 +3,7 @@ use crate::model::Attr;
 use crate::outln;
 use crate::output::escape;
 use crate::plan::saved::SavedPlan;
-use anyhow::bail;
+use anyhow::Context as _;
 use serde_json::json;
 use std::path::Path;
 use std::process::ExitCode;
@@ -14,15 +14,17 @@ pub(super) async fn run(ctx: &Context, planfile: Option<&Path>, json: bool) -> a
     if let Some(path) = planfile {
         let saved = SavedPlan::read(path)?;
         if json {
-            outln!("{}", serde_json::to_string_pretty(&saved.plan)?);
-        } else if saved.text.is_empty() {
-            bail!(
-                "{} was saved without its text (an older provision): use `show --json`",
-                escape(&path.display().to_string())
-            );
+            outln!("{}", crate::output::json(&saved.plan, true)?);
         } else {
-            // The file is input: its text is escaped like anything read from elsewhere.
-            crate::output::out(&escape(&saved.text));
+            // Rendered from the body, what `apply FILE` compares and applies: the stored text is
+            // never shown (a file could say "No changes." and hold a destroy).
+            let plan = saved.body().with_context(|| escape(&path.display().to_string()))?;
+            crate::output::out(&crate::render::plan::render(&plan, ctx.style));
+            if saved.text_matches_body().is_err() {
+                crate::errln!(
+                    "warning: the file's stored text does not say what its body does: `apply` will refuse it"
+                );
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -62,7 +64,7 @@ pub(super) async fn run(ctx: &Context, planfile: Option<&Path>, json: bool) -> a
     }
     ctx.report_calls(&loaded);
     if json {
-        outln!("{}", serde_json::to_string_pretty(&resources)?);
+        outln!("{}", crate::output::json(&resources, true)?);
         return Ok(ExitCode::SUCCESS);
     }
     if resources.is_empty() {

@@ -77,7 +77,7 @@ pub(super) async fn run(
     loop {
         let report = read(&loaded, &streams, since).await?;
         if json {
-            outln!("{}", serde_json::to_string_pretty(&report)?);
+            outln!("{}", crate::output::json(&report, true)?);
         } else {
             let when = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC");
             crate::output::out(&format!(

@@ -94,6 +94,14 @@ impl Default for Budget {
     }
 }
 
+/// The line a worker answers [`READY_ANSWER`] to, before any record: the per-record budget is
+/// counted from that answer, never from the start of the process (the sandbox's stages, the
+/// interpreter's start and the query's compile are not the record's).
+const READY_PROBE: &[u8] = b"null";
+const READY_ANSWER: &str = "{\"ready\":true}";
+/// How long a worker may take to start.
+const STARTUP: Duration = Duration::from_secs(30);
+
 /// Records sent to a worker at once (answers are still awaited one by one, each with its budget).
 const BATCH: usize = 256;
 /// Workers evaluating side by side: while the answers of one are read, the next batch is being
@@ -251,7 +259,17 @@ impl Evaluator {
             }
             Engine::InProcess => return Err("the in-process engine has no worker".into()),
         };
-        Worker::spawn(command, std::slice::from_ref(read), "", MAX_ANSWER).map_err(|e| format!("cannot start jq: {e}"))
+        let mut worker = Worker::spawn(command, std::slice::from_ref(read), "", MAX_ANSWER)
+            .map_err(|e| format!("cannot start jq: {e}"))?;
+        worker.send(READY_PROBE).map_err(|e| format!("cannot start jq: {e}"))?;
+        match worker.receive(STARTUP) {
+            Received::Answer(line) if line == READY_ANSWER => Ok(worker),
+            Received::Exited(stderr) => Err(format!(
+                "jq did not start: {}",
+                crate::output::escape_line(stderr.lines().next().unwrap_or("no message"))
+            )),
+            other => Err(format!("jq did not start: {other:?}")),
+        }
     }
 }
 
@@ -270,21 +288,22 @@ fn jq16_command(jq: &Path, budget: Budget, args: &[&str]) -> Command {
 
 /// Whether jq 1.6 compiles the query, without running it on anything (jq compiles a whole
 /// program before reading input; the query is defined, never called): in a confined worker,
-/// under the same budget as evaluation (memory, and the time of one record).
+/// under the same memory budget as evaluation, within a worker's start-up time plus the time of
+/// one record (the process's start, through the sandbox's stages, is not the query's).
 fn compiles_in_jq16(jq: &Path, query: &str, budget: Budget) -> Result<(), String> {
     let program = format!("def _provision_probe: ({query}\n); 1");
     let command = jq16_command(jq, budget, &["-n", &program]);
     let mut worker = Worker::spawn(command, &[jq.to_path_buf()], "", MAX_ANSWER)
         .map_err(|e| format!("cannot run {}: {e}", jq.display()))?;
-    match worker.receive(budget.per_record) {
+    match worker.receive(STARTUP + budget.per_record) {
         Received::Answer(_) => Ok(()),
         Received::Exited(stderr) => {
             let message: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).take(3).collect();
             Err(format!("jq 1.6 refuses the query: {}", crate::output::escape(&message.join(" "))))
         }
         Received::Timeout => Err(format!(
-            "jq 1.6 did not compile the query within {} (the budget of one record)",
-            crate::output::duration(budget.per_record)
+            "jq 1.6 did not compile the query within {} (a worker's start and the budget of one record)",
+            crate::output::duration(STARTUP + budget.per_record)
         )),
         Received::TooLong(n) => Err(format!("jq 1.6 answered the compile check with {n} bytes")),
     }
@@ -298,14 +317,15 @@ pub fn jq16_program(query: &str) -> String {
     // two thirds of its time.
     // The query starts on the program's first line, as Firehose gives it to jq: its lines are
     // its own (`$__loc__`, jq's messages).
+    // A `null` line (never a record: each is a JSON string) is the readiness probe.
     format!(
-        r#". as $raw | try (($raw | fromjson) as $record | [limit(1; $record | ({query}
+        r#". as $raw | if $raw == null then {{ready: true}} else try (($raw | fromjson) as $record | [limit(1; $record | ({query}
 ))]
     | if length == 0 then {{none: true}}
       elif (.[0] | type) == "object" then {{object: .[0]}}
       else {{not_object: (.[0] | tojson | .[0:200])}}
       end
-  ) catch {{error: (if type == "string" then . else tojson end | .[0:500])}}"#
+  ) catch {{error: (if type == "string" then . else tojson end | .[0:500])}} end"#
     )
 }
 
@@ -418,6 +438,13 @@ pub fn worker_main(query: &str, memory_mib: u64) -> ExitCode {
         let stdout = std::io::stdout();
         for line in std::io::stdin().lock().lines() {
             let Ok(line) = line else { return 1 };
+            if line.as_bytes() == READY_PROBE {
+                let mut out = stdout.lock();
+                if writeln!(out, "{READY_ANSWER}").and_then(|_| out.flush()).is_err() {
+                    return 0;
+                }
+                continue;
+            }
             let record: String = serde_json::from_str(&line).unwrap_or_default();
             let answer = answer_line(&compiled.evaluate(record.as_bytes()));
             let mut out = stdout.lock();

@@ -3,11 +3,14 @@
 use super::Reason;
 use crate::model::{Attr, Spec};
 
-/// One attribute that differs. `before` is `None` for a create, `after` `None` for a delete.
+/// One attribute that differs. `before` is `None` for a create, `after` `None` for a delete:
+/// left out of `plan --json` then, so that a value that is JSON `null` stays told apart.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AttrChange {
     pub key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub before: Option<Attr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<Attr>,
     pub forces_replacement: bool,
 }

@@ -11,7 +11,7 @@ use diff::{AttrChange, Outcome};
 use std::collections::HashMap;
 
 /// What happens to one resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     Create,
@@ -48,6 +48,9 @@ pub enum Reason {
     OtherDeployment { home: crate::model::Location },
     /// Replaced because `--replace` asked for it.
     ReplaceRequested,
+    /// A reason as a saved plan's body states it (`show FILE` renders the body), shown as
+    /// stated, never acted on.
+    Stated { code: String, message: String },
 }
 
 impl Reason {
@@ -63,6 +66,7 @@ impl Reason {
             Reason::OwnedElsewhere { .. } => "owned-by-another-location",
             Reason::OtherDeployment { .. } => "owned-by-another-deployment",
             Reason::ReplaceRequested => "replace-requested",
+            Reason::Stated { .. } => "stated",
         }
     }
 }
@@ -83,6 +87,7 @@ impl std::fmt::Display for Reason {
                 write!(f, "belongs to the deployment of this stack name from {home} (another [stack] home)")
             }
             Reason::ReplaceRequested => f.write_str("replacement requested with --replace"),
+            Reason::Stated { message, .. } => f.write_str(message),
         }
     }
 }
@@ -139,6 +144,27 @@ pub struct Summary {
     pub conflict: usize,
 }
 
+impl Summary {
+    /// The counts of `changes` (a replace adds one and destroys one).
+    pub fn of(changes: &[Change]) -> Summary {
+        let mut summary = Summary::default();
+        for c in changes {
+            match c.action {
+                Action::Create => summary.add += 1,
+                Action::Update => summary.change += 1,
+                Action::Replace => {
+                    summary.add += 1;
+                    summary.destroy += 1;
+                }
+                Action::Delete => summary.destroy += 1,
+                Action::Conflict => summary.conflict += 1,
+                Action::NoOp => {}
+            }
+        }
+        summary
+    }
+}
+
 impl Change {
     /// Whether applying it calls AWS (not a no-op, not a conflict left alone).
     pub fn is_active(&self) -> bool {
@@ -166,20 +192,7 @@ impl Plan {
             c.after = after;
         }
         let changes = in_edge_order(changes);
-        let mut summary = Summary::default();
-        for c in &changes {
-            match c.action {
-                Action::Create => summary.add += 1,
-                Action::Update => summary.change += 1,
-                Action::Replace => {
-                    summary.add += 1;
-                    summary.destroy += 1;
-                }
-                Action::Delete => summary.destroy += 1,
-                Action::Conflict => summary.conflict += 1,
-                Action::NoOp => {}
-            }
-        }
+        let summary = Summary::of(&changes);
         Plan { stack: stack.to_string(), changes, summary, known_outputs }
     }
 

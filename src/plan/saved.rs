@@ -3,7 +3,7 @@
 //! same, stack.toml, its variables and the Lambda code are unchanged, live AWS is unchanged, and
 //! the plan computed again is identical to the saved one (every change, action and attribute).
 
-use super::{LiveState, Plan};
+use super::{LiveState, Plan, Reason};
 use crate::model::Stack;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -131,6 +131,54 @@ impl SavedPlan {
         let now = serde_json::to_value(plan).unwrap_or(Value::Null);
         first_difference(&self.plan, &now, "plan")
             .map(|path| format!("the saved plan's body differs from the plan computed now, first at {path}"))
+    }
+
+    /// The plan its body states, for showing: `show FILE` renders this (the stored text is never
+    /// trusted), and `apply FILE` refuses a file whose text says something else. Its counts
+    /// are recomputed from its changes; every text in it is input, escaped where it is shown.
+    pub fn body(&self) -> anyhow::Result<Plan> {
+        use anyhow::Context as _;
+        let body: Body = serde_json::from_value(self.plan.clone()).context("the saved plan's body is not a plan")?;
+        let mut changes = Vec::with_capacity(body.changes.len());
+        for c in body.changes {
+            let address = crate::model::Address::parse(&c.address).with_context(|| {
+                format!("the saved plan names {:?}, not an address", crate::output::escape_line(&c.address))
+            })?;
+            changes.push(super::Change {
+                address,
+                physical_name: c.physical_name,
+                location: crate::model::Location::new(&c.account, &c.region),
+                action: c.action,
+                attributes: c
+                    .attributes
+                    .into_iter()
+                    .map(|a| super::diff::AttrChange {
+                        key: a.key,
+                        before: a.before.map(stated_attr),
+                        after: a.after.map(stated_attr),
+                        forces_replacement: a.forces_replacement,
+                    })
+                    .collect(),
+                reasons: c.reasons.into_iter().map(|r| Reason::Stated { code: r.code, message: r.message }).collect(),
+                after: Vec::new(),
+                remedy: c.remedy,
+                desired: None,
+                live: None,
+                force_destroy: false,
+            });
+        }
+        let summary = super::Summary::of(&changes);
+        Ok(Plan { stack: body.stack, changes, summary, known_outputs: Default::default() })
+    }
+
+    /// `Err` when the stored text is not the text of the body (a file edited to show one plan
+    /// and hold another).
+    pub fn text_matches_body(&self) -> anyhow::Result<()> {
+        let shown = crate::render::plan::render(&self.body()?, crate::render::Style { color: false });
+        if shown != self.text {
+            anyhow::bail!("its text does not say what its body does (the file was edited): make the plan again");
+        }
+        Ok(())
     }
 
     /// Writes the plan readable by its owner only (0600), atomically (a temporary file renamed
@@ -283,6 +331,57 @@ fn describe(live: Option<&crate::model::Live>, sensitive: &[String]) -> String {
     }
 }
 
+/// A saved plan's body as `plan --json` writes it.
+#[derive(serde::Deserialize)]
+struct Body {
+    stack: String,
+    changes: Vec<BodyChange>,
+}
+
+#[derive(serde::Deserialize)]
+struct BodyChange {
+    address: String,
+    physical_name: String,
+    account: String,
+    region: String,
+    action: super::Action,
+    attributes: Vec<BodyAttribute>,
+    reasons: Vec<BodyReason>,
+    remedy: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct BodyAttribute {
+    key: String,
+    // Left out when there is none; a JSON null is a value.
+    #[serde(default, deserialize_with = "present")]
+    before: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    after: Option<Value>,
+    forces_replacement: bool,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+#[derive(serde::Deserialize)]
+struct BodyReason {
+    code: String,
+    message: String,
+}
+
+/// An attribute's value as the body states it: the unknown and sensitive placeholders read back
+/// as themselves.
+fn stated_attr(v: Value) -> crate::model::Attr {
+    use crate::model::Attr;
+    match v.as_str() {
+        Some(crate::model::UNKNOWN) => Attr::Unknown,
+        Some(crate::output::SENSITIVE) => Attr::Sensitive,
+        _ => Attr::Value(v),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,6 +409,24 @@ mod tests {
         let plan_b = super::super::build(&b, &live).unwrap();
         let refused = saved.refusal(&b, &live, &plan_b).unwrap();
         assert!(refused.contains("stack.toml, its variables or the Lambda code changed"), "{refused}");
+    }
+
+    /// `show FILE` renders the body; a file whose stored text says something else (a destroy
+    /// relabelled "No changes.") is refused by `apply FILE`, and shown as its body says.
+    #[test]
+    fn the_body_is_what_is_shown_and_a_text_that_disagrees_is_refused() {
+        let stack = crate::testing::stack(crate::testing::DEFAULT_STACK);
+        let live = LiveState::default();
+        let plan = super::super::build(&stack, &live).unwrap();
+        let text = crate::render::plan::render(&plan, crate::render::Style { color: false });
+        let mut saved = SavedPlan::new(&stack, &live, &plan, &Default::default(), text.clone()).unwrap();
+        let shown = crate::render::plan::render(&saved.body().unwrap(), crate::render::Style { color: false });
+        assert_eq!(shown, text);
+        assert!(saved.text_matches_body().is_ok());
+        saved.text = "No changes. Live resources match the stack.\n".into();
+        assert!(saved.text_matches_body().unwrap_err().to_string().contains("does not say what its body does"));
+        let shown = crate::render::plan::render(&saved.body().unwrap(), crate::render::Style { color: false });
+        assert!(shown.contains("Plan: 6 to add"), "{shown}");
     }
 
     #[test]

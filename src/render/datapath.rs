@@ -5,7 +5,7 @@ use crate::datapath::preview::{RecordResult, Report, REASONS_KEPT};
 use crate::datapath::send::Totals;
 use crate::datapath::verify::{Conclusion, VerifyReport};
 use crate::errln;
-use crate::output::escape;
+use crate::output::{escape, escape_line};
 use std::fmt::Write;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -24,8 +24,8 @@ pub fn record_line(rec: &RecordResult) -> String {
     format!(
         "  {at:<10} {:<18} {}{}",
         rec.result,
-        escape(rec.prefix.as_deref().unwrap_or("(not delivered)")),
-        rec.error.as_deref().map(|e| format!("  ({})", escape(e))).unwrap_or_default()
+        escape_line(rec.prefix.as_deref().unwrap_or("(not delivered)")),
+        rec.error.as_deref().map(|e| format!("  ({})", escape_line(e))).unwrap_or_default()
     )
 }
 
@@ -61,18 +61,20 @@ pub fn preview(r: &Report, style: Style) -> String {
         let _ = writeln!(out, "{} {note}", style.yellow("note:"));
     }
     let _ = writeln!(out, "\n{} ({}):", style.bold("Partitions"), r.partitions.len());
-    let width = r.partitions.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+    let width = r.partitions.keys().map(|k| escape_line(k).chars().count()).max().unwrap_or(0);
     for (prefix, n) in &r.partitions {
-        // Prefixes and reasons carry values from the records: anyone's text.
-        let prefix = escape(prefix);
+        // Prefixes and reasons carry values from the records and the handler's answers (its
+        // partition keys, its exception's message): anyone's text, kept on its own line so
+        // that it cannot forge one of preview's.
+        let prefix = escape_line(prefix);
         let _ = writeln!(out, "  {} {}", style.green(&format!("{prefix:<width$}")), plural(*n, "record"));
     }
     if !r.errors.is_empty() {
         let _ = writeln!(out, "\n{}:", style.bold("Error prefixes"));
         for (prefix, group) in &r.errors {
-            let _ = writeln!(out, "  {} {}", style.red(&escape(prefix)), plural(group.count, "record"));
+            let _ = writeln!(out, "  {} {}", style.red(&escape_line(prefix)), plural(group.count, "record"));
             for (reason, n) in group.reasons.iter().take(5) {
-                let _ = writeln!(out, "      {n} x {}", escape(reason));
+                let _ = writeln!(out, "      {n} x {}", escape_line(reason));
             }
             let others = group.reasons.values().skip(5).sum::<usize>() + group.other_reasons;
             if others > 0 {
@@ -191,7 +193,7 @@ pub fn send_summary(address: &str, name: &str, t: &Totals, elapsed: Duration) ->
     }
     let _ = write!(line, "; {} PutRecordBatch call(s), {} throttled.", t.calls, t.throttled);
     if let Some(why) = &t.stopped {
-        let _ = write!(line, "\nStopped before the end of the records: {}.", crate::output::escape(why));
+        let _ = write!(line, "\nStopped before the end of the records: {}.", escape_line(why));
     }
     line
 }
@@ -214,8 +216,10 @@ pub fn verify(r: &VerifyReport, style: Style) -> String {
         let _ = writeln!(out, "{} {note}", style.yellow("note:"));
     }
     let _ = writeln!(out, "\n{} ({}):", style.bold("Partitions"), r.found.partitions.len());
-    let width = r.found.partitions.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+    let width = r.found.partitions.keys().map(|k| escape_line(k).chars().count()).max().unwrap_or(0);
     for (prefix, p) in &r.found.partitions {
+        // Keys read from S3: anyone's text.
+        let prefix = escape_line(prefix);
         let _ = writeln!(
             out,
             "  {}  {:>4} object(s) {:>10} {:>8} record(s)",

@@ -101,10 +101,12 @@ pub fn compact(plan: &Plan, style: Style) -> String {
                         format!(": {}", keys.join(", "))
                     }
                 }
-                Action::Conflict => format!(": {}", c.reasons.first().map(|r| r.to_string()).unwrap_or_default()),
+                Action::Conflict => {
+                    format!(": {}", c.reasons.first().map(|r| line(&r.to_string())).unwrap_or_default())
+                }
                 _ => String::new(),
             };
-            let _ = writeln!(out, "  {symbol:>3} {own} ({}){detail}", c.physical_name);
+            let _ = writeln!(out, "  {symbol:>3} {own} ({}){detail}", line(&c.physical_name));
         }
     }
     out.push('\n');
@@ -130,18 +132,20 @@ fn render_change(out: &mut String, c: &Change, style: Style) {
         Action::Update => (style.yellow("~"), "will be updated in-place".to_string()),
         Action::Replace => (style.red("-/+"), "must be replaced".to_string()),
         Action::Delete => (style.red("-"), "will be destroyed".to_string()),
-        Action::Conflict => (style.red("!"), c.reasons.first().map(|r| r.to_string()).unwrap_or_default()),
+        Action::Conflict => (style.red("!"), c.reasons.first().map(|r| line(&r.to_string())).unwrap_or_default()),
         Action::NoOp => return,
     };
+    // Names, reasons and remedies hold text read from AWS or a saved plan: one line each.
+    let name = line(&c.physical_name);
     let _ = writeln!(out, "  {} {} {headline}", style.dim("#"), style.bold(&c.address.to_string()));
     if c.action == Action::Conflict {
-        let remedy = c.remedy.as_deref().map(|r| format!("; {r}")).unwrap_or_default();
-        let _ = writeln!(out, "{symbol:>3} {} ({}): left alone{remedy}", c.address, c.physical_name);
+        let remedy = c.remedy.as_deref().map(|r| format!("; {}", line(r))).unwrap_or_default();
+        let _ = writeln!(out, "{symbol:>3} {} ({name}): left alone{remedy}", c.address);
         return;
     }
-    let _ = writeln!(out, "{symbol:>3} {} ({})", c.address, c.physical_name);
+    let _ = writeln!(out, "{symbol:>3} {} ({name})", c.address);
     for reason in &c.reasons {
-        let _ = writeln!(out, "      {} {reason}", style.dim("#"));
+        let _ = writeln!(out, "      {} {}", style.dim("#"), line(&reason.to_string()));
     }
     let width = c.attributes.iter().map(|a| a.key.len()).max().unwrap_or(0);
     for a in &c.attributes {
@@ -206,6 +210,10 @@ fn show(a: &Attr) -> String {
         Attr::Value(v @ (Value::Object(_) | Value::Array(_))) => serde_json::to_string_pretty(v).unwrap_or_default(),
         Attr::Value(v) => v.to_string(),
     }
+}
+
+fn line(text: &str) -> String {
+    crate::output::escape_line(text)
 }
 
 fn indent(text: &str, by: usize) -> String {

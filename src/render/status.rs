@@ -1,7 +1,7 @@
 //! `provision status` as text: a line per stream, then the alarms in ALARM.
 
 use super::Style;
-use crate::output::escape;
+use crate::output::escape_line as escape;
 use crate::status::{Report, StreamStatus};
 
 /// The sparkline's levels, lowest first; a period without a datapoint is `·`.
@@ -58,8 +58,9 @@ fn columns(s: &StreamStatus) -> Vec<String> {
     };
     let records_in = if s.no_data { "no data yet".into() } else { count(s.records_in) };
     vec![
-        s.address.clone(),
-        s.state.clone(),
+        // Text from AWS (the state, alarm names), on one line and escaped.
+        escape(&s.address),
+        escape(&s.state),
         records_in,
         count(s.records_delivered),
         percent(s.delivery_success),
@@ -148,5 +149,31 @@ mod tests {
         assert_eq!(count(None), "-");
         assert_eq!(sparkline(&[Some(0.0), Some(7.0), None, Some(3.5)]), "▁█·▅");
         assert_eq!(sparkline(&[Some(0.0), Some(0.0)]), "▁▁");
+    }
+
+    #[test]
+    fn text_from_aws_is_escaped_on_one_line() {
+        let s = StreamStatus {
+            address: "firehose.events".into(),
+            name: "PUT-S3-lambda".into(),
+            state: "ACTIVE\x1b[2J\nSummary: forged".into(),
+            no_data: true,
+            records_in: None,
+            records_delivered: None,
+            delivery_success: None,
+            freshness_now: None,
+            freshness_max: None,
+            throttled: None,
+            partitions_max: None,
+            partition_quota: None,
+            processing_success: None,
+            conversion_failed: None,
+            alarms: vec!["a\u{202e}b\nc".into()],
+            records_in_series: vec![],
+            healthy: false,
+        };
+        let cells = columns(&s);
+        assert_eq!(cells[1], "ACTIVE\\x1b[2J\\x0aSummary: forged");
+        assert_eq!(cells[10], "a\\u{202e}b\\x0ac");
     }
 }

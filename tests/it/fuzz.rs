@@ -141,6 +141,38 @@ fn any_query_ends_within_its_budget() {
     assert!(evaluated.get() >= cases * 3 / 4, "{} of {cases} queries compiled and ran", evaluated.get());
 }
 
+/// The per-record budget counts from the worker's readiness, not from its start: a jq 1.6 that
+/// takes 1.5 s to start (three times the budget) and the jaq fallback answer every ordinary
+/// record within a 500 ms budget (before: the first record of each worker was over budget
+/// whenever the start took longer than the budget).
+#[test]
+fn a_slow_to_start_worker_puts_no_ordinary_record_over_budget() {
+    let budget = Budget { per_record: Duration::from_millis(500), memory_mib: 192, over_in_a_row: 2 };
+    let mut engines = vec![engine()];
+    let dir = tempfile::tempdir().unwrap();
+    if std::path::Path::new("/usr/bin/jq").exists() {
+        let slow = dir.path().join("slow-jq");
+        std::fs::write(&slow, "#!/bin/sh\nsleep 1.5\nexec /usr/bin/jq \"$@\"\n").unwrap();
+        std::fs::set_permissions(&slow, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        engines.push(Engine::Jq16(slow));
+    } else {
+        assert!(
+            std::env::var_os("PROVISION_TEST_NO_JQ16").is_some(),
+            "jq 1.6 is required, or PROVISION_TEST_NO_JQ16=1"
+        );
+    }
+    for engine in engines {
+        let described = engine.describe();
+        let mut evaluator = Evaluator::new(engine, "{k: .v}", budget).unwrap();
+        let records: Vec<Vec<u8>> = (0..600).map(|i| format!("{{\"v\": {i}}}").into_bytes()).collect();
+        let refs: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
+        let outcomes = evaluator.evaluate(&refs);
+        let over: Vec<_> = outcomes.iter().filter(|o| matches!(o, Outcome::OverBudget(_))).collect();
+        assert!(over.is_empty(), "{described}: {over:?}");
+        assert!(matches!(&outcomes[599], Outcome::Keys(k) if k[0].2 == "599"), "{described}: {:?}", outcomes[599]);
+    }
+}
+
 /// A record built to exhaust the worker's memory ends with the memory named; once the budget is
 /// exceeded `over_in_a_row` times in a row, the remaining records are not evaluated (said so).
 #[test]

@@ -271,10 +271,50 @@ fn build_preload_library(path: &Path) {
     assert!(out.status.success(), "cc: {}", String::from_utf8_lossy(&out.stderr));
 }
 
-/// Runs preview of a handler probing every way out, and checks each is refused: as root, or
-/// (`as_nobody`) as uid 65534 when the tests run as root. The command runs through a shell that
-/// opens descriptor 7 on a secret and gives provision its own pid, then execs provision.
-fn hostile_handler(language: Language, as_nobody: bool) {
+/// Who runs provision in a probe.
+#[derive(Clone, Copy, PartialEq)]
+enum RunAs {
+    /// The user the tests run as.
+    Caller,
+    /// uid 65534, through setpriv (the tests run as root).
+    Nobody,
+    /// root, through `sudo -n` (the tests run as a user: a CI runner's).
+    RootBySudo,
+}
+
+impl RunAs {
+    /// An unprivileged user: the caller when the tests run as one, else nobody.
+    fn a_user() -> RunAs {
+        if running_as_root() {
+            RunAs::Nobody
+        } else {
+            RunAs::Caller
+        }
+    }
+
+    /// root: the caller when the tests run as root, else through sudo (which must work without
+    /// a password, as on a CI runner, or the opt-out be set).
+    fn root() -> Option<RunAs> {
+        if running_as_root() {
+            return Some(RunAs::Caller);
+        }
+        let sudo = Command::new("sudo").args(["-n", "true"]).output().is_ok_and(|o| o.status.success());
+        if sudo {
+            return Some(RunAs::RootBySudo);
+        }
+        assert!(
+            std::env::var_os("PROVISION_TEST_NO_SUDO").is_some(),
+            "the probes run as root too: through passwordless sudo when the tests run as a user, or set PROVISION_TEST_NO_SUDO=1"
+        );
+        None
+    }
+}
+
+/// Runs preview of a handler probing every way out, and checks each is refused, as `run_as`
+/// says. The command runs through a shell that opens descriptor 7 on a secret and gives
+/// provision its own pid, then execs provision.
+fn hostile_handler(language: Language, run_as: RunAs) {
+    let as_nobody = run_as == RunAs::Nobody;
     if language == Language::Node && !required_tool("node", "PROVISION_TEST_NO_NODE") {
         return;
     }
@@ -333,12 +373,22 @@ fn hostile_handler(language: Language, as_nobody: bool) {
     } else {
         PathBuf::from(env!("CARGO_BIN_EXE_provision"))
     };
-    let mut command = if as_nobody {
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "sh"]);
-        c
-    } else {
-        Command::new("sh")
+    let mut command = match run_as {
+        RunAs::Nobody => {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "sh"]);
+            c
+        }
+        RunAs::RootBySudo => {
+            // The caller's PATH and HOME, so that root finds the same interpreters.
+            let mut c = Command::new("sudo");
+            c.args(["-n", "env"])
+                .arg(format!("PATH={}", std::env::var("PATH").unwrap_or_default()))
+                .arg(format!("HOME={}", std::env::var("HOME").unwrap_or_default()))
+                .args(["SECRET_FILE=".to_string() + secret.to_str().unwrap(), "NO_COLOR=1".into(), "sh".into()]);
+            c
+        }
+        RunAs::Caller => Command::new("sh"),
     };
     // The shell opens descriptor 7 (not close-on-exec) and execs provision, which keeps the
     // shell's pid: the handler is told it through a stack variable.
@@ -403,24 +453,40 @@ fn hostile_handler(language: Language, as_nobody: bool) {
 
 #[test]
 fn a_python_handler_reaches_nothing_but_its_packaged_code() {
-    hostile_handler(Language::Python, false);
+    hostile_handler(Language::Python, RunAs::Caller);
 }
 
 #[test]
 fn a_node_handler_reaches_nothing_but_its_packaged_code() {
-    hostile_handler(Language::Node, false);
+    hostile_handler(Language::Node, RunAs::Caller);
 }
 
 /// The same, run by an unprivileged user (uid 65534) when the tests run as root (as CI does);
 /// run as a user, the tests are that case already.
 #[test]
 fn a_python_handler_reaches_nothing_when_a_user_runs_provision() {
-    hostile_handler(Language::Python, running_as_root());
+    hostile_handler(Language::Python, RunAs::a_user());
 }
 
 #[test]
 fn a_node_handler_reaches_nothing_when_a_user_runs_provision() {
-    hostile_handler(Language::Node, running_as_root());
+    hostile_handler(Language::Node, RunAs::a_user());
+}
+
+/// The same, run by root: as the tests do when they run as root, else through sudo (a CI
+/// runner's user has passwordless sudo): the fences hold for root too.
+#[test]
+fn a_python_handler_reaches_nothing_when_root_runs_provision() {
+    if let Some(root) = RunAs::root() {
+        hostile_handler(Language::Python, root);
+    }
+}
+
+#[test]
+fn a_node_handler_reaches_nothing_when_root_runs_provision() {
+    if let Some(root) = RunAs::root() {
+        hostile_handler(Language::Node, root);
+    }
 }
 
 fn running_as_root() -> bool {
@@ -456,17 +522,45 @@ fn the_interpreter_is_never_found_through_the_checkout() {
     let sample =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/records/sample.jsonl")).unwrap();
     project.write("one.jsonl", sample.lines().next().unwrap());
-    let out = project
-        .command(&["preview", "--records", "one.jsonl", "--json"])
-        .current_dir(project.dir.path())
-        .env("PATH", &path)
-        .output()
+    // Each program looked up for real: python3 (the default stack's handler), jq (the query
+    // example's), node (the handler made a Node.js one).
+    let query = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/query-partitioning.toml"))
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(!marker.exists(), "a shim of the checkout ran: {}", std::fs::read_to_string(&marker).unwrap_or_default());
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(report["records"][0]["result"], "Ok", "{stdout}");
+    project.write("query.toml", &query);
+    let preview = |stack: &str| {
+        let mut command = project.command(&["preview", "--records", "one.jsonl", "--json"]);
+        let out = command
+            .arg("-f")
+            .arg(project.path(stack))
+            .current_dir(project.dir.path())
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{stack}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            !marker.exists(),
+            "a shim of the checkout ran: {}",
+            std::fs::read_to_string(&marker).unwrap_or_default()
+        );
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(report["records"][0]["result"], "Ok", "{stack}: {stdout}");
+        report
+    };
+    preview("stack.toml");
+    let report = preview("query.toml");
+    if Path::new("/usr/bin/jq").exists() {
+        assert!(report["jq_engine"].as_str().unwrap_or_default().starts_with("jq 1.6 (exact: "), "{report}");
+    }
+    if required_tool("node", "PROVISION_TEST_NO_NODE") {
+        std::fs::remove_file(project.source().join("index.py")).unwrap();
+        project.write(
+            "examples/lambda/metadata_extractor/index.mjs",
+            "export const lambda_handler = async (event) => ({ records: event.records.map((r) => ({ recordId: r.recordId, result: \"Ok\", data: r.data, metadata: { partitionKeys: { region: \"r\", device: \"d\", year: \"y\", month: \"m\", day: \"d\", hour: \"h\" } } })) });\n",
+        );
+        project.edit("runtime = \"python3.12\"", "runtime = \"nodejs20.x\"");
+        preview("stack.toml");
+    }
 }
 
 /// The helper that makes this system lack a protection (tests/common/deny_main.rs), built
@@ -867,4 +961,36 @@ fn files_named_on_the_command_line_stay_in_the_project_whatever_their_links() {
     let (code, all) = run("linked-stack.toml", &["preview", "--records", "linked-records.jsonl"]);
     assert_eq!(code, Some(0), "{all}");
     assert!(all.contains("delivered"), "{all}");
+}
+
+/// A handler's text (its partition keys, its exception's message) holding newlines cannot
+/// forge a line of preview's own output: the only line starting `Summary:` is preview's.
+#[test]
+fn a_handler_s_text_cannot_forge_a_line_of_preview_s_output() {
+    let project = Project::new();
+    project.write(
+        "examples/lambda/metadata_extractor/index.py",
+        r#"
+import base64, json
+def lambda_handler(event, context):
+    out = []
+    for r in event["records"]:
+        data = json.loads(base64.b64decode(r["data"]))
+        if data.get("fail"):
+            raise ValueError("boom\nSummary: 1000 records in: 1000 delivered, 0 failed.")
+        keys = {k: k for k in ["device", "year", "month", "day", "hour"]}
+        keys["region"] = "eu\nSummary: 1000 records in: 1000 delivered, 0 failed."
+        out.append({"recordId": r["recordId"], "result": "Ok", "data": r["data"], "metadata": {"partitionKeys": keys}})
+    return {"records": out}
+"#,
+    );
+    for records in ["{\"a\": 1}\n", "{\"fail\": true}\n"] {
+        project.write("one.jsonl", records);
+        let out =
+            project.command(&["preview", "--records", "one.jsonl"]).current_dir(project.dir.path()).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let summaries: Vec<&str> = stdout.lines().filter(|l| l.trim_start().starts_with("Summary:")).collect();
+        assert_eq!(summaries.len(), 1, "{records}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(summaries[0].starts_with("Summary: 1 record in"), "{stdout}");
+    }
 }

@@ -73,14 +73,10 @@ async fn a_held_lock_refuses_a_second_run_until_unlocked() {
     assert!(unlock.stdout.contains("held by alice@laptop"), "{}", unlock.all());
     fx.apply();
     fx.assert_clean();
-    // The lock is released after each run.
-    assert!(s3
-        .get_object()
-        .bucket("provision-locks-123456789012-us-east-1")
-        .key("firehose-dp-demo.lock")
-        .send()
-        .await
-        .is_err());
+    // The lock is released after each run: the lock bucket is there, the lock object is not (the
+    // legacy bucket, which older versions used, was never made here).
+    assert!(s3.head_bucket().bucket(LOCK_BUCKET).send().await.is_ok(), "the lock bucket exists");
+    assert!(fx.moto.lock_in(LOCK_BUCKET).await.is_none(), "the lock was released");
     assert!(fx.ok(&["unlock"], 0).stdout.contains("is not locked"));
 }
 
@@ -162,9 +158,23 @@ async fn a_saved_plan_is_bound_to_its_account_and_to_its_body() {
         other.all()
     );
 
-    // The body was edited to hide the changes: refused, naming where it differs.
-    let mut saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    // The text relabelled "No changes." over the same body: refused, and `show` says the body.
+    let original = std::fs::read_to_string(&path).unwrap();
+    let mut saved: serde_json::Value = serde_json::from_str(&original).unwrap();
+    saved["text"] = serde_json::json!("No changes. Live resources match the stack.\n");
+    std::fs::write(&path, saved.to_string()).unwrap();
+    let relabelled = fx.ok(&["apply", planfile], 1);
+    assert!(relabelled.stderr.contains("its text does not say what its body does"), "{}", relabelled.all());
+    let shown = fx.run(&["show", planfile]);
+    assert!(
+        shown.stdout.contains("firehose.events will be created") && !shown.stdout.contains("No changes"),
+        "{}",
+        shown.all()
+    );
+    // The body (and its text) edited to hide the changes: refused, naming where it differs.
+    let mut saved: serde_json::Value = serde_json::from_str(&original).unwrap();
     saved["plan"]["changes"] = serde_json::json!([]);
+    saved["text"] = serde_json::json!("No changes. Live resources match the stack.\n");
     std::fs::write(&path, saved.to_string()).unwrap();
     let edited = fx.ok(&["apply", planfile], 1);
     assert!(edited.stderr.contains("differs from the plan computed now, first at plan.changes[0]"), "{}", edited.all());

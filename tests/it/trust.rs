@@ -26,8 +26,17 @@ async fn create_theirs(fx: &Fixture) {
 async fn theirs_are_alive(fx: &Fixture) {
     let role = iam(fx).await.get_role().role_name(ROLE).send().await.unwrap();
     assert!(role.role().unwrap().tags().is_empty(), "the role was never tagged");
-    let tags = fx.moto.s3().await.get_bucket_tagging().bucket(BUCKET).send().await;
-    assert!(tags.map(|t| t.tag_set().is_empty()).unwrap_or(true), "the bucket was never tagged");
+    // The bucket is there (a destroy that took it fails here), and carries no tag: S3 answers
+    // NoSuchTagSet for a bucket without tags, never for one that is gone.
+    let s3 = fx.moto.s3().await;
+    assert!(s3.head_bucket().bucket(BUCKET).send().await.is_ok(), "the colleague's bucket was deleted");
+    match s3.get_bucket_tagging().bucket(BUCKET).send().await {
+        Ok(t) => assert!(t.tag_set().is_empty(), "the bucket was tagged: {:?}", t.tag_set()),
+        Err(e) => {
+            use aws_sdk_s3::error::ProvideErrorMetadata;
+            assert_eq!(e.as_service_error().and_then(|s| s.code()), Some("NoSuchTagSet"), "{e:?}");
+        }
+    }
 }
 
 /// A command waiting at its confirmation prompt, once it has shown `shown` on stdout (printed

@@ -378,10 +378,79 @@ impl KindSpec for AlarmSpec {
     }
 }
 
-/// Rules A1 to A9 (CloudWatch API reference, PutMetricAlarm and MetricDataQuery; "CloudWatch
-/// service quotas").
-pub(crate) fn check(a: &AlarmSpec, at: &Address, written: Option<&AlarmSection>, _: &Stack, out: &mut Vec<Diagnostic>) {
+/// Rule G4 for an alarm's actions given as ARNs (existing topics): the topic lives in the
+/// alarm's own account and Region (a topic of another account needs a topic policy provision
+/// does not write; CloudWatch notifies topics of its own Region).
+fn actions_reachable(a: &AlarmSpec, key: &str, here: &crate::model::Location, out: &mut Vec<Diagnostic>) {
+    for (k, list) in [(".actions", &a.actions), (".ok_actions", &a.ok_actions)] {
+        for arn in list {
+            let mut parts = arn.splitn(6, ':');
+            let (Some("arn"), Some(_), Some(service), Some(region), Some(account)) =
+                (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            if service == "sns" && (region != here.region || account != here.account) {
+                out.push(
+                    Diagnostic::error(
+                        "G4",
+                        format!("{key}{k}"),
+                        format!(
+                            "{} is a topic in {region} in account {account}, and the alarm in {here}: AWS does not reach across",
+                            crate::output::escape_line(arn)
+                        ),
+                    )
+                    .with_help("notify a topic where the alarm is (the same region and assume_role)"),
+                );
+            }
+        }
+    }
+}
+
+/// Rule A12: no text of an alarm (its name, description, namespaces, metrics, dimensions) holds
+/// a control character or a bidirectional override: CloudWatch takes them, and they would hide
+/// or reorder what consoles, notifications and provision's own output show.
+fn hidden_text(a: &AlarmSpec, key: &str, out: &mut Vec<Diagnostic>) {
+    let mut texts: Vec<(String, &str)> = vec![(".name".into(), &a.name), (".description".into(), &a.description)];
+    let stats: Vec<(String, &MetricStat)> = match &a.metric {
+        AlarmMetric::Single(m) => vec![(String::new(), m)],
+        AlarmMetric::Math { metrics, .. } => metrics.iter().map(|(id, m)| (format!(".metrics.{id}"), m)).collect(),
+    };
+    for (at, m) in stats {
+        texts.push((format!("{at}.namespace"), &m.namespace));
+        texts.push((format!("{at}.metric"), &m.metric));
+        for (k, v) in &m.dimensions {
+            texts.push((format!("{at}.dimensions.{k}"), k));
+            texts.push((format!("{at}.dimensions.{k}"), v));
+        }
+    }
+    for (at, text) in texts {
+        if let Some(c) = text.chars().find(|c| crate::output::hides_text(*c)) {
+            out.push(
+                Diagnostic::error(
+                    "A12",
+                    format!("{key}{at}"),
+                    format!("{} holds U+{:04X}, a control character or bidirectional override", crate::output::escape_line(text), c as u32),
+                    )
+                    .with_help("write it without control characters or bidirectional marks: they hide or reorder text where the alarm is shown".to_string()),
+            );
+        }
+    }
+}
+
+/// Rules A1 to A9 and A12 (CloudWatch API reference, PutMetricAlarm and MetricDataQuery;
+/// "CloudWatch service quotas").
+pub(crate) fn check(
+    a: &AlarmSpec,
+    at: &Address,
+    written: Option<&AlarmSection>,
+    stack: &Stack,
+    out: &mut Vec<Diagnostic>,
+) {
     let key = at.to_string();
+    if let Some(here) = stack.get(at).map(|r| &r.location) {
+        actions_reachable(a, &key, here, out);
+    }
     let error = |rule: &str, k: &str, message: String, help: &str| {
         Diagnostic::error(rule, format!("{key}{k}"), message).with_help(help.to_string())
     };
@@ -396,6 +465,7 @@ pub(crate) fn check(a: &AlarmSpec, at: &Address, written: Option<&AlarmSection>,
     if a.description.chars().count() > 1024 {
         out.push(error("A1", ".description", "the description is over 1024 characters".into(), "shorten it"));
     }
+    hidden_text(a, &key, out);
     let stats: Vec<(String, &MetricStat)> = match &a.metric {
         AlarmMetric::Single(m) => vec![(String::new(), m)],
         AlarmMetric::Math { expression, metrics } => {
@@ -588,6 +658,35 @@ mod tests {
         assert!(valid_query_id("m1") && valid_query_id("incoming_bytes"));
         for bad in ["M1", "1m", "m-1", ""] {
             assert!(!valid_query_id(bad), "{bad}");
+        }
+    }
+
+    /// A TOML basic string of `s` (TOML writes `\uXXXX`, not Rust's `\u{...}`).
+    fn toml_string(s: &str) -> String {
+        toml::Value::String(s.to_string()).to_string()
+    }
+
+    #[test]
+    fn rule_a12_text_holding_a_control_or_bidi_character_is_refused_plain_text_passes() {
+        let check = |description: &str, dimension: &str| {
+            let toml = super::super::EXAMPLES
+                .iter()
+                .find(|(k, _)| *k == Kind::Alarm)
+                .unwrap()
+                .1
+                .toml
+                .replace("DeliveryStreamName = \"s\"", &format!("DeliveryStreamName = {}", toml_string(dimension)))
+                .replace(
+                    "name = \"generic-alarm\"",
+                    &format!("name = \"generic-alarm\"\ndescription = {}", toml_string(description)),
+                );
+            let stack = format!("[stack]\nname = \"a\"\n{toml}");
+            crate::testing::stack_files(&[("stack.toml", &stack)]).err().map(|e| e.to_string()).unwrap_or_default()
+        };
+        assert!(!check("records arrive late: see the runbook (été)", "PUT-S3-lambda").contains("A12"));
+        for (description, dimension) in [("late\u{202e}etal", "s"), ("ok", "s\u{85}"), ("a\x1b[2Jb", "s")] {
+            let errors = check(description, dimension);
+            assert!(errors.contains("error[A12]"), "{description:?} {dimension:?}: {errors}");
         }
     }
 }
