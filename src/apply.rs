@@ -475,7 +475,10 @@ mod tests {
         let s = stack(DEFAULT_STACK);
         let provider: Arc<dyn Provider> = fake.clone();
         let live = crate::testing::live_of(&s, &provider).await;
-        let request = plan::Request { replace: vec!["lambda.extractor".into()], ..Default::default() };
+        let request = plan::Request {
+            replace: vec![crate::model::address::Selector::parse("lambda.extractor").unwrap()],
+            ..Default::default()
+        };
         let replace = plan::build_requested(&s, &live, &request).unwrap();
         // Between the plan and the replacement, the function is forgotten (its tags removed).
         fake.modify(crate::model::Kind::Lambda, "MetadataExtractor", |spec| spec.tags_mut().clear());

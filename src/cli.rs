@@ -1,5 +1,7 @@
 //! Command-line definitions (clap) only.
 
+use crate::model::address::Selector;
+use crate::model::Address;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -92,12 +94,13 @@ pub enum Command {
         auto_approve: bool,
         /// Only this resource and what depends on it (repeatable): the rest stays.
         #[arg(long, value_name = "ADDRESS", value_parser = selector)]
-        target: Vec<String>,
+        target: Vec<Selector>,
     },
     /// Adopt an existing resource of the wanted name that no stack owns (tags it as this stack's).
     Import {
         /// The resource's address in stack.toml, e.g. bucket.data.
-        address: String,
+        #[arg(value_parser = address)]
+        address: Address,
         /// Do not ask for confirmation.
         #[arg(long)]
         auto_approve: bool,
@@ -106,15 +109,18 @@ pub enum Command {
     /// else changes (Terraform's `removed` block / `state rm`).
     Forget {
         /// The resource's address, e.g. bucket.data (declared in stack.toml or not).
-        address: String,
+        #[arg(value_parser = address)]
+        address: Address,
         /// Do not ask for confirmation.
         #[arg(long)]
         auto_approve: bool,
     },
     /// Names and ARNs of the stack's resources; with an address, one resource's ARN.
     Output {
-        /// A resource (`firehose.events`: its ARN; `firehose.events.name`: its name).
-        name: Option<String>,
+        /// A resource (`firehose.events`: its ARN; `firehose.events.name`: its name), or a module
+        /// instance (`'module.tenant[acme]'`: its resources).
+        #[arg(value_parser = output_name)]
+        name: Option<crate::model::address::OutputName>,
         /// Print one JSON document.
         #[arg(long, conflicts_with = "raw")]
         json: bool,
@@ -145,7 +151,8 @@ pub enum Command {
     Preview {
         /// The stream, e.g. firehose.events, or a module instance holding one
         /// (`'module.tenant[acme]'`); default: the stack's only stream.
-        address: Option<String>,
+        #[arg(value_parser = selector)]
+        address: Option<Selector>,
         /// A JSON Lines file: one record's data per line (default: generated sample records).
         #[arg(long, value_name = "FILE")]
         records: Option<PathBuf>,
@@ -173,7 +180,8 @@ pub enum Command {
     Send {
         /// The stream, e.g. firehose.events, or a module instance holding one
         /// (`'module.tenant[acme]'`); default: the stack's only stream.
-        address: Option<String>,
+        #[arg(value_parser = selector)]
+        address: Option<Selector>,
         /// How many sample records; -1 sends until Ctrl-C.
         #[arg(long, default_value_t = 100, allow_hyphen_values = true)]
         count: i64,
@@ -202,7 +210,8 @@ pub enum Command {
     Verify {
         /// The stream, e.g. firehose.events, or a module instance holding one
         /// (`'module.tenant[acme]'`); default: the stack's only stream.
-        address: Option<String>,
+        #[arg(value_parser = selector)]
+        address: Option<Selector>,
         /// Only objects written since this time (RFC 3339 or seconds since 1970).
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
@@ -220,7 +229,8 @@ pub enum Command {
     /// Print the logs of the stack's functions and the delivery errors of its streams, escaped.
     Logs {
         /// A function or stream, e.g. lambda.extractor (default: every function and stream).
-        address: Option<String>,
+        #[arg(value_parser = selector)]
+        address: Option<Selector>,
         /// Keep printing new events until Ctrl-C.
         #[arg(long)]
         follow: bool,
@@ -233,7 +243,8 @@ pub enum Command {
     /// ALARM. Exit 0 when healthy, 2 when a stream is not ACTIVE or an alarm is in ALARM.
     Status {
         /// Streams or module instances (`firehose.events`, `module.tenant[acme]`; default: all).
-        addresses: Vec<String>,
+        #[arg(value_parser = selector)]
+        addresses: Vec<Selector>,
         /// The window the metrics cover (e.g. 15m, 1h, 1d).
         #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
         since: std::time::Duration,
@@ -270,10 +281,10 @@ pub enum Command {
 pub struct Select {
     /// Only this resource and what it depends on (repeatable); the plan is partial.
     #[arg(long, value_name = "ADDRESS", value_parser = selector)]
-    pub target: Vec<String>,
+    pub target: Vec<Selector>,
     /// Replace this resource even though nothing forces it (repeatable), like Terraform's -replace.
     #[arg(long, value_name = "ADDRESS", value_parser = selector)]
-    pub replace: Vec<String>,
+    pub replace: Vec<Selector>,
 }
 
 /// An address or a part of one, checked where it is read: `kind.name`, `kind.name[KEY]`,
@@ -286,14 +297,39 @@ pub struct Select {
 /// assert!(selector("firehose.events").is_ok());
 /// assert!(selector("firehose").unwrap_err().contains("not an address"));
 /// ```
-pub fn selector(text: &str) -> Result<String, String> {
-    match crate::model::address::Selector::parse(text) {
-        Some(_) => Ok(text.to_string()),
+pub fn selector(text: &str) -> Result<Selector, String> {
+    match Selector::parse(text) {
+        Some(selector) => Ok(selector),
         None => Err(format!(
             "not an address: write kind.name (firehose.events), kind.name[KEY], module.NAME[KEY] or module.NAME[KEY].kind.name (kinds: {})",
             crate::model::Kind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
         )),
     }
+}
+
+/// One resource instance's address, parsed where clap reads it: `kind.name`, `kind.name[KEY]`,
+/// `module.NAME[KEY].kind.name`.
+///
+/// ```
+/// use provision::cli::address;
+/// assert_eq!(address("module.tenant[acme].bucket.data").unwrap().to_string(), "module.tenant[acme].bucket.data");
+/// assert!(address("module.tenant").unwrap_err().contains("not a resource's address"));
+/// ```
+pub fn address(text: &str) -> Result<Address, String> {
+    Address::parse(text).ok_or_else(|| {
+        format!(
+            "not a resource's address: write kind.name (bucket.data), kind.name[KEY] or module.NAME[KEY].kind.name (kinds: {})",
+            crate::model::Kind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
+/// What `output` names, parsed where clap reads it.
+pub fn output_name(text: &str) -> Result<crate::model::address::OutputName, String> {
+    crate::model::address::OutputName::parse(text).ok_or_else(|| {
+        "not an address: write kind.name (its ARN), kind.name.name (its name) or module.NAME[KEY] (its resources)"
+            .to_string()
+    })
 }
 
 /// What to say of a subcommand provision does not have: a close name when there is one (and

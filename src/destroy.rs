@@ -74,7 +74,11 @@ mod tests {
         let at = |a: &str| order.iter().position(|o| o == a).unwrap();
         assert!(at("firehose.events") < at("lambda.extractor") && at("lambda.extractor") < at("role.extractor"));
         assert!(at("firehose.events") < at("bucket.data") && at("firehose.events") < at("log_group.delivery"));
-        let stream = plan.changes.iter().find(|c| c.address.to_string() == "bucket.data").unwrap();
+        let stream = plan
+            .changes
+            .iter()
+            .find(|c| c.address == crate::model::Address::new(crate::model::Kind::Bucket, "data"))
+            .unwrap();
         assert_eq!(stream.after.iter().map(|a| a.to_string()).collect::<Vec<_>>(), ["firehose.events"]);
 
         fake.put_objects(BUCKET, 3);

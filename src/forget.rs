@@ -3,10 +3,9 @@
 //! removed; nothing else about it changes, and no plan of this stack touches it again.
 
 use crate::model::{Address, Live, Stack};
-use crate::output::escape;
 use crate::plan::LiveState;
 use crate::provider::Provider;
-use anyhow::{bail, Context as _, Result};
+use anyhow::{bail, Result};
 
 /// The resource a forget would release.
 #[derive(Debug, Clone)]
@@ -18,13 +17,13 @@ pub struct Release {
 }
 
 /// Finds what `address` names among the stack's owned resources (declared or not).
-pub fn find(stack: &Stack, live: &LiveState, address: &str) -> Result<Release> {
-    let wanted = Address::parse(address).with_context(|| format!("{address:?} is not an address like bucket.data"))?;
+pub fn find(stack: &Stack, live: &LiveState, address: &Address) -> Result<Release> {
+    let wanted = address.clone();
     let declared = live.by_address.get(&wanted).cloned().flatten().filter(|l| l.owner() == Some(stack.name.as_str()));
     let orphan = live.orphans.iter().find(|(a, _)| *a == wanted).map(|(_, l)| l.clone());
     match declared.or(orphan) {
         Some(live) => Ok(Release { still_declared: stack.get(&wanted).is_some(), address: wanted, live }),
-        None => bail!("{} is not a resource stack \"{}\" owns: nothing to forget", escape(address), stack.name),
+        None => bail!("{address} is not a resource stack \"{}\" owns: nothing to forget", stack.name),
     }
 }
 
@@ -54,13 +53,13 @@ mod tests {
 
         // Still declared: found, and said so.
         let live = crate::testing::live_of(&full, &provider).await;
-        assert!(find(&full, &live, "bucket.data").unwrap().still_declared);
+        assert!(find(&full, &live, &Address::parse("bucket.data").unwrap()).unwrap().still_declared);
 
         // Taken out of stack.toml, then forgotten instead of destroyed.
         let without = stack(header);
         let live = crate::testing::live_of(&without, &provider).await;
-        assert!(find(&without, &live, "bucket.nope").is_err());
-        let r = find(&without, &live, "bucket.data").unwrap();
+        assert!(find(&without, &live, &Address::parse("bucket.nope").unwrap()).is_err());
+        let r = find(&without, &live, &Address::parse("bucket.data").unwrap()).unwrap();
         assert!(!r.still_declared);
         release(fake.as_ref(), &r).await.unwrap();
 
@@ -91,7 +90,7 @@ mod tests {
         let eu = with("\"eu\"");
         let live = crate::testing::live_of(&eu, &provider).await;
         assert_eq!(live.orphans.iter().map(|(a, _)| a.to_string()).collect::<Vec<_>>(), ["bucket.raw[us]"]);
-        let r = find(&eu, &live, "bucket.raw[\"us\"]").unwrap();
+        let r = find(&eu, &live, &Address::parse("bucket.raw[\"us\"]").unwrap()).unwrap();
         assert!(!r.still_declared && r.live.spec.physical_name() == "raw-us");
         release(fake.as_ref(), &r).await.unwrap();
         let live = crate::testing::live_of(&eu, &provider).await;

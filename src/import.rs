@@ -29,8 +29,8 @@ pub struct Prepared {
 }
 
 /// Reads what `address` names and checks it can be imported: it exists and no stack owns it.
-pub async fn prepare(stack: &Stack, provider: &dyn Provider, address: &str) -> Result<Prepared> {
-    let address = Address::parse(address).with_context(|| format!("{address:?} is not an address like bucket.data"))?;
+pub async fn prepare(stack: &Stack, provider: &dyn Provider, address: &Address) -> Result<Prepared> {
+    let address = address.clone();
     let resource =
         stack.get(&address).with_context(|| format!("{address} is not declared in {}", stack.file.display()))?;
     let name = resource.physical_name().to_string();
@@ -84,7 +84,7 @@ pub async fn apply(stack: &Stack, provider: &dyn Provider, prepared: Prepared) -
 }
 
 /// Prepares and applies an import at once.
-pub async fn import(stack: &Stack, provider: &dyn Provider, address: &str) -> Result<Imported> {
+pub async fn import(stack: &Stack, provider: &dyn Provider, address: &Address) -> Result<Imported> {
     let prepared = prepare(stack, provider, address).await?;
     apply(stack, provider, prepared).await
 }
@@ -100,26 +100,33 @@ mod tests {
     async fn an_unowned_resource_is_adopted_once_and_another_stacks_never() {
         let fake = FakeProvider::new();
         let s = stack(DEFAULT_STACK);
-        let error = import(&s, &fake, "bucket.data").await.unwrap_err().to_string();
+        let error = import(&s, &fake, &Address::parse("bucket.data").unwrap()).await.unwrap_err().to_string();
         assert!(error.contains("does not exist"), "{error}");
-        assert!(import(&s, &fake, "bucket.nope").await.unwrap_err().to_string().contains("not declared"));
+        assert!(import(&s, &fake, &Address::parse("bucket.nope").unwrap())
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("not declared"));
 
         let mut bucket = s.get(&Address::new(Kind::Bucket, "data")).unwrap().spec.clone();
         bucket.tags_mut().clear();
         fake.insert(bucket);
-        let prepared = prepare(&s, &fake, "bucket.data").await.unwrap();
+        let prepared = prepare(&s, &fake, &Address::parse("bucket.data").unwrap()).await.unwrap();
         assert!(!prepared.already_ours);
         assert_eq!(prepared.then, ["tags.project"], "what apply would change after: the stack tag it lacks");
         let adopted = apply(&s, &fake, prepared).await.unwrap();
         assert_eq!(adopted, Imported::Adopted { address: Address::new(Kind::Bucket, "data"), name: BUCKET.into() });
         let tags = fake.get(Kind::Bucket, BUCKET).unwrap().spec.tags().clone();
         assert_eq!((tags[OWNER_TAG].as_str(), tags[ADDRESS_TAG].as_str()), ("firehose-dp-demo", "bucket.data"));
-        assert!(matches!(import(&s, &fake, "bucket.data").await.unwrap(), Imported::AlreadyOurs { .. }));
+        assert!(matches!(
+            import(&s, &fake, &Address::parse("bucket.data").unwrap()).await.unwrap(),
+            Imported::AlreadyOurs { .. }
+        ));
 
         let mut role = s.get(&Address::new(Kind::Role, "delivery")).unwrap().spec.clone();
         role.tags_mut().insert(OWNER_TAG.into(), "other-stack".into());
         fake.insert(role);
-        let error = import(&s, &fake, "role.delivery").await.unwrap_err().to_string();
+        let error = import(&s, &fake, &Address::parse("role.delivery").unwrap()).await.unwrap_err().to_string();
         assert!(error.contains("owned by stack \"other-stack\""), "{error}");
         assert!(!fake.calls().iter().any(|c| c.starts_with("tag firehose-dp-demo-delivery")));
     }

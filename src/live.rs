@@ -40,12 +40,12 @@ async fn check_existing(stack: &Stack, provider: &Arc<dyn Provider>) -> Result<(
 /// Checks that every managed policy a role attaches exists: AWS would refuse the attachment
 /// in the middle of an apply.
 async fn check_managed_policies(stack: &Stack, provider: &Arc<dyn Provider>) -> Result<()> {
-    let mut wanted: Vec<(String, &str)> = Vec::new();
+    let mut wanted: Vec<(crate::model::Position, &str)> = Vec::new();
     for r in &stack.resources {
         if let crate::model::Spec::Role(role) = &r.spec {
             for arn in &role.managed_policies {
                 if !wanted.iter().any(|(_, a)| a == arn) {
-                    wanted.push((format!("{}.managed_policies", r.address), arn));
+                    wanted.push((crate::model::Position::resource(&r.address).at("managed_policies"), arn));
                 }
             }
         }

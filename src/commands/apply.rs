@@ -58,7 +58,7 @@ pub(super) fn warn_if_partial(request: &Request) {
     if request.is_partial() {
         errln!(
             "Warning: --target {}: this plan is partial; the stack's other changes are left out. Run without --target to converge.",
-            request.targets.iter().map(|t| crate::output::escape(t)).collect::<Vec<_>>().join(", ")
+            request.targets.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
         );
     }
 }

@@ -6,6 +6,7 @@ use crate::datapath::preview::{self, RecordResult, Report, Settings};
 use crate::datapath::records;
 use crate::datapath::send::{self, Pace, Totals};
 use crate::datapath::verify;
+use crate::model::address::Selector;
 use crate::model::{Address, FirehoseSpec, Location, Param, Spec, Stack};
 use crate::render::datapath as show;
 use crate::{errln, outln};
@@ -19,7 +20,7 @@ use std::time::Duration;
 
 /// Options of `preview` (and of the expectations `verify --records` computes).
 pub(super) struct PreviewArgs<'a> {
-    pub address: Option<&'a str>,
+    pub address: Option<&'a Selector>,
     pub records: Option<&'a Path>,
     pub count: u64,
     pub seed: u64,
@@ -29,7 +30,11 @@ pub(super) struct PreviewArgs<'a> {
 }
 
 /// The stream an address names, or the stack's only stream.
-fn stream<'a>(stack: &'a Stack, address: Option<&str>, command: &str) -> Result<(Address, &'a FirehoseSpec, Location)> {
+fn stream<'a>(
+    stack: &'a Stack,
+    address: Option<&Selector>,
+    command: &str,
+) -> Result<(Address, &'a FirehoseSpec, Location)> {
     let streams: Vec<(&Address, &FirehoseSpec, &Location)> = stack
         .resources
         .iter()
@@ -43,22 +48,10 @@ fn stream<'a>(stack: &'a Stack, address: Option<&str>, command: &str) -> Result<
     };
     let picked: Vec<(&Address, &FirehoseSpec, &Location)> = match address {
         // An address, or a part of one: `module.tenant[acme]` picks that instance's stream.
-        Some(text) => {
-            let selector = crate::model::address::Selector::parse(text).ok_or_else(|| {
-                anyhow!(
-                    "{:?} is not an address such as firehose.events or module.NAME[KEY]; streams: {}",
-                    crate::output::escape(text),
-                    listed(&streams)
-                )
-            })?;
+        Some(selector) => {
             let picked: Vec<_> = streams.iter().filter(|(a, _, _)| selector.matches(a)).copied().collect();
             if picked.is_empty() {
-                bail!(
-                    "{} names no stream of {}; streams: {}",
-                    crate::output::escape(text),
-                    stack.file.display(),
-                    listed(&streams)
-                );
+                bail!("{selector} names no stream of {}; streams: {}", stack.file.display(), listed(&streams));
             }
             picked
         }
@@ -69,7 +62,7 @@ fn stream<'a>(stack: &'a Stack, address: Option<&str>, command: &str) -> Result<
         [] => bail!("{} declares no stream", stack.file.display()),
         _ => bail!(
             "{} selects several streams ({}): name one, e.g. `provision {command} {}`",
-            address.map(crate::output::escape).unwrap_or_else(|| stack.file.display().to_string()),
+            address.map(|s| s.to_string()).unwrap_or_else(|| stack.file.display().to_string()),
             listed(&picked),
             crate::output::shell_word(&picked[0].0.to_string())
         ),
@@ -218,7 +211,7 @@ pub(super) fn columns(records: Option<&Path>, count: u64, seed: u64) -> Result<E
 
 /// Options of `send`.
 pub(super) struct SendArgs<'a> {
-    pub address: Option<&'a str>,
+    pub address: Option<&'a Selector>,
     pub count: i64,
     pub rate: Option<f64>,
     pub records: Option<&'a Path>,
@@ -314,7 +307,7 @@ fn tls_hint(ctx: &Context, e: anyhow::Error, bucket: &str) -> anyhow::Error {
 
 /// Options of `verify`.
 pub(super) struct VerifyArgs<'a> {
-    pub address: Option<&'a str>,
+    pub address: Option<&'a Selector>,
     pub since: Option<&'a str>,
     pub wait: Option<u64>,
     pub records: Option<&'a Path>,

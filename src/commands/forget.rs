@@ -5,12 +5,21 @@ use crate::output::escape;
 use std::process::ExitCode;
 
 /// `provision forget ADDRESS`: show what changes, confirm, remove the ownership tags.
-pub(super) async fn run(ctx: &Context, address: &str, auto_approve: bool) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(
+    ctx: &Context,
+    address: &crate::model::Address,
+    auto_approve: bool,
+) -> anyhow::Result<ExitCode> {
     let mut loaded = ctx.load(false, true).await?;
     ctx.locked(loaded.lock_target(), "forget", forget_one(ctx, &mut loaded, address, auto_approve)).await
 }
 
-async fn forget_one(ctx: &Context, loaded: &mut Loaded, address: &str, auto_approve: bool) -> anyhow::Result<ExitCode> {
+async fn forget_one(
+    ctx: &Context,
+    loaded: &mut Loaded,
+    address: &crate::model::Address,
+    auto_approve: bool,
+) -> anyhow::Result<ExitCode> {
     let live = ctx.read_live(loaded).await?;
     let release = forget::find(&loaded.stack, &live, address)?;
     let name = escape(release.live.spec.physical_name());
@@ -22,13 +31,19 @@ async fn forget_one(ctx: &Context, loaded: &mut Loaded, address: &str, auto_appr
     outln!("  ~ {} ({name})", release.address);
     outln!("      - tags.{} = {:?}", crate::model::OWNER_TAG, loaded.stack.name);
     outln!("      - tags.{} = {:?}", crate::model::ADDRESS_TAG, release.address.tag_value());
+    for tag in [crate::model::LOCATION_TAG, crate::model::HOME_TAG] {
+        if let Some(value) = release.live.spec.tags().get(tag) {
+            outln!("      - tags.{tag} = {:?}", crate::output::escape_line(value));
+        }
+    }
     if let Some(also) = release.address.kind.info().forget_also {
         outln!("      ~ {also}");
     }
     if release.still_declared {
+        // The block the user can find: its header, and the for_each key of the instance.
+        let block = crate::model::Position::resource(&release.address).block_to_find();
         outln!(
-            "\nNote: stack.toml still declares {}: the next plan will call it a conflict (not owned). Remove [{}] from stack.toml.",
-            release.address,
+            "\nNote: stack.toml still declares {}: the next plan will call it a conflict (not owned). Remove {block} from the stack's files (or its key from the for_each).",
             release.address
         );
     }

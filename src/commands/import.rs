@@ -1,16 +1,16 @@
 use super::common::{confirm, Context, Loaded};
 use crate::import::{self, Imported};
-use crate::model::{ADDRESS_TAG, OWNER_TAG};
+use crate::model::{Address, ADDRESS_TAG, OWNER_TAG};
 use crate::outln;
 use std::process::ExitCode;
 
 /// `provision import ADDRESS`: show what it tags and what apply would change after, confirm, tag.
-pub(super) async fn run(ctx: &Context, address: &str, auto_approve: bool) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(ctx: &Context, address: &Address, auto_approve: bool) -> anyhow::Result<ExitCode> {
     let loaded = ctx.load(true, false).await?;
     ctx.locked(loaded.lock_target(), "import", import_one(&loaded, address, auto_approve)).await
 }
 
-async fn import_one(loaded: &Loaded, address: &str, auto_approve: bool) -> anyhow::Result<ExitCode> {
+async fn import_one(loaded: &Loaded, address: &Address, auto_approve: bool) -> anyhow::Result<ExitCode> {
     let stack = &loaded.stack;
     let prepared = import::prepare(stack, loaded.provider.as_ref(), address).await?;
     if !prepared.already_ours {

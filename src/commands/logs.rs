@@ -1,7 +1,6 @@
 use super::common::Context;
 use crate::aws::data::LogEvent;
 use crate::model::{Address, Stack};
-use crate::output::escape;
 use crate::{errln, outln};
 use anyhow::bail;
 use std::collections::HashSet;
@@ -18,7 +17,7 @@ struct Source {
 }
 
 /// The functions' log groups and the streams' delivery logs, for `address` or all of them.
-fn sources(stack: &Stack, address: Option<&str>) -> anyhow::Result<Vec<Source>> {
+fn sources(stack: &Stack, address: Option<&crate::model::address::Selector>) -> anyhow::Result<Vec<Source>> {
     let mut all = Vec::new();
     for r in &stack.resources {
         if let Some((group, stream)) = r.spec.logs() {
@@ -28,11 +27,9 @@ fn sources(stack: &Stack, address: Option<&str>) -> anyhow::Result<Vec<Source>> 
     let Some(wanted) = address else { return Ok(all) };
     let listed = all.iter().map(|s| s.address.to_string()).collect::<Vec<_>>().join(", ");
     // An address, or a module instance (`module.tenant[acme]`: its functions and streams).
-    let selector = crate::model::address::Selector::parse(wanted);
-    let chosen: Vec<Source> =
-        all.into_iter().filter(|s| selector.as_ref().is_some_and(|sel| sel.matches(&s.address))).collect();
+    let chosen: Vec<Source> = all.into_iter().filter(|s| wanted.matches(&s.address)).collect();
     if chosen.is_empty() {
-        bail!("{} has no logs provision reads; these do: {listed}", escape(wanted));
+        bail!("{wanted} has no logs provision reads; these do: {listed}");
     }
     Ok(chosen)
 }
@@ -48,7 +45,7 @@ fn print(source: &Source, e: &LogEvent) {
 /// `provision logs [ADDRESS] [--follow] [--since D]`.
 pub(super) async fn run(
     ctx: &Context,
-    address: Option<&str>,
+    address: Option<&crate::model::address::Selector>,
     follow: bool,
     since: Duration,
 ) -> anyhow::Result<ExitCode> {

@@ -46,7 +46,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Destroy { auto_approve, target } => destroy::run(&ctx, *auto_approve, target).await,
         Command::Import { address, auto_approve } => import::run(&ctx, address, *auto_approve).await,
         Command::Forget { address, auto_approve } => forget::run(&ctx, address, *auto_approve).await,
-        Command::Output { name, json, raw } => output::run(&ctx, name.as_deref(), *json, *raw).await,
+        Command::Output { name, json, raw } => output::run(&ctx, name.as_ref(), *json, *raw).await,
         Command::Show { planfile, json } => show::run(&ctx, planfile.as_deref(), *json).await,
         Command::Graph { destroy } => {
             let mut loaded = ctx.load(!*destroy, true).await?;
@@ -85,7 +85,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Preview { address, records, count, seed, at, rate, json, columns: false } => datapath::preview(
             &ctx,
             &datapath::PreviewArgs {
-                address: address.as_deref(),
+                address: address.as_ref(),
                 records: records.as_deref(),
                 count: *count,
                 seed: *seed,
@@ -98,7 +98,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             datapath::send(
                 &ctx,
                 &datapath::SendArgs {
-                    address: address.as_deref(),
+                    address: address.as_ref(),
                     count: *count,
                     rate: *rate,
                     records: records.as_deref(),
@@ -114,7 +114,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             datapath::verify(
                 &ctx,
                 &datapath::VerifyArgs {
-                    address: address.as_deref(),
+                    address: address.as_ref(),
                     since: since.as_deref(),
                     wait: *wait,
                     records: records.as_deref(),
@@ -123,7 +123,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .await
         }
-        Command::Logs { address, follow, since } => logs::run(&ctx, address.as_deref(), *follow, *since).await,
+        Command::Logs { address, follow, since } => logs::run(&ctx, address.as_ref(), *follow, *since).await,
         Command::Watch => watch::run(&ctx).await,
         Command::Status { addresses, since, json, watch } => status::run(&ctx, addresses, *since, *json, *watch).await,
         Command::JqWorker { query, memory_mib } => Ok(crate::datapath::query::worker_main(query, *memory_mib)),

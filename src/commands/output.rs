@@ -7,14 +7,19 @@ use std::process::ExitCode;
 
 /// One deployed resource: address, physical name, the ARN dependents use.
 struct Row {
-    address: String,
+    address: crate::model::Address,
     name: String,
     arn: String,
 }
 
 /// `provision output [NAME] [--json|--raw]`: names and ARNs of the stack's live resources.
 /// Needs no Lambda code.
-pub(super) async fn run(ctx: &Context, name: Option<&str>, json: bool, raw: bool) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(
+    ctx: &Context,
+    name: Option<&crate::model::address::OutputName>,
+    json: bool,
+    raw: bool,
+) -> anyhow::Result<ExitCode> {
     let mut loaded = ctx.load(false, true).await?;
     let live = ctx.read_live(&mut loaded).await?;
     let stack = &loaded.stack;
@@ -25,48 +30,42 @@ pub(super) async fn run(ctx: &Context, name: Option<&str>, json: bool, raw: bool
                 continue;
             }
             let arn = l.spec.with_local_settings(&r.spec).arn_for_use(&l.arn);
-            rows.push(Row { address: r.address.to_string(), name: r.physical_name().to_string(), arn });
+            rows.push(Row { address: r.address.clone(), name: r.physical_name().to_string(), arn });
         }
     }
     ctx.report_calls(&loaded);
     if let Some(wanted) = name {
-        // `ADDRESS` (its ARN) or `ADDRESS.name` / `ADDRESS.arn`.
-        let (address, field) = match wanted.rsplit_once('.') {
-            Some((a, f @ ("name" | "arn"))) if a.contains('.') => (a, f),
-            _ => (wanted, "arn"),
-        };
-        // A module instance (or every instance of a module): its resources' rows.
-        let selector = crate::model::address::Selector::parse(address).filter(|s| s.resource.is_none());
-        if let Some(selector) = selector {
-            let picked: Vec<&Row> = rows
-                .iter()
-                .filter(|r| crate::model::Address::parse(&r.address).is_some_and(|a| selector.matches(&a)))
-                .collect();
-            if picked.is_empty() {
-                bail!("nothing of {} is deployed", escape(address));
-            }
-            if json {
-                let doc: serde_json::Map<String, serde_json::Value> =
-                    picked.iter().map(|r| (r.address.clone(), json!({ "name": r.name, "arn": r.arn }))).collect();
-                outln!("{}", crate::output::json(&doc, true)?);
-            } else {
-                for r in picked {
-                    outln!("{} = {}\n    {}", r.address, escape(&r.name), escape(&r.arn));
+        use crate::model::address::OutputName;
+        let (address, name_wanted) = match wanted {
+            // A module instance (or every instance of a module): its resources' rows.
+            OutputName::Module(selector) => {
+                let picked: Vec<&Row> = rows.iter().filter(|r| selector.matches(&r.address)).collect();
+                if picked.is_empty() {
+                    bail!("nothing of {selector} is deployed");
                 }
+                if json {
+                    let doc: serde_json::Map<String, serde_json::Value> = picked
+                        .iter()
+                        .map(|r| (r.address.to_string(), json!({ "name": r.name, "arn": r.arn })))
+                        .collect();
+                    outln!("{}", crate::output::json(&doc, true)?);
+                } else {
+                    for r in picked {
+                        outln!("{} = {}\n    {}", r.address, escape(&r.name), escape(&r.arn));
+                    }
+                }
+                return Ok(ExitCode::SUCCESS);
             }
-            return Ok(ExitCode::SUCCESS);
-        }
-        // As printed: `module.tenant["acme"]` is `module.tenant[acme]`.
-        let address = crate::model::Address::parse(address).map(|a| a.to_string()).unwrap_or(address.to_string());
-        let address = address.as_str();
-        let Some(row) = rows.iter().find(|r| r.address == address) else {
-            let declared = stack.resources.iter().any(|r| r.address.to_string() == address);
-            if declared {
-                bail!("{} is not deployed: run `provision apply` first", escape(address));
+            OutputName::Resource { address, name } => (address, *name),
+        };
+        let Some(row) = rows.iter().find(|r| &r.address == address) else {
+            if stack.get(address).is_some() {
+                bail!("{address} is not deployed: run `provision apply` first");
             }
             let listed: Vec<String> = stack.resources.iter().map(|r| r.address.to_string()).collect();
-            bail!("{} is not a resource of this stack; resources: {}", escape(address), listed.join(", "));
+            bail!("{address} is not a resource of this stack; resources: {}", listed.join(", "));
         };
+        let field = if name_wanted { "name" } else { "arn" };
         let value = if field == "name" { &row.name } else { &row.arn };
         if json {
             outln!("{}", crate::output::json(&json!({ "name": row.name, "arn": row.arn }), true)?);
@@ -79,7 +78,7 @@ pub(super) async fn run(ctx: &Context, name: Option<&str>, json: bool, raw: bool
     }
     if json {
         let doc: serde_json::Map<String, serde_json::Value> =
-            rows.iter().map(|r| (r.address.clone(), json!({ "name": r.name, "arn": r.arn }))).collect();
+            rows.iter().map(|r| (r.address.to_string(), json!({ "name": r.name, "arn": r.arn }))).collect();
         outln!("{}", crate::output::json(&doc, true)?);
     } else if rows.is_empty() {
         errln!(

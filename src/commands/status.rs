@@ -49,26 +49,19 @@ async fn read(loaded: &Loaded, streams: &[Watched], since: Duration) -> anyhow::
 /// stack is in ALARM, 1 on an error.
 pub(super) async fn run(
     ctx: &Context,
-    addresses: &[String],
+    addresses: &[Selector],
     since: Duration,
     json: bool,
     watch: bool,
 ) -> anyhow::Result<ExitCode> {
     let loaded = ctx.load(false, false).await?;
-    let mut selectors = Vec::new();
-    for a in addresses {
-        match Selector::parse(a) {
-            Some(s) => selectors.push(s),
-            None => bail!("{} is not an address such as firehose.events or module.tenant[acme]", escape(a)),
-        }
-    }
-    let streams = status::watched(&loaded.stack, &selectors);
+    let streams = status::watched(&loaded.stack, addresses);
     if streams.is_empty() {
         let all: Vec<String> = status::watched(&loaded.stack, &[]).iter().map(|w| w.address.to_string()).collect();
         bail!(
             "no stream of {} is selected by {}; its streams: {}",
             escape(&loaded.stack.file.display().to_string()),
-            escape(&addresses.join(" ")),
+            addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(" "),
             if all.is_empty() { "none".into() } else { all.join(", ") }
         );
     }

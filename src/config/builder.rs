@@ -7,7 +7,7 @@
 
 use super::expand::{Instance, SourceFile};
 use super::{interpolate, Invalid, Loaded};
-use crate::diagnostic::{did_you_mean, Diagnostic, Severity};
+use crate::diagnostic::{did_you_mean, Diagnostic, Rule, Severity};
 use crate::model::kinds::{self, Context};
 use crate::model::stack_file::{Each, ForEach};
 use crate::model::*;
@@ -21,7 +21,7 @@ use std::sync::Arc;
 pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic>), Invalid> {
     // A variable without a value is one error: the stack is not built with it (each of its
     // uses would only repeat it).
-    if loaded.parse_errors.iter().any(|d| d.rule == "variable") {
+    if loaded.parse_errors.iter().any(|d| d.rule == Rule::Variable) {
         return Err(Invalid::new(loaded.parse_errors.clone(), loaded.sources(), &loaded.path));
     }
     let first = Builder::run(loaded, env.clone(), Previous::default());
@@ -44,8 +44,8 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
     for derived in std::mem::take(&mut b.derived) {
         if resources.iter().any(|r| r.address == derived.address) {
             b.report(Diagnostic::error(
-                "reference",
-                derived.address.to_string(),
+                Rule::Reference,
+                &derived.address,
                 format!(
                     "{} is also the log group provision derives from a function's log_retention_days",
                     derived.address
@@ -58,9 +58,11 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
     b.attach_policies(&mut resources);
     let stack_section = &loaded.stack;
     let lock = stack_section.lock.then(|| match &stack_section.lock_bucket {
-        Some(raw) => {
-            LockSettings { bucket: b.text("stack.lock_bucket", raw), account_regional: false, legacy_bucket: None }
-        }
+        Some(raw) => LockSettings {
+            bucket: b.text(&Position::stack("lock_bucket"), raw),
+            account_regional: false,
+            legacy_bucket: None,
+        },
         None => LockSettings {
             bucket: default_lock_bucket(&b.env.account_id, &b.env.region),
             account_regional: true,
@@ -89,34 +91,33 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
     found.extend(crate::validate::check(&stack, &written));
     // A problem in a value that is a variable is shown where the variable is written.
     for d in &mut found {
-        if let Some((key, (var, at))) =
-            b.from_variable.iter().find(|(k, _)| d.key == **k || d.key.starts_with(&format!("{k}.")))
-        {
+        if let Some((key, (var, at))) = b.from_variable.iter().find(|(k, _)| d.position.starts_with(k)) {
             d.message = format!("{} (in variable `{var}`, used by {key})", d.message);
-            d.key = at.clone();
+            d.position = at.clone();
         }
     }
     // A key misspelt in a table leaves its value out: the rules needing it set with another
     // (D3, R8: "set both or neither") would only repeat the typo, so they are not reported.
-    let misspelt: Vec<(&Path, String)> = loaded
+    let declarations = &loaded.declarations;
+    let misspelt: Vec<(&Path, AttrPath)> = loaded
         .parse_errors
         .iter()
         .filter(|d| d.message.starts_with("unknown key"))
         .filter_map(|d| {
-            let table = d.key.rsplit_once('.').map_or(d.key.clone(), |(table, _)| table.to_string());
-            Some((d.location.as_ref()?.file.as_path(), table))
+            let Position::InFile { file, path } = &d.position else { return None };
+            let table = path.parent();
+            Some((file.as_path(), table))
         })
         .collect();
     found.retain(|d| {
-        let (file, key) = b.written(&d.key);
+        let Some((file, path)) = declarations.place(&d.position) else { return true };
         let in_file = loaded.files[file].path.as_path();
-        !(["D3", "R8"].contains(&d.rule.as_str())
-            && misspelt.iter().any(|(f, t)| *f == in_file && key.starts_with(t.as_str())))
+        !([Rule::D3, Rule::R8].contains(&d.rule) && misspelt.iter().any(|(f, t)| *f == in_file && path.starts_with(t)))
     });
-    diagnostics.extend(found.into_iter().map(|d| b.locate(d)));
+    diagnostics.extend(found.into_iter().map(|d| declarations.locate(&loaded.files, d)));
     // What the files say wrong comes first (syntax, unknown keys, types), then the rules, by
     // file (stack.toml first) and line.
-    let is_rule = |d: &Diagnostic| !["syntax", "schema", "variable", "module"].contains(&d.rule.as_str());
+    let is_rule = |d: &Diagnostic| !d.rule.is_of_the_files();
     diagnostics.sort_by_key(|d| {
         let at = d.location.as_ref().map(|l| (l.file != loaded.path, l.file.clone(), l.line));
         (is_rule(d), at, d.severity)
@@ -164,8 +165,6 @@ struct Builder<'a> {
     passed: Vec<BTreeMap<String, Address>>,
     /// Every declared resource instance, with the file declaring it.
     declared: HashMap<Address, usize>,
-    /// Where instance keys are written: `module.t[a].firehose.events` -> (file, `firehose.events`).
-    sources: HashMap<String, (usize, String)>,
     /// Resources built so far, and where each is in `resources`.
     resources: Vec<Resource>,
     index: HashMap<Address, usize>,
@@ -189,8 +188,9 @@ struct Builder<'a> {
     existing: Vec<Existing>,
     /// Resources declared ones imply.
     derived: Vec<Resource>,
-    /// Keys whose value is one variable (`"${var.prefix}"`): the variable and its key.
-    from_variable: BTreeMap<String, (String, String)>,
+    /// Positions whose value is one variable (`"${var.prefix}"`): the variable and where it is
+    /// written (its default in the module's file, or the value its call passes).
+    from_variable: BTreeMap<Position, (String, Position)>,
 }
 
 impl<'a> Builder<'a> {
@@ -230,7 +230,6 @@ impl<'a> Builder<'a> {
             values: vec![loaded.values.clone()],
             passed: vec![BTreeMap::new()],
             declared: HashMap::new(),
-            sources: HashMap::new(),
             resources: Vec::new(),
             index: HashMap::new(),
             stack_tags: Tags::new(),
@@ -248,22 +247,22 @@ impl<'a> Builder<'a> {
         b.declare();
         if loaded.region.is_some() {
             let region = b.env.region.clone();
-            b.check_region("stack.region", &region);
+            b.check_region(&Position::stack("region"), &region);
         }
         if loaded.stack.external_id.is_some() && loaded.stack.assume_role.is_none() {
             b.diagnostics.push(
-                Diagnostic::error("G2", "stack.external_id", "external_id is given without assume_role")
+                Diagnostic::error(Rule::G2, Position::stack("external_id"), "external_id is given without assume_role")
                     .with_help("set assume_role = \"arn:aws:iam::ACCOUNT:role/NAME\" beside it, or remove external_id"),
             );
         }
         if let Some(role) = home_role {
-            let key = "stack.assume_role";
-            b.check_role(key, &role);
+            let key = Position::stack("assume_role");
+            b.check_role(&key, &Position::stack("external_id"), &role);
             if let Some(account) = role.account().filter(|a| *a != b.env.account_id) {
                 // Offline, the account is the role's (the caller's own is not known).
                 b.diagnostics.push(Diagnostic::error(
-                    "G2",
-                    key,
+                    Rule::G2,
+                    &key,
                     format!("the credentials act in account {} through this role, not in {account}", b.env.account_id),
                 ));
             }
@@ -272,7 +271,9 @@ impl<'a> Builder<'a> {
         let ignore = &loaded.stack.ignore_tags;
         let ignore = IgnoreTags { keys: ignore.keys.clone(), key_prefixes: ignore.key_prefixes.clone() };
         for (k, v) in &loaded.stack.tags {
-            let v = b.text(&format!("stack.tags.{k}"), v);
+            let at = Position::stack("tags").at(k);
+            let v = b.text(&at, v);
+            b.diagnostics.extend(check_tag(&at, k, &v));
             // A tag the stack ignores is not the stack's to set either.
             if !ignore.ignores(k) {
                 b.stack_tags.insert(k.clone(), v.to_string());
@@ -289,27 +290,21 @@ impl<'a> Builder<'a> {
         &self.loaded.files[instance.file]
     }
 
-    /// Lists every resource instance the files declare, and where each is written.
+    /// Lists every resource instance the files declare, with the file declaring it (where
+    /// each is written is the config's table of declarations).
     fn declare(&mut self) {
         for instance in &self.loaded.instances {
             let file = &self.file_of(instance).file;
-            if let Some(caller) = instance.caller {
-                let caller_file = self.loaded.instances[caller].file;
-                self.sources.insert(instance.display(), (caller_file, instance.call_key.clone()));
-            }
             for kind in Kind::ALL {
                 for name in file.names(*kind) {
                     let base = Address { module: instance.module.clone(), kind: *kind, name: name.clone(), key: None };
-                    self.sources.insert(base.to_string(), (instance.file, base.config_key()));
                     match kinds::for_each_of(file, *kind, &name).flatten() {
                         None => {
                             self.declared.insert(base, instance.file);
                         }
                         Some(for_each) => {
                             for each in for_each.instances() {
-                                let a = base.clone().with_key(Some(each.key));
-                                self.sources.insert(a.to_string(), (instance.file, base.config_key()));
-                                self.declared.insert(a, instance.file);
+                                self.declared.insert(base.clone().with_key(Some(each.key)), instance.file);
                             }
                         }
                     }
@@ -338,7 +333,7 @@ impl<'a> Builder<'a> {
                 if !file.variables.contains_key(var) {
                     continue;
                 }
-                let key = format!("{}.variables.{var}", instance.display());
+                let key = Position::call(&instance.module).at("variables").at(var);
                 let forwarded = self.passed_address(raw);
                 let text = self.text(&key, raw);
                 let address = forwarded.or_else(|| {
@@ -358,13 +353,6 @@ impl<'a> Builder<'a> {
                 values.insert(var.clone(), text.replace("${", "$${"));
             }
             for (var, v) in &file.variables {
-                if !instance.passed.contains_key(var) {
-                    // Where the default is written.
-                    self.sources.insert(
-                        format!("{}.variables.{var}", instance.display()),
-                        (instance.file, format!("variables.{var}")),
-                    );
-                }
                 if v.sensitive() {
                     self.sensitive.extend(values.get(var).filter(|v| !v.is_empty()).cloned());
                 }
@@ -389,26 +377,26 @@ impl<'a> Builder<'a> {
         let caller = instance.caller.unwrap_or(0);
         let (mut env, mut role) = (self.envs[caller].clone(), self.roles[caller].clone());
         let placement = &instance.placement;
-        let shown = instance.display();
+        let call = Position::call(&instance.module);
         self.current = caller;
         self.each = instance.each.clone();
         if let Some(raw) = &placement.region {
-            let key = format!("{shown}.region");
+            let key = call.at("region");
             env.region = self.text(&key, raw);
             self.check_region(&key, &env.region);
         }
         if placement.external_id.is_some() && placement.assume_role.is_none() {
             self.diagnostics.push(
-                Diagnostic::error("G2", format!("{shown}.external_id"), "external_id is given without assume_role")
+                Diagnostic::error(Rule::G2, call.at("external_id"), "external_id is given without assume_role")
                     .with_help("set assume_role = \"arn:aws:iam::ACCOUNT:role/NAME\" beside it, or remove external_id"),
             );
         }
         if let Some(raw) = &placement.assume_role {
-            let arn = self.text(&format!("{shown}.assume_role"), raw);
-            let external_id = placement.external_id.as_ref().map(|e| self.text(&format!("{shown}.external_id"), e));
+            let arn = self.text(&call.at("assume_role"), raw);
+            let external_id = placement.external_id.as_ref().map(|e| self.text(&call.at("external_id"), e));
             let assumed = AssumeRole { arn, external_id };
-            let key = format!("{shown}.assume_role");
-            if self.check_role(&key, &assumed) {
+            let key = call.at("assume_role");
+            if self.check_role(&key, &call.at("external_id"), &assumed) {
                 let account = assumed.account().unwrap_or_default().to_string();
                 self.record_access(&key, &account, &assumed);
                 env.account_id = account;
@@ -422,16 +410,16 @@ impl<'a> Builder<'a> {
 
     /// Rule G1: a region is an AWS Region's name (a well-formed name AWS does not list yet is a
     /// warning: a Region newer than this provision).
-    fn check_region(&mut self, key: &str, region: &str) {
+    fn check_region(&mut self, key: &Position, region: &str) {
         use crate::model::location::KNOWN_REGIONS;
         if KNOWN_REGIONS.contains(&region) {
             return;
         }
         let hint = did_you_mean(region, KNOWN_REGIONS.iter().copied()).map(|s| format!("did you mean {s:?}? "));
         let d = if region_is_well_formed(region) {
-            Diagnostic::warning("G1", key, format!("{region:?} is not a Region this provision knows"))
+            Diagnostic::warning(Rule::G1, key, format!("{region:?} is not a Region this provision knows"))
         } else {
-            Diagnostic::error("G1", key, format!("{:?} is not an AWS Region name", crate::output::escape(region)))
+            Diagnostic::error(Rule::G1, key, format!("{:?} is not an AWS Region name", crate::output::escape(region)))
         };
         self.diagnostics
             .push(d.with_help(format!("{}a Region such as \"eu-west-1\" or \"us-east-1\"", hint.unwrap_or_default())));
@@ -439,21 +427,24 @@ impl<'a> Builder<'a> {
 
     /// Rule G2: a role to assume is an IAM role ARN; its external id is 2 to 1,224 of STS's
     /// characters. Returns whether the role can be used.
-    fn check_role(&mut self, key: &str, role: &AssumeRole) -> bool {
+    fn check_role(&mut self, key: &Position, external: &Position, role: &AssumeRole) -> bool {
         let mut ok = true;
         if role.account().is_none() {
             ok = false;
             self.diagnostics.push(
-                Diagnostic::error("G2", key, format!("{:?} is not an IAM role ARN", crate::output::escape(&role.arn)))
-                    .with_help("arn:aws:iam::ACCOUNT:role/NAME (ACCOUNT is 12 digits)"),
+                Diagnostic::error(
+                    Rule::G2,
+                    key,
+                    format!("{:?} is not an IAM role ARN", crate::output::escape(&role.arn)),
+                )
+                .with_help("arn:aws:iam::ACCOUNT:role/NAME (ACCOUNT is 12 digits)"),
             );
         }
         if let Some(id) = &role.external_id {
             if !(2..=1224).contains(&id.len()) || !crate::model::kinds::matches_charset(id, "+=,.@:/-_") {
                 ok = false;
-                let external = key.replace("assume_role", "external_id");
                 self.diagnostics.push(
-                    Diagnostic::error("G2", external, "the external id is not one STS accepts")
+                    Diagnostic::error(Rule::G2, external, "the external id is not one STS accepts")
                         .with_help("2 to 1,224 of A-Z a-z 0-9 + = , . @ : / - _"),
                 );
             }
@@ -463,11 +454,11 @@ impl<'a> Builder<'a> {
 
     /// Rule G3: an account is reached one way: through one role (never two, never one for the
     /// credentials' own account when `[stack]` assumes none).
-    fn record_access(&mut self, key: &str, account: &str, role: &AssumeRole) {
+    fn record_access(&mut self, key: &Position, account: &str, role: &AssumeRole) {
         if account == self.env.account_id && !self.access.contains_key(account) {
             self.diagnostics.push(
                 Diagnostic::error(
-                    "G3",
+                    Rule::G3,
                     key,
                     format!("account {account} is the stack's own: it is reached without a role"),
                 )
@@ -478,7 +469,7 @@ impl<'a> Builder<'a> {
         match self.access.get(account) {
             Some(known) if known != role => self.diagnostics.push(
                 Diagnostic::error(
-                    "G3",
+                    Rule::G3,
                     key,
                     format!(
                         "account {account} is reached through {} elsewhere in the stack",
@@ -536,28 +527,6 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Locates a diagnostic in the file its key is written in (the longest known prefix of its
-    /// key names the instance; the rest is the key in that file).
-    fn locate(&self, d: Diagnostic) -> Diagnostic {
-        let (file, key) = self.written(&d.key);
-        self.loaded.files[file].locator.locate_key(d, &key)
-    }
-
-    /// Where an instance key (`module.t[a].firehose.events.buffer_size_mb`) is written: the
-    /// file (an index into the loaded files) and the key in it (`firehose.events.buffer_size_mb`).
-    fn written(&self, key: &str) -> (usize, String) {
-        let mut cut = key.len();
-        loop {
-            if let Some((file, config)) = self.sources.get(&key[..cut]) {
-                return (*file, format!("{config}{}", &key[cut..]));
-            }
-            match key[..cut].rfind('.') {
-                Some(i) => cut = i,
-                None => return (0, key.to_string()),
-            }
-        }
-    }
-
     /// Gives each role its generated inline policy: the statements granted to it, then those
     /// it declares; none when there are neither.
     fn attach_policies(&mut self, resources: &mut [Resource]) {
@@ -577,16 +546,6 @@ impl<'a> Builder<'a> {
             }
         }
     }
-
-    /// The key prefix of the instance being built: `module.t[a].`, empty for stack.toml.
-    fn prefix(&self) -> String {
-        let shown = self.instance().display();
-        if shown.is_empty() {
-            shown
-        } else {
-            format!("{shown}.")
-        }
-    }
 }
 
 impl<'a> Context<'a> for Builder<'a> {
@@ -598,12 +557,11 @@ impl<'a> Context<'a> for Builder<'a> {
         self.current_env().location()
     }
 
-    fn place(&mut self, key: &str, region: Option<&str>) {
+    fn place(&mut self, key: &Position, region: Option<&str>) {
         self.placed = None;
         if let Some(raw) = region {
-            let at = format!("{}{key}", self.prefix());
-            let region = self.text(&at, raw);
-            self.check_region(&at, &region);
+            let region = self.text(key, raw);
+            self.check_region(key, &region);
             let mut env = self.current_env().clone();
             env.region = region;
             self.placed = Some(env);
@@ -629,7 +587,7 @@ impl<'a> Context<'a> for Builder<'a> {
         self.file_of(self.instance()).path.parent().unwrap_or(Path::new(""))
     }
 
-    fn address(&mut self, kind: Kind, name: &str) -> (Address, String) {
+    fn address(&mut self, kind: Kind, name: &str) -> (Address, Position) {
         let address = Address {
             module: self.instance().module.clone(),
             kind,
@@ -637,8 +595,17 @@ impl<'a> Context<'a> for Builder<'a> {
             key: self.each.as_ref().map(|e| e.key.clone()),
         };
         self.building = Some(address.clone());
-        let key = address.to_string();
+        let key = Position::resource(&address);
         (address, key)
+    }
+
+    fn table(&self, kind: Kind, name: &str) -> Position {
+        Position::resource(&Address {
+            module: self.instance().module.clone(),
+            kind,
+            name: name.to_string(),
+            key: self.each.as_ref().map(|e| e.key.clone()),
+        })
     }
 
     fn built(&self, address: &Address) -> Option<&Resource> {
@@ -657,12 +624,18 @@ impl<'a> Context<'a> for Builder<'a> {
         self.previous.index.get(address).map(|i| &self.previous.resources[*i])
     }
 
-    fn text(&mut self, key: &str, raw: &str) -> String {
+    fn text(&mut self, key: &Position, raw: &str) -> String {
         let whole = raw.trim().strip_prefix("${var.").and_then(|r| r.strip_suffix('}'));
         let variables = &self.file_of(self.instance()).file.variables;
         if let Some(var) = whole.filter(|v| variables.contains_key(*v)) {
-            let at = format!("{}variables.{var}", self.prefix());
-            self.from_variable.insert(key.to_string(), (var.to_string(), at));
+            // Where the variable's value is written: the call passing it, or its default.
+            let instance = self.instance();
+            let at = if instance.passed.contains_key(var) {
+                Position::call(&instance.module).at("variables").at(var)
+            } else {
+                Position::Key { module: instance.module.clone(), path: AttrPath::root().key("variables").key(var) }
+            };
+            self.from_variable.insert(key.clone(), (var.to_string(), at));
         }
         let result = {
             let attributes = |name: &str| self.attribute(name);
@@ -679,7 +652,7 @@ impl<'a> Context<'a> for Builder<'a> {
         match result {
             Ok(s) => s,
             Err(e) => {
-                self.diagnostics.push(Diagnostic::error("interpolation", key, e.message).with_help(e.help));
+                self.diagnostics.push(Diagnostic::error(Rule::Interpolation, key, e.message).with_help(e.help));
                 raw.to_string()
             }
         }
@@ -694,13 +667,13 @@ impl<'a> Context<'a> for Builder<'a> {
         tags
     }
 
-    fn reference(&mut self, key: &str, raw: &str, kind: Kind) -> Option<Address> {
+    fn reference(&mut self, key: &Position, raw: &str, kind: Kind) -> Option<Address> {
         if let Some(passed) = self.passed_address(raw) {
             if passed.kind == kind {
                 return Some(passed);
             }
             self.diagnostics.push(
-                Diagnostic::error("reference", key, format!("`{raw}` passes {passed}, not a {}", kind.noun()))
+                Diagnostic::error(Rule::Reference, key, format!("`{raw}` passes {passed}, not a {}", kind.noun()))
                     .with_help(format!("pass a {} of the caller: \"{}.NAME\"", kind.noun(), kind.as_str())),
             );
             return None;
@@ -733,7 +706,7 @@ impl<'a> Context<'a> for Builder<'a> {
                     format!("this module ({})", self.instance().display())
                 };
                 self.diagnostics.push(
-                    Diagnostic::error("reference", key, format!("`{raw}` is not a {} in {whose}", kind.as_str()))
+                    Diagnostic::error(Rule::Reference, key, format!("`{raw}` is not a {} in {whose}", kind.as_str()))
                         .with_help(format!("{hint}declared: {listed}")),
                 );
                 None
@@ -750,8 +723,8 @@ impl<'a> Context<'a> for Builder<'a> {
         self.loaded.package_code.then(|| self.loaded.package(dir, include, exclude))
     }
 
-    fn existing(&mut self, key: &str, kind: Kind, name: &str) {
-        let e = Existing { kind, name: name.to_string(), key: key.to_string(), location: self.location() };
+    fn existing(&mut self, key: &Position, kind: Kind, name: &str) {
+        let e = Existing { kind, name: name.to_string(), key: key.clone(), location: self.location() };
         if !self.existing.contains(&e) {
             self.existing.push(e);
         }
@@ -773,15 +746,14 @@ impl<'a> Context<'a> for Builder<'a> {
         self.declared_statements.entry(role.clone()).or_default().extend(statements);
     }
 
-    fn instances(&mut self, key: &str, for_each: Option<&ForEach>) -> Vec<Option<Each>> {
+    fn instances(&mut self, key: &Position, for_each: Option<&ForEach>) -> Vec<Option<Each>> {
         let Some(for_each) = for_each else { return vec![None] };
-        let at = format!("{}{key}", self.prefix());
         let mut out = Vec::new();
         for each in for_each.instances() {
             if crate::model::address::is_valid_key(&each.key) {
                 out.push(Some(each));
             } else {
-                self.diagnostics.push(super::expand::invalid_key(&at, &each.key));
+                self.diagnostics.push(super::expand::invalid_key(key, &each.key));
             }
         }
         out
@@ -790,4 +762,26 @@ impl<'a> Context<'a> for Builder<'a> {
     fn enter(&mut self, each: Option<Each>) {
         self.each = each;
     }
+}
+
+/// Rule N10: a tag as AWS takes it (the tagging rules IAM, S3, Lambda, Firehose, CloudWatch and
+/// SNS share): a key of 1 to 128 and a value of at most 256 letters, digits, spaces and
+/// `_ . : / = + - @`; `aws:` is AWS's own prefix, `provision:` provision's ownership tags'.
+fn check_tag(at: &Position, key: &str, value: &str) -> Option<Diagnostic> {
+    let allowed = |c: char| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c);
+    let problem = if key.is_empty() || key.chars().count() > 128 {
+        Some("a tag key is 1 to 128 characters".to_string())
+    } else if value.chars().count() > 256 {
+        Some("a tag value is at most 256 characters".to_string())
+    } else if let Some(c) = key.chars().chain(value.chars()).find(|c| !allowed(*c)) {
+        Some(format!("U+{:04X} is not a character AWS takes in a tag", c as u32))
+    } else if key.to_lowercase().starts_with("aws:") || key.starts_with("provision:") {
+        Some("`aws:` and `provision:` are reserved tag prefixes".to_string())
+    } else {
+        None
+    };
+    problem.map(|message| {
+        Diagnostic::error(Rule::N10, at, message)
+            .with_help("letters, digits, spaces and _ . : / = + - @ (keys 1 to 128, values up to 256)")
+    })
 }

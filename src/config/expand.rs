@@ -4,10 +4,10 @@
 //! one per `for_each` key), whose file may call modules in turn. Module files are read once
 //! each, however many instances use them.
 
-use crate::diagnostic::{did_you_mean, Diagnostic, Locator};
+use crate::diagnostic::{did_you_mean, Diagnostic, Locator, Rule};
 use crate::model::address::{is_valid_key, module_display};
 use crate::model::stack_file::Each;
-use crate::model::{Kind, ModulePath, ModuleStep, StackFile};
+use crate::model::{AttrPath, Kind, ModulePath, ModuleStep, Position, StackFile};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -27,8 +27,6 @@ pub struct Instance {
     pub file: usize,
     /// The instance calling it (`None`: stack.toml).
     pub caller: Option<usize>,
-    /// `module.NAME` in the caller's file.
-    pub call_key: String,
     /// Values the call writes for the module's variables, raw: interpolated in the caller's
     /// instance, with the call's `each`.
     pub passed: BTreeMap<String, String>,
@@ -68,22 +66,23 @@ pub fn too_many_resources(files: &[SourceFile], instances: &[Instance]) -> Optio
     for instance in instances {
         total = total.saturating_add(files[instance.file].file.resource_instances());
         if total > MAX_RESOURCES {
-            let (file, key) = match instance.caller {
-                Some(caller) => (instances[caller].file, format!("{}.for_each", instance.call_key)),
-                None => (0, "stack".to_string()),
-            };
-            return Some(
-                files[file].locator.locate(
-                    Diagnostic::error(
-                        "F2",
-                        key,
-                        format!(
-                        "the stack declares more than {MAX_RESOURCES} resources once modules and for_each are expanded"
-                    ),
-                    )
-                    .with_help("split it into several stacks (each file, its own [stack] name)"),
+            let (file, position, path) = match (instance.caller, instance.module.last()) {
+                (Some(caller), Some(call)) => (
+                    instances[caller].file,
+                    Position::call(&instance.module).at("for_each"),
+                    AttrPath::root().key("module").key(&call.name).key("for_each"),
                 ),
-            );
+                _ => (0, Position::stack_file(AttrPath::root().key("stack")), AttrPath::root().key("stack")),
+            };
+            let d = Diagnostic::error(
+                Rule::F2,
+                position,
+                format!(
+                    "the stack declares more than {MAX_RESOURCES} resources once modules and for_each are expanded"
+                ),
+            )
+            .with_help("split it into several stacks (each file, its own [stack] name)");
+            return Some(files[file].locator.locate_at(d, &path));
         }
     }
     None
@@ -108,7 +107,6 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader, root: &Path)
         module: Vec::new(),
         file: 0,
         caller: None,
-        call_key: String::new(),
         passed: BTreeMap::new(),
         each: None,
         placement: Placement::default(),
@@ -125,11 +123,19 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader, root: &Path)
         let calls: Vec<(String, crate::model::stack_file::ModuleSection)> =
             files[caller_file].file.module.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         for (name, call) in calls {
-            let call_key = format!("module.{name}");
-            let at = |d: Diagnostic, files: &Vec<SourceFile>| files[caller_file].locator.locate(d);
+            // The call, as the diagnostics name it (`module.NAME` of the caller's instance), and
+            // its table's path in the caller's file, where they are located.
+            let mut called = instances[caller].module.clone();
+            called.push(ModuleStep { name: name.clone(), key: None });
+            let call_key = Position::call(&called);
+            let call_path = AttrPath::root().key("module").key(&name);
+            let at = |d: Diagnostic, files: &Vec<SourceFile>| {
+                let path = call_path.clone().join(d.position.path());
+                files[caller_file].locator.locate_at(d, &path)
+            };
             if instances[caller].module.len() >= MAX_DEPTH {
                 diagnostics.push(at(
-                    Diagnostic::error("module", &call_key, format!("modules nest more than {MAX_DEPTH} deep"))
+                    Diagnostic::error(Rule::Module, &call_key, format!("modules nest more than {MAX_DEPTH} deep"))
                         .with_help("a module may use modules, a few levels deep"),
                     files,
                 ));
@@ -140,7 +146,7 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader, root: &Path)
                 Ok(found) => found,
                 Err(message) => {
                     diagnostics.push(at(
-                        Diagnostic::error("module", format!("{call_key}.source"), message).with_help(format!(
+                        Diagnostic::error(Rule::Module, call_key.at("source"), message).with_help(format!(
                             "source is a directory holding module.toml, or a .toml file, relative to the file naming it and inside {} (or name the project's directory with --project-dir)",
                             crate::output::escape(&root.display().to_string())
                         )),
@@ -163,8 +169,8 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader, root: &Path)
                     names.push(files[f].path.display().to_string());
                     diagnostics.push(at(
                         Diagnostic::error(
-                            "module",
-                            format!("{call_key}.source"),
+                            Rule::Module,
+                            call_key.at("source"),
                             format!("modules use each other in a cycle: {}", names.join(" -> ")),
                         )
                         .with_help("a module may use other modules, never itself through them"),
@@ -179,8 +185,9 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader, root: &Path)
                     Ok((file, locator, problems)) => {
                         diagnostics.extend(problems);
                         if file.stack.is_some() {
+                            let stack = Position::InFile { file: path.clone(), path: AttrPath::root().key("stack") };
                             diagnostics.push(locator.locate(
-                                Diagnostic::error("module", "stack", "a module file has no [stack]").with_help(
+                                Diagnostic::error(Rule::Module, stack, "a module file has no [stack]").with_help(
                                     "the stack's name, region, tags and lock are the caller's: remove [stack]",
                                 ),
                             ));
@@ -197,8 +204,8 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader, root: &Path)
                     Err(_) => {
                         diagnostics.push(at(
                             Diagnostic::error(
-                                "module",
-                                format!("{call_key}.source"),
+                                Rule::Module,
+                                call_key.at("source"),
                                 format!("cannot read module {}", crate::output::escape(&path.display().to_string())),
                             )
                             .with_help("source is a directory holding module.toml, or a .toml file, relative to the file naming it"),
@@ -208,7 +215,14 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader, root: &Path)
                     }
                 },
             };
-            check_variables(&call_key, &call.variables, &files[file], &files[caller_file], &mut diagnostics);
+            check_variables(
+                &call_key,
+                &call_path,
+                &call.variables,
+                &files[file],
+                &files[caller_file],
+                &mut diagnostics,
+            );
             let each: Vec<Option<Each>> = match &call.for_each {
                 None => vec![None],
                 Some(f) => f.instances().into_iter().map(Some).collect(),
@@ -216,13 +230,13 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader, root: &Path)
             for each in each {
                 let key = each.as_ref().map(|e| e.key.clone());
                 if let Some(k) = key.as_deref().filter(|k| !is_valid_key(k)) {
-                    diagnostics.push(at(invalid_key(&format!("{call_key}.for_each"), k), files));
+                    diagnostics.push(at(invalid_key(&call_key.at("for_each"), k), files));
                     continue;
                 }
                 if instances.len() >= MAX_INSTANCES {
                     diagnostics.push(at(
                         Diagnostic::error(
-                            "module",
+                            Rule::Module,
                             &call_key,
                             format!("the stack expands to more than {MAX_INSTANCES} module instances"),
                         ),
@@ -236,7 +250,6 @@ pub fn expand(files: &mut Vec<SourceFile>, reader: &mut dyn Reader, root: &Path)
                     module,
                     file,
                     caller: Some(caller),
-                    call_key: call_key.clone(),
                     passed: call.variables.clone(),
                     each,
                     placement: Placement {
@@ -264,8 +277,8 @@ pub fn check_names(file: &SourceFile) -> Vec<Diagnostic> {
         .map(|(kind, name)| {
             file.locator.locate(
                 Diagnostic::error(
-                    "N8",
-                    format!("{kind}.{name}"),
+                    Rule::N8,
+                    Position::InFile { file: file.path.clone(), path: AttrPath::root().key(kind).key(&name) },
                     format!(
                         "the name {:?} cannot be part of an address or an ownership tag",
                         crate::output::escape(&name)
@@ -278,14 +291,19 @@ pub fn check_names(file: &SourceFile) -> Vec<Diagnostic> {
 }
 
 /// The error for a `for_each` key that cannot be part of an address.
-pub fn invalid_key(at: &str, key: &str) -> Diagnostic {
-    Diagnostic::error("F1", at, format!("for_each key {:?} cannot be part of an address", crate::output::escape(key)))
-        .with_help("1 to 64 of A-Z a-z 0-9 _ -")
+pub fn invalid_key(at: &Position, key: &str) -> Diagnostic {
+    Diagnostic::error(
+        Rule::F1,
+        at,
+        format!("for_each key {:?} cannot be part of an address", crate::output::escape(key)),
+    )
+    .with_help("1 to 64 of A-Z a-z 0-9 _ -")
 }
 
 /// The variables a call writes must be the module's, and those without a default given.
 fn check_variables(
-    call_key: &str,
+    call_key: &Position,
+    call_path: &AttrPath,
     given: &BTreeMap<String, String>,
     module: &SourceFile,
     caller: &SourceFile,
@@ -298,26 +316,28 @@ fn check_variables(
             did_you_mean(name, known.iter().copied()).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
         let listed = if known.is_empty() { "none".to_string() } else { known.join(", ") };
         out.push(
-            caller.locator.locate(
+            caller.locator.locate_at(
                 Diagnostic::error(
-                    "variable",
-                    format!("{call_key}.variables.{name}"),
+                    Rule::Variable,
+                    call_key.at("variables").at(name),
                     format!("{} has no variable `{name}`", module.path.display()),
                 )
                 .with_help(format!("{hint}its variables: {listed}")),
+                &call_path.clone().key("variables").key(name),
             ),
         );
     }
     for (name, v) in declared {
         if v.default_value().is_none() && !given.contains_key(name) {
             out.push(
-                caller.locator.locate(
+                caller.locator.locate_at(
                     Diagnostic::error(
-                        "variable",
-                        format!("{call_key}.variables"),
+                        Rule::Variable,
+                        call_key.at("variables"),
                         format!("the module's variable `{name}` has no default and is not given"),
                     )
                     .with_help(format!("give it: variables = {{ {name} = \"...\" }}")),
+                    &call_path.clone().key("variables"),
                 ),
             );
         }
@@ -411,7 +431,7 @@ mod tests {
             (PathBuf::from("b.toml"), "[variables]\nsize = {}\n[module.a]\nsource = \"a.toml\"\nvariables = { size = \"1\" }\n"),
         ]));
         let (_, problems) = expand(&mut files, &mut reader, Path::new("/"));
-        let text: Vec<String> = problems.iter().map(|d| format!("{}: {}: {:?}", d.key, d.message, d.help)).collect();
+        let text: Vec<String> = problems.iter().map(|d| format!("{}: {}: {:?}", d.key(), d.message, d.help)).collect();
         assert!(text.iter().any(|t| t.contains("cycle: stack.toml -> a.toml -> b.toml -> a.toml")), "{text:?}");
         assert!(
             text.iter().any(|t| t.contains("module.a.variables.colour") && t.contains("did you mean `color`")),
@@ -460,7 +480,9 @@ mod tests {
         let (instances, problems) = expand(&mut files, &mut generated(module_files.clone()), Path::new("/"));
         assert_eq!(instances.len(), MAX_INSTANCES, "expansion stops at the limit");
         assert!(
-            problems.iter().any(|d| d.key == "module.b" && d.message.contains("more than 10000 module instances")),
+            problems
+                .iter()
+                .any(|d| d.key().ends_with("].module.b") && d.message.contains("more than 10000 module instances")),
             "{problems:?}"
         );
         // 98 of a: 1 + 98 + 9,800 instances, within it.
@@ -479,7 +501,8 @@ mod tests {
         let mut reader = Files(BTreeMap::from([(PathBuf::from("m.toml"), "")]));
         let (instances, problems) = expand(&mut files, &mut reader, Path::new("/"));
         assert_eq!(instances.len(), 1);
-        let rules: Vec<(&str, &str)> = problems.iter().map(|d| (d.rule.as_str(), d.key.as_str())).collect();
+        let keys: Vec<String> = problems.iter().map(|d| d.key()).collect();
+        let rules: Vec<(&str, &str)> = problems.iter().zip(&keys).map(|(d, k)| (d.rule.as_str(), k.as_str())).collect();
         assert_eq!(rules, [("module", "module.gone.source"), ("F1", "module.t.for_each")]);
         assert_eq!(problems[0].location.as_ref().unwrap().line, 4);
     }

@@ -67,7 +67,7 @@ fn errors(e: &crate::config::Invalid) -> Vec<String> {
         .iter()
         .map(|d| {
             let at = d.location.as_ref().map(|l| format!("{}:{}", l.file.display(), l.line)).unwrap_or_default();
-            format!("[{}] {}: {} @{at}", d.rule, d.key, d.message)
+            format!("[{}] {}: {} @{at}", d.rule, d.key(), d.message)
         })
         .collect()
 }

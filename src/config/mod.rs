@@ -2,6 +2,7 @@
 //! derive ARNs and IAM policies, and run the rule book.
 
 pub mod builder;
+pub mod declarations;
 pub mod expand;
 pub mod interpolate;
 pub mod schema;
@@ -11,7 +12,7 @@ mod fleet_tests;
 
 pub use builder::build;
 
-use crate::diagnostic::{self, did_you_mean, Diagnostic, Locator, Severity};
+use crate::diagnostic::{self, did_you_mean, Diagnostic, Locator, Rule, Severity};
 use crate::model::stack_file::StackSection;
 use crate::model::*;
 use crate::package::{Package, PackageError};
@@ -74,6 +75,8 @@ pub struct Loaded {
     packages: std::sync::Mutex<BTreeMap<PackageKey, Arc<Package>>>,
     /// The project directory (canonical): every source must resolve inside it.
     root: PathBuf,
+    /// Where each block and module call is written.
+    pub declarations: declarations::Declarations,
 }
 
 impl Loaded {
@@ -136,8 +139,12 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
         .and_then(|real| crate::input::read_text(&real, crate::input::MAX_STACK_BYTES))
         .map_err(|e| {
             Invalid::new(
-                vec![Diagnostic::error("file", crate::output::escape(&path.display().to_string()), e)
-                    .with_help("pass the stack file with -f FILE (default ./stack.toml)")],
+                vec![Diagnostic::error(
+                    Rule::File,
+                    Position::InFile { file: path.to_path_buf(), path: AttrPath::root() },
+                    e,
+                )
+                .with_help("pass the stack file with -f FILE (default ./stack.toml)")],
                 Vec::new(),
                 path,
             )
@@ -145,8 +152,9 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
     let (mut file, locator, mut parse_errors) =
         parse(path, &text).map_err(|errors| Invalid::new(errors, vec![(path.to_path_buf(), text.clone())], path))?;
     let Some(stack) = file.stack.take() else {
-        let d = Diagnostic::error("schema", "stack", "missing key `stack`")
-            .with_help("stack.toml starts with [stack] name = \"...\"");
+        let d =
+            Diagnostic::error(Rule::Schema, Position::stack_file(AttrPath::root().key("stack")), "missing key `stack`")
+                .with_help("stack.toml starts with [stack] name = \"...\"");
         return Err(Invalid::new(vec![d], vec![(path.to_path_buf(), text)], path));
     };
     let (values, sensitive) = variable_values(&file, options, &root, &locator, &mut parse_errors);
@@ -161,21 +169,23 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
         let sources = files.iter().map(|f| (f.path.clone(), f.locator.text().to_string())).collect();
         return Err(Invalid::new(vec![too_many], sources, path));
     }
+    let declarations = declarations::Declarations::new(&files, &instances);
     let first = &files[0].locator;
     // The stack's identity may hold variables (`name = "dp-${var.env}"`): expanded before
     // anything else, with variables only, since the account and region are not known yet.
-    let mut identity = |key: &str, raw: &str| {
+    let mut identity = |key: Position, raw: &str| {
         let ctx = interpolate::Context::new(&values, "", "", "");
         match ctx.interpolate_variables(raw) {
             Ok(text) => text,
             Err(e) => {
-                parse_errors.push(first.locate(Diagnostic::error("interpolation", key, e.message).with_help(e.help)));
+                parse_errors
+                    .push(first.locate(Diagnostic::error(Rule::Interpolation, key, e.message).with_help(e.help)));
                 raw.to_string()
             }
         }
     };
-    let name = identity("stack.name", &stack.name);
-    let region = stack.region.as_deref().map(|r| identity("stack.region", r));
+    let name = identity(Position::stack("name"), &stack.name);
+    let region = stack.region.as_deref().map(|r| identity(Position::stack("region"), r));
     Ok(Loaded {
         path: path.to_path_buf(),
         files,
@@ -189,6 +199,7 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
         package_code: options.package_code,
         packages: Default::default(),
         root,
+        declarations,
     })
 }
 
@@ -217,10 +228,9 @@ impl expand::Reader for ModuleFiles {
                 .map(|s| Locator::new(path, &text).location_of(s))
                 .map(|l| format!(" at line {}, column {}", l.line, l.column))
                 .unwrap_or_default();
-            let shown = crate::output::escape(&path.display().to_string());
             return Err(vec![Diagnostic::error(
-                "module",
-                shown.clone(),
+                Rule::Module,
+                Position::InFile { file: path.to_path_buf(), path: AttrPath::root() },
                 format!("not a module file: it is not TOML{at}"),
             )
             .with_help("a module file is TOML, like stack.toml without [stack]")]);
@@ -286,8 +296,12 @@ fn variable_values(
             let declared = if known.is_empty() { "none".to_string() } else { known.join(", ") };
             errors.push(
                 locator.locate(
-                    Diagnostic::error("variable", "variables", format!("{from}: no variable `{name}` in [variables]"))
-                        .with_help(format!("{hint}declared: {declared}")),
+                    Diagnostic::error(
+                        Rule::Variable,
+                        Position::stack_file(AttrPath::root().key("variables")),
+                        format!("{from}: no variable `{name}` in [variables]"),
+                    )
+                    .with_help(format!("{hint}declared: {declared}")),
                 ),
             );
         }
@@ -300,8 +314,12 @@ fn variable_values(
                 }
             }
             Err(message) => errors.push(
-                Diagnostic::error("variable", var_file.display().to_string(), message)
-                    .with_help("a var file holds NAME = \"value\" lines, like [variables]"),
+                Diagnostic::error(
+                    Rule::Variable,
+                    Position::InFile { file: var_file.clone(), path: AttrPath::root() },
+                    message,
+                )
+                .with_help("a var file holds NAME = \"value\" lines, like [variables]"),
             ),
         }
     }
@@ -311,7 +329,7 @@ fn variable_values(
     for name in file.variables.keys() {
         if !values.contains_key(name) {
             errors.push(locator.locate(
-                Diagnostic::error("variable", format!("variables.{name}"), format!("variable `{name}` has no value"))
+                Diagnostic::error(Rule::Variable, Position::stack_file(AttrPath::root().key("variables").key(name)), format!("variable `{name}` has no value"))
                     .with_help(format!(
                         "give it a default, or set it with --var {name}=VALUE, --var-file FILE or {ENV_VAR_PREFIX}{name}"
                     )),
@@ -348,10 +366,17 @@ fn read_var_file(path: &Path) -> Result<Vec<(String, String)>, String> {
 fn parse_diagnostic(e: &toml::de::Error, locator: &Locator) -> Diagnostic {
     let message = e.message().to_string();
     let location = e.span().map(|s| locator.location_of(s));
-    let key = location.as_ref().map(|l| locator.key_at(l.span.start)).unwrap_or_default();
+    let path = location.as_ref().map(|l| locator.path_at(l.span.start)).unwrap_or_default();
+    // Located by its span already; a problem of no key (a syntax error between tables) is
+    // shown without one.
+    let key = if path.is_empty() {
+        Position::stack_file(path)
+    } else {
+        Position::InFile { file: locator.file().to_path_buf(), path }
+    };
     let (rule, help, message) = match unknown_key(&message) {
         Some((key, expected, suggestion)) => (
-            "schema",
+            Rule::Schema,
             Some(match suggestion {
                 Some(s) => format!("did you mean `{s}`? allowed here: {}", expected.join(", ")),
                 None => format!("allowed here: {}", expected.join(", ")),
@@ -364,9 +389,9 @@ fn parse_diagnostic(e: &toml::de::Error, locator: &Locator) -> Diagnostic {
             && !message.starts_with("invalid value")
             && !message.starts_with("data did not match") =>
         {
-            ("syntax", None, message)
+            (Rule::Syntax, None, message)
         }
-        None => ("schema", None, in_user_terms(&message)),
+        None => (Rule::Schema, None, in_user_terms(&message)),
     };
     let help = help.or_else(|| {
         message.starts_with("invalid key").then(|| {

@@ -6,7 +6,7 @@ pub mod kinds;
 pub mod location;
 pub mod stack_file;
 
-pub use address::{Address, ModulePath, ModuleStep};
+pub use address::{Address, AttrPath, ConfigAddress, ModulePath, ModuleStep, Position};
 pub use kinds::alarm::AlarmSpec;
 pub use kinds::bucket::BucketSpec;
 pub use kinds::firehose::{processors_json, FirehoseSpec, Param, Processor, S3Backup};
@@ -248,7 +248,7 @@ pub struct Existing {
     pub kind: Kind,
     pub name: String,
     /// Where stack.toml names it, e.g. `firehose.events.bucket`.
-    pub key: String,
+    pub key: Position,
     /// Where it is looked for: the location of the instance naming it.
     pub location: Location,
 }

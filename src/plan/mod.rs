@@ -295,11 +295,11 @@ pub struct Request {
     pub destroy: bool,
     /// Resources to replace even though nothing forces it.
     #[serde(default)]
-    pub replace: Vec<String>,
+    pub replace: Vec<crate::model::address::Selector>,
     /// Only these resources, with what they depend on (and, when deleting, what depends on
     /// them); empty: all.
     #[serde(default)]
-    pub targets: Vec<String>,
+    pub targets: Vec<crate::model::address::Selector>,
 }
 
 impl Request {
@@ -316,27 +316,25 @@ pub fn build_requested(stack: &Stack, live: &LiveState, request: &Request) -> Re
         stack.resources.iter().map(|r| &r.address).chain(live.orphans.iter().map(|(a, _)| a)).collect();
     // An address, or a part of one: `module.tenant[acme]` picks that instance's resources,
     // `firehose.events` every instance of a table with for_each.
-    let parse = |flag: &str, text: &str| -> Result<Vec<Address>, String> {
-        let picked: Vec<Address> = match crate::model::address::Selector::parse(text) {
-            Some(selector) => known.iter().filter(|a| selector.matches(a)).map(|a| (*a).clone()).collect(),
-            None => Vec::new(),
-        };
+    let parse = |flag: &str, selector: &crate::model::address::Selector| -> Result<Vec<Address>, String> {
+        let picked: Vec<Address> = known.iter().filter(|a| selector.matches(a)).map(|a| (*a).clone()).collect();
         if picked.is_empty() {
+            let text = selector.to_string();
             let candidates: Vec<String> = known.iter().map(|a| a.to_string()).collect();
-            let hint = crate::diagnostic::did_you_mean(text, candidates.iter().map(String::as_str))
+            let hint = crate::diagnostic::did_you_mean(&text, candidates.iter().map(String::as_str))
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
-            return Err(format!("{flag} {}: not a resource of this stack{hint}", crate::output::escape(text)));
+            return Err(format!("{flag} {text}: not a resource of this stack{hint}"));
         }
         Ok(picked)
     };
     let mut replace = Vec::new();
-    for text in &request.replace {
-        replace.extend(parse("--replace", text)?);
+    for selector in &request.replace {
+        replace.extend(parse("--replace", selector)?);
     }
     let mut targets = Vec::new();
-    for text in &request.targets {
-        targets.extend(parse("--target", text)?);
+    for selector in &request.targets {
+        targets.extend(parse("--target", selector)?);
     }
     let mut plan = if request.destroy { build_destroy(stack, live) } else { build_replacing(stack, live, &replace)? };
     let mut changes = std::mem::take(&mut plan.changes);

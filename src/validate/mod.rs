@@ -1,7 +1,7 @@
 //! The rule book (`docs/rules.md`): pure checks over the model and the raw file.
 //! Each diagnostic carries the rule id and the key it concerns.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Rule};
 use crate::model::*;
 
 /// Runs every rule: the stack's own here, each resource's in its kind's module (`check`, found
@@ -38,8 +38,8 @@ fn check_unique_names(stack: &Stack, out: &mut Vec<Diagnostic>) {
             };
             out.push(
                 Diagnostic::error(
-                    "N7",
-                    format!("{}.name", r.address),
+                    Rule::N7,
+                    Position::resource(&r.address).at("name"),
                     format!("{} and {first} are both named {:?}", r.address, r.spec.physical_name()),
                 )
                 .with_help(help),
@@ -71,11 +71,9 @@ fn check_references_across_locations(stack: &Stack, out: &mut Vec<Diagnostic>) {
             };
             if let Some(problem) = problem {
                 out.push(
-                    Diagnostic::error("G4", r.address.to_string(), format!("{problem}: AWS does not reach across"))
-                        .with_help(format!(
-                            "declare {} where {} is (the same region and assume_role)",
-                            target.address, r.address
-                        )),
+                    Diagnostic::error(Rule::G4, &r.address, format!("{problem}: AWS does not reach across")).with_help(
+                        format!("declare {} where {} is (the same region and assume_role)", target.address, r.address),
+                    ),
                 );
             }
         }
@@ -85,7 +83,7 @@ fn check_references_across_locations(stack: &Stack, out: &mut Vec<Diagnostic>) {
 fn check_stack_name(name: &str, out: &mut Vec<Diagnostic>) {
     if name.is_empty() || name.len() > 64 || !crate::model::kinds::matches_charset(name, "-_") {
         out.push(
-            Diagnostic::error("stack", "stack.name", format!("invalid stack name {name:?}"))
+            Diagnostic::error(Rule::Stack, Position::stack("name"), format!("invalid stack name {name:?}"))
                 .with_help("1 to 64 of a-z A-Z 0-9 - _"),
         );
     }
@@ -99,7 +97,7 @@ fn check_existing_not_declared(stack: &Stack, out: &mut Vec<Diagnostic>) {
         {
             out.push(
                 Diagnostic::error(
-                    "I7",
+                    Rule::I7,
                     &e.key,
                     format!(
                         "the existing {} {:?} is also declared by {}, which this stack owns",
@@ -128,7 +126,7 @@ mod tests {
         let existing = |name: &str| Existing {
             kind: Kind::Bucket,
             name: name.into(),
-            key: "firehose.events.bucket".into(),
+            key: Position::resource(&Address::new(Kind::Firehose, "events")).at("bucket"),
             location: home.clone(),
         };
         stack.existing = vec![existing("data-lake")];

@@ -65,8 +65,8 @@ fn every_corpus_file_reports_its_rule_at_its_line() {
             continue;
         }
         let hit = found.iter().any(|d| {
-            let text = format!("{} {} {}", d.key, d.message, d.help.clone().unwrap_or_default()).to_lowercase();
-            d.rule == rule
+            let text = format!("{} {} {}", d.key(), d.message, d.help.clone().unwrap_or_default()).to_lowercase();
+            d.rule.as_str() == rule
                 && d.location.as_ref().map(|loc| loc.line) == Some(line)
                 && text.contains(&word.to_lowercase())
         });
@@ -189,7 +189,7 @@ fn all_problems_are_reported_at_once() {
     let rules: Vec<&str> = found.iter().map(|d| d.rule.as_str()).collect();
     assert_eq!(rules.iter().filter(|r| **r == "schema").count(), 2, "{rules:?}");
     assert!(rules.contains(&"N1") && rules.contains(&"S1"), "{rules:?}");
-    let typo = found.iter().find(|d| d.key.ends_with("buffer_sise_mb")).expect("the misspelled key is named");
+    let typo = found.iter().find(|d| d.key().ends_with("buffer_sise_mb")).expect("the misspelled key is named");
     assert!(typo.help.as_deref().unwrap_or("").contains("did you mean `buffer_size_mb`"), "{typo:?}");
 }
 

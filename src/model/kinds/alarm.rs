@@ -6,7 +6,8 @@ pub mod derived;
 
 use super::{push, resolve, Context, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
 use crate::defaults as d;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Rule};
+use crate::model::address::Position;
 use crate::model::{Address, Attr, Attributes, Environment, Resource, Stack, Tags};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -164,17 +165,17 @@ pub struct AlarmSpec {
 pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &AlarmSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::Alarm, name);
     let alarm_name = match &s.name {
-        Some(raw) => b.text(&format!("{key}.name"), raw),
+        Some(raw) => b.text(&key.at("name"), raw),
         None => b.default_name(name),
     };
     let metric = metric_of(b, &key, s)?;
-    let (alarm_actions, mut depends_on) = actions(b, &format!("{key}.actions"), &s.actions);
-    let (ok_actions, ok_depends) = actions(b, &format!("{key}.ok_actions"), &s.ok_actions);
+    let (alarm_actions, mut depends_on) = actions(b, &key.at("actions"), &s.actions);
+    let (ok_actions, ok_depends) = actions(b, &key.at("ok_actions"), &s.ok_actions);
     depends_on.extend(ok_depends);
     let evaluation_periods = s.evaluation_periods.unwrap_or(1);
     let spec = AlarmSpec {
         name: alarm_name,
-        description: s.description.as_deref().map(|d| b.text(&format!("{key}.description"), d)).unwrap_or_default(),
+        description: s.description.as_deref().map(|d| b.text(&key.at("description"), d)).unwrap_or_default(),
         metric,
         evaluation_periods,
         datapoints_to_alarm: s.datapoints_to_alarm.unwrap_or(evaluation_periods),
@@ -197,22 +198,22 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &AlarmSection) -> Op
 
 /// The metric (or the expression over metrics) `[alarm.NAME]` evaluates; written wrongly
 /// (both, neither, a part missing), reported at `key` (rule A2).
-fn metric_of(b: &mut dyn Context<'_>, key: &str, s: &AlarmSection) -> Option<AlarmMetric> {
-    let mut text = |k: &str, v: &str| b.text(&format!("{key}.{k}"), v);
+fn metric_of(b: &mut dyn Context<'_>, key: &Position, s: &AlarmSection) -> Option<AlarmMetric> {
+    let mut text = |at: &Position, v: &str| b.text(at, v);
     let single = s.namespace.is_some() || s.metric.is_some();
     match (&s.expression, single) {
         (Some(expression), false) => {
-            let expression = text("expression", expression);
+            let expression = text(&key.at("expression"), expression);
             let mut metrics = BTreeMap::new();
             for (id, m) in &s.metrics {
-                let at = format!("metrics.{id}");
+                let at = key.at("metrics").at(id);
                 let dimensions =
-                    m.dimensions.iter().map(|(k, v)| (k.clone(), text(&format!("{at}.dimensions.{k}"), v))).collect();
+                    m.dimensions.iter().map(|(k, v)| (k.clone(), text(&at.at("dimensions").at(k), v))).collect();
                 metrics.insert(
                     id.clone(),
                     MetricStat {
-                        namespace: text(&format!("{at}.namespace"), &m.namespace),
-                        metric: text(&format!("{at}.metric"), &m.metric),
+                        namespace: text(&at.at("namespace"), &m.namespace),
+                        metric: text(&at.at("metric"), &m.metric),
                         dimensions,
                         statistic: m.statistic.clone(),
                         period: m.period_seconds,
@@ -224,7 +225,7 @@ fn metric_of(b: &mut dyn Context<'_>, key: &str, s: &AlarmSection) -> Option<Ala
         (None, true) => {
             let (Some(namespace), Some(metric)) = (&s.namespace, &s.metric) else {
                 b.report(
-                    Diagnostic::error("A2", key, "an alarm on one metric names its `namespace` and `metric`")
+                    Diagnostic::error(Rule::A2, key, "an alarm on one metric names its `namespace` and `metric`")
                         .with_help("namespace = \"AWS/Firehose\", metric = \"ThrottledRecords\""),
                 );
                 return None;
@@ -234,8 +235,8 @@ fn metric_of(b: &mut dyn Context<'_>, key: &str, s: &AlarmSection) -> Option<Ala
                 _ => {
                     b.report(
                         Diagnostic::error(
-                            "A5",
-                            format!("{key}.statistic"),
+                            Rule::A5,
+                            key.at("statistic"),
                             "give `statistic` or `extended_statistic`, one of them",
                         )
                         .with_help(format!(
@@ -248,17 +249,17 @@ fn metric_of(b: &mut dyn Context<'_>, key: &str, s: &AlarmSection) -> Option<Ala
             };
             let Some(period) = s.period_seconds else {
                 b.report(
-                    Diagnostic::error("A3", key, "an alarm on one metric gives its `period_seconds`")
+                    Diagnostic::error(Rule::A3, key, "an alarm on one metric gives its `period_seconds`")
                         .with_help("e.g. 300"),
                 );
                 return None;
             };
-            let mut text = |k: &str, v: &str| b.text(&format!("{key}.{k}"), v);
+            let mut text = |at: &Position, v: &str| b.text(at, v);
             let dimensions =
-                s.dimensions.iter().map(|(k, v)| (k.clone(), text(&format!("dimensions.{k}"), v))).collect();
+                s.dimensions.iter().map(|(k, v)| (k.clone(), text(&key.at("dimensions").at(k), v))).collect();
             Some(AlarmMetric::Single(MetricStat {
-                namespace: text("namespace", namespace),
-                metric: text("metric", metric),
+                namespace: text(&key.at("namespace"), namespace),
+                metric: text(&key.at("metric"), metric),
                 dimensions,
                 statistic,
                 period,
@@ -266,14 +267,14 @@ fn metric_of(b: &mut dyn Context<'_>, key: &str, s: &AlarmSection) -> Option<Ala
         }
         (Some(_), true) => {
             b.report(
-                Diagnostic::error("A2", key, "an alarm evaluates one metric or an expression, not both")
+                Diagnostic::error(Rule::A2, key, "an alarm evaluates one metric or an expression, not both")
                     .with_help("keep `namespace`/`metric`, or `expression` with `metrics`"),
             );
             None
         }
         (None, false) => {
             b.report(
-                Diagnostic::error("A2", key, "an alarm needs a metric (`namespace`, `metric`) or an `expression`")
+                Diagnostic::error(Rule::A2, key, "an alarm needs a metric (`namespace`, `metric`) or an `expression`")
                     .with_help("namespace = \"AWS/Firehose\", metric = \"ThrottledRecords\", statistic = \"Sum\", period_seconds = 300"),
             );
             None
@@ -283,11 +284,11 @@ fn metric_of(b: &mut dyn Context<'_>, key: &str, s: &AlarmSection) -> Option<Ala
 
 /// The ARNs of an alarm's actions (topics of the stack or existing ones), sorted, and the
 /// topics of the stack they name.
-pub(crate) fn actions(b: &mut dyn Context<'_>, key: &str, refs: &[Reference]) -> (Vec<String>, Vec<Address>) {
+pub(crate) fn actions(b: &mut dyn Context<'_>, key: &Position, refs: &[Reference]) -> (Vec<String>, Vec<Address>) {
     let mut arns = Vec::new();
     let mut depends_on = Vec::new();
     for (i, r) in refs.iter().enumerate() {
-        let resolved = resolve(b, &format!("{key}[{i}]"), r, Kind::Topic);
+        let resolved = resolve(b, &key.index(i), r, Kind::Topic);
         if let Some(Resolved::Declared(a)) = &resolved {
             depends_on.push(a.clone());
         }
@@ -381,8 +382,8 @@ impl KindSpec for AlarmSpec {
 /// Rule G4 for an alarm's actions given as ARNs (existing topics): the topic lives in the
 /// alarm's own account and Region (a topic of another account needs a topic policy provision
 /// does not write; CloudWatch notifies topics of its own Region).
-fn actions_reachable(a: &AlarmSpec, key: &str, here: &crate::model::Location, out: &mut Vec<Diagnostic>) {
-    for (k, list) in [(".actions", &a.actions), (".ok_actions", &a.ok_actions)] {
+fn actions_reachable(a: &AlarmSpec, key: &Position, here: &crate::model::Location, out: &mut Vec<Diagnostic>) {
+    for (k, list) in [("actions", &a.actions), ("ok_actions", &a.ok_actions)] {
         for arn in list {
             let mut parts = arn.splitn(6, ':');
             let (Some("arn"), Some(_), Some(service), Some(region), Some(account)) =
@@ -393,8 +394,8 @@ fn actions_reachable(a: &AlarmSpec, key: &str, here: &crate::model::Location, ou
             if service == "sns" && (region != here.region || account != here.account) {
                 out.push(
                     Diagnostic::error(
-                        "G4",
-                        format!("{key}{k}"),
+                        Rule::G4,
+                        key.at(k),
                         format!(
                             "{} is a topic in {region} in account {account}, and the alarm in {here}: AWS does not reach across",
                             crate::output::escape_line(arn)
@@ -410,26 +411,26 @@ fn actions_reachable(a: &AlarmSpec, key: &str, here: &crate::model::Location, ou
 /// Rule A12: no text of an alarm (its name, description, namespaces, metrics, dimensions) holds
 /// a control character or a bidirectional override: CloudWatch takes them, and they would hide
 /// or reorder what consoles, notifications and provision's own output show.
-fn hidden_text(a: &AlarmSpec, key: &str, out: &mut Vec<Diagnostic>) {
-    let mut texts: Vec<(String, &str)> = vec![(".name".into(), &a.name), (".description".into(), &a.description)];
-    let stats: Vec<(String, &MetricStat)> = match &a.metric {
-        AlarmMetric::Single(m) => vec![(String::new(), m)],
-        AlarmMetric::Math { metrics, .. } => metrics.iter().map(|(id, m)| (format!(".metrics.{id}"), m)).collect(),
+fn hidden_text(a: &AlarmSpec, key: &Position, out: &mut Vec<Diagnostic>) {
+    let mut texts: Vec<(Position, &str)> = vec![(key.at("name"), &a.name), (key.at("description"), &a.description)];
+    let stats: Vec<(Position, &MetricStat)> = match &a.metric {
+        AlarmMetric::Single(m) => vec![(key.clone(), m)],
+        AlarmMetric::Math { metrics, .. } => metrics.iter().map(|(id, m)| (key.at("metrics").at(id), m)).collect(),
     };
     for (at, m) in stats {
-        texts.push((format!("{at}.namespace"), &m.namespace));
-        texts.push((format!("{at}.metric"), &m.metric));
+        texts.push((at.at("namespace"), &m.namespace));
+        texts.push((at.at("metric"), &m.metric));
         for (k, v) in &m.dimensions {
-            texts.push((format!("{at}.dimensions.{k}"), k));
-            texts.push((format!("{at}.dimensions.{k}"), v));
+            texts.push((at.at("dimensions").at(k), k));
+            texts.push((at.at("dimensions").at(k), v));
         }
     }
     for (at, text) in texts {
         if let Some(c) = text.chars().find(|c| crate::output::hides_text(*c)) {
             out.push(
                 Diagnostic::error(
-                    "A12",
-                    format!("{key}{at}"),
+                    Rule::A12,
+                    at,
                     format!("{} holds U+{:04X}, a control character or bidirectional override", crate::output::escape_line(text), c as u32),
                     )
                     .with_help("write it without control characters or bidirectional marks: they hide or reorder text where the alarm is shown".to_string()),
@@ -447,35 +448,45 @@ pub(crate) fn check(
     stack: &Stack,
     out: &mut Vec<Diagnostic>,
 ) {
-    let key = at.to_string();
+    let key = Position::resource(at);
     if let Some(here) = stack.get(at).map(|r| &r.location) {
         actions_reachable(a, &key, here, out);
     }
-    let error = |rule: &str, k: &str, message: String, help: &str| {
-        Diagnostic::error(rule, format!("{key}{k}"), message).with_help(help.to_string())
+    let error = |rule: Rule, at: Position, message: String, help: &str| {
+        Diagnostic::error(rule, at, message).with_help(help.to_string())
     };
     if a.name.is_empty() || a.name.chars().count() > 255 || a.name.chars().any(char::is_control) {
         out.push(error(
-            "A1",
-            ".name",
+            Rule::A1,
+            key.at("name"),
             format!("invalid alarm name {:?}", crate::output::escape(&a.name)),
             "1 to 255 characters, no control characters",
         ));
     }
     if a.description.chars().count() > 1024 {
-        out.push(error("A1", ".description", "the description is over 1024 characters".into(), "shorten it"));
+        out.push(error(
+            Rule::A1,
+            key.at("description"),
+            "the description is over 1024 characters".into(),
+            "shorten it",
+        ));
     }
     hidden_text(a, &key, out);
-    let stats: Vec<(String, &MetricStat)> = match &a.metric {
-        AlarmMetric::Single(m) => vec![(String::new(), m)],
+    let stats: Vec<(Position, &MetricStat)> = match &a.metric {
+        AlarmMetric::Single(m) => vec![(key.clone(), m)],
         AlarmMetric::Math { expression, metrics } => {
             if expression.is_empty() || expression.chars().count() > 2048 {
-                out.push(error("A8", ".expression", "an expression is 1 to 2048 characters".into(), "shorten it"));
+                out.push(error(
+                    Rule::A8,
+                    key.at("expression"),
+                    "an expression is 1 to 2048 characters".into(),
+                    "shorten it",
+                ));
             }
             if metrics.is_empty() || metrics.len() > MAX_MATH_METRICS {
                 out.push(error(
-                    "A8",
-                    ".metrics",
+                    Rule::A8,
+                    key.at("metrics"),
                     format!("a metric math alarm has 1 to {MAX_MATH_METRICS} metrics ({} here)", metrics.len()),
                     "name each metric the expression uses: metrics = { m1 = { ... } }",
                 ));
@@ -483,22 +494,22 @@ pub(crate) fn check(
             for id in metrics.keys() {
                 if !valid_query_id(id) || id == EXPRESSION_ID {
                     out.push(error(
-                        "A8",
-                        &format!(".metrics.{id}"),
+                        Rule::A8,
+                        key.at("metrics").at(id),
                         format!("{id:?} is not a metric id CloudWatch takes here"),
                         "a lowercase letter, then letters, digits and _ (not `result`, the expression's own id)",
                     ));
                 }
             }
-            metrics.iter().map(|(id, m)| (format!(".metrics.{id}"), m)).collect()
+            metrics.iter().map(|(id, m)| (key.at("metrics").at(id), m)).collect()
         }
     };
     for (at, m) in &stats {
         for (what, value) in [("namespace", &m.namespace), ("metric", &m.metric)] {
             if value.is_empty() || value.chars().count() > 255 {
                 out.push(error(
-                    "A2",
-                    &format!("{at}.{what}"),
+                    Rule::A2,
+                    at.at(what),
                     format!("the {what} is 1 to 255 characters"),
                     "e.g. AWS/Firehose",
                 ));
@@ -506,8 +517,8 @@ pub(crate) fn check(
         }
         if m.dimensions.len() > 30 {
             out.push(error(
-                "A2",
-                &format!("{at}.dimensions"),
+                Rule::A2,
+                at.at("dimensions"),
                 "at most 30 dimensions".into(),
                 "keep those that name the metric",
             ));
@@ -515,18 +526,18 @@ pub(crate) fn check(
         for (k, v) in &m.dimensions {
             if k.is_empty() || k.chars().count() > 255 || v.is_empty() || v.chars().count() > 255 {
                 out.push(error(
-                    "A2",
-                    &format!("{at}.dimensions.{k}"),
+                    Rule::A2,
+                    at.at("dimensions").at(k),
                     "a dimension's name and value are 1 to 255 characters".into(),
                     "e.g. DeliveryStreamName = \"${firehose.events.name}\"",
                 ));
             }
         }
         if !m.is_standard() && !valid_extended_statistic(&m.statistic) {
-            let extended = at.is_empty() && written.is_some_and(|w| w.extended_statistic.is_some());
+            let extended = *at == key && written.is_some_and(|w| w.extended_statistic.is_some());
             out.push(error(
-                "A5",
-                &format!("{at}.{}", if extended { "extended_statistic" } else { "statistic" }),
+                Rule::A5,
+                at.at(if extended { "extended_statistic" } else { "statistic" }),
                 format!("{:?} is not a CloudWatch statistic", m.statistic),
                 "SampleCount, Average, Sum, Minimum, Maximum, or a percentile such as p99 (p0 to p100, two decimals at most)",
             ));
@@ -534,8 +545,8 @@ pub(crate) fn check(
         let period = m.period;
         if !matches!(period, 10 | 20 | 30) && (period <= 0 || period % 60 != 0) {
             out.push(error(
-                "A3",
-                &format!("{at}.period_seconds"),
+                Rule::A3,
+                at.at("period_seconds"),
                 format!("{period} s is not an alarm period"),
                 "10, 20, 30, or a multiple of 60",
             ));
@@ -545,8 +556,8 @@ pub(crate) fn check(
             let most = if period < 3600 { 86_400 } else { 604_800 };
             if window > most {
                 out.push(error(
-                    "A4",
-                    ".evaluation_periods",
+                    Rule::A4,
+                    key.at("evaluation_periods"),
                     format!(
                         "{} periods of {period} s evaluate {window} s; CloudWatch evaluates at most {most} s",
                         a.evaluation_periods
@@ -558,16 +569,16 @@ pub(crate) fn check(
     }
     if a.evaluation_periods < 1 {
         out.push(error(
-            "A4",
-            ".evaluation_periods",
+            Rule::A4,
+            key.at("evaluation_periods"),
             format!("{} is not a number of periods", a.evaluation_periods),
             "1 or more",
         ));
     }
     if a.datapoints_to_alarm < 1 || a.datapoints_to_alarm > a.evaluation_periods.max(1) {
         out.push(error(
-            "A4",
-            ".datapoints_to_alarm",
+            Rule::A4,
+            key.at("datapoints_to_alarm"),
             format!(
                 "{} breaching datapoints out of {} evaluation periods",
                 a.datapoints_to_alarm, a.evaluation_periods
@@ -576,24 +587,34 @@ pub(crate) fn check(
         ));
     }
     if !a.threshold.is_finite() {
-        out.push(error("A6", ".threshold", "the threshold is not a finite number".into(), "e.g. 0, 0.8, 600"));
+        out.push(error(
+            Rule::A6,
+            key.at("threshold"),
+            "the threshold is not a finite number".into(),
+            "e.g. 0, 0.8, 600",
+        ));
     }
     if !COMPARISONS.contains(&a.comparison.as_str()) {
-        out.push(error("A6", ".comparison", format!("unknown comparison {:?}", a.comparison), &COMPARISONS.join(", ")));
+        out.push(error(
+            Rule::A6,
+            key.at("comparison"),
+            format!("unknown comparison {:?}", a.comparison),
+            &COMPARISONS.join(", "),
+        ));
     }
     if !MISSING_DATA.contains(&a.treat_missing_data.as_str()) {
         out.push(error(
-            "A7",
-            ".treat_missing_data",
+            Rule::A7,
+            key.at("treat_missing_data"),
             format!("unknown treat_missing_data {:?}", a.treat_missing_data),
             &MISSING_DATA.join(", "),
         ));
     }
-    for (k, list) in [(".actions", &a.actions), (".ok_actions", &a.ok_actions)] {
+    for (k, list) in [("actions", &a.actions), ("ok_actions", &a.ok_actions)] {
         if list.len() > MAX_ACTIONS {
             out.push(error(
-                "A9",
-                k,
+                Rule::A9,
+                key.at(k),
                 format!("{} actions; an alarm takes at most {MAX_ACTIONS} per state", list.len()),
                 "notify one topic, subscribed to by all",
             ));

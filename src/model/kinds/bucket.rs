@@ -3,7 +3,8 @@
 use super::Context;
 use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Rule};
+use crate::model::address::Position;
 use crate::model::{account_regional_suffix, Address, OFFLINE_ACCOUNT};
 use crate::model::{Attr, Attributes, Environment, Resource, Tags};
 use schemars::JsonSchema;
@@ -94,7 +95,7 @@ pub enum Flag {
 
 impl Flag {
     /// The value, interpolated; a string that is not `true` or `false` is reported at `key`.
-    fn value(&self, b: &mut dyn Context<'_>, key: &str) -> bool {
+    fn value(&self, b: &mut dyn Context<'_>, key: &Position) -> bool {
         match self {
             Flag::Bool(v) => *v,
             Flag::Text(raw) => match b.text(key, raw).trim() {
@@ -103,7 +104,7 @@ impl Flag {
                 other => {
                     b.report(
                         crate::diagnostic::Diagnostic::error(
-                            "type",
+                            crate::diagnostic::Rule::Schema,
                             key,
                             format!("expected true or false, got {other:?}"),
                         )
@@ -165,9 +166,9 @@ impl BucketSpec {
 /// Builds `[bucket.NAME]`.
 pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &BucketSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::Bucket, name);
-    let bucket_name = b.text(&format!("{key}.name"), &s.name);
+    let bucket_name = b.text(&key.at("name"), &s.name);
     let arn = b.env().bucket_arn(&bucket_name);
-    let require_tls = s.require_tls.value(b, &format!("{key}.require_tls"));
+    let require_tls = s.require_tls.value(b, &key.at("require_tls"));
     let mut spec = BucketSpec::secure(bucket_name, &arn, s.versioning, s.force_destroy, require_tls, b.tags(&address));
     spec.account_regional = s.namespace == Namespace::AccountRegional;
     Some(Resource {
@@ -236,16 +237,16 @@ pub(crate) fn check(
     stack: &crate::model::Stack,
     out: &mut Vec<Diagnostic>,
 ) {
-    let key = &at.to_string();
+    let key = &Position::resource(at);
     check_bucket_name(key, &b.name, out);
     let env = stack.get(at).map_or(stack.env.clone(), |r| stack.env_at(&r.location));
     check_bucket_namespace(key, b, &env, out);
 }
 
 /// N1: S3 bucket naming rules.
-pub(crate) fn check_bucket_name(key: &str, name: &str, out: &mut Vec<Diagnostic>) {
-    let key = format!("{key}.name");
-    let bad = |why: &str| Diagnostic::error("N1", &key, format!("invalid bucket name {name:?}: {why}"));
+pub(crate) fn check_bucket_name(key: &Position, name: &str, out: &mut Vec<Diagnostic>) {
+    let key = key.at("name");
+    let bad = |why: &str| Diagnostic::error(Rule::N1, &key, format!("invalid bucket name {name:?}: {why}"));
     let help = "3 to 63 of a-z 0-9 . -, starting and ending with a letter or digit";
     if !(3..=63).contains(&name.len()) {
         out.push(bad("length must be 3 to 63").with_help(help));
@@ -269,7 +270,7 @@ pub(crate) fn check_bucket_name(key: &str, name: &str, out: &mut Vec<Diagnostic>
 
 /// N6: a bucket in the account-regional namespace is named `<prefix>-<account>-<region>-an`. The
 /// account is checked where it is known (offline, any 12 digits).
-fn check_bucket_namespace(key: &str, b: &BucketSpec, env: &Environment, out: &mut Vec<Diagnostic>) {
+fn check_bucket_namespace(key: &Position, b: &BucketSpec, env: &Environment, out: &mut Vec<Diagnostic>) {
     if !b.account_regional {
         return;
     }
@@ -284,8 +285,8 @@ fn check_bucket_namespace(key: &str, b: &BucketSpec, env: &Environment, out: &mu
     if !fits {
         out.push(
             Diagnostic::error(
-                "N6",
-                format!("{key}.name"),
+                Rule::N6,
+                key.at("name"),
                 format!("{:?} is not a name of this account's regional namespace: it must end with {suffix:?}", b.name),
             )
             .with_help("name = \"PREFIX-${aws.account_id}-${aws.region}-an\" (S3 refuses any other name in this namespace), or namespace = \"global\""),
@@ -312,8 +313,8 @@ mod rule_tests {
 
     fn bucket(name: &str) -> Vec<String> {
         let mut out = Vec::new();
-        check_bucket_name("bucket.x", name, &mut out);
-        out.into_iter().map(|d| d.rule).collect()
+        check_bucket_name(&Position::resource(&Address::new(Kind::Bucket, "x")), name, &mut out);
+        out.into_iter().map(|d| d.rule.to_string()).collect()
     }
 
     #[test]
@@ -331,7 +332,7 @@ mod rule_tests {
             let mut spec = BucketSpec::secure(name.into(), "arn", false, false, false, Tags::new());
             spec.account_regional = true;
             let mut out = Vec::new();
-            check_bucket_namespace("bucket.b", &spec, &env, &mut out);
+            check_bucket_namespace(&Position::resource(&Address::new(Kind::Bucket, "b")), &spec, &env, &mut out);
             out.into_iter().map(|d| d.rule).collect::<Vec<_>>()
         };
         assert!(check("data-111122223333-eu-west-1-an", "111122223333").is_empty());

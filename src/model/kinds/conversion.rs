@@ -4,7 +4,8 @@
 //! SerDe). Every option is filled with AWS's default when left out, so the stream is sent every
 //! field and the plan after an apply is clean. Rules C1-C7 (`docs/rules.md`).
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Rule};
+use crate::model::address::Position;
 use crate::model::Address;
 use crate::model::{FirehoseSpec, Resource, Spec, Stack};
 use schemars::JsonSchema;
@@ -207,7 +208,7 @@ pub struct TableInfo<'a> {
 
 /// Builds the conversion of a section (rules C4, C5), reporting problems at `key`.
 pub fn build(
-    key: &str,
+    key: &Position,
     s: &FormatConversionSection,
     table: Option<TableInfo<'_>>,
     catalog_id: &str,
@@ -231,7 +232,7 @@ pub fn build(
         other => {
             if other != "openx" {
                 report(
-                    Diagnostic::error("C4", format!("{key}.deserializer"), format!("unknown deserializer {other:?}"))
+                    Diagnostic::error(Rule::C4, key.at("deserializer"), format!("unknown deserializer {other:?}"))
                         .with_help("openx (OpenX JSON SerDe) or hive (Apache Hive JSON SerDe)"),
                 );
             }
@@ -317,7 +318,7 @@ pub fn build(
         other => {
             if other != "parquet" {
                 report(
-                    Diagnostic::error("C4", format!("{key}.output"), format!("unknown output format {:?}", s.output))
+                    Diagnostic::error(Rule::C4, key.at("output"), format!("unknown output format {:?}", s.output))
                         .with_help("parquet or orc"),
                 );
             }
@@ -348,11 +349,11 @@ pub fn build(
         }
     };
     for (field, valid) in out_of_range {
-        report(Diagnostic::error("C5", format!("{key}.{field}"), format!("{field} is out of range")).with_help(valid));
+        report(Diagnostic::error(Rule::C5, key.at(field), format!("{field} is out of range")).with_help(valid));
     }
     for (field, belongs) in wrong_format {
         report(
-            Diagnostic::error("C4", format!("{key}.{field}"), format!("`{field}` is an option of {belongs}"))
+            Diagnostic::error(Rule::C4, key.at(field), format!("`{field}` is an option of {belongs}"))
                 .with_help(format!("remove it, or choose {belongs}")),
         );
     }
@@ -363,15 +364,11 @@ pub fn build(
         let names = |list: Vec<&String>, field: &str, report: &mut dyn FnMut(Diagnostic)| {
             for c in list.into_iter().filter(|c| !known(c)) {
                 report(
-                    Diagnostic::error(
-                        "C5",
-                        format!("{key}.{field}"),
-                        format!("{c:?} is not a column of {}", t.address),
-                    )
-                    .with_help(format!(
-                        "its columns: {}",
-                        t.columns.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
-                    )),
+                    Diagnostic::error(Rule::C5, key.at(field), format!("{c:?} is not a column of {}", t.address))
+                        .with_help(format!(
+                            "its columns: {}",
+                            t.columns.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                        )),
                 );
             }
         };
@@ -407,8 +404,8 @@ pub(crate) fn check(
     out: &mut Vec<Diagnostic>,
 ) {
     use crate::model::kinds::conversion::Deserializer;
-    let key = stream.to_string();
-    let at = format!("{key}.format_conversion");
+    let key = Position::resource(stream);
+    let at = key.at("format_conversion");
     let table = c.table.as_ref().and_then(|t| stack.get(t));
     if let Some(Resource { spec: Spec::Table(t), address, .. }) = table {
         let reads = t.stream.as_ref();
@@ -416,8 +413,8 @@ pub(crate) fn check(
             let what = reads.map_or("another stream".to_string(), |s| s.to_string());
             out.push(
                 Diagnostic::error(
-                    "C1",
-                    format!("{at}.table"),
+                    Rule::C1,
+                    at.at("table"),
                     format!("{address} is a table over {what}, not this stream"),
                 )
                 .with_help("the schema is a [table] whose `stream` is this stream"),
@@ -428,8 +425,8 @@ pub(crate) fn check(
             if matches!(c.deserializer, Deserializer::Hive { .. }) && ty.contains("binary") {
                 out.push(
                     Diagnostic::error(
-                        "C6",
-                        format!("{address}.columns.{column}"),
+                        Rule::C6,
+                        Position::resource(address).at("columns").at(column),
                         format!("`{column}` is {ty}: the Hive JSON SerDe does not support BINARY"),
                     )
                     .with_help("use the openx deserializer, or a string column"),
@@ -440,8 +437,8 @@ pub(crate) fn check(
     if f.buffer_size_mb < 64 {
         out.push(
             Diagnostic::error(
-                "C2",
-                format!("{key}.buffer_size_mb"),
+                Rule::C2,
+                key.at("buffer_size_mb"),
                 "record format conversion needs at least 64 MB of buffering",
             )
             .with_help("64 to 128"),
@@ -450,8 +447,8 @@ pub(crate) fn check(
     if f.compression != "UNCOMPRESSED" {
         out.push(
             Diagnostic::error(
-                "C3",
-                format!("{key}.compression"),
+                Rule::C3,
+                key.at("compression"),
                 format!("compression {:?} with record format conversion", f.compression),
             )
             .with_help("UNCOMPRESSED: the serializer compresses (format_conversion.compression)"),
@@ -462,8 +459,8 @@ pub(crate) fn check(
     if !extension.is_empty() && !extension.contains(output) {
         out.push(
             Diagnostic::warning(
-                "C7",
-                format!("{key}.file_extension"),
+                Rule::C7,
+                key.at("file_extension"),
                 format!("objects named {:?} will hold {output}", f.file_extension),
             )
             .with_help(format!("leave file_extension out (Firehose names them .{output}) or say .{output}")),

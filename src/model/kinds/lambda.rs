@@ -3,7 +3,8 @@
 
 use super::{push, Context, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
 use crate::defaults as d;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Rule};
+use crate::model::address::Position;
 use crate::model::{function_arn_for_use, Attr, Attributes, Environment, Outputs, Resource, Tags, UNPUBLISHED};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -143,15 +144,15 @@ pub struct LambdaSpec {
 /// Builds `[lambda.NAME]`, packaging its code when the command needs it.
 pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::Lambda, name);
-    let role = super::resolve(b, &format!("{key}.role"), &s.role, Kind::Role);
+    let role = super::resolve(b, &key.at("role"), &s.role, Kind::Role);
     let role_arn = super::resolved_arn(b, &role);
-    let source = b.text(&format!("{key}.source"), &s.source);
+    let source = b.text(&key.at("source"), &s.source);
     let source_dir = b.base_dir().join(&source);
     let package = match b.package(&source_dir, &s.include, &s.exclude) {
         Some(Ok(p)) => Some(p),
         Some(Err(e)) => {
             b.report(
-                Diagnostic::error("source", format!("{key}.source"), format!("cannot package the code: {e}"))
+                Diagnostic::error(Rule::Source, key.at("source"), format!("cannot package the code: {e}"))
                     .with_help("source is a directory, relative to stack.toml, holding the function's code"),
             );
             None
@@ -160,9 +161,9 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> O
     };
     let mut environment = BTreeMap::new();
     for (k, v) in &s.environment {
-        environment.insert(k.clone(), b.text(&format!("{key}.environment.{k}"), v));
+        environment.insert(k.clone(), b.text(&key.at("environment").at(k), v));
     }
-    let function_name = b.text(&format!("{key}.name"), &s.name);
+    let function_name = b.text(&key.at("name"), &s.name);
     let mut depends_on: Vec<crate::model::Address> =
         role.as_ref().and_then(Resolved::address).cloned().into_iter().collect();
     if let Some(days) = s.log_retention_days {
@@ -189,8 +190,8 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> O
         } else {
             b.report(
                 Diagnostic::error(
-                    "N5",
-                    format!("{key}.log_retention_days"),
+                    Rule::N5,
+                    key.at("log_retention_days"),
                     format!("{days} is not a retention CloudWatch accepts"),
                 )
                 .with_help(format!("one of {:?}", super::log_group::RETENTION_DAYS)),
@@ -204,7 +205,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> O
         role_arn,
         memory_mb: s.memory_mb.unwrap_or(d::LAMBDA_MEMORY_MB),
         timeout_seconds: s.timeout_seconds.unwrap_or(d::LAMBDA_TIMEOUT_SECONDS),
-        description: s.description.as_ref().map(|d| b.text(&format!("{key}.description"), d)).unwrap_or_default(),
+        description: s.description.as_ref().map(|d| b.text(&key.at("description"), d)).unwrap_or_default(),
         environment,
         code_sha256: package.as_ref().map(|p| p.code_sha256()).unwrap_or_default(),
         publish: s.publish,
@@ -326,16 +327,16 @@ pub(crate) fn check(
     _stack: &crate::model::Stack,
     out: &mut Vec<Diagnostic>,
 ) {
-    let key = &at.to_string();
+    let key = &Position::resource(at);
     if l.name.is_empty() || l.name.len() > 64 || !super::matches_charset(&l.name, "-_") {
         out.push(
-            Diagnostic::error("N2", format!("{key}.name"), format!("invalid function name {:?}", l.name))
+            Diagnostic::error(Rule::N2, key.at("name"), format!("invalid function name {:?}", l.name))
                 .with_help("1 to 64 of a-z A-Z 0-9 - _"),
         );
     }
     if !(128..=10240).contains(&l.memory_mb) {
         out.push(
-            Diagnostic::error("lambda", format!("{key}.memory_mb"), format!("{} MB is out of range", l.memory_mb))
+            Diagnostic::error(Rule::Lambda, key.at("memory_mb"), format!("{} MB is out of range", l.memory_mb))
                 .with_help("128 to 10240"),
         );
     }
@@ -343,8 +344,8 @@ pub(crate) fn check(
         if RESERVED_VARIABLES.contains(&variable.as_str()) {
             out.push(
                 Diagnostic::error(
-                    "L7",
-                    format!("{key}.environment.{variable}"),
+                    Rule::L7,
+                    key.at("environment").at(variable),
                     format!("`{variable}` is set by Lambda itself: a function cannot set it"),
                 )
                 .with_help("Lambda refuses reserved variables (AWS_REGION, AWS_LAMBDA_*, _HANDLER, credentials...): use another name"),
@@ -354,8 +355,8 @@ pub(crate) fn check(
     if !(1..=900).contains(&l.timeout_seconds) {
         out.push(
             Diagnostic::error(
-                "lambda",
-                format!("{key}.timeout_seconds"),
+                Rule::Lambda,
+                key.at("timeout_seconds"),
                 format!("{} s is out of range", l.timeout_seconds),
             )
             .with_help("1 to 900"),

@@ -28,7 +28,7 @@ async fn apply(fake: &Arc<FakeProvider>, plan: &Plan) {
 }
 
 fn action_of(plan: &Plan, address: &str) -> Option<Action> {
-    plan.changes.iter().find(|c| c.address.to_string() == address).map(|c| c.action)
+    plan.changes.iter().find(|c| c.address == Address::parse(address).unwrap()).map(|c| c.action)
 }
 
 /// Asserts that every resource in `order` (by address) comes before what it references.
@@ -192,8 +192,13 @@ async fn the_fake_deletes_held_data_where_aws_does() {
         let fake = Arc::new(FakeProvider::new());
         let plan = plan_of(&fake, example.toml).await;
         apply(&fake, &plan).await;
-        let name =
-            plan.changes.iter().find(|c| c.address.to_string() == example.address).unwrap().physical_name.clone();
+        let name = plan
+            .changes
+            .iter()
+            .find(|c| c.address == Address::parse(example.address).unwrap())
+            .unwrap()
+            .physical_name
+            .clone();
         fake.put_objects(&name, 3);
         let live = fake.get(*kind, &name).unwrap();
         let deleted = fake.delete(&live, false, std::time::Duration::ZERO).await;

@@ -3,7 +3,8 @@
 use super::Context;
 use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Rule};
+use crate::model::address::Position;
 use crate::model::{Attr, Attributes, Environment, Resource, Tags};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -87,11 +88,11 @@ pub struct LogGroupSpec {
 pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LogGroupSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::LogGroup, name);
     let mut streams: Vec<String> =
-        s.streams.iter().enumerate().map(|(i, stream)| b.text(&format!("{key}.streams[{i}]"), stream)).collect();
+        s.streams.iter().enumerate().map(|(i, stream)| b.text(&key.at("streams").index(i), stream)).collect();
     streams.sort();
     streams.dedup();
     let spec = LogGroupSpec {
-        name: b.text(&format!("{key}.name"), &s.name),
+        name: b.text(&key.at("name"), &s.name),
         retention_days: s.retention_days,
         streams,
         tags: b.tags(&address),
@@ -156,14 +157,14 @@ pub(crate) fn check(
     _stack: &crate::model::Stack,
     out: &mut Vec<Diagnostic>,
 ) {
-    let key = &at.to_string();
+    let key = &Position::resource(at);
     if g.name.is_empty()
         || g.name.len() > 512
         || !super::matches_charset(&g.name, "._-/#")
         || g.name.starts_with("aws/")
     {
         out.push(
-            Diagnostic::error("N4", format!("{key}.name"), format!("invalid log group name {:?}", g.name))
+            Diagnostic::error(Rule::N4, key.at("name"), format!("invalid log group name {:?}", g.name))
                 .with_help("1 to 512 of a-z A-Z 0-9 . - _ / #, not starting with `aws/`"),
         );
     }
@@ -172,8 +173,8 @@ pub(crate) fn check(
         if !RETENTION.contains(&days) {
             out.push(
                 Diagnostic::error(
-                    "N5",
-                    format!("{key}.retention_days"),
+                    Rule::N5,
+                    key.at("retention_days"),
                     format!("{days} is not a retention CloudWatch accepts"),
                 )
                 .with_help(format!("one of {RETENTION:?}, or leave it out to keep logs forever")),

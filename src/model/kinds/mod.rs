@@ -21,7 +21,8 @@ pub mod role;
 pub mod table;
 pub mod topic;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Rule};
+use crate::model::address::Position;
 use crate::model::stack_file::{Each, ForEach};
 use crate::model::{Address, Attr, Attributes, Environment, Location, Outputs, Resource, Tags};
 use crate::package::{Package, PackageError};
@@ -109,7 +110,7 @@ pub trait Context<'a> {
     fn location(&self) -> Location;
     /// Puts the table being built in `region` (its own `region` key, written at `key`), or back
     /// in its instance's location (`None`).
-    fn place(&mut self, key: &str, region: Option<&str>);
+    fn place(&mut self, key: &Position, region: Option<&str>);
     /// The stack's name (`[stack] name`).
     fn stack_name(&self) -> &str;
     /// A default physical name for `[kind.NAME]` of this instance: the stack's name, the module
@@ -117,24 +118,27 @@ pub trait Context<'a> {
     fn default_name(&self, name: &str) -> String;
     /// The directory of the file being built: paths in it are relative to it.
     fn base_dir(&self) -> &Path;
-    /// The address of `[kind.NAME]` in this instance, and its key in diagnostics.
-    fn address(&mut self, kind: Kind, name: &str) -> (Address, String);
+    /// The address of `[kind.NAME]` in this instance, and its position for diagnostics.
+    fn address(&mut self, kind: Kind, name: &str) -> (Address, Position);
+    /// The position of `[kind.NAME]` in this instance (with the key of the `for_each` instance
+    /// entered, if any), before it is built.
+    fn table(&self, kind: Kind, name: &str) -> Position;
     /// A resource built already (kinds are built in reference order).
     fn built(&self, address: &Address) -> Option<&Resource>;
     /// A resource of a kind built after this one (a stream's schema table): `None` in a first
     /// pass, which makes the builder build the stack again with it known.
     fn later(&self, address: &Address) -> Option<&Resource>;
     /// Interpolates the string value found at `key` (an error is reported, the raw text returned).
-    fn text(&mut self, key: &str, raw: &str) -> String;
+    fn text(&mut self, key: &Position, raw: &str) -> String;
     /// The tags of a resource: the stack's, and the ownership tags.
     fn tags(&mut self, address: &Address) -> Tags;
     /// Resolves the `kind.name` reference written at `key`, which must name a `kind` declared in
     /// this file, a module instance's resource, or a resource passed in by a variable (else an
     /// error is reported).
-    fn reference(&mut self, key: &str, raw: &str, kind: Kind) -> Option<Address>;
+    fn reference(&mut self, key: &Position, raw: &str, kind: Kind) -> Option<Address>;
     /// Records that the stack uses an existing resource it must never own (checked to exist
     /// when the plan reads live state).
-    fn existing(&mut self, key: &str, kind: Kind, name: &str);
+    fn existing(&mut self, key: &Position, kind: Kind, name: &str);
     /// The package of a source directory, once per load; `None` when the command needs no code.
     fn package(
         &mut self,
@@ -152,7 +156,7 @@ pub trait Context<'a> {
     fn declare_statements(&mut self, role: &Address, statements: Vec<Statement>);
     /// The instances of a table with `for_each` written at `key` (one `None` without), each
     /// checked; [`Context::enter`] one before building it.
-    fn instances(&mut self, key: &str, for_each: Option<&ForEach>) -> Vec<Option<Each>>;
+    fn instances(&mut self, key: &Position, for_each: Option<&ForEach>) -> Vec<Option<Each>>;
     /// Builds what follows as instance `each` of the table.
     fn enter(&mut self, each: Option<Each>);
 }
@@ -200,19 +204,19 @@ impl Resolved {
 
 /// Resolves a reference written at `key` to a `kind`: a declared resource's address, or an
 /// existing one's name and ARN (recorded to be checked at plan time).
-pub(crate) fn resolve(b: &mut dyn Context<'_>, key: &str, reference: &Reference, kind: Kind) -> Option<Resolved> {
+pub(crate) fn resolve(b: &mut dyn Context<'_>, key: &Position, reference: &Reference, kind: Kind) -> Option<Resolved> {
     match reference {
         Reference::Declared(raw) => b.reference(key, raw, kind).map(Resolved::Declared),
         Reference::Existing(e) => {
             let (name, arn) = match (kind.info().existing, &e.existing, &e.existing_arn) {
                 (Some(arn_of), Some(name), None) => {
-                    let name = b.text(&format!("{key}.existing"), name);
+                    let name = b.text(&key.at("existing"), name);
                     let arn = arn_of(b.env(), &name);
                     (name, arn)
                 }
                 // Named by its ARN (a role with a path, a topic of another account or Region).
                 (Some(arn_of), None, Some(arn)) => {
-                    let arn = b.text(&format!("{key}.existing_arn"), arn);
+                    let arn = b.text(&key.at("existing_arn"), arn);
                     let Some(name) = (kind.info().name_in_arn)(&arn).filter(|n| !n.is_empty()) else {
                         let example = arn_of(
                             &Environment {
@@ -224,8 +228,8 @@ pub(crate) fn resolve(b: &mut dyn Context<'_>, key: &str, reference: &Reference,
                         );
                         b.report(
                             Diagnostic::error(
-                                "reference",
-                                format!("{key}.existing_arn"),
+                                Rule::Reference,
+                                key.at("existing_arn"),
                                 format!("{arn:?} is not the ARN of a {}", kind.noun()),
                             )
                             .with_help(example),
@@ -258,7 +262,7 @@ pub(crate) fn resolve(b: &mut dyn Context<'_>, key: &str, reference: &Reference,
                     };
                     b.report(
                         Diagnostic::error(
-                            "reference",
+                            Rule::Reference,
                             key,
                             format!("an existing {} is named with {what}", kind.noun()),
                         )
@@ -583,14 +587,14 @@ macro_rules! kinds {
             let mut out = Vec::new();
             match kind {
                 $(Kind::$variant => for (name, section) in &file.$module {
-                    let key = format!("{}.{name}.for_each", Kind::$variant.as_str());
-                    let region_key = format!("{}.{name}.region", Kind::$variant.as_str());
-                    for each in b.instances(&key, section.for_each.as_ref()) {
+                    let table = b.table(Kind::$variant, name);
+                    for each in b.instances(&table.at("for_each"), section.for_each.as_ref()) {
                         b.enter(each);
-                        b.place(&region_key, section.region.as_deref());
+                        let region = b.table(Kind::$variant, name).at("region");
+                        b.place(&region, section.region.as_deref());
                         out.extend($module::build(b, name, section));
                     }
-                    b.place(&region_key, None);
+                    b.place(&table.at("region"), None);
                     b.enter(None);
                 }),*
             }
@@ -787,8 +791,8 @@ pub(crate) fn matches_charset(s: &str, extra: &str) -> bool {
 /// An error of `rule` at `key` unless `value` is within `range`.
 pub(crate) fn in_range(
     out: &mut Vec<Diagnostic>,
-    rule: &str,
-    key: String,
+    rule: Rule,
+    key: Position,
     value: i64,
     range: std::ops::RangeInclusive<i64>,
 ) {

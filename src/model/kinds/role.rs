@@ -4,7 +4,8 @@
 use super::Context;
 use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Rule};
+use crate::model::address::Position;
 use crate::model::{Address, Attr, Attributes, Environment, Resource, Tags};
 use crate::policy::{self, Statement};
 use schemars::JsonSchema;
@@ -96,7 +97,7 @@ pub struct RoleSpec {
 pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &RoleSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::Role, name);
     let role_name = match &s.name {
-        Some(raw) => b.text(&format!("{key}.name"), raw),
+        Some(raw) => b.text(&key.at("name"), raw),
         None => b.default_name(name),
     };
     // Unwritten: under the stack's own path (discovery lists it by prefix), unless the role
@@ -110,7 +111,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &RoleSection) -> Opt
             .resources
             .iter()
             .enumerate()
-            .map(|(j, res)| b.text(&format!("{key}.statement[{i}].resources[{j}]"), res))
+            .map(|(j, res)| b.text(&key.at("statement").index(i).at("resources").index(j), res))
             .collect();
         declared.push(Statement {
             effect: st.effect.clone().unwrap_or_else(|| "Allow".into()),
@@ -120,12 +121,8 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &RoleSection) -> Opt
         });
     }
     b.declare_statements(&address, declared);
-    let mut managed: Vec<String> = s
-        .managed_policies
-        .iter()
-        .enumerate()
-        .map(|(i, p)| b.text(&format!("{key}.managed_policies[{i}]"), p))
-        .collect();
+    let mut managed: Vec<String> =
+        s.managed_policies.iter().enumerate().map(|(i, p)| b.text(&key.at("managed_policies").index(i), p)).collect();
     managed.sort();
     managed.dedup();
     let spec = RoleSpec {
@@ -183,27 +180,27 @@ pub(crate) fn check(
     _stack: &crate::model::Stack,
     out: &mut Vec<Diagnostic>,
 ) {
-    let key = &at.to_string();
+    let key = &Position::resource(at);
     check_role_name(key, &r.name, out);
     check_role_path(key, &r.path, out);
 }
 
 /// N3: IAM role names.
-fn check_role_name(key: &str, name: &str, out: &mut Vec<Diagnostic>) {
+fn check_role_name(key: &Position, name: &str, out: &mut Vec<Diagnostic>) {
     if name.is_empty() || name.len() > 64 || !super::matches_charset(name, "_+=,.@-") {
         out.push(
-            Diagnostic::error("N3", format!("{key}.name"), format!("invalid role name {name:?}"))
+            Diagnostic::error(Rule::N3, key.at("name"), format!("invalid role name {name:?}"))
                 .with_help("1 to 64 of a-z A-Z 0-9 _ + = , . @ - (the default is <stack>-<resource>)"),
         );
     }
 }
 
 /// N3: a role path is `/` or `/segments/`, at most 512 characters of printable ASCII.
-fn check_role_path(key: &str, path: &str, out: &mut Vec<Diagnostic>) {
+fn check_role_path(key: &Position, path: &str, out: &mut Vec<Diagnostic>) {
     let printable = path.chars().all(|c| ('!'..='~').contains(&c));
     if path.len() > 512 || !path.starts_with('/') || !path.ends_with('/') || path.contains("//") || !printable {
         out.push(
-            Diagnostic::error("N3", format!("{key}.path"), format!("invalid role path {path:?}"))
+            Diagnostic::error(Rule::N3, key.at("path"), format!("invalid role path {path:?}"))
                 .with_help("`/` or `/segment/.../`, e.g. \"/service-role/\""),
         );
     }

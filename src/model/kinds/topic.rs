@@ -2,7 +2,8 @@
 
 use super::{push, Context, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Rule};
+use crate::model::address::Position;
 use crate::model::{Address, Attr, Attributes, Environment, Resource, Stack, Tags};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -89,7 +90,7 @@ pub struct TopicSpec {
 pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TopicSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::Topic, name);
     let topic_name = match &s.name {
-        Some(raw) => b.text(&format!("{key}.name"), raw),
+        Some(raw) => b.text(&key.at("name"), raw),
         None => b.default_name(name),
     };
     let mut subscriptions: Vec<Subscription> = s
@@ -97,8 +98,8 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TopicSection) -> Op
         .iter()
         .enumerate()
         .map(|(i, sub)| Subscription {
-            protocol: b.text(&format!("{key}.subscriptions[{i}].protocol"), &sub.protocol),
-            endpoint: b.text(&format!("{key}.subscriptions[{i}].endpoint"), &sub.endpoint),
+            protocol: b.text(&key.at("subscriptions").index(i).at("protocol"), &sub.protocol),
+            endpoint: b.text(&key.at("subscriptions").index(i).at("endpoint"), &sub.endpoint),
         })
         .collect();
     subscriptions.sort();
@@ -144,18 +145,18 @@ impl KindSpec for TopicSpec {
 
 /// Rules N9, A11 (SNS API reference, CreateTopic and Subscribe).
 pub(crate) fn check(t: &TopicSpec, at: &Address, _: Option<&TopicSection>, _: &Stack, out: &mut Vec<Diagnostic>) {
-    let key = at.to_string();
+    let key = Position::resource(at);
     if t.name.is_empty() || t.name.len() > 256 || !super::matches_charset(&t.name, "_-") {
         out.push(
-            Diagnostic::error("N9", format!("{key}.name"), format!("invalid topic name {:?}", t.name))
+            Diagnostic::error(Rule::N9, key.at("name"), format!("invalid topic name {:?}", t.name))
                 .with_help("1 to 256 of a-z A-Z 0-9 _ - (a standard topic: FIFO topics are not supported)"),
         );
     }
     for (i, s) in t.subscriptions.iter().enumerate() {
-        let at = format!("{key}.subscriptions[{i}]");
+        let at = key.at("subscriptions").index(i);
         if !PROTOCOLS.contains(&s.protocol.as_str()) {
             out.push(
-                Diagnostic::error("A11", format!("{at}.protocol"), format!("unknown protocol {:?}", s.protocol))
+                Diagnostic::error(Rule::A11, at.at("protocol"), format!("unknown protocol {:?}", s.protocol))
                     .with_help(format!("one of {}", PROTOCOLS.join(", "))),
             );
             continue;
@@ -172,8 +173,8 @@ pub(crate) fn check(t: &TopicSpec, at: &Address, _: Option<&TopicSection>, _: &S
         if !fits {
             out.push(
                 Diagnostic::error(
-                    "A11",
-                    format!("{at}.endpoint"),
+                    Rule::A11,
+                    at.at("endpoint"),
                     format!("{:?} is not {expected}", crate::output::escape(&s.endpoint)),
                 )
                 .with_help(format!("a {} subscription's endpoint is {expected}", s.protocol)),

@@ -6,6 +6,8 @@
 //! with CloudWatch Alarms"); docs/rules.md cites each.
 
 use super::{AlarmMetric, AlarmSpec, MetricStat};
+use crate::diagnostic::Rule;
+use crate::model::address::Position;
 use crate::model::kinds::{Context, Kind, Reference};
 use crate::model::{Address, FirehoseSpec, Param, Resource};
 use schemars::JsonSchema;
@@ -213,17 +215,17 @@ fn alarms_of(stream: &FirehoseSpec, alarms: &AlarmsSection) -> Vec<Derived> {
 pub(crate) fn derive(
     b: &mut dyn Context<'_>,
     stream: &Address,
-    key: &str,
+    key: &Position,
     spec: &FirehoseSpec,
     alarms: &AlarmsSection,
 ) {
-    let at = format!("{key}.alarms");
+    let at = key.at("alarms");
     for (i, w) in alarms.without.iter().enumerate() {
         if !WHICH.contains(&w.as_str()) {
             b.report(
                 crate::diagnostic::Diagnostic::error(
-                    "A10",
-                    format!("{at}.without[{i}]"),
+                    Rule::A10,
+                    at.at("without").index(i),
                     format!("no derived alarm is called {w:?}"),
                 )
                 .with_help(format!("one of {}", WHICH.join(", "))),
@@ -233,8 +235,8 @@ pub(crate) fn derive(
     if alarms.freshness_seconds.is_some_and(|s| s < 1) {
         b.report(
             crate::diagnostic::Diagnostic::error(
-                "A10",
-                format!("{at}.freshness_seconds"),
+                Rule::A10,
+                at.at("freshness_seconds"),
                 "the freshness threshold is a number of seconds, 1 or more",
             )
             .with_help("leave it out to derive it from the buffering"),
@@ -243,8 +245,8 @@ pub(crate) fn derive(
     if alarms.partition_quota.is_some_and(|q| !(1..=MAX_PARTITION_QUOTA).contains(&q)) {
         b.report(
             crate::diagnostic::Diagnostic::error(
-                "A10",
-                format!("{at}.partition_quota"),
+                Rule::A10,
+                at.at("partition_quota"),
                 "the active-partition quota is 1 to 5000",
             )
             .with_help("500 by default; Firehose raises it up to 5000 on request"),
@@ -253,15 +255,15 @@ pub(crate) fn derive(
     if alarms.actions.is_empty() {
         b.report(
             crate::diagnostic::Diagnostic::error(
-                "A10",
-                format!("{at}.actions"),
+                Rule::A10,
+                at.at("actions"),
                 "derived alarms notify someone: give them actions",
             )
             .with_help("actions = [\"topic.NAME\"]"),
         );
     }
-    let (actions, mut depends_on) = super::actions(b, &format!("{at}.actions"), &alarms.actions);
-    let (ok_actions, ok_depends) = super::actions(b, &format!("{at}.ok_actions"), &alarms.ok_actions);
+    let (actions, mut depends_on) = super::actions(b, &at.at("actions"), &alarms.actions);
+    let (ok_actions, ok_depends) = super::actions(b, &at.at("ok_actions"), &alarms.ok_actions);
     depends_on.extend(ok_depends);
     depends_on.push(stream.clone());
     for d in alarms_of(spec, alarms) {

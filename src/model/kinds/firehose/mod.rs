@@ -6,7 +6,8 @@ pub(crate) use rules::check;
 
 use super::{push, Context, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
 use crate::defaults as d;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Rule};
+use crate::model::address::Position;
 use crate::model::{Address, Attr, Attributes, Environment, Outputs, Resource, Tags, UNKNOWN};
 use crate::policy::Statement;
 use schemars::JsonSchema;
@@ -263,8 +264,8 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) ->
     let (address, key) = b.address(Kind::Firehose, name);
     let mut depends_on = Vec::new();
     let mut statements = Vec::new();
-    let role = super::resolve(b, &format!("{key}.role"), &f.role, Kind::Role);
-    let bucket = super::resolve(b, &format!("{key}.bucket"), &f.bucket, Kind::Bucket);
+    let role = super::resolve(b, &key.at("role"), &f.role, Kind::Role);
+    let bucket = super::resolve(b, &key.at("bucket"), &f.bucket, Kind::Bucket);
     let role_arn = super::resolved_arn(b, &role);
     let bucket_arn = match &bucket {
         None => b.env().bucket_arn(""),
@@ -275,7 +276,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) ->
     depends_on.extend(bucket.as_ref().and_then(Resolved::address).cloned());
 
     let backup = match (&f.s3_backup, &f.s3_backup_bucket) {
-        (true, Some(raw)) => b.reference(&format!("{key}.s3_backup_bucket"), raw, Kind::Bucket),
+        (true, Some(raw)) => b.reference(&key.at("s3_backup_bucket"), raw, Kind::Bucket),
         _ => None,
     };
     let s3_backup = backup.map(|backup| {
@@ -286,19 +287,15 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) ->
         depends_on.push(backup);
         S3Backup {
             bucket_arn: arn,
-            prefix: f
-                .s3_backup_prefix
-                .as_ref()
-                .map(|p| b.text(&format!("{key}.s3_backup_prefix"), p))
-                .unwrap_or_default(),
+            prefix: f.s3_backup_prefix.as_ref().map(|p| b.text(&key.at("s3_backup_prefix"), p)).unwrap_or_default(),
         }
     });
 
-    let group = f.log_group.as_ref().and_then(|raw| b.reference(&format!("{key}.log_group"), raw, Kind::LogGroup));
+    let group = f.log_group.as_ref().and_then(|raw| b.reference(&key.at("log_group"), raw, Kind::LogGroup));
     let logging = group.map(|group| {
         let group_name = b.built(&group).map(|g| g.spec.physical_name().to_string()).unwrap_or_default();
         let stream = f.log_stream.clone().unwrap_or_else(|| d::LOG_STREAM.into());
-        let stream = b.text(&format!("{key}.log_stream"), &stream);
+        let stream = b.text(&key.at("log_stream"), &stream);
         statements.push(Statement::allow(&["logs:PutLogEvents"], vec![b.env().log_stream_arn(&group_name, &stream)]));
         depends_on.push(group);
         (group_name, stream)
@@ -306,7 +303,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) ->
 
     let mut processors = Vec::new();
     for (i, p) in f.processor.iter().enumerate() {
-        let (parameters, function) = processor_parameters(b, &format!("{key}.processor[{i}]"), p, &role_arn);
+        let (parameters, function) = processor_parameters(b, &key.at("processor").index(i), p, &role_arn);
         if let Some((function, arn)) = function {
             statements.push(Statement::allow(
                 &["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"],
@@ -317,8 +314,8 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) ->
         processors.push(Processor { kind: p.kind.clone(), parameters });
     }
     let format_conversion = f.format_conversion.as_ref().map(|c| {
-        let at = format!("{key}.format_conversion");
-        let table = b.reference(&format!("{at}.table"), &c.table, Kind::Table);
+        let at = key.at("format_conversion");
+        let table = b.reference(&at.at("table"), &c.table, Kind::Table);
         let info = table.as_ref().and_then(|t| match b.later(t) {
             Some(Resource { spec: super::Spec::Table(spec), .. }) => Some(super::conversion::TableInfo {
                 address: t.clone(),
@@ -346,7 +343,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) ->
         depends_on.extend(table);
         Box::new(conversion)
     });
-    let kms_key_arn = f.kms_key_arn.as_ref().map(|k| b.text(&format!("{key}.kms_key_arn"), k));
+    let kms_key_arn = f.kms_key_arn.as_ref().map(|k| b.text(&key.at("kms_key_arn"), k));
     if let Some(kms) = &kms_key_arn {
         statements.push(Statement::kms_for_bucket(kms, &b.env().region, &bucket_arn));
     }
@@ -358,8 +355,8 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) ->
                 statements.iter().map(|s| format!("{} on {}", s.actions.join(", "), s.resources.join(", "))).collect();
             b.report(
                 Diagnostic::warning(
-                    "I6",
-                    format!("{key}.role"),
+                    Rule::I6,
+                    key.at("role"),
                     format!("the existing role {role:?} is not changed by provision"),
                 )
                 .with_help(format!("it needs, for this stream: {}", needs.join("; "))),
@@ -371,14 +368,14 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) ->
     depends_on.sort();
     depends_on.dedup();
     let spec = FirehoseSpec {
-        name: b.text(&format!("{key}.name"), &f.name),
+        name: b.text(&key.at("name"), &f.name),
         role_arn,
         bucket_arn,
-        prefix: f.prefix.as_ref().map(|p| b.text(&format!("{key}.prefix"), p)).unwrap_or_default(),
+        prefix: f.prefix.as_ref().map(|p| b.text(&key.at("prefix"), p)).unwrap_or_default(),
         error_output_prefix: f
             .error_output_prefix
             .as_ref()
-            .map(|p| b.text(&format!("{key}.error_output_prefix"), p))
+            .map(|p| b.text(&key.at("error_output_prefix"), p))
             .unwrap_or_default(),
         // With conversion, Firehose's default buffer is 128 MB (rule C2 wants at least 64).
         buffer_size_mb: f.buffer_size_mb.unwrap_or(if f.format_conversion.is_some() {
@@ -417,7 +414,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) ->
 /// function's unqualified ARN (for the role's policy).
 fn processor_parameters(
     b: &mut dyn Context<'_>,
-    key: &str,
+    key: &Position,
     p: &ProcessorSection,
     role_arn: &str,
 ) -> (BTreeMap<String, Param>, Option<(Address, String)>) {
@@ -448,7 +445,7 @@ fn processor_parameters(
                 "BufferIntervalInSeconds",
                 Some(p.buffer_interval_seconds.unwrap_or(d::PROCESSOR_BUFFER_INTERVAL_SECONDS).to_string()),
             );
-            let referenced = p.function.as_ref().and_then(|f| b.reference(&format!("{key}.function"), f, Kind::Lambda));
+            let referenced = p.function.as_ref().and_then(|f| b.reference(&key.at("function"), f, Kind::Lambda));
             if let Some(referenced) = referenced {
                 let publish =
                     matches!(b.built(&referenced), Some(Resource { spec: super::Spec::Lambda(l), .. }) if l.publish);

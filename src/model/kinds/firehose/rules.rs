@@ -2,7 +2,8 @@
 //! jq query's keys, prefixes, the roles' references; its format conversion's are conversion's.
 
 use super::{FirehoseSection, FirehoseSpec, Param};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Rule};
+use crate::model::address::Position;
 use crate::model::*;
 use crate::prefix::{self, Part};
 
@@ -17,34 +18,28 @@ pub(crate) fn check(
     out: &mut Vec<Diagnostic>,
 ) {
     if let Some(raw) = written {
-        check_written(&at.to_string(), f, raw, stack, out);
+        check_written(&Position::resource(at), f, raw, stack, out);
     }
     if let Some(c) = &f.format_conversion {
         crate::model::kinds::conversion::check(at, f, c, stack, out);
     }
 }
 
-fn check_written(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Stack, out: &mut Vec<Diagnostic>) {
+fn check_written(key: &Position, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Stack, out: &mut Vec<Diagnostic>) {
     // S1
     if f.name.is_empty() || f.name.len() > 64 || !super::super::matches_charset(&f.name, "_.-") {
         out.push(
-            Diagnostic::error("S1", format!("{key}.name"), format!("invalid stream name {:?}", f.name))
+            Diagnostic::error(Rule::S1, key.at("name"), format!("invalid stream name {:?}", f.name))
                 .with_help("1 to 64 of a-z A-Z 0-9 _ . -"),
         );
     }
     // D3, D4
-    super::super::in_range(out, "D3", format!("{key}.buffer_size_mb"), f.buffer_size_mb.into(), 1..=128);
-    super::super::in_range(
-        out,
-        "D3",
-        format!("{key}.buffer_interval_seconds"),
-        f.buffer_interval_seconds.into(),
-        0..=900,
-    );
+    super::super::in_range(out, Rule::D3, key.at("buffer_size_mb"), f.buffer_size_mb.into(), 1..=128);
+    super::super::in_range(out, Rule::D3, key.at("buffer_interval_seconds"), f.buffer_interval_seconds.into(), 0..=900);
     if raw.buffer_size_mb.is_some() != raw.buffer_interval_seconds.is_some() {
         out.push(Diagnostic::error(
-            "D3",
-            format!("{key}.buffer_size_mb"),
+            Rule::D3,
+            key.at("buffer_size_mb"),
             "set buffer_size_mb and buffer_interval_seconds together, or neither",
         ));
     }
@@ -53,8 +48,8 @@ fn check_written(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Sta
         if f.buffer_size_mb < 64 {
             out.push(
                 Diagnostic::error(
-                    "D4",
-                    format!("{key}.buffer_size_mb"),
+                    Rule::D4,
+                    key.at("buffer_size_mb"),
                     "dynamic partitioning needs at least 64 MB of buffering",
                 )
                 .with_help("64 to 128"),
@@ -63,26 +58,20 @@ fn check_written(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Sta
         if f.buffer_interval_seconds < 60 {
             out.push(
                 Diagnostic::error(
-                    "D4",
-                    format!("{key}.buffer_interval_seconds"),
+                    Rule::D4,
+                    key.at("buffer_interval_seconds"),
                     "dynamic partitioning needs at least 60 s of buffering",
                 )
                 .with_help("60 to 900"),
             );
         }
         if let Some(retry) = f.dynamic_partitioning_retry_seconds {
-            super::super::in_range(
-                out,
-                "D2",
-                format!("{key}.dynamic_partitioning_retry_seconds"),
-                retry.into(),
-                0..=7200,
-            );
+            super::super::in_range(out, Rule::D2, key.at("dynamic_partitioning_retry_seconds"), retry.into(), 0..=7200);
         }
         if !kinds.iter().any(|k| *k == "Lambda" || *k == "MetadataExtraction") {
             out.push(Diagnostic::error(
-                "D6",
-                format!("{key}.dynamic_partitioning"),
+                Rule::D6,
+                key.at("dynamic_partitioning"),
                 "dynamic partitioning needs a Lambda or MetadataExtraction processor",
             ));
         }
@@ -91,15 +80,15 @@ fn check_written(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Sta
     const COMPRESSION: [&str; 5] = ["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"];
     if !COMPRESSION.contains(&f.compression.as_str()) {
         out.push(
-            Diagnostic::error("S7", format!("{key}.compression"), format!("unknown compression {:?}", f.compression))
+            Diagnostic::error(Rule::S7, key.at("compression"), format!("unknown compression {:?}", f.compression))
                 .with_help(format!("one of {}", COMPRESSION.join(", "))),
         );
     }
     if !valid_file_extension(&f.file_extension) {
         out.push(
             Diagnostic::error(
-                "S7",
-                format!("{key}.file_extension"),
+                Rule::S7,
+                key.at("file_extension"),
                 format!("invalid file extension {:?}", f.file_extension),
             )
             .with_help("a dot then a-z 0-9 ! - _ . * ' ( ), e.g. \".json\""),
@@ -107,12 +96,12 @@ fn check_written(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Sta
     }
     if raw.s3_backup && raw.s3_backup_bucket.is_none() {
         out.push(
-            Diagnostic::error("S5", format!("{key}.s3_backup"), "s3_backup = true needs s3_backup_bucket")
+            Diagnostic::error(Rule::S5, key.at("s3_backup"), "s3_backup = true needs s3_backup_bucket")
                 .with_help("set s3_backup_bucket = \"bucket.NAME\""),
         );
     }
     if let Some(kms) = &f.kms_key_arn {
-        let stream = stack.resources.iter().find(|r| r.address.to_string() == key);
+        let stream = stack.resources.iter().find(|r| key.address() == Some(&r.address));
         let env = stream.map_or(stack.env.clone(), |r| stack.env_at(&r.location));
         check_kms_key(key, kms, &env, out);
     }
@@ -123,7 +112,7 @@ fn check_written(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Sta
 
 /// K1: a KMS key or alias ARN of the stack's partition and region (never a wildcard: the
 /// generated delivery-role statement names exactly this key).
-fn check_kms_key(key: &str, arn: &str, env: &Environment, out: &mut Vec<Diagnostic>) {
+fn check_kms_key(key: &Position, arn: &str, env: &Environment, out: &mut Vec<Diagnostic>) {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let resource_ok = |r: &str| {
         let key_id = |id: &str| !id.is_empty() && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
@@ -141,8 +130,8 @@ fn check_kms_key(key: &str, arn: &str, env: &Environment, out: &mut Vec<Diagnost
     if !valid {
         out.push(
             Diagnostic::error(
-                "K1",
-                format!("{key}.kms_key_arn"),
+                Rule::K1,
+                key.at("kms_key_arn"),
                 format!("{arn:?} is not a KMS key or alias ARN of {}", env.region),
             )
             .with_help(format!(
@@ -165,7 +154,7 @@ fn valid_file_extension(ext: &str) -> bool {
         })
 }
 
-fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Stack, out: &mut Vec<Diagnostic>) {
+fn check_processors(key: &Position, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Stack, out: &mut Vec<Diagnostic>) {
     const TYPES: [&str; 6] = [
         "RecordDeAggregation",
         "Decompression",
@@ -175,17 +164,17 @@ fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &
         "AppendDelimiterToRecord",
     ];
     if raw.processor.len() > 5 {
-        out.push(Diagnostic::error("R2", format!("{key}.processor[5]"), "at most 5 processors"));
+        out.push(Diagnostic::error(Rule::R2, key.at("processor").index(5), "at most 5 processors"));
     }
     let mut lambdas = 0;
     for (i, p) in raw.processor.iter().enumerate() {
-        let pkey = format!("{key}.processor[{i}]");
+        let pkey = key.at("processor").index(i);
         let t = p.kind.as_str();
         if !TYPES.contains(&t) {
             let hint =
                 crate::diagnostic::did_you_mean(t, TYPES).map(|s| format!("did you mean {s}? ")).unwrap_or_default();
             out.push(
-                Diagnostic::error("R1", format!("{pkey}.type"), format!("unknown processor type {t:?}"))
+                Diagnostic::error(Rule::R1, pkey.at("type"), format!("unknown processor type {t:?}"))
                     .with_help(format!("{hint}one of {}", TYPES.join(", "))),
             );
             continue;
@@ -207,25 +196,21 @@ fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &
             ("json_parsing_engine", p.json_parsing_engine.is_some()),
         ];
         for (name, _) in given.iter().filter(|(n, set)| *set && !allowed.contains(n)) {
-            let rule = if t == "AppendDelimiterToRecord" { "R17" } else { "R1" };
+            let rule = if t == "AppendDelimiterToRecord" { Rule::R17 } else { Rule::R1 };
             let help = if allowed.is_empty() {
                 format!("{t} takes no parameters")
             } else {
                 format!("{t} takes {}", allowed.join(", "))
             };
             out.push(
-                Diagnostic::error(
-                    rule,
-                    format!("{pkey}.{name}"),
-                    format!("`{name}` does not apply to a {t} processor"),
-                )
-                .with_help(help),
+                Diagnostic::error(rule, pkey.at(*name), format!("`{name}` does not apply to a {t} processor"))
+                    .with_help(help),
             );
         }
         for (name, value) in [("query", &p.query), ("delimiter", &p.delimiter)] {
             if value.as_ref().is_some_and(|v| v.is_empty() || v.chars().count() > 5120) {
                 out.push(
-                    Diagnostic::error("R1", format!("{pkey}.{name}"), "a processor parameter is 1 to 5120 characters")
+                    Diagnostic::error(Rule::R1, pkey.at(name), "a processor parameter is 1 to 5120 characters")
                         .with_help("shorten it"),
                 );
             }
@@ -236,8 +221,8 @@ fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &
                 if sub != "JSON" && sub != "DELIMITED" {
                     out.push(
                         Diagnostic::error(
-                            "R10",
-                            format!("{pkey}.sub_record_type"),
+                            Rule::R10,
+                            pkey.at("sub_record_type"),
                             format!("{sub:?} is not a sub-record type"),
                         )
                         .with_help("JSON or DELIMITED"),
@@ -245,15 +230,15 @@ fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &
                 }
                 if sub == "DELIMITED" && p.delimiter.is_none() {
                     out.push(Diagnostic::error(
-                        "R11",
-                        format!("{pkey}.delimiter"),
+                        Rule::R11,
+                        pkey.at("delimiter"),
                         "DELIMITED de-aggregation needs a base64 delimiter",
                     ));
                 }
                 if !f.dynamic_partitioning {
                     out.push(Diagnostic::error(
-                        "R12",
-                        format!("{pkey}.type"),
+                        Rule::R12,
+                        pkey.at("type"),
                         "RecordDeAggregation needs dynamic_partitioning = true",
                     ));
                 }
@@ -261,39 +246,39 @@ fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &
             "MetadataExtraction" => {
                 if !f.dynamic_partitioning {
                     out.push(Diagnostic::error(
-                        "R14",
-                        format!("{pkey}.type"),
+                        Rule::R14,
+                        pkey.at("type"),
                         "MetadataExtraction needs dynamic_partitioning = true",
                     ));
                 }
                 if p.query.is_none() {
                     out.push(
-                        Diagnostic::error("R15", format!("{pkey}.query"), "MetadataExtraction needs a jq `query`")
+                        Diagnostic::error(Rule::R15, pkey.at("query"), "MetadataExtraction needs a jq `query`")
                             .with_help("e.g. query = \"{customer_id: .customer_id}\""),
                     );
                 }
                 if let Some(query) = p.query.as_deref() {
                     for problem in crate::jq::check::check(query) {
                         let d = if problem.error {
-                            Diagnostic::error(problem.rule, format!("{pkey}.query"), problem.message)
+                            Diagnostic::error(problem.rule, pkey.at("query"), problem.message)
                         } else {
-                            Diagnostic::warning(problem.rule, format!("{pkey}.query"), problem.message)
+                            Diagnostic::warning(problem.rule, pkey.at("query"), problem.message)
                         };
                         out.push(d.with_help("Firehose evaluates the query with jq 1.6, once per record"));
                     }
                 }
                 if p.json_parsing_engine.as_deref().is_some_and(|e| e != "JQ-1.6") {
                     out.push(Diagnostic::error(
-                        "R15",
-                        format!("{pkey}.json_parsing_engine"),
+                        Rule::R15,
+                        pkey.at("json_parsing_engine"),
                         "the only JSON parsing engine is JQ-1.6",
                     ));
                 }
             }
             "CloudWatchLogProcessing" if !raw.processor.iter().any(|q| q.kind == "Decompression") => {
                 out.push(Diagnostic::error(
-                    "R16",
-                    format!("{pkey}.type"),
+                    Rule::R16,
+                    pkey.at("type"),
                     "CloudWatchLogProcessing needs a Decompression processor",
                 ));
             }
@@ -301,35 +286,31 @@ fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &
                 lambdas += 1;
                 if p.function.is_none() {
                     out.push(
-                        Diagnostic::error("R4", format!("{pkey}.type"), "a Lambda processor needs `function`")
+                        Diagnostic::error(Rule::R4, pkey.at("type"), "a Lambda processor needs `function`")
                             .with_help("set function = \"lambda.NAME\""),
                     );
                 }
                 if lambdas > 1 {
-                    out.push(Diagnostic::error(
-                        "R3",
-                        format!("{pkey}.type"),
-                        "at most one Lambda processor per stream",
-                    ));
+                    out.push(Diagnostic::error(Rule::R3, pkey.at("type"), "at most one Lambda processor per stream"));
                 }
                 if let Some(r) = p.retries {
-                    super::super::in_range(out, "R5", format!("{pkey}.retries"), r.into(), 0..=300);
+                    super::super::in_range(out, Rule::R5, pkey.at("retries"), r.into(), 0..=300);
                 }
                 if let Some(mb) = p.buffer_size_mb {
                     if !(0.2..=3.0).contains(&mb) {
                         out.push(
-                            Diagnostic::error("R6", format!("{pkey}.buffer_size_mb"), format!("{mb} is out of range"))
+                            Diagnostic::error(Rule::R6, pkey.at("buffer_size_mb"), format!("{mb} is out of range"))
                                 .with_help("0.2 to 3"),
                         );
                     }
                 }
                 if let Some(s) = p.buffer_interval_seconds {
-                    super::super::in_range(out, "R7", format!("{pkey}.buffer_interval_seconds"), s.into(), 60..=900);
+                    super::super::in_range(out, Rule::R7, pkey.at("buffer_interval_seconds"), s.into(), 60..=900);
                 }
                 if p.buffer_size_mb.is_some() != p.buffer_interval_seconds.is_some() {
                     out.push(Diagnostic::error(
-                        "R8",
-                        format!("{pkey}.buffer_size_mb"),
+                        Rule::R8,
+                        pkey.at("buffer_size_mb"),
                         "set buffer_size_mb and buffer_interval_seconds together, or neither",
                     ));
                 }
@@ -339,8 +320,8 @@ fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &
                     if l.timeout_seconds > 300 {
                         out.push(
                             Diagnostic::error(
-                                "L4",
-                                format!("{address}.timeout_seconds"),
+                                Rule::L4,
+                                Position::resource(address).at("timeout_seconds"),
                                 "a Lambda used by Firehose must finish within 300 s",
                             )
                             .with_help("timeout_seconds of at most 300"),
@@ -355,19 +336,19 @@ fn check_processors(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &
 
 /// P16: every key a MetadataExtraction query emits is used in the prefix; a prefix key nobody emits
 /// sends records to the error prefix at run time (warning).
-fn check_query_keys(key: &str, f: &FirehoseSpec, prefix_exprs: &[(&str, &str)], out: &mut Vec<Diagnostic>) {
+fn check_query_keys(key: &Position, f: &FirehoseSpec, prefix_exprs: &[(&str, &str)], out: &mut Vec<Diagnostic>) {
     let used: Vec<&str> = prefix_exprs.iter().filter(|(n, _)| *n == "partitionKeyFromQuery").map(|(_, v)| *v).collect();
     let mut emitted = Vec::new();
     for (i, p) in f.processors.iter().enumerate() {
         let Some(query) = p.parameters.get("MetadataExtractionQuery").and_then(|q| q.known()) else { continue };
-        let qkey = format!("{key}.processor[{i}].query");
+        let qkey = key.at("processor").index(i).at("query");
         match crate::jq::keys::object_keys(query) {
             Some(keys) => {
                 for k in &keys {
                     if !used.contains(&k.as_str()) {
                         out.push(
                             Diagnostic::error(
-                                "P16",
+                                Rule::P16,
                                 &qkey,
                                 format!("the query emits `{k}` but the prefix does not use it"),
                             )
@@ -381,7 +362,7 @@ fn check_query_keys(key: &str, f: &FirehoseSpec, prefix_exprs: &[(&str, &str)], 
             }
             None => out.push(
                 Diagnostic::warning(
-                    "P16",
+                    Rule::P16,
                     &qkey,
                     "the query is not a jq object constructor; its keys cannot be checked",
                 )
@@ -393,8 +374,8 @@ fn check_query_keys(key: &str, f: &FirehoseSpec, prefix_exprs: &[(&str, &str)], 
         if !emitted.iter().any(|e| e == k) && f.processors.iter().any(|p| p.kind == "MetadataExtraction") {
             out.push(
                 Diagnostic::warning(
-                    "P16",
-                    format!("{key}.prefix"),
+                    Rule::P16,
+                    key.at("prefix"),
                     format!("no query emits `{k}`: records would go to the error prefix"),
                 )
                 .with_help(format!("emit `{k}` from the MetadataExtraction query")),
@@ -403,49 +384,59 @@ fn check_query_keys(key: &str, f: &FirehoseSpec, prefix_exprs: &[(&str, &str)], 
     }
 }
 
-fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Diagnostic>) {
-    let pkey = format!("{key}.prefix");
-    let ekey = format!("{key}.error_output_prefix");
-    let parse = |k: &str, text: &str, out: &mut Vec<Diagnostic>| -> Option<Vec<Part>> {
+fn check_prefixes(key: &Position, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Diagnostic>) {
+    let pkey = key.at("prefix");
+    let ekey = key.at("error_output_prefix");
+    let parse = |k: &Position, text: &str, out: &mut Vec<Diagnostic>| -> Option<Vec<Part>> {
         if text.len() > 1024 {
-            out.push(Diagnostic::error("P1", k, "longer than 1024 characters"));
+            out.push(Diagnostic::error(Rule::P1, k, "longer than 1024 characters"));
         }
         match prefix::parse(text) {
             Ok(parts) => {
                 let min = prefix::min_evaluated_len(&parts);
                 if min > 512 {
                     out.push(Diagnostic::error(
-                        "P2",
+                        Rule::P2,
                         k,
                         format!("evaluates to at least {min} characters; the limit is 512"),
                     ));
                 }
                 for (ns, value) in prefix::expressions(&parts) {
                     if !prefix::NAMESPACES.contains(&ns) {
-                        out.push(Diagnostic::error("P3", k, format!("unknown expression namespace `{ns}`")).with_help(
-                            match crate::diagnostic::did_you_mean(ns, prefix::NAMESPACES.iter().copied()) {
-                                Some(s) => format!("did you mean `{s}`? one of {}", prefix::NAMESPACES.join(", ")),
-                                None => format!("one of {}", prefix::NAMESPACES.join(", ")),
-                            },
-                        ));
+                        out.push(
+                            Diagnostic::error(Rule::P3, k, format!("unknown expression namespace `{ns}`")).with_help(
+                                match crate::diagnostic::did_you_mean(ns, prefix::NAMESPACES.iter().copied()) {
+                                    Some(s) => format!("did you mean `{s}`? one of {}", prefix::NAMESPACES.join(", ")),
+                                    None => format!("one of {}", prefix::NAMESPACES.join(", ")),
+                                },
+                            ),
+                        );
                     }
                     if ns == "firehose" && value != "random-string" && value != "error-output-type" {
                         out.push(
-                            Diagnostic::error("P7", k, format!("`!{{firehose:{value}}}` is not a firehose expression"))
-                                .with_help("random-string or error-output-type"),
+                            Diagnostic::error(
+                                Rule::P7,
+                                k,
+                                format!("`!{{firehose:{value}}}` is not a firehose expression"),
+                            )
+                            .with_help("random-string or error-output-type"),
                         );
                     }
                     if ns == "timestamp" && value.matches('\'').count() % 2 == 1 {
                         out.push(
-                            Diagnostic::error("P5", k, format!("timestamp pattern `{value}` has an unclosed quote"))
-                                .with_help("quote literal text in pairs: !{timestamp:'year='yyyy}"),
+                            Diagnostic::error(
+                                Rule::P5,
+                                k,
+                                format!("timestamp pattern `{value}` has an unclosed quote"),
+                            )
+                            .with_help("quote literal text in pairs: !{timestamp:'year='yyyy}"),
                         );
                     }
                     if ns == "timestamp" && value.matches('\'').count() % 2 == 0 {
                         if let Err(e) = crate::prefix::timefmt::check(value) {
                             out.push(
                                 Diagnostic::warning(
-                                    "P6",
+                                    Rule::P6,
                                     k,
                                     format!("timestamp pattern `{value}`: {e}: Firehose may reject it"),
                                 )
@@ -458,9 +449,9 @@ fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Dia
             }
             Err(e) => {
                 let (rule, help) = if e.unclosed_quote {
-                    ("P5", "quote literal text in pairs: !{timestamp:'year='yyyy}")
+                    (Rule::P5, "quote literal text in pairs: !{timestamp:'year='yyyy}")
                 } else {
-                    ("P4", "expressions are !{namespace:value}")
+                    (Rule::P4, "expressions are !{namespace:value}")
                 };
                 out.push(Diagnostic::error(rule, k, e.message).with_help(help));
                 None
@@ -475,47 +466,51 @@ fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Dia
     let keys_from = |exprs: &[(&str, &str)]| exprs.iter().any(|(n, _)| n.starts_with("partitionKeyFrom"));
     if prefix_exprs.contains(&("firehose", "error-output-type")) {
         out.push(Diagnostic::error(
-            "P7",
+            Rule::P7,
             &pkey,
             "`!{firehose:error-output-type}` is only allowed in error_output_prefix",
         ));
     }
     if !error_exprs.is_empty() && !error_exprs.contains(&("firehose", "error-output-type")) {
         out.push(Diagnostic::error(
-            "P8",
+            Rule::P8,
             &ekey,
             "an error prefix with expressions must contain `!{firehose:error-output-type}`",
         ));
     }
     if !prefix_exprs.is_empty() && f.error_output_prefix.is_empty() {
         out.push(
-            Diagnostic::error("P9", &ekey, "a prefix with expressions needs an error_output_prefix")
+            Diagnostic::error(Rule::P9, &ekey, "a prefix with expressions needs an error_output_prefix")
                 .with_help("e.g. error_output_prefix = \"error/!{firehose:error-output-type}/\""),
         );
     }
     if keys_from(&error_exprs) {
-        out.push(Diagnostic::error("P10", &ekey, "partition keys cannot be used in error_output_prefix"));
+        out.push(Diagnostic::error(Rule::P10, &ekey, "partition keys cannot be used in error_output_prefix"));
     }
     if !f.dynamic_partitioning && keys_from(&prefix_exprs) {
-        out.push(Diagnostic::error("P11", &pkey, "partition keys in the prefix need dynamic_partitioning = true"));
+        out.push(Diagnostic::error(Rule::P11, &pkey, "partition keys in the prefix need dynamic_partitioning = true"));
     }
     if f.dynamic_partitioning && !keys_from(&prefix_exprs) {
-        out.push(Diagnostic::error("P12", &pkey, "dynamic partitioning needs at least one !{partitionKeyFromLambda:..} or !{partitionKeyFromQuery:..} in the prefix"));
+        out.push(Diagnostic::error(Rule::P12, &pkey, "dynamic partitioning needs at least one !{partitionKeyFromLambda:..} or !{partitionKeyFromQuery:..} in the prefix"));
     }
     if f.dynamic_partitioning && f.error_output_prefix.is_empty() && prefix_exprs.is_empty() {
-        out.push(Diagnostic::error("P12", &ekey, "dynamic partitioning needs an error_output_prefix"));
+        out.push(Diagnostic::error(Rule::P12, &ekey, "dynamic partitioning needs an error_output_prefix"));
     }
     if uses(&prefix_exprs, "partitionKeyFromLambda") && !kinds.contains(&"Lambda") {
-        out.push(Diagnostic::error("P14", &pkey, "!{partitionKeyFromLambda:..} needs a Lambda processor"));
+        out.push(Diagnostic::error(Rule::P14, &pkey, "!{partitionKeyFromLambda:..} needs a Lambda processor"));
     }
     if uses(&prefix_exprs, "partitionKeyFromQuery") && !kinds.contains(&"MetadataExtraction") {
-        out.push(Diagnostic::error("P15", &pkey, "!{partitionKeyFromQuery:..} needs a MetadataExtraction processor"));
+        out.push(Diagnostic::error(
+            Rule::P15,
+            &pkey,
+            "!{partitionKeyFromQuery:..} needs a MetadataExtraction processor",
+        ));
     }
     check_query_keys(key, f, &prefix_exprs, out);
     if !f.prefix.is_empty() && prefix_exprs.is_empty() {
         out.push(
             Diagnostic::warning(
-                "P17",
+                Rule::P17,
                 &pkey,
                 "a prefix without expressions gets `YYYY/MM/dd/HH/` appended by Firehose",
             )
@@ -524,18 +519,14 @@ fn check_prefixes(key: &str, f: &FirehoseSpec, kinds: &[&str], out: &mut Vec<Dia
     }
     for (k, text) in [(&pkey, &f.prefix), (&ekey, &f.error_output_prefix)] {
         if !text.is_empty() && !text.ends_with('/') && !text.ends_with('}') {
-            out.push(Diagnostic::warning(
-                "P18",
-                k.as_str(),
-                "does not end with `/`: the object name is appended directly",
-            ));
+            out.push(Diagnostic::warning(Rule::P18, k, "does not end with `/`: the object name is appended directly"));
         }
     }
 }
 
 /// I1, I5: the stream's role must trust Firehose, a processor function's role must trust Lambda.
 /// S6: the stream's log stream must be one its log group creates.
-fn check_roles(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Stack, out: &mut Vec<Diagnostic>) {
+fn check_roles(key: &Position, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Stack, out: &mut Vec<Diagnostic>) {
     // The stack's role with this ARN (an existing role is not the stack's to check, or change:
     // its trust is its owner's).
     let role_with_arn = |arn: &str| {
@@ -554,7 +545,7 @@ fn check_roles(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Stack
         let role = &role.address;
         if !trusts(stack.get(role), "firehose.amazonaws.com") {
             out.push(
-                Diagnostic::error("I1", format!("{key}.role"), format!("{role} does not trust firehose.amazonaws.com"))
+                Diagnostic::error(Rule::I1, key.at("role"), format!("{role} does not trust firehose.amazonaws.com"))
                     .with_help("add \"firehose.amazonaws.com\" to the role's trust"),
             );
         }
@@ -569,8 +560,8 @@ fn check_roles(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Stack
             let role = &role.address;
             out.push(
                 Diagnostic::error(
-                    "I5",
-                    format!("{address}.role"),
+                    Rule::I5,
+                    Position::resource(address).at("role"),
                     format!("{role} does not trust lambda.amazonaws.com"),
                 )
                 .with_help(format!("add \"lambda.amazonaws.com\" to {role}'s trust (used by {key}.processor[{i}])")),
@@ -588,11 +579,11 @@ fn check_roles(key: &str, f: &FirehoseSpec, raw: &FirehoseSection, stack: &Stack
             if !g.streams.contains(stream) {
                 out.push(
                     Diagnostic::error(
-                        "S6",
-                        format!("{key}.log_stream"),
+                        Rule::S6,
+                        key.at("log_stream"),
                         format!("log stream {stream:?} is not created by {}", group.address),
                     )
-                    .with_help(format!("add {stream:?} to {}.streams", group.address)),
+                    .with_help(format!("add {stream:?} to {}", Position::resource(&group.address).at("streams"))),
                 );
             }
         }
@@ -616,7 +607,7 @@ mod rule_tests {
         let env = Environment { region: "us-east-1".into(), account_id: "123456789012".into(), ..Default::default() };
         let check = |arn: &str| {
             let mut out = Vec::new();
-            check_kms_key("firehose.s", arn, &env, &mut out);
+            check_kms_key(&Position::resource(&Address::new(Kind::Firehose, "s")), arn, &env, &mut out);
             out.into_iter().map(|d| d.rule).collect::<Vec<_>>()
         };
         assert!(check("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab").is_empty());

@@ -17,7 +17,8 @@ pub use projection::{project, PrefixProjection, Projected, Projection, Unproject
 
 use super::{push, Context, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
-use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::diagnostic::{did_you_mean, Diagnostic, Rule};
+use crate::model::address::Position;
 use crate::model::{Attr, Attributes, Environment, Resource, Tags, ADDRESS_TAG, HOME_TAG, OWNER_TAG};
 use crate::prefix::{parse, Part};
 use schemars::JsonSchema;
@@ -158,14 +159,14 @@ impl TableSpec {
 /// Builds `[table.NAME]` from the stream it reads.
 pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TableSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::Table, name);
-    let stream = b.reference(&format!("{key}.stream"), &s.stream, Kind::Firehose)?;
+    let stream = b.reference(&key.at("stream"), &s.stream, Kind::Firehose)?;
     let Some(Resource { spec: super::Spec::Firehose(f), .. }) = b.built(&stream) else { return None };
     let prefix = f.prefix.clone();
     let bucket = super::arn_resource(&f.bucket_arn, "s3").unwrap_or_default().to_string();
     let since = s.since.as_deref().unwrap_or(DEFAULT_SINCE);
     let Ok(since) = chrono::NaiveDate::parse_from_str(since, "%Y-%m-%d") else {
         b.report(
-            Diagnostic::error("T3", format!("{key}.since"), format!("{since:?} is not a day"))
+            Diagnostic::error(Rule::T3, key.at("since"), format!("{since:?} is not a day"))
                 .with_help("since = \"2024-01-01\""),
         );
         return None;
@@ -175,8 +176,8 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TableSection) -> Op
         Err(errors) => {
             for e in errors {
                 let (at, message) = match &e.partition {
-                    Some(p) => (format!("{key}.partition.{p}"), e.message),
-                    None => (format!("{key}.stream"), format!("{stream}'s prefix: {}", e.message)),
+                    Some(p) => (key.at("partition").at(p), e.message),
+                    None => (key.at("stream"), format!("{stream}'s prefix: {}", e.message)),
                 };
                 b.report(Diagnostic::error(e.rule, at, message).with_help(e.help));
             }
@@ -206,11 +207,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TableSection) -> Op
     let tags: Tags =
         all_tags.into_iter().filter(|(k, _)| k == OWNER_TAG || k == ADDRESS_TAG || k == HOME_TAG).collect();
     let spec = TableSpec {
-        name: format!(
-            "{}/{}",
-            b.text(&format!("{key}.database"), &s.database),
-            b.text(&format!("{key}.name"), &s.name)
-        ),
+        name: format!("{}/{}", b.text(&key.at("database"), &s.database), b.text(&key.at("name"), &s.name)),
         location: projection.location,
         columns: s.columns.iter().map(|(k, v)| (k.clone(), v.trim().to_ascii_lowercase())).collect(),
         partition_keys: projection.columns.iter().map(|c| (c.column.clone(), c.column_type().to_string())).collect(),
@@ -308,39 +305,39 @@ pub(crate) fn check(
     _stack: &crate::model::Stack,
     out: &mut Vec<Diagnostic>,
 ) {
-    let key = &at.to_string();
+    let key = &Position::resource(at);
     let names = [("database", t.database()), ("name", t.table())];
     for (field, name) in names {
         if !athena_name(name) {
             out.push(
-                Diagnostic::error("T1", format!("{key}.{field}"), format!("{name:?} is not a name Athena can query"))
+                Diagnostic::error(Rule::T1, key.at(field), format!("{name:?} is not a name Athena can query"))
                     .with_help("1 to 255 of lowercase letters, digits and _"),
             );
         }
     }
     if t.columns.is_empty() {
         out.push(
-            Diagnostic::error("T4", format!("{key}.columns"), "a table needs the record's columns")
+            Diagnostic::error(Rule::T4, key.at("columns"), "a table needs the record's columns")
                 .with_help("`provision preview --columns` infers them from sample records, e.g. columns = { customer_id = \"string\" }"),
         );
     }
     for (column, ty) in &t.columns {
-        let at = format!("{key}.columns.{column}");
+        let at = key.at("columns").at(column);
         if !athena_name(column) || column.starts_with(|c: char| c.is_ascii_digit()) {
             out.push(
-                Diagnostic::error("T1", &at, format!("{column:?} is not a column name Athena can query"))
+                Diagnostic::error(Rule::T1, &at, format!("{column:?} is not a column name Athena can query"))
                     .with_help("lowercase letters, digits and _, not starting with a digit"),
             );
         }
         if !athena_type(ty) {
             out.push(
-                Diagnostic::error("T4", &at, format!("{ty:?} is not an Athena column type"))
+                Diagnostic::error(Rule::T4, &at, format!("{ty:?} is not an Athena column type"))
                     .with_help("string, bigint, int, double, boolean, timestamp, date, decimal(P,S), array<T>, map<K,V>, struct<a:T,...>"),
             );
         }
         if t.partition_keys.iter().any(|(p, _)| p == column) {
             out.push(
-                Diagnostic::error("T5", &at, format!("`{column}` is also a partition column of the prefix"))
+                Diagnostic::error(Rule::T5, &at, format!("`{column}` is also a partition column of the prefix"))
                     .with_help("a column is either in the records or in the prefix: remove it from columns"),
             );
         }
