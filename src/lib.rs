@@ -10,7 +10,6 @@ pub mod config;
 pub mod datapath;
 pub mod defaults;
 pub mod destroy;
-pub mod diagnostic;
 pub mod error;
 pub mod forget;
 pub mod graph;
@@ -21,6 +20,8 @@ pub mod jq;
 pub mod live;
 pub mod locking;
 pub mod model;
+/// Problems found in stack.toml (they live with the model: see [`model::diagnostic`]).
+pub use model::diagnostic;
 pub mod output;
 pub mod package;
 pub mod plan;

@@ -22,7 +22,9 @@ pub const BUCKET: &str = "firehose-to-s3-123456789012-us-east-1-an";
 
 /// Builds a stack from files (`stack.toml` first, module files by their paths), for the fake
 /// cloud: the stack and its warnings, or why it is invalid.
-pub fn stack_files(files: &[(&str, &str)]) -> Result<(Stack, Vec<crate::diagnostic::Diagnostic>), config::Invalid> {
+pub fn stack_files(
+    files: &[(&str, &str)],
+) -> Result<(Stack, Vec<crate::model::diagnostic::Diagnostic>), config::Invalid> {
     let dir = tempfile::tempdir().unwrap();
     for (path, text) in files {
         let path = dir.path().join(path);

@@ -20,7 +20,7 @@ pub(super) async fn run(
     // A file whose text says something else than its body is refused before anything runs: a
     // reviewer read the text, apply would apply the body.
     if let (Some(saved), Some(path)) = (&saved, planfile) {
-        saved.text_matches_body().map_err(|e| {
+        crate::render::plan::saved_text_matches(saved).map_err(|e| {
             anyhow::anyhow!(
                 "the saved plan {} cannot be applied: {e}; nothing was changed",
                 crate::output::escape(&path.display().to_string())

@@ -4,7 +4,7 @@
 use crate::aws::pacing;
 use crate::cli::Cli;
 use crate::config;
-use crate::diagnostic::Diagnostic;
+use crate::model::diagnostic::Diagnostic;
 use crate::model::{LockSettings, Stack};
 use crate::plan::LiveState;
 use crate::provider::{Holder, Provider, Released};

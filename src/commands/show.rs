@@ -20,7 +20,7 @@ pub(super) async fn run(ctx: &Context, planfile: Option<&Path>, json: bool) -> a
             // never shown (a file could say "No changes." and hold a destroy).
             let plan = saved.body().with_context(|| escape(&path.display().to_string()))?;
             crate::output::out(&crate::render::plan::render(&plan, ctx.style));
-            if saved.text_matches_body().is_err() {
+            if crate::render::plan::saved_text_matches(&saved).is_err() {
                 crate::errln!(
                     "warning: the file's stored text does not say what its body does: `apply` will refuse it"
                 );

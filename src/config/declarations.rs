@@ -5,8 +5,8 @@
 //! is searched for by its printed key.
 
 use super::expand::{Instance, SourceFile};
-use crate::diagnostic::Diagnostic;
 use crate::model::address::Declared;
+use crate::model::diagnostic::Diagnostic;
 use crate::model::{AttrPath, ConfigAddress, Kind, Position};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -103,7 +103,7 @@ impl Declarations {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::{Locator, Rule};
+    use crate::model::diagnostic::{Locator, Rule};
     use crate::model::{Address, ModuleStep};
     use std::path::Path;
 

@@ -4,8 +4,8 @@
 //! one per `for_each` key), whose file may call modules in turn. Module files are read once
 //! each, however many instances use them.
 
-use crate::diagnostic::{did_you_mean, Diagnostic, Locator, Rule};
 use crate::model::address::{is_valid_key, module_display};
+use crate::model::diagnostic::{did_you_mean, Diagnostic, Locator, Rule};
 use crate::model::stack_file::Each;
 use crate::model::{AttrPath, Kind, ModulePath, ModuleStep, Position, StackFile};
 use std::collections::BTreeMap;

@@ -168,7 +168,7 @@ impl<'a> Context<'a> {
                 let name = tail[..close].trim();
                 let value = self.lookup(name, expanding)?.ok_or_else(|| {
                     let known = self.known();
-                    let hint = crate::diagnostic::did_you_mean(name, known.iter().map(String::as_str))
+                    let hint = crate::model::diagnostic::did_you_mean(name, known.iter().map(String::as_str))
                         .map(|s| format!("did you mean `${{{s}}}`? "))
                         .unwrap_or_default();
                     InterpolationError {

@@ -12,7 +12,7 @@ mod fleet_tests;
 
 pub use builder::build;
 
-use crate::diagnostic::{self, did_you_mean, Diagnostic, Locator, Rule, Severity};
+use crate::model::diagnostic::{self, did_you_mean, Diagnostic, Locator, Rule, Severity};
 use crate::model::stack_file::StackSection;
 use crate::model::*;
 use crate::package::{Package, PackageError};

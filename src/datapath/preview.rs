@@ -3,12 +3,10 @@
 //! checked (L1-L3, L6), and each record's prefix is evaluated: where it lands, or under which
 //! error prefix and why. Decompression and CloudWatchLogProcessing are not simulated.
 
-use super::lambda_runner::Function;
 use super::records::Record;
 pub use super::steps::MAX_SUB_RECORDS;
 use super::steps::{merged_keys, processor_names, record_id, run_steps, steps, Failure, Step, Working};
-use crate::datapath::query::Engine as JqEngine;
-use crate::model::FirehoseSpec;
+pub use super::steps::{Settings, Trace, OVER_BUDGET};
 use crate::prefix::eval::{Inputs, Prefix, PARTITIONING_FAILED, PROCESSING_FAILED};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -109,11 +107,10 @@ pub struct Report {
     /// What evaluated the MetadataExtraction query, if the stream has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jq_engine: Option<String>,
-    pub not_simulated: Vec<String>,
-    /// What the function printed when an invocation failed (the first failure).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub function_logs: Option<String>,
-    pub invocations: usize,
+    /// What the processors noted as they ran (what is not simulated, the function's
+    /// invocations and its output when one failed).
+    #[serde(flatten)]
+    pub trace: Trace,
     /// Records the query could not evaluate within preview's budget.
     #[serde(skip)]
     pub over_budget: usize,
@@ -130,23 +127,6 @@ pub struct Summary {
     /// Records PutRecord would refuse (over 1,000 KiB): never in the stream.
     pub rejected: usize,
     pub partitions: usize,
-}
-
-/// What preview needs besides the records.
-pub struct Settings<'a> {
-    /// `firehose.NAME`, for the report.
-    pub address: String,
-    pub stream: &'a FirehoseSpec,
-    pub stream_arn: String,
-    pub region: String,
-    /// The function of the Lambda processor, if any (resolved from the stack).
-    pub function: Option<Function>,
-    /// Arrival time of every record (`--at`).
-    pub at: DateTime<Utc>,
-    /// Records per second, for the active-partition estimate (`--rate`).
-    pub rate: Option<f64>,
-    /// What evaluates the MetadataExtraction query.
-    pub jq: JqEngine,
 }
 
 /// Runs the records through the stream's processors and prefixes, a chunk at a time; each
@@ -177,9 +157,7 @@ pub fn run(
         processors: processor_names(stream),
         conversion: stream.format_conversion.as_deref().map(describe_conversion),
         jq_engine: steps.iter().any(|s| matches!(s, Step::Extract(_))).then(|| settings.jq.describe()),
-        not_simulated: Vec::new(),
-        function_logs: None,
-        invocations: 0,
+        trace: Trace::default(),
         over_budget: 0,
     };
     let mut records = records.enumerate().peekable();
@@ -205,7 +183,7 @@ pub fn run(
         }
         report.summary.input_records += working.len();
         let last = records.peek().is_none();
-        let working = run_steps(&mut steps, working, &settings, &mut report, last)?;
+        let working = run_steps(&mut steps, working, &settings, &mut report.trace, last)?;
         report.summary.records += working.len();
         for w in working {
             let result = ends.finish(w, &mut report)?;
@@ -416,9 +394,6 @@ impl Windows {
         }
     }
 }
-
-/// The code of a record preview could not evaluate within its budget (not a Firehose error).
-pub const OVER_BUDGET: &str = "Preview.QueryBudgetExceeded";
 
 impl Report {
     /// Why the preview cannot say what Firehose would do with every record, if it cannot.

@@ -3,13 +3,42 @@
 //! query of MetadataExtraction, and the delimiter appended to each record.
 
 use super::lambda_runner::{InvocationError, Runner};
-use super::preview::{Report, Settings, OVER_BUDGET};
 use crate::datapath::query::Evaluator;
 use crate::jq::Outcome;
 use crate::model::{FirehoseSpec, Param};
 use crate::prefix::eval::{PARTITIONING_FAILED, PROCESSING_FAILED};
 use base64::Engine;
 use std::collections::{BTreeMap, HashMap};
+
+/// What preview needs besides the records.
+pub struct Settings<'a> {
+    /// `firehose.NAME`, for the report.
+    pub address: String,
+    pub stream: &'a FirehoseSpec,
+    pub stream_arn: String,
+    pub region: String,
+    /// The function of the Lambda processor, if any (resolved from the stack).
+    pub function: Option<super::lambda_runner::Function>,
+    /// Arrival time of every record (`--at`).
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Records per second, for the active-partition estimate (`--rate`).
+    pub rate: Option<f64>,
+    /// What evaluates the MetadataExtraction query.
+    pub jq: crate::datapath::query::Engine,
+}
+
+/// What the processors note as they run, for the report.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Trace {
+    pub not_simulated: Vec<String>,
+    /// What the function printed when an invocation failed (the first failure).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function_logs: Option<String>,
+    pub invocations: usize,
+}
+
+/// The error code of a record the query could not evaluate within preview's budget.
+pub const OVER_BUDGET: &str = "Preview.QueryBudgetExceeded";
 
 /// At most this many sub-records per record with de-aggregation (rule B3).
 pub const MAX_SUB_RECORDS: usize = 500;
@@ -49,7 +78,7 @@ pub(super) fn run_steps(
     steps: &mut [Step],
     mut working: Vec<Working>,
     settings: &Settings,
-    report: &mut Report,
+    trace: &mut Trace,
     last: bool,
 ) -> Result<Vec<Working>, String> {
     for step in steps {
@@ -80,10 +109,10 @@ pub(super) fn run_steps(
                 }
                 working
             }
-            Step::Lambda(lambda) => lambda.take(working, settings, report, last)?,
+            Step::Lambda(lambda) => lambda.take(working, settings, trace, last)?,
             Step::NotSimulated(what) => {
-                if !report.not_simulated.contains(what) {
-                    report.not_simulated.push(what.clone());
+                if !trace.not_simulated.contains(what) {
+                    trace.not_simulated.push(what.clone());
                 }
                 working
             }
@@ -311,7 +340,7 @@ impl LambdaStep {
         &mut self,
         working: Vec<Working>,
         settings: &Settings,
-        report: &mut Report,
+        trace: &mut Trace,
         last: bool,
     ) -> Result<Vec<Working>, String> {
         let mut out = Vec::with_capacity(working.len());
@@ -322,32 +351,32 @@ impl LambdaStep {
             }
             self.pending.push(w);
             if live && self.pending_bytes >= self.batch_bytes {
-                self.invoke(settings, report)?;
+                self.invoke(settings, trace)?;
                 out.append(&mut self.pending);
             }
         }
         if last {
-            self.invoke(settings, report)?;
+            self.invoke(settings, trace)?;
             out.append(&mut self.pending);
         }
         Ok(out)
     }
 
     /// Invokes the function with the live records pending, if any.
-    fn invoke(&mut self, settings: &Settings, report: &mut Report) -> Result<(), String> {
+    fn invoke(&mut self, settings: &Settings, trace: &mut Trace) -> Result<(), String> {
         self.pending_bytes = 0;
         let live: Vec<usize> = (0..self.pending.len()).filter(|i| self.pending[*i].live()).collect();
         if live.is_empty() {
             return Ok(());
         }
-        report.invocations += 1;
+        trace.invocations += 1;
         let mut slots: Vec<Option<Working>> = std::mem::take(&mut self.pending).into_iter().map(Some).collect();
         let mut batch: Vec<Working> = live.iter().filter_map(|i| slots[*i].take()).collect();
         let event =
-            event(&batch, &settings.stream_arn, &settings.region, settings.at.timestamp_millis(), report.invocations);
+            event(&batch, &settings.stream_arn, &settings.region, settings.at.timestamp_millis(), trace.invocations);
         match self.runner.invoke(&event)? {
             Ok(answer) => apply_answer(&mut batch, &answer),
-            Err(failure) => fail_batch(&mut batch, &failure, self.retries, &self.arn, &mut report.function_logs),
+            Err(failure) => fail_batch(&mut batch, &failure, self.retries, &self.arn, &mut trace.function_logs),
         }
         for (i, w) in live.into_iter().zip(batch) {
             slots[i] = Some(w);

@@ -411,10 +411,8 @@ mod tests {
             processors: vec![],
             conversion: None,
             jq_engine: None,
-            not_simulated: vec![],
+            trace: Default::default(),
             over_budget: 0,
-            function_logs: None,
-            invocations: 0,
         }
     }
 

@@ -2,6 +2,7 @@
 //! Live state read from AWS is expressed in the same types, so a diff compares like with like.
 
 pub mod address;
+pub mod diagnostic;
 pub mod kinds;
 pub mod location;
 pub mod stack_file;

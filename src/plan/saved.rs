@@ -171,16 +171,6 @@ impl SavedPlan {
         Ok(Plan { stack: body.stack, changes, summary, known_outputs: Default::default() })
     }
 
-    /// `Err` when the stored text is not the text of the body (a file edited to show one plan
-    /// and hold another).
-    pub fn text_matches_body(&self) -> anyhow::Result<()> {
-        let shown = crate::render::plan::render(&self.body()?, crate::render::Style { color: false });
-        if shown != self.text {
-            anyhow::bail!("its text does not say what its body does (the file was edited): make the plan again");
-        }
-        Ok(())
-    }
-
     /// Writes the plan readable by its owner only (0600), atomically (a temporary file renamed
     /// into place), and never through a symlink at `path`.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
@@ -291,7 +281,7 @@ fn masked_attributes(spec: &crate::model::Spec, sensitive: &[String]) -> Vec<(St
                 crate::model::Attr::Value(v) => v,
                 other => serde_json::to_value(&other).unwrap_or(Value::Null),
             };
-            if sensitive.iter().any(|s| super::holds(&v, s)) {
+            if sensitive.iter().any(|s| super::planner::holds(&v, s)) {
                 (k, SENSITIVE.clone())
             } else {
                 (k, v)
@@ -422,9 +412,12 @@ mod tests {
         let mut saved = SavedPlan::new(&stack, &live, &plan, &Default::default(), text.clone()).unwrap();
         let shown = crate::render::plan::render(&saved.body().unwrap(), crate::render::Style { color: false });
         assert_eq!(shown, text);
-        assert!(saved.text_matches_body().is_ok());
+        assert!(crate::render::plan::saved_text_matches(&saved).is_ok());
         saved.text = "No changes. Live resources match the stack.\n".into();
-        assert!(saved.text_matches_body().unwrap_err().to_string().contains("does not say what its body does"));
+        assert!(crate::render::plan::saved_text_matches(&saved)
+            .unwrap_err()
+            .to_string()
+            .contains("does not say what its body does"));
         let shown = crate::render::plan::render(&saved.body().unwrap(), crate::render::Style { color: false });
         assert!(shown.contains("Plan: 6 to add"), "{shown}");
     }

@@ -50,14 +50,14 @@ pub fn preview(r: &Report, style: Style) -> String {
     if let Some(conversion) = &r.conversion {
         let _ = writeln!(out, "Records are converted {conversion}: each is checked against them.");
     }
-    if r.invocations > 0 {
+    if r.trace.invocations > 0 {
         let _ = writeln!(
             out,
             "The function ran locally: {} (batched as Firehose does).",
-            plural(r.invocations, "invocation")
+            plural(r.trace.invocations, "invocation")
         );
     }
-    for note in &r.not_simulated {
+    for note in &r.trace.not_simulated {
         let _ = writeln!(out, "{} {note}", style.yellow("note:"));
     }
     let _ = writeln!(out, "\n{} ({}):", style.bold("Partitions"), r.partitions.len());
@@ -82,7 +82,7 @@ pub fn preview(r: &Report, style: Style) -> String {
             }
         }
     }
-    if let Some(logs) = &r.function_logs {
+    if let Some(logs) = &r.trace.function_logs {
         let _ = writeln!(out, "\nThe function's output when it failed:");
         for line in logs.lines().take(30) {
             let _ = writeln!(out, "  | {}", escape(line));

@@ -114,6 +114,15 @@ pub fn compact(plan: &Plan, style: Style) -> String {
     out
 }
 
+/// `Err` when a saved plan's stored text is not the text of its body (a file edited to show one
+/// plan and hold another): `apply FILE` refuses it.
+pub fn saved_text_matches(saved: &crate::plan::saved::SavedPlan) -> anyhow::Result<()> {
+    if render(&saved.body()?, Style { color: false }) != saved.text {
+        anyhow::bail!("its text does not say what its body does (the file was edited): make the plan again");
+    }
+    Ok(())
+}
+
 /// `Plan: N to add, M to change, K to destroy.` (plus conflicts when there are any).
 pub fn summary_line(plan: &Plan, style: Style) -> String {
     let s = plan.summary;

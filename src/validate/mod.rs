@@ -1,7 +1,7 @@
 //! The rule book (`docs/rules.md`): pure checks over the model and the raw file.
 //! Each diagnostic carries the rule id and the key it concerns.
 
-use crate::diagnostic::{Diagnostic, Rule};
+use crate::model::diagnostic::{Diagnostic, Rule};
 use crate::model::*;
 
 /// Runs every rule: the stack's own here, each resource's in its kind's module (`check`, found

@@ -6,8 +6,8 @@ pub mod derived;
 
 use super::{push, resolve, Context, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
 use crate::defaults as d;
-use crate::diagnostic::{Diagnostic, Rule};
 use crate::model::address::Position;
+use crate::model::diagnostic::{Diagnostic, Rule};
 use crate::model::{Address, Attr, Attributes, Environment, Resource, Stack, Tags};
 use schemars::JsonSchema;
 use serde::Deserialize;

@@ -3,8 +3,8 @@
 use super::Context;
 use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
-use crate::diagnostic::{Diagnostic, Rule};
 use crate::model::address::Position;
+use crate::model::diagnostic::{Diagnostic, Rule};
 use crate::model::{account_regional_suffix, Address, OFFLINE_ACCOUNT};
 use crate::model::{Attr, Attributes, Environment, Resource, Tags};
 use schemars::JsonSchema;
@@ -103,8 +103,8 @@ impl Flag {
                 "false" => false,
                 other => {
                     b.report(
-                        crate::diagnostic::Diagnostic::error(
-                            crate::diagnostic::Rule::Schema,
+                        crate::model::diagnostic::Diagnostic::error(
+                            crate::model::diagnostic::Rule::Schema,
                             key,
                             format!("expected true or false, got {other:?}"),
                         )

@@ -4,8 +4,8 @@
 //! SerDe). Every option is filled with AWS's default when left out, so the stream is sent every
 //! field and the plan after an apply is clean. Rules C1-C7 (`docs/rules.md`).
 
-use crate::diagnostic::{Diagnostic, Rule};
 use crate::model::address::Position;
+use crate::model::diagnostic::{Diagnostic, Rule};
 use crate::model::Address;
 use crate::model::{FirehoseSpec, Resource, Spec, Stack};
 use schemars::JsonSchema;

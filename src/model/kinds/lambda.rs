@@ -3,8 +3,8 @@
 
 use super::{push, Context, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
 use crate::defaults as d;
-use crate::diagnostic::{Diagnostic, Rule};
 use crate::model::address::Position;
+use crate::model::diagnostic::{Diagnostic, Rule};
 use crate::model::{function_arn_for_use, Attr, Attributes, Environment, Outputs, Resource, Tags, UNPUBLISHED};
 use schemars::JsonSchema;
 use serde::Deserialize;

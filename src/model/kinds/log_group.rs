@@ -3,8 +3,8 @@
 use super::Context;
 use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
-use crate::diagnostic::{Diagnostic, Rule};
 use crate::model::address::Position;
+use crate::model::diagnostic::{Diagnostic, Rule};
 use crate::model::{Attr, Attributes, Environment, Resource, Tags};
 use schemars::JsonSchema;
 use serde::Deserialize;

@@ -21,8 +21,8 @@ pub mod role;
 pub mod table;
 pub mod topic;
 
-use crate::diagnostic::{Diagnostic, Rule};
 use crate::model::address::Position;
+use crate::model::diagnostic::{Diagnostic, Rule};
 use crate::model::stack_file::{Each, ForEach};
 use crate::model::{Address, Attr, Attributes, Environment, Location, Outputs, Resource, Tags};
 use crate::package::{Package, PackageError};

@@ -4,8 +4,8 @@
 use super::Context;
 use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
-use crate::diagnostic::{Diagnostic, Rule};
 use crate::model::address::Position;
+use crate::model::diagnostic::{Diagnostic, Rule};
 use crate::model::{Address, Attr, Attributes, Environment, Resource, Tags};
 use crate::policy::{self, Statement};
 use schemars::JsonSchema;

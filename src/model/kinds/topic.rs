@@ -2,8 +2,8 @@
 
 use super::{push, Context, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
-use crate::diagnostic::{Diagnostic, Rule};
 use crate::model::address::Position;
+use crate::model::diagnostic::{Diagnostic, Rule};
 use crate::model::{Address, Attr, Attributes, Environment, Resource, Stack, Tags};
 use schemars::JsonSchema;
 use serde::Deserialize;

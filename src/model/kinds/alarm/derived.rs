@@ -6,8 +6,8 @@
 //! with CloudWatch Alarms"); docs/rules.md cites each.
 
 use super::{AlarmMetric, AlarmSpec, MetricStat};
-use crate::diagnostic::Rule;
 use crate::model::address::Position;
+use crate::model::diagnostic::Rule;
 use crate::model::kinds::{Context, Kind, Reference};
 use crate::model::{Address, FirehoseSpec, Param, Resource};
 use schemars::JsonSchema;
@@ -223,7 +223,7 @@ pub(crate) fn derive(
     for (i, w) in alarms.without.iter().enumerate() {
         if !WHICH.contains(&w.as_str()) {
             b.report(
-                crate::diagnostic::Diagnostic::error(
+                crate::model::diagnostic::Diagnostic::error(
                     Rule::A10,
                     at.at("without").index(i),
                     format!("no derived alarm is called {w:?}"),
@@ -234,7 +234,7 @@ pub(crate) fn derive(
     }
     if alarms.freshness_seconds.is_some_and(|s| s < 1) {
         b.report(
-            crate::diagnostic::Diagnostic::error(
+            crate::model::diagnostic::Diagnostic::error(
                 Rule::A10,
                 at.at("freshness_seconds"),
                 "the freshness threshold is a number of seconds, 1 or more",
@@ -244,7 +244,7 @@ pub(crate) fn derive(
     }
     if alarms.partition_quota.is_some_and(|q| !(1..=MAX_PARTITION_QUOTA).contains(&q)) {
         b.report(
-            crate::diagnostic::Diagnostic::error(
+            crate::model::diagnostic::Diagnostic::error(
                 Rule::A10,
                 at.at("partition_quota"),
                 "the active-partition quota is 1 to 5000",
@@ -254,7 +254,7 @@ pub(crate) fn derive(
     }
     if alarms.actions.is_empty() {
         b.report(
-            crate::diagnostic::Diagnostic::error(
+            crate::model::diagnostic::Diagnostic::error(
                 Rule::A10,
                 at.at("actions"),
                 "derived alarms notify someone: give them actions",

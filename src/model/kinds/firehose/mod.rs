@@ -6,8 +6,8 @@ pub(crate) use rules::check;
 
 use super::{push, Context, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
 use crate::defaults as d;
-use crate::diagnostic::{Diagnostic, Rule};
 use crate::model::address::Position;
+use crate::model::diagnostic::{Diagnostic, Rule};
 use crate::model::{Address, Attr, Attributes, Environment, Outputs, Resource, Tags, UNKNOWN};
 use crate::policy::Statement;
 use schemars::JsonSchema;

@@ -2,8 +2,8 @@
 //! jq query's keys, prefixes, the roles' references; its format conversion's are conversion's.
 
 use super::{FirehoseSection, FirehoseSpec, Param};
-use crate::diagnostic::{Diagnostic, Rule};
 use crate::model::address::Position;
+use crate::model::diagnostic::{Diagnostic, Rule};
 use crate::model::*;
 use crate::prefix::{self, Part};
 
@@ -171,8 +171,9 @@ fn check_processors(key: &Position, f: &FirehoseSpec, raw: &FirehoseSection, sta
         let pkey = key.at("processor").index(i);
         let t = p.kind.as_str();
         if !TYPES.contains(&t) {
-            let hint =
-                crate::diagnostic::did_you_mean(t, TYPES).map(|s| format!("did you mean {s}? ")).unwrap_or_default();
+            let hint = crate::model::diagnostic::did_you_mean(t, TYPES)
+                .map(|s| format!("did you mean {s}? "))
+                .unwrap_or_default();
             out.push(
                 Diagnostic::error(Rule::R1, pkey.at("type"), format!("unknown processor type {t:?}"))
                     .with_help(format!("{hint}one of {}", TYPES.join(", "))),
@@ -260,9 +261,17 @@ fn check_processors(key: &Position, f: &FirehoseSpec, raw: &FirehoseSection, sta
                 if let Some(query) = p.query.as_deref() {
                     for problem in crate::jq::check::check(query) {
                         let d = if problem.error {
-                            Diagnostic::error(problem.rule, pkey.at("query"), problem.message)
+                            Diagnostic::error(
+                                Rule::parse(problem.rule).unwrap_or(Rule::R18),
+                                pkey.at("query"),
+                                problem.message,
+                            )
                         } else {
-                            Diagnostic::warning(problem.rule, pkey.at("query"), problem.message)
+                            Diagnostic::warning(
+                                Rule::parse(problem.rule).unwrap_or(Rule::R19),
+                                pkey.at("query"),
+                                problem.message,
+                            )
                         };
                         out.push(d.with_help("Firehose evaluates the query with jq 1.6, once per record"));
                     }
@@ -405,7 +414,7 @@ fn check_prefixes(key: &Position, f: &FirehoseSpec, kinds: &[&str], out: &mut Ve
                     if !prefix::NAMESPACES.contains(&ns) {
                         out.push(
                             Diagnostic::error(Rule::P3, k, format!("unknown expression namespace `{ns}`")).with_help(
-                                match crate::diagnostic::did_you_mean(ns, prefix::NAMESPACES.iter().copied()) {
+                                match crate::model::diagnostic::did_you_mean(ns, prefix::NAMESPACES.iter().copied()) {
                                     Some(s) => format!("did you mean `{s}`? one of {}", prefix::NAMESPACES.join(", ")),
                                     None => format!("one of {}", prefix::NAMESPACES.join(", ")),
                                 },

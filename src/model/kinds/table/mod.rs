@@ -17,8 +17,8 @@ pub use projection::{project, PrefixProjection, Projected, Projection, Unproject
 
 use super::{push, Context, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
-use crate::diagnostic::{did_you_mean, Diagnostic, Rule};
 use crate::model::address::Position;
+use crate::model::diagnostic::{did_you_mean, Diagnostic, Rule};
 use crate::model::{Attr, Attributes, Environment, Resource, Tags, ADDRESS_TAG, HOME_TAG, OWNER_TAG};
 use crate::prefix::{parse, Part};
 use schemars::JsonSchema;

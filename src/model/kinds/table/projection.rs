@@ -74,14 +74,14 @@ pub struct PrefixProjection {
 /// Why a prefix cannot be projected: the rule, the expression, what is wrong, what would do.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unprojectable {
-    pub rule: crate::diagnostic::Rule,
+    pub rule: crate::model::diagnostic::Rule,
     pub message: String,
     pub help: String,
     /// The partition declaration at fault, if one is.
     pub partition: Option<String>,
 }
 
-fn unprojectable(rule: crate::diagnostic::Rule, message: String, help: impl Into<String>) -> Unprojectable {
+fn unprojectable(rule: crate::model::diagnostic::Rule, message: String, help: impl Into<String>) -> Unprojectable {
     Unprojectable { rule, message, help: help.into(), partition: None }
 }
 
@@ -95,7 +95,7 @@ pub fn project(
 ) -> Result<PrefixProjection, Vec<Unprojectable>> {
     let parts = parse(prefix).map_err(|e| {
         vec![unprojectable(
-            crate::diagnostic::Rule::T2,
+            crate::model::diagnostic::Rule::T2,
             format!("the prefix cannot be parsed: {}", e.message),
             "see rules P3-P5",
         )]
@@ -142,7 +142,7 @@ pub fn project(
                 projection,
             }),
             _ => Err(unprojectable(
-                crate::diagnostic::Rule::T2,
+                crate::model::diagnostic::Rule::T2,
                 format!("`{expression}` cannot be projected: its value is not known before it is written"),
                 "a table over this stream needs a prefix of partition keys and timestamps only",
             )),
@@ -151,7 +151,7 @@ pub fn project(
             Ok(p) => {
                 if columns.iter().any(|c| c.column == p.column) {
                     errors.push(unprojectable(
-                        crate::diagnostic::Rule::T2,
+                        crate::model::diagnostic::Rule::T2,
                         format!("`{expression}` would be a second partition column `{}`", p.column),
                         "name each expression's column with a distinct `name=` before it",
                     ));
@@ -170,7 +170,7 @@ pub fn project(
             errors.push(Unprojectable {
                 partition: Some(key.clone()),
                 ..unprojectable(
-                    crate::diagnostic::Rule::T3,
+                    crate::model::diagnostic::Rule::T3,
                     format!("partition `{key}` is not a partition key of the stream's prefix"),
                     format!("{hint}declare only keys the prefix uses as !{{partitionKeyFrom...:{key}}}"),
                 )
@@ -179,7 +179,7 @@ pub fn project(
     }
     if !template.ends_with('/') {
         errors.push(unprojectable(
-            crate::diagnostic::Rule::T2,
+            crate::model::diagnostic::Rule::T2,
             "the prefix does not end with `/`: object names run into the last partition value".into(),
             "end the stream's prefix with `/`",
         ));
@@ -196,7 +196,7 @@ pub fn project(
 /// How a partition key is projected: as declared, `injected` by default.
 fn declared_projection(key: &str, declared: Option<&PartitionSection>) -> Result<Projection, Unprojectable> {
     let Some(p) = declared else { return Ok(Projection::Injected) };
-    let what = |message: String, help: &str| Err(unprojectable(crate::diagnostic::Rule::T3, message, help));
+    let what = |message: String, help: &str| Err(unprojectable(crate::model::diagnostic::Rule::T3, message, help));
     match p.kind.as_deref().unwrap_or("injected") {
         "injected" => Ok(Projection::Injected),
         "enum" if p.values.is_empty() => {
@@ -254,7 +254,7 @@ fn timestamp_projection(pattern: &str, since: chrono::NaiveDate) -> Result<Proje
             ('s', 2) => "SECONDS",
             _ => {
                 return Err(unprojectable(
-                    crate::diagnostic::Rule::T2,
+                    crate::model::diagnostic::Rule::T2,
                     format!(
                         "`!{{timestamp:{pattern}}}` cannot be projected: `{}` is not a fixed-width number",
                         c.to_string().repeat(count)
@@ -270,14 +270,14 @@ fn timestamp_projection(pattern: &str, since: chrono::NaiveDate) -> Result<Proje
     }
     let unit = unit.ok_or_else(|| {
         unprojectable(
-            crate::diagnostic::Rule::T2,
+            crate::model::diagnostic::Rule::T2,
             format!("`!{{timestamp:{pattern}}}` has no date or time field to project"),
             "use yyyy, MM, dd, HH, mm, ss",
         )
     })?;
     let start = since.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default();
     let first = crate::prefix::timefmt::format(pattern, start).map_err(|e| {
-        unprojectable(crate::diagnostic::Rule::T2, format!("`!{{timestamp:{pattern}}}`: {}", e.0), "see rule P6")
+        unprojectable(crate::model::diagnostic::Rule::T2, format!("`!{{timestamp:{pattern}}}`: {}", e.0), "see rule P6")
     })?;
     Ok(Projection::Date { format: pattern.to_string(), range: format!("{first},NOW"), unit })
 }
