@@ -54,17 +54,21 @@ pub trait KindApi<S: Sync>: Sync {
     async fn update(&self, desired: &S, was: &S, live: &Live, wait: Duration) -> Result<Outputs>;
     /// Deletes it (emptying what it holds first when `force_destroy`).
     async fn delete(&self, spec: &S, live: &Live, force_destroy: bool, wait: Duration) -> Result<()>;
+    /// What it holds that deleting it deletes, for people (`None`: nothing). Required of every
+    /// kind: a kind that holds data must say so, or destroy would delete it unasked.
+    async fn data_held(&self, spec: &S, live: &Live) -> Result<Option<String>>;
+}
+
+/// How one kind's tags are read and written, beside its [`KindApi`]: with its own service's
+/// calls (most services tag by ARN, and share one implementation: `aws::ArnTagged`).
+#[async_trait]
+pub trait KindTags<S: Sync>: Sync {
     /// Its tags right now, read with its own service's API (`None`: gone).
     async fn tags_now(&self, spec: &S, live: &Live) -> Result<Option<Tags>>;
     /// Adds tags (import), keeping every other tag it has.
     async fn tag(&self, spec: &S, live: &Live, tags: &Tags) -> Result<()>;
     /// Removes tags (forget).
     async fn untag(&self, spec: &S, live: &Live, keys: &[String]) -> Result<()>;
-    /// What it holds that deleting it deletes, for people (`None`: nothing, or a kind that
-    /// holds no data).
-    async fn data_held(&self, _spec: &S, _live: &Live) -> Result<Option<String>> {
-        Ok(None)
-    }
 }
 
 /// Who holds a stack's lock, and since when.

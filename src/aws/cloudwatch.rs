@@ -1,6 +1,7 @@
 //! CloudWatch metric alarms (and, for `status`, metric data and alarm states).
 
 use super::batch::Batcher;
+use super::ArnTags;
 use super::{sdk_error, sync_tags};
 use crate::model::kinds::alarm::{AlarmMetric, MetricStat, EXPRESSION_ID};
 use crate::model::{AlarmSpec, Live, Outputs, Spec, Tags};
@@ -96,7 +97,7 @@ pub(super) async fn read(
     let arn = alarm.alarm_arn().unwrap_or(arn).to_string();
     let tags = match tags {
         Some(t) => t.clone(),
-        None => tags_now(client, &arn).await?.unwrap_or_default(),
+        None => client.tags_of(&arn).await?.unwrap_or_default(),
     };
     Ok(Some(Live::new(Spec::Alarm(spec_of(&alarm, tags)), arn)))
 }
@@ -115,19 +116,6 @@ async fn describe(client: Client, names: Vec<String>) -> Result<HashMap<String, 
     Ok(found)
 }
 
-/// The alarm's tags now (`None`: gone).
-pub(super) async fn tags_now(client: &Client, arn: &str) -> Result<Option<Tags>> {
-    match client.list_tags_for_resource().resource_arn(arn).send().await {
-        Ok(out) => Ok(Some(
-            out.tags()
-                .iter()
-                .map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string()))
-                .collect(),
-        )),
-        Err(e) if e.as_service_error().is_some_and(not_found) => Ok(None),
-        Err(e) => Err(sdk_error(e)),
-    }
-}
 
 fn query(id: &str, m: &MetricStat) -> MetricDataQuery {
     let metric = Metric::builder()
@@ -218,23 +206,14 @@ pub(super) async fn update(client: &Client, desired: &AlarmSpec, live: &AlarmSpe
     sync_tags(
         &desired.tags,
         &live.tags,
-        |add| tag(client, arn, add),
-        |keys| async move { untag(client, arn, &keys).await },
+        |add| async move { client.add_tags(arn, &add).await },
+        |keys| async move { client.remove_tags(arn, &keys).await },
     )
     .await?;
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 
-pub(super) async fn tag(client: &Client, arn: &str, tags: Tags) -> Result<()> {
-    let tags: Vec<Tag> = tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
-    client.tag_resource().resource_arn(arn).set_tags(Some(tags)).send().await.map_err(sdk_error)?;
-    Ok(())
-}
 
-pub(super) async fn untag(client: &Client, arn: &str, keys: &[String]) -> Result<()> {
-    client.untag_resource().resource_arn(arn).set_tag_keys(Some(keys.to_vec())).send().await.map_err(sdk_error)?;
-    Ok(())
-}
 
 pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
     match client.delete_alarms().alarm_names(name).send().await {
@@ -258,13 +237,44 @@ impl crate::provider::KindApi<AlarmSpec> for super::Clients {
     async fn delete(&self, spec: &AlarmSpec, _: &Live, _: bool, _: Duration) -> Result<()> {
         delete(&self.cloudwatch, &spec.name).await
     }
-    async fn tags_now(&self, _: &AlarmSpec, live: &Live) -> Result<Option<Tags>> {
-        tags_now(&self.cloudwatch, &live.arn).await
+    /// Nothing: an alarm holds its state and history, which CloudWatch keeps for the metric.
+    async fn data_held(&self, _: &AlarmSpec, _: &Live) -> Result<Option<String>> {
+        Ok(None)
     }
-    async fn tag(&self, _: &AlarmSpec, live: &Live, tags: &Tags) -> Result<()> {
-        tag(&self.cloudwatch, &live.arn, tags.clone()).await
+}
+
+#[async_trait::async_trait]
+impl super::ArnTags for Client {
+    async fn tags_of(&self, arn: &str) -> Result<Option<Tags>> {
+        let client = self;
+        match client.list_tags_for_resource().resource_arn(arn).send().await {
+            Ok(out) => Ok(Some(
+                out.tags()
+                    .iter()
+                    .map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string()))
+                    .collect(),
+            )),
+            Err(e) if e.as_service_error().is_some_and(not_found) => Ok(None),
+            Err(e) => Err(sdk_error(e)),
+        }
     }
-    async fn untag(&self, _: &AlarmSpec, live: &Live, keys: &[String]) -> Result<()> {
-        untag(&self.cloudwatch, &live.arn, keys).await
+
+    async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<()> {
+        let client = self;
+        let tags: Vec<Tag> = tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+        client.tag_resource().resource_arn(arn).set_tags(Some(tags)).send().await.map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<()> {
+        let client = self;
+        client.untag_resource().resource_arn(arn).set_tag_keys(Some(keys.to_vec())).send().await.map_err(sdk_error)?;
+        Ok(())
+    }
+}
+
+impl super::ArnTagged for AlarmSpec {
+    fn tagging(clients: &super::Clients) -> &dyn super::ArnTags {
+        &clients.cloudwatch
     }
 }

@@ -588,6 +588,14 @@ impl crate::provider::KindApi<FirehoseSpec> for super::Clients {
     async fn delete(&self, spec: &FirehoseSpec, _: &Live, _: bool, wait: Duration) -> Result<()> {
         delete(&self.firehose, &spec.name, wait).await
     }
+    /// Nothing: a stream holds its buffered records only while it delivers them: nothing deleting it deletes that the bucket does not keep.
+    async fn data_held(&self, _: &FirehoseSpec, _: &Live) -> Result<Option<String>> {
+        Ok(None)
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::provider::KindTags<FirehoseSpec> for super::Clients {
     async fn tags_now(&self, spec: &FirehoseSpec, _: &Live) -> Result<Option<Tags>> {
         tags_now(&self.firehose, &spec.name).await
     }

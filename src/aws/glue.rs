@@ -287,6 +287,14 @@ impl crate::provider::KindApi<TableSpec> for super::Clients {
     async fn delete(&self, spec: &TableSpec, _: &Live, _: bool, _: std::time::Duration) -> Result<()> {
         delete(&self.glue, spec, &self.env()?.database_arn(spec.database())).await
     }
+    /// Nothing: a table is metadata over the bucket\'s objects, which deleting it leaves.
+    async fn data_held(&self, _: &TableSpec, _: &Live) -> Result<Option<String>> {
+        Ok(None)
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::provider::KindTags<TableSpec> for super::Clients {
     async fn tags_now(&self, spec: &TableSpec, _: &Live) -> Result<Option<Tags>> {
         tags_now(&self.glue, &spec.name).await
     }

@@ -247,6 +247,14 @@ impl crate::provider::KindApi<RoleSpec> for super::Clients {
     async fn delete(&self, spec: &RoleSpec, _: &Live, _: bool, _: std::time::Duration) -> Result<()> {
         delete(&self.iam, spec).await
     }
+    /// Nothing: a role holds no data.
+    async fn data_held(&self, _: &RoleSpec, _: &Live) -> Result<Option<String>> {
+        Ok(None)
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::provider::KindTags<RoleSpec> for super::Clients {
     async fn tags_now(&self, spec: &RoleSpec, _: &Live) -> Result<Option<Tags>> {
         tags_now(&self.iam, &spec.name).await
     }

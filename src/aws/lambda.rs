@@ -1,5 +1,6 @@
 //! Lambda functions: code (deterministic zip), configuration, published versions, tags.
 
+use super::ArnTags;
 use super::{sdk_error, sync_tags};
 use crate::defaults;
 use crate::error::has_code;
@@ -55,7 +56,7 @@ pub(super) async fn read(client: &Client, name: &str, tags: Option<&Tags>) -> Re
     let arn = latest.function_arn().unwrap_or_default().trim_end_matches(":$LATEST").to_string();
     let tags = match tags {
         Some(tags) => tags.clone(),
-        None => tags_now(client, &arn).await?.unwrap_or_default(),
+        None => client.tags_of(&arn).await?.unwrap_or_default(),
     };
     let mut spec = spec_of(name, &latest, tags);
     spec.version = Some(latest_published(&spec, &versions));
@@ -94,14 +95,6 @@ fn zip(spec: &LambdaSpec) -> Result<&[u8]> {
     spec.package.as_ref().map(|p| p.zip.as_slice()).ok_or_else(|| anyhow!("no code packaged for {}", spec.name))
 }
 
-/// The function's tags now (`None`: gone).
-pub(super) async fn tags_now(client: &Client, arn: &str) -> Result<Option<Tags>> {
-    match client.list_tags().resource(arn).send().await {
-        Ok(out) => Ok(Some(out.tags().cloned().unwrap_or_default().into_iter().collect())),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
-        Err(e) => Err(sdk_error(e)),
-    }
-}
 
 pub(super) async fn create(client: &Client, spec: &LambdaSpec, wait: Duration) -> Result<Outputs> {
     let zip = zip(spec)?;
@@ -188,7 +181,7 @@ pub(super) async fn update(
     sync_tags(
         &desired.tags,
         &live.tags,
-        |add| async move { tag(client, arn, &add).await },
+        |add| async move { client.add_tags(arn, &add).await },
         |keys| async move {
             client.untag_resource().resource(arn).set_tag_keys(Some(keys)).send().await.map_err(sdk_error)?;
             Ok(())
@@ -230,21 +223,7 @@ async fn wait_ready(client: &Client, name: &str, wait: Duration) -> Result<()> {
     }
 }
 
-pub(super) async fn tag(client: &Client, arn: &str, tags: &Tags) -> Result<()> {
-    client
-        .tag_resource()
-        .resource(arn)
-        .set_tags(Some(tags.clone().into_iter().collect()))
-        .send()
-        .await
-        .map_err(sdk_error)?;
-    Ok(())
-}
 
-pub(super) async fn untag(client: &Client, arn: &str, keys: &[String]) -> Result<()> {
-    client.untag_resource().resource(arn).set_tag_keys(Some(keys.to_vec())).send().await.map_err(sdk_error)?;
-    Ok(())
-}
 
 pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
     match client.delete_function().function_name(name).send().await {
@@ -282,14 +261,46 @@ impl crate::provider::KindApi<LambdaSpec> for super::Clients {
     async fn delete(&self, spec: &LambdaSpec, _: &Live, _: bool, _: Duration) -> Result<()> {
         delete(&self.lambda, &spec.name).await
     }
-    async fn tags_now(&self, _: &LambdaSpec, live: &Live) -> Result<Option<Tags>> {
-        tags_now(&self.lambda, &live.arn).await
+    /// Nothing: a function holds its code, which the stack packages again.
+    async fn data_held(&self, _: &LambdaSpec, _: &Live) -> Result<Option<String>> {
+        Ok(None)
     }
-    async fn tag(&self, _: &LambdaSpec, live: &Live, tags: &Tags) -> Result<()> {
-        tag(&self.lambda, &live.arn, tags).await
+}
+
+
+#[async_trait::async_trait]
+impl super::ArnTags for Client {
+    async fn tags_of(&self, arn: &str) -> Result<Option<Tags>> {
+        let client = self;
+        match client.list_tags().resource(arn).send().await {
+            Ok(out) => Ok(Some(out.tags().cloned().unwrap_or_default().into_iter().collect())),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
+            Err(e) => Err(sdk_error(e)),
+        }
     }
-    async fn untag(&self, _: &LambdaSpec, live: &Live, keys: &[String]) -> Result<()> {
-        untag(&self.lambda, &live.arn, keys).await
+
+    async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<()> {
+        let client = self;
+        client
+            .tag_resource()
+            .resource(arn)
+            .set_tags(Some(tags.clone().into_iter().collect()))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<()> {
+        let client = self;
+        client.untag_resource().resource(arn).set_tag_keys(Some(keys.to_vec())).send().await.map_err(sdk_error)?;
+        Ok(())
+    }
+}
+
+impl super::ArnTagged for LambdaSpec {
+    fn tagging(clients: &super::Clients) -> &dyn super::ArnTags {
+        &clients.lambda
     }
 }
 

@@ -1,6 +1,7 @@
 //! CloudWatch Logs groups and the log streams created with them.
 
 use super::batch::Batcher;
+use super::ArnTags;
 use super::{sdk_error, sync_tags};
 use crate::model::{Live, LogGroupSpec, Outputs, Spec, Tags};
 use anyhow::{Context, Result};
@@ -47,7 +48,7 @@ pub(super) async fn read(
         .context("log group without ARN")?;
     let tags = match tags {
         Some(tags) => tags.clone(),
-        None => tags_now(client, &arn).await?.unwrap_or_default(),
+        None => client.tags_of(&arn).await?.unwrap_or_default(),
     };
     let spec = LogGroupSpec {
         name: name.to_string(),
@@ -113,14 +114,6 @@ fn common_prefix(names: &[String]) -> &str {
     &first[..end]
 }
 
-/// The log group's tags now (`None`: gone).
-pub(super) async fn tags_now(client: &Client, arn: &str) -> Result<Option<Tags>> {
-    match client.list_tags_for_resource().resource_arn(arn).send().await {
-        Ok(out) => Ok(Some(out.tags().cloned().unwrap_or_default().into_iter().collect())),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
-        Err(e) => Err(sdk_error(e)),
-    }
-}
 
 pub(super) async fn create(client: &Client, spec: &LogGroupSpec) -> Result<Outputs> {
     let mut request = client.create_log_group().log_group_name(&spec.name);
@@ -173,7 +166,7 @@ pub(super) async fn update(client: &Client, desired: &LogGroupSpec, live: &LogGr
     sync_tags(
         &desired.tags,
         &live.tags,
-        |add| async move { tag(client, arn, &add).await },
+        |add| async move { client.add_tags(arn, &add).await },
         |keys| async move {
             client.untag_resource().resource_arn(arn).set_tag_keys(Some(keys)).send().await.map_err(sdk_error)?;
             Ok(())
@@ -183,19 +176,7 @@ pub(super) async fn update(client: &Client, desired: &LogGroupSpec, live: &LogGr
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 
-pub(super) async fn tag(client: &Client, arn: &str, tags: &Tags) -> Result<()> {
-    let mut request = client.tag_resource().resource_arn(arn);
-    for (k, v) in tags {
-        request = request.tags(k, v);
-    }
-    request.send().await.map_err(sdk_error)?;
-    Ok(())
-}
 
-pub(super) async fn untag(client: &Client, arn: &str, keys: &[String]) -> Result<()> {
-    client.untag_resource().resource_arn(arn).set_tag_keys(Some(keys.to_vec())).send().await.map_err(sdk_error)?;
-    Ok(())
-}
 
 pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
     match client.delete_log_group().log_group_name(name).send().await {
@@ -235,17 +216,43 @@ impl crate::provider::KindApi<LogGroupSpec> for super::Clients {
     async fn delete(&self, spec: &LogGroupSpec, _: &Live, _: bool, _: std::time::Duration) -> Result<()> {
         delete(&self.logs, &spec.name).await
     }
-    async fn tags_now(&self, _: &LogGroupSpec, live: &Live) -> Result<Option<Tags>> {
-        tags_now(&self.logs, &live.arn).await
-    }
-    async fn tag(&self, _: &LogGroupSpec, live: &Live, tags: &Tags) -> Result<()> {
-        tag(&self.logs, &live.arn, tags).await
-    }
-    async fn untag(&self, _: &LogGroupSpec, live: &Live, keys: &[String]) -> Result<()> {
-        untag(&self.logs, &live.arn, keys).await
-    }
     async fn data_held(&self, spec: &LogGroupSpec, _: &Live) -> Result<Option<String>> {
         Ok(holds_events(&self.logs, &spec.name).await?.then(|| "log events".to_string()))
+    }
+}
+
+
+#[async_trait::async_trait]
+impl super::ArnTags for Client {
+    async fn tags_of(&self, arn: &str) -> Result<Option<Tags>> {
+        let client = self;
+        match client.list_tags_for_resource().resource_arn(arn).send().await {
+            Ok(out) => Ok(Some(out.tags().cloned().unwrap_or_default().into_iter().collect())),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<()> {
+        let client = self;
+        let mut request = client.tag_resource().resource_arn(arn);
+        for (k, v) in tags {
+            request = request.tags(k, v);
+        }
+        request.send().await.map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<()> {
+        let client = self;
+        client.untag_resource().resource_arn(arn).set_tag_keys(Some(keys.to_vec())).send().await.map_err(sdk_error)?;
+        Ok(())
+    }
+}
+
+impl super::ArnTagged for LogGroupSpec {
+    fn tagging(clients: &super::Clients) -> &dyn super::ArnTags {
+        &clients.logs
     }
 }
 

@@ -254,19 +254,19 @@ macro_rules! dispatch_by_kind {
 
             async fn tags_now_kind(&self, live: &Live) -> Result<Option<Tags>> {
                 match &live.spec {
-                    $(Spec::$variant(s) => KindApi::tags_now(self, s, live).await),*
+                    $(Spec::$variant(s) => crate::provider::KindTags::tags_now(self, s, live).await),*
                 }
             }
 
             async fn tag_kind(&self, live: &Live, tags: &Tags) -> Result<()> {
                 match &live.spec {
-                    $(Spec::$variant(s) => KindApi::tag(self, s, live, tags).await),*
+                    $(Spec::$variant(s) => crate::provider::KindTags::tag(self, s, live, tags).await),*
                 }
             }
 
             async fn untag_kind(&self, live: &Live, keys: &[String]) -> Result<()> {
                 match &live.spec {
-                    $(Spec::$variant(s) => KindApi::untag(self, s, live, keys).await),*
+                    $(Spec::$variant(s) => crate::provider::KindTags::untag(self, s, live, keys).await),*
                 }
             }
 
@@ -280,6 +280,38 @@ macro_rules! dispatch_by_kind {
 }
 
 crate::with_kinds!(dispatch_by_kind);
+
+/// A service that tags resources by their ARN (CloudWatch, SNS, Lambda, CloudWatch Logs): the
+/// tag calls of every kind it serves are these three.
+#[async_trait::async_trait]
+pub(crate) trait ArnTags: Sync {
+    /// The resource's tags (`None`: it is gone).
+    async fn tags_of(&self, arn: &str) -> Result<Option<Tags>>;
+    /// Adds tags, keeping the others.
+    async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<()>;
+    /// Removes tags by key.
+    async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<()>;
+}
+
+/// A kind whose service tags by ARN: its tags are read and written through that service's
+/// [`ArnTags`], one implementation for them all.
+pub(crate) trait ArnTagged {
+    /// The service's client in `clients`.
+    fn tagging(clients: &Clients) -> &dyn ArnTags;
+}
+
+#[async_trait::async_trait]
+impl<S: ArnTagged + Sync> crate::provider::KindTags<S> for Clients {
+    async fn tags_now(&self, _: &S, live: &Live) -> Result<Option<Tags>> {
+        S::tagging(self).tags_of(&live.arn).await
+    }
+    async fn tag(&self, _: &S, live: &Live, tags: &Tags) -> Result<()> {
+        S::tagging(self).add_tags(&live.arn, tags).await
+    }
+    async fn untag(&self, _: &S, live: &Live, keys: &[String]) -> Result<()> {
+        S::tagging(self).remove_tags(&live.arn, keys).await
+    }
+}
 
 /// The names of a kind that exist where a client acts, as this run's discovery listed them (a
 /// declared resource not among them is not read); `None` before a listing. Names are kept as

@@ -535,11 +535,19 @@ impl crate::provider::KindApi<BucketSpec> for super::Clients {
     async fn delete(&self, spec: &BucketSpec, _: &Live, force_destroy: bool, wait: Duration) -> Result<()> {
         delete(&self.s3, self.owner()?, &spec.name, force_destroy, wait).await
     }
+    /// S3 writes a bucket's whole tag set: read right before the write (not before a prompt
+    /// that may have waited for minutes), so that a tag added meanwhile is kept.
+    async fn data_held(&self, spec: &BucketSpec, _: &Live) -> Result<Option<String>> {
+        let n = object_count(&self.s3, self.owner()?, &spec.name).await?;
+        Ok((n > 0).then(|| format!("{n} object version(s)")))
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::provider::KindTags<BucketSpec> for super::Clients {
     async fn tags_now(&self, spec: &BucketSpec, _: &Live) -> Result<Option<Tags>> {
         tags_now(&self.s3, self.owner()?, &spec.name).await
     }
-    /// S3 writes a bucket's whole tag set: read right before the write (not before a prompt
-    /// that may have waited for minutes), so that a tag added meanwhile is kept.
     async fn tag(&self, spec: &BucketSpec, _: &Live, tags: &Tags) -> Result<()> {
         let mut all = tags_now(&self.s3, self.owner()?, &spec.name).await?.unwrap_or_default();
         all.extend(tags.clone());
@@ -549,9 +557,5 @@ impl crate::provider::KindApi<BucketSpec> for super::Clients {
         let mut kept = tags_now(&self.s3, self.owner()?, &spec.name).await?.unwrap_or_default();
         kept.retain(|k, _| !keys.contains(k));
         replace_tags(&self.s3, self.owner()?, &spec.name, &kept).await
-    }
-    async fn data_held(&self, spec: &BucketSpec, _: &Live) -> Result<Option<String>> {
-        let n = object_count(&self.s3, self.owner()?, &spec.name).await?;
-        Ok((n > 0).then(|| format!("{n} object version(s)")))
     }
 }

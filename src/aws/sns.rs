@@ -1,5 +1,6 @@
 //! SNS topics and their subscriptions.
 
+use super::ArnTags;
 use super::{sdk_error, sync_tags};
 use crate::model::kinds::topic::Subscription;
 use crate::model::{Live, Outputs, Spec, Tags, TopicSpec};
@@ -32,7 +33,7 @@ pub(super) async fn read(client: &Client, arn: &str, name: &str, tags: Option<&T
     let (subscriptions, tags) = tokio::join!(subscriptions(client, arn), async {
         match tags {
             Some(t) => Ok(Some(t.clone())),
-            None => tags_now(client, arn).await,
+            None => client.tags_of(arn).await,
         }
     });
     let mut subscriptions: Vec<Subscription> = subscriptions?.into_iter().map(|(s, _)| s).collect();
@@ -64,14 +65,6 @@ async fn subscriptions(client: &Client, arn: &str) -> Result<Vec<(Subscription, 
     Ok(out)
 }
 
-/// The topic's tags now (`None`: gone).
-pub(super) async fn tags_now(client: &Client, arn: &str) -> Result<Option<Tags>> {
-    match client.list_tags_for_resource().resource_arn(arn).send().await {
-        Ok(out) => Ok(Some(out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())),
-        Err(e) if e.as_service_error().is_some_and(not_found) => Ok(None),
-        Err(e) => Err(sdk_error(e)),
-    }
-}
 
 /// Creates the topic with its tags (CreateTopic returns the existing topic's ARN when one of
 /// that name exists: it is converged only when it carries the stack's tags), then subscribes.
@@ -97,7 +90,7 @@ pub(super) async fn create(client: &Client, spec: &TopicSpec, arn: &str) -> Resu
         Err(e) => return Err(sdk_error(e)),
     };
     let arn = out.topic_arn().unwrap_or(arn).to_string();
-    let tags = tags_now(client, &arn).await?.unwrap_or_default();
+    let tags = client.tags_of(&arn).await?.unwrap_or_default();
     let created = Live::new(Spec::Topic(TopicSpec { tags, ..spec.clone() }), arn.clone());
     super::ensure_ours(&created, &spec.tags)?;
     subscribe(client, &arn, &spec.subscriptions).await?;
@@ -132,22 +125,14 @@ pub(super) async fn update(client: &Client, desired: &TopicSpec, live: &TopicSpe
     sync_tags(
         &desired.tags,
         &live.tags,
-        |add| tag(client, arn, add),
-        |keys| async move { untag(client, arn, &keys).await },
+        |add| async move { client.add_tags(arn, &add).await },
+        |keys| async move { client.remove_tags(arn, &keys).await },
     )
     .await?;
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 
-pub(super) async fn tag(client: &Client, arn: &str, tags: Tags) -> Result<()> {
-    client.tag_resource().resource_arn(arn).set_tags(Some(sns_tags(&tags)?)).send().await.map_err(sdk_error)?;
-    Ok(())
-}
 
-pub(super) async fn untag(client: &Client, arn: &str, keys: &[String]) -> Result<()> {
-    client.untag_resource().resource_arn(arn).set_tag_keys(Some(keys.to_vec())).send().await.map_err(sdk_error)?;
-    Ok(())
-}
 
 pub(super) async fn delete(client: &Client, arn: &str) -> Result<()> {
     match client.delete_topic().topic_arn(arn).send().await {
@@ -171,13 +156,38 @@ impl crate::provider::KindApi<TopicSpec> for super::Clients {
     async fn delete(&self, _: &TopicSpec, live: &Live, _: bool, _: Duration) -> Result<()> {
         delete(&self.sns, &live.arn).await
     }
-    async fn tags_now(&self, _: &TopicSpec, live: &Live) -> Result<Option<Tags>> {
-        tags_now(&self.sns, &live.arn).await
+    /// Nothing: a topic holds its subscriptions, which stack.toml declares.
+    async fn data_held(&self, _: &TopicSpec, _: &Live) -> Result<Option<String>> {
+        Ok(None)
     }
-    async fn tag(&self, _: &TopicSpec, live: &Live, tags: &Tags) -> Result<()> {
-        tag(&self.sns, &live.arn, tags.clone()).await
+}
+
+#[async_trait::async_trait]
+impl super::ArnTags for Client {
+    async fn tags_of(&self, arn: &str) -> Result<Option<Tags>> {
+        let client = self;
+        match client.list_tags_for_resource().resource_arn(arn).send().await {
+            Ok(out) => Ok(Some(out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())),
+            Err(e) if e.as_service_error().is_some_and(not_found) => Ok(None),
+            Err(e) => Err(sdk_error(e)),
+        }
     }
-    async fn untag(&self, _: &TopicSpec, live: &Live, keys: &[String]) -> Result<()> {
-        untag(&self.sns, &live.arn, keys).await
+
+    async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<()> {
+        let client = self;
+        client.tag_resource().resource_arn(arn).set_tags(Some(sns_tags(tags)?)).send().await.map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<()> {
+        let client = self;
+        client.untag_resource().resource_arn(arn).set_tag_keys(Some(keys.to_vec())).send().await.map_err(sdk_error)?;
+        Ok(())
+    }
+}
+
+impl super::ArnTagged for TopicSpec {
+    fn tagging(clients: &super::Clients) -> &dyn super::ArnTags {
+        &clients.sns
     }
 }

@@ -59,8 +59,7 @@ pub const MAX_MATH_METRICS: usize = 10;
 pub struct AlarmSection {
     /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
     pub for_each: Option<crate::model::stack_file::ForEach>,
-    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); IAM
-    /// roles are global in their account: the Region is that of their ownership tag.
+    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml).
     pub region: Option<String>,
     /// Alarm name, unique in the Region: 1-255 characters, no control characters (default:
     /// `<stack>-<NAME>`).
@@ -320,13 +319,7 @@ impl MetricStat {
 }
 
 impl KindSpec for AlarmSpec {
-    fn logs(&self) -> Option<(String, Option<String>)> {
-        None
-    }
 
-    fn source_dir(&self) -> Option<&std::path::Path> {
-        None
-    }
 
     fn arn(&self, env: &Environment) -> String {
         env.alarm_arn(&self.name)

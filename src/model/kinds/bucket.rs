@@ -41,8 +41,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
 pub struct BucketSection {
     /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
     pub for_each: Option<crate::model::stack_file::ForEach>,
-    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); IAM
-    /// roles are global in their account: the Region is that of their ownership tag.
+    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); its
+    /// name is global across every account and Region.
     pub region: Option<String>,
     /// Bucket name (3-63 lowercase letters, digits, `.`, `-`).
     pub name: String,
@@ -182,13 +182,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &BucketSection) -> O
 }
 
 impl KindSpec for BucketSpec {
-    fn logs(&self) -> Option<(String, Option<String>)> {
-        None
-    }
 
-    fn source_dir(&self) -> Option<&std::path::Path> {
-        None
-    }
 
     fn arn(&self, env: &Environment) -> String {
         env.bucket_arn(&self.name)

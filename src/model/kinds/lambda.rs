@@ -68,8 +68,7 @@ pub const RESERVED_VARIABLES: [&str; 18] = [
 pub struct LambdaSection {
     /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
     pub for_each: Option<crate::model::stack_file::ForEach>,
-    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); IAM
-    /// roles are global in their account: the Region is that of their ownership tag.
+    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml).
     pub region: Option<String>,
     /// Function name.
     pub name: String,

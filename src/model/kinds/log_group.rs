@@ -54,8 +54,7 @@ pub const RETENTION_DAYS: [i32; 22] =
 pub struct LogGroupSection {
     /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
     pub for_each: Option<crate::model::stack_file::ForEach>,
-    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); IAM
-    /// roles are global in their account: the Region is that of their ownership tag.
+    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml).
     pub region: Option<String>,
     /// Log group name.
     pub name: String,
@@ -109,13 +108,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LogGroupSection) ->
 }
 
 impl KindSpec for LogGroupSpec {
-    fn logs(&self) -> Option<(String, Option<String>)> {
-        None
-    }
 
-    fn source_dir(&self) -> Option<&std::path::Path> {
-        None
-    }
 
     fn arn(&self, env: &Environment) -> String {
         env.log_group_arn(&self.name)

@@ -50,10 +50,15 @@ pub trait KindSpec {
     {
         self.clone()
     }
-    /// The log group (and stream) it writes to, that `provision logs` reads.
-    fn logs(&self) -> Option<(String, Option<String>)>;
-    /// The local source directory of its code, that `provision watch` watches.
-    fn source_dir(&self) -> Option<&Path>;
+    /// The log group (and stream) it writes to, that `provision logs` reads (most kinds write
+    /// none).
+    fn logs(&self) -> Option<(String, Option<String>)> {
+        None
+    }
+    /// The local source directory of its code, that `provision watch` watches (a function's).
+    fn source_dir(&self) -> Option<&Path> {
+        None
+    }
     /// What dependents use once it is applied with ARN `arn`.
     fn outputs(&self, arn: &str) -> Outputs {
         Outputs { arn: arn.to_string(), qualified_arn: None }

@@ -45,8 +45,8 @@ pub const INLINE_POLICY_NAME: &str = "provision-generated";
 pub struct RoleSection {
     /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
     pub for_each: Option<crate::model::stack_file::ForEach>,
-    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); IAM
-    /// roles are global in their account: the Region is that of their ownership tag.
+    /// The Region of its ownership tag (default: its instance's, `[stack] region` in
+    /// stack.toml): IAM roles are global in their account.
     pub region: Option<String>,
     /// Role name; default `<stack>-<resource name>`.
     pub name: Option<String>,
@@ -144,13 +144,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &RoleSection) -> Opt
 }
 
 impl KindSpec for RoleSpec {
-    fn logs(&self) -> Option<(String, Option<String>)> {
-        None
-    }
 
-    fn source_dir(&self) -> Option<&std::path::Path> {
-        None
-    }
 
     fn arn(&self, env: &Environment) -> String {
         env.role_arn(&self.path, &self.name)

@@ -46,8 +46,7 @@ pub const PROTOCOLS: [&str; 4] = ["email", "https", "sqs", "lambda"];
 pub struct TopicSection {
     /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
     pub for_each: Option<crate::model::stack_file::ForEach>,
-    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); IAM
-    /// roles are global in their account: the Region is that of their ownership tag.
+    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml).
     pub region: Option<String>,
     /// Topic name: 1-256 of `[a-zA-Z0-9_-]` (default: `<stack>-<NAME>`).
     pub name: Option<String>,
@@ -116,13 +115,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TopicSection) -> Op
 }
 
 impl KindSpec for TopicSpec {
-    fn logs(&self) -> Option<(String, Option<String>)> {
-        None
-    }
 
-    fn source_dir(&self) -> Option<&std::path::Path> {
-        None
-    }
 
     fn arn(&self, env: &Environment) -> String {
         env.topic_arn(&self.name)

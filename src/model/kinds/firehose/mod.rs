@@ -48,8 +48,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
 pub struct FirehoseSection {
     /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
     pub for_each: Option<crate::model::stack_file::ForEach>,
-    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); IAM
-    /// roles are global in their account: the Region is that of their ownership tag.
+    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml).
     pub region: Option<String>,
     /// Stream name: 1-64 of `[a-zA-Z0-9_.-]`.
     pub name: String,
@@ -471,9 +470,6 @@ impl KindSpec for FirehoseSpec {
         self.logging.as_ref().map(|(group, stream)| (group.clone(), Some(stream.clone())))
     }
 
-    fn source_dir(&self) -> Option<&std::path::Path> {
-        None
-    }
 
     fn arn(&self, env: &Environment) -> String {
         env.stream_arn(&self.name)

@@ -68,8 +68,7 @@ const FIREHOSE_DEFAULT_PATTERN: &str = "yyyy/MM/dd/HH";
 pub struct TableSection {
     /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
     pub for_each: Option<crate::model::stack_file::ForEach>,
-    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); IAM
-    /// roles are global in their account: the Region is that of their ownership tag.
+    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml).
     pub region: Option<String>,
     /// Table name: lowercase letters, digits and `_` (what Athena accepts).
     pub name: String,
@@ -349,13 +348,7 @@ impl KindSpec for TableSpec {
         Some(self.database())
     }
 
-    fn logs(&self) -> Option<(String, Option<String>)> {
-        None
-    }
 
-    fn source_dir(&self) -> Option<&std::path::Path> {
-        None
-    }
 
     fn arn(&self, env: &Environment) -> String {
         env.table_arn(self.database(), self.table())
