@@ -6,7 +6,7 @@
 //! stopped early and reported what it did.
 
 use crate::errln;
-use crate::provider::{LockHandle, Provider};
+use crate::provider::{LockHandle, StateStore};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -18,7 +18,7 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 static COUNT: AtomicU32 = AtomicU32::new(0);
 static GRACEFUL: AtomicUsize = AtomicUsize::new(0);
 static MESSAGE: Mutex<String> = Mutex::new(String::new());
-static HELD_LOCK: Mutex<Option<(Arc<dyn Provider>, LockHandle)>> = Mutex::new(None);
+static HELD_LOCK: Mutex<Option<(Arc<dyn StateStore>, LockHandle)>> = Mutex::new(None);
 static GROUPS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
 fn stop_channel() -> &'static watch::Sender<bool> {
@@ -98,7 +98,7 @@ impl Drop for Graceful {
 }
 
 /// Registers the lock this run holds, for an interrupt to release it.
-pub fn hold_lock(provider: Arc<dyn Provider>, handle: LockHandle) {
+pub fn hold_lock(provider: Arc<dyn StateStore>, handle: LockHandle) {
     *lock(&HELD_LOCK) = Some((provider, handle));
 }
 

@@ -9,7 +9,7 @@
 
 use crate::model::LockSettings;
 use crate::process::{process_start_time, ProcessIdentity};
-use crate::provider::{Holder, LockAttempt, LockHandle, Provider};
+use crate::provider::{Holder, LockAttempt, LockHandle, StateStore};
 use anyhow::Result;
 use std::time::Duration;
 
@@ -63,7 +63,7 @@ const RETRY_EVERY: Duration = Duration::from_secs(2);
 /// gone, or after waiting up to `timeout` for a live holder to release it. `waiting` is called
 /// once, with the holder, when the run starts to wait.
 pub async fn acquire(
-    provider: &dyn Provider,
+    provider: &dyn StateStore,
     settings: &LockSettings,
     stack: &str,
     me: &Holder,

@@ -217,6 +217,24 @@ pub trait Provider: Send + Sync {
     /// `log events`); `None` when it is empty, or its kind holds none.
     async fn data_held(&self, live: &Live) -> Result<Option<String>>;
 
+    /// The stack's resources in the home location before the account is known (the offline
+    /// build's scope, searched while the account is looked up): each says where it was found
+    /// once the account is known.
+    async fn discover_at_home(&self, scope: &Scope) -> Result<Vec<Owned>>;
+
+    /// Says through which role each other account is reached (`[stack]` and module calls'
+    /// `assume_role`), before [`Provider::reach`].
+    fn set_access(&self, access: &std::collections::BTreeMap<String, crate::model::AssumeRole>);
+
+    /// Reaches every location (its role assumed, its account checked) before anything is read
+    /// or changed there.
+    async fn reach(&self, locations: &[Location]) -> Result<()>;
+}
+
+/// Where the stack's own state lives, beside its resources: its lock and its index of the
+/// locations it has written to (an S3 bucket of the home location, for AWS).
+#[async_trait]
+pub trait StateStore: Send + Sync {
     /// One attempt at the stack's lock: taken, or who holds it.
     async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt>;
 
@@ -243,6 +261,11 @@ pub trait Provider: Send + Sync {
     /// Writes the stack's index of locations (removes it when empty).
     async fn index_locations(&self, settings: &LockSettings, stack: &str, locations: &[Location]) -> Result<()>;
 }
+
+/// A cloud: its resources and the stack's state store, as a session is handed them.
+pub trait Cloud: Provider + StateStore {}
+
+impl<T: Provider + StateStore> Cloud for T {}
 
 #[cfg(test)]
 mod scope_tests {

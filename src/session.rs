@@ -1,16 +1,22 @@
-//! The pipeline every command that reaches AWS runs, in one place (the counterpart of
-//! Terraform's `Context`): stack.toml validated offline, the account looked up while the home
-//! location is searched for what the stack owns, the stack built for that account, every other
-//! location reached (its role assumed) and searched, then the live state read beside the
-//! stack's index of locations. Commands call it and print what it notes; it prints nothing.
+//! The pipeline every command that reaches a cloud runs, in one place (the counterpart of
+//! Terraform's `Context`), handed its cloud (the AWS fleet, or the in-memory fake): stack.toml
+//! validated offline, the account looked up while the home location is searched for what the
+//! stack owns, the stack built for that account, every other location reached (its role
+//! assumed) and searched, the live state read beside the stack's index of locations; then the
+//! plan a request asks for, the checks before a change (a stale saved plan, prevent_destroy,
+//! data a delete would lose), the stack's lock around what changes, and the execution with the
+//! index kept. Commands handle arguments and print what it notes; it prints nothing.
 
 use crate::aws::{pacing, Fleet};
 use crate::config;
-use crate::model::{Environment, Location, Owned, Spec, Stack};
-use crate::plan::LiveState;
-use crate::provider::{Provider, Scope};
-use anyhow::{Context as _, Result};
+use crate::model::{Environment, Location, LockSettings, Owned, Spec, Stack};
+use crate::plan::saved::SavedPlan;
+use crate::plan::{Action, LiveState, Plan, Request};
+use crate::provider::{Cloud, Holder, Provider, Released, Scope, StateStore};
+use anyhow::{anyhow, bail, Context as _, Result};
+use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Where a note goes: a command prints it (or not, with `-q`).
 pub type Notes<'a> = &'a dyn Fn(&str);
@@ -22,13 +28,16 @@ pub struct Connection {
     pub rates: pacing::Rates,
 }
 
-/// A stack built for the real account, with the provider to reach it and what discovery found.
+/// A stack built for the real account, with the cloud to reach it and what discovery found.
 pub struct Session {
     pub stack: Stack,
-    /// The core's view of AWS.
+    /// The core's view of the cloud's resources.
     pub provider: Arc<dyn Provider>,
-    /// The same clients, by location, for the data path and the call counts.
-    pub fleet: Arc<Fleet>,
+    /// Where the stack's lock and index of locations live.
+    pub store: Arc<dyn StateStore>,
+    /// The AWS clients by location, for the data path and the call counts (`None`: a session
+    /// on the in-memory cloud).
+    pub fleet: Option<Arc<Fleet>>,
     /// What discovery found (only when asked for).
     pub owned: Vec<Owned>,
     /// The locations other than the home the stack's index says it has written to (read with
@@ -40,12 +49,9 @@ pub struct Session {
 }
 
 impl Session {
-    /// Connects and builds the stack of `loaded` (stack.toml read and checked offline: no API
-    /// call for an invalid file) for the real account and region. With `discover`, the stack's
-    /// owned resources are searched for: in the home location while the account is looked up,
-    /// then in every other location the stack declares, side by side. Every location is
-    /// reached (its role assumed) before anything is read or changed.
-    pub async fn open(
+    /// Connects to AWS (the default credential chain, `[stack] assume_role`) once stack.toml is
+    /// checked offline (no API call for an invalid file), then opens the session on it.
+    pub async fn connect(
         loaded: config::Loaded,
         connection: Connection,
         discover: bool,
@@ -63,14 +69,41 @@ impl Session {
         )
         .await?;
         let fleet = Arc::new(fleet);
-        let provider: Arc<dyn Provider> = fleet.clone();
+        Session::open_checked(loaded, offline, fleet.clone(), Some(fleet), discover, note).await
+    }
+
+    /// Builds the stack of `loaded` for `cloud`'s account and region. With `discover`, the
+    /// stack's owned resources are searched for: in the home location while the account is
+    /// looked up, then in every other location the stack declares, side by side. Every location
+    /// is reached (its role assumed) before anything is read or changed.
+    pub async fn open(
+        loaded: config::Loaded,
+        cloud: Arc<dyn Cloud>,
+        discover: bool,
+        note: Notes<'_>,
+    ) -> Result<Session> {
+        let (offline, _) = config::check_offline(&loaded)?;
+        Session::open_checked(loaded, offline, cloud, None, discover, note).await
+    }
+
+    async fn open_checked(
+        loaded: config::Loaded,
+        offline: Stack,
+        cloud: Arc<dyn Cloud>,
+        fleet: Option<Arc<Fleet>>,
+        discover: bool,
+        note: Notes<'_>,
+    ) -> Result<Session> {
+        let role = config::stack_role(&loaded);
+        let provider: Arc<dyn Provider> = cloud.clone();
+        let store: Arc<dyn StateStore> = cloud;
         // Role paths are written as they are; a database's name may use the account, known
         // only after the lookup: the offline build's scope is searched while the account is
         // looked up, and the rest after.
         let offline_scope = Scope::of(&offline, &offline.home());
         let (account, owned) = tokio::join!(provider.account_id(), async {
             if discover {
-                fleet.home().discover_unplaced(&offline_scope).await.map(Some)
+                provider.discover_at_home(&offline_scope).await.map(Some)
             } else {
                 Ok(None)
             }
@@ -89,10 +122,10 @@ impl Session {
         for w in &warnings {
             note(&w.to_string());
         }
-        fleet.set_access(&stack.access);
+        provider.set_access(&stack.access);
         let home = stack.home();
         let elsewhere: Vec<Location> = stack.locations().into_iter().filter(|l| *l != home).collect();
-        fleet.reach(&elsewhere).await?;
+        provider.reach(&elsewhere).await?;
         let mut owned: Vec<Owned> =
             owned?.unwrap_or_default().into_iter().map(|o| Owned { found_in: home.clone(), ..o }).collect();
         if discover {
@@ -112,7 +145,7 @@ impl Session {
             owned.extend(others?);
             owned = crate::live::once_each(owned);
         }
-        Ok(Session { stack, provider, fleet, owned, indexed: Vec::new(), config: loaded })
+        Ok(Session { stack, provider, store, fleet, owned, indexed: Vec::new(), config: loaded })
     }
 
     /// Reads every desired resource and every owned one, concurrently; for `destroy`, what a
@@ -124,7 +157,7 @@ impl Session {
         // that stack.toml no longer declares is searched after, for orphans.
         let index = async {
             match &self.stack.lock {
-                Some(settings) => self.provider.indexed_locations(settings, &self.stack.name).await,
+                Some(settings) => self.store.indexed_locations(settings, &self.stack.name).await,
                 None => Ok(Vec::new()),
             }
         };
@@ -239,5 +272,162 @@ fn note_other_homes(stack: &crate::model::Stack, state: &LiveState, note: Notes<
             crate::model::HOME_TAG,
             stack.home().tag_value()
         ));
+    }
+}
+
+impl Session {
+    /// The AWS clients, for what only AWS has (the data path, metrics, logs).
+    pub fn aws(&self) -> Result<&Arc<Fleet>> {
+        self.fleet.as_ref().context("internal error: this command needs AWS, not the in-memory cloud")
+    }
+
+    /// The plan `request` asks for, from the live state read now (a destroy leaves conflicts
+    /// alone, as apply executes it).
+    pub async fn plan(&mut self, request: &Request, note: Notes<'_>) -> Result<(LiveState, Plan)> {
+        let live = self.read_live(request.destroy, note).await?;
+        let plan = crate::plan::build_requested(&self.stack, &live, request).map_err(|e| anyhow!(e))?;
+        Ok((live, if request.destroy { plan.without_conflicts() } else { plan }))
+    }
+
+    /// Refuses a saved plan that no longer applies: made for another stack, account or Region,
+    /// another stack.toml, or live state that changed since.
+    pub fn refuse_if_changed(&self, saved: &SavedPlan, live: &LiveState, plan: &Plan) -> Result<()> {
+        match saved.refusal(&self.stack, live, plan) {
+            Some(reason) => bail!(
+                "the saved plan cannot be applied: {reason}; nothing was changed. Run `provision plan --out FILE` again"
+            ),
+            None => Ok(()),
+        }
+    }
+
+    /// What must hold before `plan` changes anything: no `prevent_destroy` resource deleted or
+    /// replaced, no data deleted without its `force_destroy`.
+    pub async fn check_before_changes(&self, plan: &Plan) -> Result<()> {
+        crate::plan::check_safe(plan).map_err(|e| anyhow!(e))?;
+        crate::destroy::refuse_data_loss(plan, self.provider.as_ref()).await
+    }
+
+    /// What the stack's lock needs, apart from the session (the work it guards may change the
+    /// session's stack).
+    pub fn lock_target(&self) -> LockTarget {
+        LockTarget { store: self.store.clone(), settings: self.stack.lock.clone(), stack: self.stack.name.clone() }
+    }
+
+    /// Executes a plan, `parallelism` changes at a time in each location, `on` told of each
+    /// event. The stack's index of locations lists every location the plan touches before it
+    /// starts; after a complete run of a whole plan (`partial`: not), only those still holding
+    /// the stack's resources.
+    pub async fn execute(
+        &self,
+        plan: &Plan,
+        parallelism: usize,
+        partial: bool,
+        stop: tokio::sync::watch::Receiver<bool>,
+        on: impl Fn(crate::apply::Event),
+    ) -> Result<crate::apply::Report> {
+        let index = LocationIndex::before(plan, self).await?;
+        let report = crate::apply::execute(plan, &self.provider, parallelism, stop, on).await;
+        if report.complete() && !partial {
+            index.after(plan, self, &report).await?;
+        }
+        Ok(report)
+    }
+}
+
+/// The stack's lock, held around what changes the cloud (see [`Session::lock_target`]).
+pub struct LockTarget {
+    store: Arc<dyn StateStore>,
+    settings: Option<LockSettings>,
+    stack: String,
+}
+
+impl LockTarget {
+    /// Runs `work` while holding the stack's lock (unless `[stack] lock = false`), waiting up to
+    /// `timeout` for a live holder, and releases it afterwards whatever happened; an interrupt
+    /// at any moment (a confirmation prompt included) releases it too.
+    pub async fn hold<T>(
+        self,
+        command: &str,
+        timeout: Duration,
+        note: Notes<'_>,
+        work: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let Some(settings) = &self.settings else { return work.await };
+        let stack = &self.stack;
+        let me = Holder::current(command);
+        let handle = crate::locking::acquire(self.store.as_ref(), settings, stack, &me, timeout, |h| {
+            let h = h.escaped();
+            note(&format!(
+                "Stack \"{stack}\" is locked by {} running `{}` since {}; waiting up to {} for it (--lock-timeout)...",
+                h.who,
+                h.command,
+                h.since,
+                crate::output::duration(timeout)
+            ))
+        })
+        .await?;
+        if let Some(gone) = &handle.took_over {
+            let gone = gone.escaped();
+            note(&format!(
+                "Took over the lock of stack \"{stack}\" left by {} running `{}` since {}: that process is gone from this machine.",
+                gone.who, gone.command, gone.since
+            ));
+        }
+        crate::interrupt::hold_lock(self.store.clone(), handle.clone());
+        let result = work.await;
+        crate::interrupt::forget_lock();
+        let released = self.store.release(&handle).await;
+        let value = result?;
+        match released.context("releasing the stack lock (break it with `provision unlock`)")? {
+            Released::Ours => {}
+            Released::NotOurs(holder) => note(&format!(
+                "note: this run's lock was broken while it ran{}; the current lock was left alone",
+                holder.map(|h| format!(" (now held by {})", h.escaped().who)).unwrap_or_default()
+            )),
+        }
+        Ok(value)
+    }
+}
+
+/// The stack's index of the locations other than its home it has written to (see
+/// [`StateStore::indexed_locations`]): kept in the lock bucket, so a stack with locking off has
+/// none (and searches only what it declares).
+struct LocationIndex {
+    listed: BTreeSet<Location>,
+}
+
+impl LocationIndex {
+    /// Adds the locations `plan` touches, before it touches them.
+    async fn before(plan: &Plan, session: &Session) -> Result<LocationIndex> {
+        let home = session.stack.home();
+        let known: BTreeSet<Location> = session.indexed.iter().cloned().collect();
+        let touched = plan.changes.iter().filter(|c| c.action != Action::NoOp).map(|c| c.location.clone());
+        let listed: BTreeSet<Location> = known.iter().cloned().chain(touched).filter(|l| *l != home).collect();
+        if let Some(settings) = &session.stack.lock {
+            if listed != known {
+                let all: Vec<Location> = listed.iter().cloned().collect();
+                session.store.index_locations(settings, &session.stack.name, &all).await?;
+            }
+        }
+        Ok(LocationIndex { listed })
+    }
+
+    /// Keeps only the locations still holding something of the stack after a complete run.
+    async fn after(&self, plan: &Plan, session: &Session, report: &crate::apply::Report) -> Result<()> {
+        let home = session.stack.home();
+        let remaining: BTreeSet<Location> = plan
+            .changes
+            .iter()
+            .filter(|c| !(c.action == Action::Delete && report.done.contains(&c.address)))
+            .map(|c| c.location.clone())
+            .filter(|l| *l != home)
+            .collect();
+        if let Some(settings) = &session.stack.lock {
+            if remaining != self.listed {
+                let all: Vec<Location> = remaining.into_iter().collect();
+                session.store.index_locations(settings, &session.stack.name, &all).await?;
+            }
+        }
+        Ok(())
     }
 }

@@ -116,7 +116,6 @@ async fn describe(client: Client, names: Vec<String>) -> Result<HashMap<String, 
     Ok(found)
 }
 
-
 fn query(id: &str, m: &MetricStat) -> MetricDataQuery {
     let metric = Metric::builder()
         .namespace(&m.namespace)
@@ -212,8 +211,6 @@ pub(super) async fn update(client: &Client, desired: &AlarmSpec, live: &AlarmSpe
     .await?;
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
-
-
 
 pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
     match client.delete_alarms().alarm_names(name).send().await {

@@ -6,7 +6,7 @@
 
 use super::{pacing, Clients};
 use crate::model::{AssumeRole, Kind, Live, Location, LockSettings, Outputs, Owned, Spec, Tags};
-use crate::provider::{Holder, LockAttempt, LockHandle, Provider, Released, Scope};
+use crate::provider::{Holder, LockAttempt, LockHandle, Provider, Released, Scope, StateStore};
 use anyhow::{Context as _, Result};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
@@ -202,6 +202,21 @@ impl Provider for Fleet {
         self.home.policy_exists(arn).await
     }
 
+    async fn discover_at_home(&self, scope: &Scope) -> Result<Vec<Owned>> {
+        self.home.discover_unplaced(scope).await
+    }
+
+    fn set_access(&self, access: &BTreeMap<String, AssumeRole>) {
+        Fleet::set_access(self, access)
+    }
+
+    async fn reach(&self, locations: &[Location]) -> Result<()> {
+        Fleet::reach(self, locations).await
+    }
+}
+
+#[async_trait]
+impl StateStore for Fleet {
     async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt> {
         self.home.try_lock(settings, stack, holder).await
     }

@@ -95,7 +95,6 @@ fn zip(spec: &LambdaSpec) -> Result<&[u8]> {
     spec.package.as_ref().map(|p| p.zip.as_slice()).ok_or_else(|| anyhow!("no code packaged for {}", spec.name))
 }
 
-
 pub(super) async fn create(client: &Client, spec: &LambdaSpec, wait: Duration) -> Result<Outputs> {
     let zip = zip(spec)?;
     let request = || {
@@ -223,8 +222,6 @@ async fn wait_ready(client: &Client, name: &str, wait: Duration) -> Result<()> {
     }
 }
 
-
-
 pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
     match client.delete_function().function_name(name).send().await {
         Ok(_) => Ok(()),
@@ -266,7 +263,6 @@ impl crate::provider::KindApi<LambdaSpec> for super::Clients {
         Ok(None)
     }
 }
-
 
 #[async_trait::async_trait]
 impl super::ArnTags for Client {

@@ -114,7 +114,6 @@ fn common_prefix(names: &[String]) -> &str {
     &first[..end]
 }
 
-
 pub(super) async fn create(client: &Client, spec: &LogGroupSpec) -> Result<Outputs> {
     let mut request = client.create_log_group().log_group_name(&spec.name);
     for (k, v) in &spec.tags {
@@ -176,8 +175,6 @@ pub(super) async fn update(client: &Client, desired: &LogGroupSpec, live: &LogGr
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 
-
-
 pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
     match client.delete_log_group().log_group_name(name).send().await {
         Ok(_) => Ok(()),
@@ -220,7 +217,6 @@ impl crate::provider::KindApi<LogGroupSpec> for super::Clients {
         Ok(holds_events(&self.logs, &spec.name).await?.then(|| "log events".to_string()))
     }
 }
-
 
 #[async_trait::async_trait]
 impl super::ArnTags for Client {

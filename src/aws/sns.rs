@@ -65,7 +65,6 @@ async fn subscriptions(client: &Client, arn: &str) -> Result<Vec<(Subscription, 
     Ok(out)
 }
 
-
 /// Creates the topic with its tags (CreateTopic returns the existing topic's ARN when one of
 /// that name exists: it is converged only when it carries the stack's tags), then subscribes.
 /// A topic someone makes between that read and CreateTopic makes CreateTopic fail on AWS (its
@@ -131,8 +130,6 @@ pub(super) async fn update(client: &Client, desired: &TopicSpec, live: &TopicSpe
     .await?;
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
-
-
 
 pub(super) async fn delete(client: &Client, arn: &str) -> Result<()> {
     match client.delete_topic().topic_arn(arn).send().await {

@@ -1,11 +1,10 @@
 use super::common::{confirm, Context, Loaded};
 use crate::apply::{self, Report};
-use crate::model::{Address, Location};
+use crate::model::Address;
 use crate::plan::saved::SavedPlan;
-use crate::plan::{self, Action, LiveState, Plan, Request};
+use crate::plan::{Action, Plan, Request};
 use crate::{errln, outln, render};
-use anyhow::{anyhow, bail};
-use std::collections::BTreeSet;
+use anyhow::bail;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -36,21 +35,14 @@ pub(super) async fn run(
     if let Some(saved) = &saved {
         // Everything that can refuse a saved plan is checked before anything is written, the
         // lock (and its bucket) included; under the lock it is checked again.
-        let live = ctx.read_live_for(&mut loaded, request.destroy).await?;
-        let plan = requested(&loaded, &live, &request)?;
-        refuse_if_changed(saved, &loaded, &live, &plan)?;
+        let (live, plan) = loaded.plan(&request, &|t: &str| ctx.note(t)).await?;
+        loaded.refuse_if_changed(saved, &live, &plan)?;
     }
     let verb = if request.destroy { "destroy" } else { "apply" };
     let code =
         ctx.locked(loaded.lock_target(), verb, apply_stack(ctx, &mut loaded, saved, auto_approve, &request)).await;
     ctx.report_calls(&loaded);
     code
-}
-
-/// The plan a request asks for, as apply executes it (a destroy leaves conflicts alone).
-fn requested(loaded: &Loaded, live: &LiveState, request: &Request) -> anyhow::Result<Plan> {
-    let plan = plan::build_requested(&loaded.stack, live, request).map_err(|e| anyhow!(e))?;
-    Ok(if request.destroy { plan.without_conflicts() } else { plan })
 }
 
 /// Says that a `--target` plan leaves changes out.
@@ -70,17 +62,15 @@ async fn apply_stack(
     auto_approve: bool,
     request: &Request,
 ) -> anyhow::Result<ExitCode> {
-    let live = ctx.read_live_for(loaded, request.destroy).await?;
+    let (live, plan) = loaded.plan(request, &|t: &str| ctx.note(t)).await?;
     let loaded = &*loaded;
-    let plan = requested(loaded, &live, request)?;
     if let Some(saved) = &saved {
-        refuse_if_changed(saved, loaded, &live, &plan)?;
+        loaded.refuse_if_changed(saved, &live, &plan)?;
     }
     // A saved plan was read when it was made: shown compact.
     ctx.show_plan(&plan, saved.is_some());
     warn_if_partial(request);
-    plan::check_safe(&plan).map_err(|e| anyhow!(e))?;
-    crate::destroy::refuse_data_loss(&plan, loaded.provider.as_ref()).await?;
+    loaded.check_before_changes(&plan).await?;
     if !plan.has_changes() {
         return Ok(ExitCode::SUCCESS);
     }
@@ -98,77 +88,19 @@ async fn apply_stack(
     Ok(finish(ctx, &plan, &report, if request.destroy { "Destroy" } else { "Apply" }))
 }
 
-fn refuse_if_changed(saved: &SavedPlan, loaded: &Loaded, live: &LiveState, plan: &Plan) -> anyhow::Result<()> {
-    match saved.refusal(&loaded.stack, live, plan) {
-        Some(reason) => bail!(
-            "the saved plan cannot be applied: {reason}; nothing was changed. Run `provision plan --out FILE` again"
-        ),
-        None => Ok(()),
-    }
-}
-
 /// Executes a plan, printing progress. The first interrupt stops new changes; a second one
-/// releases the stack's lock and quits at once (see [`crate::interrupt`]). The stack's index of
-/// locations lists every location the plan touches before it starts; after a complete run of a
-/// whole plan (`partial`: not), only those still holding the stack's resources.
+/// releases the stack's lock and quits at once (see [`crate::interrupt`]).
 pub(super) async fn execute(ctx: &Context, plan: &Plan, loaded: &Loaded, partial: bool) -> anyhow::Result<Report> {
-    let index = LocationIndex::before(plan, loaded).await?;
     let _graceful = crate::interrupt::graceful(
         "Interrupt received: no new changes will start; waiting for those in flight (Ctrl-C again to quit now).",
     );
-    let report = apply::execute(plan, &loaded.provider, ctx.parallelism, crate::interrupt::stop_signal(), |e| {
-        if !ctx.quiet || matches!(e, apply::Event::Failed { .. }) {
-            outln!("{}", render::progress::line(&e, ctx.style));
-        }
-    })
-    .await;
-    if report.complete() && !partial {
-        index.after(plan, loaded, &report).await?;
-    }
-    Ok(report)
-}
-
-/// The stack's index of the locations other than its home it has written to (see
-/// [`crate::provider::Provider::indexed_locations`]): kept in the lock bucket, so a stack with
-/// locking off has none (and searches only what it declares).
-struct LocationIndex {
-    listed: BTreeSet<Location>,
-}
-
-impl LocationIndex {
-    /// Adds the locations `plan` touches, before it touches them.
-    async fn before(plan: &Plan, loaded: &Loaded) -> anyhow::Result<LocationIndex> {
-        let home = loaded.stack.home();
-        let known: BTreeSet<Location> = loaded.indexed.iter().cloned().collect();
-        let touched = plan.changes.iter().filter(|c| c.action != Action::NoOp).map(|c| c.location.clone());
-        let listed: BTreeSet<Location> = known.iter().cloned().chain(touched).filter(|l| *l != home).collect();
-        if let Some(settings) = &loaded.stack.lock {
-            if listed != known {
-                let all: Vec<Location> = listed.iter().cloned().collect();
-                loaded.provider.index_locations(settings, &loaded.stack.name, &all).await?;
+    loaded
+        .execute(plan, ctx.parallelism, partial, crate::interrupt::stop_signal(), |e| {
+            if !ctx.quiet || matches!(e, apply::Event::Failed { .. }) {
+                outln!("{}", render::progress::line(&e, ctx.style));
             }
-        }
-        Ok(LocationIndex { listed })
-    }
-
-    /// Keeps only the locations still holding something of the stack after a complete run.
-    async fn after(&self, plan: &Plan, loaded: &Loaded, report: &Report) -> anyhow::Result<()> {
-        let home = loaded.stack.home();
-        let remaining: BTreeSet<Location> = plan
-            .changes
-            .iter()
-            .filter(|c| !(c.action == Action::Delete && report.done.contains(&c.address)))
-            .map(|c| c.location.clone())
-            .filter(|l| *l != home)
-            .collect();
-        if let Some(settings) = &loaded.stack.lock {
-            if remaining != self.listed {
-                let all: Vec<Location> = remaining.into_iter().collect();
-                loaded.provider.index_locations(settings, &loaded.stack.name, &all).await?;
-            }
-        }
-        Ok(())
-    }
+        })
+        .await
 }
 
 /// Prints the summary and outputs (not with `-q`); exit 1 when anything failed.

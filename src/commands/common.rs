@@ -7,13 +7,11 @@ use crate::config;
 use crate::model::diagnostic::Diagnostic;
 use crate::model::{LockSettings, Stack};
 use crate::plan::LiveState;
-use crate::provider::{Holder, Provider, Released};
 use crate::render::Style;
-use crate::session::{Connection, Session};
-use crate::{errln, interrupt, locking, output};
+use crate::session::{Connection, LockTarget, Session};
+use crate::{errln, output};
 use anyhow::{Context as _, Result};
 use std::io::{BufRead, Read};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Options every command uses.
@@ -35,27 +33,8 @@ pub(super) struct Context {
     pub lock_timeout: Duration,
 }
 
-/// A stack loaded for the real account, with the provider to reach it (see [`Session`]).
+/// A stack loaded for the real account, with the cloud to reach it (see [`Session`]).
 pub(super) type Loaded = Session;
-
-/// What the stack lock needs of a loaded stack, apart from it (the work it guards may change
-/// the loaded stack).
-pub(super) struct LockTarget {
-    provider: Arc<dyn Provider>,
-    settings: Option<LockSettings>,
-    stack: String,
-}
-
-impl Loaded {
-    /// The lock this stack takes.
-    pub(super) fn lock_target(&self) -> LockTarget {
-        LockTarget {
-            provider: self.provider.clone(),
-            settings: self.stack.lock.clone(),
-            stack: self.stack.name.clone(),
-        }
-    }
-}
 
 impl Context {
     pub(super) fn new(cli: &Cli) -> Context {
@@ -133,7 +112,7 @@ impl Context {
     pub(super) async fn load(&self, package_code: bool, discover: bool) -> Result<Loaded> {
         let loaded = config::load(&self.file, &self.options(package_code))?;
         let connection = Connection { endpoint: self.endpoint.clone(), rates: self.rates.clone() };
-        Session::open(loaded, connection, discover, &|t: &str| self.note(t)).await
+        Session::connect(loaded, connection, discover, &|t: &str| self.note(t)).await
     }
 
     /// Reads every desired resource and every owned one, concurrently.
@@ -162,7 +141,8 @@ impl Context {
         if !self.verbose {
             return;
         }
-        let counts = loaded.fleet.counts();
+        let Some(fleet) = &loaded.fleet else { return };
+        let counts = fleet.counts();
         let total: u64 = counts.iter().map(|c| c.calls).sum();
         let throttled: u64 = counts.iter().map(|c| c.throttled).sum();
         errln!("AWS calls: {total} ({throttled} throttled)");
@@ -176,49 +156,14 @@ impl Context {
         }
     }
 
-    /// Runs `work` while holding the stack's lock (unless `[stack] lock = false`), waiting up to
-    /// `--lock-timeout` for a live holder, and releases it afterwards whatever happened; an
-    /// interrupt at any moment (the confirmation prompt included) releases it too.
+    /// Runs `work` while holding the stack's lock (see [`LockTarget::hold`]), its notes printed.
     pub(super) async fn locked<T>(
         &self,
         target: LockTarget,
         command: &str,
         work: impl std::future::Future<Output = Result<T>>,
     ) -> Result<T> {
-        let Some(settings) = &target.settings else { return work.await };
-        let stack = &target.stack;
-        let me = Holder::current(command);
-        let handle = locking::acquire(target.provider.as_ref(), settings, stack, &me, self.lock_timeout, |h| {
-            let h = h.escaped();
-            self.note(&format!(
-                "Stack \"{stack}\" is locked by {} running `{}` since {}; waiting up to {} for it (--lock-timeout)...",
-                h.who,
-                h.command,
-                h.since,
-                crate::output::duration(self.lock_timeout)
-            ))
-        })
-        .await?;
-        if let Some(gone) = &handle.took_over {
-            let gone = gone.escaped();
-            self.note(&format!(
-                "Took over the lock of stack \"{stack}\" left by {} running `{}` since {}: that process is gone from this machine.",
-                gone.who, gone.command, gone.since
-            ));
-        }
-        interrupt::hold_lock(target.provider.clone(), handle.clone());
-        let result = work.await;
-        interrupt::forget_lock();
-        let released = target.provider.release(&handle).await;
-        let value = result?;
-        match released.context("releasing the stack lock (break it with `provision unlock`)")? {
-            Released::Ours => {}
-            Released::NotOurs(holder) => self.note(&format!(
-                "note: this run's lock was broken while it ran{}; the current lock was left alone",
-                holder.map(|h| format!(" (now held by {})", h.escaped().who)).unwrap_or_default()
-            )),
-        }
-        Ok(value)
+        target.hold(command, self.lock_timeout, &|t: &str| self.note(t), work).await
     }
 }
 

@@ -248,7 +248,7 @@ pub(super) async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode>
     }
     let loaded = ctx.load(false, false).await?;
     let (address, spec, location) = stream(&loaded.stack, args.address, "send")?;
-    let clients = &loaded.fleet.at(&location).await?;
+    let clients = &loaded.aws()?.at(&location).await?;
     match clients.stream_status(&spec.name).await? {
         Some(status) if status == "ACTIVE" => {}
         Some(status) => {
@@ -334,7 +334,7 @@ pub(super) async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitC
     };
     let loaded = ctx.load(false, false).await?;
     let (address, spec, location) = stream(&loaded.stack, args.address, "verify")?;
-    let clients = &loaded.fleet.at(&location).await?;
+    let clients = &loaded.aws()?.at(&location).await?;
     if clients.stream_status(&spec.name).await?.is_none() {
         bail!("the stream {} ({address}) does not exist: run `provision apply` first", spec.name);
     }
@@ -356,7 +356,7 @@ pub(super) async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitC
         .iter()
         .find(|r| matches!(&r.spec, Spec::Bucket(b) if b.name == bucket))
         .map_or(location.clone(), |r| r.location.clone());
-    let bucket_clients = &loaded.fleet.at(&bucket_location).await?;
+    let bucket_clients = &loaded.aws()?.at(&bucket_location).await?;
     let mut seen = HashMap::new();
     let findings = loop {
         let findings = verify::read(bucket_clients, &bucket, spec, since, columnar, &mut seen)

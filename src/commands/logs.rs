@@ -60,7 +60,7 @@ pub(super) async fn run(
     let (mut printed, mut said_none) = (0usize, false);
     loop {
         for (i, source) in sources.iter().enumerate() {
-            let clients = loaded.fleet.at(&source.location).await?;
+            let clients = loaded.aws()?.at(&source.location).await?;
             let events = clients.log_events(&source.group, source.stream.as_deref(), start[i]).await?;
             for e in events.iter().filter(|e| !seen[i].contains(&e.id)) {
                 print(source, e);

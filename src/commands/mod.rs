@@ -60,7 +60,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Unlock => {
             let loaded = ctx.load(false, false).await?;
             let settings = common::lock_settings(&loaded.stack)?;
-            match loaded.provider.break_lock(settings, &loaded.stack.name).await? {
+            match loaded.store.break_lock(settings, &loaded.stack.name).await? {
                 Some(h) => {
                     let h = h.escaped();
                     outln!(

@@ -23,7 +23,7 @@ async fn read(loaded: &Loaded, streams: &[Watched], since: Duration) -> anyhow::
     locations.dedup();
     let parts = futures::future::join_all(locations.into_iter().map(|location| async move {
         let here: Vec<Watched> = streams.iter().filter(|w| &w.location == location).cloned().collect();
-        let clients = loaded.fleet.at(location).await?;
+        let clients = loaded.aws()?.at(location).await?;
         let queries = status::queries(&here);
         let (names, prefix) = status::alarm_names(&loaded.stack, location);
         let (states, series, firing) = tokio::join!(

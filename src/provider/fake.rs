@@ -5,7 +5,7 @@
 //! lists it ([`Spec::listed_in`]) and the data it holds ([`crate::model::KindInfo::holds`]) are
 //! the kind's own facts, so a new kind needs nothing here.
 
-use super::{Holder, LockAttempt, LockHandle, Provider, Released, Scope};
+use super::{Holder, LockAttempt, LockHandle, Provider, Released, Scope, StateStore};
 use crate::error::AwsError;
 use crate::model::*;
 use anyhow::{bail, Result};
@@ -379,6 +379,20 @@ impl Provider for FakeProvider {
         Ok(live.spec.kind().info().holds.filter(|_| n > 0).map(|what| format!("{n} {what}")))
     }
 
+    async fn discover_at_home(&self, scope: &Scope) -> Result<Vec<Owned>> {
+        self.discover(&Self::home(), scope).await
+    }
+
+    /// One account, one Region: nothing to reach.
+    fn set_access(&self, _access: &BTreeMap<String, AssumeRole>) {}
+
+    async fn reach(&self, _locations: &[Location]) -> Result<()> {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl StateStore for FakeProvider {
     async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt> {
         self.call("lock", stack).await?;
         let mut state = self.state();

@@ -319,8 +319,6 @@ impl MetricStat {
 }
 
 impl KindSpec for AlarmSpec {
-
-
     fn arn(&self, env: &Environment) -> String {
         env.alarm_arn(&self.name)
     }

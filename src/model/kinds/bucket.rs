@@ -182,8 +182,6 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &BucketSection) -> O
 }
 
 impl KindSpec for BucketSpec {
-
-
     fn arn(&self, env: &Environment) -> String {
         env.bucket_arn(&self.name)
     }

@@ -108,8 +108,6 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LogGroupSection) ->
 }
 
 impl KindSpec for LogGroupSpec {
-
-
     fn arn(&self, env: &Environment) -> String {
         env.log_group_arn(&self.name)
     }

@@ -144,8 +144,6 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &RoleSection) -> Opt
 }
 
 impl KindSpec for RoleSpec {
-
-
     fn arn(&self, env: &Environment) -> String {
         env.role_arn(&self.path, &self.name)
     }

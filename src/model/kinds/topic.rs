@@ -115,8 +115,6 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TopicSection) -> Op
 }
 
 impl KindSpec for TopicSpec {
-
-
     fn arn(&self, env: &Environment) -> String {
         env.topic_arn(&self.name)
     }

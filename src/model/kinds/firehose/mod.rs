@@ -470,7 +470,6 @@ impl KindSpec for FirehoseSpec {
         self.logging.as_ref().map(|(group, stream)| (group.clone(), Some(stream.clone())))
     }
 
-
     fn arn(&self, env: &Environment) -> String {
         env.stream_arn(&self.name)
     }

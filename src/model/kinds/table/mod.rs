@@ -348,8 +348,6 @@ impl KindSpec for TableSpec {
         Some(self.database())
     }
 
-
-
     fn arn(&self, env: &Environment) -> String {
         env.table_arn(self.database(), self.table())
     }
