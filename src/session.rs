@@ -9,7 +9,9 @@
 
 use crate::aws::{pacing, Fleet};
 use crate::config;
-use crate::model::{Environment, Location, LockSettings, Owned, Spec, Stack};
+use crate::forget::Release;
+use crate::import::{Imported, Prepared};
+use crate::model::{Address, Environment, Location, LockSettings, Owned, Spec, Stack};
 use crate::plan::saved::SavedPlan;
 use crate::plan::{Action, LiveState, Plan, Request};
 use crate::provider::{Cloud, Holder, Provider, Released, Scope, StateStore};
@@ -334,6 +336,30 @@ impl Session {
     }
 }
 
+impl Session {
+    /// What importing `address` would tag, and what apply would change after (see
+    /// [`crate::import::prepare`]).
+    pub async fn prepare_import(&self, address: &Address) -> Result<Prepared> {
+        crate::import::prepare(&self.stack, self.provider.as_ref(), address).await
+    }
+
+    /// Tags a prepared resource as the stack's.
+    pub async fn import(&self, prepared: Prepared) -> Result<Imported> {
+        crate::import::apply(&self.stack, self.provider.as_ref(), prepared).await
+    }
+
+    /// The owned resource `address` names, read now, that a forget would release.
+    pub async fn prepare_forget(&mut self, address: &Address, note: Notes<'_>) -> Result<Release> {
+        let live = self.read_live(false, note).await?;
+        crate::forget::find(&self.stack, &live, address)
+    }
+
+    /// Removes the stack's ownership tags from a resource; nothing else about it changes.
+    pub async fn forget(&self, release: &Release) -> Result<()> {
+        crate::forget::release(self.provider.as_ref(), release).await
+    }
+}
+
 /// The stack's lock, held around what changes the cloud (see [`Session::lock_target`]).
 pub struct LockTarget {
     store: Arc<dyn StateStore>,
@@ -431,3 +457,6 @@ impl LocationIndex {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,8 +1,9 @@
-use super::common::{confirm, Context, Loaded};
+use super::common::{confirm, Context};
 use crate::apply::{self, Report};
 use crate::model::Address;
 use crate::plan::saved::SavedPlan;
 use crate::plan::{Action, Plan, Request};
+use crate::session::Session;
 use crate::{errln, outln, render};
 use anyhow::bail;
 use std::path::Path;
@@ -31,17 +32,17 @@ pub(super) async fn run(
     }
     // A saved plan is applied as it was asked for (a destroy plan destroys).
     let request = saved.as_ref().map(|s| s.request.clone()).unwrap_or(request);
-    let mut loaded = ctx.load(!request.destroy, true).await?;
+    let mut session = ctx.load(!request.destroy, true).await?;
     if let Some(saved) = &saved {
         // Everything that can refuse a saved plan is checked before anything is written, the
         // lock (and its bucket) included; under the lock it is checked again.
-        let (live, plan) = loaded.plan(&request, &|t: &str| ctx.note(t)).await?;
-        loaded.refuse_if_changed(saved, &live, &plan)?;
+        let (live, plan) = session.plan(&request, &|t: &str| ctx.note(t)).await?;
+        session.refuse_if_changed(saved, &live, &plan)?;
     }
     let verb = if request.destroy { "destroy" } else { "apply" };
     let code =
-        ctx.locked(loaded.lock_target(), verb, apply_stack(ctx, &mut loaded, saved, auto_approve, &request)).await;
-    ctx.report_calls(&loaded);
+        ctx.locked(session.lock_target(), verb, apply_stack(ctx, &mut session, saved, auto_approve, &request)).await;
+    ctx.report_calls(&session);
     code
 }
 
@@ -57,20 +58,20 @@ pub(super) fn warn_if_partial(request: &Request) {
 
 async fn apply_stack(
     ctx: &Context,
-    loaded: &mut Loaded,
+    session: &mut Session,
     saved: Option<SavedPlan>,
     auto_approve: bool,
     request: &Request,
 ) -> anyhow::Result<ExitCode> {
-    let (live, plan) = loaded.plan(request, &|t: &str| ctx.note(t)).await?;
-    let loaded = &*loaded;
+    let (live, plan) = session.plan(request, &|t: &str| ctx.note(t)).await?;
+    let session = &*session;
     if let Some(saved) = &saved {
-        loaded.refuse_if_changed(saved, &live, &plan)?;
+        session.refuse_if_changed(saved, &live, &plan)?;
     }
     // A saved plan was read when it was made: shown compact.
     ctx.show_plan(&plan, saved.is_some());
     warn_if_partial(request);
-    loaded.check_before_changes(&plan).await?;
+    session.check_before_changes(&plan).await?;
     if !plan.has_changes() {
         return Ok(ExitCode::SUCCESS);
     }
@@ -84,17 +85,17 @@ async fn apply_stack(
         confirm(question, if request.destroy { "destroy" } else { "apply" })?;
     }
     ctx.note("");
-    let report = execute(ctx, &plan, loaded, request.is_partial()).await?;
+    let report = execute(ctx, &plan, session, request.is_partial()).await?;
     Ok(finish(ctx, &plan, &report, if request.destroy { "Destroy" } else { "Apply" }))
 }
 
 /// Executes a plan, printing progress. The first interrupt stops new changes; a second one
 /// releases the stack's lock and quits at once (see [`crate::interrupt`]).
-pub(super) async fn execute(ctx: &Context, plan: &Plan, loaded: &Loaded, partial: bool) -> anyhow::Result<Report> {
+pub(super) async fn execute(ctx: &Context, plan: &Plan, session: &Session, partial: bool) -> anyhow::Result<Report> {
     let _graceful = crate::interrupt::graceful(
         "Interrupt received: no new changes will start; waiting for those in flight (Ctrl-C again to quit now).",
     );
-    loaded
+    session
         .execute(plan, ctx.parallelism, partial, crate::interrupt::stop_signal(), |e| {
             if !ctx.quiet || matches!(e, apply::Event::Failed { .. }) {
                 outln!("{}", render::progress::line(&e, ctx.style));

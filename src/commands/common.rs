@@ -33,9 +33,6 @@ pub(super) struct Context {
     pub lock_timeout: Duration,
 }
 
-/// A stack loaded for the real account, with the cloud to reach it (see [`Session`]).
-pub(super) type Loaded = Session;
-
 impl Context {
     pub(super) fn new(cli: &Cli) -> Context {
         Context {
@@ -109,22 +106,22 @@ impl Context {
     /// Validates stack.toml offline first (no API call for an invalid file), then connects and
     /// builds the stack for the real account and region, searching for what it owns with
     /// `discover` (see [`Session::open`]).
-    pub(super) async fn load(&self, package_code: bool, discover: bool) -> Result<Loaded> {
+    pub(super) async fn load(&self, package_code: bool, discover: bool) -> Result<Session> {
         let loaded = config::load(&self.file, &self.options(package_code))?;
         let connection = Connection { endpoint: self.endpoint.clone(), rates: self.rates.clone() };
         Session::connect(loaded, connection, discover, &|t: &str| self.note(t)).await
     }
 
     /// Reads every desired resource and every owned one, concurrently.
-    pub(super) async fn read_live(&self, loaded: &mut Loaded) -> Result<LiveState> {
-        self.read_live_for(loaded, false).await
+    pub(super) async fn read_live(&self, session: &mut Session) -> Result<LiveState> {
+        self.read_live_for(session, false).await
     }
 
     /// [`Context::read_live`] for a plan that converges, or one that only deletes (`destroy`)
     /// (see [`Session::read_live`]).
-    pub(super) async fn read_live_for(&self, loaded: &mut Loaded, destroy: bool) -> Result<LiveState> {
+    pub(super) async fn read_live_for(&self, session: &mut Session, destroy: bool) -> Result<LiveState> {
         let start = std::time::Instant::now();
-        let state = loaded.read_live(destroy, &|t: &str| self.note(t)).await?;
+        let state = session.read_live(destroy, &|t: &str| self.note(t)).await?;
         if self.verbose {
             errln!(
                 "read {} declared and {} undeclared resource(s) in {} ms",
@@ -137,11 +134,11 @@ impl Context {
     }
 
     /// With `-v`: AWS calls made, by action, and how many AWS throttled.
-    pub(super) fn report_calls(&self, loaded: &Loaded) {
+    pub(super) fn report_calls(&self, session: &Session) {
         if !self.verbose {
             return;
         }
-        let Some(fleet) = &loaded.fleet else { return };
+        let Some(fleet) = &session.fleet else { return };
         let counts = fleet.counts();
         let total: u64 = counts.iter().map(|c| c.calls).sum();
         let throttled: u64 = counts.iter().map(|c| c.throttled).sum();

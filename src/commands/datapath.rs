@@ -84,7 +84,7 @@ fn arrival(at: Option<&str>) -> Result<DateTime<Utc>> {
     }
 }
 
-/// The Lambda processor's function, ready to run locally from its package (loaded with the
+/// The Lambda processor's function, ready to run locally from its package (session with the
 /// code packaged: preview runs what would be deployed).
 fn function(stack: &Stack, stream: &FirehoseSpec, project: &Path) -> Option<Function> {
     let address = stream.processors.iter().flat_map(|p| p.parameters.values()).find_map(|v| match v {
@@ -246,9 +246,9 @@ pub(super) async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode>
         errln!("{n} record(s) for {address} ({}); dry run: nothing was sent.", spec.name);
         return Ok(ExitCode::SUCCESS);
     }
-    let loaded = ctx.load(false, false).await?;
-    let (address, spec, location) = stream(&loaded.stack, args.address, "send")?;
-    let clients = &loaded.aws()?.at(&location).await?;
+    let session = ctx.load(false, false).await?;
+    let (address, spec, location) = stream(&session.stack, args.address, "send")?;
+    let clients = &session.aws()?.at(&location).await?;
     match clients.stream_status(&spec.name).await? {
         Some(status) if status == "ACTIVE" => {}
         Some(status) => {
@@ -281,7 +281,7 @@ pub(super) async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode>
     progress.finish();
     let elapsed = start.elapsed();
     outln!("{}", show::send_summary(&address.to_string(), &spec.name, &totals, elapsed));
-    ctx.report_calls(&loaded);
+    ctx.report_calls(&session);
     Ok(match totals.shortfall() {
         Some(problem) => {
             errln!("{problem}");
@@ -332,9 +332,9 @@ pub(super) async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitC
         )?),
         None => None,
     };
-    let loaded = ctx.load(false, false).await?;
-    let (address, spec, location) = stream(&loaded.stack, args.address, "verify")?;
-    let clients = &loaded.aws()?.at(&location).await?;
+    let session = ctx.load(false, false).await?;
+    let (address, spec, location) = stream(&session.stack, args.address, "verify")?;
+    let clients = &session.aws()?.at(&location).await?;
     if clients.stream_status(&spec.name).await?.is_none() {
         bail!("the stream {} ({address}) does not exist: run `provision apply` first", spec.name);
     }
@@ -350,13 +350,13 @@ pub(super) async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitC
     };
     let columnar = converted == verify::Converted::Columnar;
     // The bucket is read where it lives (a stream may deliver to another Region's).
-    let bucket_location = loaded
+    let bucket_location = session
         .stack
         .resources
         .iter()
         .find(|r| matches!(&r.spec, Spec::Bucket(b) if b.name == bucket))
         .map_or(location.clone(), |r| r.location.clone());
-    let bucket_clients = &loaded.aws()?.at(&bucket_location).await?;
+    let bucket_clients = &session.aws()?.at(&bucket_location).await?;
     let mut seen = HashMap::new();
     let findings = loop {
         let findings = verify::read(bucket_clients, &bucket, spec, since, columnar, &mut seen)
@@ -396,6 +396,6 @@ pub(super) async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitC
     } else {
         crate::output::out(&show::verify(&report, ctx.style));
     }
-    ctx.report_calls(&loaded);
+    ctx.report_calls(&session);
     Ok(if report.matches_expectation { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -1,7 +1,7 @@
-use super::common::{confirm, Context, Loaded};
-use crate::forget;
+use super::common::{confirm, Context};
 use crate::outln;
 use crate::output::escape;
+use crate::session::Session;
 use std::process::ExitCode;
 
 /// `provision forget ADDRESS`: show what changes, confirm, remove the ownership tags.
@@ -10,26 +10,25 @@ pub(super) async fn run(
     address: &crate::model::Address,
     auto_approve: bool,
 ) -> anyhow::Result<ExitCode> {
-    let mut loaded = ctx.load(false, true).await?;
-    ctx.locked(loaded.lock_target(), "forget", forget_one(ctx, &mut loaded, address, auto_approve)).await
+    let mut session = ctx.load(false, true).await?;
+    ctx.locked(session.lock_target(), "forget", forget_one(ctx, &mut session, address, auto_approve)).await
 }
 
 async fn forget_one(
     ctx: &Context,
-    loaded: &mut Loaded,
+    session: &mut Session,
     address: &crate::model::Address,
     auto_approve: bool,
 ) -> anyhow::Result<ExitCode> {
-    let live = ctx.read_live(loaded).await?;
-    let release = forget::find(&loaded.stack, &live, address)?;
+    let release = session.prepare_forget(address, &|t: &str| ctx.note(t)).await?;
     let name = escape(release.live.spec.physical_name());
     outln!(
         "  # {} will be forgotten: kept in AWS, no longer managed by stack \"{}\"",
         release.address,
-        loaded.stack.name
+        session.stack.name
     );
     outln!("  ~ {} ({name})", release.address);
-    outln!("      - tags.{} = {:?}", crate::model::OWNER_TAG, loaded.stack.name);
+    outln!("      - tags.{} = {:?}", crate::model::OWNER_TAG, session.stack.name);
     outln!("      - tags.{} = {:?}", crate::model::ADDRESS_TAG, release.address.tag_value());
     for tag in [crate::model::LOCATION_TAG, crate::model::HOME_TAG] {
         if let Some(value) = release.live.spec.tags().get(tag) {
@@ -50,11 +49,11 @@ async fn forget_one(
     if !auto_approve {
         confirm("Do you want to forget this resource?", "forget")?;
     }
-    forget::release(loaded.provider.as_ref(), &release).await?;
+    session.forget(&release).await?;
     outln!(
         "{} ({name}) is no longer part of stack \"{}\"; nothing else about it changed.",
         release.address,
-        loaded.stack.name
+        session.stack.name
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -1,18 +1,19 @@
-use super::common::{confirm, Context, Loaded};
-use crate::import::{self, Imported};
+use super::common::{confirm, Context};
+use crate::import::Imported;
 use crate::model::{Address, ADDRESS_TAG, OWNER_TAG};
 use crate::outln;
+use crate::session::Session;
 use std::process::ExitCode;
 
 /// `provision import ADDRESS`: show what it tags and what apply would change after, confirm, tag.
 pub(super) async fn run(ctx: &Context, address: &Address, auto_approve: bool) -> anyhow::Result<ExitCode> {
-    let loaded = ctx.load(true, false).await?;
-    ctx.locked(loaded.lock_target(), "import", import_one(&loaded, address, auto_approve)).await
+    let session = ctx.load(true, false).await?;
+    ctx.locked(session.lock_target(), "import", import_one(&session, address, auto_approve)).await
 }
 
-async fn import_one(loaded: &Loaded, address: &Address, auto_approve: bool) -> anyhow::Result<ExitCode> {
-    let stack = &loaded.stack;
-    let prepared = import::prepare(stack, loaded.provider.as_ref(), address).await?;
+async fn import_one(session: &Session, address: &Address, auto_approve: bool) -> anyhow::Result<ExitCode> {
+    let stack = &session.stack;
+    let prepared = session.prepare_import(address).await?;
     if !prepared.already_ours {
         outln!("  # {} will be imported into stack \"{}\"", prepared.address, stack.name);
         outln!("  ~ {} ({})", prepared.address, prepared.name);
@@ -30,7 +31,7 @@ async fn import_one(loaded: &Loaded, address: &Address, auto_approve: bool) -> a
             confirm("Do you want to import this resource?", "import")?;
         }
     }
-    match import::apply(stack, loaded.provider.as_ref(), prepared).await? {
+    match session.import(prepared).await? {
         Imported::AlreadyOurs { address, name } => {
             outln!("{address} ({name}) is already owned by stack \"{}\".", stack.name)
         }

@@ -49,8 +49,8 @@ pub(super) async fn run(
     follow: bool,
     since: Duration,
 ) -> anyhow::Result<ExitCode> {
-    let loaded = ctx.load(false, false).await?;
-    let sources = sources(&loaded.stack, address)?;
+    let session = ctx.load(false, false).await?;
+    let sources = sources(&session.stack, address)?;
     let now_ms = chrono::Utc::now().timestamp_millis();
     let mut start = vec![now_ms - since.as_millis() as i64; sources.len()];
     // Events already printed at the latest timestamp of each source (a poll starts there again).
@@ -60,7 +60,7 @@ pub(super) async fn run(
     let (mut printed, mut said_none) = (0usize, false);
     loop {
         for (i, source) in sources.iter().enumerate() {
-            let clients = loaded.aws()?.at(&source.location).await?;
+            let clients = session.aws()?.at(&source.location).await?;
             let events = clients.log_events(&source.group, source.stream.as_deref(), start[i]).await?;
             for e in events.iter().filter(|e| !seen[i].contains(&e.id)) {
                 print(source, e);
@@ -87,7 +87,7 @@ pub(super) async fn run(
     if printed == 0 && !said_none {
         errln!("{}", nothing_yet(&sources, since));
     }
-    ctx.report_calls(&loaded);
+    ctx.report_calls(&session);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -49,29 +49,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Output { name, json, raw } => output::run(&ctx, name.as_ref(), *json, *raw).await,
         Command::Show { planfile, json } => show::run(&ctx, planfile.as_deref(), *json).await,
         Command::Graph { destroy } => {
-            let mut loaded = ctx.load(!*destroy, true).await?;
-            let live = ctx.read_live(&mut loaded).await?;
+            let mut session = ctx.load(!*destroy, true).await?;
+            let live = ctx.read_live(&mut session).await?;
             let request = crate::plan::Request { destroy: *destroy, ..Default::default() };
-            let plan = crate::plan::build_requested(&loaded.stack, &live, &request).map_err(|e| anyhow::anyhow!(e))?;
+            let plan = crate::plan::build_requested(&session.stack, &live, &request).map_err(|e| anyhow::anyhow!(e))?;
             crate::output::out(&crate::render::graph::dot(&plan));
-            ctx.report_calls(&loaded);
+            ctx.report_calls(&session);
             Ok(ExitCode::SUCCESS)
         }
         Command::Unlock => {
-            let loaded = ctx.load(false, false).await?;
-            let settings = common::lock_settings(&loaded.stack)?;
-            match loaded.store.break_lock(settings, &loaded.stack.name).await? {
+            let session = ctx.load(false, false).await?;
+            let settings = common::lock_settings(&session.stack)?;
+            match session.store.break_lock(settings, &session.stack.name).await? {
                 Some(h) => {
                     let h = h.escaped();
                     outln!(
                         "Broke the lock of stack \"{}\" held by {} running `{}` since {}.",
-                        loaded.stack.name,
+                        session.stack.name,
                         h.who,
                         h.command,
                         h.since
                     )
                 }
-                None => outln!("Stack \"{}\" is not locked.", loaded.stack.name),
+                None => outln!("Stack \"{}\" is not locked.", session.stack.name),
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -20,9 +20,9 @@ pub(super) async fn run(
     json: bool,
     raw: bool,
 ) -> anyhow::Result<ExitCode> {
-    let mut loaded = ctx.load(false, true).await?;
-    let live = ctx.read_live(&mut loaded).await?;
-    let stack = &loaded.stack;
+    let mut session = ctx.load(false, true).await?;
+    let live = ctx.read_live(&mut session).await?;
+    let stack = &session.stack;
     let mut rows = Vec::new();
     for r in &stack.resources {
         if let Some(Some(l)) = live.by_address.get(&r.address) {
@@ -33,7 +33,7 @@ pub(super) async fn run(
             rows.push(Row { address: r.address.clone(), name: r.physical_name().to_string(), arn });
         }
     }
-    ctx.report_calls(&loaded);
+    ctx.report_calls(&session);
     if let Some(wanted) = name {
         use crate::model::address::OutputName;
         let (address, name_wanted) = match wanted {

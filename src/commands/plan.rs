@@ -14,9 +14,9 @@ pub(super) async fn run(
     out: Option<&Path>,
     request: &plan::Request,
 ) -> anyhow::Result<ExitCode> {
-    let mut loaded = ctx.load(!request.destroy, true).await?;
-    let live = ctx.read_live_for(&mut loaded, request.destroy).await?;
-    let plan = plan::build_requested(&loaded.stack, &live, request).map_err(|e| anyhow!(e))?;
+    let mut session = ctx.load(!request.destroy, true).await?;
+    let live = ctx.read_live_for(&mut session, request.destroy).await?;
+    let plan = plan::build_requested(&session.stack, &live, request).map_err(|e| anyhow!(e))?;
     let plan = if request.destroy { plan.without_conflicts() } else { plan };
     if json {
         outln!("{}", crate::output::json(&plan, true)?);
@@ -24,7 +24,7 @@ pub(super) async fn run(
         crate::output::out(&ctx.plan_text(&plan, false));
     }
     if ctx.verbose {
-        for r in &loaded.stack.resources {
+        for r in &session.stack.resources {
             if let Some(p) = r.spec.package() {
                 errln!("{} packages {} file(s), {} bytes zipped:", r.address, p.files.len(), p.zip.len());
                 for f in &p.files {
@@ -35,13 +35,13 @@ pub(super) async fn run(
     }
     super::apply::warn_if_partial(request);
     if request.destroy {
-        for holding in crate::destroy::resources_holding_data(&plan, loaded.provider.as_ref()).await? {
+        for holding in crate::destroy::resources_holding_data(&plan, session.provider.as_ref()).await? {
             errln!("Warning: {holding}: destroy will refuse it without force_destroy = true (it never deletes data otherwise).");
         }
     }
     if let Some(path) = out {
         let text = render::plan::render(&plan, render::Style { color: false });
-        let saved = SavedPlan::new(&loaded.stack, &live, &plan, request, text)?;
+        let saved = SavedPlan::new(&session.stack, &live, &plan, request, text)?;
         saved.write(path).with_context(|| format!("writing the plan to {}", path.display()))?;
         ctx.note(&format!(
             "\nSaved the plan to {}. Apply exactly it with `provision apply {}`.",
@@ -49,6 +49,6 @@ pub(super) async fn run(
             path.display()
         ));
     }
-    ctx.report_calls(&loaded);
+    ctx.report_calls(&session);
     Ok(if detailed_exitcode && plan.has_changes() { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }

@@ -28,9 +28,9 @@ pub(super) async fn run(ctx: &Context, planfile: Option<&Path>, json: bool) -> a
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let mut loaded = ctx.load(false, true).await?;
-    let live = ctx.read_live(&mut loaded).await?;
-    let stack = &loaded.stack;
+    let mut session = ctx.load(false, true).await?;
+    let live = ctx.read_live(&mut session).await?;
+    let stack = &session.stack;
     let shown = |attributes: crate::model::Attributes| -> serde_json::Map<String, serde_json::Value> {
         attributes
             .into_iter()
@@ -62,7 +62,7 @@ pub(super) async fn run(ctx: &Context, planfile: Option<&Path>, json: bool) -> a
             json!({ "name": l.spec.physical_name(), "arn": l.arn, "owned": true, "declared": false, "attributes": shown(l.spec.attributes()) }),
         );
     }
-    ctx.report_calls(&loaded);
+    ctx.report_calls(&session);
     if json {
         outln!("{}", crate::output::json(&resources, true)?);
         return Ok(ExitCode::SUCCESS);

@@ -1,9 +1,10 @@
 //! `provision status [ADDRESS|module.NAME...] [--since D] [--json] [--watch]`.
 
-use super::common::{Context, Loaded};
+use super::common::Context;
 use crate::model::address::Selector;
 use crate::model::Location;
 use crate::output::escape;
+use crate::session::Session;
 use crate::status::{self, Report, Watched, Window};
 use crate::{outln, render};
 use anyhow::bail;
@@ -16,16 +17,16 @@ const WATCH_EVERY: Duration = Duration::from_secs(60);
 /// Reads the status of `streams`, location by location side by side: in each, their states,
 /// every metric in one batch (GetMetricData, 500 queries a call) and the stack's alarms in ALARM
 /// (DescribeAlarms by their common prefix), side by side.
-async fn read(loaded: &Loaded, streams: &[Watched], since: Duration) -> anyhow::Result<Report> {
+async fn read(session: &Session, streams: &[Watched], since: Duration) -> anyhow::Result<Report> {
     let window = Window::last(since.as_secs() as i64, chrono::Utc::now().timestamp());
     let mut locations: Vec<&Location> = streams.iter().map(|w| &w.location).collect();
     locations.sort();
     locations.dedup();
     let parts = futures::future::join_all(locations.into_iter().map(|location| async move {
         let here: Vec<Watched> = streams.iter().filter(|w| &w.location == location).cloned().collect();
-        let clients = loaded.aws()?.at(location).await?;
+        let clients = session.aws()?.at(location).await?;
         let queries = status::queries(&here);
-        let (names, prefix) = status::alarm_names(&loaded.stack, location);
+        let (names, prefix) = status::alarm_names(&session.stack, location);
         let (states, series, firing) = tokio::join!(
             futures::future::join_all(here.iter().map(|w| clients.stream_status(&w.name))),
             clients.metric_data(&queries, window.period, window.start, window.end),
@@ -54,13 +55,13 @@ pub(super) async fn run(
     json: bool,
     watch: bool,
 ) -> anyhow::Result<ExitCode> {
-    let loaded = ctx.load(false, false).await?;
-    let streams = status::watched(&loaded.stack, addresses);
+    let session = ctx.load(false, false).await?;
+    let streams = status::watched(&session.stack, addresses);
     if streams.is_empty() {
-        let all: Vec<String> = status::watched(&loaded.stack, &[]).iter().map(|w| w.address.to_string()).collect();
+        let all: Vec<String> = status::watched(&session.stack, &[]).iter().map(|w| w.address.to_string()).collect();
         bail!(
             "no stream of {} is selected by {}; its streams: {}",
-            escape(&loaded.stack.file.display().to_string()),
+            escape(&session.stack.file.display().to_string()),
             addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(" "),
             if all.is_empty() { "none".into() } else { all.join(", ") }
         );
@@ -68,7 +69,7 @@ pub(super) async fn run(
     let mut stop = crate::interrupt::stop_signal();
     let _graceful = watch.then(|| crate::interrupt::graceful("Interrupt received: no longer watching."));
     loop {
-        let report = read(&loaded, &streams, since).await?;
+        let report = read(&session, &streams, since).await?;
         if json {
             outln!("{}", crate::output::json(&report, true)?);
         } else {
@@ -80,13 +81,13 @@ pub(super) async fn run(
         }
         let code = if report.healthy() { ExitCode::SUCCESS } else { ExitCode::from(2) };
         if !watch || *stop.borrow() {
-            ctx.report_calls(&loaded);
+            ctx.report_calls(&session);
             return Ok(code);
         }
         tokio::select! {
             _ = tokio::time::sleep(WATCH_EVERY) => {}
             _ = stop.changed() => {
-                ctx.report_calls(&loaded);
+                ctx.report_calls(&session);
                 return Ok(code);
             }
         }

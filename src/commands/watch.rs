@@ -52,22 +52,22 @@ fn snapshot(ctx: &Context) -> Seen {
 /// lock from live state read again (as apply does), and shown before it is applied.
 async fn round(ctx: &Context) -> anyhow::Result<()> {
     let start = Instant::now();
-    let mut loaded = ctx.load(true, true).await?;
-    let live = ctx.read_live(&mut loaded).await?;
-    let plan = plan::build(&loaded.stack, &live).map_err(|e| anyhow::anyhow!(e))?;
+    let mut session = ctx.load(true, true).await?;
+    let live = ctx.read_live(&mut session).await?;
+    let plan = plan::build(&session.stack, &live).map_err(|e| anyhow::anyhow!(e))?;
     if !worth_hotswapping(ctx, &plan) {
         return Ok(());
     }
     let report = ctx
-        .locked(loaded.lock_target(), "watch", async {
-            let live = ctx.read_live(&mut loaded).await?;
-            let plan = plan::build(&loaded.stack, &live).map_err(|e| anyhow::anyhow!(e))?;
+        .locked(session.lock_target(), "watch", async {
+            let live = ctx.read_live(&mut session).await?;
+            let plan = plan::build(&session.stack, &live).map_err(|e| anyhow::anyhow!(e))?;
             if !worth_hotswapping(ctx, &plan) {
                 return Ok(None);
             }
             plan::check_safe(&plan).map_err(|e| anyhow::anyhow!(e))?;
             crate::output::out(&ctx.plan_text(&plan, false));
-            Ok(Some(execute(ctx, &plan, &loaded, true).await?))
+            Ok(Some(execute(ctx, &plan, &session, true).await?))
         })
         .await?;
     let Some(report) = report else { return Ok(()) };
