@@ -1,13 +1,13 @@
 //! `preview`, `send` and `verify`: the sample's Verify step, and what no other tool shows.
 
 use super::common::Context;
-use crate::datapath::lambda_runner::Function;
+use crate::datapath::pick;
 use crate::datapath::preview::{self, RecordResult, Report, Settings};
 use crate::datapath::records;
 use crate::datapath::send::{self, Pace, Totals};
 use crate::datapath::verify;
 use crate::model::address::Selector;
-use crate::model::{Address, FirehoseSpec, Location, Param, Spec, Stack};
+use crate::model::Spec;
 use crate::render::datapath as show;
 use crate::{errln, outln};
 use anyhow::{anyhow, bail, Result};
@@ -29,46 +29,6 @@ pub(super) struct PreviewArgs<'a> {
     pub json: bool,
 }
 
-/// The stream an address names, or the stack's only stream.
-fn stream<'a>(
-    stack: &'a Stack,
-    address: Option<&Selector>,
-    command: &str,
-) -> Result<(Address, &'a FirehoseSpec, Location)> {
-    let streams: Vec<(&Address, &FirehoseSpec, &Location)> = stack
-        .resources
-        .iter()
-        .filter_map(|r| match &r.spec {
-            Spec::Firehose(f) => Some((&r.address, f, &r.location)),
-            _ => None,
-        })
-        .collect();
-    let listed = |of: &[(&Address, &FirehoseSpec, &Location)]| {
-        of.iter().map(|(a, _, _)| crate::output::shell_word(&a.to_string())).collect::<Vec<_>>().join(", ")
-    };
-    let picked: Vec<(&Address, &FirehoseSpec, &Location)> = match address {
-        // An address, or a part of one: `module.tenant[acme]` picks that instance's stream.
-        Some(selector) => {
-            let picked: Vec<_> = streams.iter().filter(|(a, _, _)| selector.matches(a)).copied().collect();
-            if picked.is_empty() {
-                bail!("{selector} names no stream of {}; streams: {}", stack.file.display(), listed(&streams));
-            }
-            picked
-        }
-        None => streams.clone(),
-    };
-    match picked.as_slice() {
-        [(a, f, l)] => Ok(((*a).clone(), *f, (*l).clone())),
-        [] => bail!("{} declares no stream", stack.file.display()),
-        _ => bail!(
-            "{} selects several streams ({}): name one, e.g. `provision {command} {}`",
-            address.map(|s| s.to_string()).unwrap_or_else(|| stack.file.display().to_string()),
-            listed(&picked),
-            crate::output::shell_word(&picked[0].0.to_string())
-        ),
-    }
-}
-
 /// `--at`: RFC 3339, or seconds since the epoch; default now.
 fn arrival(at: Option<&str>) -> Result<DateTime<Utc>> {
     match at {
@@ -81,32 +41,6 @@ fn arrival(at: Option<&str>) -> Result<DateTime<Utc>> {
             .ok_or_else(|| {
                 anyhow!("--at {text:?}: expected a time such as 2026-11-26T10:00:00Z, or seconds since 1970")
             }),
-    }
-}
-
-/// The Lambda processor's function, ready to run locally from its package (session with the
-/// code packaged: preview runs what would be deployed).
-fn function(stack: &Stack, stream: &FirehoseSpec, project: &Path) -> Option<Function> {
-    let address = stream.processors.iter().flat_map(|p| p.parameters.values()).find_map(|v| match v {
-        Param::LambdaArn { function, .. } => Some(function.clone()),
-        Param::Text(_) => None,
-    })?;
-    let function = stack.get(&address)?;
-    match &function.spec {
-        Spec::Lambda(l) => Some(Function {
-            name: l.name.clone(),
-            runtime: l.runtime.clone(),
-            handler: l.handler.clone(),
-            code: l.package.clone()?,
-            source: l.source_dir.clone().unwrap_or_default(),
-            project: project.to_path_buf(),
-            timeout: Duration::from_secs(l.timeout_seconds.max(1) as u64),
-            memory_mb: l.memory_mb,
-            environment: l.environment.clone(),
-            region: function.location.region.clone(),
-            arn: stack.env_at(&function.location).function_arn(&l.name),
-        }),
-        _ => None,
     }
 }
 
@@ -126,7 +60,7 @@ fn records_of(
 /// Runs a preview, offline; `each` gets every record's result as it is known.
 pub(super) fn run_preview(ctx: &Context, args: &PreviewArgs, each: &mut dyn FnMut(&RecordResult)) -> Result<Report> {
     let (stack, _) = ctx.load_offline(true)?;
-    let (address, spec, location) = stream(&stack, args.address, "preview")?;
+    let (address, spec, location) = pick::stream(&stack, args.address, "preview")?;
     let env = stack.env_at(&location);
     let at = arrival(args.at)?;
     let source = records_of(ctx, args.records, Some(args.count), args.seed, at)?;
@@ -135,7 +69,7 @@ pub(super) fn run_preview(ctx: &Context, args: &PreviewArgs, each: &mut dyn FnMu
         stream: spec,
         stream_arn: env.stream_arn(&spec.name),
         region: env.region.clone(),
-        function: function(&stack, spec, &ctx.project()),
+        function: pick::function(&stack, spec, &ctx.project()),
         at,
         rate: args.rate,
         jq: if spec.processors.iter().any(|p| p.kind == "MetadataExtraction") {
@@ -233,7 +167,7 @@ pub(super) async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode>
     }
     if args.dry_run {
         let (stack, _) = ctx.load_offline(false)?;
-        let (address, spec, _) = stream(&stack, args.address, "send")?;
+        let (address, spec, _) = pick::stream(&stack, args.address, "send")?;
         let mut n = 0u64;
         for record in records_of(ctx, args.records, count.or(Some(10)), args.seed, Utc::now())? {
             let record = record?;
@@ -247,7 +181,7 @@ pub(super) async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode>
         return Ok(ExitCode::SUCCESS);
     }
     let session = ctx.load(false, false).await?;
-    let (address, spec, location) = stream(&session.stack, args.address, "send")?;
+    let (address, spec, location) = pick::stream(&session.stack, args.address, "send")?;
     let clients = &session.aws()?.at(&location).await?;
     match clients.stream_status(&spec.name).await? {
         Some(status) if status == "ACTIVE" => {}
@@ -333,7 +267,7 @@ pub(super) async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitC
         None => None,
     };
     let session = ctx.load(false, false).await?;
-    let (address, spec, location) = stream(&session.stack, args.address, "verify")?;
+    let (address, spec, location) = pick::stream(&session.stack, args.address, "verify")?;
     let clients = &session.aws()?.at(&location).await?;
     if clients.stream_status(&spec.name).await?.is_none() {
         bail!("the stream {} ({address}) does not exist: run `provision apply` first", spec.name);

@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod lambda_runner;
+pub mod pick;
 pub mod preview;
 pub mod query;
 pub mod records;

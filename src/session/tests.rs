@@ -117,7 +117,7 @@ async fn destroy_through_the_session_refuses_a_bucket_holding_data_then_deletes_
     let err = apply(&session, &plan).await.unwrap_err().to_string();
     assert!(err.contains(BUCKET) && err.contains("force_destroy"), "{err}");
     assert!(fake.get(Kind::Bucket, BUCKET).is_some(), "nothing deleted");
-    assert_eq!(fake.lock_holder(), None, "the refusal comes before the lock is taken");
+    assert_eq!(fake.lock_holder(), None, "no lock is left behind");
 
     // Without the data, everything the stack owns goes, dependents first; the other bucket stays.
     fake.put_objects(BUCKET, 0);
