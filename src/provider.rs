@@ -14,27 +14,48 @@ use std::time::Duration;
 
 /// Where discovery looks for a stack's resources in one location besides the listings of the
 /// whole location (the tagging API; IAM's role list, 1,000 roles a page, read only for the roles
-/// carrying the stack's marker): the Glue databases whose tables are listed.
+/// carrying the stack's marker): the containers whose resources are listed, by the kind listed
+/// (a table's Glue database: see [`crate::model::kinds::KindSpec::listed_in`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Scope {
     pub stack: String,
-    /// Glue databases whose tables are listed: those of the declared tables (the databases the
-    /// stack created itself, tagged, are listed too).
-    pub databases: Vec<String>,
+    /// The containers of the declared resources, by kind, sorted (the containers the stack
+    /// created itself, tagged, are listed too).
+    pub containers: std::collections::BTreeMap<Kind, Vec<String>>,
 }
 
 impl Scope {
     /// The scope of a built stack in one location.
     pub fn of(stack: &Stack, location: &Location) -> Scope {
-        let mut databases: Vec<String> = stack
-            .resources
+        let mut containers: std::collections::BTreeMap<Kind, Vec<String>> = Default::default();
+        for r in stack.resources.iter().filter(|r| &r.location == location) {
+            if let Some(container) = r.spec.listed_in() {
+                containers.entry(r.address.kind).or_default().push(container.to_string());
+            }
+        }
+        for names in containers.values_mut() {
+            names.sort();
+            names.dedup();
+        }
+        Scope { stack: stack.name.clone(), containers }
+    }
+
+    /// The containers whose resources of `kind` are listed.
+    pub fn containers(&self, kind: Kind) -> &[String] {
+        self.containers.get(&kind).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// This scope's containers that `other` does not list.
+    pub fn without(&self, other: &Scope) -> Scope {
+        let containers = self
+            .containers
             .iter()
-            .filter(|r| &r.location == location)
-            .filter_map(|r| r.spec.listed_in().map(String::from))
+            .map(|(kind, names)| {
+                (*kind, names.iter().filter(|n| !other.containers(*kind).contains(n)).cloned().collect::<Vec<_>>())
+            })
+            .filter(|(_, names)| !names.is_empty())
             .collect();
-        databases.sort();
-        databases.dedup();
-        Scope { stack: stack.name.clone(), databases }
+        Scope { stack: self.stack.clone(), containers }
     }
 }
 
@@ -284,7 +305,8 @@ mod scope_tests {
              [table.t]\nname = \"events\"\ndatabase = \"lake\"\nstream = \"firehose.f\"\ncolumns = { id = \"string\" }\n",
         );
         let scope = Scope::of(&s, &s.home());
-        assert_eq!(scope.databases, ["lake"]);
+        assert_eq!(scope.containers(Kind::Table), ["lake"]);
+        assert_eq!(scope.without(&scope), Scope { stack: "app".into(), ..Scope::default() });
     }
 
     /// Discovery finds the stack's roles wherever they live (a path stack.toml no longer

@@ -131,15 +131,13 @@ impl Session {
         let mut owned: Vec<Owned> =
             owned?.unwrap_or_default().into_iter().map(|o| Owned { found_in: home.clone(), ..o }).collect();
         if discover {
-            let scope = Scope::of(&stack, &home);
-            let databases: Vec<String> =
-                scope.databases.into_iter().filter(|d| !offline_scope.databases.contains(d)).collect();
+            let more_containers = Scope::of(&stack, &home).without(&offline_scope);
             let (more, others) = tokio::join!(
                 async {
-                    if databases.is_empty() {
+                    if more_containers.containers.is_empty() {
                         return Ok(Vec::new());
                     }
-                    provider.discover(&home, &Scope { stack: stack.name.clone(), databases }).await
+                    provider.discover(&home, &more_containers).await
                 },
                 crate::live::discover(&stack, &provider, &elsewhere)
             );

@@ -31,10 +31,13 @@ pub(super) async fn owned(
     scope: &Scope,
 ) -> Result<(Vec<Owned>, HashSet<String>)> {
     let stack = scope.stack.as_str();
-    let (tagged, roles, tables) =
-        tokio::join!(tagged(tagging, stack), roles(iam, stack), super::glue::owned(glue, stack, &scope.databases));
+    let (tagged, roles, tables) = tokio::join!(
+        tagged(tagging, stack),
+        roles(iam, stack),
+        super::glue::owned(glue, stack, scope.containers(Kind::Table))
+    );
     let (mut out, databases) = tagged?;
-    let own: Vec<String> = databases.into_iter().filter(|d| !scope.databases.contains(d)).collect();
+    let own: Vec<String> = databases.into_iter().filter(|d| !scope.containers(Kind::Table).contains(d)).collect();
     let (roles, role_names) = roles?;
     out.extend(roles);
     out.extend(tables?);

@@ -252,7 +252,7 @@ impl Provider for FakeProvider {
         // (a table in its database) only in the scope's containers and the stack's own.
         let in_scope = |spec: &Spec| match spec.listed_in() {
             Some(container) => {
-                scope.databases.iter().any(|d| d == container)
+                scope.containers(spec.kind()).iter().any(|d| d == container)
                     || state.databases.get(container).is_some_and(|o| o.as_deref() == Some(scope.stack.as_str()))
             }
             None => true,

@@ -2,6 +2,7 @@
 //! Each diagnostic carries the rule id and the key it concerns.
 
 use crate::model::diagnostic::{Diagnostic, Rule};
+use crate::model::kinds::{Names, Reach};
 use crate::model::*;
 
 /// Runs every rule: the stack's own here, each resource's in its kind's module (`check`, found
@@ -29,12 +30,15 @@ fn check_unique_names(stack: &Stack, out: &mut Vec<Diagnostic>) {
         let arn = r.spec.arn(&stack.env_at(&r.location));
         if let Some(first) = seen.get(&(r.address.kind, arn.clone())) {
             let elsewhere = stack.get(first).is_some_and(|f| f.location != r.location);
-            let help = if elsewhere && r.address.kind == Kind::Role {
-                "IAM is global in an account: a role declared in two Regions needs a name per Region (${aws.region} in it)"
-            } else if elsewhere {
-                "a bucket name is global across every account and Region: give each its own (${aws.region} in it)"
-            } else {
-                "give each its own name: in a module or a for_each, use ${each.key} or a variable in the name"
+            let noun = r.address.kind.noun();
+            let help = match r.address.kind.info().names {
+                Names::Account if elsewhere => format!(
+                    "a {noun} name is one in its account, whatever the Region: one declared in two Regions needs a name per Region (${{aws.region}} in it)"
+                ),
+                Names::Global if elsewhere => format!(
+                    "a {noun} name is global across every account and Region: give each its own (${{aws.region}} in it)"
+                ),
+                _ => "give each its own name: in a module or a for_each, use ${each.key} or a variable in the name".into(),
             };
             out.push(
                 Diagnostic::error(
@@ -50,11 +54,9 @@ fn check_unique_names(stack: &Stack, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Rule G4: what a resource references lives where AWS lets it reach it: in its own account
-/// (another account's bucket or role would need policies provision does not write), and, but
-/// for IAM roles (global) and S3 buckets (a stream delivers across Regions), in its own Region
-/// (a stream's processor function, log group and format-conversion table; a function's log
-/// group; an alarm's stream and topics).
+/// Rule G4: what a resource references lives where AWS lets it reach it (each kind's
+/// [`crate::model::kinds::Reach`]): in its own account always, and in its own Region unless
+/// its kind is reached from every Region of the account.
 fn check_references_across_locations(stack: &Stack, out: &mut Vec<Diagnostic>) {
     for r in &stack.resources {
         for target in r.depends_on.iter().filter_map(|d| stack.get(d)) {
@@ -64,7 +66,7 @@ fn check_references_across_locations(stack: &Stack, out: &mut Vec<Diagnostic>) {
                     "{} is in account {} and {} in account {}",
                     r.address, from.account, target.address, to.account
                 ))
-            } else if from.region != to.region && !matches!(target.address.kind, Kind::Role | Kind::Bucket) {
+            } else if from.region != to.region && target.address.kind.info().reached_from == Reach::Region {
                 Some(format!("{} is in {} and {} in {}", r.address, from.region, target.address, to.region))
             } else {
                 None

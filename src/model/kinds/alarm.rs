@@ -36,6 +36,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
         ("CloudWatch.GetMetricData", 50.0),
         ("CloudWatch.ListTagsForResource", 3.0),
     ],
+    reached_from: crate::model::kinds::Reach::Region,
     forget_also: None,
     names: super::Names::Regional,
 };

@@ -31,6 +31,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     existing: Some(|env, name| env.bucket_arn(name)),
     // Bucket configuration calls: not published (object calls allow thousands per prefix).
     rates: &[("S3", 50.0), ("S3.GetObject", f64::INFINITY), ("S3.ListObjectsV2", f64::INFINITY)],
+    // A stream delivers to a bucket in another Region of its account.
+    reached_from: crate::model::kinds::Reach::Account,
     forget_also: None,
     names: super::Names::Global,
 };

@@ -40,6 +40,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
         ("CloudWatchLogs.ListTagsForResource", 10.0),
         ("CloudWatchLogs.GetLogEvents", 25.0),
     ],
+    reached_from: crate::model::kinds::Reach::Region,
     forget_also: None,
     names: super::Names::Regional,
 };

@@ -368,6 +368,8 @@ pub struct KindInfo {
     /// AWS's default API rates for its calls, requests per second by `Service.Action` or
     /// `Service` (see [`crate::aws::pacing`]), with their source in a comment.
     pub rates: &'static [(&'static str, f64)],
+    /// From where a resource of another kind may reference one of this kind (rule G4).
+    pub reached_from: Reach,
     /// What `forget` changes besides the ownership tags, for people (a role's description).
     pub forget_also: Option<&'static str>,
     /// Where a name of this kind is unique: one resource per name in that scope.
@@ -386,6 +388,16 @@ pub enum OnExisting {
     /// with this error code when they differ (CreateTopic: InvalidParameter, "Topic already
     /// exists with different tags").
     ReturnsExisting(&'static str),
+}
+
+/// From where AWS lets a resource reference one of a kind: never from another account (that
+/// would need policies provision does not write).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// From its own Region only (a stream's function, log group or table; an alarm's topic).
+    Region,
+    /// From every Region of its account (an IAM role; a bucket a stream delivers to).
+    Account,
 }
 
 /// Where AWS keeps a kind's names apart.

@@ -32,6 +32,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     existing: Some(|env, name| env.role_arn("/", name)),
     // IAM publishes no per-API rate; it throttles bursts: 15/s, adapted.
     rates: &[("IAM", 15.0)],
+    // IAM is global: a role serves every Region of its account.
+    reached_from: crate::model::kinds::Reach::Account,
     forget_also: Some("description: provision's marker removed, the role's own text kept"),
     names: super::Names::Account,
 };

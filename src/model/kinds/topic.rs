@@ -33,6 +33,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
         ("SNS.Subscribe", 30.0),
         ("SNS.Unsubscribe", 30.0),
     ],
+    reached_from: crate::model::kinds::Reach::Region,
     forget_also: None,
     names: super::Names::Regional,
 };

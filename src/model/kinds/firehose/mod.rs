@@ -38,6 +38,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     // "Amazon Data Firehose Quota": control-plane APIs 5 TPS each; the data plane is limited
     // per stream in records and bytes, which `send` paces itself.
     rates: &[("Firehose", 5.0), ("Firehose.PutRecord", f64::INFINITY), ("Firehose.PutRecordBatch", f64::INFINITY)],
+    reached_from: crate::model::kinds::Reach::Region,
     forget_also: None,
     names: super::Names::Regional,
 };

@@ -47,6 +47,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     existing: None,
     // Glue publishes no per-action rate for Data Catalog calls: 10/s, adapted.
     rates: &[("Glue", 10.0)],
+    reached_from: crate::model::kinds::Reach::Region,
     forget_also: None,
     names: super::Names::Regional,
 };
