@@ -1,5 +1,5 @@
 //! The pipeline every command that reaches a cloud runs, in one place (the counterpart of
-//! Terraform's `Context`), handed its cloud (the AWS fleet, or the in-memory fake): stack.toml
+//! Terraform's `Context`), handed its cloud (AWS's clients in every location, or the in-memory fake): stack.toml
 //! validated offline, the account looked up while the home location is searched for what the
 //! stack owns, the stack built for that account, every other location reached (its role
 //! assumed) and searched, the live state read beside the stack's index of locations; then the
@@ -7,7 +7,7 @@
 //! data a delete would lose), the stack's lock around what changes, and the execution with the
 //! index kept. Commands handle arguments and print what it notes; it prints nothing.
 
-use crate::aws::{pacing, Fleet};
+use crate::aws::{pacing, AwsCloud};
 use crate::config;
 use crate::forget::Release;
 use crate::import::{Imported, Prepared};
@@ -39,7 +39,7 @@ pub struct Session {
     pub store: Arc<dyn StateStore>,
     /// The AWS clients by location, for the data path and the call counts (`None`: a session
     /// on the in-memory cloud).
-    pub fleet: Option<Arc<Fleet>>,
+    aws: Option<Arc<AwsCloud>>,
     /// What discovery found (only when asked for).
     pub owned: Vec<Owned>,
     /// The locations other than the home the stack's index says it has written to (read with
@@ -62,7 +62,7 @@ impl Session {
         let (offline, _) = config::check_offline(&loaded)?;
         crate::output::set_secrets(loaded.sensitive.clone());
         let role = config::stack_role(&loaded);
-        let fleet = Fleet::connect(
+        let aws = AwsCloud::connect(
             config::declared_region(&loaded),
             connection.endpoint,
             connection.rates,
@@ -70,8 +70,8 @@ impl Session {
             &loaded.name,
         )
         .await?;
-        let fleet = Arc::new(fleet);
-        Session::open_checked(loaded, offline, fleet.clone(), Some(fleet), discover, note).await
+        let aws = Arc::new(aws);
+        Session::open_checked(loaded, offline, aws.clone(), Some(aws), discover, note).await
     }
 
     /// Builds the stack of `loaded` for `cloud`'s account and region. With `discover`, the
@@ -92,7 +92,7 @@ impl Session {
         loaded: config::Loaded,
         offline: Stack,
         cloud: Arc<dyn Cloud>,
-        fleet: Option<Arc<Fleet>>,
+        aws: Option<Arc<AwsCloud>>,
         discover: bool,
         note: Notes<'_>,
     ) -> Result<Session> {
@@ -145,7 +145,7 @@ impl Session {
             owned.extend(others?);
             owned = crate::live::once_each(owned);
         }
-        Ok(Session { stack, provider, store, fleet, owned, indexed: Vec::new(), config: loaded })
+        Ok(Session { stack, provider, store, aws, owned, indexed: Vec::new(), config: loaded })
     }
 
     /// Reads every desired resource and every owned one, concurrently; for `destroy`, what a
@@ -277,8 +277,8 @@ fn note_other_homes(stack: &crate::model::Stack, state: &LiveState, note: Notes<
 
 impl Session {
     /// The AWS clients, for what only AWS has (the data path, metrics, logs).
-    pub fn aws(&self) -> Result<&Arc<Fleet>> {
-        self.fleet.as_ref().context("internal error: this command needs AWS, not the in-memory cloud")
+    pub fn aws(&self) -> Result<&Arc<AwsCloud>> {
+        self.aws.as_ref().context("internal error: this command needs AWS, not the in-memory cloud")
     }
 
     /// The plan `request` asks for, from the live state read now (a destroy leaves conflicts

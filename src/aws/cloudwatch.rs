@@ -220,13 +220,22 @@ pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
     }
 }
 
+/// Alarm reads of this run, batched: DescribeAlarms takes 100 names.
+struct AlarmReads(std::sync::Arc<Batcher<MetricAlarm>>);
+
+impl Default for AlarmReads {
+    fn default() -> AlarmReads {
+        AlarmReads(Batcher::new(100))
+    }
+}
+
 #[async_trait::async_trait]
 impl crate::provider::KindApi<AlarmSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&AlarmSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
-        read(&self.cloudwatch, &self.alarm_reads, name, &self.env()?.alarm_arn(name), tags).await
+        read(&self.cloudwatch, &self.kind_state.get::<AlarmReads>().0, name, &self.env()?.alarm_arn(name), tags).await
     }
     async fn create(&self, spec: &AlarmSpec, _: Duration) -> Result<Outputs> {
-        create(&self.cloudwatch, &self.alarm_reads, spec, &self.env()?.alarm_arn(&spec.name)).await
+        create(&self.cloudwatch, &self.kind_state.get::<AlarmReads>().0, spec, &self.env()?.alarm_arn(&spec.name)).await
     }
     async fn update(&self, desired: &AlarmSpec, was: &AlarmSpec, live: &Live, _: Duration) -> Result<Outputs> {
         update(&self.cloudwatch, desired, was, &live.arn).await

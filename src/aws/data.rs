@@ -3,7 +3,7 @@
 
 use super::{sdk_error, Clients};
 use crate::datapath::send::{BatchSink, PutError};
-use crate::datapath::verify::{Bucket, Content, Listed, ObjectScan};
+use crate::datapath::verify::{Bucket, Content, ListedObject, ObjectScan};
 use anyhow::Result;
 use async_trait::async_trait;
 use aws_sdk_firehose::error::SdkError;
@@ -93,7 +93,7 @@ impl Clients {
 
     /// Every object under `prefix` (paginated), naming the expected bucket owner. Keys are listed
     /// URL-encoded (a key holding control characters cannot break the answer) and decoded here.
-    pub async fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<Listed>> {
+    pub async fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<ListedObject>> {
         let owner = self.owner()?.to_string();
         let mut out = Vec::new();
         let mut pages = self
@@ -111,7 +111,7 @@ impl Clients {
             let encoded = page.encoding_type() == Some(&aws_sdk_s3::types::EncodingType::Url);
             for o in page.contents() {
                 let key = o.key().unwrap_or_default();
-                out.push(Listed {
+                out.push(ListedObject {
                     key: if encoded { decode_key(key) } else { key.to_string() },
                     size: o.size().unwrap_or(0).max(0) as u64,
                     modified: o.last_modified().map(|t| t.secs()).unwrap_or(0),
@@ -192,7 +192,7 @@ impl Clients {
 
 #[async_trait]
 impl Bucket for Clients {
-    async fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<Listed>> {
+    async fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<ListedObject>> {
         self.list_objects(bucket, prefix).await
     }
 

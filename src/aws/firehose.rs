@@ -64,7 +64,20 @@ pub(super) async fn tags_now(client: &Client, name: &str) -> Result<Option<Tags>
 }
 
 /// The names of the Region's delivery streams (ListDeliveryStreams, 10,000 a call).
-pub(super) async fn names(client: &Client) -> Result<std::collections::HashSet<String>> {
+/// The Region's stream names, as this run's discovery listed them: a declared stream not among
+/// them does not exist and is not read (a DescribeDeliveryStream saved per new stream, at
+/// Firehose's 5 a second).
+#[derive(Default)]
+struct StreamNames(super::KnownNames);
+
+/// Lists the Region's stream names for this run's reads.
+pub(super) async fn list_names(clients: &super::Clients) -> Result<()> {
+    let names = names(&clients.firehose).await?;
+    clients.kind_state.get::<StreamNames>().0.set(names);
+    Ok(())
+}
+
+async fn names(client: &Client) -> Result<std::collections::HashSet<String>> {
     let mut names = std::collections::HashSet::new();
     let mut after: Option<String> = None;
     loop {
@@ -573,13 +586,13 @@ pub(super) async fn delete(client: &Client, name: &str, wait: Duration) -> Resul
 #[async_trait::async_trait]
 impl crate::provider::KindApi<FirehoseSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&FirehoseSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
-        if !self.stream_names.may_exist(name) {
+        if !self.kind_state.get::<StreamNames>().0.may_exist(name) {
             return Ok(None);
         }
         read(&self.firehose, name, tags).await
     }
     async fn create(&self, spec: &FirehoseSpec, wait: Duration) -> Result<Outputs> {
-        self.stream_names.created(&spec.name);
+        self.kind_state.get::<StreamNames>().0.created(&spec.name);
         create(&self.firehose, spec, wait).await
     }
     async fn update(&self, desired: &FirehoseSpec, was: &FirehoseSpec, live: &Live, wait: Duration) -> Result<Outputs> {

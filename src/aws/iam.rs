@@ -229,16 +229,27 @@ pub(super) async fn delete(client: &Client, spec: &RoleSpec) -> Result<()> {
     }
 }
 
+/// The account's role names (lowercased: IAM's names are case-insensitive), as this run's
+/// discovery listed them: a declared role not among them does not exist and is not read (three
+/// IAM calls saved per role of a first apply).
+#[derive(Default)]
+struct RoleNames(super::KnownNames);
+
+/// Keeps the role names discovery listed for this run's reads.
+pub(super) fn listed_names(clients: &super::Clients, names: std::collections::HashSet<String>) {
+    clients.kind_state.get::<RoleNames>().0.set(names);
+}
+
 #[async_trait::async_trait]
 impl crate::provider::KindApi<RoleSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&RoleSpec>, _: Option<&Tags>) -> Result<Option<Live>> {
-        if !self.role_names.may_exist(&name.to_lowercase()) {
+        if !self.kind_state.get::<RoleNames>().0.may_exist(&name.to_lowercase()) {
             return Ok(None);
         }
         read(&self.iam, name).await
     }
     async fn create(&self, spec: &RoleSpec, _wait: std::time::Duration) -> Result<Outputs> {
-        self.role_names.created(&spec.name.to_lowercase());
+        self.kind_state.get::<RoleNames>().0.created(&spec.name.to_lowercase());
         create(&self.iam, spec).await
     }
     async fn update(&self, desired: &RoleSpec, was: &RoleSpec, live: &Live, _: std::time::Duration) -> Result<Outputs> {

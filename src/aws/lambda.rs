@@ -231,7 +231,19 @@ pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
 }
 
 /// The names of the Region's functions (ListFunctions, 50 a page).
-pub(super) async fn names(client: &Client) -> Result<std::collections::HashSet<String>> {
+/// The Region's function names, as this run's discovery listed them: a declared function not
+/// among them does not exist and is not read (a ListVersionsByFunction saved per new function).
+#[derive(Default)]
+struct FunctionNames(super::KnownNames);
+
+/// Lists the Region's function names for this run's reads.
+pub(super) async fn list_names(clients: &super::Clients) -> Result<()> {
+    let names = names(&clients.lambda).await?;
+    clients.kind_state.get::<FunctionNames>().0.set(names);
+    Ok(())
+}
+
+async fn names(client: &Client) -> Result<std::collections::HashSet<String>> {
     let mut names = std::collections::HashSet::new();
     let mut pages = client.list_functions().max_items(50).into_paginator().send();
     while let Some(page) = pages.next().await {
@@ -243,13 +255,13 @@ pub(super) async fn names(client: &Client) -> Result<std::collections::HashSet<S
 #[async_trait::async_trait]
 impl crate::provider::KindApi<LambdaSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&LambdaSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
-        if !self.function_names.may_exist(name) {
+        if !self.kind_state.get::<FunctionNames>().0.may_exist(name) {
             return Ok(None);
         }
         read(&self.lambda, name, tags).await
     }
     async fn create(&self, spec: &LambdaSpec, wait: Duration) -> Result<Outputs> {
-        self.function_names.created(&spec.name);
+        self.kind_state.get::<FunctionNames>().0.created(&spec.name);
         create(&self.lambda, spec, wait).await
     }
     async fn update(&self, desired: &LambdaSpec, was: &LambdaSpec, live: &Live, wait: Duration) -> Result<Outputs> {

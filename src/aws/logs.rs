@@ -192,11 +192,21 @@ pub(super) async fn holds_events(client: &Client, name: &str) -> Result<bool> {
     }
 }
 
+/// Log group reads of this run, batched: the groups read together are listed under their
+/// common prefix.
+struct LogGroupReads(std::sync::Arc<Batcher<LogGroup>>);
+
+impl Default for LogGroupReads {
+    fn default() -> LogGroupReads {
+        LogGroupReads(Batcher::new(50))
+    }
+}
+
 #[async_trait::async_trait]
 impl crate::provider::KindApi<LogGroupSpec> for super::Clients {
     async fn read(&self, name: &str, desired: Option<&LogGroupSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
         let streams = desired.map(|d| d.streams.clone()).unwrap_or_default();
-        read(&self.logs, Some(&self.log_group_reads), name, &streams, tags).await
+        read(&self.logs, Some(&self.kind_state.get::<LogGroupReads>().0), name, &streams, tags).await
     }
     async fn create(&self, spec: &LogGroupSpec, _wait: std::time::Duration) -> Result<Outputs> {
         create(&self.logs, spec).await

@@ -3,11 +3,11 @@
 //! ("not found" is `None`); errors keep the service's code ([`AwsError`]).
 
 mod batch;
+mod cloud;
 mod cloudwatch;
 pub mod data;
 mod discover;
 mod firehose;
-mod fleet;
 mod glue;
 mod iam;
 mod lambda;
@@ -19,7 +19,7 @@ mod s3;
 mod sns;
 
 use crate::error::{AwsError, ErrorKind};
-pub use fleet::Fleet;
+pub use cloud::AwsCloud;
 
 use crate::model::{partition_of, AssumeRole, Kind, Live, Location, LockSettings, Outputs, Owned, Spec, Tags};
 use crate::provider::{Holder, KindApi, LockAttempt, LockHandle, Released, Scope};
@@ -51,18 +51,8 @@ pub struct Clients {
     pub pacer: Arc<pacing::Pacer>,
     /// The shared configuration, for clients with settings of their own (the sender's).
     sdk_config: aws_config::SdkConfig,
-    /// The account's role names, as this run's discovery listed them: a declared role not among
-    /// them does not exist and is not read (three IAM calls saved per role of a first apply).
-    role_names: Arc<Listed>,
-    /// The Region's stream names, likewise (a DescribeDeliveryStream saved per new stream, at
-    /// Firehose's 5 a second).
-    stream_names: Arc<Listed>,
-    /// The Region's function names, likewise (a ListVersionsByFunction saved per new function).
-    function_names: Arc<Listed>,
-    /// Alarm reads, batched: DescribeAlarms takes 100 names.
-    alarm_reads: Arc<batch::Batcher<aws_sdk_cloudwatch::types::MetricAlarm>>,
-    /// Log group reads, batched: the groups read together are listed under their common prefix.
-    log_group_reads: Arc<batch::Batcher<aws_sdk_cloudwatchlogs::types::LogGroup>>,
+    /// What each kind's service file keeps for the run here (see [`KindState`]).
+    kind_state: Arc<KindState>,
 }
 
 impl Clients {
@@ -149,11 +139,7 @@ impl Clients {
             account,
             pacer,
             sdk_config: config,
-            role_names: Arc::default(),
-            stream_names: Arc::default(),
-            function_names: Arc::default(),
-            alarm_reads: batch::Batcher::new(100),
-            log_group_reads: batch::Batcher::new(50),
+            kind_state: Arc::default(),
         }
     }
 
@@ -317,9 +303,9 @@ impl<S: ArnTagged + Sync> crate::provider::KindTags<S> for Clients {
 /// declared resource not among them is not read); `None` before a listing. Names are kept as
 /// the kind compares them (IAM's lowercased: its names are case-insensitive).
 #[derive(Debug, Default)]
-pub(crate) struct Listed(std::sync::Mutex<Option<std::collections::HashSet<String>>>);
+pub(crate) struct KnownNames(std::sync::Mutex<Option<std::collections::HashSet<String>>>);
 
-impl Listed {
+impl KnownNames {
     fn set(&self, names: std::collections::HashSet<String>) {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(names);
     }
@@ -338,7 +324,25 @@ impl Listed {
     }
 }
 
-/// What the [`Fleet`] asks of one location's clients.
+/// What the service files keep for a run in one location (the names discovery listed, a
+/// batcher of reads), each under a type of the file's own, made on first use: a kind's state is
+/// declared beside its calls, never as a field of the shared [`Clients`].
+#[derive(Default)]
+pub(crate) struct KindState(
+    std::sync::Mutex<std::collections::HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>>,
+);
+
+impl KindState {
+    /// The state of type `T` here (made with `T::default()` on first use).
+    pub(crate) fn get<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        let mut states = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let state = states.entry(std::any::TypeId::of::<T>()).or_insert_with(|| Arc::new(T::default())).clone();
+        // Keyed by its own type: the downcast cannot miss (a fresh one if it ever did).
+        state.downcast::<T>().unwrap_or_default()
+    }
+}
+
+/// What the [`AwsCloud`] asks of one location's clients.
 impl Clients {
     /// The stack's resources found here by tag (see [`discover`]).
     pub async fn discover_here(&self, scope: &Scope) -> Result<Vec<Owned>> {
@@ -352,13 +356,13 @@ impl Clients {
     pub async fn discover_unplaced(&self, scope: &Scope) -> Result<Vec<Owned>> {
         let (found, streams, functions) = tokio::join!(
             discover::owned(&self.tagging, &self.iam, &self.glue, scope),
-            firehose::names(&self.firehose),
-            lambda::names(&self.lambda)
+            firehose::list_names(self),
+            lambda::list_names(self)
         );
         let (owned, role_names) = found.context("finding the stack's resources by tag")?;
-        self.role_names.set(role_names);
-        self.stream_names.set(streams.context("listing the Region's delivery streams")?);
-        self.function_names.set(functions.context("listing the Region's functions")?);
+        iam::listed_names(self, role_names);
+        streams.context("listing the Region's delivery streams")?;
+        functions.context("listing the Region's functions")?;
         Ok(owned)
     }
 
@@ -555,4 +559,25 @@ fn tag_changes(desired: &Tags, live: &Tags) -> (Tags, Vec<String>) {
     let add = desired.iter().filter(|(k, v)| live.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
     let remove = live.keys().filter(|k| !desired.contains_key(*k)).cloned().collect();
     (add, remove)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Streams(KnownNames);
+    #[derive(Default)]
+    struct Functions(KnownNames);
+
+    #[test]
+    fn each_kind_s_state_is_its_own_and_kept_for_the_run() {
+        let state = KindState::default();
+        state.get::<Streams>().0.set(["a".to_string()].into());
+        assert!(state.get::<Streams>().0.may_exist("a") && !state.get::<Streams>().0.may_exist("b"));
+        // Another type's state is apart: nothing listed there yet, so anything may exist.
+        assert!(state.get::<Functions>().0.may_exist("b"));
+        state.get::<Streams>().0.created("b");
+        assert!(state.get::<Streams>().0.may_exist("b"));
+    }
 }

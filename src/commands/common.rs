@@ -138,8 +138,8 @@ impl Context {
         if !self.verbose {
             return;
         }
-        let Some(fleet) = &session.fleet else { return };
-        let counts = fleet.counts();
+        let Ok(aws) = session.aws() else { return };
+        let counts = aws.counts();
         let total: u64 = counts.iter().map(|c| c.calls).sum();
         let throttled: u64 = counts.iter().map(|c| c.throttled).sum();
         errln!("AWS calls: {total} ({throttled} throttled)");

@@ -182,7 +182,7 @@ impl VerifyReport {
 
 /// One object of a bucket listing.
 #[derive(Debug, Clone)]
-pub struct Listed {
+pub struct ListedObject {
     pub key: String,
     pub size: u64,
     /// Seconds since the epoch.
@@ -194,7 +194,7 @@ pub struct Listed {
 #[async_trait::async_trait]
 pub trait Bucket: Send + Sync {
     /// Every object under `prefix`.
-    async fn list(&self, bucket: &str, prefix: &str) -> anyhow::Result<Vec<Listed>>;
+    async fn list(&self, bucket: &str, prefix: &str) -> anyhow::Result<Vec<ListedObject>>;
     /// Reads an object as it downloads (see [`ObjectScan`]).
     async fn scan(&self, bucket: &str, key: &str, gzip: bool) -> anyhow::Result<Content>;
 }
@@ -226,10 +226,10 @@ pub async fn read(
         reader.list(bucket, &error_root).await?
     };
     let is_error = |key: &str| !error_root.is_empty() && key.starts_with(&error_root);
-    let fresh: Vec<Listed> =
+    let fresh: Vec<ListedObject> =
         listed.into_iter().chain(errors_listed).filter(|l| since.is_none_or(|s| l.modified >= s)).collect();
     let gzip = spec.compression == "GZIP";
-    let fetch = |l: Listed| async move {
+    let fetch = |l: ListedObject| async move {
         let content =
             if columnar && !is_error(&l.key) { Content::default() } else { reader.scan(bucket, &l.key, gzip).await? };
         Ok::<Object, anyhow::Error>(Object { key: l.key, size: l.size, content })
@@ -355,12 +355,12 @@ mod tests {
 
     #[async_trait::async_trait]
     impl Bucket for Memory {
-        async fn list(&self, _bucket: &str, prefix: &str) -> anyhow::Result<Vec<Listed>> {
+        async fn list(&self, _bucket: &str, prefix: &str) -> anyhow::Result<Vec<ListedObject>> {
             Ok(self
                 .objects
                 .iter()
                 .filter(|(k, _, _)| k.starts_with(prefix))
-                .map(|(k, b, m)| Listed { key: k.clone(), size: b.len() as u64, modified: *m })
+                .map(|(k, b, m)| ListedObject { key: k.clone(), size: b.len() as u64, modified: *m })
                 .collect())
         }
 

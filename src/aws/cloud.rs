@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Every location's clients.
-pub struct Fleet {
+pub struct AwsCloud {
     home: Clients,
     endpoint: Option<String>,
     rates: pacing::Rates,
@@ -28,7 +28,7 @@ pub struct Fleet {
     connected: Mutex<Vec<Clients>>,
 }
 
-impl Fleet {
+impl AwsCloud {
     /// Connects the home location: `region` (or the default chain's), with the default
     /// credentials, or those of `role` when `[stack] assume_role` names one.
     pub async fn connect(
@@ -37,10 +37,10 @@ impl Fleet {
         rates: pacing::Rates,
         role: Option<&AssumeRole>,
         stack: &str,
-    ) -> Result<Fleet> {
+    ) -> Result<AwsCloud> {
         let session = session_name(stack);
         let home = Clients::connect(region, endpoint.clone(), rates.clone(), role, &session).await?;
-        Ok(Fleet {
+        Ok(AwsCloud {
             home,
             endpoint,
             rates,
@@ -146,7 +146,7 @@ fn session_name(stack: &str) -> String {
 }
 
 #[async_trait]
-impl Provider for Fleet {
+impl Provider for AwsCloud {
     fn region(&self) -> &str {
         self.home.region()
     }
@@ -207,16 +207,16 @@ impl Provider for Fleet {
     }
 
     fn set_access(&self, access: &BTreeMap<String, AssumeRole>) {
-        Fleet::set_access(self, access)
+        AwsCloud::set_access(self, access)
     }
 
     async fn reach(&self, locations: &[Location]) -> Result<()> {
-        Fleet::reach(self, locations).await
+        AwsCloud::reach(self, locations).await
     }
 }
 
 #[async_trait]
-impl StateStore for Fleet {
+impl StateStore for AwsCloud {
     async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt> {
         self.home.try_lock(settings, stack, holder).await
     }
