@@ -1,4 +1,4 @@
-use super::common::{confirm, Context};
+use super::common::{confirm, Invocation};
 use crate::apply::{self, Report};
 use crate::model::Address;
 use crate::plan::saved::SavedPlan;
@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 /// `provision apply`: plan, confirm, execute, report.
 pub(super) async fn run(
-    ctx: &Context,
+    ctx: &Invocation,
     planfile: Option<&Path>,
     auto_approve: bool,
     request: Request,
@@ -57,7 +57,7 @@ pub(super) fn warn_if_partial(request: &Request) {
 }
 
 async fn apply_stack(
-    ctx: &Context,
+    ctx: &Invocation,
     session: &mut Session,
     saved: Option<SavedPlan>,
     auto_approve: bool,
@@ -91,7 +91,7 @@ async fn apply_stack(
 
 /// Executes a plan, printing progress. The first interrupt stops new changes; a second one
 /// releases the stack's lock and quits at once (see [`crate::interrupt`]).
-pub(super) async fn execute(ctx: &Context, plan: &Plan, session: &Session, partial: bool) -> anyhow::Result<Report> {
+pub(super) async fn execute(ctx: &Invocation, plan: &Plan, session: &Session, partial: bool) -> anyhow::Result<Report> {
     let _graceful = crate::interrupt::graceful(
         "Interrupt received: no new changes will start; waiting for those in flight (Ctrl-C again to quit now).",
     );
@@ -105,7 +105,7 @@ pub(super) async fn execute(ctx: &Context, plan: &Plan, session: &Session, parti
 }
 
 /// Prints the summary and outputs (not with `-q`); exit 1 when anything failed.
-pub(super) fn finish(ctx: &Context, plan: &Plan, report: &Report, verb: &str) -> ExitCode {
+pub(super) fn finish(ctx: &Invocation, plan: &Plan, report: &Report, verb: &str) -> ExitCode {
     let count = |actions: &[Action]| {
         plan.changes.iter().filter(|c| actions.contains(&c.action) && report.done.contains(&c.address)).count()
     };

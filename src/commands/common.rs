@@ -15,7 +15,7 @@ use std::io::{BufRead, Read};
 use std::time::Duration;
 
 /// Options every command uses.
-pub(super) struct Context {
+pub(super) struct Invocation {
     pub file: std::path::PathBuf,
     pub vars: Vec<(String, String)>,
     pub var_files: Vec<std::path::PathBuf>,
@@ -33,9 +33,9 @@ pub(super) struct Context {
     pub lock_timeout: Duration,
 }
 
-impl Context {
-    pub(super) fn new(cli: &Cli) -> Context {
-        Context {
+impl Invocation {
+    pub(super) fn new(cli: &Cli) -> Invocation {
+        Invocation {
             file: cli.file.clone(),
             vars: cli.vars.clone(),
             var_files: cli.var_files.clone(),
@@ -117,7 +117,7 @@ impl Context {
         self.read_live_for(session, false).await
     }
 
-    /// [`Context::read_live`] for a plan that converges, or one that only deletes (`destroy`)
+    /// [`Invocation::read_live`] for a plan that converges, or one that only deletes (`destroy`)
     /// (see [`Session::read_live`]).
     pub(super) async fn read_live_for(&self, session: &mut Session, destroy: bool) -> Result<LiveState> {
         let start = std::time::Instant::now();

@@ -1,6 +1,6 @@
 //! `preview`, `send` and `verify`: the sample's Verify step, and what no other tool shows.
 
-use super::common::Context;
+use super::common::Invocation;
 use crate::datapath::pick;
 use crate::datapath::preview::{self, RecordResult, Report, Settings};
 use crate::datapath::records;
@@ -47,7 +47,7 @@ fn arrival(at: Option<&str>) -> Result<DateTime<Utc>> {
 /// The records of a `--records` file (which must lie inside the project, as every file a run
 /// reads), or generated ones.
 fn records_of(
-    ctx: &Context,
+    ctx: &Invocation,
     file: Option<&Path>,
     count: Option<u64>,
     seed: u64,
@@ -58,7 +58,7 @@ fn records_of(
 }
 
 /// Runs a preview, offline; `each` gets every record's result as it is known.
-pub(super) fn run_preview(ctx: &Context, args: &PreviewArgs, each: &mut dyn FnMut(&RecordResult)) -> Result<Report> {
+pub(super) fn run_preview(ctx: &Invocation, args: &PreviewArgs, each: &mut dyn FnMut(&RecordResult)) -> Result<Report> {
     let (stack, _) = ctx.load_offline(true)?;
     let (address, spec, location) = pick::stream(&stack, args.address, "preview")?;
     let env = stack.env_at(&location);
@@ -93,7 +93,7 @@ pub(super) fn run_preview(ctx: &Context, args: &PreviewArgs, each: &mut dyn FnMu
 /// `provision preview`. Records are streamed: with `--json`, each record's result is written
 /// as it is known (the `records` array first, the report's other keys after it); with `-v`,
 /// one line per record, then the report.
-pub(super) fn preview(ctx: &Context, args: &PreviewArgs) -> Result<ExitCode> {
+pub(super) fn preview(ctx: &Invocation, args: &PreviewArgs) -> Result<ExitCode> {
     let report = if args.json {
         outln!("{{\n  \"records\": [");
         let mut first = true;
@@ -156,7 +156,7 @@ pub(super) struct SendArgs<'a> {
 }
 
 /// `provision send`.
-pub(super) async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode> {
+pub(super) async fn send(ctx: &Invocation, args: &SendArgs<'_>) -> Result<ExitCode> {
     let count = match args.count {
         -1 => None,
         n if n >= 0 => Some(n as u64),
@@ -227,7 +227,7 @@ pub(super) async fn send(ctx: &Context, args: &SendArgs<'_>) -> Result<ExitCode>
 
 /// A 403 from the stream's bucket, read over plain HTTP (a local endpoint), is most likely the
 /// bucket policy `require_tls` writes: say so, and what to do.
-fn tls_hint(ctx: &Context, e: anyhow::Error, bucket: &str) -> anyhow::Error {
+fn tls_hint(ctx: &Invocation, e: anyhow::Error, bucket: &str) -> anyhow::Error {
     let endpoint = ctx.endpoint.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()).unwrap_or_default();
     let denied = crate::error::aws_error(&e).is_some_and(|a| a.is_access_denied());
     if denied && endpoint.starts_with("http://") {
@@ -249,7 +249,7 @@ pub(super) struct VerifyArgs<'a> {
 }
 
 /// `provision verify`.
-pub(super) async fn verify(ctx: &Context, args: &VerifyArgs<'_>) -> Result<ExitCode> {
+pub(super) async fn verify(ctx: &Invocation, args: &VerifyArgs<'_>) -> Result<ExitCode> {
     let expected = match args.records {
         Some(path) => Some(run_preview(
             ctx,

@@ -1,4 +1,4 @@
-use super::common::Context;
+use super::common::Invocation;
 use crate::plan::Request;
 use std::process::ExitCode;
 
@@ -6,7 +6,7 @@ use std::process::ExitCode;
 /// destroy plan: conflicts reported and left alone, buckets holding data refused). Needs no
 /// Lambda code.
 pub(super) async fn run(
-    ctx: &Context,
+    ctx: &Invocation,
     auto_approve: bool,
     targets: &[crate::model::address::Selector],
 ) -> anyhow::Result<ExitCode> {

@@ -1,4 +1,4 @@
-use super::common::{confirm, Context};
+use super::common::{confirm, Invocation};
 use crate::outln;
 use crate::output::escape;
 use crate::session::Session;
@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 /// `provision forget ADDRESS`: show what changes, confirm, remove the ownership tags.
 pub(super) async fn run(
-    ctx: &Context,
+    ctx: &Invocation,
     address: &crate::model::Address,
     auto_approve: bool,
 ) -> anyhow::Result<ExitCode> {
@@ -15,7 +15,7 @@ pub(super) async fn run(
 }
 
 async fn forget_one(
-    ctx: &Context,
+    ctx: &Invocation,
     session: &mut Session,
     address: &crate::model::Address,
     auto_approve: bool,

@@ -1,4 +1,4 @@
-use super::common::{confirm, Context};
+use super::common::{confirm, Invocation};
 use crate::import::Imported;
 use crate::model::{Address, ADDRESS_TAG, OWNER_TAG};
 use crate::outln;
@@ -6,7 +6,7 @@ use crate::session::Session;
 use std::process::ExitCode;
 
 /// `provision import ADDRESS`: show what it tags and what apply would change after, confirm, tag.
-pub(super) async fn run(ctx: &Context, address: &Address, auto_approve: bool) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(ctx: &Invocation, address: &Address, auto_approve: bool) -> anyhow::Result<ExitCode> {
     let session = ctx.load(true, false).await?;
     ctx.locked(session.lock_target(), "import", import_one(&session, address, auto_approve)).await
 }

@@ -1,4 +1,4 @@
-use super::common::Context;
+use super::common::Invocation;
 use crate::aws::data::LogEvent;
 use crate::model::{Address, Stack};
 use crate::{errln, outln};
@@ -44,7 +44,7 @@ fn print(source: &Source, e: &LogEvent) {
 
 /// `provision logs [ADDRESS] [--follow] [--since D]`.
 pub(super) async fn run(
-    ctx: &Context,
+    ctx: &Invocation,
     address: Option<&crate::model::address::Selector>,
     follow: bool,
     since: Duration,

@@ -1,4 +1,5 @@
-//! One module per command: each wires the layers together and holds no logic of its own.
+//! One module per command: each reads its arguments, asks the session (or the data path) for
+//! the work, and prints what came back.
 
 mod apply;
 mod common;
@@ -24,7 +25,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if cli.require_sandbox {
         crate::sandbox::require();
     }
-    let ctx = common::Context::new(&cli);
+    let ctx = common::Invocation::new(&cli);
     match &cli.command {
         Command::Validate => validate::run(&ctx).await,
         Command::Plan { detailed_exitcode, json, out, destroy, select } => {

@@ -1,4 +1,4 @@
-use super::common::Context;
+use super::common::Invocation;
 use crate::output::escape;
 use crate::{errln, outln};
 use anyhow::bail;
@@ -15,7 +15,7 @@ struct Row {
 /// `provision output [NAME] [--json|--raw]`: names and ARNs of the stack's live resources.
 /// Needs no Lambda code.
 pub(super) async fn run(
-    ctx: &Context,
+    ctx: &Invocation,
     name: Option<&crate::model::address::OutputName>,
     json: bool,
     raw: bool,

@@ -1,4 +1,4 @@
-use super::common::Context;
+use super::common::Invocation;
 use crate::plan;
 use crate::plan::saved::SavedPlan;
 use crate::{errln, outln, render};
@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 /// `provision plan`: read, diff, print. Never writes to AWS.
 pub(super) async fn run(
-    ctx: &Context,
+    ctx: &Invocation,
     detailed_exitcode: bool,
     json: bool,
     out: Option<&Path>,

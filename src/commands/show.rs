@@ -1,4 +1,4 @@
-use super::common::Context;
+use super::common::Invocation;
 use crate::model::Attr;
 use crate::outln;
 use crate::output::escape;
@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 /// `provision show [PLANFILE] [--json]`: a saved plan as `plan` printed it, or as JSON; without
 /// a file, the stack's live resources and their attributes. Never writes to AWS.
-pub(super) async fn run(ctx: &Context, planfile: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(ctx: &Invocation, planfile: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     if let Some(path) = planfile {
         let saved = SavedPlan::read(path)?;
         if json {

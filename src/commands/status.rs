@@ -1,6 +1,6 @@
 //! `provision status [ADDRESS|module.NAME...] [--since D] [--json] [--watch]`.
 
-use super::common::Context;
+use super::common::Invocation;
 use crate::model::address::Selector;
 use crate::model::Location;
 use crate::output::escape;
@@ -49,7 +49,7 @@ async fn read(session: &Session, streams: &[Watched], since: Duration) -> anyhow
 /// `provision status`: exit 0 when healthy, 2 when a stream is not ACTIVE or an alarm of the
 /// stack is in ALARM, 1 on an error.
 pub(super) async fn run(
-    ctx: &Context,
+    ctx: &Invocation,
     addresses: &[Selector],
     since: Duration,
     json: bool,

@@ -1,9 +1,9 @@
-use super::common::Context;
+use super::common::Invocation;
 use crate::{diagnostic, outln};
 use std::process::ExitCode;
 
 /// `provision validate`: offline checks only.
-pub(super) async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(ctx: &Invocation) -> anyhow::Result<ExitCode> {
     let (stack, warnings) = ctx.load_offline(true)?;
     if !warnings.is_empty() {
         // The files the warnings point into (stack.toml, module files).

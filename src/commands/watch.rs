@@ -1,5 +1,5 @@
 use super::apply::execute;
-use super::common::Context;
+use super::common::Invocation;
 use crate::plan;
 use crate::{errln, outln};
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ fn look(path: &Path, out: &mut Seen) {
 
 /// The files a change of which is worth a new plan: stack.toml, var files, module files, every function's
 /// source directory (dot directories left out).
-fn snapshot(ctx: &Context) -> Seen {
+fn snapshot(ctx: &Invocation) -> Seen {
     let mut seen = Seen::new();
     look(&ctx.file, &mut seen);
     for f in &ctx.var_files {
@@ -50,7 +50,7 @@ fn snapshot(ctx: &Context) -> Seen {
 /// One round: validate, plan, and hotswap a function's code and environment at once; anything
 /// else is shown as a plan for `provision apply`. What is hotswapped is planned again under the
 /// lock from live state read again (as apply does), and shown before it is applied.
-async fn round(ctx: &Context) -> anyhow::Result<()> {
+async fn round(ctx: &Invocation) -> anyhow::Result<()> {
     let start = Instant::now();
     let mut session = ctx.load(true, true).await?;
     let live = ctx.read_live(&mut session).await?;
@@ -83,7 +83,7 @@ async fn round(ctx: &Context) -> anyhow::Result<()> {
 }
 
 /// Whether `plan` is one `watch` applies; if not, says why (no changes, or changes for apply).
-fn worth_hotswapping(ctx: &Context, plan: &plan::Plan) -> bool {
+fn worth_hotswapping(ctx: &Invocation, plan: &plan::Plan) -> bool {
     if !plan.has_changes() {
         outln!("No changes. Live resources match the stack.");
         return false;
@@ -97,7 +97,7 @@ fn worth_hotswapping(ctx: &Context, plan: &plan::Plan) -> bool {
 }
 
 /// `provision watch`: on each save, plan and hotswap, as `cdk watch` does, until Ctrl-C.
-pub(super) async fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(ctx: &Invocation) -> anyhow::Result<ExitCode> {
     let _graceful = crate::interrupt::graceful("Interrupt received: watch ends after this round.");
     let mut stop = crate::interrupt::stop_signal();
     outln!("Watching {} and the functions' sources (Ctrl-C to stop).", ctx.file.display());

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 pub type Attributes<'a> = &'a dyn Fn(&str) -> Option<Result<String, String>>;
 
 /// Values available to `${...}` expressions.
-pub struct Context<'a> {
+pub struct Values<'a> {
     pub variables: &'a BTreeMap<String, String>,
     pub stack_name: &'a str,
     pub region: &'a str,
@@ -38,7 +38,7 @@ pub struct InterpolationError {
     pub help: String,
 }
 
-impl<'a> Context<'a> {
+impl<'a> Values<'a> {
     /// Variables, the stack's name and where it lives; no `each`, no resources.
     pub fn new(
         variables: &'a BTreeMap<String, String>,
@@ -46,7 +46,7 @@ impl<'a> Context<'a> {
         region: &'a str,
         account_id: &'a str,
     ) -> Self {
-        Context { variables, stack_name, region, account_id, each: None, attributes: None }
+        Values { variables, stack_name, region, account_id, each: None, attributes: None }
     }
 
     fn known(&self) -> Vec<String> {
@@ -131,7 +131,7 @@ impl<'a> Context<'a> {
         })
     }
 
-    /// [`Context::interpolate`] where only variables are known (the stack's name and region):
+    /// [`Values::interpolate`] where only variables are known (the stack's name and region):
     /// `${stack.*}` and `${aws.*}` are errors saying so.
     pub fn interpolate_variables(&self, text: &str) -> Result<String, InterpolationError> {
         if let Some(start) = text.find("${stack.").or_else(|| text.find("${aws.")) {
@@ -208,9 +208,9 @@ impl<'a> Context<'a> {
 mod tests {
     use super::*;
 
-    fn with<R>(f: impl FnOnce(&Context) -> R) -> R {
+    fn with<R>(f: impl FnOnce(&Values) -> R) -> R {
         let vars = BTreeMap::from([("stream_name".to_string(), "PUT-S3".to_string())]);
-        f(&Context::new(&vars, "demo", "us-east-1", "123456789012"))
+        f(&Values::new(&vars, "demo", "us-east-1", "123456789012"))
     }
 
     #[test]
@@ -241,7 +241,7 @@ mod tests {
             ("a".to_string(), "${var.b}".to_string()),
             ("b".to_string(), "x${var.a}".to_string()),
         ]);
-        let c = Context::new(&vars, "demo", "eu-west-1", "1");
+        let c = Values::new(&vars, "demo", "eu-west-1", "1");
         assert_eq!(c.interpolate("s-${var.stream}").unwrap(), "s-events-prod-eu-west-1");
         let e = c.interpolate("${var.a}").unwrap_err();
         assert!(e.message.contains("a -> b -> a"), "{}", e.message);
@@ -254,7 +254,7 @@ mod tests {
         for i in 1..=40 {
             vars.insert(format!("v{i}"), format!("${{var.v{}}}${{var.v{}}}", i - 1, i - 1));
         }
-        let c = Context::new(&vars, "demo", "eu-west-1", "1");
+        let c = Values::new(&vars, "demo", "eu-west-1", "1");
         let e = c.interpolate("${var.v40}").unwrap_err();
         assert!(
             e.message.contains("grows past 256 KiB through ${var.v40} -> ${var.v39} -> ${var.v38} -> ... ->"),
@@ -281,10 +281,10 @@ mod tests {
             value: None,
             fields: BTreeMap::from([("region".to_string(), "eu".to_string())]),
         };
-        let c = Context { each: Some(&each), ..Context::new(&vars, "s", "r", "1") };
+        let c = Values { each: Some(&each), ..Values::new(&vars, "s", "r", "1") };
         assert_eq!(c.interpolate("${each.key}-${each.value.region}").unwrap(), "acme-eu");
         assert!(c.interpolate("${each.value}").unwrap_err().help.contains("${each.value.region}"));
-        let none = Context::new(&vars, "s", "r", "1");
+        let none = Values::new(&vars, "s", "r", "1");
         assert!(none.interpolate("${each.key}").unwrap_err().message.contains("only known where there is a for_each"));
     }
 }

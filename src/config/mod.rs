@@ -174,7 +174,7 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, Invalid> {
     // The stack's identity may hold variables (`name = "dp-${var.env}"`): expanded before
     // anything else, with variables only, since the account and region are not known yet.
     let mut identity = |key: Position, raw: &str| {
-        let ctx = interpolate::Context::new(&values, "", "", "");
+        let ctx = interpolate::Values::new(&values, "", "", "");
         match ctx.interpolate_variables(raw) {
             Ok(text) => text,
             Err(e) => {
@@ -509,7 +509,7 @@ pub fn check_offline(loaded: &Loaded) -> Result<(Stack, Vec<Diagnostic>), Invali
 pub fn stack_role(loaded: &Loaded) -> Option<crate::model::AssumeRole> {
     let stack = &loaded.stack;
     let plain = |raw: &String| {
-        interpolate::Context::new(&loaded.values, "", "", "").interpolate_variables(raw).unwrap_or(raw.clone())
+        interpolate::Values::new(&loaded.values, "", "", "").interpolate_variables(raw).unwrap_or(raw.clone())
     };
     stack
         .assume_role

@@ -4,7 +4,7 @@
 
 use super::Builder;
 use crate::model::diagnostic::{did_you_mean, Diagnostic, Rule};
-use crate::model::kinds::Context;
+use crate::model::kinds::BuildSite;
 use crate::model::*;
 use std::collections::BTreeMap;
 

@@ -1,17 +1,17 @@
 //! The model from the expanded stack: each kind builds its resources (see
-//! [`crate::model::kinds`]) through the [`Context`] this module provides (interpolation,
+//! [`crate::model::kinds`]) through the [`BuildSite`] this module provides (interpolation,
 //! references, tags, packaging), one instance at a time (stack.toml, each module instance, each
 //! `for_each` key) and kind by kind in reference order, so that what a resource references is
 //! built before it. Then roles get the policies the resources using them need, and the rule book
 //! runs over the one flat stack: the planner, apply and live never see modules.
 
-mod context;
 mod instances;
+mod site;
 
 use super::expand::{Instance, SourceFile};
 use super::{Invalid, Loaded};
 use crate::model::diagnostic::{Diagnostic, Rule, Severity};
-use crate::model::kinds::{self, Context};
+use crate::model::kinds::{self, BuildSite};
 use crate::model::stack_file::Each;
 use crate::model::*;
 use crate::policy::{self, Statement};
@@ -141,7 +141,7 @@ struct Previous {
     tainted: std::collections::HashSet<Address>,
 }
 
-/// The [`Context`] kinds build in.
+/// The [`BuildSite`] kinds build in.
 struct Builder<'a> {
     loaded: &'a Loaded,
     /// Where the stack lives (`[stack] region`, the account of the credentials or of `[stack]

@@ -4,7 +4,7 @@
 
 pub mod derived;
 
-use super::{push, resolve, Context, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
+use super::{push, resolve, BuildSite, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
 use crate::defaults as d;
 use crate::model::address::Position;
 use crate::model::diagnostic::{Diagnostic, Rule};
@@ -162,7 +162,7 @@ pub struct AlarmSpec {
 }
 
 /// Builds `[alarm.NAME]`.
-pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &AlarmSection) -> Option<Resource> {
+pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &AlarmSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::Alarm, name);
     let alarm_name = match &s.name {
         Some(raw) => b.text(&key.at("name"), raw),
@@ -198,7 +198,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &AlarmSection) -> Op
 
 /// The metric (or the expression over metrics) `[alarm.NAME]` evaluates; written wrongly
 /// (both, neither, a part missing), reported at `key` (rule A2).
-fn metric_of(b: &mut dyn Context<'_>, key: &Position, s: &AlarmSection) -> Option<AlarmMetric> {
+fn metric_of(b: &mut dyn BuildSite<'_>, key: &Position, s: &AlarmSection) -> Option<AlarmMetric> {
     let mut text = |at: &Position, v: &str| b.text(at, v);
     let single = s.namespace.is_some() || s.metric.is_some();
     match (&s.expression, single) {
@@ -284,7 +284,7 @@ fn metric_of(b: &mut dyn Context<'_>, key: &Position, s: &AlarmSection) -> Optio
 
 /// The ARNs of an alarm's actions (topics of the stack or existing ones), sorted, and the
 /// topics of the stack they name.
-pub(crate) fn actions(b: &mut dyn Context<'_>, key: &Position, refs: &[Reference]) -> (Vec<String>, Vec<Address>) {
+pub(crate) fn actions(b: &mut dyn BuildSite<'_>, key: &Position, refs: &[Reference]) -> (Vec<String>, Vec<Address>) {
     let mut arns = Vec::new();
     let mut depends_on = Vec::new();
     for (i, r) in refs.iter().enumerate() {

@@ -1,6 +1,6 @@
 //! `[bucket.NAME]`: an S3 bucket with secure defaults.
 
-use super::Context;
+use super::BuildSite;
 use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
 use crate::model::address::Position;
@@ -97,7 +97,7 @@ pub enum Flag {
 
 impl Flag {
     /// The value, interpolated; a string that is not `true` or `false` is reported at `key`.
-    fn value(&self, b: &mut dyn Context<'_>, key: &Position) -> bool {
+    fn value(&self, b: &mut dyn BuildSite<'_>, key: &Position) -> bool {
         match self {
             Flag::Bool(v) => *v,
             Flag::Text(raw) => match b.text(key, raw).trim() {
@@ -166,7 +166,7 @@ impl BucketSpec {
 }
 
 /// Builds `[bucket.NAME]`.
-pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &BucketSection) -> Option<Resource> {
+pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &BucketSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::Bucket, name);
     let bucket_name = b.text(&key.at("name"), &s.name);
     let arn = b.env().bucket_arn(&bucket_name);

@@ -1,7 +1,7 @@
 //! `[lambda.NAME]`: a Lambda function packaged from a source directory, publishing a version on
 //! each change (processors then use the version-qualified ARN).
 
-use super::{push, Context, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
+use super::{push, BuildSite, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
 use crate::defaults as d;
 use crate::model::address::Position;
 use crate::model::diagnostic::{Diagnostic, Rule};
@@ -142,7 +142,7 @@ pub struct LambdaSpec {
 }
 
 /// Builds `[lambda.NAME]`, packaging its code when the command needs it.
-pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LambdaSection) -> Option<Resource> {
+pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &LambdaSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::Lambda, name);
     let role = super::resolve(b, &key.at("role"), &s.role, Kind::Role);
     let role_arn = super::resolved_arn(b, &role);

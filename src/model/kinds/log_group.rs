@@ -1,6 +1,6 @@
 //! `[log_group.NAME]`: a CloudWatch Logs group and the log streams created with it.
 
-use super::Context;
+use super::BuildSite;
 use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
 use crate::model::address::Position;
@@ -85,7 +85,7 @@ pub struct LogGroupSpec {
 }
 
 /// Builds `[log_group.NAME]`.
-pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &LogGroupSection) -> Option<Resource> {
+pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &LogGroupSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::LogGroup, name);
     let mut streams: Vec<String> =
         s.streams.iter().enumerate().map(|(i, stream)| b.text(&key.at("streams").index(i), stream)).collect();

@@ -106,9 +106,9 @@ pub trait KindSpec {
 /// What a kind's builder needs while stack.toml becomes the model; `config`'s builder provides it.
 /// It builds one instance at a time (of stack.toml, of a module instance, of a `for_each` key):
 /// addresses, interpolation and references are that instance's. Kinds are built in reference
-/// order, so what a resource references is already built: kinds look it up ([`Context::built`]),
+/// order, so what a resource references is already built: kinds look it up ([`BuildSite::built`]),
 /// never re-read another resource's table.
-pub trait Context<'a> {
+pub trait BuildSite<'a> {
     /// Where what is being built lives: the values its ARNs are built from.
     fn env(&self) -> &Environment;
     /// The same, as a location.
@@ -160,7 +160,7 @@ pub trait Context<'a> {
     /// The statements `[role.NAME]` declares itself, added after those granted.
     fn declare_statements(&mut self, role: &Address, statements: Vec<Statement>);
     /// The instances of a table with `for_each` written at `key` (one `None` without), each
-    /// checked; [`Context::enter`] one before building it.
+    /// checked; [`BuildSite::enter`] one before building it.
     fn instances(&mut self, key: &Position, for_each: Option<&ForEach>) -> Vec<Option<Each>>;
     /// Builds what follows as instance `each` of the table.
     fn enter(&mut self, each: Option<Each>);
@@ -209,7 +209,12 @@ impl Resolved {
 
 /// Resolves a reference written at `key` to a `kind`: a declared resource's address, or an
 /// existing one's name and ARN (recorded to be checked at plan time).
-pub(crate) fn resolve(b: &mut dyn Context<'_>, key: &Position, reference: &Reference, kind: Kind) -> Option<Resolved> {
+pub(crate) fn resolve(
+    b: &mut dyn BuildSite<'_>,
+    key: &Position,
+    reference: &Reference,
+    kind: Kind,
+) -> Option<Resolved> {
     match reference {
         Reference::Declared(raw) => b.reference(key, raw, kind).map(Resolved::Declared),
         Reference::Existing(e) => {
@@ -287,12 +292,12 @@ pub(crate) fn resolve(b: &mut dyn Context<'_>, key: &Position, reference: &Refer
 }
 
 /// The ARN of a resource built already (empty when it is not: its reference was reported).
-pub(crate) fn built_arn(b: &dyn Context<'_>, address: &Address) -> String {
+pub(crate) fn built_arn(b: &dyn BuildSite<'_>, address: &Address) -> String {
     b.built(address).map(|r| r.spec.arn(b.env())).unwrap_or_default()
 }
 
 /// The ARN a resolved reference stands for.
-pub(crate) fn resolved_arn(b: &dyn Context<'_>, resolved: &Option<Resolved>) -> String {
+pub(crate) fn resolved_arn(b: &dyn BuildSite<'_>, resolved: &Option<Resolved>) -> String {
     match resolved {
         Some(Resolved::Declared(a)) => built_arn(b, a),
         Some(Resolved::Existing { arn, .. }) => arn.clone(),
@@ -600,7 +605,7 @@ macro_rules! kinds {
         pub(crate) const EXAMPLES: &[(Kind, &Example)] = &[$((Kind::$variant, &$module::EXAMPLE)),*];
 
         /// Builds every `[kind.NAME]` of `file` (each instance of one with `for_each`).
-        pub(crate) fn build_kind(b: &mut dyn Context<'_>, file: &StackFile, kind: Kind) -> Vec<Resource> {
+        pub(crate) fn build_kind(b: &mut dyn BuildSite<'_>, file: &StackFile, kind: Kind) -> Vec<Resource> {
             let mut out = Vec::new();
             match kind {
                 $(Kind::$variant => for (name, section) in &file.$module {

@@ -1,7 +1,7 @@
 //! `[role.NAME]`: an IAM role with a trust policy, managed policies and one generated inline
 //! policy (the statements the streams using it need, plus those declared).
 
-use super::Context;
+use super::BuildSite;
 use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
 use crate::model::address::Position;
@@ -96,7 +96,7 @@ pub struct RoleSpec {
 
 /// Builds `[role.NAME]`; its inline policy is completed once every stream using it is built
 /// (see [`Builder::grant`]).
-pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &RoleSection) -> Option<Resource> {
+pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &RoleSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::Role, name);
     let role_name = match &s.name {
         Some(raw) => b.text(&key.at("name"), raw),

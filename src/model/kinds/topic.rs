@@ -1,6 +1,6 @@
 //! `[topic.NAME]`: an SNS topic alarms notify, with its subscriptions.
 
-use super::{push, Context, Kind, KindInfo, KindSpec, ReplaceRule};
+use super::{push, BuildSite, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
 use crate::model::address::Position;
 use crate::model::diagnostic::{Diagnostic, Rule};
@@ -87,7 +87,7 @@ pub struct TopicSpec {
 }
 
 /// Builds `[topic.NAME]`.
-pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TopicSection) -> Option<Resource> {
+pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &TopicSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::Topic, name);
     let topic_name = match &s.name {
         Some(raw) => b.text(&key.at("name"), raw),

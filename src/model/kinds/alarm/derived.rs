@@ -8,7 +8,7 @@
 use super::{AlarmMetric, AlarmSpec, MetricStat};
 use crate::model::address::Position;
 use crate::model::diagnostic::Rule;
-use crate::model::kinds::{Context, Kind, Reference};
+use crate::model::kinds::{BuildSite, Kind, Reference};
 use crate::model::{Address, FirehoseSpec, Param, Resource};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -213,7 +213,7 @@ fn alarms_of(stream: &FirehoseSpec, alarms: &AlarmsSection) -> Vec<Derived> {
 /// Derives the alarms of the stream built at `stream` (its key in diagnostics `key`), each a
 /// resource of its own beside it.
 pub(crate) fn derive(
-    b: &mut dyn Context<'_>,
+    b: &mut dyn BuildSite<'_>,
     stream: &Address,
     key: &Position,
     spec: &FirehoseSpec,

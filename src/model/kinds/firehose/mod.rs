@@ -4,7 +4,7 @@
 mod rules;
 pub(crate) use rules::check;
 
-use super::{push, Context, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
+use super::{push, BuildSite, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
 use crate::defaults as d;
 use crate::model::address::Position;
 use crate::model::diagnostic::{Diagnostic, Rule};
@@ -260,7 +260,7 @@ const S3_ACTIONS: [&str; 6] = [
 
 /// Builds `[firehose.NAME]` and grants its role what the stream needs (rule I2); `None` when the
 /// role or bucket it names is not in the stack (reported as a reference error).
-pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) -> Option<Resource> {
+pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, f: &FirehoseSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::Firehose, name);
     let mut depends_on = Vec::new();
     let mut statements = Vec::new();
@@ -413,7 +413,7 @@ pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, f: &FirehoseSection) ->
 /// A processor's parameters, and for a Lambda processor the function it invokes with that
 /// function's unqualified ARN (for the role's policy).
 fn processor_parameters(
-    b: &mut dyn Context<'_>,
+    b: &mut dyn BuildSite<'_>,
     key: &Position,
     p: &ProcessorSection,
     role_arn: &str,

@@ -15,7 +15,7 @@ mod projection;
 pub use infer::{infer_columns, Inferred};
 pub use projection::{project, PrefixProjection, Projected, Projection, Unprojectable};
 
-use super::{push, Context, Kind, KindInfo, KindSpec, ReplaceRule};
+use super::{push, BuildSite, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
 use crate::model::address::Position;
 use crate::model::diagnostic::{did_you_mean, Diagnostic, Rule};
@@ -157,7 +157,7 @@ impl TableSpec {
 }
 
 /// Builds `[table.NAME]` from the stream it reads.
-pub(crate) fn build(b: &mut dyn Context<'_>, name: &str, s: &TableSection) -> Option<Resource> {
+pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &TableSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::Table, name);
     let stream = b.reference(&key.at("stream"), &s.stream, Kind::Firehose)?;
     let Some(Resource { spec: super::Spec::Firehose(f), .. }) = b.built(&stream) else { return None };

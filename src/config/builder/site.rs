@@ -1,10 +1,10 @@
-//! The [`Context`] kinds build in: interpolation, references, tags, packaging, for the
+//! The [`BuildSite`] kinds build in: interpolation, references, tags, packaging, for the
 //! instance being built.
 
 use super::Builder;
 use crate::config::interpolate;
 use crate::model::diagnostic::{did_you_mean, Diagnostic, Rule};
-use crate::model::kinds::Context;
+use crate::model::kinds::BuildSite;
 use crate::model::stack_file::{Each, ForEach};
 use crate::model::*;
 use crate::package::{Package, PackageError};
@@ -45,7 +45,7 @@ impl Builder<'_> {
     }
 }
 
-impl<'a> Context<'a> for Builder<'a> {
+impl<'a> BuildSite<'a> for Builder<'a> {
     fn env(&self) -> &Environment {
         self.current_env()
     }
@@ -136,7 +136,7 @@ impl<'a> Context<'a> for Builder<'a> {
         }
         let result = {
             let attributes = |name: &str| self.attribute(name);
-            let ctx = interpolate::Context {
+            let ctx = interpolate::Values {
                 variables: &self.values[self.current],
                 stack_name: &self.loaded.name,
                 region: &self.current_env().region,
