@@ -168,34 +168,6 @@ async fn put(client: &Client, spec: &AlarmSpec, with_tags: bool) -> Result<()> {
     Ok(())
 }
 
-/// Creates the alarm with its tags. PutMetricAlarm would overwrite an alarm of that name: one
-/// that exists is converged only when it carries the stack's tags. CloudWatch has no
-/// create-only call, so an alarm someone makes between that read and the put is overwritten;
-/// the put ignores tags on an alarm that exists, so the read after it tells: one that does not
-/// carry the stack's tags is reported, never taken for the stack's.
-pub(super) async fn create(
-    client: &Client,
-    reads: &Batcher<MetricAlarm>,
-    spec: &AlarmSpec,
-    arn: &str,
-) -> Result<Outputs> {
-    if let Some(existing) = read(client, reads, &spec.name, arn, None).await? {
-        super::ensure_ours(&existing, &spec.tags)?;
-        let Spec::Alarm(was) = &existing.spec else { anyhow::bail!("internal error: not an alarm") };
-        return update(client, spec, was, &existing.arn).await;
-    }
-    put(client, spec, true).await?;
-    let live =
-        read(client, reads, &spec.name, arn, None).await?.context("the alarm vanished right after its creation")?;
-    super::ensure_ours(&live, &spec.tags).with_context(|| {
-        format!(
-            "alarm {} was made by someone else between provision's read and its PutMetricAlarm (CloudWatch has no create-only call), which overwrote its settings; it is not the stack's: restore it, or give the stack's alarm another name",
-            super::one_line(&spec.name, 255)
-        )
-    })?;
-    Ok(Outputs { arn: live.arn, qualified_arn: None })
-}
-
 pub(super) async fn update(client: &Client, desired: &AlarmSpec, live: &AlarmSpec, arn: &str) -> Result<Outputs> {
     let settings =
         AlarmSpec { tags: Tags::new(), ..desired.clone() } != AlarmSpec { tags: Tags::new(), ..live.clone() };
@@ -212,14 +184,6 @@ pub(super) async fn update(client: &Client, desired: &AlarmSpec, live: &AlarmSpe
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 
-pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
-    match client.delete_alarms().alarm_names(name).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(not_found) => Ok(()),
-        Err(e) => Err(sdk_error(e)),
-    }
-}
-
 /// Alarm reads of this run, batched: DescribeAlarms takes 100 names.
 struct AlarmReads(std::sync::Arc<Batcher<MetricAlarm>>);
 
@@ -234,14 +198,40 @@ impl crate::provider::KindApi<AlarmSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&AlarmSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
         read(&self.cloudwatch, &self.kind_state.get::<AlarmReads>().0, name, &self.env()?.alarm_arn(name), tags).await
     }
+    /// Creates the alarm with its tags. PutMetricAlarm would overwrite an alarm of that name: one
+    /// that exists is converged only when it carries the stack's tags. CloudWatch has no
+    /// create-only call, so an alarm someone makes between that read and the put is overwritten;
+    /// the put ignores tags on an alarm that exists, so the read after it tells: one that does not
+    /// carry the stack's tags is reported, never taken for the stack's.
     async fn create(&self, spec: &AlarmSpec, _: Duration) -> Result<Outputs> {
-        create(&self.cloudwatch, &self.kind_state.get::<AlarmReads>().0, spec, &self.env()?.alarm_arn(&spec.name)).await
+        let (client, reads, arn) =
+            (&self.cloudwatch, &self.kind_state.get::<AlarmReads>().0, &self.env()?.alarm_arn(&spec.name));
+        if let Some(existing) = read(client, reads, &spec.name, arn, None).await? {
+            super::ensure_ours(&existing, &spec.tags)?;
+            let Spec::Alarm(was) = &existing.spec else { anyhow::bail!("internal error: not an alarm") };
+            return update(client, spec, was, &existing.arn).await;
+        }
+        put(client, spec, true).await?;
+        let live =
+            read(client, reads, &spec.name, arn, None).await?.context("the alarm vanished right after its creation")?;
+        super::ensure_ours(&live, &spec.tags).with_context(|| {
+            format!(
+                "alarm {} was made by someone else between provision's read and its PutMetricAlarm (CloudWatch has no create-only call), which overwrote its settings; it is not the stack's: restore it, or give the stack's alarm another name",
+                super::one_line(&spec.name, 255)
+            )
+        })?;
+        Ok(Outputs { arn: live.arn, qualified_arn: None })
     }
     async fn update(&self, desired: &AlarmSpec, was: &AlarmSpec, live: &Live, _: Duration) -> Result<Outputs> {
         update(&self.cloudwatch, desired, was, &live.arn).await
     }
     async fn delete(&self, spec: &AlarmSpec, _: &Live, _: bool, _: Duration) -> Result<()> {
-        delete(&self.cloudwatch, &spec.name).await
+        let (client, name) = (&self.cloudwatch, &spec.name);
+        match client.delete_alarms().alarm_names(name).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(not_found) => Ok(()),
+            Err(e) => Err(sdk_error(e)),
+        }
     }
     /// Nothing: an alarm holds its state and history, which CloudWatch keeps for the metric.
     async fn data_held(&self, _: &AlarmSpec, _: &Live) -> Result<Option<String>> {

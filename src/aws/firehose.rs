@@ -382,68 +382,6 @@ fn backup_mode(spec: &FirehoseSpec) -> S3BackupMode {
     }
 }
 
-pub(super) async fn create(client: &Client, spec: &FirehoseSpec, wait: Duration) -> Result<Outputs> {
-    let mut destination = ExtendedS3DestinationConfiguration::builder()
-        .role_arn(&spec.role_arn)
-        .bucket_arn(&spec.bucket_arn)
-        .prefix(&spec.prefix)
-        .error_output_prefix(&spec.error_output_prefix)
-        .buffering_hints(buffering(spec))
-        .compression_format(CompressionFormat::from(spec.compression.as_str()))
-        .encryption_configuration(encryption(spec)?)
-        .cloud_watch_logging_options(logging(spec))
-        .processing_configuration(processing(spec)?)
-        .s3_backup_mode(backup_mode(spec))
-        .dynamic_partitioning_configuration(dynamic(spec));
-    if !spec.file_extension.is_empty() {
-        destination = destination.file_extension(&spec.file_extension);
-    }
-    if let Some(c) = conversion(spec) {
-        destination = destination.data_format_conversion_configuration(c);
-    }
-    if let Some(b) = &spec.s3_backup {
-        destination = destination.s3_backup_configuration(
-            S3DestinationConfiguration::builder()
-                .role_arn(&spec.role_arn)
-                .bucket_arn(&b.bucket_arn)
-                .prefix(&b.prefix)
-                .compression_format(CompressionFormat::Uncompressed)
-                .build()?,
-        );
-    }
-    let destination = destination.build()?;
-    let tags = spec.tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?;
-    let created = retry::aws("CreateDeliveryStream", || async {
-        client
-            .create_delivery_stream()
-            .delivery_stream_name(&spec.name)
-            .delivery_stream_type(DeliveryStreamType::DirectPut)
-            .extended_s3_destination_configuration(destination.clone())
-            .set_tags(Some(tags.clone()))
-            .send()
-            .await
-            .map_err(sdk_error)
-    })
-    .await;
-    let lost_answer = match created {
-        Ok(_) => false,
-        // An earlier attempt whose answer was lost created it (the plan saw no stream, and the
-        // stack lock keeps other runs out): converge that stream once it is active, if it is ours.
-        Err(e) if has_code(&e, "ResourceInUseException") => true,
-        Err(e) => return Err(e),
-    };
-    let arn = wait_active(client, &spec.name, wait).await?;
-    if lost_answer {
-        if let Some(live) = read(client, &spec.name, None).await? {
-            super::ensure_ours(&live, &spec.tags)?;
-            if let Spec::Firehose(live_spec) = &live.spec {
-                return update(client, spec, live_spec, &arn, wait).await;
-            }
-        }
-    }
-    Ok(Outputs { arn, qualified_arn: None })
-}
-
 /// Waits for CREATING to end; CREATING_FAILED reports AWS's failure description.
 async fn wait_active(client: &Client, name: &str, wait: Duration) -> Result<String> {
     let deadline = tokio::time::Instant::now() + wait;
@@ -555,34 +493,6 @@ pub(super) async fn tag(client: &Client, name: &str, tags: &Tags) -> Result<()> 
     Ok(())
 }
 
-pub(super) async fn untag(client: &Client, name: &str, keys: &[String]) -> Result<()> {
-    client
-        .untag_delivery_stream()
-        .delivery_stream_name(name)
-        .set_tag_keys(Some(keys.to_vec()))
-        .send()
-        .await
-        .map_err(sdk_error)?;
-    Ok(())
-}
-
-/// Deletes the stream and waits until it is gone.
-pub(super) async fn delete(client: &Client, name: &str, wait: Duration) -> Result<()> {
-    match client.delete_delivery_stream().delivery_stream_name(name).send().await {
-        Ok(_) => {}
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(()),
-        Err(e) => return Err(sdk_error(e)),
-    }
-    let deadline = tokio::time::Instant::now() + wait;
-    while describe(client, name).await?.is_some() {
-        if tokio::time::Instant::now() > deadline {
-            bail!("stream {name} still deleting after {} s", wait.as_secs());
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-    Ok(())
-}
-
 #[async_trait::async_trait]
 impl crate::provider::KindApi<FirehoseSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&FirehoseSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
@@ -593,13 +503,87 @@ impl crate::provider::KindApi<FirehoseSpec> for super::Clients {
     }
     async fn create(&self, spec: &FirehoseSpec, wait: Duration) -> Result<Outputs> {
         self.kind_state.get::<StreamNames>().0.created(&spec.name);
-        create(&self.firehose, spec, wait).await
+        let client = &self.firehose;
+        let mut destination = ExtendedS3DestinationConfiguration::builder()
+            .role_arn(&spec.role_arn)
+            .bucket_arn(&spec.bucket_arn)
+            .prefix(&spec.prefix)
+            .error_output_prefix(&spec.error_output_prefix)
+            .buffering_hints(buffering(spec))
+            .compression_format(CompressionFormat::from(spec.compression.as_str()))
+            .encryption_configuration(encryption(spec)?)
+            .cloud_watch_logging_options(logging(spec))
+            .processing_configuration(processing(spec)?)
+            .s3_backup_mode(backup_mode(spec))
+            .dynamic_partitioning_configuration(dynamic(spec));
+        if !spec.file_extension.is_empty() {
+            destination = destination.file_extension(&spec.file_extension);
+        }
+        if let Some(c) = conversion(spec) {
+            destination = destination.data_format_conversion_configuration(c);
+        }
+        if let Some(b) = &spec.s3_backup {
+            destination = destination.s3_backup_configuration(
+                S3DestinationConfiguration::builder()
+                    .role_arn(&spec.role_arn)
+                    .bucket_arn(&b.bucket_arn)
+                    .prefix(&b.prefix)
+                    .compression_format(CompressionFormat::Uncompressed)
+                    .build()?,
+            );
+        }
+        let destination = destination.build()?;
+        let tags =
+            spec.tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?;
+        let created = retry::aws("CreateDeliveryStream", || async {
+            client
+                .create_delivery_stream()
+                .delivery_stream_name(&spec.name)
+                .delivery_stream_type(DeliveryStreamType::DirectPut)
+                .extended_s3_destination_configuration(destination.clone())
+                .set_tags(Some(tags.clone()))
+                .send()
+                .await
+                .map_err(sdk_error)
+        })
+        .await;
+        let lost_answer = match created {
+            Ok(_) => false,
+            // An earlier attempt whose answer was lost created it (the plan saw no stream, and the
+            // stack lock keeps other runs out): converge that stream once it is active, if it is ours.
+            Err(e) if has_code(&e, "ResourceInUseException") => true,
+            Err(e) => return Err(e),
+        };
+        let arn = wait_active(client, &spec.name, wait).await?;
+        if lost_answer {
+            if let Some(live) = read(client, &spec.name, None).await? {
+                super::ensure_ours(&live, &spec.tags)?;
+                if let Spec::Firehose(live_spec) = &live.spec {
+                    return update(client, spec, live_spec, &arn, wait).await;
+                }
+            }
+        }
+        Ok(Outputs { arn, qualified_arn: None })
     }
     async fn update(&self, desired: &FirehoseSpec, was: &FirehoseSpec, live: &Live, wait: Duration) -> Result<Outputs> {
         update(&self.firehose, desired, was, &live.arn, wait).await
     }
+    /// Deletes the stream and waits until it is gone.
     async fn delete(&self, spec: &FirehoseSpec, _: &Live, _: bool, wait: Duration) -> Result<()> {
-        delete(&self.firehose, &spec.name, wait).await
+        let (client, name) = (&self.firehose, &spec.name);
+        match client.delete_delivery_stream().delivery_stream_name(name).send().await {
+            Ok(_) => {}
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(()),
+            Err(e) => return Err(sdk_error(e)),
+        }
+        let deadline = tokio::time::Instant::now() + wait;
+        while describe(client, name).await?.is_some() {
+            if tokio::time::Instant::now() > deadline {
+                bail!("stream {name} still deleting after {} s", wait.as_secs());
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        Ok(())
     }
     /// Nothing: a stream holds its buffered records only while it delivers them: nothing deleting it deletes that the bucket does not keep.
     async fn data_held(&self, _: &FirehoseSpec, _: &Live) -> Result<Option<String>> {
@@ -616,6 +600,14 @@ impl crate::provider::KindTags<FirehoseSpec> for super::Clients {
         tag(&self.firehose, &spec.name, tags).await
     }
     async fn untag(&self, spec: &FirehoseSpec, _: &Live, keys: &[String]) -> Result<()> {
-        untag(&self.firehose, &spec.name, keys).await
+        let (client, name) = (&self.firehose, &spec.name);
+        client
+            .untag_delivery_stream()
+            .delivery_stream_name(name)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
     }
 }

@@ -80,107 +80,10 @@ async fn get(client: &Client, name: &str) -> Result<Option<Table>> {
     }
 }
 
-pub(super) async fn read(client: &Client, arn: &str, name: &str) -> Result<Option<Live>> {
-    let (database, _) = split(name);
-    Ok(get(client, name).await?.map(|t| Live::new(Spec::Table(spec_of(database, &t)), arn.to_string())))
-}
-
-/// The table's ownership markers now, from GetTable's parameters (`None`: gone).
-pub(super) async fn tags_now(client: &Client, name: &str) -> Result<Option<Tags>> {
-    let (database, _) = split(name);
-    Ok(get(client, name).await?.map(|t| spec_of(database, &t).tags))
-}
-
-/// Creates the table, and its database when missing (tagged as the stack's). A table of that
-/// name found in the way is converged only when its markers say it is the stack's.
-pub(super) async fn create(client: &Client, spec: &TableSpec, arn: &str) -> Result<Outputs> {
-    let (database, _) = split(&spec.name);
-    let missing = match client.get_database().name(database).send().await {
-        Ok(_) => false,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => true,
-        Err(e) => return Err(sdk_error(e)),
-    };
-    if missing {
-        let owner = spec.tags.get(OWNER_TAG).cloned().unwrap_or_default();
-        let input = DatabaseInput::builder()
-            .name(database)
-            .description(format!("Created by provision stack {owner} for its tables"))
-            .build()?;
-        let created = client.create_database().database_input(input).tags(OWNER_TAG, owner).send().await;
-        match created {
-            Ok(_) => {}
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_already_exists_exception()) => {}
-            Err(e) => return Err(sdk_error(e)).context("creating the table's database"),
-        }
-    }
-    match client.create_table().database_name(database).table_input(table_input(spec)?).send().await {
-        Ok(_) => {}
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_already_exists_exception()) => {
-            let existing = get(client, &spec.name).await?.map(|t| spec_of(database, &t));
-            let ours = existing.is_some_and(|t| t.tags.get(OWNER_TAG) == spec.tags.get(OWNER_TAG));
-            if !ours {
-                return Err(NotOwned { kind: Kind::Table, name: spec.name.clone() }.into());
-            }
-            update(client, spec).await?;
-        }
-        Err(e) => return Err(sdk_error(e)),
-    }
-    Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
-}
-
 /// Replaces the table's definition with the spec's (UpdateTable takes the whole input).
 pub(super) async fn update(client: &Client, spec: &TableSpec) -> Result<()> {
     let (database, _) = split(&spec.name);
     client.update_table().database_name(database).table_input(table_input(spec)?).send().await.map_err(sdk_error)?;
-    Ok(())
-}
-
-/// Deletes the table; then its database, if the stack created it and no table is left in it.
-pub(super) async fn delete(client: &Client, spec: &TableSpec, database_arn: &str) -> Result<()> {
-    let (database, table) = split(&spec.name);
-    match client.delete_table().database_name(database).name(table).send().await {
-        Ok(_) => {}
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => {}
-        Err(e) => return Err(sdk_error(e)),
-    }
-    let tags = match client.get_tags().resource_arn(database_arn).send().await {
-        Ok(out) => out.tags().cloned().unwrap_or_default(),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => return Ok(()),
-        Err(e) => return Err(sdk_error(e)),
-    };
-    if tags.get(OWNER_TAG) != spec.tags.get(OWNER_TAG) {
-        return Ok(());
-    }
-    // Under Lake Formation, GetTables lists only the tables this caller may see, and deleting the
-    // database deletes every table in it: only a database under IAM access control, where the
-    // listing is whole, is deleted.
-    match client.get_database().name(database).send().await {
-        Ok(out) if out.database().is_some_and(lake_formation_filters) => return Ok(()),
-        Ok(_) => {}
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => return Ok(()),
-        Err(e) => return Err(sdk_error(e)),
-    }
-    // Empty only when every page says so: a page may be empty and still have a next one.
-    let mut pages = client.get_tables().database_name(database).into_paginator().send();
-    let mut empty = true;
-    while let Some(page) = pages.next().await {
-        match page {
-            Ok(page) if !page.table_list().is_empty() => {
-                empty = false;
-                break;
-            }
-            Ok(_) => {}
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => return Ok(()),
-            Err(e) => return Err(sdk_error(e)),
-        }
-    }
-    if empty {
-        match client.delete_database().name(database).send().await {
-            Ok(_) => {}
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => {}
-            Err(e) => return Err(sdk_error(e)),
-        }
-    }
     Ok(())
 }
 
@@ -194,18 +97,6 @@ fn lake_formation_filters(database: &aws_sdk_glue::types::Database) -> bool {
         p.principal().and_then(|x| x.data_lake_principal_identifier()) == Some("IAM_ALLOWED_PRINCIPALS")
             && p.permissions().contains(&aws_sdk_glue::types::Permission::All)
     })
-}
-
-/// Adds the ownership markers to a table (import), everything else about it kept as it is.
-pub(super) async fn adopt(client: &Client, name: &str, tags: &Tags) -> Result<()> {
-    let markers: Vec<(String, String)> =
-        tags.iter().filter(|(k, _)| is_marker(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    rewrite_parameters(client, name, |p| p.extend(markers)).await
-}
-
-/// Removes the ownership markers among `keys` from a table (forget), everything else kept.
-pub(super) async fn release(client: &Client, name: &str, keys: &[String]) -> Result<()> {
-    rewrite_parameters(client, name, |p| p.retain(|k, _| !keys.contains(k))).await
 }
 
 /// Updates a table with its parameters changed by `change`, every other field as it is.
@@ -274,18 +165,100 @@ pub(super) async fn owned(client: &Client, stack: &str, databases: &[String]) ->
 impl crate::provider::KindApi<TableSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&TableSpec>, _: Option<&Tags>) -> Result<Option<Live>> {
         let (database, table) = split(name);
-        read(&self.glue, &self.env()?.table_arn(database, table), name).await
+        let (client, arn) = (&self.glue, &self.env()?.table_arn(database, table));
+        let (database, _) = split(name);
+        Ok(get(client, name).await?.map(|t| Live::new(Spec::Table(spec_of(database, &t)), arn.to_string())))
     }
+    /// Creates the table, and its database when missing (tagged as the stack's). A table of that
+    /// name found in the way is converged only when its markers say it is the stack's.
     async fn create(&self, spec: &TableSpec, _: std::time::Duration) -> Result<Outputs> {
         let (database, table) = split(&spec.name);
-        create(&self.glue, spec, &self.env()?.table_arn(database, table)).await
+        let (client, arn) = (&self.glue, &self.env()?.table_arn(database, table));
+        let (database, _) = split(&spec.name);
+        let missing = match client.get_database().name(database).send().await {
+            Ok(_) => false,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => true,
+            Err(e) => return Err(sdk_error(e)),
+        };
+        if missing {
+            let owner = spec.tags.get(OWNER_TAG).cloned().unwrap_or_default();
+            let input = DatabaseInput::builder()
+                .name(database)
+                .description(format!("Created by provision stack {owner} for its tables"))
+                .build()?;
+            let created = client.create_database().database_input(input).tags(OWNER_TAG, owner).send().await;
+            match created {
+                Ok(_) => {}
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_already_exists_exception()) => {}
+                Err(e) => return Err(sdk_error(e)).context("creating the table's database"),
+            }
+        }
+        match client.create_table().database_name(database).table_input(table_input(spec)?).send().await {
+            Ok(_) => {}
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_already_exists_exception()) => {
+                let existing = get(client, &spec.name).await?.map(|t| spec_of(database, &t));
+                let ours = existing.is_some_and(|t| t.tags.get(OWNER_TAG) == spec.tags.get(OWNER_TAG));
+                if !ours {
+                    return Err(NotOwned { kind: Kind::Table, name: spec.name.clone() }.into());
+                }
+                update(client, spec).await?;
+            }
+            Err(e) => return Err(sdk_error(e)),
+        }
+        Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
     }
     async fn update(&self, desired: &TableSpec, _: &TableSpec, live: &Live, _: std::time::Duration) -> Result<Outputs> {
         update(&self.glue, desired).await?;
         Ok(Outputs { arn: live.arn.clone(), qualified_arn: None })
     }
+    /// Deletes the table; then its database, if the stack created it and no table is left in it.
     async fn delete(&self, spec: &TableSpec, _: &Live, _: bool, _: std::time::Duration) -> Result<()> {
-        delete(&self.glue, spec, &self.env()?.database_arn(spec.database())).await
+        let (client, database_arn) = (&self.glue, &self.env()?.database_arn(spec.database()));
+        let (database, table) = split(&spec.name);
+        match client.delete_table().database_name(database).name(table).send().await {
+            Ok(_) => {}
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => {}
+            Err(e) => return Err(sdk_error(e)),
+        }
+        let tags = match client.get_tags().resource_arn(database_arn).send().await {
+            Ok(out) => out.tags().cloned().unwrap_or_default(),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => return Ok(()),
+            Err(e) => return Err(sdk_error(e)),
+        };
+        if tags.get(OWNER_TAG) != spec.tags.get(OWNER_TAG) {
+            return Ok(());
+        }
+        // Under Lake Formation, GetTables lists only the tables this caller may see, and deleting the
+        // database deletes every table in it: only a database under IAM access control, where the
+        // listing is whole, is deleted.
+        match client.get_database().name(database).send().await {
+            Ok(out) if out.database().is_some_and(lake_formation_filters) => return Ok(()),
+            Ok(_) => {}
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => return Ok(()),
+            Err(e) => return Err(sdk_error(e)),
+        }
+        // Empty only when every page says so: a page may be empty and still have a next one.
+        let mut pages = client.get_tables().database_name(database).into_paginator().send();
+        let mut empty = true;
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(page) if !page.table_list().is_empty() => {
+                    empty = false;
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => return Ok(()),
+                Err(e) => return Err(sdk_error(e)),
+            }
+        }
+        if empty {
+            match client.delete_database().name(database).send().await {
+                Ok(_) => {}
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => {}
+                Err(e) => return Err(sdk_error(e)),
+            }
+        }
+        Ok(())
     }
     /// Nothing: a table is metadata over the bucket\'s objects, which deleting it leaves.
     async fn data_held(&self, _: &TableSpec, _: &Live) -> Result<Option<String>> {
@@ -295,13 +268,22 @@ impl crate::provider::KindApi<TableSpec> for super::Clients {
 
 #[async_trait::async_trait]
 impl crate::provider::KindTags<TableSpec> for super::Clients {
+    /// The table's ownership markers now, from GetTable's parameters (`None`: gone).
     async fn tags_now(&self, spec: &TableSpec, _: &Live) -> Result<Option<Tags>> {
-        tags_now(&self.glue, &spec.name).await
+        let (client, name) = (&self.glue, &spec.name);
+        let (database, _) = split(name);
+        Ok(get(client, name).await?.map(|t| spec_of(database, &t).tags))
     }
+    /// Adds the ownership markers to a table (import), everything else about it kept as it is.
     async fn tag(&self, spec: &TableSpec, _: &Live, tags: &Tags) -> Result<()> {
-        adopt(&self.glue, &spec.name, tags).await
+        let (client, name) = (&self.glue, &spec.name);
+        let markers: Vec<(String, String)> =
+            tags.iter().filter(|(k, _)| is_marker(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        rewrite_parameters(client, name, |p| p.extend(markers)).await
     }
+    /// Removes the ownership markers among `keys` from a table (forget), everything else kept.
     async fn untag(&self, spec: &TableSpec, _: &Live, keys: &[String]) -> Result<()> {
-        release(&self.glue, &spec.name, keys).await
+        let (client, name) = (&self.glue, &spec.name);
+        rewrite_parameters(client, name, |p| p.retain(|k, _| !keys.contains(k))).await
     }
 }

@@ -49,17 +49,6 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
     Ok(Some(Live::new(Spec::Role(spec), role.arn().to_string())))
 }
 
-/// The role's tags now, from GetRole (`None`: gone).
-pub(super) async fn tags_now(client: &Client, name: &str) -> Result<Option<Tags>> {
-    match client.get_role().role_name(name).send().await {
-        Ok(out) => {
-            Ok(out.role.map(|r| r.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect()))
-        }
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(None),
-        Err(e) => Err(sdk_error(e)),
-    }
-}
-
 async fn attached(client: &Client, name: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let mut pages = client.list_attached_role_policies().role_name(name).into_paginator().send();
@@ -72,35 +61,6 @@ async fn attached(client: &Client, name: &str) -> Result<Vec<String>> {
 
 fn to_tags(tags: &Tags) -> Result<Vec<Tag>> {
     Ok(tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?)
-}
-
-pub(super) async fn create(client: &Client, spec: &RoleSpec) -> Result<Outputs> {
-    let stack = spec.tags.get(crate::model::OWNER_TAG).cloned().unwrap_or_default();
-    let arn = match client
-        .create_role()
-        .role_name(&spec.name)
-        .path(&spec.path)
-        .description(marker(&stack))
-        .assume_role_policy_document(spec.trust_policy.to_string())
-        .set_tags(Some(to_tags(&spec.tags)?))
-        .send()
-        .await
-    {
-        Ok(out) => out.role.map(|r| r.arn).unwrap_or_default(),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_already_exists_exception()) => {
-            // Left by an earlier attempt of ours whose answer was lost (tags are part of CreateRole,
-            // so it carries ours): converge it. Anyone else's role is left alone.
-            let live = read(client, &spec.name).await?.ok_or_else(|| anyhow!("role {} vanished", spec.name))?;
-            super::ensure_ours(&live, &spec.tags)?;
-            if let Spec::Role(live_spec) = &live.spec {
-                return update(client, spec, live_spec, &live.arn).await;
-            }
-            anyhow::bail!("internal error: {} is not a role", spec.name);
-        }
-        Err(e) => return Err(sdk_error(e)),
-    };
-    let empty = RoleSpec { managed_policies: vec![], inline_policy: None, ..spec.clone() };
-    update(client, spec, &empty, &arn).await
 }
 
 pub(super) async fn update(client: &Client, desired: &RoleSpec, live: &RoleSpec, arn: &str) -> Result<Outputs> {
@@ -161,36 +121,6 @@ pub(super) async fn tag(client: &Client, name: &str, tags: &Tags) -> Result<()> 
     Ok(())
 }
 
-/// Takes ownership of an existing role: its tags, and the description marker discovery looks for
-/// (IAM roles are not in the tagging API, and listing roles does not return tags). The role's
-/// own description is kept after the marker.
-pub(super) async fn adopt(client: &Client, name: &str, tags: &Tags) -> Result<()> {
-    tag(client, name, tags).await?;
-    let stack = tags.get(crate::model::OWNER_TAG).cloned().unwrap_or_default();
-    let role = client.get_role().role_name(name).send().await.map_err(sdk_error)?;
-    let current = role.role().and_then(|r| r.description()).unwrap_or_default().to_string();
-    let marker = marker(&stack);
-    if !current.starts_with(&marker) {
-        let description: String =
-            if current.is_empty() { marker } else { format!("{marker}. {current}") }.chars().take(1000).collect();
-        client.update_role().role_name(name).description(description).send().await.map_err(sdk_error)?;
-    }
-    Ok(())
-}
-
-/// Removes tags from a role and provision's marker from its description (its own kept).
-pub(super) async fn release(client: &Client, name: &str, keys: &[String]) -> Result<()> {
-    client.untag_role().role_name(name).set_tag_keys(Some(keys.to_vec())).send().await.map_err(sdk_error)?;
-    let role = client.get_role().role_name(name).send().await.map_err(sdk_error)?;
-    let current = role.role().and_then(|r| r.description()).unwrap_or_default().to_string();
-    if current.starts_with(DESCRIPTION_MARKER) {
-        // `<marker> <stack>` alone, or followed by `. <the role's own description>`.
-        let own = current.split_once(". ").map(|(_, own)| own.to_string()).unwrap_or_default();
-        client.update_role().role_name(name).description(own).send().await.map_err(sdk_error)?;
-    }
-    Ok(())
-}
-
 /// Whether a managed policy exists (GetPolicy; NoSuchEntity: it does not).
 pub(super) async fn policy_exists(client: &Client, arn: &str) -> Result<bool> {
     match client.get_policy().policy_arn(arn).send().await {
@@ -210,23 +140,6 @@ pub(super) fn marker(stack: &str) -> String {
 pub(super) fn has_marker(description: Option<&str>, stack: &str) -> bool {
     let marker = marker(stack);
     description.is_some_and(|d| d == marker || d.starts_with(&format!("{marker}. ")))
-}
-
-/// Detaches every managed policy, deletes every inline policy, then the role.
-pub(super) async fn delete(client: &Client, spec: &RoleSpec) -> Result<()> {
-    let name = &spec.name;
-    for arn in attached(client, name).await? {
-        client.detach_role_policy().role_name(name).policy_arn(arn).send().await.map_err(sdk_error)?;
-    }
-    let inline = client.list_role_policies().role_name(name).send().await.map_err(sdk_error)?;
-    for policy in inline.policy_names() {
-        client.delete_role_policy().role_name(name).policy_name(policy).send().await.map_err(sdk_error)?;
-    }
-    match client.delete_role().role_name(name).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(()),
-        Err(e) => Err(sdk_error(e)),
-    }
 }
 
 /// The account's role names (lowercased: IAM's names are case-insensitive), as this run's
@@ -250,13 +163,53 @@ impl crate::provider::KindApi<RoleSpec> for super::Clients {
     }
     async fn create(&self, spec: &RoleSpec, _wait: std::time::Duration) -> Result<Outputs> {
         self.kind_state.get::<RoleNames>().0.created(&spec.name.to_lowercase());
-        create(&self.iam, spec).await
+        let client = &self.iam;
+        let stack = spec.tags.get(crate::model::OWNER_TAG).cloned().unwrap_or_default();
+        let arn = match client
+            .create_role()
+            .role_name(&spec.name)
+            .path(&spec.path)
+            .description(marker(&stack))
+            .assume_role_policy_document(spec.trust_policy.to_string())
+            .set_tags(Some(to_tags(&spec.tags)?))
+            .send()
+            .await
+        {
+            Ok(out) => out.role.map(|r| r.arn).unwrap_or_default(),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_already_exists_exception()) => {
+                // Left by an earlier attempt of ours whose answer was lost (tags are part of CreateRole,
+                // so it carries ours): converge it. Anyone else's role is left alone.
+                let live = read(client, &spec.name).await?.ok_or_else(|| anyhow!("role {} vanished", spec.name))?;
+                super::ensure_ours(&live, &spec.tags)?;
+                if let Spec::Role(live_spec) = &live.spec {
+                    return update(client, spec, live_spec, &live.arn).await;
+                }
+                anyhow::bail!("internal error: {} is not a role", spec.name);
+            }
+            Err(e) => return Err(sdk_error(e)),
+        };
+        let empty = RoleSpec { managed_policies: vec![], inline_policy: None, ..spec.clone() };
+        update(client, spec, &empty, &arn).await
     }
     async fn update(&self, desired: &RoleSpec, was: &RoleSpec, live: &Live, _: std::time::Duration) -> Result<Outputs> {
         update(&self.iam, desired, was, &live.arn).await
     }
+    /// Detaches every managed policy, deletes every inline policy, then the role.
     async fn delete(&self, spec: &RoleSpec, _: &Live, _: bool, _: std::time::Duration) -> Result<()> {
-        delete(&self.iam, spec).await
+        let client = &self.iam;
+        let name = &spec.name;
+        for arn in attached(client, name).await? {
+            client.detach_role_policy().role_name(name).policy_arn(arn).send().await.map_err(sdk_error)?;
+        }
+        let inline = client.list_role_policies().role_name(name).send().await.map_err(sdk_error)?;
+        for policy in inline.policy_names() {
+            client.delete_role_policy().role_name(name).policy_name(policy).send().await.map_err(sdk_error)?;
+        }
+        match client.delete_role().role_name(name).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(()),
+            Err(e) => Err(sdk_error(e)),
+        }
     }
     /// Nothing: a role holds no data.
     async fn data_held(&self, _: &RoleSpec, _: &Live) -> Result<Option<String>> {
@@ -266,13 +219,45 @@ impl crate::provider::KindApi<RoleSpec> for super::Clients {
 
 #[async_trait::async_trait]
 impl crate::provider::KindTags<RoleSpec> for super::Clients {
+    /// The role's tags now, from GetRole (`None`: gone).
     async fn tags_now(&self, spec: &RoleSpec, _: &Live) -> Result<Option<Tags>> {
-        tags_now(&self.iam, &spec.name).await
+        let (client, name) = (&self.iam, &spec.name);
+        match client.get_role().role_name(name).send().await {
+            Ok(out) => {
+                Ok(out.role.map(|r| r.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect()))
+            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(None),
+            Err(e) => Err(sdk_error(e)),
+        }
     }
+    /// Takes ownership of an existing role: its tags, and the description marker discovery looks for
+    /// (IAM roles are not in the tagging API, and listing roles does not return tags). The role's
+    /// own description is kept after the marker.
     async fn tag(&self, spec: &RoleSpec, _: &Live, tags: &Tags) -> Result<()> {
-        adopt(&self.iam, &spec.name, tags).await
+        let (client, name) = (&self.iam, &spec.name);
+        tag(client, name, tags).await?;
+        let stack = tags.get(crate::model::OWNER_TAG).cloned().unwrap_or_default();
+        let role = client.get_role().role_name(name).send().await.map_err(sdk_error)?;
+        let current = role.role().and_then(|r| r.description()).unwrap_or_default().to_string();
+        let marker = marker(&stack);
+        if !current.starts_with(&marker) {
+            let description: String =
+                if current.is_empty() { marker } else { format!("{marker}. {current}") }.chars().take(1000).collect();
+            client.update_role().role_name(name).description(description).send().await.map_err(sdk_error)?;
+        }
+        Ok(())
     }
+    /// Removes tags from a role and provision's marker from its description (its own kept).
     async fn untag(&self, spec: &RoleSpec, _: &Live, keys: &[String]) -> Result<()> {
-        release(&self.iam, &spec.name, keys).await
+        let (client, name) = (&self.iam, &spec.name);
+        client.untag_role().role_name(name).set_tag_keys(Some(keys.to_vec())).send().await.map_err(sdk_error)?;
+        let role = client.get_role().role_name(name).send().await.map_err(sdk_error)?;
+        let current = role.role().and_then(|r| r.description()).unwrap_or_default().to_string();
+        if current.starts_with(DESCRIPTION_MARKER) {
+            // `<marker> <stack>` alone, or followed by `. <the role's own description>`.
+            let own = current.split_once(". ").map(|(_, own)| own.to_string()).unwrap_or_default();
+            client.update_role().role_name(name).description(own).send().await.map_err(sdk_error)?;
+        }
+        Ok(())
     }
 }

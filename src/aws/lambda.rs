@@ -95,45 +95,6 @@ fn zip(spec: &LambdaSpec) -> Result<&[u8]> {
     spec.package.as_ref().map(|p| p.zip.as_slice()).ok_or_else(|| anyhow!("no code packaged for {}", spec.name))
 }
 
-pub(super) async fn create(client: &Client, spec: &LambdaSpec, wait: Duration) -> Result<Outputs> {
-    let zip = zip(spec)?;
-    let request = || {
-        client
-            .create_function()
-            .function_name(&spec.name)
-            .runtime(Runtime::from(spec.runtime.as_str()))
-            .handler(&spec.handler)
-            .role(&spec.role_arn)
-            .memory_size(spec.memory_mb)
-            .timeout(spec.timeout_seconds)
-            .description(&spec.description)
-            .environment(environment(spec))
-            .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
-            .set_tags(Some(spec.tags.clone().into_iter().collect()))
-            .publish(spec.publish)
-            .send()
-    };
-    let created = retry::aws("CreateFunction", || async { request().await.map_err(sdk_error) }).await;
-    let (arn, version) = match created {
-        // With Publish, CreateFunction answers with the version it published.
-        Ok(out) => (out.function_arn().unwrap_or_default().to_string(), out.version().map(String::from)),
-        Err(e) if has_code(&e, "ResourceConflictException") => {
-            // Left by an earlier attempt of ours whose answer was lost (tags are part of
-            // CreateFunction): converge it. Anyone else's function is left alone.
-            let live =
-                read(client, &spec.name, None).await?.ok_or_else(|| anyhow!("function {} vanished", spec.name))?;
-            super::ensure_ours(&live, &spec.tags)?;
-            if let Spec::Lambda(live_spec) = &live.spec {
-                return update(client, spec, live_spec, &live.arn, wait).await;
-            }
-            bail!("internal error: {} is not a function", spec.name);
-        }
-        Err(e) => return Err(e),
-    };
-    wait_ready(client, &spec.name, wait).await?;
-    Ok(outputs(spec, &arn, version))
-}
-
 fn outputs(spec: &LambdaSpec, arn: &str, version: Option<String>) -> Outputs {
     Outputs { arn: arn.to_string(), qualified_arn: function_arn_for_use(arn, spec.publish, version.as_deref()) }
 }
@@ -222,14 +183,6 @@ async fn wait_ready(client: &Client, name: &str, wait: Duration) -> Result<()> {
     }
 }
 
-pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
-    match client.delete_function().function_name(name).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
-        Err(e) => Err(sdk_error(e)),
-    }
-}
-
 /// The names of the Region's functions (ListFunctions, 50 a page).
 /// The Region's function names, as this run's discovery listed them: a declared function not
 /// among them does not exist and is not read (a ListVersionsByFunction saved per new function).
@@ -262,13 +215,54 @@ impl crate::provider::KindApi<LambdaSpec> for super::Clients {
     }
     async fn create(&self, spec: &LambdaSpec, wait: Duration) -> Result<Outputs> {
         self.kind_state.get::<FunctionNames>().0.created(&spec.name);
-        create(&self.lambda, spec, wait).await
+        let client = &self.lambda;
+        let zip = zip(spec)?;
+        let request = || {
+            client
+                .create_function()
+                .function_name(&spec.name)
+                .runtime(Runtime::from(spec.runtime.as_str()))
+                .handler(&spec.handler)
+                .role(&spec.role_arn)
+                .memory_size(spec.memory_mb)
+                .timeout(spec.timeout_seconds)
+                .description(&spec.description)
+                .environment(environment(spec))
+                .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+                .set_tags(Some(spec.tags.clone().into_iter().collect()))
+                .publish(spec.publish)
+                .send()
+        };
+        let created = retry::aws("CreateFunction", || async { request().await.map_err(sdk_error) }).await;
+        let (arn, version) = match created {
+            // With Publish, CreateFunction answers with the version it published.
+            Ok(out) => (out.function_arn().unwrap_or_default().to_string(), out.version().map(String::from)),
+            Err(e) if has_code(&e, "ResourceConflictException") => {
+                // Left by an earlier attempt of ours whose answer was lost (tags are part of
+                // CreateFunction): converge it. Anyone else's function is left alone.
+                let live =
+                    read(client, &spec.name, None).await?.ok_or_else(|| anyhow!("function {} vanished", spec.name))?;
+                super::ensure_ours(&live, &spec.tags)?;
+                if let Spec::Lambda(live_spec) = &live.spec {
+                    return update(client, spec, live_spec, &live.arn, wait).await;
+                }
+                bail!("internal error: {} is not a function", spec.name);
+            }
+            Err(e) => return Err(e),
+        };
+        wait_ready(client, &spec.name, wait).await?;
+        Ok(outputs(spec, &arn, version))
     }
     async fn update(&self, desired: &LambdaSpec, was: &LambdaSpec, live: &Live, wait: Duration) -> Result<Outputs> {
         update(&self.lambda, desired, was, &live.arn, wait).await
     }
     async fn delete(&self, spec: &LambdaSpec, _: &Live, _: bool, _: Duration) -> Result<()> {
-        delete(&self.lambda, &spec.name).await
+        let (client, name) = (&self.lambda, &spec.name);
+        match client.delete_function().function_name(name).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
+            Err(e) => Err(sdk_error(e)),
+        }
     }
     /// Nothing: a function holds its code, which the stack packages again.
     async fn data_held(&self, _: &LambdaSpec, _: &Live) -> Result<Option<String>> {

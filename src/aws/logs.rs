@@ -114,30 +114,6 @@ fn common_prefix(names: &[String]) -> &str {
     &first[..end]
 }
 
-pub(super) async fn create(client: &Client, spec: &LogGroupSpec) -> Result<Outputs> {
-    let mut request = client.create_log_group().log_group_name(&spec.name);
-    for (k, v) in &spec.tags {
-        request = request.tags(k, v);
-    }
-    let existed = match request.send().await {
-        Ok(_) => false,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_already_exists_exception()) => true,
-        Err(e) => return Err(sdk_error(e)),
-    };
-    let live = read(client, None, &spec.name, &spec.streams, None)
-        .await?
-        .context("log group vanished right after creation")?;
-    let Spec::LogGroup(current) = &live.spec else { anyhow::bail!("internal error: not a log group") };
-    if existed {
-        // Created meanwhile: by an earlier attempt of ours (the create carries the tags), or by
-        // a service (Lambda and Firehose create their groups on first use) or someone else,
-        // which is never adopted without `provision import`.
-        super::ensure_ours(&live, &spec.tags)?;
-        return update(client, spec, current, &live.arn).await;
-    }
-    update(client, spec, &LogGroupSpec { retention_days: None, streams: vec![], ..spec.clone() }, &live.arn).await
-}
-
 pub(super) async fn update(client: &Client, desired: &LogGroupSpec, live: &LogGroupSpec, arn: &str) -> Result<Outputs> {
     if desired.retention_days != live.retention_days {
         match desired.retention_days {
@@ -175,14 +151,6 @@ pub(super) async fn update(client: &Client, desired: &LogGroupSpec, live: &LogGr
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 
-pub(super) async fn delete(client: &Client, name: &str) -> Result<()> {
-    match client.delete_log_group().log_group_name(name).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
-        Err(e) => Err(sdk_error(e)),
-    }
-}
-
 /// Whether the group holds any log event (one FilterLogEvents call, one event asked for).
 pub(super) async fn holds_events(client: &Client, name: &str) -> Result<bool> {
     match client.filter_log_events().log_group_name(name).limit(1).send().await {
@@ -209,7 +177,28 @@ impl crate::provider::KindApi<LogGroupSpec> for super::Clients {
         read(&self.logs, Some(&self.kind_state.get::<LogGroupReads>().0), name, &streams, tags).await
     }
     async fn create(&self, spec: &LogGroupSpec, _wait: std::time::Duration) -> Result<Outputs> {
-        create(&self.logs, spec).await
+        let client = &self.logs;
+        let mut request = client.create_log_group().log_group_name(&spec.name);
+        for (k, v) in &spec.tags {
+            request = request.tags(k, v);
+        }
+        let existed = match request.send().await {
+            Ok(_) => false,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_already_exists_exception()) => true,
+            Err(e) => return Err(sdk_error(e)),
+        };
+        let live = read(client, None, &spec.name, &spec.streams, None)
+            .await?
+            .context("log group vanished right after creation")?;
+        let Spec::LogGroup(current) = &live.spec else { anyhow::bail!("internal error: not a log group") };
+        if existed {
+            // Created meanwhile: by an earlier attempt of ours (the create carries the tags), or by
+            // a service (Lambda and Firehose create their groups on first use) or someone else,
+            // which is never adopted without `provision import`.
+            super::ensure_ours(&live, &spec.tags)?;
+            return update(client, spec, current, &live.arn).await;
+        }
+        update(client, spec, &LogGroupSpec { retention_days: None, streams: vec![], ..spec.clone() }, &live.arn).await
     }
     async fn update(
         &self,
@@ -221,7 +210,12 @@ impl crate::provider::KindApi<LogGroupSpec> for super::Clients {
         update(&self.logs, desired, was, &live.arn).await
     }
     async fn delete(&self, spec: &LogGroupSpec, _: &Live, _: bool, _: std::time::Duration) -> Result<()> {
-        delete(&self.logs, &spec.name).await
+        let (client, name) = (&self.logs, &spec.name);
+        match client.delete_log_group().log_group_name(name).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
+            Err(e) => Err(sdk_error(e)),
+        }
     }
     async fn data_held(&self, spec: &LogGroupSpec, _: &Live) -> Result<Option<String>> {
         Ok(holds_events(&self.logs, &spec.name).await?.then(|| "log events".to_string()))

@@ -51,92 +51,6 @@ where
     }
 }
 
-/// Reads a bucket's settings with five calls in parallel (no HeadBucket: a missing bucket answers
-/// NoSuchBucket to each). Tags come from discovery when known, else one more call.
-pub(super) async fn read(
-    client: &Client,
-    owner: &str,
-    partition: &str,
-    name: &str,
-    tags: Option<&Tags>,
-) -> Result<Option<Live>> {
-    let (versioning, public, encryption, ownership, policy) = tokio::join!(
-        client.get_bucket_versioning().bucket(name).expected_bucket_owner(owner).send(),
-        client.get_public_access_block().bucket(name).expected_bucket_owner(owner).send(),
-        client.get_bucket_encryption().bucket(name).expected_bucket_owner(owner).send(),
-        client.get_bucket_ownership_controls().bucket(name).expected_bucket_owner(owner).send(),
-        client.get_bucket_policy().bucket(name).expected_bucket_owner(owner).send(),
-    );
-    // moto answers a never-versioned bucket with a document the SDK cannot parse (HTTP 200):
-    // read as "never enabled".
-    let versioning = match versioning {
-        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 200) => Found::Value(false),
-        other => match found(name, other.map(Some), &[], || None)? {
-            Found::Value(out) => {
-                Found::Value(out.is_some_and(|o| o.status() == Some(&BucketVersioningStatus::Enabled)))
-            }
-            Found::NoBucket => Found::NoBucket,
-        },
-    };
-    let Found::Value(versioning) = versioning else { return Ok(None) };
-    let Found::Value(public_access_blocked) =
-        found(name, public.map(Some), &["NoSuchPublicAccessBlockConfiguration"], || None)?
-    else {
-        return Ok(None);
-    };
-    let public_access_blocked =
-        public_access_blocked.and_then(|out| out.public_access_block_configuration().cloned()).is_some_and(|c| {
-            [c.block_public_acls(), c.ignore_public_acls(), c.block_public_policy(), c.restrict_public_buckets()]
-                .iter()
-                .all(|v| *v == Some(true))
-        });
-    let Found::Value(encryption) =
-        found(name, encryption.map(Some), &["ServerSideEncryptionConfigurationNotFoundError"], || None)?
-    else {
-        return Ok(None);
-    };
-    let encryption = encryption
-        .and_then(|out| {
-            out.server_side_encryption_configuration()
-                .and_then(|c| c.rules().first())
-                .and_then(|r| r.apply_server_side_encryption_by_default())
-                .map(|d| d.sse_algorithm().as_str().to_string())
-        })
-        .unwrap_or_default();
-    let Found::Value(ownership) = found(name, ownership.map(Some), &["OwnershipControlsNotFoundError"], || None)?
-    else {
-        return Ok(None);
-    };
-    let object_ownership = ownership
-        .and_then(|out| {
-            out.ownership_controls().and_then(|c| c.rules().first()).map(|r| r.object_ownership().as_str().to_string())
-        })
-        .unwrap_or_default();
-    let Found::Value(policy) = found(name, policy.map(Some), &["NoSuchBucketPolicy"], || None)? else {
-        return Ok(None);
-    };
-    let policy = match policy.and_then(|out| out.policy().map(String::from)) {
-        Some(text) => Some(policy::canonical(&serde_json::from_str(&text)?)),
-        None => None,
-    };
-    let tags = match tags {
-        Some(tags) => tags.clone(),
-        None => read_tags(client, owner, name).await?,
-    };
-    let spec = BucketSpec {
-        name: name.to_string(),
-        versioning,
-        force_destroy: false,
-        account_regional: false,
-        public_access_blocked,
-        encryption,
-        object_ownership,
-        policy,
-        tags,
-    };
-    Ok(Some(Live::new(Spec::Bucket(spec), bucket_arn(partition, name))))
-}
-
 /// The bucket's tags now (`None`: no such bucket).
 pub(super) async fn tags_now(client: &Client, owner: &str, name: &str) -> Result<Option<Tags>> {
     match client.get_bucket_tagging().bucket(name).expected_bucket_owner(owner).send().await {
@@ -162,51 +76,6 @@ async fn ensure_tagged_ours(client: &Client, owner: &str, partition: &str, spec:
 
 fn to_tags(tags: &Tags) -> Result<Vec<Tag>> {
     Ok(tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?)
-}
-
-/// Creates a bucket with its tags in the create call (ownership is atomic where S3 supports it),
-/// then applies the rest of its settings. A bucket we already own (an earlier attempt whose
-/// answer was lost) is converged; one owned by another account is never touched.
-pub(super) async fn create(client: &Client, owner: &str, partition: &str, spec: &BucketSpec) -> Result<Outputs> {
-    // A bucket of this name already in this account is never taken by a create (in us-east-1,
-    // CreateBucket of an existing bucket of ours answers 200): only one carrying our tag, left
-    // by an earlier attempt, is converged.
-    match client.head_bucket().bucket(&spec.name).expected_bucket_owner(owner).send().await {
-        Ok(_) => ensure_tagged_ours(client, owner, partition, spec).await?,
-        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {}
-        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => return Err(foreign(&spec.name)),
-        Err(e) => return Err(sdk_error(e)),
-    }
-    let region = client.config().region().map(|r| r.to_string()).unwrap_or_default();
-    let mut configuration = CreateBucketConfiguration::builder().set_tags(Some(to_tags(&spec.tags)?));
-    if region != "us-east-1" {
-        configuration = configuration.location_constraint(BucketLocationConstraint::from(region.as_str()));
-    }
-    let mut request = client.create_bucket().bucket(&spec.name).create_bucket_configuration(configuration.build());
-    if spec.account_regional {
-        request = request.bucket_namespace(aws_sdk_s3::types::BucketNamespace::AccountRegional);
-    }
-    match request.send().await {
-        Ok(_) => {}
-        // Created by this create's own retry (an answer lost), or by someone else of this
-        // account in between: converged only if it carries our tag.
-        Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") => {
-            ensure_tagged_ours(client, owner, partition, spec).await?
-        }
-        Err(e) if e.code() == Some("BucketAlreadyExists") => return Err(foreign(&spec.name)),
-        Err(e) => return Err(sdk_error(e)),
-    }
-    let unset = BucketSpec {
-        versioning: false,
-        public_access_blocked: false,
-        encryption: String::new(),
-        object_ownership: String::new(),
-        policy: None,
-        // Sent again on their own: not every S3 (moto among them) takes tags in CreateBucket.
-        tags: Tags::new(),
-        ..spec.clone()
-    };
-    update(client, owner, partition, spec, &unset, &Tags::new()).await
 }
 
 pub(super) async fn update(
@@ -325,15 +194,6 @@ pub(super) async fn put_tags(client: &Client, owner: &str, name: &str, tags: &Ta
         .send()
         .await
         .map_err(sdk_error)?;
-    Ok(())
-}
-
-/// Sets the bucket's tags to exactly `tags` (none: the tag set is deleted).
-pub(super) async fn replace_tags(client: &Client, owner: &str, name: &str, tags: &Tags) -> Result<()> {
-    if !tags.is_empty() {
-        return put_tags(client, owner, name, tags).await;
-    }
-    client.delete_bucket_tagging().bucket(name).expected_bucket_owner(owner).send().await.map_err(sdk_error)?;
     Ok(())
 }
 
@@ -469,71 +329,189 @@ async fn delete_page(client: &Client, owner: &str, name: &str, ids: Vec<ObjectId
     Ok(())
 }
 
-/// Deletes the bucket; with `force`, first every object (an unversioned bucket's objects, then
-/// every version and delete marker), page by page, for at most `wait` and until an interrupt.
-pub(super) async fn delete(client: &Client, owner: &str, name: &str, force: bool, wait: Duration) -> Result<()> {
-    if force {
-        let deadline = tokio::time::Instant::now() + wait;
-        let check = || -> Result<()> {
-            if crate::interrupt::requested() {
-                bail!("interrupted while emptying bucket {name:?}: objects may remain; run destroy again");
-            }
-            if tokio::time::Instant::now() > deadline {
-                bail!(
-                    "bucket {name:?} is still not empty after {}: raise wait_timeout_seconds on it, or empty it yourself",
-                    crate::output::duration(wait)
-                );
-            }
-            Ok(())
-        };
-        loop {
-            check()?;
-            let (ids, _) = objects_page(client, owner, name, None).await?;
-            if ids.is_empty() {
-                break;
-            }
-            delete_page(client, owner, name, ids).await?;
-        }
-        loop {
-            check()?;
-            let (ids, _) = versions_page(client, owner, name, None, None).await?;
-            if ids.is_empty() {
-                break;
-            }
-            delete_page(client, owner, name, ids).await?;
-        }
-    } else {
-        let count = object_count(client, owner, name).await?;
-        if count > 0 {
-            bail!("bucket {name:?} holds {count} object version(s); set force_destroy = true on it to delete them");
-        }
-    }
-    match client.delete_bucket().bucket(name).expected_bucket_owner(owner).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if e.code() == Some("NoSuchBucket") => Ok(()),
-        Err(e) => {
-            let e = sdk_error(e);
-            if aws_error(&e).is_some_and(|a| a.is_access_denied()) {
-                return Err(foreign(name));
-            }
-            Err(e)
-        }
-    }
-}
-
 #[async_trait::async_trait]
 impl crate::provider::KindApi<BucketSpec> for super::Clients {
+    /// Reads a bucket's settings with five calls in parallel (no HeadBucket: a missing bucket answers
+    /// NoSuchBucket to each). Tags come from discovery when known, else one more call.
     async fn read(&self, name: &str, _: Option<&BucketSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
-        read(&self.s3, self.owner()?, self.partition(), name, tags).await
+        let (client, owner, partition) = (&self.s3, self.owner()?, self.partition());
+        let (versioning, public, encryption, ownership, policy) = tokio::join!(
+            client.get_bucket_versioning().bucket(name).expected_bucket_owner(owner).send(),
+            client.get_public_access_block().bucket(name).expected_bucket_owner(owner).send(),
+            client.get_bucket_encryption().bucket(name).expected_bucket_owner(owner).send(),
+            client.get_bucket_ownership_controls().bucket(name).expected_bucket_owner(owner).send(),
+            client.get_bucket_policy().bucket(name).expected_bucket_owner(owner).send(),
+        );
+        // moto answers a never-versioned bucket with a document the SDK cannot parse (HTTP 200):
+        // read as "never enabled".
+        let versioning = match versioning {
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 200) => Found::Value(false),
+            other => match found(name, other.map(Some), &[], || None)? {
+                Found::Value(out) => {
+                    Found::Value(out.is_some_and(|o| o.status() == Some(&BucketVersioningStatus::Enabled)))
+                }
+                Found::NoBucket => Found::NoBucket,
+            },
+        };
+        let Found::Value(versioning) = versioning else { return Ok(None) };
+        let Found::Value(public_access_blocked) =
+            found(name, public.map(Some), &["NoSuchPublicAccessBlockConfiguration"], || None)?
+        else {
+            return Ok(None);
+        };
+        let public_access_blocked =
+            public_access_blocked.and_then(|out| out.public_access_block_configuration().cloned()).is_some_and(|c| {
+                [c.block_public_acls(), c.ignore_public_acls(), c.block_public_policy(), c.restrict_public_buckets()]
+                    .iter()
+                    .all(|v| *v == Some(true))
+            });
+        let Found::Value(encryption) =
+            found(name, encryption.map(Some), &["ServerSideEncryptionConfigurationNotFoundError"], || None)?
+        else {
+            return Ok(None);
+        };
+        let encryption = encryption
+            .and_then(|out| {
+                out.server_side_encryption_configuration()
+                    .and_then(|c| c.rules().first())
+                    .and_then(|r| r.apply_server_side_encryption_by_default())
+                    .map(|d| d.sse_algorithm().as_str().to_string())
+            })
+            .unwrap_or_default();
+        let Found::Value(ownership) = found(name, ownership.map(Some), &["OwnershipControlsNotFoundError"], || None)?
+        else {
+            return Ok(None);
+        };
+        let object_ownership = ownership
+            .and_then(|out| {
+                out.ownership_controls()
+                    .and_then(|c| c.rules().first())
+                    .map(|r| r.object_ownership().as_str().to_string())
+            })
+            .unwrap_or_default();
+        let Found::Value(policy) = found(name, policy.map(Some), &["NoSuchBucketPolicy"], || None)? else {
+            return Ok(None);
+        };
+        let policy = match policy.and_then(|out| out.policy().map(String::from)) {
+            Some(text) => Some(policy::canonical(&serde_json::from_str(&text)?)),
+            None => None,
+        };
+        let tags = match tags {
+            Some(tags) => tags.clone(),
+            None => read_tags(client, owner, name).await?,
+        };
+        let spec = BucketSpec {
+            name: name.to_string(),
+            versioning,
+            force_destroy: false,
+            account_regional: false,
+            public_access_blocked,
+            encryption,
+            object_ownership,
+            policy,
+            tags,
+        };
+        Ok(Some(Live::new(Spec::Bucket(spec), bucket_arn(partition, name))))
     }
+    /// Creates a bucket with its tags in the create call (ownership is atomic where S3 supports it),
+    /// then applies the rest of its settings. A bucket we already own (an earlier attempt whose
+    /// answer was lost) is converged; one owned by another account is never touched.
     async fn create(&self, spec: &BucketSpec, _wait: Duration) -> Result<Outputs> {
-        create(&self.s3, self.owner()?, self.partition(), spec).await
+        let (client, owner, partition) = (&self.s3, self.owner()?, self.partition());
+        // A bucket of this name already in this account is never taken by a create (in us-east-1,
+        // CreateBucket of an existing bucket of ours answers 200): only one carrying our tag, left
+        // by an earlier attempt, is converged.
+        match client.head_bucket().bucket(&spec.name).expected_bucket_owner(owner).send().await {
+            Ok(_) => ensure_tagged_ours(client, owner, partition, spec).await?,
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {}
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => return Err(foreign(&spec.name)),
+            Err(e) => return Err(sdk_error(e)),
+        }
+        let region = client.config().region().map(|r| r.to_string()).unwrap_or_default();
+        let mut configuration = CreateBucketConfiguration::builder().set_tags(Some(to_tags(&spec.tags)?));
+        if region != "us-east-1" {
+            configuration = configuration.location_constraint(BucketLocationConstraint::from(region.as_str()));
+        }
+        let mut request = client.create_bucket().bucket(&spec.name).create_bucket_configuration(configuration.build());
+        if spec.account_regional {
+            request = request.bucket_namespace(aws_sdk_s3::types::BucketNamespace::AccountRegional);
+        }
+        match request.send().await {
+            Ok(_) => {}
+            // Created by this create's own retry (an answer lost), or by someone else of this
+            // account in between: converged only if it carries our tag.
+            Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") => {
+                ensure_tagged_ours(client, owner, partition, spec).await?
+            }
+            Err(e) if e.code() == Some("BucketAlreadyExists") => return Err(foreign(&spec.name)),
+            Err(e) => return Err(sdk_error(e)),
+        }
+        let unset = BucketSpec {
+            versioning: false,
+            public_access_blocked: false,
+            encryption: String::new(),
+            object_ownership: String::new(),
+            policy: None,
+            // Sent again on their own: not every S3 (moto among them) takes tags in CreateBucket.
+            tags: Tags::new(),
+            ..spec.clone()
+        };
+        update(client, owner, partition, spec, &unset, &Tags::new()).await
     }
     async fn update(&self, desired: &BucketSpec, was: &BucketSpec, live: &Live, _: Duration) -> Result<Outputs> {
         update(&self.s3, self.owner()?, self.partition(), desired, was, &live.ignored_tags).await
     }
+    /// Deletes the bucket; with `force`, first every object (an unversioned bucket's objects, then
+    /// every version and delete marker), page by page, for at most `wait` and until an interrupt.
     async fn delete(&self, spec: &BucketSpec, _: &Live, force_destroy: bool, wait: Duration) -> Result<()> {
-        delete(&self.s3, self.owner()?, &spec.name, force_destroy, wait).await
+        let (client, owner, name, force) = (&self.s3, self.owner()?, &spec.name, force_destroy);
+        if force {
+            let deadline = tokio::time::Instant::now() + wait;
+            let check = || -> Result<()> {
+                if crate::interrupt::requested() {
+                    bail!("interrupted while emptying bucket {name:?}: objects may remain; run destroy again");
+                }
+                if tokio::time::Instant::now() > deadline {
+                    bail!(
+                        "bucket {name:?} is still not empty after {}: raise wait_timeout_seconds on it, or empty it yourself",
+                        crate::output::duration(wait)
+                    );
+                }
+                Ok(())
+            };
+            loop {
+                check()?;
+                let (ids, _) = objects_page(client, owner, name, None).await?;
+                if ids.is_empty() {
+                    break;
+                }
+                delete_page(client, owner, name, ids).await?;
+            }
+            loop {
+                check()?;
+                let (ids, _) = versions_page(client, owner, name, None, None).await?;
+                if ids.is_empty() {
+                    break;
+                }
+                delete_page(client, owner, name, ids).await?;
+            }
+        } else {
+            let count = object_count(client, owner, name).await?;
+            if count > 0 {
+                bail!("bucket {name:?} holds {count} object version(s); set force_destroy = true on it to delete them");
+            }
+        }
+        match client.delete_bucket().bucket(name).expected_bucket_owner(owner).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("NoSuchBucket") => Ok(()),
+            Err(e) => {
+                let e = sdk_error(e);
+                if aws_error(&e).is_some_and(|a| a.is_access_denied()) {
+                    return Err(foreign(name));
+                }
+                Err(e)
+            }
+        }
     }
     /// S3 writes a bucket's whole tag set: read right before the write (not before a prompt
     /// that may have waited for minutes), so that a tag added meanwhile is kept.
@@ -553,9 +531,15 @@ impl crate::provider::KindTags<BucketSpec> for super::Clients {
         all.extend(tags.clone());
         put_tags(&self.s3, self.owner()?, &spec.name, &all).await
     }
+    /// Sets the bucket's tags to exactly `tags` (none: the tag set is deleted).
     async fn untag(&self, spec: &BucketSpec, _: &Live, keys: &[String]) -> Result<()> {
         let mut kept = tags_now(&self.s3, self.owner()?, &spec.name).await?.unwrap_or_default();
         kept.retain(|k, _| !keys.contains(k));
-        replace_tags(&self.s3, self.owner()?, &spec.name, &kept).await
+        let (client, owner, name, tags) = (&self.s3, self.owner()?, &spec.name, &kept);
+        if !tags.is_empty() {
+            return put_tags(client, owner, name, tags).await;
+        }
+        client.delete_bucket_tagging().bucket(name).expected_bucket_owner(owner).send().await.map_err(sdk_error)?;
+        Ok(())
     }
 }

@@ -65,37 +65,6 @@ async fn subscriptions(client: &Client, arn: &str) -> Result<Vec<(Subscription, 
     Ok(out)
 }
 
-/// Creates the topic with its tags (CreateTopic returns the existing topic's ARN when one of
-/// that name exists: it is converged only when it carries the stack's tags), then subscribes.
-/// A topic someone makes between that read and CreateTopic makes CreateTopic fail on AWS (its
-/// tags differ from the call's); its tags are read back before subscribing all the same (an
-/// emulator may answer with the existing topic), so no subscription is ever added to another's.
-pub(super) async fn create(client: &Client, spec: &TopicSpec, arn: &str) -> Result<Outputs> {
-    if let Some(existing) = read(client, arn, &spec.name, None).await? {
-        super::ensure_ours(&existing, &spec.tags)?;
-        let Spec::Topic(was) = &existing.spec else { anyhow::bail!("internal error: not a topic") };
-        return update(client, spec, was, arn).await;
-    }
-    let out = match client.create_topic().name(&spec.name).set_tags(Some(sns_tags(&spec.tags)?)).send().await {
-        Ok(out) => out,
-        // "Topic already exists with different tags": another's, made since the read above.
-        Err(e)
-            if e.as_service_error().is_some_and(|s| {
-                s.code() == Some("InvalidParameter") && s.message().is_some_and(|m| m.contains("already exists"))
-            }) =>
-        {
-            return Err(crate::error::NotOwned { kind: crate::model::Kind::Topic, name: spec.name.clone() }.into());
-        }
-        Err(e) => return Err(sdk_error(e)),
-    };
-    let arn = out.topic_arn().unwrap_or(arn).to_string();
-    let tags = client.tags_of(&arn).await?.unwrap_or_default();
-    let created = Live::new(Spec::Topic(TopicSpec { tags, ..spec.clone() }), arn.clone());
-    super::ensure_ours(&created, &spec.tags)?;
-    subscribe(client, &arn, &spec.subscriptions).await?;
-    Ok(Outputs { arn, qualified_arn: None })
-}
-
 async fn subscribe(client: &Client, arn: &str, subscriptions: &[Subscription]) -> Result<()> {
     for s in subscriptions {
         client
@@ -131,27 +100,52 @@ pub(super) async fn update(client: &Client, desired: &TopicSpec, live: &TopicSpe
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 
-pub(super) async fn delete(client: &Client, arn: &str) -> Result<()> {
-    match client.delete_topic().topic_arn(arn).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(not_found) => Ok(()),
-        Err(e) => Err(sdk_error(e)),
-    }
-}
-
 #[async_trait::async_trait]
 impl crate::provider::KindApi<TopicSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&TopicSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
         read(&self.sns, &self.env()?.topic_arn(name), name, tags).await
     }
+    /// Creates the topic with its tags (CreateTopic returns the existing topic's ARN when one of
+    /// that name exists: it is converged only when it carries the stack's tags), then subscribes.
+    /// A topic someone makes between that read and CreateTopic makes CreateTopic fail on AWS (its
+    /// tags differ from the call's); its tags are read back before subscribing all the same (an
+    /// emulator may answer with the existing topic), so no subscription is ever added to another's.
     async fn create(&self, spec: &TopicSpec, _: Duration) -> Result<Outputs> {
-        create(&self.sns, spec, &self.env()?.topic_arn(&spec.name)).await
+        let (client, arn) = (&self.sns, &self.env()?.topic_arn(&spec.name));
+        if let Some(existing) = read(client, arn, &spec.name, None).await? {
+            super::ensure_ours(&existing, &spec.tags)?;
+            let Spec::Topic(was) = &existing.spec else { anyhow::bail!("internal error: not a topic") };
+            return update(client, spec, was, arn).await;
+        }
+        let out = match client.create_topic().name(&spec.name).set_tags(Some(sns_tags(&spec.tags)?)).send().await {
+            Ok(out) => out,
+            // "Topic already exists with different tags": another's, made since the read above.
+            Err(e)
+                if e.as_service_error().is_some_and(|s| {
+                    s.code() == Some("InvalidParameter") && s.message().is_some_and(|m| m.contains("already exists"))
+                }) =>
+            {
+                return Err(crate::error::NotOwned { kind: crate::model::Kind::Topic, name: spec.name.clone() }.into());
+            }
+            Err(e) => return Err(sdk_error(e)),
+        };
+        let arn = out.topic_arn().unwrap_or(arn).to_string();
+        let tags = client.tags_of(&arn).await?.unwrap_or_default();
+        let created = Live::new(Spec::Topic(TopicSpec { tags, ..spec.clone() }), arn.clone());
+        super::ensure_ours(&created, &spec.tags)?;
+        subscribe(client, &arn, &spec.subscriptions).await?;
+        Ok(Outputs { arn, qualified_arn: None })
     }
     async fn update(&self, desired: &TopicSpec, was: &TopicSpec, live: &Live, _: Duration) -> Result<Outputs> {
         update(&self.sns, desired, was, &live.arn).await
     }
     async fn delete(&self, _: &TopicSpec, live: &Live, _: bool, _: Duration) -> Result<()> {
-        delete(&self.sns, &live.arn).await
+        let (client, arn) = (&self.sns, &live.arn);
+        match client.delete_topic().topic_arn(arn).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(not_found) => Ok(()),
+            Err(e) => Err(sdk_error(e)),
+        }
     }
     /// Nothing: a topic holds its subscriptions, which stack.toml declares.
     async fn data_held(&self, _: &TopicSpec, _: &Live) -> Result<Option<String>> {
