@@ -54,56 +54,49 @@ pub const MAX_ACTIONS: usize = 5;
 /// At most this many metrics in a metric math alarm ("CloudWatch service quotas", rule A8).
 pub const MAX_MATH_METRICS: usize = 10;
 
-/// `[alarm.NAME]`: a CloudWatch metric alarm.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AlarmSection {
-    /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
-    pub for_each: Option<crate::model::stack_file::ForEach>,
-    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml).
-    pub region: Option<String>,
-    /// Alarm name, unique in the Region: 1-255 characters, no control characters (default:
-    /// `<stack>-<NAME>`).
-    pub name: Option<String>,
-    /// What the alarm means and what to do when it fires (at most 1024 characters).
-    pub description: Option<String>,
-    /// The metric's namespace, e.g. `AWS/Firehose` (one metric; or `expression` and `metrics`).
-    pub namespace: Option<String>,
-    /// The metric's name, e.g. `DeliveryToS3.DataFreshness`.
-    pub metric: Option<String>,
-    /// The metric's dimensions, e.g. `{ DeliveryStreamName = "${firehose.events.name}" }`.
-    #[serde(default)]
-    pub dimensions: BTreeMap<String, String>,
-    /// `SampleCount`, `Average`, `Sum`, `Minimum` or `Maximum` (or `extended_statistic`).
-    pub statistic: Option<String>,
-    /// A percentile or trimmed statistic: `p99`, `p99.9`, `tm90`, `iqm`...
-    pub extended_statistic: Option<String>,
-    /// The length of each evaluated period: 10, 20, 30 or a multiple of 60 seconds.
-    pub period_seconds: Option<i32>,
-    /// Metric math over `metrics`: `"MAX([m1, m2])"`; the alarm evaluates its result.
-    pub expression: Option<String>,
-    /// The metrics `expression` names, by id (a lowercase letter first, then letters, digits, `_`).
-    #[serde(default)]
-    pub metrics: BTreeMap<String, MetricSection>,
-    /// How many periods are evaluated (default 1).
-    pub evaluation_periods: Option<i32>,
-    /// How many of them must breach ("M out of N"; default: all of them).
-    pub datapoints_to_alarm: Option<i32>,
-    /// The threshold the statistic (or the expression) is compared with.
-    pub threshold: f64,
-    /// `GreaterThanThreshold`, `GreaterThanOrEqualToThreshold`, `LessThanThreshold` or `LessThanOrEqualToThreshold`.
-    pub comparison: String,
-    /// `notBreaching` (the default: a quiet stream is not an outage), `breaching`, `ignore`, `missing`.
-    pub treat_missing_data: Option<String>,
-    /// Notified on ALARM: `topic.NAME`, or an existing topic `{ existing_arn = "arn:aws:sns:..." }`.
-    #[serde(default)]
-    pub actions: Vec<Reference>,
-    /// Notified on OK, as `actions`.
-    #[serde(default)]
-    pub ok_actions: Vec<Reference>,
-    #[serde(default)]
-    /// Refuse any plan that destroys or replaces this resource.
-    pub prevent_destroy: bool,
+kind_section! {
+    /// `[alarm.NAME]`: a CloudWatch metric alarm.
+    pub struct AlarmSection {
+        /// Alarm name, unique in the Region: 1-255 characters, no control characters (default:
+        /// `<stack>-<NAME>`).
+        pub name: Option<String>,
+        /// What the alarm means and what to do when it fires (at most 1024 characters).
+        pub description: Option<String>,
+        /// The metric's namespace, e.g. `AWS/Firehose` (one metric; or `expression` and `metrics`).
+        pub namespace: Option<String>,
+        /// The metric's name, e.g. `DeliveryToS3.DataFreshness`.
+        pub metric: Option<String>,
+        /// The metric's dimensions, e.g. `{ DeliveryStreamName = "${firehose.events.name}" }`.
+        #[serde(default)]
+        pub dimensions: BTreeMap<String, String>,
+        /// `SampleCount`, `Average`, `Sum`, `Minimum` or `Maximum` (or `extended_statistic`).
+        pub statistic: Option<String>,
+        /// A percentile or trimmed statistic: `p99`, `p99.9`, `tm90`, `iqm`...
+        pub extended_statistic: Option<String>,
+        /// The length of each evaluated period: 10, 20, 30 or a multiple of 60 seconds.
+        pub period_seconds: Option<i32>,
+        /// Metric math over `metrics`: `"MAX([m1, m2])"`; the alarm evaluates its result.
+        pub expression: Option<String>,
+        /// The metrics `expression` names, by id (a lowercase letter first, then letters, digits, `_`).
+        #[serde(default)]
+        pub metrics: BTreeMap<String, MetricSection>,
+        /// How many periods are evaluated (default 1).
+        pub evaluation_periods: Option<i32>,
+        /// How many of them must breach ("M out of N"; default: all of them).
+        pub datapoints_to_alarm: Option<i32>,
+        /// The threshold the statistic (or the expression) is compared with.
+        pub threshold: f64,
+        /// `GreaterThanThreshold`, `GreaterThanOrEqualToThreshold`, `LessThanThreshold` or `LessThanOrEqualToThreshold`.
+        pub comparison: String,
+        /// `notBreaching` (the default: a quiet stream is not an outage), `breaching`, `ignore`, `missing`.
+        pub treat_missing_data: Option<String>,
+        /// Notified on ALARM: `topic.NAME`, or an existing topic `{ existing_arn = "arn:aws:sns:..." }`.
+        #[serde(default)]
+        pub actions: Vec<Reference>,
+        /// Notified on OK, as `actions`.
+        #[serde(default)]
+        pub ok_actions: Vec<Reference>,
+    }
 }
 
 /// One metric of a metric math alarm.
@@ -186,14 +179,7 @@ pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &AlarmSection) -> 
         ok_actions,
         tags: b.tags(&address),
     };
-    Some(Resource {
-        address,
-        prevent_destroy: s.prevent_destroy,
-        wait_timeout: Kind::Alarm.default_wait(),
-        depends_on,
-        spec: spec.into(),
-        location: b.location(),
-    })
+    Some(b.resource(address, spec.into(), depends_on, s.prevent_destroy, None))
 }
 
 /// The metric (or the expression over metrics) `[alarm.NAME]` evaluates; written wrongly

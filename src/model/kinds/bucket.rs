@@ -10,7 +10,6 @@ use crate::model::{Attr, Attributes, Environment, Resource, Tags};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 /// The facts of the bucket kind.
 pub(crate) const INFO: KindInfo = KindInfo {
@@ -37,40 +36,33 @@ pub(crate) const INFO: KindInfo = KindInfo {
     names: super::Names::Global,
 };
 
-/// `[bucket.NAME]`
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BucketSection {
-    /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
-    pub for_each: Option<crate::model::stack_file::ForEach>,
-    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml); its
-    /// name is global across every account and Region.
-    pub region: Option<String>,
-    /// Bucket name (3-63 lowercase letters, digits, `.`, `-`).
-    pub name: String,
-    #[serde(default)]
-    /// Let destroy delete every object version first.
-    pub force_destroy: bool,
-    /// Where the name lives: `global` (the default: any account may create any free name) or
-    /// `account-regional` (a name only this account can create in this region, so it cannot be
-    /// pre-created or squatted; it must end with `-<account>-<region>-an`).
-    #[serde(default)]
-    pub namespace: Namespace,
-    #[serde(default)]
-    /// Object versioning.
-    pub versioning: bool,
-    /// Bucket policy denying requests made without TLS (default true); provision then owns the
-    /// bucket policy. `false` for a local emulator (moto refuses every object read under that
-    /// policy); may be a variable: `"${var.require_tls}"`.
-    #[serde(default = "default_require_tls")]
-    #[schemars(extend("default" = d::REQUIRE_TLS))]
-    pub require_tls: Flag,
-    #[serde(default)]
-    /// Refuse any plan that destroys or replaces this resource.
-    pub prevent_destroy: bool,
-    /// How long destroy may take to empty the bucket (force_destroy), in seconds.
-    #[schemars(extend("default" = d::OTHER_WAIT_SECONDS))]
-    pub wait_timeout_seconds: Option<u64>,
+kind_section! {
+    /// `[bucket.NAME]`
+    pub struct BucketSection {
+        region: "The Region it lives in (default: its instance's, `[stack] region` in stack.toml); its name is global across every account and Region.",
+        /// Bucket name (3-63 lowercase letters, digits, `.`, `-`).
+        pub name: String,
+        #[serde(default)]
+        /// Let destroy delete every object version first.
+        pub force_destroy: bool,
+        /// Where the name lives: `global` (the default: any account may create any free name) or
+        /// `account-regional` (a name only this account can create in this region, so it cannot be
+        /// pre-created or squatted; it must end with `-<account>-<region>-an`).
+        #[serde(default)]
+        pub namespace: Namespace,
+        #[serde(default)]
+        /// Object versioning.
+        pub versioning: bool,
+        /// Bucket policy denying requests made without TLS (default true); provision then owns the
+        /// bucket policy. `false` for a local emulator (moto refuses every object read under that
+        /// policy); may be a variable: `"${var.require_tls}"`.
+        #[serde(default = "default_require_tls")]
+        #[schemars(extend("default" = d::REQUIRE_TLS))]
+        pub require_tls: Flag,
+        /// How long destroy may take to empty the bucket (force_destroy), in seconds.
+        #[schemars(extend("default" = d::OTHER_WAIT_SECONDS))]
+        pub wait_timeout_seconds: Option<u64>,
+    }
 }
 
 /// An S3 bucket namespace.
@@ -173,14 +165,7 @@ pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &BucketSection) ->
     let require_tls = s.require_tls.value(b, &key.at("require_tls"));
     let mut spec = BucketSpec::secure(bucket_name, &arn, s.versioning, s.force_destroy, require_tls, b.tags(&address));
     spec.account_regional = s.namespace == Namespace::AccountRegional;
-    Some(Resource {
-        wait_timeout: s.wait_timeout_seconds.map(Duration::from_secs).unwrap_or(Kind::Bucket.default_wait()),
-        address,
-        prevent_destroy: s.prevent_destroy,
-        depends_on: vec![],
-        spec: spec.into(),
-        location: b.location(),
-    })
+    Some(b.resource(address, spec.into(), vec![], s.prevent_destroy, s.wait_timeout_seconds))
 }
 
 impl KindSpec for BucketSpec {

@@ -6,13 +6,10 @@ use crate::defaults as d;
 use crate::model::address::Position;
 use crate::model::diagnostic::{Diagnostic, Rule};
 use crate::model::{function_arn_for_use, Attr, Attributes, Environment, Outputs, Resource, Tags, UNPUBLISHED};
-use schemars::JsonSchema;
-use serde::Deserialize;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The facts of the function kind.
 pub(crate) const INFO: KindInfo = KindInfo {
@@ -63,59 +60,52 @@ pub const RESERVED_VARIABLES: [&str; 18] = [
     "LAMBDA_TASK_ROOT",
 ];
 
-/// `[lambda.NAME]`
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LambdaSection {
-    /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
-    pub for_each: Option<crate::model::stack_file::ForEach>,
-    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml).
-    pub region: Option<String>,
-    /// Function name.
-    pub name: String,
-    /// Runtime, e.g. `python3.12`.
-    pub runtime: String,
-    /// Handler, e.g. `index.lambda_handler`.
-    pub handler: String,
-    /// Source directory relative to stack.toml, zipped deterministically.
-    pub source: String,
-    /// Execution role: `role.NAME`, or an existing role: `{ existing = "name" }` / `{ existing_arn = "arn:..." }`.
-    pub role: Reference,
-    /// Memory in MB, 128-10240.
-    #[schemars(extend("default" = d::LAMBDA_MEMORY_MB))]
-    pub memory_mb: Option<i32>,
-    /// Timeout in seconds, 1-900 (at most 300 when used by Firehose).
-    #[schemars(extend("default" = d::LAMBDA_TIMEOUT_SECONDS))]
-    pub timeout_seconds: Option<i32>,
-    #[serde(default = "super::default_true")]
-    /// Publish a version on each change; processors use the qualified ARN.
-    #[schemars(extend("default" = d::PUBLISH))]
-    pub publish: bool,
-    /// Function description.
-    pub description: Option<String>,
-    #[serde(default)]
-    /// Environment variables.
-    pub environment: BTreeMap<String, String>,
-    #[serde(default)]
-    /// Refuse any plan that destroys or replaces this resource.
-    pub prevent_destroy: bool,
-    /// How long apply waits for the function to settle (State, LastUpdateStatus), in seconds.
-    #[schemars(extend("default" = d::LAMBDA_WAIT_SECONDS))]
-    pub wait_timeout_seconds: Option<u64>,
-    /// Retention of the function's own log group `/aws/lambda/<name>`, in days (rule N5): provision
-    /// then creates and owns it (`log_group.lambda_<NAME>`), so destroy removes it. Absent: Lambda
-    /// creates it on first run, kept forever, never the stack's.
-    pub log_retention_days: Option<i32>,
-    /// Let destroy delete the function's own log group (with `log_retention_days`) while it
-    /// holds log events; without it, destroy refuses a group holding events.
-    #[serde(default)]
-    pub log_force_destroy: bool,
-    /// Files to package (gitignore-style globs, relative to `source`); default: everything not excluded.
-    #[serde(default)]
-    pub include: Vec<String>,
-    /// Files never to package (gitignore-style globs), besides dotfiles, secrets and `.provisionignore`.
-    #[serde(default)]
-    pub exclude: Vec<String>,
+kind_section! {
+    /// `[lambda.NAME]`
+    pub struct LambdaSection {
+        /// Function name.
+        pub name: String,
+        /// Runtime, e.g. `python3.12`.
+        pub runtime: String,
+        /// Handler, e.g. `index.lambda_handler`.
+        pub handler: String,
+        /// Source directory relative to stack.toml, zipped deterministically.
+        pub source: String,
+        /// Execution role: `role.NAME`, or an existing role: `{ existing = "name" }` / `{ existing_arn = "arn:..." }`.
+        pub role: Reference,
+        /// Memory in MB, 128-10240.
+        #[schemars(extend("default" = d::LAMBDA_MEMORY_MB))]
+        pub memory_mb: Option<i32>,
+        /// Timeout in seconds, 1-900 (at most 300 when used by Firehose).
+        #[schemars(extend("default" = d::LAMBDA_TIMEOUT_SECONDS))]
+        pub timeout_seconds: Option<i32>,
+        #[serde(default = "super::default_true")]
+        /// Publish a version on each change; processors use the qualified ARN.
+        #[schemars(extend("default" = d::PUBLISH))]
+        pub publish: bool,
+        /// Function description.
+        pub description: Option<String>,
+        #[serde(default)]
+        /// Environment variables.
+        pub environment: BTreeMap<String, String>,
+        /// How long apply waits for the function to settle (State, LastUpdateStatus), in seconds.
+        #[schemars(extend("default" = d::LAMBDA_WAIT_SECONDS))]
+        pub wait_timeout_seconds: Option<u64>,
+        /// Retention of the function's own log group `/aws/lambda/<name>`, in days (rule N5): provision
+        /// then creates and owns it (`log_group.lambda_<NAME>`), so destroy removes it. Absent: Lambda
+        /// creates it on first run, kept forever, never the stack's.
+        pub log_retention_days: Option<i32>,
+        /// Let destroy delete the function's own log group (with `log_retention_days`) while it
+        /// holds log events; without it, destroy refuses a group holding events.
+        #[serde(default)]
+        pub log_force_destroy: bool,
+        /// Files to package (gitignore-style globs, relative to `source`); default: everything not excluded.
+        #[serde(default)]
+        pub include: Vec<String>,
+        /// Files never to package (gitignore-style globs), besides dotfiles, secrets and `.provisionignore`.
+        #[serde(default)]
+        pub exclude: Vec<String>,
+    }
 }
 
 /// A function, desired or live.
@@ -214,14 +204,7 @@ pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &LambdaSection) ->
         package,
         source_dir: Some(source_dir),
     };
-    Some(Resource {
-        wait_timeout: s.wait_timeout_seconds.map(Duration::from_secs).unwrap_or(Kind::Lambda.default_wait()),
-        address,
-        prevent_destroy: s.prevent_destroy,
-        depends_on,
-        spec: spec.into(),
-        location: b.location(),
-    })
+    Some(b.resource(address, spec.into(), depends_on, s.prevent_destroy, s.wait_timeout_seconds))
 }
 
 impl KindSpec for LambdaSpec {

@@ -6,8 +6,6 @@ use crate::defaults as d;
 use crate::model::address::Position;
 use crate::model::diagnostic::{Diagnostic, Rule};
 use crate::model::{Attr, Attributes, Environment, Resource, Tags};
-use schemars::JsonSchema;
-use serde::Deserialize;
 use serde_json::json;
 
 /// The facts of the log group kind.
@@ -49,28 +47,21 @@ pub(crate) const INFO: KindInfo = KindInfo {
 pub const RETENTION_DAYS: [i32; 22] =
     [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
-/// `[log_group.NAME]`
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LogGroupSection {
-    /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
-    pub for_each: Option<crate::model::stack_file::ForEach>,
-    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml).
-    pub region: Option<String>,
-    /// Log group name.
-    pub name: String,
-    /// Retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653; absent keeps logs forever.
-    pub retention_days: Option<i32>,
-    #[serde(default)]
-    /// Log streams created with the group.
-    pub streams: Vec<String>,
-    #[serde(default)]
-    /// Refuse any plan that destroys or replaces this resource.
-    pub prevent_destroy: bool,
-    #[serde(default)]
-    /// Let destroy delete the group while it holds log events (they go with it); without it,
-    /// destroy refuses a group holding events.
-    pub force_destroy: bool,
+kind_section! {
+    /// `[log_group.NAME]`
+    pub struct LogGroupSection {
+        /// Log group name.
+        pub name: String,
+        /// Retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653; absent keeps logs forever.
+        pub retention_days: Option<i32>,
+        #[serde(default)]
+        /// Log streams created with the group.
+        pub streams: Vec<String>,
+        #[serde(default)]
+        /// Let destroy delete the group while it holds log events (they go with it); without it,
+        /// destroy refuses a group holding events.
+        pub force_destroy: bool,
+    }
 }
 
 /// A log group, desired or live.
@@ -98,14 +89,7 @@ pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &LogGroupSection) 
         tags: b.tags(&address),
         force_destroy: s.force_destroy,
     };
-    Some(Resource {
-        address,
-        prevent_destroy: s.prevent_destroy,
-        wait_timeout: Kind::LogGroup.default_wait(),
-        depends_on: vec![],
-        spec: spec.into(),
-        location: b.location(),
-    })
+    Some(b.resource(address, spec.into(), vec![], s.prevent_destroy, None))
 }
 
 impl KindSpec for LogGroupSpec {

@@ -11,6 +11,37 @@
 //! on `Spec` exhaustively, so a kind without them fails to compile too. Read order, destroy order
 //! and the order of deletes of removed resources derive from `may_reference`.
 
+/// Declares a kind's `[kind.NAME]` table: its own keys, and the keys every kind's table takes,
+/// written once here (`for_each`, `region` and `prevent_destroy`; serde's `flatten` cannot share
+/// them, as it does not work with `deny_unknown_fields`). `region: "..."` replaces the
+/// `region` key's description where the kind says more about it.
+macro_rules! kind_section {
+    ($(#[doc = $doc:literal])* pub struct $name:ident { region: $region:literal, $($fields:tt)* }) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
+            pub for_each: Option<crate::model::stack_file::ForEach>,
+            #[doc = $region]
+            pub region: Option<String>,
+            /// Refuse any plan that destroys or replaces this resource.
+            #[serde(default)]
+            pub prevent_destroy: bool,
+            $($fields)*
+        }
+    };
+    ($(#[doc = $doc:literal])* pub struct $name:ident { $($fields:tt)* }) => {
+        kind_section! {
+            $(#[doc = $doc])*
+            pub struct $name {
+                region: "The Region it lives in (default: its instance's, `[stack] region` in stack.toml).",
+                $($fields)*
+            }
+        }
+    };
+}
+
 pub mod alarm;
 pub mod bucket;
 pub mod conversion;
@@ -128,6 +159,19 @@ pub trait BuildSite<'a> {
     /// The position of `[kind.NAME]` in this instance (with the key of the `for_each` instance
     /// entered, if any), before it is built.
     fn table(&self, kind: Kind, name: &str) -> Position;
+    /// The resource a table of this instance builds: `spec` here, waited for `wait_seconds`
+    /// (`wait_timeout_seconds`) or its kind's default.
+    fn resource(
+        &self,
+        address: Address,
+        spec: Spec,
+        depends_on: Vec<Address>,
+        prevent_destroy: bool,
+        wait_seconds: Option<u64>,
+    ) -> Resource {
+        let wait_timeout = wait_seconds.map(std::time::Duration::from_secs).unwrap_or(address.kind.default_wait());
+        Resource { address, prevent_destroy, wait_timeout, depends_on, spec, location: self.location() }
+    }
     /// A resource built already (kinds are built in reference order).
     fn built(&self, address: &Address) -> Option<&Resource>;
     /// A resource of a kind built after this one (a stream's schema table): `None` in a first

@@ -41,32 +41,25 @@ pub(crate) const INFO: KindInfo = KindInfo {
 /// Name of the inline policy provision writes on roles.
 pub const INLINE_POLICY_NAME: &str = "provision-generated";
 
-/// `[role.NAME]`
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RoleSection {
-    /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
-    pub for_each: Option<crate::model::stack_file::ForEach>,
-    /// The Region of its ownership tag (default: its instance's, `[stack] region` in
-    /// stack.toml): IAM roles are global in their account.
-    pub region: Option<String>,
-    /// Role name; default `<stack>-<resource name>`.
-    pub name: Option<String>,
-    /// Role path, `/` or `/.../`; default `/provision/<stack>/` (a role an earlier provision
-    /// created at `/` stays there).
-    #[schemars(extend("default" = d::ROLE_PATH))]
-    pub path: Option<String>,
-    /// Service principals allowed to assume the role, e.g. `firehose.amazonaws.com`.
-    pub trust: Vec<String>,
-    #[serde(default)]
-    /// Managed policy ARNs to attach.
-    pub managed_policies: Vec<String>,
-    #[serde(default)]
-    /// Extra statements for the role's generated inline policy.
-    pub statement: Vec<StatementSection>,
-    #[serde(default)]
-    /// Refuse any plan that destroys or replaces this resource.
-    pub prevent_destroy: bool,
+kind_section! {
+    /// `[role.NAME]`
+    pub struct RoleSection {
+        region: "The Region of its ownership tag (default: its instance's, `[stack] region` in stack.toml): IAM roles are global in their account.",
+        /// Role name; default `<stack>-<resource name>`.
+        pub name: Option<String>,
+        /// Role path, `/` or `/.../`; default `/provision/<stack>/` (a role an earlier provision
+        /// created at `/` stays there).
+        #[schemars(extend("default" = d::ROLE_PATH))]
+        pub path: Option<String>,
+        /// Service principals allowed to assume the role, e.g. `firehose.amazonaws.com`.
+        pub trust: Vec<String>,
+        #[serde(default)]
+        /// Managed policy ARNs to attach.
+        pub managed_policies: Vec<String>,
+        #[serde(default)]
+        /// Extra statements for the role's generated inline policy.
+        pub statement: Vec<StatementSection>,
+    }
 }
 
 /// `[[role.NAME.statement]]`: an extra statement for the role's inline policy.
@@ -135,14 +128,7 @@ pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &RoleSection) -> O
         inline_policy: None,
         tags: b.tags(&address),
     };
-    Some(Resource {
-        address,
-        prevent_destroy: s.prevent_destroy,
-        wait_timeout: Kind::Role.default_wait(),
-        depends_on: vec![],
-        spec: spec.into(),
-        location: b.location(),
-    })
+    Some(b.resource(address, spec.into(), vec![], s.prevent_destroy, None))
 }
 
 impl KindSpec for RoleSpec {

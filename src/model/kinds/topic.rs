@@ -41,23 +41,16 @@ pub(crate) const INFO: KindInfo = KindInfo {
 /// The protocols a subscription may use (rule A11): what an alarm's notification can reach.
 pub const PROTOCOLS: [&str; 4] = ["email", "https", "sqs", "lambda"];
 
-/// `[topic.NAME]`: an SNS standard topic.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TopicSection {
-    /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
-    pub for_each: Option<crate::model::stack_file::ForEach>,
-    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml).
-    pub region: Option<String>,
-    /// Topic name: 1-256 of `[a-zA-Z0-9_-]` (default: `<stack>-<NAME>`).
-    pub name: Option<String>,
-    /// Who is notified: `{ protocol = "email" | "https" | "sqs" | "lambda", endpoint = "..." }`.
-    /// An email or https subscription waits for its owner to confirm it (not drift meanwhile).
-    #[serde(default)]
-    pub subscriptions: Vec<SubscriptionSection>,
-    #[serde(default)]
-    /// Refuse any plan that destroys or replaces this resource.
-    pub prevent_destroy: bool,
+kind_section! {
+    /// `[topic.NAME]`: an SNS standard topic.
+    pub struct TopicSection {
+        /// Topic name: 1-256 of `[a-zA-Z0-9_-]` (default: `<stack>-<NAME>`).
+        pub name: Option<String>,
+        /// Who is notified: `{ protocol = "email" | "https" | "sqs" | "lambda", endpoint = "..." }`.
+        /// An email or https subscription waits for its owner to confirm it (not drift meanwhile).
+        #[serde(default)]
+        pub subscriptions: Vec<SubscriptionSection>,
+    }
 }
 
 /// One subscription of a topic.
@@ -105,14 +98,7 @@ pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &TopicSection) -> 
     subscriptions.sort();
     subscriptions.dedup();
     let spec = TopicSpec { name: topic_name, subscriptions, tags: b.tags(&address) };
-    Some(Resource {
-        address,
-        prevent_destroy: s.prevent_destroy,
-        wait_timeout: Kind::Topic.default_wait(),
-        depends_on: vec![],
-        spec: spec.into(),
-        location: b.location(),
-    })
+    Some(b.resource(address, spec.into(), vec![], s.prevent_destroy, None))
 }
 
 impl KindSpec for TopicSpec {

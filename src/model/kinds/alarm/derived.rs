@@ -9,7 +9,7 @@ use super::{AlarmMetric, AlarmSpec, MetricStat};
 use crate::model::address::Position;
 use crate::model::diagnostic::Rule;
 use crate::model::kinds::{BuildSite, Kind, Reference};
-use crate::model::{Address, FirehoseSpec, Param, Resource};
+use crate::model::{Address, FirehoseSpec, Param};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -282,13 +282,7 @@ pub(crate) fn derive(
             ok_actions: ok_actions.clone(),
             tags: b.tags(&address),
         };
-        b.derive(Resource {
-            address,
-            prevent_destroy: false,
-            wait_timeout: Kind::Alarm.default_wait(),
-            depends_on: depends_on.clone(),
-            spec: alarm.into(),
-            location: b.location(),
-        });
+        let derived = b.resource(address, alarm.into(), depends_on.clone(), false, None);
+        b.derive(derived);
     }
 }

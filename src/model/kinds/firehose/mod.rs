@@ -14,7 +14,6 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
 
 /// The facts of the stream kind.
 pub(crate) const INFO: KindInfo = KindInfo {
@@ -43,69 +42,62 @@ pub(crate) const INFO: KindInfo = KindInfo {
     names: super::Names::Regional,
 };
 
-/// `[firehose.NAME]`: a Direct PUT stream delivering to S3.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FirehoseSection {
-    /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
-    pub for_each: Option<crate::model::stack_file::ForEach>,
-    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml).
-    pub region: Option<String>,
-    /// Stream name: 1-64 of `[a-zA-Z0-9_.-]`.
-    pub name: String,
-    /// Delivery role: `role.NAME` (its least-privilege policy is generated), or an existing role
-    /// the stack never changes: `{ existing = "name" }` / `{ existing_arn = "arn:..." }`.
-    pub role: Reference,
-    /// Destination: `bucket.NAME`, or an existing bucket the stack never owns: `{ existing = "name" }`.
-    pub bucket: Reference,
-    /// S3 prefix; may use `!{timestamp:..}`, `!{firehose:random-string}`, `!{partitionKeyFromLambda:..}`, `!{partitionKeyFromQuery:..}`.
-    pub prefix: Option<String>,
-    /// S3 prefix for failed records; with expressions it must contain `!{firehose:error-output-type}`.
-    pub error_output_prefix: Option<String>,
-    /// Buffer size in MB, 1-128 (at least 64 with dynamic partitioning).
-    #[schemars(extend("default" = d::BUFFER_SIZE_MB))]
-    pub buffer_size_mb: Option<i32>,
-    /// Buffer interval in seconds, 0-900 (at least 60 with dynamic partitioning).
-    #[schemars(extend("default" = d::BUFFER_INTERVAL_SECONDS))]
-    pub buffer_interval_seconds: Option<i32>,
-    /// UNCOMPRESSED, GZIP, ZIP, Snappy or HADOOP_SNAPPY.
-    #[schemars(extend("default" = d::COMPRESSION))]
-    pub compression: Option<String>,
-    /// Object file extension, e.g. `.json`.
-    pub file_extension: Option<String>,
-    /// KMS key for S3 encryption; absent means NoEncryption.
-    pub kms_key_arn: Option<String>,
-    /// CloudWatch error logging: `log_group.NAME`.
-    pub log_group: Option<String>,
-    /// Log stream within the group; must be listed in its `streams`.
-    #[schemars(extend("default" = d::LOG_STREAM))]
-    pub log_stream: Option<String>,
-    #[serde(default)]
-    /// Dynamic partitioning; can only be set at creation (changing it replaces the stream).
-    pub dynamic_partitioning: bool,
-    /// Retry duration for dynamic partitioning, 0-7200.
-    #[schemars(extend("default" = d::DYNAMIC_PARTITIONING_RETRY_SECONDS))]
-    pub dynamic_partitioning_retry_seconds: Option<i32>,
-    #[serde(default)]
-    /// Back up source records (needs `s3_backup_bucket`); disabling replaces the stream.
-    pub s3_backup: bool,
-    /// Backup destination: `bucket.NAME`.
-    pub s3_backup_bucket: Option<String>,
-    /// Backup prefix.
-    pub s3_backup_prefix: Option<String>,
-    #[serde(default)]
-    /// Record processors, in order (at most 5).
-    pub processor: Vec<ProcessorSection>,
-    /// Record format conversion to Parquet or ORC through a `[table]` of the stack.
-    pub format_conversion: Option<super::conversion::FormatConversionSection>,
-    /// Alarms derived from the stream's settings, one per way it can fail, notifying `actions`.
-    pub alarms: Option<super::alarm::derived::AlarmsSection>,
-    #[serde(default)]
-    /// Refuse any plan that destroys or replaces this resource.
-    pub prevent_destroy: bool,
-    /// How long apply waits for the stream to become ACTIVE, or to be gone, in seconds.
-    #[schemars(extend("default" = d::FIREHOSE_WAIT_SECONDS))]
-    pub wait_timeout_seconds: Option<u64>,
+kind_section! {
+    /// `[firehose.NAME]`: a Direct PUT stream delivering to S3.
+    pub struct FirehoseSection {
+        /// Stream name: 1-64 of `[a-zA-Z0-9_.-]`.
+        pub name: String,
+        /// Delivery role: `role.NAME` (its least-privilege policy is generated), or an existing role
+        /// the stack never changes: `{ existing = "name" }` / `{ existing_arn = "arn:..." }`.
+        pub role: Reference,
+        /// Destination: `bucket.NAME`, or an existing bucket the stack never owns: `{ existing = "name" }`.
+        pub bucket: Reference,
+        /// S3 prefix; may use `!{timestamp:..}`, `!{firehose:random-string}`, `!{partitionKeyFromLambda:..}`, `!{partitionKeyFromQuery:..}`.
+        pub prefix: Option<String>,
+        /// S3 prefix for failed records; with expressions it must contain `!{firehose:error-output-type}`.
+        pub error_output_prefix: Option<String>,
+        /// Buffer size in MB, 1-128 (at least 64 with dynamic partitioning).
+        #[schemars(extend("default" = d::BUFFER_SIZE_MB))]
+        pub buffer_size_mb: Option<i32>,
+        /// Buffer interval in seconds, 0-900 (at least 60 with dynamic partitioning).
+        #[schemars(extend("default" = d::BUFFER_INTERVAL_SECONDS))]
+        pub buffer_interval_seconds: Option<i32>,
+        /// UNCOMPRESSED, GZIP, ZIP, Snappy or HADOOP_SNAPPY.
+        #[schemars(extend("default" = d::COMPRESSION))]
+        pub compression: Option<String>,
+        /// Object file extension, e.g. `.json`.
+        pub file_extension: Option<String>,
+        /// KMS key for S3 encryption; absent means NoEncryption.
+        pub kms_key_arn: Option<String>,
+        /// CloudWatch error logging: `log_group.NAME`.
+        pub log_group: Option<String>,
+        /// Log stream within the group; must be listed in its `streams`.
+        #[schemars(extend("default" = d::LOG_STREAM))]
+        pub log_stream: Option<String>,
+        #[serde(default)]
+        /// Dynamic partitioning; can only be set at creation (changing it replaces the stream).
+        pub dynamic_partitioning: bool,
+        /// Retry duration for dynamic partitioning, 0-7200.
+        #[schemars(extend("default" = d::DYNAMIC_PARTITIONING_RETRY_SECONDS))]
+        pub dynamic_partitioning_retry_seconds: Option<i32>,
+        #[serde(default)]
+        /// Back up source records (needs `s3_backup_bucket`); disabling replaces the stream.
+        pub s3_backup: bool,
+        /// Backup destination: `bucket.NAME`.
+        pub s3_backup_bucket: Option<String>,
+        /// Backup prefix.
+        pub s3_backup_prefix: Option<String>,
+        #[serde(default)]
+        /// Record processors, in order (at most 5).
+        pub processor: Vec<ProcessorSection>,
+        /// Record format conversion to Parquet or ORC through a `[table]` of the stack.
+        pub format_conversion: Option<super::conversion::FormatConversionSection>,
+        /// Alarms derived from the stream's settings, one per way it can fail, notifying `actions`.
+        pub alarms: Option<super::alarm::derived::AlarmsSection>,
+        /// How long apply waits for the stream to become ACTIVE, or to be gone, in seconds.
+        #[schemars(extend("default" = d::FIREHOSE_WAIT_SECONDS))]
+        pub wait_timeout_seconds: Option<u64>,
+    }
 }
 
 /// `[[firehose.NAME.processor]]`: one record processor; which keys apply depends on `type`.
@@ -400,14 +392,7 @@ pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, f: &FirehoseSection) 
     if let Some(alarms) = &f.alarms {
         super::alarm::derived::derive(b, &address, &key, &spec, alarms);
     }
-    Some(Resource {
-        wait_timeout: f.wait_timeout_seconds.map(Duration::from_secs).unwrap_or(Kind::Firehose.default_wait()),
-        address,
-        prevent_destroy: f.prevent_destroy,
-        depends_on,
-        spec: spec.into(),
-        location: b.location(),
-    })
+    Some(b.resource(address, spec.into(), depends_on, f.prevent_destroy, f.wait_timeout_seconds))
 }
 
 /// A processor's parameters, and for a Lambda processor the function it invokes with that

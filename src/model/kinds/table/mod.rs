@@ -63,34 +63,27 @@ pub const DEFAULT_SINCE: &str = "2020-01-01";
 /// The pattern Firehose appends to a prefix without expressions (rule P17).
 const FIREHOSE_DEFAULT_PATTERN: &str = "yyyy/MM/dd/HH";
 
-/// `[table.NAME]`: a Glue table over a stream's destination, queryable by Athena at once.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TableSection {
-    /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
-    pub for_each: Option<crate::model::stack_file::ForEach>,
-    /// The Region it lives in (default: its instance's, `[stack] region` in stack.toml).
-    pub region: Option<String>,
-    /// Table name: lowercase letters, digits and `_` (what Athena accepts).
-    pub name: String,
-    /// Glue database (lowercase letters, digits, `_`); created with the table when missing.
-    pub database: String,
-    /// The stream whose destination the table reads: `firehose.NAME`.
-    pub stream: String,
-    /// The record's columns and their Athena types, e.g. `{ customer_id = "string", amount = "double" }`;
-    /// `provision preview --columns` infers them from sample records.
-    #[serde(default)]
-    pub columns: BTreeMap<String, String>,
-    /// How each partition key of the prefix is projected, by key: `{ type = "enum", values = [...] }`
-    /// or `{ type = "integer", range = [1, 12], digits = 2 }`; default `injected` (queries name the value).
-    #[serde(default)]
-    pub partition: BTreeMap<String, PartitionSection>,
-    /// The first day date projections cover (`YYYY-MM-DD`).
-    #[schemars(extend("default" = DEFAULT_SINCE))]
-    pub since: Option<String>,
-    #[serde(default)]
-    /// Refuse any plan that destroys or replaces this resource.
-    pub prevent_destroy: bool,
+kind_section! {
+    /// `[table.NAME]`: a Glue table over a stream's destination, queryable by Athena at once.
+    pub struct TableSection {
+        /// Table name: lowercase letters, digits and `_` (what Athena accepts).
+        pub name: String,
+        /// Glue database (lowercase letters, digits, `_`); created with the table when missing.
+        pub database: String,
+        /// The stream whose destination the table reads: `firehose.NAME`.
+        pub stream: String,
+        /// The record's columns and their Athena types, e.g. `{ customer_id = "string", amount = "double" }`;
+        /// `provision preview --columns` infers them from sample records.
+        #[serde(default)]
+        pub columns: BTreeMap<String, String>,
+        /// How each partition key of the prefix is projected, by key: `{ type = "enum", values = [...] }`
+        /// or `{ type = "integer", range = [1, 12], digits = 2 }`; default `injected` (queries name the value).
+        #[serde(default)]
+        pub partition: BTreeMap<String, PartitionSection>,
+        /// The first day date projections cover (`YYYY-MM-DD`).
+        #[schemars(extend("default" = DEFAULT_SINCE))]
+        pub since: Option<String>,
+    }
 }
 
 /// `[table.NAME.partition.KEY]`: how a partition key's values are projected.
@@ -218,14 +211,7 @@ pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &TableSection) -> 
         tags,
         stream: Some(stream.clone()),
     };
-    Some(Resource {
-        address,
-        prevent_destroy: s.prevent_destroy,
-        wait_timeout: Kind::Table.default_wait(),
-        depends_on: if schema_of_stream { vec![] } else { vec![stream] },
-        spec: spec.into(),
-        location: b.location(),
-    })
+    Some(b.resource(address, spec.into(), if schema_of_stream { vec![] } else { vec![stream] }, s.prevent_destroy, None))
 }
 
 /// Athena's rule for database, table and column names: lowercase letters, digits, `_`.
