@@ -7,7 +7,8 @@
 //! data a delete would lose), the stack's lock around what changes, and the execution with the
 //! index kept. Commands handle arguments and print what it notes; it prints nothing.
 
-use crate::aws::{pacing, AwsCloud};
+use crate::aws::AwsCloud;
+pub use crate::aws::Connection;
 use crate::config;
 use crate::forget::Release;
 use crate::import::{Imported, Prepared};
@@ -22,13 +23,6 @@ use std::time::Duration;
 
 /// Where a note goes: a command prints it (or not, with `-q`).
 pub type Notes<'a> = &'a dyn Fn(&str);
-
-/// How to reach AWS.
-pub struct Connection {
-    /// One endpoint for every service (a local emulator).
-    pub endpoint: Option<String>,
-    pub rates: pacing::Rates,
-}
 
 /// A stack built for the real account, with the cloud to reach it and what discovery found.
 pub struct Session {
@@ -62,14 +56,7 @@ impl Session {
         let (offline, _) = config::check_offline(&loaded)?;
         crate::output::set_secrets(loaded.sensitive.clone());
         let role = config::stack_role(&loaded);
-        let aws = AwsCloud::connect(
-            config::declared_region(&loaded),
-            connection.endpoint,
-            connection.rates,
-            role.as_ref(),
-            &loaded.name,
-        )
-        .await?;
+        let aws = AwsCloud::connect(config::declared_region(&loaded), connection, role.as_ref(), &loaded.name).await?;
         let aws = Arc::new(aws);
         Session::open_checked(loaded, offline, aws.clone(), Some(aws), discover, note).await
     }

@@ -4,7 +4,7 @@
 //! own are reached through the role stack.toml names for them (STS AssumeRole from the default
 //! credential chain, refreshed before the credentials expire).
 
-use super::{pacing, Clients};
+use super::{pacing, Clients, Connection};
 use crate::model::{AssumeRole, Kind, Live, Location, LockSettings, Outputs, Owned, Spec, Tags};
 use crate::provider::{Holder, LockAttempt, LockHandle, Provider, Released, Scope, StateStore};
 use anyhow::{Context as _, Result};
@@ -16,8 +16,7 @@ use std::time::Duration;
 /// Every location's clients.
 pub struct AwsCloud {
     home: Clients,
-    endpoint: Option<String>,
-    rates: pacing::Rates,
+    connection: Connection,
     /// The session name of assumed roles (names the stack in CloudTrail).
     session: String,
     /// How accounts other than the credentials' own are reached.
@@ -33,17 +32,15 @@ impl AwsCloud {
     /// credentials, or those of `role` when `[stack] assume_role` names one.
     pub async fn connect(
         region: Option<String>,
-        endpoint: Option<String>,
-        rates: pacing::Rates,
+        connection: Connection,
         role: Option<&AssumeRole>,
         stack: &str,
     ) -> Result<AwsCloud> {
         let session = session_name(stack);
-        let home = Clients::connect(region, endpoint.clone(), rates.clone(), role, &session).await?;
+        let home = Clients::connect(region, &connection, role, &session).await?;
         Ok(AwsCloud {
             home,
-            endpoint,
-            rates,
+            connection,
             session,
             access: Mutex::new(BTreeMap::new()),
             others: Default::default(),
@@ -87,14 +84,8 @@ impl AwsCloud {
                     location.account
                 );
             };
-            let c = Clients::connect(
-                Some(location.region.clone()),
-                self.endpoint.clone(),
-                self.rates.clone(),
-                Some(&role),
-                &self.session,
-            )
-            .await?;
+            let c =
+                Clients::connect(Some(location.region.clone()), &self.connection, Some(&role), &self.session).await?;
             let account = c
                 .caller_account()
                 .await

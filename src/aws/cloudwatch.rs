@@ -227,11 +227,7 @@ impl crate::provider::KindApi<AlarmSpec> for super::Clients {
     }
     async fn delete(&self, spec: &AlarmSpec, _: &Live, _: bool, _: Duration) -> Result<()> {
         let (client, name) = (&self.cloudwatch, &spec.name);
-        match client.delete_alarms().alarm_names(name).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(not_found) => Ok(()),
-            Err(e) => Err(sdk_error(e)),
-        }
+        super::unless_missing(client.delete_alarms().alarm_names(name).send().await, not_found).map(|_| ())
     }
     /// Nothing: an alarm holds its state and history, which CloudWatch keeps for the metric.
     async fn data_held(&self, _: &AlarmSpec, _: &Live) -> Result<Option<String>> {
@@ -243,16 +239,14 @@ impl crate::provider::KindApi<AlarmSpec> for super::Clients {
 impl super::ArnTags for Client {
     async fn tags_of(&self, arn: &str) -> Result<Option<Tags>> {
         let client = self;
-        match client.list_tags_for_resource().resource_arn(arn).send().await {
-            Ok(out) => Ok(Some(
+        Ok(super::unless_missing(client.list_tags_for_resource().resource_arn(arn).send().await, not_found)?.map(
+            |out| {
                 out.tags()
                     .iter()
                     .map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string()))
-                    .collect(),
-            )),
-            Err(e) if e.as_service_error().is_some_and(not_found) => Ok(None),
-            Err(e) => Err(sdk_error(e)),
-        }
+                    .collect()
+            },
+        ))
     }
 
     async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<()> {

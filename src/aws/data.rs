@@ -84,11 +84,11 @@ impl Clients {
 
     /// A stream's status (`ACTIVE`, `CREATING`...), or `None` if it does not exist.
     pub async fn stream_status(&self, name: &str) -> Result<Option<String>> {
-        match self.firehose.describe_delivery_stream().delivery_stream_name(name).send().await {
-            Ok(out) => Ok(out.delivery_stream_description().map(|d| d.delivery_stream_status().as_str().to_string())),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
-            Err(e) => Err(sdk_error(e)),
-        }
+        Ok(super::unless_missing(
+            self.firehose.describe_delivery_stream().delivery_stream_name(name).send().await,
+            |s| s.is_resource_not_found_exception(),
+        )?
+        .and_then(|out| out.delivery_stream_description().map(|d| d.delivery_stream_status().as_str().to_string())))
     }
 
     /// Every object under `prefix` (paginated), naming the expected bucket owner. Keys are listed

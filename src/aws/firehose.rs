@@ -54,29 +54,22 @@ async fn describe(client: &Client, name: &str) -> Result<Option<Described>> {
 
 /// The stream's tags now (`None`: gone). A stream has at most 50 tags: one page.
 pub(super) async fn tags_now(client: &Client, name: &str) -> Result<Option<Tags>> {
-    match client.list_tags_for_delivery_stream().delivery_stream_name(name).limit(50).send().await {
-        Ok(out) => Ok(Some(
-            out.tags().iter().map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string())).collect(),
-        )),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
-        Err(e) => Err(sdk_error(e)),
-    }
+    Ok(super::unless_missing(
+        client.list_tags_for_delivery_stream().delivery_stream_name(name).limit(50).send().await,
+        |s| s.is_resource_not_found_exception(),
+    )?
+    .map(|out| out.tags().iter().map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string())).collect()))
 }
 
-/// The names of the Region's delivery streams (ListDeliveryStreams, 10,000 a call).
-/// The Region's stream names, as this run's discovery listed them: a declared stream not among
-/// them does not exist and is not read (a DescribeDeliveryStream saved per new stream, at
-/// Firehose's 5 a second).
-#[derive(Default)]
-struct StreamNames(super::KnownNames);
-
-/// Lists the Region's stream names for this run's reads.
+/// Lists the Region's stream names for this run's reads: a declared stream not among them does
+/// not exist and is not read (a DescribeDeliveryStream saved per new stream, at Firehose's 5 a
+/// second).
 pub(super) async fn list_names(clients: &super::Clients) -> Result<()> {
-    let names = names(&clients.firehose).await?;
-    clients.kind_state.get::<StreamNames>().0.set(names);
+    clients.known_names::<FirehoseSpec>().set(names(&clients.firehose).await?);
     Ok(())
 }
 
+/// The names of the Region's delivery streams (ListDeliveryStreams, 10,000 a call).
 async fn names(client: &Client) -> Result<std::collections::HashSet<String>> {
     let mut names = std::collections::HashSet::new();
     let mut after: Option<String> = None;
@@ -496,13 +489,13 @@ pub(super) async fn tag(client: &Client, name: &str, tags: &Tags) -> Result<()> 
 #[async_trait::async_trait]
 impl crate::provider::KindApi<FirehoseSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&FirehoseSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
-        if !self.kind_state.get::<StreamNames>().0.may_exist(name) {
+        if !self.known_names::<FirehoseSpec>().may_exist(name) {
             return Ok(None);
         }
         read(&self.firehose, name, tags).await
     }
     async fn create(&self, spec: &FirehoseSpec, wait: Duration) -> Result<Outputs> {
-        self.kind_state.get::<StreamNames>().0.created(&spec.name);
+        self.known_names::<FirehoseSpec>().created(&spec.name);
         let client = &self.firehose;
         let mut destination = ExtendedS3DestinationConfiguration::builder()
             .role_arn(&spec.role_arn)

@@ -73,11 +73,10 @@ fn split(name: &str) -> (&str, &str) {
 /// The raw table, if it (and its database) exist.
 async fn get(client: &Client, name: &str) -> Result<Option<Table>> {
     let (database, table) = split(name);
-    match client.get_table().database_name(database).name(table).send().await {
-        Ok(out) => Ok(out.table().cloned()),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => Ok(None),
-        Err(e) => Err(sdk_error(e)),
-    }
+    Ok(super::unless_missing(client.get_table().database_name(database).name(table).send().await, |s| {
+        s.is_entity_not_found_exception()
+    })?
+    .and_then(|out| out.table().cloned()))
 }
 
 /// Replaces the table's definition with the spec's (UpdateTable takes the whole input).

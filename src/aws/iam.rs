@@ -142,27 +142,23 @@ pub(super) fn has_marker(description: Option<&str>, stack: &str) -> bool {
     description.is_some_and(|d| d == marker || d.starts_with(&format!("{marker}. ")))
 }
 
-/// The account's role names (lowercased: IAM's names are case-insensitive), as this run's
-/// discovery listed them: a declared role not among them does not exist and is not read (three
-/// IAM calls saved per role of a first apply).
-#[derive(Default)]
-struct RoleNames(super::KnownNames);
-
-/// Keeps the role names discovery listed for this run's reads.
+/// Keeps the role names discovery listed (lowercased: IAM's names are case-insensitive) for
+/// this run's reads: a declared role not among them does not exist and is not read (three IAM
+/// calls saved per role of a first apply).
 pub(super) fn listed_names(clients: &super::Clients, names: std::collections::HashSet<String>) {
-    clients.kind_state.get::<RoleNames>().0.set(names);
+    clients.known_names::<RoleSpec>().set(names);
 }
 
 #[async_trait::async_trait]
 impl crate::provider::KindApi<RoleSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&RoleSpec>, _: Option<&Tags>) -> Result<Option<Live>> {
-        if !self.kind_state.get::<RoleNames>().0.may_exist(&name.to_lowercase()) {
+        if !self.known_names::<RoleSpec>().may_exist(&name.to_lowercase()) {
             return Ok(None);
         }
         read(&self.iam, name).await
     }
     async fn create(&self, spec: &RoleSpec, _wait: std::time::Duration) -> Result<Outputs> {
-        self.kind_state.get::<RoleNames>().0.created(&spec.name.to_lowercase());
+        self.known_names::<RoleSpec>().created(&spec.name.to_lowercase());
         let client = &self.iam;
         let stack = spec.tags.get(crate::model::OWNER_TAG).cloned().unwrap_or_default();
         let arn = match client
@@ -205,11 +201,8 @@ impl crate::provider::KindApi<RoleSpec> for super::Clients {
         for policy in inline.policy_names() {
             client.delete_role_policy().role_name(name).policy_name(policy).send().await.map_err(sdk_error)?;
         }
-        match client.delete_role().role_name(name).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(()),
-            Err(e) => Err(sdk_error(e)),
-        }
+        super::unless_missing(client.delete_role().role_name(name).send().await, |s| s.is_no_such_entity_exception())
+            .map(|_| ())
     }
     /// Nothing: a role holds no data.
     async fn data_held(&self, _: &RoleSpec, _: &Live) -> Result<Option<String>> {

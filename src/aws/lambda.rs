@@ -183,19 +183,14 @@ async fn wait_ready(client: &Client, name: &str, wait: Duration) -> Result<()> {
     }
 }
 
-/// The names of the Region's functions (ListFunctions, 50 a page).
-/// The Region's function names, as this run's discovery listed them: a declared function not
-/// among them does not exist and is not read (a ListVersionsByFunction saved per new function).
-#[derive(Default)]
-struct FunctionNames(super::KnownNames);
-
-/// Lists the Region's function names for this run's reads.
+/// Lists the Region's function names for this run's reads: a declared function not among them
+/// does not exist and is not read (a ListVersionsByFunction saved per new function).
 pub(super) async fn list_names(clients: &super::Clients) -> Result<()> {
-    let names = names(&clients.lambda).await?;
-    clients.kind_state.get::<FunctionNames>().0.set(names);
+    clients.known_names::<LambdaSpec>().set(names(&clients.lambda).await?);
     Ok(())
 }
 
+/// The names of the Region's functions (ListFunctions, 50 a page).
 async fn names(client: &Client) -> Result<std::collections::HashSet<String>> {
     let mut names = std::collections::HashSet::new();
     let mut pages = client.list_functions().max_items(50).into_paginator().send();
@@ -208,13 +203,13 @@ async fn names(client: &Client) -> Result<std::collections::HashSet<String>> {
 #[async_trait::async_trait]
 impl crate::provider::KindApi<LambdaSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&LambdaSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
-        if !self.kind_state.get::<FunctionNames>().0.may_exist(name) {
+        if !self.known_names::<LambdaSpec>().may_exist(name) {
             return Ok(None);
         }
         read(&self.lambda, name, tags).await
     }
     async fn create(&self, spec: &LambdaSpec, wait: Duration) -> Result<Outputs> {
-        self.kind_state.get::<FunctionNames>().0.created(&spec.name);
+        self.known_names::<LambdaSpec>().created(&spec.name);
         let client = &self.lambda;
         let zip = zip(spec)?;
         let request = || {
@@ -258,11 +253,10 @@ impl crate::provider::KindApi<LambdaSpec> for super::Clients {
     }
     async fn delete(&self, spec: &LambdaSpec, _: &Live, _: bool, _: Duration) -> Result<()> {
         let (client, name) = (&self.lambda, &spec.name);
-        match client.delete_function().function_name(name).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
-            Err(e) => Err(sdk_error(e)),
-        }
+        super::unless_missing(client.delete_function().function_name(name).send().await, |s| {
+            s.is_resource_not_found_exception()
+        })
+        .map(|_| ())
     }
     /// Nothing: a function holds its code, which the stack packages again.
     async fn data_held(&self, _: &LambdaSpec, _: &Live) -> Result<Option<String>> {
@@ -274,11 +268,10 @@ impl crate::provider::KindApi<LambdaSpec> for super::Clients {
 impl super::ArnTags for Client {
     async fn tags_of(&self, arn: &str) -> Result<Option<Tags>> {
         let client = self;
-        match client.list_tags().resource(arn).send().await {
-            Ok(out) => Ok(Some(out.tags().cloned().unwrap_or_default().into_iter().collect())),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
-            Err(e) => Err(sdk_error(e)),
-        }
+        Ok(super::unless_missing(client.list_tags().resource(arn).send().await, |s| {
+            s.is_resource_not_found_exception()
+        })?
+        .map(|out| out.tags().cloned().unwrap_or_default().into_iter().collect()))
     }
 
     async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<()> {

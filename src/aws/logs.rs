@@ -153,11 +153,9 @@ pub(super) async fn update(client: &Client, desired: &LogGroupSpec, live: &LogGr
 
 /// Whether the group holds any log event (one FilterLogEvents call, one event asked for).
 pub(super) async fn holds_events(client: &Client, name: &str) -> Result<bool> {
-    match client.filter_log_events().log_group_name(name).limit(1).send().await {
-        Ok(out) => Ok(!out.events().is_empty()),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(false),
-        Err(e) => Err(sdk_error(e)),
-    }
+    let found = client.filter_log_events().log_group_name(name).limit(1).send().await;
+    let found = super::unless_missing(found, |s| s.is_resource_not_found_exception())?;
+    Ok(found.is_some_and(|out| !out.events().is_empty()))
 }
 
 /// Log group reads of this run, batched: the groups read together are listed under their
@@ -211,11 +209,8 @@ impl crate::provider::KindApi<LogGroupSpec> for super::Clients {
     }
     async fn delete(&self, spec: &LogGroupSpec, _: &Live, _: bool, _: std::time::Duration) -> Result<()> {
         let (client, name) = (&self.logs, &spec.name);
-        match client.delete_log_group().log_group_name(name).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
-            Err(e) => Err(sdk_error(e)),
-        }
+        let deleted = client.delete_log_group().log_group_name(name).send().await;
+        super::unless_missing(deleted, |s| s.is_resource_not_found_exception()).map(|_| ())
     }
     async fn data_held(&self, spec: &LogGroupSpec, _: &Live) -> Result<Option<String>> {
         Ok(holds_events(&self.logs, &spec.name).await?.then(|| "log events".to_string()))
@@ -226,11 +221,9 @@ impl crate::provider::KindApi<LogGroupSpec> for super::Clients {
 impl super::ArnTags for Client {
     async fn tags_of(&self, arn: &str) -> Result<Option<Tags>> {
         let client = self;
-        match client.list_tags_for_resource().resource_arn(arn).send().await {
-            Ok(out) => Ok(Some(out.tags().cloned().unwrap_or_default().into_iter().collect())),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
-            Err(e) => Err(sdk_error(e)),
-        }
+        let listed = client.list_tags_for_resource().resource_arn(arn).send().await;
+        let listed = super::unless_missing(listed, |s| s.is_resource_not_found_exception())?;
+        Ok(listed.map(|out| out.tags().cloned().unwrap_or_default().into_iter().collect()))
     }
 
     async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<()> {

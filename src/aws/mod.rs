@@ -61,12 +61,12 @@ impl Clients {
     /// path-style addressing, as local emulators need.
     pub async fn connect(
         region: Option<String>,
-        endpoint: Option<String>,
-        rates: pacing::Rates,
+        connection: &Connection,
         role: Option<&AssumeRole>,
         session: &str,
     ) -> Result<Clients> {
-        let pacer = Arc::new(pacing::Pacer::new(rates));
+        let endpoint = connection.endpoint.clone();
+        let pacer = Arc::new(pacing::Pacer::new(connection.rates.clone()));
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .retry_config(crate::retry::Policy::SDK.sdk_config())
             .http_client(pacing::paced_http_client(pacer.clone()))
@@ -202,6 +202,14 @@ impl Clients {
     }
 }
 
+/// How to reach AWS.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// One endpoint for every service (a local emulator).
+    pub endpoint: Option<String>,
+    pub rates: pacing::Rates,
+}
+
 /// The [`Provider`]'s per-kind calls, dispatched to each kind's [`KindApi`] (implemented in its
 /// service file), generated from the registry of kinds: a kind is never an arm written here.
 macro_rules! dispatch_by_kind {
@@ -302,10 +310,20 @@ impl<S: ArnTagged + Sync> crate::provider::KindTags<S> for Clients {
 /// The names of a kind that exist where a client acts, as this run's discovery listed them (a
 /// declared resource not among them is not read); `None` before a listing. Names are kept as
 /// the kind compares them (IAM's lowercased: its names are case-insensitive).
-#[derive(Debug, Default)]
-pub(crate) struct KnownNames(std::sync::Mutex<Option<std::collections::HashSet<String>>>);
+/// One set per kind (`K`: its spec type), kept in the location's [`KindState`].
+#[derive(Debug)]
+pub(crate) struct KnownNames<K>(
+    std::sync::Mutex<Option<std::collections::HashSet<String>>>,
+    std::marker::PhantomData<K>,
+);
 
-impl KnownNames {
+impl<K> Default for KnownNames<K> {
+    fn default() -> Self {
+        KnownNames(Default::default(), std::marker::PhantomData)
+    }
+}
+
+impl<K> KnownNames<K> {
     fn set(&self, names: std::collections::HashSet<String>) {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(names);
     }
@@ -339,6 +357,13 @@ impl KindState {
         let state = states.entry(std::any::TypeId::of::<T>()).or_insert_with(|| Arc::new(T::default())).clone();
         // Keyed by its own type: the downcast cannot miss (a fresh one if it ever did).
         state.downcast::<T>().unwrap_or_default()
+    }
+}
+
+impl Clients {
+    /// The names of kind `K` known here (see [`KnownNames`]).
+    fn known_names<K: Send + Sync + 'static>(&self) -> Arc<KnownNames<K>> {
+        self.kind_state.get::<KnownNames<K>>()
     }
 }
 
@@ -421,6 +446,20 @@ impl Clients {
 
     pub async fn index_locations(&self, settings: &LockSettings, stack: &str, locations: &[Location]) -> Result<()> {
         lock::write_index(&self.s3, self.owner()?, &self.region, settings, stack, locations).await
+    }
+}
+
+/// A call's answer where the service's not-found error (`missing` says which) means nothing is
+/// there: `None`, never an error (a delete of what is gone, a read of what does not exist).
+pub fn unless_missing<T, E, R>(result: Result<T, SdkError<E, R>>, missing: impl FnOnce(&E) -> bool) -> Result<Option<T>>
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + HasStatus + Send + Sync + 'static,
+{
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.as_service_error().is_some_and(missing) => Ok(None),
+        Err(e) => Err(sdk_error(e)),
     }
 }
 
@@ -565,19 +604,19 @@ fn tag_changes(desired: &Tags, live: &Tags) -> (Tags, Vec<String>) {
 mod tests {
     use super::*;
 
-    #[derive(Default)]
-    struct Streams(KnownNames);
-    #[derive(Default)]
-    struct Functions(KnownNames);
+    struct Streams;
+    struct Functions;
 
     #[test]
     fn each_kind_s_state_is_its_own_and_kept_for_the_run() {
         let state = KindState::default();
-        state.get::<Streams>().0.set(["a".to_string()].into());
-        assert!(state.get::<Streams>().0.may_exist("a") && !state.get::<Streams>().0.may_exist("b"));
+        state.get::<KnownNames<Streams>>().set(["a".to_string()].into());
+        assert!(
+            state.get::<KnownNames<Streams>>().may_exist("a") && !state.get::<KnownNames<Streams>>().may_exist("b")
+        );
         // Another type's state is apart: nothing listed there yet, so anything may exist.
-        assert!(state.get::<Functions>().0.may_exist("b"));
-        state.get::<Streams>().0.created("b");
-        assert!(state.get::<Streams>().0.may_exist("b"));
+        assert!(state.get::<KnownNames<Functions>>().may_exist("b"));
+        state.get::<KnownNames<Streams>>().created("b");
+        assert!(state.get::<KnownNames<Streams>>().may_exist("b"));
     }
 }

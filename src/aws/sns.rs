@@ -141,11 +141,7 @@ impl crate::provider::KindApi<TopicSpec> for super::Clients {
     }
     async fn delete(&self, _: &TopicSpec, live: &Live, _: bool, _: Duration) -> Result<()> {
         let (client, arn) = (&self.sns, &live.arn);
-        match client.delete_topic().topic_arn(arn).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(not_found) => Ok(()),
-            Err(e) => Err(sdk_error(e)),
-        }
+        super::unless_missing(client.delete_topic().topic_arn(arn).send().await, not_found).map(|_| ())
     }
     /// Nothing: a topic holds its subscriptions, which stack.toml declares.
     async fn data_held(&self, _: &TopicSpec, _: &Live) -> Result<Option<String>> {
@@ -157,11 +153,8 @@ impl crate::provider::KindApi<TopicSpec> for super::Clients {
 impl super::ArnTags for Client {
     async fn tags_of(&self, arn: &str) -> Result<Option<Tags>> {
         let client = self;
-        match client.list_tags_for_resource().resource_arn(arn).send().await {
-            Ok(out) => Ok(Some(out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())),
-            Err(e) if e.as_service_error().is_some_and(not_found) => Ok(None),
-            Err(e) => Err(sdk_error(e)),
-        }
+        Ok(super::unless_missing(client.list_tags_for_resource().resource_arn(arn).send().await, not_found)?
+            .map(|out| out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect()))
     }
 
     async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<()> {

@@ -833,6 +833,23 @@ def lambda_handler(event, context):
     return {"records": [{"recordId": r["recordId"], "result": "Ok", "data": r["data"], "metadata": {"partitionKeys": keys}} for r in event["records"]]}
 "#;
 
+/// Runs provision on `stack` of `project` from inside it, with no AWS to reach: its output, and
+/// its stdout and stderr together.
+fn offline_in(project: &Path, stack: &str, args: &[&str]) -> (std::process::Output, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_provision"))
+        .arg("-f")
+        .arg(project.join(stack))
+        .args(args)
+        .current_dir(project)
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out, all)
+}
+
 /// `source = "../.."` (a runner's home) with `include` globs naming its credentials: refused
 /// before anything runs, by validate and by preview (required sandbox or not), naming the key,
 /// never showing a credential; with the home named as the project (`--project-dir`), the
@@ -862,17 +879,7 @@ fn a_function_source_outside_the_project_is_refused_and_hidden_files_are_never_p
     std::fs::write(project.join("stack.toml"), &stack).unwrap();
     std::fs::write(project.join("one.jsonl"), "{\"a\": 1}\n").unwrap();
     let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_provision"))
-            .arg("-f")
-            .arg(project.join("stack.toml"))
-            .args(args)
-            .current_dir(&project)
-            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let (out, all) = offline_in(&project, "stack.toml", args);
         for secret in ["gho_hostsyml", "ghp_gitcredentials", "docker_secret", "kube_secret"] {
             assert!(!all.contains(secret), "{secret} was shown by {args:?}:\n{all}");
         }
@@ -932,17 +939,7 @@ fn files_named_on_the_command_line_stay_in_the_project_whatever_their_links() {
     link(&project.join("real-stack.toml"), "linked-stack.toml");
     link(&project.join("records-inside.jsonl"), "linked-records.jsonl");
     let run = |stack: &str, args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_provision"))
-            .arg("-f")
-            .arg(project.join(stack))
-            .args(args)
-            .current_dir(&project)
-            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let (out, all) = offline_in(&project, stack, args);
         for secret in ["ghp_token_secret_value", "var_file_secret", "records_secret", outside.to_str().unwrap()] {
             assert!(!all.contains(secret), "{secret} was shown by {stack} {args:?}:\n{all}");
         }

@@ -211,7 +211,13 @@ pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &TableSection) -> 
         tags,
         stream: Some(stream.clone()),
     };
-    Some(b.resource(address, spec.into(), if schema_of_stream { vec![] } else { vec![stream] }, s.prevent_destroy, None))
+    Some(b.resource(
+        address,
+        spec.into(),
+        if schema_of_stream { vec![] } else { vec![stream] },
+        s.prevent_destroy,
+        None,
+    ))
 }
 
 /// Athena's rule for database, table and column names: lowercase letters, digits, `_`.
