@@ -21,7 +21,7 @@ macro_rules! kind_section {
         #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
         #[serde(deny_unknown_fields)]
         pub struct $name {
-            /// One instance per key, addressed `kind.NAME[KEY]` (see [`crate::model::stack_file::ForEach`]).
+            /// One instance per key (a list of keys, or a table of tables whose values are `${each.value.FIELD}`), addressed `kind.NAME[KEY]`; `${each.key}` and `${each.value}` are known in the table.
             pub for_each: Option<crate::model::stack_file::ForEach>,
             #[doc = $region]
             pub region: Option<String>,
