@@ -480,7 +480,7 @@ def targets(results, first_run_rows):
     rows = []
 
     def row(target, measured, met):
-        rows.append(f"| {target} | {measured} | {'met' if met else 'not met (see README)'} |")
+        rows.append(f"| {target} | {measured} | {'met' if met else 'not met (see docs/src/figures.md)'} |")
 
     d = results["default"].get("plan (no changes)")
     if d:
@@ -651,9 +651,9 @@ def first_run_report():
                f"| clone -> demo done | {minutes(to_demo)} |",
                f"| `cargo install --path .` (its own empty target directory) | {minutes(v['install'])} |"]
     rows = [f"| clone -> `scripts/demo.sh` done in 4 minutes or less | {minutes(to_demo)} | "
-            f"{'met' if to_demo <= 240 else 'not met (see README)'} |",
+            f"{'met' if to_demo <= 240 else 'not met (see docs/src/figures.md)'} |",
             f"| `cargo install --path .` in 10 minutes or less | {minutes(v['install'])} | "
-            f"{'met' if v['install'] <= 600 else 'not met (see README)'} |"]
+            f"{'met' if v['install'] <= 600 else 'not met (see docs/src/figures.md)'} |"]
     return section, rows
 
 

@@ -311,7 +311,7 @@ mod scope_tests {
 
     /// Discovery finds the stack's roles wherever they live (a path stack.toml no longer
     /// writes included); tables only where the stack puts them: a table in someone else's
-    /// database it no longer names is not searched (the README says so), its own databases
+    /// database it no longer names is not searched (the manual says so: docs/src/ownership.md), its own databases
     /// always are.
     #[tokio::test]
     async fn discovery_finds_roles_at_any_path_and_tables_of_the_stack_s_databases() {

@@ -8,7 +8,7 @@
 //! Where the bucket older versions used (`provision-locks-<account>-<region>`) exists, the lock
 //! is taken there too, first, with the same conditional put: an older version, which looks only
 //! there, and this one exclude each other. (A run of an older version that creates that bucket
-//! at the very moment a newer one takes the lock is not excluded: the README says so.)
+//! at the very moment a newer one takes the lock is not excluded: the manual says so, docs/src/real-cloud.md.)
 //! Objects an older version wrote beside a lock (`<stack>.intents/`) are ignored: nothing in the
 //! lock bucket grants ownership of anything. Beside the lock, `<stack>.locations.json` lists the
 //! locations the stack has written to, so that a location removed from stack.toml is still

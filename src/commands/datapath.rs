@@ -215,6 +215,11 @@ pub(super) async fn send(ctx: &Invocation, args: &SendArgs<'_>) -> Result<ExitCo
     progress.finish();
     let elapsed = start.elapsed();
     outln!("{}", show::send_summary(&address.to_string(), &spec.name, &totals, elapsed));
+    if ctx.local_endpoint() {
+        if let Some(note) = show::processors_not_run(spec) {
+            ctx.note(&note);
+        }
+    }
     ctx.report_calls(&session);
     Ok(match totals.shortfall() {
         Some(problem) => {
@@ -248,6 +253,19 @@ pub(super) struct VerifyArgs<'a> {
     pub json: bool,
 }
 
+/// The bytes of the records of a `--records` file, as `send` sends them (a line too long to be a
+/// record is not sent), read as they stream.
+fn bytes_of(ctx: &Invocation, path: &Path) -> Result<u64> {
+    let mut total = 0u64;
+    for record in records_of(ctx, Some(path), None, 0, Utc::now())? {
+        let record = record?;
+        if record.oversize.is_none() {
+            total += record.data.len() as u64;
+        }
+    }
+    Ok(total)
+}
+
 /// `provision verify`.
 pub(super) async fn verify(ctx: &Invocation, args: &VerifyArgs<'_>) -> Result<ExitCode> {
     let expected = match args.records {
@@ -276,7 +294,7 @@ pub(super) async fn verify(ctx: &Invocation, args: &VerifyArgs<'_>) -> Result<Ex
     let since = args.since.map(|s| arrival(Some(s))).transpose()?.map(|t| t.timestamp());
     let deadline = std::time::Instant::now() + Duration::from_secs(args.wait.unwrap_or(0));
     let want = expected.as_ref().map(|e| e.summary.records).unwrap_or(1).max(1);
-    // A converting stream writes Parquet or ORC on AWS; an emulator keeps JSON (README).
+    // A converting stream writes Parquet or ORC on AWS; an emulator keeps JSON (docs/src/local-aws.md).
     let converted = match (&spec.format_conversion, ctx.local_endpoint()) {
         (None, _) => verify::Converted::No,
         (Some(_), false) => verify::Converted::Columnar,
@@ -323,8 +341,12 @@ pub(super) async fn verify(ctx: &Invocation, args: &VerifyArgs<'_>) -> Result<Ex
         Some((group, stream)) => Some((stream.clone(), clients.recent_log_events(group, stream, 5).await?)),
         None => None,
     };
-    let report =
-        verify::VerifyReport::new(&address.to_string(), spec, &bucket, findings, expected.as_ref(), log, converted);
+    let sent_bytes = match args.records {
+        Some(path) => bytes_of(ctx, path)?,
+        None => 0,
+    };
+    let expected = expected.as_ref().map(|e| (e, sent_bytes));
+    let report = verify::VerifyReport::new(&address.to_string(), spec, &bucket, findings, expected, log, converted);
     if args.json {
         outln!("{}", crate::output::json(&report, true)?);
     } else {

@@ -87,6 +87,11 @@ pub(super) async fn run(
     if printed == 0 && !said_none {
         errln!("{}", nothing_yet(&sources, since));
     }
+    if printed == 0 && ctx.local_endpoint() {
+        errln!(
+            "note: this endpoint is not AWS: it runs no function and no delivery, so no event reaches these log groups whatever the records; `provision preview` runs the function and shows what it answers."
+        );
+    }
     ctx.report_calls(&session);
     Ok(ExitCode::SUCCESS)
 }

@@ -19,7 +19,7 @@ use crate::cli::{Cli, Command};
 use crate::outln;
 use std::process::ExitCode;
 
-/// Runs the parsed command line; the exit code follows the README (0 ok, 1 error, 2 changes).
+/// Runs the parsed command line; the exit code follows the manual, docs/src/commands.md (0 ok, 1 error, 2 changes).
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     crate::interrupt::install();
     if cli.require_sandbox {

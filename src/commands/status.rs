@@ -76,7 +76,7 @@ pub(super) async fn run(
             let when = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC");
             crate::output::out(&format!(
                 "{when}\n{}",
-                render::status::report(&report, &crate::output::duration(since), ctx.style)
+                render::status::report(&report, &crate::output::duration(since), ctx.style, ctx.local_endpoint())
             ));
         }
         let code = if report.healthy() { ExitCode::SUCCESS } else { ExitCode::from(2) };

@@ -26,12 +26,14 @@ pub fn key_table(definition: &str) -> Option<String> {
         .unwrap_or_default();
     let mut out = String::from("| key | default | meaning |\n|---|---|---|\n");
     for (key, property) in def.get("properties")?.as_object()? {
+        let meaning = property.get("description").and_then(|d| d.as_str()).unwrap_or_default();
         let default = match property.get("default") {
             _ if required.contains(&key.as_str()) => "required".to_string(),
             Some(value) => format!("`{value}`"),
+            // A default the meaning gives (a derived name, the instance's Region).
+            None if meaning.contains("default") => "see meaning".to_string(),
             None => "none".to_string(),
         };
-        let meaning = property.get("description").and_then(|d| d.as_str()).unwrap_or_default();
         out.push_str(&format!("| `{key}` | {default} | {} |\n", table_cell(meaning)));
     }
     Some(out)
@@ -45,11 +47,7 @@ fn table_cell(text: &str) -> String {
 /// Every definition of the schema, by name: what the manual's key tables may name.
 pub fn definitions() -> Vec<String> {
     let schema: serde_json::Value = serde_json::from_str(&json_schema()).unwrap_or_default();
-    schema
-        .get("definitions")
-        .and_then(|d| d.as_object())
-        .map(|d| d.keys().cloned().collect())
-        .unwrap_or_default()
+    schema.get("definitions").and_then(|d| d.as_object()).map(|d| d.keys().cloned().collect()).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! `format-conversion-failed` (the Parquet or ORC bytes themselves are not written here).
 //!
 //! Firehose's builds of its deserializers are not public. What is reproduced, and from where
-//! (the README's fidelity table says the same):
+//! (the manual's fidelity table, docs/src/data-path.md, says the same):
 //! - the input: concatenated JSON objects, each a row; an array, a scalar or invalid JSON is
 //!   `DataFormatConversion.ParseError` (developer guide, "Convert input data format");
 //! - OpenX JSON SerDe (rcongiu/Hive-JSON-Serde, `ParsePrimitiveUtils` and its object
@@ -430,7 +430,7 @@ fn openx_timestamp(s: &str) -> bool {
 }
 
 /// Whether `text` matches a Joda-Time pattern; `None` when the pattern has a letter this does not
-/// check (then the record is taken as converted, and the README says so).
+/// check (then the record is taken as converted, and the manual says so).
 fn joda_matches(pattern: &str, text: &str) -> Option<bool> {
     let mut regex = String::from("^");
     let chars: Vec<char> = pattern.chars().collect();

@@ -5,7 +5,7 @@
 //! with everything it started; a process that ends (out of memory, out of stack) fails its
 //! record; after a few budgets exceeded in a row, the remaining records are not evaluated.
 //! Firehose documents no budget for a MetadataExtraction query: these are provision's, chosen so
-//! that a preview always ends, and named in docs/rules.md.
+//! that a preview always ends, and named in docs/src/rules.md.
 
 use crate::datapath::worker::{Received, Worker};
 use crate::jq::{jaq, Outcome};

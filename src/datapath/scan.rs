@@ -10,6 +10,12 @@ pub struct Content {
     pub samples: Vec<Vec<u8>>,
     /// Why the object was not read to its end (too large once decompressed, unreadable).
     pub unread: Option<String>,
+    /// Not JSON documents: its records were counted as lines (exact only when each record ends
+    /// with a newline).
+    pub as_lines: bool,
+    /// Expected compressed (gzip) and found not to be: read as it is (an emulator writes the
+    /// records as they were sent, whatever the stream's compression).
+    pub not_compressed: bool,
 }
 
 /// Documents kept per object for the report.
@@ -101,6 +107,8 @@ impl Scanner {
             records: if json { self.documents } else { self.lines },
             samples: if json { self.samples } else { Vec::new() },
             unread: None,
+            as_lines: !json && self.lines > 0,
+            not_compressed: false,
         }
     }
 }
@@ -109,12 +117,18 @@ impl Scanner {
 /// of them once decompressed: nothing but counts and a few samples is kept.
 pub struct ObjectScan {
     decoder: Decoder,
+    not_compressed: bool,
 }
 
 enum Decoder {
     Plain(Capped),
     Gzip(Box<flate2::write::MultiGzDecoder<Capped>>),
+    /// Gzip expected: the first bytes tell whether the object is (gzip's magic number) or not.
+    Sniffing(Vec<u8>, Capped),
 }
+
+/// The first bytes of every gzip member.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// The scanner behind a byte budget.
 struct Capped {
@@ -143,21 +157,39 @@ impl std::io::Write for Capped {
 impl ObjectScan {
     pub fn new(gzip: bool) -> ObjectScan {
         let capped = Capped { scanner: Scanner::default(), total: 0, unread: None };
-        let decoder = if gzip {
+        let decoder = if gzip { Decoder::Sniffing(Vec::new(), capped) } else { Decoder::Plain(capped) };
+        ObjectScan { decoder, not_compressed: false }
+    }
+
+    /// Once the first bytes are known, the decoder they call for (gzip, or the bytes as they are).
+    fn sniffed(&mut self, chunk: &[u8]) -> Option<Vec<u8>> {
+        let Decoder::Sniffing(head, _) = &mut self.decoder else { return Some(chunk.to_vec()) };
+        head.extend_from_slice(chunk);
+        if head.len() < GZIP_MAGIC.len() && !chunk.is_empty() {
+            return None;
+        }
+        let empty = Capped { scanner: Scanner::default(), total: 0, unread: None };
+        let Decoder::Sniffing(head, capped) = std::mem::replace(&mut self.decoder, Decoder::Plain(empty)) else {
+            return None;
+        };
+        self.decoder = if head.starts_with(&GZIP_MAGIC) {
             Decoder::Gzip(Box::new(flate2::write::MultiGzDecoder::new(capped)))
         } else {
+            self.not_compressed = !head.is_empty();
             Decoder::Plain(capped)
         };
-        ObjectScan { decoder }
+        Some(head)
     }
 
     /// Feeds the next bytes of the object; false when reading should stop (over the limit, or
     /// not decompressible).
     pub fn push(&mut self, chunk: &[u8]) -> bool {
         use std::io::Write;
+        let Some(chunk) = self.sniffed(chunk) else { return true };
         let written = match &mut self.decoder {
-            Decoder::Plain(c) => c.write_all(chunk),
-            Decoder::Gzip(d) => d.write_all(chunk),
+            Decoder::Plain(c) => c.write_all(&chunk),
+            Decoder::Gzip(d) => d.write_all(&chunk),
+            Decoder::Sniffing(..) => Ok(()),
         };
         if let (Err(e), Decoder::Gzip(d)) = (&written, &mut self.decoder) {
             let capped = d.get_mut();
@@ -169,9 +201,14 @@ impl ObjectScan {
     }
 
     /// What the object holds.
-    pub fn finish(self) -> Content {
+    pub fn finish(mut self) -> Content {
+        // An object shorter than gzip's magic number is read as it is.
+        if matches!(self.decoder, Decoder::Sniffing(..)) {
+            self.push(&[]);
+        }
+        let not_compressed = self.not_compressed;
         let capped = match self.decoder {
-            Decoder::Plain(c) => c,
+            Decoder::Plain(c) | Decoder::Sniffing(_, c) => c,
             Decoder::Gzip(mut d) => {
                 let finished = d.try_finish();
                 let empty = Capped { scanner: Scanner::default(), total: 0, unread: None };
@@ -182,7 +219,7 @@ impl ObjectScan {
                 capped
             }
         };
-        Content { unread: capped.unread, ..capped.scanner.finish() }
+        Content { unread: capped.unread, not_compressed, ..capped.scanner.finish() }
     }
 }
 
@@ -237,5 +274,30 @@ mod tests {
         let unread = content.unread.unwrap();
         assert!(unread.contains("larger than 192 MiB"), "{unread}");
         assert!(content.records > 0);
+    }
+
+    #[test]
+    fn an_object_expected_gzip_that_is_not_is_read_as_it_is_and_said_so() {
+        use std::io::Write;
+        let plain = scan(&b"{\"a\":1}{\"a\":2}"[..], true);
+        assert_eq!((plain.records, plain.not_compressed, plain.unread), (2, true, None));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n").unwrap();
+        let zipped = scan(gz.finish().unwrap().as_slice(), true);
+        assert_eq!((zipped.records, zipped.not_compressed), (3, false));
+        let tiny = scan(&b"x"[..], true);
+        assert_eq!((tiny.records, tiny.not_compressed, tiny.as_lines), (1, true, true));
+        let empty = scan(&b""[..], true);
+        assert_eq!((empty.records, empty.not_compressed), (0, false));
+        // Fed a byte at a time, the magic number is still recognised.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"{}").unwrap();
+        let bytes = gz.finish().unwrap();
+        let mut object = ObjectScan::new(true);
+        for b in &bytes {
+            assert!(object.push(std::slice::from_ref(b)));
+        }
+        let content = object.finish();
+        assert_eq!((content.records, content.not_compressed), (1, false));
     }
 }

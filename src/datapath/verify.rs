@@ -58,6 +58,16 @@ pub struct Findings {
     /// Objects not read to their end, and why (their records are not all counted).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unreadable: Vec<String>,
+    /// Data objects that are not JSON documents, whose records were counted as lines.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub counted_as_lines: usize,
+    /// Objects not compressed though the stream compresses (an emulator writes records as sent).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_compressed: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// What the findings mean.
@@ -77,6 +87,11 @@ pub enum Conclusion {
 pub struct Comparison {
     pub expected_records: usize,
     pub found_records: usize,
+    /// The bytes of the records sent, and of the objects found, when records cannot be counted
+    /// one by one (an emulator writes them back to back, and some are not JSON): then the sizes
+    /// are compared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_size: Option<(u64, u64)>,
     /// Partitions with fewer records than expected: prefix -> (expected, found).
     pub missing: BTreeMap<String, (usize, usize)>,
 }
@@ -87,6 +102,8 @@ pub struct VerifyReport {
     pub stream: String,
     pub stream_name: String,
     pub bucket: String,
+    /// The stream's compression (what its objects should be).
+    pub compression: String,
     /// Objects, bytes and records, per partition and per error type.
     #[serde(flatten)]
     pub found: Findings,
@@ -120,12 +137,12 @@ impl VerifyReport {
         spec: &FirehoseSpec,
         bucket: &str,
         f: Findings,
-        expected: Option<&Report>,
+        expected: Option<(&Report, u64)>,
         delivery_log: Option<(String, Vec<String>)>,
         converted: Converted,
     ) -> VerifyReport {
         let columnar = converted == Converted::Columnar;
-        let comparison = expected.map(|e| {
+        let comparison = expected.map(|(e, sent_bytes)| {
             let mut missing = BTreeMap::new();
             if !f.unpartitioned {
                 for (prefix, n) in &e.partitions {
@@ -141,9 +158,13 @@ impl VerifyReport {
                 }
             }
             let expected_records = if f.unpartitioned { e.summary.records } else { e.summary.delivered };
-            Comparison { expected_records, found_records: f.records, missing }
+            // An emulator writes the records as sent, back to back: records that are not all
+            // JSON cannot be told apart, but their bytes can be counted.
+            let by_size = (f.unpartitioned && f.counted_as_lines > 0).then_some((sent_bytes, f.bytes));
+            Comparison { expected_records, found_records: f.records, by_size, missing }
         });
         let matches_expectation = match &comparison {
+            Some(Comparison { by_size: Some((sent, found)), .. }) => sent == found,
             Some(c) if f.unpartitioned => c.found_records == c.expected_records,
             Some(c) if columnar => c.missing.is_empty(),
             Some(c) => c.missing.is_empty() && c.found_records >= c.expected_records,
@@ -170,6 +191,7 @@ impl VerifyReport {
             stream: address.to_string(),
             stream_name: spec.name.clone(),
             bucket: bucket.to_string(),
+            compression: spec.compression.clone(),
             found: f,
             delivery_log,
             comparison,
@@ -276,8 +298,12 @@ pub fn tally(prefix: &str, error_prefix: &str, data: &[Object], errors: &[Object
             f.unreadable.push(format!("{}: {}", crate::output::escape(&o.key), crate::output::escape(why)));
         }
     }
+    for o in data.iter().chain(errors) {
+        f.not_compressed += usize::from(o.content.not_compressed);
+    }
     for o in data {
         let records = o.content.records;
+        f.counted_as_lines += usize::from(o.content.as_lines);
         f.objects += 1;
         f.bytes += o.size;
         f.records += records;
@@ -323,6 +349,25 @@ mod tests {
         let f = tally(PREFIX, "error/", &[object(key, b"{}{}")], &[]);
         assert!(f.unpartitioned);
         assert_eq!((f.objects, f.records), (1, 2));
+    }
+
+    #[test]
+    fn an_emulator_s_records_that_are_not_all_json_are_compared_by_size() {
+        let key = "region=!{partitionKeyFromLambda:region}/2026/11/26/10/s-1-x";
+        let body = b"{\"a\":1}{\"b\":2}not json";
+        let f = tally(PREFIX, "error/", &[object(key, body)], &[]);
+        assert_eq!((f.unpartitioned, f.counted_as_lines), (true, 1));
+        let e = expected(&[("p/", 3)]);
+        let same = VerifyReport::new("firehose.events", &stream(), "b", f.clone(), Some((&e, 22)), None, Converted::No);
+        assert_eq!(same.comparison.as_ref().unwrap().by_size, Some((22, 22)));
+        assert!(same.matches_expectation);
+        let short = VerifyReport::new("firehose.events", &stream(), "b", f, Some((&e, 40)), None, Converted::No);
+        assert!(!short.matches_expectation, "bytes missing");
+        // JSON documents are counted one by one, as before.
+        let json = tally(PREFIX, "error/", &[object(key, b"{}{}{}")], &[]);
+        let counted = VerifyReport::new("firehose.events", &stream(), "b", json, Some((&e, 6)), None, Converted::No);
+        assert_eq!(counted.comparison.as_ref().unwrap().by_size, None);
+        assert!(counted.matches_expectation);
     }
 
     fn object(key: &str, body: &[u8]) -> Object {
@@ -374,7 +419,15 @@ mod tests {
     /// The report of `f` against the partitions a preview expected.
     fn verdict(f: &Findings, expected_partitions: Option<&[(&str, usize)]>, converted: Converted) -> VerifyReport {
         let e = expected_partitions.map(expected);
-        VerifyReport::new("firehose.events", &stream_of(converted), "b", f.clone(), e.as_ref(), None, converted)
+        VerifyReport::new(
+            "firehose.events",
+            &stream_of(converted),
+            "b",
+            f.clone(),
+            e.as_ref().map(|e| (e, 0)),
+            None,
+            converted,
+        )
     }
 
     /// The test stream, converting when `converted` says so.

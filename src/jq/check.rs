@@ -1,6 +1,6 @@
 //! Checking a MetadataExtraction query before anything runs it: syntax errors with their place,
 //! names jq 1.6 does not have, and builtins that mean nothing in a partition-key query (rules R18,
-//! R19 in docs/rules.md).
+//! R19 in docs/src/rules.md).
 
 use super::syntax::{position, walk, Refused, FALLBACK_LACKS};
 use jaq_core::load::lex::Tok;

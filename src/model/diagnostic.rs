@@ -12,7 +12,7 @@ pub enum Severity {
     Warning,
 }
 
-/// The rule book's ids (docs/rules.md, checked both ways by a test), and the categories of what
+/// The rule book's ids (docs/src/rules.md, checked both ways by a test), and the categories of what
 /// the files say wrong before any rule runs. A closed set: an id is a name the compiler knows.
 macro_rules! rules {
     (book: $($id:ident),* $(,)?; categories: $($cat:ident = $text:literal),* $(,)?) => {
@@ -431,7 +431,7 @@ mod tests {
     /// The rule book and the enum name the same rules, both ways.
     #[test]
     fn the_rule_book_and_the_rules_are_the_same_set() {
-        let book = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md")).unwrap();
+        let book = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/src/rules.md")).unwrap();
         let in_book: Vec<&str> = book
             .lines()
             .filter_map(|l| l.strip_prefix("| ")?.split(' ').next())
@@ -440,10 +440,13 @@ mod tests {
             })
             .collect();
         for id in &in_book {
-            assert!(Rule::parse(id).is_some_and(|r| Rule::BOOK.contains(&r)), "{id} is in docs/rules.md but no Rule");
+            assert!(
+                Rule::parse(id).is_some_and(|r| Rule::BOOK.contains(&r)),
+                "{id} is in docs/src/rules.md but no Rule"
+            );
         }
         for rule in Rule::BOOK {
-            assert!(in_book.contains(&rule.id()), "{rule} is a Rule but not in docs/rules.md");
+            assert!(in_book.contains(&rule.id()), "{rule} is a Rule but not in docs/src/rules.md");
         }
         assert_eq!(Rule::parse("syntax"), Some(Rule::Syntax));
     }

@@ -11,28 +11,33 @@ use std::collections::BTreeMap;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StackSection {
-    /// Stack name, the value of the ownership tag `provision:stack`: `[a-zA-Z0-9-_]{1,64}`.
+    /// The stack's name, `[a-zA-Z0-9-_]{1,64}`: the value of the ownership tag `provision:stack`;
+    /// may use variables (`"dp-${var.env}"`).
     pub name: String,
-    /// AWS region; default from AWS_REGION or the profile. The stack's home: its lock lives
-    /// here, and what declares no `region` of its own.
+    /// The home Region (default: `AWS_REGION` or the profile's): where the lock lives, and where
+    /// what says no `region` of its own lives; may use variables (rule G1).
     pub region: Option<String>,
     /// A role ARN to assume (from the default credential chain) for the home account:
-    /// `arn:aws:iam::ACCOUNT:role/NAME`.
+    /// `arn:aws:iam::ACCOUNT:role/NAME` (rule G2).
     pub assume_role: Option<String>,
-    /// The external id the role's trust policy requires, if any.
+    /// The external id the role's trust policy asks for, if any.
     pub external_id: Option<String>,
+    /// Tags on every resource, besides provision's own (`provision:stack`, `provision:address`,
+    /// `provision:location`, `provision:home`).
     #[serde(default)]
-    /// Tags applied to every resource.
     pub tags: BTreeMap<String, String>,
-    /// Lock the stack while apply, destroy and import run (default true).
+    /// Lock the stack while `apply`, `destroy` and `import` run.
     #[serde(default = "default_lock")]
     #[schemars(extend("default" = d::LOCK))]
     pub lock: bool,
-    /// Bucket holding the lock objects; default `provision-locks-<account>-<region>-an`, created on
-    /// first use in the account-regional namespace (no one else can create that name).
+    /// The bucket holding the lock objects; default `provision-locks-<account>-<region>-an`,
+    /// created on first use in the account-regional namespace, so no other account can create or
+    /// squat it (a lock still held in the bucket older versions used,
+    /// `provision-locks-<account>-<region>`, is honoured until released).
     pub lock_bucket: Option<String>,
-    /// Tags others manage (tag policies, cost tools): never added, changed, removed or shown as
-    /// drift. Tags starting with `aws:` always are.
+    /// Tags others manage (tag policies, cost tools, a colleague's `CostCenter`): `{ keys = [...],
+    /// key_prefixes = [...] }`, never added, changed, removed or shown as drift; `aws:` tags always
+    /// are, and provision's own cannot be ignored.
     #[serde(default)]
     pub ignore_tags: IgnoreTagsSection,
 }
@@ -94,23 +99,25 @@ fn default_lock() -> bool {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModuleSection {
-    /// A directory holding `module.toml`, or a `.toml` file; relative to the file naming it.
+    /// A directory holding `module.toml`, or a `.toml` file, relative to the file naming it; it
+    /// must resolve (symlinks followed) inside the project: the stack file's directory, or the one
+    /// `--project-dir DIR` names. Anything else is an error that names the path and never shows the
+    /// file.
     pub source: String,
-    /// Values of the module's `[variables]` (its inputs). A value that is an address of this file
-    /// (`"bucket.data"`) passes that resource: `${var.NAME}` used as a reference in the module
-    /// refers to it.
+    /// Values of the module's `[variables]`; a value that is an address of this file passes that
+    /// resource.
     #[serde(default)]
     pub variables: BTreeMap<String, String>,
-    /// One module instance per key, addressed `module.NAME[KEY]`; `${each.key}` and
-    /// `${each.value...}` are known in `variables`.
+    /// One module instance per key (a list of keys, or a table of tables), addressed
+    /// `module.NAME[KEY]`; `${each.key}` and `${each.value...}` are known in `variables`.
     pub for_each: Option<ForEach>,
-    /// The Region of everything the instance declares (its modules' too), e.g. `"${each.key}"`;
-    /// default: the caller's.
+    /// The Region of everything the instance declares (default: the caller's); may use `${each.*}`
+    /// (see Regions and accounts).
     pub region: Option<String>,
-    /// A role ARN to assume for the instance's account (`arn:aws:iam::ACCOUNT:role/NAME`);
-    /// default: the caller's account and credentials.
+    /// A role ARN (default: the caller's credentials): the instance lives in the role's account,
+    /// read and written with its credentials.
     pub assume_role: Option<String>,
-    /// The external id the role's trust policy requires, if any.
+    /// The external id the role's trust policy asks for, if any.
     pub external_id: Option<String>,
 }
 

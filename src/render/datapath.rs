@@ -217,16 +217,17 @@ pub fn verify(r: &VerifyReport, style: Style) -> String {
     }
     let _ = writeln!(out, "\n{} ({}):", style.bold("Partitions"), r.found.partitions.len());
     let width = r.found.partitions.keys().map(|k| escape_line(k).chars().count()).max().unwrap_or(0);
+    let uncounted = r.found.unpartitioned && r.found.counted_as_lines > 0;
     for (prefix, p) in &r.found.partitions {
         // Keys read from S3: anyone's text.
         let prefix = escape_line(prefix);
+        let records = if uncounted { "records not counted".to_string() } else { format!("{:>8} record(s)", p.records) };
         let _ = writeln!(
             out,
-            "  {}  {:>4} object(s) {:>10} {:>8} record(s)",
+            "  {}  {:>4} object(s) {:>10} {records}",
             style.green(&format!("{prefix:<width$}")),
             p.objects,
             size(p.bytes),
-            p.records
         );
     }
     for note in &r.found.unreadable {
@@ -252,26 +253,74 @@ pub fn verify(r: &VerifyReport, style: Style) -> String {
             }
         }
     }
-    if let Some(c) = &r.comparison {
+    if r.found.not_compressed > 0 {
         let _ = writeln!(
             out,
-            "\nAgainst the preview of those records: {} expected, {} found.",
-            c.expected_records, c.found_records
+            "\n{} not compressed though the stream's compression is {}: the endpoint is not AWS (it writes the records as they were sent); read as they are.",
+            plural(r.found.not_compressed, "object"),
+            crate::output::escape(&r.compression)
         );
+    }
+    if let Some(c) = &r.comparison {
+        match c.by_size {
+            Some((sent, found)) => {
+                let _ = writeln!(
+                    out,
+                    "\nAgainst the records sent: {} records, {} sent, {} found. The emulator writes records back to back with no delimiter and not all of them are JSON documents: they cannot be counted one by one, so their sizes are compared.",
+                    c.expected_records,
+                    size(sent),
+                    size(found)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "\nAgainst the preview of those records: {} expected, {} found.",
+                    c.expected_records, c.found_records
+                );
+            }
+        }
         for (prefix, (want, got)) in &c.missing {
             let _ = writeln!(out, "  {} expected {want}, found {got}", style.red(prefix));
         }
     }
+    // Records an emulator wrote back to back, not all JSON, are not counted one by one.
+    let records = if r.found.unpartitioned && r.found.counted_as_lines > 0 {
+        String::new()
+    } else {
+        format!("{} in ", plural(r.found.records, "record"))
+    };
     let _ = writeln!(
         out,
-        "\n{} {} in {} ({}). {}",
+        "\n{} {records}{} ({}). {}",
         style.bold("Summary:"),
-        plural(r.found.records, "record"),
         plural(r.found.objects, "object"),
         size(r.found.bytes),
         conclusion(r)
     );
     out
+}
+
+/// What arrived, as far as an emulator's objects tell.
+fn arrived(r: &VerifyReport) -> String {
+    let unread = match r.found.unreadable.len() {
+        0 => String::new(),
+        n => format!(" ({} could not be read: their records are not counted)", plural(n, "object")),
+    };
+    match &r.comparison {
+        Some(c) => match c.by_size {
+            Some((sent, found)) if sent == found => {
+                format!("every byte of the {} records sent arrived{unread}", c.expected_records)
+            }
+            Some((sent, found)) => format!("{} of the {} sent arrived{unread}", size(found), size(sent)),
+            None => format!("{} arrived ({} expected){unread}", plural(r.found.records, "record"), c.expected_records),
+        },
+        None if r.found.counted_as_lines > 0 => format!(
+            "{} of records arrived, not counted one by one (written back to back, not all JSON){unread}",
+            size(r.found.bytes)
+        ),
+        None => format!("{} arrived{unread}", plural(r.found.records, "record")),
+    }
 }
 
 /// What the findings mean, in a sentence.
@@ -282,9 +331,8 @@ fn conclusion(r: &VerifyReport) -> String {
                 .to_string()
         }
         Conclusion::Unprocessed => format!(
-            "These objects were written under the literal prefix, unprocessed and unpartitioned: the endpoint is an emulator (moto writes records at once). What this shows: {} arrived{}. Where Firehose would put each record: `provision preview`.",
-            plural(r.found.records, "record"),
-            r.comparison.as_ref().map(|c| format!(" ({} expected)", c.expected_records)).unwrap_or_default()
+            "These objects were written under the literal prefix, unprocessed and unpartitioned: the endpoint is an emulator (moto writes records at once). What this shows: {}. Where Firehose would put each record: `provision preview`.",
+            arrived(r)
         ),
         Conclusion::Partitioned => format!(
             "Records are partitioned: {} in {}, {} under the error prefix.",
@@ -293,4 +341,29 @@ fn conclusion(r: &VerifyReport) -> String {
             plural(r.found.errors.values().map(|e| e.records).sum(), "record")
         ),
     }
+}
+
+/// What `send` says when the endpoint is not AWS and the stream has processors: the emulator
+/// stores the records without running them (the function named).
+pub fn processors_not_run(spec: &crate::model::FirehoseSpec) -> Option<String> {
+    let names: Vec<String> = spec
+        .processors
+        .iter()
+        .map(|p| {
+            let function = p.parameters.values().find_map(|v| match v {
+                crate::model::Param::LambdaArn { function, .. } => Some(function.to_string()),
+                crate::model::Param::Text(_) => None,
+            });
+            match function {
+                Some(f) => format!("{} {f}", p.kind),
+                None => p.kind.clone(),
+            }
+        })
+        .collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "note: this endpoint is not AWS: it stores the records without running the stream's processors ({}), so what they would do to each record is `provision preview`'s to show.",
+            names.join(", ")
+        )
+    })
 }

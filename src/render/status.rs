@@ -90,7 +90,7 @@ const HEADERS: [&str; 12] = [
 ];
 
 /// The report as a table, a line per stream, and what is wrong.
-pub fn report(r: &Report, since: &str, style: Style) -> String {
+pub fn report(r: &Report, since: &str, style: Style, emulator: bool) -> String {
     let rows: Vec<Vec<String>> = r.streams.iter().map(columns).collect();
     let mut widths: Vec<usize> = HEADERS.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
@@ -126,11 +126,16 @@ pub fn report(r: &Report, since: &str, style: Style) -> String {
             r.other_alarms.iter().map(|a| escape(a)).collect::<Vec<_>>().join(", ")
         ));
     }
-    if sick.is_empty() && r.other_alarms.is_empty() {
+    if sick.is_empty() && r.other_alarms.is_empty() && emulator {
+        // An emulator publishes no metric and runs no processor: nothing here says the pipeline works.
+        out.push_str(
+            "\nEvery stream ACTIVE, no alarm of the stack in ALARM; this endpoint is not AWS: it publishes no Firehose metric and runs no processor, so the pipeline's health is not known here (`provision preview` shows what the processors do).\n",
+        );
+    } else if sick.is_empty() && r.other_alarms.is_empty() {
         out.push_str(&format!("\n{}\n", style.green("Healthy: every stream ACTIVE, no alarm of the stack in ALARM.")));
     } else {
         out.push_str(&format!(
-            "\n{} stream(s) not ACTIVE or with an alarm in ALARM, {} other alarm(s): see the README, \"Operating the pipelines\", for what each alarm means.\n",
+            "\n{} stream(s) not ACTIVE or with an alarm in ALARM, {} other alarm(s): see the manual, docs/src/operating.md, for what each alarm means.\n",
             sick.len(),
             r.other_alarms.len()
         ));

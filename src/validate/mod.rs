@@ -1,4 +1,4 @@
-//! The rule book (`docs/rules.md`): pure checks over the model and the raw file.
+//! The rule book (`docs/src/rules.md`): pure checks over the model and the raw file.
 //! Each diagnostic carries the rule id and the key it concerns.
 
 use crate::model::diagnostic::{Diagnostic, Rule};

@@ -152,7 +152,7 @@ async fn a_killed_create_is_a_conflict_the_plan_explains_and_import_resolves() {
 #[tokio::test]
 /// An imported role stays at its own path (`/` here): managed while stack.toml declares it
 /// (that path is searched), deleted by a targeted destroy. Once no longer declared it is not
-/// searched (discovery lists the stack's paths, not the account's roles): the README says so.
+/// searched (discovery lists the stack's paths, not the account's roles): the manual says so (docs/src/ownership.md).
 async fn an_imported_role_at_its_own_path_is_managed_while_declared_and_deleted_once_removed() {
     let fx = Fixture::new();
     let iam = aws_sdk_iam::Client::new(&fx.moto.sdk_config().await);

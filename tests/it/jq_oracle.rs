@@ -130,7 +130,7 @@ fn same(a: &Outcome, b: &Outcome) -> bool {
 }
 
 /// Differences the fallback cannot remove (jaq's core operations, which no definition can
-/// replace; dates beyond jaq's calendar), each named in the README's fidelity table: (the query,
+/// replace; dates beyond jaq's calendar), each named in the manual's fidelity table (docs/src/data-path.md): (the query,
 /// or any; the records it differs on, named; why). Each is a record jq 1.6 answers and the
 /// fallback fails; each must still occur in the corpus, so that this list stays true.
 const KNOWN: &[(Option<&str>, &[&str], &str)] = &[

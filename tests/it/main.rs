@@ -14,6 +14,8 @@ mod hardening;
 mod hostile_pr;
 mod jq_oracle;
 mod lifecycle;
+mod local_aws;
+mod manual;
 mod one_build;
 mod operate;
 mod preview;

@@ -1,4 +1,4 @@
-//! Preview against Firehose's documented behaviour, case by case (see the README's fidelity
+//! Preview against Firehose's documented behaviour, case by case (see the manual's fidelity
 //! table): the fixed processing order, the delimiter at delivery, null keys from the Lambda, the
 //! error prefix without an error prefix, the record size limit, the active-partition quota, the
 //! jq engine named, and a Node.js handler previewing like its Python twin.

@@ -1,6 +1,7 @@
-//! The README is executable: every `$ ` command of its walkthrough runs here, in order, against
-//! one moto, in a copy of the repository's stack and examples, and its output must match what
-//! the README shows. A README that drifts from what provision does fails the build.
+//! The README and the manual are executable: every `$ ` command of the README's walkthrough, and
+//! of each page of the manual that shows some, runs here, in order, against one moto a page, in a
+//! copy of the repository's stack and examples, and its output must match what the page shows. A
+//! page that drifts from what provision does fails the build.
 //!
 //! Conventions of the README's blocks: `...` on a line of its own stands for any lines (none
 //! included); elapsed times and rates may differ; `# exits N` after a command says its exit code
@@ -92,14 +93,14 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-#[test]
-fn the_readme_walkthrough_runs_as_written() {
+/// Runs every `$ ` command of `page` (the README, or a page of the manual) in order, against one
+/// moto, in a copy of the repository's stack and examples; what differs from the page, by line.
+fn run_page(page: &Path) -> (usize, Vec<String>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let steps = steps(&readme);
+    let name = page.strip_prefix(root).unwrap_or(page).display().to_string();
+    let text = std::fs::read_to_string(page).unwrap();
+    let steps = steps(&text);
     let provision_steps = steps.iter().filter(|s| s.command.starts_with("provision ")).count();
-    assert!(provision_steps >= 7, "the walkthrough runs {provision_steps} provision commands");
-
     let moto = Moto::start();
     let sandbox = tempfile::tempdir().unwrap();
     for file in ["stack.toml", "stack.schema.json"] {
@@ -118,7 +119,7 @@ fn the_readme_walkthrough_runs_as_written() {
         let Some(args) = step.command.strip_prefix("provision ") else {
             assert!(
                 setup.iter().any(|s| step.command.starts_with(s)),
-                "README.md:{}: `{}` is neither provision nor a setup step this test does itself",
+                "{name}:{}: `{}` is neither provision nor a setup step this test does itself",
                 step.line,
                 step.command
             );
@@ -150,7 +151,7 @@ fn the_readme_walkthrough_runs_as_written() {
         let code = out.status.code().unwrap_or(-1);
         if code != step.exit || !matches(&expected, &actual) {
             failures.push(format!(
-                "README.md:{}: `{}` exited {code} (README: {}) and printed:\n{}\n--- the README shows:\n{}",
+                "{name}:{}: `{}` exited {code} (the page: {}) and printed:\n{}\n--- the page shows:\n{}",
                 step.line,
                 step.command,
                 step.exit,
@@ -159,7 +160,43 @@ fn the_readme_walkthrough_runs_as_written() {
             ));
         }
     }
+    (provision_steps, failures)
+}
+
+#[test]
+fn the_readme_walkthrough_runs_as_written() {
+    let (ran, failures) = run_page(&Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"));
+    assert!(ran >= 7, "the walkthrough runs {ran} provision commands");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Every page of the manual showing `$ ` commands runs them as the README's are run.
+#[test]
+fn the_manual_s_examples_run_as_written() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/src");
+    let mut pages: Vec<_> =
+        walk(&docs).into_iter().filter(|p| !steps(&std::fs::read_to_string(p).unwrap()).is_empty()).collect();
+    pages.sort();
+    assert!(!pages.is_empty(), "no page of the manual shows a command to run");
+    let mut failures = Vec::new();
+    for page in pages {
+        failures.extend(run_page(&page).1);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The Markdown files under `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else if path.extension().is_some_and(|e| e == "md") {
+            out.push(path);
+        }
+    }
+    out
 }
 
 #[test]

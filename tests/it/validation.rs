@@ -26,9 +26,9 @@ fn expectation(text: &str) -> (String, usize, String) {
     (rule.to_string(), line, word.to_string())
 }
 
-/// The rule book's rules, from docs/rules.md's tables: (id, what it says).
+/// The rule book's rules, from docs/src/rules.md's tables: (id, what it says).
 fn rule_book() -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(repo().join("docs/rules.md")).unwrap();
+    let text = std::fs::read_to_string(repo().join("docs/src/rules.md")).unwrap();
     text.lines()
         .filter_map(|l| {
             let mut cells = l.strip_prefix("| ")?.splitn(2, " | ");
@@ -82,7 +82,7 @@ fn every_corpus_file_reports_its_rule_at_its_line() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Every rule of docs/rules.md is held by a test, so that none can be added without one: a rule
+/// Every rule of docs/src/rules.md is held by a test, so that none can be added without one: a rule
 /// that validation checks (or whose first part it checks, as S5) by a corpus file naming it; a
 /// rule about what plan, apply, preview or send do, or one that allows something, by a test whose
 /// name declares it (`fn rule_d5_...`, `fn rule_l2_l3_...`). Test names are read from every Rust
@@ -91,7 +91,7 @@ fn every_corpus_file_reports_its_rule_at_its_line() {
 #[test]
 fn every_rule_of_the_rule_book_has_a_corpus_file_or_a_test_naming_it() {
     let book = rule_book();
-    assert!(book.len() >= 80, "docs/rules.md has {} rules", book.len());
+    assert!(book.len() >= 80, "docs/src/rules.md has {} rules", book.len());
     let corpus: Vec<String> = std::fs::read_dir(repo().join("tests/invalid"))
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -57,40 +57,49 @@ pub const MAX_MATH_METRICS: usize = 10;
 kind_section! {
     /// `[alarm.NAME]`: a CloudWatch metric alarm.
     pub struct AlarmSection {
-        /// Alarm name, unique in the Region: 1-255 characters, no control characters (default:
-        /// `<stack>-<NAME>`).
+        /// Alarm name, unique in the Region: 1-255 characters, no control characters (rule A1);
+        /// default `<stack>-<NAME>`.
         pub name: Option<String>,
         /// What the alarm means and what to do when it fires (at most 1024 characters).
         pub description: Option<String>,
-        /// The metric's namespace, e.g. `AWS/Firehose` (one metric; or `expression` and `metrics`).
+        /// The metric's namespace, e.g. `AWS/Firehose` (one metric, rule A2; or `expression` and
+        /// `metrics`).
         pub namespace: Option<String>,
         /// The metric's name, e.g. `DeliveryToS3.DataFreshness`.
         pub metric: Option<String>,
         /// The metric's dimensions, e.g. `{ DeliveryStreamName = "${firehose.events.name}" }`.
         #[serde(default)]
         pub dimensions: BTreeMap<String, String>,
-        /// `SampleCount`, `Average`, `Sum`, `Minimum` or `Maximum` (or `extended_statistic`).
+        /// `SampleCount`, `Average`, `Sum`, `Minimum` or `Maximum` (or `extended_statistic`; rule
+        /// A5).
         pub statistic: Option<String>,
         /// A percentile or trimmed statistic: `p99`, `p99.9`, `tm90`, `iqm`...
         pub extended_statistic: Option<String>,
-        /// The length of each evaluated period: 10, 20, 30 or a multiple of 60 seconds.
+        /// The length of each evaluated period: 10, 20, 30 or a multiple of 60 seconds (rule A3).
         pub period_seconds: Option<i32>,
-        /// Metric math over `metrics`: `"MAX([m1, m2])"`; the alarm evaluates its result.
+        /// Metric math over `metrics` instead of one metric: `"MAX([a, b / 60])"`; the alarm
+        /// evaluates its result (rule A8).
         pub expression: Option<String>,
         /// The metrics `expression` names, by id (a lowercase letter first, then letters, digits, `_`).
         #[serde(default)]
         pub metrics: BTreeMap<String, MetricSection>,
-        /// How many periods are evaluated (default 1).
+        /// How many periods are evaluated (default 1); the window is at most a day for periods
+        /// under an hour (rule A4).
+        #[schemars(extend("default" = 1))]
         pub evaluation_periods: Option<i32>,
         /// How many of them must breach ("M out of N"; default: all of them).
         pub datapoints_to_alarm: Option<i32>,
         /// The threshold the statistic (or the expression) is compared with.
         pub threshold: f64,
-        /// `GreaterThanThreshold`, `GreaterThanOrEqualToThreshold`, `LessThanThreshold` or `LessThanOrEqualToThreshold`.
+        /// `GreaterThanThreshold`, `GreaterThanOrEqualToThreshold`, `LessThanThreshold` or
+        /// `LessThanOrEqualToThreshold` (rule A6).
         pub comparison: String,
-        /// `notBreaching` (the default: a quiet stream is not an outage), `breaching`, `ignore`, `missing`.
+        /// `notBreaching` (the default: a quiet stream is not an outage), `breaching`, `ignore` or
+        /// `missing` (rule A7).
+        #[schemars(extend("default" = "notBreaching"))]
         pub treat_missing_data: Option<String>,
-        /// Notified on ALARM: `topic.NAME`, or an existing topic `{ existing_arn = "arn:aws:sns:..." }`.
+        /// Notified on ALARM: `topic.NAME`, or an existing topic `{ existing_arn =
+        /// "arn:aws:sns:..." }`; 5 at most (rule A9).
         #[serde(default)]
         pub actions: Vec<Reference>,
         /// Notified on OK, as `actions`.

@@ -40,26 +40,32 @@ kind_section! {
     /// `[bucket.NAME]`
     pub struct BucketSection {
         region: "The Region it lives in (default: its instance's, `[stack] region` in stack.toml); its name is global across every account and Region.",
-        /// Bucket name (3-63 lowercase letters, digits, `.`, `-`).
+        /// Bucket name: 3 to 63 lowercase letters, digits, `.` and `-` (rule N1).
         pub name: String,
+        /// Let `destroy` delete every object version and delete marker first; an object S3 refuses
+        /// to delete (a bucket policy's Deny, Object Lock, a legal hold) stops it, naming S3's
+        /// reason and the keys.
         #[serde(default)]
-        /// Let destroy delete every object version first.
         pub force_destroy: bool,
-        /// Where the name lives: `global` (the default: any account may create any free name) or
-        /// `account-regional` (a name only this account can create in this region, so it cannot be
-        /// pre-created or squatted; it must end with `-<account>-<region>-an`).
+        /// Where the name lives: `"global"` (any account may create any free name) or
+        /// `"account-regional"`: created in the account's regional namespace, a name only this
+        /// account can create in this Region, so no one can pre-create or squat it; the name must
+        /// then end with `-<account>-<region>-an` (rule N6), e.g.
+        /// `"firehose-to-s3-${aws.account_id}-${aws.region}-an"` (the default stack's). A
+        /// create-time choice: not compared with live.
         #[serde(default)]
+        #[schemars(extend("default" = "global"))]
         pub namespace: Namespace,
         #[serde(default)]
         /// Object versioning.
         pub versioning: bool,
-        /// Bucket policy denying requests made without TLS (default true); provision then owns the
-        /// bucket policy. `false` for a local emulator (moto refuses every object read under that
-        /// policy); may be a variable: `"${var.require_tls}"`.
+        /// A bucket policy denying every request made without TLS; provision then owns the bucket
+        /// policy. `false` for a local emulator (moto refuses every object read under that policy);
+        /// may be a variable: `"${var.require_tls}"`.
         #[serde(default = "default_require_tls")]
         #[schemars(extend("default" = d::REQUIRE_TLS))]
         pub require_tls: Flag,
-        /// How long destroy may take to empty the bucket (force_destroy), in seconds.
+        /// How long destroy may spend emptying the bucket (`force_destroy`), in seconds.
         #[schemars(extend("default" = d::OTHER_WAIT_SECONDS))]
         pub wait_timeout_seconds: Option<u64>,
     }

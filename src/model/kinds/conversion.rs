@@ -2,7 +2,7 @@
 //! a `[table]` of the stack, as Firehose's DataFormatConversionConfiguration takes it: a
 //! deserializer (OpenX or Hive JSON SerDe), the table as the schema, a serializer (Parquet or ORC
 //! SerDe). Every option is filled with AWS's default when left out, so the stream is sent every
-//! field and the plan after an apply is clean. Rules C1-C7 (`docs/rules.md`).
+//! field and the plan after an apply is clean. Rules C1-C7 (`docs/src/rules.md`).
 
 use crate::model::address::Position;
 use crate::model::diagnostic::{Diagnostic, Rule};
@@ -17,11 +17,12 @@ use std::collections::BTreeMap;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FormatConversionSection {
-    /// The schema: `table.NAME`, a table of this stack over this stream.
+    /// The schema: `table.NAME`, a table of this stack whose `stream` is this stream (rule C1).
     pub table: String,
     /// `parquet` or `orc`.
     pub output: String,
-    /// Parquet: UNCOMPRESSED, GZIP, SNAPPY; ORC: NONE, ZLIB, SNAPPY.
+    /// The serializer's compression (the stream's own `compression` must be `UNCOMPRESSED`: rule
+    /// C3). Parquet: `UNCOMPRESSED`, `GZIP`, `SNAPPY`; ORC: `NONE`, `ZLIB`, `SNAPPY`.
     #[schemars(extend("default" = "SNAPPY"))]
     pub compression: Option<String>,
     /// `openx` (OpenX JSON SerDe) or `hive` (Apache Hive JSON SerDe).

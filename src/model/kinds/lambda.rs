@@ -63,30 +63,34 @@ pub const RESERVED_VARIABLES: [&str; 18] = [
 kind_section! {
     /// `[lambda.NAME]`
     pub struct LambdaSection {
-        /// Function name.
+        /// Function name (rule N2).
         pub name: String,
         /// Runtime, e.g. `python3.12`.
         pub runtime: String,
         /// Handler, e.g. `index.lambda_handler`.
         pub handler: String,
-        /// Source directory relative to stack.toml, zipped deterministically.
+        /// Source directory, relative to stack.toml, packaged deterministically (see Packaging); it
+        /// must resolve (symlinks followed) inside the project directory: stack.toml's, or
+        /// `--project-dir DIR` for a monorepo's shared code.
         pub source: String,
         /// Execution role: `role.NAME`, or an existing role: `{ existing = "name" }` / `{ existing_arn = "arn:..." }`.
         pub role: Reference,
         /// Memory in MB, 128-10240.
         #[schemars(extend("default" = d::LAMBDA_MEMORY_MB))]
         pub memory_mb: Option<i32>,
-        /// Timeout in seconds, 1-900 (at most 300 when used by Firehose).
+        /// Timeout in seconds, 1-900; at most 300 when a stream uses the function (rule L4).
         #[schemars(extend("default" = d::LAMBDA_TIMEOUT_SECONDS))]
         pub timeout_seconds: Option<i32>,
+        /// Publish a version on every code or configuration change; processors then use the
+        /// version-qualified ARN.
         #[serde(default = "super::default_true")]
-        /// Publish a version on each change; processors use the qualified ARN.
         #[schemars(extend("default" = d::PUBLISH))]
         pub publish: bool,
         /// Function description.
         pub description: Option<String>,
+        /// Environment variables (a sensitive variable for secrets); none of Lambda's reserved ones
+        /// (rule L7).
         #[serde(default)]
-        /// Environment variables.
         pub environment: BTreeMap<String, String>,
         /// How long apply waits for the function to settle (State, LastUpdateStatus), in seconds.
         #[schemars(extend("default" = d::LAMBDA_WAIT_SECONDS))]

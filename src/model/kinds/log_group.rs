@@ -50,16 +50,19 @@ pub const RETENTION_DAYS: [i32; 22] =
 kind_section! {
     /// `[log_group.NAME]`
     pub struct LogGroupSection {
-        /// Log group name.
+        /// Log group name (rule N4).
         pub name: String,
-        /// Retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653; absent keeps logs forever.
+        /// Retention in days, one of CloudWatch's values (rule N5): 1, 3, 5, 7, 14, 30, 60, 90,
+        /// 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653; absent
+        /// keeps logs forever.
         pub retention_days: Option<i32>,
+        /// Log streams created with the group (Firehose needs its stream to exist). Streams are
+        /// never deleted: they hold logs.
         #[serde(default)]
-        /// Log streams created with the group.
         pub streams: Vec<String>,
-        #[serde(default)]
         /// Let destroy delete the group while it holds log events (they go with it); without it,
-        /// destroy refuses a group holding events.
+        /// destroy refuses a group holding events, as it refuses a bucket holding objects.
+        #[serde(default)]
         pub force_destroy: bool,
     }
 }

@@ -21,6 +21,7 @@ macro_rules! kind_section {
         #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
         #[serde(deny_unknown_fields)]
         pub struct $name {
+            $($fields)*
             /// One instance per key (a list of keys, or a table of tables whose values are `${each.value.FIELD}`), addressed `kind.NAME[KEY]`; `${each.key}` and `${each.value}` are known in the table.
             pub for_each: Option<crate::model::stack_file::ForEach>,
             #[doc = $region]
@@ -28,7 +29,6 @@ macro_rules! kind_section {
             /// Refuse any plan that destroys or replaces this resource.
             #[serde(default)]
             pub prevent_destroy: bool,
-            $($fields)*
         }
     };
     ($(#[doc = $doc:literal])* pub struct $name:ident { $($fields:tt)* }) => {
@@ -582,7 +582,7 @@ macro_rules! kinds {
                 }
             }
 
-            /// Runs its kind's rules (docs/rules.md; `check` in the kind's module) on it, at
+            /// Runs its kind's rules (docs/src/rules.md; `check` in the kind's module) on it, at
             /// `at`; `written` is the file its table is written in (`None`: derived).
             pub fn check(&self, at: &Address, written: Option<&StackFile>, stack: &crate::model::Stack, out: &mut Vec<Diagnostic>) {
                 match self {

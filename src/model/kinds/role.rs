@@ -45,19 +45,22 @@ kind_section! {
     /// `[role.NAME]`
     pub struct RoleSection {
         region: "The Region of its ownership tag (default: its instance's, `[stack] region` in stack.toml): IAM roles are global in their account.",
-        /// Role name; default `<stack>-<resource name>`.
+        /// Role name (rule N3); default `<stack>-<NAME>`.
         pub name: Option<String>,
-        /// Role path, `/` or `/.../`; default `/provision/<stack>/` (a role an earlier provision
-        /// created at `/` stays there).
+        /// Role path, `/` or `/.../` (rule N3); default `/provision/<stack>/`, the path discovery
+        /// lists; a role an earlier provision created at `/` stays there.
         #[schemars(extend("default" = d::ROLE_PATH))]
         pub path: Option<String>,
-        /// Service principals allowed to assume the role, e.g. `firehose.amazonaws.com`.
+        /// Service principals allowed to assume the role, e.g. `firehose.amazonaws.com` (restricted
+        /// to this account with `sts:ExternalId`).
         pub trust: Vec<String>,
         #[serde(default)]
         /// Managed policy ARNs to attach.
         pub managed_policies: Vec<String>,
+        /// Extra statements for the role's generated inline policy: `[[role.NAME.statement]]` with
+        /// `actions`, `resources` and `effect`.
         #[serde(default)]
-        /// Extra statements for the role's generated inline policy.
+        #[schemars(extend("default" = []))]
         pub statement: Vec<StatementSection>,
     }
 }

@@ -44,11 +44,14 @@ pub const PROTOCOLS: [&str; 4] = ["email", "https", "sqs", "lambda"];
 kind_section! {
     /// `[topic.NAME]`: an SNS standard topic.
     pub struct TopicSection {
-        /// Topic name: 1-256 of `[a-zA-Z0-9_-]` (default: `<stack>-<NAME>`).
+        /// Topic name: 1-256 of `[a-zA-Z0-9_-]` (rule N9); default `<stack>-<NAME>`.
         pub name: Option<String>,
-        /// Who is notified: `{ protocol = "email" | "https" | "sqs" | "lambda", endpoint = "..." }`.
-        /// An email or https subscription waits for its owner to confirm it (not drift meanwhile).
+        /// Who is notified: `{ protocol = "email" | "https" | "sqs" | "lambda", endpoint = "..." }`
+        /// (rule A11). An email or https subscription waits for its owner to confirm it, which is
+        /// not drift. provision writes no queue policy and no function permission: an `sqs` or
+        /// `lambda` endpoint must let SNS in.
         #[serde(default)]
+        #[schemars(extend("default" = []))]
         pub subscriptions: Vec<SubscriptionSection>,
     }
 }

@@ -3,7 +3,7 @@
 //! `<stream name>-<which>`), thresholds computed from the stream's buffering, processors, dynamic
 //! partitioning and format conversion. Metric names, statistics and the dimension are those of
 //! the Firehose developer guide ("Monitoring with CloudWatch metrics"; "Implement best practices
-//! with CloudWatch Alarms"); docs/rules.md cites each.
+//! with CloudWatch Alarms"); docs/src/rules.md cites each.
 
 use super::{AlarmMetric, AlarmSpec, MetricStat};
 use crate::model::address::Position;
@@ -37,17 +37,20 @@ const DELIVERY_GRACE: i32 = 60;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlarmsSection {
-    /// Notified on ALARM: `topic.NAME`, or an existing topic `{ existing_arn = "arn:aws:sns:..." }`.
+    /// Notified on ALARM: `topic.NAME`, or an existing topic `{ existing_arn = "arn:aws:sns:..." }`
+    /// (rule A9).
     pub actions: Vec<Reference>,
     /// Notified on OK, as `actions`.
     #[serde(default)]
     pub ok_actions: Vec<Reference>,
-    /// The freshness alarm's threshold in seconds, instead of the one derived from the buffering.
+    /// The freshness alarm's threshold in seconds, instead of the one derived from the buffering
+    /// (see Operating the pipelines for the formula).
     pub freshness_seconds: Option<i32>,
-    /// The stream's active-partition quota when it was raised (500 by default).
+    /// The stream's active-partition quota when AWS raised it (1 to 5,000; default 500): the
+    /// partitions alarm fires at 80% of it.
     pub partition_quota: Option<i32>,
     /// Derived alarms to leave out: `freshness`, `throttled`, `delivery`, `partitions`,
-    /// `processing`, `conversion`, `limits`.
+    /// `processing`, `conversion`, `limits` (rule A10).
     #[serde(default)]
     pub without: Vec<String>,
 }

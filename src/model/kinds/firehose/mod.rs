@@ -45,31 +45,37 @@ pub(crate) const INFO: KindInfo = KindInfo {
 kind_section! {
     /// `[firehose.NAME]`: a Direct PUT stream delivering to S3.
     pub struct FirehoseSection {
-        /// Stream name: 1-64 of `[a-zA-Z0-9_.-]`.
+        /// Stream name: 1-64 of `[a-zA-Z0-9_.-]` (rule S1).
         pub name: String,
         /// Delivery role: `role.NAME` (its least-privilege policy is generated), or an existing role
         /// the stack never changes: `{ existing = "name" }` / `{ existing_arn = "arn:..." }`.
         pub role: Reference,
         /// Destination: `bucket.NAME`, or an existing bucket the stack never owns: `{ existing = "name" }`.
         pub bucket: Reference,
-        /// S3 prefix; may use `!{timestamp:..}`, `!{firehose:random-string}`, `!{partitionKeyFromLambda:..}`, `!{partitionKeyFromQuery:..}`.
+        /// S3 prefix; may use `!{timestamp:..}`, `!{firehose:random-string}`,
+        /// `!{partitionKeyFromLambda:..}`, `!{partitionKeyFromQuery:..}` (rules P1-P18).
         pub prefix: Option<String>,
-        /// S3 prefix for failed records; with expressions it must contain `!{firehose:error-output-type}`.
+        /// S3 prefix for failed records; with expressions it must contain
+        /// `!{firehose:error-output-type}` (rules P1-P18).
         pub error_output_prefix: Option<String>,
-        /// Buffer size in MB, 1-128 (at least 64 with dynamic partitioning).
+        /// Buffer size in MB, 1-128; set it with `buffer_interval_seconds` or neither (rule D3); at
+        /// least 64 with dynamic partitioning (D4).
         #[schemars(extend("default" = d::BUFFER_SIZE_MB))]
         pub buffer_size_mb: Option<i32>,
-        /// Buffer interval in seconds, 0-900 (at least 60 with dynamic partitioning).
+        /// Buffer interval in seconds, 0-900; set it with `buffer_size_mb` or neither (rule D3); at
+        /// least 60 with dynamic partitioning (D4).
         #[schemars(extend("default" = d::BUFFER_INTERVAL_SECONDS))]
         pub buffer_interval_seconds: Option<i32>,
-        /// UNCOMPRESSED, GZIP, ZIP, Snappy or HADOOP_SNAPPY.
+        /// `UNCOMPRESSED`, `GZIP`, `ZIP`, `Snappy` or `HADOOP_SNAPPY`.
         #[schemars(extend("default" = d::COMPRESSION))]
         pub compression: Option<String>,
         /// Object file extension, e.g. `.json`.
         pub file_extension: Option<String>,
-        /// KMS key for S3 encryption; absent means NoEncryption.
+        /// The S3 destination's encryption key: a key or alias ARN of the stack's Region (rule K1);
+        /// absent means NoEncryption.
         pub kms_key_arn: Option<String>,
-        /// CloudWatch error logging: `log_group.NAME`.
+        /// CloudWatch error logging: `log_group.NAME` (with `log_stream`, a stream listed in its
+        /// `streams`).
         pub log_group: Option<String>,
         /// Log stream within the group; must be listed in its `streams`.
         #[schemars(extend("default" = d::LOG_STREAM))]
@@ -77,11 +83,12 @@ kind_section! {
         #[serde(default)]
         /// Dynamic partitioning; can only be set at creation (changing it replaces the stream).
         pub dynamic_partitioning: bool,
-        /// Retry duration for dynamic partitioning, 0-7200.
+        /// Retry duration for dynamic partitioning, 0-7200 seconds.
         #[schemars(extend("default" = d::DYNAMIC_PARTITIONING_RETRY_SECONDS))]
         pub dynamic_partitioning_retry_seconds: Option<i32>,
+        /// Back up source records (needs `s3_backup_bucket`, and optionally `s3_backup_prefix`);
+        /// enabling is in place, disabling replaces the stream.
         #[serde(default)]
-        /// Back up source records (needs `s3_backup_bucket`); disabling replaces the stream.
         pub s3_backup: bool,
         /// Backup destination: `bucket.NAME`.
         pub s3_backup_bucket: Option<String>,
@@ -89,6 +96,7 @@ kind_section! {
         pub s3_backup_prefix: Option<String>,
         #[serde(default)]
         /// Record processors, in order (at most 5).
+        #[schemars(extend("default" = []))]
         pub processor: Vec<ProcessorSection>,
         /// Record format conversion to Parquet or ORC through a `[table]` of the stack.
         pub format_conversion: Option<super::conversion::FormatConversionSection>,

@@ -1,4 +1,4 @@
-//! The stream's rules (docs/rules.md): names, buffering, dynamic partitioning, processors, the
+//! The stream's rules (docs/src/rules.md): names, buffering, dynamic partitioning, processors, the
 //! jq query's keys, prefixes, the roles' references; its format conversion's are conversion's.
 
 use super::{FirehoseSection, FirehoseSpec, Param};

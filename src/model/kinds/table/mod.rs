@@ -66,19 +66,21 @@ const FIREHOSE_DEFAULT_PATTERN: &str = "yyyy/MM/dd/HH";
 kind_section! {
     /// `[table.NAME]`: a Glue table over a stream's destination, queryable by Athena at once.
     pub struct TableSection {
-        /// Table name: lowercase letters, digits and `_` (what Athena accepts).
+        /// Table name: lowercase letters, digits and `_`, what Athena accepts (rule T1).
         pub name: String,
         /// Glue database (lowercase letters, digits, `_`); created with the table when missing.
         pub database: String,
         /// The stream whose destination the table reads: `firehose.NAME`.
         pub stream: String,
-        /// The record's columns and their Athena types, e.g. `{ customer_id = "string", amount = "double" }`;
-        /// `provision preview --columns` infers them from sample records.
+        /// The records' columns and their Athena types (rules T4, T5), e.g. `{ customer_id =
+        /// "string", amount = "double" }`; `provision preview --columns` infers them from sample
+        /// records.
         #[serde(default)]
         pub columns: BTreeMap<String, String>,
         /// How each partition key of the prefix is projected, by key: `{ type = "enum", values = [...] }`
         /// or `{ type = "integer", range = [1, 12], digits = 2 }`; default `injected` (queries name the value).
         #[serde(default)]
+        #[schemars(extend("default" = {}))]
         pub partition: BTreeMap<String, PartitionSection>,
         /// The first day date projections cover (`YYYY-MM-DD`).
         #[schemars(extend("default" = DEFAULT_SINCE))]
