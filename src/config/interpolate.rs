@@ -103,31 +103,37 @@ impl<'a> Values<'a> {
                         help: "a resource's ARN or name may be used in resources of the kinds built after it".into(),
                     })
                 }
-                None => None,
+                // Not a resource's: a variable of that name (`${var.name}`).
+                None => self.variable(name, expanding)?,
             },
-            _ => match name.strip_prefix("var.").and_then(|v| self.variables.get(v).map(|value| (v, value))) {
-                Some((v, value)) => {
-                    if let Some(done) = expanding.done.get(v) {
-                        return Ok(Some(done.clone()));
-                    }
-                    if expanding.chain.iter().any(|e| e == v) {
-                        expanding.chain.push(v.to_string());
-                        return Err(InterpolationError {
-                            message: format!(
-                                "the variables {} refer to each other in a cycle",
-                                expanding.chain.join(" -> ")
-                            ),
-                            help: "a variable's default may use other variables, never itself through them".into(),
-                        });
-                    }
-                    expanding.chain.push(v.to_string());
-                    let expanded = self.expand(value, expanding)?;
-                    expanding.chain.pop();
-                    expanding.done.insert(v.to_string(), expanded.clone());
-                    Some(expanded)
+            _ => self.variable(name, expanding)?,
+        })
+    }
+
+    /// The value of the variable `name` names (`var.NAME`), its own `${...}` expanded.
+    fn variable(&self, name: &str, expanding: &mut Expansion) -> Result<Option<String>, InterpolationError> {
+        Ok(match name.strip_prefix("var.").and_then(|v| self.variables.get(v).map(|value| (v, value))) {
+            Some((v, value)) => {
+                if let Some(done) = expanding.done.get(v) {
+                    return Ok(Some(done.clone()));
                 }
-                None => None,
-            },
+                if expanding.chain.iter().any(|e| e == v) {
+                    expanding.chain.push(v.to_string());
+                    return Err(InterpolationError {
+                        message: format!(
+                            "the variables {} refer to each other in a cycle",
+                            expanding.chain.join(" -> ")
+                        ),
+                        help: "a variable's default may use other variables, never itself through them".into(),
+                    });
+                }
+                expanding.chain.push(v.to_string());
+                let expanded = self.expand(value, expanding)?;
+                expanding.chain.pop();
+                expanding.done.insert(v.to_string(), expanded.clone());
+                Some(expanded)
+            }
+            None => None,
         })
     }
 
@@ -245,6 +251,21 @@ mod tests {
         assert_eq!(c.interpolate("s-${var.stream}").unwrap(), "s-events-prod-eu-west-1");
         let e = c.interpolate("${var.a}").unwrap_err();
         assert!(e.message.contains("a -> b -> a"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_variable_named_like_an_attribute_is_a_variable_when_no_resource_has_that_address() {
+        let vars = BTreeMap::from([
+            ("tenant".to_string(), "acme".to_string()),
+            ("name".to_string(), "${var.tenant}".to_string()),
+            ("arn".to_string(), "arn:x".to_string()),
+        ]);
+        let attributes = |name: &str| (name == "bucket.data.name").then(|| Ok("the-bucket".to_string()));
+        let c = Values { attributes: Some(&attributes), ..Values::new(&vars, "demo", "eu-west-1", "1") };
+        assert_eq!(c.interpolate("PUT-S3-${var.name}").unwrap(), "PUT-S3-acme");
+        assert_eq!(c.interpolate("${var.arn}").unwrap(), "arn:x");
+        assert_eq!(c.interpolate("${bucket.data.name}").unwrap(), "the-bucket");
+        assert!(c.interpolate("${bucket.other.name}").is_err(), "neither a resource nor a variable");
     }
 
     #[test]

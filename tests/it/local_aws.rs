@@ -84,3 +84,47 @@ async fn send_status_and_logs_say_what_the_emulator_cannot_show_while_the_functi
     let logs = run(&["logs"]);
     assert!(logs.stderr.contains("it runs no function and no delivery"), "{}", logs.all());
 }
+
+/// A new user applies every example into one account, one after another: none conflicts with
+/// another (examples/fleet.toml and examples/regions.toml once shared 18 names), each plans clean
+/// once all are applied, and each destroys only its own.
+#[tokio::test]
+async fn every_example_applies_side_by_side_in_one_account_and_destroys_only_its_own() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("examples"), &dir.path().join("examples"));
+    std::fs::copy(repo().join("stack.toml"), dir.path().join("stack.toml")).unwrap();
+    let mut stacks: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    stacks.sort();
+    stacks.push(dir.path().join("stack.toml"));
+    assert!(stacks.len() >= 8, "{stacks:?}");
+    let run = |stack: &std::path::Path, args: &[&str]| {
+        let out = command(stack, &moto.endpoint, args).env("PROVISION_VAR_require_tls", "false").output().unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), text)
+    };
+    for stack in &stacks {
+        let (code, plan, all) = run(stack, &["plan", "--json"]);
+        assert_eq!(code, 0, "{}: {all}", stack.display());
+        let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();
+        assert_eq!(plan["summary"]["conflict"], 0, "{}: {}", stack.display(), plan["summary"]);
+        let (code, _, all) = run(stack, &["apply", "--auto-approve"]);
+        assert_eq!(code, 0, "{}: {all}", stack.display());
+    }
+    for stack in &stacks {
+        let (code, _, all) = run(stack, &["plan", "--detailed-exitcode"]);
+        assert_eq!(code, 0, "{} after every example was applied: {all}", stack.display());
+    }
+    for stack in stacks.iter().rev() {
+        let (code, _, all) = run(stack, &["destroy", "--auto-approve"]);
+        assert_eq!(code, 0, "{}: {all}", stack.display());
+        for other in stacks.iter().take_while(|s| *s != stack) {
+            let (code, _, all) = run(other, &["plan", "--detailed-exitcode"]);
+            assert_eq!(code, 0, "{} after {} was destroyed: {all}", other.display(), stack.display());
+        }
+    }
+}

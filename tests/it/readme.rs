@@ -80,19 +80,6 @@ fn matches(expected: &[String], actual: &[String]) -> bool {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// Runs every `$ ` command of `page` (the README, or a page of the manual) in order, against one
 /// moto, in a copy of the repository's stack and examples; what differs from the page, by line.
 fn run_page(page: &Path) -> (usize, Vec<String>) {
