@@ -222,12 +222,19 @@ pub(super) fn holds(value: &serde_json::Value, secret: &str) -> bool {
 
 /// Refuses plans that would touch what the stack does not own or must not destroy.
 pub fn check_safe(plan: &Plan) -> Result<(), String> {
-    let conflicts: Vec<String> =
-        plan.changes.iter().filter(|c| c.action == Action::Conflict).map(|c| c.address.to_string()).collect();
+    // Each conflict with what can be done about it: import adopts a resource no stack owns, and
+    // refuses one another stack owns (that stack must let it go first).
+    let conflicts: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Conflict)
+        .map(|c| format!("\n  {}: {}", c.address, c.remedy.as_deref().unwrap_or("choose another name")))
+        .collect();
     if !conflicts.is_empty() {
         return Err(format!(
-            "{} exist(s) but not owned by this stack; nothing was changed. Adopt with `provision import ADDRESS`, or choose another name",
-            conflicts.join(", ")
+            "{} resource(s) of the wanted names exist but are not owned by this stack; nothing was changed:{}",
+            conflicts.len(),
+            conflicts.concat()
         ));
     }
     for c in &plan.changes {

@@ -63,7 +63,16 @@ async fn resources_of_others_are_conflicts_log_groups_too() {
     let group = change(&plan, "log_group.delivery");
     assert_eq!(group.action, Action::Conflict);
     assert!(group.remedy.as_deref().unwrap().contains("provision import log_group.delivery"), "{:?}", group.remedy);
-    assert!(check_safe(&plan).unwrap_err().contains("bucket.data, log_group.delivery, role.delivery"));
+    // Apply's refusal says, for each, what can be done: import for what no stack owns, the other
+    // stack for what it owns (import would refuse it).
+    let refusal = check_safe(&plan).unwrap_err();
+    assert!(refusal.starts_with("3 resource(s) of the wanted names exist but are not owned by this stack"), "{refusal}");
+    assert!(refusal.contains("\n  log_group.delivery: run `provision import log_group.delivery` to adopt it"), "{refusal}");
+    assert!(
+        refusal.contains("\n  role.delivery: stack \"other-stack\" owns it: destroy it there, or `provision forget` it there"),
+        "{refusal}"
+    );
+    assert!(!refusal.contains("role.delivery: run `provision import"), "{refusal}");
 }
 
 #[tokio::test]

@@ -265,5 +265,7 @@ async fn a_foreign_alarm_and_topic_of_a_wanted_name_are_left_exactly_as_they_wer
     assert_eq!(reason("alarm.events_freshness"), "not-owned", "{plan}");
     let apply = fx.ok(&["apply", "--auto-approve"], 1);
     assert!(apply.stderr.contains("not owned by this stack; nothing was changed"), "{}", apply.all());
+    // What to do is said per resource: the other stack's topic is not one to import.
+    assert!(apply.stderr.contains("topic.ops: stack \"another-stack\" owns it: destroy it there"), "{}", apply.all());
     assert_eq!(read_back().await, before, "the foreign alarm or topic changed");
 }
