@@ -156,7 +156,7 @@ pub enum Command {
         /// A JSON Lines file: one record's data per line (default: generated sample records).
         #[arg(long, value_name = "FILE")]
         records: Option<PathBuf>,
-        /// How many sample records to generate (at most 1,000,000: preview holds them in memory).
+        /// How many sample records to generate, at most 1,000,000 (a bound on the run's time: they are generated and previewed as they stream, never held in memory).
         #[arg(long, default_value_t = 100, conflicts_with = "records", value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
         count: u64,
         /// Seed of the generated records (the same seed, the same records).
@@ -254,6 +254,10 @@ pub enum Command {
         /// Read again every minute until Ctrl-C.
         #[arg(long)]
         watch: bool,
+        /// List every alarm of the stack with its state (OK, ALARM, INSUFFICIENT_DATA), not only
+        /// those in ALARM.
+        #[arg(long)]
+        alarms: bool,
     },
     /// On each save of stack.toml or a function's source: validate, plan, and update functions
     /// at once when only their code or environment changed (like `cdk watch`); other changes

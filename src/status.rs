@@ -27,10 +27,29 @@ pub struct Series {
     pub points: Vec<(i64, f64)>,
 }
 
-/// An alarm in ALARM: its name and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Firing {
+/// An alarm as CloudWatch has it: its name, its state (`ALARM`, `OK`, `INSUFFICIENT_DATA`) and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlarmState {
     pub name: String,
+    pub state: String,
+    pub reason: String,
+}
+
+impl AlarmState {
+    /// Whether it is in ALARM.
+    pub fn firing(&self) -> bool {
+        self.state == "ALARM"
+    }
+}
+
+/// One alarm of the stack in the listing `status --alarms` prints: where it lives, the stream
+/// it watches (if one of the selection), and its state (`MISSING`: not deployed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StackAlarm {
+    pub name: String,
+    pub location: String,
+    pub stream: Option<String>,
+    pub state: String,
     pub reason: String,
 }
 
@@ -177,6 +196,8 @@ pub fn queries(streams: &[Watched]) -> Vec<MetricQuery> {
 pub struct StreamStatus {
     pub address: String,
     pub name: String,
+    /// Where it lives (the `LOCATION` column of a fleet across Regions or accounts).
+    pub location: String,
     /// `ACTIVE`, `CREATING`, ... or `MISSING` (not deployed).
     pub state: String,
     /// No datapoint at all in the window: nothing is said to be 0.
@@ -207,6 +228,9 @@ pub struct Report {
     pub streams: Vec<StreamStatus>,
     /// The stack's alarms in ALARM that watch no stream of the selection (hand-written ones).
     pub other_alarms: Vec<String>,
+    /// Every alarm of the stack in the selection's locations, whatever its state (`--alarms`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alarms: Option<Vec<StackAlarm>>,
 }
 
 impl Report {
@@ -219,25 +243,32 @@ impl Report {
     pub fn merged(window: Window, parts: Vec<Report>, order: &[Address]) -> Report {
         let mut streams: Vec<StreamStatus> = Vec::new();
         let mut other_alarms = Vec::new();
+        let mut alarms: Option<Vec<StackAlarm>> = None;
         for part in parts {
             streams.extend(part.streams);
             other_alarms.extend(part.other_alarms);
+            if let Some(listed) = part.alarms {
+                alarms.get_or_insert_with(Vec::new).extend(listed);
+            }
         }
         streams.sort_by_key(|s| order.iter().position(|a| a.to_string() == s.address));
-        Report { window, streams, other_alarms }
+        Report { window, streams, other_alarms, alarms }
     }
 }
 
-/// The report from what was read: each stream's state (`None`: not deployed), the series of
-/// [`queries`] in their order, and the stack's alarms in ALARM (others' already left out).
+/// The report from what was read in one location: each stream's state (`None`: not deployed),
+/// the series of [`queries`] in their order, and the alarms read (others' are left out: only
+/// `stack_alarms` count); with `list_alarms`, every alarm of the stack with its state.
 pub fn report(
     streams: &[Watched],
     window: Window,
     states: &[Option<String>],
     series: &[Series],
-    firing: &[Firing],
+    read: &[AlarmState],
     stack_alarms: &[String],
+    list_alarms: bool,
 ) -> Report {
+    let firing: Vec<&AlarmState> = read.iter().filter(|a| a.firing()).collect();
     let queries = queries(streams);
     let by_id: BTreeMap<&str, &Series> = queries.iter().map(|q| q.id.as_str()).zip(series).collect();
     let mut claimed = Vec::new();
@@ -278,6 +309,7 @@ pub fn report(
             StreamStatus {
                 address: w.address.to_string(),
                 name: w.name.clone(),
+                location: w.location.tag_value(),
                 healthy: state == "ACTIVE" && alarms.is_empty(),
                 state,
                 no_data,
@@ -301,7 +333,23 @@ pub fn report(
         .filter(|f| stack_alarms.contains(&f.name) && !claimed.contains(&f.name))
         .map(|f| f.name.clone())
         .collect();
-    Report { window, streams: statuses, other_alarms }
+    let alarms = list_alarms.then(|| {
+        let location = streams.first().map(|w| w.location.tag_value()).unwrap_or_default();
+        stack_alarms
+            .iter()
+            .map(|name| {
+                let found = read.iter().find(|a| &a.name == name);
+                StackAlarm {
+                    name: name.clone(),
+                    location: location.clone(),
+                    stream: streams.iter().find(|w| w.alarms.contains(name)).map(|w| w.address.to_string()),
+                    state: found.map_or("MISSING".to_string(), |a| a.state.clone()),
+                    reason: found.map(|a| a.reason.clone()).unwrap_or_default(),
+                }
+            })
+            .collect()
+    });
+    Report { window, streams: statuses, other_alarms, alarms }
 }
 
 #[cfg(test)]
@@ -335,7 +383,7 @@ mod tests {
         let streams = watched(&s, &[]);
         let window = Window::last(3600, 1_800_000_000);
         let empty = vec![Series::default(); queries(&streams).len()];
-        let r = report(&streams, window, &[Some("ACTIVE".into())], &empty, &[], &[]);
+        let r = report(&streams, window, &[Some("ACTIVE".into())], &empty, &[], &[], false);
         assert!(r.healthy());
         assert!(r.streams[0].no_data && r.streams[0].records_in.is_none());
         // Datapoints: summed, the latest freshness is "now" when recent.
@@ -343,16 +391,26 @@ mod tests {
         series[0].points = vec![(window.end - 600, 10.0), (window.end - 300, 5.0)];
         series[3].points = vec![(window.end - 600, 400.0), (window.end - 60, 30.0)];
         let names: Vec<String> = watched(&s, &[])[0].alarms.clone();
-        let firing = vec![Firing { name: names[0].clone(), reason: "Threshold Crossed".into() }];
-        let r = report(&streams, window, &[Some("ACTIVE".into())], &series, &firing, &names);
+        let read = vec![
+            AlarmState { name: names[0].clone(), state: "ALARM".into(), reason: "Threshold Crossed".into() },
+            AlarmState { name: names[1].clone(), state: "OK".into(), reason: String::new() },
+        ];
+        let r = report(&streams, window, &[Some("ACTIVE".into())], &series, &read, &names, false);
         let st = &r.streams[0];
         assert!(!st.no_data);
         assert_eq!(st.records_in, Some(15.0));
         assert_eq!((st.freshness_now, st.freshness_max), (Some(30.0), Some(400.0)));
         assert_eq!(st.alarms, [names[0].clone()]);
         assert!(!r.healthy() && r.other_alarms.is_empty());
-        let creating = report(&streams, window, &[Some("CREATING".into())], &empty, &[], &[]);
+        assert_eq!(r.alarms, None, "listed only when asked");
+        let creating = report(&streams, window, &[Some("CREATING".into())], &empty, &[], &[], false);
         assert!(!creating.healthy());
+        // Asked for, every alarm of the stack is listed with its state; one not read is MISSING.
+        let listed = report(&streams, window, &[Some("ACTIVE".into())], &series, &read, &names, true).alarms.unwrap();
+        assert_eq!(listed.len(), 6);
+        let states: Vec<&str> = listed.iter().map(|a| a.state.as_str()).collect();
+        assert_eq!(states[..3], ["ALARM", "OK", "MISSING"]);
+        assert!(listed.iter().all(|a| a.stream.as_deref() == Some("firehose.events")));
     }
 
     #[test]

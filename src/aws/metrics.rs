@@ -3,7 +3,7 @@
 //! page). Paced by the pacer like every other call.
 
 use super::{sdk_error, Clients};
-use crate::status::{Firing, MetricQuery, Series};
+use crate::status::{AlarmState, MetricQuery, Series};
 use anyhow::Result;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy, StateValue};
 use aws_smithy_types::DateTime;
@@ -63,24 +63,30 @@ impl Clients {
             .collect())
     }
 
-    /// The metric alarms in ALARM whose name starts with `prefix` (every page).
-    pub async fn firing_alarms(&self, prefix: &str) -> Result<Vec<Firing>> {
-        let mut request = self.cloudwatch.describe_alarms().state_value(StateValue::Alarm).max_records(100);
+    /// The metric alarms whose name starts with `prefix` (every page): those in ALARM, or with
+    /// `every_state` all of them.
+    pub async fn alarms(&self, prefix: &str, every_state: bool) -> Result<Vec<AlarmState>> {
+        let mut request = self.cloudwatch.describe_alarms().max_records(100);
+        if !every_state {
+            request = request.state_value(StateValue::Alarm);
+        }
         if !prefix.is_empty() {
             request = request.alarm_name_prefix(prefix);
         }
         let mut pages = request.into_paginator().send();
         let mut out = Vec::new();
         while let Some(page) = pages.next().await {
-            // Checked here too: an emulator may apply one filter of several (moto drops the
-            // state when a prefix is given).
-            for a in
-                page.map_err(sdk_error)?.metric_alarms().iter().filter(|a| a.state_value() == Some(&StateValue::Alarm))
-            {
-                out.push(Firing {
-                    name: a.alarm_name().unwrap_or_default().to_string(),
-                    reason: a.state_reason().unwrap_or_default().to_string(),
-                });
+            // The state is checked here too: an emulator may apply one filter of several (moto
+            // drops the state when a prefix is given).
+            for a in page.map_err(sdk_error)?.metric_alarms() {
+                let state = a.state_value().map(|s| s.as_str().to_string()).unwrap_or_default();
+                if every_state || state == StateValue::Alarm.as_str() {
+                    out.push(AlarmState {
+                        name: a.alarm_name().unwrap_or_default().to_string(),
+                        state,
+                        reason: a.state_reason().unwrap_or_default().to_string(),
+                    });
+                }
             }
         }
         Ok(out)

@@ -126,7 +126,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Logs { address, follow, since } => logs::run(&ctx, address.as_ref(), *follow, *since).await,
         Command::Watch => watch::run(&ctx).await,
-        Command::Status { addresses, since, json, watch } => status::run(&ctx, addresses, *since, *json, *watch).await,
+        Command::Status { addresses, since, json, watch, alarms } => {
+            status::run(&ctx, addresses, *since, *json, *watch, *alarms).await
+        }
         Command::JqWorker { query, memory_mib } => Ok(crate::datapath::query::worker_main(query, *memory_mib)),
         Command::Sandbox(args) => Ok(crate::sandbox::main(args)),
         Command::Completions { shell } => {

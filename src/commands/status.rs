@@ -16,8 +16,8 @@ const WATCH_EVERY: Duration = Duration::from_secs(60);
 
 /// Reads the status of `streams`, location by location side by side: in each, their states,
 /// every metric in one batch (GetMetricData, 500 queries a call) and the stack's alarms in ALARM
-/// (DescribeAlarms by their common prefix), side by side.
-async fn read(session: &Session, streams: &[Watched], since: Duration) -> anyhow::Result<Report> {
+/// (DescribeAlarms by their common prefix; every one of them with `list_alarms`), side by side.
+async fn read(session: &Session, streams: &[Watched], since: Duration, list_alarms: bool) -> anyhow::Result<Report> {
     let window = Window::last(since.as_secs() as i64, chrono::Utc::now().timestamp());
     let mut locations: Vec<&Location> = streams.iter().map(|w| &w.location).collect();
     locations.sort();
@@ -34,12 +34,12 @@ async fn read(session: &Session, streams: &[Watched], since: Duration) -> anyhow
                 if names.is_empty() {
                     Ok(Vec::new())
                 } else {
-                    clients.firing_alarms(&prefix).await
+                    clients.alarms(&prefix, list_alarms).await
                 }
             }
         );
         let states = states.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
-        Ok::<_, anyhow::Error>(status::report(&here, window, &states, &series?, &firing?, &names))
+        Ok::<_, anyhow::Error>(status::report(&here, window, &states, &series?, &firing?, &names, list_alarms))
     }))
     .await;
     let order: Vec<_> = streams.iter().map(|w| w.address.clone()).collect();
@@ -54,6 +54,7 @@ pub(super) async fn run(
     since: Duration,
     json: bool,
     watch: bool,
+    list_alarms: bool,
 ) -> anyhow::Result<ExitCode> {
     let session = ctx.load(false, false).await?;
     let streams = status::watched(&session.stack, addresses);
@@ -69,7 +70,7 @@ pub(super) async fn run(
     let mut stop = crate::interrupt::stop_signal();
     let _graceful = watch.then(|| crate::interrupt::graceful("Interrupt received: no longer watching."));
     loop {
-        let report = read(&session, &streams, since).await?;
+        let report = read(&session, &streams, since, list_alarms).await?;
         if json {
             outln!("{}", crate::output::json(&report, true)?);
         } else {

@@ -66,10 +66,18 @@ async fn resources_of_others_are_conflicts_log_groups_too() {
     // Apply's refusal says, for each, what can be done: import for what no stack owns, the other
     // stack for what it owns (import would refuse it).
     let refusal = check_safe(&plan).unwrap_err();
-    assert!(refusal.starts_with("3 resource(s) of the wanted names exist but are not owned by this stack"), "{refusal}");
-    assert!(refusal.contains("\n  log_group.delivery: run `provision import log_group.delivery` to adopt it"), "{refusal}");
     assert!(
-        refusal.contains("\n  role.delivery: stack \"other-stack\" owns it: destroy it there, or `provision forget` it there"),
+        refusal.starts_with("3 resource(s) of the wanted names exist but are not owned by this stack"),
+        "{refusal}"
+    );
+    assert!(
+        refusal.contains("\n  log_group.delivery: run `provision import log_group.delivery` to adopt it"),
+        "{refusal}"
+    );
+    assert!(
+        refusal.contains(
+            "\n  role.delivery: stack \"other-stack\" owns it: destroy it there, or `provision forget` it there"
+        ),
         "{refusal}"
     );
     assert!(!refusal.contains("role.delivery: run `provision import"), "{refusal}");

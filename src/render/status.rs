@@ -89,10 +89,21 @@ const HEADERS: [&str; 12] = [
     "RECORDS IN OVER TIME",
 ];
 
-/// The report as a table, a line per stream, and what is wrong.
+/// The report as a table, a line per stream (with a `LOCATION` column when the streams live in
+/// more than one account or Region), what is wrong, and, when asked, every alarm of the stack.
 pub fn report(r: &Report, since: &str, style: Style, emulator: bool) -> String {
-    let rows: Vec<Vec<String>> = r.streams.iter().map(columns).collect();
-    let mut widths: Vec<usize> = HEADERS.iter().map(|h| h.chars().count()).collect();
+    let mut locations: Vec<&str> = r.streams.iter().map(|s| s.location.as_str()).collect();
+    locations.dedup();
+    let by_location = locations.len() > 1;
+    let mut headers: Vec<&str> = HEADERS.to_vec();
+    let mut rows: Vec<Vec<String>> = r.streams.iter().map(columns).collect();
+    if by_location {
+        headers.insert(1, "LOCATION");
+        for (row, s) in rows.iter_mut().zip(&r.streams) {
+            row.insert(1, escape(&s.location));
+        }
+    }
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (w, c) in widths.iter_mut().zip(row) {
             *w = (*w).max(c.chars().count());
@@ -112,7 +123,7 @@ pub fn report(r: &Report, since: &str, style: Style, emulator: bool) -> String {
         r.streams.len(),
         crate::output::duration(std::time::Duration::from_secs(r.window.period as u64))
     );
-    out.push_str(&style.bold(&line(HEADERS.iter().map(|h| h.to_string()).collect())));
+    out.push_str(&style.bold(&line(headers.iter().map(|h| h.to_string()).collect())));
     out.push('\n');
     for (s, row) in r.streams.iter().zip(rows) {
         let text = line(row);
@@ -140,6 +151,40 @@ pub fn report(r: &Report, since: &str, style: Style, emulator: bool) -> String {
             r.other_alarms.len()
         ));
     }
+    if let Some(alarms) = &r.alarms {
+        out.push_str(&alarm_listing(alarms, by_location, style));
+    }
+    out
+}
+
+/// Every alarm of the stack: its state, the stream it watches and, for one not OK, why.
+fn alarm_listing(alarms: &[crate::status::StackAlarm], by_location: bool, style: Style) -> String {
+    if alarms.is_empty() {
+        return "\nThe stack has no alarm here.\n".into();
+    }
+    let name_width = alarms.iter().map(|a| escape(&a.name).chars().count()).max().unwrap_or(0);
+    let state_width = alarms.iter().map(|a| a.state.chars().count()).max().unwrap_or(0);
+    let mut out = format!("\nAlarms of the stack ({}):\n", alarms.len());
+    for a in alarms {
+        let state = format!("{:<state_width$}", escape(&a.state));
+        let state = match a.state.as_str() {
+            "OK" => style.green(&state),
+            "ALARM" | "MISSING" => style.red(&state),
+            _ => style.yellow(&state),
+        };
+        let mut line = format!("  {:<name_width$}  {state}", escape(&a.name));
+        if let Some(stream) = &a.stream {
+            line.push_str(&format!("  {}", escape(stream)));
+        }
+        if by_location {
+            line.push_str(&format!("  in {}", escape(&a.location)));
+        }
+        if a.state != "OK" && !a.reason.is_empty() {
+            line.push_str(&format!("  {}", escape(&a.reason)));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
     out
 }
 
@@ -161,6 +206,7 @@ mod tests {
         let s = StreamStatus {
             address: "firehose.events".into(),
             name: "PUT-S3-lambda".into(),
+            location: "123456789012/us-east-1".into(),
             state: "ACTIVE\x1b[2J\nSummary: forged".into(),
             no_data: true,
             records_in: None,
@@ -180,5 +226,54 @@ mod tests {
         let cells = columns(&s);
         assert_eq!(cells[1], "ACTIVE\\x1b[2J\\x0aSummary: forged");
         assert_eq!(cells[10], "a\\u{202e}b\\x0ac");
+    }
+
+    #[test]
+    fn a_fleet_across_locations_gets_a_location_column_and_every_alarm_is_listed_when_asked() {
+        use crate::status::{Report, StackAlarm, Window};
+        let stream = |address: &str, location: &str| StreamStatus {
+            address: address.into(),
+            name: "s".into(),
+            location: location.into(),
+            state: "ACTIVE".into(),
+            no_data: true,
+            records_in: None,
+            records_delivered: None,
+            delivery_success: None,
+            freshness_now: None,
+            freshness_max: None,
+            throttled: None,
+            partitions_max: None,
+            partition_quota: None,
+            processing_success: None,
+            conversion_failed: None,
+            alarms: vec![],
+            records_in_series: vec![],
+            healthy: true,
+        };
+        let window = Window { start: 0, end: 3600, period: 180 };
+        let one =
+            Report { window, streams: vec![stream("firehose.a", "1/us-east-1")], other_alarms: vec![], alarms: None };
+        assert!(!report(&one, "1h", Style::default(), false).contains("LOCATION"));
+        let alarm = |name: &str, state: &str| StackAlarm {
+            name: name.into(),
+            location: "1/eu-west-1".into(),
+            stream: Some("firehose.b".into()),
+            state: state.into(),
+            reason: if state == "OK" { String::new() } else { "no datapoints".into() },
+        };
+        let two = Report {
+            window,
+            streams: vec![stream("firehose.a", "1/us-east-1"), stream("firehose.b", "1/eu-west-1")],
+            other_alarms: vec![],
+            alarms: Some(vec![alarm("b-freshness", "OK"), alarm("b-delivery", "INSUFFICIENT_DATA")]),
+        };
+        let text = report(&two, "1h", Style::default(), false);
+        let header = text.lines().find(|l| l.starts_with("STREAM")).unwrap();
+        assert!(header.starts_with("STREAM      LOCATION"), "{text}");
+        assert!(text.contains("firehose.b  1/eu-west-1"), "{text}");
+        assert!(text.contains("Alarms of the stack (2):"), "{text}");
+        assert!(text.contains("  b-freshness  OK                 firehose.b  in 1/eu-west-1\n"), "{text}");
+        assert!(text.contains("  b-delivery   INSUFFICIENT_DATA  firehose.b  in 1/eu-west-1  no datapoints"), "{text}");
     }
 }

@@ -62,7 +62,9 @@ async fn buckets(fx: &Fixture, partner: bool) -> Vec<String> {
 /// One tenant pair's resources in a location, as `inventory` names them.
 fn pipelines_in(region: &str, account: &str, instance: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for tenant in ["acme", "globex"] {
+    // The regional pipelines are named regions-<tenant>: examples/fleet.toml holds the same
+    // tenants in the home account.
+    for tenant in ["regions-acme", "regions-globex"] {
         out.push(format!("stream PUT-S3-{tenant}"));
         out.push(format!("function MetadataExtractor-{tenant}"));
         out.push(format!("log group /aws/kinesisfirehose/PUT-S3-{tenant}"));
@@ -108,6 +110,14 @@ async fn a_fleet_lives_where_each_instance_says_and_a_removed_region_takes_exact
     ] {
         assert!(status.stdout.contains(address), "{address}: {}", status.all());
     }
+    // Streams in several locations: a LOCATION column says where each lives.
+    assert!(status.stdout.lines().any(|l| l.starts_with("STREAM") && l.contains("LOCATION")), "{}", status.all());
+    assert!(
+        status.stdout.lines().any(|l| l.contains("module.partner.module.tenant[globex].firehose.events")
+            && l.contains(&format!("{PARTNER}/eu-central-1"))),
+        "{}",
+        status.all()
+    );
 
     // The eu-west-1 key removed: exactly that instance is destroyed, there.
     fx.edit(r#"for_each = ["us-east-1", "eu-west-1"]"#, r#"for_each = ["us-east-1"]"#);
