@@ -261,7 +261,7 @@ pub async fn read(
     seen.extend(fetched.into_iter().map(|o| (o.key.clone(), o)));
     let (errors, data): (Vec<Object>, Vec<Object>) =
         fresh.iter().filter_map(|l| seen.get(&l.key).cloned()).partition(|o| is_error(&o.key));
-    Ok(tally(&spec.prefix, &spec.error_output_prefix, &data, &errors))
+    Ok(tally(&spec.prefix, &spec.error_output_prefix, &spec.name, &data, &errors))
 }
 
 /// Failed records of an error object: Firehose writes one JSON document per failed record, with
@@ -291,7 +291,7 @@ pub fn failed_records(samples: &[Vec<u8>], limit: usize) -> Vec<FailedRecord> {
 }
 
 /// Tallies objects of the data prefix and of the error prefix.
-pub fn tally(prefix: &str, error_prefix: &str, data: &[Object], errors: &[Object]) -> Findings {
+pub fn tally(prefix: &str, error_prefix: &str, stream: &str, data: &[Object], errors: &[Object]) -> Findings {
     let mut f = Findings::default();
     for o in data.iter().chain(errors) {
         if let Some(why) = &o.content.unread {
@@ -323,7 +323,7 @@ pub fn tally(prefix: &str, error_prefix: &str, data: &[Object], errors: &[Object
         // The type is read from the whole key: under a static error prefix, Firehose writes it
         // as the next path segment, past the prefix itself.
         let error_type = match_key(error_prefix, &o.key)
-            .map(|_| error_type_of(error_prefix, &o.key))
+            .map(|_| error_type_of(error_prefix, &o.key, stream))
             .unwrap_or_else(|| "unknown".into());
         let entry = f.errors.entry(error_type).or_default();
         entry.objects += 1;
@@ -346,7 +346,7 @@ mod tests {
     #[test]
     fn an_emulator_s_literal_prefix_is_recognised() {
         let key = "region=!{partitionKeyFromLambda:region}/device=!{partitionKeyFromLambda:device}/year=!{timestamp:yyyy}/2026/11/26/10/s-1-x";
-        let f = tally(PREFIX, "error/", &[object(key, b"{}{}")], &[]);
+        let f = tally(PREFIX, "error/", "s", &[object(key, b"{}{}")], &[]);
         assert!(f.unpartitioned);
         assert_eq!((f.objects, f.records), (1, 2));
     }
@@ -355,7 +355,7 @@ mod tests {
     fn an_emulator_s_records_that_are_not_all_json_are_compared_by_size() {
         let key = "region=!{partitionKeyFromLambda:region}/2026/11/26/10/s-1-x";
         let body = b"{\"a\":1}{\"b\":2}not json";
-        let f = tally(PREFIX, "error/", &[object(key, body)], &[]);
+        let f = tally(PREFIX, "error/", "s", &[object(key, body)], &[]);
         assert_eq!((f.unpartitioned, f.counted_as_lines), (true, 1));
         let e = expected(&[("p/", 3)]);
         let same = VerifyReport::new("firehose.events", &stream(), "b", f.clone(), Some((&e, 22)), None, Converted::No);
@@ -364,7 +364,7 @@ mod tests {
         let short = VerifyReport::new("firehose.events", &stream(), "b", f, Some((&e, 40)), None, Converted::No);
         assert!(!short.matches_expectation, "bytes missing");
         // JSON documents are counted one by one, as before.
-        let json = tally(PREFIX, "error/", &[object(key, b"{}{}{}")], &[]);
+        let json = tally(PREFIX, "error/", "s", &[object(key, b"{}{}{}")], &[]);
         let counted = VerifyReport::new("firehose.events", &stream(), "b", json, Some((&e, 6)), None, Converted::No);
         assert_eq!(counted.comparison.as_ref().unwrap().by_size, None);
         assert!(counted.matches_expectation);
@@ -381,14 +381,24 @@ mod tests {
             serde_json::json!({"errorCode": "Lambda.FunctionError", "errorMessage": "boom", "rawData": "eyJhIjoxfQ=="})
                 .to_string();
         let o = object("error/2026/processing-failed/s-1-x", body.as_bytes());
-        let f = tally(PREFIX, error_prefix, &[], &[o]);
+        let f = tally(PREFIX, error_prefix, "s", &[], &[o]);
         let e = &f.errors["processing-failed"];
         assert_eq!((e.objects, e.records), (1, 1));
         assert_eq!(e.samples[0].error_code, "Lambda.FunctionError");
         assert_eq!(e.samples[0].data, "{\"a\":1}");
+        // The default stack's error prefix ends in the type, no `/`: the object's name follows it
+        // at once (`<evaluated prefix><suffix>`, the suffix starting with the stream's name).
+        let default = "error/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/!{firehose:error-output-type}";
+        let keys = [
+            "error/year=2019/month=08/day=09/hour=20/processing-failedPUT-S3-lambda-1-2019-08-09-20-21-00-0f1e",
+            "error/year=2019/month=08/day=09/hour=20/partitioning-failedPUT-S3-lambda-1-2019-08-09-20-21-00-9a8b",
+        ];
+        let objects: Vec<Object> = keys.iter().map(|k| object(k, body.as_bytes())).collect();
+        let f = tally(PREFIX, default, "PUT-S3-lambda", &[], &objects);
+        assert_eq!(f.errors.keys().collect::<Vec<_>>(), ["partitioning-failed", "processing-failed"]);
         // A static error prefix: the type is the next segment of the key.
         let o = object("errors/partitioning-failed/2026/11/26/10/s-1-x", b"");
-        let f = tally(PREFIX, "errors/", &[], &[o]);
+        let f = tally(PREFIX, "errors/", "s", &[], &[o]);
         assert!(f.errors.contains_key("partitioning-failed"), "{:?}", f.errors.keys().collect::<Vec<_>>());
     }
 

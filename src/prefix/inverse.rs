@@ -46,7 +46,7 @@ pub fn match_key(prefix: &str, key: &str) -> Option<(String, BTreeMap<String, St
 
 /// The error type in an object key under an error prefix: the text where
 /// `!{firehose:error-output-type}` stood, or the segment after a static prefix.
-pub fn error_type_of(error_prefix: &str, evaluated: &str) -> String {
+pub fn error_type_of(error_prefix: &str, evaluated: &str, stream: &str) -> String {
     let parts = parse(error_prefix).unwrap_or_default();
     let mut rest = evaluated;
     for (i, part) in parts.iter().enumerate() {
@@ -55,6 +55,14 @@ pub fn error_type_of(error_prefix: &str, evaluated: &str) -> String {
             Part::Expression { namespace, value } => {
                 let len = match parts.get(i + 1) {
                     Some(Part::Literal(next)) => rest.find(next.as_str()).unwrap_or(rest.len()),
+                    // Last in a prefix that does not end in `/`: the key goes on with the object's
+                    // name, `<stream>-<version>-<date>-<uuid>` ("<evaluated prefix><suffix>",
+                    // Firehose developer guide, "Configure Amazon S3 object name format"), with
+                    // no `/` between: the type ends where the stream's name begins.
+                    None if namespace == "firehose" && value == "error-output-type" => rest
+                        .find(&format!("{stream}-"))
+                        .filter(|at| *at > 0)
+                        .unwrap_or_else(|| rest.find('/').unwrap_or(rest.len())),
                     _ if namespace == "timestamp" => {
                         crate::prefix::timefmt::format(value, chrono::DateTime::UNIX_EPOCH)
                             .map(|s| s.len())
