@@ -59,7 +59,9 @@ mod tests {
         let table = key_table("BucketSection").unwrap();
         assert!(table.contains("| `name` | required | Bucket name"), "{table}");
         assert!(table.contains("| `versioning` | `false` |"), "{table}");
-        assert!(table.contains("| `namespace` | none |"), "{table}");
+        assert!(table.contains("| `namespace` | `\"global\"` |"), "{table}");
+        assert!(table.contains("| `region` | see meaning |"), "a default the meaning gives: {table}");
+        assert!(table.contains("| `for_each` | none |"), "{table}");
         assert!(table.lines().all(|l| l.starts_with('|') && l.ends_with('|')), "{table}");
         assert_eq!(key_table("NoSuchSection"), None);
         assert_eq!(table_cell("a |\n b"), "a \\| b");

@@ -35,7 +35,8 @@ async fn a_bucket_in_another_account_is_a_conflict_and_never_written() {
         plan.all()
     );
     let apply = fx.ok(&["apply", "--auto-approve"], 1);
-    assert!(apply.stderr.contains("bucket.data exist(s) but not owned by this stack"), "{}", apply.all());
+    assert!(apply.stderr.contains("not owned by this stack; nothing was changed"), "{}", apply.all());
+    assert!(apply.stderr.contains("\n  bucket.data: choose another name"), "{}", apply.all());
     let to_it: Vec<_> = fx.faults().s3_requests().into_iter().filter(|(_, b, _)| b == BUCKET).collect();
     assert!(!to_it.is_empty());
     assert!(to_it.iter().all(|(a, _, _)| a.starts_with("Get")), "only reads, refused: {to_it:?}");
