@@ -520,30 +520,26 @@ def targets(results, first_run_rows):
     if "validate" in fl:
         v = fl["validate"]
         row(f"validate of {v['instances']} module instances under 1 s", f"median {v['wall']:.2f} s, max {v['max']:.2f} s", v["max"] < 1)
+    def against_floor(label, v, factor):
+        """A row for a run held against the quota floor of its calls."""
+        row(label,
+            f"{v['wall'] / v['floor_seconds']:.2f}x ({v['wall']:.2f} s / {v['floor_seconds']:.2f} s, {v['calls']} calls), "
+            f"{v['throttled']} throttled",
+            v["wall"] <= factor * v["floor_seconds"] and v["throttled"] == 0)
     if "plan" in fl:
-        v = fl["plan"]
-        row(f"plan of {FLEET} pipelines from one for_each within 1.1x the quota floor, zero throttled calls",
-            f"{v['wall'] / v['floor_seconds']:.2f}x ({v['wall']:.2f} s / {v['floor_seconds']:.2f} s), {v['throttled']} throttled",
-            v["wall"] <= 1.1 * v["floor_seconds"] and v["throttled"] == 0)
+        against_floor(f"plan of {FLEET} pipelines from one for_each within 1.1x the quota floor, zero throttled calls",
+                      fl["plan"], 1.1)
     rg = results.get("regions") or {}
     for k, factor in (("plan", 1.1), ("apply", 1.5)):
         if k in rg:
-            v = rg[k]
-            row(f"{k} of {len(REGIONS)} Regions x {PER_REGION} pipelines within {factor}x the quota floor of its busiest Region, zero throttled calls",
-                f"{v['wall'] / v['floor_seconds']:.2f}x ({v['wall']:.2f} s / {v['floor_seconds']:.2f} s, {v['calls']} calls), {v['throttled']} throttled",
-                v["wall"] <= factor * v["floor_seconds"] and v["throttled"] == 0)
+            against_floor(f"{k} of {len(REGIONS)} Regions x {PER_REGION} pipelines within {factor}x the quota floor "
+                          "of its busiest Region, zero throttled calls", rg[k], factor)
     if "status" in fl:
-        v = fl["status"]
-        row(f"status of {FLEET} streams within 1.1x the quota floor of its calls, zero throttled calls",
-            f"{v['wall'] / v['floor_seconds']:.2f}x ({v['wall']:.2f} s / {v['floor_seconds']:.2f} s, {v['calls']} calls), "
-            f"{v['throttled']} throttled",
-            v["wall"] <= 1.1 * v["floor_seconds"] and v["throttled"] == 0)
+        against_floor(f"status of {FLEET} streams within 1.1x the quota floor of its calls, zero throttled calls",
+                      fl["status"], 1.1)
     if "apply" in fl:
-        v = fl["apply"]
-        row(f"apply of the {FLEET}-pipeline fleet with its alarms within 1.5x the quota floor, zero throttled calls",
-            f"{v['wall'] / v['floor_seconds']:.2f}x ({v['wall']:.2f} s / {v['floor_seconds']:.2f} s, {v['calls']} calls), "
-            f"{v['throttled']} throttled",
-            v["wall"] <= 1.5 * v["floor_seconds"] and v["throttled"] == 0)
+        against_floor(f"apply of the {FLEET}-pipeline fleet with its alarms within 1.5x the quota floor, "
+                      "zero throttled calls", fl["apply"], 1.5)
     data = results["data"]
     for key, target, label in [("preview, Python Lambda (default stack)", 40000, "preview through the Python Lambda"),
                                ("preview, jq query (examples/query-partitioning.toml)", 100000,

@@ -192,7 +192,7 @@ pub fn queries(streams: &[Watched]) -> Vec<MetricQuery> {
 }
 
 /// What status says of one stream.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StreamStatus {
     pub address: String,
     pub name: String,

@@ -489,10 +489,7 @@ pub(super) async fn tag(client: &Client, name: &str, tags: &Tags) -> Result<()> 
 #[async_trait::async_trait]
 impl crate::provider::KindApi<FirehoseSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&FirehoseSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
-        if !self.known_names::<FirehoseSpec>().may_exist(name) {
-            return Ok(None);
-        }
-        read(&self.firehose, name, tags).await
+        self.known_names::<FirehoseSpec>().read_if_listed(name, read(&self.firehose, name, tags)).await
     }
     async fn create(&self, spec: &FirehoseSpec, wait: Duration) -> Result<Outputs> {
         self.known_names::<FirehoseSpec>().created(&spec.name);

@@ -152,10 +152,7 @@ pub(super) fn listed_names(clients: &super::Clients, names: std::collections::Ha
 #[async_trait::async_trait]
 impl crate::provider::KindApi<RoleSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&RoleSpec>, _: Option<&Tags>) -> Result<Option<Live>> {
-        if !self.known_names::<RoleSpec>().may_exist(&name.to_lowercase()) {
-            return Ok(None);
-        }
-        read(&self.iam, name).await
+        self.known_names::<RoleSpec>().read_if_listed(&name.to_lowercase(), read(&self.iam, name)).await
     }
     async fn create(&self, spec: &RoleSpec, _wait: std::time::Duration) -> Result<Outputs> {
         self.known_names::<RoleSpec>().created(&spec.name.to_lowercase());

@@ -203,10 +203,7 @@ async fn names(client: &Client) -> Result<std::collections::HashSet<String>> {
 #[async_trait::async_trait]
 impl crate::provider::KindApi<LambdaSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&LambdaSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
-        if !self.known_names::<LambdaSpec>().may_exist(name) {
-            return Ok(None);
-        }
-        read(&self.lambda, name, tags).await
+        self.known_names::<LambdaSpec>().read_if_listed(name, read(&self.lambda, name, tags)).await
     }
     async fn create(&self, spec: &LambdaSpec, wait: Duration) -> Result<Outputs> {
         self.known_names::<LambdaSpec>().created(&spec.name);
@@ -264,40 +261,13 @@ impl crate::provider::KindApi<LambdaSpec> for super::Clients {
     }
 }
 
-#[async_trait::async_trait]
-impl super::ArnTags for Client {
-    async fn tags_of(&self, arn: &str) -> Result<Option<Tags>> {
-        let client = self;
-        Ok(super::unless_missing(client.list_tags().resource(arn).send().await, |s| {
-            s.is_resource_not_found_exception()
-        })?
-        .map(|out| out.tags().cloned().unwrap_or_default().into_iter().collect()))
-    }
-
-    async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<()> {
-        let client = self;
-        client
-            .tag_resource()
-            .resource(arn)
-            .set_tags(Some(tags.clone().into_iter().collect()))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
-    }
-
-    async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<()> {
-        let client = self;
-        client.untag_resource().resource(arn).set_tag_keys(Some(keys.to_vec())).send().await.map_err(sdk_error)?;
-        Ok(())
-    }
-}
-
-impl super::ArnTagged for LambdaSpec {
-    fn tagging(clients: &super::Clients) -> &dyn super::ArnTags {
-        &clients.lambda
-    }
-}
+arn_tags!(Client => lambda for LambdaSpec {
+    arn: resource,
+    list: list_tags,
+    read: |out| out.tags().cloned().unwrap_or_default().into_iter().collect(),
+    write: |request, tags| request.set_tags(Some(tags.clone().into_iter().collect())),
+    gone: |s| s.is_resource_not_found_exception(),
+});
 
 #[cfg(test)]
 mod tests {

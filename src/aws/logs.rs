@@ -217,37 +217,13 @@ impl crate::provider::KindApi<LogGroupSpec> for super::Clients {
     }
 }
 
-#[async_trait::async_trait]
-impl super::ArnTags for Client {
-    async fn tags_of(&self, arn: &str) -> Result<Option<Tags>> {
-        let client = self;
-        let listed = client.list_tags_for_resource().resource_arn(arn).send().await;
-        let listed = super::unless_missing(listed, |s| s.is_resource_not_found_exception())?;
-        Ok(listed.map(|out| out.tags().cloned().unwrap_or_default().into_iter().collect()))
-    }
-
-    async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<()> {
-        let client = self;
-        let mut request = client.tag_resource().resource_arn(arn);
-        for (k, v) in tags {
-            request = request.tags(k, v);
-        }
-        request.send().await.map_err(sdk_error)?;
-        Ok(())
-    }
-
-    async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<()> {
-        let client = self;
-        client.untag_resource().resource_arn(arn).set_tag_keys(Some(keys.to_vec())).send().await.map_err(sdk_error)?;
-        Ok(())
-    }
-}
-
-impl super::ArnTagged for LogGroupSpec {
-    fn tagging(clients: &super::Clients) -> &dyn super::ArnTags {
-        &clients.logs
-    }
-}
+arn_tags!(Client => logs for LogGroupSpec {
+    arn: resource_arn,
+    list: list_tags_for_resource,
+    read: |out| out.tags().cloned().unwrap_or_default().into_iter().collect(),
+    write: |request, tags| tags.iter().fold(request, |request, (k, v)| request.tags(k, v)),
+    gone: |s| s.is_resource_not_found_exception(),
+});
 
 #[cfg(test)]
 mod tests {

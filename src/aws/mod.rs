@@ -2,6 +2,43 @@
 //! core's [`Provider`] with them. Each reader turns what AWS returns into the model's spec types
 //! ("not found" is `None`); errors keep the service's code ([`AwsError`]).
 
+/// Implements [`ArnTags`] for a service whose tagging calls (its list call, TagResource and
+/// UntagResource) name the resource by its ARN through one setter, and [`ArnTagged`] for the
+/// kind it tags: the service gives how its answer becomes tags, how tags enter its request, and
+/// which errors mean the resource is gone.
+macro_rules! arn_tags {
+    ($client:ty => $field:ident for $spec:ty {
+        arn: $arn:ident,
+        list: $list:ident,
+        read: |$out:ident| $read:expr,
+        write: |$request:ident, $tags:ident| $write:expr,
+        gone: $gone:expr $(,)?
+    }) => {
+        #[async_trait::async_trait]
+        impl $crate::aws::ArnTags for $client {
+            async fn tags_of(&self, arn: &str) -> Result<Option<Tags>> {
+                let listed = self.$list().$arn(arn).send().await;
+                Ok($crate::aws::unless_missing(listed, $gone)?.map(|$out| $read))
+            }
+            async fn add_tags(&self, arn: &str, $tags: &Tags) -> Result<()> {
+                let $request = self.tag_resource().$arn(arn);
+                $write.send().await.map_err(sdk_error)?;
+                Ok(())
+            }
+            async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<()> {
+                let request = self.untag_resource().$arn(arn).set_tag_keys(Some(keys.to_vec()));
+                request.send().await.map_err(sdk_error)?;
+                Ok(())
+            }
+        }
+        impl $crate::aws::ArnTagged for $spec {
+            fn tagging(clients: &$crate::aws::Clients) -> &dyn $crate::aws::ArnTags {
+                &clients.$field
+            }
+        }
+    };
+}
+
 mod batch;
 mod cloud;
 mod cloudwatch;
@@ -331,6 +368,18 @@ impl<K> KnownNames<K> {
     /// Whether `name` may exist: listed, created since, or nothing listed.
     pub(crate) fn may_exist(&self, name: &str) -> bool {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).as_ref().is_none_or(|n| n.contains(name))
+    }
+
+    /// `read`'s answer, or `None` without calling AWS when `name` is not among those listed.
+    pub(crate) async fn read_if_listed<T>(
+        &self,
+        name: &str,
+        read: impl std::future::Future<Output = Result<Option<T>>>,
+    ) -> Result<Option<T>> {
+        if !self.may_exist(name) {
+            return Ok(None);
+        }
+        read.await
     }
 
     /// Notes a resource this run creates (noted before the call: a create that fails after AWS

@@ -149,29 +149,10 @@ impl crate::provider::KindApi<TopicSpec> for super::Clients {
     }
 }
 
-#[async_trait::async_trait]
-impl super::ArnTags for Client {
-    async fn tags_of(&self, arn: &str) -> Result<Option<Tags>> {
-        let client = self;
-        Ok(super::unless_missing(client.list_tags_for_resource().resource_arn(arn).send().await, not_found)?
-            .map(|out| out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect()))
-    }
-
-    async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<()> {
-        let client = self;
-        client.tag_resource().resource_arn(arn).set_tags(Some(sns_tags(tags)?)).send().await.map_err(sdk_error)?;
-        Ok(())
-    }
-
-    async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<()> {
-        let client = self;
-        client.untag_resource().resource_arn(arn).set_tag_keys(Some(keys.to_vec())).send().await.map_err(sdk_error)?;
-        Ok(())
-    }
-}
-
-impl super::ArnTagged for TopicSpec {
-    fn tagging(clients: &super::Clients) -> &dyn super::ArnTags {
-        &clients.sns
-    }
-}
+arn_tags!(Client => sns for TopicSpec {
+    arn: resource_arn,
+    list: list_tags_for_resource,
+    read: |out| out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect(),
+    write: |request, tags| request.set_tags(Some(sns_tags(tags)?)),
+    gone: not_found,
+});

@@ -191,21 +191,16 @@ mod tests {
             let n = (MAX_QUERY_CHARS - head.len() - tail.len()) / unit.len();
             format!("{head}{}{tail}", unit.repeat(n))
         };
-        let bombs = [
-            fill("try ", "", "."),
+        // Units repeated before a last `.`, after a first `.`, and the others.
+        let before = ["try ", ". as $a | ", "label $out | ", "def f: "].map(|unit| fill(unit, "", "."));
+        let after = [" | not", " // .", " | .", ", .", ".a?"].map(|unit| fill(unit, ".", ""));
+        let others = [
             fill("-", "", "1"),
-            fill(". as $a | ", "", "."),
-            fill(" | not", ".", ""),
-            fill(" // .", ".", ""),
-            fill(" | .", ".", ""),
-            fill(", .", ".", ""),
             fill(" + 1", "1", ""),
             fill(" and true", "true", ""),
-            fill("label $out | ", "", "."),
-            fill(".a?", ".", ""),
-            fill("def f: ", "", "."),
             fill("reduce . as $x (.; ", "", ""),
         ];
+        let bombs: Vec<String> = before.into_iter().chain(after).chain(others).collect();
         for query in &bombs {
             assert!(query.chars().count() <= MAX_QUERY_CHARS);
             let _ = check(query);

@@ -209,19 +209,8 @@ mod tests {
             location: "123456789012/us-east-1".into(),
             state: "ACTIVE\x1b[2J\nSummary: forged".into(),
             no_data: true,
-            records_in: None,
-            records_delivered: None,
-            delivery_success: None,
-            freshness_now: None,
-            freshness_max: None,
-            throttled: None,
-            partitions_max: None,
-            partition_quota: None,
-            processing_success: None,
-            conversion_failed: None,
             alarms: vec!["a\u{202e}b\nc".into()],
-            records_in_series: vec![],
-            healthy: false,
+            ..StreamStatus::default()
         };
         let cells = columns(&s);
         assert_eq!(cells[1], "ACTIVE\\x1b[2J\\x0aSummary: forged");
@@ -237,19 +226,8 @@ mod tests {
             location: location.into(),
             state: "ACTIVE".into(),
             no_data: true,
-            records_in: None,
-            records_delivered: None,
-            delivery_success: None,
-            freshness_now: None,
-            freshness_max: None,
-            throttled: None,
-            partitions_max: None,
-            partition_quota: None,
-            processing_success: None,
-            conversion_failed: None,
-            alarms: vec![],
-            records_in_series: vec![],
             healthy: true,
+            ..StreamStatus::default()
         };
         let window = Window { start: 0, end: 3600, period: 180 };
         let one =

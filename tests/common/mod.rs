@@ -120,6 +120,16 @@ pub(crate) struct Run {
 }
 
 impl Run {
+    /// Runs `command` to its end, stdin closed.
+    pub(crate) fn of(mut command: Command) -> Run {
+        let out = command.stdin(Stdio::null()).output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
+    }
+
     pub(crate) fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
@@ -220,6 +230,22 @@ impl Fixture {
             .unwrap()
     }
 
+    /// Starts `apply` with `action` held in the proxy (as `key`) and returns once the run has
+    /// printed `ADDRESS: Creating...` and the proxy holds the call: a run in flight, its lock
+    /// held. Also returns the lines it prints after that one.
+    pub(crate) fn apply_held_at(
+        &self,
+        action: &str,
+        key: &'static str,
+        address: &str,
+    ) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+        self.faults().hold(action, key);
+        let mut child = self.spawn(&["apply", "--auto-approve"]);
+        let rest = wait_for_line(&mut child, &format!("{address}: Creating..."));
+        wait_until(&format!("the proxy holds {action}"), || self.faults().holding(key));
+        (child, rest)
+    }
+
     pub(crate) fn stack_path(&self) -> PathBuf {
         self.dir.path().join("stack.toml")
     }
@@ -238,12 +264,7 @@ impl Fixture {
                 None => command.env_remove(k),
             };
         }
-        let out = command.stdin(Stdio::null()).output().unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into(),
-            stderr: String::from_utf8_lossy(&out.stderr).into(),
-        }
+        Run::of(command)
     }
 
     /// Runs and asserts the exit code.
@@ -268,6 +289,13 @@ impl Fixture {
         self.edit_file("stack.toml", from, to);
     }
 
+    /// Drops the bucket's TLS-only policy: moto evaluates it without its condition and so denies
+    /// every object request over its plain HTTP (real S3 does not). Objects can be written and
+    /// read here only without it.
+    pub(crate) fn without_tls_only_policy(&self) {
+        self.edit("require_tls = \"true\"", "require_tls = \"false\"");
+    }
+
     pub(crate) fn write_file(&self, relative: &str, text: &str) {
         std::fs::write(self.dir.path().join(relative), text).unwrap();
     }
@@ -281,12 +309,13 @@ impl Fixture {
 
 /// Runs `provision -f STACK ARGS` against the endpoint, with dummy credentials and no colors.
 pub(crate) fn run_at(stack: &Path, endpoint: &str, args: &[&str]) -> Run {
-    let out = command(stack, endpoint, args).stdin(Stdio::null()).output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
+    Run::of(command(stack, endpoint, args))
+}
+
+/// Sends SIGINT to a child, as Ctrl-C does.
+pub(crate) fn interrupt(child: &std::process::Child) {
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
 }
 
 /// The `provision` command for a stack and endpoint, with dummy credentials and no colors.

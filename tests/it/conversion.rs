@@ -79,9 +79,8 @@ async fn a_converting_stream_its_table_and_its_role_are_wired_and_change_in_plac
     assert!(report["records"][1]["prefix"].as_str().unwrap().contains("/format-conversion-failed/"), "{report}");
     fx.edit("region = \"int\"", "region = \"string\"");
 
-    // moto keeps the configuration and writes JSON: verify reads it as JSON and says so (moto
-    // refuses object reads under the TLS-only bucket policy over plain HTTP).
-    fx.edit("require_tls = \"true\"", "require_tls = \"false\"");
+    // moto keeps the configuration and writes JSON: verify reads it as JSON and says so.
+    fx.without_tls_only_policy();
     fx.edit("[bucket.data]\n", "[bucket.data]\nforce_destroy = true\n");
     fx.apply();
     fx.ok(&["send", "--count", "10"], 0);

@@ -97,7 +97,7 @@ fn preview_explains_what_it_cannot_do() {
 #[tokio::test]
 async fn sent_records_all_arrive_exactly_once_through_partial_failures_and_throttling() {
     let fx = Fixture::with_faults();
-    fx.edit("require_tls = \"true\"", "require_tls = \"false\"");
+    fx.without_tls_only_policy();
     fx.apply();
     // Sending before anything exists is refused by name; here the stream exists.
     fx.faults().inject("PutRecordBatch", Fault::PartialBatch { failed: 7 }, 3);
@@ -135,7 +135,7 @@ fn accepted(run: &Run) -> usize {
 #[tokio::test]
 async fn send_never_reports_more_than_arrived_and_says_what_is_unknown() {
     let fx = Fixture::with_faults();
-    fx.edit("require_tls = \"true\"", "require_tls = \"false\"");
+    fx.without_tls_only_policy();
     fx.apply();
     // Stored, then answered 500; an answer that accounts for no entry; a whole-call refusal
     // that may come after storing (ServiceUnavailableException).
@@ -170,7 +170,7 @@ async fn send_never_reports_more_than_arrived_and_says_what_is_unknown() {
 #[tokio::test]
 async fn verify_compares_with_the_preview_of_the_records_sent() {
     let fx = Fixture::new();
-    fx.edit("require_tls = \"true\"", "require_tls = \"false\"");
+    fx.without_tls_only_policy();
     let missing = fx.ok(&["send", "--count", "10"], 1);
     assert!(missing.stderr.contains("does not exist: run `provision apply` first"), "{}", missing.all());
     fx.apply();

@@ -205,11 +205,8 @@ async fn partial_failure_finishes_independent_work_and_converges_on_rerun() {
 #[tokio::test]
 async fn a_killed_apply_is_completed_by_the_next_one() {
     let fx = Fixture::with_faults();
-    fx.faults().hold("CreateDeliveryStream", "create");
-    let mut child = fx.spawn(&["apply", "--auto-approve"]);
-    let _rest = wait_for_line(&mut child, "firehose.events: Creating...");
     // Killed while the create is held in the proxy (it has been sent: the proxy has it).
-    wait_until("the proxy holds CreateDeliveryStream", || fx.faults().holding("create"));
+    let (mut child, _rest) = fx.apply_held_at("CreateDeliveryStream", "create", "firehose.events");
     child.kill().unwrap();
     child.wait().unwrap();
     // The held create goes on once released, after the kill: wait until it has reached moto.
@@ -230,13 +227,9 @@ async fn a_killed_apply_is_completed_by_the_next_one() {
 #[tokio::test]
 async fn ctrl_c_lets_work_in_flight_finish_and_starts_nothing_new() {
     let fx = Fixture::with_faults();
-    fx.faults().hold("CreateFunction", "function");
-    let mut child = fx.spawn(&["apply", "--auto-approve"]);
-    let rest = wait_for_line(&mut child, "lambda.extractor: Creating...");
+    let (mut child, rest) = fx.apply_held_at("CreateFunction", "function", "lambda.extractor");
     let stderr = lines(child.stderr.take().unwrap());
-    wait_until("the proxy holds CreateFunction", || fx.faults().holding("function"));
-    let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(kill.success());
+    interrupt(&child);
     // The interrupt is seen while the create is in flight; then the create is let through.
     wait_for(&stderr, "Interrupt received");
     fx.faults().release("function");
@@ -257,15 +250,11 @@ async fn ctrl_c_lets_work_in_flight_finish_and_starts_nothing_new() {
 async fn a_second_ctrl_c_releases_the_lock_before_quitting() {
     let fx = Fixture::with_faults();
     // The create held for as long as the test runs: the run is in flight throughout.
-    fx.faults().hold("CreateFunction", "function");
-    let mut child = fx.spawn(&["apply", "--auto-approve"]);
-    let _rest = wait_for_line(&mut child, "lambda.extractor: Creating...");
+    let (mut child, _rest) = fx.apply_held_at("CreateFunction", "function", "lambda.extractor");
     let stderr = lines(child.stderr.take().unwrap());
-    wait_until("the proxy holds CreateFunction", || fx.faults().holding("function"));
     // The second interrupt once the first is seen (provision says so), not after a guessed time.
     for seen in ["Interrupt received", "lock"] {
-        let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-        assert!(kill.success());
+        interrupt(&child);
         wait_for(&stderr, seen);
     }
     let status = child.wait().unwrap();

@@ -74,9 +74,7 @@ async fn the_default_lock_bucket_cannot_be_squatted_and_a_named_one_in_another_a
 #[tokio::test]
 async fn a_second_run_is_refused_while_the_first_holds_the_lock() {
     let fx = Fixture::with_faults();
-    fx.faults().hold("CreateDeliveryStream", "create");
-    let mut first = fx.spawn(&["apply", "--auto-approve"]);
-    let _rest = wait_for_line(&mut first, "firehose.events: Creating...");
+    let (mut first, _rest) = fx.apply_held_at("CreateDeliveryStream", "create", "firehose.events");
     let second = fx.ok(&["apply", "--auto-approve"], 1);
     fx.faults().release("create");
     assert!(
@@ -91,9 +89,7 @@ async fn a_second_run_is_refused_while_the_first_holds_the_lock() {
 #[tokio::test]
 async fn a_broken_lock_is_never_released_by_its_old_holder() {
     let fx = Fixture::with_faults();
-    fx.faults().hold("CreateDeliveryStream", "create");
-    let mut first = fx.spawn(&["apply", "--auto-approve"]);
-    let _rest = wait_for_line(&mut first, "firehose.events: Creating...");
+    let (first, _rest) = fx.apply_held_at("CreateDeliveryStream", "create", "firehose.events");
     let unlock = fx.ok(&["unlock"], 0);
     assert!(unlock.stdout.contains("Broke the lock of stack \"firehose-dp-demo\" held by"), "{}", unlock.all());
     assert!(unlock.stdout.contains(&format!("(pid {})", first.id())), "{}", unlock.all());

@@ -255,9 +255,7 @@ async fn unowned_resource_is_reported_left_alone_and_importable() {
 #[tokio::test]
 async fn destroy_keeps_data_unless_force_destroy() {
     let fx = Fixture::new();
-    // moto evaluates the TLS-only bucket policy without its condition and so denies every object
-    // request; real S3 does not. Objects can only be written here without that policy.
-    fx.edit("require_tls = \"true\"", "require_tls = \"false\"");
+    fx.without_tls_only_policy();
     fx.apply();
     let s3 = fx.moto.s3().await;
     s3.put_object().bucket(BUCKET).key("region=eu/x.json").body(b"{}".to_vec().into()).send().await.unwrap();

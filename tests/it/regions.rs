@@ -19,6 +19,17 @@ fn regions() -> Fixture {
 
 /// An SDK configuration acting in `region` of the home account, or of the partner's through
 /// the example's role (moto's AssumeRole).
+/// The default stack in the Region `PROVISION_VAR_region` names (default us-east-1), its roles
+/// named per Region (IAM is global in an account).
+fn in_a_region_of_its_variable() -> Fixture {
+    let fx = Fixture::new();
+    fx.edit("region = \"us-east-1\"", "region = \"${var.region}\"");
+    fx.edit("[variables]\n", "[variables]\nregion = \"us-east-1\"\n");
+    fx.edit("[role.extractor]\n", "[role.extractor]\nname = \"extractor-${aws.region}\"\n");
+    fx.edit("[role.delivery]\n", "[role.delivery]\nname = \"delivery-${aws.region}\"\n");
+    fx
+}
+
 async fn config(fx: &Fixture, region: &str, partner: bool) -> aws_config::SdkConfig {
     let base = fx.moto.sdk_config().await.to_builder().region(aws_config::Region::new(region.to_string())).build();
     if !partner {
@@ -154,12 +165,7 @@ async fn a_fleet_lives_where_each_instance_says_and_a_removed_region_takes_exact
 /// global): they are another deployment's, never its orphans.
 #[tokio::test]
 async fn one_stack_file_applied_in_two_regions_never_takes_the_other_for_orphans() {
-    let fx = Fixture::new();
-    fx.edit("region = \"us-east-1\"", "region = \"${var.region}\"");
-    fx.edit("[variables]\n", "[variables]\nregion = \"us-east-1\"\n");
-    // Role names of their own per Region (IAM is global in an account).
-    fx.edit("[role.extractor]\n", "[role.extractor]\nname = \"extractor-${aws.region}\"\n");
-    fx.edit("[role.delivery]\n", "[role.delivery]\nname = \"delivery-${aws.region}\"\n");
+    let fx = in_a_region_of_its_variable();
     fx.apply();
     let us = inventory(&fx, "us-east-1", false).await;
     let eu = [("PROVISION_VAR_region", Some("eu-west-1"))];
@@ -261,11 +267,7 @@ async fn roles(fx: &Fixture) -> Vec<String> {
 /// `will be destroyed` and deleted, stopping us-east-1's delivery).
 #[tokio::test]
 async fn a_region_by_region_rollout_never_deletes_what_another_home_deployed() {
-    let fx = Fixture::new();
-    fx.edit("region = \"us-east-1\"", "region = \"${var.region}\"");
-    fx.edit("[variables]\n", "[variables]\nregion = \"us-east-1\"\n");
-    fx.edit("[role.extractor]\n", "[role.extractor]\nname = \"extractor-${aws.region}\"\n");
-    fx.edit("[role.delivery]\n", "[role.delivery]\nname = \"delivery-${aws.region}\"\n");
+    let fx = in_a_region_of_its_variable();
     let older = std::fs::read_to_string(fx.stack_path()).unwrap();
     let newer = format!(
         "{older}\n[role.extra]\nname = \"extra-${{aws.region}}\"\ntrust = [\"lambda.amazonaws.com\"]\n\n[bucket.extra]\nname = \"extra-${{aws.account_id}}-${{aws.region}}\"\nrequire_tls = false\n"

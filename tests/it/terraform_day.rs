@@ -295,7 +295,7 @@ async fn a_log_group_made_elsewhere_is_imported_never_adopted() {
 #[tokio::test]
 async fn destroy_is_not_blocked_by_what_only_creating_needs_and_says_what_holds_data() {
     let fx = Fixture::new();
-    fx.edit("require_tls = \"true\"", "require_tls = \"false\"");
+    fx.without_tls_only_policy();
     fx.apply();
     fx.ok(&["send", "--count", "3"], 0);
     // AWS retires the managed policy a role attaches: creating would fail, so plan refuses...
