@@ -1,8 +1,8 @@
 //! CloudWatch metric alarms (and, for `status`, metric data and alarm states).
 
 use super::batch::Batcher;
+use super::sdk_error;
 use super::ArnTags;
-use super::{sdk_error, sync_tags};
 use crate::model::kinds::alarm::{AlarmMetric, MetricStat, EXPRESSION_ID};
 use crate::model::{AlarmSpec, Live, Outputs, Spec, Tags};
 use anyhow::{Context as _, Result};
@@ -174,13 +174,7 @@ pub(super) async fn update(client: &Client, desired: &AlarmSpec, live: &AlarmSpe
     if settings {
         put(client, desired, false).await?;
     }
-    sync_tags(
-        &desired.tags,
-        &live.tags,
-        |add| async move { client.add_tags(arn, &add).await },
-        |keys| async move { client.remove_tags(arn, &keys).await },
-    )
-    .await?;
+    client.retag(arn, &desired.tags, &live.tags).await?;
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 

@@ -396,6 +396,37 @@ async fn wait_active(client: &Client, name: &str, wait: Duration) -> Result<Stri
     }
 }
 
+/// The settings of a stream's S3 destination, on a create's builder or an update's (the SDK's
+/// two builders have the same setters): one list for both.
+macro_rules! destination_settings {
+    ($builder:expr, $spec:expr) => {{
+        let spec: &FirehoseSpec = $spec;
+        $builder
+            .role_arn(&spec.role_arn)
+            .bucket_arn(&spec.bucket_arn)
+            .prefix(&spec.prefix)
+            .error_output_prefix(&spec.error_output_prefix)
+            .buffering_hints(buffering(spec))
+            .compression_format(CompressionFormat::from(spec.compression.as_str()))
+            .encryption_configuration(encryption(spec)?)
+            .cloud_watch_logging_options(logging(spec))
+            .processing_configuration(processing(spec)?)
+            .s3_backup_mode(backup_mode(spec))
+            .dynamic_partitioning_configuration(dynamic(spec))
+    }};
+}
+
+/// The settings of a stream's S3 backup, on a create's builder or an update's.
+macro_rules! backup_settings {
+    ($builder:expr, $spec:expr, $backup:expr) => {
+        $builder
+            .role_arn(&$spec.role_arn)
+            .bucket_arn(&$backup.bucket_arn)
+            .prefix(&$backup.prefix)
+            .compression_format(CompressionFormat::Uncompressed)
+    };
+}
+
 pub(super) async fn update(
     client: &Client,
     desired: &FirehoseSpec,
@@ -413,18 +444,7 @@ pub(super) async fn update(
         attributes
     };
     if destination(desired) != destination(live) {
-        let mut update = ExtendedS3DestinationUpdate::builder()
-            .role_arn(&desired.role_arn)
-            .bucket_arn(&desired.bucket_arn)
-            .prefix(&desired.prefix)
-            .error_output_prefix(&desired.error_output_prefix)
-            .buffering_hints(buffering(desired))
-            .compression_format(CompressionFormat::from(desired.compression.as_str()))
-            .encryption_configuration(encryption(desired)?)
-            .cloud_watch_logging_options(logging(desired))
-            .processing_configuration(processing(desired)?)
-            .s3_backup_mode(backup_mode(desired))
-            .dynamic_partitioning_configuration(dynamic(desired))
+        let mut update = destination_settings!(ExtendedS3DestinationUpdate::builder(), desired)
             .file_extension(&desired.file_extension);
         match conversion(desired) {
             Some(c) => update = update.data_format_conversion_configuration(c),
@@ -436,14 +456,7 @@ pub(super) async fn update(
             None => {}
         }
         if let Some(b) = &desired.s3_backup {
-            update = update.s3_backup_update(
-                S3DestinationUpdate::builder()
-                    .role_arn(&desired.role_arn)
-                    .bucket_arn(&b.bucket_arn)
-                    .prefix(&b.prefix)
-                    .compression_format(CompressionFormat::Uncompressed)
-                    .build(),
-            );
+            update = update.s3_backup_update(backup_settings!(S3DestinationUpdate::builder(), desired, b).build());
         }
         let update = update.build();
         // The version id must be fresh: describe right before updating, and again on a conflict.
@@ -494,18 +507,7 @@ impl crate::provider::KindApi<FirehoseSpec> for super::Clients {
     async fn create(&self, spec: &FirehoseSpec, wait: Duration) -> Result<Outputs> {
         self.known_names::<FirehoseSpec>().created(&spec.name);
         let client = &self.firehose;
-        let mut destination = ExtendedS3DestinationConfiguration::builder()
-            .role_arn(&spec.role_arn)
-            .bucket_arn(&spec.bucket_arn)
-            .prefix(&spec.prefix)
-            .error_output_prefix(&spec.error_output_prefix)
-            .buffering_hints(buffering(spec))
-            .compression_format(CompressionFormat::from(spec.compression.as_str()))
-            .encryption_configuration(encryption(spec)?)
-            .cloud_watch_logging_options(logging(spec))
-            .processing_configuration(processing(spec)?)
-            .s3_backup_mode(backup_mode(spec))
-            .dynamic_partitioning_configuration(dynamic(spec));
+        let mut destination = destination_settings!(ExtendedS3DestinationConfiguration::builder(), spec);
         if !spec.file_extension.is_empty() {
             destination = destination.file_extension(&spec.file_extension);
         }
@@ -513,14 +515,8 @@ impl crate::provider::KindApi<FirehoseSpec> for super::Clients {
             destination = destination.data_format_conversion_configuration(c);
         }
         if let Some(b) = &spec.s3_backup {
-            destination = destination.s3_backup_configuration(
-                S3DestinationConfiguration::builder()
-                    .role_arn(&spec.role_arn)
-                    .bucket_arn(&b.bucket_arn)
-                    .prefix(&b.prefix)
-                    .compression_format(CompressionFormat::Uncompressed)
-                    .build()?,
-            );
+            destination = destination
+                .s3_backup_configuration(backup_settings!(S3DestinationConfiguration::builder(), spec, b).build()?);
         }
         let destination = destination.build()?;
         let tags =

@@ -1,7 +1,7 @@
 //! Lambda functions: code (deterministic zip), configuration, published versions, tags.
 
+use super::sdk_error;
 use super::ArnTags;
-use super::{sdk_error, sync_tags};
 use crate::defaults;
 use crate::error::has_code;
 use crate::model::{function_arn_for_use, LambdaSpec, Live, Outputs, Spec, Tags, UNPUBLISHED};
@@ -138,16 +138,7 @@ pub(super) async fn update(
         })
         .await?;
     }
-    sync_tags(
-        &desired.tags,
-        &live.tags,
-        |add| async move { client.add_tags(arn, &add).await },
-        |keys| async move {
-            client.untag_resource().resource(arn).set_tag_keys(Some(keys)).send().await.map_err(sdk_error)?;
-            Ok(())
-        },
-    )
-    .await?;
+    client.retag(arn, &desired.tags, &live.tags).await?;
     let mut version = live.version.clone().filter(|v| v != UNPUBLISHED);
     if desired.publish && (version.is_none() || code_changed || config_changed) {
         wait_ready(client, name, wait).await?;

@@ -1,8 +1,8 @@
 //! CloudWatch Logs groups and the log streams created with them.
 
 use super::batch::Batcher;
+use super::sdk_error;
 use super::ArnTags;
-use super::{sdk_error, sync_tags};
 use crate::model::{Live, LogGroupSpec, Outputs, Spec, Tags};
 use anyhow::{Context, Result};
 use aws_sdk_cloudwatchlogs::types::LogGroup;
@@ -138,16 +138,7 @@ pub(super) async fn update(client: &Client, desired: &LogGroupSpec, live: &LogGr
             Err(e) => return Err(sdk_error(e)),
         }
     }
-    sync_tags(
-        &desired.tags,
-        &live.tags,
-        |add| async move { client.add_tags(arn, &add).await },
-        |keys| async move {
-            client.untag_resource().resource_arn(arn).set_tag_keys(Some(keys)).send().await.map_err(sdk_error)?;
-            Ok(())
-        },
-    )
-    .await?;
+    client.retag(arn, &desired.tags, &live.tags).await?;
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 

@@ -322,6 +322,11 @@ pub(crate) trait ArnTags: Sync {
     async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<()>;
     /// Removes tags by key.
     async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<()>;
+    /// Takes the resource's tags from `live` to `desired`, sending only the changes.
+    async fn retag(&self, arn: &str, desired: &Tags, live: &Tags) -> Result<()> {
+        let add = |add: Tags| async move { self.add_tags(arn, &add).await };
+        sync_tags(desired, live, add, |keys| async move { self.remove_tags(arn, &keys).await }).await
+    }
 }
 
 /// A kind whose service tags by ARN: its tags are read and written through that service's

@@ -1,7 +1,7 @@
 //! SNS topics and their subscriptions.
 
+use super::sdk_error;
 use super::ArnTags;
-use super::{sdk_error, sync_tags};
 use crate::model::kinds::topic::Subscription;
 use crate::model::{Live, Outputs, Spec, Tags, TopicSpec};
 use anyhow::Result;
@@ -90,13 +90,7 @@ pub(super) async fn update(client: &Client, desired: &TopicSpec, live: &TopicSpe
             client.unsubscribe().subscription_arn(subscription).send().await.map_err(sdk_error)?;
         }
     }
-    sync_tags(
-        &desired.tags,
-        &live.tags,
-        |add| async move { client.add_tags(arn, &add).await },
-        |keys| async move { client.remove_tags(arn, &keys).await },
-    )
-    .await?;
+    client.retag(arn, &desired.tags, &live.tags).await?;
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 

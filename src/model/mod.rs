@@ -105,37 +105,42 @@ impl Environment {
         format!("arn:{}:iam::{}:role{path}{name}", self.partition(), self.account_id)
     }
 
+    /// The ARN of `resource` of `service` in this Region and account.
+    fn regional_arn(&self, service: &str, resource: std::fmt::Arguments<'_>) -> String {
+        format!("arn:{}:{service}:{}:{}:{resource}", self.partition(), self.region, self.account_id)
+    }
+
     pub fn function_arn(&self, name: &str) -> String {
-        format!("arn:{}:lambda:{}:{}:function:{name}", self.partition(), self.region, self.account_id)
+        self.regional_arn("lambda", format_args!("function:{name}"))
     }
 
     pub fn log_group_arn(&self, name: &str) -> String {
-        format!("arn:{}:logs:{}:{}:log-group:{name}", self.partition(), self.region, self.account_id)
+        self.regional_arn("logs", format_args!("log-group:{name}"))
     }
 
     pub fn stream_arn(&self, name: &str) -> String {
-        format!("arn:{}:firehose:{}:{}:deliverystream/{name}", self.partition(), self.region, self.account_id)
+        self.regional_arn("firehose", format_args!("deliverystream/{name}"))
     }
 
     pub fn table_arn(&self, database: &str, table: &str) -> String {
-        format!("arn:{}:glue:{}:{}:table/{database}/{table}", self.partition(), self.region, self.account_id)
+        self.regional_arn("glue", format_args!("table/{database}/{table}"))
     }
 
     /// The account's Glue Data Catalog.
     pub fn catalog_arn(&self) -> String {
-        format!("arn:{}:glue:{}:{}:catalog", self.partition(), self.region, self.account_id)
+        self.regional_arn("glue", format_args!("catalog"))
     }
 
     pub fn database_arn(&self, database: &str) -> String {
-        format!("arn:{}:glue:{}:{}:database/{database}", self.partition(), self.region, self.account_id)
+        self.regional_arn("glue", format_args!("database/{database}"))
     }
 
     pub fn topic_arn(&self, name: &str) -> String {
-        format!("arn:{}:sns:{}:{}:{name}", self.partition(), self.region, self.account_id)
+        self.regional_arn("sns", format_args!("{name}"))
     }
 
     pub fn alarm_arn(&self, name: &str) -> String {
-        format!("arn:{}:cloudwatch:{}:{}:alarm:{name}", self.partition(), self.region, self.account_id)
+        self.regional_arn("cloudwatch", format_args!("alarm:{name}"))
     }
 
     pub fn log_stream_arn(&self, group: &str, stream: &str) -> String {

@@ -130,6 +130,18 @@ impl Run {
         }
     }
 
+    /// Asserts stdout holds `text` (else shows all it printed).
+    #[track_caller]
+    pub(crate) fn assert_stdout(&self, text: &str) {
+        assert!(self.stdout.contains(text), "stdout lacks {text:?}:\n{}", self.all());
+    }
+
+    /// Asserts stderr holds `text` (else shows all it printed).
+    #[track_caller]
+    pub(crate) fn assert_stderr(&self, text: &str) {
+        assert!(self.stderr.contains(text), "stderr lacks {text:?}:\n{}", self.all());
+    }
+
     pub(crate) fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
@@ -281,7 +293,7 @@ impl Fixture {
     /// Asserts the plan is empty.
     pub(crate) fn assert_clean(&self) {
         let run = self.ok(&["plan", "--detailed-exitcode"], 0);
-        assert!(run.stdout.contains("No changes."), "{}", run.all());
+        run.assert_stdout("No changes.");
     }
 
     /// Replaces text in stack.toml (the text must be there).

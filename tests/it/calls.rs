@@ -77,7 +77,7 @@ async fn a_resource_the_listings_lack_is_not_read() {
     let fx = Fixture::with_faults();
     fx.faults().reset_counts();
     let plan = fx.ok(&["plan"], 0);
-    assert!(plan.stdout.contains("role.extractor will be created"), "{}", plan.all());
+    plan.assert_stdout("role.extractor will be created");
     let c = counts(&fx);
     for action in [
         "IAM.GetRole",

@@ -88,5 +88,5 @@ async fn a_converting_stream_its_table_and_its_role_are_wired_and_change_in_plac
     assert!(verify.stdout.contains("this endpoint is not AWS") && verify.stdout.contains("orc"), "{}", verify.all());
 
     let destroyed = fx.ok(&["destroy", "--auto-approve"], 0);
-    assert!(destroyed.stdout.contains("Destroy complete!"), "{}", destroyed.all());
+    destroyed.assert_stdout("Destroy complete!");
 }

@@ -87,11 +87,7 @@ fn preview_explains_what_it_cannot_do() {
     let text = std::fs::read_to_string(&stack).unwrap().replace("python3.12", "java21");
     std::fs::write(dir.path().join("stack.toml"), text).unwrap();
     let java = run_at(&dir.path().join("stack.toml"), "http://127.0.0.1:9", &["preview"]);
-    assert!(
-        java.stderr.contains("preview runs Python (python3.*) and Node.js (nodejs*) handlers only"),
-        "{}",
-        java.all()
-    );
+    java.assert_stderr("preview runs Python (python3.*) and Node.js (nodejs*) handlers only");
 }
 
 #[tokio::test]
@@ -149,7 +145,7 @@ async fn send_never_reports_more_than_arrived_and_says_what_is_unknown() {
     assert!(accepted(&sent) <= arrived, "reported {} accepted, {arrived} arrived: {}", accepted(&sent), sent.all());
     assert_eq!(accepted(&sent), 500, "{}", sent.all());
     assert_eq!(arrived, 1500, "two unknown batches were stored, none was resent");
-    assert!(sent.stdout.contains("1500 of unknown outcome (not resent)"), "{}", sent.all());
+    sent.assert_stdout("1500 of unknown outcome (not resent)");
     assert!(
         sent.stderr.contains("may or may not have been stored") && sent.stderr.contains("--resend-unknown"),
         "{}",
@@ -172,19 +168,19 @@ async fn verify_compares_with_the_preview_of_the_records_sent() {
     let fx = Fixture::new();
     fx.without_tls_only_policy();
     let missing = fx.ok(&["send", "--count", "10"], 1);
-    assert!(missing.stderr.contains("does not exist: run `provision apply` first"), "{}", missing.all());
+    missing.assert_stderr("does not exist: run `provision apply` first");
     fx.apply();
     fx.write_file("records.jsonl", &format!("{SAMPLE}\n{SAMPLE}\n{SAMPLE}\n"));
     let file = fx.dir.path().join("records.jsonl");
     let file = file.to_str().unwrap();
     fx.ok(&["send", "--records", file], 0);
     let verify = fx.ok(&["verify", "--records", file, "--wait", "5"], 0);
-    assert!(verify.stdout.contains("Against the preview of those records: 3 expected, 3 found."), "{}", verify.all());
+    verify.assert_stdout("Against the preview of those records: 3 expected, 3 found.");
     // More records than were sent are expected: verify says so and fails.
     fx.write_file("more.jsonl", &format!("{SAMPLE}\n").repeat(5));
     let more = fx.dir.path().join("more.jsonl");
     let short = fx.ok(&["verify", "--records", more.to_str().unwrap()], 1);
-    assert!(short.stdout.contains("5 expected, 3 found"), "{}", short.all());
+    short.assert_stdout("5 expected, 3 found");
 }
 
 /// Each example: validated, previewed, applied, planned clean, destroyed.
@@ -244,13 +240,13 @@ async fn every_example_is_previewed_applied_planned_clean_and_destroyed() {
     // Two streams share a bucket: each needs naming.
     let shared = dir.path().join("shared-bucket.toml");
     let ambiguous = run_at(&shared, &moto.endpoint, &["preview"]);
-    assert!(ambiguous.stderr.contains("several streams (firehose.clicks, firehose.views)"), "{}", ambiguous.all());
+    ambiguous.assert_stderr("several streams (firehose.clicks, firehose.views)");
     let views = run_at(
         &shared,
         &moto.endpoint,
         &["preview", "firehose.views", "--count", "10", "--at", "2026-11-26T10:00:00Z"],
     );
-    assert!(views.stdout.contains("views/device="), "{}", views.all());
+    views.assert_stdout("views/device=");
 }
 
 #[test]

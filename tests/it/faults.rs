@@ -88,11 +88,7 @@ async fn permanent_errors_fail_at_once_with_the_aws_message() {
     fx.faults().inject("CreateDeliveryStream", denied, 100);
     let run = fx.ok(&["apply", "--auto-approve"], 1);
     assert_eq!(fx.faults().seen("CreateDeliveryStream"), 1, "not retried");
-    assert!(
-        run.stdout.contains("InvalidArgumentException: Prefix is not valid for dynamic partitioning"),
-        "{}",
-        run.all()
-    );
+    run.assert_stdout("InvalidArgumentException: Prefix is not valid for dynamic partitioning");
 }
 
 #[tokio::test]
@@ -111,7 +107,7 @@ async fn streams_and_functions_are_waited_for() {
     );
     fx.faults().inject("GetFunctionConfiguration", Fault::Rewrite { key: "State", from: "Active", to: "Pending" }, 1);
     let apply = fx.apply();
-    assert!(apply.stdout.contains("firehose.events: Creation complete"), "{}", apply.all());
+    apply.assert_stdout("firehose.events: Creation complete");
     assert!(fx.faults().seen("DescribeDeliveryStream") >= 4);
     assert!(fx.faults().seen("GetFunctionConfiguration") >= 3);
     assert_converged(&fx).await;
@@ -143,11 +139,7 @@ async fn rule_s2_a_failed_stream_is_reported_and_recreated() {
     let failed = Fault::Rewrite { key: "DeliveryStreamStatus", from: "ACTIVE", to: "CREATING_FAILED" };
     fx.faults().inject("DescribeDeliveryStream", failed.clone(), 1);
     let run = fx.ok(&["apply", "--auto-approve"], 1);
-    assert!(
-        run.stdout.contains("firehose.events: creating failed: stream PUT-S3-lambda failed to create"),
-        "{}",
-        run.all()
-    );
+    run.assert_stdout("firehose.events: creating failed: stream PUT-S3-lambda failed to create");
     // Still failed when planning: the plan offers to recreate it.
     fx.faults().inject("DescribeDeliveryStream", failed, 1);
     let plan = fx.ok(&["plan"], 0).stdout;

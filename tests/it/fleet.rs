@@ -28,11 +28,7 @@ fn planned(fx: &Fixture, args: &[&str]) -> Vec<(String, String)> {
 async fn a_fleet_lives_and_dies_one_instance_at_a_time() {
     let fx = Fixture::fleet();
     let applied = fx.apply();
-    assert!(
-        applied.stdout.contains("Apply complete! Resources: 35 added, 0 changed, 0 destroyed."),
-        "{}",
-        applied.all()
-    );
+    applied.assert_stdout("Apply complete! Resources: 35 added, 0 changed, 0 destroyed.");
     fx.assert_clean();
 
     // An instance's outputs, in the quoted form Terraform prints too.
@@ -49,9 +45,9 @@ async fn a_fleet_lives_and_dies_one_instance_at_a_time() {
 
     // The data path picks a stream by instance address; graph draws a cluster per instance.
     let preview = fx.ok(&["preview", "module.tenant[globex].firehose.events", "--count", "3"], 0);
-    assert!(preview.stdout.contains("\n  tenant=globex/region="), "{}", preview.all());
+    preview.assert_stdout("\n  tenant=globex/region=");
     let several = fx.ok(&["preview"], 1);
-    assert!(several.stderr.contains("module.tenant[acme].firehose.events"), "{}", several.all());
+    several.assert_stderr("module.tenant[acme].firehose.events");
     let dot = fx.ok(&["graph"], 0).stdout;
     assert_eq!(dot.matches("subgraph").count(), 3, "{dot}");
     assert!(dot.contains("label = \"module.tenant[initech]\""), "{dot}");

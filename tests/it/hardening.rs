@@ -12,7 +12,7 @@ async fn every_s3_request_names_the_expected_bucket_owner() {
     fx.apply();
     fx.assert_clean();
     let destroy = fx.ok(&["destroy", "--auto-approve"], 0);
-    assert!(destroy.stdout.contains("6 destroyed"), "{}", destroy.all());
+    destroy.assert_stdout("6 destroyed");
     let requests = fx.faults().s3_requests();
     assert!(requests.len() > 20, "a full cycle makes many S3 requests: {requests:?}");
     let missing: Vec<_> = requests
@@ -35,8 +35,8 @@ async fn a_bucket_in_another_account_is_a_conflict_and_never_written() {
         plan.all()
     );
     let apply = fx.ok(&["apply", "--auto-approve"], 1);
-    assert!(apply.stderr.contains("not owned by this stack; nothing was changed"), "{}", apply.all());
-    assert!(apply.stderr.contains("\n  bucket.data: choose another name"), "{}", apply.all());
+    apply.assert_stderr("not owned by this stack; nothing was changed");
+    apply.assert_stderr("\n  bucket.data: choose another name");
     let to_it: Vec<_> = fx.faults().s3_requests().into_iter().filter(|(_, b, _)| b == BUCKET).collect();
     assert!(!to_it.is_empty());
     assert!(to_it.iter().all(|(a, _, _)| a.starts_with("Get")), "only reads, refused: {to_it:?}");
@@ -63,11 +63,7 @@ async fn the_default_lock_bucket_cannot_be_squatted_and_a_named_one_in_another_a
     fx.edit("name = \"firehose-dp-demo\"", "name = \"firehose-dp-demo\"\nlock_bucket = \"my-locks-${aws.account_id}\"");
     fx.faults().reset_counts();
     let apply = fx.ok(&["apply", "--auto-approve"], 1);
-    assert!(
-        apply.stderr.contains("the lock bucket \"my-locks-123456789012\" exists in another account"),
-        "{}",
-        apply.all()
-    );
+    apply.assert_stderr("the lock bucket \"my-locks-123456789012\" exists in another account");
     assert_eq!(fx.faults().seen("PutObject"), 0, "no lock object written into someone else's bucket");
 }
 
@@ -91,8 +87,8 @@ async fn a_broken_lock_is_never_released_by_its_old_holder() {
     let fx = Fixture::with_faults();
     let (first, _rest) = fx.apply_held_at("CreateDeliveryStream", "create", "firehose.events");
     let unlock = fx.ok(&["unlock"], 0);
-    assert!(unlock.stdout.contains("Broke the lock of stack \"firehose-dp-demo\" held by"), "{}", unlock.all());
-    assert!(unlock.stdout.contains(&format!("(pid {})", first.id())), "{}", unlock.all());
+    unlock.assert_stdout("Broke the lock of stack \"firehose-dp-demo\" held by");
+    unlock.assert_stdout(&format!("(pid {})", first.id()));
     // The next run takes the lock.
     fx.moto
         .put_lock(serde_json::json!({"who": "bob@ci (pid 7)", "command": "apply", "since": "2026-11-26T10:00:00Z"}))
@@ -112,7 +108,7 @@ async fn with_locking_off_no_lock_is_taken() {
     fx.apply();
     assert!(fx.faults().s3_requests().iter().all(|(a, _, _)| a != "PutObject"), "no lock object");
     let unlock = fx.ok(&["unlock"], 1);
-    assert!(unlock.stderr.contains("locking is off"), "{}", unlock.all());
+    unlock.assert_stderr("locking is off");
 }
 
 #[tokio::test]
@@ -137,7 +133,7 @@ async fn a_killed_create_is_a_conflict_the_plan_explains_and_import_resolves() {
     // Never adopted: a conflict whose remedy says what happened and what to do.
     let plan = fx.ok(&["plan"], 0);
     assert!(plan.stdout.contains("! bucket.data"), "a conflict: {}", plan.all());
-    assert!(plan.stdout.contains("If an interrupted apply of this stack created it"), "{}", plan.all());
+    plan.assert_stdout("If an interrupted apply of this stack created it");
     let import = fx.ok(&["import", "bucket.data", "--auto-approve"], 0);
     assert!(import.all().contains("bucket.data"), "{}", import.all());
     fx.apply();
@@ -175,7 +171,7 @@ async fn an_imported_role_at_its_own_path_is_managed_while_declared_and_deleted_
     // deleted (before, it was never seen again: it kept the stack's tags forever).
     fx.write_file("stack.toml", &text);
     let plan = fx.ok(&["plan", "--detailed-exitcode"], 2);
-    assert!(plan.stdout.contains("role.legacy will be destroyed"), "{}", plan.all());
+    plan.assert_stdout("role.legacy will be destroyed");
     fx.apply();
     assert!(iam.get_role().role_name("legacy-role").send().await.is_err(), "deleted");
     fx.assert_clean();
@@ -232,7 +228,7 @@ async fn messages_speak_of_the_real_file_and_the_real_situation() {
     let fx = Fixture::new();
     // Nothing deployed yet.
     let output = fx.ok(&["output"], 0);
-    assert!(output.stderr.contains("Nothing of stack \"firehose-dp-demo\" is deployed"), "{}", output.all());
+    output.assert_stderr("Nothing of stack \"firehose-dp-demo\" is deployed");
     // No credentials anywhere, instance metadata off: one friendly line.
     let home = tempfile::tempdir().unwrap();
     let run = fx.run_env(
@@ -247,14 +243,14 @@ async fn messages_speak_of_the_real_file_and_the_real_situation() {
         ],
     );
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("no AWS credentials found"), "{}", run.all());
+    run.assert_stderr("no AWS credentials found");
     assert!(run.stderr.len() < 400, "short, not an SDK dump: {}", run.stderr);
     // An invalid file given with -f is named as such.
     let other = fx.dir.path().join("other.toml");
     std::fs::write(&other, "[stack]\nname = 5\n").unwrap();
     let run = run_at(&other, &fx.moto.endpoint, &["validate"]);
-    assert!(run.stderr.contains("other.toml is invalid"), "{}", run.all());
-    assert!(run.stderr.contains("expected a string, got an integer"), "{}", run.all());
+    run.assert_stderr("other.toml is invalid");
+    run.assert_stderr("expected a string, got an integer");
 }
 
 #[tokio::test]
@@ -269,7 +265,7 @@ async fn var_files_set_variables_and_var_wins() {
     assert!(plan.stdout.contains("\"physical_name\": \"from-flag\""), "{}", plan.stdout);
     fx.write_file("bad.toml", "nope = \"x\"\n");
     let bad = fx.ok(&["validate", "--var-file", fx.dir.path().join("bad.toml").to_str().unwrap()], 1);
-    assert!(bad.stderr.contains("bad.toml: no variable `nope`"), "{}", bad.all());
+    bad.assert_stderr("bad.toml: no variable `nope`");
     let completions = fx.ok(&["completions", "bash"], 0);
     assert!(completions.stdout.contains("_provision()"), "{}", completions.stdout);
 }
@@ -286,11 +282,11 @@ async fn destroy_output_and_unlock_work_without_the_lambda_source() {
         output.all()
     );
     let unlock = fx.ok(&["unlock"], 0);
-    assert!(unlock.stdout.contains("Stack \"firehose-dp-demo\" is not locked."), "{}", unlock.all());
+    unlock.assert_stdout("Stack \"firehose-dp-demo\" is not locked.");
     let plan = fx.ok(&["plan"], 1);
     assert!(plan.stderr.contains("cannot package the code"), "plan needs the code: {}", plan.all());
     let destroy = fx.ok(&["destroy", "--auto-approve"], 0);
-    assert!(destroy.stdout.contains("6 destroyed"), "{}", destroy.all());
+    destroy.assert_stdout("6 destroyed");
 }
 
 #[tokio::test]

@@ -6,11 +6,11 @@ use crate::common::*;
 async fn seed_pipeline_round_trip() {
     let fx = Fixture::new();
     let plan = fx.ok(&["plan", "--detailed-exitcode"], 2);
-    assert!(plan.stdout.contains("Plan: 6 to add, 0 to change, 0 to destroy."), "{}", plan.all());
+    plan.assert_stdout("Plan: 6 to add, 0 to change, 0 to destroy.");
     assert!(plan.stdout.contains("(known after apply)"));
 
     let apply = fx.apply();
-    assert!(apply.stdout.contains("Apply complete! Resources: 6 added, 0 changed, 0 destroyed."), "{}", apply.all());
+    apply.assert_stdout("Apply complete! Resources: 6 added, 0 changed, 0 destroyed.");
     assert!(apply.stdout.contains("function:MetadataExtractor:1"), "outputs name the published version");
     fx.assert_clean();
 
@@ -98,11 +98,7 @@ async fn seed_pipeline_round_trip() {
     assert_eq!(output["firehose.events"]["name"], STREAM);
 
     let destroy = fx.ok(&["destroy", "--auto-approve"], 0);
-    assert!(
-        destroy.stdout.contains("Destroy complete! Resources: 0 added, 0 changed, 6 destroyed."),
-        "{}",
-        destroy.all()
-    );
+    destroy.assert_stdout("Destroy complete! Resources: 0 added, 0 changed, 6 destroyed.");
     let plan = fx.ok(&["plan", "--detailed-exitcode"], 2);
     assert!(plan.stdout.contains("Plan: 6 to add"), "nothing left behind:\n{}", plan.all());
     assert!(firehose.list_delivery_streams().send().await.unwrap().delivery_stream_names().is_empty());
@@ -233,7 +229,7 @@ async fn unowned_resource_is_reported_left_alone_and_importable() {
         "{plan}"
     );
     let apply = fx.ok(&["apply", "--auto-approve"], 1);
-    assert!(apply.stderr.contains("not owned by this stack"), "{}", apply.all());
+    apply.assert_stderr("not owned by this stack");
     assert!(s3.get_bucket_tagging().bucket(BUCKET).send().await.is_err(), "the bucket was not touched");
     let firehose = aws_sdk_firehose::Client::new(&fx.moto.sdk_config().await);
     assert!(
@@ -260,7 +256,7 @@ async fn destroy_keeps_data_unless_force_destroy() {
     let s3 = fx.moto.s3().await;
     s3.put_object().bucket(BUCKET).key("region=eu/x.json").body(b"{}".to_vec().into()).send().await.unwrap();
     let refused = fx.ok(&["destroy", "--auto-approve"], 1);
-    assert!(refused.stderr.contains("holds 1 object version(s); nothing was deleted"), "{}", refused.all());
+    refused.assert_stderr("holds 1 object version(s); nothing was deleted");
     fx.assert_clean();
     fx.edit("force_destroy = false", "force_destroy = true");
     fx.edit("versioning = false\n", "versioning = true\n");
@@ -303,7 +299,7 @@ async fn an_athena_table_over_the_stream_lives_and_goes_with_the_stack() {
     let change = plan["changes"].as_array().unwrap().iter().find(|c| c["address"] == "table.events").unwrap();
     assert_eq!(change["after"], serde_json::json!(["firehose.events"]), "{change}");
     let apply = fx.apply();
-    assert!(apply.stdout.contains("Resources: 7 added"), "{}", apply.all());
+    apply.assert_stdout("Resources: 7 added");
     fx.assert_clean();
 
     let glue = aws_sdk_glue::Client::new(&fx.moto.sdk_config().await);
@@ -322,7 +318,7 @@ async fn an_athena_table_over_the_stream_lives_and_goes_with_the_stack() {
 
     fx.edit("amount = \"double\"", "amount = \"decimal(12,2)\"");
     let plan = fx.ok(&["plan", "--detailed-exitcode"], 2);
-    assert!(plan.stdout.contains("table.events will be updated in-place"), "{}", plan.all());
+    plan.assert_stdout("table.events will be updated in-place");
     fx.apply();
     fx.assert_clean();
 
@@ -348,7 +344,7 @@ async fn an_athena_table_over_the_stream_lives_and_goes_with_the_stack() {
     glue.update_database().name("firehose_dp").database_input(governed(false)).send().await.unwrap();
     std::fs::write(fx.stack_path(), &text).unwrap();
     let plan = fx.ok(&["plan", "--detailed-exitcode"], 2);
-    assert!(plan.stdout.contains("table.events will be destroyed"), "{}", plan.all());
+    plan.assert_stdout("table.events will be destroyed");
     fx.apply();
     let gone = glue.get_table().database_name("firehose_dp").name("events").send().await;
     assert!(gone.is_err(), "the table is deleted");

@@ -16,7 +16,7 @@ async fn verify_reads_a_compressing_stream_s_objects_the_emulator_left_uncompres
     assert_eq!(run(&["send", "--count", "50"]).code, 0);
     let verify = run(&["verify"]);
     assert_eq!(verify.code, 0, "{}", verify.all());
-    assert!(verify.stdout.contains("What this shows: 50 records arrived."), "{}", verify.all());
+    verify.assert_stdout("What this shows: 50 records arrived.");
     assert!(
         verify
             .stdout
@@ -40,19 +40,15 @@ async fn verify_compares_records_that_are_not_all_json_by_their_size() {
     assert_eq!(run(&["send", "--records", sample]).code, 0);
     let verify = run(&["verify", "--records", sample]);
     assert_eq!(verify.code, 0, "{}", verify.all());
-    assert!(
-        verify.stdout.contains("Against the records sent: 3 records, 241 B sent, 241 B found."),
-        "{}",
-        verify.all()
-    );
-    assert!(verify.stdout.contains("every byte of the 3 records sent arrived"), "{}", verify.all());
+    verify.assert_stdout("Against the records sent: 3 records, 241 B sent, 241 B found.");
+    verify.assert_stdout("every byte of the 3 records sent arrived");
     assert!(!verify.stdout.contains("1 found"), "{}", verify.all());
     // Fewer bytes than the file holds: the comparison fails.
     fx.write_file("more.jsonl", &format!("{text}{{\"extra\": 1}}\n"));
     let more = fx.dir.path().join("more.jsonl");
     let short = run(&["verify", "--records", more.to_str().unwrap()]);
     assert_eq!(short.code, 1, "{}", short.all());
-    assert!(short.stdout.contains("241 B of the 253 B sent arrived"), "{}", short.all());
+    short.assert_stdout("241 B of the 253 B sent arrived");
 }
 
 #[tokio::test]
@@ -80,9 +76,9 @@ async fn send_status_and_logs_say_what_the_emulator_cannot_show_while_the_functi
     );
     let status = run(&["status"]);
     assert!(!status.stdout.contains("Healthy"), "{}", status.all());
-    assert!(status.stdout.contains("the pipeline's health is not known here"), "{}", status.all());
+    status.assert_stdout("the pipeline's health is not known here");
     let logs = run(&["logs"]);
-    assert!(logs.stderr.contains("it runs no function and no delivery"), "{}", logs.all());
+    logs.assert_stderr("it runs no function and no delivery");
 }
 
 /// A new user applies every example into one account, one after another: none conflicts with

@@ -8,6 +8,23 @@ use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StateValue};
 
 const ALARMS: &str = "\n[topic.ops]\nsubscriptions = [{ protocol = \"email\", endpoint = \"data-team@example.com\" }]\n\n[firehose.events.alarms]\nactions = [\"topic.ops\"]\n";
 
+/// An alarm made (or overwritten) by hand: PutMetricAlarm on `namespace`'s metric `x`.
+async fn put_alarm_by_hand(cw: &aws_sdk_cloudwatch::Client, name: &str, namespace: &str, description: Option<&str>) {
+    cw.put_metric_alarm()
+        .alarm_name(name)
+        .set_alarm_description(description.map(String::from))
+        .evaluation_periods(1)
+        .threshold(99.0)
+        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
+        .metric_name("x")
+        .namespace(namespace)
+        .period(60)
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
+        .send()
+        .await
+        .unwrap();
+}
+
 async fn cloudwatch(fx: &Fixture) -> aws_sdk_cloudwatch::Client {
     aws_sdk_cloudwatch::Client::new(&fx.moto.sdk_config().await)
 }
@@ -29,7 +46,7 @@ async fn a_stream_s_derived_alarms_live_change_and_go_with_it() {
     with_alarms(&fx);
     let applied = fx.apply();
     // The six resources, the topic, and six alarms (no conversion on the default stream).
-    assert!(applied.stdout.contains("Resources: 13 added"), "{}", applied.all());
+    applied.assert_stdout("Resources: 13 added");
     fx.assert_clean();
     let live = alarms(&fx).await;
     let names: Vec<&str> = live.keys().map(String::as_str).collect();
@@ -70,8 +87,8 @@ async fn a_stream_s_derived_alarms_live_change_and_go_with_it() {
     // A buffer change moves the freshness threshold, in place.
     fx.edit("buffer_interval_seconds = 60", "buffer_interval_seconds = 120");
     let plan = fx.ok(&["plan", "--detailed-exitcode"], 2);
-    assert!(plan.stdout.contains("alarm.events_freshness will be updated in-place"), "{}", plan.all());
-    assert!(plan.stdout.contains("threshold   = 450.0 -> 540.0"), "{}", plan.all());
+    plan.assert_stdout("alarm.events_freshness will be updated in-place");
+    plan.assert_stdout("threshold   = 450.0 -> 540.0");
     fx.apply();
     fx.assert_clean();
     assert_eq!(alarms(&fx).await["PUT-S3-lambda-freshness"].threshold(), Some(540.0));
@@ -79,7 +96,7 @@ async fn a_stream_s_derived_alarms_live_change_and_go_with_it() {
     let text = std::fs::read_to_string(fx.stack_path()).unwrap();
     fx.write_file("stack.toml", &text.replace("\n[firehose.events.alarms]\nactions = [\"topic.ops\"]\n", ""));
     let plan = fx.ok(&["plan"], 0);
-    assert!(plan.stdout.contains("Plan: 0 to add, 0 to change, 6 to destroy."), "{}", plan.all());
+    plan.assert_stdout("Plan: 0 to add, 0 to change, 6 to destroy.");
     fx.apply();
     assert!(alarms(&fx).await.is_empty());
     let sns = aws_sdk_sns::Client::new(&fx.moto.sdk_config().await);
@@ -110,20 +127,9 @@ async fn a_hand_written_alarm_and_a_topic_are_applied_planned_clean_and_destroye
     assert_eq!(stat.stat(), Some("p99"));
     // Drift: someone changes the threshold by hand; the plan puts it back.
     let cw = cloudwatch(&fx).await;
-    cw.put_metric_alarm()
-        .alarm_name("firehose-minimal-slow")
-        .evaluation_periods(1)
-        .threshold(99.0)
-        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
-        .metric_name("x")
-        .namespace("y")
-        .period(60)
-        .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
-        .send()
-        .await
-        .unwrap();
+    put_alarm_by_hand(&cw, "firehose-minimal-slow", "y", None).await;
     let plan = fx.ok(&["plan", "--detailed-exitcode"], 2);
-    assert!(plan.stdout.contains("alarm.slow will be updated in-place"), "{}", plan.all());
+    plan.assert_stdout("alarm.slow will be updated in-place");
     fx.apply();
     fx.assert_clean();
     fx.ok(&["destroy", "--auto-approve"], 0);
@@ -137,13 +143,9 @@ async fn status_reads_the_metrics_says_no_data_yet_and_exits_2_on_an_alarm() {
     fx.apply();
     // Deployed, nothing sent: no data yet, never 0; healthy.
     let quiet = fx.ok(&["status"], 0);
-    assert!(quiet.stdout.contains("firehose.events  ACTIVE  no data yet"), "{}", quiet.all());
+    quiet.assert_stdout("firehose.events  ACTIVE  no data yet");
     // Against the emulator, healthy as far as it can tell, and said so (it publishes no metric itself).
-    assert!(
-        quiet.stdout.contains("Every stream ACTIVE, no alarm of the stack in ALARM; this endpoint is not AWS"),
-        "{}",
-        quiet.all()
-    );
+    quiet.assert_stdout("Every stream ACTIVE, no alarm of the stack in ALARM; this endpoint is not AWS");
     // Metrics put into moto over the last half hour: summed and shown.
     let cw = cloudwatch(&fx).await;
     let now = std::time::SystemTime::now();
@@ -187,10 +189,10 @@ async fn status_reads_the_metrics_says_no_data_yet_and_exits_2_on_an_alarm() {
         .await
         .unwrap();
     let firing = fx.ok(&["status"], 2);
-    assert!(firing.stdout.contains("PUT-S3-lambda-throttled"), "{}", firing.all());
+    firing.assert_stdout("PUT-S3-lambda-throttled");
     // Every alarm of the stack, whatever its state, when asked: the one in ALARM with its reason.
     let listed = fx.ok(&["status", "--alarms"], 2);
-    assert!(listed.stdout.contains("Alarms of the stack (6):"), "{}", listed.all());
+    listed.assert_stdout("Alarms of the stack (6):");
     assert!(
         listed
             .stdout
@@ -206,7 +208,7 @@ async fn status_reads_the_metrics_says_no_data_yet_and_exits_2_on_an_alarm() {
     );
     // A selection that names no stream is an error naming the streams.
     let none = fx.ok(&["status", "module.nothing"], 1);
-    assert!(none.stderr.contains("its streams: firehose.events"), "{}", none.all());
+    none.assert_stderr("its streams: firehose.events");
 }
 
 /// An alarm and a topic someone else made at the names the stack wants (an untagged alarm,
@@ -219,19 +221,7 @@ async fn a_foreign_alarm_and_topic_of_a_wanted_name_are_left_exactly_as_they_wer
     let fx = Fixture::new();
     with_alarms(&fx);
     let cw = cloudwatch(&fx).await;
-    cw.put_metric_alarm()
-        .alarm_name("PUT-S3-lambda-freshness")
-        .alarm_description("the on-call team's own")
-        .evaluation_periods(1)
-        .threshold(99.0)
-        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
-        .metric_name("x")
-        .namespace("Team/Own")
-        .period(60)
-        .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
-        .send()
-        .await
-        .unwrap();
+    put_alarm_by_hand(&cw, "PUT-S3-lambda-freshness", "Team/Own", Some("the on-call team's own")).await;
     let sns = aws_sdk_sns::Client::new(&fx.moto.sdk_config().await);
     let topic = sns
         .create_topic()
@@ -285,8 +275,8 @@ async fn a_foreign_alarm_and_topic_of_a_wanted_name_are_left_exactly_as_they_wer
     assert!(topic_remedy.as_str().unwrap().contains("stack \"another-stack\" owns it"), "{topic_remedy}");
     assert_eq!(reason("alarm.events_freshness"), "not-owned", "{plan}");
     let apply = fx.ok(&["apply", "--auto-approve"], 1);
-    assert!(apply.stderr.contains("not owned by this stack; nothing was changed"), "{}", apply.all());
+    apply.assert_stderr("not owned by this stack; nothing was changed");
     // What to do is said per resource: the other stack's topic is not one to import.
-    assert!(apply.stderr.contains("topic.ops: stack \"another-stack\" owns it: destroy it there"), "{}", apply.all());
+    apply.assert_stderr("topic.ops: stack \"another-stack\" owns it: destroy it there");
     assert_eq!(read_back().await, before, "the foreign alarm or topic changed");
 }

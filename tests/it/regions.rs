@@ -92,8 +92,8 @@ fn pipelines_in(region: &str, account: &str, instance: &str) -> Vec<String> {
 async fn a_fleet_lives_where_each_instance_says_and_a_removed_region_takes_exactly_its_instance() {
     let fx = regions();
     let applied = fx.apply();
-    assert!(applied.stdout.contains("==> eu-west-1 in account 123456789012"), "{}", applied.all());
-    assert!(applied.stdout.contains("==> eu-central-1 in account 210987654321"), "{}", applied.all());
+    applied.assert_stdout("==> eu-west-1 in account 123456789012");
+    applied.assert_stdout("==> eu-central-1 in account 210987654321");
     // Each instance where it says, named with its own ${aws.region} and ${aws.account_id}.
     assert_eq!(inventory(&fx, "us-east-1", false).await, pipelines_in("us-east-1", HOME, "region-us-east-1"));
     assert_eq!(inventory(&fx, "eu-west-1", false).await, pipelines_in("eu-west-1", HOME, "region-eu-west-1"));
@@ -176,7 +176,7 @@ async fn one_stack_file_applied_in_two_regions_never_takes_the_other_for_orphans
     assert!(actions.iter().all(|(_, action)| action == "create"), "{actions:?}");
     let applied = fx.run_env(&["apply", "--auto-approve"], &eu);
     assert_eq!(applied.code, 0, "{}", applied.all());
-    assert!(applied.stderr.contains("another deployment's"), "{}", applied.all());
+    applied.assert_stderr("another deployment's");
     assert_eq!(inventory(&fx, "us-east-1", false).await, us, "us-east-1 untouched");
     assert_eq!(buckets(&fx, false).await.len(), 2);
     // And back home: the eu-west-1 deployment is left alone too.
@@ -217,8 +217,8 @@ fn a_role_name_in_two_regions_of_one_account_is_refused_before_any_call() {
     .unwrap();
     let out = run_at(&stack, &endpoint, &["plan"]);
     assert_eq!(out.code, 1, "{}", out.all());
-    assert!(out.stderr.contains("N7"), "{}", out.all());
-    assert!(out.stderr.contains("module.region[eu-west-1].role.delivery"), "{}", out.all());
+    out.assert_stderr("N7");
+    out.assert_stderr("module.region[eu-west-1].role.delivery");
     assert!(!out.stderr.contains("topic.alerts"), "topics of one name in two Regions are two topics: {}", out.all());
     assert!(listener.accept().is_err(), "an invalid stack made a request");
 }
@@ -236,7 +236,7 @@ async fn a_role_that_cannot_be_assumed_stops_the_run_before_any_change() {
     );
     let out = fx.run(&["apply", "--auto-approve"]);
     assert_eq!(out.code, 1, "{}", out.all());
-    assert!(out.stderr.contains("arn:aws:iam::210987654321:role/provision-deploy"), "{}", out.all());
+    out.assert_stderr("arn:aws:iam::210987654321:role/provision-deploy");
     let writes: Vec<String> = fx
         .faults()
         .counts()

@@ -11,7 +11,7 @@ async fn saved_plan_is_applied_exactly_and_refused_when_stale() {
     let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(planfile).unwrap()).unwrap();
     assert_eq!(saved["plan"]["summary"]["add"], 6);
     let apply = fx.ok(&["apply", planfile], 0);
-    assert!(apply.stdout.contains("Apply complete! Resources: 6 added"), "{}", apply.all());
+    apply.assert_stdout("Apply complete! Resources: 6 added");
     fx.assert_clean();
 
     // stack.toml edited after the plan was saved: refused, nothing changed.
@@ -19,14 +19,14 @@ async fn saved_plan_is_applied_exactly_and_refused_when_stale() {
     fx.ok(&["plan", "--out", planfile], 0);
     fx.edit("buffer_interval_seconds = 120", "buffer_interval_seconds = 90");
     let stale = fx.ok(&["apply", planfile], 1);
-    assert!(stale.stderr.contains("stack.toml, its variables or the Lambda code changed"), "{}", stale.all());
+    stale.assert_stderr("stack.toml, its variables or the Lambda code changed");
     // The function's code edited after the plan was saved: refused too.
     fx.edit("buffer_interval_seconds = 90", "buffer_interval_seconds = 120");
     fx.ok(&["plan", "--out", planfile], 0);
     let index = fx.dir.path().join("examples/lambda/metadata_extractor/index.py");
     std::fs::write(&index, format!("{}\n# edited after planning\n", std::fs::read_to_string(&index).unwrap())).unwrap();
     let stale = fx.ok(&["apply", planfile], 1);
-    assert!(stale.stderr.contains("Lambda code changed since the plan was saved"), "{}", stale.all());
+    stale.assert_stderr("Lambda code changed since the plan was saved");
     let plan = changes(&fx.json_plan());
     assert!(
         plan.iter().any(|(a, _, keys)| a == "firehose.events" && keys.contains(&"buffer_interval_seconds".to_string())),
@@ -45,7 +45,7 @@ async fn saved_plan_is_applied_exactly_and_refused_when_stale() {
         .await
         .unwrap();
     let stale = fx.ok(&["apply", planfile], 1);
-    assert!(stale.stderr.contains("live AWS changed since the plan was saved"), "{}", stale.all());
+    stale.assert_stderr("live AWS changed since the plan was saved");
 }
 
 #[tokio::test]
@@ -62,15 +62,11 @@ async fn a_held_lock_refuses_a_second_run_until_unlocked() {
     fx.edit("memory_mb = 128", "memory_mb = 256");
     for command in [&["apply", "--auto-approve"][..], &["destroy", "--auto-approve"][..]] {
         let refused = fx.ok(command, 1);
-        assert!(
-            refused.stderr.contains("is locked by alice@laptop (pid 42) running `apply` since 2026-11-25T10:00:00Z"),
-            "{}",
-            refused.all()
-        );
+        refused.assert_stderr("is locked by alice@laptop (pid 42) running `apply` since 2026-11-25T10:00:00Z");
     }
     assert_eq!(changes(&fx.json_plan()).len(), 2, "plan does not need the lock, and nothing was applied");
     let unlock = fx.ok(&["unlock"], 0);
-    assert!(unlock.stdout.contains("held by alice@laptop"), "{}", unlock.all());
+    unlock.assert_stdout("held by alice@laptop");
     fx.apply();
     fx.assert_clean();
     // The lock is released after each run: the lock bucket is there, the lock object is not (the
@@ -89,10 +85,10 @@ async fn prevent_destroy_blocks_destroy_and_replace() {
     );
     fx.apply();
     let refused = fx.ok(&["destroy", "--auto-approve"], 1);
-    assert!(refused.stderr.contains("firehose.events has prevent_destroy = true"), "{}", refused.all());
+    refused.assert_stderr("firehose.events has prevent_destroy = true");
     fx.edit("name = \"${var.stream_name}\"", "name = \"renamed-stream\"");
     let refused = fx.ok(&["apply", "--auto-approve"], 1);
-    assert!(refused.stderr.contains("would replace it"), "{}", refused.all());
+    refused.assert_stderr("would replace it");
     let firehose = aws_sdk_firehose::Client::new(&fx.moto.sdk_config().await);
     assert_eq!(firehose.list_delivery_streams().send().await.unwrap().delivery_stream_names(), [STREAM.to_string()]);
 }
@@ -152,11 +148,7 @@ async fn a_saved_plan_is_bound_to_its_account_and_to_its_body() {
         ],
     );
     assert_eq!(other.code, 1, "{}", other.all());
-    assert!(
-        other.stderr.contains("the plan is for account 123456789012, but the credentials are of account 222222222222"),
-        "{}",
-        other.all()
-    );
+    other.assert_stderr("the plan is for account 123456789012, but the credentials are of account 222222222222");
 
     // The text relabelled "No changes." over the same body: refused, and `show` says the body.
     let original = std::fs::read_to_string(&path).unwrap();
@@ -164,7 +156,7 @@ async fn a_saved_plan_is_bound_to_its_account_and_to_its_body() {
     saved["text"] = serde_json::json!("No changes. Live resources match the stack.\n");
     std::fs::write(&path, saved.to_string()).unwrap();
     let relabelled = fx.ok(&["apply", planfile], 1);
-    assert!(relabelled.stderr.contains("its text does not say what its body does"), "{}", relabelled.all());
+    relabelled.assert_stderr("its text does not say what its body does");
     let shown = fx.run(&["show", planfile]);
     assert!(
         shown.stdout.contains("firehose.events will be created") && !shown.stdout.contains("No changes"),
@@ -177,7 +169,7 @@ async fn a_saved_plan_is_bound_to_its_account_and_to_its_body() {
     saved["text"] = serde_json::json!("No changes. Live resources match the stack.\n");
     std::fs::write(&path, saved.to_string()).unwrap();
     let edited = fx.ok(&["apply", planfile], 1);
-    assert!(edited.stderr.contains("differs from the plan computed now, first at plan.changes[0]"), "{}", edited.all());
+    edited.assert_stderr("differs from the plan computed now, first at plan.changes[0]");
     let firehose = aws_sdk_firehose::Client::new(&fx.moto.sdk_config().await);
     assert!(
         firehose.list_delivery_streams().send().await.unwrap().delivery_stream_names().is_empty(),

@@ -29,13 +29,13 @@ async fn target_replace_graph_and_outputs() {
     let fx = Fixture::new();
     // --target: only the function and what it needs.
     let plan = fx.ok(&["plan", "--target", "lambda.extractor"], 0);
-    assert!(plan.stdout.contains("Plan: 2 to add, 0 to change, 0 to destroy."), "{}", plan.all());
-    assert!(plan.stderr.contains("this plan is partial"), "{}", plan.all());
+    plan.assert_stdout("Plan: 2 to add, 0 to change, 0 to destroy.");
+    plan.assert_stderr("this plan is partial");
     let typo = fx.ok(&["plan", "--target", "lambda.extracter"], 1);
-    assert!(typo.stderr.contains("did you mean `lambda.extractor`"), "{}", typo.all());
+    typo.assert_stderr("did you mean `lambda.extractor`");
     fx.ok(&["apply", "--auto-approve", "--target", "lambda.extractor"], 0);
     let rest = fx.ok(&["plan", "--detailed-exitcode"], 2);
-    assert!(rest.stdout.contains("Plan: 4 to add, 0 to change, 0 to destroy."), "{}", rest.all());
+    rest.assert_stdout("Plan: 4 to add, 0 to change, 0 to destroy.");
     fx.apply();
 
     // graph: DOT whose edges are the plan's own (the executor's).
@@ -54,8 +54,8 @@ async fn target_replace_graph_and_outputs() {
 
     // --replace: the function is replaced though nothing forces it; the stream follows it.
     let plan = fx.ok(&["plan", "--replace", "lambda.extractor"], 0);
-    assert!(plan.stdout.contains("replacement requested with --replace"), "{}", plan.all());
-    assert!(plan.stdout.contains("Plan: 1 to add, 1 to change, 1 to destroy."), "{}", plan.all());
+    plan.assert_stdout("replacement requested with --replace");
+    plan.assert_stdout("Plan: 1 to add, 1 to change, 1 to destroy.");
     fx.ok(&["apply", "--auto-approve", "--replace", "lambda.extractor"], 0);
     fx.assert_clean();
 }
@@ -73,9 +73,9 @@ async fn a_saved_destroy_plan_is_shown_then_applied() {
     let plan_path = fx.stack_path().with_file_name("destroy.plan");
     let plan_file = plan_path.to_str().unwrap();
     let planned = fx.ok(&["plan", "--destroy", "--out", plan_file], 0);
-    assert!(planned.stdout.contains("Plan: 0 to add, 0 to change, 6 to destroy."), "{}", planned.all());
+    planned.assert_stdout("Plan: 0 to add, 0 to change, 6 to destroy.");
     let shown = fx.ok(&["show", plan_file], 0);
-    assert!(shown.stdout.contains("firehose.events will be destroyed"), "{}", shown.all());
+    shown.assert_stdout("firehose.events will be destroyed");
     let json: serde_json::Value = serde_json::from_str(&fx.ok(&["show", plan_file, "--json"], 0).stdout).unwrap();
     assert_eq!(json["summary"]["destroy"], 6);
     let live = fx.ok(&["show"], 0);
@@ -85,13 +85,9 @@ async fn a_saved_destroy_plan_is_shown_then_applied() {
         live.all()
     );
     let applied = fx.ok(&["apply", plan_file], 0);
-    assert!(
-        applied.stdout.contains("Destroy complete! Resources: 0 added, 0 changed, 6 destroyed."),
-        "{}",
-        applied.all()
-    );
+    applied.assert_stdout("Destroy complete! Resources: 0 added, 0 changed, 6 destroyed.");
     let after = fx.ok(&["plan", "--detailed-exitcode"], 2);
-    assert!(after.stdout.contains("6 to add"), "{}", after.all());
+    after.assert_stdout("6 to add");
 }
 
 #[tokio::test]
@@ -121,10 +117,10 @@ async fn forget_keeps_the_resource_and_ignored_tags_are_never_drift() {
     // forget: the log group leaves the stack, untouched otherwise.
     let refused = fx.run(&["forget", "log_group.delivery"]);
     assert_eq!(refused.code, 1);
-    assert!(refused.stderr.contains("--auto-approve"), "{}", refused.all());
-    assert!(refused.stdout.contains("still declares log_group.delivery"), "{}", refused.all());
+    refused.assert_stderr("--auto-approve");
+    refused.assert_stdout("still declares log_group.delivery");
     let forgot = fx.ok(&["forget", "log_group.delivery", "--auto-approve"], 0);
-    assert!(forgot.stdout.contains("no longer part of stack"), "{}", forgot.all());
+    forgot.assert_stdout("no longer part of stack");
     let logs = aws_sdk_cloudwatchlogs::Client::new(&fx.moto.sdk_config().await);
     let group = "/aws/kinesisfirehose/PUT-S3-lambda";
     let found = logs.describe_log_groups().log_group_name_prefix(group).send().await.unwrap();
@@ -142,11 +138,7 @@ async fn an_existing_bucket_is_used_and_left_alone() {
     s3.create_bucket().bucket("data-lake-shared").send().await.unwrap();
     fx.edit("bucket = \"bucket.data\"", "bucket = { existing = \"data-lake-missing\" }");
     let refused = fx.ok(&["plan"], 1);
-    assert!(
-        refused.stderr.contains("firehose.events.bucket: the existing bucket \"data-lake-missing\" does not exist"),
-        "{}",
-        refused.all()
-    );
+    refused.assert_stderr("firehose.events.bucket: the existing bucket \"data-lake-missing\" does not exist");
     fx.edit("{ existing = \"data-lake-missing\" }", "{ existing = \"data-lake-shared\" }");
     // The function runs with a shared role the stack does not own.
     let iam = aws_sdk_iam::Client::new(&fx.moto.sdk_config().await);
@@ -187,8 +179,8 @@ async fn import_shows_its_plan_and_asks() {
     s3.create_bucket().bucket(BUCKET).send().await.unwrap();
     let asked = fx.run(&["import", "bucket.data"]);
     assert_eq!(asked.code, 1, "{}", asked.all());
-    assert!(asked.stdout.contains("+ tags.provision:stack = \"firehose-dp-demo\""), "{}", asked.all());
-    assert!(asked.stdout.contains("Then `provision apply` would change"), "{}", asked.all());
+    asked.assert_stdout("+ tags.provision:stack = \"firehose-dp-demo\"");
+    asked.assert_stdout("Then `provision apply` would change");
     assert!(
         asked.stderr.contains("stdin is not a terminal") && asked.stderr.contains("--auto-approve"),
         "{}",
@@ -215,7 +207,7 @@ async fn a_functions_log_group_is_owned_and_its_logs_followed() {
     let fx = Fixture::new();
     fx.edit("publish = true", "publish = true\nlog_retention_days = 14");
     let apply = fx.apply();
-    assert!(apply.stdout.contains("Resources: 7 added"), "{}", apply.all());
+    apply.assert_stdout("Resources: 7 added");
     fx.assert_clean();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&fx.moto.sdk_config().await);
     let group = "/aws/lambda/MetadataExtractor";
@@ -224,13 +216,13 @@ async fn a_functions_log_group_is_owned_and_its_logs_followed() {
     // Nothing logged yet: said, not an empty screen.
     let none = fx.ok(&["logs", "lambda.extractor"], 0);
     assert!(none.stdout.is_empty(), "{}", none.all());
-    assert!(none.stderr.contains("No log events in the last 10m for lambda.extractor"), "{}", none.all());
+    none.assert_stderr("No log events in the last 10m for lambda.extractor");
 
     // A newline inside a message cannot forge a line of provision's output.
     put_log(&logs, group, "first\nlambda.extractor 2026-01-01T00:00:00.000Z forged").await;
     let forged = fx.ok(&["logs", "lambda.extractor", "--since", "1h"], 0);
     assert_eq!(forged.stdout.lines().count(), 1, "{}", forged.all());
-    assert!(forged.stdout.contains("first\\x0alambda.extractor"), "{}", forged.all());
+    forged.assert_stdout("first\\x0alambda.extractor");
 
     put_log(&logs, group, "recordId=49546986683135544286507457936321625675700192471156785154 \x1b[31mred").await;
     let printed = fx.ok(&["logs", "lambda.extractor", "--since", "1h"], 0);
@@ -256,11 +248,7 @@ async fn a_functions_log_group_is_owned_and_its_logs_followed() {
 
     // It holds events: destroy refuses it, and deletes nothing, until log_force_destroy says so.
     let refused = fx.ok(&["destroy", "--auto-approve"], 1);
-    assert!(
-        refused.stderr.contains("log_group.lambda_extractor (/aws/lambda/MetadataExtractor) holds log events"),
-        "{}",
-        refused.all()
-    );
+    refused.assert_stderr("log_group.lambda_extractor (/aws/lambda/MetadataExtractor) holds log events");
     let kept = logs.describe_log_groups().log_group_name_prefix(group).send().await.unwrap();
     assert_eq!(kept.log_groups().len(), 1, "nothing deleted");
     fx.assert_clean();
@@ -282,7 +270,7 @@ async fn a_log_group_made_elsewhere_is_imported_never_adopted() {
     let plan = fx.ok(&["plan"], 0);
     assert!(plan.stdout.contains("log_group.delivery") && plan.stdout.contains("not owned"), "{}", plan.all());
     let refused = fx.ok(&["apply", "--auto-approve"], 1);
-    assert!(refused.stderr.contains("provision import"), "{}", refused.all());
+    refused.assert_stderr("provision import");
     let found = logs.describe_log_groups().log_group_name_prefix(group).send().await.unwrap();
     let arn = found.log_groups()[0].log_group_arn().unwrap().to_string();
     let tags = logs.list_tags_for_resource().resource_arn(&arn).send().await.unwrap();
@@ -301,10 +289,10 @@ async fn destroy_is_not_blocked_by_what_only_creating_needs_and_says_what_holds_
     // AWS retires the managed policy a role attaches: creating would fail, so plan refuses...
     fx.edit("AWSLambdaBasicExecutionRole", "RetiredPolicy");
     let refused = fx.ok(&["plan"], 1);
-    assert!(refused.stderr.contains("the managed policy"), "{}", refused.all());
+    refused.assert_stderr("the managed policy");
     // ...but a plan that only deletes does not need it.
     let plan = fx.ok(&["plan", "--destroy"], 0);
-    assert!(plan.stdout.contains("Plan: 0 to add, 0 to change, 6 to destroy."), "{}", plan.all());
+    plan.assert_stdout("Plan: 0 to add, 0 to change, 6 to destroy.");
     assert!(
         plan.stderr.contains("bucket.data (firehose-to-s3-123456789012-us-east-1-an) holds")
             && plan.stderr.contains("object version(s): destroy will refuse it without force_destroy = true"),
@@ -312,10 +300,10 @@ async fn destroy_is_not_blocked_by_what_only_creating_needs_and_says_what_holds_
         plan.all()
     );
     let destroy = fx.ok(&["destroy", "--auto-approve"], 1);
-    assert!(destroy.stderr.contains("object version(s); nothing was deleted"), "{}", destroy.all());
+    destroy.assert_stderr("object version(s); nothing was deleted");
     fx.edit("force_destroy = false", "force_destroy = true");
     let destroy = fx.ok(&["destroy", "--auto-approve"], 0);
-    assert!(destroy.stdout.contains("6 destroyed"), "{}", destroy.all());
+    destroy.assert_stdout("6 destroyed");
 }
 
 /// Sends SIGINT to a child (as Ctrl-C would).
@@ -384,14 +372,14 @@ async fn messages_say_the_one_thing_wrong_where_it_is_written() {
     fx.edit("stream_name = \"PUT-S3-lambda\"", "stream_name = { description = \"the stream\" }");
     let missing = fx.ok(&["validate"], 1);
     assert_eq!(missing.stderr.matches("error[").count(), 1, "{}", missing.all());
-    assert!(missing.stderr.contains("variable `stream_name` has no value"), "{}", missing.all());
+    missing.assert_stderr("variable `stream_name` has no value");
     // Variables inside a variable's default are expanded.
     fx.edit(
         "stream_name = { description = \"the stream\" }",
         "base = \"PUT-S3\"\nstream_name = \"${var.base}-lambda\"",
     );
     let plan = fx.ok(&["plan", "--json"], 0);
-    assert!(plan.stdout.contains("\"physical_name\": \"PUT-S3-lambda\""), "{}", plan.all());
+    plan.assert_stdout("\"physical_name\": \"PUT-S3-lambda\"");
     // A syntax error has no empty key path.
     std::fs::write(fx.stack_path().with_file_name("dup.toml"), "[stack]\nname = \"a\"\nname = \"b\"\n").unwrap();
     let dup = run_at(&fx.stack_path().with_file_name("dup.toml"), &fx.endpoint(), &["validate"]);
@@ -404,13 +392,13 @@ async fn messages_say_the_one_thing_wrong_where_it_is_written() {
     // A managed policy that does not exist is refused at plan, before any change.
     fx.edit("AWSLambdaBasicExecutionRole", "DoesNotExistRole");
     let refused = fx.ok(&["plan"], 1);
-    assert!(refused.stderr.contains("role.extractor.managed_policies: the managed policy"), "{}", refused.all());
+    refused.assert_stderr("role.extractor.managed_policies: the managed policy");
     fx.edit("DoesNotExistRole", "AWSLambdaBasicExecutionRole");
     // verify against the TLS-only bucket over moto's plain HTTP says why it is refused.
     fx.apply();
     fx.ok(&["send", "--count", "10"], 0);
     let verify = fx.run(&["verify"]);
     assert_eq!(verify.code, 1, "{}", verify.all());
-    assert!(verify.stderr.contains("require_tls = false"), "{}", verify.all());
+    verify.assert_stderr("require_tls = false");
     assert!(verify.stderr.contains("GetObject of s3://"), "names the call and the bucket: {}", verify.all());
 }

@@ -165,7 +165,7 @@ async fn a_live_holder_keeps_its_lock_whatever_namespace_or_host_name_it_shares(
     // A process of this machine, boot and namespace that no longer exists: taken over.
     fx.moto.put_lock(holder(4_999_999, identity)).await;
     let taken = fx.ok(&["apply", "--auto-approve"], 0);
-    assert!(taken.stderr.contains("Took over the lock"), "{}", taken.all());
+    taken.assert_stderr("Took over the lock");
 }
 
 #[tokio::test]
@@ -177,11 +177,11 @@ async fn a_lock_held_in_the_legacy_bucket_is_honoured_until_released() {
     let live = serde_json::json!({"who": "ci@old (pid 7)", "command": "apply", "since": "2026-12-01T10:00:00Z"});
     fx.moto.put_lock_in(LEGACY_LOCK_BUCKET, live.clone()).await;
     let refused = fx.ok(&["apply", "--auto-approve"], 1);
-    assert!(refused.stderr.contains("is locked by ci@old (pid 7)"), "{}", refused.all());
+    refused.assert_stderr("is locked by ci@old (pid 7)");
     assert!(s3.head_bucket().bucket(BUCKET).send().await.is_err(), "nothing was created");
     // `unlock` breaks it there; then the lock is taken in the new bucket.
     let unlock = fx.ok(&["unlock"], 0);
-    assert!(unlock.stdout.contains("held by ci@old (pid 7)"), "{}", unlock.all());
+    unlock.assert_stdout("held by ci@old (pid 7)");
     assert!(fx.moto.lock_in(LEGACY_LOCK_BUCKET).await.is_none());
     fx.apply();
     assert!(s3.head_bucket().bucket(LOCK_BUCKET).send().await.is_ok());
@@ -198,7 +198,7 @@ async fn a_lock_held_in_the_legacy_bucket_is_honoured_until_released() {
     // An older version's lock there stops a newer run, which takes nothing in either bucket.
     fx.moto.put_lock_in(LEGACY_LOCK_BUCKET, live).await;
     let refused = fx.ok(&["apply", "--auto-approve"], 1);
-    assert!(refused.stderr.contains("is locked by ci@old (pid 7)"), "{}", refused.all());
+    refused.assert_stderr("is locked by ci@old (pid 7)");
     assert!(fx.moto.lock_in(LOCK_BUCKET).await.is_none(), "nothing taken in the current bucket");
 }
 
@@ -252,12 +252,12 @@ async fn a_stale_tagging_answer_never_deletes_what_the_stack_does_not_own_now() 
     fx.faults().inject("GetResources", crate::common::proxy::Fault::Garbage(stale), 100);
     // The plan believes the index (and shows its address escaped, on one line)...
     let plan = fx.ok(&["plan"], 0);
-    assert!(plan.stdout.contains("- lambda.old\\u{202e}x\\x0alambda.y (their-function)"), "{}", plan.all());
+    plan.assert_stdout("- lambda.old\\u{202e}x\\x0alambda.y (their-function)");
     assert!(!plan.all().contains('\u{202e}'), "{:?}", plan.all());
     // ...but the delete is decided on the function's own tags, read right before it: left.
     fx.faults().reset_counts();
     let apply = fx.ok(&["apply", "--auto-approve"], 0);
-    assert!(apply.stdout.contains("(their-function): left: no longer tagged by this stack"), "{}", apply.all());
+    apply.assert_stdout("(their-function): left: no longer tagged by this stack");
     assert!(!apply.stdout.contains("lambda.old\\u{202e}x\\x0alambda.y: Destruction complete"), "{}", apply.all());
     assert!(lambda.get_function().function_name("their-function").send().await.is_ok(), "their function is there");
     assert_eq!(fx.faults().seen("DeleteFunction"), 0);
@@ -305,7 +305,7 @@ async fn lock_timeout_waits_for_the_holder() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{:?}", stderr.iter().collect::<Vec<_>>());
     let bad = fx.ok(&["apply", "--lock-timeout", "soon"], 1);
-    assert!(bad.stderr.contains("expected a duration such as 30s"), "{}", bad.all());
+    bad.assert_stderr("expected a duration such as 30s");
 }
 
 #[tokio::test]
@@ -356,14 +356,14 @@ async fn a_refused_saved_plan_writes_nothing_not_even_the_lock_bucket() {
     saved["account_id"] = "\u{1b}[31m999\u{07}\u{0}".into();
     std::fs::write(&planfile, saved.to_string()).unwrap();
     let refused = fx.ok(&["apply", planfile.to_str().unwrap()], 1);
-    assert!(refused.stderr.contains("the plan is for account"), "{}", refused.all());
+    refused.assert_stderr("the plan is for account");
     assert!(!refused.all().contains('\u{1b}') && !refused.all().contains('\u{07}') && !refused.all().contains('\u{0}'));
     assert!(fx.moto.s3().await.head_bucket().bucket(LOCK_BUCKET).send().await.is_err(), "no lock bucket");
     // Not a plan at all, or not a regular file: refused before anything too.
     std::fs::write(&planfile, r#"{"format": "x"}"#).unwrap();
     fx.ok(&["apply", planfile.to_str().unwrap()], 1);
     let dev = fx.ok(&["apply", "/dev/zero"], 1);
-    assert!(dev.stderr.contains("not a regular file"), "{}", dev.all());
+    dev.assert_stderr("not a regular file");
     assert!(fx.moto.s3().await.head_bucket().bucket(LOCK_BUCKET).send().await.is_err(), "no lock bucket");
 }
 
