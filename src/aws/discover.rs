@@ -124,23 +124,21 @@ mod tests {
 
     #[test]
     fn arns_map_to_kinds_and_names() {
-        assert_eq!(Kind::from_arn("arn:aws:s3:::my-bucket"), Some((Kind::Bucket, "my-bucket".into())));
-        assert_eq!(
-            Kind::from_arn("arn:aws:lambda:us-east-1:123456789012:function:Fn:3"),
-            Some((Kind::Lambda, "Fn".into()))
-        );
-        assert_eq!(
-            Kind::from_arn("arn:aws:logs:us-east-1:123456789012:log-group:/aws/kinesisfirehose/x:*"),
-            Some((Kind::LogGroup, "/aws/kinesisfirehose/x".into()))
-        );
-        assert_eq!(
-            Kind::from_arn("arn:aws:firehose:us-east-1:123456789012:deliverystream/PUT-S3"),
-            Some((Kind::Firehose, "PUT-S3".into()))
-        );
-        assert_eq!(
-            Kind::from_arn("arn:aws:glue:us-east-1:123456789012:table/db/events"),
-            Some((Kind::Table, "db/events".into()))
-        );
+        let account = "us-east-1:123456789012";
+        let named = [
+            ("arn:aws:s3:::my-bucket".to_string(), Kind::Bucket, "my-bucket"),
+            (format!("arn:aws:lambda:{account}:function:Fn:3"), Kind::Lambda, "Fn"),
+            (
+                format!("arn:aws:logs:{account}:log-group:/aws/kinesisfirehose/x:*"),
+                Kind::LogGroup,
+                "/aws/kinesisfirehose/x",
+            ),
+            (format!("arn:aws:firehose:{account}:deliverystream/PUT-S3"), Kind::Firehose, "PUT-S3"),
+            (format!("arn:aws:glue:{account}:table/db/events"), Kind::Table, "db/events"),
+        ];
+        for (arn, kind, name) in named {
+            assert_eq!(Kind::from_arn(&arn), Some((kind, name.to_string())), "{arn}");
+        }
         assert_eq!(Kind::from_arn("arn:aws:glue:us-east-1:123456789012:database/db"), None);
         assert_eq!(Kind::from_arn("arn:aws:sqs:us-east-1:1:q"), None);
     }

@@ -101,6 +101,23 @@ fn outputs(spec: &LambdaSpec, arn: &str, version: Option<String>) -> Outputs {
 
 /// Updates code, configuration and tags, each only when it changed (decided from the same
 /// attribute projection the plan uses), then publishes a version if anything versioned changed.
+/// A function's configuration, on a create's request or an update's (the same setters): one
+/// list for both.
+macro_rules! function_settings {
+    ($request:expr, $spec:expr) => {{
+        let spec: &LambdaSpec = $spec;
+        $request
+            .function_name(&spec.name)
+            .runtime(Runtime::from(spec.runtime.as_str()))
+            .handler(&spec.handler)
+            .role(&spec.role_arn)
+            .memory_size(spec.memory_mb)
+            .timeout(spec.timeout_seconds)
+            .description(&spec.description)
+            .environment(environment(spec))
+    }};
+}
+
 pub(super) async fn update(
     client: &Client,
     desired: &LambdaSpec,
@@ -122,19 +139,7 @@ pub(super) async fn update(
     if config_changed {
         wait_ready(client, name, wait).await?;
         retry::aws("UpdateFunctionConfiguration", || async {
-            client
-                .update_function_configuration()
-                .function_name(name)
-                .runtime(Runtime::from(desired.runtime.as_str()))
-                .handler(&desired.handler)
-                .role(&desired.role_arn)
-                .memory_size(desired.memory_mb)
-                .timeout(desired.timeout_seconds)
-                .description(&desired.description)
-                .environment(environment(desired))
-                .send()
-                .await
-                .map_err(sdk_error)
+            function_settings!(client.update_function_configuration(), desired).send().await.map_err(sdk_error)
         })
         .await?;
     }
@@ -201,16 +206,7 @@ impl crate::provider::KindApi<LambdaSpec> for super::Clients {
         let client = &self.lambda;
         let zip = zip(spec)?;
         let request = || {
-            client
-                .create_function()
-                .function_name(&spec.name)
-                .runtime(Runtime::from(spec.runtime.as_str()))
-                .handler(&spec.handler)
-                .role(&spec.role_arn)
-                .memory_size(spec.memory_mb)
-                .timeout(spec.timeout_seconds)
-                .description(&spec.description)
-                .environment(environment(spec))
+            function_settings!(client.create_function(), spec)
                 .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
                 .set_tags(Some(spec.tags.clone().into_iter().collect()))
                 .publish(spec.publish)

@@ -215,8 +215,13 @@ mod tests {
     use super::*;
 
     fn with<R>(f: impl FnOnce(&Values) -> R) -> R {
-        let vars = BTreeMap::from([("stream_name".to_string(), "PUT-S3".to_string())]);
+        let vars = strings([("stream_name", "PUT-S3")]);
         f(&Values::new(&vars, "demo", "us-east-1", "123456789012"))
+    }
+
+    /// A map of strings from pairs.
+    fn strings<const N: usize>(pairs: [(&str, &str); N]) -> BTreeMap<String, String> {
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -241,11 +246,11 @@ mod tests {
 
     #[test]
     fn variables_expand_inside_variables_and_a_cycle_is_named() {
-        let vars = BTreeMap::from([
-            ("env".to_string(), "prod".to_string()),
-            ("stream".to_string(), "events-${var.env}-${aws.region}".to_string()),
-            ("a".to_string(), "${var.b}".to_string()),
-            ("b".to_string(), "x${var.a}".to_string()),
+        let vars = strings([
+            ("env", "prod"),
+            ("stream", "events-${var.env}-${aws.region}"),
+            ("a", "${var.b}"),
+            ("b", "x${var.a}"),
         ]);
         let c = Values::new(&vars, "demo", "eu-west-1", "1");
         assert_eq!(c.interpolate("s-${var.stream}").unwrap(), "s-events-prod-eu-west-1");
@@ -255,11 +260,7 @@ mod tests {
 
     #[test]
     fn a_variable_named_like_an_attribute_is_a_variable_when_no_resource_has_that_address() {
-        let vars = BTreeMap::from([
-            ("tenant".to_string(), "acme".to_string()),
-            ("name".to_string(), "${var.tenant}".to_string()),
-            ("arn".to_string(), "arn:x".to_string()),
-        ]);
+        let vars = strings([("tenant", "acme"), ("name", "${var.tenant}"), ("arn", "arn:x")]);
         let attributes = |name: &str| (name == "bucket.data.name").then(|| Ok("the-bucket".to_string()));
         let c = Values { attributes: Some(&attributes), ..Values::new(&vars, "demo", "eu-west-1", "1") };
         assert_eq!(c.interpolate("PUT-S3-${var.name}").unwrap(), "PUT-S3-acme");
@@ -271,7 +272,7 @@ mod tests {
     #[test]
     fn variables_doubling_each_other_are_stopped_by_size_naming_the_chain_and_expanded_once() {
         // v0 = "xx", v1 = "${var.v0}${var.v0}", ... v40: 2^41 bytes if expanded.
-        let mut vars = BTreeMap::from([("v0".to_string(), "xx".to_string())]);
+        let mut vars = strings([("v0", "xx")]);
         for i in 1..=40 {
             vars.insert(format!("v{i}"), format!("${{var.v{}}}${{var.v{}}}", i - 1, i - 1));
         }
@@ -297,11 +298,7 @@ mod tests {
     #[test]
     fn each_key_value_and_fields_are_known_where_there_is_a_for_each() {
         let vars = BTreeMap::new();
-        let each = Each {
-            key: "acme".into(),
-            value: None,
-            fields: BTreeMap::from([("region".to_string(), "eu".to_string())]),
-        };
+        let each = Each { key: "acme".into(), value: None, fields: strings([("region", "eu")]) };
         let c = Values { each: Some(&each), ..Values::new(&vars, "s", "r", "1") };
         assert_eq!(c.interpolate("${each.key}-${each.value.region}").unwrap(), "acme-eu");
         assert!(c.interpolate("${each.value}").unwrap_err().help.contains("${each.value.region}"));

@@ -7,14 +7,19 @@ use crate::plan::{Action, Change, Plan};
 use serde_json::Value;
 use std::fmt::Write;
 
+/// What a plan without changes says.
+const NO_CHANGES: &str = "No changes. Live resources match the stack.\n";
+
+/// The changes a plan shows (all but the no-ops); `None` when there are none.
+fn visible(plan: &Plan) -> Option<Vec<&Change>> {
+    let visible: Vec<&Change> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
+    (!visible.is_empty()).then_some(visible)
+}
+
 /// The plan as text, ending with the summary line.
 pub fn render(plan: &Plan, style: Style) -> String {
+    let Some(visible) = visible(plan) else { return NO_CHANGES.to_string() };
     let mut out = String::new();
-    let visible: Vec<&Change> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
-    if visible.is_empty() {
-        out.push_str("No changes. Live resources match the stack.\n");
-        return out;
-    }
     // A stack in several locations: the changes under a header per location, in the order
     // the plan first names each.
     let mut locations: Vec<&crate::model::Location> = Vec::new();
@@ -40,12 +45,8 @@ pub fn render(plan: &Plan, style: Style) -> String {
 /// resources first) with its counts: `+ firehose.events (PUT-S3-acme)`, an update naming the
 /// attributes it changes, a conflict its reason; no values. Ends with the summary line.
 pub fn compact(plan: &Plan, style: Style) -> String {
+    let Some(visible) = visible(plan) else { return NO_CHANGES.to_string() };
     let mut out = String::new();
-    let visible: Vec<&Change> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
-    if visible.is_empty() {
-        out.push_str("No changes. Live resources match the stack.\n");
-        return out;
-    }
     let several_locations = visible.iter().any(|c| c.location != visible[0].location);
     let mut groups: Vec<(String, &crate::model::Location, Vec<&Change>)> = Vec::new();
     for c in &visible {
