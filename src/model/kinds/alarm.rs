@@ -4,11 +4,11 @@
 
 pub mod derived;
 
-use super::{push, resolve, BuildSite, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
+use super::{push, resolve, BuildSite, CheckSite, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
 use crate::defaults as d;
 use crate::model::address::Position;
 use crate::model::diagnostic::{Diagnostic, Rule};
-use crate::model::{Address, Attr, Attributes, Environment, Resource, Stack, Tags};
+use crate::model::{Address, Attr, Attributes, Environment, Resource, Tags};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
@@ -428,14 +428,9 @@ fn hidden_text(a: &AlarmSpec, key: &Position, out: &mut Vec<Diagnostic>) {
 
 /// Rules A1 to A9 and A12 (CloudWatch API reference, PutMetricAlarm and MetricDataQuery;
 /// "CloudWatch service quotas").
-pub(crate) fn check(
-    a: &AlarmSpec,
-    at: &Address,
-    written: Option<&AlarmSection>,
-    stack: &Stack,
-    out: &mut Vec<Diagnostic>,
-) {
-    let key = Position::resource(at);
+pub(crate) fn check(a: &AlarmSpec, site: &CheckSite<'_, AlarmSection>, out: &mut Vec<Diagnostic>) {
+    let CheckSite { at, written, stack, .. } = *site;
+    let key = site.key();
     if let Some(here) = stack.get(at).map(|r| &r.location) {
         actions_reachable(a, &key, here, out);
     }

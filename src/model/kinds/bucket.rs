@@ -1,11 +1,11 @@
 //! `[bucket.NAME]`: an S3 bucket with secure defaults.
 
 use super::BuildSite;
-use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
+use super::{push, CheckSite, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
 use crate::model::address::Position;
 use crate::model::diagnostic::{Diagnostic, Rule};
-use crate::model::{account_regional_suffix, Address, OFFLINE_ACCOUNT};
+use crate::model::{account_regional_suffix, OFFLINE_ACCOUNT};
 use crate::model::{Attr, Attributes, Environment, Resource, Tags};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -215,14 +215,9 @@ impl KindSpec for BucketSpec {
 }
 
 /// Rules N1, N6.
-pub(crate) fn check(
-    b: &BucketSpec,
-    at: &Address,
-    _written: Option<&BucketSection>,
-    stack: &crate::model::Stack,
-    out: &mut Vec<Diagnostic>,
-) {
-    let key = &Position::resource(at);
+pub(crate) fn check(b: &BucketSpec, site: &CheckSite<'_, BucketSection>, out: &mut Vec<Diagnostic>) {
+    let CheckSite { at, stack, .. } = *site;
+    let key = &site.key();
     check_bucket_name(key, &b.name, out);
     let env = stack.get(at).map_or(stack.env.clone(), |r| stack.env_at(&r.location));
     check_bucket_namespace(key, b, &env, out);
@@ -294,6 +289,7 @@ pub(crate) const EXAMPLE: super::Example = super::Example {
 #[cfg(test)]
 mod rule_tests {
     use super::*;
+    use crate::model::Address;
     use crate::model::{Environment, Tags, OFFLINE_ACCOUNT};
 
     fn bucket(name: &str) -> Vec<String> {

@@ -1,9 +1,8 @@
 //! `[lambda.NAME]`: a Lambda function packaged from a source directory, publishing a version on
 //! each change (processors then use the version-qualified ARN).
 
-use super::{push, BuildSite, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
+use super::{push, BuildSite, CheckSite, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
 use crate::defaults as d;
-use crate::model::address::Position;
 use crate::model::diagnostic::{Diagnostic, Rule};
 use crate::model::{function_arn_for_use, Attr, Attributes, Environment, Outputs, Resource, Tags, UNPUBLISHED};
 use serde_json::json;
@@ -307,14 +306,8 @@ impl KindSpec for LambdaSpec {
 }
 
 /// N2: Lambda names; basic limits.
-pub(crate) fn check(
-    l: &LambdaSpec,
-    at: &crate::model::Address,
-    _written: Option<&LambdaSection>,
-    _stack: &crate::model::Stack,
-    out: &mut Vec<Diagnostic>,
-) {
-    let key = &Position::resource(at);
+pub(crate) fn check(l: &LambdaSpec, site: &CheckSite<'_, LambdaSection>, out: &mut Vec<Diagnostic>) {
+    let key = &site.key();
     if l.name.is_empty() || l.name.len() > 64 || !super::matches_charset(&l.name, "-_") {
         out.push(
             Diagnostic::error(Rule::N2, key.at("name"), format!("invalid function name {:?}", l.name))
@@ -386,7 +379,8 @@ mod rule_tests {
             spec.environment.insert(name.into(), "x".into());
             let mut out = Vec::new();
             let stack = crate::testing::stack(crate::testing::DEFAULT_STACK);
-            check(&spec, &Address::new(Kind::Lambda, "f"), None, &stack, &mut out);
+            let at = Address::new(Kind::Lambda, "f");
+            check(&spec, &CheckSite { at: &at, written: None, stack: &stack }, &mut out);
             out.into_iter().map(|d| d.rule).collect::<Vec<_>>()
         };
         assert_eq!(check("AWS_REGION"), ["L7"]);

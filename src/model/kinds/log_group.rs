@@ -1,9 +1,8 @@
 //! `[log_group.NAME]`: a CloudWatch Logs group and the log streams created with it.
 
 use super::BuildSite;
-use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
+use super::{push, CheckSite, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
-use crate::model::address::Position;
 use crate::model::diagnostic::{Diagnostic, Rule};
 use crate::model::{Attr, Attributes, Environment, Resource, Tags};
 use serde_json::json;
@@ -129,14 +128,8 @@ impl KindSpec for LogGroupSpec {
 }
 
 /// N4, N5: log group name and retention.
-pub(crate) fn check(
-    g: &LogGroupSpec,
-    at: &crate::model::Address,
-    _written: Option<&LogGroupSection>,
-    _stack: &crate::model::Stack,
-    out: &mut Vec<Diagnostic>,
-) {
-    let key = &Position::resource(at);
+pub(crate) fn check(g: &LogGroupSpec, site: &CheckSite<'_, LogGroupSection>, out: &mut Vec<Diagnostic>) {
+    let key = &site.key();
     if g.name.is_empty()
         || g.name.len() > 512
         || !super::matches_charset(&g.name, "._-/#")

@@ -215,6 +215,29 @@ pub trait BuildSite<'a> {
     fn enter(&mut self, each: Option<Each>);
 }
 
+/// Where a kind's rules run on one of its resources: its address, its table as written in
+/// stack.toml (`None`: derived, as a stream's alarms) and the whole stack.
+pub(crate) struct CheckSite<'a, S> {
+    pub at: &'a Address,
+    pub written: Option<&'a S>,
+    pub stack: &'a crate::model::Stack,
+}
+
+impl<S> Clone for CheckSite<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for CheckSite<'_, S> {}
+
+impl<S> CheckSite<'_, S> {
+    /// The resource's own position: its keys are `key.at("name")`...
+    pub(crate) fn key(&self) -> Position {
+        Position::resource(self.at)
+    }
+}
+
 /// Declares every kind: its doc (shown in the JSON Schema), `Variant => module (Spec, Section)`.
 /// The one list: `Kind`, `Kind::ALL`, `Spec`, the kind's table in [`StackFile`] and its builder
 /// all come from here.
@@ -301,7 +324,10 @@ macro_rules! kinds {
             /// `at`; `written` is the file its table is written in (`None`: derived).
             pub fn check(&self, at: &Address, written: Option<&StackFile>, stack: &crate::model::Stack, out: &mut Vec<Diagnostic>) {
                 match self {
-                    $(Spec::$variant(s) => $module::check(s, at, written.and_then(|f| f.$module.get(&at.name)), stack, out)),*
+                    $(Spec::$variant(s) => {
+                        let written = written.and_then(|f| f.$module.get(&at.name));
+                        $module::check(s, &CheckSite { at, written, stack }, out)
+                    }),*
                 }
             }
 

@@ -2,11 +2,11 @@
 //! policy (the statements the streams using it need, plus those declared).
 
 use super::BuildSite;
-use super::{push, Kind, KindInfo, KindSpec, ReplaceRule};
+use super::{push, CheckSite, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
 use crate::model::address::Position;
 use crate::model::diagnostic::{Diagnostic, Rule};
-use crate::model::{Address, Attr, Attributes, Environment, Resource, Tags};
+use crate::model::{Attr, Attributes, Environment, Resource, Tags};
 use crate::policy::{self, Statement};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -156,14 +156,8 @@ impl KindSpec for RoleSpec {
 }
 
 /// Rule N3.
-pub(crate) fn check(
-    r: &RoleSpec,
-    at: &Address,
-    _written: Option<&RoleSection>,
-    _stack: &crate::model::Stack,
-    out: &mut Vec<Diagnostic>,
-) {
-    let key = &Position::resource(at);
+pub(crate) fn check(r: &RoleSpec, site: &CheckSite<'_, RoleSection>, out: &mut Vec<Diagnostic>) {
+    let key = &site.key();
     check_role_name(key, &r.name, out);
     check_role_path(key, &r.path, out);
 }

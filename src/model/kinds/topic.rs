@@ -1,10 +1,9 @@
 //! `[topic.NAME]`: an SNS topic alarms notify, with its subscriptions.
 
-use super::{push, BuildSite, Kind, KindInfo, KindSpec, ReplaceRule};
+use super::{push, BuildSite, CheckSite, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
-use crate::model::address::Position;
 use crate::model::diagnostic::{Diagnostic, Rule};
-use crate::model::{Address, Attr, Attributes, Environment, Resource, Stack, Tags};
+use crate::model::{Attr, Attributes, Environment, Resource, Tags};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
@@ -125,8 +124,8 @@ impl KindSpec for TopicSpec {
 }
 
 /// Rules N9, A11 (SNS API reference, CreateTopic and Subscribe).
-pub(crate) fn check(t: &TopicSpec, at: &Address, _: Option<&TopicSection>, _: &Stack, out: &mut Vec<Diagnostic>) {
-    let key = Position::resource(at);
+pub(crate) fn check(t: &TopicSpec, site: &CheckSite<'_, TopicSection>, out: &mut Vec<Diagnostic>) {
+    let key = site.key();
     if t.name.is_empty() || t.name.len() > 256 || !super::matches_charset(&t.name, "_-") {
         out.push(
             Diagnostic::error(Rule::N9, key.at("name"), format!("invalid topic name {:?}", t.name))

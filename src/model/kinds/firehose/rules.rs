@@ -4,21 +4,17 @@
 use super::{FirehoseSection, FirehoseSpec, Param};
 use crate::model::address::Position;
 use crate::model::diagnostic::{Diagnostic, Rule};
+use crate::model::kinds::CheckSite;
 use crate::model::*;
 use crate::prefix::{self, Part};
 
 /// Every rule of a stream, written (`written`: its table as stack.toml writes it, for the
 /// rules about what is written, "set both or neither"; a stream derived from a module is
 /// written too) or not.
-pub(crate) fn check(
-    f: &FirehoseSpec,
-    at: &Address,
-    written: Option<&FirehoseSection>,
-    stack: &Stack,
-    out: &mut Vec<Diagnostic>,
-) {
+pub(crate) fn check(f: &FirehoseSpec, site: &CheckSite<'_, FirehoseSection>, out: &mut Vec<Diagnostic>) {
+    let CheckSite { at, written, stack, .. } = *site;
     if let Some(raw) = written {
-        check_written(&Position::resource(at), f, raw, stack, out);
+        check_written(&site.key(), f, raw, stack, out);
     }
     if let Some(c) = &f.format_conversion {
         crate::model::kinds::conversion::check(at, f, c, stack, out);

@@ -15,9 +15,8 @@ mod projection;
 pub use infer::{infer_columns, Inferred};
 pub use projection::{project, PrefixProjection, Projected, Projection, Unprojectable};
 
-use super::{push, BuildSite, Kind, KindInfo, KindSpec, ReplaceRule};
+use super::{push, BuildSite, CheckSite, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
-use crate::model::address::Position;
 use crate::model::diagnostic::{did_you_mean, Diagnostic, Rule};
 use crate::model::{Attr, Attributes, Environment, Resource, Tags, ADDRESS_TAG, HOME_TAG, OWNER_TAG};
 use crate::prefix::{parse, Part};
@@ -292,14 +291,8 @@ fn athena_type(t: &str) -> bool {
 }
 
 /// Rules T1 (names) and T4-T5 (columns) of a built table.
-pub(crate) fn check(
-    t: &TableSpec,
-    at: &crate::model::Address,
-    _written: Option<&TableSection>,
-    _stack: &crate::model::Stack,
-    out: &mut Vec<Diagnostic>,
-) {
-    let key = &Position::resource(at);
+pub(crate) fn check(t: &TableSpec, site: &CheckSite<'_, TableSection>, out: &mut Vec<Diagnostic>) {
+    let key = &site.key();
     let names = [("database", t.database()), ("name", t.table())];
     for (field, name) in names {
         if !athena_name(name) {
