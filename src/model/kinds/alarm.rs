@@ -166,10 +166,7 @@ pub struct AlarmSpec {
 /// Builds `[alarm.NAME]`.
 pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &AlarmSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::Alarm, name);
-    let alarm_name = match &s.name {
-        Some(raw) => b.text(&key.at("name"), raw),
-        None => b.default_name(name),
-    };
+    let alarm_name = b.aws_name(&key, s.name.as_ref(), name);
     let metric = metric_of(b, &key, s)?;
     let (alarm_actions, mut depends_on) = actions(b, &key.at("actions"), &s.actions);
     let (ok_actions, ok_depends) = actions(b, &key.at("ok_actions"), &s.ok_actions);
@@ -639,11 +636,7 @@ pub(crate) const EXAMPLE: super::Example = super::Example {
                [alarm.a]\nname = \"generic-alarm-2\"\nnamespace = \"AWS/Firehose\"\nmetric = \"ThrottledRecords\"\n\
                dimensions = { DeliveryStreamName = \"s\" }\nstatistic = \"Sum\"\nperiod_seconds = 300\nthreshold = 0\n\
                comparison = \"GreaterThanThreshold\"\nactions = [\"topic.t\"]\n",
-    drift: |spec| {
-        if let super::Spec::Alarm(a) = spec {
-            a.threshold = 42.0;
-        }
-    },
+    drift: drift!(Alarm, |a| a.threshold = 42.0),
 };
 
 #[cfg(test)]

@@ -279,11 +279,7 @@ pub(crate) const EXAMPLE: super::Example = super::Example {
     toml: "[bucket.b]\nname = \"generic-bucket\"\n",
     address: "bucket.b",
     replaced: "[bucket.b]\nname = \"generic-bucket-2\"\n",
-    drift: |spec| {
-        if let super::Spec::Bucket(b) = spec {
-            b.versioning = !b.versioning;
-        }
-    },
+    drift: drift!(Bucket, |b| b.versioning = !b.versioning),
 };
 
 #[cfg(test)]

@@ -353,11 +353,7 @@ pub(crate) const EXAMPLE: super::Example = super::Example {
     replaced: "[role.r]\ntrust = [\"lambda.amazonaws.com\"]\n\
                [lambda.f]\nname = \"generic-function-2\"\nruntime = \"python3.12\"\nhandler = \"index.handler\"\n\
                source = \"src\"\nrole = \"role.r\"\nlog_retention_days = 14\n",
-    drift: |spec| {
-        if let super::Spec::Lambda(l) = spec {
-            l.memory_mb = 512;
-        }
-    },
+    drift: drift!(Lambda, |l| l.memory_mb = 512),
 };
 
 #[cfg(test)]

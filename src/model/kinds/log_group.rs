@@ -160,9 +160,5 @@ pub(crate) const EXAMPLE: super::Example = super::Example {
     toml: "[log_group.g]\nname = \"/generic/group\"\nretention_days = 7\nstreams = [\"s\"]\n",
     address: "log_group.g",
     replaced: "[log_group.g]\nname = \"/generic/other\"\nretention_days = 7\nstreams = [\"s\"]\n",
-    drift: |spec| {
-        if let super::Spec::LogGroup(g) = spec {
-            g.retention_days = Some(14);
-        }
-    },
+    drift: drift!(LogGroup, |g| g.retention_days = Some(14)),
 };

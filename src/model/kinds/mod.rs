@@ -42,6 +42,18 @@ macro_rules! kind_section {
     };
 }
 
+/// An [`Example`]'s drift: a change to one kind's spec, made behind the stack's back.
+#[cfg(test)]
+macro_rules! drift {
+    ($variant:ident, |$spec:ident| $change:expr) => {
+        |spec: &mut crate::model::Spec| {
+            if let crate::model::Spec::$variant($spec) = spec {
+                $change;
+            }
+        }
+    };
+}
+
 pub mod alarm;
 pub mod bucket;
 pub mod conversion;
@@ -184,6 +196,14 @@ pub trait BuildSite<'a> {
     fn later(&self, address: &Address) -> Option<&Resource>;
     /// Interpolates the string value found at `key` (an error is reported, the raw text returned).
     fn text(&mut self, key: &Position, raw: &str) -> String;
+    /// The AWS name of `[kind.NAME]` at `key`: its `name` key as written (interpolated), else
+    /// the stack's default name for `NAME`.
+    fn aws_name(&mut self, key: &Position, written: Option<&String>, name: &str) -> String {
+        match written {
+            Some(raw) => self.text(&key.at("name"), raw),
+            None => self.default_name(name),
+        }
+    }
     /// The tags of a resource: the stack's, and the ownership tags.
     fn tags(&mut self, address: &Address) -> Tags;
     /// Resolves the `kind.name` reference written at `key`, which must name a `kind` declared in

@@ -94,10 +94,7 @@ pub struct RoleSpec {
 /// (see [`Builder::grant`]).
 pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &RoleSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::Role, name);
-    let role_name = match &s.name {
-        Some(raw) => b.text(&key.at("name"), raw),
-        None => b.default_name(name),
-    };
+    let role_name = b.aws_name(&key, s.name.as_ref(), name);
     // Unwritten: under the stack's own path (discovery lists it by prefix), unless the role
     // already lives elsewhere (created by an earlier provision at `/`): moving it would replace it.
     let path = s.path.clone().unwrap_or_else(|| {
@@ -188,9 +185,5 @@ pub(crate) const EXAMPLE: super::Example = super::Example {
     toml: "[role.r]\ntrust = [\"lambda.amazonaws.com\"]\n",
     address: "role.r",
     replaced: "[role.r]\ntrust = [\"lambda.amazonaws.com\"]\npath = \"/service/\"\n",
-    drift: |spec| {
-        if let super::Spec::Role(r) = spec {
-            r.managed_policies.push("arn:aws:iam::aws:policy/AdministratorAccess".into());
-        }
-    },
+    drift: drift!(Role, |r| r.managed_policies.push("arn:aws:iam::aws:policy/AdministratorAccess".into())),
 };

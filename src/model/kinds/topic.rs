@@ -84,10 +84,7 @@ pub struct TopicSpec {
 /// Builds `[topic.NAME]`.
 pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &TopicSection) -> Option<Resource> {
     let (address, key) = b.address(Kind::Topic, name);
-    let topic_name = match &s.name {
-        Some(raw) => b.text(&key.at("name"), raw),
-        None => b.default_name(name),
-    };
+    let topic_name = b.aws_name(&key, s.name.as_ref(), name);
     let mut subscriptions: Vec<Subscription> = s
         .subscriptions
         .iter()
@@ -168,9 +165,5 @@ pub(crate) const EXAMPLE: super::Example = super::Example {
     toml: "[topic.t]\nname = \"generic-topic\"\nsubscriptions = [{ protocol = \"email\", endpoint = \"ops@example.com\" }]\n",
     address: "topic.t",
     replaced: "[topic.t]\nname = \"generic-topic-2\"\nsubscriptions = [{ protocol = \"email\", endpoint = \"ops@example.com\" }]\n",
-    drift: |spec| {
-        if let super::Spec::Topic(t) = spec {
-            t.subscriptions.clear();
-        }
-    },
+    drift: drift!(Topic, |t| t.subscriptions.clear()),
 };

@@ -538,9 +538,5 @@ pub(crate) const EXAMPLE: super::Example = super::Example {
     address: "firehose.f",
     replaced: "[role.r]\ntrust = [\"firehose.amazonaws.com\"]\n[bucket.b]\nname = \"generic-bucket\"\n\
                [firehose.f]\nname = \"generic-stream-2\"\nrole = \"role.r\"\nbucket = \"bucket.b\"\n",
-    drift: |spec| {
-        if let super::Spec::Firehose(f) = spec {
-            f.buffer_interval_seconds = 60;
-        }
-    },
+    drift: drift!(Firehose, |f| f.buffer_interval_seconds = 60),
 };

@@ -385,11 +385,7 @@ pub(crate) const EXAMPLE: super::Example = super::Example {
                [firehose.f]\nname = \"generic-stream\"\nrole = \"role.r\"\nbucket = \"bucket.b\"\nprefix = \"data/\"\n\
                [table.t]\nname = \"events\"\ndatabase = \"generic_2\"\nstream = \"firehose.f\"\n\
                columns = { id = \"string\" }\n",
-    drift: |spec| {
-        if let super::Spec::Table(t) = spec {
-            t.columns.push(("added".into(), "string".into()));
-        }
-    },
+    drift: drift!(Table, |t| t.columns.push(("added".into(), "string".into()))),
 };
 
 #[cfg(test)]
