@@ -65,7 +65,6 @@ const RETRY_EVERY: Duration = Duration::from_secs(2);
 pub async fn acquire(
     provider: &dyn StateStore,
     settings: &LockSettings,
-    stack: &str,
     me: &Holder,
     timeout: Duration,
     waiting: impl Fn(&Holder),
@@ -73,11 +72,11 @@ pub async fn acquire(
     let start = tokio::time::Instant::now();
     let mut told = false;
     loop {
-        match provider.try_lock(settings, stack, me).await? {
+        match provider.try_lock(settings, me).await? {
             LockAttempt::Taken(handle) => return Ok(handle),
             LockAttempt::Held { holder, etag } => {
                 if certainly_gone(&holder, &me.process, process_start_time) {
-                    if let Some(mut handle) = provider.take_over(settings, stack, me, &etag).await? {
+                    if let Some(mut handle) = provider.take_over(settings, me, &etag).await? {
                         handle.took_over = Some(holder);
                         return Ok(handle);
                     }
@@ -86,7 +85,7 @@ pub async fn acquire(
                 }
                 let waited = start.elapsed();
                 if waited >= timeout {
-                    return Err(Locked { stack: stack.to_string(), holder, waited: Some(waited) }.into());
+                    return Err(Locked { stack: settings.stack.clone(), holder, waited: Some(waited) }.into());
                 }
                 if !told {
                     waiting(&holder);
@@ -150,20 +149,20 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_live_holder_is_waited_for_then_named() {
         let fake = FakeProvider::new();
-        let settings = LockSettings { bucket: "locks".into(), account_regional: false, legacy_bucket: None };
+        let settings =
+            LockSettings { stack: "s".into(), bucket: "locks".into(), account_regional: false, legacy_bucket: None };
         let other = holder(ProcessIdentity { pid_namespace: "pid:[elsewhere]".into(), ..here() }, 42);
-        let first = acquire(&fake, &settings, "s", &other, Duration::ZERO, |_| {}).await.unwrap();
+        let first = acquire(&fake, &settings, &other, Duration::ZERO, |_| {}).await.unwrap();
         let me = holder(here(), 7);
         let told = std::sync::Mutex::new(0);
-        let refused = acquire(&fake, &settings, "s", &me, Duration::from_secs(5), |_| *told.lock().unwrap() += 1)
-            .await
-            .unwrap_err();
+        let refused =
+            acquire(&fake, &settings, &me, Duration::from_secs(5), |_| *told.lock().unwrap() += 1).await.unwrap_err();
         let text = refused.to_string();
         assert!(text.contains("locked by ci@host (pid 42)") && text.contains("provision unlock"), "{text}");
         assert!(text.contains("waited 5s"), "{text}");
         assert_eq!(*told.lock().unwrap(), 1);
         // Released while waiting: taken.
-        let waiter = acquire(&fake, &settings, "s", &me, Duration::from_secs(60), |_| {});
+        let waiter = acquire(&fake, &settings, &me, Duration::from_secs(60), |_| {});
         let release = async {
             tokio::time::sleep(Duration::from_secs(3)).await;
             fake.release(&first).await.unwrap();
@@ -175,12 +174,13 @@ mod tests {
     #[tokio::test]
     async fn a_holder_certainly_gone_is_taken_over_and_named() {
         let fake = FakeProvider::new();
-        let settings = LockSettings { bucket: "locks".into(), account_regional: false, legacy_bucket: None };
+        let settings =
+            LockSettings { stack: "s".into(), bucket: "locks".into(), account_regional: false, legacy_bucket: None };
         let me = Holder::current("apply");
         // A process of this machine, boot and namespace whose id no process has (above pid_max).
         let gone = Holder { pid: 4_999_999, ..me.clone() };
-        acquire(&fake, &settings, "s", &gone, Duration::ZERO, |_| {}).await.unwrap();
-        let taken = acquire(&fake, &settings, "s", &me, Duration::ZERO, |_| {}).await;
+        acquire(&fake, &settings, &gone, Duration::ZERO, |_| {}).await.unwrap();
+        let taken = acquire(&fake, &settings, &me, Duration::ZERO, |_| {}).await;
         if me.process.boot_id.is_empty() {
             // Never in CI: a system that does not tell a process's identity skips only by name.
             assert!(

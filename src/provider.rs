@@ -257,30 +257,24 @@ pub trait Provider: Send + Sync {
 #[async_trait]
 pub trait StateStore: Send + Sync {
     /// One attempt at the stack's lock: taken, or who holds it.
-    async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt>;
+    async fn try_lock(&self, settings: &LockSettings, holder: &Holder) -> Result<LockAttempt>;
 
     /// Replaces the lock object `etag` (a holder certainly gone) with this run's, only if it is
     /// still that object; `None` when it changed meanwhile.
-    async fn take_over(
-        &self,
-        settings: &LockSettings,
-        stack: &str,
-        holder: &Holder,
-        etag: &str,
-    ) -> Result<Option<LockHandle>>;
+    async fn take_over(&self, settings: &LockSettings, holder: &Holder, etag: &str) -> Result<Option<LockHandle>>;
 
     /// Releases a lock taken by this run, and only if it is still this run's.
     async fn release(&self, lock: &LockHandle) -> Result<Released>;
 
     /// Breaks the stack's lock, whoever holds it; returns who held it.
-    async fn break_lock(&self, settings: &LockSettings, stack: &str) -> Result<Option<Holder>>;
+    async fn break_lock(&self, settings: &LockSettings) -> Result<Option<Holder>>;
 
     /// The locations the stack's index (beside its lock) says it has written to: where to
     /// look for what stack.toml no longer declares, never what is the stack's.
-    async fn indexed_locations(&self, settings: &LockSettings, stack: &str) -> Result<Vec<Location>>;
+    async fn indexed_locations(&self, settings: &LockSettings) -> Result<Vec<Location>>;
 
     /// Writes the stack's index of locations (removes it when empty).
-    async fn index_locations(&self, settings: &LockSettings, stack: &str, locations: &[Location]) -> Result<()>;
+    async fn index_locations(&self, settings: &LockSettings, locations: &[Location]) -> Result<()>;
 }
 
 /// A cloud: its resources and the stack's state store, as a session is handed them.

@@ -144,7 +144,7 @@ impl Session {
         // that stack.toml no longer declares is searched after, for orphans.
         let index = async {
             match &self.stack.lock {
-                Some(settings) => self.store.indexed_locations(settings, &self.stack.name).await,
+                Some(settings) => self.store.indexed_locations(settings).await,
                 None => Ok(Vec::new()),
             }
         };
@@ -366,7 +366,7 @@ impl LockTarget {
         let Some(settings) = &self.settings else { return work.await };
         let stack = &self.stack;
         let me = Holder::current(command);
-        let handle = crate::locking::acquire(self.store.as_ref(), settings, stack, &me, timeout, |h| {
+        let handle = crate::locking::acquire(self.store.as_ref(), settings, &me, timeout, |h| {
             let h = h.escaped();
             note(&format!(
                 "Stack \"{stack}\" is locked by {} running `{}` since {}; waiting up to {} for it (--lock-timeout)...",
@@ -417,7 +417,7 @@ impl LocationIndex {
         if let Some(settings) = &session.stack.lock {
             if listed != known {
                 let all: Vec<Location> = listed.iter().cloned().collect();
-                session.store.index_locations(settings, &session.stack.name, &all).await?;
+                session.store.index_locations(settings, &all).await?;
             }
         }
         Ok(LocationIndex { listed })
@@ -436,7 +436,7 @@ impl LocationIndex {
         if let Some(settings) = &session.stack.lock {
             if remaining != self.listed {
                 let all: Vec<Location> = remaining.into_iter().collect();
-                session.store.index_locations(settings, &session.stack.name, &all).await?;
+                session.store.index_locations(settings, &all).await?;
             }
         }
         Ok(())

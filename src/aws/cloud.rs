@@ -208,33 +208,27 @@ impl Provider for AwsCloud {
 
 #[async_trait]
 impl StateStore for AwsCloud {
-    async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt> {
-        self.home.try_lock(settings, stack, holder).await
+    async fn try_lock(&self, settings: &LockSettings, holder: &Holder) -> Result<LockAttempt> {
+        self.home.try_lock(settings, holder).await
     }
 
-    async fn take_over(
-        &self,
-        settings: &LockSettings,
-        stack: &str,
-        holder: &Holder,
-        etag: &str,
-    ) -> Result<Option<LockHandle>> {
-        self.home.take_over(settings, stack, holder, etag).await
+    async fn take_over(&self, settings: &LockSettings, holder: &Holder, etag: &str) -> Result<Option<LockHandle>> {
+        self.home.take_over(settings, holder, etag).await
     }
 
     async fn release(&self, lock: &LockHandle) -> Result<Released> {
         self.home.release(lock).await
     }
 
-    async fn break_lock(&self, settings: &LockSettings, stack: &str) -> Result<Option<Holder>> {
-        self.home.break_lock(settings, stack).await
+    async fn break_lock(&self, settings: &LockSettings) -> Result<Option<Holder>> {
+        self.home.break_lock(settings).await
     }
 
-    async fn indexed_locations(&self, settings: &LockSettings, stack: &str) -> Result<Vec<Location>> {
-        self.home.indexed_locations(settings, stack).await
+    async fn indexed_locations(&self, settings: &LockSettings) -> Result<Vec<Location>> {
+        self.home.indexed_locations(settings).await
     }
 
-    async fn index_locations(&self, settings: &LockSettings, stack: &str, locations: &[Location]) -> Result<()> {
-        self.home.index_locations(settings, stack, locations).await
+    async fn index_locations(&self, settings: &LockSettings, locations: &[Location]) -> Result<()> {
+        self.home.index_locations(settings, locations).await
     }
 }

@@ -115,12 +115,8 @@ async fn current(client: &Client, owner: &str, bucket: &str, stack: &str) -> Res
 
 /// The lock held in the bucket older versions used, if any. A legacy bucket of another account is
 /// not ours to read: nothing there is a lock of this stack.
-async fn legacy_lock(
-    client: &Client,
-    owner: &str,
-    settings: &LockSettings,
-    stack: &str,
-) -> Result<Option<(Holder, String)>> {
+async fn legacy_lock(client: &Client, owner: &str, settings: &LockSettings) -> Result<Option<(Holder, String)>> {
+    let stack = settings.stack.as_str();
     let Some(legacy) = &settings.legacy_bucket else { return Ok(None) };
     match current(client, owner, legacy, stack).await {
         Ok(held) => Ok(held),
@@ -182,9 +178,9 @@ pub(super) async fn try_lock(
     owner: &str,
     region: &str,
     settings: &LockSettings,
-    stack: &str,
     holder: &Holder,
 ) -> Result<LockAttempt> {
+    let stack = settings.stack.as_str();
     let legacy = match legacy_bucket_here(client, owner, settings).await? {
         Some(bucket) => match put_if_absent(client, owner, &bucket, stack, holder).await {
             Ok(Ok(etag)) => Some((bucket, etag)),
@@ -224,13 +220,11 @@ pub(super) async fn take_over(
     client: &Client,
     owner: &str,
     settings: &LockSettings,
-    stack: &str,
     holder: &Holder,
     etag: &str,
 ) -> Result<Option<LockHandle>> {
-    if let (Some(legacy), Some((_, held))) =
-        (&settings.legacy_bucket, legacy_lock(client, owner, settings, stack).await?)
-    {
+    let stack = settings.stack.as_str();
+    if let (Some(legacy), Some((_, held))) = (&settings.legacy_bucket, legacy_lock(client, owner, settings).await?) {
         if held == etag {
             delete_if_match(client, owner, legacy, stack, etag).await?;
         }
@@ -327,13 +321,9 @@ async fn delete_if_match(client: &Client, owner: &str, bucket: &str, stack: &str
 /// Breaks the stack's lock, whoever holds it (here and in the legacy bucket); returns who held
 /// it. Each delete is conditional on the ETag read: a lock released and taken again in between
 /// is never broken, and the run that holds it now is named.
-pub(super) async fn break_lock(
-    client: &Client,
-    owner: &str,
-    settings: &LockSettings,
-    stack: &str,
-) -> Result<Option<Holder>> {
-    let legacy = legacy_lock(client, owner, settings, stack).await?.zip(settings.legacy_bucket.clone());
+pub(super) async fn break_lock(client: &Client, owner: &str, settings: &LockSettings) -> Result<Option<Holder>> {
+    let stack = settings.stack.as_str();
+    let legacy = legacy_lock(client, owner, settings).await?.zip(settings.legacy_bucket.clone());
     let here = current(client, owner, &settings.bucket, stack).await?.map(|held| (held, settings.bucket.clone()));
     let mut broken = None;
     for ((holder, etag), bucket) in legacy.into_iter().chain(here) {
@@ -360,12 +350,8 @@ const MAX_INDEXED: usize = 1_000;
 /// The locations the stack's index lists (none when there is no index yet). Only where to look:
 /// what is found there is the stack's only by its tags; an entry that is not an account and a
 /// Region is skipped.
-pub(super) async fn read_index(
-    client: &Client,
-    owner: &str,
-    settings: &LockSettings,
-    stack: &str,
-) -> Result<Vec<Location>> {
+pub(super) async fn read_index(client: &Client, owner: &str, settings: &LockSettings) -> Result<Vec<Location>> {
+    let stack = settings.stack.as_str();
     let bucket = settings.bucket.as_str();
     match client.get_object().bucket(bucket).key(index_key(stack)).expected_bucket_owner(owner).send().await {
         Ok(out) => {
@@ -385,9 +371,9 @@ pub(super) async fn write_index(
     owner: &str,
     region: &str,
     settings: &LockSettings,
-    stack: &str,
     locations: &[Location],
 ) -> Result<()> {
+    let stack = settings.stack.as_str();
     let bucket = settings.bucket.as_str();
     if locations.is_empty() {
         return match client

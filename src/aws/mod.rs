@@ -472,34 +472,28 @@ impl Clients {
         iam::policy_exists(&self.iam, arn).await
     }
 
-    pub async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt> {
-        lock::try_lock(&self.s3, self.owner()?, &self.region, settings, stack, holder).await
+    pub async fn try_lock(&self, settings: &LockSettings, holder: &Holder) -> Result<LockAttempt> {
+        lock::try_lock(&self.s3, self.owner()?, &self.region, settings, holder).await
     }
 
-    pub async fn take_over(
-        &self,
-        settings: &LockSettings,
-        stack: &str,
-        holder: &Holder,
-        etag: &str,
-    ) -> Result<Option<LockHandle>> {
-        lock::take_over(&self.s3, self.owner()?, settings, stack, holder, etag).await
+    pub async fn take_over(&self, settings: &LockSettings, holder: &Holder, etag: &str) -> Result<Option<LockHandle>> {
+        lock::take_over(&self.s3, self.owner()?, settings, holder, etag).await
     }
 
     pub async fn release(&self, handle: &LockHandle) -> Result<Released> {
         lock::release(&self.s3, self.owner()?, handle).await
     }
 
-    pub async fn break_lock(&self, settings: &LockSettings, stack: &str) -> Result<Option<Holder>> {
-        lock::break_lock(&self.s3, self.owner()?, settings, stack).await
+    pub async fn break_lock(&self, settings: &LockSettings) -> Result<Option<Holder>> {
+        lock::break_lock(&self.s3, self.owner()?, settings).await
     }
 
-    pub async fn indexed_locations(&self, settings: &LockSettings, stack: &str) -> Result<Vec<Location>> {
-        lock::read_index(&self.s3, self.owner()?, settings, stack).await
+    pub async fn indexed_locations(&self, settings: &LockSettings) -> Result<Vec<Location>> {
+        lock::read_index(&self.s3, self.owner()?, settings).await
     }
 
-    pub async fn index_locations(&self, settings: &LockSettings, stack: &str, locations: &[Location]) -> Result<()> {
-        lock::write_index(&self.s3, self.owner()?, &self.region, settings, stack, locations).await
+    pub async fn index_locations(&self, settings: &LockSettings, locations: &[Location]) -> Result<()> {
+        lock::write_index(&self.s3, self.owner()?, &self.region, settings, locations).await
     }
 }
 

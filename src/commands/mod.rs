@@ -61,7 +61,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Unlock => {
             let session = ctx.load(false, false).await?;
             let settings = common::lock_settings(&session.stack)?;
-            match session.store.break_lock(settings, &session.stack.name).await? {
+            match session.store.break_lock(settings).await? {
                 Some(h) => {
                     let h = h.escaped();
                     outln!(

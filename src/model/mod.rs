@@ -191,6 +191,8 @@ pub const OWNERSHIP_TAGS: [&str; 4] = [OWNER_TAG, ADDRESS_TAG, LOCATION_TAG, HOM
 /// Where the stack's lock lives: `None` when locking is off (`[stack] lock = false`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockSettings {
+    /// The stack whose lock and location index these are.
+    pub stack: String,
     /// The bucket holding the lock objects (`[stack] lock_bucket`, default
     /// `provision-locks-<account>-<region>-an`).
     pub bucket: String,

@@ -393,7 +393,8 @@ impl Provider for FakeProvider {
 
 #[async_trait]
 impl StateStore for FakeProvider {
-    async fn try_lock(&self, settings: &LockSettings, stack: &str, holder: &Holder) -> Result<LockAttempt> {
+    async fn try_lock(&self, settings: &LockSettings, holder: &Holder) -> Result<LockAttempt> {
+        let stack = settings.stack.as_str();
         self.call("lock", stack).await?;
         let mut state = self.state();
         if let Some((h, etag)) = &state.lock {
@@ -411,13 +412,8 @@ impl StateStore for FakeProvider {
         }))
     }
 
-    async fn take_over(
-        &self,
-        settings: &LockSettings,
-        stack: &str,
-        holder: &Holder,
-        etag: &str,
-    ) -> Result<Option<LockHandle>> {
+    async fn take_over(&self, settings: &LockSettings, holder: &Holder, etag: &str) -> Result<Option<LockHandle>> {
+        let stack = settings.stack.as_str();
         self.call("take_over", stack).await?;
         let mut state = self.state();
         if state.lock.as_ref().map(|(_, e)| e.as_str()) != Some(etag) {
@@ -447,17 +443,20 @@ impl StateStore for FakeProvider {
         }
     }
 
-    async fn break_lock(&self, _settings: &LockSettings, stack: &str) -> Result<Option<Holder>> {
+    async fn break_lock(&self, settings: &LockSettings) -> Result<Option<Holder>> {
+        let stack = settings.stack.as_str();
         self.call("break_lock", stack).await?;
         Ok(self.state().lock.take().map(|(h, _)| h))
     }
 
-    async fn indexed_locations(&self, _settings: &LockSettings, stack: &str) -> Result<Vec<Location>> {
+    async fn indexed_locations(&self, settings: &LockSettings) -> Result<Vec<Location>> {
+        let stack = settings.stack.as_str();
         self.call("indexed_locations", stack).await?;
         Ok(self.state().index.clone())
     }
 
-    async fn index_locations(&self, _settings: &LockSettings, stack: &str, locations: &[Location]) -> Result<()> {
+    async fn index_locations(&self, settings: &LockSettings, locations: &[Location]) -> Result<()> {
+        let stack = settings.stack.as_str();
         self.call("index_locations", stack).await?;
         self.state().index = locations.to_vec();
         Ok(())

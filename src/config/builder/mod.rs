@@ -63,11 +63,13 @@ pub fn build(loaded: &Loaded, env: Environment) -> Result<(Stack, Vec<Diagnostic
             bucket: b.text(&Position::stack("lock_bucket"), raw),
             account_regional: false,
             legacy_bucket: None,
+            stack: loaded.name.clone(),
         },
         None => LockSettings {
             bucket: default_lock_bucket(&b.env.account_id, &b.env.region),
             account_regional: true,
             legacy_bucket: Some(crate::model::legacy_lock_bucket(&b.env.account_id, &b.env.region)),
+            stack: loaded.name.clone(),
         },
     });
     let ignore = &stack_section.ignore_tags;

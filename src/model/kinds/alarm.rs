@@ -8,7 +8,7 @@ use super::{push, resolve, BuildSite, CheckSite, Kind, KindInfo, KindSpec, Refer
 use crate::defaults as d;
 use crate::model::address::Position;
 use crate::model::diagnostic::{Diagnostic, Rule};
-use crate::model::{Address, Attr, Attributes, Environment, Resource, Tags};
+use crate::model::{Address, Attr, Attributes, Resource, Tags};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
@@ -27,7 +27,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     holds: None,
     delete_refused_while_holding: false,
     on_existing: super::OnExisting::Upserts,
-    existing: None,
+    arn: |env, name| env.alarm_arn(name),
+    may_be_existing: false,
     // "CloudWatch service quotas": PutMetricAlarm 3 TPS, DeleteAlarms 3 TPS, DescribeAlarms 9 TPS,
     // GetMetricData 50 TPS; the tag calls are not listed there: paced as the slowest writes.
     rates: &[
@@ -312,10 +313,6 @@ impl MetricStat {
 }
 
 impl KindSpec for AlarmSpec {
-    fn arn(&self, env: &Environment) -> String {
-        env.alarm_arn(&self.name)
-    }
-
     fn attributes(&self) -> Attributes {
         let AlarmSpec {
             name,

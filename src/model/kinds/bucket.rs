@@ -27,7 +27,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     holds: Some("object version(s)"),
     delete_refused_while_holding: true,
     on_existing: super::OnExisting::Fails("BucketAlreadyOwnedByYou"),
-    existing: Some(|env, name| env.bucket_arn(name)),
+    arn: |env, name| env.bucket_arn(name),
+    may_be_existing: true,
     // Bucket configuration calls: not published (object calls allow thousands per prefix).
     rates: &[("S3", 50.0), ("S3.GetObject", f64::INFINITY), ("S3.ListObjectsV2", f64::INFINITY)],
     // A stream delivers to a bucket in another Region of its account.
@@ -175,10 +176,6 @@ pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &BucketSection) ->
 }
 
 impl KindSpec for BucketSpec {
-    fn arn(&self, env: &Environment) -> String {
-        env.bucket_arn(&self.name)
-    }
-
     fn attributes(&self) -> Attributes {
         let BucketSpec {
             name,

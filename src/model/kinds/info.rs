@@ -65,9 +65,12 @@ pub struct KindInfo {
     /// provider answers the same, so that provision's own checks (the plan's conflict, the read
     /// before the create) are what keep a foreign resource safe, on the fake as on AWS.
     pub on_existing: OnExisting,
-    /// How a resource of this kind that exists outside the stack is used
-    /// (`{ existing = "name" }`): its ARN from its name; `None` when it cannot be.
-    pub existing: Option<fn(&Environment, &str) -> String>,
+    /// Its ARN from the name AWS knows it by (a role's at path `/`: a role's spec adds its
+    /// path, see [`super::KindSpec::arn`]).
+    pub arn: fn(&Environment, &str) -> String,
+    /// Whether a resource of this kind that exists outside the stack may be used: by its name
+    /// (`{ existing = "name" }`, its ARN from [`KindInfo::arn`]) or by its ARN.
+    pub may_be_existing: bool,
     /// AWS's default API rates for its calls, requests per second by `Service.Action` or
     /// `Service` (see [`crate::aws::pacing`]), with their source in a comment.
     pub rates: &'static [(&'static str, f64)],
@@ -139,6 +142,12 @@ pub enum FoundBy {
 }
 
 impl KindInfo {
+    /// Its ARN shape, for people: `arn:aws:sns:REGION:ACCOUNT:NAME`.
+    pub fn example_arn(&self) -> String {
+        let env = Environment { account_id: "ACCOUNT".into(), region: "REGION".into(), ..Default::default() };
+        (self.arn)(&env, "NAME")
+    }
+
     /// Its resource type in the Resource Groups Tagging API, if discovery finds it there.
     pub fn tag_type(&self) -> Option<&'static str> {
         match self.found_by {

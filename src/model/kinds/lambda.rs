@@ -4,7 +4,7 @@
 use super::{push, BuildSite, CheckSite, Kind, KindInfo, KindSpec, Reference, ReplaceRule, Resolved};
 use crate::defaults as d;
 use crate::model::diagnostic::{Diagnostic, Rule};
-use crate::model::{function_arn_for_use, Attr, Attributes, Environment, Outputs, Resource, Tags, UNPUBLISHED};
+use crate::model::{function_arn_for_use, Attr, Attributes, Outputs, Resource, Tags, UNPUBLISHED};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -29,7 +29,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     holds: None,
     delete_refused_while_holding: false,
     on_existing: super::OnExisting::Fails("ResourceConflictException"),
-    existing: None,
+    arn: |env, name| env.function_arn(name),
+    may_be_existing: false,
     // "Lambda quotas": GetFunction 100/s, GetPolicy 15/s, the rest of the control plane 15/s.
     rates: &[("Lambda", 15.0), ("Lambda.GetFunction", 100.0)],
     reached_from: crate::model::kinds::Reach::Region,
@@ -232,10 +233,6 @@ impl KindSpec for LambdaSpec {
 
     fn source_dir(&self) -> Option<&std::path::Path> {
         self.source_dir.as_deref()
-    }
-
-    fn arn(&self, env: &Environment) -> String {
-        env.function_arn(&self.name)
     }
 
     fn attributes(&self) -> Attributes {

@@ -4,7 +4,7 @@ use super::BuildSite;
 use super::{push, CheckSite, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
 use crate::model::diagnostic::{Diagnostic, Rule};
-use crate::model::{Attr, Attributes, Environment, Resource, Tags};
+use crate::model::{Attr, Attributes, Resource, Tags};
 use serde_json::json;
 
 /// The facts of the log group kind.
@@ -23,7 +23,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     holds: Some("log event(s)"),
     delete_refused_while_holding: false,
     on_existing: super::OnExisting::Fails("ResourceAlreadyExistsException"),
-    existing: None,
+    arn: |env, name| env.log_group_arn(name),
+    may_be_existing: false,
     // "CloudWatch Logs quotas": DescribeLogGroups 10/s, DescribeLogStreams 25/s, CreateLogStream
     // 50/s, CreateLogGroup / PutRetentionPolicy / DeleteLogGroup 5-10/s; FilterLogEvents (destroy's
     // check that a group holds no events) 5/s, a hard limit (AWS Knowledge Center, "How do I
@@ -95,10 +96,6 @@ pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &LogGroupSection) 
 }
 
 impl KindSpec for LogGroupSpec {
-    fn arn(&self, env: &Environment) -> String {
-        env.log_group_arn(&self.name)
-    }
-
     fn attributes(&self) -> Attributes {
         let LogGroupSpec {
             name,

@@ -82,8 +82,11 @@ use std::sync::Arc;
 /// What every kind's spec provides, besides the two fields every spec has (the registry reads
 /// them): `name`, the name AWS knows it by, and `tags`.
 pub trait KindSpec {
-    /// Its ARN in `env`.
-    fn arn(&self, env: &Environment) -> String;
+    /// Its ARN in `env` where its name alone does not make it (a role's path); by default the
+    /// kind's [`KindInfo::arn`] of its name.
+    fn arn(&self, _env: &Environment) -> Option<String> {
+        None
+    }
     /// The attributes the plan compares, by name, in display order (tags are added after them).
     /// Settings that exist only in stack.toml are left out.
     fn attributes(&self) -> Attributes;
@@ -543,7 +546,7 @@ impl std::fmt::Display for Kind {
 impl Spec {
     /// Its ARN in `env`.
     pub fn arn(&self, env: &Environment) -> String {
-        self.as_dyn().arn(env)
+        self.as_dyn().arn(env).unwrap_or_else(|| (self.kind().info().arn)(env, self.physical_name()))
     }
 
     /// What dependents use once it is applied with ARN `arn`.

@@ -4,7 +4,7 @@
 use super::{BuildSite, Kind};
 use crate::model::address::Position;
 use crate::model::diagnostic::{Diagnostic, Rule};
-use crate::model::{Address, Environment};
+use crate::model::Address;
 
 /// A reference to another resource: one the stack declares (`"bucket.data"`), or one that
 /// exists and the stack uses without ever owning it (`{ existing = "name" }`, or for a role
@@ -58,31 +58,24 @@ pub(crate) fn resolve(
     match reference {
         Reference::Declared(raw) => b.reference(key, raw, kind).map(Resolved::Declared),
         Reference::Existing(e) => {
-            let (name, arn) = match (kind.info().existing, &e.existing, &e.existing_arn) {
-                (Some(arn_of), Some(name), None) => {
+            let info = kind.info();
+            let (name, arn) = match (info.may_be_existing, &e.existing, &e.existing_arn) {
+                (true, Some(name), None) => {
                     let name = b.text(&key.at("existing"), name);
-                    let arn = arn_of(b.env(), &name);
+                    let arn = (info.arn)(b.env(), &name);
                     (name, arn)
                 }
                 // Named by its ARN (a role with a path, a topic of another account or Region).
-                (Some(arn_of), None, Some(arn)) => {
+                (true, None, Some(arn)) => {
                     let arn = b.text(&key.at("existing_arn"), arn);
-                    let Some(name) = (kind.info().name_in_arn)(&arn).filter(|n| !n.is_empty()) else {
-                        let example = arn_of(
-                            &Environment {
-                                account_id: "ACCOUNT".into(),
-                                region: "REGION".into(),
-                                ..Default::default()
-                            },
-                            "NAME",
-                        );
+                    let Some(name) = (info.name_in_arn)(&arn).filter(|n| !n.is_empty()) else {
                         b.report(
                             Diagnostic::error(
                                 Rule::Reference,
                                 key.at("existing_arn"),
                                 format!("{arn:?} is not the ARN of a {}", kind.noun()),
                             )
-                            .with_help(example),
+                            .with_help(info.example_arn()),
                         );
                         return None;
                     };
@@ -96,19 +89,9 @@ pub(crate) fn resolve(
                     (name, arn)
                 }
                 _ => {
-                    let what = match kind.info().existing {
-                        Some(arn_of) => format!(
-                            "{{ existing = \"name\" }} or {{ existing_arn = \"{}\" }}",
-                            arn_of(
-                                &Environment {
-                                    account_id: "ACCOUNT".into(),
-                                    region: "REGION".into(),
-                                    ..Default::default()
-                                },
-                                "NAME"
-                            )
-                        ),
-                        None => "{ existing = \"name\" }".to_string(),
+                    let what = match info.may_be_existing {
+                        true => format!("{{ existing = \"name\" }} or {{ existing_arn = \"{}\" }}", info.example_arn()),
+                        false => "{ existing = \"name\" }".to_string(),
                     };
                     b.report(
                         Diagnostic::error(

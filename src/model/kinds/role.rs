@@ -29,7 +29,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     holds: None,
     delete_refused_while_holding: false,
     on_existing: super::OnExisting::Fails("EntityAlreadyExists"),
-    existing: Some(|env, name| env.role_arn("/", name)),
+    arn: |env, name| env.role_arn("/", name),
+    may_be_existing: true,
     // IAM publishes no per-API rate; it throttles bursts: 15/s, adapted.
     rates: &[("IAM", 15.0)],
     // IAM is global: a role serves every Region of its account.
@@ -132,8 +133,8 @@ pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &RoleSection) -> O
 }
 
 impl KindSpec for RoleSpec {
-    fn arn(&self, env: &Environment) -> String {
-        env.role_arn(&self.path, &self.name)
+    fn arn(&self, env: &Environment) -> Option<String> {
+        Some(env.role_arn(&self.path, &self.name))
     }
 
     fn attributes(&self) -> Attributes {

@@ -3,7 +3,7 @@
 use super::{push, BuildSite, CheckSite, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
 use crate::model::diagnostic::{Diagnostic, Rule};
-use crate::model::{Attr, Attributes, Environment, Resource, Tags};
+use crate::model::{Attr, Attributes, Resource, Tags};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
@@ -21,7 +21,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     holds: None,
     delete_refused_while_holding: false,
     on_existing: super::OnExisting::ReturnsExisting("InvalidParameter"),
-    existing: Some(|env, name| env.topic_arn(name)),
+    arn: |env, name| env.topic_arn(name),
+    may_be_existing: true,
     // "Amazon Simple Notification Service endpoints and quotas", API throttling, the lowest of the
     // Regions' defaults: CreateTopic, DeleteTopic, SetTopicAttributes and the tag calls 10/s;
     // GetTopicAttributes, ListSubscriptionsByTopic, Subscribe, Unsubscribe 30/s.
@@ -101,10 +102,6 @@ pub(crate) fn build(b: &mut dyn BuildSite<'_>, name: &str, s: &TopicSection) -> 
 }
 
 impl KindSpec for TopicSpec {
-    fn arn(&self, env: &Environment) -> String {
-        env.topic_arn(&self.name)
-    }
-
     fn attributes(&self) -> Attributes {
         let TopicSpec { name, subscriptions, tags: _ } = self;
         let mut a = Attributes::new();

@@ -8,7 +8,7 @@ use super::{push, BuildSite, Kind, KindInfo, KindSpec, Reference, ReplaceRule, R
 use crate::defaults as d;
 use crate::model::address::Position;
 use crate::model::diagnostic::{Diagnostic, Rule};
-use crate::model::{Address, Attr, Attributes, Environment, Outputs, Resource, Tags, UNKNOWN};
+use crate::model::{Address, Attr, Attributes, Outputs, Resource, Tags, UNKNOWN};
 use crate::policy::Statement;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -33,7 +33,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     holds: None,
     delete_refused_while_holding: false,
     on_existing: super::OnExisting::Fails("ResourceInUseException"),
-    existing: None,
+    arn: |env, name| env.stream_arn(name),
+    may_be_existing: false,
     // "Amazon Data Firehose Quota": control-plane APIs 5 TPS each; the data plane is limited
     // per stream in records and bytes, which `send` paces itself.
     rates: &[("Firehose", 5.0), ("Firehose.PutRecord", f64::INFINITY), ("Firehose.PutRecordBatch", f64::INFINITY)],
@@ -462,10 +463,6 @@ impl KindSpec for FirehoseSpec {
 
     fn logs(&self) -> Option<(String, Option<String>)> {
         self.logging.as_ref().map(|(group, stream)| (group.clone(), Some(stream.clone())))
-    }
-
-    fn arn(&self, env: &Environment) -> String {
-        env.stream_arn(&self.name)
     }
 
     fn attributes(&self) -> Attributes {

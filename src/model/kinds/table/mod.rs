@@ -18,7 +18,7 @@ pub use projection::{project, PrefixProjection, Projected, Projection, Unproject
 use super::{push, BuildSite, CheckSite, Kind, KindInfo, KindSpec, ReplaceRule};
 use crate::defaults as d;
 use crate::model::diagnostic::{did_you_mean, Diagnostic, Rule};
-use crate::model::{Attr, Attributes, Environment, Resource, Tags, ADDRESS_TAG, HOME_TAG, OWNER_TAG};
+use crate::model::{Attr, Attributes, Resource, Tags, ADDRESS_TAG, HOME_TAG, OWNER_TAG};
 use crate::prefix::{parse, Part};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -43,7 +43,8 @@ pub(crate) const INFO: KindInfo = KindInfo {
     holds: None,
     delete_refused_while_holding: false,
     on_existing: super::OnExisting::Fails("AlreadyExistsException"),
-    existing: None,
+    arn: |env, name| env.table_arn(database_of(name), table_of(name)),
+    may_be_existing: false,
     // Glue publishes no per-action rate for Data Catalog calls: 10/s, adapted.
     rates: &[("Glue", 10.0)],
     reached_from: crate::model::kinds::Reach::Region,
@@ -141,13 +142,23 @@ pub const ORC_FORMATS: [&str; 3] = [
 impl TableSpec {
     /// The Glue database.
     pub fn database(&self) -> &str {
-        self.name.split_once('/').map_or("", |(db, _)| db)
+        database_of(&self.name)
     }
 
     /// The table's name within its database.
     pub fn table(&self) -> &str {
-        self.name.split_once('/').map_or(self.name.as_str(), |(_, t)| t)
+        table_of(&self.name)
     }
+}
+
+/// The database of a table's AWS name, `<database>/<table>`.
+fn database_of(name: &str) -> &str {
+    name.split_once('/').map_or("", |(db, _)| db)
+}
+
+/// The table of a table's AWS name, `<database>/<table>`.
+fn table_of(name: &str) -> &str {
+    name.split_once('/').map_or(name, |(_, t)| t)
 }
 
 /// Builds `[table.NAME]` from the stream it reads.
@@ -334,10 +345,6 @@ pub(crate) fn check(t: &TableSpec, site: &CheckSite<'_, TableSection>, out: &mut
 impl KindSpec for TableSpec {
     fn listed_in(&self) -> Option<&str> {
         Some(self.database())
-    }
-
-    fn arn(&self, env: &Environment) -> String {
-        env.table_arn(self.database(), self.table())
     }
 
     fn attributes(&self) -> Attributes {
