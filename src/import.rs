@@ -4,7 +4,7 @@
 
 use crate::model::{Address, Live, Stack, Tags, ADDRESS_TAG, HOME_TAG, LOCATION_TAG, OWNER_TAG};
 use crate::output::escape;
-use crate::provider::Provider;
+use crate::provider::{Lookup, Provider};
 use anyhow::{bail, Context as _, Result};
 
 /// What an import did.
@@ -34,7 +34,9 @@ pub async fn prepare(stack: &Stack, provider: &dyn Provider, address: &Address) 
     let resource =
         stack.get(&address).with_context(|| format!("{address} is not declared in {}", stack.file.display()))?;
     let name = resource.physical_name().to_string();
-    let Some(mut live) = provider.read(&resource.location, address.kind, &name, Some(&resource.spec), None).await?
+    let Some(mut live) = provider
+        .read(&resource.location, Lookup { kind: address.kind, name: &name, desired: Some(&resource.spec), tags: None })
+        .await?
     else {
         bail!("{address} ({name}) does not exist: nothing to import; `provision apply` creates it");
     };

@@ -4,17 +4,16 @@
 use crate::error::InAnotherAccount;
 use crate::model::{Address, Live, Location, Owned, Stack, ADDRESS_TAG, LOCATION_TAG};
 use crate::plan::LiveState;
-use crate::provider::{Provider, Scope};
+use crate::provider::{Lookup, Provider, Scope};
 use anyhow::{Context as _, Result};
 use futures::stream::{self, StreamExt};
 use std::sync::Arc;
 
 /// Checks that every existing resource the stack uses exists, in this account; it is only read.
 async fn check_existing(stack: &Stack, provider: &Arc<dyn Provider>) -> Result<()> {
-    let reads = stack
-        .existing
-        .iter()
-        .map(|e| async move { (e, provider.read(&e.location, e.kind, &e.name, None, None).await) });
+    let reads = stack.existing.iter().map(|e| async move {
+        (e, provider.read(&e.location, Lookup { kind: e.kind, name: &e.name, desired: None, tags: None }).await)
+    });
     for (e, read) in futures::future::join_all(reads).await {
         let name = crate::output::escape(&e.name);
         match read {
@@ -130,8 +129,17 @@ async fn read_for(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned], 
         let provider = provider.clone();
         let tags = tags_of(r.address.kind, r.physical_name(), &r.location);
         async move {
-            let read =
-                provider.read(&r.location, r.address.kind, r.physical_name(), Some(&r.spec), tags.as_ref()).await;
+            let read = provider
+                .read(
+                    &r.location,
+                    Lookup {
+                        kind: r.address.kind,
+                        name: r.physical_name(),
+                        desired: Some(&r.spec),
+                        tags: tags.as_ref(),
+                    },
+                )
+                .await;
             (r.address.clone(), read)
         }
     });
@@ -212,7 +220,15 @@ async fn read_orphans(
         // same account (a bucket is listed from every Region; S3 answers in its own).
         let tagged = o.tags.as_ref().and_then(|t| t.get(LOCATION_TAG)).and_then(|v| Location::from_tag(v));
         let at = tagged.filter(|l| l.account == o.found_in.account).unwrap_or_else(|| o.found_in.clone());
-        async move { provider.read(&at, o.address.kind, &o.physical_name, None, o.tags.as_ref()).await.map(|l| (o, l)) }
+        async move {
+            provider
+                .read(
+                    &at,
+                    Lookup { kind: o.address.kind, name: &o.physical_name, desired: None, tags: o.tags.as_ref() },
+                )
+                .await
+                .map(|l| (o, l))
+        }
     });
     let orphans: Vec<Result<(&Owned, Option<Live>)>> =
         stream::iter(orphan_reads).buffer_unordered(READS_IN_FLIGHT).collect().await;

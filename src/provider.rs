@@ -194,17 +194,9 @@ pub trait Provider: Send + Sync {
     /// each says where it was found.
     async fn discover(&self, location: &Location, scope: &Scope) -> Result<Vec<Owned>>;
 
-    /// Reads a resource by physical name in `location` (`None`: it does not exist). `desired`
-    /// tells which log streams to look for; `tags`, when discovery already returned them,
-    /// saves the tag call. The [`Live`] returned says where it was read.
-    async fn read(
-        &self,
-        location: &Location,
-        kind: Kind,
-        name: &str,
-        desired: Option<&Spec>,
-        tags: Option<&Tags>,
-    ) -> Result<Option<Live>>;
+    /// Reads the resource `what` names in `location` (`None`: it does not exist). The [`Live`]
+    /// returned says where it was read.
+    async fn read(&self, location: &Location, what: Lookup<'_>) -> Result<Option<Live>>;
 
     /// Creates a resource in `location` (with its tags in the create call where the service
     /// allows), waiting up to `wait` for it to become usable. A resource of that name found in
@@ -250,6 +242,18 @@ pub trait Provider: Send + Sync {
     /// Reaches every location (its role assumed, its account checked) before anything is read
     /// or changed there.
     async fn reach(&self, locations: &[Location]) -> Result<()>;
+}
+
+/// The resource a [`Provider::read`] looks for.
+#[derive(Debug, Clone, Copy)]
+pub struct Lookup<'a> {
+    pub kind: Kind,
+    /// Its physical name.
+    pub name: &'a str,
+    /// Its desired settings, which tell which log streams to look for.
+    pub desired: Option<&'a Spec>,
+    /// Its tags, when discovery returned them already: saves the tag call.
+    pub tags: Option<&'a Tags>,
 }
 
 /// Where the stack's own state lives, beside its resources: its lock and its index of the

@@ -5,8 +5,8 @@
 //! credential chain, refreshed before the credentials expire).
 
 use super::{pacing, Clients, Connection};
-use crate::model::{AssumeRole, Kind, Live, Location, LockSettings, Outputs, Owned, Spec, Tags};
-use crate::provider::{Holder, LockAttempt, LockHandle, Provider, Released, Scope, StateStore};
+use crate::model::{AssumeRole, Live, Location, LockSettings, Outputs, Owned, Spec, Tags};
+use crate::provider::{Holder, LockAttempt, LockHandle, Lookup, Provider, Released, Scope, StateStore};
 use anyhow::{Context as _, Result};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
@@ -150,15 +150,8 @@ impl Provider for AwsCloud {
         self.at(location).await?.discover_here(scope).await
     }
 
-    async fn read(
-        &self,
-        location: &Location,
-        kind: Kind,
-        name: &str,
-        desired: Option<&Spec>,
-        tags: Option<&Tags>,
-    ) -> Result<Option<Live>> {
-        self.at(location).await?.read(kind, name, desired, tags).await
+    async fn read(&self, location: &Location, what: Lookup<'_>) -> Result<Option<Live>> {
+        self.at(location).await?.read(what).await
     }
 
     async fn create(&self, location: &Location, spec: &Spec, wait: Duration) -> Result<Outputs> {

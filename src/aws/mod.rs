@@ -59,7 +59,7 @@ use crate::error::{AwsError, ErrorKind};
 pub use cloud::AwsCloud;
 
 use crate::model::{partition_of, AssumeRole, Kind, Live, Location, LockSettings, Outputs, Owned, Spec, Tags};
-use crate::provider::{Holder, KindApi, LockAttempt, LockHandle, Released, Scope};
+use crate::provider::{Holder, KindApi, LockAttempt, LockHandle, Lookup, Released, Scope};
 use anyhow::{Context, Result};
 use aws_smithy_runtime_api::client::result::SdkError;
 use std::sync::{Arc, OnceLock};
@@ -446,13 +446,8 @@ impl Clients {
     }
 
     /// Reads a resource here by name; the [`Live`] says where it was read.
-    pub async fn read(
-        &self,
-        kind: Kind,
-        name: &str,
-        desired: Option<&Spec>,
-        tags: Option<&Tags>,
-    ) -> Result<Option<Live>> {
+    pub async fn read(&self, what: Lookup<'_>) -> Result<Option<Live>> {
+        let Lookup { kind, name, desired, tags } = what;
         let here = self.location()?;
         let live = self
             .read_kind(kind, name, desired, tags)

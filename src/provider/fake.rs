@@ -5,7 +5,7 @@
 //! lists it ([`Spec::listed_in`]) and the data it holds ([`crate::model::KindInfo::holds`]) are
 //! the kind's own facts, so a new kind needs nothing here.
 
-use super::{Holder, LockAttempt, LockHandle, Provider, Released, Scope, StateStore};
+use super::{Holder, LockAttempt, LockHandle, Lookup, Provider, Released, Scope, StateStore};
 use crate::error::AwsError;
 use crate::model::*;
 use anyhow::{bail, Result};
@@ -269,14 +269,8 @@ impl Provider for FakeProvider {
             .collect())
     }
 
-    async fn read(
-        &self,
-        location: &Location,
-        kind: Kind,
-        name: &str,
-        _desired: Option<&Spec>,
-        tags: Option<&Tags>,
-    ) -> Result<Option<Live>> {
+    async fn read(&self, location: &Location, what: Lookup<'_>) -> Result<Option<Live>> {
+        let Lookup { kind, name, desired: _, tags } = what;
         self.call("read", name).await?;
         // As the AWS readers do, tags discovery returned are taken as they are; the live
         // resource says where it was read.
