@@ -99,6 +99,21 @@ impl Moto {
             .unwrap();
     }
 
+    /// Creates a role trusting Lambda by hand, as a colleague would, at `path` (`/`, `/team/`);
+    /// returns the IAM client that made it.
+    pub(crate) async fn lambda_role_by_hand(
+        &self,
+        name: &str,
+        path: &str,
+        description: Option<&str>,
+    ) -> aws_sdk_iam::Client {
+        let iam = aws_sdk_iam::Client::new(&self.sdk_config().await);
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
+        let create = iam.create_role().role_name(name).path(path).set_description(description.map(str::to_string));
+        create.assume_role_policy_document(trust).send().await.unwrap();
+        iam
+    }
+
     pub(crate) async fn s3(&self) -> aws_sdk_s3::Client {
         let config = self.sdk_config().await;
         aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build())
@@ -260,6 +275,11 @@ impl Fixture {
 
     pub(crate) fn stack_path(&self) -> PathBuf {
         self.dir.path().join("stack.toml")
+    }
+
+    /// Where a test saves its plan (`plan --out`): `plan.json` beside stack.toml.
+    pub(crate) fn planfile(&self) -> String {
+        self.dir.path().join("plan.json").to_str().unwrap().to_string()
     }
 
     /// Runs `provision ARGS` against this fixture's moto.

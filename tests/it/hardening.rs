@@ -148,15 +148,7 @@ async fn a_killed_create_is_a_conflict_the_plan_explains_and_import_resolves() {
 /// searched (discovery lists the stack's paths, not the account's roles): the manual says so (docs/src/ownership.md).
 async fn an_imported_role_at_its_own_path_is_managed_while_declared_and_deleted_once_removed() {
     let fx = Fixture::new();
-    let iam = aws_sdk_iam::Client::new(&fx.moto.sdk_config().await);
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
-    iam.create_role()
-        .role_name("legacy-role")
-        .description("made by hand")
-        .assume_role_policy_document(trust)
-        .send()
-        .await
-        .unwrap();
+    let iam = fx.moto.lambda_role_by_hand("legacy-role", "/", Some("made by hand")).await;
     let text = std::fs::read_to_string(fx.stack_path()).unwrap();
     fx.write_file(
         "stack.toml",
@@ -183,8 +175,7 @@ async fn sensitive_values_never_reach_the_terminal_but_reach_aws() {
     let secret = "s3cr3t-t0ken-value";
     fx.edit("[variables]", &format!("[variables]\ntoken = {{ default = \"{secret}\", sensitive = true }}"));
     fx.edit("publish = true", "publish = true\nenvironment = { TOKEN = \"${var.token}\", MODE = \"x-${var.token}\" }");
-    let planfile = fx.dir.path().join("plan.json");
-    let planfile = planfile.to_str().unwrap();
+    let planfile = &fx.planfile();
     let plan = fx.ok(&["plan", "--out", planfile], 0);
     let json = fx.ok(&["plan", "--json"], 0);
     let apply = fx.ok(&["-v", "apply", planfile], 0);

@@ -5,8 +5,7 @@ use crate::common::*;
 #[tokio::test]
 async fn saved_plan_is_applied_exactly_and_refused_when_stale() {
     let fx = Fixture::new();
-    let planfile = fx.dir.path().join("plan.json");
-    let planfile = planfile.to_str().unwrap();
+    let planfile = &fx.planfile();
     fx.ok(&["plan", "--out", planfile], 0);
     let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(planfile).unwrap()).unwrap();
     assert_eq!(saved["plan"]["summary"]["add"], 6);
@@ -124,10 +123,9 @@ async fn credentials_are_never_printed() {
 async fn a_saved_plan_is_bound_to_its_account_and_to_its_body() {
     use std::os::unix::fs::PermissionsExt;
     let fx = Fixture::new();
-    let path = fx.dir.path().join("plan.json");
-    let planfile = path.to_str().unwrap();
+    let planfile = &fx.planfile();
     fx.ok(&["plan", "--out", planfile], 0);
-    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "written for its owner only");
+    assert_eq!(std::fs::metadata(planfile).unwrap().permissions().mode() & 0o777, 0o600, "written for its owner only");
 
     // Credentials of another account (moto gives them through STS AssumeRole).
     let sts = aws_sdk_sts::Client::new(&fx.moto.sdk_config().await);
@@ -151,10 +149,10 @@ async fn a_saved_plan_is_bound_to_its_account_and_to_its_body() {
     other.assert_stderr("the plan is for account 123456789012, but the credentials are of account 222222222222");
 
     // The text relabelled "No changes." over the same body: refused, and `show` says the body.
-    let original = std::fs::read_to_string(&path).unwrap();
+    let original = std::fs::read_to_string(planfile).unwrap();
     let mut saved: serde_json::Value = serde_json::from_str(&original).unwrap();
     saved["text"] = serde_json::json!("No changes. Live resources match the stack.\n");
-    std::fs::write(&path, saved.to_string()).unwrap();
+    std::fs::write(planfile, saved.to_string()).unwrap();
     let relabelled = fx.ok(&["apply", planfile], 1);
     relabelled.assert_stderr("its text does not say what its body does");
     let shown = fx.run(&["show", planfile]);
@@ -167,7 +165,7 @@ async fn a_saved_plan_is_bound_to_its_account_and_to_its_body() {
     let mut saved: serde_json::Value = serde_json::from_str(&original).unwrap();
     saved["plan"]["changes"] = serde_json::json!([]);
     saved["text"] = serde_json::json!("No changes. Live resources match the stack.\n");
-    std::fs::write(&path, saved.to_string()).unwrap();
+    std::fs::write(planfile, saved.to_string()).unwrap();
     let edited = fx.ok(&["apply", planfile], 1);
     edited.assert_stderr("differs from the plan computed now, first at plan.changes[0]");
     let firehose = aws_sdk_firehose::Client::new(&fx.moto.sdk_config().await);

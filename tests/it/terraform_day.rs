@@ -141,15 +141,7 @@ async fn an_existing_bucket_is_used_and_left_alone() {
     refused.assert_stderr("firehose.events.bucket: the existing bucket \"data-lake-missing\" does not exist");
     fx.edit("{ existing = \"data-lake-missing\" }", "{ existing = \"data-lake-shared\" }");
     // The function runs with a shared role the stack does not own.
-    let iam = aws_sdk_iam::Client::new(&fx.moto.sdk_config().await);
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-    iam.create_role()
-        .role_name("shared-lambda")
-        .path("/team/")
-        .assume_role_policy_document(trust)
-        .send()
-        .await
-        .unwrap();
+    let iam = fx.moto.lambda_role_by_hand("shared-lambda", "/team/", None).await;
     fx.edit(
         "role = \"role.extractor\"",
         "role = { existing_arn = \"arn:aws:iam::123456789012:role/team/shared-lambda\" }",

@@ -350,18 +350,18 @@ fn usage_errors_exit_1_never_2_and_echo_escaped() {
 #[tokio::test]
 async fn a_refused_saved_plan_writes_nothing_not_even_the_lock_bucket() {
     let fx = Fixture::new();
-    let planfile = fx.dir.path().join("plan.json");
-    fx.ok(&["plan", "--out", planfile.to_str().unwrap()], 0);
-    let mut saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&planfile).unwrap()).unwrap();
+    let planfile = &fx.planfile();
+    fx.ok(&["plan", "--out", planfile], 0);
+    let mut saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(planfile).unwrap()).unwrap();
     saved["account_id"] = "\u{1b}[31m999\u{07}\u{0}".into();
-    std::fs::write(&planfile, saved.to_string()).unwrap();
-    let refused = fx.ok(&["apply", planfile.to_str().unwrap()], 1);
+    std::fs::write(planfile, saved.to_string()).unwrap();
+    let refused = fx.ok(&["apply", planfile], 1);
     refused.assert_stderr("the plan is for account");
     assert!(!refused.all().contains('\u{1b}') && !refused.all().contains('\u{07}') && !refused.all().contains('\u{0}'));
     assert!(fx.moto.s3().await.head_bucket().bucket(LOCK_BUCKET).send().await.is_err(), "no lock bucket");
     // Not a plan at all, or not a regular file: refused before anything too.
-    std::fs::write(&planfile, r#"{"format": "x"}"#).unwrap();
-    fx.ok(&["apply", planfile.to_str().unwrap()], 1);
+    std::fs::write(planfile, r#"{"format": "x"}"#).unwrap();
+    fx.ok(&["apply", planfile], 1);
     let dev = fx.ok(&["apply", "/dev/zero"], 1);
     dev.assert_stderr("not a regular file");
     assert!(fx.moto.s3().await.head_bucket().bucket(LOCK_BUCKET).send().await.is_err(), "no lock bucket");
