@@ -89,9 +89,10 @@ pub(crate) fn resolve(
                     (name, arn)
                 }
                 _ => {
-                    let what = match info.may_be_existing {
-                        true => format!("{{ existing = \"name\" }} or {{ existing_arn = \"{}\" }}", info.example_arn()),
-                        false => "{ existing = \"name\" }".to_string(),
+                    let what = if info.may_be_existing {
+                        format!("{{ existing = \"name\" }} or {{ existing_arn = \"{}\" }}", info.example_arn())
+                    } else {
+                        "{ existing = \"name\" }".to_string()
                     };
                     b.report(
                         Diagnostic::error(
