@@ -413,6 +413,20 @@ mod tests {
         std::fs::write(path, text).unwrap();
     }
 
+    /// A source directory holding these files (name, text).
+    fn source(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            write(d.path(), name, text);
+        }
+        d
+    }
+
+    /// The package of the whole directory: no include or exclude globs.
+    fn package_whole(dir: &Path) -> Result<Package, PackageError> {
+        package(dir, &[], &[])
+    }
+
     fn names(p: &Package) -> Vec<&str> {
         p.files.iter().map(|f| f.name.as_str()).collect()
     }
@@ -427,24 +441,23 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(1100));
         write(b.path(), "index.py", "x = 1\n");
         write(b.path(), "__pycache__/index.cpython-311.pyc", "junk");
-        let za = package(a.path(), &[], &[]).unwrap();
-        let zb = package(b.path(), &[], &[]).unwrap();
+        let za = package_whole(a.path()).unwrap();
+        let zb = package_whole(b.path()).unwrap();
         assert_eq!(za.code_sha256(), zb.code_sha256());
     }
 
     #[test]
     fn changed_content_changes_the_hash() {
-        let a = tempfile::tempdir().unwrap();
-        write(a.path(), "index.py", "x = 1\n");
-        let before = package(a.path(), &[], &[]).unwrap().code_sha256();
+        let a = source(&[("index.py", "x = 1\n")]);
+        let before = package_whole(a.path()).unwrap().code_sha256();
         write(a.path(), "index.py", "x = 2\n");
-        assert_ne!(before, package(a.path(), &[], &[]).unwrap().code_sha256());
+        assert_ne!(before, package_whole(a.path()).unwrap().code_sha256());
     }
 
     #[test]
     fn empty_or_missing_directory_is_an_error_naming_it() {
         let a = tempfile::tempdir().unwrap();
-        assert!(matches!(package(a.path(), &[], &[]), Err(PackageError::Empty(_))));
+        assert!(matches!(package_whole(a.path()), Err(PackageError::Empty(_))));
         let missing = a.path().join("nope");
         let e = package(&missing, &[], &[]).unwrap_err().to_string();
         assert!(e.contains("nope"), "{e}");
@@ -452,10 +465,8 @@ mod tests {
 
     #[test]
     fn secrets_dotfiles_and_ignored_files_are_left_out_and_change_nothing() {
-        let clean = tempfile::tempdir().unwrap();
-        write(clean.path(), "index.py", "x = 1\n");
-        let dirty = tempfile::tempdir().unwrap();
-        write(dirty.path(), "index.py", "x = 1\n");
+        let clean = source(&[("index.py", "x = 1\n")]);
+        let dirty = source(&[("index.py", "x = 1\n")]);
         for secret in [
             ".env",
             ".env.production",
@@ -474,15 +485,12 @@ mod tests {
         write(dirty.path(), IGNORE_FILE, "notes.md\n");
         let p = package(dirty.path(), &[], &["build/".into()]).unwrap();
         assert_eq!(names(&p), ["index.py"]);
-        assert_eq!(p.code_sha256(), package(clean.path(), &[], &[]).unwrap().code_sha256());
+        assert_eq!(p.code_sha256(), package_whole(clean.path()).unwrap().code_sha256());
     }
 
     #[test]
     fn include_globs_select_files_but_never_hidden_paths_or_credentials() {
-        let d = tempfile::tempdir().unwrap();
-        write(d.path(), "index.py", "x = 1\n");
-        write(d.path(), "README.md", "docs\n");
-        write(d.path(), "lib/deploy.pem", "SECRET\n");
+        let d = source(&[("index.py", "x = 1\n"), ("README.md", "docs\n"), ("lib/deploy.pem", "SECRET\n")]);
         for hidden in [
             ".config.json",
             ".env",
@@ -515,36 +523,31 @@ mod tests {
 
     #[test]
     fn a_hard_link_with_a_name_outside_is_refused_one_with_every_name_inside_is_packaged() {
-        let outside = tempfile::tempdir().unwrap();
-        write(outside.path(), "credentials", "[default]\nsecret\n");
-        let d = tempfile::tempdir().unwrap();
-        write(d.path(), "index.py", "x = 1\n");
+        let outside = source(&[("credentials", "[default]\nsecret\n")]);
+        let d = source(&[("index.py", "x = 1\n")]);
         std::fs::hard_link(d.path().join("index.py"), d.path().join("copy.py")).unwrap();
-        let p = package(d.path(), &[], &[]).unwrap();
+        let p = package_whole(d.path()).unwrap();
         assert_eq!(names(&p), ["copy.py", "index.py"]);
         // A name inside the source but left out of the package still counts as inside.
         std::fs::create_dir(d.path().join(".hidden")).unwrap();
         std::fs::hard_link(d.path().join("index.py"), d.path().join(".hidden/third.py")).unwrap();
-        assert!(package(d.path(), &[], &[]).is_ok());
+        assert!(package_whole(d.path()).is_ok());
         std::fs::hard_link(outside.path().join("credentials"), d.path().join("notes.txt")).unwrap();
-        let e = package(d.path(), &[], &[]).unwrap_err().to_string();
+        let e = package_whole(d.path()).unwrap_err().to_string();
         assert!(e.contains("notes.txt") && e.contains("hard link") && e.contains("2 names, 1 of them"), "{e}");
         assert!(!e.contains(&outside.path().display().to_string()), "the other name is never shown: {e}");
     }
 
     #[test]
     fn symlinks_inside_are_followed_outside_are_refused() {
-        let outside = tempfile::tempdir().unwrap();
-        write(outside.path(), "secret.txt", "SECRET");
-        let d = tempfile::tempdir().unwrap();
-        write(d.path(), "index.py", "x = 1\n");
-        write(d.path(), "lib/util.py", "y\n");
+        let outside = source(&[("secret.txt", "SECRET")]);
+        let d = source(&[("index.py", "x = 1\n"), ("lib/util.py", "y\n")]);
         std::os::unix::fs::symlink(d.path().join("index.py"), d.path().join("alias.py")).unwrap();
         std::os::unix::fs::symlink(d.path().join("lib"), d.path().join("vendor")).unwrap();
-        let p = package(d.path(), &[], &[]).unwrap();
+        let p = package_whole(d.path()).unwrap();
         assert_eq!(names(&p), ["alias.py", "index.py", "lib/util.py", "vendor/util.py"]);
         std::os::unix::fs::symlink(outside.path().join("secret.txt"), d.path().join("leak.txt")).unwrap();
-        let e = package(d.path(), &[], &[]).unwrap_err().to_string();
+        let e = package_whole(d.path()).unwrap_err().to_string();
         assert!(e.contains("leak.txt") && e.contains("outside the source directory"), "{e}");
         assert!(!e.contains("secret.txt"), "the target is never named: {e}");
     }
@@ -553,11 +556,10 @@ mod tests {
     fn links_to_secrets_are_refused_whatever_their_own_name() {
         for (target, link) in [(".aws/credentials", "config"), (".env", "settings.txt"), ("keys/id_rsa", "deploy.txt")]
         {
-            let d = tempfile::tempdir().unwrap();
-            write(d.path(), "index.py", "x = 1\n");
+            let d = source(&[("index.py", "x = 1\n")]);
             write(d.path(), target, "secret\n");
             std::os::unix::fs::symlink(d.path().join(target), d.path().join(link)).unwrap();
-            let e = package(d.path(), &[], &[]).unwrap_err().to_string();
+            let e = package_whole(d.path()).unwrap_err().to_string();
             assert!(e.contains(link) && e.contains("never packaged"), "{target}: {e}");
         }
     }
@@ -565,8 +567,7 @@ mod tests {
     #[test]
     fn a_directory_reached_through_many_links_is_read_once() {
         // Ten levels, each linking to the next twice: without memory of what was read, 2^10 walks.
-        let d = tempfile::tempdir().unwrap();
-        write(d.path(), "index.py", "x = 1\n");
+        let d = source(&[("index.py", "x = 1\n")]);
         for level in 0..10 {
             write(d.path(), &format!("l{level}/f.py"), "y\n");
             if level > 0 {
@@ -578,27 +579,24 @@ mod tests {
         }
         // Read once: 10 levels of one file and two links each (2^10 paths to each deepest file
         // if every link were walked again).
-        let p = package(d.path(), &[], &[]).unwrap();
+        let p = package_whole(d.path()).unwrap();
         assert!(p.files.len() < 40, "{} files", p.files.len());
     }
 
     #[test]
     fn fifos_are_refused_by_name_never_read() {
-        let d = tempfile::tempdir().unwrap();
-        write(d.path(), "index.py", "x = 1\n");
+        let d = source(&[("index.py", "x = 1\n")]);
         let fifo = d.path().join("pipe");
         assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-        let e = package(d.path(), &[], &[]).unwrap_err().to_string();
+        let e = package_whole(d.path()).unwrap_err().to_string();
         assert!(e.contains("pipe") && e.contains("FIFO"), "{e}");
     }
 
     #[test]
     fn execute_bits_are_kept() {
-        let d = tempfile::tempdir().unwrap();
-        write(d.path(), "bootstrap", "#!/bin/sh\n");
-        write(d.path(), "lib.txt", "x\n");
+        let d = source(&[("bootstrap", "#!/bin/sh\n"), ("lib.txt", "x\n")]);
         std::fs::set_permissions(d.path().join("bootstrap"), std::fs::Permissions::from_mode(0o750)).unwrap();
-        let p = package(d.path(), &[], &[]).unwrap();
+        let p = package_whole(d.path()).unwrap();
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(p.zip.clone())).unwrap();
         assert_eq!(archive.by_name("bootstrap").unwrap().unix_mode().map(|m| m & 0o777), Some(0o755));
         assert_eq!(archive.by_name("lib.txt").unwrap().unix_mode().map(|m| m & 0o777), Some(0o644));
@@ -607,23 +605,23 @@ mod tests {
     #[test]
     fn non_utf8_names_are_refused_with_the_path() {
         use std::os::unix::ffi::OsStrExt;
-        let d = tempfile::tempdir().unwrap();
-        write(d.path(), "index.py", "x = 1\n");
+        let d = source(&[("index.py", "x = 1\n")]);
         let bad = d.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9.py"));
         std::fs::write(&bad, "x").unwrap();
-        let e = package(d.path(), &[], &[]).unwrap_err().to_string();
+        let e = package_whole(d.path()).unwrap_err().to_string();
         assert!(e.contains("not UTF-8") && e.contains("caf"), "{e}");
     }
 
     #[test]
     fn extracted_it_holds_exactly_the_packaged_files_with_their_modes() {
-        let d = tempfile::tempdir().unwrap();
-        write(d.path(), "index.py", "x = 1\n");
-        write(d.path(), "lib/util.py", "y = 2\n");
-        write(d.path(), ".env", "SECRET\n");
-        write(d.path(), "bootstrap", "#!/bin/sh\n");
+        let d = source(&[
+            ("index.py", "x = 1\n"),
+            ("lib/util.py", "y = 2\n"),
+            (".env", "SECRET\n"),
+            ("bootstrap", "#!/bin/sh\n"),
+        ]);
         std::fs::set_permissions(d.path().join("bootstrap"), std::fs::Permissions::from_mode(0o700)).unwrap();
-        let p = package(d.path(), &[], &[]).unwrap();
+        let p = package_whole(d.path()).unwrap();
         let out = tempfile::tempdir().unwrap();
         p.extract_to(out.path()).unwrap();
         let mut found: Vec<String> = ignore::WalkBuilder::new(out.path())

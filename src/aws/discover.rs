@@ -96,15 +96,15 @@ fn database_of(arn: &str) -> Option<String> {
 }
 
 /// Candidate roles of the stack: the account's roles (ListRoles, every path) carrying its marker;
-/// and the name of every role listed (lowercased), so that a declared role not among them is not
-/// read.
+/// and the name of every role listed (as IAM compares them), so that a declared role not among
+/// them is not read.
 pub(super) async fn roles(iam: &aws_sdk_iam::Client, stack: &str) -> Result<(Vec<Owned>, HashSet<String>)> {
     let mut out = Vec::new();
     let mut names = HashSet::new();
     let mut pages = iam.list_roles().max_items(1000).into_paginator().send();
     while let Some(page) = pages.next().await {
         for role in page.map_err(sdk_error)?.roles() {
-            names.insert(role.role_name().to_lowercase());
+            names.insert(Kind::Role.info().compared_name(role.role_name()));
             if has_marker(role.description(), stack) {
                 out.push(Owned {
                     address: Address::from_tag(None, Kind::Role, role.role_name()),

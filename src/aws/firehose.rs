@@ -502,10 +502,9 @@ pub(super) async fn tag(client: &Client, name: &str, tags: &Tags) -> Result<()> 
 #[async_trait::async_trait]
 impl crate::provider::KindApi<FirehoseSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&FirehoseSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
-        self.known_names::<FirehoseSpec>().read_if_listed(name, read(&self.firehose, name, tags)).await
+        read(&self.firehose, name, tags).await
     }
     async fn create(&self, spec: &FirehoseSpec, wait: Duration) -> Result<Outputs> {
-        self.known_names::<FirehoseSpec>().created(&spec.name);
         let client = &self.firehose;
         let mut destination = destination_settings!(ExtendedS3DestinationConfiguration::builder(), spec);
         if !spec.file_extension.is_empty() {

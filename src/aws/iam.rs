@@ -142,7 +142,7 @@ pub(super) fn has_marker(description: Option<&str>, stack: &str) -> bool {
     description.is_some_and(|d| d == marker || d.starts_with(&format!("{marker}. ")))
 }
 
-/// Keeps the role names discovery listed (lowercased: IAM's names are case-insensitive) for
+/// Keeps the role names discovery listed (as IAM compares names: ignoring case) for
 /// this run's reads: a declared role not among them does not exist and is not read (three IAM
 /// calls saved per role of a first apply).
 pub(super) fn listed_names(clients: &super::Clients, names: std::collections::HashSet<String>) {
@@ -152,10 +152,9 @@ pub(super) fn listed_names(clients: &super::Clients, names: std::collections::Ha
 #[async_trait::async_trait]
 impl crate::provider::KindApi<RoleSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&RoleSpec>, _: Option<&Tags>) -> Result<Option<Live>> {
-        self.known_names::<RoleSpec>().read_if_listed(&name.to_lowercase(), read(&self.iam, name)).await
+        read(&self.iam, name).await
     }
     async fn create(&self, spec: &RoleSpec, _wait: std::time::Duration) -> Result<Outputs> {
-        self.known_names::<RoleSpec>().created(&spec.name.to_lowercase());
         let client = &self.iam;
         let stack = spec.tags.get(crate::model::OWNER_TAG).cloned().unwrap_or_default();
         let arn = match client

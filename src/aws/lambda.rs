@@ -199,10 +199,9 @@ async fn names(client: &Client) -> Result<std::collections::HashSet<String>> {
 #[async_trait::async_trait]
 impl crate::provider::KindApi<LambdaSpec> for super::Clients {
     async fn read(&self, name: &str, _: Option<&LambdaSpec>, tags: Option<&Tags>) -> Result<Option<Live>> {
-        self.known_names::<LambdaSpec>().read_if_listed(name, read(&self.lambda, name, tags)).await
+        read(&self.lambda, name, tags).await
     }
     async fn create(&self, spec: &LambdaSpec, wait: Duration) -> Result<Outputs> {
-        self.known_names::<LambdaSpec>().created(&spec.name);
         let client = &self.lambda;
         let zip = zip(spec)?;
         let request = || {

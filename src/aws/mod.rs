@@ -259,14 +259,24 @@ macro_rules! dispatch_by_kind {
                             Some(Spec::$variant(s)) => Some(s),
                             _ => None,
                         };
+                        let listed = self.known_names::<crate::model::kinds::$module::$spec>();
+                        if !listed.may_exist(&kind.info().compared_name(name)) {
+                            return Ok(None);
+                        }
                         <Self as KindApi<crate::model::kinds::$module::$spec>>::read(self, name, desired, tags).await
                     })*
                 }
             }
 
+            /// Notes the name as created before the call (a create that fails after AWS made
+            /// it must not leave it taken for missing), then creates.
             async fn create_kind(&self, spec: &Spec, wait: Duration) -> Result<Outputs> {
+                let name = spec.kind().info().compared_name(spec.physical_name());
                 match spec {
-                    $(Spec::$variant(s) => KindApi::create(self, s, wait).await),*
+                    $(Spec::$variant(s) => {
+                        self.known_names::<crate::model::kinds::$module::$spec>().created(&name);
+                        KindApi::create(self, s, wait).await
+                    }),*
                 }
             }
 
@@ -351,7 +361,7 @@ impl<S: ArnTagged + Sync> crate::provider::KindTags<S> for Clients {
 
 /// The names of a kind that exist where a client acts, as this run's discovery listed them (a
 /// declared resource not among them is not read); `None` before a listing. Names are kept as
-/// the kind compares them (IAM's lowercased: its names are case-insensitive).
+/// the kind compares them ([`crate::model::kinds::KindInfo::compared_name`]).
 /// One set per kind (`K`: its spec type), kept in the location's [`KindState`].
 #[derive(Debug)]
 pub(crate) struct KnownNames<K>(
@@ -375,21 +385,8 @@ impl<K> KnownNames<K> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).as_ref().is_none_or(|n| n.contains(name))
     }
 
-    /// `read`'s answer, or `None` without calling AWS when `name` is not among those listed.
-    pub(crate) async fn read_if_listed<T>(
-        &self,
-        name: &str,
-        read: impl std::future::Future<Output = Result<Option<T>>>,
-    ) -> Result<Option<T>> {
-        if !self.may_exist(name) {
-            return Ok(None);
-        }
-        read.await
-    }
-
-    /// Notes a resource this run creates (noted before the call: a create that fails after AWS
-    /// made it must not leave it taken for missing).
-    pub(crate) fn created(&self, name: &str) {
+    /// Notes a resource this run creates.
+    fn created(&self, name: &str) {
         if let Some(names) = self.0.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
             names.insert(name.to_string());
         }

@@ -17,35 +17,26 @@ use aws_sdk_s3::types::{
 use aws_sdk_s3::Client;
 use std::time::Duration;
 
-/// What a bucket's name resolves to.
-enum Found<T> {
-    Value(T),
-    NoBucket,
-}
-
 /// The error for a bucket that exists under another account.
 pub(super) fn foreign(name: &str) -> anyhow::Error {
     anyhow::Error::new(crate::error::InAnotherAccount { what: "bucket", name: name.to_string() })
 }
 
-/// Maps the answer of a bucket-level read: NoSuchBucket -> `NoBucket`, 403 -> another account,
-/// `absent` codes (no configuration of that kind) -> `default`.
-fn found<T, E>(
+/// Maps the answer of a bucket-level read: `None` when there is no such bucket, `Some(None)` for
+/// an `absent` code (no configuration of that kind); 403 is a bucket of another account.
+fn setting<T, E>(
     name: &str,
     result: Result<T, aws_sdk_s3::error::SdkError<E, aws_smithy_runtime_api::http::Response>>,
     absent: &[&str],
-    default: impl FnOnce() -> T,
-) -> Result<Found<T>>
+) -> Result<Option<Option<T>>>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     match result {
-        Ok(v) => Ok(Found::Value(v)),
-        Err(e) if e.code() == Some("NoSuchBucket") => Ok(Found::NoBucket),
-        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) && e.code().is_none() => {
-            Ok(Found::NoBucket)
-        }
-        Err(e) if e.code().is_some_and(|c| absent.contains(&c)) => Ok(Found::Value(default())),
+        Ok(v) => Ok(Some(Some(v))),
+        Err(e) if e.code() == Some("NoSuchBucket") => Ok(None),
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) && e.code().is_none() => Ok(None),
+        Err(e) if e.code().is_some_and(|c| absent.contains(&c)) => Ok(Some(None)),
         Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => Err(foreign(name)),
         Err(e) => Err(sdk_error(e)),
     }
@@ -345,31 +336,25 @@ impl crate::provider::KindApi<BucketSpec> for super::Clients {
         // moto answers a never-versioned bucket with a document the SDK cannot parse (HTTP 200):
         // read as "never enabled".
         let versioning = match versioning {
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 200) => Found::Value(false),
-            other => match found(name, other.map(Some), &[], || None)? {
-                Found::Value(out) => {
-                    Found::Value(out.is_some_and(|o| o.status() == Some(&BucketVersioningStatus::Enabled)))
-                }
-                Found::NoBucket => Found::NoBucket,
-            },
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 200) => Some(false),
+            other => setting(name, other, &[])?
+                .map(|out| out.is_some_and(|o| o.status() == Some(&BucketVersioningStatus::Enabled))),
         };
-        let Found::Value(versioning) = versioning else { return Ok(None) };
-        let Found::Value(public_access_blocked) =
-            found(name, public.map(Some), &["NoSuchPublicAccessBlockConfiguration"], || None)?
-        else {
+        let (Some(versioning), Some(public), Some(encryption), Some(ownership), Some(policy)) = (
+            versioning,
+            setting(name, public, &["NoSuchPublicAccessBlockConfiguration"])?,
+            setting(name, encryption, &["ServerSideEncryptionConfigurationNotFoundError"])?,
+            setting(name, ownership, &["OwnershipControlsNotFoundError"])?,
+            setting(name, policy, &["NoSuchBucketPolicy"])?,
+        ) else {
             return Ok(None);
         };
         let public_access_blocked =
-            public_access_blocked.and_then(|out| out.public_access_block_configuration().cloned()).is_some_and(|c| {
+            public.and_then(|out| out.public_access_block_configuration().cloned()).is_some_and(|c| {
                 [c.block_public_acls(), c.ignore_public_acls(), c.block_public_policy(), c.restrict_public_buckets()]
                     .iter()
                     .all(|v| *v == Some(true))
             });
-        let Found::Value(encryption) =
-            found(name, encryption.map(Some), &["ServerSideEncryptionConfigurationNotFoundError"], || None)?
-        else {
-            return Ok(None);
-        };
         let encryption = encryption
             .and_then(|out| {
                 out.server_side_encryption_configuration()
@@ -378,10 +363,6 @@ impl crate::provider::KindApi<BucketSpec> for super::Clients {
                     .map(|d| d.sse_algorithm().as_str().to_string())
             })
             .unwrap_or_default();
-        let Found::Value(ownership) = found(name, ownership.map(Some), &["OwnershipControlsNotFoundError"], || None)?
-        else {
-            return Ok(None);
-        };
         let object_ownership = ownership
             .and_then(|out| {
                 out.ownership_controls()
@@ -389,9 +370,6 @@ impl crate::provider::KindApi<BucketSpec> for super::Clients {
                     .map(|r| r.object_ownership().as_str().to_string())
             })
             .unwrap_or_default();
-        let Found::Value(policy) = found(name, policy.map(Some), &["NoSuchBucketPolicy"], || None)? else {
-            return Ok(None);
-        };
         let policy = match policy.and_then(|out| out.policy().map(String::from)) {
             Some(text) => Some(policy::canonical(&serde_json::from_str(&text)?)),
             None => None,

@@ -42,6 +42,7 @@ pub struct RecordResult {
 /// An error prefix, how many records it gets and why.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ErrorGroup {
+    /// Records failed under this prefix.
     pub count: usize,
     /// The first [`REASONS_KEPT`] distinct reasons, with their records.
     pub reasons: BTreeMap<String, usize>,
@@ -92,13 +93,21 @@ pub struct ActivePartitions {
 /// The whole preview.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The stream's address in stack.toml (`firehose.events`).
     pub stream: String,
+    /// The stream's name in AWS.
     pub stream_name: String,
+    /// The arrival time the prefixes were evaluated at (RFC 3339, seconds).
     pub arrival: String,
+    /// Records delivered, by the prefix they land under.
     pub partitions: BTreeMap<String, usize>,
+    /// Records failed, by the error output prefix they land under.
     pub errors: BTreeMap<String, ErrorGroup>,
+    /// The counts for the summary line.
     pub summary: Summary,
+    /// The partitions active at once in a buffer interval, against the quota.
     pub active_partitions: ActivePartitions,
+    /// The stream's processors, in the order Firehose runs them.
     pub processors: Vec<String>,
     /// The record format conversion, if the stream converts (`Parquet (SNAPPY) through
     /// table.events, OpenX JSON SerDe`).
@@ -119,13 +128,19 @@ pub struct Report {
 /// Counts for the summary line.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
+    /// Records read from the input.
     pub input_records: usize,
+    /// Records after the processors (de-aggregation may make more of one).
     pub records: usize,
+    /// Records delivered under a prefix.
     pub delivered: usize,
+    /// Records the function answered `Dropped`.
     pub dropped: usize,
+    /// Records written to the error output prefix.
     pub failed: usize,
     /// Records PutRecord would refuse (over 1,000 KiB): never in the stream.
     pub rejected: usize,
+    /// Distinct prefixes records were delivered under.
     pub partitions: usize,
 }
 

@@ -22,8 +22,11 @@ pub struct Object {
 /// Counts of a partition.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PartitionCount {
+    /// Objects found under the partition's prefix.
     pub objects: usize,
+    /// Their size, as listed.
     pub bytes: u64,
+    /// Records read from them.
     pub records: usize,
     /// Partition values parsed back from the key (`region` -> `us-east-1`).
     pub values: BTreeMap<String, String>,
@@ -40,18 +43,26 @@ pub struct FailedRecord {
 /// Objects under an error type.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ErrorCount {
+    /// Error objects of the type.
     pub objects: usize,
+    /// Failed records read from them.
     pub records: usize,
+    /// The first failed records, decoded.
     pub samples: Vec<FailedRecord>,
 }
 
 /// What verify found.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Findings {
+    /// Delivered objects found (error objects are counted in `errors`).
     pub objects: usize,
+    /// Their size, as listed.
     pub bytes: u64,
+    /// Records read from them.
     pub records: usize,
+    /// Delivered objects, by partition prefix.
     pub partitions: BTreeMap<String, PartitionCount>,
+    /// Error objects, by error type (`processing-failed`).
     pub errors: BTreeMap<String, ErrorCount>,
     /// Objects were written under the literal prefix, expressions unevaluated (an emulator).
     pub unpartitioned: bool,

@@ -21,6 +21,12 @@ async fn assert_converged(fx: &Fixture) {
     assert!(fx.ok(&["plan"], 0).stdout.contains("Plan: 6 to add, 0 to change, 0 to destroy."));
 }
 
+/// The next apply completes the work, and the stack is converged.
+async fn completes_on_apply(fx: &Fixture) {
+    fx.apply();
+    assert_converged(fx).await;
+}
+
 #[tokio::test]
 async fn throttling_and_server_errors_are_retried() {
     let fx = Fixture::with_faults();
@@ -144,8 +150,7 @@ async fn rule_s2_a_failed_stream_is_reported_and_recreated() {
     fx.faults().inject("DescribeDeliveryStream", failed, 1);
     let plan = fx.ok(&["plan"], 0).stdout;
     assert!(plan.contains("-/+ firehose.events (PUT-S3-lambda)") && plan.contains("CREATING_FAILED"), "{plan}");
-    fx.apply();
-    assert_converged(&fx).await;
+    completes_on_apply(&fx).await;
 }
 
 #[tokio::test]
@@ -190,8 +195,7 @@ async fn partial_failure_finishes_independent_work_and_converges_on_rerun() {
         plan.iter().map(|c| (c.0.as_str(), c.1.as_str())).collect::<Vec<_>>(),
         [("firehose.events", "create"), ("lambda.extractor", "create")]
     );
-    fx.apply();
-    assert_converged(&fx).await;
+    completes_on_apply(&fx).await;
 }
 
 #[tokio::test]
@@ -234,8 +238,7 @@ async fn ctrl_c_lets_work_in_flight_finish_and_starts_nothing_new() {
     assert!(printed.contains("not started: firehose.events (interrupted)"), "{printed}");
     assert_eq!(fx.faults().seen("CreateDeliveryStream"), 0);
     // The lock was released: the next apply just continues.
-    fx.apply();
-    assert_converged(&fx).await;
+    completes_on_apply(&fx).await;
 }
 
 #[tokio::test]

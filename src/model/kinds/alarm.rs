@@ -40,6 +40,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     reached_from: crate::model::kinds::Reach::Region,
     forget_also: None,
     names: super::Names::Regional,
+    names_ignore_case: false,
 };
 
 /// CloudWatch's comparison operators for a static threshold (rule A6).

@@ -35,6 +35,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     reached_from: crate::model::kinds::Reach::Account,
     forget_also: None,
     names: super::Names::Global,
+    names_ignore_case: false,
 };
 
 kind_section! {

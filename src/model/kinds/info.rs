@@ -80,6 +80,8 @@ pub struct KindInfo {
     pub forget_also: Option<&'static str>,
     /// Where a name of this kind is unique: one resource per name in that scope.
     pub names: Names,
+    /// Whether AWS compares its names ignoring case (IAM: `Events` and `events` are one role).
+    pub names_ignore_case: bool,
 }
 
 /// What a kind's create call does when a resource of the name exists already, as AWS answers.
@@ -142,6 +144,15 @@ pub enum FoundBy {
 }
 
 impl KindInfo {
+    /// A name as AWS compares names of this kind.
+    pub fn compared_name(&self, name: &str) -> String {
+        if self.names_ignore_case {
+            name.to_lowercase()
+        } else {
+            name.to_string()
+        }
+    }
+
     /// Its ARN shape, for people: `arn:aws:sns:REGION:ACCOUNT:NAME`.
     pub fn example_arn(&self) -> String {
         let env = Environment { account_id: "ACCOUNT".into(), region: "REGION".into(), ..Default::default() };

@@ -36,6 +36,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     reached_from: crate::model::kinds::Reach::Region,
     forget_also: None,
     names: super::Names::Regional,
+    names_ignore_case: false,
 };
 
 /// Lambda's environment variables no function may set (Lambda refuses them; rule L7).

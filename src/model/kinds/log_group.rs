@@ -41,6 +41,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     reached_from: crate::model::kinds::Reach::Region,
     forget_also: None,
     names: super::Names::Regional,
+    names_ignore_case: false,
 };
 
 /// The retentions CloudWatch Logs accepts, in days (rule N5).

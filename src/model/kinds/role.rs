@@ -37,6 +37,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     reached_from: crate::model::kinds::Reach::Account,
     forget_also: Some("description: provision's marker removed, the role's own text kept"),
     names: super::Names::Account,
+    names_ignore_case: true,
 };
 
 /// Name of the inline policy provision writes on roles.

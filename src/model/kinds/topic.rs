@@ -36,6 +36,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     reached_from: crate::model::kinds::Reach::Region,
     forget_also: None,
     names: super::Names::Regional,
+    names_ignore_case: false,
 };
 
 /// The protocols a subscription may use (rule A11): what an alarm's notification can reach.

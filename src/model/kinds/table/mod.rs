@@ -50,6 +50,7 @@ pub(crate) const INFO: KindInfo = KindInfo {
     reached_from: crate::model::kinds::Reach::Region,
     forget_also: None,
     names: super::Names::Regional,
+    names_ignore_case: false,
 };
 
 /// The SerDe reading JSON records (one document per line, as Firehose writes them).
