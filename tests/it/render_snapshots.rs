@@ -31,6 +31,11 @@ fn change(
     }
 }
 
+/// A bucket of that name owned by someone else: a conflict, for `reason`.
+fn bucket_conflict(name: &str, physical: &str, reason: Reason) -> Change {
+    change(Kind::Bucket, name, physical, Action::Conflict, vec![], &[reason])
+}
+
 fn attr(key: &str, before: Option<serde_json::Value>, after: Option<Attr>, forces: bool) -> AttrChange {
     AttrChange { key: key.into(), before: before.map(Attr::Value), after, forces_replacement: forces }
 }
@@ -98,14 +103,7 @@ fn every_action_renders_like_terraform() {
                 &[Reason::Forces { attribute: "dynamic_partitioning".into(), rule: ReplaceRule::DynamicPartitioning }],
             ),
             change(Kind::LogGroup, "old", "/old/group", Action::Delete, vec![], &[]),
-            change(
-                Kind::Bucket,
-                "taken",
-                "someone-elses",
-                Action::Conflict,
-                vec![],
-                &[Reason::NotOwned { stack: "demo".into() }],
-            ),
+            bucket_conflict("taken", "someone-elses", Reason::NotOwned { stack: "demo".into() }),
         ],
         Summary { add: 2, change: 3, destroy: 2, conflict: 1 },
     );
@@ -141,14 +139,7 @@ fn the_compact_plan_is_a_line_per_change_under_its_module_instance() {
             in_instance(change(Kind::Lambda, "extractor", "fn-globex", Action::Create, vec![], &[]), "globex"),
             in_instance(change(Kind::Firehose, "events", "PUT-S3-globex", Action::Create, vec![], &[]), "globex"),
             change(Kind::Topic, "alerts", "fleet-alerts", Action::Delete, vec![], &[]),
-            change(
-                Kind::Bucket,
-                "data",
-                "taken",
-                Action::Conflict,
-                vec![],
-                &[Reason::OwnedByOtherStack { owner: "other".into() }],
-            ),
+            bucket_conflict("data", "taken", Reason::OwnedByOtherStack { owner: "other".into() }),
         ],
         Summary { add: 2, change: 1, destroy: 1, conflict: 1 },
     );
