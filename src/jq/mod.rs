@@ -7,6 +7,7 @@
 pub mod check;
 pub mod jaq;
 pub mod keys;
+pub mod native;
 pub mod print;
 pub mod syntax;
 
