@@ -86,18 +86,71 @@ const ONIG_SOURCES: &[&str] = &[
 /// The math functions of C99 and POSIX that jq 1.6 offers as builtins where the C library has
 /// them (a missing one is still a builtin that fails: "Error: pow10/0 not found at build time").
 const LIBM_C99: &[&str] = &[
-    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "copysign", "cos", "cosh", "erf",
-    "erfc", "exp", "exp2", "expm1", "fabs", "fdim", "floor", "fma", "fmax", "fmin", "fmod", "frexp", "hypot", "j0",
-    "j1", "jn", "ldexp", "lgamma", "log", "log10", "log1p", "log2", "logb", "modf", "nearbyint", "nextafter",
-    "nexttoward", "pow", "remainder", "rint", "round", "scalbln", "sin", "sinh", "sqrt", "tan", "tanh", "tgamma",
-    "trunc", "y0", "y1", "yn",
+    "acos",
+    "acosh",
+    "asin",
+    "asinh",
+    "atan",
+    "atan2",
+    "atanh",
+    "cbrt",
+    "ceil",
+    "copysign",
+    "cos",
+    "cosh",
+    "erf",
+    "erfc",
+    "exp",
+    "exp2",
+    "expm1",
+    "fabs",
+    "fdim",
+    "floor",
+    "fma",
+    "fmax",
+    "fmin",
+    "fmod",
+    "frexp",
+    "hypot",
+    "j0",
+    "j1",
+    "jn",
+    "ldexp",
+    "lgamma",
+    "log",
+    "log10",
+    "log1p",
+    "log2",
+    "logb",
+    "modf",
+    "nearbyint",
+    "nextafter",
+    "nexttoward",
+    "pow",
+    "remainder",
+    "rint",
+    "round",
+    "scalbln",
+    "sin",
+    "sinh",
+    "sqrt",
+    "tan",
+    "tanh",
+    "tgamma",
+    "trunc",
+    "y0",
+    "y1",
+    "yn",
 ];
 
 /// What glibc adds (every one Debian's and Amazon Linux's jq 1.6 have; glibc 2.27 dropped
 /// `pow10`, so jq 1.6 there has it as a builtin that fails, as here).
 const LIBM_GLIBC: &[&str] = &["drem", "exp10", "gamma", "lgamma_r", "scalb", "significand"];
 
-/// What the rest of jq 1.6 asks `configure` about, as a POSIX C library answers.
+/// What the rest of jq 1.6 asks `configure` about, as a POSIX C library answers. Not
+/// `HAVE_PTHREAD_KEY_CREATE`: with it, jq 1.6 keeps its out-of-memory handler in thread-specific
+/// data set up for the first thread only, and a compile on any other thread calls a null
+/// handler; without it, the handler is a `__thread` variable, right on every thread.
 const POSIX: &[&str] = &[
     "HAVE_ALLOCA",
     "HAVE_ALLOCA_H",
@@ -109,8 +162,6 @@ const POSIX: &[&str] = &[
     "HAVE_MEMMEM",
     "HAVE_MKSTEMP",
     "HAVE_MKTIME",
-    "HAVE_PTHREAD_KEY_CREATE",
-    "HAVE_PTHREAD_ONCE",
     "HAVE_STRFTIME",
     "HAVE_STRPTIME",
     "HAVE_TIMEGM",
@@ -154,10 +205,8 @@ fn main() {
 
     // jq: builtin.inc made from builtin.jq as jq's Makefile makes it (each line a C string).
     let builtin = std::fs::read_to_string(Path::new(JQ).join("builtin.jq")).expect("vendor/jq-1.6 is complete");
-    let inc: String = builtin
-        .lines()
-        .map(|line| format!("\"{}\\n\"\n", line.replace('\\', "\\\\").replace('"', "\\\"")))
-        .collect();
+    let inc: String =
+        builtin.lines().map(|line| format!("\"{}\\n\"\n", line.replace('\\', "\\\\").replace('"', "\\\""))).collect();
     let generated = out.join("jq");
     std::fs::create_dir_all(&generated).expect("OUT_DIR is writable");
     std::fs::create_dir_all(generated.join("src")).expect("OUT_DIR is writable");

@@ -263,7 +263,7 @@ pub enum Command {
     /// at once when only their code or environment changed (like `cdk watch`); other changes
     /// are shown as a plan for `provision apply`. Until Ctrl-C.
     Watch,
-    /// The jq fallback's worker process (started by preview; not for people).
+    /// The built-in jq 1.6's worker process (started by preview; not for people).
     #[command(name = "__jq-worker", hide = true)]
     JqWorker {
         #[arg(long)]

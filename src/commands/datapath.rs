@@ -2,6 +2,7 @@
 
 use super::common::Invocation;
 use crate::datapath::pick;
+use crate::datapath::query::Engine;
 use crate::datapath::preview::{self, RecordResult, Report, Settings};
 use crate::datapath::records;
 use crate::datapath::send::{self, Pace, Totals};
@@ -64,6 +65,7 @@ pub(super) fn run_preview(ctx: &Invocation, args: &PreviewArgs, each: &mut dyn F
     let env = stack.env_at(&location);
     let at = arrival(args.at)?;
     let source = records_of(ctx, args.records, Some(args.count), args.seed, at)?;
+    let has_query = spec.processors.iter().any(|p| p.kind == "MetadataExtraction");
     let settings = Settings {
         address: address.to_string(),
         stream: spec,
@@ -72,15 +74,11 @@ pub(super) fn run_preview(ctx: &Invocation, args: &PreviewArgs, each: &mut dyn F
         function: pick::function(&stack, spec, &ctx.project()),
         at,
         rate: args.rate,
-        jq: if spec.processors.iter().any(|p| p.kind == "MetadataExtraction") {
-            crate::datapath::query::Engine::detect(&ctx.project()).map_err(|e| anyhow!(e))?
-        } else {
-            crate::datapath::query::Engine::InProcess
-        },
+        jq: if has_query { Engine::detect() } else { Engine::built_in() }.map_err(|e| anyhow!(e))?,
     };
     // Workers run code from stack.toml and the function's source: confined; what this kernel
     // does not allow is said, in one line.
-    let workers = settings.function.is_some() || !matches!(settings.jq, crate::datapath::query::Engine::InProcess);
+    let workers = settings.function.is_some() || has_query;
     if workers {
         crate::sandbox::check_required().map_err(|e| anyhow!(e))?;
         if let Some(missing) = crate::sandbox::missing_protections() {

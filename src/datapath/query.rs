@@ -1,42 +1,35 @@
-//! Running a MetadataExtraction query over records with a budget: jq 1.6, or the jaq fallback run by this program as
-//! `provision __jq-worker`, each as long-lived processes (two, side by side) fed one record per
-//! line. A record whose
-//! answer does not come within the budget is failed with that reason and the process is killed
-//! with everything it started; a process that ends (out of memory, out of stack) fails its
-//! record; after a few budgets exceeded in a row, the remaining records are not evaluated.
-//! Firehose documents no budget for a MetadataExtraction query: these are provision's, chosen so
-//! that a preview always ends, and named in docs/src/rules.md.
+//! Running a MetadataExtraction query over records with a budget, in jq 1.6 itself: the jq 1.6
+//! built into this program (run as `provision __jq-worker`), or a jq 1.6 binary named by
+//! `PROVISION_JQ`, each as long-lived confined processes (two, side by side) fed one record per
+//! line. A record whose answer does not come within the budget is failed with that reason and
+//! the process is killed with everything it started; a process that ends (out of memory, out of
+//! stack) fails its record; after a few budgets exceeded in a row, the remaining records are not
+//! evaluated. Firehose documents no budget for a MetadataExtraction query: these are
+//! provision's, chosen so that a preview always ends, and named in docs/src/rules.md.
 
 use crate::datapath::worker::{Received, Worker};
-use crate::jq::{jaq, Outcome};
+use crate::jq::Outcome;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 
-/// What evaluates queries.
+/// What evaluates queries: jq 1.6, the engine Firehose runs, either way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Engine {
-    /// jq 1.6 itself, the engine Firehose runs.
+    /// The jq 1.6 built into this program, run in a worker process by it (its path).
+    BuiltIn(PathBuf),
+    /// A jq 1.6 binary (`PROVISION_JQ`), to compare against.
     Jq16(PathBuf),
-    /// The jaq fallback, run in a worker process by this program (its path).
-    Jaq(PathBuf),
-    /// The jaq fallback in this process, with no budget (unit tests).
-    InProcess,
 }
 
-/// Environment variable naming the jq 1.6 to use, or `jaq` for the fallback.
+/// Environment variable naming a jq 1.6 binary to use instead of the built-in one.
 pub const ENGINE_VARIABLE: &str = "PROVISION_JQ";
 
 impl Engine {
-    /// jq 1.6 when `PROVISION_JQ` names one or `jq` on PATH is one; the jaq fallback otherwise
-    /// (or when `PROVISION_JQ=jaq`). `jq` is looked up on the absolute PATH entries outside
-    /// `project` (the directory a pull request writes) and asked its version confined, in a
-    /// private directory, with no environment.
-    pub fn detect(project: &Path) -> Result<Engine, String> {
-        let fallback =
-            || std::env::current_exe().map(Engine::Jaq).map_err(|e| format!("cannot find this program's path: {e}"));
+    /// The jq 1.6 binary `PROVISION_JQ` names (asked its version confined, in a private
+    /// directory, with no environment), else the built-in jq 1.6. No `jq` on PATH is used.
+    pub fn detect() -> Result<Engine, String> {
         match std::env::var(ENGINE_VARIABLE) {
-            Ok(v) if v == "jaq" => fallback(),
             Ok(path) if !path.is_empty() => {
                 let program = PathBuf::from(&path).canonicalize().unwrap_or_else(|_| PathBuf::from(&path));
                 match version(&program) {
@@ -45,20 +38,20 @@ impl Engine {
                     None => Err(format!("{ENGINE_VARIABLE} names {path}, which does not run (`{path} --version`)")),
                 }
             }
-            _ => match which("jq", project) {
-                Some(path) if version(&path).as_deref() == Some("jq-1.6") => Ok(Engine::Jq16(path)),
-                _ => fallback(),
-            },
+            _ => Engine::built_in(),
         }
+    }
+
+    /// The jq 1.6 built into this program.
+    pub fn built_in() -> Result<Engine, String> {
+        std::env::current_exe().map(Engine::BuiltIn).map_err(|e| format!("cannot find this program's path: {e}"))
     }
 
     /// What preview says about the engine it used.
     pub fn describe(&self) -> String {
         match self {
-            Engine::Jq16(path) => format!("jq 1.6 (exact: {})", path.display()),
-            Engine::Jaq(_) | Engine::InProcess => {
-                format!("jaq (jq 1.6 emulated; install jq 1.6, or set {ENGINE_VARIABLE}, for Firehose's own engine)")
-            }
+            Engine::BuiltIn(_) => "jq 1.6 (built in)".to_string(),
+            Engine::Jq16(path) => format!("jq 1.6 ({})", path.display()),
         }
     }
 }
@@ -69,12 +62,6 @@ fn version(program: &Path) -> Option<String> {
     command.arg("--version").env_clear();
     let out = crate::sandbox::output(command, &[program.to_path_buf()], Duration::from_secs(30)).ok()?;
     Some(String::from_utf8_lossy(&out).trim().to_string()).filter(|v| !v.is_empty())
-}
-
-/// The real path of `program` on the absolute PATH entries outside `project`.
-fn which(program: &str, project: &Path) -> Option<PathBuf> {
-    let (path, _) = crate::sandbox::lookup_path(&std::env::var_os("PATH")?, project);
-    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())?.canonicalize().ok()
 }
 
 /// What one record's evaluation may take.
@@ -115,7 +102,6 @@ pub struct Evaluator {
     engine: Engine,
     query: String,
     budget: Budget,
-    local: Option<jaq::Query>,
     workers: Vec<Option<Worker>>,
     over_in_a_row: usize,
 }
@@ -127,17 +113,14 @@ impl std::fmt::Debug for Evaluator {
 }
 
 impl Evaluator {
-    /// Compiles the query for `engine` (its errors name the problem and its place).
+    /// Compiles the query in jq 1.6 (its errors are jq 1.6's, with their place).
     pub fn new(engine: Engine, query: &str, budget: Budget) -> Result<Evaluator, String> {
-        let local = match &engine {
-            Engine::InProcess | Engine::Jaq(_) => Some(jaq::Query::compile(query)?),
-            Engine::Jq16(_) => None,
-        };
-        if let Engine::Jq16(jq) = &engine {
-            compiles_in_jq16(jq, query, budget)?;
+        match &engine {
+            Engine::BuiltIn(_) => compiles(query)?,
+            Engine::Jq16(jq) => compiles_in_jq16(jq, query, budget)?,
         }
         let workers = (0..WORKERS).map(|_| None).collect();
-        Ok(Evaluator { engine, query: query.to_string(), budget, local, workers, over_in_a_row: 0 })
+        Ok(Evaluator { engine, query: query.to_string(), budget, workers, over_in_a_row: 0 })
     }
 
     /// The engine evaluating.
@@ -149,9 +132,6 @@ impl Evaluator {
     /// its next batch as soon as its answers are read, so the workers evaluate while answers are
     /// read. Each answer is awaited with the per-record budget.
     pub fn evaluate(&mut self, records: &[&[u8]]) -> Vec<Outcome> {
-        if let (Engine::InProcess, Some(q)) = (&self.engine, &self.local) {
-            return records.iter().map(|r| q.evaluate(r)).collect();
-        }
         let mut out: Vec<Option<Outcome>> = vec![None; records.len()];
         let mut batches = (0..records.len()).step_by(BATCH).map(|start| start..(start + BATCH).min(records.len()));
         // Batches in flight, in the order their answers are read: (worker, records).
@@ -248,16 +228,13 @@ impl Evaluator {
             Engine::Jq16(jq) => {
                 (jq16_command(jq, self.budget, &["--unbuffered", "-c", &jq16_program(&self.query)]), jq)
             }
-            Engine::Jaq(program) => {
+            Engine::BuiltIn(program) => {
                 let mut c = Command::new(program);
                 c.arg("__jq-worker").arg("--memory-mib").arg(self.budget.memory_mib.to_string()).arg(&self.query);
+                // No environment: `$ENV` and `env` are {} as in Firehose.
                 c.env_clear();
-                // One malloc arena: under the address-space limit, glibc's per-thread arenas (64 MiB
-                // each) cannot be mapped, and every allocation would try again.
-                c.env("MALLOC_ARENA_MAX", "1");
                 (c, program)
             }
-            Engine::InProcess => return Err("the in-process engine has no worker".into()),
         };
         let mut worker = Worker::spawn(command, std::slice::from_ref(read), "", MAX_ANSWER)
             .map_err(|e| format!("cannot start jq: {e}"))?;
@@ -286,21 +263,34 @@ fn jq16_command(jq: &Path, budget: Budget, args: &[&str]) -> Command {
     c
 }
 
-/// Whether jq 1.6 compiles the query, without running it on anything (jq compiles a whole
-/// program before reading input; the query is defined, never called): in a confined worker,
+/// Whether the built-in jq 1.6 compiles the query (compiled only, never run), with jq 1.6's own
+/// messages; on a stack no query can overflow (see [`crate::jq::syntax::guarded`]).
+pub fn compiles(query: &str) -> Result<(), String> {
+    let errors = crate::jq::syntax::guarded(query, || crate::jq::native::compile_errors(query))
+        .map_err(|refused| refused.to_string())?;
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(refusal(&errors.join("\n")))
+}
+
+/// jq 1.6's refusal of a query, from what it printed: its first lines.
+fn refusal(printed: &str) -> String {
+    let message: Vec<&str> = printed.lines().filter(|l| !l.trim().is_empty()).take(3).collect();
+    format!("jq 1.6 refuses the query: {}", crate::output::escape(&message.join(" ")))
+}
+
+/// Whether a jq 1.6 binary compiles the query: it runs the program preview runs on `null` (the
+/// readiness probe, which never reaches the query): in a confined worker,
 /// under the same memory budget as evaluation, within a worker's start-up time plus the time of
 /// one record (the process's start, through the sandbox's stages, is not the query's).
 fn compiles_in_jq16(jq: &Path, query: &str, budget: Budget) -> Result<(), String> {
-    let program = format!("def _provision_probe: ({query}\n); 1");
-    let command = jq16_command(jq, budget, &["-n", &program]);
+    let command = jq16_command(jq, budget, &["-n", "-c", &jq16_program(query)]);
     let mut worker = Worker::spawn(command, &[jq.to_path_buf()], "", MAX_ANSWER)
         .map_err(|e| format!("cannot run {}: {e}", jq.display()))?;
     match worker.receive(STARTUP + budget.per_record) {
         Received::Answer(_) => Ok(()),
-        Received::Exited(stderr) => {
-            let message: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).take(3).collect();
-            Err(format!("jq 1.6 refuses the query: {}", crate::output::escape(&message.join(" "))))
-        }
+        Received::Exited(stderr) => Err(refusal(&stderr)),
         Received::Timeout => Err(format!(
             "jq 1.6 did not compile the query within {} (a worker's start and the budget of one record)",
             crate::output::duration(STARTUP + budget.per_record)
@@ -389,10 +379,6 @@ fn parse_answer(line: &str) -> Outcome {
         Ok(v) => v,
         Err(e) => return Outcome::Error(format!("unreadable answer from the query's process: {e}")),
     };
-    if let Some(keys) = v["keys"].as_array() {
-        let text = |x: &serde_json::Value| x.as_str().unwrap_or_default().to_string();
-        return Outcome::Keys(keys.iter().map(|k| (text(&k[0]), text(&k[1]), text(&k[2]))).collect());
-    }
     if v["none"].as_bool() == Some(true) {
         return Outcome::NoOutput;
     }
@@ -402,62 +388,20 @@ fn parse_answer(line: &str) -> Outcome {
     Outcome::Error(v["error"].as_str().unwrap_or("the query failed").to_string())
 }
 
-/// The answer line of the jaq worker for one outcome (the same shape as jq 1.6's).
-fn answer_line(outcome: &Outcome) -> String {
-    let v = match outcome {
-        Outcome::Keys(keys) => serde_json::json!({"keys": keys.iter().map(|(k, t, v)| [k, t, v]).collect::<Vec<_>>()}),
-        Outcome::NoOutput => serde_json::json!({"none": true}),
-        Outcome::NotObject(text) => serde_json::json!({"not_object": text}),
-        Outcome::Error(e) | Outcome::OverBudget(e) => serde_json::json!({"error": e}),
-    };
-    v.to_string()
-}
+/// What the worker answers for a record the query halted on (`halt`, `halt_error`) without an
+/// answer: jq 1.6 goes on with the next record, and the answers keep their places.
+const HALTED_ANSWER: &str = r#"{"error":"the query halted (halt or halt_error)"}"#;
 
-/// `provision __jq-worker`: the jaq fallback's process. Limits its own address space, then
-/// answers one line per record line on stdin, evaluating on a thread with a large stack (a
-/// recursion too deep for it ends this process, never provision).
+/// `provision __jq-worker`: the built-in jq 1.6 running [`jq16_program`] over stdin as
+/// `jq --unbuffered -c` does, under an address-space limit set before anything is compiled.
 pub fn worker_main(query: &str, memory_mib: u64) -> ExitCode {
-    use std::io::Write;
-    // Compiled before the memory limit: the parser's thread reserves a large stack (the query's
-    // length and nesting bound what it uses).
-    let compiled = match jaq::Query::compile(query) {
-        Ok(q) => q,
-        Err(e) => {
-            let _ = writeln!(std::io::stderr(), "{e}");
-            return ExitCode::from(3);
-        }
-    };
     #[cfg(unix)]
     {
         use nix::sys::resource::{setrlimit, Resource};
         let bytes = memory_mib.saturating_mul(1024 * 1024);
         let _ = setrlimit(Resource::RLIMIT_AS, bytes, bytes);
     }
-    let evaluator = std::thread::Builder::new().stack_size(32 * 1024 * 1024).spawn(move || {
-        use std::io::BufRead;
-        let stdout = std::io::stdout();
-        for line in std::io::stdin().lock().lines() {
-            let Ok(line) = line else { return 1 };
-            if line.as_bytes() == READY_PROBE {
-                let mut out = stdout.lock();
-                if writeln!(out, "{READY_ANSWER}").and_then(|_| out.flush()).is_err() {
-                    return 0;
-                }
-                continue;
-            }
-            let record: String = serde_json::from_str(&line).unwrap_or_default();
-            let answer = answer_line(&compiled.evaluate(record.as_bytes()));
-            let mut out = stdout.lock();
-            if writeln!(out, "{answer}").and_then(|_| out.flush()).is_err() {
-                return 0;
-            }
-        }
-        0
-    });
-    match evaluator.map(|t| t.join()) {
-        Ok(Ok(code)) => ExitCode::from(code),
-        _ => ExitCode::from(1),
-    }
+    ExitCode::from(crate::jq::native::run_stdin(&jq16_program(query), Some(HALTED_ANSWER)))
 }
 
 #[cfg(test)]
@@ -488,13 +432,14 @@ mod tests {
 
     #[test]
     fn answers_read_back_as_outcomes() {
-        for outcome in [
-            Outcome::Keys(vec![("a".into(), "number".into(), "1".into())]),
-            Outcome::NoOutput,
-            Outcome::NotObject("[1]".into()),
-            Outcome::Error("boom".into()),
+        for (line, outcome) in [
+            (r#"{"object":{"a":1}}"#, Outcome::Keys(vec![("a".into(), "number".into(), "1".into())])),
+            (r#"{"none":true}"#, Outcome::NoOutput),
+            (r#"{"not_object":"[1]"}"#, Outcome::NotObject("[1]".into())),
+            (r#"{"error":"boom"}"#, Outcome::Error("boom".into())),
+            (HALTED_ANSWER, Outcome::Error("the query halted (halt or halt_error)".into())),
         ] {
-            assert_eq!(parse_answer(&answer_line(&outcome)), outcome);
+            assert_eq!(parse_answer(line), outcome);
         }
     }
 }

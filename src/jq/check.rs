@@ -1,29 +1,31 @@
-//! Checking a MetadataExtraction query before anything runs it: syntax errors with their place,
-//! names jq 1.6 does not have, and builtins that mean nothing in a partition-key query (rules R18,
-//! R19 in docs/src/rules.md).
+//! Checking a MetadataExtraction query before anything runs it, by jq 1.6 itself (the one built
+//! into provision): whether it compiles, with jq 1.6's own message (rule R18), and the builtins
+//! that mean nothing in a partition-key query (R19). Those are found by jq 1.6's compiler too:
+//! each is defined ahead of the query to call a name that does not exist, and jq 1.6 reports an
+//! undefined name only in a definition the query calls (a field `.input` or a key
+//! `{input: ...}` calls nothing; a query's own `def input:` is its own).
 
-use super::syntax::{position, walk, Refused, FALLBACK_LACKS};
-use jaq_core::load::lex::Tok;
-use jaq_core::load::lex::Token;
-use jaq_core::load::Lexer;
+use super::native::compile_errors;
+use super::syntax::Refused;
 
 /// Builtins that mean nothing in a partition-key query, where Firehose gives the query one record
 /// and reads one answer: they read other input, stop the program, print elsewhere or describe
-/// the program itself (rule R19).
-pub const REFUSED: [&str; 13] = [
-    "input",
-    "inputs",
-    "input_filename",
-    "input_line_number",
-    "halt",
-    "halt_error",
-    "debug",
-    "stderr",
-    "builtins",
-    "modulemeta",
-    "get_search_list",
-    "get_jq_origin",
-    "get_prog_origin",
+/// the program itself (rule R19), with their arities.
+pub const REFUSED: [(&str, usize); 14] = [
+    ("input", 0),
+    ("inputs", 0),
+    ("input_filename", 0),
+    ("input_line_number", 0),
+    ("halt", 0),
+    ("halt_error", 0),
+    ("halt_error", 1),
+    ("debug", 0),
+    ("stderr", 0),
+    ("builtins", 0),
+    ("modulemeta", 0),
+    ("get_search_list", 0),
+    ("get_jq_origin", 0),
+    ("get_prog_origin", 0),
 ];
 
 /// A problem with a query: an error (the stack is refused) or a warning.
@@ -34,59 +36,68 @@ pub struct Problem {
     pub message: String,
 }
 
-/// Checks a query as jq 1.6 would compile it (rules R18, R19), on the parser's own stack (see
+/// Checks a query as jq 1.6 compiles it (rules R18, R19), on a stack no query can overflow (see
 /// [`super::syntax::guarded`]). A query over Firehose's length limit is left to rule R1.
 pub fn check(code: &str) -> Vec<Problem> {
-    match super::syntax::guarded(code, || check_parsed(code)) {
+    match super::syntax::guarded(code, || check_compiled(code)) {
         Ok(problems) => problems,
         Err(Refused::TooLong(_)) => Vec::new(),
         Err(refused) => vec![Problem { rule: "R18", error: true, message: refused.to_string() }],
     }
 }
 
-fn check_parsed(code: &str) -> Vec<Problem> {
+/// The name a probe definition calls: undefined, so that jq names it when the query calls it.
+fn probe_name(builtin: &str, arity: usize) -> String {
+    format!("__provision_calls_{builtin}_{arity}")
+}
+
+fn check_compiled(code: &str) -> Vec<Problem> {
+    let errors = compile_errors(code);
+    if !errors.is_empty() {
+        let lines: Vec<&str> = errors.iter().flat_map(|e| e.lines()).filter(|l| !l.trim().is_empty()).take(3).collect();
+        let message = format!("jq 1.6 refuses the query: {}", crate::output::escape(&lines.join(" ")));
+        return vec![Problem { rule: "R18", error: true, message }];
+    }
+    // One line of probes ahead of the query: its lines keep their numbers.
+    let probes = REFUSED.iter().copied().chain([("env", 0)]);
+    let mut program = String::new();
+    for (builtin, arity) in probes.clone() {
+        let params = if arity == 0 { String::new() } else { format!("({})", vec!["f"; arity].join("; ")) };
+        program.push_str(&format!("def {builtin}{params}: {}; ", probe_name(builtin, arity)));
+    }
+    program.push_str(code);
+    let called = compile_errors(&program).join("\n");
     let mut problems = Vec::new();
-    let tokens = match Lexer::new(code).lex() {
-        Ok(tokens) => tokens,
-        Err(errors) => {
-            let (expect, rest) = &errors[0];
-            let at = position(code, rest);
-            problems.push(Problem {
-                rule: "R18",
-                error: true,
-                message: format!("the jq query does not parse: expected {} at {at}", expect.as_str()),
-            });
-            return problems;
+    let mut seen = Vec::new();
+    for (builtin, arity) in probes {
+        if !called.contains(&format!("{}/0 is not defined", probe_name(builtin, arity))) || seen.contains(&builtin) {
+            continue;
         }
-    };
-    walk(&tokens, &mut |previous, token, next| {
-        let Token(text, tok) = token;
-        // `.input` is a field, `{input: ...}` a key: only a call is a call.
-        let after_dot = previous.is_some_and(|p| matches!(p.1, Tok::Sym) && p.0.ends_with('.'));
-        let before_colon = next.is_some_and(|n| matches!(n.1, Tok::Sym) && n.0 == ":");
-        let called = !after_dot && !before_colon;
-        match tok {
-            Tok::Word if called && REFUSED.contains(text) => problems.push(Problem {
+        seen.push(builtin);
+        problems.push(if builtin == "env" {
+            env_warning("env")
+        } else {
+            Problem {
                 rule: "R19",
                 error: true,
                 message: format!(
-                    "`{text}` means nothing in a partition-key query (Firehose gives the query one record and reads one answer): remove it"
+                    "`{builtin}` means nothing in a partition-key query (Firehose gives the query one record and reads one answer): remove it"
                 ),
-            }),
-            Tok::Word if called && *text == "env" => problems.push(env_warning("env")),
-            Tok::Var if *text == "$ENV" => problems.push(env_warning("$ENV")),
-            _ => {}
-        }
-    });
-    if problems.iter().any(|p| p.error) {
-        return problems;
+            }
+        });
     }
-    if let Err(message) = super::jaq::Query::compile_unguarded(code) {
-        // A builtin jq 1.6 has and the fallback engine lacks: Firehose takes the query.
-        let error = !message.contains(FALLBACK_LACKS);
-        problems.push(Problem { rule: "R18", error, message });
+    if mentions_variable(code, "$ENV") {
+        problems.push(env_warning("$ENV"));
     }
     problems
+}
+
+/// Whether `variable` (`$ENV`) stands in the query as a whole name (a warning's test: text in
+/// a string counts too).
+fn mentions_variable(code: &str, variable: &str) -> bool {
+    code.match_indices(variable).any(|(i, _)| {
+        !code[i + variable.len()..].chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
 }
 
 fn env_warning(what: &str) -> Problem {
@@ -100,16 +111,14 @@ fn env_warning(what: &str) -> Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jq::syntax::{too_deep, with_text_format, JQ16_BUILTINS, MAX_NESTING};
+    use crate::jq::syntax::{too_deep, MAX_NESTING};
 
     fn rules(code: &str) -> Vec<(&'static str, bool)> {
         check(code).into_iter().map(|p| (p.rule, p.error)).collect()
     }
 
     #[test]
-    fn queries_nested_thousands_deep_are_refused_before_any_parser_sees_them() {
-        // Each of these overflowed provision's stack when parsed thousands deep; longer than
-        // Firehose's 5,120 characters they are rule R1's (see the next test), within it too deep.
+    fn queries_nested_thousands_deep_are_refused_before_jq_sees_them() {
         for deep in [
             "if true then ".repeat(150) + "." + &" else . end".repeat(150),
             "[.".repeat(300) + &"]".repeat(300),
@@ -117,9 +126,9 @@ mod tests {
             "def f: ".repeat(300) + ".",
         ] {
             assert!(deep.len() <= crate::jq::syntax::MAX_QUERY_CHARS);
-            assert_eq!(rules(&deep), [("R18", true)], "{}", &deep[..40]);
-            let refused = crate::jq::jaq::Query::compile(&deep).err().unwrap();
-            assert!(refused.contains("nests more than 64 levels"), "{refused}");
+            let problems = check(&deep);
+            assert_eq!(problems.len(), 1, "{}", &deep[..40]);
+            assert!(problems[0].error && problems[0].message.contains("nests more than 64 levels"), "{problems:?}");
         }
         // Real queries, with strings and comments holding brackets, pass.
         for fine in [
@@ -128,29 +137,30 @@ mod tests {
             &("[".repeat(60) + &"]".repeat(60)),
         ] {
             assert!(too_deep(fine).is_none(), "{fine}");
+            assert!(check(fine).is_empty(), "{fine}");
         }
         assert!(too_deep(&"(".repeat(65)).is_some());
-        // The deepest query let through parses on a test thread's 2 MiB stack.
         let deepest = "[".repeat(MAX_NESTING - 1) + "." + &"]".repeat(MAX_NESTING - 1);
-        assert!(too_deep(&deepest).is_none());
-        crate::jq::jaq::Query::compile(&deepest).unwrap();
-        assert!(check(&deepest).iter().all(|p| !p.error));
+        assert!(check(&deepest).is_empty());
     }
 
+    /// jq 1.6 decides: what it compiles passes, what it refuses is refused with its message.
     #[test]
-    fn every_jq_1_6_builtin_compiles_and_only_those() {
-        for signature in JQ16_BUILTINS {
-            let (name, arity) = signature.split_once('/').unwrap();
-            let arity: usize = arity.parse().unwrap();
-            let args = if arity == 0 { String::new() } else { format!("({})", vec!["."; arity].join("; ")) };
-            let code = format!("{{k: {name}{args}}}");
-            let problems = check(&code);
-            let refused = REFUSED.contains(&name);
-            assert!(problems.iter().all(|p| !p.error) != refused, "{signature}: {problems:?}");
+    fn jq_1_6_decides_what_compiles() {
+        assert_eq!(rules(". as [$a] ?// $a | {a: $a}"), [], "destructuring alternatives are jq 1.6's");
+        assert_eq!(rules("{a: (.a | ltrimstr(\"x\")), b: (.b | splits(\",\"))}"), []);
+        for (query, message) in [
+            ("{k: .a | abs}", "abs/0 is not defined"),
+            ("{k: pick(.a)}", "pick/1 is not defined"),
+            ("{k: .a | ltrimstr}", "ltrimstr/0 is not defined"),
+            ("{k: .a | frobnicate}", "frobnicate/0 is not defined"),
+        ] {
+            let problems = check(query);
+            assert_eq!(problems.len(), 1, "{query}: {problems:?}");
+            assert_eq!((problems[0].rule, problems[0].error), ("R18", true));
+            assert!(problems[0].message.starts_with("jq 1.6 refuses the query: jq: error: "), "{problems:?}");
+            assert!(problems[0].message.contains(message), "{query}: {problems:?}");
         }
-        let unknown = check("{k: .a | frobnicate}");
-        assert_eq!(unknown.len(), 1, "{unknown:?}");
-        assert!(unknown[0].message.contains("jq 1.6 has no filter `frobnicate/0`"), "{unknown:?}");
     }
 
     #[test]
@@ -163,35 +173,37 @@ mod tests {
 
     #[test]
     fn builtins_without_meaning_here_are_refused_and_env_is_empty() {
-        for q in ["{a: input}", "{a: (halt_error)}", "{a: (.x | debug)}", "{a: [inputs]}"] {
-            assert_eq!(rules(q)[0], ("R19", true), "{q}");
+        for (q, builtin) in [
+            ("{a: input}", "input"),
+            ("{a: (halt_error)}", "halt_error"),
+            ("{a: (halt_error(1))}", "halt_error"),
+            ("{a: (.x | debug)}", "debug"),
+            ("{a: [inputs]}", "inputs"),
+            ("{a: ($__loc__ | input_line_number)}", "input_line_number"),
+        ] {
+            let problems = check(q);
+            assert_eq!(problems.len(), 1, "{q}: {problems:?}");
+            assert_eq!((problems[0].rule, problems[0].error), ("R19", true), "{q}");
+            assert!(problems[0].message.starts_with(&format!("`{builtin}` means nothing")), "{problems:?}");
         }
         // jq 1.6 has `$__loc__` (`{"file":"<top-level>","line":1}`): Firehose takes it.
-        assert!(rules("{a: $__loc__.line}").iter().all(|(_, error)| !error));
-        assert_eq!(rules("{a: .input, input: .b}"), [], "fields and keys named input are fine");
+        assert_eq!(rules("{a: $__loc__.line}"), []);
+        assert_eq!(rules("{a: .input, input: .b, debug: .halt}"), [], "fields and keys named so call nothing");
+        assert_eq!(rules("def input: .x; {a: input}"), [], "the query's own definition is its own");
         assert_eq!(rules("{a: env.HOME}"), [("R19", false)]);
+        assert_eq!(rules("{a: $ENV.HOME}"), [("R19", false)]);
+        assert_eq!(rules("{a: $ENVIRONMENT}").first().map(|r| r.0), Some("R18"), "another variable, undefined");
     }
 
+    /// Every construct a parser recurses on, repeated up to Firehose's length limit: checked
+    /// without overflowing anything; one character more is rule R1's.
     #[test]
-    fn interpolation_is_formatted_as_jq_1_6_formats_it() {
-        assert_eq!(
-            with_text_format(r#"{a: "x\(.a)", b: @csv "\(.b)", c: "plain"}"#),
-            r#"{a: @text "x\(.a)", b: @csv "\(.b)", c: "plain"}"#
-        );
-        assert_eq!(with_text_format(r#""\("\(.a)")""#), r#"@text "\(@text "\(.a)")""#);
-    }
-
-    /// Every construct the parsers recurse on, repeated up to Firehose's length limit: checked
-    /// and compiled without overflowing anything (before, 2,500 of most of them aborted
-    /// `validate` with a stack overflow); one character more is rule R1's.
-    #[test]
-    fn parses_of_every_construct_at_the_length_limit_stay_on_the_stack() {
+    fn checks_of_every_construct_at_the_length_limit_stay_on_the_stack() {
         use crate::jq::syntax::MAX_QUERY_CHARS;
         let fill = |unit: &str, head: &str, tail: &str| {
             let n = (MAX_QUERY_CHARS - head.len() - tail.len()) / unit.len();
             format!("{head}{}{tail}", unit.repeat(n))
         };
-        // Units repeated before a last `.`, after a first `.`, and the others.
         let before = ["try ", ". as $a | ", "label $out | ", "def f: "].map(|unit| fill(unit, "", "."));
         let after = [" | not", " // .", " | .", ", .", ".a?"].map(|unit| fill(unit, ".", ""));
         let others = [
@@ -200,15 +212,11 @@ mod tests {
             fill(" and true", "true", ""),
             fill("reduce . as $x (.; ", "", ""),
         ];
-        let bombs: Vec<String> = before.into_iter().chain(after).chain(others).collect();
-        for query in &bombs {
+        for query in before.into_iter().chain(after).chain(others) {
             assert!(query.chars().count() <= MAX_QUERY_CHARS);
-            let _ = check(query);
-            let _ = crate::jq::jaq::Query::compile(query);
-            let longer = format!("{query} ");
-            let longer = longer.repeat(2);
+            let _ = check(&query);
+            let longer = format!("{query} ").repeat(2);
             assert!(check(&longer).is_empty(), "left to rule R1");
-            assert!(crate::jq::jaq::Query::compile(&longer).unwrap_err().contains("rule R1"));
         }
     }
 }

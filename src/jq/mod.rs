@@ -1,14 +1,11 @@
-//! The MetadataExtraction query language, as Firehose's jq 1.6 reads it: its text (syntax), the
-//! rules a query is checked against (R18, R19), the keys an object constructor emits, the jaq
-//! crates made to behave as jq 1.6 (see [`jaq`]) and jq 1.6's printing of values. A bottom
-//! layer, run by nothing: preview evaluates queries in worker processes
-//! (`crate::datapath::query`).
+//! The MetadataExtraction query language: jq 1.6 itself, built into provision ([`native`]), the
+//! bounds on a query's text before jq sees it ([`syntax`]), the rules a query is checked against
+//! (R18, R19: [`check`]) and the keys an object constructor emits. A bottom layer: preview
+//! evaluates queries in worker processes (`crate::datapath::query`).
 
 pub mod check;
-pub mod jaq;
 pub mod keys;
 pub mod native;
-pub mod print;
 pub mod syntax;
 
 /// jq 1.6's parser refuses documents nested deeper than this (`MAX_PARSING_DEPTH` in jv_parse.c).

@@ -36,6 +36,7 @@ struct Parser {
 type MessageCallback = unsafe extern "C" fn(*mut c_void, Jv);
 type InputCallback = unsafe extern "C" fn(*mut JqState, *mut c_void) -> Jv;
 
+const JV_KIND_INVALID: c_int = 0;
 const JV_KIND_NULL: c_int = 1;
 const JV_KIND_STRING: c_int = 5;
 
@@ -61,7 +62,6 @@ unsafe extern "C" {
     fn jq_util_input_get_position(jq: *mut JqState) -> Jv;
     fn jq_util_input_free(state: *mut *mut InputState);
     fn jv_parser_new(flags: c_int) -> *mut Parser;
-    fn jv_is_valid(value: Jv) -> c_int;
     fn jv_invalid_has_msg(value: Jv) -> c_int;
     fn jv_invalid_get_msg(value: Jv) -> Jv;
     fn jv_get_kind(value: Jv) -> c_int;
@@ -73,6 +73,15 @@ unsafe extern "C" {
     fn jv_parse_sized(text: *const c_char, length: c_int) -> Jv;
     fn jv_string_sized(text: *const c_char, length: c_int) -> Jv;
     fn jv_array() -> Jv;
+}
+
+/// Whether a value is valid (`jv_is_valid`, a static function of jv.h). It does not consume it.
+///
+/// # Safety
+/// `value` is a live jv.
+unsafe fn jv_is_valid(value: Jv) -> c_int {
+    // SAFETY: as the caller promises; jv_get_kind reads the kind, taking no reference.
+    c_int::from(unsafe { jv_get_kind(value) } != JV_KIND_INVALID)
 }
 
 /// A string value's bytes (the value is freed).
@@ -181,6 +190,13 @@ enum Ended {
 /// halted or failed without any output, so that a reader counting one line per input keeps its
 /// place. The exit code is jq's (3 when the program does not compile, 2 for input errors).
 pub fn run_stdin(program: &str, on_silence: Option<&str>) -> u8 {
+    // `$ENV` and `env` read this process's environment: emptied, as Firehose's query sees none
+    // (the sandbox gives its workers a TMPDIR).
+    for (key, _) in std::env::vars_os() {
+        // SAFETY: the worker is one thread (`provision __jq-worker` starts no other), and
+        // nothing reads the environment while it is changed.
+        unsafe { std::env::remove_var(key) };
+    }
     let Some(compiled) = Compiled::new(program) else { return 3 };
     let jq = compiled.0;
     let dash = c"-";
@@ -301,5 +317,40 @@ mod tests {
             assert!(errors.first().is_some_and(|e| e.starts_with(message)), "{query}: {errors:?}");
             assert_eq!(errors.last().map(String::as_str), Some("jq: 1 compile error"), "{query}: {errors:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod vendored {
+    use sha2::{Digest, Sha256};
+
+    /// The C sources built into provision are jq 1.6's and Oniguruma 6.1.3's, byte for byte.
+    #[test]
+    fn vendored_sources_are_the_pinned_ones() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("vendor/jq-1.6");
+        let sums = std::fs::read_to_string(root.join("SHA256SUMS")).unwrap();
+        let mut listed = 0;
+        for line in sums.lines() {
+            let (sum, name) = line.split_once("  ").unwrap();
+            let bytes = std::fs::read(root.join(name)).unwrap();
+            let digest: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(digest, sum, "{name} differs from the pinned source");
+            listed += 1;
+        }
+        let c_files = walk(&root).into_iter().filter(|p| p.extension().is_some_and(|e| e == "c" || e == "h")).count();
+        assert_eq!(listed, c_files + 3, "every source is listed (and the two licenses and builtin.jq)");
+    }
+
+    fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(walk(&path));
+            } else {
+                out.push(path);
+            }
+        }
+        out
     }
 }

@@ -1,6 +1,6 @@
-//! Confinement of preview's local workers (the function's Python or Node.js handler, jq 1.6, the
-//! jaq fallback) and of the lookups that find their programs: code from a pull request must not
-//! reach what provision can reach.
+//! Confinement of preview's local workers (the function's Python or Node.js handler, the
+//! built-in jq 1.6, a jq 1.6 binary named by PROVISION_JQ) and of the lookups that find their
+//! programs: code from a pull request must not reach what provision can reach.
 //!
 //! A worker is started as `provision __sandbox ... -- PROGRAM ARGS`, which confines itself and
 //! then executes the program (see `linux.rs` for each step). Every stage starts with an empty

@@ -476,3 +476,11 @@ pub(crate) fn wait_for(rx: &std::sync::mpsc::Receiver<String>, text: &str) {
     }
     panic!("never printed {text:?}");
 }
+
+/// A jq 1.6 binary to compare provision's own jq 1.6 against: `PROVISION_JQ`, else
+/// `/usr/bin/jq` when it is jq 1.6; `None` when this machine has neither.
+pub(crate) fn jq16_binary() -> Option<PathBuf> {
+    let candidate = std::env::var_os("PROVISION_JQ").map(PathBuf::from).unwrap_or_else(|| "/usr/bin/jq".into());
+    let version = Command::new(&candidate).arg("--version").output().ok()?;
+    (String::from_utf8_lossy(&version.stdout).trim() == "jq-1.6").then_some(candidate)
+}

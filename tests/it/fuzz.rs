@@ -39,7 +39,7 @@ fn term() -> impl Strategy<Value = String> {
 /// The worker is the provision binary, confined by its own sandbox, as preview runs it.
 fn engine() -> Engine {
     provision::sandbox::set_program(env!("CARGO_BIN_EXE_provision").into());
-    Engine::Jaq(env!("CARGO_BIN_EXE_provision").into())
+    Engine::BuiltIn(env!("CARGO_BIN_EXE_provision").into())
 }
 
 /// A budget a loaded machine keeps to for a query that ends (the small budgets of real use are
@@ -56,7 +56,7 @@ fn the_fuzzed_evaluator_is_the_one_preview_runs() {
 
 /// Many batches go to two workers side by side: every answer lands on its own record, in order,
 /// and a record over its budget fails alone (its worker is replaced, the rest of its batch sent
-/// again), for jq 1.6 when installed and for the fallback.
+/// again), for the built-in jq 1.6 and for a jq 1.6 binary.
 #[test]
 fn answers_keep_their_records_order_across_workers_and_failures() {
     let query = "{k: (if .slow then last(range(1e15)) else .v end)}";
@@ -68,10 +68,10 @@ fn answers_keep_their_records_order_across_workers_and_failures() {
         .collect();
     let refs: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
     let mut engines = vec![engine()];
-    match Engine::detect(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))) {
-        Ok(Engine::Jq16(jq)) => engines.push(Engine::Jq16(jq)),
-        // Never in CI: without jq 1.6 the test runs the fallback only, by name.
-        _ => assert!(
+    match crate::common::jq16_binary() {
+        Some(jq) => engines.push(Engine::Jq16(jq)),
+        // Never in CI: without a jq 1.6 binary the test runs the built-in one only, by name.
+        None => assert!(
             std::env::var_os("PROVISION_TEST_NO_JQ16").is_some(),
             "jq 1.6 is required (Debian's jq package), or set PROVISION_TEST_NO_JQ16=1"
         ),
@@ -93,7 +93,7 @@ fn answers_keep_their_records_order_across_workers_and_failures() {
 
 /// Every query ends within its budget with an outcome: the recursion that overflowed the stack,
 /// the generators that never ended and the memory hogs included. The cases are counted: a query
-/// the fallback refuses to compile ends with a message but proves nothing of the budget, so most
+/// jq 1.6 refuses to compile ends with a message but proves nothing of the budget, so most
 /// of them must compile and run.
 #[test]
 fn any_query_ends_within_its_budget() {
@@ -131,7 +131,7 @@ fn any_query_ends_within_its_budget() {
 }
 
 /// The per-record budget counts from the worker's readiness, not from its start: a jq 1.6 that
-/// takes 1.5 s to start (three times the budget) and the jaq fallback answer every ordinary
+/// takes 1.5 s to start (three times the budget) and the built-in one answer every ordinary
 /// record within a 500 ms budget (before: the first record of each worker was over budget
 /// whenever the start took longer than the budget).
 #[test]
@@ -260,7 +260,7 @@ proptest! {
             .arg("-f").arg(&stack)
             .arg("--project-dir").arg(env!("CARGO_MANIFEST_DIR"))
             .args(["preview", "--json", "--records"]).arg(&path)
-            .env("PROVISION_JQ", "jaq")
+            .env_remove("PROVISION_JQ")
             .output().unwrap();
         prop_assert!(out.status.code() == Some(0), "{}", String::from_utf8_lossy(&out.stderr));
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

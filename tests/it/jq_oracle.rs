@@ -1,32 +1,33 @@
 #![allow(clippy::print_stderr)]
-//! The preview's jq fallback (the jaq crates) against jq 1.6 itself, the engine Firehose runs:
-//! a corpus of queries (the developer guide's examples, numbers of every shape, unicode strings,
-//! null and missing values, nested paths, time functions, tostring, @text, tojson, split, if,
-//! //, select...) over records of every shape, and generated records; any difference fails.
-//! Both engines run as preview runs them: through preview's own evaluator, each in its confined
-//! worker process (jq 1.6 itself; the fallback in `provision __jq-worker`), so framing, budgets
-//! and the answers' encoding are on the path too.
-//! Needs jq 1.6 (`/usr/bin/jq`, or `PROVISION_JQ`): without it the test fails, unless
+//! The jq 1.6 built into provision against a jq 1.6 binary, the engine Firehose runs: a corpus
+//! of queries (the developer guide's examples, numbers of every shape, unicode strings, null and
+//! missing values, nested paths, time functions, tostring, @text, tojson, split, if, //,
+//! select...) over records of every shape, and generated records; any difference, in an answer
+//! or in an error's text, fails. Both run as preview runs them: through preview's own
+//! evaluator, each in its confined worker process (the binary; the built-in one in
+//! `provision __jq-worker`), so framing, budgets and the answers' encoding are on the path too.
+//! Needs a jq 1.6 binary (`/usr/bin/jq`, or `PROVISION_JQ`): without it the test fails, unless
 //! `PROVISION_TEST_NO_JQ16` is set (never in CI), and then says it did not run.
 
+use crate::common::jq16_binary;
 use provision::datapath::query::{Budget, Engine, Evaluator};
 use provision::jq::Outcome;
 
-fn jq16() -> Option<Engine> {
+fn jq16() -> Option<std::path::PathBuf> {
     provision::sandbox::set_program(env!("CARGO_BIN_EXE_provision").into());
-    match Engine::detect(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))) {
-        Ok(engine @ Engine::Jq16(_)) => Some(engine),
-        _ if std::env::var_os("PROVISION_TEST_NO_JQ16").is_some() => {
+    match jq16_binary() {
+        Some(jq) => Some(jq),
+        None if std::env::var_os("PROVISION_TEST_NO_JQ16").is_some() => {
             eprintln!("jq 1.6 not found and PROVISION_TEST_NO_JQ16 set: the differential test was not run");
             None
         }
-        _ => panic!("jq 1.6 is required: install it (Debian's jq package), point PROVISION_JQ at it, or set PROVISION_TEST_NO_JQ16=1 to skip this test"),
+        None => panic!("jq 1.6 is required: install it (Debian's jq package), point PROVISION_JQ at it, or set PROVISION_TEST_NO_JQ16=1 to skip this test"),
     }
 }
 
-/// The fallback as preview runs it: the provision binary's jaq worker.
-fn fallback() -> Engine {
-    Engine::Jaq(env!("CARGO_BIN_EXE_provision").into())
+/// The jq 1.6 built into provision, as preview runs it.
+fn built_in() -> Engine {
+    Engine::BuiltIn(env!("CARGO_BIN_EXE_provision").into())
 }
 
 const QUERIES: &[&str] = &[
@@ -119,65 +120,32 @@ const RECORDS: &[&str] = &[
     r#"{"ts": 1e12}"#,
 ];
 
-/// Outcomes compared: keys exactly, and the class of everything else (error texts differ): an
-/// error agrees only with an error, a query over its budget (or a crashed process) only with
-/// another.
+/// Outcomes compared exactly (errors with their texts), but a query over its budget (or a
+/// crashed process), which agrees with another such.
 fn same(a: &Outcome, b: &Outcome) -> bool {
     match (a, b) {
-        (Outcome::Error(_), Outcome::Error(_)) | (Outcome::OverBudget(_), Outcome::OverBudget(_)) => true,
+        (Outcome::OverBudget(_), Outcome::OverBudget(_)) => true,
         _ => a == b,
     }
 }
 
-/// Differences the fallback cannot remove (jaq's core operations, which no definition can
-/// replace; dates beyond jaq's calendar), each named in the manual's fidelity table (docs/src/data-path.md): (the query,
-/// or any; the records it differs on, named; why). Each is a record jq 1.6 answers and the
-/// fallback fails; each must still occur in the corpus, so that this list stays true.
-const KNOWN: &[(Option<&str>, &[&str], &str)] = &[
-    (
-        Some("{s: (.s | .[0:2])}"),
-        &[
-            r#"{"type":{"device":"mobile","event":"click"},"customer_id":"123456789012","event_timestamp":1565382027,"region":"us-east-1"}"#,
-            r#"{"n": 0.1, "type": {"device": "pc"}, "k": {"z": 1, "y": 2}}"#,
-            r#"{}"#,
-            r#"{"ts": 1e12}"#,
-        ],
-        "jq 1.6 slices null to null; jaq raises an error (the record fails instead of landing under `s=null`)",
-    ),
-    (
-        None,
-        &[r#"{"ts": 1e12}"#],
-        "jq 1.6 formats dates after the year 9999; the fallback refuses them (the record fails)",
-    ),
-];
-
-fn known(query: &str, record: &str, want: &Outcome, got: &Outcome) -> Option<usize> {
-    let answered = !matches!(want, Outcome::Error(_) | Outcome::OverBudget(_));
-    KNOWN.iter().position(|(q, records, _)| {
-        q.is_none_or(|q| q == query) && records.contains(&record) && answered && matches!(got, Outcome::Error(_))
-    })
-}
-
-/// Compares both engines; with `all_known`, every known difference must have occurred.
-fn compare(engine: &Engine, queries: &[&str], records: &[String], all_known: bool) -> usize {
+/// Compares both engines over every query and record; the pairs compared.
+fn compare(jq: &std::path::Path, queries: &[&str], records: &[String]) -> usize {
     let mut differences = Vec::new();
-    let mut seen_known = std::collections::BTreeSet::new();
     let mut pairs = 0;
     for query in queries {
         // A loaded machine must not turn a slow answer into a difference: budgets far above any
         // answer's time (the small budgets are measured by the benchmarks).
         let budget = Budget { per_record: std::time::Duration::from_secs(30), ..Budget::default() };
-        let mut exact = Evaluator::new(engine.clone(), query, budget).unwrap();
-        let mut emulated = Evaluator::new(fallback(), query, budget).unwrap();
+        let mut exact = Evaluator::new(Engine::Jq16(jq.to_path_buf()), query, budget).unwrap();
+        let mut emulated = Evaluator::new(built_in(), query, budget).unwrap();
         let data: Vec<&[u8]> = records.iter().map(|r| r.as_bytes()).collect();
         let want = exact.evaluate(&data);
         let got = emulated.evaluate(&data);
         for ((record, want), got) in records.iter().zip(want).zip(got) {
             pairs += 1;
-            if let (false, Some(i)) = (same(&want, &got), known(query, record, &want, &got)) {
-                seen_known.insert(i);
-            } else if !same(&want, &got) {
-                differences.push(format!("{query}\n    on {record}\n    jq 1.6: {want:?}\n    jaq:    {got:?}"));
+            if !same(&want, &got) {
+                differences.push(format!("{query}\n    on {record}\n    jq 1.6:   {want:?}\n    built in: {got:?}"));
             }
         }
     }
@@ -187,19 +155,14 @@ fn compare(engine: &Engine, queries: &[&str], records: &[String], all_known: boo
         differences.len(),
         differences.join("\n")
     );
-    for (i, (_, record, why)) in KNOWN.iter().enumerate() {
-        if all_known {
-            assert!(seen_known.contains(&i), "the known difference on {record:?} ({why}) no longer occurs: remove it");
-        }
-    }
     pairs
 }
 
 #[test]
-fn the_fallback_agrees_with_jq_1_6_on_the_corpus() {
-    let Some(engine) = jq16() else { return };
+fn the_built_in_jq_agrees_with_jq_1_6_on_the_corpus() {
+    let Some(jq) = jq16() else { return };
     let records: Vec<String> = RECORDS.iter().map(|r| r.to_string()).collect();
-    let pairs = compare(&engine, QUERIES, &records, true);
+    let pairs = compare(&jq, QUERIES, &records);
     assert!(pairs >= 300, "{pairs} pairs");
 }
 
@@ -233,8 +196,8 @@ fn value(rng: &mut fastrand::Rng, depth: u32) -> serde_json::Value {
 }
 
 #[test]
-fn the_fallback_agrees_with_jq_1_6_on_generated_records() {
-    let Some(engine) = jq16() else { return };
+fn the_built_in_jq_agrees_with_jq_1_6_on_generated_records() {
+    let Some(jq) = jq16() else { return };
     let mut rng = fastrand::Rng::with_seed(20261201);
     let records: Vec<String> = (0..300)
         .map(|_| {
@@ -257,7 +220,7 @@ fn the_fallback_agrees_with_jq_1_6_on_generated_records() {
         "{o: (.obj | tojson)}",
         "{t: (.ts | todate)}",
     ];
-    compare(&engine, &queries, &records, false);
+    compare(&jq, &queries, &records);
 }
 
 /// Rules R18 and R19 refuse a builtin only where jq 1.6 refuses it, or where it means nothing in
@@ -266,7 +229,7 @@ fn the_fallback_agrees_with_jq_1_6_on_generated_records() {
 /// variables jq 1.6 has (`$ENV`, `$__loc__`) pass too; one it lacks is refused as jq 1.6 does.
 #[test]
 fn rule_r18_r19_builtins_are_refused_only_where_jq_1_6_refuses_them() {
-    let Some(Engine::Jq16(jq)) = jq16() else { return };
+    let Some(jq) = jq16() else { return };
     let compiles = |query: &str| {
         let program = format!("if false then ({query}) else 0 end");
         std::process::Command::new(&jq).args(["-n", &program]).output().unwrap().status.success()
@@ -282,7 +245,7 @@ fn rule_r18_r19_builtins_are_refused_only_where_jq_1_6_refuses_them() {
         let query = format!("{{k: ({call})}}");
         assert!(compiles(&query), "jq 1.6 does not compile {query}");
         let errors: Vec<_> = provision::jq::check::check(&query).into_iter().filter(|p| p.error).collect();
-        let meaningless = provision::jq::check::REFUSED.contains(&name);
+        let meaningless = provision::jq::check::REFUSED.iter().any(|(n, a)| *n == name && a.to_string() == arity);
         let refused_as = errors.iter().map(|p| p.rule).collect::<Vec<_>>();
         if (meaningless && refused_as != ["R19"]) || (!meaningless && !errors.is_empty()) {
             wrong.push(format!("{query}: {errors:?}"));
@@ -297,4 +260,43 @@ fn rule_r18_r19_builtins_are_refused_only_where_jq_1_6_refuses_them() {
     let unknown = "{k: $__prog_args}";
     assert!(!compiles(unknown));
     assert!(provision::jq::check::check(unknown).iter().any(|p| p.error), "{unknown}");
+}
+
+/// The validator (rule R18) accepts exactly what jq 1.6 compiles: every query of the corpus,
+/// and queries of jq 1.7 and later that jq 1.6 refuses, or the reverse.
+#[test]
+fn the_validator_accepts_exactly_what_jq_1_6_compiles() {
+    let Some(jq) = jq16() else { return };
+    let compiles = |query: &str| {
+        let program = format!("if false then ({query}\n) else 0 end");
+        std::process::Command::new(&jq).args(["-n", &program]).output().unwrap().status.success()
+    };
+    let newer_or_older = [
+        "{k: .a | abs}",
+        "{k: pick(.a)}",
+        "{k: .a | ltrimstr}",
+        "{k: .a | trim}",
+        "{k: .a | toarray}",
+        "{k: (.a | have_decnum)}",
+        "{k: .a | @base32d}",
+        "{k: (.a | debug(\"x\"))}",
+        "{k: (.a | splits(\",\") )}",
+        ". as [$a] ?// $a | {k: $a}",
+        "{k: (.a as {$b} ?// [$b] | $b)}",
+        "{k: limit(0; .a)}",
+        "{k: .a | significand}",
+        "{k: getpath([\"a\"])}",
+        "{k: $__loc__.line}",
+        "{a: 1,}",
+        "{k: .a | ascii}",
+        "{k: (.a | ltrimstr(\"x\") | rtrimstr(\"y\"))}",
+    ];
+    let mut wrong = Vec::new();
+    for query in QUERIES.iter().chain(&newer_or_older) {
+        let accepted = !provision::jq::check::check(query).iter().any(|p| p.error && p.rule == "R18");
+        if accepted != compiles(query) {
+            wrong.push(format!("{query}: jq 1.6 {}, provision {}", compiles(query), accepted));
+        }
+    }
+    assert!(wrong.is_empty(), "provision's acceptance differs from jq 1.6's:\n{}", wrong.join("\n"));
 }

@@ -147,18 +147,8 @@ fn check_processing_order(runtime: &str, handler: (&str, &str)) {
     // has no key the prefix needs and goes to the error prefix (rule L6).
     assert_eq!(report["records"][1]["result"], "PartitioningFailed", "{report}");
     assert_eq!(report["records"][1]["prefix"], "err/partitioning-failed/", "{report}");
-    // The engine named exactly: jq 1.6 itself where it is installed (CI), the emulation only
-    // under the named opt-out.
-    let engine = report["jq_engine"].as_str().unwrap();
-    if Path::new("/usr/bin/jq").exists() {
-        assert!(engine.starts_with("jq 1.6 (exact: "), "{report}");
-    } else {
-        assert!(
-            std::env::var_os("PROVISION_TEST_NO_JQ16").is_some(),
-            "jq 1.6 is required, or PROVISION_TEST_NO_JQ16=1"
-        );
-        assert!(engine.starts_with("jaq (jq 1.6 emulated"), "{report}");
-    }
+    // The engine named: the jq 1.6 built into provision.
+    assert_eq!(report["jq_engine"], "jq 1.6 (built in)", "{report}");
 }
 
 #[test]
@@ -206,29 +196,36 @@ fn the_jq_engine_in_use_is_named() {
     let stack =
         Stack::new("k=!{partitionKeyFromQuery:k}/", ERRORS, query_only, "python3.12", ("handler.py", PY_HANDLER));
     let records = stack.records(&["{\"k\": 1.0}".into()]);
-    let run = |engine: &str| {
+    let no_programs = tempfile::tempdir().unwrap();
+    let run = |engine: Option<&str>| {
         let mut command = crate::common::command(
             &stack.path(),
             "http://127.0.0.1:9",
             &["preview", "--records", records.to_str().unwrap()],
         );
-        command.env("PROVISION_JQ", engine);
+        match engine {
+            Some(engine) => command.env("PROVISION_JQ", engine),
+            // No jq anywhere this run can see: the built-in one needs none.
+            None => command.env_remove("PROVISION_JQ").env("PATH", no_programs.path()),
+        };
         let out = command.output().unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    let jaq = run("jaq");
-    assert!(jaq.contains("The jq query ran with jaq (jq 1.6 emulated") && jaq.contains("k=1/"), "{jaq}");
-    // jq 1.6 itself is required here as in the differential test (Debian's package installs it
-    // at /usr/bin/jq; .ci/run does), unless its named opt-out is set.
+    let built_in = run(None);
+    assert!(built_in.contains("The jq query ran with jq 1.6 (built in)") && built_in.contains("k=1/"), "{built_in}");
+    // A jq 1.6 binary, to compare against (Debian's package installs it at /usr/bin/jq; .ci/run
+    // does), unless its named opt-out is set; another jq is refused by name.
     let jq16 = Path::new("/usr/bin/jq").exists();
     assert!(
         jq16 || std::env::var_os("PROVISION_TEST_NO_JQ16").is_some(),
         "jq 1.6 at /usr/bin/jq is required (Debian's jq package), or set PROVISION_TEST_NO_JQ16=1"
     );
     if jq16 {
-        let exact = run("/usr/bin/jq");
-        assert!(exact.contains("jq 1.6 (exact") && exact.contains("k=1/"), "{exact}");
+        let exact = run(Some("/usr/bin/jq"));
+        assert!(exact.contains("jq 1.6 (/usr/bin/jq)") && exact.contains("k=1/"), "{exact}");
     }
+    let refused = run(Some("/bin/true"));
+    assert!(!refused.contains("k=1/"), "{refused}");
 }
 
 /// Preview streams its records a chunk at a time (its memory follows the partitions, not the
