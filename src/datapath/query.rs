@@ -392,16 +392,69 @@ fn parse_answer(line: &str) -> Outcome {
 /// answer: jq 1.6 goes on with the next record, and the answers keep their places.
 const HALTED_ANSWER: &str = r#"{"error":"the query halted (halt or halt_error)"}"#;
 
-/// `provision __jq-worker`: the built-in jq 1.6 running [`jq16_program`] over stdin as
-/// `jq --unbuffered -c` does, under an address-space limit set before anything is compiled.
+/// The answer line for what the built-in jq 1.6 made of a record: the line `jq -c` prints for
+/// the same record through [`jq16_program`], byte for byte.
+fn answer_line(first: crate::jq::native::First) -> Vec<u8> {
+    use crate::jq::native::First;
+    let cut = |text: &str, n: usize| serde_json::Value::String(text.chars().take(n).collect()).to_string();
+    match first {
+        First::Output { printed, object: true } => [b"{\"object\":".as_slice(), &printed, b"}"].concat(),
+        First::Output { printed, object: false } => {
+            format!("{{\"not_object\":{}}}", cut(&String::from_utf8_lossy(&printed), 200)).into_bytes()
+        }
+        First::Nothing => b"{\"none\":true}".to_vec(),
+        First::Error(message) => format!("{{\"error\":{}}}", cut(&message, 500)).into_bytes(),
+        First::Halted => HALTED_ANSWER.as_bytes().to_vec(),
+    }
+}
+
+/// `provision __jq-worker`: the built-in jq 1.6 answering one line per record line on stdin,
+/// each answer as a jq 1.6 binary answers it through [`jq16_program`]. Its environment is
+/// emptied and its address space limited before the query is compiled.
 pub fn worker_main(query: &str, memory_mib: u64) -> ExitCode {
+    use std::io::{BufRead, Write};
+    crate::jq::native::clear_environment();
     #[cfg(unix)]
     {
         use nix::sys::resource::{setrlimit, Resource};
         let bytes = memory_mib.saturating_mul(1024 * 1024);
         let _ = setrlimit(Resource::RLIMIT_AS, bytes, bytes);
     }
-    ExitCode::from(crate::jq::native::run_stdin(&jq16_program(query), Some(HALTED_ANSWER)))
+    let mut compiled = match crate::jq::native::Query::compile(query) {
+        Ok(q) => q,
+        Err(messages) => {
+            let _ = writeln!(std::io::stderr(), "{}", messages.join("\n"));
+            return ExitCode::from(3);
+        }
+    };
+    let mut input = std::io::BufReader::with_capacity(64 * 1024, std::io::stdin().lock());
+    let mut output = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(_) => return ExitCode::from(2),
+        }
+        while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            line.pop();
+        }
+        let answer = if line == READY_PROBE {
+            READY_ANSWER.as_bytes().to_vec()
+        } else {
+            let record: String = serde_json::from_slice(&line).unwrap_or_default();
+            answer_line(compiled.first(record.as_bytes()))
+        };
+        // Each answer goes out at once (`--unbuffered`): the next record may never end, and the
+        // answers before it must not wait for it.
+        let written = output.write_all(&answer).and_then(|_| output.write_all(b"\n")).and_then(|_| output.flush());
+        if written.is_err() {
+            return ExitCode::SUCCESS;
+        }
+    }
+    let _ = output.flush();
+    ExitCode::SUCCESS
 }
 
 #[cfg(test)]

@@ -1,11 +1,10 @@
-//! jq 1.6 itself, compiled into provision from its own C sources (see build.rs): the loop of
-//! `jq --unbuffered -c PROGRAM` over standard input, as jq 1.6's main.c runs it (the same
-//! input reader, `$ARGS`, error and halt messages), for preview's worker process, and the
-//! compile check the validator asks of it. Only this module calls C.
+//! jq 1.6 itself, compiled into provision from its own C sources (see build.rs): a query compiled
+//! as jq 1.6's main compiles a program (`$ARGS` defined, no module search path) and its first
+//! output for a record, for preview's worker process; and the compile check the validator asks
+//! of it. Only this module calls C.
 #![allow(unsafe_code)]
 
 use std::ffi::{c_char, c_int, c_void, CString};
-use std::io::Write;
 
 /// jq 1.6's value (`jv` in jv.h): passed by value, reference counted by the library.
 #[repr(C)]
@@ -23,22 +22,11 @@ struct JqState {
     _private: [u8; 0],
 }
 
-#[repr(C)]
-struct InputState {
-    _private: [u8; 0],
-}
-
-#[repr(C)]
-struct Parser {
-    _private: [u8; 0],
-}
-
 type MessageCallback = unsafe extern "C" fn(*mut c_void, Jv);
-type InputCallback = unsafe extern "C" fn(*mut JqState, *mut c_void) -> Jv;
 
 const JV_KIND_INVALID: c_int = 0;
-const JV_KIND_NULL: c_int = 1;
 const JV_KIND_STRING: c_int = 5;
+const JV_KIND_OBJECT: c_int = 7;
 
 unsafe extern "C" {
     fn jq_init() -> *mut JqState;
@@ -49,19 +37,7 @@ unsafe extern "C" {
     fn jq_start(jq: *mut JqState, value: Jv, flags: c_int);
     fn jq_next(jq: *mut JqState) -> Jv;
     fn jq_halted(jq: *mut JqState) -> c_int;
-    fn jq_get_exit_code(jq: *mut JqState) -> Jv;
-    fn jq_get_error_message(jq: *mut JqState) -> Jv;
-    fn jq_set_input_cb(jq: *mut JqState, cb: InputCallback, data: *mut c_void);
     fn jq_teardown(jq: *mut *mut JqState);
-    fn jq_util_input_init(cb: *const c_void, data: *mut c_void) -> *mut InputState;
-    fn jq_util_input_set_parser(state: *mut InputState, parser: *mut Parser, slurp: c_int);
-    fn jq_util_input_add_input(state: *mut InputState, name: *const c_char);
-    fn jq_util_input_next_input(state: *mut InputState) -> Jv;
-    fn jq_util_input_next_input_cb(jq: *mut JqState, data: *mut c_void) -> Jv;
-    fn jq_util_input_errors(state: *mut InputState) -> c_int;
-    fn jq_util_input_get_position(jq: *mut JqState) -> Jv;
-    fn jq_util_input_free(state: *mut *mut InputState);
-    fn jv_parser_new(flags: c_int) -> *mut Parser;
     fn jv_invalid_has_msg(value: Jv) -> c_int;
     fn jv_invalid_get_msg(value: Jv) -> Jv;
     fn jv_get_kind(value: Jv) -> c_int;
@@ -104,30 +80,14 @@ fn string(text: &str) -> Jv {
 /// `{"ARGS": {"positional": [], "named": {}}}`: what jq 1.6's main gives a program run without
 /// `--arg`s (`$ARGS` is defined).
 fn program_arguments() -> Jv {
-    let text = r#"{"ARGS":{"positional":[],"named":{}}}"#;
-    // SAFETY: the text is valid for its length.
-    unsafe { jv_parse_sized(text.as_ptr().cast(), text.len() as c_int) }
+    let text = c"{\"ARGS\":{\"positional\":[],\"named\":{}}}";
+    // SAFETY: a NUL-terminated text, read for its length.
+    unsafe { jv_parse_sized(text.as_ptr(), text.count_bytes() as c_int) }
+}
 }
 
-/// A jq 1.6 state with `program` compiled, or `None` (jq printed its messages on stderr, as
-/// the jq binary does). No module search path: `import` and `include` find nothing.
+/// A jq 1.6 state with a program compiled in it, torn down when dropped.
 struct Compiled(*mut JqState);
-
-impl Compiled {
-    fn new(program: &str) -> Option<Compiled> {
-        let program = CString::new(program).ok()?;
-        // SAFETY: a fresh state, its attributes and arguments handed to jq (which takes them).
-        unsafe {
-            let jq = jq_init();
-            if jq.is_null() {
-                return None;
-            }
-            let compiled = Compiled(jq);
-            jq_set_attr(jq, string("JQ_LIBRARY_PATH"), jv_array());
-            (jq_compile_args(jq, program.as_ptr(), program_arguments()) != 0).then_some(compiled)
-        }
-    }
-}
 
 impl Drop for Compiled {
     fn drop(&mut self) {
@@ -141,161 +101,139 @@ static COMPILING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Collects jq's messages as jq 1.6's main prints them (`jq_format_error`).
 unsafe extern "C" fn collect(data: *mut c_void, message: Jv) {
-    // SAFETY: `data` is the `Vec<String>` handed to jq_set_error_cb by `compile_errors`, alive
-    // for the compile; the message is owned here.
+    // SAFETY: `data` is the `Vec<String>` handed to jq_set_error_cb by `compile`, alive for the
+    // compile; the message is owned here.
     unsafe {
         let messages = &mut *data.cast::<Vec<String>>();
         messages.push(String::from_utf8_lossy(&text_of(jq_format_error(message))).into_owned());
     }
 }
 
-/// jq 1.6's messages for `program`, as the jq binary prints them on stderr
-/// (`jq: error: abs/0 is not defined at <top-level>, line 1:` ... `jq: 1 compile error`), or
-/// none when it compiles. Nothing runs: the program is compiled only.
-pub fn compile_errors(program: &str) -> Vec<String> {
-    let Ok(text) = CString::new(program) else { return vec!["jq: error: the query holds a NUL character".into()] };
+/// Compiles `program` as jq 1.6's main compiles one (`$ARGS` defined; no module search path:
+/// `import` and `include` find nothing): the state, or jq 1.6's messages as the jq binary
+/// prints them on stderr (`jq: error: abs/0 is not defined at <top-level>, line 1:` ...
+/// `jq: 1 compile error`). Nothing runs.
+fn compile(program: &str) -> Result<Compiled, Vec<String>> {
+    let Ok(text) = CString::new(program) else { return Err(vec!["jq: error: the query holds a NUL character".into()]) };
     let _one = COMPILING.lock().unwrap_or_else(|e| e.into_inner());
     let mut messages: Vec<String> = Vec::new();
-    // SAFETY: a fresh state; the callback's data outlives the state, torn down before return.
+    // SAFETY: a fresh state; the messages' vector outlives the compile, and the state's error
+    // callback is set back to jq's own before the vector goes.
     unsafe {
-        let mut jq = jq_init();
+        let jq = jq_init();
         if jq.is_null() {
-            return vec!["jq: error: out of memory".into()];
+            return Err(vec!["jq: error: out of memory".into()]);
         }
+        let state = Compiled(jq);
         jq_set_error_cb(jq, Some(collect), (&mut messages as *mut Vec<String>).cast());
         jq_set_attr(jq, string("JQ_LIBRARY_PATH"), jv_array());
         let compiled = jq_compile_args(jq, text.as_ptr(), program_arguments()) != 0;
-        jq_teardown(&mut jq);
+        jq_set_error_cb(jq, None, std::ptr::null_mut());
         if compiled {
-            messages.clear();
-        } else if messages.is_empty() {
-            messages.push("jq: error: the query does not compile".into());
+            return Ok(state);
         }
     }
-    messages
-}
-
-/// What evaluating one input printed and how it ended.
-enum Ended {
-    /// Every output was printed.
-    Done,
-    /// `halt` or `halt_error`: jq 1.6 stops this input's outputs and goes on with the next one.
-    Halted,
-    /// An error the program did not catch.
-    Error,
-}
-
-/// Runs `program` over the JSON values on standard input as `jq --unbuffered -c PROGRAM` does,
-/// each output on a line of its own, flushed at once. `on_silence` is printed for an input that
-/// halted or failed without any output, so that a reader counting one line per input keeps its
-/// place. The exit code is jq's (3 when the program does not compile, 2 for input errors).
-pub fn run_stdin(program: &str, on_silence: Option<&str>) -> u8 {
-    // `$ENV` and `env` read this process's environment: emptied, as Firehose's query sees none
-    // (the sandbox gives its workers a TMPDIR).
-    for (key, _) in std::env::vars_os() {
-        // SAFETY: the worker is one thread (`provision __jq-worker` starts no other), and
-        // nothing reads the environment while it is changed.
-        unsafe { std::env::remove_var(key) };
+    if messages.is_empty() {
+        messages.push("jq: error: the query does not compile".into());
     }
-    let Some(compiled) = Compiled::new(program) else { return 3 };
-    let jq = compiled.0;
-    let dash = c"-";
-    let stdout = std::io::stdout();
-    let mut code = 0u8;
-    // SAFETY: jq's input reader over stdin, handed to the state as its input callback (so that
-    // `input` and `inputs` read on), freed after the state's last use.
-    unsafe {
-        let mut input = jq_util_input_init(std::ptr::null(), std::ptr::null_mut());
-        jq_util_input_set_parser(input, jv_parser_new(0), 0);
-        jq_set_input_cb(jq, jq_util_input_next_input_cb, input.cast());
-        jq_util_input_add_input(input, dash.as_ptr());
-        loop {
-            if jq_util_input_errors(input) != 0 {
-                code = 2;
-                break;
-            }
-            let value = jq_util_input_next_input(input);
+    Err(messages)
+}
+
+/// jq 1.6's messages for `program` (see [`compile`]), none when it compiles.
+pub fn compile_errors(program: &str) -> Vec<String> {
+    compile(program).err().unwrap_or_default()
+}
+
+/// Empties this process's environment, which jq 1.6's `$ENV` and `env` read: Firehose's query
+/// sees none. For a worker process, before it starts any thread.
+pub fn clear_environment() {
+    for (key, _) in std::env::vars_os() {
+        // SAFETY: called by the worker process (`provision __jq-worker`) while it is one thread,
+        // before anything else reads the environment.
+        #[allow(unused_unsafe)]
+        unsafe {
+            std::env::remove_var(key)
+        };
+    }
+}
+
+/// What a query made of one record: its first output, as jq 1.6 gives it to Firehose (and as
+/// `[limit(1; ...)]` takes it: evaluation stops there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum First {
+    /// The first output, printed as `jq -c` prints it, and whether it is an object.
+    Output { printed: Vec<u8>, object: bool },
+    /// The query produced nothing.
+    Nothing,
+    /// jq raised an error (the record is not JSON, or the query failed): its message, a string
+    /// as is, another value as jq prints it.
+    Error(String),
+    /// The query called `halt` or `halt_error`.
+    Halted,
+}
+
+/// A query compiled by jq 1.6, ready for records.
+pub struct Query(Compiled);
+
+impl std::fmt::Debug for Query {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Query")
+    }
+}
+
+impl Query {
+    /// Compiles `query` as jq 1.6 does (`$ARGS` defined, no module search path); its messages
+    /// when jq 1.6 refuses it.
+    pub fn compile(query: &str) -> Result<Query, Vec<String>> {
+        compile(query).map(Query)
+    }
+
+    /// The query's first output for one record (its JSON text, parsed by jq 1.6's parser, as
+    /// `fromjson` parses it).
+    pub fn first(&mut self, record: &[u8]) -> First {
+        let jq = (self.0).0;
+        let Ok(length) = c_int::try_from(record.len()) else {
+            return First::Error("the record is too long for jq".into());
+        };
+        // jq 1.6's parser names the text in its error message with `%s`: it reads to a NUL, as
+        // `fromjson` has one at the end of its jq string.
+        let text = [record, b"\0"].concat();
+        // SAFETY: the record's bytes are read by jq for their length (and to the NUL above at
+        // most); every value made here is handed to jq or freed here.
+        unsafe {
+            let value = jv_parse_sized(text.as_ptr().cast(), length);
             if jv_is_valid(value) == 0 {
-                if jv_invalid_has_msg(jv_copy(value)) != 0 {
-                    let message = text_of(jv_invalid_get_msg(value));
-                    let _ = writeln!(std::io::stderr(), "parse error: {}", String::from_utf8_lossy(&message));
-                    code = 4;
-                } else {
-                    jv_free(value);
-                }
-                break;
+                return First::Error(message_of(value));
             }
             jq_start(jq, value, 0);
-            let mut printed = 0usize;
-            let ended = loop {
-                let result = jq_next(jq);
-                if jv_is_valid(result) == 0 {
-                    break end_of(jq, result);
-                }
-                let mut line = text_of(jv_dump_string(result, 0));
-                line.push(b'\n');
-                let mut out = stdout.lock();
-                if out.write_all(&line).and_then(|_| out.flush()).is_err() {
-                    return 2;
-                }
-                printed += 1;
-            };
-            match ended {
-                Ended::Done => {}
-                Ended::Halted | Ended::Error => {
-                    code = 5;
-                    if let (0, Some(line)) = (printed, on_silence) {
-                        let mut out = stdout.lock();
-                        if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
-                            return 2;
-                        }
-                    }
-                }
+            let result = jq_next(jq);
+            if jv_is_valid(result) != 0 {
+                let object = jv_get_kind(result) == JV_KIND_OBJECT;
+                return First::Output { printed: text_of(jv_dump_string(result, 0)), object };
             }
+            if jq_halted(jq) != 0 {
+                jv_free(result);
+                return First::Halted;
+            }
+            if jv_invalid_has_msg(jv_copy(result)) == 0 {
+                jv_free(result);
+                return First::Nothing;
+            }
+            First::Error(message_of(result))
         }
-        jq_util_input_free(&mut input);
     }
-    drop(compiled);
-    code
 }
 
-/// How an input's outputs ended (`last` is jq_next's invalid value), with jq 1.6's messages.
+/// The message of an invalid value (freed): a string as is, another value as jq prints it.
 ///
 /// # Safety
-/// `jq` is a live state; `last` is owned here.
-unsafe fn end_of(jq: *mut JqState, last: Jv) -> Ended {
-    let mut stderr = std::io::stderr();
-    // SAFETY: as the caller promises; every value made here is freed here.
+/// `invalid` is an invalid jv owned here.
+unsafe fn message_of(invalid: Jv) -> String {
+    // SAFETY: as the caller promises.
     unsafe {
-        if jq_halted(jq) != 0 {
-            jv_free(last);
-            jv_free(jq_get_exit_code(jq));
-            let message = jq_get_error_message(jq);
-            match jv_get_kind(message) {
-                JV_KIND_STRING => {
-                    let _ = stderr.write_all(&text_of(message));
-                }
-                JV_KIND_NULL => jv_free(message),
-                _ if jv_is_valid(message) != 0 => {
-                    let _ = writeln!(stderr, "{}", String::from_utf8_lossy(&text_of(jv_dump_string(message, 0))));
-                }
-                _ => jv_free(message),
-            }
-            return Ended::Halted;
-        }
-        if jv_invalid_has_msg(jv_copy(last)) == 0 {
-            jv_free(last);
-            return Ended::Done;
-        }
-        let message = jv_invalid_get_msg(last);
-        let at = String::from_utf8_lossy(&text_of(jq_util_input_get_position(jq))).into_owned();
-        if jv_get_kind(message) == JV_KIND_STRING {
-            let _ = writeln!(stderr, "jq: error (at {at}): {}", String::from_utf8_lossy(&text_of(message)));
-        } else {
-            let text = text_of(jv_dump_string(message, 0));
-            let _ = writeln!(stderr, "jq: error (at {at}) (not a string): {}", String::from_utf8_lossy(&text));
-        }
-        Ended::Error
+        let message = jv_invalid_get_msg(invalid);
+        let text = if jv_get_kind(message) == JV_KIND_STRING { text_of(message) } else { text_of(jv_dump_string(message, 0)) };
+        String::from_utf8_lossy(&text).into_owned()
     }
 }
 
