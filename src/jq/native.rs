@@ -84,7 +84,6 @@ fn program_arguments() -> Jv {
     // SAFETY: a NUL-terminated text, read for its length.
     unsafe { jv_parse_sized(text.as_ptr(), text.count_bytes() as c_int) }
 }
-}
 
 /// A jq 1.6 state with a program compiled in it, torn down when dropped.
 struct Compiled(*mut JqState);
