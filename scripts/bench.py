@@ -388,7 +388,8 @@ def data_path(moto, results):
     work = tempfile.mkdtemp()
     text = open(os.path.join(ROOT, "stack.toml")).read()
     text = text.replace('require_tls = "true"', 'require_tls = "false"')
-    text = text.replace('source = "examples/', f'source = "{ROOT}/examples/')
+    # The function's code beside the stack: provision packages nothing from outside its project.
+    shutil.copytree(os.path.join(ROOT, "examples/lambda"), os.path.join(work, "examples/lambda"))
     stack = os.path.join(work, "stack.toml")
     open(stack, "w").write(text)
     env = dict(os.environ, AWS_ENDPOINT_URL=moto.endpoint, AWS_ACCESS_KEY_ID="test",
@@ -446,13 +447,14 @@ def jq_side_by_side(stack, n, at, d):
     if version != "jq-1.6":
         log(f"  no jq 1.6 binary ({jq}: {version or 'none'}): the side-by-side ratio is not measured")
         return
-    work = tempfile.mkdtemp()
-    records = os.path.join(work, "records.jsonl")
+    # Inside the project: preview reads no file from outside it.
+    records = os.path.join(ROOT, "target/bench-records.jsonl")
     with open(records, "w") as f:
         f.write(sample_records(n))
     preview, binary = [], []
     for _ in range(RUNS):
-        preview.append(timed([BIN, "-f", stack, "preview", "--records", records, "--at", at])[0])
+        preview.append(timed([BIN, "-f", stack, "--project-dir", ROOT, "preview", "--records", records,
+                              "--at", at])[0])
         start = time.perf_counter()
         with open(records) as source:
             subprocess.run([jq, "-c", "{customer_id: .customer_id}"], stdin=source, stdout=subprocess.DEVNULL,
@@ -468,12 +470,8 @@ def jq_side_by_side(stack, n, at, d):
 
 def watch_latency(stack, env, work, d):
     """`provision watch`: from saving the function's code to the function updated on moto."""
-    import shutil
-    source = os.path.join(work, "lambda")
-    shutil.copytree(os.path.join(ROOT, "examples/lambda/metadata_extractor"), source)
-    text = open(stack).read()
-    text = text.replace(f'source = "{ROOT}/examples/lambda/metadata_extractor"', f'source = "{source}"')
-    open(stack, "w").write(text)
+    # The stack's own copy of the function's code (see data_path), edited here.
+    source = os.path.join(work, "examples/lambda/metadata_extractor")
     subprocess.run([BIN, "-f", stack, "apply", "--auto-approve"], env=env, check=True, stdout=subprocess.DEVNULL)
     watch = subprocess.Popen([BIN, "-f", stack, "watch"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                              text=True)

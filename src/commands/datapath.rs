@@ -2,8 +2,8 @@
 
 use super::common::Invocation;
 use crate::datapath::pick;
-use crate::datapath::query::Engine;
 use crate::datapath::preview::{self, RecordResult, Report, Settings};
+use crate::datapath::query::Engine;
 use crate::datapath::records;
 use crate::datapath::send::{self, Pace, Totals};
 use crate::datapath::verify;

@@ -95,9 +95,8 @@ fn check_compiled(code: &str) -> Vec<Problem> {
 /// Whether `variable` (`$ENV`) stands in the query as a whole name (a warning's test: text in
 /// a string counts too).
 fn mentions_variable(code: &str, variable: &str) -> bool {
-    code.match_indices(variable).any(|(i, _)| {
-        !code[i + variable.len()..].chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-    })
+    code.match_indices(variable)
+        .any(|(i, _)| !code[i + variable.len()..].chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_'))
 }
 
 fn env_warning(what: &str) -> Problem {

@@ -231,7 +231,8 @@ unsafe fn message_of(invalid: Jv) -> String {
     // SAFETY: as the caller promises.
     unsafe {
         let message = jv_invalid_get_msg(invalid);
-        let text = if jv_get_kind(message) == JV_KIND_STRING { text_of(message) } else { text_of(jv_dump_string(message, 0)) };
+        let text =
+            if jv_get_kind(message) == JV_KIND_STRING { text_of(message) } else { text_of(jv_dump_string(message, 0)) };
         String::from_utf8_lossy(&text).into_owned()
     }
 }
