@@ -271,13 +271,7 @@ pub fn compiles(query: &str) -> Result<(), String> {
     if errors.is_empty() {
         return Ok(());
     }
-    Err(refusal(&errors.join("\n")))
-}
-
-/// jq 1.6's refusal of a query, from what it printed: its first lines.
-fn refusal(printed: &str) -> String {
-    let message: Vec<&str> = printed.lines().filter(|l| !l.trim().is_empty()).take(3).collect();
-    format!("jq 1.6 refuses the query: {}", crate::output::escape(&message.join(" ")))
+    Err(crate::jq::check::refusal(&errors.join("\n")))
 }
 
 /// Whether a jq 1.6 binary compiles the query: it runs the program preview runs on `null` (the
@@ -290,7 +284,7 @@ fn compiles_in_jq16(jq: &Path, query: &str, budget: Budget) -> Result<(), String
         .map_err(|e| format!("cannot run {}: {e}", jq.display()))?;
     match worker.receive(STARTUP + budget.per_record) {
         Received::Answer(_) => Ok(()),
-        Received::Exited(stderr) => Err(refusal(&stderr)),
+        Received::Exited(stderr) => Err(crate::jq::check::refusal(&stderr)),
         Received::Timeout => Err(format!(
             "jq 1.6 did not compile the query within {} (a worker's start and the budget of one record)",
             crate::output::duration(STARTUP + budget.per_record)

@@ -46,6 +46,13 @@ pub fn check(code: &str) -> Vec<Problem> {
     }
 }
 
+/// jq 1.6's refusal of a query, from what it printed: its first line, which says what and where
+/// (the next ones repeat the query's line and count the errors).
+pub fn refusal(printed: &str) -> String {
+    let first = printed.lines().map(str::trim_end).find(|l| !l.is_empty()).unwrap_or("it does not compile");
+    format!("jq 1.6 refuses the query: {}", crate::output::escape(first.trim_end_matches(':')))
+}
+
 /// The name a probe definition calls: undefined, so that jq names it when the query calls it.
 fn probe_name(builtin: &str, arity: usize) -> String {
     format!("__provision_calls_{builtin}_{arity}")
@@ -54,8 +61,7 @@ fn probe_name(builtin: &str, arity: usize) -> String {
 fn check_compiled(code: &str) -> Vec<Problem> {
     let errors = compile_errors(code);
     if !errors.is_empty() {
-        let lines: Vec<&str> = errors.iter().flat_map(|e| e.lines()).filter(|l| !l.trim().is_empty()).take(3).collect();
-        let message = format!("jq 1.6 refuses the query: {}", crate::output::escape(&lines.join(" ")));
+        let message = refusal(&errors.join("\n"));
         return vec![Problem { rule: "R18", error: true, message }];
     }
     // One line of probes ahead of the query: its lines keep their numbers.

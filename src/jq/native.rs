@@ -172,7 +172,12 @@ pub enum First {
 }
 
 /// A query compiled by jq 1.6, ready for records.
-pub struct Query(Compiled);
+pub struct Query {
+    /// `None` once a halt's state could not be replaced.
+    state: Option<Compiled>,
+    /// The query's text, compiled again after a halt (see [`Query::first`]).
+    text: String,
+}
 
 impl std::fmt::Debug for Query {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -184,13 +189,15 @@ impl Query {
     /// Compiles `query` as jq 1.6 does (`$ARGS` defined, no module search path); its messages
     /// when jq 1.6 refuses it.
     pub fn compile(query: &str) -> Result<Query, Vec<String>> {
-        compile(query).map(Query)
+        compile(query).map(|state| Query { state: Some(state), text: query.to_string() })
     }
 
     /// The query's first output for one record (its JSON text, parsed by jq 1.6's parser, as
     /// `fromjson` parses it).
     pub fn first(&mut self, record: &[u8]) -> First {
-        let jq = (self.0).0;
+        let Some(jq) = self.state.as_ref().map(|s| s.0) else {
+            return First::Error("the query could not be compiled again after its halt".into());
+        };
         let Ok(length) = c_int::try_from(record.len()) else {
             return First::Error("the record is too long for jq".into());
         };
@@ -212,6 +219,11 @@ impl Query {
             }
             if jq_halted(jq) != 0 {
                 jv_free(result);
+                // jq 1.6's next reset frees the halt's exit code and message again (jq_reset
+                // frees them without forgetting them): the state is torn down now, once, and
+                // the query compiled afresh for the next record.
+                self.state = None;
+                self.state = compile(&self.text).ok();
                 return First::Halted;
             }
             if jv_invalid_has_msg(jv_copy(result)) == 0 {
@@ -255,6 +267,34 @@ mod tests {
             assert!(errors.first().is_some_and(|e| e.starts_with(message)), "{query}: {errors:?}");
             assert_eq!(errors.last().map(String::as_str), Some("jq: 1 compile error"), "{query}: {errors:?}");
         }
+    }
+
+    /// The first output of a record, as `[limit(1; ...)]` takes it, printed as `jq -c` prints it;
+    /// each other ending as jq 1.6 ends it.
+    #[test]
+    fn a_record_gives_its_first_output_or_how_it_ended() {
+        let mut q = Query::compile("if .a == 1 then {k: .b, n: 1.0} elif .a == 2 then (1, 2) elif .a == 3 then empty elif .a == 4 then error({why: 4}) elif .a == 5 then halt_error else error(\"five\") end").unwrap();
+        let first = |q: &mut Query, record: &str| q.first(record.as_bytes());
+        assert_eq!(
+            first(&mut q, r#"{"a": 1, "b": [1e1000, "\u00e9"]}"#),
+            First::Output {
+                printed: r#"{"k":[1.7976931348623157e+308,"é"],"n":1}"#.as_bytes().to_vec(), object: true
+            }
+        );
+        assert_eq!(first(&mut q, r#"{"a": 2}"#), First::Output { printed: b"1".to_vec(), object: false });
+        assert_eq!(first(&mut q, r#"{"a": 3}"#), First::Nothing);
+        assert_eq!(first(&mut q, r#"{"a": 4}"#), First::Error(r#"{"why":4}"#.into()));
+        assert_eq!(first(&mut q, r#"{"a": 5}"#), First::Halted);
+        assert_eq!(first(&mut q, r#"{"a": 6}"#), First::Error("five".into()), "a halt ends one record only");
+        assert_eq!(
+            first(&mut q, "nope"),
+            First::Error("Invalid literal at EOF at line 1, column 4 (while parsing 'nope')".into())
+        );
+        // As `fromjson` of a string holding a NUL: jq's message names the text up to it.
+        assert_eq!(
+            first(&mut q, "{\"a\": 1}\u{0}x"),
+            First::Error("Unexpected extra JSON values (while parsing '{\"a\": 1}')".into())
+        );
     }
 }
 
