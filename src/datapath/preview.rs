@@ -148,7 +148,7 @@ pub struct Summary {
 /// record's result is handed to `each` in order as soon as it is known (none is kept).
 pub fn run(
     settings: Settings,
-    records: impl Iterator<Item = std::io::Result<Record>> + Send,
+    records: impl Iterator<Item = std::io::Result<Record>>,
     each: &mut dyn FnMut(&RecordResult),
 ) -> Result<Report, String> {
     let stream = settings.stream;
@@ -175,86 +175,39 @@ pub fn run(
         trace: Trace::default(),
         over_budget: 0,
     };
-    // The processors run chunk after chunk on a thread of their own while this one finishes the
-    // chunk before (prefixes, quotas, the report): the workers evaluate the next chunk
-    // meanwhile. One chunk waits at most; chunks arrive in order.
-    let (processed, chunks) = std::sync::mpsc::sync_channel::<Result<Processed, String>>(1);
-    let steps_settings = &settings;
-    let trace = std::thread::scope(|scope| {
-        let producer = scope.spawn(move || process_chunks(&mut steps, records, steps_settings, processed));
-        // The receiver goes with this loop: on an early return the producer's next send fails and it stops.
-        for chunk in chunks {
-            let chunk = chunk?;
-            report.summary.input_records += chunk.input_records;
-            report.summary.records += chunk.working.len();
-            for w in chunk.working {
-                let result = ends.finish(w, &mut report)?;
-                each(&result);
-            }
+    let mut records = records.enumerate().peekable();
+    while records.peek().is_some() {
+        let mut working = Vec::with_capacity(CHUNK_RECORDS.min(1024));
+        for (index, record) in records.by_ref().take(CHUNK_RECORDS) {
+            let record = record.map_err(|e| e.to_string())?;
+            let failure = record.refusal().map(|message| Failure {
+                error_type: REJECTED,
+                code: "PutRecord.RecordTooLarge".into(),
+                message,
+            });
+            working.push(Working {
+                index,
+                line: record.line,
+                id: record_id(index, 0),
+                data: record.data,
+                query_keys: None,
+                lambda_keys: None,
+                dropped: false,
+                failure,
+            });
         }
-        producer.join().map_err(|_| "internal error: preview's processors stopped".to_string())
-    })?;
-    report.trace = trace;
+        report.summary.input_records += working.len();
+        let last = records.peek().is_none();
+        let working = run_steps(&mut steps, working, &settings, &mut report.trace, last)?;
+        report.summary.records += working.len();
+        for w in working {
+            let result = ends.finish(w, &mut report)?;
+            each(&result);
+        }
+    }
     report.active_partitions = ends.windows.finish();
     report.summary.partitions = report.partitions.len();
     Ok(report)
-}
-
-/// A chunk of records through the processors.
-struct Processed {
-    /// Records read for it.
-    input_records: usize,
-    /// The records the processors made of them, in order.
-    working: Vec<Working>,
-}
-
-/// Reads the records a chunk at a time and runs each chunk through the processors, handing it
-/// on in order; stops at the first error (handed on) or when nothing takes the chunks any more.
-/// What the processors noted.
-fn process_chunks(
-    steps: &mut [Step],
-    records: impl Iterator<Item = std::io::Result<Record>>,
-    settings: &Settings,
-    processed: std::sync::mpsc::SyncSender<Result<Processed, String>>,
-) -> Trace {
-    let mut trace = Trace::default();
-    let mut records = records.enumerate().peekable();
-    while records.peek().is_some() {
-        let chunk = next_chunk(&mut records).and_then(|working| {
-            let input_records = working.len();
-            let last = records.peek().is_none();
-            run_steps(steps, working, settings, &mut trace, last).map(|working| Processed { input_records, working })
-        });
-        let failed = chunk.is_err();
-        if processed.send(chunk).is_err() || failed {
-            break;
-        }
-    }
-    trace
-}
-
-/// The next [`CHUNK_RECORDS`] records, as the processors take them.
-fn next_chunk(records: &mut impl Iterator<Item = (usize, std::io::Result<Record>)>) -> Result<Vec<Working>, String> {
-    let mut working = Vec::with_capacity(CHUNK_RECORDS.min(1024));
-    for (index, record) in records.by_ref().take(CHUNK_RECORDS) {
-        let record = record.map_err(|e| e.to_string())?;
-        let failure = record.refusal().map(|message| Failure {
-            error_type: REJECTED,
-            code: "PutRecord.RecordTooLarge".into(),
-            message,
-        });
-        working.push(Working {
-            index,
-            line: record.line,
-            id: record_id(index, 0),
-            data: record.data,
-            query_keys: None,
-            lambda_keys: None,
-            dropped: false,
-            failure,
-        });
-    }
-    Ok(working)
 }
 
 /// What happens to a record once the processors are done: its prefix, record format
