@@ -122,6 +122,15 @@ mod tests {
         check(code).into_iter().map(|p| (p.rule, p.error)).collect()
     }
 
+    /// The one problem of a query, an error of `rule`.
+    fn the_error(query: &str, rule: &str) -> Problem {
+        let mut problems = check(query);
+        assert_eq!(problems.len(), 1, "{query}: {problems:?}");
+        let problem = problems.remove(0);
+        assert_eq!((problem.rule, problem.error), (rule, true), "{query}: {problem:?}");
+        problem
+    }
+
     #[test]
     fn queries_nested_thousands_deep_are_refused_before_jq_sees_them() {
         for deep in [
@@ -131,9 +140,7 @@ mod tests {
             "def f: ".repeat(300) + ".",
         ] {
             assert!(deep.len() <= crate::jq::syntax::MAX_QUERY_CHARS);
-            let problems = check(&deep);
-            assert_eq!(problems.len(), 1, "{}", &deep[..40]);
-            assert!(problems[0].error && problems[0].message.contains("nests more than 64 levels"), "{problems:?}");
+            assert!(the_error(&deep, "R18").message.contains("nests more than 64 levels"), "{}", &deep[..40]);
         }
         // Real queries, with strings and comments holding brackets, pass.
         for fine in [
@@ -160,11 +167,11 @@ mod tests {
             ("{k: .a | ltrimstr}", "ltrimstr/0 is not defined"),
             ("{k: .a | frobnicate}", "frobnicate/0 is not defined"),
         ] {
-            let problems = check(query);
-            assert_eq!(problems.len(), 1, "{query}: {problems:?}");
-            assert_eq!((problems[0].rule, problems[0].error), ("R18", true));
-            assert!(problems[0].message.starts_with("jq 1.6 refuses the query: jq: error: "), "{problems:?}");
-            assert!(problems[0].message.contains(message), "{query}: {problems:?}");
+            let refused = the_error(query, "R18").message;
+            assert!(
+                refused.starts_with("jq 1.6 refuses the query: jq: error: ") && refused.contains(message),
+                "{refused}"
+            );
         }
     }
 
@@ -186,10 +193,8 @@ mod tests {
             ("{a: [inputs]}", "inputs"),
             ("{a: ($__loc__ | input_line_number)}", "input_line_number"),
         ] {
-            let problems = check(q);
-            assert_eq!(problems.len(), 1, "{q}: {problems:?}");
-            assert_eq!((problems[0].rule, problems[0].error), ("R19", true), "{q}");
-            assert!(problems[0].message.starts_with(&format!("`{builtin}` means nothing")), "{problems:?}");
+            let refused = the_error(q, "R19").message;
+            assert!(refused.starts_with(&format!("`{builtin}` means nothing")), "{refused}");
         }
         // jq 1.6 has `$__loc__` (`{"file":"<top-level>","line":1}`): Firehose takes it.
         assert_eq!(rules("{a: $__loc__.line}"), []);

@@ -223,6 +223,12 @@ fn the_built_in_jq_agrees_with_jq_1_6_on_generated_records() {
     compare(&jq, &queries, &records);
 }
 
+/// Whether the jq 1.6 binary compiles `query` (never run: `if false then (...)`).
+fn binary_compiles(jq: &std::path::Path, query: &str) -> bool {
+    let program = format!("if false then ({query}\n) else 0 end");
+    std::process::Command::new(jq).args(["-n", &program]).output().unwrap().status.success()
+}
+
 /// Rules R18 and R19 refuse a builtin only where jq 1.6 refuses it, or where it means nothing in
 /// a partition-key query (R19's list): every name and arity of jq 1.6's own `builtins` list is
 /// called in a query that jq 1.6 compiles, and provision's check of it is compared. The special
@@ -230,10 +236,7 @@ fn the_built_in_jq_agrees_with_jq_1_6_on_generated_records() {
 #[test]
 fn rule_r18_r19_builtins_are_refused_only_where_jq_1_6_refuses_them() {
     let Some(jq) = jq16() else { return };
-    let compiles = |query: &str| {
-        let program = format!("if false then ({query}) else 0 end");
-        std::process::Command::new(&jq).args(["-n", &program]).output().unwrap().status.success()
-    };
+    let compiles = |query: &str| binary_compiles(&jq, query);
     let listed = std::process::Command::new(&jq).args(["-n", "-r", "builtins[]"]).output().unwrap();
     let signatures: Vec<String> = String::from_utf8(listed.stdout).unwrap().lines().map(String::from).collect();
     assert_eq!(signatures.len(), 217, "jq 1.6 lists 217 builtins");
@@ -267,10 +270,7 @@ fn rule_r18_r19_builtins_are_refused_only_where_jq_1_6_refuses_them() {
 #[test]
 fn the_validator_accepts_exactly_what_jq_1_6_compiles() {
     let Some(jq) = jq16() else { return };
-    let compiles = |query: &str| {
-        let program = format!("if false then ({query}\n) else 0 end");
-        std::process::Command::new(&jq).args(["-n", &program]).output().unwrap().status.success()
-    };
+    let compiles = |query: &str| binary_compiles(&jq, query);
     let newer_or_older = [
         "{k: .a | abs}",
         "{k: pick(.a)}",
