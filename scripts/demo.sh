@@ -22,8 +22,11 @@ say "Starting a local AWS (moto, installed into target/moto on first use)..."
 # The demo runs a copy of the default stack.toml (destroy's step below edits it). moto refuses
 # object reads under the TLS-only bucket policy: moto-env.sh sets PROVISION_VAR_require_tls=false.
 demo="$PWD/target/demo"
-mkdir -p "$demo"
-sed -e "s#source = \"examples/#source = \"$PWD/examples/#" stack.toml > "$demo/stack.toml"
+mkdir -p "$demo/examples/lambda"
+cp stack.toml "$demo/stack.toml"
+# The function's code beside the copy: provision packages nothing from outside the stack's project.
+rm -rf "$demo/examples/lambda/metadata_extractor"
+cp -R examples/lambda/metadata_extractor "$demo/examples/lambda/"
 cd "$demo"
 step() { say "\$ provision $*"; "$provision" "$@"; }
 step validate
