@@ -266,12 +266,11 @@ fn jq16_command(jq: &Path, budget: Budget, args: &[&str]) -> Command {
 /// Whether the built-in jq 1.6 compiles the query (compiled only, never run), with jq 1.6's own
 /// messages; on a stack no query can overflow (see [`crate::jq::syntax::guarded`]).
 pub fn compiles(query: &str) -> Result<(), String> {
-    let errors = crate::jq::syntax::guarded(query, || crate::jq::native::compile_errors(query))
-        .map_err(|refused| refused.to_string())?;
-    if errors.is_empty() {
-        return Ok(());
+    match crate::jq::syntax::guarded(query, || crate::jq::check::refused_by_jq(query)) {
+        Ok(None) => Ok(()),
+        Ok(Some(refusal)) => Err(refusal),
+        Err(refused) => Err(refused.to_string()),
     }
-    Err(crate::jq::check::refusal(&errors.join("\n")))
 }
 
 /// Whether a jq 1.6 binary compiles the query: it runs the program preview runs on `null` (the
@@ -407,7 +406,11 @@ fn answer_line(first: crate::jq::native::First) -> Vec<u8> {
 /// emptied and its address space limited before the query is compiled.
 pub fn worker_main(query: &str, memory_mib: u64) -> ExitCode {
     use std::io::{BufRead, Write};
-    crate::jq::native::clear_environment();
+    // jq 1.6's `$ENV` and `env` read this process's environment: emptied, as Firehose's query
+    // sees none (the sandbox gives its workers a TMPDIR). One thread, nothing started yet.
+    for (key, _) in std::env::vars_os() {
+        std::env::remove_var(key);
+    }
     #[cfg(unix)]
     {
         use nix::sys::resource::{setrlimit, Resource};

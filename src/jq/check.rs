@@ -53,15 +53,20 @@ pub fn refusal(printed: &str) -> String {
     format!("jq 1.6 refuses the query: {}", crate::output::escape(first.trim_end_matches(':')))
 }
 
+/// jq 1.6's refusal of `code` ([`refusal`]), or `None` when jq 1.6 compiles it. On the caller's
+/// stack: call it within [`super::syntax::guarded`].
+pub fn refused_by_jq(code: &str) -> Option<String> {
+    let errors = compile_errors(code);
+    (!errors.is_empty()).then(|| refusal(&errors.join("\n")))
+}
+
 /// The name a probe definition calls: undefined, so that jq names it when the query calls it.
 fn probe_name(builtin: &str, arity: usize) -> String {
     format!("__provision_calls_{builtin}_{arity}")
 }
 
 fn check_compiled(code: &str) -> Vec<Problem> {
-    let errors = compile_errors(code);
-    if !errors.is_empty() {
-        let message = refusal(&errors.join("\n"));
+    if let Some(message) = refused_by_jq(code) {
         return vec![Problem { rule: "R18", error: true, message }];
     }
     // One line of probes ahead of the query: its lines keep their numbers.

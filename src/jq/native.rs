@@ -143,19 +143,6 @@ pub fn compile_errors(program: &str) -> Vec<String> {
     compile(program).err().unwrap_or_default()
 }
 
-/// Empties this process's environment, which jq 1.6's `$ENV` and `env` read: Firehose's query
-/// sees none. For a worker process, before it starts any thread.
-pub fn clear_environment() {
-    for (key, _) in std::env::vars_os() {
-        // SAFETY: called by the worker process (`provision __jq-worker`) while it is one thread,
-        // before anything else reads the environment.
-        #[allow(unused_unsafe)]
-        unsafe {
-            std::env::remove_var(key)
-        };
-    }
-}
-
 /// What a query made of one record: its first output, as jq 1.6 gives it to Firehose (and as
 /// `[limit(1; ...)]` takes it: evaluation stops there).
 #[derive(Debug, Clone, PartialEq, Eq)]
