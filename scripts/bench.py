@@ -122,10 +122,19 @@ def run(proxy, stack, args, quota=False):
     return {"wall": wall, "rss": rss, "code": p.returncode, **counts}
 
 
+def function_source(directory):
+    """The sample's function code copied into `directory` (a source outside the stack's project
+    is refused), as the stack there names it."""
+    copy = os.path.join(directory, "lambda/metadata_extractor")
+    if not os.path.exists(copy):
+        shutil.copytree(os.path.join(ROOT, "examples/lambda/metadata_extractor"), copy)
+    return "lambda/metadata_extractor"
+
+
 def generated_stack(n, directory):
     """n pipelines like the default stack's, from the template the tests use."""
     template = open(os.path.join(ROOT, "tests/common/pipeline.toml")).read()
-    source = os.path.join(ROOT, "examples/lambda/metadata_extractor")
+    source = function_source(directory)
     parts = ['[stack]\nname = "bench"\n']
     parts += [template.replace("{i}", str(i)).replace("{source}", source) for i in range(n)]
     path = os.path.join(directory, f"stack-{n}.toml")
@@ -136,11 +145,9 @@ def generated_stack(n, directory):
 
 def fleet_stack(n, directory):
     """examples/fleet.toml with n tenants: one module, one for_each."""
-    import shutil
     if not os.path.exists(os.path.join(directory, "modules")):
         shutil.copytree(os.path.join(ROOT, "examples/modules"), os.path.join(directory, "modules"))
-        shutil.copytree(os.path.join(ROOT, "examples/lambda/metadata_extractor"),
-                        os.path.join(directory, "lambda/metadata_extractor"))
+    function_source(directory)
     text = open(os.path.join(ROOT, "examples/fleet.toml")).read()
     keys = ", ".join(f'"t{i}"' for i in range(n))
     text = text.replace('for_each = ["acme", "globex", "initech"]', f"for_each = [{keys}]")
@@ -155,7 +162,7 @@ def fleet_stack(n, directory):
 def regions_stack(directory):
     """PER_REGION pipelines like the default stack's in a module, one instance per Region of REGIONS."""
     template = open(os.path.join(ROOT, "tests/common/pipeline.toml")).read()
-    source = os.path.join(ROOT, "examples/lambda/metadata_extractor")
+    source = function_source(directory)
     module = "".join(template.replace("{i}", str(i)).replace("{source}", source) for i in range(PER_REGION))
     # Bucket names are global: one per Region.
     module = module.replace('-${aws.account_id}"', '-${aws.account_id}-${aws.region}"')

@@ -91,6 +91,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_destroy_plan_reads_nothing_discovery_found_and_each_delete_reads_the_tags_first() {
+        let fake = Arc::new(FakeProvider::new());
+        apply_default(&fake).await;
+        let s = stack(DEFAULT_STACK);
+        let provider: Arc<dyn Provider> = fake.clone();
+        let mut owned = crate::live::discover(&s, &provider, &s.locations()).await.unwrap();
+        // As on AWS, a role is found by the stack's marker, without its tags.
+        for o in owned.iter_mut().filter(|o| o.address.kind == crate::model::Kind::Role) {
+            o.tags = None;
+        }
+        // Taken over after the index was read: the index still says the stack's.
+        fake.modify(crate::model::Kind::Firehose, "PUT-S3-lambda", |spec| spec.tags_mut().clear());
+        fake.reset_calls();
+        let live = crate::live::read_for_destroy(&s, &provider, &owned).await.unwrap();
+        assert!(!fake.calls().iter().any(|c| c.starts_with("read ")), "{:?}", fake.calls());
+        let plan = build_destroy(&s, &live);
+        assert_eq!(plan.changes.iter().filter(|c| c.action == Action::Delete).count(), 6);
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        let report = crate::apply::execute(&plan, &provider, 4, stopped, |_| {}).await;
+        assert_eq!(report.left.iter().map(|a| a.to_string()).collect::<Vec<_>>(), ["firehose.events"]);
+        assert_eq!(report.done.len(), 5, "{report:?}");
+        assert!(fake.get(crate::model::Kind::Firehose, "PUT-S3-lambda").is_some(), "the stream taken over is kept");
+        let calls = fake.calls();
+        assert_eq!(calls.iter().filter(|c| c.starts_with("tags_now ")).count(), 6, "{calls:?}");
+        // What discovery did not find as the stack's is read, as in any plan.
+        fake.reset_calls();
+        crate::live::read_for_destroy(&s, &provider, &[]).await.unwrap();
+        assert!(fake.calls().iter().any(|c| c == "read PUT-S3-lambda"), "{:?}", fake.calls());
+    }
+
+    #[tokio::test]
     async fn a_log_group_holding_events_is_refused_unless_forced() {
         let fake = Arc::new(FakeProvider::new());
         apply_default(&fake).await;

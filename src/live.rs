@@ -128,7 +128,11 @@ async fn read_for(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned], 
     let reads = by_quota.into_iter().map(|r| {
         let provider = provider.clone();
         let tags = tags_of(r.address.kind, r.physical_name(), &r.location);
+        let found = if destroy { as_found(stack, r, owned) } else { None };
         async move {
+            if let Some(live) = found {
+                return (r.address.clone(), Ok(Some(live)));
+            }
             let read = provider
                 .read(
                     &r.location,
@@ -180,6 +184,27 @@ async fn read_for(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned], 
     state.foreign.sort();
     read_orphans(stack, provider, owned, &mut state).await?;
     Ok(state)
+}
+
+/// A declared resource as discovery found it, for a plan that only deletes, with no read of its
+/// own: owned as the tagging index's tags say (or, for a role, the stack's marker in its
+/// description, which stands for the tags it was given). The index may lag: each delete reads
+/// the resource's tags again with its own service's API right before it ([`crate::apply`]) and
+/// leaves it alone unless they are the stack's, so what the index says never deletes anything.
+/// `None`: discovery did not find it there as the stack's, and it is read.
+fn as_found(stack: &Stack, r: &crate::model::Resource, owned: &[Owned]) -> Option<Live> {
+    let o = owned.iter().find(|o| {
+        o.address.kind == r.address.kind && o.physical_name == r.physical_name() && found_at(o, &r.location)
+    })?;
+    let mut spec = r.spec.clone();
+    match &o.tags {
+        Some(tags) if tags.get(crate::model::OWNER_TAG) == Some(&stack.name) => *spec.tags_mut() = tags.clone(),
+        Some(_) => return None,
+        None => {}
+    }
+    let mut live = Live::new(spec.clone(), spec.arn(&r.location.env()));
+    live.location = r.location.clone();
+    Some(live)
 }
 
 /// [`read`]'s orphans of more owned resources (found in locations searched later), added to

@@ -67,6 +67,10 @@ async fn tagged(tagging: &aws_sdk_resourcegroupstagging::Client, stack: &str) ->
         .tag_filters(filter)
         .set_resource_type_filters(Some(types))
         .resources_per_page(100)
+        // A page ends at 100 resources or at this many tags, whichever comes first: the API's
+        // largest (100 to 500). At 100 tags a page holds about 20 of the stack's resources
+        // (four or five tags each), and moto applies 100 when none is given.
+        .tags_per_page(500)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {

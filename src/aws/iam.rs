@@ -190,13 +190,20 @@ impl crate::provider::KindApi<RoleSpec> for super::Clients {
     async fn delete(&self, spec: &RoleSpec, _: &Live, _: bool, _: std::time::Duration) -> Result<()> {
         let client = &self.iam;
         let name = &spec.name;
-        for arn in attached(client, name).await? {
-            client.detach_role_policy().role_name(name).policy_arn(arn).send().await.map_err(sdk_error)?;
-        }
-        let inline = client.list_role_policies().role_name(name).send().await.map_err(sdk_error)?;
-        for policy in inline.policy_names() {
-            client.delete_role_policy().role_name(name).policy_name(policy).send().await.map_err(sdk_error)?;
-        }
+        // Both lists side by side, then every detach and inline delete side by side: three
+        // rounds of calls before DeleteRole, whatever the role holds.
+        let (managed, inline) = tokio::join!(attached(client, name), async {
+            client.list_role_policies().role_name(name).send().await.map_err(sdk_error)
+        });
+        let (managed, inline) = (managed?, inline?);
+        let detaches = managed.into_iter().map(|arn| async move {
+            client.detach_role_policy().role_name(name).policy_arn(arn).send().await.map(|_| ()).map_err(sdk_error)
+        });
+        let deletes = inline.policy_names().iter().map(|policy| async move {
+            client.delete_role_policy().role_name(name).policy_name(policy).send().await.map(|_| ()).map_err(sdk_error)
+        });
+        let (detached, deleted) = tokio::join!(futures::future::join_all(detaches), futures::future::join_all(deletes));
+        detached.into_iter().chain(deleted).collect::<Result<Vec<()>>>()?;
         super::unless_missing(client.delete_role().role_name(name).send().await, |s| s.is_no_such_entity_exception())
             .map(|_| ())
     }

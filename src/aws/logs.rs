@@ -142,11 +142,37 @@ pub(super) async fn update(client: &Client, desired: &LogGroupSpec, live: &LogGr
     Ok(Outputs { arn: arn.to_string(), qualified_arn: None })
 }
 
-/// Whether the group holds any log event (one FilterLogEvents call, one event asked for).
+/// Pages of FilterLogEvents asked before a group is taken to hold events: AWS may answer an
+/// empty page with a token while events lie further on ("This operation can return empty
+/// results while there are more log events available through the token", FilterLogEvents API
+/// reference), so only the last page, without a token, says "empty".
+const EMPTY_PAGES: usize = 10;
+
+/// Whether the group holds any log event: FilterLogEvents, one event asked for, following its
+/// token; `true` too when [`EMPTY_PAGES`] pages end with a token still (never "empty" unsure).
 pub(super) async fn holds_events(client: &Client, name: &str) -> Result<bool> {
-    let found = client.filter_log_events().log_group_name(name).limit(1).send().await;
-    let found = super::unless_missing(found, |s| s.is_resource_not_found_exception())?;
-    Ok(found.is_some_and(|out| !out.events().is_empty()))
+    let mut token: Option<String> = None;
+    for _ in 0..EMPTY_PAGES {
+        let found = client.filter_log_events().log_group_name(name).limit(1).set_next_token(token.take()).send().await;
+        let Some(out) = super::unless_missing(found, |s| s.is_resource_not_found_exception())? else {
+            return Ok(false);
+        };
+        if !out.events().is_empty() {
+            return Ok(true);
+        }
+        match out.next_token() {
+            Some(next) => token = Some(next.to_string()),
+            None => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
+/// The bytes a group stores, as DescribeLogGroups reports them (`storedBytes`), read with the
+/// run's other group reads (one listing for a fleet's groups); `None`: the group is gone.
+async fn stored_bytes(client: &Client, reads: &Batcher<LogGroup>, name: &str) -> Result<Option<i64>> {
+    let group = reads.get(name, |names| groups(client.clone(), names)).await?;
+    Ok(group.map(|g| g.stored_bytes().unwrap_or(0)))
 }
 
 /// Log group reads of this run, batched: the groups read together are listed under their
@@ -198,13 +224,27 @@ impl crate::provider::KindApi<LogGroupSpec> for super::Clients {
     ) -> Result<Outputs> {
         update(&self.logs, desired, was, &live.arn).await
     }
-    async fn delete(&self, spec: &LogGroupSpec, _: &Live, _: bool, _: std::time::Duration) -> Result<()> {
+    /// Deletes the group; without `force_destroy`, only once FilterLogEvents, right before the
+    /// delete, finds no event in it (`data_held` is the check ahead of the run).
+    async fn delete(&self, spec: &LogGroupSpec, _: &Live, force_destroy: bool, _: std::time::Duration) -> Result<()> {
         let (client, name) = (&self.logs, &spec.name);
+        if !force_destroy && holds_events(client, name).await? {
+            anyhow::bail!(
+                "log group {:?} holds log events (found right before its delete): left in place; set force_destroy = true on it to delete them",
+                crate::output::escape(name)
+            );
+        }
         let deleted = client.delete_log_group().log_group_name(name).send().await;
         super::unless_missing(deleted, |s| s.is_resource_not_found_exception()).map(|_| ())
     }
+    /// What the group stores by DescribeLogGroups' `storedBytes` (one listing for the run's groups,
+    /// no call per group at FilterLogEvents' 5 a second ahead of the deletes). AWS updates that
+    /// figure with a delay, so a group reporting 0 bytes may hold events just written: the
+    /// delete asks FilterLogEvents right before it and keeps such a group (`delete`).
     async fn data_held(&self, spec: &LogGroupSpec, _: &Live) -> Result<Option<String>> {
-        Ok(holds_events(&self.logs, &spec.name).await?.then(|| "log events".to_string()))
+        let reads = &self.kind_state.get::<LogGroupReads>().0;
+        let bytes = stored_bytes(&self.logs, reads, &spec.name).await?.unwrap_or(0);
+        Ok((bytes > 0).then(|| format!("{bytes} byte(s) of log events")))
     }
 }
 

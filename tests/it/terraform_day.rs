@@ -240,7 +240,8 @@ async fn a_functions_log_group_is_owned_and_its_logs_followed() {
 
     // It holds events: destroy refuses it, and deletes nothing, until log_force_destroy says so.
     let refused = fx.ok(&["destroy", "--auto-approve"], 1);
-    refused.assert_stderr("log_group.lambda_extractor (/aws/lambda/MetadataExtractor) holds log events");
+    refused.assert_stderr("log_group.lambda_extractor (/aws/lambda/MetadataExtractor) holds");
+    refused.assert_stderr("byte(s) of log events; nothing was deleted");
     let kept = logs.describe_log_groups().log_group_name_prefix(group).send().await.unwrap();
     assert_eq!(kept.log_groups().len(), 1, "nothing deleted");
     fx.assert_clean();
@@ -249,6 +250,43 @@ async fn a_functions_log_group_is_owned_and_its_logs_followed() {
     fx.ok(&["destroy", "--auto-approve"], 0);
     let gone = logs.describe_log_groups().log_group_name_prefix(group).send().await.unwrap();
     assert!(gone.log_groups().is_empty(), "destroy removes the function's log group");
+}
+
+/// The check ahead of a destroy reads DescribeLogGroups' `storedBytes`, which AWS updates late:
+/// so right before its delete, FilterLogEvents is asked again, and a group found holding events
+/// then (written after the plan) is kept, as is one whose answer stays unsure (an empty page
+/// with a token, page after page), while the rest of the stack is deleted.
+#[tokio::test]
+async fn a_log_group_is_asked_for_events_right_before_its_delete_and_kept_unless_empty_for_sure() {
+    use crate::common::proxy::Fault;
+    let fx = Fixture::with_faults();
+    fx.apply();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&fx.moto.sdk_config().await);
+    let group = "/aws/kinesisfirehose/PUT-S3-lambda";
+    let kept = "holds log events (found right before its delete): left in place";
+    fx.faults().hold("DeleteDeliveryStream", "stream");
+    let child = fx.spawn(&["destroy", "--auto-approve"]);
+    wait_until("the proxy holds DeleteDeliveryStream", || fx.faults().holding("stream"));
+    put_log(&logs, group, "written after the plan").await;
+    fx.faults().release("stream");
+    let out = child.wait_with_output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains(kept), "{said}");
+    let groups = logs.describe_log_groups().log_group_name_prefix(group).send().await.unwrap();
+    assert_eq!(groups.log_groups().len(), 1, "kept: {said}");
+    let firehose = aws_sdk_firehose::Client::new(&fx.moto.sdk_config().await);
+    let streams = firehose.list_delivery_streams().send().await.unwrap();
+    assert!(streams.delivery_stream_names().is_empty(), "the rest is deleted: {said}");
+
+    // Empty now, but AWS keeps answering an empty page with a token: not "empty" for sure.
+    logs.delete_log_stream().log_group_name(group).log_stream_name("s").send().await.unwrap();
+    fx.faults().inject("FilterLogEvents", Fault::Garbage(r#"{"events":[],"nextToken":"more"}"#), 100);
+    fx.ok(&["destroy", "--auto-approve"], 1).assert_stdout(kept);
+    fx.faults().clear();
+    fx.ok(&["destroy", "--auto-approve"], 0);
+    let groups = logs.describe_log_groups().log_group_name_prefix(group).send().await.unwrap();
+    assert!(groups.log_groups().is_empty(), "an empty group is deleted");
 }
 
 /// A log group someone else made under a wanted name (as Lambda makes a function's on its first
