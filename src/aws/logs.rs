@@ -9,8 +9,10 @@ use aws_sdk_cloudwatchlogs::types::LogGroup;
 use aws_sdk_cloudwatchlogs::Client;
 use std::collections::{HashMap, HashSet};
 
-/// Reads a group and, in parallel, the log streams it should have; tags come from discovery
-/// when known.
+/// Reads a group and the log streams it should have; tags come from discovery when known. A
+/// group discovery found (its tags known) is read in one round with its streams; any other is
+/// read first, its streams only if it exists: a new stack's plan waits for no stream read at
+/// DescribeLogStreams' 25 a second.
 pub(super) async fn read(
     client: &Client,
     reads: Option<&Batcher<LogGroup>>,
@@ -36,7 +38,14 @@ pub(super) async fn read(
             Err(e) => Err(sdk_error(e)),
         }
     }));
-    let (group, present) = tokio::join!(group, streams_present);
+    let (group, present) = if tags.is_some() {
+        tokio::join!(group, streams_present)
+    } else {
+        match group.await? {
+            Some(group) => (Ok(Some(group)), streams_present.await),
+            None => return Ok(None),
+        }
+    };
     let Some(group) = group? else {
         return Ok(None);
     };
