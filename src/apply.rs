@@ -255,14 +255,16 @@ impl std::error::Error for NoLongerOurs {}
 
 /// Reads the tags of what is about to be deleted with its own service's API: only a resource
 /// that carries `stack`'s tag now, and the deployment's home it carried when planned, is
-/// deleted (`Ok(false)`: it is already gone).
+/// deleted (`Ok(false)`: it is already gone). Planned without a read of its tags, it may carry
+/// the stack's own home or none, as a read would have planned it.
 async fn still_ours(provider: &dyn Provider, live: &crate::model::Live, stack: &str) -> anyhow::Result<bool> {
     use crate::model::{HOME_TAG, OWNER_TAG};
+    let planned_home = live.spec.tags().get(HOME_TAG);
     match provider.tags_now(live).await? {
         None => Ok(false),
         Some(tags)
             if tags.get(OWNER_TAG).map(String::as_str) == Some(stack)
-                && tags.get(HOME_TAG) == live.spec.tags().get(HOME_TAG) =>
+                && (tags.get(HOME_TAG) == planned_home || (live.tags_unread && !tags.contains_key(HOME_TAG))) =>
         {
             Ok(true)
         }

@@ -101,6 +101,10 @@ mod tests {
         for o in owned.iter_mut().filter(|o| o.address.kind == crate::model::Kind::Role) {
             o.tags = None;
         }
+        // Made before homes were tagged: found by its marker, deleted as a read would plan it.
+        fake.modify(crate::model::Kind::Role, "firehose-dp-demo-extractor", |spec| {
+            spec.tags_mut().remove(crate::model::HOME_TAG);
+        });
         // Taken over after the index was read: the index still says the stack's.
         fake.modify(crate::model::Kind::Firehose, "PUT-S3-lambda", |spec| spec.tags_mut().clear());
         fake.reset_calls();
@@ -112,6 +116,7 @@ mod tests {
         let report = crate::apply::execute(&plan, &provider, 4, stopped, |_| {}).await;
         assert_eq!(report.left.iter().map(|a| a.to_string()).collect::<Vec<_>>(), ["firehose.events"]);
         assert_eq!(report.done.len(), 5, "{report:?}");
+        assert!(fake.get(crate::model::Kind::Role, "firehose-dp-demo-extractor").is_none());
         assert!(fake.get(crate::model::Kind::Firehose, "PUT-S3-lambda").is_some(), "the stream taken over is kept");
         let calls = fake.calls();
         assert_eq!(calls.iter().filter(|c| c.starts_with("tags_now ")).count(), 6, "{calls:?}");

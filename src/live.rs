@@ -204,6 +204,7 @@ fn as_found(stack: &Stack, r: &crate::model::Resource, owned: &[Owned]) -> Optio
     }
     let mut live = Live::new(spec.clone(), spec.arn(&r.location.env()));
     live.location = r.location.clone();
+    live.tags_unread = o.tags.is_none();
     Some(live)
 }
 

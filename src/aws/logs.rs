@@ -177,11 +177,11 @@ pub(super) async fn holds_events(client: &Client, name: &str) -> Result<bool> {
     Ok(true)
 }
 
-/// The bytes a group stores, as DescribeLogGroups reports them (`storedBytes`), read with the
-/// run's other group reads (one listing for a fleet's groups); `None`: the group is gone.
-async fn stored_bytes(client: &Client, reads: &Batcher<LogGroup>, name: &str) -> Result<Option<i64>> {
+/// The bytes a group stores, as DescribeLogGroups reports them (`storedBytes`; 0 once gone),
+/// read with the run's other group reads (one listing for a fleet's groups).
+async fn stored_bytes(client: &Client, reads: &Batcher<LogGroup>, name: &str) -> Result<i64> {
     let group = reads.get(name, |names| groups(client.clone(), names)).await?;
-    Ok(group.map(|g| g.stored_bytes().unwrap_or(0)))
+    Ok(group.and_then(|g| g.stored_bytes()).unwrap_or(0))
 }
 
 /// Log group reads of this run, batched: the groups read together are listed under their
@@ -252,7 +252,7 @@ impl crate::provider::KindApi<LogGroupSpec> for super::Clients {
     /// delete asks FilterLogEvents right before it and keeps such a group (`delete`).
     async fn data_held(&self, spec: &LogGroupSpec, _: &Live) -> Result<Option<String>> {
         let reads = &self.kind_state.get::<LogGroupReads>().0;
-        let bytes = stored_bytes(&self.logs, reads, &spec.name).await?.unwrap_or(0);
+        let bytes = stored_bytes(&self.logs, reads, &spec.name).await?;
         Ok((bytes > 0).then(|| format!("{bytes} byte(s) of log events")))
     }
 }

@@ -349,12 +349,16 @@ pub struct Live {
     pub ignored_tags: Tags,
     /// Where it was read: every later call about it goes there.
     pub location: Location,
+    /// Its tags were not read (a role a destroy plan takes from discovery's marker): the home
+    /// in `spec` is the stack's own, and the fresh read before its delete may also find none
+    /// (a resource made before homes were tagged), as a read would have planned it.
+    pub tags_unread: bool,
 }
 
 impl Live {
     /// A resource as read, with nothing wrong with it.
     pub fn new(spec: Spec, arn: String) -> Live {
-        Live { spec, arn, problem: None, ignored_tags: Tags::new(), location: Location::default() }
+        Live { spec, arn, problem: None, ignored_tags: Tags::new(), location: Location::default(), tags_unread: false }
     }
 
     /// Moves the tags `ignore` ignores out of the spec, into `ignored_tags`.
