@@ -62,7 +62,9 @@ kind_section! {
         #[serde(default)]
         pub streams: Vec<String>,
         /// Let destroy delete the group while it holds log events (they go with it); without it,
-        /// destroy refuses a group holding events, as it refuses a bucket holding objects.
+        /// destroy refuses a group holding events, as it refuses a bucket holding objects: ahead
+        /// of any delete by the bytes AWS says it stores, and right before its own delete by
+        /// asking for one event (a group found holding events then is kept).
         #[serde(default)]
         pub force_destroy: bool,
     }
