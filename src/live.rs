@@ -116,19 +116,14 @@ pub async fn read_for_destroy(stack: &Stack, provider: &Arc<dyn Provider>, owned
 }
 
 async fn read_for(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned], destroy: bool) -> Result<LiveState> {
-    let tags_of = |kind, name: &str, at: &Location| {
-        owned
-            .iter()
-            .find(|o| o.address.kind == kind && o.physical_name == name && found_at(o, at))
-            .and_then(|o| o.tags.clone())
-    };
     let mut by_quota: Vec<&crate::model::Resource> = stack.resources.iter().collect();
     let order = crate::model::Kind::referencing_first();
     by_quota.sort_by_key(|r| order.iter().position(|k| *k == r.address.kind));
     let reads = by_quota.into_iter().map(|r| {
         let provider = provider.clone();
-        let tags = tags_of(r.address.kind, r.physical_name(), &r.location);
-        let found = if destroy { as_found(stack, r, owned) } else { None };
+        let discovered = discovered(owned, r);
+        let tags = discovered.and_then(|o| o.tags.clone());
+        let found = discovered.filter(|_| destroy).and_then(|o| as_found(stack, r, o));
         async move {
             if let Some(live) = found {
                 return (r.address.clone(), Ok(Some(live)));
@@ -186,23 +181,28 @@ async fn read_for(stack: &Stack, provider: &Arc<dyn Provider>, owned: &[Owned], 
     Ok(state)
 }
 
-/// A declared resource as discovery found it, for a plan that only deletes, with no read of its
+/// What discovery found of the declared resource `r`, where it is declared.
+fn discovered<'a>(owned: &'a [Owned], r: &crate::model::Resource) -> Option<&'a Owned> {
+    owned
+        .iter()
+        .find(|o| o.address.kind == r.address.kind && o.physical_name == r.physical_name() && found_at(o, &r.location))
+}
+
+/// A declared resource as discovery found it (`o`), for a plan that only deletes, with no read of its
 /// own: owned as the tagging index's tags say (or, for a role, the stack's marker in its
 /// description, which stands for the tags it was given). The index may lag: each delete reads
 /// the resource's tags again with its own service's API right before it ([`crate::apply`]) and
 /// leaves it alone unless they are the stack's, so what the index says never deletes anything.
-/// `None`: discovery did not find it there as the stack's, and it is read.
-fn as_found(stack: &Stack, r: &crate::model::Resource, owned: &[Owned]) -> Option<Live> {
-    let o = owned.iter().find(|o| {
-        o.address.kind == r.address.kind && o.physical_name == r.physical_name() && found_at(o, &r.location)
-    })?;
+/// `None`: discovery found it there, but not as the stack's, and it is read.
+fn as_found(stack: &Stack, r: &crate::model::Resource, o: &Owned) -> Option<Live> {
     let mut spec = r.spec.clone();
     match &o.tags {
         Some(tags) if tags.get(crate::model::OWNER_TAG) == Some(&stack.name) => *spec.tags_mut() = tags.clone(),
         Some(_) => return None,
         None => {}
     }
-    let mut live = Live::new(spec.clone(), spec.arn(&r.location.env()));
+    let arn = spec.arn(&r.location.env());
+    let mut live = Live::new(spec, arn);
     live.location = r.location.clone();
     live.tags_unread = o.tags.is_none();
     Some(live)
